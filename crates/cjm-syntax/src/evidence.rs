@@ -1,0 +1,569 @@
+//! Evidence rules: the small filter expression after `evidence:` that says
+//! which events in a log are this step.
+//!
+//! ```text
+//! rule       := or
+//! or         := and ("or" and)*
+//! and        := unary ("and" unary)*
+//! unary      := "not" unary | "(" rule ")" | comparison
+//! comparison := field op literal
+//!             | field ["not"] "in" "(" literal ("," literal)* ")"
+//! op         := "=" | "!=" | "<" | "<=" | ">" | ">="
+//! field      := name | `any text`          name: letters, digits, _ . : -
+//! literal    := "text" | 'text' | number | true | false
+//! ```
+//! `and`, `or`, `not` and `in` may be written in any case. Fields name event
+//! attributes: `touchpoint`, `channel`, `score`, `customer`, or any column of
+//! the log (`case:channel`, `` `order total` ``).
+
+use crate::codes;
+use crate::diag::{Diagnostic, Span};
+use std::fmt;
+
+/// Parenthesised rules deeper than this are refused rather than risking the stack.
+const MAX_DEPTH: usize = 64;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Expr {
+    Compare { field: String, op: CmpOp, value: Literal },
+    In { field: String, negated: bool, values: Vec<Literal> },
+    Not(Box<Expr>),
+    And(Box<Expr>, Box<Expr>),
+    Or(Box<Expr>, Box<Expr>),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CmpOp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+impl CmpOp {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CmpOp::Eq => "=",
+            CmpOp::Ne => "!=",
+            CmpOp::Lt => "<",
+            CmpOp::Le => "<=",
+            CmpOp::Gt => ">",
+            CmpOp::Ge => ">=",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Literal {
+    Text(String),
+    Number(f64),
+    Bool(bool),
+}
+
+impl Expr {
+    /// Every field the rule reads, in order of first use.
+    pub fn fields(&self) -> Vec<&str> {
+        let mut out = Vec::new();
+        self.collect_fields(&mut out);
+        out
+    }
+
+    fn collect_fields<'a>(&'a self, out: &mut Vec<&'a str>) {
+        match self {
+            Expr::Compare { field, .. } | Expr::In { field, .. } => {
+                if !out.contains(&field.as_str()) {
+                    out.push(field);
+                }
+            }
+            Expr::Not(e) => e.collect_fields(out),
+            Expr::And(a, b) | Expr::Or(a, b) => {
+                a.collect_fields(out);
+                b.collect_fields(out);
+            }
+        }
+    }
+
+    fn precedence(&self) -> u8 {
+        match self {
+            Expr::Or(..) => 1,
+            Expr::And(..) => 2,
+            _ => 3,
+        }
+    }
+}
+
+/// Canonical text of a rule: lowercase keywords, double-quoted strings,
+/// parentheses only where precedence needs them.
+impl fmt::Display for Expr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let child = |f: &mut fmt::Formatter<'_>, e: &Expr, min: u8| {
+            if e.precedence() < min {
+                write!(f, "({e})")
+            } else {
+                write!(f, "{e}")
+            }
+        };
+        match self {
+            Expr::Compare { field, op, value } => write!(f, "{} {} {value}", Field(field), op.as_str()),
+            Expr::In { field, negated, values } => {
+                write!(f, "{} {}in (", Field(field), if *negated { "not " } else { "" })?;
+                for (i, v) in values.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{v}")?;
+                }
+                f.write_str(")")
+            }
+            Expr::Not(e) => {
+                f.write_str("not ")?;
+                child(f, e, 3)
+            }
+            Expr::And(a, b) => {
+                child(f, a, 2)?;
+                f.write_str(" and ")?;
+                child(f, b, 3)
+            }
+            Expr::Or(a, b) => {
+                child(f, a, 1)?;
+                f.write_str(" or ")?;
+                child(f, b, 2)
+            }
+        }
+    }
+}
+
+struct Field<'a>(&'a str);
+
+impl fmt::Display for Field<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let plain = !self.0.is_empty()
+            && self.0.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_')
+            && self.0.chars().all(is_name_char)
+            && keyword(self.0).is_none();
+        if plain {
+            f.write_str(self.0)
+        } else {
+            write!(f, "`{}`", self.0)
+        }
+    }
+}
+
+impl fmt::Display for Literal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Literal::Text(s) => {
+                f.write_str("\"")?;
+                for c in s.chars() {
+                    match c {
+                        '"' => f.write_str("\\\"")?,
+                        '\\' => f.write_str("\\\\")?,
+                        c => write!(f, "{c}")?,
+                    }
+                }
+                f.write_str("\"")
+            }
+            Literal::Number(n) => write!(f, "{n}"),
+            Literal::Bool(b) => write!(f, "{b}"),
+        }
+    }
+}
+
+fn is_name_char(c: char) -> bool {
+    c.is_alphanumeric() || matches!(c, '_' | '.' | ':' | '-')
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum Tok {
+    Name(String),
+    Quoted(String),
+    Text(String),
+    Number(f64),
+    Op(CmpOp),
+    LParen,
+    RParen,
+    Comma,
+    Kw(Kw),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kw {
+    And,
+    Or,
+    Not,
+    In,
+    True,
+    False,
+}
+
+fn keyword(word: &str) -> Option<Kw> {
+    Some(match word.to_ascii_lowercase().as_str() {
+        "and" => Kw::And,
+        "or" => Kw::Or,
+        "not" => Kw::Not,
+        "in" => Kw::In,
+        "true" => Kw::True,
+        "false" => Kw::False,
+        _ => return None,
+    })
+}
+
+fn describe(tok: Option<&(Tok, Span)>, src: &str) -> String {
+    match tok {
+        None => "the end of the rule".to_string(),
+        Some((_, span)) => format!("`{}`", &src[span.start..span.end]),
+    }
+}
+
+/// Parses a rule. `base` is the rule's offset in the file, so diagnostics
+/// point at the right columns.
+pub fn parse(src: &str, base: usize) -> Result<Expr, Diagnostic> {
+    let toks = lex(src).map_err(|d| shift(d, base))?;
+    let mut p = RuleParser { src, toks, pos: 0, depth: 0 };
+    let expr = p.or().map_err(|d| shift(d, base))?;
+    if let Some((_, span)) = p.toks.get(p.pos) {
+        let span = *span;
+        let d = p.error(span, format!("expected `and`, `or` or the end of the rule, found {}", describe(p.toks.get(p.pos), src)));
+        return Err(shift(d.with_hint("join conditions with `and` / `or`"), base));
+    }
+    Ok(expr)
+}
+
+fn shift(mut d: Diagnostic, base: usize) -> Diagnostic {
+    d.span = d.span.shift(base);
+    d
+}
+
+fn lex(src: &str) -> Result<Vec<(Tok, Span)>, Diagnostic> {
+    let bytes = src.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = src[i..].chars().next().unwrap_or(' ');
+        let start = i;
+        match c {
+            c if c.is_whitespace() => {
+                i += c.len_utf8();
+                continue;
+            }
+            '(' | ')' | ',' => {
+                let tok = match c {
+                    '(' => Tok::LParen,
+                    ')' => Tok::RParen,
+                    _ => Tok::Comma,
+                };
+                out.push((tok, Span::new(i, i + 1)));
+                i += 1;
+            }
+            '=' => {
+                let len = if src[i..].starts_with("==") { 2 } else { 1 };
+                out.push((Tok::Op(CmpOp::Eq), Span::new(i, i + len)));
+                i += len;
+            }
+            '!' | '<' | '>' => {
+                let two = src[i..].get(..2).unwrap_or("");
+                let (op, len) = match (c, two) {
+                    (_, "!=") => (CmpOp::Ne, 2),
+                    (_, "<=") => (CmpOp::Le, 2),
+                    (_, ">=") => (CmpOp::Ge, 2),
+                    (_, "<>") => (CmpOp::Ne, 2),
+                    ('<', _) => (CmpOp::Lt, 1),
+                    ('>', _) => (CmpOp::Gt, 1),
+                    _ => {
+                        return Err(Diagnostic::error(codes::BAD_EVIDENCE, Span::new(i, i + 1), "`!` must be followed by `=`")
+                            .with_label("expected `!=`")
+                            .with_hint("write `not` to negate a condition, `!=` for \"is not\""))
+                    }
+                };
+                out.push((Tok::Op(op), Span::new(i, i + len)));
+                i += len;
+            }
+            '"' | '\'' | '`' => {
+                let (text, end) = quoted(src, i, c)?;
+                let tok = if c == '`' { Tok::Quoted(text) } else { Tok::Text(text) };
+                out.push((tok, Span::new(start, end)));
+                i = end;
+            }
+            c if c.is_ascii_digit() || ((c == '-' || c == '+' || c == '.') && bytes.get(i + 1).is_some_and(|b| b.is_ascii_digit() || *b == b'.')) => {
+                let mut end = i + 1;
+                while end < bytes.len() && (bytes[end].is_ascii_alphanumeric() || matches!(bytes[end], b'.' | b'_' | b'+' | b'-') ) {
+                    if matches!(bytes[end], b'+' | b'-') && !matches!(bytes[end - 1], b'e' | b'E') {
+                        break;
+                    }
+                    end += 1;
+                }
+                let text = &src[i..end];
+                let value: f64 = text.parse().ok().filter(|v: &f64| v.is_finite()).ok_or_else(|| {
+                    Diagnostic::error(codes::BAD_EVIDENCE, Span::new(i, end), format!("`{text}` is not a number"))
+                        .with_label("expected a number such as `4` or `2.5`")
+                        .with_hint("put text in double quotes: \"…\"")
+                })?;
+                out.push((Tok::Number(value), Span::new(i, end)));
+                i = end;
+            }
+            c if c.is_alphabetic() || c == '_' => {
+                let end = src[i..].find(|c: char| !is_name_char(c)).map_or(src.len(), |n| i + n);
+                let word = &src[i..end];
+                let tok = match keyword(word) {
+                    Some(kw) => Tok::Kw(kw),
+                    None => Tok::Name(word.to_string()),
+                };
+                out.push((tok, Span::new(i, end)));
+                i = end;
+            }
+            other => {
+                return Err(Diagnostic::error(
+                    codes::BAD_EVIDENCE,
+                    Span::new(i, i + other.len_utf8()),
+                    format!("unexpected `{other}` in the evidence rule"),
+                )
+                .with_label("not part of a rule")
+                .with_hint("a rule compares fields with values: touchpoint = \"checkout\" and channel in (\"web\", \"app\")"))
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn quoted(src: &str, start: usize, quote: char) -> Result<(String, usize), Diagnostic> {
+    let mut out = String::new();
+    let mut chars = src[start + 1..].char_indices();
+    while let Some((off, c)) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some((_, 'n')) => out.push('\n'),
+                Some((_, 't')) => out.push('\t'),
+                Some((_, e)) => out.push(e),
+                None => break,
+            },
+            c if c == quote => return Ok((out, start + 1 + off + 1)),
+            c => out.push(c),
+        }
+    }
+    Err(Diagnostic::error(codes::BAD_EVIDENCE, Span::new(start, src.len()), format!("the text starting with {quote} is never closed"))
+        .with_label("opened here")
+        .with_hint(format!("end the text with {quote}")))
+}
+
+struct RuleParser<'a> {
+    src: &'a str,
+    toks: Vec<(Tok, Span)>,
+    pos: usize,
+    depth: usize,
+}
+
+impl RuleParser<'_> {
+    fn error(&self, span: Span, message: String) -> Diagnostic {
+        Diagnostic::error(codes::BAD_EVIDENCE, span, message)
+    }
+
+    fn peek(&self) -> Option<&Tok> {
+        self.toks.get(self.pos).map(|(t, _)| t)
+    }
+
+    fn here(&self) -> Span {
+        match self.toks.get(self.pos) {
+            Some((_, s)) => *s,
+            None => Span::empty(self.src.trim_end().len()),
+        }
+    }
+
+    fn eat_kw(&mut self, kw: Kw) -> bool {
+        if self.peek() == Some(&Tok::Kw(kw)) {
+            self.pos += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn or(&mut self) -> Result<Expr, Diagnostic> {
+        let mut left = self.and()?;
+        while self.eat_kw(Kw::Or) {
+            let right = self.and()?;
+            left = Expr::Or(Box::new(left), Box::new(right));
+        }
+        Ok(left)
+    }
+
+    fn and(&mut self) -> Result<Expr, Diagnostic> {
+        let mut left = self.unary()?;
+        while self.eat_kw(Kw::And) {
+            let right = self.unary()?;
+            left = Expr::And(Box::new(left), Box::new(right));
+        }
+        Ok(left)
+    }
+
+    fn unary(&mut self) -> Result<Expr, Diagnostic> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(self
+                .error(self.here(), format!("the rule nests deeper than {MAX_DEPTH} levels"))
+                .with_hint("simplify the rule"));
+        }
+        let result = if self.eat_kw(Kw::Not) {
+            self.unary().map(|e| Expr::Not(Box::new(e)))
+        } else if self.peek() == Some(&Tok::LParen) {
+            let open = self.here();
+            self.pos += 1;
+            let inner = self.or()?;
+            if self.peek() != Some(&Tok::RParen) {
+                return Err(self
+                    .error(self.here(), format!("expected `)`, found {}", describe(self.toks.get(self.pos), self.src)))
+                    .with_label(format!("to close the `(` at column {}", open.start + 1))
+                    .with_hint("add the missing `)`"));
+            }
+            self.pos += 1;
+            Ok(inner)
+        } else {
+            self.comparison()
+        };
+        self.depth -= 1;
+        result
+    }
+
+    fn comparison(&mut self) -> Result<Expr, Diagnostic> {
+        let field = match self.toks.get(self.pos) {
+            Some((Tok::Name(n) | Tok::Quoted(n), _)) => n.clone(),
+            Some((Tok::Text(t), span)) => {
+                return Err(self
+                    .error(*span, format!("expected a field name, found the text \"{t}\""))
+                    .with_label("a condition starts with a field")
+                    .with_hint(format!("write the field first, e.g. touchpoint = \"{t}\"")))
+            }
+            other => {
+                return Err(self
+                    .error(self.here(), format!("expected a condition such as touchpoint = \"checkout\", found {}", describe(other, self.src)))
+                    .with_label("expected a field name here"))
+            }
+        };
+        self.pos += 1;
+        if let Some(Tok::Op(op)) = self.peek() {
+            let op = *op;
+            self.pos += 1;
+            let value = self.literal()?;
+            // Text orders too (timestamps, codes); only booleans have no order.
+            if matches!(op, CmpOp::Lt | CmpOp::Le | CmpOp::Gt | CmpOp::Ge) && matches!(value, Literal::Bool(_)) {
+                let span = self.toks[self.pos - 1].1;
+                return Err(self
+                    .error(span, format!("`{}` cannot compare with true or false", op.as_str()))
+                    .with_hint("use `=` or `!=` with booleans"));
+            }
+            return Ok(Expr::Compare { field, op, value });
+        }
+        let negated = self.eat_kw(Kw::Not);
+        if self.eat_kw(Kw::In) {
+            return self.in_list(field, negated);
+        }
+        let found = describe(self.toks.get(self.pos), self.src);
+        let mut d = self
+            .error(self.here(), format!("expected `=`, `!=`, `<`, `>`, or `in` after `{field}`, found {found}"))
+            .with_label("expected a comparison");
+        if let Some(Tok::Name(word)) = self.peek() {
+            d = d.with_hint(format!("put text in double quotes: {field} = \"{word}\""));
+        }
+        Err(d)
+    }
+
+    fn in_list(&mut self, field: String, negated: bool) -> Result<Expr, Diagnostic> {
+        if self.peek() != Some(&Tok::LParen) {
+            return Err(self
+                .error(self.here(), format!("expected `(` after `in`, found {}", describe(self.toks.get(self.pos), self.src)))
+                .with_hint(format!("write {field} in (\"a\", \"b\")")));
+        }
+        self.pos += 1;
+        let mut values = vec![self.literal()?];
+        loop {
+            match self.peek() {
+                Some(Tok::Comma) => {
+                    self.pos += 1;
+                    values.push(self.literal()?);
+                }
+                Some(Tok::RParen) => {
+                    self.pos += 1;
+                    return Ok(Expr::In { field, negated, values });
+                }
+                _ => {
+                    return Err(self
+                        .error(self.here(), format!("expected `,` or `)` in the list, found {}", describe(self.toks.get(self.pos), self.src)))
+                        .with_hint("separate values with commas and close the list with `)`"))
+                }
+            }
+        }
+    }
+
+    fn literal(&mut self) -> Result<Literal, Diagnostic> {
+        let lit = match self.toks.get(self.pos) {
+            Some((Tok::Text(t), _)) => Literal::Text(t.clone()),
+            Some((Tok::Number(n), _)) => Literal::Number(*n),
+            Some((Tok::Kw(Kw::True), _)) => Literal::Bool(true),
+            Some((Tok::Kw(Kw::False), _)) => Literal::Bool(false),
+            Some((Tok::Name(word), span)) => {
+                return Err(self
+                    .error(*span, format!("expected a value, found the bare word `{word}`"))
+                    .with_label("text values need quotes")
+                    .with_hint(format!("write \"{word}\"")))
+            }
+            other => {
+                return Err(self
+                    .error(self.here(), format!("expected a value (\"text\", a number, true or false), found {}", describe(other, self.src)))
+                    .with_label("expected a value here"))
+            }
+        };
+        self.pos += 1;
+        Ok(lit)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok(src: &str) -> String {
+        parse(src, 0).unwrap_or_else(|d| panic!("{src}: {}", d.message)).to_string()
+    }
+
+    #[test]
+    fn parses_and_prints_canonically() {
+        assert_eq!(ok(r#"touchpoint = "ad_click" AND channel == 'social'"#), r#"touchpoint = "ad_click" and channel = "social""#);
+        assert_eq!(ok(r#"a = 1 or b = 2 and c = 3"#), r#"a = 1 or b = 2 and c = 3"#);
+        assert_eq!(ok(r#"(a = 1 or b = 2) and not c in ("x", "y")"#), r#"(a = 1 or b = 2) and not c in ("x", "y")"#);
+        assert_eq!(ok(r#"channel not in ("web")"#), r#"channel not in ("web")"#);
+        assert_eq!(ok(r#"`order total` >= 20.5 and case:channel != "Desk""#), r#"`order total` >= 20.5 and case:channel != "Desk""#);
+        assert_eq!(ok(r#"not (a = 1 or b = 2)"#), r#"not (a = 1 or b = 2)"#);
+    }
+
+    #[test]
+    fn printed_rules_read_back_the_same() {
+        for src in [r#"a = "q\"uote" and b <= -3e2"#, r#"x in (1, 2, "3") or not y = true"#, r#"`and` = "or""#] {
+            let e = parse(src, 0).unwrap();
+            assert_eq!(parse(&e.to_string(), 0).unwrap(), e, "{src}");
+        }
+    }
+
+    #[test]
+    fn errors_point_at_the_problem() {
+        let d = parse(r#"channel = social"#, 10).unwrap_err();
+        assert_eq!(d.span, Span::new(20, 26));
+        assert!(d.hint.unwrap().contains("\"social\""));
+        let d = parse(r#"(a = 1"#, 0).unwrap_err();
+        assert!(d.message.contains("expected `)`"), "{}", d.message);
+        let d = parse(r#"a = "open"#, 0).unwrap_err();
+        assert!(d.message.contains("never closed"));
+        let d = parse("a = 1 b = 2", 0).unwrap_err();
+        assert!(d.message.contains("expected `and`"), "{}", d.message);
+        let d = parse("", 0).unwrap_err();
+        assert!(d.message.contains("the end of the rule"), "{}", d.message);
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_not_overflowed() {
+        let src = format!("{}a = 1{}", "(".repeat(100_000), ")".repeat(100_000));
+        assert!(parse(&src, 0).unwrap_err().message.contains("nests deeper"));
+        let src = format!("{}a = 1", "not ".repeat(100_000));
+        assert!(parse(&src, 0).is_err());
+    }
+}

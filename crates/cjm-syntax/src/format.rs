@@ -1,0 +1,199 @@
+//! The canonical layout of a `.cjm` file.
+//!
+//! Two spaces per level; one space after `:`; actors joined by `, `; runs of
+//! blank lines folded to one; comments kept, indented like the line they
+//! introduce. Text is printed as written (escapes included), so formatting
+//! never changes what a map says: `parse(format(x))` lowers to the same model
+//! as `parse(x)`, and `format` is idempotent.
+
+use crate::diag::Span;
+use crate::tree::*;
+
+/// Formats a parsed document. Lines that did not parse are kept verbatim, but
+/// callers should refuse to rewrite a file with errors.
+pub fn format(source: &str, doc: &Document) -> String {
+    let mut lines: Vec<Out> = Vec::new();
+    let header_at = doc.nodes.iter().position(|n| n.kind == NodeKind::Header);
+    for (i, node) in doc.nodes.iter().enumerate() {
+        let before_header = header_at.is_none_or(|h| i < h);
+        emit(source, node, before_header, &mut lines);
+    }
+    resolve_levels(&mut lines);
+    render(&lines)
+}
+
+#[derive(Clone, Debug)]
+enum Out {
+    Blank,
+    /// A comment or directive: indented like the next line of content.
+    Floating { level: Option<usize>, text: String },
+    /// Text printed with this indentation level.
+    Line { level: usize, text: String },
+    /// Printed as is, no indentation (front matter).
+    Verbatim(String),
+}
+
+fn raw(source: &str, span: Span) -> &str {
+    &source[span.start..span.end]
+}
+
+fn emit(source: &str, node: &Node, before_header: bool, out: &mut Vec<Out>) {
+    let level = node.level;
+    let with_comment = |text: String| match node.comment {
+        Some(c) => format!("{text} {}", raw(source, c)),
+        None => text,
+    };
+    match &node.kind {
+        NodeKind::Blank => out.push(Out::Blank),
+        NodeKind::Comment | NodeKind::Directive => {
+            let text = raw(source, node.span).lines().map(str::trim_end).collect::<Vec<_>>().join("\n");
+            let level = if before_header { Some(0) } else { None };
+            out.push(Out::Floating { level, text });
+        }
+        NodeKind::FrontMatter { .. } => {
+            let text = raw(source, node.span).lines().map(str::trim_end).collect::<Vec<_>>().join("\n");
+            out.push(Out::Verbatim(text));
+        }
+        NodeKind::Header => out.push(Out::Line { level: 0, text: "journey".into() }),
+        NodeKind::Title(t) => out.push(Out::Line { level, text: with_comment(format!("title {}", raw(source, t.span))) }),
+        NodeKind::AccTitle(t) => out.push(Out::Line { level, text: format!("accTitle: {}", raw(source, t.span)).trim_end().into() }),
+        NodeKind::AccDescr { text, block: false } => {
+            out.push(Out::Line { level, text: format!("accDescr: {}", text.value).trim_end().into() })
+        }
+        NodeKind::AccDescr { text, block: true } => {
+            out.push(Out::Line { level, text: "accDescr {".into() });
+            for line in text.value.lines() {
+                out.push(if line.is_empty() { Out::Blank } else { Out::Line { level: level + 1, text: line.into() } });
+            }
+            out.push(Out::Line { level, text: "}".into() });
+        }
+        NodeKind::Section(t) => out.push(Out::Line { level, text: with_comment(format!("section {}", raw(source, t.span))) }),
+        NodeKind::Task(task) => out.push(Out::Line { level, text: with_comment(task_line(source, task)) }),
+        NodeKind::Keyword { keyword, arg, attrs } => {
+            let mut text = format!("{} {}", keyword.as_str(), raw(source, arg.span));
+            push_attrs(source, attrs.as_ref(), &mut text);
+            out.push(Out::Line { level, text });
+        }
+        NodeKind::Property(p) => emit_property(source, p, level, out),
+        NodeKind::Error => {
+            for line in raw(source, node.span).lines() {
+                out.push(Out::Line { level, text: line.trim().into() });
+            }
+        }
+    }
+}
+
+fn task_line(source: &str, task: &Task) -> String {
+    let mut text = format!("{}: {}", raw(source, task.name.span), raw(source, task.score.span));
+    if !task.actors.is_empty() {
+        let actors: Vec<&str> = task.actors.iter().map(|a| raw(source, a.span)).collect();
+        text.push_str(": ");
+        text.push_str(&actors.join(", "));
+    }
+    if let Some(ignored) = task.ignored {
+        text.push_str(raw(source, ignored).trim_end());
+    }
+    text.trim_end().to_string()
+}
+
+fn emit_property(source: &str, p: &Property, level: usize, out: &mut Vec<Out>) {
+    let key = match &p.qualifier {
+        Some(q) => format!("{} {}", p.key.value, raw(source, q.span)),
+        None => p.key.value.clone(),
+    };
+    if p.block {
+        out.push(Out::Line { level, text: format!("{key}: |") });
+        for line in p.value.value.lines() {
+            out.push(if line.is_empty() { Out::Blank } else { Out::Line { level: level + 1, text: line.into() } });
+        }
+        return;
+    }
+    let mut text = format!("{key}: {}", raw(source, p.value.span));
+    push_attrs(source, p.attrs.as_ref(), &mut text);
+    out.push(Out::Line { level, text });
+}
+
+fn push_attrs(source: &str, attrs: Option<&Attrs>, text: &mut String) {
+    let Some(attrs) = attrs else { return };
+    let items: Vec<String> = attrs
+        .items
+        .iter()
+        .map(|a| {
+            let value = raw(source, a.value.span);
+            if value.is_empty() {
+                a.key.value.clone()
+            } else {
+                format!("{} {value}", a.key.value)
+            }
+        })
+        .collect();
+    text.push_str(&format!(" [{}]", items.join(", ")));
+}
+
+/// Comments take the level of the next line of content (or the previous
+/// one at the end of the file).
+fn resolve_levels(lines: &mut [Out]) {
+    let mut next: Option<usize> = None;
+    for out in lines.iter_mut().rev() {
+        match out {
+            Out::Line { level, .. } => next = Some(*level),
+            Out::Floating { level, .. } if level.is_none() => *level = next,
+            _ => {}
+        }
+    }
+    let mut previous = 0;
+    for out in lines.iter_mut() {
+        match out {
+            Out::Line { level, .. } => previous = *level,
+            Out::Floating { level, .. } if level.is_none() => *level = Some(previous),
+            _ => {}
+        }
+    }
+}
+
+fn render(lines: &[Out]) -> String {
+    let mut text = String::new();
+    let mut pending_blank = false;
+    for out in lines {
+        let (level, body) = match out {
+            Out::Blank => {
+                pending_blank = !text.is_empty();
+                continue;
+            }
+            Out::Floating { level, text } => (level.unwrap_or(0), text.as_str()),
+            Out::Line { level, text } => (*level, text.as_str()),
+            Out::Verbatim(t) => (0, t.as_str()),
+        };
+        if pending_blank {
+            text.push('\n');
+            pending_blank = false;
+        }
+        let is_verbatim = matches!(out, Out::Verbatim(_));
+        for (i, line) in body.split('\n').enumerate() {
+            if !is_verbatim && (i == 0 || !line.is_empty()) {
+                text.push_str(&"  ".repeat(level));
+            }
+            text.push_str(if i == 0 || is_verbatim { line } else { line.trim_start() });
+            text.push('\n');
+        }
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::parse;
+
+    fn fmt(src: &str) -> String {
+        let p = parse(src);
+        super::format(src, &p.document)
+    }
+
+    #[test]
+    fn lays_out_canonically_and_keeps_comments() {
+        let src = "%% top\njourney\ntitle   My day\n\n\n%% the morning\nsection Morning\nMake tea:5:Me,Cat\n        channel:   store\n";
+        let want = "%% top\njourney\n  title My day\n\n  %% the morning\n  section Morning\n    Make tea: 5: Me, Cat\n      channel: store\n";
+        assert_eq!(fmt(src), want);
+        assert_eq!(fmt(want), want);
+    }
+}

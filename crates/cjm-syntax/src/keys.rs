@@ -1,0 +1,100 @@
+//! Which property keys are allowed where, and what shape their values take.
+
+/// Where a `key: value` line stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Context {
+    Journey,
+    Persona,
+    Metric,
+    Stage,
+    Step,
+}
+
+impl Context {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Context::Journey => "the journey",
+            Context::Persona => "a persona",
+            Context::Metric => "a metric",
+            Context::Stage => "a section",
+            Context::Step => "a step",
+        }
+    }
+
+    /// Plain keys (one word) allowed in this context.
+    pub fn keys(self) -> &'static [&'static str] {
+        match self {
+            Context::Journey => &["description"],
+            Context::Persona => &["description", "goal", "need", "pain", "quote", "segment", "image"],
+            Context::Metric => &["description"],
+            Context::Stage => &["id", "goal", "description"],
+            Context::Step => STEP_KEYS,
+        }
+    }
+
+    pub fn knows(self, key: &str) -> bool {
+        self.keys().contains(&key)
+    }
+}
+
+const STEP_KEYS: &[&str] = &[
+    "id",
+    "channel",
+    "touchpoint",
+    "doing",
+    "thinking",
+    "feeling",
+    "pain",
+    "opportunity",
+    "backstage",
+    "system",
+    "owner",
+    "note",
+    "metric",
+    "evidence",
+    "score",
+    "future score",
+];
+
+/// Keys whose value may end in `[key value, …]` attributes.
+pub fn takes_attrs(key: &str) -> bool {
+    matches!(key, "pain" | "opportunity" | "metric")
+}
+
+/// Keys that name a persona after the key word: `score Sam: 4`.
+pub fn takes_qualifier(key: &str) -> bool {
+    matches!(key, "score" | "future score")
+}
+
+/// Keys that may be given only once per owner.
+pub fn single_valued(context: Context, key: &str) -> bool {
+    match context {
+        Context::Step => matches!(key, "id" | "doing" | "thinking" | "feeling" | "owner" | "evidence"),
+        Context::Persona => matches!(key, "description" | "quote" | "segment" | "image"),
+        Context::Stage => matches!(key, "id" | "goal" | "description"),
+        Context::Journey | Context::Metric => key == "description",
+    }
+}
+
+/// Attributes allowed inside `[…]` after each key.
+pub fn attrs_for(key: &str) -> &'static [&'static str] {
+    match key {
+        "pain" => &["severity"],
+        "opportunity" => &["impact", "effort", "status", "owner"],
+        "metric" => &["unit", "target"],
+        _ => &[],
+    }
+}
+
+/// The closest candidate to a misspelt word, when it is close enough to be a
+/// plausible typo.
+pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let lower = word.to_lowercase();
+    candidates
+        .into_iter()
+        .filter(|&c| c != word)
+        .map(|c| (c, strsim::damerau_levenshtein(&lower, &c.to_lowercase())))
+        .filter(|&(c, d)| d <= (c.len() / 3).max(1))
+        .min_by_key(|&(_, d)| d)
+        .map(|(c, _)| c)
+}

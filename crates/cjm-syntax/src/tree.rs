@@ -1,0 +1,150 @@
+//! The lossless line tree of a `.cjm` file.
+//!
+//! The language is line-oriented, so the tree is a flat list of [`Node`]s, one
+//! per logical line (a multi-line construct such as a `|` text block or an
+//! `accDescr { … }` block is one node). Structure is carried by two fields:
+//! `owner`, the index of the node a line belongs to (a persona, metric,
+//! section or task), and `level`, the canonical indentation depth the
+//! formatter prints. Every node keeps its source span, so tools can rewrite
+//! one line without touching the others (the web app's forms rely on that).
+
+use crate::diag::Span;
+
+/// A piece of text with the span it came from. `value` is unescaped
+/// (`\:` is `:`); the raw text is `source[span]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Text {
+    pub value: String,
+    pub span: Span,
+}
+
+/// cjm's keyword lines: `<keyword> <argument>` with no `:`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Keyword {
+    State,
+    Scale,
+    Version,
+    Date,
+    Persona,
+    Metric,
+}
+
+impl Keyword {
+    pub const ALL: [Keyword; 6] = [
+        Keyword::State,
+        Keyword::Scale,
+        Keyword::Version,
+        Keyword::Date,
+        Keyword::Persona,
+        Keyword::Metric,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Keyword::State => "state",
+            Keyword::Scale => "scale",
+            Keyword::Version => "version",
+            Keyword::Date => "date",
+            Keyword::Persona => "persona",
+            Keyword::Metric => "metric",
+        }
+    }
+    pub fn from_word(word: &str) -> Option<Keyword> {
+        Keyword::ALL.into_iter().find(|k| k.as_str() == word)
+    }
+    /// Persona and metric lines open a block of indented properties.
+    pub fn opens_block(self) -> bool {
+        matches!(self, Keyword::Persona | Keyword::Metric)
+    }
+}
+
+/// `[key value, key value]` at the end of a `pain`, `opportunity` or `metric` value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Attrs {
+    pub span: Span,
+    pub items: Vec<Attr>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Attr {
+    pub key: Text,
+    pub value: Text,
+}
+
+/// A Mermaid task line: `name: score: actor, actor`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Task {
+    pub name: Text,
+    /// The raw score text (Mermaid reads it with JavaScript's `Number`).
+    pub score: Text,
+    pub actors: Vec<Text>,
+    /// Text after a second `:`, which Mermaid ignores.
+    pub ignored: Option<Span>,
+}
+
+/// A `key: value` line inside a persona, metric, section or task, or at the
+/// top of the journey.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Property {
+    /// The key as written, e.g. `channel`, `score`, `future score`.
+    pub key: Text,
+    /// The persona of `score Sam: 4` / `future score Sam: 4`.
+    pub qualifier: Option<Text>,
+    /// Unescaped value (verbatim for `evidence` and for `|` blocks).
+    pub value: Text,
+    /// True when the value is a `|` block of indented lines.
+    pub block: bool,
+    pub attrs: Option<Attrs>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NodeKind {
+    Blank,
+    /// A `%%` comment line.
+    Comment,
+    /// A `%%{init: …}%%` directive (may span lines).
+    Directive,
+    /// A `---` … `---` block before the header; Mermaid reads `title:` from it.
+    FrontMatter { title: Option<Text> },
+    /// The `journey` line.
+    Header,
+    Title(Text),
+    AccTitle(Text),
+    AccDescr { text: Text, block: bool },
+    Section(Text),
+    Task(Task),
+    Keyword { keyword: Keyword, arg: Text, attrs: Option<Attrs> },
+    Property(Property),
+    /// A line that could not be read; the diagnostics say why. Printed verbatim.
+    Error,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Node {
+    pub kind: NodeKind,
+    /// The whole construct, without the final line break.
+    pub span: Span,
+    /// Indentation as written, in columns (a tab counts as 4).
+    pub indent: usize,
+    /// Canonical indentation depth (two spaces each).
+    pub level: usize,
+    /// Index of the persona, metric, section or task node this line belongs to.
+    pub owner: Option<usize>,
+    /// A trailing `%% …` (or, on Mermaid lines, `# …`) comment.
+    pub comment: Option<Span>,
+}
+
+/// A parsed file: every line of the source, in order.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Document {
+    pub nodes: Vec<Node>,
+}
+
+impl Document {
+    pub fn header(&self) -> Option<&Node> {
+        self.nodes.iter().find(|n| n.kind == NodeKind::Header)
+    }
+    /// The nodes owned by `index`, in order.
+    pub fn children(&self, index: usize) -> impl Iterator<Item = (usize, &Node)> {
+        self.nodes.iter().enumerate().filter(move |(_, n)| n.owner == Some(index))
+    }
+}
