@@ -37,7 +37,6 @@ pub const REPEATED_TITLE: &str = "W018";
 pub const INLINE_COMMENT: &str = "W019";
 pub const DUPLICATE_STEP: &str = "W101";
 pub const EMPTY_STAGE: &str = "W102";
-pub const NO_SCORE_FOR_PERSONA: &str = "W103";
 
 /// `(code, name, summary)` for documentation and `cjm check --explain`.
 pub const ALL: &[(&str, &str, &str)] = &[
@@ -74,7 +73,6 @@ pub const ALL: &[(&str, &str, &str)] = &[
     (INLINE_COMMENT, "inline-comment", "`%%` after text is not a comment (Mermaid reads it as text)"),
     (DUPLICATE_STEP, "duplicate-step", "two steps in one stage have the same name"),
     (EMPTY_STAGE, "empty-stage", "a section has no steps"),
-    (NO_SCORE_FOR_PERSONA, "no-score-for-persona", "a persona has no score on a step where others do"),
 ];
 
 /// The summary line of a code, if it exists.

@@ -26,24 +26,31 @@ pub fn unescape(raw: &str) -> String {
     out
 }
 
-/// Escapes the characters that would otherwise end or split a name.
-pub fn escape_name(text: &str) -> String {
-    escape_with(text, |c, next| matches!(c, ':' | '#' | '\\' | ',') || (c == '%' && next == Some('%')))
+/// Escapes what would end, split or change a piece of text: a backslash
+/// before an escapable character, `%%` (a comment at the start of a line)
+/// and each character of `extra` (e.g. `:` and `#` in a step name).
+pub fn escape_text(text: &str, extra: &[char]) -> String {
+    escape_with(text, |c, next| {
+        extra.contains(&c)
+            || (c == '%' && next == Some('%'))
+            || (c == '\\' && next.is_none_or(|n| n.is_ascii() && ESCAPABLE.contains(&(n as u8))))
+    })
 }
 
-/// Escapes what a property value needs: `%%` (comment), a trailing `[…]`
-/// (attributes), a lone `|` (block marker) and backslashes before escapable
-/// characters.
+/// Escapes a step, section or actor name for a Mermaid line.
+pub fn escape_name(text: &str) -> String {
+    escape_text(text, &[':', '#', ','])
+}
+
+/// Escapes a property value: besides [`escape_text`], a leading `|` (block
+/// marker) and a trailing `[…]` (attributes).
 pub fn escape_value(text: &str) -> String {
-    if text == "|" {
-        return "\\|".to_string();
+    let mut out = escape_text(text, &[]);
+    if out.starts_with('|') {
+        out.insert(0, '\\');
     }
-    let mut out = escape_with(text, |c, next| {
-        (c == '%' && next == Some('%'))
-            || (c == '\\' && next.is_some_and(|n| n.is_ascii() && ESCAPABLE.contains(&(n as u8))))
-    });
     if out.ends_with(']') {
-        if let Some(open) = find_unescaped(&out, b'[') {
+        if let Some(open) = rfind_unescaped(&out, b'[') {
             out.insert(open, '\\');
         }
     }
@@ -124,7 +131,7 @@ mod tests {
 
     #[test]
     fn escape_name_round_trips() {
-        for s in ["a:b", "x # y", r"back\slash", "50%% off", "a, b", "plain"] {
+        for s in ["a:b", "x # y", r"back\slash", "50%% off", "a, b", "plain", "ends\\"] {
             assert_eq!(unescape(&escape_name(s)), s, "{s}");
         }
     }

@@ -102,7 +102,9 @@ fn emit_property(source: &str, p: &Property, level: usize, out: &mut Vec<Out>) {
         None => p.key.value.clone(),
     };
     if p.block {
-        out.push(Out::Line { level, text: format!("{key}: |") });
+        let mut head = format!("{key}: |");
+        push_attrs(source, p.attrs.as_ref(), &mut head);
+        out.push(Out::Line { level, text: head });
         for line in p.value.value.lines() {
             out.push(if line.is_empty() { Out::Blank } else { Out::Line { level: level + 1, text: line.into() } });
         }

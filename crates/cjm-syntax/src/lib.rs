@@ -21,5 +21,5 @@ pub mod tree;
 
 pub use diag::{Diagnostic, Severity, Span};
 pub use format::format;
-pub use parser::{parse, parse_bytes, Parse};
+pub use parser::{parse, parse_bytes, Parse, NO_SCORE};
 pub use tree::{Document, Node, NodeKind};

@@ -620,7 +620,13 @@ impl<'s> Parser<'s> {
         let value_start = span.start + colon + 1;
         let level = owner.map_or(1, |o| self.nodes[o].level + 1);
         let trimmed = self.src[value_start..span.end].trim();
-        let (value, block, whole) = if trimmed == "|" {
+        let block_attrs = trimmed.strip_prefix('|').map(str::trim_start).filter(|rest| rest.is_empty() || rest.starts_with('['));
+        let mut attrs = None;
+        let (value, block, whole) = if let Some(rest) = block_attrs {
+            if !rest.is_empty() && keys::takes_attrs(key) {
+                let at = span.end - rest.len();
+                attrs = self.split_attrs(text_at(self.src, at, span.end)).1;
+            }
             match self.block_value(indent) {
                 Some((value, end)) => (value, true, Span::new(span.start, end)),
                 None => {
@@ -638,7 +644,7 @@ impl<'s> Parser<'s> {
         } else {
             (text_at(self.src, value_start, span.end), false, span)
         };
-        let (value, attrs) = if keys::takes_attrs(key) && !block { self.split_attrs(value) } else { (value, None) };
+        let (value, attrs) = if keys::takes_attrs(key) && !block { self.split_attrs(value) } else { (value, attrs) };
         if value.value.is_empty() {
             self.diags.push(
                 Diagnostic::error(codes::MISSING_VALUE, span, format!("`{key}` has no value"))
@@ -681,7 +687,9 @@ impl<'s> Parser<'s> {
             .iter()
             .map(|l| if l.trim().is_empty() { "" } else { drop_columns(l, strip).trim_end() })
             .collect::<Vec<_>>()
-            .join("\n");
+            .join("\n")
+            .trim_matches('\n')
+            .to_string();
         let start = self.lines[first].start;
         let end = self.lines[last].end;
         self.pos = last + 1;
@@ -849,11 +857,14 @@ fn split_key(key: &str, ctx: Context) -> (&str, Option<&str>) {
     (key, None)
 }
 
+/// How a step says it has no score (Mermaid reads it as NaN).
+pub const NO_SCORE: &str = "-";
+
 /// True when a value reads as Mermaid task data (`3`, `3: Sam`), so the line
 /// is a task even where a property of that name could stand.
 fn looks_like_task_data(value: &str) -> bool {
-    let first = &value[split_unescaped(value, b':')[0].clone()];
-    !first.trim().is_empty() && js_number(first).is_some()
+    let first = value[split_unescaped(value, b':')[0].clone()].trim();
+    first == NO_SCORE || (!first.is_empty() && js_number(first).is_some())
 }
 
 /// Trimmed, unescaped text between two offsets.

@@ -1,0 +1,22 @@
+//! The customer journey map model.
+//!
+//! - [`model`]: the typed map ([`Journey`], [`Stage`], [`Step`], [`Persona`]…)
+//!   and its serde JSON form.
+//! - [`lower`]: `.cjm` text → model, with validation, as diagnostics.
+//! - [`validate`]: checks shared by the `.cjm` and JSON readers.
+//! - [`json`]: JSON reading with clear errors, and the JSON Schema.
+//! - [`print`]: model → canonical `.cjm` text; [`mermaid`]: model → Mermaid.
+//!
+//! No IO: text in, values out.
+
+pub mod ids;
+pub mod json;
+pub mod lower;
+pub mod mermaid;
+pub mod model;
+pub mod print;
+pub mod validate;
+
+pub use lower::{check, lower, Lowered};
+pub use model::*;
+pub use print::to_cjm;

@@ -1,0 +1,597 @@
+//! Lowering: from the line tree of a `.cjm` file to a [`Journey`], with every
+//! problem reported as a diagnostic pointing into the source.
+
+use crate::ids::{is_valid_id, IdAllocator};
+use crate::model::*;
+use crate::validate::{validate, Loc};
+use cjm_syntax::codes;
+use cjm_syntax::escape::{split_unescaped, unescape};
+use cjm_syntax::keys::{self, did_you_mean};
+use cjm_syntax::number::js_number;
+use cjm_syntax::tree::{Attrs, Keyword, Node, NodeKind, Property, Task, Text};
+use cjm_syntax::{Diagnostic, Parse, Span, NO_SCORE};
+use std::collections::{HashMap, HashSet};
+
+/// A map read from text, with everything wrong with it (parse and check).
+#[derive(Clone, Debug)]
+pub struct Lowered {
+    pub journey: Journey,
+    /// Sorted by position.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Lowered {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+/// Parses and lowers a `.cjm` or Mermaid journey text.
+pub fn check(source: &str) -> Lowered {
+    let parse = cjm_syntax::parse(source);
+    lower(source, &parse)
+}
+
+/// Lowers a parse. The result holds the parse's diagnostics too.
+pub fn lower(source: &str, parse: &Parse) -> Lowered {
+    let mut l = Lowering::new(source);
+    for (index, node) in parse.document.nodes.iter().enumerate() {
+        l.node(index, node);
+    }
+    l.assign_ids();
+    l.run_validation();
+    let mut diagnostics = parse.diagnostics.clone();
+    diagnostics.append(&mut l.diags);
+    diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
+    Lowered { journey: l.map, diagnostics }
+}
+
+/// What a tree node became in the model.
+#[derive(Clone, Copy)]
+enum Target {
+    Persona(usize),
+    Metric(usize),
+    Stage(usize),
+    Step(usize, usize),
+}
+
+struct Lowering<'s> {
+    src: &'s str,
+    map: Journey,
+    diags: Vec<Diagnostic>,
+    targets: HashMap<usize, Target>,
+    spans: HashMap<Loc, Span>,
+    /// Explicit `id:` values, by target.
+    stage_ids: HashMap<usize, String>,
+    step_ids: HashMap<(usize, usize), String>,
+    /// Single-valued keys already given, by owner node and key.
+    given: HashSet<(Option<usize>, String)>,
+    keywords_given: HashMap<Keyword, Span>,
+    title_set_by_statement: bool,
+}
+
+impl<'s> Lowering<'s> {
+    fn new(src: &'s str) -> Self {
+        Lowering {
+            src,
+            map: Journey::default(),
+            diags: Vec::new(),
+            targets: HashMap::new(),
+            spans: HashMap::new(),
+            stage_ids: HashMap::new(),
+            step_ids: HashMap::new(),
+            given: HashSet::new(),
+            keywords_given: HashMap::new(),
+            title_set_by_statement: false,
+        }
+    }
+
+    fn raw(&self, span: Span) -> &'s str {
+        &self.src[span.start..span.end]
+    }
+
+    fn node(&mut self, index: usize, node: &Node) {
+        match &node.kind {
+            NodeKind::FrontMatter { title: Some(t) } if !self.title_set_by_statement => {
+                self.map.title = Some(t.value.clone());
+            }
+            NodeKind::Title(t) => {
+                self.map.title = Some(t.value.clone());
+                self.title_set_by_statement = true;
+            }
+            NodeKind::AccTitle(t) => self.map.acc_title = Some(t.value.clone()),
+            NodeKind::AccDescr { text, .. } => self.map.acc_descr = Some(text.value.clone()),
+            NodeKind::Keyword { keyword, arg, attrs } => self.keyword(index, node, *keyword, arg, attrs.as_ref()),
+            NodeKind::Section(name) => {
+                self.map.stages.push(Stage { name: name.value.clone(), ..Stage::default() });
+                let s = self.map.stages.len() - 1;
+                self.targets.insert(index, Target::Stage(s));
+                self.spans.insert(Loc::Stage(s), name.span);
+                self.spans.insert(Loc::StageId(s), name.span);
+            }
+            NodeKind::Task(task) => self.task(index, task),
+            NodeKind::Property(p) => self.property(node.owner, p),
+            _ => {}
+        }
+    }
+
+    fn keyword(&mut self, index: usize, node: &Node, keyword: Keyword, arg: &Text, attrs: Option<&Attrs>) {
+        if !keyword.opens_block() {
+            if let Some(first) = self.keywords_given.insert(keyword, node.span) {
+                let (line, _) = cjm_syntax::diag::LineIndex::new(self.src).line_col(first.start);
+                self.diags.push(
+                    Diagnostic::error(codes::DUPLICATE_KEY, node.span, format!("`{}` is given twice", keyword.as_str()))
+                        .with_label(format!("already given on line {line}"))
+                        .with_hint("keep one of the two lines"),
+                );
+                return;
+            }
+        }
+        match keyword {
+            Keyword::State => self.map.state = self.state(arg),
+            Keyword::Scale => {
+                if let Some(scale) = self.scale(arg) {
+                    self.map.scale = scale;
+                }
+            }
+            Keyword::Version => self.map.version = Some(arg.value.clone()),
+            Keyword::Date => self.map.date = Some(arg.value.clone()),
+            Keyword::Persona => {
+                self.map.personas.push(Persona { name: arg.value.clone(), ..Persona::default() });
+                let i = self.map.personas.len() - 1;
+                self.targets.insert(index, Target::Persona(i));
+                self.spans.insert(Loc::Persona(i), arg.span);
+            }
+            Keyword::Metric => {
+                let metric = self.metric(arg, attrs);
+                self.map.metrics.push(metric);
+                let i = self.map.metrics.len() - 1;
+                self.targets.insert(index, Target::Metric(i));
+                self.spans.insert(Loc::Metric(i), arg.span);
+            }
+        }
+    }
+
+    fn state(&mut self, arg: &Text) -> Option<MapState> {
+        match arg.value.to_lowercase().as_str() {
+            "current" | "as-is" => Some(MapState::Current),
+            "future" | "to-be" => Some(MapState::Future),
+            other => {
+                let hint = match did_you_mean(other, ["current", "future"]) {
+                    Some(best) => format!("did you mean `{best}`?"),
+                    None => "write `state current` for the journey as it is, `state future` for the one you plan".into(),
+                };
+                self.diags.push(
+                    Diagnostic::error(codes::BAD_VALUE, arg.span, format!("expected `current` or `future`, found `{}`", arg.value))
+                        .with_label("not a map state")
+                        .with_hint(hint),
+                );
+                None
+            }
+        }
+    }
+
+    fn scale(&mut self, arg: &Text) -> Option<Scale> {
+        let parsed = arg.value.split_once("..").and_then(|(a, b)| {
+            let min = a.trim().parse::<i32>().ok()?;
+            let max = b.trim().parse::<i32>().ok()?;
+            Some(Scale { min, max })
+        });
+        match parsed {
+            Some(scale) if scale.min < scale.max && scale.max - scale.min <= 100 => Some(scale),
+            Some(scale) => {
+                self.diags.push(
+                    Diagnostic::error(codes::BAD_VALUE, arg.span, format!("the scale {}..{} is empty or too wide", scale.min, scale.max))
+                        .with_label("expected the lowest score, `..`, then a higher one, at most 100 apart")
+                        .with_hint("write e.g. `scale 1..5` or `scale -2..2`"),
+                );
+                None
+            }
+            None => {
+                self.diags.push(
+                    Diagnostic::error(codes::BAD_VALUE, arg.span, format!("expected a range of whole numbers such as `1..5`, found `{}`", arg.value))
+                        .with_label("not a scale")
+                        .with_hint("write e.g. `scale 1..5` (Mermaid's) or `scale 1..7`"),
+                );
+                None
+            }
+        }
+    }
+
+    fn current_stage(&mut self, task_span: Span) -> usize {
+        if self.map.stages.is_empty() {
+            // Steps before the first section form an unnamed stage, as in Mermaid.
+            self.map.stages.push(Stage::default());
+            self.spans.insert(Loc::Stage(0), task_span);
+            self.spans.insert(Loc::StageId(0), task_span);
+        }
+        self.map.stages.len() - 1
+    }
+
+    fn task(&mut self, index: usize, task: &Task) {
+        let s = self.current_stage(task.name.span);
+        let score = self.step_score(task);
+        let step = Step {
+            name: task.name.value.clone(),
+            score,
+            actors: task.actors.iter().map(|a| a.value.clone()).collect(),
+            ..Step::default()
+        };
+        let stage = &mut self.map.stages[s];
+        stage.steps.push(step);
+        let t = stage.steps.len() - 1;
+        self.targets.insert(index, Target::Step(s, t));
+        self.spans.insert(Loc::Step(s, t), task.name.span);
+        self.spans.insert(Loc::StepId(s, t), task.name.span);
+        self.spans.insert(Loc::StepScore(s, t), task.score.span);
+        for (k, actor) in task.actors.iter().enumerate() {
+            self.spans.insert(Loc::Actor(s, t, k), actor.span);
+        }
+    }
+
+    fn step_score(&mut self, task: &Task) -> Option<f64> {
+        let raw = self.raw(task.score.span);
+        if raw == NO_SCORE {
+            return None;
+        }
+        match js_number(raw) {
+            Some(v) if v.is_finite() => Some(v),
+            _ => {
+                let mut d = Diagnostic::warning(codes::SCORE_NOT_NUMBER, task.score.span, format!("the score `{raw}` is not a number"))
+                    .with_label("Mermaid reads this as NaN; cjm treats the step as having no score");
+                let name = task.name.value.as_str();
+                d = if ["title", "section"].contains(&name.to_lowercase().as_str()) {
+                    d.with_hint(format!("did you mean `{name} {raw}` (without the colon)?"))
+                } else if let Some(key) = did_you_mean(name, keys::Context::Step.keys().iter().chain(keys::Context::Stage.keys()).copied()) {
+                    d.with_hint(format!("if this is a property, indent it under its step and write `{key}:`"))
+                } else {
+                    d.with_hint("write a number from the map's scale, or `-` for a step with no score")
+                };
+                self.diags.push(d);
+                None
+            }
+        }
+    }
+
+    fn property(&mut self, owner: Option<usize>, p: &Property) {
+        let key = p.key.value.as_str();
+        let context = match owner.and_then(|o| self.targets.get(&o).copied()) {
+            None if owner.is_none() => keys::Context::Journey,
+            None => return, // owner failed to lower; its error is already reported
+            Some(Target::Persona(_)) => keys::Context::Persona,
+            Some(Target::Metric(_)) => keys::Context::Metric,
+            Some(Target::Stage(_)) => keys::Context::Stage,
+            Some(Target::Step(..)) => keys::Context::Step,
+        };
+        if keys::single_valued(context, key) || (keys::takes_qualifier(key)) {
+            let slot = match &p.qualifier {
+                Some(q) => format!("{key} {}", q.value),
+                None => key.to_string(),
+            };
+            if !self.given.insert((owner, slot.clone())) {
+                self.diags.push(
+                    Diagnostic::error(codes::DUPLICATE_KEY, p.key.span.cover(p.value.span), format!("`{slot}` is given twice for {}", context.describe()))
+                        .with_label("a second value")
+                        .with_hint("keep one line; for longer text use a `|` block"),
+                );
+                return;
+            }
+        }
+        let text = p.value.value.clone();
+        match owner.and_then(|o| self.targets.get(&o).copied()) {
+            None => self.map.description = Some(text),
+            Some(Target::Persona(i)) => {
+                let persona = &mut self.map.personas[i];
+                match key {
+                    "description" => persona.description = Some(text),
+                    "goal" => persona.goals.push(text),
+                    "need" => persona.needs.push(text),
+                    "pain" => persona.pains.push(text),
+                    "quote" => persona.quote = Some(strip_quotes(&text)),
+                    "segment" => persona.segment = Some(text),
+                    "image" => persona.image = Some(text),
+                    _ => unreachable_key(key),
+                }
+            }
+            Some(Target::Metric(i)) => self.map.metrics[i].description = Some(text),
+            Some(Target::Stage(s)) => match key {
+                "id" => self.explicit_id(p, IdTarget::Stage(s)),
+                "goal" => self.map.stages[s].goal = Some(text),
+                "description" => self.map.stages[s].description = Some(text),
+                _ => unreachable_key(key),
+            },
+            Some(Target::Step(s, t)) => self.step_property(s, t, p),
+        }
+    }
+
+    fn step_property(&mut self, s: usize, t: usize, p: &Property) {
+        let text = p.value.value.clone();
+        let key = p.key.value.as_str();
+        match key {
+            "id" => return self.explicit_id(p, IdTarget::Step(s, t)),
+            "score" | "future score" => return self.persona_score(s, t, p),
+            "pain" => {
+                let pain = self.pain(p);
+                self.map.stages[s].steps[t].pains.push(pain);
+                return;
+            }
+            "opportunity" => {
+                let opportunity = self.opportunity(p);
+                self.map.stages[s].steps[t].opportunities.push(opportunity);
+                return;
+            }
+            "metric" => {
+                let metric = self.metric(&p.value, p.attrs.as_ref());
+                let step = &mut self.map.stages[s].steps[t];
+                step.metrics.push(metric);
+                let k = step.metrics.len() - 1;
+                self.spans.insert(Loc::StepMetric(s, t, k), p.value.span);
+                return;
+            }
+            _ => {}
+        }
+        if key == "evidence" {
+            self.spans.insert(Loc::Evidence(s, t), p.value.span);
+        }
+        let channels = (key == "channel").then(|| self.list(&p.value));
+        let step = &mut self.map.stages[s].steps[t];
+        match key {
+            "channel" => step.channels.extend(channels.unwrap_or_default()),
+            "touchpoint" => step.touchpoints.push(text),
+            "doing" => step.doing = Some(text),
+            "thinking" => step.thinking = Some(text),
+            "feeling" => step.feeling = Some(text),
+            "backstage" => step.backstage.push(text),
+            "system" => step.systems.push(text),
+            "owner" => step.owner = Some(text),
+            "note" => step.notes.push(text),
+            "evidence" => step.evidence = Some(text),
+            _ => unreachable_key(key),
+        }
+    }
+
+    /// A comma-separated value, each item unescaped and trimmed.
+    fn list(&self, value: &Text) -> Vec<String> {
+        let raw = self.raw(value.span);
+        split_unescaped(raw, b',')
+            .into_iter()
+            .map(|r| unescape(raw[r].trim()))
+            .filter(|s| !s.is_empty())
+            .collect()
+    }
+
+    fn persona_score(&mut self, s: usize, t: usize, p: &Property) {
+        let future = p.key.value == "future score";
+        let score = match js_number(&p.value.value) {
+            Some(v) if v.is_finite() && !p.value.value.trim().is_empty() => v,
+            _ => {
+                self.diags.push(
+                    Diagnostic::error(codes::BAD_VALUE, p.value.span, format!("expected a score, found `{}`", p.value.value))
+                        .with_label("not a number")
+                        .with_hint(format!("write a number from the scale {}..{}", self.map.scale.min, self.map.scale.max)),
+                );
+                return;
+            }
+        };
+        let step = &mut self.map.stages[s].steps[t];
+        match (&p.qualifier, future) {
+            (None, true) => {
+                step.future_score = Some(score);
+                self.spans.insert(Loc::StepFutureScore(s, t), p.value.span);
+            }
+            (None, false) => {
+                self.diags.push(
+                    Diagnostic::error(codes::MISSING_VALUE, p.key.span, "`score:` needs the persona it is for")
+                        .with_label("the step's own score goes on the step line")
+                        .with_hint(format!("write `score Sam: {}` for one persona, or change the step line's score", p.value.value)),
+                );
+            }
+            (Some(q), false) => {
+                step.persona_scores.push(PersonaScore { persona: q.value.clone(), score });
+                let k = step.persona_scores.len() - 1;
+                self.spans.insert(Loc::PersonaScore(s, t, k), q.span);
+            }
+            (Some(q), true) => {
+                step.future_persona_scores.push(PersonaScore { persona: q.value.clone(), score });
+                let k = step.future_persona_scores.len() - 1;
+                self.spans.insert(Loc::FuturePersonaScore(s, t, k), q.span);
+            }
+        }
+    }
+
+    fn explicit_id(&mut self, p: &Property, target: IdTarget) {
+        let id = p.value.value.clone();
+        if !is_valid_id(&id) {
+            self.diags.push(
+                Diagnostic::error(codes::BAD_ID, p.value.span, format!("`{id}` is not a valid id"))
+                    .with_label("expected lowercase letters, digits and single dashes")
+                    .with_hint(format!("write e.g. `id: {}`", crate::ids::slug(&id))),
+            );
+            return;
+        }
+        match target {
+            IdTarget::Stage(s) => {
+                self.stage_ids.insert(s, id);
+                self.spans.insert(Loc::StageId(s), p.value.span);
+            }
+            IdTarget::Step(s, t) => {
+                self.step_ids.insert((s, t), id);
+                self.spans.insert(Loc::StepId(s, t), p.value.span);
+            }
+        }
+    }
+
+    fn pain(&mut self, p: &Property) -> Pain {
+        let mut pain = Pain { text: p.value.value.clone(), severity: None };
+        for (key, value) in self.attrs(p.attrs.as_ref(), "pain") {
+            if key.value == "severity" {
+                match value.value.parse::<u8>() {
+                    Ok(n) if (1..=5).contains(&n) => pain.severity = Some(n),
+                    _ => self.bad_attr(&value, "a whole number from 1 (minor) to 5 (critical)", "severity 3"),
+                }
+            }
+        }
+        pain
+    }
+
+    fn opportunity(&mut self, p: &Property) -> Opportunity {
+        let mut o = Opportunity { text: p.value.value.clone(), ..Opportunity::default() };
+        for (key, value) in self.attrs(p.attrs.as_ref(), "opportunity") {
+            match key.value.as_str() {
+                "impact" | "effort" => {
+                    let level = Level::ALL.into_iter().find(|l| l.as_str().eq_ignore_ascii_case(&value.value));
+                    match level {
+                        Some(level) if key.value == "impact" => o.impact = Some(level),
+                        Some(level) => o.effort = Some(level),
+                        None => self.bad_attr(&value, "`low`, `medium` or `high`", &format!("{} high", key.value)),
+                    }
+                }
+                "status" => {
+                    let norm = value.value.to_lowercase().replace(' ', "-");
+                    match Status::ALL.into_iter().find(|s| s.as_str() == norm) {
+                        Some(status) => o.status = Some(status),
+                        None => self.bad_attr(&value, "`idea`, `planned`, `in-progress`, `done` or `dropped`", "status planned"),
+                    }
+                }
+                "owner" => o.owner = Some(value.value.clone()),
+                _ => {}
+            }
+        }
+        o
+    }
+
+    fn metric(&mut self, name: &Text, attrs: Option<&Attrs>) -> Metric {
+        let mut m = Metric { name: name.value.clone(), ..Metric::default() };
+        for (key, value) in self.attrs(attrs, "metric") {
+            match key.value.as_str() {
+                "unit" => m.unit = Some(value.value.clone()),
+                "target" => match value.value.trim().parse::<f64>() {
+                    Ok(v) if v.is_finite() => m.target = Some(v),
+                    _ => self.bad_attr(&value, "a number (put the unit in `unit`)", "target 30"),
+                },
+                _ => {}
+            }
+        }
+        m
+    }
+
+    /// The attributes of a value, known and well-formed ones only; reports
+    /// unknown, repeated and empty ones.
+    fn attrs(&mut self, attrs: Option<&Attrs>, key: &str) -> Vec<(Text, Text)> {
+        let Some(attrs) = attrs else { return Vec::new() };
+        let allowed = keys::attrs_for(key);
+        let mut seen = HashSet::new();
+        let mut out = Vec::new();
+        for attr in &attrs.items {
+            let name = attr.key.value.as_str();
+            if !allowed.contains(&name) {
+                let hint = match did_you_mean(name, allowed.iter().copied()) {
+                    Some(best) => format!("did you mean `{best}`?"),
+                    None => format!("`{key}` takes: {}", allowed.join(", ")),
+                };
+                self.diags.push(
+                    Diagnostic::error(codes::BAD_ATTRIBUTE, attr.key.span, format!("unknown attribute `{name}` for `{key}`"))
+                        .with_label("not an attribute of this key")
+                        .with_hint(hint),
+                );
+            } else if attr.value.value.is_empty() {
+                self.diags.push(
+                    Diagnostic::error(codes::BAD_ATTRIBUTE, attr.key.span, format!("`{name}` has no value"))
+                        .with_label("expected a value after the attribute name")
+                        .with_hint(format!("write e.g. `[{}]`", attr_example(name))),
+                );
+            } else if !seen.insert(name) {
+                self.diags.push(
+                    Diagnostic::error(codes::BAD_ATTRIBUTE, attr.key.span, format!("`{name}` is given twice"))
+                        .with_label("a second value")
+                        .with_hint("keep one"),
+                );
+            } else {
+                out.push((attr.key.clone(), attr.value.clone()));
+            }
+        }
+        out
+    }
+
+    fn bad_attr(&mut self, value: &Text, expected: &str, example: &str) {
+        self.diags.push(
+            Diagnostic::error(codes::BAD_ATTRIBUTE, value.span, format!("expected {expected}, found `{}`", value.value))
+                .with_label("not a valid value")
+                .with_hint(format!("write e.g. `[{example}]`")),
+        );
+    }
+
+    /// Explicit ids first (so derived ids never take them), then derived ids.
+    fn assign_ids(&mut self) {
+        let mut stage_ids = IdAllocator::default();
+        let mut step_ids = IdAllocator::default();
+        for id in self.stage_ids.values() {
+            stage_ids.reserve(id);
+        }
+        for id in self.step_ids.values() {
+            step_ids.reserve(id);
+        }
+        let mut persona_ids = IdAllocator::default();
+        for persona in &mut self.map.personas {
+            persona.id = persona_ids.derive(&persona.name, "persona");
+        }
+        for (s, stage) in self.map.stages.iter_mut().enumerate() {
+            stage.id = match self.stage_ids.get(&s) {
+                Some(id) => id.clone(),
+                None => stage_ids.derive(&stage.name, "stage"),
+            };
+            for (t, step) in stage.steps.iter_mut().enumerate() {
+                step.id = match self.step_ids.get(&(s, t)) {
+                    Some(id) => id.clone(),
+                    None => step_ids.derive(&step.name, "step"),
+                };
+            }
+        }
+    }
+
+    fn run_validation(&mut self) {
+        for finding in validate(&self.map) {
+            let Some(&span) = self.spans.get(&finding.loc) else { continue };
+            let span = match finding.inner {
+                Some(inner) => inner.shift(span.start),
+                None => span,
+            };
+            let mut d = Diagnostic::error(finding.code, span, finding.message).with_label(finding.label);
+            d.severity = finding.severity;
+            d.hint = finding.hint;
+            self.diags.push(d);
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+enum IdTarget {
+    Stage(usize),
+    Step(usize, usize),
+}
+
+fn strip_quotes(text: &str) -> String {
+    for (open, close) in [('"', '"'), ('“', '”'), ('\'', '\'')] {
+        if let Some(inner) = text.strip_prefix(open).and_then(|t| t.strip_suffix(close)) {
+            return inner.to_string();
+        }
+    }
+    text.to_string()
+}
+
+fn attr_example(name: &str) -> &'static str {
+    match name {
+        "severity" => "severity 3",
+        "impact" => "impact high",
+        "effort" => "effort low",
+        "status" => "status planned",
+        "owner" => "owner Marketing",
+        "unit" => "unit %",
+        _ => "target 30",
+    }
+}
+
+/// The parser only produces properties with keys known in their context.
+fn unreachable_key(key: &str) {
+    debug_assert!(false, "the parser accepted an unknown key `{key}`");
+}

@@ -1,0 +1,239 @@
+//! Checks on a map that do not depend on how it was written. The `.cjm`
+//! lowering and the JSON reader both run them; each finding names a model
+//! location ([`Loc`]) that the caller turns into a source span or a JSON path.
+
+use crate::ids::is_valid_id;
+use crate::model::*;
+use cjm_syntax::codes;
+use cjm_syntax::keys::did_you_mean;
+use cjm_syntax::{Severity, Span};
+use std::collections::{HashMap, HashSet};
+
+/// A place in the model.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Loc {
+    Persona(usize),
+    Metric(usize),
+    Stage(usize),
+    StageId(usize),
+    Step(usize, usize),
+    StepId(usize, usize),
+    StepScore(usize, usize),
+    StepFutureScore(usize, usize),
+    Actor(usize, usize, usize),
+    PersonaScore(usize, usize, usize),
+    FuturePersonaScore(usize, usize, usize),
+    StepMetric(usize, usize, usize),
+    Evidence(usize, usize),
+}
+
+impl Loc {
+    /// The JSON path of the location, e.g. `stages[1].steps[0].actors[2]`.
+    pub fn json_path(&self) -> String {
+        let step = |s: usize, t: usize| format!("stages[{s}].steps[{t}]");
+        match *self {
+            Loc::Persona(i) => format!("personas[{i}]"),
+            Loc::Metric(i) => format!("metrics[{i}]"),
+            Loc::Stage(s) => format!("stages[{s}]"),
+            Loc::StageId(s) => format!("stages[{s}].id"),
+            Loc::Step(s, t) => step(s, t),
+            Loc::StepId(s, t) => format!("{}.id", step(s, t)),
+            Loc::StepScore(s, t) => format!("{}.score", step(s, t)),
+            Loc::StepFutureScore(s, t) => format!("{}.future_score", step(s, t)),
+            Loc::Actor(s, t, k) => format!("{}.actors[{k}]", step(s, t)),
+            Loc::PersonaScore(s, t, k) => format!("{}.persona_scores[{k}]", step(s, t)),
+            Loc::FuturePersonaScore(s, t, k) => format!("{}.future_persona_scores[{k}]", step(s, t)),
+            Loc::StepMetric(s, t, k) => format!("{}.metrics[{k}]", step(s, t)),
+            Loc::Evidence(s, t) => format!("{}.evidence", step(s, t)),
+        }
+    }
+}
+
+/// One problem with a map.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Finding {
+    pub severity: Severity,
+    pub code: &'static str,
+    pub loc: Loc,
+    pub message: String,
+    pub label: String,
+    pub hint: Option<String>,
+    /// A sub-span inside the located text (for evidence rule errors).
+    pub inner: Option<Span>,
+}
+
+impl Finding {
+    fn new(severity: Severity, code: &'static str, loc: Loc, message: String) -> Self {
+        Finding { severity, code, loc, message, label: String::new(), hint: None, inner: None }
+    }
+    fn label(mut self, label: impl Into<String>) -> Self {
+        self.label = label.into();
+        self
+    }
+    fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+}
+
+pub fn validate(map: &Journey) -> Vec<Finding> {
+    let mut out = Vec::new();
+    check_personas(map, &mut out);
+    check_metrics(&map.metrics, Loc::Metric, &mut out);
+    check_ids(map, &mut out);
+    check_stages(map, &mut out);
+    for (s, stage) in map.stages.iter().enumerate() {
+        for (t, step) in stage.steps.iter().enumerate() {
+            check_step(map, s, t, step, &mut out);
+        }
+    }
+    out
+}
+
+fn check_personas(map: &Journey, out: &mut Vec<Finding>) {
+    let mut seen = HashSet::new();
+    for (i, p) in map.personas.iter().enumerate() {
+        if !seen.insert(p.name.as_str()) {
+            out.push(
+                Finding::new(Severity::Error, codes::DUPLICATE_PERSONA, Loc::Persona(i), format!("persona `{}` is declared twice", p.name))
+                    .label("a second declaration")
+                    .hint("merge the two persona blocks or give this persona another name"),
+            );
+        }
+    }
+}
+
+fn check_metrics(metrics: &[Metric], loc: impl Fn(usize) -> Loc, out: &mut Vec<Finding>) {
+    let mut seen = HashSet::new();
+    for (i, m) in metrics.iter().enumerate() {
+        if !seen.insert(m.name.as_str()) {
+            out.push(
+                Finding::new(Severity::Error, codes::DUPLICATE_METRIC, loc(i), format!("metric `{}` is declared twice here", m.name))
+                    .label("a second declaration")
+                    .hint("keep one declaration; give it both the unit and the target"),
+            );
+        }
+    }
+}
+
+fn check_ids(map: &Journey, out: &mut Vec<Finding>) {
+    let mut stage_ids: HashMap<&str, usize> = HashMap::new();
+    let mut step_ids: HashMap<&str, (usize, usize)> = HashMap::new();
+    for (s, stage) in map.stages.iter().enumerate() {
+        check_id_form(&stage.id, Loc::StageId(s), out);
+        if let Some(first) = stage_ids.insert(&stage.id, s) {
+            out.push(duplicate_id("stage", &stage.id, Loc::StageId(s), &map.stages[first].name));
+        }
+        for (t, step) in stage.steps.iter().enumerate() {
+            check_id_form(&step.id, Loc::StepId(s, t), out);
+            if let Some((fs, ft)) = step_ids.insert(&step.id, (s, t)) {
+                out.push(duplicate_id("step", &step.id, Loc::StepId(s, t), &map.stages[fs].steps[ft].name));
+            }
+        }
+    }
+}
+
+fn check_id_form(id: &str, loc: Loc, out: &mut Vec<Finding>) {
+    if !is_valid_id(id) {
+        out.push(
+            Finding::new(Severity::Error, codes::BAD_ID, loc, format!("`{id}` is not a valid id"))
+                .label("expected lowercase letters, digits and single dashes")
+                .hint("write e.g. `id: checkout-2`"),
+        );
+    }
+}
+
+fn duplicate_id(what: &str, id: &str, loc: Loc, first_name: &str) -> Finding {
+    Finding::new(Severity::Error, codes::DUPLICATE_ID, loc, format!("{what} id `{id}` is already used by `{first_name}`"))
+        .label("ids must be unique in the map")
+        .hint(format!("give this {what} another `id:`"))
+}
+
+fn check_stages(map: &Journey, out: &mut Vec<Finding>) {
+    let mut names = HashSet::new();
+    for (s, stage) in map.stages.iter().enumerate() {
+        if !stage.name.is_empty() && !names.insert(stage.name.as_str()) {
+            out.push(
+                Finding::new(Severity::Warning, codes::DUPLICATE_SECTION, Loc::Stage(s), format!("section `{}` appears twice", stage.name))
+                    .label("Mermaid draws two stages with the same name")
+                    .hint("merge the two sections, or rename one"),
+            );
+        }
+        if stage.steps.is_empty() {
+            out.push(
+                Finding::new(Severity::Warning, codes::EMPTY_STAGE, Loc::Stage(s), format!("section `{}` has no steps", stage.name))
+                    .label("an empty stage draws as an empty column")
+                    .hint("add a step (`Compare models: 3`) or remove the section"),
+            );
+        }
+        let mut steps = HashSet::new();
+        for (t, step) in stage.steps.iter().enumerate() {
+            if !steps.insert(step.name.as_str()) {
+                out.push(
+                    Finding::new(Severity::Warning, codes::DUPLICATE_STEP, Loc::Step(s, t), format!("step `{}` appears twice in `{}`", step.name, stage.name))
+                        .label("a repeated step")
+                        .hint("rename one of them, or merge them if they are the same moment"),
+                );
+            }
+        }
+    }
+}
+
+fn check_step(map: &Journey, s: usize, t: usize, step: &Step, out: &mut Vec<Finding>) {
+    let declared: Vec<&str> = map.personas.iter().map(|p| p.name.as_str()).collect();
+    let check_persona = |name: &str, loc: Loc, out: &mut Vec<Finding>| {
+        if declared.is_empty() || declared.contains(&name) {
+            return;
+        }
+        let hint = match did_you_mean(name, declared.iter().copied()) {
+            Some(best) => format!("did you mean `{best}`?"),
+            None => format!("declare it with `persona {name}`, or use one of: {}", declared.join(", ")),
+        };
+        out.push(
+            Finding::new(Severity::Error, codes::UNDECLARED_PERSONA, loc, format!("`{name}` is not a declared persona"))
+                .label("a score for a persona the map does not declare")
+                .hint(hint),
+        );
+    };
+    for (k, actor) in step.actors.iter().enumerate() {
+        check_persona(actor, Loc::Actor(s, t, k), out);
+    }
+    for (k, ps) in step.persona_scores.iter().enumerate() {
+        check_persona(&ps.persona, Loc::PersonaScore(s, t, k), out);
+        check_scale(map, ps.score, Loc::PersonaScore(s, t, k), out);
+    }
+    for (k, ps) in step.future_persona_scores.iter().enumerate() {
+        check_persona(&ps.persona, Loc::FuturePersonaScore(s, t, k), out);
+        check_scale(map, ps.score, Loc::FuturePersonaScore(s, t, k), out);
+    }
+    if let Some(score) = step.score {
+        check_scale(map, score, Loc::StepScore(s, t), out);
+    }
+    if let Some(score) = step.future_score {
+        check_scale(map, score, Loc::StepFutureScore(s, t), out);
+    }
+    check_metrics(&step.metrics, |k| Loc::StepMetric(s, t, k), out);
+    if let Some(rule) = &step.evidence {
+        if let Err(d) = cjm_syntax::evidence::parse(rule, 0) {
+            let mut f = Finding::new(Severity::Error, d.code, Loc::Evidence(s, t), d.message).label(d.label);
+            f.hint = d.hint;
+            f.inner = Some(d.span);
+            out.push(f);
+        }
+    }
+}
+
+fn check_scale(map: &Journey, score: f64, loc: Loc, out: &mut Vec<Finding>) {
+    if !map.scale.contains(score) {
+        out.push(
+            Finding::new(
+                Severity::Warning,
+                codes::SCORE_OUT_OF_SCALE,
+                loc,
+                format!("score {score} is outside the scale {}..{}", map.scale.min, map.scale.max),
+            )
+            .label(format!("expected a score from {} to {}", map.scale.min, map.scale.max))
+            .hint("change the score, or widen the scale with e.g. `scale 1..7`"),
+        );
+    }
+}
