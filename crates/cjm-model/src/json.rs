@@ -167,3 +167,152 @@ fn single_line_findings(map: &Journey) -> Vec<Finding> {
     }
     out
 }
+
+/// The span of the value at a path such as `stages[1].steps[0].actors[2]`
+/// in a JSON text, so that JSON diagnostics point at a line and column.
+/// Walks only along the path; skipped values are scanned without recursion.
+pub fn locate(text: &str, path: &str) -> Option<Span> {
+    let mut segments = Vec::new();
+    for part in path.split('.') {
+        let (key, mut rest) = part.split_once('[').map_or((part, ""), |(k, r)| (k, r));
+        if !key.is_empty() {
+            segments.push(Segment::Key(key.to_string()));
+        }
+        while !rest.is_empty() {
+            let (index, tail) = rest.split_once(']')?;
+            segments.push(Segment::Index(index.parse().ok()?));
+            rest = tail.strip_prefix('[').unwrap_or(tail);
+        }
+    }
+    let bytes = text.as_bytes();
+    let mut at = skip_ws(bytes, 0);
+    for segment in &segments {
+        at = match segment {
+            Segment::Key(key) => find_member(text, at, key)?,
+            Segment::Index(i) => find_element(bytes, at, *i)?,
+        };
+    }
+    let end = skip_value(bytes, at)?;
+    Some(Span::new(at, end))
+}
+
+enum Segment {
+    Key(String),
+    Index(usize),
+}
+
+fn skip_ws(bytes: &[u8], mut at: usize) -> usize {
+    while at < bytes.len() && bytes[at].is_ascii_whitespace() {
+        at += 1;
+    }
+    at
+}
+
+/// End of the string starting at `at` (which holds `"`).
+fn skip_string(bytes: &[u8], mut at: usize) -> Option<usize> {
+    at += 1;
+    while at < bytes.len() {
+        match bytes[at] {
+            b'\\' => at += 2,
+            b'"' => return Some(at + 1),
+            _ => at += 1,
+        }
+    }
+    None
+}
+
+/// End of the value starting at `at`.
+fn skip_value(bytes: &[u8], at: usize) -> Option<usize> {
+    match bytes.get(at)? {
+        b'"' => skip_string(bytes, at),
+        b'{' | b'[' => {
+            let mut depth = 0usize;
+            let mut i = at;
+            while i < bytes.len() {
+                match bytes[i] {
+                    b'"' => {
+                        i = skip_string(bytes, i)?;
+                        continue;
+                    }
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return Some(i + 1);
+                        }
+                    }
+                    _ => {}
+                }
+                i += 1;
+            }
+            None
+        }
+        _ => {
+            let mut i = at;
+            while i < bytes.len() && !matches!(bytes[i], b',' | b'}' | b']') && !bytes[i].is_ascii_whitespace() {
+                i += 1;
+            }
+            Some(i)
+        }
+    }
+}
+
+fn find_member(text: &str, at: usize, key: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    if bytes.get(at) != Some(&b'{') {
+        return None;
+    }
+    let mut i = skip_ws(bytes, at + 1);
+    while i < bytes.len() && bytes[i] == b'"' {
+        let key_end = skip_string(bytes, i)?;
+        let name: String = serde_json::from_str(&text[i..key_end]).ok()?;
+        i = skip_ws(bytes, key_end);
+        if bytes.get(i) != Some(&b':') {
+            return None;
+        }
+        let value = skip_ws(bytes, i + 1);
+        if name == key {
+            return Some(value);
+        }
+        i = skip_ws(bytes, skip_value(bytes, value)?);
+        if bytes.get(i) == Some(&b',') {
+            i = skip_ws(bytes, i + 1);
+        }
+    }
+    None
+}
+
+fn find_element(bytes: &[u8], at: usize, index: usize) -> Option<usize> {
+    if bytes.get(at) != Some(&b'[') {
+        return None;
+    }
+    let mut i = skip_ws(bytes, at + 1);
+    for _ in 0..index {
+        i = skip_ws(bytes, skip_value(bytes, i)?);
+        if bytes.get(i) != Some(&b',') {
+            return None;
+        }
+        i = skip_ws(bytes, i + 1);
+    }
+    (i < bytes.len() && bytes[i] != b']').then_some(i)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locates_paths() {
+        let text = r#"{"a": 1, "stages": [ {"steps": [{"x": "]"}, {"actors": ["p", "q"]}]} ]}"#;
+        let span = locate(text, "stages[0].steps[1].actors[1]").unwrap();
+        assert_eq!(&text[span.start..span.end], "\"q\"");
+        assert!(locate(text, "stages[3]").is_none());
+        assert!(locate("[", "a").is_none());
+    }
+
+    #[test]
+    fn normalises_text() {
+        assert_eq!(normalise_text("  a  "), "a");
+        assert_eq!(normalise_text("\n   first\n     second  \n\n   third\n"), "first\n  second\n\nthird");
+    }
+}

@@ -15,6 +15,7 @@ pub mod lower;
 pub mod mermaid;
 pub mod model;
 pub mod print;
+pub mod templates;
 pub mod validate;
 
 pub use lower::{check, lower, Lowered};

@@ -1,0 +1,5 @@
+pub mod check;
+pub mod convert;
+pub mod fmt;
+pub mod new;
+pub mod schema;

@@ -1,0 +1,83 @@
+//! The `cjm` command: thin glue over the cjm crates. stdout carries data,
+//! stderr talks to people. Exit codes: 0 ok, 1 the input has errors (or
+//! `--check` found work), 2 usage or IO failure.
+
+mod cmd;
+mod input;
+mod output;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+const AFTER_HELP: &str = "\
+Examples:
+  cjm new --template ecommerce -o checkout.cjm   start a map from a template
+  cjm check checkout.cjm                        report errors and warnings
+  cjm fmt checkout.cjm                          rewrite in canonical layout
+  cjm convert checkout.cjm --to json            the map as JSON on stdout
+  cjm convert README.md --to cjm                a Mermaid journey from Markdown
+
+Every Mermaid `journey` diagram is already a valid cjm map.
+Format reference: docs/format.md. Set NO_COLOR to turn colours off.";
+
+#[derive(Parser)]
+#[command(name = "cjm", version, about = "Customer journey maps as text: check, format, convert and start maps.", after_help = AFTER_HELP)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    Check(cmd::check::Args),
+    Fmt(cmd::fmt::Args),
+    Convert(cmd::convert::Args),
+    New(cmd::new::Args),
+    Schema(cmd::schema::Args),
+}
+
+/// How a command ended.
+pub enum Outcome {
+    Ok,
+    /// The input has errors, or `--check` found something to do.
+    Failed,
+}
+
+/// A failure that stops a command: usage or IO. Printed as one line.
+#[derive(Debug)]
+pub struct CliError(pub String);
+
+impl<E: std::fmt::Display> From<E> for CliError
+where
+    E: std::error::Error,
+{
+    fn from(e: E) -> Self {
+        CliError(e.to_string())
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let result = match cli.command {
+        Command::Check(args) => cmd::check::run(args),
+        Command::Fmt(args) => cmd::fmt::run(args),
+        Command::Convert(args) => cmd::convert::run(args),
+        Command::New(args) => cmd::new::run(args),
+        Command::Schema(args) => cmd::schema::run(args),
+    };
+    match result {
+        Ok(Outcome::Ok) => ExitCode::SUCCESS,
+        Ok(Outcome::Failed) => ExitCode::from(1),
+        Err(CliError(message)) => {
+            eprintln!("cjm: error: {message}");
+            ExitCode::from(2)
+        }
+    }
+}

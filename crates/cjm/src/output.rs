@@ -1,0 +1,48 @@
+//! Writing results: to stdout, or to a file atomically (a temporary file in
+//! the same directory, synced, then renamed), so a crash or an error never
+//! leaves a half-written output.
+
+use crate::input::io_reason;
+use crate::CliError;
+use std::io::Write;
+use std::path::Path;
+
+/// Writes `bytes` to `path` atomically.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
+    let shown = path.display();
+    if path.is_dir() {
+        return Err(CliError(format!("`{shown}` is a directory; give a file name to write")));
+    }
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let fail = |e: std::io::Error| CliError(format!("cannot write `{shown}`: {}", io_reason(&e)));
+    let mut tmp = tempfile::Builder::new().prefix(".cjm-").suffix(".tmp").tempfile_in(dir).map_err(fail)?;
+    tmp.write_all(bytes).map_err(fail)?;
+    tmp.as_file().sync_all().map_err(fail)?;
+    if let Ok(meta) = std::fs::metadata(path) {
+        // Keep the permissions of a file we replace.
+        let _ = tmp.as_file().set_permissions(meta.permissions());
+    }
+    tmp.persist(path).map_err(|e| fail(e.error))?;
+    Ok(())
+}
+
+/// Writes to `out` (atomically) or to stdout.
+pub fn emit(out: Option<&Path>, bytes: &[u8]) -> Result<(), CliError> {
+    match out {
+        Some(path) => write_atomic(path, bytes),
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            stdout.write_all(bytes).and_then(|_| stdout.flush()).or_else(|e| {
+                // A closed pipe (`cjm … | head`) is not an error worth reporting.
+                if e.kind() == std::io::ErrorKind::BrokenPipe {
+                    Ok(())
+                } else {
+                    Err(CliError(format!("cannot write to standard output: {e}")))
+                }
+            })
+        }
+    }
+}
