@@ -24,6 +24,7 @@ pub enum Loc {
     PersonaScore(usize, usize, usize),
     FuturePersonaScore(usize, usize, usize),
     StepMetric(usize, usize, usize),
+    Pain(usize, usize, usize),
     Evidence(usize, usize),
 }
 
@@ -44,6 +45,7 @@ impl Loc {
             Loc::PersonaScore(s, t, k) => format!("{}.persona_scores[{k}]", step(s, t)),
             Loc::FuturePersonaScore(s, t, k) => format!("{}.future_persona_scores[{k}]", step(s, t)),
             Loc::StepMetric(s, t, k) => format!("{}.metrics[{k}]", step(s, t)),
+            Loc::Pain(s, t, k) => format!("{}.pains[{k}]", step(s, t)),
             Loc::Evidence(s, t) => format!("{}.evidence", step(s, t)),
         }
     }
@@ -180,7 +182,12 @@ fn check_stages(map: &Journey, out: &mut Vec<Finding>) {
 }
 
 fn check_step(map: &Journey, s: usize, t: usize, step: &Step, out: &mut Vec<Finding>) {
-    let declared: Vec<&str> = map.personas.iter().map(|p| p.name.as_str()).collect();
+    let mut declared: Vec<&str> = Vec::new();
+    for p in &map.personas {
+        if !declared.contains(&p.name.as_str()) {
+            declared.push(&p.name);
+        }
+    }
     let check_persona = |name: &str, loc: Loc, out: &mut Vec<Finding>| {
         if declared.is_empty() || declared.contains(&name) {
             return;
@@ -213,6 +220,15 @@ fn check_step(map: &Journey, s: usize, t: usize, step: &Step, out: &mut Vec<Find
         check_scale(map, score, Loc::StepFutureScore(s, t), out);
     }
     check_metrics(&step.metrics, |k| Loc::StepMetric(s, t, k), out);
+    for (k, pain) in step.pains.iter().enumerate() {
+        if pain.severity.is_some_and(|n| !(1..=5).contains(&n)) {
+            out.push(
+                Finding::new(Severity::Error, codes::BAD_VALUE, Loc::Pain(s, t, k), format!("severity {} is outside 1..5", pain.severity.unwrap_or(0)))
+                    .label("expected 1 (minor) to 5 (critical)")
+                    .hint("use a severity from 1 to 5"),
+            );
+        }
+    }
     if let Some(rule) = &step.evidence {
         if let Err(d) = cjm_syntax::evidence::parse(rule, 0) {
             let mut f = Finding::new(Severity::Error, d.code, Loc::Evidence(s, t), d.message).label(d.label);

@@ -14,8 +14,24 @@ use crate::tree::*;
 pub fn format(source: &str, doc: &Document) -> String {
     let mut lines: Vec<Out> = Vec::new();
     let header_at = doc.nodes.iter().position(|n| n.kind == NodeKind::Header);
+    let mut in_stage_properties = false;
     for (i, node) in doc.nodes.iter().enumerate() {
         let before_header = header_at.is_none_or(|h| i < h);
+        match &node.kind {
+            NodeKind::Section(_) => in_stage_properties = true,
+            NodeKind::Task(task) => {
+                if in_stage_properties && reads_as_stage_property(source, task) {
+                    // Indented under the section it would read as a stage
+                    // property; at the section's level it stays a task.
+                    let node = Node { level: node.level.saturating_sub(1), ..node.clone() };
+                    emit(source, &node, before_header, &mut lines);
+                    in_stage_properties = false;
+                    continue;
+                }
+                in_stage_properties = false;
+            }
+            _ => {}
+        }
         emit(source, node, before_header, &mut lines);
     }
     resolve_levels(&mut lines);
@@ -29,7 +45,7 @@ enum Out {
     Floating { level: Option<usize>, text: String },
     /// Text printed with this indentation level.
     Line { level: usize, text: String },
-    /// Printed as is, no indentation (front matter).
+    /// Printed as is, no indentation (front matter, blank lines inside blocks).
     Verbatim(String),
 }
 
@@ -63,7 +79,7 @@ fn emit(source: &str, node: &Node, before_header: bool, out: &mut Vec<Out>) {
         NodeKind::AccDescr { text, block: true } => {
             out.push(Out::Line { level, text: "accDescr {".into() });
             for line in text.value.lines() {
-                out.push(if line.is_empty() { Out::Blank } else { Out::Line { level: level + 1, text: line.into() } });
+                out.push(block_line(level + 1, line));
             }
             out.push(Out::Line { level, text: "}".into() });
         }
@@ -81,6 +97,13 @@ fn emit(source: &str, node: &Node, before_header: bool, out: &mut Vec<Out>) {
             }
         }
     }
+}
+
+/// A task such as `goal: soon` (a name that is a stage key, a score that is
+/// not a number) would read as a stage property if indented under its section.
+fn reads_as_stage_property(source: &str, task: &Task) -> bool {
+    let data = &source[task.score.span.start..task.score.span.end];
+    crate::keys::Context::Stage.knows(&task.name.value) && !crate::parser::looks_like_task_data(data)
 }
 
 fn task_line(source: &str, task: &Task) -> String {
@@ -106,7 +129,7 @@ fn emit_property(source: &str, p: &Property, level: usize, out: &mut Vec<Out>) {
         push_attrs(source, p.attrs.as_ref(), &mut head);
         out.push(Out::Line { level, text: head });
         for line in p.value.value.lines() {
-            out.push(if line.is_empty() { Out::Blank } else { Out::Line { level: level + 1, text: line.into() } });
+            out.push(block_line(level + 1, line));
         }
         return;
     }
@@ -130,6 +153,16 @@ fn push_attrs(source: &str, attrs: Option<&Attrs>, text: &mut String) {
         })
         .collect();
     text.push_str(&format!(" [{}]", items.join(", ")));
+}
+
+/// A line of a `|` or `accDescr` block: blank lines are part of the text,
+/// so they are printed exactly, never folded.
+fn block_line(level: usize, line: &str) -> Out {
+    if line.is_empty() {
+        Out::Verbatim(String::new())
+    } else {
+        Out::Line { level, text: line.into() }
+    }
 }
 
 /// Comments take the level of the next line of content (or the previous

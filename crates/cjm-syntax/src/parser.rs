@@ -309,6 +309,15 @@ impl<'s> Parser<'s> {
             self.title(span, indent);
         } else if lower_starts("section") && text[7..].starts_with(char::is_whitespace) {
             self.section(span, indent);
+        } else if text.eq_ignore_ascii_case("title") || text.eq_ignore_ascii_case("section") {
+            let word = text.to_lowercase();
+            let example = if word == "title" { "title Buy a laptop online" } else { "section Discover" };
+            self.diags.push(
+                Diagnostic::error(codes::EMPTY_TEXT, span, format!("`{word}` needs a name"))
+                    .with_label(format!("expected text after `{word}`"))
+                    .with_hint(format!("write e.g. `{example}`")),
+            );
+            self.push(NodeKind::Error, span, indent, 1, self.scope.section);
         } else if text == "journey" {
             self.diags.push(
                 Diagnostic::error(codes::MISPLACED, span, "the `journey` header appears a second time")
@@ -582,6 +591,16 @@ impl<'s> Parser<'s> {
     }
 
     fn unknown_key(&mut self, ctx: Context, key: &str, span: Span, indent: usize, owner: Option<usize>) {
+        let level = owner.map_or(1, |o| self.nodes[o].level + 1);
+        if key.is_empty() {
+            self.diags.push(
+                Diagnostic::error(codes::UNKNOWN_LINE, span, format!("expected `key: value` in {}, found a line starting with `:`", ctx.describe()))
+                    .with_label("nothing before the colon")
+                    .with_hint("write a key such as `note:` before the colon, or remove the line"),
+            );
+            self.push(NodeKind::Error, span, indent, level, owner);
+            return;
+        }
         let key_span = Span::new(span.start, span.start + key.len());
         let hint = match keys::did_you_mean(key, ctx.keys().iter().copied()) {
             Some(best) => format!("did you mean `{best}`?"),
@@ -596,7 +615,6 @@ impl<'s> Parser<'s> {
             .with_label(format!("expected one of {}'s keys", ctx.describe()))
             .with_hint(hint),
         );
-        let level = owner.map_or(1, |o| self.nodes[o].level + 1);
         self.push(NodeKind::Error, span, indent, level, owner);
     }
 
@@ -862,7 +880,7 @@ pub const NO_SCORE: &str = "-";
 
 /// True when a value reads as Mermaid task data (`3`, `3: Sam`), so the line
 /// is a task even where a property of that name could stand.
-fn looks_like_task_data(value: &str) -> bool {
+pub(crate) fn looks_like_task_data(value: &str) -> bool {
     let first = value[split_unescaped(value, b':')[0].clone()].trim();
     first == NO_SCORE || (!first.is_empty() && js_number(first).is_some())
 }

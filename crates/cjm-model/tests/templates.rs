@@ -1,0 +1,67 @@
+//! Templates are what new users copy: they must be clean, canonical and full.
+
+use cjm_model::{check, templates, Journey};
+use cjm_syntax::{format, parse};
+
+#[test]
+fn there_are_the_five_promised_templates() {
+    let names: Vec<&str> = templates::ALL.iter().map(|t| t.name).collect();
+    assert_eq!(names, ["ecommerce", "five-as", "service", "saas-onboarding", "support"]);
+}
+
+#[test]
+fn templates_check_without_any_diagnostic() {
+    for t in templates::ALL {
+        let lowered = check(t.text);
+        let messages: Vec<String> = lowered.diagnostics.iter().map(|d| format!("{} {}", d.code, d.message)).collect();
+        assert!(messages.is_empty(), "{}: {messages:?}", t.name);
+    }
+}
+
+#[test]
+fn templates_are_already_formatted() {
+    for t in templates::ALL {
+        assert_eq!(format(t.text, &parse(t.text).document), t.text, "{} is not in canonical layout", t.name);
+    }
+}
+
+/// How many of the map's lanes hold something.
+fn lanes_used(map: &Journey) -> Vec<&'static str> {
+    let any = |f: &dyn Fn(&cjm_model::Step) -> bool| map.steps().any(f);
+    let mut lanes = Vec::new();
+    let checks: [(&str, bool); 16] = [
+        ("personas", !map.personas.is_empty()),
+        ("persona goals", map.personas.iter().any(|p| !p.goals.is_empty())),
+        ("stage goals", map.stages.iter().any(|s| s.goal.is_some())),
+        ("scores", any(&|s| s.score.is_some())),
+        ("channels", any(&|s| !s.channels.is_empty())),
+        ("touchpoints", any(&|s| !s.touchpoints.is_empty())),
+        ("doing", any(&|s| s.doing.is_some())),
+        ("thinking", any(&|s| s.thinking.is_some())),
+        ("feeling", any(&|s| s.feeling.is_some())),
+        ("pains", any(&|s| !s.pains.is_empty())),
+        ("opportunities", any(&|s| !s.opportunities.is_empty())),
+        ("backstage", any(&|s| !s.backstage.is_empty())),
+        ("systems", any(&|s| !s.systems.is_empty())),
+        ("owners", any(&|s| s.owner.is_some())),
+        ("metrics", !map.metrics.is_empty() || any(&|s| !s.metrics.is_empty())),
+        ("evidence", any(&|s| s.evidence.is_some())),
+    ];
+    for (name, used) in checks {
+        if used {
+            lanes.push(name);
+        }
+    }
+    lanes
+}
+
+#[test]
+fn templates_use_most_lanes() {
+    for t in templates::ALL {
+        let map = check(t.text).journey;
+        let used = lanes_used(&map);
+        assert!(used.len() >= 15, "{} uses only {:?}", t.name, used);
+        assert!(map.stages.len() >= 3 && map.steps().count() >= 6, "{} is too small to learn from", t.name);
+        assert!(map.state.is_some() && map.title.is_some() && map.description.is_some(), "{} lacks a header", t.name);
+    }
+}

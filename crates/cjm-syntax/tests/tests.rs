@@ -1,0 +1,119 @@
+//! cjm-syntax's integration tests: the parser and formatter never panic,
+//! whatever the input, and formatting is idempotent.
+
+use cjm_syntax::{format, parse, parse_bytes, Diagnostic};
+use proptest::prelude::*;
+
+fn fmt(text: &str) -> String {
+    format(text, &parse(text).document)
+}
+
+/// Spans must lie inside the text and on character boundaries, or rendering
+/// a diagnostic could panic.
+fn assert_spans_valid(text: &str, diags: &[Diagnostic]) {
+    for d in diags {
+        assert!(d.span.start <= d.span.end && d.span.end <= text.len(), "{d:?} outside {} bytes", text.len());
+        assert!(text.is_char_boundary(d.span.start) && text.is_char_boundary(d.span.end), "{d:?} splits a character");
+    }
+}
+
+/// Characters that matter to the grammar, mixed with anything.
+fn map_like_text() -> impl Strategy<Value = String> {
+    let atoms = prop_oneof![
+        Just("journey\n".to_string()),
+        Just("  title ".to_string()),
+        Just("  section ".to_string()),
+        Just("persona ".to_string()),
+        Just("metric ".to_string()),
+        Just("scale 1..5\n".to_string()),
+        Just(": ".to_string()),
+        Just(", ".to_string()),
+        Just("\n".to_string()),
+        Just("\r\n".to_string()),
+        Just("    ".to_string()),
+        Just("\t".to_string()),
+        Just("%%".to_string()),
+        Just("%%{".to_string()),
+        Just("}%%".to_string()),
+        Just("#".to_string()),
+        Just("\\".to_string()),
+        Just("|".to_string()),
+        Just("[severity 3]".to_string()),
+        Just("accDescr {".to_string()),
+        Just("}".to_string()),
+        Just("---\n".to_string()),
+        Just("evidence: (".to_string()),
+        Just("channel: ".to_string()),
+        Just("score Sam: ".to_string()),
+        Just("3".to_string()),
+        Just("-".to_string()),
+        Just("\u{feff}".to_string()),
+        "[a-zA-Z é注🎉]{0,6}".prop_map(|s| s),
+        any::<char>().prop_map(|c| c.to_string()),
+    ];
+    proptest::collection::vec(atoms, 0..60).prop_map(|v| v.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn random_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+        match parse_bytes(&bytes) {
+            Ok(parse) => {
+                let text = std::str::from_utf8(&bytes).unwrap();
+                assert_spans_valid(text, &parse.diagnostics);
+                let _ = fmt(text);
+            }
+            Err(d) => prop_assert!(d.span.start < bytes.len()),
+        }
+    }
+
+    #[test]
+    fn map_like_text_never_panics_and_formats_idempotently(text in map_like_text()) {
+        let parsed = parse(&text);
+        assert_spans_valid(&text, &parsed.diagnostics);
+        let _ = cjm_syntax::diag::render_human("x.cjm", &text, &parsed.diagnostics, false);
+        if !parsed.has_errors() {
+            let once = fmt(&text);
+            prop_assert_eq!(fmt(&once), once.clone(), "not idempotent on {:?}", text);
+        }
+    }
+}
+
+#[test]
+fn fifty_megabytes_parse_in_one_pass() {
+    let mut text = String::from("journey\n  title Big\n");
+    let mut i = 0;
+    while text.len() < 50 * 1024 * 1024 {
+        text.push_str(&format!("  section Stage {i}\n    Step {i}: 3: Me\n      channel: web\n      doing: Something long enough to take space on the line\n"));
+        i += 1;
+    }
+    let started = std::time::Instant::now();
+    let parsed = parse(&text);
+    assert!(!parsed.has_errors());
+    assert_eq!(parsed.document.nodes.len(), 2 + 4 * i);
+    // Not a benchmark: a guard against quadratic behaviour (minutes, not seconds).
+    assert!(started.elapsed().as_secs() < 60, "took {:?}", started.elapsed());
+}
+
+#[test]
+fn deeply_indented_garbage_is_flat_errors() {
+    let mut text = String::from("journey\n  section S\n    Step: 3\n");
+    for depth in 0..5000 {
+        text.push_str(&" ".repeat(depth));
+        text.push_str("x: ((((\n");
+    }
+    let parsed = parse(&text);
+    assert!(parsed.has_errors());
+    let _ = fmt(&text);
+}
+
+#[test]
+fn crlf_bom_and_tabs_read_like_plain_text() {
+    let plain = parse("journey\n  title T\n  section S\n    Step: 3: Me\n");
+    let windows = parse("\u{feff}journey\r\n  title T\r\n\tsection S\r\n\t  Step: 3: Me\r\n");
+    let kinds = |p: &cjm_syntax::Parse| p.document.nodes.iter().map(|n| std::mem::discriminant(&n.kind)).collect::<Vec<_>>();
+    assert_eq!(kinds(&plain), kinds(&windows));
+    assert!(windows.diagnostics.iter().any(|d| d.code == "W001"), "mixed tabs and spaces are reported");
+}
