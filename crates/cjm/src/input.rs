@@ -84,14 +84,16 @@ pub fn read(path: &str, kind: Option<Kind>) -> Result<(Source, Option<Diagnostic
             let text = String::from_utf8(bytes).expect("checked by parse_bytes");
             Ok((Source { name, text, kind }, None))
         }
-        Err(diag) => {
+        Err(mut diag) => {
+            // The lossy text puts U+FFFD where the bad byte was: underline all of it.
             let text = String::from_utf8_lossy(&bytes).into_owned();
+            diag.span.end = diag.span.start + '\u{fffd}'.len_utf8();
             Ok((Source { name, text, kind }, Some(diag)))
         }
     }
 }
 
-/// Reads a file's content as text without parsing (used by `read`).
+/// A short reason for an IO error, without the OS error number.
 pub fn io_reason(e: &std::io::Error) -> String {
     match e.kind() {
         std::io::ErrorKind::NotFound => "no such file".into(),

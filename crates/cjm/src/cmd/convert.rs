@@ -59,7 +59,8 @@ pub fn run(args: Args) -> Result<Outcome, CliError> {
         (Some(n), _) => n - 1,
         (None, 1) => 0,
         (None, count) => {
-            eprintln!("note: `{}` has {count} journey blocks; converting the first (choose with --block N)", source.name);
+            let first = maps[0].label.as_deref().unwrap_or("the first");
+            eprintln!("note: `{}` has {count} journey blocks; converting {first} (choose with --block N)", source.name);
             0
         }
     };

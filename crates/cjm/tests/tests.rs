@@ -1,0 +1,328 @@
+//! The `cjm` binary as a user meets it: exit codes, stdout vs stderr, files
+//! written or left alone, and every kind of bad input.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn cjm() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_cjm"));
+    cmd.env("NO_COLOR", "1");
+    cmd
+}
+
+fn run(args: &[&str]) -> Output {
+    cjm().args(args).output().expect("cjm runs")
+}
+
+fn run_in(dir: &Path, args: &[&str]) -> Output {
+    cjm().current_dir(dir).args(args).output().expect("cjm runs")
+}
+
+fn run_stdin(args: &[&str], input: &[u8]) -> Output {
+    use std::io::Write;
+    let mut child = cjm().args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn");
+    child.stdin.take().expect("stdin").write_all(input).expect("write stdin");
+    child.wait_with_output().expect("cjm runs")
+}
+
+fn code(o: &Output) -> i32 {
+    o.status.code().expect("exited normally")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn template(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../cjm-model/templates").join(format!("{name}.cjm"))
+}
+
+fn golden(rel: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../cjm-model/tests/golden").join(rel).display().to_string()
+}
+
+fn tmp() -> tempfile::TempDir {
+    tempfile::tempdir().expect("temp dir")
+}
+
+#[test]
+fn help_is_complete_with_examples() {
+    let o = run(&["--help"]);
+    assert_eq!(code(&o), 0);
+    let text = stdout(&o);
+    for word in ["check", "fmt", "convert", "new", "schema", "Examples:"] {
+        assert!(text.contains(word), "--help lacks {word}:\n{text}");
+    }
+    for sub in ["check", "fmt", "convert", "new", "schema"] {
+        let o = run(&[sub, "--help"]);
+        assert_eq!(code(&o), 0, "{sub} --help");
+        assert!(stdout(&o).contains("Example"), "{sub} --help has no example:\n{}", stdout(&o));
+    }
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    assert_eq!(code(&run(&[])), 2);
+    assert_eq!(code(&run(&["frobnicate"])), 2);
+    assert_eq!(code(&run(&["convert", "x.cjm"])), 2, "missing --to");
+    assert_eq!(code(&run(&["check", "--deny", "everything", "x.cjm"])), 2);
+}
+
+#[test]
+fn check_clean_map_exits_0_with_summary_on_stderr() {
+    let o = run(&["check", template("ecommerce").to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stdout(&o).is_empty(), "human diagnostics go to stderr");
+    assert!(stderr(&o).contains("0 errors, 0 warnings"));
+}
+
+#[test]
+fn check_reports_file_line_col_code_and_hint() {
+    let o = run(&["check", &golden("bad/unknown-keys.cjm")]);
+    assert_eq!(code(&o), 1);
+    let err = stderr(&o);
+    assert!(err.contains("error[E014]: unknown key `chanel` in a step"), "{err}");
+    assert!(err.contains("unknown-keys.cjm:8:7"), "{err}");
+    assert!(err.contains("hint: did you mean `channel`?"), "{err}");
+    assert!(err.contains("^^^^^^"), "the span is underlined: {err}");
+}
+
+#[test]
+fn warnings_fail_only_when_denied() {
+    let quirks = golden("mermaid/quirks.mmd");
+    assert_eq!(code(&run(&["check", &quirks])), 0);
+    assert_eq!(code(&run(&["check", "--deny", "warnings", &quirks])), 1);
+}
+
+#[test]
+fn check_json_is_machine_readable_on_stdout() {
+    let o = run(&["check", "--format", "json", &golden("bad/unknown-keys.cjm"), template("support").to_str().unwrap()]);
+    assert_eq!(code(&o), 1);
+    let records: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("JSON array");
+    let first = &records[0];
+    assert_eq!(first["code"], "E014");
+    assert_eq!(first["severity"], "error");
+    assert_eq!(first["line"], 4);
+    assert_eq!(first["column"], 5);
+    assert!(first["file"].as_str().unwrap().ends_with("unknown-keys.cjm"));
+    assert!(first["hint"].as_str().unwrap().contains("goal"));
+}
+
+#[test]
+fn check_explains_codes() {
+    let o = run(&["check", "--explain", "w014"]);
+    assert_eq!(code(&o), 0);
+    assert!(stdout(&o).contains("hash-cuts-line"));
+    assert_eq!(code(&run(&["check", "--explain", "E999"])), 2);
+}
+
+#[test]
+fn missing_file_and_directory_are_io_errors() {
+    let o = run(&["check", "no/such/file.cjm"]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("cannot read `no/such/file.cjm`: no such file"), "{}", stderr(&o));
+    let dir = tmp();
+    let o = run(&["check", dir.path().to_str().unwrap()]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("is a directory"), "{}", stderr(&o));
+}
+
+#[test]
+fn invalid_utf8_is_an_input_error_with_position() {
+    let o = run(&["check", &golden("bad/latin1.cjm")]);
+    assert_eq!(code(&o), 1);
+    assert!(stderr(&o).contains("latin1.cjm:2:20"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("not valid UTF-8"));
+}
+
+#[test]
+fn empty_file_and_stdin() {
+    let o = run(&["check", &golden("bad/empty.cjm")]);
+    assert_eq!(code(&o), 1);
+    assert!(stderr(&o).contains("the file is empty"));
+    let o = run_stdin(&["check", "-"], b"journey\n  section S\n    Step: 3\n");
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stderr(&o).contains("<stdin>") || stderr(&o).contains("0 errors"));
+}
+
+#[test]
+fn fmt_rewrites_in_place_and_check_mode_reports() {
+    let dir = tmp();
+    let path = dir.path().join("m.cjm");
+    std::fs::write(&path, "%% keep me\njourney\ntitle   T\nsection S\nStep:3:Me\n").unwrap();
+    let p = path.to_str().unwrap();
+    let o = run(&["fmt", "--check", p]);
+    assert_eq!(code(&o), 1);
+    assert!(stderr(&o).contains("would reformat"));
+    assert_eq!(code(&run(&["fmt", p])), 0);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(text, "%% keep me\njourney\n  title T\n  section S\n    Step: 3: Me\n");
+    assert_eq!(code(&run(&["fmt", "--check", p])), 0);
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().filter_map(|e| e.ok()).filter(|e| e.file_name() != "m.cjm").collect();
+    assert!(leftovers.is_empty(), "temporary files left behind");
+}
+
+#[test]
+fn fmt_refuses_files_with_errors_and_leaves_them_untouched() {
+    let dir = tmp();
+    let path = dir.path().join("bad.cjm");
+    let original = "journey\n  section S\n    Step: 3\n      chanel: web\n";
+    std::fs::write(&path, original).unwrap();
+    let o = run(&["fmt", path.to_str().unwrap()]);
+    assert_eq!(code(&o), 1);
+    assert!(stderr(&o).contains("not formatted"));
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), original);
+}
+
+#[test]
+fn fmt_formats_journey_blocks_inside_markdown_only() {
+    let dir = tmp();
+    let path = dir.path().join("doc.md");
+    let md = "# Doc\n\n```mermaid\njourney\ntitle T\nsection S\nA:3:Me\n```\n\n```mermaid\nflowchart LR\n  a-->b\n```\n";
+    std::fs::write(&path, md).unwrap();
+    assert_eq!(code(&run(&["fmt", path.to_str().unwrap()])), 0);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(text, "# Doc\n\n```mermaid\njourney\n  title T\n  section S\n    A: 3: Me\n```\n\n```mermaid\nflowchart LR\n  a-->b\n```\n");
+}
+
+#[test]
+fn fmt_stdin_writes_stdout() {
+    let o = run_stdin(&["fmt", "-"], b"journey\r\n\ttitle T\r\n");
+    assert_eq!(code(&o), 0);
+    assert_eq!(stdout(&o), "journey\n  title T\n");
+}
+
+#[test]
+fn convert_cjm_json_cjm_is_lossless() {
+    let dir = tmp();
+    for name in ["ecommerce", "five-as", "service", "saas-onboarding", "support"] {
+        let json = dir.path().join(format!("{name}.json"));
+        let back = dir.path().join(format!("{name}.cjm"));
+        let again = dir.path().join(format!("{name}-2.json"));
+        let src = template(name);
+        assert_eq!(code(&run(&["convert", src.to_str().unwrap(), "--to", "json", "-o", json.to_str().unwrap()])), 0);
+        assert_eq!(code(&run(&["convert", json.to_str().unwrap(), "--to", "cjm", "-o", back.to_str().unwrap()])), 0);
+        assert_eq!(code(&run(&["convert", back.to_str().unwrap(), "--to", "json", "-o", again.to_str().unwrap()])), 0);
+        assert_eq!(std::fs::read_to_string(&json).unwrap(), std::fs::read_to_string(&again).unwrap(), "{name}");
+        let o = run(&["check", "--deny", "warnings", back.to_str().unwrap()]);
+        assert_eq!(code(&o), 0, "{name}: {}", stderr(&o));
+    }
+}
+
+#[test]
+fn convert_to_mermaid_says_what_was_dropped() {
+    let o = run(&["convert", template("ecommerce").to_str().unwrap(), "--to", "mermaid"]);
+    assert_eq!(code(&o), 0);
+    let out = stdout(&o);
+    assert!(out.starts_with("journey\n  title Buy a laptop online\n  section Discover\n    See an Instagram ad: 3: Sam\n"), "{out}");
+    let err = stderr(&o);
+    assert!(err.contains("dropped (Mermaid cannot show it): 1 persona card(s): Sam"), "{err}");
+    assert!(err.contains("pain point(s)"), "{err}");
+    // The export is a valid map again, with no errors.
+    let dir = tmp();
+    let mmd = dir.path().join("x.mmd");
+    std::fs::write(&mmd, &out).unwrap();
+    assert_eq!(code(&run(&["check", mmd.to_str().unwrap()])), 0);
+}
+
+#[test]
+fn convert_reads_markdown_blocks() {
+    let dir = tmp();
+    let md = dir.path().join("doc.md");
+    std::fs::write(&md, "Intro\n\n```mermaid\njourney\n  title First\n  section A\n    X: 3\n```\n\n~~~mermaid\njourney\n  title Second\n  section B\n    Y: 4\n~~~\n").unwrap();
+    let p = md.to_str().unwrap();
+    let o = run(&["convert", p, "--to", "json"]);
+    assert_eq!(code(&o), 0);
+    assert!(stdout(&o).contains("\"title\": \"First\""));
+    assert!(stderr(&o).contains("2 journey blocks"));
+    let o = run(&["convert", p, "--block", "2", "--to", "cjm"]);
+    assert_eq!(stdout(&o), "journey\n  title Second\n  section B\n    Y: 4\n");
+    assert_eq!(code(&run(&["convert", p, "--block", "3", "--to", "cjm"])), 2);
+    let none = dir.path().join("none.md");
+    std::fs::write(&none, "# nothing here\n").unwrap();
+    let o = run(&["convert", none.to_str().unwrap(), "--to", "json"]);
+    assert_eq!(code(&o), 1);
+    assert!(stderr(&o).contains("no Mermaid journey found"));
+}
+
+#[test]
+fn convert_with_errors_writes_nothing() {
+    let dir = tmp();
+    let out = dir.path().join("out.json");
+    let o = run(&["convert", &golden("bad/model-errors.cjm"), "--to", "json", "-o", out.to_str().unwrap()]);
+    assert_eq!(code(&o), 1);
+    assert!(!out.exists(), "no output file for a map with errors");
+}
+
+#[test]
+fn bad_json_points_at_line_and_column() {
+    let dir = tmp();
+    let path = dir.path().join("m.json");
+    std::fs::write(&path, "{\n  \"title\": \"x\",\n  \"stages\": [\n    {\"id\": \"a\", \"name\": \"A\", \"steps\": [{\"id\": \"s\", \"name\": \"S\", \"score\": 3, \"actors\": [\"Bob\"]}]}\n  ],\n  \"personas\": [{\"id\": \"sam\", \"name\": \"Sam\"}]\n}\n").unwrap();
+    let o = run(&["check", path.to_str().unwrap()]);
+    assert_eq!(code(&o), 1);
+    assert!(stderr(&o).contains("stages[0].steps[0].actors[0]: `Bob` is not a declared persona"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("m.json:4:"), "{}", stderr(&o));
+    std::fs::write(&path, "{\"title\": \"x\",}").unwrap();
+    let o = run(&["check", path.to_str().unwrap()]);
+    assert_eq!(code(&o), 1);
+    assert!(stderr(&o).contains("invalid JSON"), "{}", stderr(&o));
+}
+
+#[test]
+fn new_lists_writes_and_never_overwrites() {
+    let o = run(&["new", "--list"]);
+    assert_eq!(code(&o), 0);
+    assert_eq!(stdout(&o).lines().count(), 5);
+    let dir = tmp();
+    let o = run_in(dir.path(), &["new", "--template", "support", "-o", "map.cjm"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let o = run_in(dir.path(), &["check", "--deny", "warnings", "map.cjm"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let o = run_in(dir.path(), &["new", "-o", "map.cjm"]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("already exists"));
+    assert_eq!(code(&run_in(dir.path(), &["new", "-o", "map.cjm", "--force"])), 0);
+    let o = run(&["new", "--template", "ecomerce"]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("did you mean `ecommerce`?"), "{}", stderr(&o));
+}
+
+#[test]
+fn schema_is_printed() {
+    let o = run(&["schema"]);
+    assert_eq!(code(&o), 0);
+    let schema: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(schema["title"], "Journey");
+}
+
+#[test]
+fn output_to_a_directory_or_missing_folder_fails_cleanly() {
+    let dir = tmp();
+    let o = run(&["convert", template("ecommerce").to_str().unwrap(), "--to", "json", "-o", dir.path().to_str().unwrap()]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("is a directory"));
+    let missing = dir.path().join("no/such/dir/out.json");
+    let o = run(&["convert", template("ecommerce").to_str().unwrap(), "--to", "json", "-o", missing.to_str().unwrap()]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("cannot write"), "{}", stderr(&o));
+}
+
+#[test]
+fn huge_file_is_checked() {
+    let dir = tmp();
+    let path = dir.path().join("big.cjm");
+    let mut text = String::from("journey\n  title Big\n");
+    let mut i = 0;
+    while text.len() < 50 * 1024 * 1024 {
+        text.push_str(&format!("  section S{i}\n    Step {i}: 3\n      doing: padding padding padding padding padding padding padding\n"));
+        i += 1;
+    }
+    std::fs::write(&path, &text).unwrap();
+    let o = run(&["check", path.to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+}
