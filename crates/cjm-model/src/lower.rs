@@ -10,7 +10,7 @@ use cjm_syntax::keys::{self, did_you_mean};
 use cjm_syntax::number::js_number;
 use cjm_syntax::tree::{Attrs, Keyword, Node, NodeKind, Property, Task, Text};
 use cjm_syntax::{Diagnostic, Parse, Span, NO_SCORE};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 /// A map read from text, with everything wrong with it (parse and check).
 #[derive(Clone, Debug)]
@@ -28,19 +28,23 @@ impl Lowered {
 
 /// Parses and lowers a `.cjm` or Mermaid journey text.
 pub fn check(source: &str) -> Lowered {
-    let parse = cjm_syntax::parse(source);
-    lower(source, &parse)
+    lower_owned(source, cjm_syntax::parse(source))
 }
 
 /// Lowers a parse. The result holds the parse's diagnostics too.
 pub fn lower(source: &str, parse: &Parse) -> Lowered {
-    let mut l = Lowering::new(source);
-    for (index, node) in parse.document.nodes.iter().enumerate() {
+    lower_owned(source, parse.clone())
+}
+
+/// Lowers a parse it owns, moving its text into the model (no copies).
+pub fn lower_owned(source: &str, parse: Parse) -> Lowered {
+    let mut l = Lowering::new(source, parse.document.nodes.len());
+    for (index, node) in parse.document.nodes.into_iter().enumerate() {
         l.node(index, node);
     }
     l.assign_ids();
     l.run_validation();
-    let mut diagnostics = parse.diagnostics.clone();
+    let mut diagnostics = parse.diagnostics;
     diagnostics.append(&mut l.diags);
     diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
     Lowered { journey: l.map, diagnostics }
@@ -55,32 +59,92 @@ enum Target {
     Step(usize, usize),
 }
 
+/// Where each part of the model came from, for pointing diagnostics at it.
+/// Plain vectors indexed like the model: lowering is a hot path.
+#[derive(Default)]
+struct Spans {
+    personas: Vec<Span>,
+    metrics: Vec<Span>,
+    stages: Vec<StageSpans>,
+}
+
+#[derive(Default)]
+struct StageSpans {
+    name: Span,
+    id: Option<Span>,
+    steps: Vec<StepSpans>,
+}
+
+#[derive(Default)]
+struct StepSpans {
+    name: Span,
+    id: Option<Span>,
+    score: Span,
+    future_score: Span,
+    actors: Vec<Span>,
+    persona_scores: Vec<Span>,
+    future_persona_scores: Vec<Span>,
+    metrics: Vec<Span>,
+    pains: Vec<Span>,
+    evidence: Span,
+}
+
+impl Spans {
+    fn of(&self, loc: Loc) -> Option<Span> {
+        let step = |s: usize, t: usize| self.stages.get(s).and_then(|st| st.steps.get(t));
+        match loc {
+            Loc::Persona(i) => self.personas.get(i).copied(),
+            Loc::Metric(i) => self.metrics.get(i).copied(),
+            Loc::Stage(s) => self.stages.get(s).map(|st| st.name),
+            Loc::StageId(s) => self.stages.get(s).map(|st| st.id.unwrap_or(st.name)),
+            Loc::Step(s, t) => step(s, t).map(|x| x.name),
+            Loc::StepId(s, t) => step(s, t).map(|x| x.id.unwrap_or(x.name)),
+            Loc::StepScore(s, t) => step(s, t).map(|x| x.score),
+            Loc::StepFutureScore(s, t) => step(s, t).map(|x| x.future_score),
+            Loc::Actor(s, t, k) => step(s, t).and_then(|x| x.actors.get(k).copied()),
+            Loc::PersonaScore(s, t, k) => step(s, t).and_then(|x| x.persona_scores.get(k).copied()),
+            Loc::FuturePersonaScore(s, t, k) => step(s, t).and_then(|x| x.future_persona_scores.get(k).copied()),
+            Loc::StepMetric(s, t, k) => step(s, t).and_then(|x| x.metrics.get(k).copied()),
+            Loc::Pain(s, t, k) => step(s, t).and_then(|x| x.pains.get(k).copied()),
+            Loc::Evidence(s, t) => step(s, t).map(|x| x.evidence),
+        }
+    }
+
+    fn step(&mut self, s: usize, t: usize) -> &mut StepSpans {
+        &mut self.stages[s].steps[t]
+    }
+}
+
 struct Lowering<'s> {
     src: &'s str,
     map: Journey,
     diags: Vec<Diagnostic>,
-    targets: HashMap<usize, Target>,
-    spans: HashMap<Loc, Span>,
+    /// What each tree node became, by node index.
+    targets: Vec<Option<Target>>,
+    spans: Spans,
     /// Explicit `id:` values, by target.
     stage_ids: HashMap<usize, String>,
     step_ids: HashMap<(usize, usize), String>,
-    /// Single-valued keys already given, by owner node and key.
-    given: HashSet<(Option<usize>, String)>,
+    /// Single-valued keys already given to the current owner (an owner's
+    /// properties always follow it directly).
+    given_owner: Option<Option<usize>>,
+    given: Vec<(&'static str, Option<String>)>,
     keywords_given: HashMap<Keyword, Span>,
     title_set_by_statement: bool,
 }
 
 impl<'s> Lowering<'s> {
-    fn new(src: &'s str) -> Self {
+    fn new(src: &'s str, nodes: usize) -> Self {
         Lowering {
             src,
             map: Journey::default(),
             diags: Vec::new(),
-            targets: HashMap::new(),
-            spans: HashMap::new(),
+            targets: vec![None; nodes],
+            spans: Spans::default(),
             stage_ids: HashMap::new(),
             step_ids: HashMap::new(),
-            given: HashSet::new(),
+            given_owner: None,
+            given: Vec::new(),
             keywords_given: HashMap::new(),
             title_set_by_statement: false,
         }
@@ -90,24 +154,23 @@ impl<'s> Lowering<'s> {
         &self.src[span.start..span.end]
     }
 
-    fn node(&mut self, index: usize, node: &Node) {
-        match &node.kind {
+    fn node(&mut self, index: usize, node: Node) {
+        match node.kind {
             NodeKind::FrontMatter { title: Some(t) } if !self.title_set_by_statement => {
-                self.map.title = Some(t.value.clone());
+                self.map.title = Some(t.value);
             }
             NodeKind::Title(t) => {
-                self.map.title = Some(t.value.clone());
+                self.map.title = Some(t.value);
                 self.title_set_by_statement = true;
             }
-            NodeKind::AccTitle(t) => self.map.acc_title = Some(t.value.clone()),
-            NodeKind::AccDescr { text, .. } => self.map.acc_descr = Some(text.value.clone()),
-            NodeKind::Keyword { keyword, arg, attrs } => self.keyword(index, node, *keyword, arg, attrs.as_ref()),
+            NodeKind::AccTitle(t) => self.map.acc_title = Some(t.value),
+            NodeKind::AccDescr { text, .. } => self.map.acc_descr = Some(text.value),
+            NodeKind::Keyword { keyword, arg, attrs } => self.keyword(index, node.span, keyword, arg, attrs),
             NodeKind::Section(name) => {
-                self.map.stages.push(Stage { name: name.value.clone(), ..Stage::default() });
+                self.map.stages.push(Stage { name: name.value, ..Stage::default() });
                 let s = self.map.stages.len() - 1;
-                self.targets.insert(index, Target::Stage(s));
-                self.spans.insert(Loc::Stage(s), name.span);
-                self.spans.insert(Loc::StageId(s), name.span);
+                self.targets[index] = Some(Target::Stage(s));
+                self.spans.stages.push(StageSpans { name: name.span, ..StageSpans::default() });
             }
             NodeKind::Task(task) => self.task(index, task),
             NodeKind::Property(p) => self.property(node.owner, p),
@@ -115,12 +178,12 @@ impl<'s> Lowering<'s> {
         }
     }
 
-    fn keyword(&mut self, index: usize, node: &Node, keyword: Keyword, arg: &Text, attrs: Option<&Attrs>) {
+    fn keyword(&mut self, index: usize, span: Span, keyword: Keyword, arg: Text, attrs: Option<Attrs>) {
         if !keyword.opens_block() {
-            if let Some(first) = self.keywords_given.insert(keyword, node.span) {
+            if let Some(first) = self.keywords_given.insert(keyword, span) {
                 let (line, _) = cjm_syntax::diag::LineIndex::new(self.src).line_col(first.start);
                 self.diags.push(
-                    Diagnostic::error(codes::DUPLICATE_KEY, node.span, format!("`{}` is given twice", keyword.as_str()))
+                    Diagnostic::error(codes::DUPLICATE_KEY, span, format!("`{}` is given twice", keyword.as_str()))
                         .with_label(format!("already given on line {line}"))
                         .with_hint("keep one of the two lines"),
                 );
@@ -128,26 +191,28 @@ impl<'s> Lowering<'s> {
             }
         }
         match keyword {
-            Keyword::State => self.map.state = self.state(arg),
+            Keyword::State => self.map.state = self.state(&arg),
             Keyword::Scale => {
-                if let Some(scale) = self.scale(arg) {
+                if let Some(scale) = self.scale(&arg) {
                     self.map.scale = scale;
                 }
             }
-            Keyword::Version => self.map.version = Some(arg.value.clone()),
-            Keyword::Date => self.map.date = Some(arg.value.clone()),
+            Keyword::Version => self.map.version = Some(arg.value),
+            Keyword::Date => self.map.date = Some(arg.value),
             Keyword::Persona => {
-                self.map.personas.push(Persona { name: arg.value.clone(), ..Persona::default() });
+                let span = arg.span;
+                self.map.personas.push(Persona { name: arg.value, ..Persona::default() });
                 let i = self.map.personas.len() - 1;
-                self.targets.insert(index, Target::Persona(i));
-                self.spans.insert(Loc::Persona(i), arg.span);
+                self.targets[index] = Some(Target::Persona(i));
+                self.spans.personas.push(span);
             }
             Keyword::Metric => {
+                let span = arg.span;
                 let metric = self.metric(arg, attrs);
                 self.map.metrics.push(metric);
                 let i = self.map.metrics.len() - 1;
-                self.targets.insert(index, Target::Metric(i));
-                self.spans.insert(Loc::Metric(i), arg.span);
+                self.targets[index] = Some(Target::Metric(i));
+                self.spans.metrics.push(span);
             }
         }
     }
@@ -202,31 +267,27 @@ impl<'s> Lowering<'s> {
         if self.map.stages.is_empty() {
             // Steps before the first section form an unnamed stage, as in Mermaid.
             self.map.stages.push(Stage::default());
-            self.spans.insert(Loc::Stage(0), task_span);
-            self.spans.insert(Loc::StageId(0), task_span);
+            self.spans.stages.push(StageSpans { name: task_span, ..StageSpans::default() });
         }
         self.map.stages.len() - 1
     }
 
-    fn task(&mut self, index: usize, task: &Task) {
+    fn task(&mut self, index: usize, task: Task) {
         let s = self.current_stage(task.name.span);
-        let score = self.step_score(task);
+        let score = self.step_score(&task);
+        let actor_spans = task.actors.iter().map(|a| a.span).collect();
+        let (name_span, score_span) = (task.name.span, task.score.span);
         let step = Step {
-            name: task.name.value.clone(),
+            name: task.name.value,
             score,
-            actors: task.actors.iter().map(|a| a.value.clone()).collect(),
+            actors: task.actors.into_iter().map(|a| a.value).collect(),
             ..Step::default()
         };
         let stage = &mut self.map.stages[s];
         stage.steps.push(step);
         let t = stage.steps.len() - 1;
-        self.targets.insert(index, Target::Step(s, t));
-        self.spans.insert(Loc::Step(s, t), task.name.span);
-        self.spans.insert(Loc::StepId(s, t), task.name.span);
-        self.spans.insert(Loc::StepScore(s, t), task.score.span);
-        for (k, actor) in task.actors.iter().enumerate() {
-            self.spans.insert(Loc::Actor(s, t, k), actor.span);
-        }
+        self.targets[index] = Some(Target::Step(s, t));
+        self.spans.stages[s].steps.push(StepSpans { name: name_span, score: score_span, actors: actor_spans, ..StepSpans::default() });
     }
 
     fn step_score(&mut self, task: &Task) -> Option<f64> {
@@ -253,9 +314,10 @@ impl<'s> Lowering<'s> {
         }
     }
 
-    fn property(&mut self, owner: Option<usize>, p: &Property) {
-        let key = p.key.value.as_str();
-        let context = match owner.and_then(|o| self.targets.get(&o).copied()) {
+    fn property(&mut self, owner: Option<usize>, p: Property) {
+        let key = p.key.name;
+        let target = owner.and_then(|o| self.targets[o]);
+        let context = match target {
             None if owner.is_none() => keys::Context::Journey,
             None => return, // owner failed to lower; its error is already reported
             Some(Target::Persona(_)) => keys::Context::Persona,
@@ -263,12 +325,17 @@ impl<'s> Lowering<'s> {
             Some(Target::Stage(_)) => keys::Context::Stage,
             Some(Target::Step(..)) => keys::Context::Step,
         };
-        if keys::single_valued(context, key) || (keys::takes_qualifier(key)) {
-            let slot = match &p.qualifier {
-                Some(q) => format!("{key} {}", q.value),
-                None => key.to_string(),
-            };
-            if !self.given.insert((owner, slot.clone())) {
+        if self.given_owner != Some(owner) {
+            self.given_owner = Some(owner);
+            self.given.clear();
+        }
+        if keys::single_valued(context, key) || keys::takes_qualifier(key) {
+            let slot = (key, p.qualifier.as_ref().map(|q| q.value.clone()));
+            if self.given.contains(&slot) {
+                let slot = match &slot.1 {
+                    Some(q) => format!("{key} {q}"),
+                    None => key.to_string(),
+                };
                 self.diags.push(
                     Diagnostic::error(codes::DUPLICATE_KEY, p.key.span.cover(p.value.span), format!("`{slot}` is given twice for {}", context.describe()))
                         .with_label("a second value")
@@ -276,9 +343,13 @@ impl<'s> Lowering<'s> {
                 );
                 return;
             }
+            self.given.push(slot);
         }
-        let text = p.value.value.clone();
-        match owner.and_then(|o| self.targets.get(&o).copied()) {
+        if let Some(Target::Step(s, t)) = target {
+            return self.step_property(s, t, p);
+        }
+        let text = p.value.value;
+        match target {
             None => self.map.description = Some(text),
             Some(Target::Persona(i)) => {
                 let persona = &mut self.map.personas[i];
@@ -295,24 +366,25 @@ impl<'s> Lowering<'s> {
             }
             Some(Target::Metric(i)) => self.map.metrics[i].description = Some(text),
             Some(Target::Stage(s)) => match key {
-                "id" => self.explicit_id(p, IdTarget::Stage(s)),
+                "id" => self.explicit_id(Text { value: text, span: p.value.span }, IdTarget::Stage(s)),
                 "goal" => self.map.stages[s].goal = Some(text),
                 "description" => self.map.stages[s].description = Some(text),
                 _ => unreachable_key(key),
             },
-            Some(Target::Step(s, t)) => self.step_property(s, t, p),
+            Some(Target::Step(..)) => unreachable!("handled above"),
         }
     }
 
-    fn step_property(&mut self, s: usize, t: usize, p: &Property) {
-        let text = p.value.value.clone();
-        let key = p.key.value.as_str();
+    fn step_property(&mut self, s: usize, t: usize, p: Property) {
+        let key = p.key.name;
+        let value_span = p.value.span;
         match key {
-            "id" => return self.explicit_id(p, IdTarget::Step(s, t)),
+            "id" => return self.explicit_id(p.value, IdTarget::Step(s, t)),
             "score" | "future score" => return self.persona_score(s, t, p),
             "pain" => {
                 let pain = self.pain(p);
                 self.map.stages[s].steps[t].pains.push(pain);
+                self.spans.step(s, t).pains.push(value_span);
                 return;
             }
             "opportunity" => {
@@ -321,19 +393,16 @@ impl<'s> Lowering<'s> {
                 return;
             }
             "metric" => {
-                let metric = self.metric(&p.value, p.attrs.as_ref());
-                let step = &mut self.map.stages[s].steps[t];
-                step.metrics.push(metric);
-                let k = step.metrics.len() - 1;
-                self.spans.insert(Loc::StepMetric(s, t, k), p.value.span);
+                let metric = self.metric(p.value, p.attrs);
+                self.map.stages[s].steps[t].metrics.push(metric);
+                self.spans.step(s, t).metrics.push(value_span);
                 return;
             }
+            "evidence" => self.spans.step(s, t).evidence = value_span,
             _ => {}
         }
-        if key == "evidence" {
-            self.spans.insert(Loc::Evidence(s, t), p.value.span);
-        }
         let channels = (key == "channel").then(|| self.list(&p.value));
+        let text = p.value.value;
         let step = &mut self.map.stages[s].steps[t];
         match key {
             "channel" => step.channels.extend(channels.unwrap_or_default()),
@@ -360,8 +429,8 @@ impl<'s> Lowering<'s> {
             .collect()
     }
 
-    fn persona_score(&mut self, s: usize, t: usize, p: &Property) {
-        let future = p.key.value == "future score";
+    fn persona_score(&mut self, s: usize, t: usize, p: Property) {
+        let future = p.key.name == "future score";
         let score = match js_number(&p.value.value) {
             Some(v) if v.is_finite() && !p.value.value.trim().is_empty() => v,
             _ => {
@@ -374,10 +443,10 @@ impl<'s> Lowering<'s> {
             }
         };
         let step = &mut self.map.stages[s].steps[t];
-        match (&p.qualifier, future) {
+        match (p.qualifier, future) {
             (None, true) => {
                 step.future_score = Some(score);
-                self.spans.insert(Loc::StepFutureScore(s, t), p.value.span);
+                self.spans.step(s, t).future_score = p.value.span;
             }
             (None, false) => {
                 self.diags.push(
@@ -387,23 +456,21 @@ impl<'s> Lowering<'s> {
                 );
             }
             (Some(q), false) => {
-                step.persona_scores.push(PersonaScore { persona: q.value.clone(), score });
-                let k = step.persona_scores.len() - 1;
-                self.spans.insert(Loc::PersonaScore(s, t, k), q.span);
+                step.persona_scores.push(PersonaScore { persona: q.value, score });
+                self.spans.step(s, t).persona_scores.push(q.span);
             }
             (Some(q), true) => {
-                step.future_persona_scores.push(PersonaScore { persona: q.value.clone(), score });
-                let k = step.future_persona_scores.len() - 1;
-                self.spans.insert(Loc::FuturePersonaScore(s, t, k), q.span);
+                step.future_persona_scores.push(PersonaScore { persona: q.value, score });
+                self.spans.step(s, t).future_persona_scores.push(q.span);
             }
         }
     }
 
-    fn explicit_id(&mut self, p: &Property, target: IdTarget) {
-        let id = p.value.value.clone();
+    fn explicit_id(&mut self, value: Text, target: IdTarget) {
+        let id = value.value;
         if !is_valid_id(&id) {
             self.diags.push(
-                Diagnostic::error(codes::BAD_ID, p.value.span, format!("`{id}` is not a valid id"))
+                Diagnostic::error(codes::BAD_ID, value.span, format!("`{id}` is not a valid id"))
                     .with_label("expected lowercase letters, digits and single dashes")
                     .with_hint(format!("write e.g. `id: {}`", crate::ids::slug(&id))),
             );
@@ -412,18 +479,18 @@ impl<'s> Lowering<'s> {
         match target {
             IdTarget::Stage(s) => {
                 self.stage_ids.insert(s, id);
-                self.spans.insert(Loc::StageId(s), p.value.span);
+                self.spans.stages[s].id = Some(value.span);
             }
             IdTarget::Step(s, t) => {
                 self.step_ids.insert((s, t), id);
-                self.spans.insert(Loc::StepId(s, t), p.value.span);
+                self.spans.step(s, t).id = Some(value.span);
             }
         }
     }
 
-    fn pain(&mut self, p: &Property) -> Pain {
-        let mut pain = Pain { text: p.value.value.clone(), severity: None };
-        for (key, value) in self.attrs(p.attrs.as_ref(), "pain") {
+    fn pain(&mut self, p: Property) -> Pain {
+        let mut pain = Pain { text: p.value.value, severity: None };
+        for (key, value) in self.attrs(p.attrs, "pain") {
             if key.value == "severity" {
                 match value.value.parse::<u8>() {
                     Ok(n) if (1..=5).contains(&n) => pain.severity = Some(n),
@@ -434,9 +501,9 @@ impl<'s> Lowering<'s> {
         pain
     }
 
-    fn opportunity(&mut self, p: &Property) -> Opportunity {
-        let mut o = Opportunity { text: p.value.value.clone(), ..Opportunity::default() };
-        for (key, value) in self.attrs(p.attrs.as_ref(), "opportunity") {
+    fn opportunity(&mut self, p: Property) -> Opportunity {
+        let mut o = Opportunity { text: p.value.value, ..Opportunity::default() };
+        for (key, value) in self.attrs(p.attrs, "opportunity") {
             match key.value.as_str() {
                 "impact" | "effort" => {
                     let level = Level::ALL.into_iter().find(|l| l.as_str().eq_ignore_ascii_case(&value.value));
@@ -447,24 +514,27 @@ impl<'s> Lowering<'s> {
                     }
                 }
                 "status" => {
-                    let norm = value.value.to_lowercase().replace(' ', "-");
-                    match Status::ALL.into_iter().find(|s| s.as_str() == norm) {
+                    let same = |s: Status| {
+                        let (a, b) = (s.as_str().as_bytes(), value.value.as_bytes());
+                        a.len() == b.len() && a.iter().zip(b).all(|(x, y)| *x == y.to_ascii_lowercase() || (*x == b'-' && *y == b' '))
+                    };
+                    match Status::ALL.into_iter().find(|s| same(*s)) {
                         Some(status) => o.status = Some(status),
                         None => self.bad_attr(&value, "`idea`, `planned`, `in-progress`, `done` or `dropped`", "status planned"),
                     }
                 }
-                "owner" => o.owner = Some(value.value.clone()),
+                "owner" => o.owner = Some(value.value),
                 _ => {}
             }
         }
         o
     }
 
-    fn metric(&mut self, name: &Text, attrs: Option<&Attrs>) -> Metric {
-        let mut m = Metric { name: name.value.clone(), ..Metric::default() };
+    fn metric(&mut self, name: Text, attrs: Option<Attrs>) -> Metric {
+        let mut m = Metric { name: name.value, ..Metric::default() };
         for (key, value) in self.attrs(attrs, "metric") {
             match key.value.as_str() {
-                "unit" => m.unit = Some(value.value.clone()),
+                "unit" => m.unit = Some(value.value),
                 "target" => match value.value.trim().parse::<f64>() {
                     Ok(v) if v.is_finite() => m.target = Some(v),
                     _ => self.bad_attr(&value, "a number (put the unit in `unit`)", "target 30"),
@@ -477,14 +547,14 @@ impl<'s> Lowering<'s> {
 
     /// The attributes of a value, known and well-formed ones only; reports
     /// unknown, repeated and empty ones.
-    fn attrs(&mut self, attrs: Option<&Attrs>, key: &str) -> Vec<(Text, Text)> {
+    fn attrs(&mut self, attrs: Option<Attrs>, key: &str) -> Vec<(Text, Text)> {
         let Some(attrs) = attrs else { return Vec::new() };
         let allowed = keys::attrs_for(key);
-        let mut seen = HashSet::new();
+        let mut seen: Vec<&'static str> = Vec::new();
         let mut out = Vec::new();
-        for attr in &attrs.items {
+        for attr in attrs.items {
             let name = attr.key.value.as_str();
-            if !allowed.contains(&name) {
+            let Some(&known) = allowed.iter().find(|a| **a == name) else {
                 let hint = match did_you_mean(name, allowed.iter().copied()) {
                     Some(best) => format!("did you mean `{best}`?"),
                     None => format!("`{key}` takes: {}", allowed.join(", ")),
@@ -494,20 +564,23 @@ impl<'s> Lowering<'s> {
                         .with_label("not an attribute of this key")
                         .with_hint(hint),
                 );
-            } else if attr.value.value.is_empty() {
+                continue;
+            };
+            if attr.value.value.is_empty() {
                 self.diags.push(
                     Diagnostic::error(codes::BAD_ATTRIBUTE, attr.key.span, format!("`{name}` has no value"))
                         .with_label("expected a value after the attribute name")
                         .with_hint(format!("write e.g. `[{}]`", attr_example(name))),
                 );
-            } else if !seen.insert(name) {
+            } else if seen.contains(&known) {
                 self.diags.push(
                     Diagnostic::error(codes::BAD_ATTRIBUTE, attr.key.span, format!("`{name}` is given twice"))
                         .with_label("a second value")
                         .with_hint("keep one"),
                 );
             } else {
-                out.push((attr.key.clone(), attr.value.clone()));
+                seen.push(known);
+                out.push((attr.key, attr.value));
             }
         }
         out
@@ -551,7 +624,7 @@ impl<'s> Lowering<'s> {
 
     fn run_validation(&mut self) {
         for finding in validate(&self.map) {
-            let Some(&span) = self.spans.get(&finding.loc) else { continue };
+            let Some(span) = self.spans.of(finding.loc) else { continue };
             let span = match finding.inner {
                 Some(inner) => inner.shift(span.start),
                 None => span,

@@ -118,7 +118,7 @@ fn mutate(text: &str, ops: &[(u8, usize, char)]) -> String {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(300), ..ProptestConfig::default() })]
 
     #[test]
     fn mutated_maps_never_panic(
@@ -143,4 +143,9 @@ proptest! {
             prop_assert!(reread.journey == lowered.journey, "to_cjm changed the map of\n{}\ninto\n{}", mutated, printed);
         }
     }
+}
+
+/// Cases per property: the given default, or `PROPTEST_CASES` for long runs.
+fn cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }

@@ -108,7 +108,8 @@ fn reads_as_stage_property(source: &str, task: &Task) -> bool {
 
 fn task_line(source: &str, task: &Task) -> String {
     let mut text = format!("{}: {}", raw(source, task.name.span), raw(source, task.score.span));
-    if !task.actors.is_empty() {
+    // Ignored text keeps its place after the actors, even when there are none.
+    if !task.actors.is_empty() || task.ignored.is_some() {
         let actors: Vec<&str> = task.actors.iter().map(|a| raw(source, a.span)).collect();
         text.push_str(": ");
         text.push_str(&actors.join(", "));
@@ -121,8 +122,8 @@ fn task_line(source: &str, task: &Task) -> String {
 
 fn emit_property(source: &str, p: &Property, level: usize, out: &mut Vec<Out>) {
     let key = match &p.qualifier {
-        Some(q) => format!("{} {}", p.key.value, raw(source, q.span)),
-        None => p.key.value.clone(),
+        Some(q) => format!("{} {}", p.key.name, raw(source, q.span)),
+        None => p.key.name.to_string(),
     };
     if p.block {
         let mut head = format!("{key}: |");
@@ -230,5 +231,12 @@ mod tests {
         let want = "%% top\njourney\n  title My day\n\n  %% the morning\n  section Morning\n    Make tea: 5: Me, Cat\n      channel: store\n";
         assert_eq!(fmt(src), want);
         assert_eq!(fmt(want), want);
+    }
+
+    /// Found by the property test: ignored text must not become an actor.
+    #[test]
+    fn ignored_text_after_an_empty_actor_list_stays_ignored() {
+        assert_eq!(fmt("journey\n  A: 5:: Me\n"), "journey\n  A: 5: : Me\n");
+        assert_eq!(fmt("journey\n  A: 5: X: Me\n"), "journey\n  A: 5: X: Me\n");
     }
 }

@@ -90,11 +90,12 @@ struct Parser<'s> {
 
 impl<'s> Parser<'s> {
     fn new(src: &'s str) -> Self {
+        let lines = split_lines(src);
         Parser {
             src,
-            lines: split_lines(src),
             pos: 0,
-            nodes: Vec::new(),
+            nodes: Vec::with_capacity(lines.len()),
+            lines,
             diags: Vec::new(),
             header_seen: false,
             missing_header_reported: false,
@@ -501,6 +502,18 @@ impl<'s> Parser<'s> {
             self.push(NodeKind::Error, span, indent, 1, None);
             return;
         }
+        if keyword.opens_block() && self.scope.body_started {
+            // A block here would swallow the steps indented after it.
+            self.diags.push(
+                Diagnostic::error(codes::MISPLACED, span, format!("`{word}` stands after the first section"))
+                    .with_label(format!("{word}s are declared in the map's header"))
+                    .with_hint(format!("move this `{word}` block above the first `section`")),
+            );
+            // Its indented properties still belong to it, not to the section.
+            let id = self.push(NodeKind::Error, span, indent, 1, None);
+            self.scope.block = Some(id);
+            return;
+        }
         let id = self.push(NodeKind::Keyword { keyword, arg, attrs }, span, indent, 1, None);
         if keyword.opens_block() {
             self.scope.block = Some(id);
@@ -630,7 +643,8 @@ impl<'s> Parser<'s> {
         owner: Option<usize>,
     ) {
         let line_text = &self.src[span.start..span.end];
-        let key_text = Text { value: key.to_string(), span: Span::new(span.start, span.start + line_text[..colon].trim_end().len()) };
+        let name = ctx.keys().iter().copied().find(|k| *k == key).unwrap_or("");
+        let key_text = Key { name, span: Span::new(span.start, span.start + line_text[..colon].trim_end().len()) };
         let qualifier = qualifier.map(|q| {
             let at = span.start + line_text.find(q).unwrap_or(0);
             Text { value: unescape(q), span: Span::new(at, at + q.len()) }
@@ -830,7 +844,7 @@ impl<'s> Parser<'s> {
 }
 
 fn split_lines(src: &str) -> Vec<RawLine> {
-    let mut lines = Vec::new();
+    let mut lines = Vec::with_capacity(src.len() / 32);
     let mut start = 0;
     for (i, _) in src.match_indices('\n') {
         lines.push(RawLine { start, end: trim_cr(src, start, i) });
@@ -881,7 +895,10 @@ pub const NO_SCORE: &str = "-";
 /// True when a value reads as Mermaid task data (`3`, `3: Sam`), so the line
 /// is a task even where a property of that name could stand.
 pub(crate) fn looks_like_task_data(value: &str) -> bool {
-    let first = value[split_unescaped(value, b':')[0].clone()].trim();
+    let first = match find_unescaped(value, b':') {
+        Some(colon) => value[..colon].trim(),
+        None => value.trim(),
+    };
     first == NO_SCORE || (!first.is_empty() && js_number(first).is_some())
 }
 

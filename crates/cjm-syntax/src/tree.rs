@@ -81,12 +81,19 @@ pub struct Task {
     pub ignored: Option<Span>,
 }
 
+/// A property key: one of the fixed keys of [`crate::keys`], and where it stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Key {
+    pub name: &'static str,
+    pub span: Span,
+}
+
 /// A `key: value` line inside a persona, metric, section or task, or at the
 /// top of the journey.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Property {
-    /// The key as written, e.g. `channel`, `score`, `future score`.
-    pub key: Text,
+    /// The key, e.g. `channel`, `score`, `future score`.
+    pub key: Key,
     /// The persona of `score Sam: 4` / `future score Sam: 4`.
     pub qualifier: Option<Text>,
     /// Unescaped value (verbatim for `evidence` and for `|` blocks).

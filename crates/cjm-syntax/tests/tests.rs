@@ -55,7 +55,7 @@ fn map_like_text() -> impl Strategy<Value = String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(2000), ..ProptestConfig::default() })]
 
     #[test]
     fn random_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
@@ -116,4 +116,9 @@ fn crlf_bom_and_tabs_read_like_plain_text() {
     let kinds = |p: &cjm_syntax::Parse| p.document.nodes.iter().map(|n| std::mem::discriminant(&n.kind)).collect::<Vec<_>>();
     assert_eq!(kinds(&plain), kinds(&windows));
     assert!(windows.diagnostics.iter().any(|d| d.code == "W001"), "mixed tabs and spaces are reported");
+}
+
+/// Cases per property: the given default, or `PROPTEST_CASES` for long runs.
+fn cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
