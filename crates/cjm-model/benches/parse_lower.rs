@@ -11,7 +11,8 @@ use std::time::{Duration, Instant};
 /// A map shaped like the templates: 100 stages of 50 steps, each step with
 /// the usual lanes filled.
 fn big_map(steps: usize) -> String {
-    let mut text = String::from("journey\n  title Benchmark map\n  state current\n  persona Sam\n    goal: Buy\n  persona Alex\n");
+    let mut text =
+        String::from("journey\n  title Benchmark map\n  state current\n  persona Sam\n    goal: Buy\n  persona Alex\n");
     for i in 0..steps {
         if i % 50 == 0 {
             text.push_str(&format!("  section Stage {}\n    goal: Move on\n", i / 50));

@@ -41,9 +41,13 @@ pub fn from_json(text: &str) -> Result<FromJson, Diagnostic> {
     let mut value: Value = serde_json::from_str(text).map_err(|e| json_error(text, &e))?;
     if let Some(format) = value.get("format").and_then(Value::as_str) {
         if format != FORMAT {
-            return Err(Diagnostic::error(codes::BAD_JSON, find(text, format), format!("unsupported format `{format}`"))
-                .with_label(format!("this cjm reads `{FORMAT}`"))
-                .with_hint("upgrade cjm, or convert the map with the cjm version that wrote it"));
+            return Err(Diagnostic::error(
+                codes::BAD_JSON,
+                find(text, format),
+                format!("unsupported format `{format}`"),
+            )
+            .with_label(format!("this cjm reads `{FORMAT}`"))
+            .with_hint("upgrade cjm, or convert the map with the cjm version that wrote it"));
         }
     }
     normalise(&mut value);
@@ -61,9 +65,13 @@ fn json_error(text: &str, e: &serde_json::Error) -> Diagnostic {
     let offset = offset_of(text, e.line(), e.column());
     let message = e.to_string();
     let message = message.split(" at line").next().unwrap_or(&message).to_string();
-    Diagnostic::error(codes::BAD_JSON, Span::new(offset, (offset + 1).min(text.len()).max(offset)), format!("invalid JSON: {message}"))
-        .with_label("here")
-        .with_hint("fix the JSON syntax; `cjm convert map.cjm --to json` shows a valid map")
+    Diagnostic::error(
+        codes::BAD_JSON,
+        Span::new(offset, (offset + 1).min(text.len()).max(offset)),
+        format!("invalid JSON: {message}"),
+    )
+    .with_label("here")
+    .with_hint("fix the JSON syntax; `cjm convert map.cjm --to json` shows a valid map")
 }
 
 fn offset_of(text: &str, line: usize, column: usize) -> usize {

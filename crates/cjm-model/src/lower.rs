@@ -224,12 +224,18 @@ impl<'s> Lowering<'s> {
             other => {
                 let hint = match did_you_mean(other, ["current", "future"]) {
                     Some(best) => format!("did you mean `{best}`?"),
-                    None => "write `state current` for the journey as it is, `state future` for the one you plan".into(),
+                    None => {
+                        "write `state current` for the journey as it is, `state future` for the one you plan".into()
+                    }
                 };
                 self.diags.push(
-                    Diagnostic::error(codes::BAD_VALUE, arg.span, format!("expected `current` or `future`, found `{}`", arg.value))
-                        .with_label("not a map state")
-                        .with_hint(hint),
+                    Diagnostic::error(
+                        codes::BAD_VALUE,
+                        arg.span,
+                        format!("expected `current` or `future`, found `{}`", arg.value),
+                    )
+                    .with_label("not a map state")
+                    .with_hint(hint),
                 );
                 None
             }
@@ -246,17 +252,25 @@ impl<'s> Lowering<'s> {
             Some(scale) if scale.min < scale.max && scale.max - scale.min <= 100 => Some(scale),
             Some(scale) => {
                 self.diags.push(
-                    Diagnostic::error(codes::BAD_VALUE, arg.span, format!("the scale {}..{} is empty or too wide", scale.min, scale.max))
-                        .with_label("expected the lowest score, `..`, then a higher one, at most 100 apart")
-                        .with_hint("write e.g. `scale 1..5` or `scale -2..2`"),
+                    Diagnostic::error(
+                        codes::BAD_VALUE,
+                        arg.span,
+                        format!("the scale {}..{} is empty or too wide", scale.min, scale.max),
+                    )
+                    .with_label("expected the lowest score, `..`, then a higher one, at most 100 apart")
+                    .with_hint("write e.g. `scale 1..5` or `scale -2..2`"),
                 );
                 None
             }
             None => {
                 self.diags.push(
-                    Diagnostic::error(codes::BAD_VALUE, arg.span, format!("expected a range of whole numbers such as `1..5`, found `{}`", arg.value))
-                        .with_label("not a scale")
-                        .with_hint("write e.g. `scale 1..5` (Mermaid's) or `scale 1..7`"),
+                    Diagnostic::error(
+                        codes::BAD_VALUE,
+                        arg.span,
+                        format!("expected a range of whole numbers such as `1..5`, found `{}`", arg.value),
+                    )
+                    .with_label("not a scale")
+                    .with_hint("write e.g. `scale 1..5` (Mermaid's) or `scale 1..7`"),
                 );
                 None
             }
@@ -287,7 +301,12 @@ impl<'s> Lowering<'s> {
         stage.steps.push(step);
         let t = stage.steps.len() - 1;
         self.targets[index] = Some(Target::Step(s, t));
-        self.spans.stages[s].steps.push(StepSpans { name: name_span, score: score_span, actors: actor_spans, ..StepSpans::default() });
+        self.spans.stages[s].steps.push(StepSpans {
+            name: name_span,
+            score: score_span,
+            actors: actor_spans,
+            ..StepSpans::default()
+        });
     }
 
     fn step_score(&mut self, task: &Task) -> Option<f64> {
@@ -298,12 +317,18 @@ impl<'s> Lowering<'s> {
         match js_number(raw) {
             Some(v) if v.is_finite() => Some(v),
             _ => {
-                let mut d = Diagnostic::warning(codes::SCORE_NOT_NUMBER, task.score.span, format!("the score `{raw}` is not a number"))
-                    .with_label("Mermaid reads this as NaN; cjm treats the step as having no score");
+                let mut d = Diagnostic::warning(
+                    codes::SCORE_NOT_NUMBER,
+                    task.score.span,
+                    format!("the score `{raw}` is not a number"),
+                )
+                .with_label("Mermaid reads this as NaN; cjm treats the step as having no score");
                 let name = task.name.value.as_str();
                 d = if ["title", "section"].contains(&name.to_lowercase().as_str()) {
                     d.with_hint(format!("did you mean `{name} {raw}` (without the colon)?"))
-                } else if let Some(key) = did_you_mean(name, keys::Context::Step.keys().iter().chain(keys::Context::Stage.keys()).copied()) {
+                } else if let Some(key) =
+                    did_you_mean(name, keys::Context::Step.keys().iter().chain(keys::Context::Stage.keys()).copied())
+                {
                     d.with_hint(format!("if this is a property, indent it under its step and write `{key}:`"))
                 } else {
                     d.with_hint("write a number from the map's scale, or `-` for a step with no score")
@@ -337,9 +362,13 @@ impl<'s> Lowering<'s> {
                     None => key.to_string(),
                 };
                 self.diags.push(
-                    Diagnostic::error(codes::DUPLICATE_KEY, p.key.span.cover(p.value.span), format!("`{slot}` is given twice for {}", context.describe()))
-                        .with_label("a second value")
-                        .with_hint("keep one line; for longer text use a `|` block"),
+                    Diagnostic::error(
+                        codes::DUPLICATE_KEY,
+                        p.key.span.cover(p.value.span),
+                        format!("`{slot}` is given twice for {}", context.describe()),
+                    )
+                    .with_label("a second value")
+                    .with_hint("keep one line; for longer text use a `|` block"),
                 );
                 return;
             }
@@ -422,11 +451,7 @@ impl<'s> Lowering<'s> {
     /// A comma-separated value, each item unescaped and trimmed.
     fn list(&self, value: &Text) -> Vec<String> {
         let raw = self.raw(value.span);
-        split_unescaped(raw, b',')
-            .into_iter()
-            .map(|r| unescape(raw[r].trim()))
-            .filter(|s| !s.is_empty())
-            .collect()
+        split_unescaped(raw, b',').into_iter().map(|r| unescape(raw[r].trim())).filter(|s| !s.is_empty()).collect()
     }
 
     fn persona_score(&mut self, s: usize, t: usize, p: Property) {
@@ -435,9 +460,13 @@ impl<'s> Lowering<'s> {
             Some(v) if v.is_finite() && !p.value.value.trim().is_empty() => v,
             _ => {
                 self.diags.push(
-                    Diagnostic::error(codes::BAD_VALUE, p.value.span, format!("expected a score, found `{}`", p.value.value))
-                        .with_label("not a number")
-                        .with_hint(format!("write a number from the scale {}..{}", self.map.scale.min, self.map.scale.max)),
+                    Diagnostic::error(
+                        codes::BAD_VALUE,
+                        p.value.span,
+                        format!("expected a score, found `{}`", p.value.value),
+                    )
+                    .with_label("not a number")
+                    .with_hint(format!("write a number from the scale {}..{}", self.map.scale.min, self.map.scale.max)),
                 );
                 return;
             }
@@ -452,7 +481,10 @@ impl<'s> Lowering<'s> {
                 self.diags.push(
                     Diagnostic::error(codes::MISSING_VALUE, p.key.span, "`score:` needs the persona it is for")
                         .with_label("the step's own score goes on the step line")
-                        .with_hint(format!("write `score Sam: {}` for one persona, or change the step line's score", p.value.value)),
+                        .with_hint(format!(
+                            "write `score Sam: {}` for one persona, or change the step line's score",
+                            p.value.value
+                        )),
                 );
             }
             (Some(q), false) => {
@@ -516,11 +548,16 @@ impl<'s> Lowering<'s> {
                 "status" => {
                     let same = |s: Status| {
                         let (a, b) = (s.as_str().as_bytes(), value.value.as_bytes());
-                        a.len() == b.len() && a.iter().zip(b).all(|(x, y)| *x == y.to_ascii_lowercase() || (*x == b'-' && *y == b' '))
+                        a.len() == b.len()
+                            && a.iter().zip(b).all(|(x, y)| *x == y.to_ascii_lowercase() || (*x == b'-' && *y == b' '))
                     };
                     match Status::ALL.into_iter().find(|s| same(*s)) {
                         Some(status) => o.status = Some(status),
-                        None => self.bad_attr(&value, "`idea`, `planned`, `in-progress`, `done` or `dropped`", "status planned"),
+                        None => self.bad_attr(
+                            &value,
+                            "`idea`, `planned`, `in-progress`, `done` or `dropped`",
+                            "status planned",
+                        ),
                     }
                 }
                 "owner" => o.owner = Some(value.value),
@@ -560,9 +597,13 @@ impl<'s> Lowering<'s> {
                     None => format!("`{key}` takes: {}", allowed.join(", ")),
                 };
                 self.diags.push(
-                    Diagnostic::error(codes::BAD_ATTRIBUTE, attr.key.span, format!("unknown attribute `{name}` for `{key}`"))
-                        .with_label("not an attribute of this key")
-                        .with_hint(hint),
+                    Diagnostic::error(
+                        codes::BAD_ATTRIBUTE,
+                        attr.key.span,
+                        format!("unknown attribute `{name}` for `{key}`"),
+                    )
+                    .with_label("not an attribute of this key")
+                    .with_hint(hint),
                 );
                 continue;
             };
@@ -588,9 +629,13 @@ impl<'s> Lowering<'s> {
 
     fn bad_attr(&mut self, value: &Text, expected: &str, example: &str) {
         self.diags.push(
-            Diagnostic::error(codes::BAD_ATTRIBUTE, value.span, format!("expected {expected}, found `{}`", value.value))
-                .with_label("not a valid value")
-                .with_hint(format!("write e.g. `[{example}]`")),
+            Diagnostic::error(
+                codes::BAD_ATTRIBUTE,
+                value.span,
+                format!("expected {expected}, found `{}`", value.value),
+            )
+            .with_label("not a valid value")
+            .with_hint(format!("write e.g. `[{example}]`")),
         );
     }
 

@@ -36,7 +36,10 @@ pub fn to_mermaid(map: &Journey) -> MermaidExport {
     }
     if let Some(d) = &map.acc_descr {
         if d.contains('\n') {
-            out.push_str(&format!("  accDescr {{\n{}\n  }}\n", d.replace('}', ")").lines().map(|l| format!("    {l}")).collect::<Vec<_>>().join("\n")));
+            out.push_str(&format!(
+                "  accDescr {{\n{}\n  }}\n",
+                d.replace('}', ")").lines().map(|l| format!("    {l}")).collect::<Vec<_>>().join("\n")
+            ));
         } else {
             out.push_str(&format!("  accDescr: {d}\n"));
         }

@@ -97,9 +97,14 @@ fn check_personas(map: &Journey, out: &mut Vec<Finding>) {
     for (i, p) in map.personas.iter().enumerate() {
         if !seen.insert(p.name.as_str()) {
             out.push(
-                Finding::new(Severity::Error, codes::DUPLICATE_PERSONA, Loc::Persona(i), format!("persona `{}` is declared twice", p.name))
-                    .label("a second declaration")
-                    .hint("merge the two persona blocks or give this persona another name"),
+                Finding::new(
+                    Severity::Error,
+                    codes::DUPLICATE_PERSONA,
+                    Loc::Persona(i),
+                    format!("persona `{}` is declared twice", p.name),
+                )
+                .label("a second declaration")
+                .hint("merge the two persona blocks or give this persona another name"),
             );
         }
     }
@@ -110,9 +115,14 @@ fn check_metrics(metrics: &[Metric], loc: impl Fn(usize) -> Loc, out: &mut Vec<F
     for (i, m) in metrics.iter().enumerate() {
         if !seen.insert(m.name.as_str()) {
             out.push(
-                Finding::new(Severity::Error, codes::DUPLICATE_METRIC, loc(i), format!("metric `{}` is declared twice here", m.name))
-                    .label("a second declaration")
-                    .hint("keep one declaration; give it both the unit and the target"),
+                Finding::new(
+                    Severity::Error,
+                    codes::DUPLICATE_METRIC,
+                    loc(i),
+                    format!("metric `{}` is declared twice here", m.name),
+                )
+                .label("a second declaration")
+                .hint("keep one declaration; give it both the unit and the target"),
             );
         }
     }
@@ -146,9 +156,14 @@ fn check_id_form(id: &str, loc: Loc, out: &mut Vec<Finding>) {
 }
 
 fn duplicate_id(what: &str, id: &str, loc: Loc, first_name: &str) -> Finding {
-    Finding::new(Severity::Error, codes::DUPLICATE_ID, loc, format!("{what} id `{id}` is already used by `{first_name}`"))
-        .label("ids must be unique in the map")
-        .hint(format!("give this {what} another `id:`"))
+    Finding::new(
+        Severity::Error,
+        codes::DUPLICATE_ID,
+        loc,
+        format!("{what} id `{id}` is already used by `{first_name}`"),
+    )
+    .label("ids must be unique in the map")
+    .hint(format!("give this {what} another `id:`"))
 }
 
 fn check_stages(map: &Journey, out: &mut Vec<Finding>) {
@@ -156,25 +171,40 @@ fn check_stages(map: &Journey, out: &mut Vec<Finding>) {
     for (s, stage) in map.stages.iter().enumerate() {
         if !stage.name.is_empty() && !names.insert(stage.name.as_str()) {
             out.push(
-                Finding::new(Severity::Warning, codes::DUPLICATE_SECTION, Loc::Stage(s), format!("section `{}` appears twice", stage.name))
-                    .label("Mermaid draws two stages with the same name")
-                    .hint("merge the two sections, or rename one"),
+                Finding::new(
+                    Severity::Warning,
+                    codes::DUPLICATE_SECTION,
+                    Loc::Stage(s),
+                    format!("section `{}` appears twice", stage.name),
+                )
+                .label("Mermaid draws two stages with the same name")
+                .hint("merge the two sections, or rename one"),
             );
         }
         if stage.steps.is_empty() {
             out.push(
-                Finding::new(Severity::Warning, codes::EMPTY_STAGE, Loc::Stage(s), format!("section `{}` has no steps", stage.name))
-                    .label("an empty stage draws as an empty column")
-                    .hint("add a step (`Compare models: 3`) or remove the section"),
+                Finding::new(
+                    Severity::Warning,
+                    codes::EMPTY_STAGE,
+                    Loc::Stage(s),
+                    format!("section `{}` has no steps", stage.name),
+                )
+                .label("an empty stage draws as an empty column")
+                .hint("add a step (`Compare models: 3`) or remove the section"),
             );
         }
         let mut steps = HashSet::new();
         for (t, step) in stage.steps.iter().enumerate() {
             if !steps.insert(step.name.as_str()) {
                 out.push(
-                    Finding::new(Severity::Warning, codes::DUPLICATE_STEP, Loc::Step(s, t), format!("step `{}` appears twice in `{}`", step.name, stage.name))
-                        .label("a repeated step")
-                        .hint("rename one of them, or merge them if they are the same moment"),
+                    Finding::new(
+                        Severity::Warning,
+                        codes::DUPLICATE_STEP,
+                        Loc::Step(s, t),
+                        format!("step `{}` appears twice in `{}`", step.name, stage.name),
+                    )
+                    .label("a repeated step")
+                    .hint("rename one of them, or merge them if they are the same moment"),
                 );
             }
         }
@@ -197,9 +227,14 @@ fn check_step(map: &Journey, s: usize, t: usize, step: &Step, out: &mut Vec<Find
             None => format!("declare it with `persona {name}`, or use one of: {}", declared.join(", ")),
         };
         out.push(
-            Finding::new(Severity::Error, codes::UNDECLARED_PERSONA, loc, format!("`{name}` is not a declared persona"))
-                .label("a score for a persona the map does not declare")
-                .hint(hint),
+            Finding::new(
+                Severity::Error,
+                codes::UNDECLARED_PERSONA,
+                loc,
+                format!("`{name}` is not a declared persona"),
+            )
+            .label("a score for a persona the map does not declare")
+            .hint(hint),
         );
     };
     for (k, actor) in step.actors.iter().enumerate() {
@@ -223,9 +258,14 @@ fn check_step(map: &Journey, s: usize, t: usize, step: &Step, out: &mut Vec<Find
     for (k, pain) in step.pains.iter().enumerate() {
         if pain.severity.is_some_and(|n| !(1..=5).contains(&n)) {
             out.push(
-                Finding::new(Severity::Error, codes::BAD_VALUE, Loc::Pain(s, t, k), format!("severity {} is outside 1..5", pain.severity.unwrap_or(0)))
-                    .label("expected 1 (minor) to 5 (critical)")
-                    .hint("use a severity from 1 to 5"),
+                Finding::new(
+                    Severity::Error,
+                    codes::BAD_VALUE,
+                    Loc::Pain(s, t, k),
+                    format!("severity {} is outside 1..5", pain.severity.unwrap_or(0)),
+                )
+                .label("expected 1 (minor) to 5 (critical)")
+                .hint("use a severity from 1 to 5"),
             );
         }
     }

@@ -8,7 +8,8 @@ use proptest::prelude::*;
 
 /// Every valid map: golden inputs without errors, and the templates.
 fn valid_maps() -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = templates::ALL.iter().map(|t| (t.name.to_string(), t.text.to_string())).collect();
+    let mut out: Vec<(String, String)> =
+        templates::ALL.iter().map(|t| (t.name.to_string(), t.text.to_string())).collect();
     for path in inputs() {
         if let Ok(text) = read(&path) {
             if !check(&text).has_errors() {
@@ -57,8 +58,17 @@ fn cjm_to_json_to_cjm_is_lossless() {
 #[test]
 fn hostile_names_survive_printing() {
     let names = [
-        "a: b # c", "50%% off", r"back\slash\", "comma, list", "| pipe", "ends [bracket]", "%%starts",
-        "title-like", "注文する", "émoji 🎉", "tab\there",
+        "a: b # c",
+        "50%% off",
+        r"back\slash\",
+        "comma, list",
+        "| pipe",
+        "ends [bracket]",
+        "%%starts",
+        "title-like",
+        "注文する",
+        "émoji 🎉",
+        "tab\there",
     ];
     let mut map = check("journey\n  section S\n    x: 3\n").journey;
     for (i, name) in names.iter().enumerate() {

@@ -11,11 +11,13 @@ fn validator() -> jsonschema::Validator {
 #[test]
 fn templates_and_golden_maps_validate() {
     let validator = validator();
-    let mut texts: Vec<(String, String)> = templates::ALL.iter().map(|t| (t.name.to_string(), t.text.to_string())).collect();
+    let mut texts: Vec<(String, String)> =
+        templates::ALL.iter().map(|t| (t.name.to_string(), t.text.to_string())).collect();
     texts.extend(inputs().iter().filter_map(|p| read(p).ok().map(|t| (p.display().to_string(), t))));
     for (name, text) in texts {
         let json: serde_json::Value = serde_json::from_str(&to_json(&check(&text).journey)).expect("valid JSON");
-        let errors: Vec<String> = validator.iter_errors(&json).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+        let errors: Vec<String> =
+            validator.iter_errors(&json).map(|e| format!("{} at {}", e, e.instance_path())).collect();
         assert!(errors.is_empty(), "{name}: {errors:?}");
     }
 }

@@ -65,3 +65,33 @@ fn templates_use_most_lanes() {
         assert!(map.state.is_some() && map.title.is_some() && map.description.is_some(), "{} lacks a header", t.name);
     }
 }
+
+/// The examples in docs/format.md are maps: each must read without errors.
+#[test]
+fn format_reference_examples_are_valid() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/format.md");
+    let doc = std::fs::read_to_string(path).expect("docs/format.md exists");
+    let mut examples = 0;
+    for (i, block) in doc.split("```").enumerate() {
+        // Odd pieces are inside fences; skip the info string line.
+        if i % 2 == 0 {
+            continue;
+        }
+        let body = block.split_once('\n').map_or("", |(_, rest)| rest);
+        // Whole maps, and fragments of a journey's header or a section.
+        let body = if body.trim_start().starts_with("journey") {
+            body.to_string()
+        } else if body.starts_with("  ") && !body.starts_with("   ") {
+            format!("journey\n{body}")
+        } else {
+            continue;
+        };
+        let body = body.as_str();
+        examples += 1;
+        let lowered = check(body);
+        let errors: Vec<String> =
+            lowered.diagnostics.iter().filter(|d| d.is_error()).map(|d| format!("{} {}", d.code, d.message)).collect();
+        assert!(errors.is_empty(), "example {examples} in docs/format.md has errors: {errors:?}\n{body}");
+    }
+    assert!(examples >= 5, "found only {examples} examples");
+}

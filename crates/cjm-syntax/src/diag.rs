@@ -63,14 +63,7 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn error(code: &'static str, span: Span, message: impl Into<String>) -> Self {
-        Diagnostic {
-            severity: Severity::Error,
-            code,
-            message: message.into(),
-            span,
-            label: String::new(),
-            hint: None,
-        }
+        Diagnostic { severity: Severity::Error, code, message: message.into(), span, label: String::new(), hint: None }
     }
     pub fn warning(code: &'static str, span: Span, message: impl Into<String>) -> Self {
         Diagnostic { severity: Severity::Warning, ..Diagnostic::error(code, span, message) }
@@ -159,13 +152,8 @@ impl DiagnosticRecord {
 /// source line, the span underlined with its label, and the hint.
 pub fn render_human(file: &str, source: &str, diags: &[Diagnostic], color: bool) -> String {
     let files = SimpleFile::new(file, source);
-    let mut config = term::Config::default();
-    config.chars = term::Chars::ascii();
-    let mut out = if color {
-        term::termcolor::Buffer::ansi()
-    } else {
-        term::termcolor::Buffer::no_color()
-    };
+    let config = term::Config { chars: term::Chars::ascii(), ..term::Config::default() };
+    let mut out = if color { term::termcolor::Buffer::ansi() } else { term::termcolor::Buffer::no_color() };
     for diag in diags {
         let cs_diag = to_codespan(diag, source.len());
         // Writing into an in-memory buffer cannot fail except on a span error,

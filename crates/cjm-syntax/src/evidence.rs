@@ -225,7 +225,10 @@ pub fn parse(src: &str, base: usize) -> Result<Expr, Diagnostic> {
     let expr = p.or().map_err(|d| shift(d, base))?;
     if let Some((_, span)) = p.toks.get(p.pos) {
         let span = *span;
-        let d = p.error(span, format!("expected `and`, `or` or the end of the rule, found {}", describe(p.toks.get(p.pos), src)));
+        let d = p.error(
+            span,
+            format!("expected `and`, `or` or the end of the rule, found {}", describe(p.toks.get(p.pos), src)),
+        );
         return Err(shift(d.with_hint("join conditions with `and` / `or`"), base));
     }
     Ok(expr)
@@ -272,9 +275,13 @@ fn lex(src: &str) -> Result<Vec<(Tok, Span)>, Diagnostic> {
                     ('<', _) => (CmpOp::Lt, 1),
                     ('>', _) => (CmpOp::Gt, 1),
                     _ => {
-                        return Err(Diagnostic::error(codes::BAD_EVIDENCE, Span::new(i, i + 1), "`!` must be followed by `=`")
-                            .with_label("expected `!=`")
-                            .with_hint("write `not` to negate a condition, `!=` for \"is not\""))
+                        return Err(Diagnostic::error(
+                            codes::BAD_EVIDENCE,
+                            Span::new(i, i + 1),
+                            "`!` must be followed by `=`",
+                        )
+                        .with_label("expected `!=`")
+                        .with_hint("write `not` to negate a condition, `!=` for \"is not\""))
                     }
                 };
                 out.push((Tok::Op(op), Span::new(i, i + len)));
@@ -286,9 +293,14 @@ fn lex(src: &str) -> Result<Vec<(Tok, Span)>, Diagnostic> {
                 out.push((tok, Span::new(start, end)));
                 i = end;
             }
-            c if c.is_ascii_digit() || ((c == '-' || c == '+' || c == '.') && bytes.get(i + 1).is_some_and(|b| b.is_ascii_digit() || *b == b'.')) => {
+            c if c.is_ascii_digit()
+                || ((c == '-' || c == '+' || c == '.')
+                    && bytes.get(i + 1).is_some_and(|b| b.is_ascii_digit() || *b == b'.')) =>
+            {
                 let mut end = i + 1;
-                while end < bytes.len() && (bytes[end].is_ascii_alphanumeric() || matches!(bytes[end], b'.' | b'_' | b'+' | b'-') ) {
+                while end < bytes.len()
+                    && (bytes[end].is_ascii_alphanumeric() || matches!(bytes[end], b'.' | b'_' | b'+' | b'-'))
+                {
                     if matches!(bytes[end], b'+' | b'-') && !matches!(bytes[end - 1], b'e' | b'E') {
                         break;
                     }
@@ -320,7 +332,9 @@ fn lex(src: &str) -> Result<Vec<(Tok, Span)>, Diagnostic> {
                     format!("unexpected `{other}` in the evidence rule"),
                 )
                 .with_label("not part of a rule")
-                .with_hint("a rule compares fields with values: touchpoint = \"checkout\" and channel in (\"web\", \"app\")"))
+                .with_hint(
+                    "a rule compares fields with values: touchpoint = \"checkout\" and channel in (\"web\", \"app\")",
+                ))
             }
         }
     }
@@ -342,9 +356,13 @@ fn quoted(src: &str, start: usize, quote: char) -> Result<(String, usize), Diagn
             c => out.push(c),
         }
     }
-    Err(Diagnostic::error(codes::BAD_EVIDENCE, Span::new(start, src.len()), format!("the text starting with {quote} is never closed"))
-        .with_label("opened here")
-        .with_hint(format!("end the text with {quote}")))
+    Err(Diagnostic::error(
+        codes::BAD_EVIDENCE,
+        Span::new(start, src.len()),
+        format!("the text starting with {quote} is never closed"),
+    )
+    .with_label("opened here")
+    .with_hint(format!("end the text with {quote}")))
 }
 
 struct RuleParser<'a> {
@@ -436,7 +454,13 @@ impl RuleParser<'_> {
             }
             other => {
                 return Err(self
-                    .error(self.here(), format!("expected a condition such as touchpoint = \"checkout\", found {}", describe(other, self.src)))
+                    .error(
+                        self.here(),
+                        format!(
+                            "expected a condition such as touchpoint = \"checkout\", found {}",
+                            describe(other, self.src)
+                        ),
+                    )
                     .with_label("expected a field name here"))
             }
         };
@@ -471,7 +495,10 @@ impl RuleParser<'_> {
     fn in_list(&mut self, field: String, negated: bool) -> Result<Expr, Diagnostic> {
         if self.peek() != Some(&Tok::LParen) {
             return Err(self
-                .error(self.here(), format!("expected `(` after `in`, found {}", describe(self.toks.get(self.pos), self.src)))
+                .error(
+                    self.here(),
+                    format!("expected `(` after `in`, found {}", describe(self.toks.get(self.pos), self.src)),
+                )
                 .with_hint(format!("write {field} in (\"a\", \"b\")")));
         }
         self.pos += 1;
@@ -488,7 +515,13 @@ impl RuleParser<'_> {
                 }
                 _ => {
                     return Err(self
-                        .error(self.here(), format!("expected `,` or `)` in the list, found {}", describe(self.toks.get(self.pos), self.src)))
+                        .error(
+                            self.here(),
+                            format!(
+                                "expected `,` or `)` in the list, found {}",
+                                describe(self.toks.get(self.pos), self.src)
+                            ),
+                        )
                         .with_hint("separate values with commas and close the list with `)`"))
                 }
             }
@@ -509,7 +542,13 @@ impl RuleParser<'_> {
             }
             other => {
                 return Err(self
-                    .error(self.here(), format!("expected a value (\"text\", a number, true or false), found {}", describe(other, self.src)))
+                    .error(
+                        self.here(),
+                        format!(
+                            "expected a value (\"text\", a number, true or false), found {}",
+                            describe(other, self.src)
+                        ),
+                    )
                     .with_label("expected a value here"))
             }
         };
@@ -528,11 +567,17 @@ mod tests {
 
     #[test]
     fn parses_and_prints_canonically() {
-        assert_eq!(ok(r#"touchpoint = "ad_click" AND channel == 'social'"#), r#"touchpoint = "ad_click" and channel = "social""#);
+        assert_eq!(
+            ok(r#"touchpoint = "ad_click" AND channel == 'social'"#),
+            r#"touchpoint = "ad_click" and channel = "social""#
+        );
         assert_eq!(ok(r#"a = 1 or b = 2 and c = 3"#), r#"a = 1 or b = 2 and c = 3"#);
         assert_eq!(ok(r#"(a = 1 or b = 2) and not c in ("x", "y")"#), r#"(a = 1 or b = 2) and not c in ("x", "y")"#);
         assert_eq!(ok(r#"channel not in ("web")"#), r#"channel not in ("web")"#);
-        assert_eq!(ok(r#"`order total` >= 20.5 and case:channel != "Desk""#), r#"`order total` >= 20.5 and case:channel != "Desk""#);
+        assert_eq!(
+            ok(r#"`order total` >= 20.5 and case:channel != "Desk""#),
+            r#"`order total` >= 20.5 and case:channel != "Desk""#
+        );
         assert_eq!(ok(r#"not (a = 1 or b = 2)"#), r#"not (a = 1 or b = 2)"#);
     }
 

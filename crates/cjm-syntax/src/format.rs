@@ -15,24 +15,31 @@ pub fn format(source: &str, doc: &Document) -> String {
     let mut lines: Vec<Out> = Vec::new();
     let header_at = doc.nodes.iter().position(|n| n.kind == NodeKind::Header);
     let mut in_stage_properties = false;
+    // 1 while a section's steps are printed at the section's own level.
+    let mut shift = 0;
     for (i, node) in doc.nodes.iter().enumerate() {
         let before_header = header_at.is_none_or(|h| i < h);
         match &node.kind {
-            NodeKind::Section(_) => in_stage_properties = true,
+            NodeKind::Section(_) => {
+                in_stage_properties = true;
+                shift = 0;
+            }
             NodeKind::Task(task) => {
                 if in_stage_properties && reads_as_stage_property(source, task) {
-                    // Indented under the section it would read as a stage
-                    // property; at the section's level it stays a task.
-                    let node = Node { level: node.level.saturating_sub(1), ..node.clone() };
-                    emit(source, &node, before_header, &mut lines);
-                    in_stage_properties = false;
-                    continue;
+                    // Indented under its section, this step would read as a
+                    // stage property: print the section's steps at its level.
+                    shift = 1;
                 }
                 in_stage_properties = false;
             }
             _ => {}
         }
-        emit(source, node, before_header, &mut lines);
+        if shift > 0 && node.level >= 2 {
+            let node = Node { level: node.level - shift, ..node.clone() };
+            emit(source, &node, before_header, &mut lines);
+        } else {
+            emit(source, node, before_header, &mut lines);
+        }
     }
     resolve_levels(&mut lines);
     render(&lines)
@@ -42,9 +49,15 @@ pub fn format(source: &str, doc: &Document) -> String {
 enum Out {
     Blank,
     /// A comment or directive: indented like the next line of content.
-    Floating { level: Option<usize>, text: String },
+    Floating {
+        level: Option<usize>,
+        text: String,
+    },
     /// Text printed with this indentation level.
-    Line { level: usize, text: String },
+    Line {
+        level: usize,
+        text: String,
+    },
     /// Printed as is, no indentation (front matter, blank lines inside blocks).
     Verbatim(String),
 }
@@ -71,8 +84,12 @@ fn emit(source: &str, node: &Node, before_header: bool, out: &mut Vec<Out>) {
             out.push(Out::Verbatim(text));
         }
         NodeKind::Header => out.push(Out::Line { level: 0, text: "journey".into() }),
-        NodeKind::Title(t) => out.push(Out::Line { level, text: with_comment(format!("title {}", raw(source, t.span))) }),
-        NodeKind::AccTitle(t) => out.push(Out::Line { level, text: format!("accTitle: {}", raw(source, t.span)).trim_end().into() }),
+        NodeKind::Title(t) => {
+            out.push(Out::Line { level, text: with_comment(format!("title {}", raw(source, t.span))) })
+        }
+        NodeKind::AccTitle(t) => {
+            out.push(Out::Line { level, text: format!("accTitle: {}", raw(source, t.span)).trim_end().into() })
+        }
         NodeKind::AccDescr { text, block: false } => {
             out.push(Out::Line { level, text: format!("accDescr: {}", text.value).trim_end().into() })
         }
@@ -83,7 +100,9 @@ fn emit(source: &str, node: &Node, before_header: bool, out: &mut Vec<Out>) {
             }
             out.push(Out::Line { level, text: "}".into() });
         }
-        NodeKind::Section(t) => out.push(Out::Line { level, text: with_comment(format!("section {}", raw(source, t.span))) }),
+        NodeKind::Section(t) => {
+            out.push(Out::Line { level, text: with_comment(format!("section {}", raw(source, t.span))) })
+        }
         NodeKind::Task(task) => out.push(Out::Line { level, text: with_comment(task_line(source, task)) }),
         NodeKind::Keyword { keyword, arg, attrs } => {
             let mut text = format!("{} {}", keyword.as_str(), raw(source, arg.span));
@@ -231,6 +250,18 @@ mod tests {
         let want = "%% top\njourney\n  title My day\n\n  %% the morning\n  section Morning\n    Make tea: 5: Me, Cat\n      channel: store\n";
         assert_eq!(fmt(src), want);
         assert_eq!(fmt(want), want);
+    }
+
+    /// Found by the property test: a step named like a stage key, first in
+    /// its section, keeps the section's steps at the section's level.
+    #[test]
+    fn steps_named_like_stage_keys_stay_steps() {
+        let src =
+            "journey\n  section S\n  description: not a number\n  goal: another step\n  Real: 3\n    channel: web\n";
+        assert_eq!(fmt(src), src);
+        let p = parse(src);
+        let tasks = p.document.nodes.iter().filter(|n| matches!(n.kind, crate::NodeKind::Task(_))).count();
+        assert_eq!(tasks, 3);
     }
 
     /// Found by the property test: ignored text must not become an actor.

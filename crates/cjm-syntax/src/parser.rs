@@ -353,9 +353,13 @@ impl<'s> Parser<'s> {
         let brace = span.start + text.find('{').unwrap_or(0);
         let Some(close) = self.src[brace..].find('}').map(|i| brace + i) else {
             self.diags.push(
-                Diagnostic::error(codes::UNTERMINATED, Span::new(brace, brace + 1), "the `accDescr` block is never closed")
-                    .with_label("opened here")
-                    .with_hint("end the description with `}` on its own line"),
+                Diagnostic::error(
+                    codes::UNTERMINATED,
+                    Span::new(brace, brace + 1),
+                    "the `accDescr` block is never closed",
+                )
+                .with_label("opened here")
+                .with_hint("end the description with `}` on its own line"),
             );
             self.push(NodeKind::Error, span, indent, 1, None);
             return;
@@ -374,8 +378,12 @@ impl<'s> Parser<'s> {
         if !trailing.is_empty() {
             let at = close + 1 + self.src[close + 1..line_end].find(trailing).unwrap_or(0);
             self.diags.push(
-                Diagnostic::error(codes::MISPLACED, Span::new(at, at + trailing.len()), "text after the closing `}` of `accDescr`")
-                    .with_label("move this to a line of its own"),
+                Diagnostic::error(
+                    codes::MISPLACED,
+                    Span::new(at, at + trailing.len()),
+                    "text after the closing `}` of `accDescr`",
+                )
+                .with_label("move this to a line of its own"),
             );
             self.nodes[node].kind = NodeKind::Error;
         }
@@ -473,9 +481,13 @@ impl<'s> Parser<'s> {
         if let Some(at) = find_comment(raw) {
             let at = text.span.start + at;
             self.diags.push(
-                Diagnostic::warning(codes::INLINE_COMMENT, Span::new(at, text.span.end), "`%%` after text is not a comment")
-                    .with_label("Mermaid keeps this as part of the text")
-                    .with_hint("put the comment on a line of its own, starting with `%%`"),
+                Diagnostic::warning(
+                    codes::INLINE_COMMENT,
+                    Span::new(at, text.span.end),
+                    "`%%` after text is not a comment",
+                )
+                .with_label("Mermaid keeps this as part of the text")
+                .with_hint("put the comment on a line of its own, starting with `%%`"),
             );
         }
     }
@@ -607,9 +619,13 @@ impl<'s> Parser<'s> {
         let level = owner.map_or(1, |o| self.nodes[o].level + 1);
         if key.is_empty() {
             self.diags.push(
-                Diagnostic::error(codes::UNKNOWN_LINE, span, format!("expected `key: value` in {}, found a line starting with `:`", ctx.describe()))
-                    .with_label("nothing before the colon")
-                    .with_hint("write a key such as `note:` before the colon, or remove the line"),
+                Diagnostic::error(
+                    codes::UNKNOWN_LINE,
+                    span,
+                    format!("expected `key: value` in {}, found a line starting with `:`", ctx.describe()),
+                )
+                .with_label("nothing before the colon")
+                .with_hint("write a key such as `note:` before the colon, or remove the line"),
             );
             self.push(NodeKind::Error, span, indent, level, owner);
             return;
@@ -652,7 +668,8 @@ impl<'s> Parser<'s> {
         let value_start = span.start + colon + 1;
         let level = owner.map_or(1, |o| self.nodes[o].level + 1);
         let trimmed = self.src[value_start..span.end].trim();
-        let block_attrs = trimmed.strip_prefix('|').map(str::trim_start).filter(|rest| rest.is_empty() || rest.starts_with('['));
+        let block_attrs =
+            trimmed.strip_prefix('|').map(str::trim_start).filter(|rest| rest.is_empty() || rest.starts_with('['));
         let mut attrs = None;
         let (value, block, whole) = if let Some(rest) = block_attrs {
             if !rest.is_empty() && keys::takes_attrs(key) {
@@ -663,9 +680,13 @@ impl<'s> Parser<'s> {
                 Some((value, end)) => (value, true, Span::new(span.start, end)),
                 None => {
                     self.diags.push(
-                        Diagnostic::error(codes::MISSING_VALUE, span, format!("`{key}: |` has no indented lines below it"))
-                            .with_label("a `|` value continues on the lines below")
-                            .with_hint("indent the text under this line, deeper than the key"),
+                        Diagnostic::error(
+                            codes::MISSING_VALUE,
+                            span,
+                            format!("`{key}: |` has no indented lines below it"),
+                        )
+                        .with_label("a `|` value continues on the lines below")
+                        .with_hint("indent the text under this line, deeper than the key"),
                     );
                     self.push(NodeKind::Error, span, indent, level, owner);
                     return;
@@ -777,9 +798,13 @@ impl<'s> Parser<'s> {
         let name = text_at(self.src, span.start, span.start + colon);
         if name.value.is_empty() {
             self.diags.push(
-                Diagnostic::error(codes::EMPTY_NAME, Span::new(span.start, span.start + colon + 1), "the step has no name")
-                    .with_label("expected the step's name before `:`")
-                    .with_hint("write e.g. `Compare models: 3: Sam`"),
+                Diagnostic::error(
+                    codes::EMPTY_NAME,
+                    Span::new(span.start, span.start + colon + 1),
+                    "the step has no name",
+                )
+                .with_label("expected the step's name before `:`")
+                .with_hint("write e.g. `Compare models: 3: Sam`"),
             );
             self.push(NodeKind::Error, span, indent, level, self.scope.section);
             return;
@@ -799,9 +824,13 @@ impl<'s> Parser<'s> {
         let score = text_at(self.src, data_start + pieces[0].start, data_start + pieces[0].end);
         if score.value.is_empty() {
             self.diags.push(
-                Diagnostic::warning(codes::EMPTY_SCORE, Span::new(data_start - 1, data_start + pieces[0].end), "the score is empty")
-                    .with_label("Mermaid reads an empty score as 0")
-                    .with_hint("write a number from the map's scale, e.g. `3`"),
+                Diagnostic::warning(
+                    codes::EMPTY_SCORE,
+                    Span::new(data_start - 1, data_start + pieces[0].end),
+                    "the score is empty",
+                )
+                .with_label("Mermaid reads an empty score as 0")
+                .with_hint("write a number from the map's scale, e.g. `3`"),
             );
         }
         let mut actors = Vec::new();
@@ -927,10 +956,7 @@ fn strip_quotes(value: &str) -> &str {
 }
 
 fn column_width(line: &str) -> usize {
-    line.chars()
-        .take_while(|c| *c == ' ' || *c == '\t')
-        .map(|c| if c == '\t' { 4 } else { 1 })
-        .sum()
+    line.chars().take_while(|c| *c == ' ' || *c == '\t').map(|c| if c == '\t' { 4 } else { 1 }).sum()
 }
 
 fn drop_columns(line: &str, columns: usize) -> &str {

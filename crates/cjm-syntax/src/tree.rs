@@ -30,14 +30,8 @@ pub enum Keyword {
 }
 
 impl Keyword {
-    pub const ALL: [Keyword; 6] = [
-        Keyword::State,
-        Keyword::Scale,
-        Keyword::Version,
-        Keyword::Date,
-        Keyword::Persona,
-        Keyword::Metric,
-    ];
+    pub const ALL: [Keyword; 6] =
+        [Keyword::State, Keyword::Scale, Keyword::Version, Keyword::Date, Keyword::Persona, Keyword::Metric];
     pub fn as_str(self) -> &'static str {
         match self {
             Keyword::State => "state",
@@ -111,15 +105,24 @@ pub enum NodeKind {
     /// A `%%{init: …}%%` directive (may span lines).
     Directive,
     /// A `---` … `---` block before the header; Mermaid reads `title:` from it.
-    FrontMatter { title: Option<Text> },
+    FrontMatter {
+        title: Option<Text>,
+    },
     /// The `journey` line.
     Header,
     Title(Text),
     AccTitle(Text),
-    AccDescr { text: Text, block: bool },
+    AccDescr {
+        text: Text,
+        block: bool,
+    },
     Section(Text),
     Task(Task),
-    Keyword { keyword: Keyword, arg: Text, attrs: Option<Attrs> },
+    Keyword {
+        keyword: Keyword,
+        arg: Text,
+        attrs: Option<Attrs>,
+    },
     Property(Property),
     /// A line that could not be read; the diagnostics say why. Printed verbatim.
     Error,

@@ -113,7 +113,8 @@ fn deeply_indented_garbage_is_flat_errors() {
 fn crlf_bom_and_tabs_read_like_plain_text() {
     let plain = parse("journey\n  title T\n  section S\n    Step: 3: Me\n");
     let windows = parse("\u{feff}journey\r\n  title T\r\n\tsection S\r\n\t  Step: 3: Me\r\n");
-    let kinds = |p: &cjm_syntax::Parse| p.document.nodes.iter().map(|n| std::mem::discriminant(&n.kind)).collect::<Vec<_>>();
+    let kinds =
+        |p: &cjm_syntax::Parse| p.document.nodes.iter().map(|n| std::mem::discriminant(&n.kind)).collect::<Vec<_>>();
     assert_eq!(kinds(&plain), kinds(&windows));
     assert!(windows.diagnostics.iter().any(|d| d.code == "W001"), "mixed tabs and spaces are reported");
 }

@@ -142,7 +142,8 @@ fn json_map(text: &str) -> LoadedMap {
                 .into_iter()
                 .map(|f| {
                     let span = cjm_model_json_span(text, &f.loc.json_path());
-                    let mut d = Diagnostic::error(f.code, span, format!("{}: {}", f.loc.json_path(), f.message)).with_label(f.label);
+                    let mut d = Diagnostic::error(f.code, span, format!("{}: {}", f.loc.json_path(), f.message))
+                        .with_label(f.label);
                     d.severity = f.severity;
                     d.hint = f.hint;
                     d

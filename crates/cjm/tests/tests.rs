@@ -20,7 +20,8 @@ fn run_in(dir: &Path, args: &[&str]) -> Output {
 
 fn run_stdin(args: &[&str], input: &[u8]) -> Output {
     use std::io::Write;
-    let mut child = cjm().args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn");
+    let mut child =
+        cjm().args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn");
     child.stdin.take().expect("stdin").write_all(input).expect("write stdin");
     child.wait_with_output().expect("cjm runs")
 }
@@ -162,7 +163,8 @@ fn fmt_rewrites_in_place_and_check_mode_reports() {
     let text = std::fs::read_to_string(&path).unwrap();
     assert_eq!(text, "%% keep me\njourney\n  title T\n  section S\n    Step: 3: Me\n");
     assert_eq!(code(&run(&["fmt", "--check", p])), 0);
-    let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().filter_map(|e| e.ok()).filter(|e| e.file_name() != "m.cjm").collect();
+    let leftovers: Vec<_> =
+        std::fs::read_dir(dir.path()).unwrap().filter_map(|e| e.ok()).filter(|e| e.file_name() != "m.cjm").collect();
     assert!(leftovers.is_empty(), "temporary files left behind");
 }
 
@@ -182,7 +184,8 @@ fn fmt_refuses_files_with_errors_and_leaves_them_untouched() {
 fn fmt_formats_journey_blocks_inside_markdown_only() {
     let dir = tmp();
     let path = dir.path().join("doc.md");
-    let md = "# Doc\n\n```mermaid\njourney\ntitle T\nsection S\nA:3:Me\n```\n\n```mermaid\nflowchart LR\n  a-->b\n```\n";
+    let md =
+        "# Doc\n\n```mermaid\njourney\ntitle T\nsection S\nA:3:Me\n```\n\n```mermaid\nflowchart LR\n  a-->b\n```\n";
     std::fs::write(&path, md).unwrap();
     assert_eq!(code(&run(&["fmt", path.to_str().unwrap()])), 0);
     let text = std::fs::read_to_string(&path).unwrap();
@@ -218,7 +221,10 @@ fn convert_to_mermaid_says_what_was_dropped() {
     let o = run(&["convert", template("ecommerce").to_str().unwrap(), "--to", "mermaid"]);
     assert_eq!(code(&o), 0);
     let out = stdout(&o);
-    assert!(out.starts_with("journey\n  title Buy a laptop online\n  section Discover\n    See an Instagram ad: 3: Sam\n"), "{out}");
+    assert!(
+        out.starts_with("journey\n  title Buy a laptop online\n  section Discover\n    See an Instagram ad: 3: Sam\n"),
+        "{out}"
+    );
     let err = stderr(&o);
     assert!(err.contains("dropped (Mermaid cannot show it): 1 persona card(s): Sam"), "{err}");
     assert!(err.contains("pain point(s)"), "{err}");
@@ -303,7 +309,8 @@ fn schema_is_printed() {
 #[test]
 fn output_to_a_directory_or_missing_folder_fails_cleanly() {
     let dir = tmp();
-    let o = run(&["convert", template("ecommerce").to_str().unwrap(), "--to", "json", "-o", dir.path().to_str().unwrap()]);
+    let o =
+        run(&["convert", template("ecommerce").to_str().unwrap(), "--to", "json", "-o", dir.path().to_str().unwrap()]);
     assert_eq!(code(&o), 2);
     assert!(stderr(&o).contains("is a directory"));
     let missing = dir.path().join("no/such/dir/out.json");
@@ -319,7 +326,9 @@ fn huge_file_is_checked() {
     let mut text = String::from("journey\n  title Big\n");
     let mut i = 0;
     while text.len() < 50 * 1024 * 1024 {
-        text.push_str(&format!("  section S{i}\n    Step {i}: 3\n      doing: padding padding padding padding padding padding padding\n"));
+        text.push_str(&format!(
+            "  section S{i}\n    Step {i}: 3\n      doing: padding padding padding padding padding padding padding\n"
+        ));
         i += 1;
     }
     std::fs::write(&path, &text).unwrap();

@@ -59,9 +59,9 @@ pub fn run(args: Args) -> Result<Outcome, CliError> {
 
 /// The formatted text, or `None` (after reporting) when the map has errors.
 fn format_source(source: &input::Source) -> Option<String> {
-    let ranges = match source.kind {
+    let ranges: Vec<std::ops::Range<usize>> = match source.kind {
         Kind::Markdown => markdown::journey_blocks(&source.text).into_iter().map(|b| b.range).collect(),
-        _ => vec![0..source.text.len()],
+        _ => std::iter::once(0..source.text.len()).collect(),
     };
     let maps = input::maps(source);
     let diags: Vec<_> = maps.iter().flat_map(|m| m.diagnostics.iter().cloned()).collect();

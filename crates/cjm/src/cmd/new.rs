@@ -50,7 +50,12 @@ pub fn run(args: Args) -> Result<Outcome, CliError> {
         ))),
         Some(path) => {
             write_atomic(path, template.text.as_bytes())?;
-            eprintln!("created {} from the `{}` template; next: cjm check {}", path.display(), template.name, path.display());
+            eprintln!(
+                "created {} from the `{}` template; next: cjm check {}",
+                path.display(),
+                template.name,
+                path.display()
+            );
             Ok(Outcome::Ok)
         }
         None => {

@@ -5,7 +5,10 @@ use crate::{CliError, Outcome};
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
-#[command(about = "Print the JSON Schema of the JSON form of a map", after_help = "Example:\n  cjm schema -o cjm-map.schema.json")]
+#[command(
+    about = "Print the JSON Schema of the JSON form of a map",
+    after_help = "Example:\n  cjm schema -o cjm-map.schema.json"
+)]
 pub struct Args {
     /// Write to this file instead of standard output
     #[arg(short, long)]
