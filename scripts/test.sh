@@ -15,4 +15,11 @@ cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
 echo "== tests"
-cargo test --workspace --locked
+# Unit, integration and binary tests (the crates have no doc-tests).
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+cargo test --workspace --locked --lib --bins --tests 2>&1 | tee "$log"
+passed=$(grep -Eo '^test result: [a-zA-Z]+\. [0-9]+ passed' "$log" | awk '{s += $4} END {print s + 0}')
+failed=$(grep -Eo '[0-9]+ failed' "$log" | awk '{s += $1} END {print s + 0}')
+echo
+echo "all tests: $passed passed, $failed failed"
