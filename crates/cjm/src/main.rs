@@ -21,12 +21,13 @@ Examples:
   cjm fmt checkout.cjm                          rewrite in canonical layout
   cjm convert checkout.cjm --to json            the map as JSON on stdout
   cjm convert README.md --to cjm                a Mermaid journey from Markdown
+  cjm render checkout.cjm -o checkout.png       draw it (SVG, PNG, PDF, HTML)
 
 Every Mermaid `journey` diagram is already a valid cjm map.
 Format reference: docs/format.md. Set NO_COLOR to turn colours off.";
 
 #[derive(Parser)]
-#[command(name = "cjm", version, about = "Customer journey maps as text: check, format, convert and start maps.", after_help = AFTER_HELP)]
+#[command(name = "cjm", version, about = "Customer journey maps as text: check, format, convert, draw and start maps.", after_help = AFTER_HELP)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -38,6 +39,7 @@ enum Command {
     Fmt(cmd::fmt::Args),
     Convert(cmd::convert::Args),
     New(cmd::new::Args),
+    Render(cmd::render::Args),
     Schema(cmd::schema::Args),
 }
 
@@ -75,6 +77,7 @@ fn main() -> ExitCode {
         Command::Fmt(args) => cmd::fmt::run(args),
         Command::Convert(args) => cmd::convert::run(args),
         Command::New(args) => cmd::new::run(args),
+        Command::Render(args) => cmd::render::run(args),
         Command::Schema(args) => cmd::schema::run(args),
     };
     match result {

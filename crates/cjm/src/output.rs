@@ -21,9 +21,20 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
     let mut tmp = tempfile::Builder::new().prefix(".cjm-").suffix(".tmp").tempfile_in(dir).map_err(fail)?;
     tmp.write_all(bytes).map_err(fail)?;
     tmp.as_file().sync_all().map_err(fail)?;
-    if let Ok(meta) = std::fs::metadata(path) {
+    match std::fs::metadata(path) {
         // Keep the permissions of a file we replace.
-        let _ = tmp.as_file().set_permissions(meta.permissions());
+        Ok(meta) => {
+            let _ = tmp.as_file().set_permissions(meta.permissions());
+        }
+        // A new file is readable by others, like any file an editor saves
+        // (temporary files start as owner-only).
+        Err(_) => {
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                let _ = tmp.as_file().set_permissions(std::fs::Permissions::from_mode(0o644));
+            }
+        }
     }
     tmp.persist(path).map_err(|e| fail(e.error))?;
     Ok(())

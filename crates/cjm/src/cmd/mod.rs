@@ -2,4 +2,5 @@ pub mod check;
 pub mod convert;
 pub mod fmt;
 pub mod new;
+pub mod render;
 pub mod schema;

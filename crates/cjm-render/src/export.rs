@@ -1,0 +1,149 @@
+//! PNG through resvg and PDF through svg2pdf, both with the embedded font so
+//! they look like the SVG on every machine.
+
+use crate::svg::{draw, Page};
+use crate::Options;
+use cjm_model::Journey;
+use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, TextStr};
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
+
+/// Why an export failed. Messages are for people; nothing internal leaks.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RenderError {
+    /// The picture would be too large to rasterise.
+    TooLarge { width: u32, height: u32 },
+    /// resvg or svg2pdf refused the drawing (a bug in cjm: please report it).
+    Backend(String),
+}
+
+impl std::fmt::Display for RenderError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RenderError::TooLarge { width, height } => write!(
+                f,
+                "the PNG would be {width}×{height} pixels, more than the limit of {MAX_PIXELS} pixels; use a smaller --scale, --width, or PDF/SVG"
+            ),
+            RenderError::Backend(m) => write!(f, "rendering failed: {m}"),
+        }
+    }
+}
+
+impl std::error::Error for RenderError {}
+
+/// About 16 000 × 16 000 pixels of RGBA: a 1 GB pixmap at most.
+const MAX_PIXELS: u64 = 256_000_000;
+
+/// usvg options with the embedded fonts and nothing from the system, so the
+/// same map gives the same pixels on every machine.
+fn usvg_options() -> &'static usvg::Options<'static> {
+    static OPTIONS: OnceLock<usvg::Options<'static>> = OnceLock::new();
+    OPTIONS.get_or_init(|| {
+        let mut db = usvg::fontdb::Database::new();
+        db.load_font_data(crate::fonts::REGULAR_OTF.to_vec());
+        db.load_font_data(crate::fonts::SEMIBOLD_OTF.to_vec());
+        db.set_sans_serif_family(crate::fonts::FAMILY);
+        usvg::Options {
+            font_family: crate::fonts::FAMILY.to_string(),
+            fontdb: Arc::new(db),
+            ..usvg::Options::default()
+        }
+    })
+}
+
+fn parse(svg: &str) -> Result<usvg::Tree, RenderError> {
+    usvg::Tree::from_str(svg, usvg_options()).map_err(|e| RenderError::Backend(e.to_string()))
+}
+
+fn without_embedded_font(opts: &Options) -> Options {
+    // resvg and svg2pdf take the font from fontdb; base64 in the SVG would only cost time.
+    Options { embed_font: false, ..opts.clone() }
+}
+
+/// The map as a PNG, `scale` pixels per SVG unit (2 for sharp slides).
+pub fn png(map: &Journey, opts: &Options, scale: f32) -> Result<Vec<u8>, RenderError> {
+    let drawing = draw(map, &without_embedded_font(opts), Page::whole(map));
+    rasterise(&drawing.svg, scale)
+}
+
+/// Rasterises any SVG cjm drew.
+pub(crate) fn rasterise(svg: &str, scale: f32) -> Result<Vec<u8>, RenderError> {
+    let tree = parse(svg)?;
+    let scale = if scale.is_finite() && scale > 0.0 { scale } else { 1.0 };
+    let width = (tree.size().width() * scale).ceil() as u32;
+    let height = (tree.size().height() * scale).ceil() as u32;
+    if u64::from(width) * u64::from(height) > MAX_PIXELS || width == 0 || height == 0 {
+        return Err(RenderError::TooLarge { width, height });
+    }
+    let mut pixmap = tiny_skia::Pixmap::new(width, height).ok_or(RenderError::TooLarge { width, height })?;
+    resvg::render(&tree, tiny_skia::Transform::from_scale(scale, scale), &mut pixmap.as_mut());
+    pixmap.encode_png().map_err(|e| RenderError::Backend(e.to_string()))
+}
+
+/// Widest page content, in SVG units, before stages move to the next page.
+const PAGE_CONTENT: f32 = 1800.0;
+
+/// The map as a vector PDF: stages are grouped into pages no wider than
+/// about 1,800 units; every page repeats the title and the lane labels.
+pub fn pdf(map: &Journey, opts: &Options) -> Result<Vec<u8>, RenderError> {
+    let opts = without_embedded_font(opts);
+    let pages = paginate(map, &opts);
+    let mut alloc = Ref::new(1);
+    let catalog = alloc.bump();
+    let tree_id = alloc.bump();
+    let info = alloc.bump();
+    let mut pdf = Pdf::new();
+    let mut page_ids = Vec::new();
+    let mut chunks = Vec::new();
+    for page in &pages {
+        let drawing = draw(map, &opts, *page);
+        let tree = parse(&drawing.svg)?;
+        let (chunk, svg_ref) = svg2pdf::to_chunk(&tree, svg2pdf::ConversionOptions::default())
+            .map_err(|e| RenderError::Backend(e.to_string()))?;
+        let mut renumbered = HashMap::new();
+        let chunk = chunk.renumber(|old| *renumbered.entry(old).or_insert_with(|| alloc.bump()));
+        let svg_ref = renumbered[&svg_ref];
+        // 96 CSS pixels to the inch, 72 points: one unit is 0.75 pt.
+        let (w, h) = (tree.size().width() * 0.75, tree.size().height() * 0.75);
+        let page_id = alloc.bump();
+        let content_id = alloc.bump();
+        let name = Name(b"M");
+        let mut page_dict = pdf.page(page_id);
+        page_dict.media_box(Rect::new(0.0, 0.0, w, h)).parent(tree_id).contents(content_id);
+        page_dict.resources().x_objects().pair(name, svg_ref);
+        page_dict.finish();
+        let mut content = Content::new();
+        content.transform([w, 0.0, 0.0, h, 0.0, 0.0]).x_object(name);
+        pdf.stream(content_id, &content.finish());
+        page_ids.push(page_id);
+        chunks.push(chunk);
+    }
+    pdf.catalog(catalog).pages(tree_id);
+    pdf.pages(tree_id).kids(page_ids.iter().copied()).count(page_ids.len() as i32);
+    let title = map.title.clone().unwrap_or_else(|| "Customer journey map".into());
+    pdf.document_info(info).title(TextStr(&title)).creator(TextStr("cjm"));
+    for chunk in &chunks {
+        pdf.extend(chunk);
+    }
+    Ok(pdf.finish())
+}
+
+/// Consecutive stages per page, each page at most [`PAGE_CONTENT`] wide
+/// (a wider stage gets a page of its own).
+pub(crate) fn paginate(map: &Journey, opts: &Options) -> Vec<Page> {
+    let widths = crate::svg::stage_widths(map, opts);
+    let mut groups: Vec<(usize, usize)> = Vec::new();
+    let mut start = 0;
+    let mut acc = 0.0;
+    for (i, w) in widths.iter().enumerate() {
+        if i > start && acc + w > PAGE_CONTENT {
+            groups.push((start, i));
+            start = i;
+            acc = 0.0;
+        }
+        acc += w;
+    }
+    groups.push((start, widths.len()));
+    let count = groups.len();
+    groups.into_iter().enumerate().map(|(i, stages)| Page { stages, number: i + 1, count }).collect()
+}

@@ -1,0 +1,1265 @@
+//! Layout and SVG: a journey map drawn as a header, persona cards, a stage
+//! band, and one lane per kind of content, with one column per step.
+//!
+//! Layout is measured, not guessed: every text is wrapped by the embedded
+//! font's advance widths, each lane is as tall as its fullest cell, and a
+//! cell that would overflow is cut with an ellipsis and keeps its full text
+//! in a `<title>` tooltip. All user text goes through [`esc`].
+
+use crate::fonts::{self, measure, Weight};
+use crate::icons::Channel;
+use crate::text::{esc, fit_line, wrap, Wrapped};
+use crate::theme::{theme, Theme};
+use crate::{Lane, Options, StepFigures};
+use cjm_model::{Journey, Level, Persona, Stage, Status, Step};
+use std::fmt::Write;
+
+pub(crate) const MARGIN: f32 = 40.0;
+pub(crate) const LABEL_W: f32 = 176.0;
+const GAP: f32 = 10.0;
+const PAD: f32 = 12.0;
+const MIN_COL: f32 = 128.0;
+const BODY: f32 = 13.0;
+const LINE: f32 = 18.0;
+const SMALL: f32 = 11.5;
+const EMOTION_H: f32 = 196.0;
+const CARD_W: f32 = 300.0;
+
+/// Which stages a page shows (all of them for SVG, PNG and HTML).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Page {
+    pub stages: (usize, usize),
+    pub number: usize,
+    pub count: usize,
+}
+
+impl Page {
+    pub fn whole(map: &Journey) -> Page {
+        Page { stages: (0, map.stages.len()), number: 1, count: 1 }
+    }
+}
+
+/// One step column.
+struct Col<'a> {
+    stage: usize,
+    step: &'a Step,
+    x: f32,
+    w: f32,
+}
+
+/// The finished drawing and where its parts are (the HTML viewer uses them).
+pub(crate) struct Drawing {
+    pub svg: String,
+    pub width: f32,
+    pub height: f32,
+    /// The lane label column as its own SVG fragment (HTML keeps it in view).
+    pub labels_svg: String,
+}
+
+pub(crate) fn draw(map: &Journey, opts: &Options, page: Page) -> Drawing {
+    let t = theme(opts.theme);
+    let personas = shown_personas(map, opts);
+    let lanes = visible_lanes(map, opts);
+    let cols = columns(map, opts, page, &lanes);
+    let content_w = cols.last().map_or(0.0, |c| c.x + c.w) - (MARGIN + LABEL_W + GAP);
+    let width = (MARGIN * 2.0 + LABEL_W + GAP + content_w).max(720.0);
+
+    let mut out = String::with_capacity(64 * 1024);
+    let mut y = MARGIN;
+    let header = header(map, opts, &t, page, width, y);
+    y = header.1;
+    let mut body = header.0;
+    if page.number == 1 && !personas.is_empty() {
+        let (cards, bottom) = persona_cards(map, &personas, opts, &t, width, y);
+        body.push_str(&cards);
+        y = bottom + 24.0;
+    }
+    let (band, band_bottom) = stage_band(map, &cols, &t, y);
+    body.push_str(&band);
+    let grid_top = band_bottom + 8.0;
+    y = grid_top;
+    let mut labels = String::new();
+    let mut visibility_drawn = false;
+    for lane in &lanes {
+        if lane.is_backstage() && !visibility_drawn {
+            visibility_drawn = true;
+            y += line_of_visibility(&mut body, &t, width, y);
+        }
+        let (cells, h) = lane_cells(map, opts, &t, *lane, &cols, &personas, y);
+        let (label, label_h) = lane_label(map, opts, &t, *lane, &personas, y);
+        let h = h.max(label_h).max(44.0);
+        let _ = write!(
+            body,
+            r#"<rect class="lane-bg" x="{MARGIN}" y="{y}" width="{}" height="{h}" fill="{}" stroke="{}" stroke-width="1"/>"#,
+            width - 2.0 * MARGIN,
+            if lanes.iter().position(|l| l == lane).unwrap_or(0) % 2 == 0 { t.surface } else { t.stripe },
+            t.border
+        );
+        labels.push_str(&label);
+        body.push_str(&cells);
+        y += h;
+    }
+    let grid_bottom = y;
+    // Column separators over the lanes, and a hit area per step for viewers.
+    for (i, col) in cols.iter().enumerate() {
+        if i > 0 {
+            let _ = write!(
+                body,
+                r#"<line x1="{}" y1="{grid_top}" x2="{}" y2="{grid_bottom}" stroke="{}" stroke-width="1"/>"#,
+                col.x - GAP / 2.0,
+                col.x - GAP / 2.0,
+                t.border
+            );
+        }
+    }
+    for col in &cols {
+        let _ = write!(
+            body,
+            r#"<rect class="step-hit" data-step="{}" x="{}" y="{grid_top}" width="{}" height="{}" fill="transparent"><title>{}</title></rect>"#,
+            esc(&col.step.id),
+            col.x - GAP / 2.0,
+            col.w + GAP,
+            grid_bottom - grid_top,
+            esc(&col.step.name)
+        );
+    }
+    let height = grid_bottom + footer_height(map, opts) + MARGIN;
+    footer(&mut body, map, &t, width, grid_bottom + 16.0);
+
+    let labels_svg = format!(
+        r#"<rect x="0" y="{grid_top}" width="{}" height="{}" fill="{}"/>{labels}"#,
+        MARGIN + LABEL_W,
+        grid_bottom - grid_top,
+        t.background
+    );
+    let _ = write!(
+        out,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" role="img" aria-labelledby="cjm-title cjm-desc" font-family="{font}">"#,
+        w = fmt(width),
+        h = fmt(height),
+        font = fonts::FONT_STACK.replace('\'', "&#39;")
+    );
+    let _ = write!(
+        out,
+        r#"<title id="cjm-title">{}</title><desc id="cjm-desc">{}</desc>"#,
+        esc(&accessible_title(map)),
+        esc(&accessible_description(map))
+    );
+    out.push_str(&defs(opts, &t));
+    let _ = write!(out, r#"<rect width="100%" height="100%" fill="{}"/>"#, t.background);
+    out.push_str(&body);
+    out.push_str(&labels);
+    out.push_str("</svg>\n");
+    Drawing { svg: out, width, height, labels_svg }
+}
+
+pub(crate) fn fmt(v: f32) -> String {
+    let r = (v * 10.0).round() / 10.0;
+    if r.fract() == 0.0 {
+        format!("{}", r as i64)
+    } else {
+        format!("{r:.1}")
+    }
+}
+
+fn accessible_title(map: &Journey) -> String {
+    map.acc_title.clone().or_else(|| map.title.clone()).unwrap_or_else(|| "Customer journey map".into())
+}
+
+fn accessible_description(map: &Journey) -> String {
+    if let Some(d) = map.acc_descr.as_ref().or(map.description.as_ref()) {
+        return d.clone();
+    }
+    let steps = map.steps().count();
+    let stages: Vec<&str> = map.stages.iter().map(|s| s.name.as_str()).filter(|n| !n.is_empty()).collect();
+    format!("A customer journey map with {steps} steps in {} stages: {}.", map.stages.len(), stages.join(", "))
+}
+
+fn defs(opts: &Options, t: &Theme) -> String {
+    let mut d = String::from("<defs>");
+    if opts.embed_font {
+        use base64::Engine;
+        let b64 = base64::engine::general_purpose::STANDARD;
+        let _ = write!(
+            d,
+            "<style>@font-face{{font-family:Inter;font-weight:400;src:url(data:font/woff2;base64,{}) format('woff2')}}@font-face{{font-family:Inter;font-weight:600;src:url(data:font/woff2;base64,{}) format('woff2')}}</style>",
+            b64.encode(fonts::REGULAR_WOFF2),
+            b64.encode(fonts::SEMIBOLD_WOFF2)
+        );
+    }
+    for channel in Channel::ALL {
+        d.push_str(&channel.symbol(t.text));
+    }
+    d.push_str("</defs>");
+    d
+}
+
+fn shown_personas(map: &Journey, opts: &Options) -> Vec<String> {
+    let names = map.persona_names();
+    match &opts.persona {
+        Some(p) => names.into_iter().filter(|n| n == p).collect(),
+        None => names,
+    }
+}
+
+/// Lanes in order, without the ones that have nothing to show.
+fn visible_lanes(map: &Journey, opts: &Options) -> Vec<Lane> {
+    let wanted = opts.lanes.clone().unwrap_or_else(|| Lane::ALL.to_vec());
+    wanted.into_iter().filter(|lane| lane_has_content(map, opts, *lane)).collect()
+}
+
+fn lane_has_content(map: &Journey, opts: &Options, lane: Lane) -> bool {
+    let any = |f: &dyn Fn(&Step) -> bool| map.steps().any(f);
+    match lane {
+        Lane::Steps => map.steps().next().is_some(),
+        Lane::Doing => any(&|s| s.doing.is_some()),
+        Lane::Touchpoints => any(&|s| !s.channels.is_empty() || !s.touchpoints.is_empty()),
+        Lane::Thinking => any(&|s| s.thinking.is_some()),
+        Lane::Feeling => any(&|s| s.feeling.is_some()),
+        Lane::Emotion => {
+            any(&|s| s.score.is_some() || !s.persona_scores.is_empty() || s.future_score.is_some())
+                || opts.measures.as_ref().is_some_and(|m| m.steps.values().any(|f| f.mean_score.is_some()))
+        }
+        Lane::Pains => any(&|s| !s.pains.is_empty()),
+        Lane::Opportunities => any(&|s| !s.opportunities.is_empty()),
+        Lane::Backstage => any(&|s| !s.backstage.is_empty()),
+        Lane::Systems => any(&|s| !s.systems.is_empty()),
+        Lane::Owner => any(&|s| s.owner.is_some()),
+        Lane::Metrics => any(&|s| !s.metrics.is_empty()) || opts.measures.is_some(),
+    }
+}
+
+/// Step columns, each as wide as its content wants (within bounds), scaled
+/// to `--width` when one is given.
+fn columns<'a>(map: &'a Journey, opts: &Options, page: Page, lanes: &[Lane]) -> Vec<Col<'a>> {
+    let mut cols: Vec<Col> = Vec::new();
+    for (s, stage) in map.stages.iter().enumerate().take(page.stages.1).skip(page.stages.0) {
+        for step in &stage.steps {
+            cols.push(Col { stage: s, step, x: 0.0, w: natural_width(step, lanes) });
+        }
+    }
+    if let Some(target) = opts.width {
+        let fixed = 2.0 * MARGIN + LABEL_W + GAP * (cols.len() as f32 + 1.0);
+        let natural: f32 = cols.iter().map(|c| c.w).sum();
+        if natural > 0.0 {
+            let k = ((target - fixed) / natural).max(0.0);
+            for c in &mut cols {
+                c.w = (c.w * k).max(MIN_COL);
+            }
+        }
+    }
+    let mut x = MARGIN + LABEL_W + GAP;
+    for c in &mut cols {
+        c.x = x;
+        x += c.w + GAP;
+    }
+    cols
+}
+
+/// The width each stage's columns take, in order (for pagination).
+pub(crate) fn stage_widths(map: &Journey, opts: &Options) -> Vec<f32> {
+    let lanes = visible_lanes(map, opts);
+    let cols = columns(map, opts, Page::whole(map), &lanes);
+    let mut widths = vec![0.0; map.stages.len()];
+    for c in &cols {
+        widths[c.stage] += c.w + GAP;
+    }
+    widths
+}
+
+/// Wider columns for wordier steps: the width at which the step's longest
+/// text would need about five lines, between 168 and 280 pixels.
+fn natural_width(step: &Step, lanes: &[Lane]) -> f32 {
+    let mut longest: f32 = measure(&step.name, 15.0, Weight::SemiBold) / 2.0;
+    let mut consider = |text: &str| longest = longest.max(measure(text, BODY, Weight::Regular) / 5.0);
+    if lanes.contains(&Lane::Doing) {
+        step.doing.iter().for_each(|t| consider(t));
+    }
+    if lanes.contains(&Lane::Thinking) {
+        step.thinking.iter().for_each(|t| consider(t));
+    }
+    if lanes.contains(&Lane::Pains) {
+        step.pains.iter().for_each(|p| consider(&p.text));
+    }
+    if lanes.contains(&Lane::Opportunities) {
+        step.opportunities.iter().for_each(|o| consider(&o.text));
+    }
+    (longest + 2.0 * PAD).clamp(168.0, 280.0)
+}
+
+/// Title, description and a line of facts.
+fn header(map: &Journey, opts: &Options, t: &Theme, page: Page, width: f32, top: f32) -> (String, f32) {
+    let mut s = String::new();
+    let mut y = top;
+    let text_w = (width - 2.0 * MARGIN).min(1100.0);
+    let title = map.title.clone().unwrap_or_else(|| "Customer journey".into());
+    let title_lines = wrap(&title, text_w, 28.0, Weight::SemiBold, 2);
+    s.push_str(&text_block(&title_lines, &title, MARGIN, y + 28.0, 28.0, 34.0, Weight::SemiBold, t.text, "title"));
+    y += 34.0 * title_lines.lines.len() as f32 + 6.0;
+    if page.number == 1 {
+        if let Some(desc) = &map.description {
+            let lines = wrap(desc, text_w, 15.0, Weight::Regular, 3);
+            s.push_str(&text_block(
+                &lines,
+                desc,
+                MARGIN,
+                y + 18.0,
+                15.0,
+                21.0,
+                Weight::Regular,
+                t.muted,
+                "description",
+            ));
+            y += 21.0 * lines.lines.len() as f32 + 6.0;
+        }
+    }
+    // Facts as chips.
+    let mut facts: Vec<(String, Option<&str>)> = Vec::new();
+    if let Some(state) = map.state {
+        let label = match state {
+            cjm_model::MapState::Current => "Current state",
+            cjm_model::MapState::Future => "Future state",
+        };
+        facts.push((label.into(), Some(t.accent)));
+    }
+    if let Some(v) = &map.version {
+        facts.push((format!("Version {v}"), None));
+    }
+    if let Some(d) = &map.date {
+        facts.push((d.clone(), None));
+    }
+    let steps = map.steps().count();
+    facts.push((format!("{} stages · {steps} steps", map.stages.len()), None));
+    if let Some(p) = &opts.persona {
+        facts.push((format!("Persona view: {p}"), None));
+    }
+    if let Some(m) = &opts.measures {
+        let mut f = format!("Measured: {} customers", group_digits(m.customers));
+        if let Some(src) = &m.source {
+            f.push_str(&format!(" in {src}"));
+        }
+        facts.push((f, Some(t.positive)));
+    }
+    if page.count > 1 {
+        facts.push((format!("Page {} of {}", page.number, page.count), None));
+    }
+    let mut x = MARGIN;
+    y += 8.0;
+    for (text, color) in facts {
+        let (text, _) = fit_line(&text, 360.0, 12.0, Weight::SemiBold);
+        let w = measure(&text, 12.0, Weight::SemiBold) + 20.0;
+        if x + w > width - MARGIN && x > MARGIN {
+            x = MARGIN;
+            y += 30.0;
+        }
+        let _ = write!(
+            s,
+            r#"<rect x="{}" y="{}" width="{}" height="24" rx="12" fill="{}"/><text x="{}" y="{}" font-size="12" font-weight="600" fill="{}">{}</text>"#,
+            fmt(x),
+            fmt(y),
+            fmt(w),
+            t.chip_bg,
+            fmt(x + 10.0),
+            fmt(y + 16.0),
+            color.unwrap_or(t.muted),
+            esc(&text)
+        );
+        x += w + 8.0;
+    }
+    (s, y + 24.0 + 24.0)
+}
+
+fn group_digits(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Lines of text at `x`, first baseline at `y`; a tooltip with the whole
+/// text when it was cut.
+#[allow(clippy::too_many_arguments)]
+fn text_block(
+    w: &Wrapped,
+    full: &str,
+    x: f32,
+    y: f32,
+    size: f32,
+    line_h: f32,
+    weight: Weight,
+    fill: &str,
+    class: &str,
+) -> String {
+    let mut s = String::new();
+    let weight_attr = if weight == Weight::SemiBold { r#" font-weight="600""# } else { "" };
+    let _ = write!(s, r#"<g class="{class}">"#);
+    if w.truncated {
+        let full: String = full.chars().take(4000).collect();
+        let _ = write!(s, "<title>{}</title>", esc(&full));
+    }
+    for (i, line) in w.lines.iter().enumerate() {
+        let _ = write!(
+            s,
+            r#"<text x="{}" y="{}" font-size="{}"{weight_attr} fill="{fill}">{}</text>"#,
+            fmt(x),
+            fmt(y + i as f32 * line_h),
+            fmt(size),
+            esc(line)
+        );
+    }
+    s.push_str("</g>");
+    s
+}
+
+fn initials(name: &str) -> String {
+    let mut out: String = name.split_whitespace().filter_map(|w| w.chars().next()).take(2).collect();
+    if out.is_empty() {
+        out.push('?');
+    }
+    out.to_uppercase()
+}
+
+fn persona_color<'t>(map: &Journey, t: &'t Theme, name: &str) -> &'t str {
+    let names = map.persona_names();
+    let i = names.iter().position(|n| n == name).unwrap_or(0);
+    t.personas[i % t.personas.len()]
+}
+
+fn persona_cards(map: &Journey, names: &[String], opts: &Options, t: &Theme, width: f32, top: f32) -> (String, f32) {
+    let declared: Vec<&Persona> = names.iter().filter_map(|n| map.personas.iter().find(|p| &p.name == n)).collect();
+    if declared.is_empty() {
+        return (String::new(), top - 24.0);
+    }
+    let per_row = (((width - 2.0 * MARGIN + 16.0) / (CARD_W + 16.0)).floor() as usize).max(1);
+    let bodies: Vec<(String, f32)> = declared.iter().map(|p| persona_card(map, p, opts, t)).collect();
+    let mut s = String::new();
+    let mut y = top;
+    for row in bodies.chunks(per_row) {
+        let h = row.iter().map(|(_, h)| *h).fold(0.0, f32::max);
+        for (i, (body, _)) in row.iter().enumerate() {
+            let x = MARGIN + i as f32 * (CARD_W + 16.0);
+            let _ = write!(
+                s,
+                r#"<g class="persona" transform="translate({},{})"><rect width="{CARD_W}" height="{}" rx="12" fill="{}" stroke="{}"/>{body}</g>"#,
+                fmt(x),
+                fmt(y),
+                fmt(h),
+                t.surface,
+                t.border
+            );
+        }
+        y += h + 16.0;
+    }
+    (s, y - 16.0)
+}
+
+/// One card, drawn at (0, 0); returns its body and height.
+fn persona_card(map: &Journey, p: &Persona, opts: &Options, t: &Theme) -> (String, f32) {
+    let mut s = String::new();
+    let color = persona_color(map, t, &p.name);
+    let inner = CARD_W - 2.0 * 16.0;
+    match p.image.as_ref().and_then(|path| opts.images.get(path)).and_then(|bytes| data_uri(bytes)) {
+        Some(uri) => {
+            let clip = format!("avatar-{}", esc(&p.id));
+            let _ = write!(
+                s,
+                r#"<clipPath id="{clip}"><circle cx="40" cy="40" r="24"/></clipPath><image x="16" y="16" width="48" height="48" href="{uri}" clip-path="url(#{clip})" preserveAspectRatio="xMidYMid slice"/><circle cx="40" cy="40" r="24" fill="none" stroke="{color}" stroke-width="2"/>"#
+            );
+        }
+        None => {
+            let _ = write!(
+                s,
+                r#"<circle cx="40" cy="40" r="24" fill="{color}"/><text x="40" y="46" font-size="17" font-weight="600" fill="{}" text-anchor="middle">{}</text>"#,
+                t.background,
+                esc(&initials(&p.name))
+            );
+        }
+    }
+    let (name, _) = fit_line(&p.name, inner - 60.0, 17.0, Weight::SemiBold);
+    let _ =
+        write!(s, r#"<text x="76" y="36" font-size="17" font-weight="600" fill="{}">{}</text>"#, t.text, esc(&name));
+    if let Some(seg) = &p.segment {
+        let (seg, _) = fit_line(seg, inner - 60.0, 12.0, Weight::Regular);
+        let _ = write!(s, r#"<text x="76" y="55" font-size="12" fill="{}">{}</text>"#, t.muted, esc(&seg));
+    }
+    let mut y = 80.0;
+    if let Some(d) = &p.description {
+        let w = wrap(d, inner, BODY, Weight::Regular, 3);
+        s.push_str(&text_block(&w, d, 16.0, y + 13.0, BODY, LINE, Weight::Regular, t.text, "persona-description"));
+        y += LINE * w.lines.len() as f32 + 8.0;
+    }
+    for (label, items) in [("GOALS", &p.goals), ("NEEDS", &p.needs), ("PAINS", &p.pains)] {
+        if items.is_empty() {
+            continue;
+        }
+        let _ = write!(
+            s,
+            r#"<text x="16" y="{}" font-size="10.5" font-weight="600" fill="{}" letter-spacing="0.8">{label}</text>"#,
+            fmt(y + 11.0),
+            t.muted
+        );
+        y += 18.0;
+        for item in items.iter().take(4) {
+            let w = wrap(item, inner - 14.0, BODY, Weight::Regular, 2);
+            let _ = write!(s, r#"<circle cx="20" cy="{}" r="2.5" fill="{color}"/>"#, fmt(y + 8.0));
+            s.push_str(&text_block(&w, item, 30.0, y + 12.5, BODY, LINE, Weight::Regular, t.text, "persona-item"));
+            y += LINE * w.lines.len() as f32 + 2.0;
+        }
+        y += 6.0;
+    }
+    if let Some(q) = &p.quote {
+        let quoted = format!("“{q}”");
+        let w = wrap(&quoted, inner - 14.0, BODY, Weight::SemiBold, 3);
+        let h = LINE * w.lines.len() as f32;
+        let _ =
+            write!(s, r#"<rect x="16" y="{}" width="3" height="{}" rx="1.5" fill="{color}"/>"#, fmt(y + 2.0), fmt(h));
+        s.push_str(&text_block(&w, &quoted, 28.0, y + 14.0, BODY, LINE, Weight::SemiBold, t.text, "persona-quote"));
+        y += h + 8.0;
+    }
+    (s, y + 10.0)
+}
+
+/// A `data:` URI for an image the map names, when it is a format SVG
+/// viewers and resvg both read. Anything else falls back to initials.
+pub(crate) fn data_uri(bytes: &[u8]) -> Option<String> {
+    use base64::Engine;
+    let mime = if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        "image/png"
+    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        "image/jpeg"
+    } else if bytes.starts_with(b"GIF8") {
+        "image/gif"
+    } else if bytes.len() > 12 && &bytes[0..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+        "image/webp"
+    } else {
+        return None;
+    };
+    Some(format!("data:{mime};base64,{}", base64::engine::general_purpose::STANDARD.encode(bytes)))
+}
+
+fn stage_band(map: &Journey, cols: &[Col], t: &Theme, top: f32) -> (String, f32) {
+    let mut s = String::new();
+    let mut groups: Vec<(usize, f32, f32)> = Vec::new(); // stage, x0, x1
+    for c in cols {
+        match groups.last_mut() {
+            Some(g) if g.0 == c.stage => g.2 = c.x + c.w,
+            _ => groups.push((c.stage, c.x, c.x + c.w)),
+        }
+    }
+    let mut heights = Vec::new();
+    let mut parts = Vec::new();
+    for &(stage, x0, x1) in &groups {
+        let st: &Stage = &map.stages[stage];
+        let w = x1 - x0 - 2.0 * PAD;
+        let name = if st.name.is_empty() { "Journey".to_string() } else { st.name.replace("<br>", " ") };
+        let nw = wrap(&name, w, 15.0, Weight::SemiBold, 2);
+        let gw = st.goal.as_ref().map(|g| wrap(g, w, 12.0, Weight::Regular, 2));
+        let h =
+            14.0 + 20.0 * nw.lines.len() as f32 + gw.as_ref().map_or(0.0, |g| 16.0 * g.lines.len() as f32 + 2.0) + 10.0;
+        heights.push(h);
+        parts.push((stage, x0, x1, name, nw, gw));
+    }
+    let h = heights.iter().copied().fold(52.0, f32::max);
+    for (stage, x0, x1, name, nw, gw) in parts {
+        let fill = t.stages[stage % t.stages.len()];
+        let _ = write!(
+            s,
+            r#"<g class="stage" data-stage="{}"><rect x="{}" y="{top}" width="{}" height="{h}" rx="10" fill="{fill}" stroke="{}"/>"#,
+            esc(&map.stages[stage].id),
+            fmt(x0 - 2.0),
+            fmt(x1 - x0 + 4.0),
+            t.border
+        );
+        s.push_str(&text_block(&nw, &name, x0 + PAD, top + 26.0, 15.0, 20.0, Weight::SemiBold, t.text, "stage-name"));
+        if let (Some(gw), Some(goal)) = (gw, map.stages[stage].goal.as_ref()) {
+            let gy = top + 26.0 + 20.0 * nw.lines.len() as f32;
+            s.push_str(&text_block(&gw, goal, x0 + PAD, gy, 12.0, 16.0, Weight::Regular, t.muted, "stage-goal"));
+        }
+        s.push_str("</g>");
+    }
+    (s, top + h)
+}
+
+fn line_of_visibility(body: &mut String, t: &Theme, width: f32, y: f32) -> f32 {
+    let mid = y + 14.0;
+    let _ = write!(
+        body,
+        r#"<g class="line-of-visibility"><line x1="{MARGIN}" y1="{mid}" x2="{}" y2="{mid}" stroke="{}" stroke-width="1.5" stroke-dasharray="6 5"/><rect x="{}" y="{}" width="132" height="20" rx="10" fill="{}"/><text x="{}" y="{}" font-size="11" font-weight="600" fill="{}">LINE OF VISIBILITY</text></g>"#,
+        fmt(width - MARGIN),
+        t.muted,
+        MARGIN + 8.0,
+        fmt(mid - 10.0),
+        t.background,
+        MARGIN + 16.0,
+        fmt(mid + 4.0),
+        t.muted
+    );
+    28.0
+}
+
+fn lane_label(map: &Journey, opts: &Options, t: &Theme, lane: Lane, personas: &[String], y: f32) -> (String, f32) {
+    let mut s = String::new();
+    let _ = write!(s, r#"<g class="lane-label" data-lane="{}">"#, lane.id());
+    let _ = write!(
+        s,
+        r#"<text x="{}" y="{}" font-size="13" font-weight="600" fill="{}">{}</text>"#,
+        MARGIN + PAD,
+        fmt(y + 24.0),
+        t.text,
+        lane.title()
+    );
+    let w = wrap(lane.hint(), LABEL_W - 2.0 * PAD, SMALL, Weight::Regular, 3);
+    s.push_str(&text_block(
+        &w,
+        lane.hint(),
+        MARGIN + PAD,
+        y + 42.0,
+        SMALL,
+        15.0,
+        Weight::Regular,
+        t.muted,
+        "lane-hint",
+    ));
+    let mut h = 42.0 + 15.0 * w.lines.len() as f32;
+    if lane == Lane::Emotion {
+        // Legend: one swatch per persona, and the line styles.
+        let mut ly = y + h + 8.0;
+        for name in personas {
+            let color = persona_color(map, t, name);
+            let (label, _) = fit_line(name, LABEL_W - 2.0 * PAD - 26.0, 12.0, Weight::Regular);
+            let _ = write!(
+                s,
+                r#"<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{color}" stroke-width="3" stroke-linecap="round"/><text x="{}" y="{}" font-size="12" fill="{}">{}</text>"#,
+                MARGIN + PAD,
+                fmt(ly),
+                MARGIN + PAD + 18.0,
+                fmt(ly),
+                MARGIN + PAD + 26.0,
+                fmt(ly + 4.0),
+                t.text,
+                esc(&label)
+            );
+            ly += 18.0;
+        }
+        let has_future = map.steps().any(|s| s.future_score.is_some() || !s.future_persona_scores.is_empty());
+        let measured = opts.measures.as_ref().is_some_and(|m| m.steps.values().any(|f| f.mean_score.is_some()));
+        for (on, label, dash) in [(has_future, "to-be (future)", "5 4"), (measured, "measured", "1.5 4")] {
+            if on {
+                let _ = write!(
+                    s,
+                    r#"<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{}" stroke-width="2" stroke-dasharray="{dash}"/><text x="{}" y="{}" font-size="12" fill="{}">{label}</text>"#,
+                    MARGIN + PAD,
+                    fmt(ly),
+                    MARGIN + PAD + 18.0,
+                    fmt(ly),
+                    t.muted,
+                    MARGIN + PAD + 26.0,
+                    fmt(ly + 4.0),
+                    t.muted
+                );
+                ly += 18.0;
+            }
+        }
+        h = ly - y + 4.0;
+    }
+    s.push_str("</g>");
+    (s, h)
+}
+
+/// The cells of one lane whose top is at `y`, and the lane's height.
+#[allow(clippy::too_many_arguments)]
+fn lane_cells(
+    map: &Journey,
+    opts: &Options,
+    t: &Theme,
+    lane: Lane,
+    cols: &[Col],
+    personas: &[String],
+    y: f32,
+) -> (String, f32) {
+    if lane == Lane::Emotion {
+        return (emotion_lane(map, opts, t, cols, personas, y), EMOTION_H);
+    }
+    let mut s = String::new();
+    let mut h: f32 = 0.0;
+    for col in cols {
+        let (cell, ch) = cell(map, opts, t, lane, col);
+        h = h.max(ch);
+        let _ = write!(
+            s,
+            r#"<g class="cell" data-step="{}" data-lane="{}" transform="translate({},{})">{cell}</g>"#,
+            esc(&col.step.id),
+            lane.id(),
+            fmt(col.x),
+            fmt(y)
+        );
+    }
+    (s, h + PAD)
+}
+
+/// The content of one cell at (0, 0) and its height.
+fn cell(map: &Journey, opts: &Options, t: &Theme, lane: Lane, col: &Col) -> (String, f32) {
+    let step = col.step;
+    let w = col.w - 2.0 * PAD;
+    let mut s = String::new();
+    let mut y = PAD;
+    let para = |s: &mut String, y: &mut f32, text: &str, max: usize, weight: Weight, fill: &str, x: f32, w: f32| {
+        let wr = wrap(text, w, BODY, weight, max);
+        s.push_str(&text_block(&wr, text, x, *y + 13.0, BODY, LINE, weight, fill, "text"));
+        *y += LINE * wr.lines.len() as f32;
+    };
+    match lane {
+        Lane::Steps => {
+            let wr = wrap(&step.name, w, 15.0, Weight::SemiBold, 3);
+            s.push_str(&text_block(&wr, &step.name, PAD, y + 15.0, 15.0, 20.0, Weight::SemiBold, t.text, "step-name"));
+            y += 20.0 * wr.lines.len() as f32;
+            if let Some(f) = opts.measures.as_ref().and_then(|m| m.steps.get(&step.id)) {
+                if let Some(drop) = f.drop_off.filter(|d| *d >= 0.2) {
+                    let label = format!("▼ {:.0}% drop-off", drop * 100.0);
+                    let bw = measure(&label, 11.0, Weight::SemiBold) + 14.0;
+                    let _ = write!(
+                        s,
+                        r#"<g class="drop-off"><rect x="{PAD}" y="{}" width="{}" height="20" rx="10" fill="{}"/><text x="{}" y="{}" font-size="11" font-weight="600" fill="{}">{}</text></g>"#,
+                        fmt(y + 6.0),
+                        fmt(bw),
+                        t.pain_bg,
+                        PAD + 7.0,
+                        fmt(y + 20.0),
+                        t.pain_text,
+                        esc(&label)
+                    );
+                    y += 28.0;
+                }
+            }
+        }
+        Lane::Doing => {
+            if let Some(d) = &step.doing {
+                para(&mut s, &mut y, d, 8, Weight::Regular, t.text, PAD, w);
+            }
+        }
+        Lane::Touchpoints => {
+            for ch in &step.channels {
+                let icon = Channel::classify(ch);
+                let (label, cut) = fit_line(ch, w - 28.0, 12.0, Weight::SemiBold);
+                let title = if cut { format!("<title>{}</title>", esc(ch)) } else { String::new() };
+                let _ = write!(
+                    s,
+                    r##"<g class="channel" data-channel="{}">{title}<use href="#icon-{}" x="{PAD}" y="{}" width="18" height="18"/><text x="{}" y="{}" font-size="12" font-weight="600" fill="{}">{}</text></g>"##,
+                    icon.id(),
+                    icon.id(),
+                    fmt(y),
+                    PAD + 26.0,
+                    fmt(y + 13.5),
+                    t.text,
+                    esc(&label)
+                );
+                y += 24.0;
+            }
+            if !step.channels.is_empty() && !step.touchpoints.is_empty() {
+                y += 2.0;
+            }
+            for tp in &step.touchpoints {
+                let _ = write!(s, r#"<circle cx="{}" cy="{}" r="2.5" fill="{}"/>"#, PAD + 3.0, fmt(y + 8.5), t.muted);
+                para(&mut s, &mut y, tp, 3, Weight::Regular, t.text, PAD + 12.0, w - 12.0);
+                y += 2.0;
+            }
+        }
+        Lane::Thinking => {
+            if let Some(th) = &step.thinking {
+                let quoted = format!("“{th}”");
+                let wr = wrap(&quoted, w - 16.0, BODY, Weight::Regular, 7);
+                let bh = LINE * wr.lines.len() as f32 + 14.0;
+                let _ = write!(
+                    s,
+                    r#"<rect x="{PAD}" y="{}" width="{}" height="{}" rx="10" fill="{}"/>"#,
+                    fmt(y - 2.0),
+                    fmt(w),
+                    fmt(bh),
+                    t.thought_bg
+                );
+                let _ = write!(
+                    s,
+                    r#"<circle cx="{}" cy="{}" r="3.5" fill="{}"/>"#,
+                    PAD + 14.0,
+                    fmt(y + bh + 3.0),
+                    t.thought_bg
+                );
+                s.push_str(&text_block(
+                    &wr,
+                    &quoted,
+                    PAD + 8.0,
+                    y + 16.0,
+                    BODY,
+                    LINE,
+                    Weight::Regular,
+                    t.text,
+                    "thought",
+                ));
+                y += bh + 8.0;
+            }
+        }
+        Lane::Feeling => {
+            if let Some(f) = &step.feeling {
+                para(&mut s, &mut y, f, 4, Weight::SemiBold, t.text, PAD, w);
+            }
+        }
+        Lane::Pains => {
+            for pain in &step.pains {
+                let wr = wrap(&pain.text, w - 16.0, BODY, Weight::Regular, 6);
+                let top_h = if pain.severity.is_some() { 22.0 } else { 6.0 };
+                let bh = top_h + LINE * wr.lines.len() as f32 + 10.0;
+                let _ = write!(
+                    s,
+                    r#"<g class="pain"><rect x="{PAD}" y="{}" width="{}" height="{}" rx="8" fill="{}"/>"#,
+                    fmt(y),
+                    fmt(w),
+                    fmt(bh),
+                    t.pain_bg
+                );
+                if let Some(sev) = pain.severity {
+                    let _ = write!(s, "<title>Severity {sev} of 5</title>");
+                    for i in 0..5u8 {
+                        let filled = i < sev;
+                        let _ = write!(
+                            s,
+                            r#"<circle cx="{}" cy="{}" r="4" fill="{}" stroke="{}" stroke-width="1.2"/>"#,
+                            fmt(PAD + 12.0 + f32::from(i) * 11.0),
+                            fmt(y + 12.0),
+                            if filled { t.pain_text } else { t.pain_bg },
+                            t.pain_text
+                        );
+                    }
+                    let _ = write!(
+                        s,
+                        r#"<text x="{}" y="{}" font-size="11" font-weight="600" fill="{}">{sev}/5</text>"#,
+                        fmt(PAD + 66.0),
+                        fmt(y + 16.0),
+                        t.pain_text
+                    );
+                }
+                s.push_str(&text_block(
+                    &wr,
+                    &pain.text,
+                    PAD + 8.0,
+                    y + top_h + 13.0,
+                    BODY,
+                    LINE,
+                    Weight::Regular,
+                    t.pain_text,
+                    "text",
+                ));
+                s.push_str("</g>");
+                y += bh + 6.0;
+            }
+        }
+        Lane::Opportunities => {
+            for o in &step.opportunities {
+                let wr = wrap(&o.text, w - 16.0, BODY, Weight::Regular, 6);
+                let tags = opportunity_tags(o);
+                let tag_lines = wrap(&tags, w - 16.0, SMALL, Weight::SemiBold, 3);
+                let tag_h = if tags.is_empty() { 0.0 } else { 15.0 * tag_lines.lines.len() as f32 + 4.0 };
+                let bh = 8.0 + LINE * wr.lines.len() as f32 + tag_h + 8.0;
+                let _ = write!(
+                    s,
+                    r#"<g class="opportunity"><rect x="{PAD}" y="{}" width="{}" height="{}" rx="8" fill="{}"/>"#,
+                    fmt(y),
+                    fmt(w),
+                    fmt(bh),
+                    t.opportunity_bg
+                );
+                s.push_str(&text_block(
+                    &wr,
+                    &o.text,
+                    PAD + 8.0,
+                    y + 21.0,
+                    BODY,
+                    LINE,
+                    Weight::Regular,
+                    t.opportunity_text,
+                    "text",
+                ));
+                if !tags.is_empty() {
+                    let ty = y + 8.0 + LINE * wr.lines.len() as f32 + 12.0;
+                    s.push_str(&text_block(
+                        &tag_lines,
+                        &tags,
+                        PAD + 8.0,
+                        ty,
+                        SMALL,
+                        15.0,
+                        Weight::SemiBold,
+                        t.opportunity_text,
+                        "tags",
+                    ));
+                }
+                s.push_str("</g>");
+                y += bh + 6.0;
+            }
+        }
+        Lane::Backstage | Lane::Systems => {
+            let items = if lane == Lane::Backstage { &step.backstage } else { &step.systems };
+            for item in items {
+                if lane == Lane::Systems {
+                    let (label, cut) = fit_line(item, w - 16.0, 12.0, Weight::SemiBold);
+                    let cw = measure(&label, 12.0, Weight::SemiBold) + 16.0;
+                    let title = if cut { format!("<title>{}</title>", esc(item)) } else { String::new() };
+                    let _ = write!(
+                        s,
+                        r#"<g class="system">{title}<rect x="{PAD}" y="{}" width="{}" height="22" rx="6" fill="{}" stroke="{}"/><text x="{}" y="{}" font-size="12" font-weight="600" fill="{}">{}</text></g>"#,
+                        fmt(y),
+                        fmt(cw),
+                        t.chip_bg,
+                        t.border,
+                        PAD + 8.0,
+                        fmt(y + 15.0),
+                        t.text,
+                        esc(&label)
+                    );
+                    y += 28.0;
+                } else {
+                    let _ = write!(
+                        s,
+                        r#"<rect x="{PAD}" y="{}" width="3" height="14" rx="1.5" fill="{}"/>"#,
+                        fmt(y + 2.0),
+                        t.muted
+                    );
+                    para(&mut s, &mut y, item, 5, Weight::Regular, t.text, PAD + 10.0, w - 10.0);
+                    y += 6.0;
+                }
+            }
+        }
+        Lane::Owner => {
+            if let Some(o) = &step.owner {
+                para(&mut s, &mut y, o, 3, Weight::SemiBold, t.text, PAD, w);
+            }
+        }
+        Lane::Metrics => {
+            let figures = opts.measures.as_ref().and_then(|m| m.steps.get(&step.id));
+            if let Some(f) = figures {
+                for (label, value) in measured_lines(map, f) {
+                    let _ = write!(
+                        s,
+                        r#"<text x="{PAD}" y="{}" font-size="11.5" fill="{}">{}</text>"#,
+                        fmt(y + 12.0),
+                        t.muted,
+                        esc(label)
+                    );
+                    let _ = write!(
+                        s,
+                        r#"<text x="{}" y="{}" font-size="13" font-weight="600" fill="{}" text-anchor="end">{}</text>"#,
+                        fmt(PAD + w),
+                        fmt(y + 12.0),
+                        t.text,
+                        esc(&value)
+                    );
+                    y += 19.0;
+                }
+                y += 4.0;
+            }
+            for m in &step.metrics {
+                let mut text = m.name.clone();
+                if let Some(target) = m.target {
+                    text.push_str(&format!(
+                        " · target {}{}",
+                        trim_float(target),
+                        m.unit
+                            .as_deref()
+                            .map(|u| if u == "%" { u.to_string() } else { format!(" {u}") })
+                            .unwrap_or_default()
+                    ));
+                }
+                para(&mut s, &mut y, &text, 3, Weight::Regular, t.muted, PAD, w);
+                y += 2.0;
+            }
+        }
+        Lane::Emotion => unreachable!("drawn as a whole lane"),
+    }
+    (s, y)
+}
+
+fn trim_float(v: f64) -> String {
+    if v.fract() == 0.0 {
+        format!("{}", v as i64)
+    } else {
+        format!("{v}")
+    }
+}
+
+/// Label and value lines for the measured figures of a step.
+fn measured_lines(map: &Journey, f: &StepFigures) -> Vec<(&'static str, String)> {
+    let mut out = vec![("Reached", group_digits(f.reached))];
+    if let Some(share) = f.share_of_previous {
+        out.push(("Of previous step", format!("{:.1}%", share * 100.0)));
+    }
+    if let Some(drop) = f.drop_off {
+        out.push(("Drop-off", format!("{:.1}%", drop * 100.0)));
+    }
+    if let Some(secs) = f.median_seconds_since_previous {
+        out.push(("Median time", duration(secs)));
+    }
+    if let Some(score) = f.mean_score {
+        out.push(("Measured score", format!("{score:.1} / {}", map.scale.max)));
+    }
+    out
+}
+
+/// `5400` seconds → `1.5 h`.
+pub(crate) fn duration(secs: f64) -> String {
+    if secs < 90.0 {
+        format!("{secs:.0} s")
+    } else if secs < 5400.0 {
+        format!("{:.0} min", secs / 60.0)
+    } else if secs < 172_800.0 {
+        format!("{:.1} h", secs / 3600.0)
+    } else {
+        format!("{:.1} d", secs / 86_400.0)
+    }
+}
+
+fn opportunity_tags(o: &cjm_model::Opportunity) -> String {
+    let mut tags = Vec::new();
+    if o.impact == Some(Level::High) && o.effort == Some(Level::Low) {
+        tags.push("★ Quick win".to_string());
+    }
+    if let Some(l) = o.impact {
+        tags.push(format!("Impact {}", arrow(l)));
+    }
+    if let Some(l) = o.effort {
+        tags.push(format!("Effort {}", arrow(l)));
+    }
+    if let Some(s) = o.status {
+        tags.push(match s {
+            Status::Idea => "Idea".into(),
+            Status::Planned => "Planned".into(),
+            Status::InProgress => "In progress".into(),
+            Status::Done => "✓ Done".into(),
+            Status::Dropped => "Dropped".into(),
+        });
+    }
+    if let Some(owner) = &o.owner {
+        tags.push(owner.clone());
+    }
+    tags.join(" · ")
+}
+
+fn arrow(l: Level) -> &'static str {
+    match l {
+        Level::High => "▲ high",
+        Level::Medium => "■ medium",
+        Level::Low => "▼ low",
+    }
+}
+
+/// The emotion curves: one smooth line per persona through its scores, a
+/// face at each point (its mouth says the sentiment, its colour repeats it),
+/// the neutral midline, and the to-be and measured curves when present.
+fn emotion_lane(map: &Journey, opts: &Options, t: &Theme, cols: &[Col], personas: &[String], lane_y: f32) -> String {
+    let mut s = String::new();
+    let (lo, hi) = (f64::from(map.scale.min), f64::from(map.scale.max));
+    let top = 26.0;
+    let bottom = EMOTION_H - 26.0;
+    let y_of = |v: f64| -> f32 { top + ((hi - v.clamp(lo, hi)) / (hi - lo)) as f32 * (bottom - top) };
+    let x0 = cols.first().map_or(0.0, |c| c.x);
+    let x1 = cols.last().map_or(0.0, |c| c.x + c.w);
+    let mid = y_of(map.scale.midpoint());
+    let _ = write!(s, r#"<g class="emotion" transform="translate(0,{})">"#, fmt(lane_y));
+    let _ = write!(
+        s,
+        r#"<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{}" stroke-width="1" stroke-dasharray="3 4"/><text x="{}" y="{}" font-size="10.5" fill="{}" text-anchor="end">neutral</text>"#,
+        fmt(x0),
+        fmt(mid),
+        fmt(x1),
+        fmt(mid),
+        t.muted,
+        fmt(x1 - 4.0),
+        fmt(mid - 5.0),
+        t.muted
+    );
+    let n = personas.len().max(1) as f32;
+    for (pi, name) in personas.iter().enumerate() {
+        let color = persona_color(map, t, name);
+        // Several personas: spread their markers a little so none hides another.
+        let dx = (pi as f32 - (n - 1.0) / 2.0) * 16.0;
+        let points: Vec<Option<(f32, f32, f64)>> =
+            cols.iter().map(|c| c.step.score_for(name).map(|v| (c.x + c.w / 2.0 + dx, y_of(v), v))).collect();
+        let future: Vec<Option<(f32, f32, f64)>> =
+            cols.iter().map(|c| c.step.future_score_for(name).map(|v| (c.x + c.w / 2.0 + dx, y_of(v), v))).collect();
+        if future.iter().any(Option::is_some) {
+            let _ = write!(
+                s,
+                r#"<path class="curve-future" d="{}" fill="none" stroke="{color}" stroke-width="2" stroke-dasharray="5 4" opacity="0.8"/>"#,
+                smooth(&future)
+            );
+            for (x, y, v) in future.iter().flatten() {
+                let _ = write!(
+                    s,
+                    r#"<circle cx="{}" cy="{}" r="5" fill="{}" stroke="{color}" stroke-width="2"><title>{}: to-be {}</title></circle>"#,
+                    fmt(*x),
+                    fmt(*y),
+                    t.background,
+                    esc(name),
+                    trim_float(*v)
+                );
+            }
+        }
+        let _ = write!(
+            s,
+            r#"<path class="curve" data-persona="{}" d="{}" fill="none" stroke="{color}" stroke-width="3" stroke-linecap="round"/>"#,
+            esc(name),
+            smooth(&points)
+        );
+        for (x, y, v) in points.iter().flatten() {
+            // Alternate label sides so equal scores of two personas stay readable.
+            s.push_str(&face(*x, *y, *v, map, t, name, pi % 2 == 1));
+        }
+    }
+    if let Some(m) = &opts.measures {
+        let measured: Vec<Option<(f32, f32, f64)>> = cols
+            .iter()
+            .map(|c| m.steps.get(&c.step.id).and_then(|f| f.mean_score).map(|v| (c.x + c.w / 2.0, y_of(v), v)))
+            .collect();
+        if measured.iter().any(Option::is_some) {
+            let _ = write!(
+                s,
+                r#"<path class="curve-measured" d="{}" fill="none" stroke="{}" stroke-width="2" stroke-dasharray="1.5 4" stroke-linecap="round"/>"#,
+                smooth(&measured),
+                t.muted
+            );
+            for (x, y, v) in measured.iter().flatten() {
+                let _ = write!(
+                    s,
+                    r#"<rect x="{}" y="{}" width="9" height="9" transform="rotate(45 {} {})" fill="{}" stroke="{}" stroke-width="1.5"><title>measured {:.2}</title></rect>"#,
+                    fmt(x - 4.5),
+                    fmt(y - 4.5),
+                    fmt(*x),
+                    fmt(*y),
+                    t.background,
+                    t.muted,
+                    v
+                );
+            }
+        }
+    }
+    s.push_str("</g>");
+    s
+}
+
+/// A face marker: a circle in the sentiment colour with eyes and a mouth
+/// that smiles, frowns or stays flat, and the score beside it.
+fn face(x: f32, y: f32, v: f64, map: &Journey, t: &Theme, persona: &str, label_left: bool) -> String {
+    let (lo, hi) = (f64::from(map.scale.min), f64::from(map.scale.max));
+    let rel = if hi > lo { (v - lo) / (hi - lo) } else { 0.5 };
+    let (fill, mouth, mood) = if rel > 0.6 {
+        (t.positive, format!("M{} {}q4 4.5 8 0", fmt(x - 4.0), fmt(y + 2.0)), "positive")
+    } else if rel < 0.4 {
+        (t.negative, format!("M{} {}q4 -4.5 8 0", fmt(x - 4.0), fmt(y + 5.0)), "negative")
+    } else {
+        (t.neutral, format!("M{} {}h8", fmt(x - 4.0), fmt(y + 3.5)), "neutral")
+    };
+    format!(
+        r#"<g class="face {mood}"><title>{}: {} ({mood})</title><circle cx="{}" cy="{}" r="11" fill="{fill}"/><circle cx="{}" cy="{}" r="1.6" fill="{on}"/><circle cx="{}" cy="{}" r="1.6" fill="{on}"/><path d="{mouth}" fill="none" stroke="{on}" stroke-width="1.8" stroke-linecap="round"/><text x="{}" y="{}" font-size="11" font-weight="600" fill="{fill}"{anchor}>{}</text></g>"#,
+        esc(persona),
+        trim_float(v),
+        fmt(x),
+        fmt(y),
+        fmt(x - 3.8),
+        fmt(y - 2.5),
+        fmt(x + 3.8),
+        fmt(y - 2.5),
+        fmt(if label_left { x - 14.0 } else { x + 14.0 }),
+        fmt(y - 8.0),
+        trim_float(v),
+        on = t.on_marker,
+        anchor = if label_left { r#" text-anchor="end""# } else { "" }
+    )
+}
+
+/// A smooth path (Catmull-Rom as cubic Béziers) through the points, broken
+/// where a step has no score.
+fn smooth(points: &[Option<(f32, f32, f64)>]) -> String {
+    let mut d = String::new();
+    let mut run: Vec<(f32, f32)> = Vec::new();
+    let flush = |run: &mut Vec<(f32, f32)>, d: &mut String| {
+        if run.len() == 1 {
+            let (x, y) = run[0];
+            let _ = write!(d, "M{} {}h0.01", fmt(x), fmt(y));
+        } else if run.len() > 1 {
+            let _ = write!(d, "M{} {}", fmt(run[0].0), fmt(run[0].1));
+            for i in 0..run.len() - 1 {
+                let p0 = run[i.saturating_sub(1)];
+                let (p1, p2) = (run[i], run[i + 1]);
+                let p3 = run[(i + 2).min(run.len() - 1)];
+                let c1 = (p1.0 + (p2.0 - p0.0) / 6.0, p1.1 + (p2.1 - p0.1) / 6.0);
+                let c2 = (p2.0 - (p3.0 - p1.0) / 6.0, p2.1 - (p3.1 - p1.1) / 6.0);
+                let _ =
+                    write!(d, "C{} {} {} {} {} {}", fmt(c1.0), fmt(c1.1), fmt(c2.0), fmt(c2.1), fmt(p2.0), fmt(p2.1));
+            }
+        }
+        run.clear();
+    };
+    for p in points {
+        match p {
+            Some((x, y, _)) => run.push((*x, *y)),
+            None => flush(&mut run, &mut d),
+        }
+    }
+    flush(&mut run, &mut d);
+    d
+}
+
+fn footer_height(map: &Journey, opts: &Options) -> f32 {
+    if map.metrics.is_empty() && opts.measures.is_none() {
+        24.0
+    } else {
+        64.0
+    }
+}
+
+/// Journey metrics and a credit line under the grid.
+fn footer(s: &mut String, map: &Journey, t: &Theme, width: f32, y: f32) {
+    let mut x = MARGIN;
+    let mut line_y = y + 14.0;
+    if !map.metrics.is_empty() {
+        let _ = write!(
+            s,
+            r#"<text x="{x}" y="{}" font-size="10.5" font-weight="600" fill="{}" letter-spacing="0.8">JOURNEY METRICS</text>"#,
+            fmt(line_y),
+            t.muted
+        );
+        line_y += 22.0;
+        for m in &map.metrics {
+            let mut text = m.name.clone();
+            if let Some(target) = m.target {
+                let unit = m
+                    .unit
+                    .as_deref()
+                    .map(|u| if u == "%" { u.to_string() } else { format!(" {u}") })
+                    .unwrap_or_default();
+                text.push_str(&format!(": target {}{unit}", trim_float(target)));
+            }
+            let (text, _) = fit_line(&text, 320.0, 12.0, Weight::Regular);
+            let w = measure(&text, 12.0, Weight::Regular) + 20.0;
+            if x + w > width - MARGIN && x > MARGIN {
+                break;
+            }
+            let _ = write!(
+                s,
+                r#"<rect x="{}" y="{}" width="{}" height="22" rx="11" fill="{}"/><text x="{}" y="{}" font-size="12" fill="{}">{}</text>"#,
+                fmt(x),
+                fmt(line_y - 15.0),
+                fmt(w),
+                t.chip_bg,
+                fmt(x + 10.0),
+                fmt(line_y),
+                t.text,
+                esc(&text)
+            );
+            x += w + 8.0;
+        }
+    }
+}

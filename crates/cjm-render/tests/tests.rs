@@ -1,0 +1,329 @@
+//! cjm-render's integration tests.
+//!
+//! - Golden SVGs per template (`tests/golden/*.svg`, drawn without the
+//!   embedded font so the files stay readable).
+//! - PNG references per template (`docs/img/*.png`, shown in README.md),
+//!   compared pixel by pixel with a tolerance.
+//! - Hostile text: no markup injected, nothing breaks the layout.
+//!
+//! `UPDATE_GOLDEN=1 cargo test -p cjm-render` rewrites the golden files and
+//! the reference PNGs; look at the PNGs before committing them.
+
+use cjm_model::{check, templates, Journey};
+use cjm_render::{html, pdf, png, svg, Lane, Measures, Options, StepFigures, ThemeName};
+use std::path::{Path, PathBuf};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn updating() -> bool {
+    std::env::var_os("UPDATE_GOLDEN").is_some()
+}
+
+fn template_map(name: &str) -> Journey {
+    let t = templates::get(name).expect("template exists");
+    let lowered = check(t.text);
+    assert!(!lowered.has_errors());
+    lowered.journey
+}
+
+fn plain() -> Options {
+    Options { embed_font: false, ..Options::default() }
+}
+
+#[test]
+fn golden_svgs_per_template() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
+    let mut failures = Vec::new();
+    for t in templates::ALL {
+        let actual = svg(&template_map(t.name), &plain());
+        let path = dir.join(format!("{}.svg", t.name));
+        if updating() {
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(&path, &actual).unwrap();
+            continue;
+        }
+        match std::fs::read_to_string(&path) {
+            Ok(expected) if expected == actual => {}
+            Ok(expected) => {
+                let line = expected.lines().zip(actual.lines()).position(|(a, b)| a != b).unwrap_or(0);
+                let at = expected.chars().zip(actual.chars()).position(|(a, b)| a != b).unwrap_or(0);
+                let snippet = |s: &str| s.chars().skip(at.saturating_sub(80)).take(200).collect::<String>();
+                failures.push(format!(
+                    "{}: differs at line {line}, char {at}:\n  expected …{}…\n  actual   …{}…",
+                    t.name,
+                    snippet(&expected),
+                    snippet(&actual)
+                ));
+            }
+            Err(_) => failures.push(format!("{} missing (UPDATE_GOLDEN=1)", path.display())),
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{}\nIf the change is intended: UPDATE_GOLDEN=1 cargo test -p cjm-render, and look at docs/img/*.png",
+        failures.join("\n")
+    );
+}
+
+/// Decoded RGBA pixels and size.
+fn decode(png_bytes: &[u8]) -> (u32, u32, Vec<u8>) {
+    let pixmap = tiny_skia::Pixmap::decode_png(png_bytes).expect("a PNG");
+    (pixmap.width(), pixmap.height(), pixmap.data().to_vec())
+}
+
+#[test]
+fn png_references_match_within_tolerance() {
+    let dir = root().join("docs/img");
+    for t in templates::ALL {
+        let actual = png(&template_map(t.name), &Options::default(), 1.0).expect("renders");
+        let path = dir.join(format!("{}.png", t.name));
+        if updating() {
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(&path, &actual).unwrap();
+            continue;
+        }
+        let reference = std::fs::read(&path).unwrap_or_else(|_| panic!("{} missing (UPDATE_GOLDEN=1)", path.display()));
+        let (w1, h1, a) = decode(&reference);
+        let (w2, h2, b) = decode(&actual);
+        assert_eq!((w1, h1), (w2, h2), "{}: size changed", t.name);
+        // Anti-aliasing may differ by a few levels between builds; a changed
+        // drawing changes many pixels by a lot.
+        let differing = a
+            .chunks(4)
+            .zip(b.chunks(4))
+            .filter(|(p, q)| p.iter().zip(q.iter()).any(|(x, y)| x.abs_diff(*y) > 24))
+            .count();
+        let share = differing as f64 / f64::from(w1 * h1);
+        assert!(share < 0.002, "{}: {:.3}% of pixels differ", t.name, share * 100.0);
+    }
+}
+
+/// Strings built to break markup, layout or both.
+fn hostile_strings() -> Vec<String> {
+    vec![
+        "<script>alert(1)</script>".into(),
+        "</svg><svg onload=alert(1)>".into(),
+        "\" onload=\"alert(1)\" x=\"".into(),
+        "' onmouseover='alert(1)".into(),
+        "javascript:alert(1)".into(),
+        "<![CDATA[ ]]> <!-- -->".into(),
+        "&amp; &lt; &#x3C; &".into(),
+        "x".repeat(100_000),
+        "word ".repeat(20_000),
+        "مرحبا بالعالم — שלום עולם".into(),
+        "emoji 🎉👩‍👩‍👧‍👦🚀 ok".into(),
+        "注文する 顧客の旅 고객 여정".into(),
+        "tab\tand\u{0}nul\u{1b}[31m escape".into(),
+        "{LANE_Y}".into(),
+    ]
+}
+
+fn hostile_map() -> Journey {
+    let mut text = String::from("journey\n  title T\n  persona P\n    description: d\n  section S\n    A: 3: P\n");
+    for (i, _) in hostile_strings().iter().enumerate() {
+        text.push_str(&format!("    Step {i}: 4: P\n"));
+    }
+    let mut map = check(&text).journey;
+    let hostile = hostile_strings();
+    map.title = Some(hostile[0].clone());
+    map.description = Some(hostile[1].clone());
+    map.version = Some(hostile[2].clone());
+    map.personas[0].name = "P".into();
+    map.personas[0].description = Some(hostile[7].clone());
+    map.personas[0].quote = Some(hostile[3].clone());
+    map.personas[0].goals = hostile.clone();
+    map.stages[0].name = hostile[1].clone();
+    map.stages[0].goal = Some(hostile[8].clone());
+    for (step, h) in map.stages[0].steps.iter_mut().skip(1).zip(&hostile) {
+        step.name = h.clone();
+        step.id = format!("\"><script>{}", step.id);
+        step.doing = Some(h.clone());
+        step.thinking = Some(h.clone());
+        step.feeling = Some(h.clone());
+        step.channels = vec![h.clone(), "web".into()];
+        step.touchpoints = vec![h.clone()];
+        step.pains = vec![cjm_model::Pain { text: h.clone(), severity: Some(5) }];
+        step.opportunities =
+            vec![cjm_model::Opportunity { text: h.clone(), owner: Some(h.clone()), ..Default::default() }];
+        step.backstage = vec![h.clone()];
+        step.systems = vec![h.clone()];
+        step.owner = Some(h.clone());
+        step.notes = vec![h.clone()];
+        step.evidence = Some(h.clone());
+    }
+    map
+}
+
+/// Every element is one cjm draws, no attribute is an event handler or a
+/// link to script, and every user string stayed text.
+fn assert_markup_is_ours(svg_text: &str) {
+    const ELEMENTS: &[&str] = &[
+        "svg", "title", "desc", "defs", "style", "symbol", "g", "rect", "text", "circle", "path", "line", "use",
+        "clipPath", "image",
+    ];
+    let doc = roxmltree::Document::parse(svg_text).expect("well-formed XML");
+    for node in doc.descendants().filter(|n| n.is_element()) {
+        let name = node.tag_name().name();
+        assert!(ELEMENTS.contains(&name), "unexpected element <{name}>");
+        for attr in node.attributes() {
+            assert!(
+                !attr.name().to_lowercase().starts_with("on"),
+                "event attribute {}={:?}",
+                attr.name(),
+                attr.value()
+            );
+            if matches!(attr.name(), "href") {
+                let v = attr.value();
+                assert!(v.starts_with('#') || v.starts_with("data:image/"), "link {v:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn hostile_text_injects_no_markup_and_keeps_the_layout() {
+    let map = hostile_map();
+    let out = svg(&map, &Options::default());
+    // Well-formed: a strict XML parser (usvg's) reads it.
+    let tree = usvg::Tree::from_str(&out, &usvg::Options::default()).expect("the SVG is well-formed");
+    assert_markup_is_ours(&out);
+    assert_eq!(out.matches("</svg>").count(), 1);
+    assert!(!out.contains('\u{0}') && !out.contains('\u{1b}'), "control characters reach the XML");
+    // Layout: 100 kB strings are cut, not drawn; columns keep their bounds.
+    let steps = map.steps().count() as f32;
+    assert!(tree.size().width() < 120.0 + 176.0 + steps * (280.0 + 10.0) + 80.0, "width {}", tree.size().width());
+    assert!(tree.size().height() < 6000.0, "height {}", tree.size().height());
+    for text in out.split("<text").skip(1) {
+        let content = text.split('>').nth(1).unwrap_or("");
+        assert!(content.len() < 2000, "a text line of {} bytes", content.len());
+    }
+
+    let page = html(&map, &Options::default());
+    assert_eq!(page.matches("<script").count(), 2, "only the JSON island and the viewer script");
+    assert!(!page.contains("<svg onload"));
+    let island = page
+        .split(r#"<script type="application/json" id="cjm-data">"#)
+        .nth(1)
+        .unwrap()
+        .split("</script>")
+        .next()
+        .unwrap();
+    assert!(!island.contains('<') && !island.contains('>'), "the JSON island holds raw angle brackets");
+    let parsed: serde_json::Value = serde_json::from_str(island).expect("the island is JSON");
+    assert_eq!(parsed["map"]["title"], "<script>alert(1)</script>");
+
+    png(&map, &Options::default(), 0.5).expect("PNG renders");
+    pdf(&map, &Options::default()).expect("PDF renders");
+}
+
+#[test]
+fn lanes_persona_and_width_options() {
+    let map = template_map("five-as");
+    let only = Options { lanes: Some(vec![Lane::Emotion, Lane::Steps]), ..plain() };
+    let out = svg(&map, &only);
+    let doc = roxmltree::Document::parse(&out).unwrap();
+    let order: Vec<&str> = doc
+        .descendants()
+        .filter(|n| n.attribute("class") == Some("lane-label"))
+        .filter_map(|n| n.attribute("data-lane"))
+        .collect();
+    assert_eq!(order, ["emotion", "steps"]);
+    assert!(!out.contains("LINE OF VISIBILITY"));
+
+    let tom = svg(&map, &Options { persona: Some("Tom".into()), ..plain() });
+    assert!(tom.contains(r#"data-persona="Tom""#) && !tom.contains(r#"data-persona="Priya""#));
+    assert_eq!(tom.matches(r#"class="persona""#).count(), 1);
+
+    let narrow = svg(&map, &Options { width: Some(1000.0), ..plain() });
+    let wide = svg(&map, &Options { width: Some(3000.0), ..plain() });
+    let width = |s: &str| s.split("width=\"").nth(1).unwrap().split('"').next().unwrap().parse::<f32>().unwrap();
+    assert!(width(&narrow) < width(&wide), "{} vs {}", width(&narrow), width(&wide));
+    assert!((width(&wide) - 3000.0).abs() < 60.0, "{}", width(&wide));
+}
+
+#[test]
+fn every_theme_renders() {
+    let map = template_map("service");
+    for theme in [ThemeName::Light, ThemeName::Dark, ThemeName::Print] {
+        let opts = Options { theme, ..plain() };
+        let out = svg(&map, &opts);
+        usvg::Tree::from_str(&out, &usvg::Options::default()).expect("well-formed");
+        png(&map, &opts, 0.25).expect("PNG");
+    }
+}
+
+#[test]
+fn accessibility_title_and_description() {
+    let map = template_map("service");
+    let out = svg(&map, &plain());
+    assert!(out.contains(r#"aria-labelledby="cjm-title cjm-desc""#));
+    assert!(out.contains(r#"<title id="cjm-title">Patient journey for a physiotherapy appointment</title>"#));
+    assert!(out.contains("<desc id=\"cjm-desc\">Eight steps in three stages"));
+    // Sentiment is also a shape: faces carry their mood.
+    assert!(out.contains(r#"class="face positive""#) && out.contains(r#"class="face negative""#));
+}
+
+#[test]
+fn long_maps_paginate_by_stage_and_keep_lane_labels() {
+    let mut text = String::from("journey\n  title Long\n");
+    for s in 0..12 {
+        text.push_str(&format!("  section Stage {s}\n"));
+        for i in 0..10 {
+            text.push_str(&format!("    Step {s}-{i}: {}: Me\n      doing: Something\n", 1 + (i % 5)));
+        }
+    }
+    let map = check(&text).journey;
+    let bytes = pdf(&map, &Options::default()).expect("PDF");
+    let pages = String::from_utf8_lossy(&bytes).matches("/Type /Page\n").count()
+        + String::from_utf8_lossy(&bytes).matches("/Type /Page ").count();
+    assert!(pages >= 6, "{pages} pages for 12 stages of 10 steps");
+    let body = String::from_utf8_lossy(&bytes);
+    assert!(body.contains("/FontFile3") || body.contains("/FontFile2"), "text is embedded as text, not paths");
+    let page = html(&map, &Options::default());
+    assert!(page.contains("class=\"sticky-labels\""));
+}
+
+#[test]
+fn measured_figures_fill_the_metrics_lane() {
+    let map = template_map("ecommerce");
+    let mut measures = Measures { customers: 12_345, source: Some("shop.parquet".into()), ..Default::default() };
+    measures.steps.insert(
+        "check-out".into(),
+        StepFigures {
+            reached: 4200,
+            share_of_previous: Some(0.61),
+            drop_off: Some(0.34),
+            median_seconds_since_previous: Some(5400.0),
+            mean_score: Some(2.4),
+        },
+    );
+    let out = svg(&map, &Options { measures: Some(measures), ..plain() });
+    for needle in [
+        "Measured: 12,345 customers in shop.parquet",
+        "4,200",
+        "61.0%",
+        "34.0%",
+        "1.5 h",
+        "2.4 / 5",
+        "▼ 34% drop-off",
+        "curve-measured",
+    ] {
+        assert!(out.contains(needle), "missing {needle}");
+    }
+}
+
+#[test]
+fn images_are_embedded_and_bad_ones_fall_back_to_initials() {
+    let mut map = template_map("service");
+    map.personas[0].image = Some("p.png".into());
+    let mut opts = plain();
+    let png_bytes =
+        png(&template_map("five-as"), &Options { lanes: Some(vec![Lane::Steps]), ..Options::default() }, 0.1).unwrap();
+    opts.images.insert("p.png".into(), png_bytes);
+    assert!(svg(&map, &opts).contains("data:image/png;base64,"));
+    opts.images.insert("p.png".into(), b"<svg onload=alert(1)>".to_vec());
+    let out = svg(&map, &opts);
+    assert!(!out.contains("data:image") && out.contains(">M</text>"), "initials instead of a bad image");
+}

@@ -1,0 +1,201 @@
+//! `cjm render`: draw a map as SVG, PNG, PDF or HTML.
+
+use crate::input::{self, Kind};
+use crate::output::emit;
+use crate::{CliError, Outcome};
+use cjm_render::{Lane, Options, ThemeName};
+use std::path::{Path, PathBuf};
+
+#[derive(clap::Args)]
+#[command(
+    about = "Draw a map as SVG, PNG, PDF or HTML",
+    long_about = "Draw a map as SVG, PNG, PDF or HTML, ready to present.\n\n\
+The format comes from the output file's extension, or --format. Every lane with content is drawn: \
+steps, doing, touchpoints (with channel icons), thinking, feeling, the emotion curve (one per persona), \
+pain points, opportunities, then below the line of visibility backstage, support systems and owners, \
+and metrics. PDF splits long maps across pages by stage. HTML is one self-contained file with zoom \
+and step details.",
+    after_help = "Examples:\n  cjm render checkout.cjm -o checkout.svg\n  cjm render checkout.cjm -o checkout.png --scale 2\n  cjm render checkout.cjm -o checkout.pdf --theme print\n  cjm render checkout.cjm -o checkout.html --persona Sam\n  cjm render checkout.cjm -o slim.png --lanes steps,emotion,pains,opportunities --width 1600"
+)]
+pub struct Args {
+    /// The map (.cjm, .mmd, .md, .json)
+    input: String,
+    /// The file to write; its extension chooses the format
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+    /// The format, when the output has no telling extension or goes to stdout
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+    /// Draw one persona's view: its card and emotion curve only
+    #[arg(long, value_name = "NAME")]
+    persona: Option<String>,
+    /// The lanes to draw, in order (steps, doing, touchpoints, thinking, feeling, emotion, pains, opportunities, backstage, systems, owner, metrics)
+    #[arg(long, value_delimiter = ',', value_name = "LANES")]
+    lanes: Option<Vec<String>>,
+    /// Colours: light, dark, or print (white, little ink)
+    #[arg(long, value_enum, default_value = "light")]
+    theme: Theme,
+    /// Fit the map to about this many pixels wide
+    #[arg(long, value_name = "PX")]
+    width: Option<f32>,
+    /// Pixels per unit for PNG (2 for sharp slides)
+    #[arg(long, default_value = "1")]
+    scale: f32,
+    /// Read the input as this kind instead of guessing from its extension
+    #[arg(long, value_enum)]
+    from: Option<Kind>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    Svg,
+    Png,
+    Pdf,
+    Html,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Theme {
+    Light,
+    Dark,
+    Print,
+}
+
+pub fn run(args: Args) -> Result<Outcome, CliError> {
+    let format = resolve_format(&args)?;
+    let lanes = match &args.lanes {
+        None => None,
+        Some(names) => Some(parse_lanes(names)?),
+    };
+    if let Some(w) = args.width {
+        if !(320.0..=100_000.0).contains(&w) {
+            return Err(CliError(format!("--width {w}: expected a width from 320 to 100000 pixels")));
+        }
+    }
+    if !(0.1..=8.0).contains(&args.scale) {
+        return Err(CliError(format!("--scale {}: expected a scale from 0.1 to 8", args.scale)));
+    }
+    let (source, encoding) = input::read(&args.input, args.from)?;
+    if let Some(d) = encoding {
+        input::report(&source, &[d]);
+        return Ok(Outcome::Failed);
+    }
+    let mut maps = input::maps(&source);
+    if maps.is_empty() {
+        input::report(&source, &[input::no_map_diagnostic()]);
+        return Ok(Outcome::Failed);
+    }
+    let map = maps.swap_remove(0);
+    input::report(&source, &map.diagnostics);
+    if map.has_errors() {
+        eprintln!("cjm: `{}` has errors; nothing rendered", source.name);
+        return Ok(Outcome::Failed);
+    }
+    if let Some(p) = &args.persona {
+        let names = map.journey.persona_names();
+        if !names.contains(p) {
+            let hint = cjm_syntax::keys::did_you_mean(p, names.iter().map(String::as_str))
+                .map(|b| format!(" (did you mean `{b}`?)"))
+                .unwrap_or_default();
+            return Err(CliError(format!(
+                "--persona `{p}`: the map has no such persona{hint}; it has: {}",
+                names.join(", ")
+            )));
+        }
+    }
+    let opts = Options {
+        theme: match args.theme {
+            Theme::Light => ThemeName::Light,
+            Theme::Dark => ThemeName::Dark,
+            Theme::Print => ThemeName::Print,
+        },
+        persona: args.persona.clone(),
+        lanes,
+        width: args.width,
+        measures: None,
+        images: persona_images(&map.journey, &args.input),
+        embed_font: true,
+    };
+    let bytes = match format {
+        Format::Svg => cjm_render::svg(&map.journey, &opts).into_bytes(),
+        Format::Html => cjm_render::html(&map.journey, &opts).into_bytes(),
+        Format::Png => cjm_render::png(&map.journey, &opts, args.scale).map_err(|e| CliError(e.to_string()))?,
+        Format::Pdf => cjm_render::pdf(&map.journey, &opts).map_err(|e| CliError(e.to_string()))?,
+    };
+    emit(args.output.as_deref(), &bytes)?;
+    if let Some(out) = &args.output {
+        eprintln!("rendered {} ({} kB)", out.display(), bytes.len().div_ceil(1024));
+    }
+    Ok(Outcome::Ok)
+}
+
+fn resolve_format(args: &Args) -> Result<Format, CliError> {
+    if let Some(f) = args.format {
+        return Ok(f);
+    }
+    let Some(out) = &args.output else {
+        return Err(CliError("say where to write (-o map.svg) or which format to print (--format svg)".into()));
+    };
+    let ext = out.extension().and_then(|e| e.to_str()).unwrap_or("").to_lowercase();
+    match ext.as_str() {
+        "svg" => Ok(Format::Svg),
+        "png" => Ok(Format::Png),
+        "pdf" => Ok(Format::Pdf),
+        "html" | "htm" => Ok(Format::Html),
+        _ => Err(CliError(format!(
+            "cannot tell the format of `{}` from its extension; use .svg, .png, .pdf or .html, or --format",
+            out.display()
+        ))),
+    }
+}
+
+fn parse_lanes(names: &[String]) -> Result<Vec<Lane>, CliError> {
+    let mut lanes = Vec::new();
+    for name in names {
+        match Lane::parse(name) {
+            Some(lane) if !lanes.contains(&lane) => lanes.push(lane),
+            Some(_) => {}
+            None => {
+                let ids: Vec<&str> = Lane::ALL.iter().map(|l| l.id()).collect();
+                let hint = cjm_syntax::keys::did_you_mean(name, ids.iter().copied())
+                    .map(|b| format!(" (did you mean `{b}`?)"))
+                    .unwrap_or_default();
+                return Err(CliError(format!("--lanes: unknown lane `{name}`{hint}; lanes are {}", ids.join(", "))));
+            }
+        }
+    }
+    Ok(lanes)
+}
+
+/// Portraits the personas name, read relative to the map file. One that
+/// cannot be read is reported and drawn as initials.
+fn persona_images(map: &cjm_model::Journey, input: &str) -> std::collections::HashMap<String, Vec<u8>> {
+    let base = if input == "-" { Path::new(".") } else { Path::new(input).parent().unwrap_or(Path::new(".")) };
+    let mut images = std::collections::HashMap::new();
+    for persona in &map.personas {
+        let Some(path) = &persona.image else { continue };
+        let full = base.join(path);
+        match std::fs::metadata(&full) {
+            Ok(meta) if meta.len() > 10 * 1024 * 1024 => {
+                eprintln!("warning: `{}` is larger than 10 MB; {} is drawn with initials", full.display(), persona.name)
+            }
+            _ => match std::fs::read(&full) {
+                Ok(bytes) if cjm_render::is_supported_image(&bytes) => {
+                    images.insert(path.clone(), bytes);
+                }
+                Ok(_) => eprintln!(
+                    "warning: `{}` is not a PNG, JPEG, GIF or WebP image; {} is drawn with initials",
+                    full.display(),
+                    persona.name
+                ),
+                Err(e) => eprintln!(
+                    "warning: cannot read `{}` ({}); {} is drawn with initials",
+                    full.display(),
+                    input::io_reason(&e),
+                    persona.name
+                ),
+            },
+        }
+    }
+    images
+}
