@@ -1,11 +1,23 @@
 #!/usr/bin/env bash
 # Runs every test of the workspace. Installs what the tests need first, so a
-# fresh machine with a Rust toolchain needs nothing else.
+# fresh machine with a Rust toolchain needs nothing else:
+#   - Debian's chromium (browser tests; playwright-core cannot fetch a browser here)
+#   - poppler-utils (the tests read the PDFs cjm writes)
+#   - the npm packages in e2e/package-lock.json
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-# The tests need nothing beyond cargo and the crates in Cargo.lock so far.
-# (Later issues add chromium and playwright-core here.)
+echo "== setup"
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+(cd e2e && npm ci --no-audit --no-fund --loglevel=error)
 
 echo "== build"
 cargo build --workspace --all-targets --locked
@@ -14,12 +26,21 @@ echo "== formatting and lints"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-echo "== tests"
-# Unit, integration and binary tests (the crates have no doc-tests).
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
+
+echo "== tests"
+# Unit, integration and binary tests (the crates have no doc-tests).
 cargo test --workspace --locked --lib --bins --tests 2>&1 | tee "$log"
 passed=$(grep -Eo '^test result: [a-zA-Z]+\. [0-9]+ passed' "$log" | awk '{s += $4} END {print s + 0}')
 failed=$(grep -Eo '[0-9]+ failed' "$log" | awk '{s += $1} END {print s + 0}')
+
+echo "== browser tests"
+export CJM_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/cjm"
+(cd e2e && npm test) 2>&1 | tee "$log"
+passed=$((passed + $(grep -Eo '^# pass [0-9]+' "$log" | awk '{s += $3} END {print s + 0}')))
+failed=$((failed + $(grep -Eo '^# fail [0-9]+' "$log" | awk '{s += $3} END {print s + 0}')))
+
 echo
 echo "all tests: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -62,8 +62,16 @@ enum Out {
     Verbatim(String),
 }
 
-fn raw(source: &str, span: Span) -> &str {
-    &source[span.start..span.end]
+/// The text at `span` as written, safe to print before a delimiter: a
+/// trailing unpaired backslash (it escaped whitespace that trimming removed)
+/// is doubled, so it cannot escape the `:` or `,` printed after it.
+fn raw(source: &str, span: Span) -> std::borrow::Cow<'_, str> {
+    let text = &source[span.start..span.end];
+    if text.bytes().rev().take_while(|b| *b == b'\\').count() % 2 == 1 {
+        format!("{text}\\").into()
+    } else {
+        text.into()
+    }
 }
 
 fn emit(source: &str, node: &Node, before_header: bool, out: &mut Vec<Out>) {
@@ -129,7 +137,7 @@ fn task_line(source: &str, task: &Task) -> String {
     let mut text = format!("{}: {}", raw(source, task.name.span), raw(source, task.score.span));
     // Ignored text keeps its place after the actors, even when there are none.
     if !task.actors.is_empty() || task.ignored.is_some() {
-        let actors: Vec<&str> = task.actors.iter().map(|a| raw(source, a.span)).collect();
+        let actors: Vec<_> = task.actors.iter().map(|a| raw(source, a.span)).collect();
         text.push_str(": ");
         text.push_str(&actors.join(", "));
     }
@@ -262,6 +270,22 @@ mod tests {
         let p = parse(src);
         let tasks = p.document.nodes.iter().filter(|n| matches!(n.kind, crate::NodeKind::Task(_))).count();
         assert_eq!(tasks, 3);
+    }
+
+    /// Found by the property test: a backslash before trimmed whitespace is
+    /// a literal backslash, and must not escape the `:` printed after it.
+    #[test]
+    fn trailing_backslash_does_not_escape_the_delimiter() {
+        let src = "journey\n  A\\\t: 3: B\\ , C\n";
+        let once = fmt(src);
+        assert_eq!(once, "journey\n  A\\\\: 3: B\\\\, C\n");
+        let names = |t: &str| {
+            parse(t).document.nodes.iter().find_map(|n| match &n.kind {
+                crate::NodeKind::Task(task) => Some((task.name.value.clone(), task.actors.iter().map(|a| a.value.clone()).collect::<Vec<_>>())),
+                _ => None,
+            })
+        };
+        assert_eq!(names(src), names(&once));
     }
 
     /// Found by the property test: ignored text must not become an actor.

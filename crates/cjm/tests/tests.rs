@@ -335,3 +335,112 @@ fn huge_file_is_checked() {
     let o = run(&["check", path.to_str().unwrap()]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
 }
+
+#[test]
+fn render_writes_each_format_by_extension() {
+    let dir = tmp();
+    let src = template("support");
+    for (ext, magic) in
+        [("svg", &b"<svg"[..]), ("png", &b"\x89PNG"[..]), ("pdf", &b"%PDF"[..]), ("html", &b"<!doctype html>"[..])]
+    {
+        let out = dir.path().join(format!("map.{ext}"));
+        let o = run(&["render", src.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+        assert_eq!(code(&o), 0, "{ext}: {}", stderr(&o));
+        let bytes = std::fs::read(&out).unwrap();
+        assert!(bytes.starts_with(magic), "{ext} output starts with {:?}", &bytes[..8.min(bytes.len())]);
+    }
+    let o = run(&["render", src.to_str().unwrap(), "--format", "svg"]);
+    assert_eq!(code(&o), 0);
+    assert!(stdout(&o).starts_with("<svg"));
+}
+
+#[test]
+fn render_options_are_checked() {
+    let src = template("five-as");
+    let s = src.to_str().unwrap();
+    let o = run(&["render", s, "-o", "x.gif"]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("cannot tell the format"), "{}", stderr(&o));
+    let o = run(&["render", s, "--format", "svg", "--lanes", "steps,emotoin"]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("did you mean `emotion`?"), "{}", stderr(&o));
+    let o = run(&["render", s, "--format", "svg", "--persona", "Tim"]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("did you mean `Tom`?"), "{}", stderr(&o));
+    let o = run(&["render", s, "--format", "svg", "--width", "5"]);
+    assert_eq!(code(&o), 2);
+    let o = run(&["render", s]);
+    assert_eq!(code(&o), 2, "no output and no format");
+    let o = run(&[
+        "render",
+        s,
+        "--format",
+        "svg",
+        "--persona",
+        "Tom",
+        "--lanes",
+        "steps,emotion",
+        "--theme",
+        "dark",
+        "--width",
+        "1200",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stdout(&o).contains(r#"data-persona="Tom""#));
+}
+
+#[test]
+fn render_refuses_maps_with_errors_and_leaves_no_file() {
+    let dir = tmp();
+    let out = dir.path().join("bad.png");
+    let o = run(&["render", &golden("bad/unknown-keys.cjm"), "-o", out.to_str().unwrap()]);
+    assert_eq!(code(&o), 1);
+    assert!(!out.exists());
+}
+
+#[test]
+fn render_embeds_a_persona_image_or_warns() {
+    let dir = tmp();
+    let map = dir.path().join("m.cjm");
+    std::fs::write(&map, "journey\n  persona Ann\n    image: ann.png\n  section S\n    Step: 3: Ann\n").unwrap();
+    let o = run(&["render", map.to_str().unwrap(), "--format", "svg"]);
+    assert_eq!(code(&o), 0);
+    assert!(stderr(&o).contains("cannot read") && stderr(&o).contains("initials"), "{}", stderr(&o));
+    // A real PNG next to the map is embedded.
+    let png = dir.path().join("ann.png");
+    let o = run(&[
+        "render",
+        template("service").to_str().unwrap(),
+        "-o",
+        png.to_str().unwrap(),
+        "--lanes",
+        "steps",
+        "--scale",
+        "0.2",
+    ]);
+    assert_eq!(code(&o), 0);
+    let o = run(&["render", map.to_str().unwrap(), "--format", "svg"]);
+    assert!(stdout(&o).contains("data:image/png;base64,"), "{}", stderr(&o));
+}
+
+#[test]
+fn outputs_are_readable_by_others() {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tmp();
+        let out = dir.path().join("m.json");
+        assert_eq!(
+            code(&run(&[
+                "convert",
+                template("support").to_str().unwrap(),
+                "--to",
+                "json",
+                "-o",
+                out.to_str().unwrap()
+            ])),
+            0
+        );
+        assert_eq!(std::fs::metadata(&out).unwrap().permissions().mode() & 0o777, 0o644);
+    }
+}
