@@ -281,7 +281,9 @@ mod tests {
         assert_eq!(once, "journey\n  A\\\\: 3: B\\\\, C\n");
         let names = |t: &str| {
             parse(t).document.nodes.iter().find_map(|n| match &n.kind {
-                crate::NodeKind::Task(task) => Some((task.name.value.clone(), task.actors.iter().map(|a| a.value.clone()).collect::<Vec<_>>())),
+                crate::NodeKind::Task(task) => {
+                    Some((task.name.value.clone(), task.actors.iter().map(|a| a.value.clone()).collect::<Vec<_>>()))
+                }
                 _ => None,
             })
         };
