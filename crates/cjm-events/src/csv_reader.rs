@@ -1,0 +1,171 @@
+//! CSV and TSV: delimiter sniffed from the header line (`,` `;` tab `|`),
+//! quoted fields, UTF-8 or Latin-1, gzip looked through by the caller.
+
+use crate::mapping::Resolved;
+use crate::{latin1, Builder, Encoding, EventLog, ReadError, ReadOptions, NONE};
+
+/// The delimiter that splits the header line into the most fields, counting
+/// only outside quotes.
+pub(crate) fn sniff_delimiter(header: &[u8]) -> u8 {
+    let mut counts = [0usize; 4];
+    let cands = [b',', b';', b'\t', b'|'];
+    let mut quoted = false;
+    for &b in header {
+        if b == b'"' {
+            quoted = !quoted;
+        } else if !quoted {
+            if let Some(i) = cands.iter().position(|&c| c == b) {
+                counts[i] += 1;
+            }
+        }
+    }
+    let best = (0..4).max_by_key(|&i| (counts[i], usize::from(i == 0))).unwrap_or(0);
+    cands[best]
+}
+
+pub(crate) fn read(bytes: &[u8], path: &str, opts: &ReadOptions) -> Result<EventLog, ReadError> {
+    let decoded;
+    let mut data: &[u8] = match opts.encoding {
+        Encoding::Utf8 => bytes,
+        Encoding::Latin1 => {
+            decoded = latin1(bytes);
+            decoded.as_bytes()
+        }
+    };
+    if data.starts_with(b"\xEF\xBB\xBF") {
+        data = &data[3..];
+    }
+    let header_end = data.iter().position(|&b| b == b'\n').unwrap_or(data.len());
+    let delimiter = sniff_delimiter(&data[..header_end]);
+    let mut reader = csv::ReaderBuilder::new().delimiter(delimiter).flexible(true).has_headers(true).from_reader(data);
+    let err = |line: Option<u64>, message: String| ReadError { path: path.to_string(), line, message };
+    let headers: Vec<String> = reader
+        .byte_headers()
+        .map_err(|e| err(Some(1), format!("cannot read the header line: {e}")))?
+        .iter()
+        .map(|h| String::from_utf8_lossy(h).trim().to_string())
+        .collect();
+    if headers.iter().all(String::is_empty) {
+        return Err(err(Some(1), "the file is empty: expected a header line with column names".into()));
+    }
+    let cols = opts.columns.resolve(&headers).map_err(|m| err(Some(1), m))?;
+    let mut b = Builder::new(path, opts.strict);
+    let mut record = csv::ByteRecord::new();
+    let total = data.len() as u64;
+    let mut next_progress = 1u64 << 22;
+    loop {
+        let more = match reader.read_byte_record(&mut record) {
+            Ok(more) => more,
+            Err(e) => {
+                let line = e.position().map(|p| p.line()).unwrap_or(0);
+                b.log.stats.rows += 1;
+                b.bad_row(line, format!("cannot read the row: {e}"))?;
+                continue;
+            }
+        };
+        if !more {
+            break;
+        }
+        b.log.stats.rows += 1;
+        let line = record.position().map_or(0, |p| p.line());
+        if let Some(p) = opts.progress {
+            let at = record.position().map_or(0, |p| p.byte());
+            if at >= next_progress {
+                p(at, total);
+                next_progress = at + (1 << 22);
+            }
+        }
+        row(&mut b, &record, &cols, opts, line)?;
+    }
+    if let Some(p) = opts.progress {
+        p(total, total);
+    }
+    Ok(b.finish(opts.lifecycle))
+}
+
+fn field<'r>(record: &'r csv::ByteRecord, i: usize) -> Result<&'r str, String> {
+    let raw = record.get(i).unwrap_or(b"");
+    std::str::from_utf8(raw)
+        .map(str::trim)
+        .map_err(|_| "the row is not UTF-8 text; read the file with --encoding latin1".to_string())
+}
+
+fn row(
+    b: &mut Builder,
+    record: &csv::ByteRecord,
+    cols: &Resolved,
+    opts: &ReadOptions,
+    line: u64,
+) -> Result<(), ReadError> {
+    let result = (|| -> Result<(), String> {
+        if record.len() <= cols.case.max(cols.time).max(cols.activity) {
+            return Err(format!("the row has {} fields, fewer than the header", record.len()));
+        }
+        let case = field(record, cols.case)?;
+        if case.is_empty() {
+            return Err("the customer (case) id is empty".into());
+        }
+        let activity = field(record, cols.activity)?;
+        if activity.is_empty() {
+            return Err("the touchpoint (activity) is empty".into());
+        }
+        let time_text = field(record, cols.time)?;
+        let time = opts.time.parse(time_text).ok_or_else(|| time_problem(time_text))?;
+        let score = match cols.score {
+            Some(i) => score_value(field(record, i)?)?,
+            None => f64::NAN,
+        };
+        let channel_text = match cols.channel {
+            Some(i) => field(record, i)?,
+            None => "",
+        };
+        let case_id = b.log.cases.intern(case);
+        let activity_id = b.log.activities.intern(activity);
+        let channel = if channel_text.is_empty() { NONE } else { b.log.channels.intern(channel_text) };
+        b.push(case_id, time, activity_id, channel, score);
+        for (i, name, case_level) in &cols.attrs {
+            let v = field(record, *i)?;
+            if v.is_empty() {
+                continue;
+            }
+            if *case_level {
+                b.set_case_attr(case_id, name, v);
+            } else {
+                b.set_attr(name, v);
+            }
+        }
+        Ok(())
+    })();
+    match result {
+        Ok(()) => Ok(()),
+        Err(message) => b.bad_row(line, message),
+    }
+}
+
+pub(crate) fn time_problem(text: &str) -> String {
+    let shown: String = text.chars().take(40).collect();
+    format!("cannot read the time `{shown}`; give its layout with --time-format (e.g. \"%d.%m.%Y %H:%M\")")
+}
+
+pub(crate) fn score_value(text: &str) -> Result<f64, String> {
+    if text.is_empty() {
+        return Ok(f64::NAN);
+    }
+    text.replace(',', ".").parse::<f64>().ok().filter(|v| v.is_finite()).ok_or_else(|| {
+        let shown: String = text.chars().take(40).collect();
+        format!("the score `{shown}` is not a number")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sniffs_delimiters() {
+        assert_eq!(sniff_delimiter(b"a,b,c"), b',');
+        assert_eq!(sniff_delimiter(b"a;b;c"), b';');
+        assert_eq!(sniff_delimiter(b"a\tb\tc"), b'\t');
+        assert_eq!(sniff_delimiter(b"\"a;b\",c,d"), b',');
+    }
+}

@@ -1,0 +1,95 @@
+//! JSON Lines: one object per line; keys are columns.
+
+use crate::csv_reader::{score_value, time_problem};
+use crate::{Builder, EventLog, ReadError, ReadOptions, NONE};
+use serde_json::{Map, Value};
+
+fn text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.trim().to_string()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Null => None,
+        other => Some(other.to_string()),
+    }
+}
+
+pub(crate) fn read(bytes: &[u8], path: &str, opts: &ReadOptions) -> Result<EventLog, ReadError> {
+    let err = |line: Option<u64>, message: String| ReadError { path: path.to_string(), line, message };
+    let text_all = std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)).map_err(|e| {
+        err(None, format!("the file is not UTF-8 text (byte {}): JSON Lines must be UTF-8", e.valid_up_to()))
+    })?;
+    let mut b = Builder::new(path, opts.strict);
+    let mut cols = None;
+    let mut headers: Vec<String> = Vec::new();
+    for (i, line) in text_all.lines().enumerate() {
+        let line_no = i as u64 + 1;
+        if line.trim().is_empty() {
+            continue;
+        }
+        b.log.stats.rows += 1;
+        let obj: Map<String, Value> = match serde_json::from_str(line) {
+            Ok(Value::Object(o)) => o,
+            Ok(_) => {
+                b.bad_row(line_no, "the line is not a JSON object".into())?;
+                continue;
+            }
+            Err(e) => {
+                b.bad_row(line_no, format!("invalid JSON: {e}"))?;
+                continue;
+            }
+        };
+        if cols.is_none() {
+            headers = obj.keys().cloned().collect();
+            cols = Some(opts.columns.resolve(&headers).map_err(|m| err(Some(line_no), m))?);
+        }
+        let c = cols.as_ref().expect("resolved above");
+        let get = |i: usize| obj.get(&headers[i]).and_then(text).unwrap_or_default();
+        let result = (|| -> Result<(), String> {
+            let case = get(c.case);
+            if case.is_empty() {
+                return Err(format!("`{}` is missing or empty", headers[c.case]));
+            }
+            let activity = get(c.activity);
+            if activity.is_empty() {
+                return Err(format!("`{}` is missing or empty", headers[c.activity]));
+            }
+            let t = get(c.time);
+            let time = opts.time.parse(&t).ok_or_else(|| time_problem(&t))?;
+            let score = match c.score {
+                Some(i) => score_value(&get(i))?,
+                None => f64::NAN,
+            };
+            let channel_text = c.channel.map(get).unwrap_or_default();
+            let case_id = b.log.cases.intern(&case);
+            let activity_id = b.log.activities.intern(&activity);
+            let channel = if channel_text.is_empty() { NONE } else { b.log.channels.intern(&channel_text) };
+            b.push(case_id, time, activity_id, channel, score);
+            for (key, value) in &obj {
+                let Some(pos) = headers.iter().position(|h| h == key) else {
+                    if let Some(v) = text(value) {
+                        b.set_attr(key, &v);
+                    }
+                    continue;
+                };
+                if let Some((_, name, case_level)) = c.attrs.iter().find(|(i, _, _)| *i == pos) {
+                    if let Some(v) = text(value).filter(|v| !v.is_empty()) {
+                        if *case_level {
+                            b.set_case_attr(case_id, name, &v);
+                        } else {
+                            b.set_attr(name, &v);
+                        }
+                    }
+                }
+            }
+            Ok(())
+        })();
+        if let Err(message) = result {
+            b.bad_row(line_no, message)?;
+        }
+    }
+    if cols.is_none() {
+        return Err(err(None, "the file holds no JSON object".into()));
+    }
+    Ok(b.finish(opts.lifecycle))
+}

@@ -1,0 +1,423 @@
+//! Event logs, read into one columnar, dictionary-encoded [`EventLog`].
+//!
+//! Every reader (CSV/TSV, JSON Lines, Parquet, XES) produces the same shape:
+//! one row per event with its customer (case), timestamp, touchpoint
+//! (activity), optional channel and score, and any other attribute as a
+//! dictionary-encoded text column; trace-level (case) attributes are kept per
+//! case. Text values are interned once, so the engine works on small
+//! integers. Rows keep their input order: the row number breaks timestamp
+//! ties, as the journey-summary contract requires.
+//!
+//! Bad rows are counted and the first few kept with their line numbers;
+//! `strict` turns the first one into an error. Nothing is dropped silently.
+
+mod csv_reader;
+mod jsonl;
+mod mapping;
+mod parquet_reader;
+pub mod time;
+mod xes;
+
+pub use mapping::{ColumnMap, Role};
+pub use time::TimeFormat;
+
+use rustc_hash::FxHashMap;
+use std::path::Path;
+
+/// "No value" in an id column.
+pub const NONE: u32 = u32::MAX;
+
+/// The time of an event that has none (valid in XES): it sorts by position
+/// and takes part in no duration.
+pub const UNKNOWN_TIME: i64 = i64::MIN;
+
+/// Interned strings: each distinct value once, addressed by a `u32`.
+#[derive(Clone, Debug, Default)]
+pub struct Dict {
+    values: Vec<String>,
+    index: FxHashMap<String, u32>,
+}
+
+impl Dict {
+    pub fn intern(&mut self, value: &str) -> u32 {
+        if let Some(&id) = self.index.get(value) {
+            return id;
+        }
+        let id = self.values.len() as u32;
+        self.values.push(value.to_string());
+        self.index.insert(value.to_string(), id);
+        id
+    }
+    pub fn get(&self, id: u32) -> &str {
+        &self.values[id as usize]
+    }
+    pub fn lookup(&self, value: &str) -> Option<u32> {
+        self.index.get(value).copied()
+    }
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+    pub fn values(&self) -> &[String] {
+        &self.values
+    }
+}
+
+/// A text attribute column (event level: one id per event; case level: one per case).
+#[derive(Clone, Debug, Default)]
+pub struct AttrColumn {
+    pub name: String,
+    pub dict: Dict,
+    pub ids: Vec<u32>,
+}
+
+impl AttrColumn {
+    fn new(name: &str) -> Self {
+        AttrColumn { name: name.to_string(), dict: Dict::default(), ids: Vec::new() }
+    }
+    /// The value at `row` (an event or a case), if any.
+    pub fn value(&self, row: usize) -> Option<&str> {
+        match self.ids.get(row) {
+            Some(&id) if id != NONE => Some(self.dict.get(id)),
+            _ => None,
+        }
+    }
+}
+
+/// One problem row, kept to show the user where to look.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RowProblem {
+    /// 1-based line (CSV, JSON Lines, XES) or row (Parquet) of the problem.
+    pub line: u64,
+    pub message: String,
+}
+
+/// What reading did besides producing events.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ReadStats {
+    /// Rows (events) in the input.
+    pub rows: u64,
+    /// Rows that could not be read and were left out.
+    pub bad_rows: u64,
+    /// The first problems, with their lines.
+    pub problems: Vec<RowProblem>,
+    /// Events left out by the lifecycle choice (e.g. `start` events).
+    pub lifecycle_skipped: u64,
+}
+
+const KEEP_PROBLEMS: usize = 5;
+
+/// The event log: columns of equal length, one row per event.
+#[derive(Clone, Debug, Default)]
+pub struct EventLog {
+    pub cases: Dict,
+    pub activities: Dict,
+    pub channels: Dict,
+    pub case: Vec<u32>,
+    /// Microseconds since the Unix epoch, UTC.
+    pub time: Vec<i64>,
+    pub activity: Vec<u32>,
+    /// [`NONE`] when the event has no channel.
+    pub channel: Vec<u32>,
+    /// NaN when the event has no score.
+    pub score: Vec<f64>,
+    /// Event-level attributes.
+    pub attrs: Vec<AttrColumn>,
+    /// Case-level attributes, indexed by case id.
+    pub case_attrs: Vec<AttrColumn>,
+    pub stats: ReadStats,
+}
+
+impl EventLog {
+    pub fn len(&self) -> usize {
+        self.case.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.case.is_empty()
+    }
+    pub fn attr(&self, name: &str) -> Option<&AttrColumn> {
+        self.attrs.iter().find(|a| a.name == name)
+    }
+    pub fn case_attr(&self, name: &str) -> Option<&AttrColumn> {
+        self.case_attrs.iter().find(|a| a.name == name)
+    }
+}
+
+/// Which events of an activity's lifecycle to keep.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Lifecycle {
+    /// `complete` events when the log has start/complete pairs, else all.
+    #[default]
+    Auto,
+    All,
+    Start,
+    Complete,
+}
+
+/// The input formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    JsonLines,
+    Parquet,
+    Xes,
+}
+
+impl Format {
+    /// The format a file name implies (`.gz` is looked through).
+    pub fn from_path(path: &Path) -> Option<Format> {
+        let name = path.file_name()?.to_string_lossy().to_lowercase();
+        let name = name.strip_suffix(".gz").unwrap_or(&name);
+        let ext = name.rsplit('.').next()?;
+        Some(match ext {
+            "csv" | "tsv" | "txt" => Format::Csv,
+            "jsonl" | "ndjson" | "json" => Format::JsonLines,
+            "parquet" | "pq" => Format::Parquet,
+            "xes" => Format::Xes,
+            _ => return None,
+        })
+    }
+}
+
+/// Text encodings a CSV may be in.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Encoding {
+    #[default]
+    Utf8,
+    Latin1,
+}
+
+/// How to read a log.
+#[derive(Clone, Debug, Default)]
+pub struct ReadOptions {
+    pub format: Option<Format>,
+    pub columns: ColumnMap,
+    pub time: TimeFormat,
+    pub encoding: Encoding,
+    pub lifecycle: Lifecycle,
+    /// Fail on the first bad row instead of counting it.
+    pub strict: bool,
+    /// Called with (bytes read, total bytes) as reading progresses.
+    pub progress: Option<fn(u64, u64)>,
+}
+
+/// Why a log could not be read. `Display` names the file, the place and what
+/// to do.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReadError {
+    pub path: String,
+    /// Line (or row) when the problem has one.
+    pub line: Option<u64>,
+    pub message: String,
+}
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}:{line}: {}", self.path, self.message),
+            None => write!(f, "{}: {}", self.path, self.message),
+        }
+    }
+}
+
+impl std::error::Error for ReadError {}
+
+/// Builds a log row by row, counting problems.
+pub(crate) struct Builder {
+    pub log: EventLog,
+    pub strict: bool,
+    pub path: String,
+    attr_index: FxHashMap<String, usize>,
+    case_attr_index: FxHashMap<String, usize>,
+}
+
+impl Builder {
+    pub fn new(path: &str, strict: bool) -> Self {
+        Builder {
+            log: EventLog::default(),
+            strict,
+            path: path.to_string(),
+            attr_index: FxHashMap::default(),
+            case_attr_index: FxHashMap::default(),
+        }
+    }
+
+    /// Records a bad row; an error in strict mode.
+    pub fn bad_row(&mut self, line: u64, message: String) -> Result<(), ReadError> {
+        if self.strict {
+            return Err(ReadError {
+                path: self.path.clone(),
+                line: Some(line),
+                message: format!("{message} (--strict stops at the first bad row)"),
+            });
+        }
+        self.log.stats.bad_rows += 1;
+        if self.log.stats.problems.len() < KEEP_PROBLEMS {
+            self.log.stats.problems.push(RowProblem { line, message });
+        }
+        Ok(())
+    }
+
+    pub fn push(&mut self, case: u32, time: i64, activity: u32, channel: u32, score: f64) {
+        self.log.case.push(case);
+        self.log.time.push(time);
+        self.log.activity.push(activity);
+        self.log.channel.push(channel);
+        self.log.score.push(score);
+    }
+
+    /// Sets an event attribute of the last pushed event.
+    pub fn set_attr(&mut self, name: &str, value: &str) {
+        let row = self.log.case.len() - 1;
+        let i = match self.attr_index.get(name) {
+            Some(&i) => i,
+            None => {
+                self.log.attrs.push(AttrColumn::new(name));
+                let i = self.log.attrs.len() - 1;
+                self.attr_index.insert(name.to_string(), i);
+                i
+            }
+        };
+        let col = &mut self.log.attrs[i];
+        if col.ids.len() <= row {
+            col.ids.resize(row + 1, NONE);
+        }
+        col.ids[row] = col.dict.intern(value);
+    }
+
+    /// Sets a case attribute (the first value given for a case wins).
+    pub fn set_case_attr(&mut self, case: u32, name: &str, value: &str) {
+        let i = match self.case_attr_index.get(name) {
+            Some(&i) => i,
+            None => {
+                self.log.case_attrs.push(AttrColumn::new(name));
+                let i = self.log.case_attrs.len() - 1;
+                self.case_attr_index.insert(name.to_string(), i);
+                i
+            }
+        };
+        let col = &mut self.log.case_attrs[i];
+        if col.ids.len() <= case as usize {
+            col.ids.resize(case as usize + 1, NONE);
+        }
+        if col.ids[case as usize] == NONE {
+            col.ids[case as usize] = col.dict.intern(value);
+        }
+    }
+
+    /// Pads every column to the full length and applies the lifecycle choice.
+    pub fn finish(mut self, lifecycle: Lifecycle) -> EventLog {
+        let n = self.log.case.len();
+        for a in &mut self.log.attrs {
+            a.ids.resize(n, NONE);
+        }
+        let cases = self.log.cases.len();
+        for a in &mut self.log.case_attrs {
+            a.ids.resize(cases, NONE);
+        }
+        apply_lifecycle(&mut self.log, lifecycle);
+        self.log
+    }
+}
+
+/// Keeps the events of the chosen lifecycle transition.
+fn apply_lifecycle(log: &mut EventLog, mode: Lifecycle) {
+    let Some(col) = log.attrs.iter().position(|a| a.name == "lifecycle:transition" || a.name == "lifecycle") else {
+        return;
+    };
+    let lc = &log.attrs[col];
+    let id_of = |name: &str| lc.dict.values().iter().position(|v| v.eq_ignore_ascii_case(name)).map(|i| i as u32);
+    let (start, complete) = (id_of("start"), id_of("complete"));
+    let keep: Option<u32> = match mode {
+        Lifecycle::All => None,
+        Lifecycle::Start => Some(start.unwrap_or(NONE - 1)),
+        Lifecycle::Complete => Some(complete.unwrap_or(NONE - 1)),
+        Lifecycle::Auto => match (start, complete) {
+            (Some(_), Some(c)) => Some(c),
+            _ => None,
+        },
+    };
+    let Some(keep) = keep else { return };
+    let mask: Vec<bool> = log.attrs[col].ids.iter().map(|&id| id == keep).collect();
+    let kept = mask.iter().filter(|k| **k).count();
+    log.stats.lifecycle_skipped += (mask.len() - kept) as u64;
+    retain_rows(log, &mask);
+}
+
+/// Keeps the rows where `mask` is true, in order.
+pub fn retain_rows(log: &mut EventLog, mask: &[bool]) {
+    fn keep<T: Copy>(v: &mut Vec<T>, mask: &[bool]) {
+        let mut i = 0;
+        v.retain(|_| {
+            let k = mask[i];
+            i += 1;
+            k
+        });
+    }
+    keep(&mut log.case, mask);
+    keep(&mut log.time, mask);
+    keep(&mut log.activity, mask);
+    keep(&mut log.channel, mask);
+    keep(&mut log.score, mask);
+    for a in &mut log.attrs {
+        keep(&mut a.ids, mask);
+    }
+}
+
+/// Reads a log file; the format comes from the options or the file name.
+pub fn read_path(path: &Path, opts: &ReadOptions) -> Result<EventLog, ReadError> {
+    let shown = path.display().to_string();
+    let err = |message: String| ReadError { path: shown.clone(), line: None, message };
+    if path.is_dir() {
+        return Err(err("is a directory; give the path of a log file".into()));
+    }
+    let format = match opts.format.or_else(|| Format::from_path(path)) {
+        Some(f) => f,
+        None => {
+            return Err(err("cannot tell the format from the file name; use --format csv|jsonl|parquet|xes".into()))
+        }
+    };
+    let log = match format {
+        Format::Parquet => parquet_reader::read(path, &shown, opts)?,
+        _ => {
+            let bytes = read_maybe_gzip(path).map_err(|e| err(e))?;
+            match format {
+                Format::Csv => csv_reader::read(&bytes, &shown, opts)?,
+                Format::JsonLines => jsonl::read(&bytes, &shown, opts)?,
+                Format::Xes => xes::read(&bytes, &shown, opts)?,
+                Format::Parquet => unreachable!("handled above"),
+            }
+        }
+    };
+    if log.is_empty() && log.stats.bad_rows > 0 {
+        let first =
+            log.stats.problems.first().map(|p| format!(" (line {}: {})", p.line, p.message)).unwrap_or_default();
+        return Err(err(format!("no row could be read{first}")));
+    }
+    Ok(log)
+}
+
+/// Reads a file, decompressing it when it starts with the gzip magic bytes.
+fn read_maybe_gzip(path: &Path) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let bytes = std::fs::read(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".to_string(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        _ => e.to_string(),
+    })?;
+    if bytes.starts_with(&[0x1f, 0x8b]) {
+        let mut out = Vec::with_capacity(bytes.len() * 8);
+        flate2::read::MultiGzDecoder::new(&bytes[..])
+            .read_to_end(&mut out)
+            .map_err(|e| format!("the gzip data is damaged: {e}"))?;
+        return Ok(out);
+    }
+    Ok(bytes)
+}
+
+/// Latin-1 bytes as UTF-8 text.
+pub(crate) fn latin1(bytes: &[u8]) -> String {
+    bytes.iter().map(|&b| b as char).collect()
+}

@@ -1,0 +1,224 @@
+//! Which input column is the customer, the time, the touchpoint, the channel
+//! and the score: given by flags (`--case` …) or by a `.cjm` `data` block, or
+//! detected from the usual names.
+
+/// The columns' roles, by name. `None` means "detect".
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ColumnMap {
+    pub case: Option<String>,
+    pub time: Option<String>,
+    pub activity: Option<String>,
+    pub channel: Option<String>,
+    pub score: Option<String>,
+    /// Extra columns to keep; empty keeps every other column.
+    pub attrs: Vec<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    Case,
+    Time,
+    Activity,
+    Channel,
+    Score,
+}
+
+impl Role {
+    fn describe(self) -> &'static str {
+        match self {
+            Role::Case => "customer (case) id",
+            Role::Time => "timestamp",
+            Role::Activity => "touchpoint (activity)",
+            Role::Channel => "channel",
+            Role::Score => "score",
+        }
+    }
+    fn flag(self) -> &'static str {
+        match self {
+            Role::Case => "--case",
+            Role::Time => "--time",
+            Role::Activity => "--activity",
+            Role::Channel => "--channel",
+            Role::Score => "--score",
+        }
+    }
+    /// Usual names, best first (compared without case, spaces, `_` and `-`).
+    fn candidates(self) -> &'static [&'static str] {
+        match self {
+            Role::Case => &[
+                "case:concept:name",
+                "caseconceptname",
+                "caseid",
+                "case",
+                "customerid",
+                "customer",
+                "clientid",
+                "userid",
+                "user",
+                "sessionid",
+                "session",
+                "accountid",
+                "visitorid",
+                "personid",
+            ],
+            Role::Time => &[
+                "time:timestamp",
+                "timetimestamp",
+                "timestamp",
+                "completetimestamp",
+                "eventtime",
+                "time",
+                "datetime",
+                "date",
+                "contactdate",
+                "createdat",
+                "occurredat",
+                "ts",
+            ],
+            Role::Activity => &[
+                "concept:name",
+                "conceptname",
+                "activity",
+                "touchpoint",
+                "event",
+                "eventname",
+                "action",
+                "step",
+                "task",
+                "activityname",
+            ],
+            Role::Channel => {
+                &["channel", "case:channel", "contactchannel", "contactchannelid", "medium", "source", "channelid"]
+            }
+            Role::Score => &["score", "rating", "satisfaction", "csat", "nps", "sentiment"],
+        }
+    }
+}
+
+fn norm(name: &str) -> String {
+    name.chars().filter(|c| !matches!(c, ' ' | '_' | '-')).flat_map(char::to_lowercase).collect()
+}
+
+/// Column positions for each role, and the columns kept as attributes.
+#[derive(Clone, Debug)]
+pub(crate) struct Resolved {
+    pub case: usize,
+    pub time: usize,
+    pub activity: usize,
+    pub channel: Option<usize>,
+    pub score: Option<usize>,
+    /// (column, attribute name, case level?)
+    pub attrs: Vec<(usize, String, bool)>,
+}
+
+impl ColumnMap {
+    /// Finds every role among `headers`. The error names the missing role,
+    /// lists the columns and says which flag to use.
+    pub(crate) fn resolve(&self, headers: &[String]) -> Result<Resolved, String> {
+        let find = |role: Role, given: &Option<String>| -> Result<Option<usize>, String> {
+            if let Some(name) = given {
+                return headers
+                    .iter()
+                    .position(|h| h == name)
+                    .or_else(|| headers.iter().position(|h| norm(h) == norm(name)))
+                    .map(Some)
+                    .ok_or_else(|| {
+                        format!("{} `{name}`: no such column; the columns are: {}", role.flag(), headers.join(", "))
+                    });
+            }
+            for cand in role.candidates() {
+                if let Some(i) = headers.iter().position(|h| norm(h) == norm(cand)) {
+                    return Ok(Some(i));
+                }
+            }
+            Ok(None)
+        };
+        let required = |role: Role, given: &Option<String>| -> Result<usize, String> {
+            find(role, given)?.ok_or_else(|| {
+                format!(
+                    "no {} column found among: {}; name it with {} COLUMN",
+                    role.describe(),
+                    headers.join(", "),
+                    role.flag()
+                )
+            })
+        };
+        let case = required(Role::Case, &self.case)?;
+        let time = required(Role::Time, &self.time)?;
+        let activity = required(Role::Activity, &self.activity)?;
+        let mut channel = find(Role::Channel, &self.channel)?;
+        let mut score = find(Role::Score, &self.score)?;
+        // A detected optional column never doubles as a required one.
+        for taken in [case, time, activity] {
+            if channel == Some(taken) && self.channel.is_none() {
+                channel = None;
+            }
+            if score == Some(taken) && self.score.is_none() {
+                score = None;
+            }
+        }
+        let used = [Some(case), Some(time), Some(activity), channel, score];
+        let mut attrs = Vec::new();
+        for (i, h) in headers.iter().enumerate() {
+            if used.contains(&Some(i)) && !h.starts_with("case:") {
+                continue;
+            }
+            if !self.attrs.is_empty()
+                && !self.attrs.iter().any(|a| a == h || Some(a.as_str()) == h.strip_prefix("case:"))
+            {
+                continue;
+            }
+            match h.strip_prefix("case:") {
+                Some(rest) if i != case => attrs.push((i, rest.to_string(), true)),
+                Some(_) => {}
+                None => attrs.push((i, h.clone(), false)),
+            }
+        }
+        for wanted in &self.attrs {
+            if !headers.iter().any(|h| h == wanted || h.strip_prefix("case:") == Some(wanted.as_str())) {
+                return Err(format!("--attr `{wanted}`: no such column; the columns are: {}", headers.join(", ")));
+            }
+        }
+        Ok(Resolved { case, time, activity, channel, score, attrs })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn h(names: &[&str]) -> Vec<String> {
+        names.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn detects_pm4py_and_plain_names() {
+        let r = ColumnMap::default()
+            .resolve(&h(&["case:concept:name", "concept:name", "time:timestamp", "case:channel", "org:resource"]))
+            .unwrap();
+        assert_eq!((r.case, r.activity, r.time, r.channel), (0, 1, 2, Some(3)));
+        assert_eq!(r.attrs, vec![(3, "channel".to_string(), true), (4, "org:resource".to_string(), false)]);
+        let r =
+            ColumnMap::default().resolve(&h(&["customer_id", "timestamp", "touchpoint", "channel", "score"])).unwrap();
+        assert_eq!((r.case, r.time, r.activity, r.channel, r.score), (0, 1, 2, Some(3), Some(4)));
+        let r = ColumnMap::default().resolve(&h(&["Case ID", "Activity", "Complete Timestamp", "Age"])).unwrap();
+        assert_eq!((r.case, r.activity, r.time), (0, 1, 2));
+    }
+
+    #[test]
+    fn missing_roles_say_which_flag_to_use() {
+        let e = ColumnMap::default().resolve(&h(&["who", "when", "what"])).unwrap_err();
+        assert!(
+            e.contains("no customer (case) id column found among: who, when, what; name it with --case COLUMN"),
+            "{e}"
+        );
+        let m = ColumnMap {
+            case: Some("who".into()),
+            time: Some("when".into()),
+            activity: Some("wat".into()),
+            ..Default::default()
+        };
+        let e = m.resolve(&h(&["who", "when", "what"])).unwrap_err();
+        assert!(e.contains("--activity `wat`: no such column"), "{e}");
+    }
+}

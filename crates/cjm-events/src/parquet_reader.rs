@@ -1,0 +1,328 @@
+//! Parquet through arrow-rs. String columns are read as dictionaries where
+//! the file has them, so a touchpoint is interned once per row group, not
+//! once per row.
+
+use crate::csv_reader::time_problem;
+use crate::{Builder, Dict, EventLog, ReadError, ReadOptions, NONE};
+use arrow_array::cast::AsArray;
+use arrow_array::types::*;
+use arrow_array::{Array, ArrayRef};
+use arrow_schema::{DataType, Field, Schema, TimeUnit};
+use parquet::arrow::arrow_reader::{ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
+use parquet::arrow::ProjectionMask;
+use std::path::Path;
+use std::sync::Arc;
+
+const BATCH: usize = 64 * 1024;
+
+pub(crate) fn read(path: &Path, shown: &str, opts: &ReadOptions) -> Result<EventLog, ReadError> {
+    let err = |message: String| ReadError { path: shown.to_string(), line: None, message };
+    let file = std::fs::File::open(path).map_err(|e| {
+        err(match e.kind() {
+            std::io::ErrorKind::NotFound => "no such file".into(),
+            _ => e.to_string(),
+        })
+    })?;
+    let total = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let builder =
+        ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| err(format!("not a readable Parquet file: {e}")))?;
+    let schema = builder.schema().clone();
+    let headers: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
+    let cols = opts.columns.resolve(&headers).map_err(err)?;
+    let mut wanted: Vec<usize> = vec![cols.case, cols.time, cols.activity];
+    wanted.extend(cols.channel);
+    wanted.extend(cols.score);
+    wanted.extend(cols.attrs.iter().map(|(i, _, _)| *i));
+    wanted.sort_unstable();
+    wanted.dedup();
+    // Ask for string columns as dictionaries: arrow-rs keeps the file's
+    // dictionary pages instead of materialising every string.
+    let hinted: Vec<Arc<Field>> = schema
+        .fields()
+        .iter()
+        .map(|f| match f.data_type() {
+            DataType::Utf8 | DataType::LargeUtf8 => Arc::new(
+                Field::new(
+                    f.name(),
+                    DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8)),
+                    f.is_nullable(),
+                )
+                .with_metadata(f.metadata().clone()),
+            ),
+            _ => f.clone(),
+        })
+        .collect();
+    let file = std::fs::File::open(path).map_err(|e| err(e.to_string()))?;
+    let options =
+        ArrowReaderOptions::new().with_schema(Arc::new(Schema::new_with_metadata(hinted, schema.metadata().clone())));
+    let builder = ParquetRecordBatchReaderBuilder::try_new_with_options(file, options)
+        .map_err(|e| err(format!("not a readable Parquet file: {e}")))?;
+    let mask = ProjectionMask::roots(builder.parquet_schema(), wanted.iter().copied());
+    let rows_total = builder.metadata().file_metadata().num_rows().max(0) as u64;
+    let reader = builder
+        .with_projection(mask)
+        .with_batch_size(BATCH)
+        .build()
+        .map_err(|e| err(format!("cannot read the Parquet file: {e}")))?;
+    let position = |col: usize| wanted.iter().position(|&w| w == col).expect("projected");
+
+    let mut b = Builder::new(shown, opts.strict);
+    b.log.case.reserve(rows_total as usize);
+    b.log.time.reserve(rows_total as usize);
+    b.log.activity.reserve(rows_total as usize);
+    b.log.channel.reserve(rows_total as usize);
+    b.log.score.reserve(rows_total as usize);
+    let mut caches: [DictCache; 3] = Default::default();
+    let mut row_base = 0u64;
+    for batch in reader {
+        let batch = batch.map_err(|e| err(format!("cannot read the Parquet file: {e}")))?;
+        let n = batch.num_rows();
+        let case_ids = text_ids(batch.column(position(cols.case)), &mut b.log.cases, &mut caches[0])
+            .map_err(|m| err(format!("column `{}`: {m}", headers[cols.case])))?;
+        let activity_ids = text_ids(batch.column(position(cols.activity)), &mut b.log.activities, &mut caches[1])
+            .map_err(|m| err(format!("column `{}`: {m}", headers[cols.activity])))?;
+        let channel_ids = match cols.channel {
+            Some(c) => text_ids(batch.column(position(c)), &mut b.log.channels, &mut caches[2])
+                .map_err(|m| err(format!("column `{}`: {m}", headers[c])))?,
+            None => vec![NONE; n],
+        };
+        let times = time_values(batch.column(position(cols.time)), opts)
+            .map_err(|m| err(format!("column `{}`: {m}", headers[cols.time])))?;
+        let scores = match cols.score {
+            Some(c) => {
+                number_values(batch.column(position(c))).map_err(|m| err(format!("column `{}`: {m}", headers[c])))?
+            }
+            None => vec![f64::NAN; n],
+        };
+        let attr_values: Vec<(Vec<Option<String>>, &str, bool)> = cols
+            .attrs
+            .iter()
+            .map(|(i, name, case_level)| Ok((strings(batch.column(position(*i)))?, name.as_str(), *case_level)))
+            .collect::<Result<_, String>>()
+            .map_err(err)?;
+        let all_clean = case_ids.iter().all(|&c| c != NONE)
+            && activity_ids.iter().all(|&a| a != NONE)
+            && times.iter().all(Option::is_some);
+        b.log.stats.rows += n as u64;
+        if all_clean && attr_values.is_empty() {
+            b.log.case.extend_from_slice(&case_ids);
+            b.log.activity.extend_from_slice(&activity_ids);
+            b.log.channel.extend_from_slice(&channel_ids);
+            b.log.time.extend(times.iter().map(|t| t.unwrap_or(0)));
+            b.log.score.extend_from_slice(&scores);
+        } else {
+            for r in 0..n {
+                let row = row_base + r as u64 + 1;
+                if case_ids[r] == NONE {
+                    b.bad_row(row, format!("`{}` is empty", headers[cols.case]))?;
+                    continue;
+                }
+                if activity_ids[r] == NONE {
+                    b.bad_row(row, format!("`{}` is empty", headers[cols.activity]))?;
+                    continue;
+                }
+                let Some(t) = times[r] else {
+                    b.bad_row(row, format!("`{}` has no readable time", headers[cols.time]))?;
+                    continue;
+                };
+                b.push(case_ids[r], t, activity_ids[r], channel_ids[r], scores[r]);
+                for (values, name, case_level) in &attr_values {
+                    if let Some(v) = values[r].as_deref().filter(|v| !v.is_empty()) {
+                        if *case_level {
+                            b.set_case_attr(case_ids[r], name, v);
+                        } else {
+                            b.set_attr(name, v);
+                        }
+                    }
+                }
+            }
+        }
+        row_base += n as u64;
+        if let Some(p) = opts.progress {
+            p(row_base * total / rows_total.max(1), total);
+        }
+    }
+    Ok(b.finish(opts.lifecycle))
+}
+
+/// Maps of a batch's dictionary values to our ids, reused while the
+/// dictionary stays the same (arrow-rs hands out one per row group).
+#[derive(Default)]
+struct DictCache {
+    key: (usize, usize),
+    ids: Vec<u32>,
+}
+
+/// Our ids for a string column ([`NONE`] for nulls and empty strings).
+fn text_ids(array: &ArrayRef, dict: &mut Dict, cache: &mut DictCache) -> Result<Vec<u32>, String> {
+    let n = array.len();
+    let mut out = Vec::with_capacity(n);
+    match array.data_type() {
+        DataType::Dictionary(key, _) if **key == DataType::Int32 => {
+            let d = array.as_dictionary::<Int32Type>();
+            let values = d.values();
+            let identity =
+                (values.to_data().buffers().iter().map(|b| b.as_ptr() as usize).sum::<usize>(), values.len());
+            if cache.key != identity || cache.ids.len() != values.len() {
+                let strings = strings(values)?;
+                cache.ids = strings
+                    .iter()
+                    .map(|s| s.as_deref().filter(|s| !s.is_empty()).map_or(NONE, |s| dict.intern(s.trim())))
+                    .collect();
+                cache.key = identity;
+            }
+            let keys = d.keys();
+            for i in 0..n {
+                out.push(if keys.is_valid(i) { cache.ids[keys.value(i) as usize] } else { NONE });
+            }
+        }
+        _ => {
+            for s in strings(array)? {
+                out.push(s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map_or(NONE, |s| dict.intern(s)));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Any column as optional strings (numbers and booleans written out).
+fn strings(array: &dyn Array) -> Result<Vec<Option<String>>, String> {
+    let n = array.len();
+    let valid = |i: usize| array.is_valid(i);
+    macro_rules! prim {
+        ($t:ty) => {{
+            let a = array.as_primitive::<$t>();
+            (0..n).map(|i| valid(i).then(|| a.value(i).to_string())).collect()
+        }};
+    }
+    Ok(match array.data_type() {
+        DataType::Utf8 => {
+            let a = array.as_string::<i32>();
+            (0..n).map(|i| valid(i).then(|| a.value(i).to_string())).collect()
+        }
+        DataType::LargeUtf8 => {
+            let a = array.as_string::<i64>();
+            (0..n).map(|i| valid(i).then(|| a.value(i).to_string())).collect()
+        }
+        DataType::Utf8View => {
+            let a = array.as_string_view();
+            (0..n).map(|i| valid(i).then(|| a.value(i).to_string())).collect()
+        }
+        DataType::Dictionary(key, _) if **key == DataType::Int32 => {
+            let d = array.as_dictionary::<Int32Type>();
+            let values = strings(d.values())?;
+            (0..n).map(|i| if valid(i) { values[d.keys().value(i) as usize].clone() } else { None }).collect()
+        }
+        DataType::Boolean => {
+            let a = array.as_boolean();
+            (0..n).map(|i| valid(i).then(|| a.value(i).to_string())).collect()
+        }
+        DataType::Int8 => prim!(Int8Type),
+        DataType::Int16 => prim!(Int16Type),
+        DataType::Int32 => prim!(Int32Type),
+        DataType::Int64 => prim!(Int64Type),
+        DataType::UInt8 => prim!(UInt8Type),
+        DataType::UInt16 => prim!(UInt16Type),
+        DataType::UInt32 => prim!(UInt32Type),
+        DataType::UInt64 => prim!(UInt64Type),
+        DataType::Float32 => prim!(Float32Type),
+        DataType::Float64 => prim!(Float64Type),
+        DataType::Timestamp(..) | DataType::Date32 | DataType::Date64 => {
+            let t = time_values(
+                &(Arc::new(arrow_array::make_array(array.to_data())) as ArrayRef),
+                &ReadOptions::default(),
+            )?;
+            t.into_iter().map(|v| v.map(crate::time::format_utc)).collect()
+        }
+        other => return Err(format!("columns of type {other} cannot be read; convert it to text or numbers")),
+    })
+}
+
+/// Times as microseconds since the epoch.
+fn time_values(array: &ArrayRef, opts: &ReadOptions) -> Result<Vec<Option<i64>>, String> {
+    let n = array.len();
+    macro_rules! ts {
+        ($t:ty, $mul:expr, $div:expr) => {{
+            let a = array.as_primitive::<$t>();
+            (0..n).map(|i| array.is_valid(i).then(|| a.value(i) * $mul / $div)).collect()
+        }};
+    }
+    Ok(match array.data_type() {
+        DataType::Timestamp(TimeUnit::Second, tz) => adjust(ts!(TimestampSecondType, 1_000_000, 1), tz.is_none(), opts),
+        DataType::Timestamp(TimeUnit::Millisecond, tz) => {
+            adjust(ts!(TimestampMillisecondType, 1000, 1), tz.is_none(), opts)
+        }
+        DataType::Timestamp(TimeUnit::Microsecond, tz) => {
+            adjust(ts!(TimestampMicrosecondType, 1, 1), tz.is_none(), opts)
+        }
+        DataType::Timestamp(TimeUnit::Nanosecond, tz) => {
+            adjust(ts!(TimestampNanosecondType, 1, 1000), tz.is_none(), opts)
+        }
+        DataType::Date32 => {
+            let a = array.as_primitive::<Date32Type>();
+            adjust(
+                (0..n).map(|i| array.is_valid(i).then(|| i64::from(a.value(i)) * 86_400_000_000)).collect(),
+                true,
+                opts,
+            )
+        }
+        DataType::Date64 => adjust(ts!(Date64Type, 1000, 1), true, opts),
+        DataType::Int64 | DataType::Int32 | DataType::UInt32 | DataType::UInt64 => {
+            let s = strings(array.as_ref())?;
+            s.iter().map(|v| v.as_deref().and_then(|t| opts.time.parse(t))).collect()
+        }
+        _ => {
+            let s = strings(array.as_ref())?;
+            let mut out = Vec::with_capacity(n);
+            for v in s {
+                match v {
+                    Some(t) => match opts.time.parse(&t) {
+                        Some(us) => out.push(Some(us)),
+                        None => return Err(time_problem(&t)),
+                    },
+                    None => out.push(None),
+                }
+            }
+            out
+        }
+    })
+}
+
+/// A naive timestamp column is in the default offset (`--tz`).
+fn adjust(values: Vec<Option<i64>>, naive: bool, opts: &ReadOptions) -> Vec<Option<i64>> {
+    let off = opts.time.default_offset * 1_000_000;
+    if !naive || off == 0 {
+        return values;
+    }
+    values.into_iter().map(|v| v.map(|t| t - off)).collect()
+}
+
+/// Numbers (NaN for nulls).
+fn number_values(array: &ArrayRef) -> Result<Vec<f64>, String> {
+    let n = array.len();
+    macro_rules! num {
+        ($t:ty) => {{
+            let a = array.as_primitive::<$t>();
+            (0..n).map(|i| if array.is_valid(i) { a.value(i) as f64 } else { f64::NAN }).collect()
+        }};
+    }
+    Ok(match array.data_type() {
+        DataType::Int8 => num!(Int8Type),
+        DataType::Int16 => num!(Int16Type),
+        DataType::Int32 => num!(Int32Type),
+        DataType::Int64 => num!(Int64Type),
+        DataType::UInt8 => num!(UInt8Type),
+        DataType::UInt16 => num!(UInt16Type),
+        DataType::UInt32 => num!(UInt32Type),
+        DataType::UInt64 => num!(UInt64Type),
+        DataType::Float32 => num!(Float32Type),
+        DataType::Float64 => num!(Float64Type),
+        _ => strings(array.as_ref())?
+            .into_iter()
+            .map(|v| match v.as_deref().map(str::trim) {
+                None | Some("") => Ok(f64::NAN),
+                Some(t) => t.parse::<f64>().map_err(|_| format!("the score `{t}` is not a number")),
+            })
+            .collect::<Result<_, _>>()?,
+    })
+}

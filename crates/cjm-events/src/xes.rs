@@ -1,0 +1,576 @@
+//! XES (IEEE 1849) and `.xes.gz`.
+//!
+//! A streaming reader (quick-xml) that turns traces into customers and
+//! events into rows: `concept:name` of the trace is the customer, of the
+//! event the touchpoint; `time:timestamp` the time; `lifecycle:transition`,
+//! `channel` and every other attribute are kept (nested attributes as
+//! `parent/child`, list items as `key[i]`).
+//!
+//! A log that declares `xes.version="1849.2016"` is held to the IEEE
+//! 1849-2016 schema — element order, the exact attributes of each element,
+//! `xs:Name` keys, typed values, a `list` with one keyed `values` child —
+//! and any breach is an error naming the element and its line. Older logs
+//! (XES 1.0 and 2.0, as OpenXES and PM4Py write them) are read leniently:
+//! only well-formedness and typed values are checked.
+
+use crate::{Builder, EventLog, ReadError, ReadOptions, NONE};
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::Reader;
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Ctx {
+    Root,
+    Log,
+    Global,
+    Trace,
+    Event,
+    /// Inside an attribute element (nested attributes).
+    Attr,
+    /// Inside a `list` (expects one `values`).
+    List,
+    /// Inside a list's `values`.
+    Values,
+    /// Elements lenient mode skips (classifier, extension contents, unknown).
+    Skip,
+}
+
+/// Position of a log child in the schema's sequence.
+fn log_phase(name: &str) -> Option<u8> {
+    Some(match name {
+        "extension" => 0,
+        "global" => 1,
+        "classifier" => 2,
+        "string" | "date" | "int" | "float" | "boolean" | "id" | "list" | "container" => 3,
+        "trace" => 4,
+        "event" => 5,
+        _ => return None,
+    })
+}
+
+fn is_attribute_element(name: &str, strict: bool) -> bool {
+    matches!(name, "string" | "date" | "int" | "float" | "boolean" | "id" | "list") || (!strict && name == "container")
+}
+
+/// `xs:Name`: a letter, `_` or `:` first, then letters, digits, `.`, `-`, `_`, `:`.
+fn is_xml_name(s: &str) -> bool {
+    let mut chars = s.chars();
+    matches!(chars.next(), Some(c) if c.is_alphabetic() || c == '_' || c == ':')
+        && chars.all(|c| c.is_alphanumeric() || matches!(c, '.' | '-' | '_' | ':' | '·'))
+}
+
+struct Frame {
+    ctx: Ctx,
+    name: String,
+    /// For attribute elements: the key path of this attribute.
+    key: String,
+    /// Phase of the last child seen (log and trace order checks).
+    phase: u8,
+    /// List: number of `values` children seen.
+    values_seen: u8,
+}
+
+struct XesState<'a> {
+    b: Builder,
+    opts: &'a ReadOptions,
+    strict: bool,
+    /// The current trace's customer id and attributes.
+    trace_case: Option<u32>,
+    trace_attrs: Vec<(String, String)>,
+    trace_events: Vec<PendingEvent>,
+    event: Option<PendingEvent>,
+    events_outside_traces: u64,
+    trace_number: u64,
+    untimed: u64,
+    unnamed: u64,
+    versionless: bool,
+}
+
+/// The touchpoint of an event without `concept:name`.
+pub const UNNAMED: &str = "(no concept:name)";
+
+#[derive(Default)]
+struct PendingEvent {
+    line: u64,
+    activity: Option<String>,
+    time: Option<i64>,
+    time_text: Option<String>,
+    channel: Option<String>,
+    score: f64,
+    attrs: Vec<(String, String)>,
+}
+
+pub(crate) fn read(bytes: &[u8], path: &str, opts: &ReadOptions) -> Result<EventLog, ReadError> {
+    let mut reader = Reader::from_reader(bytes);
+    reader.config_mut().trim_text(true);
+    let mut buf = Vec::new();
+    let mut stack: Vec<Frame> =
+        vec![Frame { ctx: Ctx::Root, name: String::new(), key: String::new(), phase: 0, values_seen: 0 }];
+    let mut state = XesState {
+        b: Builder::new(path, opts.strict),
+        opts,
+        strict: false,
+        trace_case: None,
+        trace_attrs: Vec::new(),
+        trace_events: Vec::new(),
+        event: None,
+        events_outside_traces: 0,
+        trace_number: 0,
+        untimed: 0,
+        unnamed: 0,
+        versionless: false,
+    };
+    // Line numbers from byte offsets, counted incrementally.
+    let mut counted_to = 0usize;
+    let mut line = 1u64;
+    let mut line_at = |pos: usize| -> u64 {
+        let pos = pos.min(bytes.len());
+        if pos > counted_to {
+            line += memchr_count(&bytes[counted_to..pos]);
+            counted_to = pos;
+        }
+        line
+    };
+    let mut saw_log = false;
+    let total = bytes.len() as u64;
+    let mut next_progress = 1u64 << 23;
+    loop {
+        let start_pos = reader.buffer_position() as usize;
+        let ev = reader.read_event_into(&mut buf);
+        let here = line_at(start_pos + leading_ws(&bytes[start_pos.min(bytes.len())..]));
+        let fail = |message: String| ReadError { path: path.to_string(), line: Some(here), message };
+        match ev {
+            Err(e) => return Err(fail(format!("the XML is not well-formed: {e}"))),
+            Ok(Event::Eof) => break,
+            Ok(Event::Start(e)) => {
+                let frame = open(&mut state, &stack, &e, here, &mut saw_log).map_err(fail)?;
+                stack.push(frame);
+            }
+            Ok(Event::Empty(e)) => {
+                let frame = open(&mut state, &stack, &e, here, &mut saw_log).map_err(fail)?;
+                close(&mut state, &mut stack, frame).map_err(fail)?;
+            }
+            Ok(Event::End(_)) => {
+                let frame = stack.pop().expect("quick-xml checks that tags match");
+                close(&mut state, &mut stack, frame).map_err(fail)?;
+            }
+            Ok(Event::Text(t)) => {
+                let text = t.decode().map(|c| c.into_owned()).unwrap_or_default();
+                if !text.trim().is_empty() {
+                    let top = stack.last().map(|f| f.name.clone()).unwrap_or_default();
+                    return Err(fail(format!("unexpected text `{}` inside <{top}>", clip(&text))));
+                }
+            }
+            Ok(_) => {}
+        }
+        buf.clear();
+        if let Some(p) = opts.progress {
+            if start_pos as u64 >= next_progress {
+                p(start_pos as u64, total);
+                next_progress += 1 << 23;
+            }
+        }
+    }
+    if !saw_log {
+        return Err(ReadError {
+            path: path.to_string(),
+            line: Some(1),
+            message: "no <log> element: the file is empty or not XES".into(),
+        });
+    }
+    if state.events_outside_traces > 0 {
+        state.b.log.stats.problems.push(crate::RowProblem {
+            line: 0,
+            message: format!(
+                "{} event(s) outside any trace belong to no customer and were left out",
+                state.events_outside_traces
+            ),
+        });
+    }
+    if state.unnamed > 0 {
+        state.b.log.stats.problems.push(crate::RowProblem {
+            line: 0,
+            message: format!("{} event(s) have no concept:name; they are kept as `{UNNAMED}`", state.unnamed),
+        });
+    }
+    if state.untimed > 0 {
+        state.b.log.stats.problems.push(crate::RowProblem {
+            line: 0,
+            message: format!(
+                "{} event(s) have no time:timestamp; they keep their order in the trace and count in no duration",
+                state.untimed
+            ),
+        });
+    }
+    Ok(state.b.finish(opts.lifecycle))
+}
+
+fn memchr_count(bytes: &[u8]) -> u64 {
+    bytes.iter().filter(|&&b| b == b'\n').count() as u64
+}
+
+fn leading_ws(bytes: &[u8]) -> usize {
+    bytes.iter().take_while(|b| b.is_ascii_whitespace()).count()
+}
+
+fn clip(s: &str) -> String {
+    let t: String = s.trim().chars().take(40).collect();
+    t
+}
+
+/// The element's attributes as (name, value), without namespace declarations.
+fn attributes(e: &BytesStart) -> Result<Vec<(String, String)>, String> {
+    let mut out = Vec::new();
+    for a in e.attributes() {
+        let a = a.map_err(|err| format!("a malformed XML attribute: {err}"))?;
+        let key = String::from_utf8_lossy(a.key.as_ref()).into_owned();
+        if key == "xmlns" || key.starts_with("xmlns:") {
+            continue;
+        }
+        let value = a.unescape_value().map_err(|err| format!("attribute `{key}`: {err}"))?.into_owned();
+        out.push((key, value));
+    }
+    Ok(out)
+}
+
+fn check_attribute_set(
+    name: &str,
+    attrs: &[(String, String)],
+    required: &[&str],
+    optional: &[&str],
+) -> Result<(), String> {
+    for r in required {
+        if !attrs.iter().any(|(k, _)| k == r) {
+            return Err(format!("<{name}> needs the attribute `{r}`"));
+        }
+    }
+    for (k, _) in attrs {
+        if !required.contains(&k.as_str()) && !optional.contains(&k.as_str()) {
+            let allowed: Vec<&str> = required.iter().chain(optional).copied().collect();
+            let allowed = if allowed.is_empty() { "none".to_string() } else { allowed.join(", ") };
+            return Err(format!("<{name}> does not take the attribute `{k}` (it takes: {allowed})"));
+        }
+    }
+    Ok(())
+}
+
+fn get<'a>(attrs: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    attrs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+}
+
+fn open(state: &mut XesState, stack: &[Frame], e: &BytesStart, line: u64, saw_log: &mut bool) -> Result<Frame, String> {
+    let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
+    let attrs = attributes(e)?;
+    let parent = stack.last().expect("root frame");
+    let strict = state.strict;
+    let frame = |ctx: Ctx, key: String| Frame { ctx, name: name.clone(), key, phase: 0, values_seen: 0 };
+    match parent.ctx {
+        Ctx::Root => {
+            if name != "log" {
+                return Err(format!("expected <log> as the root element, found <{name}>"));
+            }
+            if *saw_log {
+                return Err("a second <log> element".into());
+            }
+            *saw_log = true;
+            // Without a version the log is read leniently (Disco and PM4Py write
+            // such files); an empty one is refused when it closes.
+            let version = get(&attrs, "xes.version").unwrap_or("");
+            state.versionless = version.is_empty();
+            // The IEEE schema's version is the decimal 1849.2016; PM4Py writes
+            // "1849-2016" and OpenXES "1.0"/"2.0": those are read leniently.
+            state.strict = version.trim().starts_with("1849.");
+            if state.strict {
+                check_attribute_set("log", &attrs, &["xes.version"], &["xes.features"])?;
+            }
+            Ok(frame(Ctx::Log, String::new()))
+        }
+        Ctx::Log | Ctx::Trace => {
+            let in_log = parent.ctx == Ctx::Log;
+            let phase = if in_log {
+                log_phase(&name)
+            } else if is_attribute_element(&name, strict) || name == "container" {
+                Some(3)
+            } else if name == "event" {
+                Some(5)
+            } else {
+                None
+            };
+            let Some(phase) = phase else {
+                if strict || !in_log {
+                    return Err(format!("<{name}> is not expected inside <{}>", parent.name));
+                }
+                return Ok(frame(Ctx::Skip, String::new()));
+            };
+            if strict && phase < parent.phase {
+                return Err(format!(
+                    "<{name}> is not expected here: it must come before the <{}> elements of <{}>",
+                    phase_name(parent.phase),
+                    parent.name
+                ));
+            }
+            match name.as_str() {
+                "extension" => {
+                    if strict {
+                        check_attribute_set("extension", &attrs, &["name", "prefix", "uri"], &[])?;
+                    }
+                    Ok(frame(Ctx::Skip, String::new()))
+                }
+                "classifier" => {
+                    if strict {
+                        check_attribute_set("classifier", &attrs, &["name", "keys"], &["scope"])?;
+                    }
+                    Ok(frame(Ctx::Skip, String::new()))
+                }
+                "global" => {
+                    if strict {
+                        check_attribute_set("global", &attrs, &[], &["scope"])?;
+                    }
+                    Ok(frame(Ctx::Global, String::new()))
+                }
+                "trace" => {
+                    if strict {
+                        check_attribute_set("trace", &attrs, &[], &[])?;
+                    }
+                    state.trace_case = None;
+                    state.trace_attrs.clear();
+                    state.trace_events.clear();
+                    state.trace_number += 1;
+                    Ok(frame(Ctx::Trace, String::new()))
+                }
+                "event" => {
+                    if strict {
+                        check_attribute_set("event", &attrs, &[], &[])?;
+                    }
+                    state.event = Some(PendingEvent { line, score: f64::NAN, ..PendingEvent::default() });
+                    Ok(frame(Ctx::Event, String::new()))
+                }
+                _ => open_attribute(state, parent, &name, &attrs),
+            }
+        }
+        Ctx::Global | Ctx::Event | Ctx::Attr | Ctx::Values => {
+            if !is_attribute_element(&name, strict) {
+                return Err(format!("<{name}> is not expected inside <{}>", parent.name));
+            }
+            open_attribute(state, parent, &name, &attrs)
+        }
+        Ctx::List => {
+            if name != "values" {
+                if !strict && is_attribute_element(&name, false) {
+                    return open_attribute(state, parent, &name, &attrs);
+                }
+                return Err(format!("<{name}> is not expected inside <list>: a list holds one <values> element"));
+            }
+            if strict {
+                check_attribute_set("values", &attrs, &["key"], &[])?;
+                if parent.values_seen > 0 {
+                    return Err("a <list> holds exactly one <values> element".into());
+                }
+            }
+            Ok(Frame { ctx: Ctx::Values, name, key: parent.key.clone(), phase: 0, values_seen: 0 })
+        }
+        Ctx::Skip => Ok(frame(Ctx::Skip, String::new())),
+    }
+}
+
+fn phase_name(phase: u8) -> &'static str {
+    ["extension", "global", "classifier", "attribute", "trace", "event"][phase.min(5) as usize]
+}
+
+fn open_attribute(
+    state: &mut XesState,
+    parent: &Frame,
+    name: &str,
+    attrs: &[(String, String)],
+) -> Result<Frame, String> {
+    let strict = state.strict;
+    let typed = name != "list" && name != "container";
+    if strict {
+        if typed {
+            check_attribute_set(name, attrs, &["key", "value"], &[])?;
+        } else {
+            check_attribute_set(name, attrs, &["key"], &[])?;
+        }
+    }
+    let key = match get(attrs, "key") {
+        Some(k) => k.to_string(),
+        // OpenXES writes keyless nested meta-attributes; they hold no event data.
+        None if !strict && matches!(parent.ctx, Ctx::Attr | Ctx::List | Ctx::Values | Ctx::Global) => String::new(),
+        None => return Err(format!("<{name}> needs the attribute `key`")),
+    };
+    if strict && !is_xml_name(&key) {
+        return Err(format!(
+            "<{name}> key `{key}` is not a valid XML name (no spaces; it starts with a letter, `_` or `:`)"
+        ));
+    }
+    let full_key = match parent.ctx {
+        Ctx::Attr | Ctx::List | Ctx::Values => format!("{}/{key}", parent.key),
+        _ => key.clone(),
+    };
+    if typed {
+        let value = get(attrs, "value").ok_or_else(|| format!("<{name} key=\"{key}\"> needs the attribute `value`"))?;
+        check_value(state, name, &key, value)?;
+        if !key.is_empty() {
+            record(state, parent, &full_key, name, value);
+        }
+        return Ok(Frame { ctx: Ctx::Attr, name: name.to_string(), key: full_key, phase: 0, values_seen: 0 });
+    }
+    let ctx = if name == "list" { Ctx::List } else { Ctx::Attr };
+    Ok(Frame { ctx, name: name.to_string(), key: full_key, phase: 0, values_seen: 0 })
+}
+
+/// Typed values must read as their type, in every XES version.
+fn check_value(state: &XesState, name: &str, key: &str, value: &str) -> Result<(), String> {
+    let v = value.trim();
+    let ok = match name {
+        "int" => v.parse::<i64>().is_ok(),
+        "float" => v.parse::<f64>().is_ok() || matches!(v, "INF" | "-INF" | "NaN"),
+        "boolean" => matches!(v, "true" | "false" | "1" | "0"),
+        "date" => state.opts.time.parse(v).is_some() || crate::TimeFormat::default().parse(v).is_some(),
+        _ => true,
+    };
+    if ok {
+        Ok(())
+    } else {
+        let expected = match name {
+            "int" => "a whole number",
+            "float" => "a number",
+            "boolean" => "true or false",
+            _ => "a date and time such as 2011-10-01T00:38:44.546+02:00",
+        };
+        Err(format!("<{name} key=\"{key}\"> has the value `{}`, expected {expected}", clip(value)))
+    }
+}
+
+/// Files an attribute value where it belongs (trace, event).
+fn record(state: &mut XesState, parent: &Frame, key: &str, kind: &str, value: &str) {
+    let top_level = matches!(parent.ctx, Ctx::Trace | Ctx::Event);
+    match parent.ctx {
+        Ctx::Trace if top_level => state.trace_attrs.push((key.to_string(), value.to_string())),
+        Ctx::Event => {
+            if let Some(ev) = state.event.as_mut() {
+                match key {
+                    "concept:name" => ev.activity = Some(value.to_string()),
+                    "time:timestamp" if kind == "date" => {
+                        ev.time = state.opts.time.parse(value).or_else(|| crate::TimeFormat::default().parse(value));
+                        ev.time_text = Some(value.to_string());
+                    }
+                    "channel" => ev.channel = Some(value.to_string()),
+                    "score" | "rating" => ev.score = value.trim().parse().unwrap_or(f64::NAN),
+                    _ => ev.attrs.push((key.to_string(), value.to_string())),
+                }
+            }
+        }
+        Ctx::Attr | Ctx::List | Ctx::Values => {
+            // Nested attribute: keep it under its parent's path.
+            if let Some(ev) = state.event.as_mut() {
+                ev.attrs.push((key.to_string(), value.to_string()));
+            } else if state.trace_number > 0 && state.trace_case.is_none() {
+                state.trace_attrs.push((key.to_string(), value.to_string()));
+            }
+        }
+        _ => {}
+    }
+}
+
+fn close(state: &mut XesState, stack: &mut [Frame], frame: Frame) -> Result<(), String> {
+    let parent = stack.last_mut();
+    match frame.ctx {
+        Ctx::List if state.strict && frame.values_seen == 0 => {
+            return Err(format!(
+                "<list key=\"{}\"> needs a <values> element holding its items",
+                frame.key.rsplit('/').next().unwrap_or("")
+            ));
+        }
+        Ctx::Values => {
+            if let Some(p) = parent {
+                p.values_seen += 1;
+            }
+            return Ok(());
+        }
+        Ctx::Event => {
+            let ev = state.event.take().unwrap_or_default();
+            match stack.last().map(|f| f.ctx) {
+                Some(Ctx::Trace) => state.trace_events.push(ev),
+                _ => state.events_outside_traces += 1,
+            }
+        }
+        Ctx::Trace => flush_trace(state)?,
+        Ctx::Log if state.versionless && state.trace_number == 0 && state.events_outside_traces == 0 => {
+            return Err("<log> has no `xes.version` and holds no traces: this is not an XES log".into());
+        }
+        _ => {}
+    }
+    if let Some(p) = stack.last_mut() {
+        if matches!(p.ctx, Ctx::Log | Ctx::Trace) {
+            let phase = match p.ctx {
+                Ctx::Log => log_phase(&frame.name).unwrap_or(p.phase),
+                _ => {
+                    if frame.name == "event" {
+                        5
+                    } else {
+                        3
+                    }
+                }
+            };
+            p.phase = p.phase.max(phase);
+        }
+    }
+    Ok(())
+}
+
+/// A finished trace becomes a customer and its events rows.
+fn flush_trace(state: &mut XesState) -> Result<(), String> {
+    let name = state.trace_attrs.iter().find(|(k, _)| k == "concept:name").map(|(_, v)| v.clone());
+    let events = std::mem::take(&mut state.trace_events);
+    let attrs = std::mem::take(&mut state.trace_attrs);
+    let b = &mut state.b;
+    let case_name = match name {
+        Some(n) if !n.trim().is_empty() => n,
+        _ => {
+            // A trace without a name is still a customer, named by position.
+            format!("trace {}", state.trace_number)
+        }
+    };
+    let case = b.log.cases.intern(case_name.trim());
+    let trace_channel = attrs.iter().find(|(k, _)| k == "channel").map(|(_, v)| v.clone());
+    for (k, v) in &attrs {
+        if k != "concept:name" {
+            b.set_case_attr(case, k, v);
+        }
+    }
+    for ev in events {
+        b.log.stats.rows += 1;
+        // A valid XES event may have no name: it is kept, under a name that says so.
+        let activity = match ev.activity.filter(|a| !a.trim().is_empty()) {
+            Some(a) => a,
+            None => {
+                state.unnamed += 1;
+                UNNAMED.to_string()
+            }
+        };
+        let time = match (ev.time, &ev.time_text) {
+            (Some(t), _) => t,
+            (None, Some(t)) => {
+                b.bad_row(ev.line, format!("cannot read the time:timestamp `{}`", clip(t))).map_err(|e| e.message)?;
+                continue;
+            }
+            // A valid XES event may have no time: it keeps its place in the
+            // trace (ties are broken by position) and has no durations.
+            (None, None) => {
+                state.untimed += 1;
+                crate::UNKNOWN_TIME
+            }
+        };
+        let activity_id = b.log.activities.intern(activity.trim());
+        let channel = match ev.channel.as_ref().or(trace_channel.as_ref()) {
+            Some(c) if !c.trim().is_empty() => b.log.channels.intern(c.trim()),
+            _ => NONE,
+        };
+        b.push(case, time, activity_id, channel, ev.score);
+        for (k, v) in &ev.attrs {
+            b.set_attr(k, v);
+        }
+    }
+    let _ = state.trace_case.insert(case);
+    Ok(())
+}

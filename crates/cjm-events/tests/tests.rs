@@ -1,0 +1,167 @@
+//! cjm-events' integration tests, on the real data in `../shared/data`.
+
+use cjm_events::{read_path, Lifecycle, ReadOptions};
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+fn data() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data")
+}
+
+fn opts_all() -> ReadOptions {
+    ReadOptions { lifecycle: Lifecycle::All, ..ReadOptions::default() }
+}
+
+fn distinct_cases(log: &cjm_events::EventLog) -> usize {
+    log.case.iter().collect::<HashSet<_>>().len()
+}
+
+/// The counts `../shared/data/README.md` lists for each log.
+#[test]
+fn real_logs_read_with_the_right_counts() {
+    let cases: &[(&str, ReadOptions, usize, usize)] = &[
+        ("logs/receipt.xes.gz", opts_all(), 1434, 8577),
+        ("logs/receipt.parquet", opts_all(), 1434, 8577),
+        ("logs/bpic2012.xes.gz", opts_all(), 13087, 262_200),
+        ("logs/helpdesk.xes.gz", opts_all(), 4580, 21348),
+        ("logs/sepsis.csv", opts_all(), 1050, 15214),
+        (
+            "logs/bpic2016_complaints.csv",
+            ReadOptions {
+                encoding: cjm_events::Encoding::Latin1,
+                columns: cjm_events::ColumnMap {
+                    case: Some("CustomerID".into()),
+                    time: Some("ContactDate".into()),
+                    activity: Some("ComplaintTopic_EN".into()),
+                    channel: Some("ContactChannelID".into()),
+                    ..Default::default()
+                },
+                ..opts_all()
+            },
+            226,
+            289,
+        ),
+    ];
+    for (file, opts, n_cases, n_events) in cases {
+        let log = read_path(&data().join(file), opts).unwrap_or_else(|e| panic!("{file}: {e}"));
+        assert_eq!((distinct_cases(&log), log.len()), (*n_cases, *n_events), "{file}");
+        assert_eq!(log.stats.bad_rows, 0, "{file}: {:?}", log.stats.problems);
+    }
+}
+
+#[test]
+fn receipt_xes_and_parquet_agree() {
+    let x = read_path(&data().join("logs/receipt.xes.gz"), &opts_all()).unwrap();
+    // The Parquet copy holds naive local times (the +02:00 of the XES dropped).
+    let local = ReadOptions { time: cjm_events::TimeFormat { pattern: None, default_offset: 7200 }, ..opts_all() };
+    let p = read_path(&data().join("logs/receipt.parquet"), &local).unwrap();
+    assert_eq!(x.activities.len(), p.activities.len());
+    assert_eq!(x.time.iter().min(), p.time.iter().min());
+    let channel = |log: &cjm_events::EventLog| {
+        let col = log.case_attr("channel").expect("channel is a case attribute");
+        let mut v: Vec<&str> = (0..log.cases.len()).filter_map(|c| col.value(c)).collect();
+        v.sort();
+        v.dedup();
+        v.join(",")
+    };
+    assert_eq!(channel(&x), channel(&p));
+    assert_eq!(channel(&x), "Desk,Intern,Internet,Post,e-mail");
+}
+
+#[test]
+fn lifecycle_keeps_complete_events_when_there_are_pairs() {
+    let all = read_path(&data().join("logs/bpic2012.xes.gz"), &opts_all()).unwrap();
+    let auto = read_path(&data().join("logs/bpic2012.xes.gz"), &ReadOptions::default()).unwrap();
+    assert!(auto.len() < all.len());
+    assert_eq!(auto.len() as u64 + auto.stats.lifecycle_skipped, all.len() as u64);
+    let lc = auto.attr("lifecycle:transition").unwrap();
+    assert!((0..auto.len()).all(|i| lc.value(i).is_some_and(|v| v.eq_ignore_ascii_case("complete"))));
+}
+
+#[test]
+fn sepsis_keeps_na_as_a_real_case_id() {
+    let log = read_path(&data().join("logs/sepsis.csv"), &opts_all()).unwrap();
+    let na = log.cases.lookup("NA").expect("NA is a case id");
+    assert_eq!(log.case.iter().filter(|&&c| c == na).count(), 24);
+}
+
+/// Every file the manifest calls valid reads; every other one fails with an
+/// error that names a line.
+#[test]
+fn xes_test_suite_matches_its_manifest() {
+    let dir = data().join("xes-testsuite");
+    let manifest = std::fs::read_to_string(dir.join("MANIFEST.csv")).unwrap();
+    let mut checked = 0;
+    let mut wrong = Vec::new();
+    for line in manifest.lines().skip(1) {
+        let mut parts = line.splitn(5, ',');
+        let (file, _bytes, well_formed, valid) =
+            (parts.next().unwrap(), parts.next(), parts.next().unwrap(), parts.next().unwrap());
+        let valid = well_formed == "True" && valid == "True";
+        let result = read_path(&dir.join("cases").join(file), &opts_all());
+        checked += 1;
+        match (valid, &result) {
+            (true, Err(e)) => wrong.push(format!("{file}: valid, but: {e}")),
+            (false, Ok(_)) => wrong.push(format!("{file}: invalid, but it was read")),
+            (false, Err(e)) if e.line.is_none() => wrong.push(format!("{file}: the error names no line: {e}")),
+            _ => {}
+        }
+    }
+    assert_eq!(checked, 71);
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    for extra in [
+        "extra-composite_list_attributes.xes",
+        "extra-interval_event_log.xes",
+        "extra-running-example.xes",
+        "extra-xes_20.xes",
+    ] {
+        read_path(&dir.join(extra), &opts_all()).unwrap_or_else(|e| panic!("{extra}: {e}"));
+    }
+}
+
+#[test]
+fn bad_rows_are_counted_with_lines_or_fail_in_strict_mode() {
+    let dir = tempdir();
+    let path = dir.join("bad.csv");
+    std::fs::write(&path, "customer_id,timestamp,touchpoint\nA,2024-01-01T00:00:00Z,x\nB,yesterday,y\n,2024-01-01T00:00:00Z,z\nC,2024-01-02T00:00:00Z,w\n").unwrap();
+    let log = read_path(&path, &ReadOptions::default()).unwrap();
+    assert_eq!(log.len(), 2);
+    assert_eq!(log.stats.bad_rows, 2);
+    assert_eq!(log.stats.problems[0].line, 3);
+    assert!(log.stats.problems[0].message.contains("cannot read the time `yesterday`"));
+    let strict = ReadOptions { strict: true, ..ReadOptions::default() };
+    let e = read_path(&path, &strict).unwrap_err();
+    assert_eq!(e.line, Some(3));
+    let e = read_path(&dir.join("missing.csv"), &ReadOptions::default()).unwrap_err();
+    assert!(e.to_string().contains("no such file"));
+    std::fs::write(dir.join("x.csv"), "who,when,what\n1,2,3\n").unwrap();
+    let e = read_path(&dir.join("x.csv"), &ReadOptions::default()).unwrap_err();
+    assert!(e.to_string().contains("--case"), "{e}");
+}
+
+#[test]
+fn json_lines_and_gzip_csv_read_like_csv() {
+    let dir = tempdir();
+    std::fs::write(dir.join("a.jsonl"), "{\"customer_id\":\"A\",\"timestamp\":\"2024-01-01T00:00:00Z\",\"touchpoint\":\"x\",\"score\":4,\"plan\":\"pro\"}\n{\"customer_id\":\"A\",\"timestamp\":1704067260,\"touchpoint\":\"y\"}\n").unwrap();
+    let log = read_path(&dir.join("a.jsonl"), &ReadOptions::default()).unwrap();
+    assert_eq!(log.len(), 2);
+    assert_eq!(log.score[0], 4.0);
+    assert_eq!(log.time[1] - log.time[0], 60_000_000);
+    assert_eq!(log.attr("plan").unwrap().value(0), Some("pro"));
+    let csv = "customer_id;timestamp;touchpoint\n\"A\";2024-01-01 00:00:00;\"x; y\"\n";
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut gz, csv.as_bytes()).unwrap();
+    std::fs::write(dir.join("b.csv.gz"), gz.finish().unwrap()).unwrap();
+    let log = read_path(&dir.join("b.csv.gz"), &ReadOptions::default()).unwrap();
+    assert_eq!(log.activities.get(log.activity[0]), "x; y");
+}
+
+fn tempdir() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "cjm-events-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
