@@ -83,7 +83,7 @@ pub(crate) fn read(bytes: &[u8], path: &str, opts: &ReadOptions) -> Result<Event
     Ok(b.finish(opts.lifecycle))
 }
 
-fn field<'r>(record: &'r csv::ByteRecord, i: usize) -> Result<&'r str, String> {
+fn field(record: &csv::ByteRecord, i: usize) -> Result<&str, String> {
     let raw = record.get(i).unwrap_or(b"");
     std::str::from_utf8(raw)
         .map(str::trim)

@@ -382,7 +382,7 @@ pub fn read_path(path: &Path, opts: &ReadOptions) -> Result<EventLog, ReadError>
     let log = match format {
         Format::Parquet => parquet_reader::read(path, &shown, opts)?,
         _ => {
-            let bytes = read_maybe_gzip(path).map_err(|e| err(e))?;
+            let bytes = read_maybe_gzip(path).map_err(&err)?;
             match format {
                 Format::Csv => csv_reader::read(&bytes, &shown, opts)?,
                 Format::JsonLines => jsonl::read(&bytes, &shown, opts)?,
