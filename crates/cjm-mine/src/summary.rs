@@ -1,0 +1,273 @@
+//! The in-memory engine for the [`Summary`] contract: one pass over the
+//! journeys per core, merged.
+
+use crate::contract::*;
+use crate::journeys::Journeys;
+use cjm_events::{EventLog, NONE, UNKNOWN_TIME};
+use rustc_hash::FxHashMap;
+
+/// Transition statistics: occurrences and the sum of their durations.
+#[derive(Clone, Copy, Default)]
+struct EdgeAcc {
+    count: u64,
+    /// Occurrences whose both times are known.
+    timed: u64,
+    micros: i128,
+}
+
+/// Dense matrix for few touchpoints, a hash map for many.
+enum Edges {
+    Dense { n: usize, cells: Vec<EdgeAcc> },
+    Sparse(FxHashMap<(u32, u32), EdgeAcc>),
+}
+
+impl Edges {
+    fn new(n: usize) -> Edges {
+        if n <= 512 {
+            Edges::Dense { n, cells: vec![EdgeAcc::default(); n * n] }
+        } else {
+            Edges::Sparse(FxHashMap::default())
+        }
+    }
+    #[inline]
+    fn add(&mut self, a: u32, b: u32, micros: Option<i64>) {
+        let acc = match self {
+            Edges::Dense { n, cells } => &mut cells[a as usize * *n + b as usize],
+            Edges::Sparse(map) => map.entry((a, b)).or_default(),
+        };
+        acc.count += 1;
+        if let Some(us) = micros {
+            acc.timed += 1;
+            acc.micros += i128::from(us);
+        }
+    }
+    fn merge(&mut self, other: Edges) {
+        match (self, other) {
+            (Edges::Dense { cells, .. }, Edges::Dense { cells: o, .. }) => {
+                for (c, x) in cells.iter_mut().zip(o) {
+                    c.count += x.count;
+                    c.timed += x.timed;
+                    c.micros += x.micros;
+                }
+            }
+            (Edges::Sparse(map), Edges::Sparse(o)) => {
+                for (k, x) in o {
+                    let c = map.entry(k).or_default();
+                    c.count += x.count;
+                    c.timed += x.timed;
+                    c.micros += x.micros;
+                }
+            }
+            _ => unreachable!("partials use the same layout"),
+        }
+    }
+    fn entries(&self) -> Vec<((u32, u32), EdgeAcc)> {
+        match self {
+            Edges::Dense { n, cells } => cells
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| c.count > 0)
+                .map(|(i, c)| (((i / n) as u32, (i % n) as u32), *c))
+                .collect(),
+            Edges::Sparse(map) => map.iter().map(|(k, c)| (*k, *c)).collect(),
+        }
+    }
+}
+
+struct Partial<'j> {
+    customers: u64,
+    edges: Edges,
+    starts: Vec<u64>,
+    ends: Vec<u64>,
+    customers_per_act: Vec<u64>,
+    variants: FxHashMap<&'j [u32], u64>,
+    reached: Vec<u64>,
+}
+
+fn partial<'j>(j: &'j Journeys, c0: usize, c1: usize, n_act: usize, funnel: &[u32]) -> Partial<'j> {
+    let mut p = Partial {
+        customers: 0,
+        edges: Edges::new(n_act),
+        starts: vec![0; n_act],
+        ends: vec![0; n_act],
+        customers_per_act: vec![0; n_act],
+        variants: FxHashMap::default(),
+        reached: vec![0; funnel.len()],
+    };
+    let mut last_seen = vec![usize::MAX; n_act];
+    for c in c0..c1 {
+        let r = j.range(c);
+        if r.is_empty() {
+            continue;
+        }
+        p.customers += 1;
+        let acts = &j.acts[r.clone()];
+        let times = &j.times[r];
+        p.starts[acts[0] as usize] += 1;
+        p.ends[acts[acts.len() - 1] as usize] += 1;
+        *p.variants.entry(acts).or_insert(0) += 1;
+        for &a in acts {
+            if last_seen[a as usize] != c {
+                last_seen[a as usize] = c;
+                p.customers_per_act[a as usize] += 1;
+            }
+        }
+        for i in 1..acts.len() {
+            let (t0, t1) = (times[i - 1], times[i]);
+            let dur = (t0 != UNKNOWN_TIME && t1 != UNKNOWN_TIME).then(|| t1 - t0);
+            p.edges.add(acts[i - 1], acts[i], dur);
+        }
+        // Funnel: greedy earliest subsequence match.
+        let mut k = 0;
+        for &a in acts {
+            if k < funnel.len() && a == funnel[k] {
+                k += 1;
+            }
+        }
+        for slot in &mut p.reached[..k] {
+            *slot += 1;
+        }
+    }
+    p
+}
+
+/// Computes the summary. `funnel` names touchpoints; `top` bounds the variants.
+pub fn summarize(log: &EventLog, j: &Journeys, funnel: &[String], top: usize) -> Summary {
+    let n_act = log.activities.len();
+    let funnel_ids: Vec<u32> = funnel.iter().map(|s| log.activities.lookup(s).unwrap_or(NONE)).collect();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
+    let n_cust = j.customers();
+    let parts: Vec<Partial> = if threads == 1 || log.len() < 200_000 {
+        vec![partial(j, 0, n_cust, n_act, &funnel_ids)]
+    } else {
+        let bounds: Vec<usize> =
+            (0..=threads).map(|t| j.offsets.partition_point(|&o| o < log.len() * t / threads).min(n_cust)).collect();
+        let mut bounds = bounds;
+        bounds[0] = 0;
+        bounds[threads] = n_cust;
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = bounds
+                .windows(2)
+                .map(|w| {
+                    let (a, b) = (w[0], w[1]);
+                    let f = &funnel_ids;
+                    scope.spawn(move || partial(j, a, b, n_act, f))
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().expect("engine threads do not panic")).collect()
+        })
+    };
+    let mut iter = parts.into_iter();
+    let mut total = iter.next().expect("at least one partial");
+    for p in iter {
+        total.customers += p.customers;
+        total.edges.merge(p.edges);
+        for (a, b) in total.starts.iter_mut().zip(p.starts) {
+            *a += b;
+        }
+        for (a, b) in total.ends.iter_mut().zip(p.ends) {
+            *a += b;
+        }
+        for (a, b) in total.customers_per_act.iter_mut().zip(p.customers_per_act) {
+            *a += b;
+        }
+        for (k, v) in p.variants {
+            *total.variants.entry(k).or_insert(0) += v;
+        }
+        for (a, b) in total.reached.iter_mut().zip(p.reached) {
+            *a += b;
+        }
+    }
+    // Events and scores per touchpoint, in one pass over the columns.
+    let mut events = vec![0u64; n_act];
+    let mut score_sum = vec![0f64; n_act];
+    let mut score_n = vec![0u64; n_act];
+    for (&a, &s) in log.activity.iter().zip(&log.score) {
+        events[a as usize] += 1;
+        if !s.is_nan() {
+            score_sum[a as usize] += s;
+            score_n[a as usize] += 1;
+        }
+    }
+    let name = |a: u32| log.activities.get(a).to_string();
+    let mut by_name: Vec<u32> = (0..n_act as u32).collect();
+    by_name.sort_by(|&a, &b| log.activities.get(a).cmp(log.activities.get(b)));
+
+    let mut edges = total.edges.entries();
+    edges.sort_by(|(x, _), (y, _)| {
+        (log.activities.get(x.0), log.activities.get(x.1)).cmp(&(log.activities.get(y.0), log.activities.get(y.1)))
+    });
+    let dfg = edges.iter().map(|((a, b), acc)| Edge { from: name(*a), to: name(*b), count: acc.count }).collect();
+    let performance_dfg = edges
+        .iter()
+        .map(|((a, b), acc)| EdgeTime {
+            from: name(*a),
+            to: name(*b),
+            mean_seconds: mean_seconds(acc.micros, acc.timed),
+        })
+        .collect();
+    let counts = |v: &[u64]| -> Vec<Count> {
+        by_name
+            .iter()
+            .filter(|&&a| v[a as usize] > 0)
+            .map(|&a| Count { touchpoint: name(a), count: v[a as usize] })
+            .collect()
+    };
+    let touchpoints = by_name
+        .iter()
+        .filter(|&&a| events[a as usize] > 0)
+        .map(|&a| TouchpointStats {
+            touchpoint: name(a),
+            events: events[a as usize],
+            customers: total.customers_per_act[a as usize],
+            mean_score: (score_n[a as usize] > 0).then(|| score_sum[a as usize] / score_n[a as usize] as f64),
+        })
+        .collect();
+    Summary {
+        n_events: log.len() as u64,
+        n_customers: total.customers,
+        dfg,
+        start_touchpoints: counts(&total.starts),
+        end_touchpoints: counts(&total.ends),
+        n_variants: total.variants.len() as u64,
+        top_variants: top_variants(log, &total.variants, top),
+        touchpoints,
+        performance_dfg,
+        funnel: Funnel { steps: funnel.to_vec(), reached: total.reached },
+    }
+}
+
+/// Mean seconds from a sum of microseconds, exact for whole seconds: the
+/// sum in seconds over the count, one correctly rounded division (as the
+/// peers' integer sum / count).
+fn mean_seconds(micros: i128, n: u64) -> f64 {
+    if n == 0 {
+        return f64::NAN;
+    }
+    if micros % 1_000_000 == 0 {
+        (micros / 1_000_000) as f64 / n as f64
+    } else {
+        micros as f64 / 1e6 / n as f64
+    }
+}
+
+/// The `top` variants by count, then by sequence (byte-wise, prefix first).
+fn top_variants(log: &EventLog, variants: &FxHashMap<&[u32], u64>, top: usize) -> Vec<Variant> {
+    let mut all: Vec<(&[u32], u64)> = variants.iter().map(|(k, v)| (*k, *v)).collect();
+    if top == 0 || all.is_empty() {
+        return Vec::new();
+    }
+    // Keep every variant whose count could reach the top, then order those.
+    if all.len() > top {
+        let nth = top - 1;
+        all.select_nth_unstable_by(nth, |a, b| b.1.cmp(&a.1));
+        let threshold = all[nth].1;
+        all.retain(|v| v.1 >= threshold);
+    }
+    let names = |s: &[u32]| s.iter().map(|&a| log.activities.get(a)).collect::<Vec<_>>();
+    all.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| names(a.0).cmp(&names(b.0))));
+    all.truncate(top);
+    all.into_iter()
+        .map(|(s, c)| Variant { count: c, sequence: s.iter().map(|&a| log.activities.get(a).to_string()).collect() })
+        .collect()
+}
