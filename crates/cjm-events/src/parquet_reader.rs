@@ -35,13 +35,17 @@ pub(crate) fn read(path: &Path, shown: &str, opts: &ReadOptions) -> Result<Event
     wanted.extend(cols.attrs.iter().map(|(i, _, _)| *i));
     wanted.sort_unstable();
     wanted.dedup();
-    // Ask for string columns as dictionaries: arrow-rs keeps the file's
-    // dictionary pages instead of materialising every string.
+    // Ask for string columns as dictionaries where every row group stores
+    // them dictionary-encoded: arrow-rs then hands over the file's
+    // dictionaries instead of one string per row. (A column that fell back
+    // to plain pages is read plainly: building dictionaries would hash twice.)
+    let dictionary_encoded = fully_dictionary_encoded(builder.metadata(), schema.fields().len());
     let hinted: Vec<Arc<Field>> = schema
         .fields()
         .iter()
-        .map(|f| match f.data_type() {
-            DataType::Utf8 | DataType::LargeUtf8 => Arc::new(
+        .enumerate()
+        .map(|(i, f)| match f.data_type() {
+            DataType::Utf8 | DataType::LargeUtf8 if dictionary_encoded[i] => Arc::new(
                 Field::new(
                     f.name(),
                     DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8)),
@@ -145,6 +149,31 @@ pub(crate) fn read(path: &Path, shown: &str, opts: &ReadOptions) -> Result<Event
     Ok(b.finish(opts.lifecycle))
 }
 
+/// For each top-level column: true when every row group has a dictionary
+/// page and no plain-encoded data pages.
+fn fully_dictionary_encoded(meta: &parquet::file::metadata::ParquetMetaData, n_fields: usize) -> Vec<bool> {
+    use parquet::basic::Encoding;
+    let schema = meta.file_metadata().schema_descr();
+    (0..n_fields)
+        .map(|field| {
+            let leaves: Vec<usize> =
+                (0..schema.num_columns()).filter(|&c| schema.get_column_root_idx(c) == field).collect();
+            leaves.len() == 1
+                && meta.row_groups().iter().all(|rg| {
+                    let col = rg.column(leaves[0]);
+                    let plain_data = match col.page_encoding_stats() {
+                        Some(stats) => stats.iter().any(|s| {
+                            s.page_type != parquet::basic::PageType::DICTIONARY_PAGE && s.encoding == Encoding::PLAIN
+                        }),
+                        // Without page statistics, a PLAIN encoding may be a fallback.
+                        None => col.encodings().any(|e| e == Encoding::PLAIN),
+                    };
+                    col.dictionary_page_offset().is_some() && !plain_data
+                })
+        })
+        .collect()
+}
+
 /// Maps of a batch's dictionary values to our ids, reused while the
 /// dictionary stays the same (arrow-rs hands out one per row group).
 #[derive(Default)]
@@ -157,6 +186,7 @@ struct DictCache {
 fn text_ids(array: &ArrayRef, dict: &mut Dict, cache: &mut DictCache) -> Result<Vec<u32>, String> {
     let n = array.len();
     let mut out = Vec::with_capacity(n);
+    let mut intern = |s: Option<&str>| s.map(str::trim).filter(|s| !s.is_empty()).map_or(NONE, |s| dict.intern(s));
     match array.data_type() {
         DataType::Dictionary(key, _) if **key == DataType::Int32 => {
             let d = array.as_dictionary::<Int32Type>();
@@ -164,21 +194,35 @@ fn text_ids(array: &ArrayRef, dict: &mut Dict, cache: &mut DictCache) -> Result<
             let identity =
                 (values.to_data().buffers().iter().map(|b| b.as_ptr() as usize).sum::<usize>(), values.len());
             if cache.key != identity || cache.ids.len() != values.len() {
-                let strings = strings(values)?;
-                cache.ids = strings
-                    .iter()
-                    .map(|s| s.as_deref().filter(|s| !s.is_empty()).map_or(NONE, |s| dict.intern(s.trim())))
-                    .collect();
+                cache.ids.clear();
+                if values.data_type() == &DataType::Utf8 {
+                    let v = values.as_string::<i32>();
+                    cache.ids.extend((0..v.len()).map(|i| intern(v.is_valid(i).then(|| v.value(i)))));
+                } else {
+                    for s in strings(values)? {
+                        cache.ids.push(intern(s.as_deref()));
+                    }
+                }
                 cache.key = identity;
             }
             let keys = d.keys();
-            for i in 0..n {
-                out.push(if keys.is_valid(i) { cache.ids[keys.value(i) as usize] } else { NONE });
-            }
+            out.extend((0..n).map(|i| if keys.is_valid(i) { cache.ids[keys.value(i) as usize] } else { NONE }));
+        }
+        DataType::Utf8 => {
+            let a = array.as_string::<i32>();
+            out.extend((0..n).map(|i| intern(a.is_valid(i).then(|| a.value(i)))));
+        }
+        DataType::LargeUtf8 => {
+            let a = array.as_string::<i64>();
+            out.extend((0..n).map(|i| intern(a.is_valid(i).then(|| a.value(i)))));
+        }
+        DataType::Utf8View => {
+            let a = array.as_string_view();
+            out.extend((0..n).map(|i| intern(a.is_valid(i).then(|| a.value(i)))));
         }
         _ => {
             for s in strings(array)? {
-                out.push(s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map_or(NONE, |s| dict.intern(s)));
+                out.push(intern(s.as_deref()));
             }
         }
     }

@@ -22,6 +22,7 @@ Examples:
   cjm convert checkout.cjm --to json            the map as JSON on stdout
   cjm convert README.md --to cjm                a Mermaid journey from Markdown
   cjm render checkout.cjm -o checkout.png       draw it (SVG, PNG, PDF, HTML)
+  cjm mine events.parquet                       the journeys customers really take
 
 Every Mermaid `journey` diagram is already a valid cjm map.
 Format reference: docs/format.md. Set NO_COLOR to turn colours off.";
@@ -40,6 +41,7 @@ enum Command {
     Convert(cmd::convert::Args),
     New(cmd::new::Args),
     Render(cmd::render::Args),
+    Mine(cmd::mine::Args),
     Schema(cmd::schema::Args),
 }
 
@@ -78,6 +80,7 @@ fn main() -> ExitCode {
         Command::Convert(args) => cmd::convert::run(args),
         Command::New(args) => cmd::new::run(args),
         Command::Render(args) => cmd::render::run(args),
+        Command::Mine(args) => cmd::mine::run(args),
         Command::Schema(args) => cmd::schema::run(args),
     };
     match result {

@@ -1,6 +1,7 @@
 pub mod check;
 pub mod convert;
 pub mod fmt;
+pub mod mine;
 pub mod new;
 pub mod render;
 pub mod schema;
