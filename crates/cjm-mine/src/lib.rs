@@ -6,10 +6,16 @@
 //! - [`journeys`] — customers' events in contract order.
 //! - [`summary`] — the in-memory engine, parallel over customers.
 //! - [`pyjson`] — the summary JSON, byte-identical to the peers' layout.
+//! - [`rules`] — evidence rules compiled against a log.
+//! - [`measure`] — a map measured against a log, step by step.
+//! - [`discover`] — a draft map from a log.
 
 pub mod contract;
+pub mod discover;
 pub mod journeys;
+pub mod measure;
 pub mod pyjson;
+pub mod rules;
 pub mod summary;
 
 pub use contract::Summary;

@@ -30,3 +30,121 @@ fn summary_json_is_byte_identical_to_the_peers() {
         }
     }
 }
+
+fn small_log(text: &str) -> cjm_events::EventLog {
+    let dir = std::env::temp_dir().join(format!("cjm-mine-{}-{}", std::process::id(), text.len()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("log.csv");
+    std::fs::write(&path, text).unwrap();
+    read_path(&path, &ReadOptions::default()).unwrap()
+}
+
+/// Four customers, figures checkable by hand.
+const LOG: &str = "customer_id,timestamp,touchpoint,channel,score\n\
+A,2024-01-01T10:00:00Z,ad,social,\n\
+A,2024-01-01T10:05:00Z,cart,web,4\n\
+A,2024-01-01T10:15:00Z,pay,web,5\n\
+B,2024-01-01T11:00:00Z,ad,social,\n\
+B,2024-01-01T11:20:00Z,cart,web,2\n\
+C,2024-01-02T09:00:00Z,cart,app,3\n\
+C,2024-01-02T09:01:00Z,help,phone,1\n\
+D,2024-01-03T09:00:00Z,ad,social,\n";
+
+#[test]
+fn measure_gives_reach_conversion_drop_off_time_and_score() {
+    let log = small_log(LOG);
+    let map = cjm_model::check(
+        "journey\n  scale 1..5\n  section Buy\n    See ad: 3\n      evidence: touchpoint = \"ad\"\n    Add to cart: 3\n      evidence: touchpoint = \"cart\" and channel in (\"web\", \"app\")\n    Pay: 4\n      evidence: touchpoint = \"pay\"\n    Phone us: 2\n      evidence: channel = \"fax\"\n",
+    )
+    .journey;
+    let m = cjm_mine::measure::measure(&map, &log);
+    let by = |name: &str| m.steps.iter().find(|s| s.name == name).unwrap();
+    assert_eq!((m.customers, m.events), (4, 8));
+    let ad = by("See ad");
+    assert_eq!(ad.reached, 3);
+    assert_eq!(ad.drop_off, Some(1.0 - 2.0 / 3.0));
+    let cart = by("Add to cart");
+    assert_eq!(cart.reached, 3);
+    assert_eq!(cart.share_of_previous, Some(2.0 / 3.0));
+    // A: 5 min, B: 20 min after the ad: median 12.5 min.
+    assert_eq!(cart.median_seconds_since_previous, Some(750.0));
+    assert_eq!(cart.mean_score, Some(3.0));
+    let pay = by("Pay");
+    assert_eq!((pay.reached, pay.share_of_previous), (1, Some(1.0 / 3.0)));
+    let fax = by("Phone us");
+    assert_eq!(fax.matched_events, 0);
+    assert_eq!(m.stages[0].entered, 3);
+    assert_eq!(m.stages[0].completed, 0, "nobody reached both the ad and the (unmatched) last step");
+    assert_eq!(m.unmapped_touchpoints.len(), 1);
+    assert_eq!(m.unmapped_touchpoints[0].touchpoint, "help");
+}
+
+#[test]
+fn rules_on_unknown_fields_say_which_fields_exist() {
+    let log = small_log(LOG);
+    let map = cjm_model::check("journey\n  section S\n    X: 3\n      evidence: colour = \"red\"\n").journey;
+    let m = cjm_mine::measure::measure(&map, &log);
+    let e = m.steps[0].rule_error.as_deref().unwrap();
+    assert!(e.contains("no field `colour`") && e.contains("touchpoint, channel, score, customer"), "{e}");
+}
+
+#[test]
+fn discovered_drafts_read_back_and_measure_themselves() {
+    let log = read_path(&peers().join("events_1e5.parquet"), &ReadOptions::default()).unwrap();
+    let text = cjm_mine::discover::discover(
+        &log,
+        &cjm_mine::discover::DiscoverOptions {
+            title: "Draft: a #1 test".into(),
+            source: "events_1e5.parquet".into(),
+            max_steps: 12,
+        },
+    );
+    let lowered = cjm_model::check(&text);
+    assert!(lowered.diagnostics.is_empty(), "{:?}\n{text}", lowered.diagnostics);
+    let map = lowered.journey;
+    assert_eq!(map.title.as_deref(), Some("Draft: a #1 test"));
+    assert!(map.steps().count() >= 6 && map.steps().count() <= 12);
+    assert!(map.steps().all(|s| s.evidence.is_some()));
+    let m = cjm_mine::measure::measure(&map, &log);
+    assert!(m.steps.iter().all(|s| s.reached > 0 && s.rule_error.is_none()));
+    // The draft's steps are the touchpoints most customers meet.
+    assert!(map.steps().any(|s| s.name == "product_page"));
+}
+
+/// DFG, start/end and variant counts on the real receipt and BPIC 2012
+/// logs equal PM4Py's (tests/pm4py/reference.py wrote the golden files).
+#[test]
+fn real_logs_summarise_like_pm4py() {
+    let all = ReadOptions { lifecycle: cjm_events::Lifecycle::All, ..ReadOptions::default() };
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/logs");
+    for name in ["receipt", "bpic2012"] {
+        let golden: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/pm4py/{name}.json")))
+                .unwrap(),
+        )
+        .unwrap();
+        let log = read_path(&data.join(format!("{name}.xes.gz")), &all).unwrap();
+        let s = cjm_mine::summarize(&log, &[], 200);
+        assert_eq!(s.n_events, golden["events"].as_u64().unwrap(), "{name}: events");
+        assert_eq!(s.n_customers, golden["cases"].as_u64().unwrap(), "{name}: cases");
+        let dfg: Vec<serde_json::Value> = s.dfg.iter().map(|e| serde_json::json!([e.from, e.to, e.count])).collect();
+        assert_eq!(serde_json::Value::Array(dfg), golden["dfg"], "{name}: DFG");
+        let pairs = |v: &[cjm_mine::contract::Count]| {
+            serde_json::Value::Array(v.iter().map(|c| serde_json::json!([c.touchpoint, c.count])).collect())
+        };
+        assert_eq!(pairs(&s.start_touchpoints), golden["start_activities"], "{name}: starts");
+        assert_eq!(pairs(&s.end_touchpoints), golden["end_activities"], "{name}: ends");
+        assert_eq!(
+            s.n_variants as usize,
+            golden["variant_counts"].as_array().unwrap().len(),
+            "{name}: number of variants"
+        );
+        let top: Vec<serde_json::Value> =
+            s.top_variants.iter().map(|v| serde_json::json!([v.sequence, v.count])).collect();
+        assert_eq!(serde_json::Value::Array(top), golden["top_variants"], "{name}: top variants");
+        let mut counts: Vec<u64> =
+            golden["variant_counts"].as_array().unwrap().iter().map(|c| c.as_u64().unwrap()).collect();
+        counts.sort_unstable_by(|a, b| b.cmp(a));
+        assert_eq!(counts.iter().sum::<u64>(), s.n_customers, "{name}: variant counts add up to the cases");
+    }
+}

@@ -194,8 +194,14 @@ fn defs(opts: &Options, t: &Theme) -> String {
     d
 }
 
+/// The emotion curves to draw, by persona name. A map whose steps have
+/// scores but no personas or actors (a plain Mermaid journey) gets one
+/// unnamed curve.
 fn shown_personas(map: &Journey, opts: &Options) -> Vec<String> {
     let names = map.persona_names();
+    if names.is_empty() && map.steps().any(|s| s.score.is_some() || s.future_score.is_some()) {
+        return vec![String::new()];
+    }
     match &opts.persona {
         Some(p) => names.into_iter().filter(|n| n == p).collect(),
         None => names,
@@ -631,7 +637,8 @@ fn lane_label(map: &Journey, opts: &Options, t: &Theme, lane: Lane, personas: &[
         let mut ly = y + h + 8.0;
         for name in personas {
             let color = persona_color(map, t, name);
-            let (label, _) = fit_line(name, LABEL_W - 2.0 * PAD - 26.0, 12.0, Weight::Regular);
+            let shown = if name.is_empty() { "Score" } else { name.as_str() };
+            let (label, _) = fit_line(shown, LABEL_W - 2.0 * PAD - 26.0, 12.0, Weight::Regular);
             let _ = write!(
                 s,
                 r#"<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{color}" stroke-width="3" stroke-linecap="round"/><text x="{}" y="{}" font-size="12" fill="{}">{}</text>"#,
@@ -1080,6 +1087,34 @@ fn emotion_lane(map: &Journey, opts: &Options, t: &Theme, cols: &[Col], personas
         fmt(mid - 5.0),
         t.muted
     );
+    // Measured figures first, so the designed faces stay on top.
+    if let Some(m) = &opts.measures {
+        let measured: Vec<Option<(f32, f32, f64)>> = cols
+            .iter()
+            .map(|c| m.steps.get(&c.step.id).and_then(|f| f.mean_score).map(|v| (c.x + c.w / 2.0, y_of(v), v)))
+            .collect();
+        if measured.iter().any(Option::is_some) {
+            let _ = write!(
+                s,
+                r#"<path class="curve-measured" d="{}" fill="none" stroke="{}" stroke-width="2" stroke-dasharray="1.5 4" stroke-linecap="round"/>"#,
+                smooth(&measured),
+                t.muted
+            );
+            for (x, y, v) in measured.iter().flatten() {
+                let _ = write!(
+                    s,
+                    r#"<rect x="{}" y="{}" width="9" height="9" transform="rotate(45 {} {})" fill="{}" stroke="{}" stroke-width="1.5"><title>measured {:.2}</title></rect>"#,
+                    fmt(x - 4.5),
+                    fmt(y - 4.5),
+                    fmt(*x),
+                    fmt(*y),
+                    t.background,
+                    t.muted,
+                    v
+                );
+            }
+        }
+    }
     let n = personas.len().max(1) as f32;
     for (pi, name) in personas.iter().enumerate() {
         let color = persona_color(map, t, name);
@@ -1116,33 +1151,6 @@ fn emotion_lane(map: &Journey, opts: &Options, t: &Theme, cols: &[Col], personas
         for (x, y, v) in points.iter().flatten() {
             // Alternate label sides so equal scores of two personas stay readable.
             s.push_str(&face(*x, *y, *v, map, t, name, pi % 2 == 1));
-        }
-    }
-    if let Some(m) = &opts.measures {
-        let measured: Vec<Option<(f32, f32, f64)>> = cols
-            .iter()
-            .map(|c| m.steps.get(&c.step.id).and_then(|f| f.mean_score).map(|v| (c.x + c.w / 2.0, y_of(v), v)))
-            .collect();
-        if measured.iter().any(Option::is_some) {
-            let _ = write!(
-                s,
-                r#"<path class="curve-measured" d="{}" fill="none" stroke="{}" stroke-width="2" stroke-dasharray="1.5 4" stroke-linecap="round"/>"#,
-                smooth(&measured),
-                t.muted
-            );
-            for (x, y, v) in measured.iter().flatten() {
-                let _ = write!(
-                    s,
-                    r#"<rect x="{}" y="{}" width="9" height="9" transform="rotate(45 {} {})" fill="{}" stroke="{}" stroke-width="1.5"><title>measured {:.2}</title></rect>"#,
-                    fmt(x - 4.5),
-                    fmt(y - 4.5),
-                    fmt(*x),
-                    fmt(*y),
-                    t.background,
-                    t.muted,
-                    v
-                );
-            }
         }
     }
     s.push_str("</g>");

@@ -23,6 +23,8 @@ Examples:
   cjm convert README.md --to cjm                a Mermaid journey from Markdown
   cjm render checkout.cjm -o checkout.png       draw it (SVG, PNG, PDF, HTML)
   cjm mine events.parquet                       the journeys customers really take
+  cjm discover events.parquet -o draft.cjm      a draft map from data
+  cjm measure checkout.cjm events.parquet       the map measured, step by step
 
 Every Mermaid `journey` diagram is already a valid cjm map.
 Format reference: docs/format.md. Set NO_COLOR to turn colours off.";
@@ -42,6 +44,8 @@ enum Command {
     New(cmd::new::Args),
     Render(cmd::render::Args),
     Mine(cmd::mine::Args),
+    Measure(cmd::evidence::MeasureArgs),
+    Discover(cmd::evidence::DiscoverArgs),
     Schema(cmd::schema::Args),
 }
 
@@ -81,6 +85,8 @@ fn main() -> ExitCode {
         Command::New(args) => cmd::new::run(args),
         Command::Render(args) => cmd::render::run(args),
         Command::Mine(args) => cmd::mine::run(args),
+        Command::Measure(args) => cmd::evidence::measure(args),
+        Command::Discover(args) => cmd::evidence::discover(args),
         Command::Schema(args) => cmd::schema::run(args),
     };
     match result {

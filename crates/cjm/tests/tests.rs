@@ -444,3 +444,67 @@ fn outputs_are_readable_by_others() {
         assert_eq!(std::fs::metadata(&out).unwrap().permissions().mode() & 0o777, 0o644);
     }
 }
+
+fn peers_log(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../cjm-mine/tests/peers").join(name).display().to_string()
+}
+
+#[test]
+fn mine_summary_json_equals_the_peers() {
+    let expected = std::fs::read_to_string(peers_log("events_1e5.expected.json")).unwrap();
+    let o = run(&[
+        "mine",
+        &peers_log("events_1e5.csv"),
+        "--format",
+        "summary-json",
+        "--funnel",
+        "product_page,add_to_cart,checkout_start,payment,app_login,review_posted",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stdout(&o) == expected, "summary-json differs from the peers");
+    let o = run(&["mine", &peers_log("ties_2e4.parquet")]);
+    assert_eq!(code(&o), 0);
+    assert!(stdout(&o).contains("Top variants"));
+}
+
+#[test]
+fn mine_explains_bad_logs() {
+    let dir = tmp();
+    let p = dir.path().join("x.csv");
+    std::fs::write(&p, "who,when,what\n1,soon,3\n").unwrap();
+    let o = run(&["mine", p.to_str().unwrap()]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("no customer (case) id column found") && stderr(&o).contains("--case"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(&["mine", p.to_str().unwrap(), "--case", "who", "--time", "when", "--activity", "what"]);
+    assert_eq!(code(&o), 2, "every row has a bad time");
+    assert!(stderr(&o).contains("cannot read the time `soon`"), "{}", stderr(&o));
+    let o = run(&["mine", "no/such.parquet"]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("no such file"));
+}
+
+#[test]
+fn discover_then_measure_then_render_with_events() {
+    let dir = tmp();
+    let draft = dir.path().join("draft.cjm");
+    let log = peers_log("events_1e5.parquet");
+    let o = run(&["discover", &log, "-o", draft.to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(code(&run(&["check", "--deny", "warnings", draft.to_str().unwrap()])), 0);
+    let o = run(&["measure", draft.to_str().unwrap(), &log, "--format", "json"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let m: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(m["customers"], 19191);
+    let svg = dir.path().join("m.svg");
+    let o = run(&["render", draft.to_str().unwrap(), "--events", &log, "-o", svg.to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let text = std::fs::read_to_string(&svg).unwrap();
+    assert!(text.contains("Measured: 19,191 customers in events_1e5.parquet") && text.contains("curve-measured"));
+    let o = run(&["measure", template("support").to_str().unwrap(), &log]);
+    assert_eq!(code(&o), 0);
+    assert!(stderr(&o).contains("matches no event"), "{}", stderr(&o));
+}

@@ -1,5 +1,6 @@
 pub mod check;
 pub mod convert;
+pub mod evidence;
 pub mod fmt;
 pub mod mine;
 pub mod new;

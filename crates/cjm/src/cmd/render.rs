@@ -44,6 +44,11 @@ pub struct Args {
     /// Read the input as this kind instead of guessing from its extension
     #[arg(long, value_enum)]
     from: Option<Kind>,
+    /// Measure the map against this event log and draw the figures
+    #[arg(long, value_name = "LOG")]
+    events: Option<String>,
+    #[command(flatten, next_help_heading = "Reading the event log (with --events)")]
+    read: crate::cmd::mine::LogArgs,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -112,7 +117,16 @@ pub fn run(args: Args) -> Result<Outcome, CliError> {
         persona: args.persona.clone(),
         lanes,
         width: args.width,
-        measures: None,
+        measures: match &args.events {
+            Some(log_path) => {
+                let log = args.read.read(log_path)?;
+                let m = cjm_mine::measure::measure(&map.journey, &log);
+                let name =
+                    Path::new(log_path).file_name().map_or(log_path.clone(), |f| f.to_string_lossy().into_owned());
+                Some(crate::cmd::evidence::to_render_measures(&m, &name))
+            }
+            None => None,
+        },
         images: persona_images(&map.journey, &args.input),
         embed_font: true,
     };

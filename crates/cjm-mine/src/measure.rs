@@ -1,0 +1,296 @@
+//! A map measured against a log: each step's evidence rule finds its events,
+//! and the customers' journeys give reach, conversion, drop-off, time and
+//! score per step.
+//!
+//! Definitions:
+//! - A customer **reaches** a step when at least one of its events matches
+//!   the step's rule; the step's time for that customer is the first match.
+//! - **Share of previous**: of the customers who reached the previous
+//!   measured step (the previous step in map order that has a rule), the
+//!   share who also reached this one.
+//! - **Drop-off**: of the customers who reached the step, the share who did
+//!   not reach the next measured step.
+//! - **Time since previous**: for customers who reached both, the time from
+//!   the previous step's first match to this step's first match, when not
+//!   negative; the median is reported.
+//! - **Mean score**: of the scores on matching events, mapped linearly onto
+//!   the map's scale when the log's scores lie outside it.
+//! - **Stage conversion**: of the customers who reached the stage's first
+//!   measured step, the share who also reached its last.
+
+use crate::journeys;
+use crate::rules::Compiled;
+use cjm_events::{EventLog, UNKNOWN_TIME};
+use cjm_model::Journey;
+use serde::Serialize;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Measurement {
+    pub customers: u64,
+    pub events: u64,
+    pub steps: Vec<StepMeasure>,
+    pub stages: Vec<StageMeasure>,
+    /// Touchpoints of the log that no step's rule matches, most customers first.
+    pub unmapped_touchpoints: Vec<Unmapped>,
+    /// Frequent transitions that involve an unmapped touchpoint.
+    pub unmapped_transitions: Vec<Transition>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct StepMeasure {
+    pub stage: String,
+    pub id: String,
+    pub name: String,
+    /// The step's rule, or why it could not be used.
+    pub rule: Option<String>,
+    pub rule_error: Option<String>,
+    pub matched_events: u64,
+    pub reached: u64,
+    pub share_of_previous: Option<f64>,
+    pub drop_off: Option<f64>,
+    pub median_seconds_since_previous: Option<f64>,
+    pub mean_score: Option<f64>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct StageMeasure {
+    pub id: String,
+    pub name: String,
+    /// Customers who reached the stage's first measured step.
+    pub entered: u64,
+    /// Of those, the customers who also reached its last.
+    pub completed: u64,
+    pub conversion: Option<f64>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Unmapped {
+    pub touchpoint: String,
+    pub events: u64,
+    pub customers: u64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Transition {
+    pub from: String,
+    pub to: String,
+    pub count: u64,
+}
+
+pub fn measure(map: &Journey, log: &EventLog) -> Measurement {
+    // Steps in map order, with their compiled rules.
+    let mut steps: Vec<StepMeasure> = Vec::new();
+    let mut rules: Vec<Option<Compiled>> = Vec::new();
+    for stage in &map.stages {
+        for step in &stage.steps {
+            let mut m = StepMeasure {
+                stage: stage.id.clone(),
+                id: step.id.clone(),
+                name: step.name.clone(),
+                rule: step.evidence.clone(),
+                rule_error: None,
+                matched_events: 0,
+                reached: 0,
+                share_of_previous: None,
+                drop_off: None,
+                median_seconds_since_previous: None,
+                mean_score: None,
+            };
+            let compiled = step.evidence.as_ref().and_then(|r| match cjm_syntax::evidence::parse(r, 0) {
+                Ok(expr) => match Compiled::new(&expr, log) {
+                    Ok(c) => Some(c),
+                    Err(e) => {
+                        m.rule_error = Some(e.0);
+                        None
+                    }
+                },
+                Err(d) => {
+                    m.rule_error = Some(d.message);
+                    None
+                }
+            });
+            steps.push(m);
+            rules.push(compiled);
+        }
+    }
+    let n = steps.len();
+    let measured: Vec<usize> = (0..n).filter(|&k| rules[k].is_some()).collect();
+    let j = journeys::build(log);
+    let mut score_sum = vec![0f64; n];
+    let mut score_n = vec![0u64; n];
+    let mut deltas: Vec<Vec<i64>> = vec![Vec::new(); n];
+    let mut reached_next = vec![0u64; n];
+    // Customers who reached both the previous measured step and this one.
+    let mut with_prev = vec![0u64; n];
+    // Per stage: customers who reached both its first and last measured step.
+    let stage_ends: Vec<Option<(usize, usize)>> = map
+        .stages
+        .iter()
+        .map(|st| {
+            let ks: Vec<usize> = measured.iter().copied().filter(|&k| steps[k].stage == st.id).collect();
+            Some((*ks.first()?, *ks.last()?))
+        })
+        .collect();
+    let mut stage_both = vec![0u64; map.stages.len()];
+    let mut first: Vec<i64> = vec![0; n];
+    let mut hit: Vec<bool> = vec![false; n];
+    let mut matched_by_act = vec![0u64; log.activities.len()];
+    for c in 0..j.customers() {
+        let r = j.range(c);
+        if r.is_empty() {
+            continue;
+        }
+        hit.iter_mut().for_each(|h| *h = false);
+        for pos in r {
+            let row = j.rows[pos] as usize;
+            let mut any = false;
+            for &k in &measured {
+                if rules[k].as_ref().is_some_and(|rule| rule.matches(log, row)) {
+                    any = true;
+                    steps[k].matched_events += 1;
+                    let s = log.score[row];
+                    if !s.is_nan() {
+                        score_sum[k] += s;
+                        score_n[k] += 1;
+                    }
+                    if !hit[k] {
+                        hit[k] = true;
+                        first[k] = j.times[pos];
+                    }
+                }
+            }
+            if any {
+                matched_by_act[log.activity[row] as usize] += 1;
+            }
+        }
+        for (i, &k) in measured.iter().enumerate() {
+            if !hit[k] {
+                continue;
+            }
+            steps[k].reached += 1;
+            if let Some(&next) = measured.get(i + 1) {
+                if hit[next] {
+                    reached_next[k] += 1;
+                }
+            }
+            if i > 0 && hit[measured[i - 1]] {
+                with_prev[k] += 1;
+            }
+            if i > 0 {
+                let prev = measured[i - 1];
+                if hit[prev] && first[k] != UNKNOWN_TIME && first[prev] != UNKNOWN_TIME && first[k] >= first[prev] {
+                    deltas[k].push(first[k] - first[prev]);
+                }
+            }
+        }
+        for (si, ends) in stage_ends.iter().enumerate() {
+            if let Some((a, b)) = ends {
+                if hit[*a] && hit[*b] {
+                    stage_both[si] += 1;
+                }
+            }
+        }
+    }
+    let scale = map.scale;
+    let (lo, hi) = observed_score_range(log);
+    let to_scale = |v: f64| -> f64 {
+        let (smin, smax) = (f64::from(scale.min), f64::from(scale.max));
+        if lo >= smin && hi <= smax || hi <= lo {
+            v
+        } else {
+            smin + (v - lo) / (hi - lo) * (smax - smin)
+        }
+    };
+    for (i, &k) in measured.iter().enumerate() {
+        if i > 0 {
+            let prev = steps[measured[i - 1]].reached;
+            steps[k].share_of_previous = (prev > 0).then(|| with_prev[k] as f64 / prev as f64);
+        }
+        if i + 1 < measured.len() && steps[k].reached > 0 {
+            steps[k].drop_off = Some(1.0 - reached_next[k] as f64 / steps[k].reached as f64);
+        }
+        steps[k].median_seconds_since_previous = median(&mut deltas[k]).map(|us| us / 1e6);
+        steps[k].mean_score = (score_n[k] > 0).then(|| to_scale(score_sum[k] / score_n[k] as f64));
+    }
+    let stages = map
+        .stages
+        .iter()
+        .zip(&stage_ends)
+        .zip(&stage_both)
+        .map(|((stage, ends), &both)| {
+            let entered = ends.map_or(0, |(a, _)| steps[a].reached);
+            StageMeasure {
+                id: stage.id.clone(),
+                name: stage.name.clone(),
+                entered,
+                completed: both,
+                conversion: (entered > 0).then(|| both as f64 / entered as f64),
+            }
+        })
+        .collect();
+    let (unmapped_touchpoints, unmapped_transitions) = unmapped(log, &j, &matched_by_act);
+    Measurement {
+        customers: j.customers() as u64,
+        events: log.len() as u64,
+        steps,
+        stages,
+        unmapped_touchpoints,
+        unmapped_transitions,
+    }
+}
+
+fn observed_score_range(log: &EventLog) -> (f64, f64) {
+    log.score.iter().filter(|s| !s.is_nan()).fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &s| (a.min(s), b.max(s)))
+}
+
+fn median(values: &mut [i64]) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_unstable();
+    let m = values.len() / 2;
+    Some(if values.len() % 2 == 1 { values[m] as f64 } else { (values[m - 1] as f64 + values[m] as f64) / 2.0 })
+}
+
+/// Touchpoints no rule matches, and the frequent transitions touching them.
+fn unmapped(log: &EventLog, j: &journeys::Journeys, matched_by_act: &[u64]) -> (Vec<Unmapped>, Vec<Transition>) {
+    let n_act = log.activities.len();
+    let mut events = vec![0u64; n_act];
+    let mut customers = vec![0u64; n_act];
+    let mut last = vec![usize::MAX; n_act];
+    let mut edges: rustc_hash::FxHashMap<(u32, u32), u64> = rustc_hash::FxHashMap::default();
+    let is_unmapped = |a: u32| matched_by_act[a as usize] == 0;
+    for c in 0..j.customers() {
+        let acts = &j.acts[j.range(c)];
+        for (i, &a) in acts.iter().enumerate() {
+            events[a as usize] += 1;
+            if last[a as usize] != c {
+                last[a as usize] = c;
+                customers[a as usize] += 1;
+            }
+            if i > 0 && (is_unmapped(acts[i - 1]) || is_unmapped(a)) {
+                *edges.entry((acts[i - 1], a)).or_insert(0) += 1;
+            }
+        }
+    }
+    let mut list: Vec<Unmapped> = (0..n_act as u32)
+        .filter(|&a| is_unmapped(a) && events[a as usize] > 0)
+        .map(|a| Unmapped {
+            touchpoint: log.activities.get(a).to_string(),
+            events: events[a as usize],
+            customers: customers[a as usize],
+        })
+        .collect();
+    list.sort_by(|a, b| b.customers.cmp(&a.customers).then_with(|| a.touchpoint.cmp(&b.touchpoint)));
+    let mut trans: Vec<Transition> = edges
+        .into_iter()
+        .map(|((a, b), count)| Transition {
+            from: log.activities.get(a).to_string(),
+            to: log.activities.get(b).to_string(),
+            count,
+        })
+        .collect();
+    trans.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| (&a.from, &a.to).cmp(&(&b.from, &b.to))));
+    trans.truncate(15);
+    (list, trans)
+}
