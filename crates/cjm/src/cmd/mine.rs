@@ -311,7 +311,7 @@ fn report(path: &str, log: &EventLog, s: &cjm_mine::Summary) -> String {
     let _ = writeln!(out, "\nMost frequent transitions (count, mean time)");
     let mut edges: Vec<(&cjm_mine::contract::Edge, f64)> =
         s.dfg.iter().zip(&s.performance_dfg).map(|(e, p)| (e, p.mean_seconds)).collect();
-    edges.sort_by(|a, b| b.0.count.cmp(&a.0.count));
+    edges.sort_by_key(|e| std::cmp::Reverse(e.0.count));
     for (e, secs) in edges.iter().take(25) {
         let _ = writeln!(out, "  {} → {}  {}  {}", e.from, e.to, e.count, duration(*secs));
     }
