@@ -9,7 +9,10 @@
 //! - [`rules`] — evidence rules compiled against a log.
 //! - [`measure`] — a map measured against a log, step by step.
 //! - [`discover`] — a draft map from a log.
+//! - [`analysis`] — time statistics, eventually-follows, coverage, funnels
+//!   with options, channels, breakdowns, sessions and filters.
 
+pub mod analysis;
 pub mod contract;
 pub mod discover;
 pub mod journeys;

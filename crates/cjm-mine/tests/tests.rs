@@ -148,3 +148,46 @@ fn real_logs_summarise_like_pm4py() {
         assert_eq!(counts.iter().sum::<u64>(), s.n_customers, "{name}: variant counts add up to the cases");
     }
 }
+
+#[test]
+fn funnels_in_order_any_order_strict_and_windowed() {
+    use cjm_mine::analysis::{funnel_report, FunnelSpec};
+    let log = small_log(LOG);
+    let j = cjm_mine::journeys::build(&log);
+    let spec = |steps: &[&str], any_order, strict, window_seconds| FunnelSpec {
+        steps: steps.iter().map(|s| s.to_string()).collect(),
+        any_order,
+        strict,
+        window_seconds,
+    };
+    let reached = |f: &FunnelSpec| funnel_report(&log, &j, f).steps.iter().map(|s| s.reached).collect::<Vec<_>>();
+    assert_eq!(reached(&spec(&["ad", "cart", "pay"], false, false, None)), [3, 2, 1]);
+    assert_eq!(reached(&spec(&["cart", "ad"], true, false, None)), [3, 2], "any order: A and B have both");
+    assert_eq!(reached(&spec(&["ad", "cart"], false, false, Some(600))), [3, 1], "B's cart comes after 20 minutes");
+    assert_eq!(reached(&spec(&["ad", "pay"], false, true, None)), [3, 0], "strict: pay never directly follows ad");
+    let r = funnel_report(&log, &j, &spec(&["ad", "cart", "pay"], false, false, None));
+    assert_eq!(r.dropped[0], ["C"]);
+    assert_eq!(r.dropped[1], ["D"]);
+    assert_eq!(r.dropped[2], ["B"]);
+    assert_eq!(r.steps[1].median_seconds_from_start, Some(750.0));
+}
+
+#[test]
+fn sessions_and_filters() {
+    let log = small_log(LOG);
+    let s = cjm_mine::analysis::sessions(&log, 600);
+    // B's two events are 20 minutes apart: two sessions.
+    assert_eq!(s.cases.len(), 5);
+    assert!(s.cases.lookup("B#2").is_some());
+    let mut f = log.clone();
+    cjm_mine::analysis::filter(&mut f, None, None, Some(("channel", &["web".to_string()]))).unwrap();
+    assert_eq!(f.len(), 3);
+    let mut g = log.clone();
+    let from = cjm_events::TimeFormat::default().parse("2024-01-02").unwrap();
+    cjm_mine::analysis::filter(&mut g, Some(from), None, None).unwrap();
+    assert_eq!(g.len(), 3);
+    let mut h = log.clone();
+    assert!(cjm_mine::analysis::filter(&mut h, None, None, Some(("colour", &[])))
+        .unwrap_err()
+        .contains("no attribute `colour`"));
+}

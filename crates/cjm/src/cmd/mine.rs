@@ -189,9 +189,55 @@ pub struct Args {
     /// How many variants to list
     #[arg(long, default_value = "20")]
     top: usize,
+    /// Funnel steps in any order (each once) instead of the given order
+    #[arg(long)]
+    funnel_any_order: bool,
+    /// Funnel steps must follow each other directly (no other event between)
+    #[arg(long)]
+    funnel_strict: bool,
+    /// Funnel steps after the first must come within this time of it (30m, 2h, 7d)
+    #[arg(long, value_name = "DURATION")]
+    window: Option<String>,
+    /// Write the customers who dropped at each funnel step to this CSV (step,customer)
+    #[arg(long, value_name = "FILE")]
+    export_dropped: Option<PathBuf>,
+    /// Count "b within K steps after a" pairs (eventually-follows)
+    #[arg(long, default_value = "3", value_name = "K")]
+    follows: usize,
+    /// Break every figure down by a customer attribute (e.g. channel, age)
+    #[arg(long, value_name = "ATTRIBUTE")]
+    by: Option<String>,
+    /// Cut journeys into sessions where a customer is inactive this long (30m, 1d)
+    #[arg(long, value_name = "DURATION")]
+    gap: Option<String>,
+    /// Keep events at or after this time
+    #[arg(long, value_name = "TIME")]
+    from: Option<String>,
+    /// Keep events before this time
+    #[arg(long, value_name = "TIME")]
+    to: Option<String>,
+    /// Keep events whose attribute has one of these values: ATTR=V1,V2
+    #[arg(long = "where", value_name = "ATTR=VALUES")]
+    where_: Option<String>,
     /// Write to this file instead of standard output
     #[arg(short, long)]
     output: Option<PathBuf>,
+}
+
+/// `30m`, `2h`, `7d`, `1w`, `45s` or plain seconds.
+pub fn parse_duration(text: &str) -> Option<i64> {
+    let t = text.trim();
+    let (num, unit) = t.split_at(t.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(t.len()));
+    let v: f64 = num.parse().ok()?;
+    let mult = match unit.trim() {
+        "" | "s" | "sec" => 1.0,
+        "m" | "min" => 60.0,
+        "h" => 3600.0,
+        "d" => 86_400.0,
+        "w" => 604_800.0,
+        _ => return None,
+    };
+    (v >= 0.0).then_some((v * mult) as i64)
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -202,9 +248,45 @@ enum OutFormat {
 }
 
 pub fn run(args: Args) -> Result<Outcome, CliError> {
-    let log = args.read.read(&args.log)?;
+    let dur = |flag: &str, v: &Option<String>| -> Result<Option<i64>, CliError> {
+        v.as_ref()
+            .map(|t| {
+                parse_duration(t)
+                    .ok_or_else(|| CliError(format!("{flag} `{t}`: expected a duration such as 45s, 30m, 2h, 7d")))
+            })
+            .transpose()
+    };
+    let window = dur("--window", &args.window)?;
+    let gap = dur("--gap", &args.gap)?;
+    let when = |flag: &str, v: &Option<String>| -> Result<Option<i64>, CliError> {
+        v.as_ref()
+            .map(|t| {
+                cjm_events::TimeFormat::default().parse(t).ok_or_else(|| {
+                    CliError(format!("{flag} `{t}`: expected a time such as 2024-03-01 or 2024-03-01T12:00:00Z"))
+                })
+            })
+            .transpose()
+    };
+    let (from, to) = (when("--from", &args.from)?, when("--to", &args.to)?);
+    let mut log = args.read.read(&args.log)?;
+    let where_ = match &args.where_ {
+        Some(w) => {
+            let (name, values) = w
+                .split_once('=')
+                .ok_or_else(|| CliError(format!("--where `{w}`: expected ATTRIBUTE=VALUE[,VALUE…]")))?;
+            Some((name.trim().to_string(), values.split(',').map(|v| v.trim().to_string()).collect::<Vec<_>>()))
+        }
+        None => None,
+    };
+    if from.is_some() || to.is_some() || where_.is_some() {
+        let attr = where_.as_ref().map(|(n, v)| (n.as_str(), v.as_slice()));
+        cjm_mine::analysis::filter(&mut log, from, to, attr).map_err(|e| CliError(format!("--where: {e}")))?;
+    }
+    if let Some(g) = gap {
+        log = cjm_mine::analysis::sessions(&log, g);
+    }
     if log.is_empty() {
-        return Err(CliError(format!("{}: the log holds no events", args.log)));
+        return Err(CliError(format!("{}: no events left (check --from, --to and --where)", args.log)));
     }
     let funnel: Vec<String> = args.funnel.iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
     for step in &funnel {
@@ -224,18 +306,77 @@ pub fn run(args: Args) -> Result<Outcome, CliError> {
     if std::env::var_os("CJM_TIMINGS").is_some() {
         eprintln!("timings: journeys {:?}, summary {:?}", t1 - t0, t1.elapsed());
     }
+    let spec = cjm_mine::analysis::FunnelSpec {
+        steps: funnel.clone(),
+        any_order: args.funnel_any_order,
+        strict: args.funnel_strict,
+        window_seconds: window,
+    };
+    let analysis = (args.format != OutFormat::SummaryJson).then(|| {
+        let j = cjm_mine::journeys::build(&log);
+        let counts: Vec<u64> = summary.top_variants.iter().map(|v| v.count).collect();
+        cjm_mine::analysis::analyse(&log, &j, Some(&spec), args.follows, &counts)
+    });
+    if let Some(path) = &args.export_dropped {
+        let Some(f) = analysis.as_ref().and_then(|a| a.funnel.as_ref()) else {
+            return Err(CliError("--export-dropped needs a --funnel (and a text or json report)".into()));
+        };
+        let mut csv = String::from("dropped_before_step,step,customer_id\n");
+        for (i, ids) in f.dropped.iter().enumerate() {
+            for id in ids {
+                let quoted =
+                    if id.contains([',', '"', '\n']) { format!("\"{}\"", id.replace('"', "\"\"")) } else { id.clone() };
+                csv.push_str(&format!("{},{},{}\n", i + 1, f.steps[i].touchpoint, quoted));
+            }
+        }
+        crate::output::write_atomic(path, csv.as_bytes())?;
+        eprintln!("wrote the dropped customers to {}", path.display());
+    }
+    let breakdown = match &args.by {
+        Some(attr) => {
+            let values = cjm_mine::analysis::breakdown_values(&log, attr).map_err(CliError)?;
+            let mut parts = Vec::new();
+            for v in values {
+                let sub = cjm_mine::analysis::customers_with(&log, attr, &v);
+                if sub.is_empty() {
+                    continue;
+                }
+                let s = cjm_mine::summarize(&sub, &funnel, args.top.min(5));
+                parts.push((v, s));
+            }
+            Some(parts)
+        }
+        None => None,
+    };
     let text = match args.format {
         OutFormat::SummaryJson => cjm_mine::summary_json(&summary),
         OutFormat::Json => {
+            let by: Option<serde_json::Value> = breakdown.as_ref().map(|parts| {
+                serde_json::Value::Object(
+                    parts.iter().map(|(v, s)| (v.clone(), serde_json::to_value(s).unwrap_or_default())).collect(),
+                )
+            });
             let mut s = serde_json::to_string_pretty(&serde_json::json!({
                 "log": args.log,
                 "read": {"rows": log.stats.rows, "bad_rows": log.stats.bad_rows, "lifecycle_skipped": log.stats.lifecycle_skipped},
                 "summary": summary,
+                "analysis": analysis,
+                "by": args.by,
+                "breakdown": by,
             }))?;
             s.push('\n');
             s
         }
-        OutFormat::Text => report(&args.log, &log, &summary),
+        OutFormat::Text => {
+            let mut t = report(&args.log, &log, &summary);
+            if let Some(a) = &analysis {
+                t.push_str(&analysis_report(a));
+            }
+            if let (Some(attr), Some(parts)) = (&args.by, &breakdown) {
+                t.push_str(&breakdown_report(attr, parts));
+            }
+            t
+        }
     };
     emit(args.output.as_deref(), text.as_bytes())?;
     Ok(Outcome::Ok)
@@ -328,6 +469,85 @@ fn report(path: &str, log: &EventLog, s: &cjm_mine::Summary) -> String {
                 pct(prev.saturating_sub(r), prev)
             );
             prev = r;
+        }
+    }
+    out
+}
+
+fn analysis_report(a: &cjm_mine::analysis::Analysis) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    if let Some(f) = &a.funnel {
+        let _ = writeln!(
+            out,
+            "\nFunnel details ({}{}{})",
+            if f.ordered { "in order" } else { "any order" },
+            if f.strict { ", consecutive" } else { "" },
+            f.window_seconds.map(|w| format!(", within {}", duration(w as f64))).unwrap_or_default()
+        );
+        for s in &f.steps {
+            let _ = writeln!(
+                out,
+                "  {:<32} {:>9} reached  {:>6.1}% converted  {:>6.1}% dropped  {:>10} from start",
+                s.touchpoint,
+                s.reached,
+                s.conversion * 100.0,
+                s.drop_off * 100.0,
+                s.median_seconds_from_start.map_or("-".into(), duration)
+            );
+        }
+    }
+    let _ = writeln!(out, "\nSlowest transitions (median, p90, count)");
+    let mut slow: Vec<&cjm_mine::analysis::EdgeTimes> = a.edge_times.iter().filter(|e| e.count >= 10).collect();
+    slow.sort_by(|x, y| y.median_seconds.total_cmp(&x.median_seconds));
+    for e in slow.iter().take(10) {
+        let _ = writeln!(
+            out,
+            "  {} → {}  median {}  p90 {}  ({})",
+            e.from,
+            e.to,
+            duration(e.median_seconds),
+            duration(e.p90_seconds),
+            e.count
+        );
+    }
+    if !a.channel_reach.is_empty() {
+        let _ = writeln!(out, "\nChannels (customers, events)");
+        for c in &a.channel_reach {
+            let _ = writeln!(out, "  {:<20} {:>9} {:>9}", c.channel, c.customers, c.events);
+        }
+        let switches: Vec<_> = a.channel_switches.iter().filter(|s| s.from != s.to).collect();
+        if !switches.is_empty() {
+            let mut top = switches.clone();
+            top.sort_by_key(|s| std::cmp::Reverse(s.count));
+            let _ = writeln!(out, "\nChannel switches (from → to, count)");
+            for s in top.iter().take(12) {
+                let _ = writeln!(out, "  {} → {}  {}", s.from, s.to, s.count);
+            }
+        }
+    }
+    if let Some(last) = a.variant_coverage.last() {
+        let _ =
+            writeln!(out, "\nThe top {} variants cover {:.1}% of customers", a.variant_coverage.len(), last * 100.0);
+    }
+    out
+}
+
+fn breakdown_report(attr: &str, parts: &[(String, cjm_mine::Summary)]) -> String {
+    use std::fmt::Write;
+    let mut out = format!("\nBy {attr}\n");
+    for (value, s) in parts {
+        let _ =
+            writeln!(out, "  {value}: {} customers, {} events, {} variants", s.n_customers, s.n_events, s.n_variants);
+        if let Some(v) = s.top_variants.first() {
+            let seq = v.sequence.join(" → ");
+            let seq: String =
+                if seq.chars().count() > 90 { seq.chars().take(89).collect::<String>() + "…" } else { seq };
+            let _ = writeln!(out, "    most common ({} customers, {}): {seq}", v.count, pct(v.count, s.n_customers));
+        }
+        if !s.funnel.steps.is_empty() {
+            let reached: Vec<String> = s.funnel.reached.iter().map(|r| r.to_string()).collect();
+            let _ = writeln!(out, "    funnel reached: {}", reached.join(" → "));
         }
     }
     out

@@ -1,0 +1,455 @@
+//! The analyst's view beyond the peer summary: time statistics per
+//! transition, eventually-follows pairs, variant coverage, time to the next
+//! event, funnels with drop-off and the customers who dropped, channel reach
+//! and switching, breakdowns by a customer attribute; and the log transforms
+//! that come before them (filters, inactivity-gap sessions).
+
+use crate::journeys::{self, Journeys};
+use cjm_events::{retain_rows, EventLog, NONE, UNKNOWN_TIME};
+use rustc_hash::FxHashMap;
+use serde::Serialize;
+
+/// Statistics of the time between consecutive events of one transition.
+#[derive(Clone, Debug, Serialize)]
+pub struct EdgeTimes {
+    pub from: String,
+    pub to: String,
+    pub count: u64,
+    pub mean_seconds: f64,
+    pub median_seconds: f64,
+    pub min_seconds: f64,
+    pub max_seconds: f64,
+    pub p90_seconds: f64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Follows {
+    pub from: String,
+    pub to: String,
+    /// Occurrences of `to` within `k` steps after `from`.
+    pub count: u64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct NextTime {
+    pub touchpoint: String,
+    /// Median seconds from this touchpoint to the customer's next event.
+    pub median_seconds_to_next: Option<f64>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct FunnelStep {
+    pub touchpoint: String,
+    pub reached: u64,
+    /// Reached ÷ reached at the previous step (the first: ÷ all customers).
+    pub conversion: f64,
+    /// 1 − conversion.
+    pub drop_off: f64,
+    /// Median seconds from step 1 to this step, for those who reached it.
+    pub median_seconds_from_start: Option<f64>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct FunnelReport {
+    pub ordered: bool,
+    pub strict: bool,
+    pub window_seconds: Option<i64>,
+    pub steps: Vec<FunnelStep>,
+    /// Per step, the customers who reached the previous step but not this one.
+    #[serde(skip)]
+    pub dropped: Vec<Vec<String>>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ChannelReach {
+    pub channel: String,
+    pub events: u64,
+    pub customers: u64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Switch {
+    pub from: String,
+    pub to: String,
+    pub count: u64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Analysis {
+    pub edge_times: Vec<EdgeTimes>,
+    pub eventually_follows: Vec<Follows>,
+    /// Cumulative share of customers covered by the top 1, 2, … variants.
+    pub variant_coverage: Vec<f64>,
+    pub next_times: Vec<NextTime>,
+    pub funnel: Option<FunnelReport>,
+    pub channel_reach: Vec<ChannelReach>,
+    /// Channel of one event → channel of the customer's next event.
+    pub channel_switches: Vec<Switch>,
+}
+
+/// How a funnel is matched.
+#[derive(Clone, Debug, Default)]
+pub struct FunnelSpec {
+    pub steps: Vec<String>,
+    /// Steps in any order (each once) instead of in the given order.
+    pub any_order: bool,
+    /// Each step must be the very next event after the previous one.
+    pub strict: bool,
+    /// Steps after the first must come within this many seconds of it.
+    pub window_seconds: Option<i64>,
+}
+
+pub fn analyse(log: &EventLog, j: &Journeys, funnel: Option<&FunnelSpec>, k: usize, top_variants: &[u64]) -> Analysis {
+    let n_act = log.activities.len();
+    let name = |a: u32| log.activities.get(a).to_string();
+    let mut durations: FxHashMap<(u32, u32), Vec<i64>> = FxHashMap::default();
+    let mut follows: FxHashMap<(u32, u32), u64> = FxHashMap::default();
+    let mut next: Vec<Vec<i64>> = vec![Vec::new(); n_act];
+    let mut switches: FxHashMap<(u32, u32), u64> = FxHashMap::default();
+    let n_ch = log.channels.len();
+    let mut ch_events = vec![0u64; n_ch];
+    let mut ch_customers = vec![0u64; n_ch];
+    let mut ch_last = vec![usize::MAX; n_ch];
+    for c in 0..j.customers() {
+        let r = j.range(c);
+        let acts = &j.acts[r.clone()];
+        let times = &j.times[r.clone()];
+        let rows = &j.rows[r];
+        for i in 0..acts.len() {
+            if i + 1 < acts.len() {
+                let (t0, t1) = (times[i], times[i + 1]);
+                if t0 != UNKNOWN_TIME && t1 != UNKNOWN_TIME {
+                    durations.entry((acts[i], acts[i + 1])).or_default().push(t1 - t0);
+                    next[acts[i] as usize].push(t1 - t0);
+                }
+            }
+            for step in 1..=k {
+                if let Some(&b) = acts.get(i + step) {
+                    *follows.entry((acts[i], b)).or_insert(0) += 1;
+                }
+            }
+            let ch = log.channel[rows[i] as usize];
+            if ch != NONE {
+                ch_events[ch as usize] += 1;
+                if ch_last[ch as usize] != c {
+                    ch_last[ch as usize] = c;
+                    ch_customers[ch as usize] += 1;
+                }
+                if i > 0 {
+                    let prev = log.channel[rows[i - 1] as usize];
+                    if prev != NONE {
+                        *switches.entry((prev, ch)).or_insert(0) += 1;
+                    }
+                }
+            }
+        }
+    }
+    let mut edge_times: Vec<EdgeTimes> = durations
+        .into_iter()
+        .map(|((a, b), mut d)| {
+            d.sort_unstable();
+            let secs = |us: i64| us as f64 / 1e6;
+            let sum: i128 = d.iter().map(|&x| i128::from(x)).sum();
+            EdgeTimes {
+                from: name(a),
+                to: name(b),
+                count: d.len() as u64,
+                mean_seconds: sum as f64 / 1e6 / d.len() as f64,
+                median_seconds: median_sorted(&d) / 1e6,
+                min_seconds: secs(d[0]),
+                max_seconds: secs(d[d.len() - 1]),
+                p90_seconds: secs(d[((d.len() as f64 * 0.9).ceil() as usize).clamp(1, d.len()) - 1]),
+            }
+        })
+        .collect();
+    edge_times.sort_by(|x, y| (&x.from, &x.to).cmp(&(&y.from, &y.to)));
+    let mut eventually_follows: Vec<Follows> =
+        follows.into_iter().map(|((a, b), count)| Follows { from: name(a), to: name(b), count }).collect();
+    eventually_follows.sort_by(|x, y| y.count.cmp(&x.count).then_with(|| (&x.from, &x.to).cmp(&(&y.from, &y.to))));
+    let customers = j.customers().max(1) as f64;
+    let mut cum = 0u64;
+    let variant_coverage = top_variants
+        .iter()
+        .map(|&c| {
+            cum += c;
+            cum as f64 / customers
+        })
+        .collect();
+    let mut next_times: Vec<NextTime> = (0..n_act as u32)
+        .map(|a| {
+            let d = &mut next[a as usize];
+            d.sort_unstable();
+            NextTime { touchpoint: name(a), median_seconds_to_next: (!d.is_empty()).then(|| median_sorted(d) / 1e6) }
+        })
+        .collect();
+    next_times.sort_by(|x, y| x.touchpoint.cmp(&y.touchpoint));
+    let mut channel_reach: Vec<ChannelReach> = (0..n_ch)
+        .map(|c| ChannelReach {
+            channel: log.channels.get(c as u32).to_string(),
+            events: ch_events[c],
+            customers: ch_customers[c],
+        })
+        .collect();
+    channel_reach.sort_by(|x, y| y.customers.cmp(&x.customers).then_with(|| x.channel.cmp(&y.channel)));
+    let mut channel_switches: Vec<Switch> = switches
+        .into_iter()
+        .map(|((a, b), count)| Switch {
+            from: log.channels.get(a).to_string(),
+            to: log.channels.get(b).to_string(),
+            count,
+        })
+        .collect();
+    channel_switches.sort_by(|x, y| (&x.from, &x.to).cmp(&(&y.from, &y.to)));
+    Analysis {
+        edge_times,
+        eventually_follows,
+        variant_coverage,
+        next_times,
+        funnel: funnel.filter(|f| !f.steps.is_empty()).map(|f| funnel_report(log, j, f)),
+        channel_reach,
+        channel_switches,
+    }
+}
+
+fn median_sorted(d: &[i64]) -> f64 {
+    let m = d.len() / 2;
+    if d.len() % 2 == 1 {
+        d[m] as f64
+    } else {
+        (d[m - 1] as f64 + d[m] as f64) / 2.0
+    }
+}
+
+/// A funnel with its options; `dropped[k]` lists who reached step k-1 but not k.
+pub fn funnel_report(log: &EventLog, j: &Journeys, spec: &FunnelSpec) -> FunnelReport {
+    let ids: Vec<u32> = spec.steps.iter().map(|s| log.activities.lookup(s).unwrap_or(NONE)).collect();
+    let n = ids.len();
+    let mut reached = vec![0u64; n];
+    let mut to_convert: Vec<Vec<i64>> = vec![Vec::new(); n];
+    let mut dropped: Vec<Vec<String>> = vec![Vec::new(); n];
+    for c in 0..j.customers() {
+        let r = j.range(c);
+        if r.is_empty() {
+            continue;
+        }
+        let acts = &j.acts[r.clone()];
+        let times = &j.times[r];
+        let (k, hit_times) = match_funnel(acts, times, &ids, spec);
+        for step in 0..k {
+            reached[step] += 1;
+            if hit_times[step] != UNKNOWN_TIME && hit_times[0] != UNKNOWN_TIME {
+                to_convert[step].push(hit_times[step] - hit_times[0]);
+            }
+        }
+        if k < n {
+            dropped[k].push(log.cases.get(c as u32).to_string());
+        }
+    }
+    let total = j.customers() as u64;
+    let steps = (0..n)
+        .map(|i| {
+            let prev = if i == 0 { total } else { reached[i - 1] };
+            let conversion = if prev == 0 { 0.0 } else { reached[i] as f64 / prev as f64 };
+            to_convert[i].sort_unstable();
+            FunnelStep {
+                touchpoint: spec.steps[i].clone(),
+                reached: reached[i],
+                conversion,
+                drop_off: 1.0 - conversion,
+                median_seconds_from_start: (!to_convert[i].is_empty()).then(|| median_sorted(&to_convert[i]) / 1e6),
+            }
+        })
+        .collect();
+    FunnelReport { ordered: !spec.any_order, strict: spec.strict, window_seconds: spec.window_seconds, steps, dropped }
+}
+
+/// How many steps a journey reaches, and when it reached each.
+fn match_funnel(acts: &[u32], times: &[i64], ids: &[u32], spec: &FunnelSpec) -> (usize, Vec<i64>) {
+    let mut hit = vec![UNKNOWN_TIME; ids.len()];
+    let within = |t: i64, start: i64| match spec.window_seconds {
+        Some(w) if start != UNKNOWN_TIME && t != UNKNOWN_TIME => t - start <= w * 1_000_000,
+        _ => true,
+    };
+    if spec.any_order {
+        // Each step once, in any order; reached = the count of distinct steps met
+        // (a step counts only if all earlier-listed steps are met too).
+        let mut start = UNKNOWN_TIME;
+        let mut seen = vec![false; ids.len()];
+        for (&a, &t) in acts.iter().zip(times) {
+            if let Some(s) = ids.iter().position(|&x| x == a) {
+                if !seen[s] && (start == UNKNOWN_TIME || within(t, start)) {
+                    if start == UNKNOWN_TIME {
+                        start = t;
+                    }
+                    seen[s] = true;
+                    hit[s] = t;
+                }
+            }
+        }
+        let k = seen.iter().take_while(|s| **s).count();
+        return (k, hit);
+    }
+    if spec.strict {
+        // Consecutive: the longest run matching the steps from some start.
+        let mut best = (0, hit.clone());
+        for i in 0..acts.len() {
+            if acts[i] != ids[0] {
+                continue;
+            }
+            let mut k = 0;
+            let mut h = vec![UNKNOWN_TIME; ids.len()];
+            while k < ids.len() && i + k < acts.len() && acts[i + k] == ids[k] && within(times[i + k], times[i]) {
+                h[k] = times[i + k];
+                k += 1;
+            }
+            if k > best.0 {
+                best = (k, h);
+            }
+            if k == ids.len() {
+                break;
+            }
+        }
+        return best;
+    }
+    // Greedy earliest subsequence, as the contract's funnel, within the window.
+    let mut k = 0;
+    for (&a, &t) in acts.iter().zip(times) {
+        if k < ids.len() && a == ids[k] && (k == 0 || within(t, hit[0])) {
+            hit[k] = t;
+            k += 1;
+        }
+    }
+    (k, hit)
+}
+
+/// Cuts each customer's journey into sessions wherever the time between two
+/// events exceeds `gap_seconds`; a session is then a customer of its own,
+/// named `customer#2`, `customer#3`… after the first.
+pub fn sessions(log: &EventLog, gap_seconds: i64) -> EventLog {
+    let j = journeys::build(log);
+    let mut out = log.clone();
+    let mut cases = cjm_events::Dict::default();
+    let mut case_of_row = vec![0u32; log.len()];
+    for c in 0..j.customers() {
+        let r = j.range(c);
+        let base = log.cases.get(c as u32).to_string();
+        let mut session = 1;
+        let mut id = cases.intern(&base);
+        for pos in r.clone() {
+            if pos > r.start {
+                let (t0, t1) = (j.times[pos - 1], j.times[pos]);
+                if t0 != UNKNOWN_TIME && t1 != UNKNOWN_TIME && t1 - t0 > gap_seconds * 1_000_000 {
+                    session += 1;
+                    id = cases.intern(&format!("{base}#{session}"));
+                }
+            }
+            case_of_row[j.rows[pos] as usize] = id;
+        }
+    }
+    // Case attributes follow their customer into every session.
+    for attr in &mut out.case_attrs {
+        let ids: Vec<u32> = (0..cases.len() as u32)
+            .map(|s| {
+                let name = cases.get(s);
+                let base = name.rsplit_once('#').map_or(name, |(b, _)| b);
+                log.cases.lookup(base).and_then(|c| attr.ids.get(c as usize).copied()).unwrap_or(NONE)
+            })
+            .collect();
+        attr.ids = ids;
+    }
+    out.cases = cases;
+    out.case = case_of_row;
+    out
+}
+
+/// Keeps the events in `[from, to)` (microseconds) and whose attribute
+/// `name` (event or customer level) is one of `values`.
+pub fn filter(
+    log: &mut EventLog,
+    from: Option<i64>,
+    to: Option<i64>,
+    attr: Option<(&str, &[String])>,
+) -> Result<(), String> {
+    let mut mask: Vec<bool> =
+        log.time.iter().map(|&t| from.is_none_or(|f| t >= f) && to.is_none_or(|e| t < e)).collect();
+    if let Some((name, values)) = attr {
+        let bare = name.strip_prefix("case:").unwrap_or(name);
+        if let Some(col) = log.attrs.iter().find(|a| a.name == name) {
+            for (i, m) in mask.iter_mut().enumerate() {
+                *m = *m && col.value(i).is_some_and(|v| values.iter().any(|x| x == v));
+            }
+        } else if let Some(col) = log.case_attrs.iter().find(|a| a.name == bare) {
+            for (i, m) in mask.iter_mut().enumerate() {
+                *m = *m && col.value(log.case[i] as usize).is_some_and(|v| values.iter().any(|x| x == v));
+            }
+        } else if name == "channel" {
+            for (i, m) in mask.iter_mut().enumerate() {
+                let c = log.channel[i];
+                *m = *m && c != NONE && values.iter().any(|x| x == log.channels.get(c));
+            }
+        } else {
+            let mut known: Vec<String> = vec!["channel".into()];
+            known.extend(log.attrs.iter().map(|a| a.name.clone()));
+            known.extend(log.case_attrs.iter().map(|a| format!("case:{}", a.name)));
+            return Err(format!("the log has no attribute `{name}`; it has: {}", known.join(", ")));
+        }
+    }
+    retain_rows(log, &mask);
+    Ok(())
+}
+
+/// The values of a customer attribute (or `channel`) with each value's
+/// customers, for `--by`: a breakdown runs the analysis once per value.
+pub fn breakdown_values(log: &EventLog, name: &str) -> Result<Vec<String>, String> {
+    let bare = name.strip_prefix("case:").unwrap_or(name);
+    if let Some(col) = log.case_attrs.iter().find(|a| a.name == bare) {
+        let mut v: Vec<String> = col.dict.values().map(str::to_string).collect();
+        v.sort();
+        return Ok(v);
+    }
+    if let Some(col) = log.attrs.iter().find(|a| a.name == name) {
+        let mut v: Vec<String> = col.dict.values().map(str::to_string).collect();
+        v.sort();
+        return Ok(v);
+    }
+    if name == "channel" {
+        let mut v: Vec<String> = log.channels.values().map(str::to_string).collect();
+        v.sort();
+        return Ok(v);
+    }
+    let mut known: Vec<String> = vec!["channel".into()];
+    known.extend(log.case_attrs.iter().map(|a| a.name.clone()));
+    known.extend(log.attrs.iter().map(|a| a.name.clone()));
+    Err(format!("--by `{name}`: the log has no such attribute; it has: {}", known.join(", ")))
+}
+
+/// The customers whose attribute `name` is `value` (customer level: every
+/// event of theirs; event level and channel: the customers with at least one
+/// such event, all their events kept).
+pub fn customers_with(log: &EventLog, name: &str, value: &str) -> EventLog {
+    let bare = name.strip_prefix("case:").unwrap_or(name);
+    let n_cases = log.cases.len();
+    let mut keep_case = vec![false; n_cases];
+    if let Some(col) = log.case_attrs.iter().find(|a| a.name == bare) {
+        for (c, k) in keep_case.iter_mut().enumerate() {
+            *k = col.value(c) == Some(value);
+        }
+    } else if let Some(col) = log.attrs.iter().find(|a| a.name == name) {
+        for i in 0..log.len() {
+            if col.value(i) == Some(value) {
+                keep_case[log.case[i] as usize] = true;
+            }
+        }
+    } else if name == "channel" {
+        for i in 0..log.len() {
+            let c = log.channel[i];
+            if c != NONE && log.channels.get(c) == value {
+                keep_case[log.case[i] as usize] = true;
+            }
+        }
+    }
+    let mut out = log.clone();
+    let mask: Vec<bool> = log.case.iter().map(|&c| keep_case[c as usize]).collect();
+    retain_rows(&mut out, &mask);
+    out
+}
