@@ -311,6 +311,31 @@ impl Builder {
         col.ids[row] = col.dict.intern(value);
     }
 
+    /// Interns an event attribute's value ahead of its row (XES reads an
+    /// event's attributes before the event is complete).
+    pub fn intern_attr(&mut self, name: &str, value: &str) -> (usize, u32) {
+        let i = match self.attr_index.get(name) {
+            Some(&i) => i,
+            None => {
+                self.log.attrs.push(AttrColumn::new(name));
+                let i = self.log.attrs.len() - 1;
+                self.attr_index.insert(name.to_string(), i);
+                i
+            }
+        };
+        (i, self.log.attrs[i].dict.intern(value))
+    }
+
+    /// Sets an interned event attribute of the last pushed event.
+    pub fn set_attr_id(&mut self, col: usize, id: u32) {
+        let row = self.log.case.len() - 1;
+        let ids = &mut self.log.attrs[col].ids;
+        if ids.len() <= row {
+            ids.resize(row + 1, NONE);
+        }
+        ids[row] = id;
+    }
+
     /// Sets a case attribute (the first value given for a case wins).
     pub fn set_case_attr(&mut self, case: u32, name: &str, value: &str) {
         let i = match self.case_attr_index.get(name) {

@@ -16,6 +16,7 @@
 use crate::{Builder, EventLog, ReadError, ReadOptions, NONE};
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
+use std::borrow::Cow;
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Ctx {
@@ -96,7 +97,8 @@ struct PendingEvent {
     time_text: Option<String>,
     channel: Option<String>,
     score: f64,
-    attrs: Vec<(String, String)>,
+    /// Attribute columns and value ids, interned as they are read.
+    attrs: Vec<(usize, u32)>,
 }
 
 pub(crate) fn read(bytes: &[u8], path: &str, opts: &ReadOptions) -> Result<EventLog, ReadError> {
@@ -217,34 +219,39 @@ fn clip(s: &str) -> String {
     t
 }
 
-/// The element's attributes as (name, value), without namespace declarations.
-fn attributes(e: &BytesStart) -> Result<Vec<(String, String)>, String> {
-    let mut out = Vec::new();
+/// The element's attributes as (name, value), without namespace
+/// declarations; borrowed from the reader's buffer unless a value holds
+/// entities to unescape.
+type XmlAttrs<'a> = Vec<(Cow<'a, str>, Cow<'a, str>)>;
+
+fn attributes<'a>(e: &'a BytesStart<'a>) -> Result<XmlAttrs<'a>, String> {
+    let mut out = Vec::with_capacity(4);
     for a in e.attributes() {
         let a = a.map_err(|err| format!("a malformed XML attribute: {err}"))?;
-        let key = String::from_utf8_lossy(a.key.as_ref()).into_owned();
-        if key == "xmlns" || key.starts_with("xmlns:") {
-            continue;
-        }
-        let value = a.unescape_value().map_err(|err| format!("attribute `{key}`: {err}"))?.into_owned();
+        let key: Cow<'a, str> = match a.key.0 {
+            k if k.starts_with(b"xmlns") && (k.len() == 5 || k[5] == b':') => continue,
+            _ => Cow::Owned(String::from_utf8_lossy(a.key.as_ref()).into_owned()),
+        };
+        let value = match a.value {
+            Cow::Borrowed(raw) if !raw.contains(&b'&') => match std::str::from_utf8(raw) {
+                Ok(v) => Cow::Borrowed(v),
+                Err(_) => return Err(format!("attribute `{key}` is not UTF-8")),
+            },
+            _ => Cow::Owned(a.unescape_value().map_err(|err| format!("attribute `{key}`: {err}"))?.into_owned()),
+        };
         out.push((key, value));
     }
     Ok(out)
 }
 
-fn check_attribute_set(
-    name: &str,
-    attrs: &[(String, String)],
-    required: &[&str],
-    optional: &[&str],
-) -> Result<(), String> {
+fn check_attribute_set(name: &str, attrs: &XmlAttrs, required: &[&str], optional: &[&str]) -> Result<(), String> {
     for r in required {
         if !attrs.iter().any(|(k, _)| k == r) {
             return Err(format!("<{name}> needs the attribute `{r}`"));
         }
     }
     for (k, _) in attrs {
-        if !required.contains(&k.as_str()) && !optional.contains(&k.as_str()) {
+        if !required.contains(&k.as_ref()) && !optional.contains(&k.as_ref()) {
             let allowed: Vec<&str> = required.iter().chain(optional).copied().collect();
             let allowed = if allowed.is_empty() { "none".to_string() } else { allowed.join(", ") };
             return Err(format!("<{name}> does not take the attribute `{k}` (it takes: {allowed})"));
@@ -253,8 +260,8 @@ fn check_attribute_set(
     Ok(())
 }
 
-fn get<'a>(attrs: &'a [(String, String)], key: &str) -> Option<&'a str> {
-    attrs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+fn get<'a>(attrs: &'a XmlAttrs, key: &str) -> Option<&'a str> {
+    attrs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_ref())
 }
 
 fn open(state: &mut XesState, stack: &[Frame], e: &BytesStart, line: u64, saw_log: &mut bool) -> Result<Frame, String> {
@@ -376,12 +383,7 @@ fn phase_name(phase: u8) -> &'static str {
     ["extension", "global", "classifier", "attribute", "trace", "event"][phase.min(5) as usize]
 }
 
-fn open_attribute(
-    state: &mut XesState,
-    parent: &Frame,
-    name: &str,
-    attrs: &[(String, String)],
-) -> Result<Frame, String> {
+fn open_attribute(state: &mut XesState, parent: &Frame, name: &str, attrs: &XmlAttrs) -> Result<Frame, String> {
     let strict = state.strict;
     let typed = name != "list" && name != "container";
     if strict {
@@ -456,14 +458,17 @@ fn record(state: &mut XesState, parent: &Frame, key: &str, kind: &str, value: &s
                     }
                     "channel" => ev.channel = Some(value.to_string()),
                     "score" | "rating" => ev.score = value.trim().parse().unwrap_or(f64::NAN),
-                    _ => ev.attrs.push((key.to_string(), value.to_string())),
+                    _ => ev.attrs.push(state.b.intern_attr(key, value)),
                 }
             }
         }
         Ctx::Attr | Ctx::List | Ctx::Values => {
             // Nested attribute: keep it under its parent's path.
-            if let Some(ev) = state.event.as_mut() {
-                ev.attrs.push((key.to_string(), value.to_string()));
+            if state.event.is_some() {
+                let id = state.b.intern_attr(key, value);
+                if let Some(ev) = state.event.as_mut() {
+                    ev.attrs.push(id);
+                }
             } else if state.trace_number > 0 && state.trace_case.is_none() {
                 state.trace_attrs.push((key.to_string(), value.to_string()));
             }
@@ -567,8 +572,8 @@ fn flush_trace(state: &mut XesState) -> Result<(), String> {
             _ => NONE,
         };
         b.push(case, time, activity_id, channel, ev.score);
-        for (k, v) in &ev.attrs {
-            b.set_attr(k, v);
+        for &(col, id) in &ev.attrs {
+            b.set_attr_id(col, id);
         }
     }
     let _ = state.trace_case.insert(case);
