@@ -453,3 +453,95 @@ pub fn customers_with(log: &EventLog, name: &str, value: &str) -> EventLog {
     retain_rows(&mut out, &mask);
     out
 }
+
+/// Keeps the customers whose journey is one of the most frequent variants
+/// that together cover at least `share` (0..1) of the customers.
+pub fn keep_covering_variants(log: &EventLog, share: f64) -> EventLog {
+    let j = journeys::build(log);
+    let mut counts: FxHashMap<&[u32], u64> = FxHashMap::default();
+    for c in 0..j.customers() {
+        let r = j.range(c);
+        if !r.is_empty() {
+            *counts.entry(&j.acts[r]).or_insert(0) += 1;
+        }
+    }
+    let mut ranked: Vec<(&[u32], u64)> = counts.into_iter().collect();
+    ranked.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+    let total: u64 = ranked.iter().map(|v| v.1).sum();
+    let mut kept: rustc_hash::FxHashSet<&[u32]> = rustc_hash::FxHashSet::default();
+    let mut covered = 0u64;
+    for (v, n) in ranked {
+        if total > 0 && covered as f64 / total as f64 >= share {
+            break;
+        }
+        kept.insert(v);
+        covered += n;
+    }
+    let mut keep_case = vec![false; log.cases.len()];
+    for (c, k) in keep_case.iter_mut().enumerate().take(j.customers()) {
+        let r = j.range(c);
+        *k = !r.is_empty() && kept.contains(&j.acts[r]);
+    }
+    let mut out = log.clone();
+    let mask: Vec<bool> = log.case.iter().map(|&c| keep_case[c as usize]).collect();
+    retain_rows(&mut out, &mask);
+    out
+}
+
+/// A simplified directly-follows graph: the most frequent transitions that
+/// together make up `share` of all transitions, plus the rarer ones still
+/// needed so that every kept touchpoint lies on a path from a start
+/// touchpoint to an end touchpoint. Rare edges are dropped from the least
+/// frequent up, and only when the graph stays connected that way.
+pub fn simplify_dfg(summary: &crate::Summary, share: f64) -> Vec<crate::contract::Edge> {
+    let mut edges: Vec<crate::contract::Edge> = summary.dfg.clone();
+    edges.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| (&a.from, &a.to).cmp(&(&b.from, &b.to))));
+    let total: u64 = edges.iter().map(|e| e.count).sum();
+    let starts: Vec<&str> = summary.start_touchpoints.iter().map(|c| c.touchpoint.as_str()).collect();
+    let ends: Vec<&str> = summary.end_touchpoints.iter().map(|c| c.touchpoint.as_str()).collect();
+    let mut keep = vec![true; edges.len()];
+    // The frequent core is never dropped.
+    let mut core = 0;
+    let mut acc = 0u64;
+    while core < edges.len() && (total == 0 || (acc as f64) < share * total as f64) {
+        acc += edges[core].count;
+        core += 1;
+    }
+    for i in (core..edges.len()).rev() {
+        keep[i] = false;
+        if !connected(&edges, &keep, &starts, &ends) {
+            keep[i] = true;
+        }
+    }
+    edges.into_iter().zip(keep).filter(|(_, k)| *k).map(|(e, _)| e).collect()
+}
+
+/// Every node touched by a kept edge is reachable from a start and reaches
+/// an end, using kept edges only.
+fn connected(edges: &[crate::contract::Edge], keep: &[bool], starts: &[&str], ends: &[&str]) -> bool {
+    use std::collections::{HashMap, HashSet};
+    let mut fwd: HashMap<&str, Vec<&str>> = HashMap::new();
+    let mut back: HashMap<&str, Vec<&str>> = HashMap::new();
+    let mut nodes: HashSet<&str> = HashSet::new();
+    for (e, &k) in edges.iter().zip(keep) {
+        if k {
+            fwd.entry(&e.from).or_default().push(&e.to);
+            back.entry(&e.to).or_default().push(&e.from);
+            nodes.insert(&e.from);
+            nodes.insert(&e.to);
+        }
+    }
+    let reach = |seeds: &[&str], adj: &HashMap<&str, Vec<&str>>| -> HashSet<String> {
+        let mut seen: HashSet<String> = HashSet::new();
+        let mut stack: Vec<&str> = seeds.iter().copied().filter(|s| nodes.contains(s)).collect();
+        while let Some(n) = stack.pop() {
+            if seen.insert(n.to_string()) {
+                stack.extend(adj.get(n).into_iter().flatten().copied());
+            }
+        }
+        seen
+    };
+    let from_start = reach(starts, &fwd);
+    let to_end = reach(ends, &back);
+    nodes.iter().all(|n| from_start.contains(*n) && to_end.contains(*n))
+}

@@ -191,3 +191,24 @@ fn sessions_and_filters() {
         .unwrap_err()
         .contains("no attribute `colour`"));
 }
+
+#[test]
+fn coverage_filter_and_connected_simplification() {
+    let log = small_log(LOG);
+    // Variants: A, B, C, D are all different; covering 50% keeps two of four customers.
+    let kept = cjm_mine::analysis::keep_covering_variants(&log, 0.5);
+    assert_eq!(kept.case.iter().collect::<std::collections::HashSet<_>>().len(), 2);
+    let s = cjm_mine::summarize(&log, &[], 20);
+    let main = cjm_mine::analysis::simplify_dfg(&s, 0.0);
+    // Even with no core, every kept touchpoint stays between a start and an end.
+    let nodes: std::collections::HashSet<&str> = main.iter().flat_map(|e| [e.from.as_str(), e.to.as_str()]).collect();
+    assert!(main.len() <= s.dfg.len());
+    for n in &nodes {
+        assert!(
+            main.iter().any(|e| e.to == *n) || s.start_touchpoints.iter().any(|c| c.touchpoint == *n),
+            "{n} unreachable"
+        );
+    }
+    let all = cjm_mine::analysis::simplify_dfg(&s, 1.0);
+    assert_eq!(all.len(), s.dfg.len());
+}

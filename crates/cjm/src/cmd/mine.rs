@@ -219,6 +219,12 @@ pub struct Args {
     /// Keep events whose attribute has one of these values: ATTR=V1,V2
     #[arg(long = "where", value_name = "ATTR=VALUES")]
     where_: Option<String>,
+    /// Keep the customers of the most frequent variants covering this share (e.g. 0.8)
+    #[arg(long, value_name = "SHARE")]
+    cover: Option<f64>,
+    /// Show the main flow: the transitions making up this share of all (e.g. 0.8), kept connected
+    #[arg(long, value_name = "SHARE")]
+    simplify: Option<f64>,
     /// Write to this file instead of standard output
     #[arg(short, long)]
     output: Option<PathBuf>,
@@ -284,6 +290,14 @@ pub fn run(args: Args) -> Result<Outcome, CliError> {
     }
     if let Some(g) = gap {
         log = cjm_mine::analysis::sessions(&log, g);
+    }
+    for (flag, v) in [("--cover", args.cover), ("--simplify", args.simplify)] {
+        if v.is_some_and(|x| !(0.0..=1.0).contains(&x)) {
+            return Err(CliError(format!("{flag}: expected a share from 0 to 1, e.g. 0.8")));
+        }
+    }
+    if let Some(share) = args.cover {
+        log = cjm_mine::analysis::keep_covering_variants(&log, share);
     }
     if log.is_empty() {
         return Err(CliError(format!("{}: no events left (check --from, --to and --where)", args.log)));
@@ -361,6 +375,7 @@ pub fn run(args: Args) -> Result<Outcome, CliError> {
                 "read": {"rows": log.stats.rows, "bad_rows": log.stats.bad_rows, "lifecycle_skipped": log.stats.lifecycle_skipped},
                 "summary": summary,
                 "analysis": analysis,
+                "main_flow": args.simplify.map(|share| cjm_mine::analysis::simplify_dfg(&summary, share)),
                 "by": args.by,
                 "breakdown": by,
             }))?;
@@ -369,6 +384,14 @@ pub fn run(args: Args) -> Result<Outcome, CliError> {
         }
         OutFormat::Text => {
             let mut t = report(&args.log, &log, &summary);
+            if let Some(share) = args.simplify {
+                use std::fmt::Write;
+                let main = cjm_mine::analysis::simplify_dfg(&summary, share);
+                let _ = writeln!(t, "\nMain flow ({} of {} transitions kept, {:.0}% of the traffic and every touchpoint on a start-to-end path)", main.len(), summary.dfg.len(), share * 100.0);
+                for e in &main {
+                    let _ = writeln!(t, "  {} → {}  {}", e.from, e.to, e.count);
+                }
+            }
             if let Some(a) = &analysis {
                 t.push_str(&analysis_report(a));
             }
