@@ -55,6 +55,7 @@ pub fn lower_owned(source: &str, parse: Parse) -> Lowered {
 enum Target {
     Persona(usize),
     Metric(usize),
+    Data,
     Stage(usize),
     Step(usize, usize),
 }
@@ -206,6 +207,19 @@ impl<'s> Lowering<'s> {
                 self.targets[index] = Some(Target::Persona(i));
                 self.spans.personas.push(span);
             }
+            Keyword::Data => {
+                if self.map.data.is_some() {
+                    self.diags.push(
+                        Diagnostic::error(codes::DUPLICATE_KEY, span, "a second `data` block")
+                            .with_label("a map has one data source")
+                            .with_hint("merge the two blocks"),
+                    );
+                    return;
+                }
+                let log = (!arg.value.is_empty()).then_some(arg.value);
+                self.map.data = Some(DataSource { log, ..DataSource::default() });
+                self.targets[index] = Some(Target::Data);
+            }
             Keyword::Metric => {
                 let span = arg.span;
                 let metric = self.metric(arg, attrs);
@@ -347,6 +361,7 @@ impl<'s> Lowering<'s> {
             None => return, // owner failed to lower; its error is already reported
             Some(Target::Persona(_)) => keys::Context::Persona,
             Some(Target::Metric(_)) => keys::Context::Metric,
+            Some(Target::Data) => keys::Context::Data,
             Some(Target::Stage(_)) => keys::Context::Stage,
             Some(Target::Step(..)) => keys::Context::Step,
         };
@@ -394,6 +409,7 @@ impl<'s> Lowering<'s> {
                 }
             }
             Some(Target::Metric(i)) => self.map.metrics[i].description = Some(text),
+            Some(Target::Data) => self.data_property(key, text, p.value.span),
             Some(Target::Stage(s)) => match key {
                 "id" => self.explicit_id(Text { value: text, span: p.value.span }, IdTarget::Stage(s)),
                 "goal" => self.map.stages[s].goal = Some(text),
@@ -401,6 +417,50 @@ impl<'s> Lowering<'s> {
                 _ => unreachable_key(key),
             },
             Some(Target::Step(..)) => unreachable!("handled above"),
+        }
+    }
+
+    fn data_property(&mut self, key: &str, text: String, span: Span) {
+        if let Some(choices) = data_choices(key) {
+            if !choices.contains(&text.as_str()) {
+                let hint = match did_you_mean(&text, choices.iter().copied()) {
+                    Some(best) => format!("did you mean `{best}`?"),
+                    None => format!("write one of: {}", choices.join(", ")),
+                };
+                self.diags.push(
+                    Diagnostic::error(
+                        codes::BAD_VALUE,
+                        span,
+                        format!("`{key}` takes {}, not `{text}`", choices.join(", ")),
+                    )
+                    .with_label("not a known value")
+                    .with_hint(hint),
+                );
+                return;
+            }
+        }
+        if key == "tz" && !is_offset(&text) {
+            self.diags.push(
+                Diagnostic::error(codes::BAD_VALUE, span, format!("`tz` takes an offset such as +02:00, not `{text}`"))
+                    .with_label("not an offset from UTC")
+                    .with_hint("write e.g. `tz: +01:00` or `tz: UTC`"),
+            );
+            return;
+        }
+        let Some(d) = self.map.data.as_mut() else { return };
+        match key {
+            "case" => d.case = Some(text),
+            "time" => d.time = Some(text),
+            "activity" => d.activity = Some(text),
+            "channel" => d.channel = Some(text),
+            "score" => d.score = Some(text),
+            "attr" => d.attrs.push(text),
+            "tz" => d.tz = Some(text),
+            "time-format" => d.time_format = Some(text),
+            "encoding" => d.encoding = Some(text),
+            "lifecycle" => d.lifecycle = Some(text),
+            "format" => d.format = Some(text),
+            _ => unreachable_key(key),
         }
     }
 

@@ -115,6 +115,9 @@ fn dropped(map: &Journey) -> Vec<String> {
     if !map.metrics.is_empty() {
         out.push(format!("{} journey metric(s)", map.metrics.len()));
     }
+    if map.data.is_some() {
+        out.push("the data block (event log and columns)".into());
+    }
     let stage_extras = map.stages.iter().filter(|s| s.goal.is_some() || s.description.is_some()).count();
     if stage_extras > 0 {
         out.push(format!("goals or descriptions of {stage_extras} stage(s)"));

@@ -49,6 +49,9 @@ pub struct Journey {
     /// Metrics the map tracks as a whole.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub metrics: Vec<Metric>,
+    /// The event log behind the map and how to read it (`data` block).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<DataSource>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub stages: Vec<Stage>,
 }
@@ -67,6 +70,7 @@ impl Default for Journey {
             acc_descr: None,
             personas: Vec::new(),
             metrics: Vec::new(),
+            data: None,
             stages: Vec::new(),
         }
     }
@@ -110,6 +114,62 @@ impl Scale {
     pub fn midpoint(&self) -> f64 {
         (f64::from(self.min) + f64::from(self.max)) / 2.0
     }
+}
+
+/// Where the evidence for a map comes from: a log and the columns to read,
+/// as `cjm mine`'s flags say them. Paths are relative to the map file.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DataSource {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub case: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub activity: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attrs: Vec<String>,
+    /// Offset of naive timestamps, e.g. `+02:00`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tz: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_format: Option<String>,
+    /// `utf8` or `latin1`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encoding: Option<String>,
+    /// `auto`, `all`, `start` or `complete`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lifecycle: Option<String>,
+    /// `csv`, `jsonl`, `parquet` or `xes`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<String>,
+}
+
+/// Values the `data` block's keys accept (`None`: any text).
+pub fn data_choices(key: &str) -> Option<&'static [&'static str]> {
+    match key {
+        "encoding" => Some(&["utf8", "latin1"]),
+        "lifecycle" => Some(&["auto", "all", "start", "complete"]),
+        "format" => Some(&["csv", "jsonl", "parquet", "xes"]),
+        _ => None,
+    }
+}
+
+/// `+02:00`, `-0530`, `Z`, `UTC`.
+pub fn is_offset(text: &str) -> bool {
+    let t = text.trim();
+    if t.eq_ignore_ascii_case("z") || t.eq_ignore_ascii_case("utc") {
+        return true;
+    }
+    let Some(rest) = t.strip_prefix(['+', '-']) else { return false };
+    let digits: String = rest.chars().filter(|c| *c != ':').collect();
+    (digits.len() == 4 || digits.len() == 2) && digits.chars().all(|c| c.is_ascii_digit())
 }
 
 /// A customer archetype whose journey the map tells.

@@ -48,6 +48,29 @@ pub fn to_cjm(map: &Journey) -> String {
         p.line(1, &format!("metric {}", metric_text(metric)));
         p.prop(2, "description", metric.description.as_deref());
     }
+    if let Some(d) = &map.data {
+        p.blank();
+        match &d.log {
+            Some(log) => p.line(1, &format!("data {}", escape_text(log, &[':']))),
+            None => p.line(1, "data"),
+        }
+        let single = [
+            ("case", &d.case),
+            ("time", &d.time),
+            ("activity", &d.activity),
+            ("channel", &d.channel),
+            ("score", &d.score),
+            ("tz", &d.tz),
+            ("time-format", &d.time_format),
+            ("encoding", &d.encoding),
+            ("lifecycle", &d.lifecycle),
+            ("format", &d.format),
+        ];
+        for (key, value) in single {
+            p.prop(2, key, value.as_deref());
+        }
+        p.props(2, "attr", &d.attrs);
+    }
     // Derive ids exactly as lowering will, to print `id:` only where it differs.
     let mut stage_ids = IdAllocator::default();
     let mut step_ids = IdAllocator::default();

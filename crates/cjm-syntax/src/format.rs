@@ -113,7 +113,7 @@ fn emit(source: &str, node: &Node, before_header: bool, out: &mut Vec<Out>) {
         }
         NodeKind::Task(task) => out.push(Out::Line { level, text: with_comment(task_line(source, task)) }),
         NodeKind::Keyword { keyword, arg, attrs } => {
-            let mut text = format!("{} {}", keyword.as_str(), raw(source, arg.span));
+            let mut text = format!("{} {}", keyword.as_str(), raw(source, arg.span)).trim_end().to_string();
             push_attrs(source, attrs.as_ref(), &mut text);
             out.push(Out::Line { level, text });
         }

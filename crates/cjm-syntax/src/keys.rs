@@ -6,6 +6,7 @@ pub enum Context {
     Journey,
     Persona,
     Metric,
+    Data,
     Stage,
     Step,
 }
@@ -16,6 +17,7 @@ impl Context {
             Context::Journey => "the journey",
             Context::Persona => "a persona",
             Context::Metric => "a metric",
+            Context::Data => "the data block",
             Context::Stage => "a section",
             Context::Step => "a step",
         }
@@ -27,6 +29,7 @@ impl Context {
             Context::Journey => &["description"],
             Context::Persona => &["description", "goal", "need", "pain", "quote", "segment", "image"],
             Context::Metric => &["description"],
+            Context::Data => DATA_KEYS,
             Context::Stage => &["id", "goal", "description"],
             Context::Step => STEP_KEYS,
         }
@@ -36,6 +39,10 @@ impl Context {
         self.keys().contains(&key)
     }
 }
+
+/// How to read the map's event log (the flags of `cjm mine`).
+const DATA_KEYS: &[&str] =
+    &["case", "time", "activity", "channel", "score", "attr", "tz", "time-format", "encoding", "lifecycle", "format"];
 
 const STEP_KEYS: &[&str] = &[
     "id",
@@ -73,6 +80,7 @@ pub fn single_valued(context: Context, key: &str) -> bool {
         Context::Persona => matches!(key, "description" | "quote" | "segment" | "image"),
         Context::Stage => matches!(key, "id" | "goal" | "description"),
         Context::Journey | Context::Metric => key == "description",
+        Context::Data => key != "attr",
     }
 }
 

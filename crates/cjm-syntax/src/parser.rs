@@ -505,7 +505,7 @@ impl<'s> Parser<'s> {
             (arg, attrs) = self.split_attrs(arg);
         }
         self.scope.block = None;
-        if arg.value.is_empty() {
+        if arg.value.is_empty() && keyword != Keyword::Data {
             self.diags.push(
                 Diagnostic::error(codes::EMPTY_TEXT, span, format!("`{word}` needs a value"))
                     .with_label(format!("expected {} after `{word}`", keyword_argument(keyword)))
@@ -565,6 +565,7 @@ impl<'s> Parser<'s> {
         if let Some(block) = self.scope.block {
             let ctx = match &self.nodes[block].kind {
                 NodeKind::Keyword { keyword: Keyword::Metric, .. } => Context::Metric,
+                NodeKind::Keyword { keyword: Keyword::Data, .. } => Context::Data,
                 _ => Context::Persona,
             };
             return Some((ctx, Some(block)));
@@ -594,10 +595,10 @@ impl<'s> Parser<'s> {
         match ctx {
             Context::Step if known => self.property(ctx, key, qualifier, span, colon, indent, owner),
             Context::Step if task_like => self.task(text, span, indent),
-            Context::Persona | Context::Metric if known => {
+            Context::Persona | Context::Metric | Context::Data if known => {
                 self.property(ctx, key, qualifier, span, colon, indent, owner)
             }
-            Context::Persona | Context::Metric if task_like => {
+            Context::Persona | Context::Metric | Context::Data if task_like => {
                 self.diags.push(
                     Diagnostic::error(codes::MISPLACED, span, format!("a step cannot stand inside {}", ctx.describe()))
                         .with_label("this line is indented under the persona or metric above")
@@ -605,7 +606,7 @@ impl<'s> Parser<'s> {
                 );
                 self.push(NodeKind::Error, span, indent, 2, owner);
             }
-            Context::Step | Context::Persona | Context::Metric => {
+            Context::Step | Context::Persona | Context::Metric | Context::Data => {
                 self.unknown_key(ctx, key_raw, span, indent, owner);
             }
             Context::Stage | Context::Journey if known && !task_like => {
@@ -988,6 +989,7 @@ fn keyword_argument(keyword: Keyword) -> &'static str {
         Keyword::Date => "a date",
         Keyword::Persona => "the persona's name",
         Keyword::Metric => "the metric's name",
+        Keyword::Data => "the log's path",
     }
 }
 
@@ -999,5 +1001,6 @@ fn keyword_example(keyword: Keyword) -> &'static str {
         Keyword::Date => "date 2026-11-22",
         Keyword::Persona => "persona Sam",
         Keyword::Metric => "metric Conversion [unit %, target 30]",
+        Keyword::Data => "data events.parquet",
     }
 }

@@ -27,11 +27,20 @@ pub enum Keyword {
     Date,
     Persona,
     Metric,
+    /// `data [LOG]`: the event log behind the map and how to read it.
+    Data,
 }
 
 impl Keyword {
-    pub const ALL: [Keyword; 6] =
-        [Keyword::State, Keyword::Scale, Keyword::Version, Keyword::Date, Keyword::Persona, Keyword::Metric];
+    pub const ALL: [Keyword; 7] = [
+        Keyword::State,
+        Keyword::Scale,
+        Keyword::Version,
+        Keyword::Date,
+        Keyword::Persona,
+        Keyword::Metric,
+        Keyword::Data,
+    ];
     pub fn as_str(self) -> &'static str {
         match self {
             Keyword::State => "state",
@@ -40,14 +49,15 @@ impl Keyword {
             Keyword::Date => "date",
             Keyword::Persona => "persona",
             Keyword::Metric => "metric",
+            Keyword::Data => "data",
         }
     }
     pub fn from_word(word: &str) -> Option<Keyword> {
         Keyword::ALL.into_iter().find(|k| k.as_str() == word)
     }
-    /// Persona and metric lines open a block of indented properties.
+    /// Persona, metric and data lines open a block of indented properties.
     pub fn opens_block(self) -> bool {
-        matches!(self, Keyword::Persona | Keyword::Metric)
+        matches!(self, Keyword::Persona | Keyword::Metric | Keyword::Data)
     }
 }
 

@@ -508,3 +508,25 @@ fn discover_then_measure_then_render_with_events() {
     assert_eq!(code(&o), 0);
     assert!(stderr(&o).contains("matches no event"), "{}", stderr(&o));
 }
+
+#[test]
+fn measure_reads_the_log_named_by_the_data_block() {
+    let dir = tmp();
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/logs/bpic2016_complaints.csv");
+    std::fs::copy(&data, dir.path().join("complaints.csv")).unwrap();
+    let map = dir.path().join("m.cjm");
+    std::fs::write(
+        &map,
+        "journey\n  data complaints.csv\n    case: CustomerID\n    time: ContactDate\n    activity: ComplaintTopic_EN\n    encoding: latin1\n  section S\n    Website down: 2\n      evidence: touchpoint = \"Website not available\"\n",
+    )
+    .unwrap();
+    let o = run(&["measure", map.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let m: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(m["customers"], 226);
+    assert_eq!(m["steps"][0]["reached"], 11);
+    std::fs::write(&map, "journey\n  section S\n    X: 3\n      evidence: touchpoint = \"x\"\n").unwrap();
+    let o = run(&["measure", map.to_str().unwrap()]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("add `data LOG`"), "{}", stderr(&o));
+}

@@ -19,8 +19,8 @@ whose rule matches nothing are flagged, and frequent touchpoints the map does no
 pub struct MeasureArgs {
     /// The map (.cjm, .mmd, .md, .json)
     map: String,
-    /// The event log
-    log: String,
+    /// The event log [default: the map's `data` block]
+    log: Option<String>,
     #[command(flatten)]
     read: LogArgs,
     /// A readable report or JSON
@@ -66,7 +66,8 @@ pub fn measure(args: MeasureArgs) -> Result<Outcome, CliError> {
             args.map
         )));
     }
-    let log = args.read.read(&args.log)?;
+    let log_path = log_path(args.log.as_deref(), &args.map, &map)?;
+    let log = args.read.with_data(map.data.as_ref()).read(&log_path)?;
     let m = cjm_mine::measure::measure(&map, &log);
     for s in &m.steps {
         if let Some(e) = &s.rule_error {
@@ -158,6 +159,23 @@ fn cjm_duration(secs: f64) -> String {
         format!("{:.1} h", secs / 3600.0)
     } else {
         format!("{:.1} d", secs / 86_400.0)
+    }
+}
+
+/// The log to measure: given on the command line, or named by the map's
+/// `data` block (relative to the map file).
+pub fn log_path(given: Option<&str>, map_path: &str, map: &cjm_model::Journey) -> Result<String, CliError> {
+    if let Some(p) = given {
+        return Ok(p.to_string());
+    }
+    match map.data.as_ref().and_then(|d| d.log.as_ref()) {
+        Some(log) => {
+            let base = std::path::Path::new(map_path).parent().unwrap_or(std::path::Path::new("."));
+            Ok(base.join(log).display().to_string())
+        }
+        None => Err(CliError(format!(
+            "no event log given: name one after the map, or add `data LOG` to `{map_path}` (see docs/format.md, \"Data\")"
+        ))),
     }
 }
 

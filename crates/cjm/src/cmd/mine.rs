@@ -36,12 +36,12 @@ pub struct LogArgs {
     /// Offset of timestamps without one, e.g. +02:00 (default UTC)
     #[arg(long, value_name = "OFFSET")]
     pub tz: Option<String>,
-    /// Text encoding of a CSV
-    #[arg(long, value_enum, default_value = "utf8")]
-    pub encoding: Enc,
-    /// Which lifecycle events to keep (auto: complete events when the log has start/complete pairs)
-    #[arg(long, value_enum, default_value = "auto")]
-    pub lifecycle: Life,
+    /// Text encoding of a CSV [default: utf8]
+    #[arg(long, value_enum)]
+    pub encoding: Option<Enc>,
+    /// Which lifecycle events to keep (auto: complete events when the log has start/complete pairs) [default: auto]
+    #[arg(long, value_enum)]
+    pub lifecycle: Option<Life>,
     /// Stop at the first bad row instead of counting it
     #[arg(long)]
     pub strict: bool,
@@ -89,6 +89,42 @@ fn progress(done: u64, total: u64) {
 }
 
 impl LogArgs {
+    /// These flags, with a map's `data` block filling in what they leave out.
+    pub fn with_data(&self, data: Option<&cjm_model::DataSource>) -> LogArgs {
+        let Some(d) = data else { return self.clone() };
+        let pick = |flag: &Option<String>, block: &Option<String>| flag.clone().or_else(|| block.clone());
+        LogArgs {
+            case: pick(&self.case, &d.case),
+            time: pick(&self.time, &d.time),
+            activity: pick(&self.activity, &d.activity),
+            channel: pick(&self.channel, &d.channel),
+            score: pick(&self.score, &d.score),
+            attrs: if self.attrs.is_empty() { d.attrs.clone() } else { self.attrs.clone() },
+            input_format: self.input_format.or(match d.format.as_deref() {
+                Some("csv") => Some(InputFormat::Csv),
+                Some("jsonl") => Some(InputFormat::Jsonl),
+                Some("parquet") => Some(InputFormat::Parquet),
+                Some("xes") => Some(InputFormat::Xes),
+                _ => None,
+            }),
+            time_format: pick(&self.time_format, &d.time_format),
+            tz: pick(&self.tz, &d.tz),
+            encoding: self.encoding.or(match d.encoding.as_deref() {
+                Some("latin1") => Some(Enc::Latin1),
+                Some("utf8") => Some(Enc::Utf8),
+                _ => None,
+            }),
+            lifecycle: self.lifecycle.or(match d.lifecycle.as_deref() {
+                Some("all") => Some(Life::All),
+                Some("start") => Some(Life::Start),
+                Some("complete") => Some(Life::Complete),
+                Some("auto") => Some(Life::Auto),
+                _ => None,
+            }),
+            strict: self.strict,
+        }
+    }
+
     pub fn read(&self, path: &str) -> Result<EventLog, CliError> {
         let default_offset = match &self.tz {
             Some(tz) => cjm_events::time::parse_offset(tz)
@@ -112,14 +148,14 @@ impl LogArgs {
             },
             time: TimeFormat { pattern: self.time_format.clone(), default_offset },
             encoding: match self.encoding {
-                Enc::Utf8 => Encoding::Utf8,
-                Enc::Latin1 => Encoding::Latin1,
+                Some(Enc::Latin1) => Encoding::Latin1,
+                _ => Encoding::Utf8,
             },
             lifecycle: match self.lifecycle {
-                Life::Auto => Lifecycle::Auto,
-                Life::All => Lifecycle::All,
-                Life::Start => Lifecycle::Start,
-                Life::Complete => Lifecycle::Complete,
+                Some(Life::All) => Lifecycle::All,
+                Some(Life::Start) => Lifecycle::Start,
+                Some(Life::Complete) => Lifecycle::Complete,
+                _ => Lifecycle::Auto,
             },
             strict: self.strict,
             progress: large_file(path).then_some(progress as fn(u64, u64)),

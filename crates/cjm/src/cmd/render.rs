@@ -119,7 +119,7 @@ pub fn run(args: Args) -> Result<Outcome, CliError> {
         width: args.width,
         measures: match &args.events {
             Some(log_path) => {
-                let log = args.read.read(log_path)?;
+                let log = args.read.with_data(map.journey.data.as_ref()).read(log_path)?;
                 let m = cjm_mine::measure::measure(&map.journey, &log);
                 let name =
                     Path::new(log_path).file_name().map_or(log_path.clone(), |f| f.to_string_lossy().into_owned());
