@@ -294,21 +294,8 @@ impl Builder {
 
     /// Sets an event attribute of the last pushed event.
     pub fn set_attr(&mut self, name: &str, value: &str) {
-        let row = self.log.case.len() - 1;
-        let i = match self.attr_index.get(name) {
-            Some(&i) => i,
-            None => {
-                self.log.attrs.push(AttrColumn::new(name));
-                let i = self.log.attrs.len() - 1;
-                self.attr_index.insert(name.to_string(), i);
-                i
-            }
-        };
-        let col = &mut self.log.attrs[i];
-        if col.ids.len() <= row {
-            col.ids.resize(row + 1, NONE);
-        }
-        col.ids[row] = col.dict.intern(value);
+        let (col, id) = self.intern_attr(name, value);
+        self.set_attr_id(col, id);
     }
 
     /// Interns an event attribute's value ahead of its row (XES reads an

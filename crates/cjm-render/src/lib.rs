@@ -21,6 +21,7 @@ pub mod theme;
 
 pub use export::{pdf, png, RenderError};
 pub use html::html;
+pub use svg::duration;
 pub use theme::ThemeName;
 
 use std::collections::HashMap;

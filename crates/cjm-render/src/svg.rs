@@ -1015,8 +1015,9 @@ fn measured_lines(map: &Journey, f: &StepFigures) -> Vec<(&'static str, String)>
     out
 }
 
-/// `5400` seconds → `1.5 h`.
-pub(crate) fn duration(secs: f64) -> String {
+/// `5400` seconds → `1.5 h`: seconds under 90, minutes under 90, hours
+/// under two days, then days.
+pub fn duration(secs: f64) -> String {
     if secs < 90.0 {
         format!("{secs:.0} s")
     } else if secs < 5400.0 {

@@ -39,7 +39,13 @@ enum Out {
 
 /// Reads a map for a command that needs one without errors.
 pub fn load_map(path: &str) -> Result<Option<cjm_model::Journey>, CliError> {
-    let (source, encoding) = input::read(path, None)?;
+    load_map_as(path, None)
+}
+
+/// [`load_map`] with the input kind given (`--from`). Diagnostics go to
+/// stderr; `None` means the map has errors (already reported).
+pub fn load_map_as(path: &str, kind: Option<input::Kind>) -> Result<Option<cjm_model::Journey>, CliError> {
+    let (source, encoding) = input::read(path, kind)?;
     if let Some(d) = encoding {
         input::report(&source, &[d]);
         return Ok(None);
@@ -52,7 +58,7 @@ pub fn load_map(path: &str) -> Result<Option<cjm_model::Journey>, CliError> {
     let map = maps.swap_remove(0);
     input::report(&source, &map.diagnostics);
     if map.has_errors() {
-        eprintln!("cjm: `{}` has errors", source.name);
+        eprintln!("cjm: `{}` has errors; nothing done", source.name);
         return Ok(None);
     }
     Ok(Some(map.journey))
@@ -125,7 +131,7 @@ fn report(map: &cjm_model::Journey, m: &Measurement) -> String {
             let _ = writeln!(out, "  {name:<36} ! matches no event");
             continue;
         }
-        let median = s.median_seconds_since_previous.map_or("-".into(), cjm_duration);
+        let median = s.median_seconds_since_previous.map_or("-".into(), cjm_render::duration);
         let score = s.mean_score.map_or("-".into(), |v| format!("{v:.2}"));
         let _ = writeln!(
             out,
@@ -148,18 +154,6 @@ fn report(map: &cjm_model::Journey, m: &Measurement) -> String {
         }
     }
     out
-}
-
-fn cjm_duration(secs: f64) -> String {
-    if secs < 90.0 {
-        format!("{secs:.0} s")
-    } else if secs < 5400.0 {
-        format!("{:.0} min", secs / 60.0)
-    } else if secs < 172_800.0 {
-        format!("{:.1} h", secs / 3600.0)
-    } else {
-        format!("{:.1} d", secs / 86_400.0)
-    }
 }
 
 /// The log to measure: given on the command line, or named by the map's

@@ -449,17 +449,12 @@ fn pct(part: u64, whole: u64) -> String {
     }
 }
 
+/// A duration for people; `-` when there is none.
 fn duration(secs: f64) -> String {
     if secs.is_nan() {
         "-".into()
-    } else if secs < 90.0 {
-        format!("{secs:.0} s")
-    } else if secs < 5400.0 {
-        format!("{:.0} min", secs / 60.0)
-    } else if secs < 172_800.0 {
-        format!("{:.1} h", secs / 3600.0)
     } else {
-        format!("{:.1} d", secs / 86_400.0)
+        cjm_render::duration(secs)
     }
 }
 

@@ -80,24 +80,11 @@ pub fn run(args: Args) -> Result<Outcome, CliError> {
     if !(0.1..=8.0).contains(&args.scale) {
         return Err(CliError(format!("--scale {}: expected a scale from 0.1 to 8", args.scale)));
     }
-    let (source, encoding) = input::read(&args.input, args.from)?;
-    if let Some(d) = encoding {
-        input::report(&source, &[d]);
+    let Some(journey) = crate::cmd::evidence::load_map_as(&args.input, args.from)? else {
         return Ok(Outcome::Failed);
-    }
-    let mut maps = input::maps(&source);
-    if maps.is_empty() {
-        input::report(&source, &[input::no_map_diagnostic()]);
-        return Ok(Outcome::Failed);
-    }
-    let map = maps.swap_remove(0);
-    input::report(&source, &map.diagnostics);
-    if map.has_errors() {
-        eprintln!("cjm: `{}` has errors; nothing rendered", source.name);
-        return Ok(Outcome::Failed);
-    }
+    };
     if let Some(p) = &args.persona {
-        let names = map.journey.persona_names();
+        let names = journey.persona_names();
         if !names.contains(p) {
             let hint = cjm_syntax::keys::did_you_mean(p, names.iter().map(String::as_str))
                 .map(|b| format!(" (did you mean `{b}`?)"))
@@ -119,22 +106,22 @@ pub fn run(args: Args) -> Result<Outcome, CliError> {
         width: args.width,
         measures: match &args.events {
             Some(log_path) => {
-                let log = args.read.with_data(map.journey.data.as_ref()).read(log_path)?;
-                let m = cjm_mine::measure::measure(&map.journey, &log);
+                let log = args.read.with_data(journey.data.as_ref()).read(log_path)?;
+                let m = cjm_mine::measure::measure(&journey, &log);
                 let name =
                     Path::new(log_path).file_name().map_or(log_path.clone(), |f| f.to_string_lossy().into_owned());
                 Some(crate::cmd::evidence::to_render_measures(&m, &name))
             }
             None => None,
         },
-        images: persona_images(&map.journey, &args.input),
+        images: persona_images(&journey, &args.input),
         embed_font: true,
     };
     let bytes = match format {
-        Format::Svg => cjm_render::svg(&map.journey, &opts).into_bytes(),
-        Format::Html => cjm_render::html(&map.journey, &opts).into_bytes(),
-        Format::Png => cjm_render::png(&map.journey, &opts, args.scale).map_err(|e| CliError(e.to_string()))?,
-        Format::Pdf => cjm_render::pdf(&map.journey, &opts).map_err(|e| CliError(e.to_string()))?,
+        Format::Svg => cjm_render::svg(&journey, &opts).into_bytes(),
+        Format::Html => cjm_render::html(&journey, &opts).into_bytes(),
+        Format::Png => cjm_render::png(&journey, &opts, args.scale).map_err(|e| CliError(e.to_string()))?,
+        Format::Pdf => cjm_render::pdf(&journey, &opts).map_err(|e| CliError(e.to_string()))?,
     };
     emit(args.output.as_deref(), &bytes)?;
     if let Some(out) = &args.output {
