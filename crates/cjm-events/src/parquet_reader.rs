@@ -11,6 +11,7 @@ use arrow_schema::{DataType, Field, Schema, TimeUnit};
 use parquet::arrow::arrow_reader::{ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
 use parquet::arrow::ProjectionMask;
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 const BATCH: usize = 64 * 1024;
@@ -56,13 +57,127 @@ pub(crate) fn read(path: &Path, shown: &str, opts: &ReadOptions) -> Result<Event
             _ => f.clone(),
         })
         .collect();
+    let schema_hint = Arc::new(Schema::new_with_metadata(hinted, schema.metadata().clone()));
+    let group_rows: Vec<u64> = builder.metadata().row_groups().iter().map(|rg| rg.num_rows().max(0) as u64).collect();
+    let rows_total: u64 = group_rows.iter().sum();
+    let ctx = PartContext {
+        path,
+        shown,
+        opts,
+        cols: &cols,
+        headers: &headers,
+        wanted: &wanted,
+        schema: schema_hint,
+        total,
+        rows_total,
+        done: AtomicU64::new(0),
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8).min(group_rows.len());
+    // Row groups are read in parallel when there are several and no
+    // attribute columns (their dictionaries would need merging too); the
+    // parts are contiguous, so rows keep their order.
+    if threads < 2 || !cols.attrs.is_empty() {
+        let b = read_part(&ctx, None, 0)?;
+        return Ok(b.finish(opts.lifecycle));
+    }
+    let mut ranges: Vec<(Vec<usize>, u64)> = Vec::new();
+    let mut start = 0usize;
+    let mut base = 0u64;
+    for t in 0..threads {
+        let target = rows_total * (t as u64 + 1) / threads as u64;
+        let mut end = start;
+        let mut rows = base;
+        while end < group_rows.len() && (rows < target || end == start) {
+            rows += group_rows[end];
+            end += 1;
+        }
+        if t + 1 == threads {
+            end = group_rows.len();
+        }
+        if end > start {
+            ranges.push(((start..end).collect(), base));
+            base += group_rows[start..end].iter().sum::<u64>();
+            start = end;
+        }
+    }
+    let parts: Vec<Result<Builder, ReadError>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = ranges
+            .into_iter()
+            .map(|(groups, base)| {
+                let ctx = &ctx;
+                scope.spawn(move || read_part(ctx, Some(groups), base))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    Err(ReadError { path: shown.to_string(), line: None, message: "a reader thread failed".into() })
+                })
+            })
+            .collect()
+    });
+    let mut parts = parts.into_iter();
+    let mut b = parts.next().expect("at least one part")?;
+    for part in parts {
+        merge(&mut b, part?);
+    }
+    Ok(b.finish(opts.lifecycle))
+}
+
+/// What every part of a parallel read shares.
+struct PartContext<'a> {
+    path: &'a Path,
+    shown: &'a str,
+    opts: &'a ReadOptions,
+    cols: &'a crate::mapping::Resolved,
+    headers: &'a [String],
+    wanted: &'a [usize],
+    schema: Arc<Schema>,
+    total: u64,
+    rows_total: u64,
+    done: AtomicU64,
+}
+
+/// Appends a later part's rows to `b`, mapping its dictionary ids to `b`'s.
+fn merge(b: &mut Builder, part: Builder) {
+    let remap =
+        |into: &mut crate::Dict, from: &crate::Dict| -> Vec<u32> { from.values().map(|v| into.intern(v)).collect() };
+    let cases = remap(&mut b.log.cases, &part.log.cases);
+    let acts = remap(&mut b.log.activities, &part.log.activities);
+    let chans = remap(&mut b.log.channels, &part.log.channels);
+    b.log.case.extend(part.log.case.iter().map(|&c| cases[c as usize]));
+    b.log.activity.extend(part.log.activity.iter().map(|&a| acts[a as usize]));
+    b.log.channel.extend(part.log.channel.iter().map(|&c| if c == NONE { NONE } else { chans[c as usize] }));
+    b.log.time.extend_from_slice(&part.log.time);
+    b.log.score.extend_from_slice(&part.log.score);
+    b.log.stats.rows += part.log.stats.rows;
+    b.log.stats.bad_rows += part.log.stats.bad_rows;
+    for p in part.log.stats.problems {
+        if b.log.stats.problems.len() < 5 {
+            b.log.stats.problems.push(p);
+        }
+    }
+}
+
+/// Reads the given row groups (all when `None`); `row_base` numbers its rows.
+fn read_part(ctx: &PartContext, groups: Option<Vec<usize>>, row_base: u64) -> Result<Builder, ReadError> {
+    let (path, shown, opts, cols, headers, wanted, total) =
+        (ctx.path, ctx.shown, ctx.opts, ctx.cols, ctx.headers, ctx.wanted, ctx.total);
+    let err = |message: String| ReadError { path: shown.to_string(), line: None, message };
     let file = std::fs::File::open(path).map_err(|e| err(e.to_string()))?;
-    let options =
-        ArrowReaderOptions::new().with_schema(Arc::new(Schema::new_with_metadata(hinted, schema.metadata().clone())));
+    let options = ArrowReaderOptions::new().with_schema(ctx.schema.clone());
     let builder = ParquetRecordBatchReaderBuilder::try_new_with_options(file, options)
         .map_err(|e| err(format!("not a readable Parquet file: {e}")))?;
     let mask = ProjectionMask::roots(builder.parquet_schema(), wanted.iter().copied());
-    let rows_total = builder.metadata().file_metadata().num_rows().max(0) as u64;
+    let part_rows: u64 = match &groups {
+        Some(g) => g.iter().map(|&i| builder.metadata().row_group(i).num_rows().max(0) as u64).sum(),
+        None => ctx.rows_total,
+    };
+    let builder = match groups {
+        Some(g) => builder.with_row_groups(g),
+        None => builder,
+    };
     let reader = builder
         .with_projection(mask)
         .with_batch_size(BATCH)
@@ -71,13 +186,15 @@ pub(crate) fn read(path: &Path, shown: &str, opts: &ReadOptions) -> Result<Event
     let position = |col: usize| wanted.iter().position(|&w| w == col).expect("projected");
 
     let mut b = Builder::new(shown, opts.strict);
-    b.log.case.reserve(rows_total as usize);
-    b.log.time.reserve(rows_total as usize);
-    b.log.activity.reserve(rows_total as usize);
-    b.log.channel.reserve(rows_total as usize);
-    b.log.score.reserve(rows_total as usize);
+    // The first part receives the others' rows when they merge: room for all.
+    let room = if row_base == 0 { ctx.rows_total } else { part_rows } as usize;
+    b.log.case.reserve(room);
+    b.log.time.reserve(room);
+    b.log.activity.reserve(room);
+    b.log.channel.reserve(room);
+    b.log.score.reserve(room);
     let mut caches: [DictCache; 3] = Default::default();
-    let mut row_base = 0u64;
+    let mut row_base = row_base;
     for batch in reader {
         let batch = batch.map_err(|e| err(format!("cannot read the Parquet file: {e}")))?;
         let n = batch.num_rows();
@@ -142,11 +259,12 @@ pub(crate) fn read(path: &Path, shown: &str, opts: &ReadOptions) -> Result<Event
             }
         }
         row_base += n as u64;
+        let done = ctx.done.fetch_add(n as u64, Ordering::Relaxed) + n as u64;
         if let Some(p) = opts.progress {
-            p(row_base * total / rows_total.max(1), total);
+            p(done * total / ctx.rows_total.max(1), total);
         }
     }
-    Ok(b.finish(opts.lifecycle))
+    Ok(b)
 }
 
 /// For each top-level column: true when every row group has a dictionary
