@@ -444,7 +444,13 @@ fn read_maybe_gzip(path: &Path) -> Result<Vec<u8>, String> {
         _ => e.to_string(),
     })?;
     if bytes.starts_with(&[0x1f, 0x8b]) {
-        let mut out = Vec::with_capacity(bytes.len() * 8);
+        // The gzip trailer holds the uncompressed size (mod 4 GiB): size the
+        // buffer once instead of growing and copying it.
+        let isize = bytes
+            .len()
+            .checked_sub(4)
+            .map_or(0, |at| u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]) as usize);
+        let mut out = Vec::with_capacity(isize.max(bytes.len() * 4).saturating_add(64));
         flate2::read::MultiGzDecoder::new(&bytes[..])
             .read_to_end(&mut out)
             .map_err(|e| format!("the gzip data is damaged: {e}"))?;

@@ -61,7 +61,8 @@ fn is_xml_name(s: &str) -> bool {
 
 struct Frame {
     ctx: Ctx,
-    name: String,
+    /// The element's name (XES's own names are not allocated).
+    name: Cow<'static, str>,
     /// For attribute elements: the key path of this attribute.
     key: String,
     /// Phase of the last child seen (log and trace order checks).
@@ -106,7 +107,7 @@ pub(crate) fn read(bytes: &[u8], path: &str, opts: &ReadOptions) -> Result<Event
     reader.config_mut().trim_text(true);
     let mut buf = Vec::new();
     let mut stack: Vec<Frame> =
-        vec![Frame { ctx: Ctx::Root, name: String::new(), key: String::new(), phase: 0, values_seen: 0 }];
+        vec![Frame { ctx: Ctx::Root, name: Cow::Borrowed(""), key: String::new(), phase: 0, values_seen: 0 }];
     let mut state = XesState {
         b: Builder::new(path, opts.strict),
         opts,
@@ -230,7 +231,10 @@ fn attributes<'a>(e: &'a BytesStart<'a>) -> Result<XmlAttrs<'a>, String> {
         let a = a.map_err(|err| format!("a malformed XML attribute: {err}"))?;
         let key: Cow<'a, str> = match a.key.0 {
             k if k.starts_with(b"xmlns") && (k.len() == 5 || k[5] == b':') => continue,
-            _ => Cow::Owned(String::from_utf8_lossy(a.key.as_ref()).into_owned()),
+            k => match std::str::from_utf8(k) {
+                Ok(name) => Cow::Borrowed(name),
+                Err(_) => Cow::Owned(String::from_utf8_lossy(k).into_owned()),
+            },
         };
         let value = match a.value {
             Cow::Borrowed(raw) if !raw.contains(&b'&') => match std::str::from_utf8(raw) {
@@ -265,7 +269,7 @@ fn get<'a>(attrs: &'a XmlAttrs, key: &str) -> Option<&'a str> {
 }
 
 fn open(state: &mut XesState, stack: &[Frame], e: &BytesStart, line: u64, saw_log: &mut bool) -> Result<Frame, String> {
-    let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
+    let name = element_name(e.local_name().as_ref());
     let attrs = attributes(e)?;
     let parent = stack.last().expect("root frame");
     let strict = state.strict;
@@ -315,7 +319,7 @@ fn open(state: &mut XesState, stack: &[Frame], e: &BytesStart, line: u64, saw_lo
                     parent.name
                 ));
             }
-            match name.as_str() {
+            match name.as_ref() {
                 "extension" => {
                     if strict {
                         check_attribute_set("extension", &attrs, &["name", "prefix", "uri"], &[])?;
@@ -379,6 +383,32 @@ fn open(state: &mut XesState, stack: &[Frame], e: &BytesStart, line: u64, saw_lo
     }
 }
 
+/// XES's element names as static strings; anything else is copied.
+fn element_name(bytes: &[u8]) -> Cow<'static, str> {
+    const NAMES: [&str; 16] = [
+        "log",
+        "trace",
+        "event",
+        "string",
+        "date",
+        "int",
+        "float",
+        "boolean",
+        "id",
+        "list",
+        "container",
+        "values",
+        "extension",
+        "global",
+        "classifier",
+        "key",
+    ];
+    match NAMES.iter().find(|n| n.as_bytes() == bytes) {
+        Some(n) => Cow::Borrowed(n),
+        None => Cow::Owned(String::from_utf8_lossy(bytes).into_owned()),
+    }
+}
+
 fn phase_name(phase: u8) -> &'static str {
     ["extension", "global", "classifier", "attribute", "trace", "event"][phase.min(5) as usize]
 }
@@ -414,10 +444,16 @@ fn open_attribute(state: &mut XesState, parent: &Frame, name: &str, attrs: &XmlA
         if !key.is_empty() {
             record(state, parent, &full_key, name, value);
         }
-        return Ok(Frame { ctx: Ctx::Attr, name: name.to_string(), key: full_key, phase: 0, values_seen: 0 });
+        return Ok(Frame {
+            ctx: Ctx::Attr,
+            name: element_name(name.as_bytes()),
+            key: full_key,
+            phase: 0,
+            values_seen: 0,
+        });
     }
     let ctx = if name == "list" { Ctx::List } else { Ctx::Attr };
-    Ok(Frame { ctx, name: name.to_string(), key: full_key, phase: 0, values_seen: 0 })
+    Ok(Frame { ctx, name: element_name(name.as_bytes()), key: full_key, phase: 0, values_seen: 0 })
 }
 
 /// Typed values must read as their type, in every XES version.
