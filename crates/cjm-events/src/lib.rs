@@ -301,15 +301,7 @@ impl Builder {
     /// Interns an event attribute's value ahead of its row (XES reads an
     /// event's attributes before the event is complete).
     pub fn intern_attr(&mut self, name: &str, value: &str) -> (usize, u32) {
-        let i = match self.attr_index.get(name) {
-            Some(&i) => i,
-            None => {
-                self.log.attrs.push(AttrColumn::new(name));
-                let i = self.log.attrs.len() - 1;
-                self.attr_index.insert(name.to_string(), i);
-                i
-            }
-        };
+        let i = column_index(&mut self.log.attrs, &mut self.attr_index, name);
         (i, self.log.attrs[i].dict.intern(value))
     }
 
@@ -325,15 +317,7 @@ impl Builder {
 
     /// Sets a case attribute (the first value given for a case wins).
     pub fn set_case_attr(&mut self, case: u32, name: &str, value: &str) {
-        let i = match self.case_attr_index.get(name) {
-            Some(&i) => i,
-            None => {
-                self.log.case_attrs.push(AttrColumn::new(name));
-                let i = self.log.case_attrs.len() - 1;
-                self.case_attr_index.insert(name.to_string(), i);
-                i
-            }
-        };
+        let i = column_index(&mut self.log.case_attrs, &mut self.case_attr_index, name);
         let col = &mut self.log.case_attrs[i];
         if col.ids.len() <= case as usize {
             col.ids.resize(case as usize + 1, NONE);
@@ -341,6 +325,11 @@ impl Builder {
         if col.ids[case as usize] == NONE {
             col.ids[case as usize] = col.dict.intern(value);
         }
+    }
+
+    /// A note about the whole log (no line), shown with the bad rows.
+    pub fn note(&mut self, message: String) {
+        self.log.stats.problems.push(RowProblem { line: 0, message });
     }
 
     /// Pads every column to the full length and applies the lifecycle choice.
@@ -356,6 +345,16 @@ impl Builder {
         apply_lifecycle(&mut self.log, lifecycle);
         self.log
     }
+}
+
+/// The position of the attribute column `name`, added when new.
+fn column_index(columns: &mut Vec<AttrColumn>, index: &mut FxHashMap<String, usize>, name: &str) -> usize {
+    if let Some(&i) = index.get(name) {
+        return i;
+    }
+    columns.push(AttrColumn::new(name));
+    index.insert(name.to_string(), columns.len() - 1);
+    columns.len() - 1
 }
 
 /// Keeps the events of the chosen lifecycle transition.

@@ -181,28 +181,19 @@ pub(crate) fn read(bytes: &[u8], path: &str, opts: &ReadOptions) -> Result<Event
         });
     }
     if state.events_outside_traces > 0 {
-        state.b.log.stats.problems.push(crate::RowProblem {
-            line: 0,
-            message: format!(
-                "{} event(s) outside any trace belong to no customer and were left out",
-                state.events_outside_traces
-            ),
-        });
+        state.b.note(format!(
+            "{} event(s) outside any trace belong to no customer and were left out",
+            state.events_outside_traces
+        ));
     }
     if state.unnamed > 0 {
-        state.b.log.stats.problems.push(crate::RowProblem {
-            line: 0,
-            message: format!("{} event(s) have no concept:name; they are kept as `{UNNAMED}`", state.unnamed),
-        });
+        state.b.note(format!("{} event(s) have no concept:name; they are kept as `{UNNAMED}`", state.unnamed));
     }
     if state.untimed > 0 {
-        state.b.log.stats.problems.push(crate::RowProblem {
-            line: 0,
-            message: format!(
-                "{} event(s) have no time:timestamp; they keep their order in the trace and count in no duration",
-                state.untimed
-            ),
-        });
+        state.b.note(format!(
+            "{} event(s) have no time:timestamp; they keep their order in the trace and count in no duration",
+            state.untimed
+        ));
     }
     Ok(state.b.finish(opts.lifecycle))
 }

@@ -211,7 +211,8 @@ pub fn analyse(log: &EventLog, j: &Journeys, funnel: Option<&FunnelSpec>, k: usi
     }
 }
 
-fn median_sorted(d: &[i64]) -> f64 {
+/// The median of sorted, non-empty values.
+pub(crate) fn median_sorted(d: &[i64]) -> f64 {
     let m = d.len() / 2;
     if d.len() % 2 == 1 {
         d[m] as f64

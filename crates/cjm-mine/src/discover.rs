@@ -84,14 +84,10 @@ pub fn discover(log: &EventLog, opts: &DiscoverOptions) -> String {
         path.insert(at, a);
     }
 
-    let (lo, hi) = log
-        .score
-        .iter()
-        .filter(|v| !v.is_nan())
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
+    let observed = crate::measure::observed_score_range(log);
     let score_of = |a: u32| -> Option<f64> {
         let mean = s.touchpoints.iter().find(|t| t.touchpoint == log.activities.get(a))?.mean_score?;
-        let mapped = if lo >= 1.0 && hi <= 5.0 || hi <= lo { mean } else { 1.0 + (mean - lo) / (hi - lo) * 4.0 };
+        let mapped = crate::measure::onto_scale(mean, observed, (1.0, 5.0));
         Some((mapped * 10.0).round() / 10.0)
     };
     let channels_of = channels_by_touchpoint(log);

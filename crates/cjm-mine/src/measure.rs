@@ -191,16 +191,9 @@ pub fn measure(map: &Journey, log: &EventLog) -> Measurement {
             }
         }
     }
-    let scale = map.scale;
-    let (lo, hi) = observed_score_range(log);
-    let to_scale = |v: f64| -> f64 {
-        let (smin, smax) = (f64::from(scale.min), f64::from(scale.max));
-        if lo >= smin && hi <= smax || hi <= lo {
-            v
-        } else {
-            smin + (v - lo) / (hi - lo) * (smax - smin)
-        }
-    };
+    let observed = observed_score_range(log);
+    let scale = (f64::from(map.scale.min), f64::from(map.scale.max));
+    let to_scale = |v: f64| onto_scale(v, observed, scale);
     for (i, &k) in measured.iter().enumerate() {
         if i > 0 {
             let prev = steps[measured[i - 1]].reached;
@@ -239,8 +232,19 @@ pub fn measure(map: &Journey, log: &EventLog) -> Measurement {
     }
 }
 
-fn observed_score_range(log: &EventLog) -> (f64, f64) {
+/// The lowest and highest score in the log (infinite bounds when none).
+pub(crate) fn observed_score_range(log: &EventLog) -> (f64, f64) {
     log.score.iter().filter(|s| !s.is_nan()).fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &s| (a.min(s), b.max(s)))
+}
+
+/// A score mapped linearly from the log's observed range onto `scale`,
+/// unchanged when the log's scores already lie within the scale.
+pub(crate) fn onto_scale(v: f64, (lo, hi): (f64, f64), (smin, smax): (f64, f64)) -> f64 {
+    if lo >= smin && hi <= smax || hi <= lo {
+        v
+    } else {
+        smin + (v - lo) / (hi - lo) * (smax - smin)
+    }
 }
 
 fn median(values: &mut [i64]) -> Option<f64> {
@@ -248,8 +252,7 @@ fn median(values: &mut [i64]) -> Option<f64> {
         return None;
     }
     values.sort_unstable();
-    let m = values.len() / 2;
-    Some(if values.len() % 2 == 1 { values[m] as f64 } else { (values[m - 1] as f64 + values[m] as f64) / 2.0 })
+    Some(crate::analysis::median_sorted(values))
 }
 
 /// Touchpoints no rule matches, and the frequent transitions touching them.

@@ -155,7 +155,7 @@ fn escape_attr(text: &str) -> String {
 }
 
 /// A score or target as short as it can be written and read back exactly.
-pub(crate) fn number(v: f64) -> String {
+pub fn number(v: f64) -> String {
     if v.fract() == 0.0 && v.abs() < 1e15 {
         format!("{}", v as i64)
     } else {

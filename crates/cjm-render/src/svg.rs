@@ -973,7 +973,7 @@ fn cell(map: &Journey, opts: &Options, t: &Theme, lane: Lane, col: &Col) -> (Str
                 if let Some(target) = m.target {
                     text.push_str(&format!(
                         " · target {}{}",
-                        trim_float(target),
+                        cjm_model::print::number(target),
                         m.unit
                             .as_deref()
                             .map(|u| if u == "%" { u.to_string() } else { format!(" {u}") })
@@ -987,14 +987,6 @@ fn cell(map: &Journey, opts: &Options, t: &Theme, lane: Lane, col: &Col) -> (Str
         Lane::Emotion => unreachable!("drawn as a whole lane"),
     }
     (s, y)
-}
-
-fn trim_float(v: f64) -> String {
-    if v.fract() == 0.0 {
-        format!("{}", v as i64)
-    } else {
-        format!("{v}")
-    }
 }
 
 /// Label and value lines for the measured figures of a step.
@@ -1139,7 +1131,7 @@ fn emotion_lane(map: &Journey, opts: &Options, t: &Theme, cols: &[Col], personas
                     fmt(*y),
                     t.background,
                     esc(name),
-                    trim_float(*v)
+                    cjm_model::print::number(*v)
                 );
             }
         }
@@ -1173,7 +1165,7 @@ fn face(x: f32, y: f32, v: f64, map: &Journey, t: &Theme, persona: &str, label_l
     format!(
         r#"<g class="face {mood}"><title>{}: {} ({mood})</title><circle cx="{}" cy="{}" r="11" fill="{fill}"/><circle cx="{}" cy="{}" r="1.6" fill="{on}"/><circle cx="{}" cy="{}" r="1.6" fill="{on}"/><path d="{mouth}" fill="none" stroke="{on}" stroke-width="1.8" stroke-linecap="round"/><text x="{}" y="{}" font-size="11" font-weight="600" fill="{fill}"{anchor}>{}</text></g>"#,
         esc(persona),
-        trim_float(v),
+        cjm_model::print::number(v),
         fmt(x),
         fmt(y),
         fmt(x - 3.8),
@@ -1182,7 +1174,7 @@ fn face(x: f32, y: f32, v: f64, map: &Journey, t: &Theme, persona: &str, label_l
         fmt(y - 2.5),
         fmt(if label_left { x - 14.0 } else { x + 14.0 }),
         fmt(y - 8.0),
-        trim_float(v),
+        cjm_model::print::number(v),
         on = t.on_marker,
         anchor = if label_left { r#" text-anchor="end""# } else { "" }
     )
@@ -1249,7 +1241,7 @@ fn footer(s: &mut String, map: &Journey, t: &Theme, width: f32, y: f32) {
                     .as_deref()
                     .map(|u| if u == "%" { u.to_string() } else { format!(" {u}") })
                     .unwrap_or_default();
-                text.push_str(&format!(": target {}{unit}", trim_float(target)));
+                text.push_str(&format!(": target {}{unit}", cjm_model::print::number(target)));
             }
             let (text, _) = fit_line(&text, 320.0, 12.0, Weight::Regular);
             let w = measure(&text, 12.0, Weight::Regular) + 20.0;

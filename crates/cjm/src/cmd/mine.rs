@@ -352,7 +352,6 @@ pub fn run(args: Args) -> Result<Outcome, CliError> {
     let journeys = cjm_mine::journeys::build(&log);
     let t1 = std::time::Instant::now();
     let summary = cjm_mine::summary::summarize(&log, &journeys, &funnel, args.top);
-    drop(journeys);
     if std::env::var_os("CJM_TIMINGS").is_some() {
         eprintln!("timings: journeys {:?}, summary {:?}", t1 - t0, t1.elapsed());
     }
@@ -363,10 +362,10 @@ pub fn run(args: Args) -> Result<Outcome, CliError> {
         window_seconds: window,
     };
     let analysis = (args.format != OutFormat::SummaryJson).then(|| {
-        let j = cjm_mine::journeys::build(&log);
         let counts: Vec<u64> = summary.top_variants.iter().map(|v| v.count).collect();
-        cjm_mine::analysis::analyse(&log, &j, Some(&spec), args.follows, &counts)
+        cjm_mine::analysis::analyse(&log, &journeys, Some(&spec), args.follows, &counts)
     });
+    drop(journeys);
     if let Some(path) = &args.export_dropped {
         let Some(f) = analysis.as_ref().and_then(|a| a.funnel.as_ref()) else {
             return Err(CliError("--export-dropped needs a --funnel (and a text or json report)".into()));
