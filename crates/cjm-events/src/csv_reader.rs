@@ -80,7 +80,9 @@ pub(crate) fn read(bytes: &[u8], path: &str, opts: &ReadOptions) -> Result<Event
     if let Some(p) = opts.progress {
         p(total, total);
     }
-    Ok(b.finish(opts.lifecycle))
+    let mut log = b.finish(opts.lifecycle);
+    log.columns = Some(cols.describe(&headers));
+    Ok(log)
 }
 
 fn field(record: &csv::ByteRecord, i: usize) -> Result<&str, String> {

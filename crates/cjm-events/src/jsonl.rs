@@ -91,5 +91,7 @@ pub(crate) fn read(bytes: &[u8], path: &str, opts: &ReadOptions) -> Result<Event
     if cols.is_none() {
         return Err(err(None, "the file holds no JSON object".into()));
     }
-    Ok(b.finish(opts.lifecycle))
+    let mut log = b.finish(opts.lifecycle);
+    log.columns = cols.map(|c| c.describe(&headers));
+    Ok(log)
 }

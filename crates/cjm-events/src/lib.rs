@@ -18,7 +18,7 @@ mod parquet_reader;
 pub mod time;
 mod xes;
 
-pub use mapping::{ColumnMap, Role};
+pub use mapping::{ColumnMap, Role, SourceColumns};
 pub use time::TimeFormat;
 
 use rustc_hash::FxHashMap;
@@ -152,6 +152,8 @@ pub struct EventLog {
     /// Case-level attributes, indexed by case id.
     pub case_attrs: Vec<AttrColumn>,
     pub stats: ReadStats,
+    /// The input columns behind each role (tables only; XES has fixed keys).
+    pub columns: Option<mapping::SourceColumns>,
 }
 
 impl EventLog {

@@ -111,6 +111,32 @@ pub(crate) struct Resolved {
     pub attrs: Vec<(usize, String, bool)>,
 }
 
+/// Which input column each role was read from, and every column there was:
+/// what a user needs to correct a mapping.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SourceColumns {
+    pub all: Vec<String>,
+    pub case: String,
+    pub time: String,
+    pub activity: String,
+    pub channel: Option<String>,
+    pub score: Option<String>,
+}
+
+impl Resolved {
+    pub(crate) fn describe(&self, headers: &[String]) -> SourceColumns {
+        let name = |i: usize| headers.get(i).cloned().unwrap_or_default();
+        SourceColumns {
+            all: headers.to_vec(),
+            case: name(self.case),
+            time: name(self.time),
+            activity: name(self.activity),
+            channel: self.channel.map(name),
+            score: self.score.map(name),
+        }
+    }
+}
+
 impl ColumnMap {
     /// Finds every role among `headers`. The error names the missing role,
     /// lists the columns and says which flag to use.

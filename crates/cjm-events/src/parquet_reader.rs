@@ -78,7 +78,9 @@ pub(crate) fn read(path: &Path, shown: &str, opts: &ReadOptions) -> Result<Event
     // parts are contiguous, so rows keep their order.
     if threads < 2 || !cols.attrs.is_empty() {
         let b = read_part(&ctx, None, 0)?;
-        return Ok(b.finish(opts.lifecycle));
+        let mut log = b.finish(opts.lifecycle);
+        log.columns = Some(cols.describe(&headers));
+        return Ok(log);
     }
     let mut ranges: Vec<(Vec<usize>, u64)> = Vec::new();
     let mut start = 0usize;
@@ -122,7 +124,9 @@ pub(crate) fn read(path: &Path, shown: &str, opts: &ReadOptions) -> Result<Event
     for part in parts {
         merge(&mut b, part?);
     }
-    Ok(b.finish(opts.lifecycle))
+    let mut log = b.finish(opts.lifecycle);
+    log.columns = Some(cols.describe(&headers));
+    Ok(log)
 }
 
 /// What every part of a parallel read shares.

@@ -9,6 +9,8 @@
 //!
 //! No IO: text in, values out.
 
+pub mod diff;
+pub mod edit;
 pub mod ids;
 pub mod json;
 pub mod lower;

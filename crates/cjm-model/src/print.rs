@@ -141,7 +141,7 @@ fn metric_text(m: &Metric) -> String {
     with_attrs(&escape_value(&m.name).replace(':', "\\:"), &attrs)
 }
 
-fn with_attrs(text: &str, attrs: &[String]) -> String {
+pub(crate) fn with_attrs(text: &str, attrs: &[String]) -> String {
     if attrs.is_empty() {
         text.to_string()
     } else {
@@ -150,7 +150,7 @@ fn with_attrs(text: &str, attrs: &[String]) -> String {
 }
 
 /// Attribute values end at `,` or `]`.
-fn escape_attr(text: &str) -> String {
+pub(crate) fn escape_attr(text: &str) -> String {
     escape_value(text).replace(',', "\\,").replace(']', "\\]")
 }
 
