@@ -25,6 +25,7 @@ Examples:
   cjm mine events.parquet                       the journeys customers really take
   cjm discover events.parquet -o draft.cjm      a draft map from data
   cjm measure checkout.cjm events.parquet       the map measured, step by step
+  cjm serve                                     the team web app on http://127.0.0.1:8080
 
 Every Mermaid `journey` diagram is already a valid cjm map.
 Format reference: docs/format.md. Set NO_COLOR to turn colours off.";
@@ -47,6 +48,7 @@ enum Command {
     Measure(cmd::evidence::MeasureArgs),
     Discover(cmd::evidence::DiscoverArgs),
     Schema(cmd::schema::Args),
+    Serve(cmd::serve::Args),
 }
 
 /// How a command ended.
@@ -88,6 +90,7 @@ fn main() -> ExitCode {
         Command::Measure(args) => cmd::evidence::measure(args),
         Command::Discover(args) => cmd::evidence::discover(args),
         Command::Schema(args) => cmd::schema::run(args),
+        Command::Serve(args) => cmd::serve::run(args),
     };
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,

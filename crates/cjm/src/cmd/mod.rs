@@ -6,3 +6,4 @@ pub mod mine;
 pub mod new;
 pub mod render;
 pub mod schema;
+pub mod serve;

@@ -1,0 +1,376 @@
+// cjm's page script: no framework, no inline code (the CSP forbids it).
+// Pages work without it for reading; it adds forms that call the JSON API,
+// zoom, step details, comments per step, and the editor's live preview.
+"use strict";
+(function () {
+  const $ = (sel, root) => (root || document).querySelector(sel);
+  const $$ = (sel, root) => Array.from((root || document).querySelectorAll(sel));
+  const csrf = () => ($('meta[name="csrf-token"]') || {}).content || "";
+
+  function toast(message, kind) {
+    const t = $("#toast");
+    if (!t) return;
+    t.textContent = message;
+    t.className = "show " + (kind || "");
+    clearTimeout(toast.timer);
+    toast.timer = setTimeout(() => { t.className = ""; }, kind === "error" ? 9000 : 3500);
+  }
+
+  async function api(method, url, body) {
+    const opts = { method, headers: { "X-CSRF-Token": csrf(), Accept: "application/json" }, credentials: "same-origin" };
+    if (body instanceof FormData) opts.body = body;
+    else if (body !== undefined) { opts.headers["Content-Type"] = "application/json"; opts.body = JSON.stringify(body); }
+    const res = await fetch(url, opts);
+    let data = null;
+    const type = res.headers.get("content-type") || "";
+    if (type.includes("application/json")) data = await res.json();
+    if (!res.ok) {
+      const message = (data && data.error && data.error.message) || ("the server answered " + res.status);
+      const err = new Error(message);
+      err.status = res.status;
+      throw err;
+    }
+    return data;
+  }
+
+  // Form fields as a JSON object: empty fields left out, numbers as numbers,
+  // tags as a list.
+  function formJson(form) {
+    const out = {};
+    for (const el of form.elements) {
+      if (!el.name || el.disabled || el.type === "submit" || el.type === "file") continue;
+      if ((el.type === "radio" || el.type === "checkbox") && !el.checked) continue;
+      let v = el.value;
+      if (el.name === "tags") { out.tags = v.split(",").map((s) => s.trim()).filter(Boolean); continue; }
+      if (v === "") { if (el.dataset.type === "number") out[el.name] = null; continue; }
+      if (el.dataset.type === "number" || el.name === "parent_id") v = Number(v);
+      out[el.name] = v;
+    }
+    if (form.dataset.wrap) { const inner = out; const wrapped = {}; wrapped[form.dataset.wrap] = inner; Object.assign(wrapped, JSON.parse(form.dataset.extra || "{}")); return wrapped; }
+    return Object.assign(out, JSON.parse(form.dataset.extra || "{}"));
+  }
+
+  function after(el, data) {
+    const then = el.dataset.then;
+    if (then === "url" && data && data.url) { location.href = data.url; return; }
+    if (el.dataset.reveal && data) {
+      const box = el.nextElementSibling && el.nextElementSibling.classList.contains("reveal") ? el.nextElementSibling : $(".reveal");
+      if (box) { $(".secret", box).textContent = data[el.dataset.reveal] || ""; box.hidden = false; }
+      toast("Done. Copy it now.");
+      return;
+    }
+    if (then === "reload" || !then) { location.reload(); }
+  }
+
+  document.addEventListener("submit", async (e) => {
+    const form = e.target;
+    if (!form.classList.contains("api-form")) return;
+    e.preventDefault();
+    const button = $('button[type="submit"]', form);
+    if (button) button.disabled = true;
+    try {
+      const data = await api(form.dataset.method || "POST", form.dataset.action, formJson(form));
+      after(form, data);
+    } catch (err) {
+      toast(err.message, "error");
+    } finally {
+      if (button) button.disabled = false;
+    }
+  });
+
+  document.addEventListener("click", async (e) => {
+    const el = e.target.closest("button[data-method][data-action]");
+    if (!el || el.closest("form.api-form")) return;
+    e.preventDefault();
+    if (el.dataset.confirm && !confirm(el.dataset.confirm)) return;
+    try {
+      const body = el.dataset.body ? JSON.parse(el.dataset.body) : undefined;
+      const data = await api(el.dataset.method, el.dataset.action, body);
+      after(el, data);
+    } catch (err) {
+      toast(err.message, "error");
+    }
+  });
+
+  document.addEventListener("change", async (e) => {
+    const el = e.target;
+    if (el.matches("select[data-autosubmit]")) { el.form.submit(); return; }
+    if (el.matches("select.api-select")) {
+      try { const body = {}; body[el.name] = el.value; await api(el.dataset.method, el.dataset.action, body); toast("Saved."); }
+      catch (err) { toast(err.message, "error"); }
+    }
+  });
+
+  // Times in the reader's zone.
+  for (const t of $$("time[datetime]")) {
+    const secs = Number(t.getAttribute("datetime"));
+    if (!Number.isFinite(secs)) continue;
+    const d = new Date(secs * 1000);
+    t.title = d.toISOString();
+    t.textContent = d.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+  }
+
+  // ------------------------------------------------------------- zoom
+  function setupZoom(viewport) {
+    const canvas = $(".canvas", viewport);
+    const svg = canvas && $("svg", canvas);
+    if (!svg) return;
+    const w = Number(svg.getAttribute("width")) || svg.getBoundingClientRect().width;
+    const h = Number(svg.getAttribute("height")) || svg.getBoundingClientRect().height;
+    let zoom = 1;
+    const level = $(".zoom-level");
+    function apply() {
+      svg.setAttribute("width", String(Math.round(w * zoom)));
+      svg.setAttribute("height", String(Math.round(h * zoom)));
+      if (level) level.textContent = Math.round(zoom * 100) + "%";
+    }
+    for (const b of $$("[data-zoom]")) {
+      b.addEventListener("click", () => {
+        const k = b.dataset.zoom;
+        if (k === "in") zoom = Math.min(zoom * 1.25, 4);
+        else if (k === "out") zoom = Math.max(zoom / 1.25, 0.2);
+        else if (k === "fit") zoom = Math.min(1, (viewport.clientWidth - 8) / w);
+        apply();
+      });
+    }
+    if (!svg.hasAttribute("viewBox")) svg.setAttribute("viewBox", "0 0 " + w + " " + h);
+    if (w > viewport.clientWidth && viewport.closest(".small")) { zoom = (viewport.clientWidth - 8) / w; apply(); }
+  }
+  for (const v of $$(".viewport")) if (v.id !== "preview") setupZoom(v);
+
+  // ------------------------------------------------------------- map page
+  const island = $("#map-data");
+  if (island) {
+    const data = JSON.parse(island.textContent);
+    const steps = {};
+    for (const stage of data.map.stages || []) for (const s of stage.steps || []) steps[s.id] = { step: s, stage };
+    const measured = {};
+    if (data.measured) for (const s of data.measured.steps || []) measured[s.id] = s;
+    const details = $("#details");
+    const scope = $("#comment-scope");
+    const form = $("#comment-form");
+    function add(dl, label, value) {
+      if (value === undefined || value === null || value === "" || (Array.isArray(value) && !value.length)) return;
+      const dt = document.createElement("dt"); dt.textContent = label;
+      const dd = document.createElement("dd"); dd.textContent = Array.isArray(value) ? value.join("\n") : String(value);
+      dl.append(dt, dd);
+    }
+    function pct(v) { return v === null || v === undefined ? "-" : (v * 100).toFixed(1) + "%"; }
+    function show(id) {
+      const found = steps[id];
+      for (const hit of $$(".step-hit")) hit.classList.toggle("selected", hit.dataset.step === id);
+      for (const t of $$(".thread")) t.hidden = !!id && t.dataset.step !== id;
+      if (form) form.elements.step.value = id || "";
+      if (!found) { details.hidden = true; if (scope) scope.textContent = "On the whole map. Click a step to see and add its comments."; for (const t of $$(".thread")) t.hidden = false; return; }
+      const { step, stage } = found;
+      details.replaceChildren();
+      const close = document.createElement("button"); close.type = "button"; close.className = "link close"; close.textContent = "Close"; close.addEventListener("click", () => show(null));
+      const h = document.createElement("h2"); h.textContent = step.name;
+      const st = document.createElement("p"); st.className = "muted"; st.textContent = stage.name ? "Stage: " + stage.name : "";
+      const dl = document.createElement("dl");
+      add(dl, "Score", step.score);
+      add(dl, "Channels", step.channels);
+      add(dl, "Touchpoints", step.touchpoints);
+      add(dl, "Doing", step.doing);
+      add(dl, "Thinking", step.thinking);
+      add(dl, "Feeling", step.feeling);
+      add(dl, "Pain points", (step.pains || []).map((p) => p.text + (p.severity ? " (severity " + p.severity + ")" : "")));
+      add(dl, "Opportunities", (step.opportunities || []).map((o) => o.text + [o.impact && " impact " + o.impact, o.effort && " effort " + o.effort, o.status && " · " + o.status].filter(Boolean).join(",")));
+      add(dl, "Backstage", step.backstage);
+      add(dl, "Systems", step.systems);
+      add(dl, "Owner", step.owner);
+      add(dl, "Notes", step.notes);
+      add(dl, "Evidence rule", step.evidence);
+      const m = measured[id];
+      if (m && m.rule && !m.rule_error) add(dl, "Measured", m.reached + " customers reached · " + pct(m.share_of_previous) + " of the previous step · drop-off " + pct(m.drop_off));
+      details.append(close, h, st, dl);
+      details.hidden = false;
+      if (scope) scope.textContent = "On “" + step.name + "”.";
+    }
+    document.addEventListener("click", (e) => {
+      const hit = e.target.closest(".step-hit");
+      if (hit) show(hit.dataset.step);
+    });
+    for (const hit of $$(".step-hit")) { hit.setAttribute("tabindex", "0"); hit.setAttribute("role", "button"); hit.addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); show(hit.dataset.step); } }); }
+    const wanted = new URLSearchParams(location.search).get("step");
+    if (wanted) show(wanted);
+  }
+
+  // ------------------------------------------------------------- evidence page
+  const upload = $(".upload-form");
+  if (upload) upload.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const button = $('button[type="submit"]', upload);
+    button.disabled = true; button.textContent = "Uploading…";
+    try { await api("POST", upload.dataset.action, new FormData(upload)); location.reload(); }
+    catch (err) { toast(err.message, "error"); button.disabled = false; button.textContent = "Upload"; }
+  });
+  const loadDraft = $("#load-draft");
+  if (loadDraft) {
+    let draft = "";
+    loadDraft.addEventListener("click", async () => {
+      try {
+        draft = (await api("GET", loadDraft.dataset.action)).source;
+        const pre = $("#draft"); pre.textContent = draft; pre.hidden = false; $("#create-draft").hidden = false;
+      } catch (err) { toast(err.message, "error"); }
+    });
+    $("#create-draft").addEventListener("click", async () => {
+      try { const r = await api("POST", "/api/workspaces/" + loadDraft.dataset.workspace + "/maps", { source: draft, tags: ["draft", "evidence"] }); location.href = r.url; }
+      catch (err) { toast(err.message, "error"); }
+    });
+  }
+
+  // ------------------------------------------------------------- editor
+  const root = $("#editor-root");
+  if (root) startEditor(root);
+
+  function startEditor(root) {
+    const mapId = root.dataset.map;
+    let base = Number(root.dataset.base);
+    const textarea = $("#source");
+    let saved = textarea.value;
+    const status = $("#status");
+    const preview = $("#preview");
+    const problems = $("#problems");
+    const state = $("#preview-state");
+    const draftKey = "cjm-draft-" + mapId;
+    let editor = null;
+    const getText = () => (editor ? editor.getText() : textarea.value);
+    const setStatus = (t) => { status.textContent = t; };
+    const dirty = () => getText() !== saved;
+
+    function onChange() {
+      setStatus(dirty() ? "Unsaved changes (version " + base + ")" : "Version " + base);
+      try { if (dirty()) localStorage.setItem(draftKey, JSON.stringify({ base, text: getText() })); else localStorage.removeItem(draftKey); } catch (_) {}
+      schedule();
+    }
+    if (window.cjmEditor) {
+      const holder = $("#editor");
+      textarea.hidden = true;
+      editor = window.cjmEditor.create(holder, { doc: textarea.value, onChange, onSave: save });
+    } else {
+      textarea.addEventListener("input", onChange);
+    }
+    try {
+      const d = JSON.parse(localStorage.getItem(draftKey) || "null");
+      if (d && d.base === base && d.text !== saved && confirm("You have unsaved changes to this map from before. Restore them?")) {
+        editor ? editor.setText(d.text) : (textarea.value = d.text);
+      }
+    } catch (_) {}
+
+    let timer = null, seq = 0;
+    function schedule() { clearTimeout(timer); timer = setTimeout(refresh, 300); state.textContent = "…"; }
+    async function refresh() {
+      const mine = ++seq;
+      try {
+        const r = await api("POST", "/api/preview", { source: getText() });
+        if (mine !== seq) return;
+        showProblems(r.diagnostics);
+        if (editor) editor.setDiagnostics(r.diagnostics);
+        if (r.svg) {
+          const doc = new DOMParser().parseFromString(r.svg, "image/svg+xml");
+          const svg = doc.documentElement;
+          if (svg && svg.nodeName === "svg") preview.replaceChildren(document.importNode(svg, true));
+          state.textContent = r.warnings ? r.warnings + " warning(s)" : "up to date";
+        } else {
+          state.textContent = r.errors + " error(s): preview paused";
+        }
+        $("#save").disabled = r.errors > 0;
+        outline(r.outline);
+      } catch (err) { state.textContent = err.message; }
+    }
+    function showProblems(list) {
+      problems.replaceChildren();
+      for (const d of list) {
+        const b = document.createElement("button");
+        b.type = "button";
+        b.className = "problem " + d.severity;
+        b.textContent = d.line + ":" + d.column + "  " + d.code + " " + d.message + (d.hint ? " — " + d.hint : "");
+        b.addEventListener("click", () => editor && editor.goTo(d.line, d.column));
+        problems.append(b);
+      }
+    }
+    async function save() {
+      if (!dirty()) { toast("Nothing to save."); return; }
+      const button = $("#save"); button.disabled = true;
+      try {
+        const v = await api("PUT", "/api/maps/" + mapId + "/source", { source: getText(), message: $("#save-message").value, base_version: base });
+        base = v.number; saved = getText(); $("#save-message").value = "";
+        try { localStorage.removeItem(draftKey); } catch (_) {}
+        setStatus("Saved as version " + base);
+        toast("Saved as version " + base + ".");
+      } catch (err) {
+        toast(err.message, "error");
+      } finally { button.disabled = false; }
+    }
+    $("#save").addEventListener("click", save);
+    window.addEventListener("beforeunload", (e) => { if (dirty()) { e.preventDefault(); e.returnValue = ""; } });
+
+    // Forms: each change is an edit of the text on the server.
+    async function edit(op) {
+      if (dirty()) { toast("Save or undo your typing first: form changes are saved at once.", "error"); return; }
+      try {
+        const r = await api("POST", "/api/maps/" + mapId + "/edits", { base_version: base, edit: op });
+        base = r.version.number; saved = r.source;
+        editor ? editor.setText(r.source) : (textarea.value = r.source);
+        setStatus("Saved as version " + base);
+        toast(r.version.message + ".");
+      } catch (err) { toast(err.message, "error"); }
+    }
+    function el(tag, attrs, ...kids) {
+      const e = document.createElement(tag);
+      for (const [k, v] of Object.entries(attrs || {})) { if (k === "on") for (const [ev, f] of Object.entries(v)) e.addEventListener(ev, f); else if (v !== undefined && v !== null) e.setAttribute(k, v); }
+      for (const k of kids) e.append(k);
+      return e;
+    }
+    function nameInput(value, label, onCommit) {
+      const i = el("input", { type: "text", value, "aria-label": label });
+      i.addEventListener("change", () => { if (i.value.trim() && i.value !== value) onCommit(i.value); });
+      return i;
+    }
+    function outline(stages) {
+      const box = $("#outline");
+      if (!box || (document.activeElement && box.contains(document.activeElement))) return;
+      box.replaceChildren();
+      stages.forEach((stage, si) => {
+        const next = stages[si + 1], prev = stages[si - 1];
+        const head = el("div", { class: "outline-stage" },
+          stage.name ? nameInput(stage.name, "Stage name", (name) => edit({ op: "rename_stage", stage: stage.id, name })) : el("em", {}, "Before the first stage"),
+          stage.name && prev && prev.name ? el("button", { type: "button", class: "icon", title: "Move stage up", on: { click: () => edit({ op: "move_stage", stage: stage.id, before: prev.id }) } }, "↑") : "",
+          stage.name && next ? el("button", { type: "button", class: "icon", title: "Move stage down", on: { click: () => edit({ op: "move_stage", stage: stage.id, before: stages[si + 2] ? stages[si + 2].id : null }) } }, "↓") : "",
+          el("button", { type: "button", class: "icon danger", title: "Delete stage", on: { click: () => confirm("Delete the stage “" + (stage.name || "before the first stage") + "” and its steps?") && edit({ op: "delete_stage", stage: stage.id }) } }, "×"));
+        const list = el("ol", { class: "outline-steps" });
+        stage.steps.forEach((step, ti) => {
+          const score = el("select", { "aria-label": "Score of " + step.name });
+          for (const v of ["-", "1", "2", "3", "4", "5"]) { const o = el("option", { value: v }, v); if ((step.score === null && v === "-") || String(step.score) === v) o.selected = true; score.append(o); }
+          score.addEventListener("change", () => edit({ op: "set_score", step: step.id, score: score.value === "-" ? null : Number(score.value) }));
+          const before = stage.steps[ti - 1], after = stage.steps[ti + 2];
+          const more = el("details", { class: "more" }, el("summary", {}, "Add…"));
+          const pain = el("form", { class: "mini" }, el("input", { name: "text", placeholder: "Pain point", required: "", "aria-label": "Pain point" }),
+            (() => { const s = el("select", { name: "severity", "aria-label": "Severity" }); for (const v of ["", "1", "2", "3", "4", "5"]) s.append(el("option", { value: v }, v ? "severity " + v : "severity")); return s; })(),
+            el("button", { type: "submit" }, "Add pain point"));
+          pain.addEventListener("submit", (e) => { e.preventDefault(); edit({ op: "add_pain", step: step.id, text: pain.elements.text.value, severity: pain.elements.severity.value ? Number(pain.elements.severity.value) : null }); });
+          const opp = el("form", { class: "mini" }, el("input", { name: "text", placeholder: "Opportunity", required: "", "aria-label": "Opportunity" }),
+            (() => { const s = el("select", { name: "impact", "aria-label": "Impact" }); for (const v of ["", "low", "medium", "high"]) s.append(el("option", { value: v }, v ? "impact " + v : "impact")); return s; })(),
+            (() => { const s = el("select", { name: "effort", "aria-label": "Effort" }); for (const v of ["", "low", "medium", "high"]) s.append(el("option", { value: v }, v ? "effort " + v : "effort")); return s; })(),
+            el("button", { type: "submit" }, "Add opportunity"));
+          opp.addEventListener("submit", (e) => { e.preventDefault(); edit({ op: "add_opportunity", step: step.id, text: opp.elements.text.value, impact: opp.elements.impact.value || null, effort: opp.elements.effort.value || null }); });
+          more.append(pain, opp);
+          list.append(el("li", {},
+            nameInput(step.name, "Step name", (name) => edit({ op: "rename_step", step: step.id, name })), score,
+            before ? el("button", { type: "button", class: "icon", title: "Move step up", on: { click: () => edit({ op: "move_step", step: step.id, stage: stage.id, before: before.id }) } }, "↑") : "",
+            stage.steps[ti + 1] ? el("button", { type: "button", class: "icon", title: "Move step down", on: { click: () => edit({ op: "move_step", step: step.id, stage: stage.id, before: after ? after.id : null }) } }, "↓") : "",
+            el("button", { type: "button", class: "icon danger", title: "Delete step", on: { click: () => confirm("Delete the step “" + step.name + "”?") && edit({ op: "delete_step", step: step.id }) } }, "×"),
+            more));
+        });
+        const add = el("form", { class: "mini add-step" }, el("input", { name: "name", placeholder: "New step", required: "", "aria-label": "New step in " + (stage.name || "the first stage") }), el("button", { type: "submit" }, "Add step"));
+        add.addEventListener("submit", (e) => { e.preventDefault(); edit({ op: "add_step", stage: stage.id, name: add.elements.name.value, score: null, before: null }); });
+        box.append(el("section", { class: "outline-block" }, head, list, add));
+      });
+      const addStage = el("form", { class: "mini" }, el("input", { name: "name", placeholder: "New stage", required: "", "aria-label": "New stage" }), el("button", { type: "submit" }, "Add stage"));
+      addStage.addEventListener("submit", (e) => { e.preventDefault(); edit({ op: "add_stage", name: addStage.elements.name.value, before: null }); });
+      box.append(addStage);
+    }
+    refresh();
+  }
+})();

@@ -1,0 +1,56 @@
+//! Static files, compiled into the binary so that `cjm serve` needs nothing
+//! else: the stylesheet, the page scripts, the editor bundle (built from
+//! `web/editor` and vendored) and the Inter font.
+
+use crate::AppState;
+use axum::extract::Path;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use std::sync::OnceLock;
+
+struct Asset {
+    name: &'static str,
+    content_type: &'static str,
+    bytes: &'static [u8],
+}
+
+const ASSETS: &[Asset] = &[
+    Asset { name: "app.css", content_type: "text/css; charset=utf-8", bytes: include_bytes!("../assets/app.css") },
+    Asset { name: "app.js", content_type: "text/javascript; charset=utf-8", bytes: include_bytes!("../assets/app.js") },
+    Asset { name: "editor.bundle.js", content_type: "text/javascript; charset=utf-8", bytes: include_bytes!("../assets/editor.bundle.js") },
+    Asset { name: "inter-regular.woff2", content_type: "font/woff2", bytes: cjm_render::fonts::REGULAR_WOFF2 },
+    Asset { name: "inter-semibold.woff2", content_type: "font/woff2", bytes: cjm_render::fonts::SEMIBOLD_WOFF2 },
+];
+
+/// A short hash of every asset: part of their URLs, so browsers may cache
+/// them for good and still see a new version at once.
+pub fn version() -> &'static str {
+    static V: OnceLock<String> = OnceLock::new();
+    V.get_or_init(|| {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        for a in ASSETS {
+            h.update(a.bytes);
+        }
+        h.finalize().iter().take(5).map(|b| format!("{b:02x}")).collect()
+    })
+}
+
+/// The URL of an asset, with the version.
+pub fn url(name: &str) -> String {
+    format!("/static/{}/{name}", version())
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/static/{version}/{name}", get(serve))
+}
+
+async fn serve(Path((v, name)): Path<(String, String)>) -> Response {
+    let Some(asset) = ASSETS.iter().find(|a| a.name == name) else {
+        return crate::error::AppError::NotFound.into_response();
+    };
+    let cache = if v == version() { "public, max-age=31536000, immutable" } else { "no-cache" };
+    (StatusCode::OK, [(header::CONTENT_TYPE, asset.content_type), (header::CACHE_CONTROL, cache)], asset.bytes).into_response()
+}

@@ -1,0 +1,349 @@
+//! Who is asking: sessions (cookie), API tokens (bearer), share links; roles
+//! and what each may do; passwords; CSRF; the login rate limit.
+
+use crate::error::{AppError, AppResult};
+use crate::AppState;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, Method};
+use axum::middleware::Next;
+use axum::response::Response;
+use base64::Engine;
+use rusqlite::OptionalExtension;
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+pub const SESSION_COOKIE: &str = "cjm_session";
+/// Double-submit token for forms posted before there is a session (sign in,
+/// first-run setup, accepting an invitation).
+pub const FORM_COOKIE: &str = "cjm_form";
+pub const SESSION_DAYS: i64 = 30;
+
+/// `n` random bytes, base64url without padding.
+pub fn random_token(n: usize) -> String {
+    let mut bytes = vec![0u8; n];
+    rand::fill(&mut bytes[..]);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// What the database keeps of a secret token.
+pub fn token_hash(token: &str) -> String {
+    let digest = Sha256::digest(token.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+pub fn now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+}
+
+pub fn hash_password(password: &str) -> AppResult<String> {
+    use argon2::password_hash::{PasswordHasher, SaltString};
+    let salt = SaltString::encode_b64(&rand::random::<[u8; 16]>()).map_err(|e| AppError::Internal(e.to_string()))?;
+    argon2::Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| AppError::Internal(format!("hashing a password: {e}")))
+}
+
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    use argon2::password_hash::{PasswordHash, PasswordVerifier};
+    match PasswordHash::new(hash) {
+        Ok(parsed) => argon2::Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok(),
+        Err(_) => false,
+    }
+}
+
+/// A password a person can be held to: long enough, not all one character.
+pub fn check_password_rules(password: &str) -> AppResult<()> {
+    let n = password.chars().count();
+    if n < 10 {
+        return Err(AppError::bad(format!("the password has {n} characters; use at least 10")));
+    }
+    if n > 1024 {
+        return Err(AppError::bad("the password is longer than 1,024 characters"));
+    }
+    let first = password.chars().next();
+    if password.chars().all(|c| Some(c) == first) {
+        return Err(AppError::bad("the password repeats one character; choose another"));
+    }
+    Ok(())
+}
+
+/// A workspace role. Each includes everything the ones before it may do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Viewer,
+    Commenter,
+    Editor,
+    Owner,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [Role::Viewer, Role::Commenter, Role::Editor, Role::Owner];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Viewer => "viewer",
+            Role::Commenter => "commenter",
+            Role::Editor => "editor",
+            Role::Owner => "owner",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
+    /// Whether this role may do `what`; `Err` says what was refused.
+    pub fn require(self, needed: Role, what: &'static str) -> AppResult<()> {
+        if self >= needed {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden(what))
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct User {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub handle: String,
+    pub is_admin: bool,
+}
+
+#[derive(Clone, Debug)]
+pub enum Principal {
+    Anonymous,
+    /// Signed in with a session cookie; `csrf` is the session's form token.
+    Session { user: User, csrf: String },
+    /// A script with an API token (no cookie, so no CSRF).
+    Token { user: User },
+}
+
+impl Principal {
+    pub fn user(&self) -> Option<&User> {
+        match self {
+            Principal::Anonymous => None,
+            Principal::Session { user, .. } | Principal::Token { user } => Some(user),
+        }
+    }
+
+    pub fn require_user(&self) -> AppResult<&User> {
+        self.user().ok_or(AppError::Unauthorized)
+    }
+
+    pub fn csrf(&self) -> &str {
+        match self {
+            Principal::Session { csrf, .. } => csrf,
+            _ => "",
+        }
+    }
+}
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Principal {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, AppError> {
+        Ok(parts.extensions.get::<Principal>().cloned().unwrap_or(Principal::Anonymous))
+    }
+}
+
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers.get(header::AUTHORIZATION)?.to_str().ok()?.strip_prefix("Bearer ").map(str::trim)
+}
+
+fn user_from_row(r: &rusqlite::Row) -> rusqlite::Result<User> {
+    Ok(User { id: r.get(0)?, email: r.get(1)?, name: r.get(2)?, handle: r.get(3)?, is_admin: r.get(4)? })
+}
+
+pub const USER_COLUMNS: &str = "u.id, u.email, u.name, u.handle, u.is_admin";
+
+async fn resolve(state: &AppState, headers: &HeaderMap) -> AppResult<Principal> {
+    if let Some(token) = bearer(headers) {
+        let hash = token_hash(token);
+        let user = state
+            .db
+            .read(move |c| {
+                c.query_row(
+                    &format!("SELECT {USER_COLUMNS} FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?1"),
+                    [&hash],
+                    user_from_row,
+                )
+                .optional()
+                .map_err(AppError::from)
+            })
+            .await?;
+        // A wrong token is an error, not anonymity: scripts should hear about it.
+        return user.map(|user| Principal::Token { user }).ok_or(AppError::Unauthorized);
+    }
+    let Some(token) = cookie(headers, SESSION_COOKIE) else { return Ok(Principal::Anonymous) };
+    let hash = token_hash(token);
+    let now = now();
+    let found = state
+        .db
+        .read(move |c| {
+            c.query_row(
+                &format!("SELECT {USER_COLUMNS}, s.csrf FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?1 AND s.expires_at > ?2"),
+                rusqlite::params![hash, now],
+                |r| Ok((user_from_row(r)?, r.get::<_, String>(5)?)),
+            )
+            .optional()
+            .map_err(AppError::from)
+        })
+        .await?;
+    Ok(found.map_or(Principal::Anonymous, |(user, csrf)| Principal::Session { user, csrf }))
+}
+
+/// Routes that post HTML forms before a session exists; they check the
+/// double-submit token themselves ([`check_form_token`]).
+fn checks_own_csrf(path: &str) -> bool {
+    path == "/login" || path == "/logout" || path.starts_with("/setup/") || path.starts_with("/invite/")
+}
+
+/// Resolves the principal once per request and guards every state-changing
+/// request: same origin, and for cookie sessions the `X-CSRF-Token` header.
+pub async fn authenticate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let principal = match resolve(&state, req.headers()).await {
+        Ok(p) => p,
+        Err(e) => return axum::response::IntoResponse::into_response(e),
+    };
+    let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if unsafe_method {
+        if !same_origin(req.headers()) {
+            return axum::response::IntoResponse::into_response(AppError::Csrf);
+        }
+        if let Principal::Session { csrf, .. } = &principal {
+            let path = req.uri().path();
+            let sent = req.headers().get("x-csrf-token").and_then(|v| v.to_str().ok());
+            if !checks_own_csrf(path) && !sent.is_some_and(|s| constant_time_eq(s, csrf)) {
+                return axum::response::IntoResponse::into_response(AppError::Csrf);
+            }
+        }
+    }
+    req.extensions_mut().insert(principal);
+    next.run(req).await
+}
+
+/// A browser tells where a request comes from; refuse another site's.
+fn same_origin(headers: &HeaderMap) -> bool {
+    if headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) == Some("cross-site") {
+        return false;
+    }
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else { return true };
+    if origin == "null" {
+        return false;
+    }
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let origin_host = origin.split("://").nth(1).unwrap_or("");
+    origin_host.eq_ignore_ascii_case(host)
+}
+
+pub fn constant_time_eq(a: &str, b: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
+}
+
+/// The form token for pages without a session: reuse the browser's cookie or make one.
+pub fn form_token(headers: &HeaderMap) -> (String, bool) {
+    match cookie(headers, FORM_COOKIE) {
+        Some(t) if t.len() >= 16 => (t.to_string(), false),
+        _ => (random_token(18), true),
+    }
+}
+
+pub fn check_form_token(headers: &HeaderMap, sent: &str) -> AppResult<()> {
+    match cookie(headers, FORM_COOKIE) {
+        Some(c) if !sent.is_empty() && constant_time_eq(c, sent) => Ok(()),
+        _ => Err(AppError::Csrf),
+    }
+}
+
+/// Whether cookies should carry `Secure`: behind TLS (a proxy says so) or
+/// when the configured public address is https.
+pub fn secure(state: &AppState, headers: &HeaderMap) -> bool {
+    state.config.public_url.as_deref().is_some_and(|u| u.starts_with("https://"))
+        || headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()) == Some("https")
+}
+
+pub fn set_cookie(name: &str, value: &str, max_age: i64, secure: bool) -> String {
+    format!(
+        "{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{}",
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+/// Starts a session for `user_id`; returns the cookie token.
+pub async fn start_session(state: &AppState, user_id: i64) -> AppResult<String> {
+    let token = random_token(32);
+    let hash = token_hash(&token);
+    let csrf = random_token(24);
+    let now = now();
+    state
+        .db
+        .write(move |tx| {
+            tx.execute("DELETE FROM sessions WHERE expires_at <= ?1", [now])?;
+            tx.execute(
+                "INSERT INTO sessions (token_hash, user_id, csrf, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                rusqlite::params![hash, user_id, csrf, now, now + SESSION_DAYS * 86400],
+            )?;
+            Ok::<_, AppError>(())
+        })
+        .await?;
+    Ok(token)
+}
+
+/// Failed sign-ins per key (address and e-mail): at most `limit` in `window`.
+pub struct RateLimiter {
+    limit: u32,
+    window: Duration,
+    hits: Mutex<HashMap<String, (u32, Instant)>>,
+}
+
+impl RateLimiter {
+    pub fn new(limit: u32, window: Duration) -> Self {
+        RateLimiter { limit, window, hits: Mutex::new(HashMap::new()) }
+    }
+
+    /// `Err` with the seconds to wait when `key` has used up its attempts.
+    pub fn check(&self, key: &str) -> AppResult<()> {
+        let hits = self.hits.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((n, since)) = hits.get(key) {
+            let elapsed = since.elapsed();
+            if *n >= self.limit && elapsed < self.window {
+                return Err(AppError::RateLimited { retry_after: (self.window - elapsed).as_secs().max(1) });
+            }
+        }
+        Ok(())
+    }
+
+    pub fn failed(&self, key: &str) {
+        let mut hits = self.hits.lock().unwrap_or_else(|p| p.into_inner());
+        if hits.len() > 100_000 {
+            let window = self.window;
+            hits.retain(|_, (_, since)| since.elapsed() < window);
+        }
+        let entry = hits.entry(key.to_string()).or_insert((0, Instant::now()));
+        if entry.1.elapsed() >= self.window {
+            *entry = (0, Instant::now());
+        }
+        entry.0 += 1;
+    }
+
+    pub fn succeeded(&self, key: &str) {
+        self.hits.lock().unwrap_or_else(|p| p.into_inner()).remove(key);
+    }
+}

@@ -1,0 +1,98 @@
+//! One error type for every handler. It becomes a JSON body
+//! (`{"error": {"code", "message"}}`) for the API and a small HTML page for
+//! browser routes (see [`crate::pages::html_errors`]). Internal failures are
+//! logged on stderr with an id; the response carries only the id.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+#[derive(Debug)]
+pub enum AppError {
+    /// Not signed in (or the token is not valid).
+    Unauthorized,
+    /// Signed in, but the role does not allow it.
+    Forbidden(&'static str),
+    /// No such thing, or not visible to this user (the two look the same).
+    NotFound,
+    /// The request is well-formed but wrong: the message says how to fix it.
+    BadRequest(String),
+    /// The request was based on an older version.
+    Conflict(String),
+    /// A state-changing request without a valid CSRF token.
+    Csrf,
+    TooLarge(String),
+    RateLimited { retry_after: u64 },
+    /// Something broke on our side; the detail goes to the log, never to the client.
+    Internal(String),
+}
+
+/// What the HTML error layer needs to know about an error response.
+#[derive(Clone, Debug)]
+pub struct ErrorInfo {
+    pub status: StatusCode,
+    pub message: String,
+}
+
+impl AppError {
+    pub fn bad(message: impl Into<String>) -> Self {
+        AppError::BadRequest(message.into())
+    }
+
+    fn parts(&self) -> (StatusCode, &'static str, String) {
+        match self {
+            AppError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized", "sign in first".into()),
+            AppError::Forbidden(what) => {
+                (StatusCode::FORBIDDEN, "forbidden", format!("your role in this workspace does not allow you to {what}"))
+            }
+            AppError::NotFound => (StatusCode::NOT_FOUND, "not_found", "no such page, or you cannot see it".into()),
+            AppError::BadRequest(m) => (StatusCode::BAD_REQUEST, "bad_request", m.clone()),
+            AppError::Conflict(m) => (StatusCode::CONFLICT, "conflict", m.clone()),
+            AppError::Csrf => (
+                StatusCode::FORBIDDEN,
+                "csrf",
+                "the form's security token is missing or stale; reload the page and try again".into(),
+            ),
+            AppError::TooLarge(m) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large", m.clone()),
+            AppError::RateLimited { retry_after } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                format!("too many attempts; try again in {retry_after} seconds"),
+            ),
+            AppError::Internal(_) => {
+                (StatusCode::INTERNAL_SERVER_ERROR, "internal", "something went wrong on our side".into())
+            }
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let (status, code, mut message) = self.parts();
+        if let AppError::Internal(detail) = &self {
+            let id = crate::auth::random_token(6);
+            eprintln!("cjm serve: internal error {id}: {detail}");
+            message = format!("{message} (error id {id})");
+        }
+        let mut res = (status, axum::Json(json!({ "error": { "code": code, "message": message } }))).into_response();
+        if let AppError::RateLimited { retry_after } = self {
+            res.headers_mut().insert(axum::http::header::RETRY_AFTER, retry_after.into());
+        }
+        res.extensions_mut().insert(ErrorInfo { status, message });
+        res
+    }
+}
+
+impl From<crate::db::DbError> for AppError {
+    fn from(e: crate::db::DbError) -> Self {
+        AppError::Internal(e.0)
+    }
+}
+
+impl From<rusqlite::Error> for AppError {
+    fn from(e: rusqlite::Error) -> Self {
+        AppError::Internal(e.to_string())
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;

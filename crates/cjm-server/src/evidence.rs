@@ -1,0 +1,184 @@
+//! Evidence in the web app: uploaded event logs, their column mapping, and
+//! maps measured against them (by `cjm-mine`), with the draft map the log
+//! suggests.
+//!
+//! Uploads are written to a temporary file in the data directory and renamed
+//! into place, so a log on disk is always whole.
+
+use crate::error::{AppError, AppResult};
+use crate::store::ColumnMapping;
+use cjm_events::{ColumnMap, EventLog, Format, ReadOptions};
+use cjm_mine::measure::Measurement;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+/// File types the upload form takes, by extension.
+pub fn format_of(name: &str) -> AppResult<Format> {
+    Format::from_path(Path::new(&name.to_lowercase())).ok_or_else(|| {
+        AppError::bad(format!(
+            "`{name}`: cannot tell the format from the file name; upload a .csv, .tsv, .jsonl, .parquet, .xes or .xes.gz file"
+        ))
+    })
+}
+
+/// Writes the upload to `dir` under a fresh name; returns that name.
+pub fn store_upload(dir: &Path, file_name: &str, bytes: &[u8]) -> AppResult<String> {
+    let lower = file_name.to_lowercase();
+    let ext = [".xes.gz", ".csv.gz", ".csv", ".tsv", ".jsonl", ".ndjson", ".parquet", ".xes"]
+        .iter()
+        .find(|e| lower.ends_with(*e))
+        .copied()
+        .unwrap_or(".log");
+    let stored = format!("{}{ext}", crate::auth::random_token(12));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| AppError::Internal(format!("upload temp file: {e}")))?;
+    use std::io::Write;
+    tmp.write_all(bytes).and_then(|_| tmp.as_file().sync_all()).map_err(|e| AppError::Internal(format!("writing an upload: {e}")))?;
+    tmp.persist(dir.join(&stored)).map_err(|e| AppError::Internal(format!("storing an upload: {e}")))?;
+    Ok(stored)
+}
+
+pub fn path_of(data_dir: &Path, stored_as: &str) -> PathBuf {
+    data_dir.join("evidence").join(stored_as)
+}
+
+/// Reads a stored log with a mapping. The error is the reader's, which
+/// names the line and the column to choose; the file name shown is the one
+/// the user uploaded.
+pub fn read(path: &Path, shown_name: &str, mapping: &ColumnMapping) -> AppResult<EventLog> {
+    let opts = ReadOptions {
+        format: Format::from_path(Path::new(&shown_name.to_lowercase())),
+        columns: ColumnMap {
+            case: mapping.case.clone().filter(|s| !s.is_empty()),
+            time: mapping.time.clone().filter(|s| !s.is_empty()),
+            activity: mapping.activity.clone().filter(|s| !s.is_empty()),
+            channel: mapping.channel.clone().filter(|s| !s.is_empty()),
+            score: mapping.score.clone().filter(|s| !s.is_empty()),
+            attrs: Vec::new(),
+        },
+        ..ReadOptions::default()
+    };
+    cjm_events::read_path(path, &opts).map_err(|e| {
+        let place = e.line.map(|l| format!(":{l}")).unwrap_or_default();
+        AppError::bad(format!("{shown_name}{place}: {}", e.message.replace("--", "the column field ").replace(" COLUMN", "")))
+    })
+}
+
+/// What the evidence page shows about a log.
+#[derive(Clone, Debug, serde::Serialize, schemars::JsonSchema)]
+pub struct LogSummary {
+    pub events: u64,
+    pub customers: u64,
+    pub touchpoints: u64,
+    pub channels: u64,
+    pub bad_rows: u64,
+    /// The first problems, as `line N: message`.
+    pub problems: Vec<String>,
+    /// Every column in the file, and the ones read for each role.
+    pub columns: Vec<String>,
+    pub detected: ColumnMapping,
+}
+
+pub fn summarize(log: &EventLog) -> LogSummary {
+    let cols = log.columns.clone().unwrap_or_default();
+    LogSummary {
+        events: log.len() as u64,
+        customers: log.cases.len() as u64,
+        touchpoints: log.activities.len() as u64,
+        channels: log.channels.len() as u64,
+        bad_rows: log.stats.bad_rows,
+        problems: log.stats.problems.iter().map(|p| format!("line {}: {}", p.line, p.message)).collect(),
+        detected: ColumnMapping {
+            case: Some(cols.case.clone()).filter(|s| !s.is_empty()),
+            time: Some(cols.time.clone()).filter(|s| !s.is_empty()),
+            activity: Some(cols.activity.clone()).filter(|s| !s.is_empty()),
+            channel: cols.channel.clone(),
+            score: cols.score.clone(),
+        },
+        columns: cols.all,
+    }
+}
+
+/// The renderer's view of a measurement.
+pub fn to_render_measures(m: &Measurement, source: &str) -> cjm_render::Measures {
+    let mut out = cjm_render::Measures { customers: m.customers, source: Some(source.to_string()), steps: Default::default() };
+    for s in m.steps.iter().filter(|s| s.rule.is_some() && s.rule_error.is_none()) {
+        out.steps.insert(
+            s.id.clone(),
+            cjm_render::StepFigures {
+                reached: s.reached,
+                share_of_previous: s.share_of_previous,
+                drop_off: s.drop_off,
+                median_seconds_since_previous: s.median_seconds_since_previous,
+                mean_score: s.mean_score,
+            },
+        );
+    }
+    out
+}
+
+/// A map version measured against a log.
+pub struct Measured {
+    pub measurement: Measurement,
+    pub figures: Arc<cjm_render::Measures>,
+}
+
+/// Logs read and maps measured, kept while the server runs: reading a log
+/// is the slow part, and the same few are asked for again and again.
+#[derive(Default)]
+pub struct Cache {
+    logs: Mutex<HashMap<(i64, String), Arc<EventLog>>>,
+    measured: Mutex<HashMap<(i64, String, i64), Arc<Measured>>>,
+}
+
+impl Cache {
+    /// The log of evidence `id` read with `mapping`, from memory or disk.
+    pub fn log(&self, id: i64, path: &Path, shown: &str, mapping: &ColumnMapping) -> AppResult<Arc<EventLog>> {
+        let key = (id, serde_json::to_string(mapping).unwrap_or_default());
+        if let Some(hit) = self.logs.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
+            return Ok(hit.clone());
+        }
+        let log = Arc::new(read(path, shown, mapping)?);
+        let mut logs = self.logs.lock().unwrap_or_else(|p| p.into_inner());
+        if logs.len() >= 8 {
+            logs.clear();
+        }
+        logs.insert(key, log.clone());
+        Ok(log)
+    }
+
+    /// Version `version_id` (with `source`) measured against evidence `id`.
+    pub fn measure(&self, id: i64, path: &Path, shown: &str, mapping: &ColumnMapping, version_id: i64, source: &str) -> AppResult<Arc<Measured>> {
+        let key = (id, serde_json::to_string(mapping).unwrap_or_default(), version_id);
+        if let Some(hit) = self.measured.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
+            return Ok(hit.clone());
+        }
+        let log = self.log(id, path, shown, mapping)?;
+        let map = cjm_model::check(source).journey;
+        let measurement = cjm_mine::measure::measure(&map, &log);
+        let figures = Arc::new(to_render_measures(&measurement, shown));
+        let out = Arc::new(Measured { measurement, figures });
+        let mut measured = self.measured.lock().unwrap_or_else(|p| p.into_inner());
+        if measured.len() >= 256 {
+            measured.clear();
+        }
+        measured.insert(key, out.clone());
+        Ok(out)
+    }
+}
+
+/// The draft map a log suggests (`cjm discover`), checked to read back.
+pub fn discover(log: &EventLog, shown: &str) -> AppResult<String> {
+    if log.is_empty() {
+        return Err(AppError::bad(format!("{shown}: the log holds no events")));
+    }
+    let stem = shown.split('.').next().unwrap_or(shown);
+    let text = cjm_mine::discover::discover(
+        log,
+        &cjm_mine::discover::DiscoverOptions { title: format!("Journeys in {stem}"), source: shown.to_string(), max_steps: 12 },
+    );
+    if cjm_model::check(&text).has_errors() {
+        return Err(AppError::Internal(format!("the draft from {shown} does not read back")));
+    }
+    Ok(text)
+}

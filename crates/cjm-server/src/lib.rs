@@ -1,0 +1,160 @@
+//! The cjm team web app: `cjm serve`.
+//!
+//! An axum server over one SQLite file: accounts and workspaces with roles,
+//! a gallery of maps, the map page (server-side SVG from `cjm-render`), an
+//! editor with live preview, history, comments, share links, evidence and a
+//! JSON API described at `/api/openapi.json`.
+//!
+//! [`app`] builds the whole router from an [`AppState`], so tests drive it
+//! without a socket. Nothing here touches the terminal except [`serve`]'s
+//! start-up lines on stderr.
+
+pub mod api;
+pub mod auth;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod evidence;
+pub mod pages;
+pub mod render;
+pub mod routes;
+mod assets;
+
+use axum::http::{header, HeaderValue};
+use axum::Router;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+pub use error::{AppError, AppResult};
+
+/// How the server runs.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Where the database and uploaded logs live (created if missing).
+    pub data_dir: PathBuf,
+    /// The address people reach the server at (for links printed and
+    /// shared), e.g. `https://cjm.example.com`; default from `--addr`.
+    pub public_url: Option<String>,
+    /// The largest event log upload, in bytes.
+    pub max_upload: u64,
+    /// Seed a demo workspace on first start.
+    pub demo: bool,
+    /// Failed sign-ins allowed per address and per e-mail in 15 minutes.
+    pub login_attempts: u32,
+}
+
+impl Config {
+    pub fn new(data_dir: PathBuf) -> Self {
+        Config { data_dir, public_url: None, max_upload: 64 * 1024 * 1024, demo: true, login_attempts: 10 }
+    }
+}
+
+/// Everything a handler needs; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<StateInner>,
+}
+
+pub struct StateInner {
+    pub db: db::Db,
+    pub config: Config,
+    pub login_limit: auth::RateLimiter,
+    pub renders: render::Cache,
+    pub evidence: evidence::Cache,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = StateInner;
+    fn deref(&self) -> &StateInner {
+        &self.inner
+    }
+}
+
+/// What [`open`] found or made.
+pub struct Opened {
+    pub state: AppState,
+    /// A one-time link path (`/setup/TOKEN`) when no account exists yet.
+    pub setup_path: Option<String>,
+}
+
+/// Opens the data directory: creates it and the database on first start,
+/// runs migrations, seeds the demo workspace, and makes a setup link while
+/// there is no account.
+pub fn open(config: Config) -> Result<Opened, String> {
+    std::fs::create_dir_all(config.data_dir.join("evidence"))
+        .map_err(|e| format!("{}: cannot create the data directory: {e}", config.data_dir.display()))?;
+    let db = db::Db::open(&config.data_dir.join("cjm.sqlite3")).map_err(|e| e.to_string())?;
+    let state = AppState {
+        inner: Arc::new(StateInner {
+            db,
+            login_limit: auth::RateLimiter::new(config.login_attempts, std::time::Duration::from_secs(15 * 60)),
+            renders: render::Cache::new(512),
+            evidence: evidence::Cache::default(),
+            config,
+        }),
+    };
+    if state.config.demo {
+        demo::seed(&state).map_err(|e| format!("seeding the demo workspace: {e:?}"))?;
+    }
+    let setup_path = demo::setup_link(&state).map_err(|e| format!("making the setup link: {e:?}"))?;
+    Ok(Opened { state, setup_path })
+}
+
+/// The whole app: pages, API, static files, with authentication, CSRF and
+/// security headers on every route.
+pub fn app(state: AppState) -> Router {
+    let max_upload = state.config.max_upload as usize;
+    Router::new()
+        .merge(pages::router())
+        .merge(api::router())
+        .merge(assets::router())
+        .layer(axum::extract::DefaultBodyLimit::max(max_upload.max(store_limit())))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::authenticate))
+        .layer(axum::middleware::from_fn(pages::html_errors))
+        .layer(axum::middleware::from_fn(security_headers))
+        .with_state(state)
+}
+
+/// Requests other than uploads stay well under this (a map is at most 2 MB).
+fn store_limit() -> usize {
+    store::MAX_SOURCE * 2 + 64 * 1024
+}
+
+pub mod store;
+
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+async fn security_headers(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    // Share links carry their token in the address: never send it elsewhere.
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
+    h.entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static("no-store"));
+    res
+}
+
+/// Serves until Ctrl-C (or SIGTERM), then finishes the requests under way.
+pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+    axum::serve(listener, app(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(shutdown())
+        .await
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}

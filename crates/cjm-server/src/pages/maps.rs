@@ -1,0 +1,623 @@
+//! A map's pages: the map itself, its drawing and downloads, the editor,
+//! history and comparisons, evidence, share links, and the read-only view
+//! that a share link opens.
+
+use super::{island, when, Page};
+use crate::api::{self, DownloadQuery};
+use crate::auth::{Principal, Role};
+use crate::error::{AppError, AppResult};
+use crate::render::{Drawable, Format, View};
+use crate::store::{self, MapInfo};
+use crate::AppState;
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use maud::{html, Markup, PreEscaped};
+use serde::Deserialize;
+use serde_json::json;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/m/{id}", get(map_page))
+        .route("/m/{id}/map.svg", get(map_svg))
+        .route("/m/{id}/download/{format}", get(download))
+        .route("/m/{id}/edit", get(editor))
+        .route("/m/{id}/history", get(history))
+        .route("/m/{id}/versions/{n}", get(version_page))
+        .route("/m/{id}/diff", get(diff_page))
+        .route("/m/{id}/compare", get(compare))
+        .route("/m/{id}/evidence", get(evidence_page))
+        .route("/m/{id}/share", get(share_page))
+        .route("/s/{token}", get(shared_page))
+        .route("/s/{token}/map.svg", get(shared_svg))
+        .route("/s/{token}/download/{format}", get(shared_download))
+}
+
+fn crumbs(map: &MapInfo, ws_name: &str) -> Vec<(String, String)> {
+    vec![(format!("/w/{}", map.workspace_id), ws_name.to_string()), (format!("/m/{}", map.id), map.title.clone())]
+}
+
+async fn ws_name(state: &AppState, ws: i64) -> AppResult<String> {
+    state.db.read(move |c| Ok::<_, AppError>(c.query_row("SELECT name FROM workspaces WHERE id = ?1", [ws], |r| r.get(0))?)).await
+}
+
+/// The SVG of one version for a page (font from the stylesheet, not embedded).
+async fn svg_for(state: &AppState, map: &MapInfo, version: i64, view: &View, with_evidence: bool) -> AppResult<(String, Option<std::sync::Arc<crate::evidence::Measured>>)> {
+    let id = map.id;
+    let v = state.db.read(move |c| store::version(c, id, version)).await?;
+    let measured = if with_evidence { api::measured(state, map, Some(version)).await? } else { None };
+    let measures = measured.as_ref().map(|m| (map.evidence_id.unwrap_or(0), m.figures.clone()));
+    let bytes = crate::render::draw(&state.renders, Drawable { version_id: v.id, source: v.source.unwrap_or_default(), title: map.title.clone(), measures }, Format::Svg, view, false).await?;
+    Ok((String::from_utf8_lossy(&bytes).into_owned(), measured))
+}
+
+/// Strips the XML declaration so the SVG can stand inside HTML.
+fn inline_svg(svg: &str) -> PreEscaped<String> {
+    let body = match svg.find("<svg") {
+        Some(at) => &svg[at..],
+        None => svg,
+    };
+    PreEscaped(body.to_string())
+}
+
+fn tabs(map: &MapInfo, role: Role, current: &str) -> Markup {
+    let id = map.id;
+    let mut items = vec![("map", format!("/m/{id}"), "Map")];
+    if role >= Role::Editor {
+        items.push(("edit", format!("/m/{id}/edit"), "Edit"));
+    }
+    items.push(("history", format!("/m/{id}/history"), "History"));
+    if map.current_version.is_some() && map.future_version.is_some() {
+        items.push(("compare", format!("/m/{id}/compare"), "Current vs future"));
+    }
+    items.push(("evidence", format!("/m/{id}/evidence"), "Evidence"));
+    if role >= Role::Editor {
+        items.push(("share", format!("/m/{id}/share"), "Share"));
+    }
+    html! {
+        nav.tabs aria-label="Map" {
+            @for (key, href, label) in items {
+                a href=(href) aria-current=[(key == current).then_some("page")] { (label) }
+            }
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct ViewQuery {
+    persona: Option<String>,
+    theme: Option<String>,
+    version: Option<i64>,
+}
+
+fn view_of(q: &ViewQuery) -> View {
+    View { persona: q.persona.clone().filter(|p| !p.is_empty()), theme: q.theme.clone().filter(|t| !t.is_empty()) }
+}
+
+/// The toolbar above a drawing: persona, theme, zoom, downloads.
+fn toolbar(personas: &[String], q: &ViewQuery, download_base: &str) -> Markup {
+    let qs = |format: Format| {
+        let mut parts = Vec::new();
+        if let Some(p) = &q.persona {
+            parts.push(format!("persona={}", super::urlencode(p)));
+        }
+        if let Some(t) = &q.theme {
+            parts.push(format!("theme={}", super::urlencode(t)));
+        }
+        if let Some(v) = q.version {
+            parts.push(format!("version={v}"));
+        }
+        let tail = if parts.is_empty() { String::new() } else { format!("?{}", parts.join("&")) };
+        format!("{download_base}/{}{tail}", format.extension())
+    };
+    html! {
+        div.toolbar role="toolbar" aria-label="View" {
+            form.view-form method="get" {
+                @if let Some(v) = q.version { input type="hidden" name="version" value=(v); }
+                @if personas.len() > 1 {
+                    label { "Persona "
+                        select name="persona" data-autosubmit {
+                            option value="" { "All" }
+                            @for p in personas { option value=(p) selected[q.persona.as_deref() == Some(p.as_str())] { (p) } }
+                        }
+                    }
+                }
+                label { "Theme "
+                    select name="theme" data-autosubmit {
+                        @for t in ["light", "dark", "print"] { option value=(t) selected[q.theme.as_deref().unwrap_or("light") == t] { (t) } }
+                    }
+                }
+                noscript { button type="submit" { "Apply" } }
+            }
+            div.zoom {
+                button type="button" data-zoom="out" aria-label="Zoom out" { "−" }
+                span.zoom-level aria-live="polite" { "100%" }
+                button type="button" data-zoom="in" aria-label="Zoom in" { "+" }
+                button type="button" data-zoom="fit" { "Fit" }
+            }
+            details.downloads {
+                summary { "Download" }
+                ul { @for f in Format::ALL { li { a href=(qs(f)) download { (f.label()) } } } }
+            }
+        }
+    }
+}
+
+/// The map's figures and details for the page script (step panel).
+fn map_island(map: &cjm_model::Journey, measured: Option<&crate::evidence::Measured>) -> PreEscaped<String> {
+    let figures = measured.map(|m| serde_json::to_value(&m.measurement).unwrap_or_default());
+    island(&json!({ "map": map, "measured": figures }))
+}
+
+async fn map_page(State(state): State<AppState>, who: Principal, Path(id): Path<i64>, Query(q): Query<ViewQuery>) -> AppResult<Response> {
+    let (_, map, role) = api::map_access(&state, &who, id).await?;
+    let version = q.version.unwrap_or(map.head);
+    let view = view_of(&q);
+    let (svg, measured) = svg_for(&state, &map, version, &view, true).await?;
+    let v = state.db.read(move |c| store::version(c, id, version)).await?;
+    let journey = cjm_model::check(v.source.as_deref().unwrap_or_default()).journey;
+    let comments = state.db.read(move |c| store::comments(c, id)).await?;
+    let ws = ws_name(&state, map.workspace_id).await?;
+    let body = html! {
+        div.page-head {
+            div {
+                h1 { (map.title) }
+                p.meta.muted {
+                    "Version " (version) " of " (map.head)
+                    @if Some(version) == map.current_version { " · " span.state.state-current { "current state" } }
+                    @if Some(version) == map.future_version { " · " span.state.state-future { "future state" } }
+                    " · changed " (when(map.updated_at))
+                    @if let Some(m) = &measured { " · measured against " (m.measurement.customers) " customers" }
+                }
+            }
+        }
+        (tabs(&map, role, "map"))
+        (toolbar(&journey.persona_names(), &q, &format!("/m/{id}/download")))
+        div.map-layout {
+            div.viewport #viewport tabindex="0" aria-label="Journey map" { div.canvas { (inline_svg(&svg)) } }
+            aside.side #side {
+                section #details hidden { }
+                section.comments {
+                    h2 { "Comments" }
+                    p.muted #comment-scope { "On the whole map. Click a step to see and add its comments." }
+                    (comment_threads(&comments, role >= Role::Commenter, id))
+                    @if role >= Role::Commenter {
+                        form.api-form.comment-form #comment-form data-method="POST" data-action={ "/api/maps/" (id) "/comments" } data-then="reload" {
+                            input type="hidden" name="step" value="";
+                            label { span.visually-hidden { "Comment" } textarea name="body" rows="3" required placeholder="Write a comment; @name mentions someone" {} }
+                            button.primary type="submit" { "Comment" }
+                        }
+                    }
+                }
+            }
+        }
+        script type="application/json" #map-data { (map_island(&journey, measured.as_deref())) }
+    };
+    Ok(Page::new(&map.title, &who, "map", body).crumbs(crumbs(&map, &ws)).wide().render())
+}
+
+fn comment_threads(comments: &[store::Comment], can_comment: bool, map_id: i64) -> Markup {
+    let roots: Vec<&store::Comment> = comments.iter().filter(|c| c.parent_id.is_none()).collect();
+    html! {
+        ol.threads {
+            @for c in roots {
+                li.thread data-step=(c.step.clone().unwrap_or_default()) .resolved[c.resolved] {
+                    (comment(c, can_comment, true, map_id))
+                    ol.replies { @for r in comments.iter().filter(|r| r.parent_id == Some(c.id)) { li { (comment(r, can_comment, false, map_id)) } } }
+                    @if can_comment {
+                        details.reply {
+                            summary { "Reply" }
+                            form.api-form data-method="POST" data-action={ "/api/maps/" (map_id) "/comments" } data-then="reload" {
+                                input type="hidden" name="parent_id" value=(c.id);
+                                textarea name="body" rows="2" required aria-label="Reply" {}
+                                button type="submit" { "Reply" }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn comment(c: &store::Comment, can_comment: bool, root: bool, map_id: i64) -> Markup {
+    html! {
+        article.comment id={ "comment-" (c.id) } {
+            header { strong { (c.author) } " " span.muted { (when(c.created_at)) } @if let Some(s) = &c.step { " " span.badge.step-ref { (s) } } }
+            p.body { (mention_markup(&c.body)) }
+            @if root {
+                @if c.resolved { p.muted { "Resolved" @if let Some(b) = &c.resolved_by { " by " (b) } } }
+                @if can_comment {
+                    button.link data-method="PUT" data-action={ "/api/maps/" (map_id) "/comments/" (c.id) "/resolved" } data-body=(if c.resolved { r#"{"resolved":false}"# } else { r#"{"resolved":true}"# }) {
+                        @if c.resolved { "Reopen" } @else { "Resolve" }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A comment's text with `@handle`s set off (escaped like all text).
+fn mention_markup(body: &str) -> Markup {
+    let handles = store::mentioned_handles(body);
+    if handles.is_empty() {
+        return html! { (body) };
+    }
+    let mut parts: Vec<(bool, String)> = Vec::new();
+    let mut rest = body;
+    while let Some(at) = rest.find('@') {
+        let after = &rest[at + 1..];
+        if let Some(h) = handles.iter().find(|h| after.starts_with(h.as_str())) {
+            parts.push((false, rest[..at].to_string()));
+            parts.push((true, format!("@{h}")));
+            rest = &after[h.len()..];
+        } else {
+            parts.push((false, rest[..=at].to_string()));
+            rest = after;
+        }
+    }
+    parts.push((false, rest.to_string()));
+    html! { @for (mention, text) in parts { @if mention { span.mention { (text) } } @else { (text) } } }
+}
+
+async fn map_svg(State(state): State<AppState>, who: Principal, Path(id): Path<i64>, Query(q): Query<ViewQuery>) -> AppResult<Response> {
+    let (_, map, _) = api::map_access(&state, &who, id).await?;
+    let dq = DownloadQuery { version: q.version, persona: q.persona, theme: q.theme, evidence: None };
+    let mut res = api::download_response(&state, &map, "svg", dq, false).await?;
+    // Versions never change: a thumbnail of version N may be cached privately.
+    if q.version.is_some() {
+        res.headers_mut().insert(header::CACHE_CONTROL, axum::http::HeaderValue::from_static("private, max-age=3600"));
+    }
+    Ok(res)
+}
+
+async fn download(State(state): State<AppState>, who: Principal, Path((id, format)): Path<(i64, String)>, Query(q): Query<DownloadQuery>) -> AppResult<Response> {
+    let (_, map, _) = api::map_access(&state, &who, id).await?;
+    api::download_response(&state, &map, &format, q, true).await
+}
+
+async fn editor(State(state): State<AppState>, who: Principal, Path(id): Path<i64>) -> AppResult<Response> {
+    let (_, map, role) = api::map_access(&state, &who, id).await?;
+    role.require(Role::Editor, "edit maps")?;
+    let head = map.head;
+    let v = state.db.read(move |c| store::version(c, id, head)).await?;
+    let ws = ws_name(&state, map.workspace_id).await?;
+    let source = v.source.unwrap_or_default();
+    let body = html! {
+        div.page-head { h1 { "Editing " (map.title) } }
+        (tabs(&map, role, "edit"))
+        div.editor-layout #editor-root data-map=(id) data-base=(head) {
+            section.editor-pane {
+                div.editor-bar {
+                    span #status.muted aria-live="polite" { "Version " (head) }
+                    div.spacer {}
+                    label.message { span.visually-hidden { "Change note" } input #save-message type="text" placeholder="What changed? (optional)" maxlength="500"; }
+                    button.primary #save type="button" { "Save" }
+                }
+                div #editor { textarea #source name="source" spellcheck="false" aria-label="Map text" { (source) } }
+                div #problems.problems aria-live="polite" {}
+            }
+            section.preview-pane {
+                div.editor-bar { strong { "Preview" } div.spacer {} span.muted #preview-state { "" } }
+                div.viewport #preview aria-label="Live preview" {}
+                details.forms open {
+                    summary { "Change without typing" }
+                    div #outline {}
+                    p.muted { "Form changes are saved as new versions at once and keep the text's comments. Save or discard your typing first." }
+                }
+            }
+        }
+    };
+    Ok(Page::new(&format!("Edit {}", map.title), &who, "editor", body).crumbs(crumbs(&map, &ws)).wide().editor().render())
+}
+
+async fn history(State(state): State<AppState>, who: Principal, Path(id): Path<i64>) -> AppResult<Response> {
+    let (_, map, role) = api::map_access(&state, &who, id).await?;
+    let versions = state.db.read(move |c| store::versions(c, id)).await?;
+    let ws = ws_name(&state, map.workspace_id).await?;
+    let editor = role >= Role::Editor;
+    let body = html! {
+        div.page-head { h1 { "History of " (map.title) } }
+        (tabs(&map, role, "history"))
+        form.card method="get" action={ "/m/" (id) "/diff" } {
+            table.list.history {
+                thead { tr { th { "From" } th { "To" } th { "Version" } th { "Change" } th { "By" } th { "When" } @if editor { th { "Actions" } } } }
+                tbody {
+                    @for (i, v) in versions.iter().enumerate() {
+                        tr {
+                            td { input type="radio" name="from" value=(v.number) checked[i == 1] aria-label={ "Compare from version " (v.number) }; }
+                            td { input type="radio" name="to" value=(v.number) checked[i == 0] aria-label={ "Compare to version " (v.number) }; }
+                            td { a href={ "/m/" (id) "/versions/" (v.number) } { "v" (v.number) }
+                                @if Some(v.number) == map.current_version { " " span.state.state-current { "current" } }
+                                @if Some(v.number) == map.future_version { " " span.state.state-future { "future" } } }
+                            td { @if v.message.is_empty() { span.muted { "—" } } @else { (v.message) } }
+                            td { (v.author) }
+                            td { (when(v.created_at)) }
+                            @if editor {
+                                td.actions {
+                                    @if v.number != map.head { button.link data-method="POST" data-action={ "/api/maps/" (id) "/versions/" (v.number) "/restore" } data-body={ r#"{"base_version":"# (map.head) "}" } data-confirm={ "Save version " (v.number) "'s text as a new version?" } data-then="reload" { "Restore" } }
+                                    button.link data-method="PUT" data-action={ "/api/maps/" (id) "/states" } data-body=(states_body(Some(v.number), map.future_version)) data-then="reload" { "Mark current" }
+                                    button.link data-method="PUT" data-action={ "/api/maps/" (id) "/states" } data-body=(states_body(map.current_version, Some(v.number))) data-then="reload" { "Mark future" }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            @if versions.len() > 1 { button.primary type="submit" { "Compare the two chosen versions" } }
+        }
+    };
+    Ok(Page::new("History", &who, "history", body).crumbs(crumbs(&map, &ws)).wide().render())
+}
+
+fn states_body(current: Option<i64>, future: Option<i64>) -> String {
+    json!({ "current": current, "future": future }).to_string()
+}
+
+async fn version_page(State(state): State<AppState>, who: Principal, Path((id, n)): Path<(i64, i64)>, Query(q): Query<ViewQuery>) -> AppResult<Response> {
+    let (_, map, role) = api::map_access(&state, &who, id).await?;
+    let v = state.db.read(move |c| store::version(c, id, n)).await?;
+    let view = view_of(&q);
+    let (svg, _) = svg_for(&state, &map, n, &view, false).await?;
+    let ws = ws_name(&state, map.workspace_id).await?;
+    let q = ViewQuery { version: Some(n), ..q };
+    let personas = cjm_model::check(v.source.as_deref().unwrap_or_default()).journey.persona_names();
+    let body = html! {
+        div.page-head { div { h1 { (map.title) " — version " (n) } p.meta.muted { (v.author) " · " (when(v.created_at)) @if !v.message.is_empty() { " · " (v.message) } } } }
+        (tabs(&map, role, "history"))
+        (toolbar(&personas, &q, &format!("/m/{id}/download")))
+        div.viewport #viewport tabindex="0" { div.canvas { (inline_svg(&svg)) } }
+        details.source-view { summary { "Text of this version" } pre { code { (v.source.unwrap_or_default()) } } }
+    };
+    Ok(Page::new(&format!("{} v{n}", map.title), &who, "version", body).crumbs(crumbs(&map, &ws)).wide().render())
+}
+
+#[derive(Deserialize)]
+struct DiffQuery {
+    from: Option<i64>,
+    to: Option<i64>,
+}
+
+async fn diff_page(State(state): State<AppState>, who: Principal, Path(id): Path<i64>, Query(q): Query<DiffQuery>) -> AppResult<Response> {
+    let (_, map, role) = api::map_access(&state, &who, id).await?;
+    let to = q.to.unwrap_or(map.head);
+    let from = q.from.unwrap_or((to - 1).max(1));
+    let d = api::compute_diff(&state, id, from, to).await?;
+    let ws = ws_name(&state, map.workspace_id).await?;
+    let body = html! {
+        div.page-head { h1 { "Version " (from) " → version " (to) } }
+        (tabs(&map, role, "history"))
+        section.card {
+            h2 { "What changed in the map" }
+            @if d.changes.is_empty() { p.muted { "Nothing in the map itself (only layout or comments in the text)." } }
+            ul.changes { @for c in &d.changes { li class={ "change change-" (c.kind) } { span.badge { (c.kind) " " (c.what) } " " (c.detail) } } }
+        }
+        section.card {
+            h2 { "What changed in the text" }
+            @if d.hunks.is_empty() { p.muted { "The two texts are the same." } }
+            @for hunk in &d.hunks {
+                table.diff {
+                    @for line in hunk {
+                        tr class=(match line.tag.as_str() { "+" => "add", "-" => "del", _ => "same" }) {
+                            td.ln { (line.old_line.map(|n| n.to_string()).unwrap_or_default()) }
+                            td.ln { (line.new_line.map(|n| n.to_string()).unwrap_or_default()) }
+                            td.tag { (line.tag) }
+                            td.text { code { (line.text) } }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    Ok(Page::new("Compare versions", &who, "diff", body).crumbs(crumbs(&map, &ws)).wide().render())
+}
+
+async fn compare(State(state): State<AppState>, who: Principal, Path(id): Path<i64>, Query(q): Query<ViewQuery>) -> AppResult<Response> {
+    let (_, map, role) = api::map_access(&state, &who, id).await?;
+    let (Some(cur), Some(fut)) = (map.current_version, map.future_version) else {
+        return Err(AppError::bad("mark one version as current state and one as future state on the History page first"));
+    };
+    let view = view_of(&q);
+    let (a, _) = svg_for(&state, &map, cur, &view, false).await?;
+    let (b, _) = svg_for(&state, &map, fut, &view, false).await?;
+    let d = api::compute_diff(&state, id, cur, fut).await?;
+    let ws = ws_name(&state, map.workspace_id).await?;
+    let body = html! {
+        div.page-head { h1 { "Current and future state" } }
+        (tabs(&map, role, "compare"))
+        div.compare {
+            section { h2 { "Current state " span.muted { "(version " (cur) ")" } } div.viewport.small { div.canvas { (inline_svg(&a)) } } }
+            section { h2 { "Future state " span.muted { "(version " (fut) ")" } } div.viewport.small { div.canvas { (inline_svg(&b)) } } }
+        }
+        section.card {
+            h2 { "From current to future" }
+            ul.changes { @for c in &d.changes { li class={ "change change-" (c.kind) } { span.badge { (c.kind) " " (c.what) } " " (c.detail) } } }
+        }
+    };
+    Ok(Page::new("Current vs future", &who, "compare", body).crumbs(crumbs(&map, &ws)).wide().render())
+}
+
+async fn evidence_page(State(state): State<AppState>, who: Principal, Path(id): Path<i64>) -> AppResult<Response> {
+    let (_, map, role) = api::map_access(&state, &who, id).await?;
+    let ev = api::evidence_state(&state, &map).await?;
+    let measured = if ev.summary.is_some() { api::measured(&state, &map, None).await? } else { None };
+    let ws = ws_name(&state, map.workspace_id).await?;
+    let editor = role >= Role::Editor;
+    let limit_mb = state.config.max_upload / (1024 * 1024);
+    let mapping = ev.evidence.as_ref().map(|e| e.mapping.clone()).unwrap_or_default();
+    let detected = ev.summary.as_ref().map(|s| s.detected.clone()).unwrap_or_default();
+    let columns: Vec<String> = ev.summary.as_ref().map(|s| s.columns.clone()).unwrap_or_default();
+    let body = html! {
+        div.page-head { h1 { "Evidence for " (map.title) } }
+        (tabs(&map, role, "evidence"))
+        @if let Some(e) = &ev.evidence {
+            section.card {
+                h2 { (e.file_name) }
+                p.muted { (e.bytes / 1024) " kB · uploaded by " (e.uploaded_by) " · " (when(e.created_at)) }
+                @if let Some(err) = &ev.error { p.error role="alert" { (err) } }
+                @if let Some(s) = &ev.summary {
+                    dl.facts {
+                        dt { "Customers" } dd { (s.customers) }
+                        dt { "Events" } dd { (s.events) }
+                        dt { "Touchpoints" } dd { (s.touchpoints) }
+                        dt { "Channels" } dd { (s.channels) }
+                        @if s.bad_rows > 0 { dt { "Rows left out" } dd { (s.bad_rows) ul { @for p in &s.problems { li { (p) } } } } }
+                    }
+                }
+                @if editor {
+                    form.api-form.mapping data-method="PUT" data-action={ "/api/maps/" (id) "/evidence" } data-wrap="mapping" data-extra={ r#"{"evidence_id":"# (e.id) "}" } data-then="reload" {
+                        h3 { "Columns" }
+                        p.muted { "Leave a field empty to detect it from the usual names." }
+                        datalist #columns { @for c in &columns { option value=(c) {} } }
+                        div.grid {
+                            @for (field, label, given, found) in [("case", "Customer (case) id", &mapping.case, &detected.case), ("time", "Timestamp", &mapping.time, &detected.time), ("activity", "Touchpoint (activity)", &mapping.activity, &detected.activity), ("channel", "Channel", &mapping.channel, &detected.channel), ("score", "Score or rating", &mapping.score, &detected.score)] {
+                                label { (label) input type="text" name=(field) list="columns" value=(given.clone().unwrap_or_default()) placeholder=(found.clone().map(|f| format!("detected: {f}")).unwrap_or_else(|| "detect".into())); }
+                            }
+                        }
+                        button type="submit" { "Read again with these columns" }
+                    }
+                }
+            }
+            @if let Some(m) = &measured {
+                section.card {
+                    h2 { "The map measured" }
+                    p.muted { (m.measurement.customers) " customers, " (m.measurement.events) " events. The map page draws these figures in its metrics lane." }
+                    table.list.figures {
+                        thead { tr { th { "Step" } th { "Reached" } th { "Of previous" } th { "Drop-off" } th { "Median time since previous" } th { "Mean score" } } }
+                        tbody {
+                            @for s in &m.measurement.steps {
+                                tr {
+                                    td { (s.name) }
+                                    @if s.rule.is_none() { td colspan="5" .muted { "no evidence rule" } }
+                                    @else if s.rule_error.is_some() || s.matched_events == 0 { td colspan="5" .warn { "matches no event" } }
+                                    @else {
+                                        td { (s.reached) }
+                                        td { (pct(s.share_of_previous)) }
+                                        td { (pct(s.drop_off)) }
+                                        td { (s.median_seconds_since_previous.map_or("-".into(), cjm_render::duration)) }
+                                        td { (s.mean_score.map_or("-".into(), |v| format!("{v:.2}"))) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    @if !m.measurement.unmapped_touchpoints.is_empty() {
+                        h3 { "Frequent touchpoints the map does not show" }
+                        ul { @for u in m.measurement.unmapped_touchpoints.iter().take(8) { li { (u.touchpoint) " — " (u.customers) " customers" } } }
+                    }
+                }
+            }
+            @if ev.summary.is_some() && editor {
+                section.card {
+                    h2 { "A draft from the data" }
+                    p.muted { "The journeys customers really take, as a starting map: the dominant path, scores from ratings, channels, an evidence rule on every step." }
+                    button #load-draft type="button" data-action={ "/api/maps/" (id) "/discover" } data-workspace=(map.workspace_id) { "Show the draft" }
+                    pre #draft hidden {}
+                    button.primary #create-draft type="button" hidden { "Create a map from the draft" }
+                }
+            }
+        } @else {
+            p.muted { "No event log is attached to this map yet." }
+        }
+        @if editor {
+            section.card {
+                h2 { @if ev.evidence.is_some() { "Replace the log" } @else { "Upload an event log" } }
+                p.muted { "CSV, TSV, JSON Lines, Parquet or XES (also .gz), up to " (limit_mb) " MB. Each row is one event: a customer id, a time and a touchpoint; a channel and a score are read when present." }
+                form.upload-form data-action={ "/api/maps/" (id) "/evidence" } {
+                    input type="file" name="file" required accept=".csv,.tsv,.jsonl,.ndjson,.parquet,.xes,.gz";
+                    button.primary type="submit" { "Upload" }
+                }
+            }
+        }
+    };
+    Ok(Page::new("Evidence", &who, "evidence", body).crumbs(crumbs(&map, &ws)).wide().render())
+}
+
+fn pct(v: Option<f64>) -> String {
+    v.map_or("-".into(), |x| format!("{:.1}%", x * 100.0))
+}
+
+async fn share_page(State(state): State<AppState>, who: Principal, Path(id): Path<i64>) -> AppResult<Response> {
+    let (_, map, role) = api::map_access(&state, &who, id).await?;
+    role.require(Role::Editor, "share maps")?;
+    let links = state.db.read(move |c| store::share_links(c, id)).await?;
+    let ws = ws_name(&state, map.workspace_id).await?;
+    let now = crate::auth::now();
+    let body = html! {
+        div.page-head { h1 { "Share " (map.title) } }
+        (tabs(&map, role, "share"))
+        section.card {
+            h2 { "New read-only link" }
+            p.muted { "Anyone with the link sees the latest version of the map and can download it; they cannot see comments, history or evidence files, and cannot change anything." }
+            form.api-form.row data-method="POST" data-action={ "/api/maps/" (id) "/shares" } data-reveal="url" {
+                label { "Label" input type="text" name="label" placeholder="e.g. board review" maxlength="100"; }
+                label { "Expires after" select name="expires_in_days" data-type="number" { option value="" { "never" } option value="1" { "1 day" } option value="7" selected { "7 days" } option value="30" { "30 days" } option value="90" { "90 days" } } }
+                button.primary type="submit" { "Make link" }
+            }
+            p.reveal hidden { "Copy the link now; it is not shown again: " code.secret {} }
+        }
+        section.card {
+            h2 { "Links" }
+            table.list {
+                thead { tr { th { "Label" } th { "Made by" } th { "Made" } th { "Expires" } th { "State" } th {} } }
+                tbody {
+                    @for l in &links {
+                        @let live = !l.revoked && l.expires_at.is_none_or(|e| e > now);
+                        tr {
+                            td { @if l.label.is_empty() { span.muted { "—" } } @else { (l.label) } }
+                            td { (l.created_by) }
+                            td { (when(l.created_at)) }
+                            td { @if let Some(e) = l.expires_at { (when(e)) } @else { "never" } }
+                            td { @if l.revoked { "revoked" } @else if live { "live" } @else { "expired" } }
+                            td { @if live { button.link.danger data-method="DELETE" data-action={ "/api/maps/" (id) "/shares/" (l.id) } data-confirm="Revoke this link? People who have it lose access at once." data-then="reload" { "Revoke" } } }
+                        }
+                    }
+                    @if links.is_empty() { tr { td colspan="6" .muted { "No links yet." } } }
+                }
+            }
+        }
+    };
+    Ok(Page::new("Share", &who, "share", body).crumbs(crumbs(&map, &ws)).render())
+}
+
+async fn shared_map(state: &AppState, token: &str) -> AppResult<MapInfo> {
+    let token = token.to_string();
+    state.db.read(move |c| store::map(c, store::shared_map(c, &token)?)).await
+}
+
+async fn shared_page(State(state): State<AppState>, who: Principal, Path(token): Path<String>, Query(q): Query<ViewQuery>) -> AppResult<Response> {
+    let map = shared_map(&state, &token).await?;
+    let q = ViewQuery { version: None, ..q };
+    let view = view_of(&q);
+    let (svg, measured) = svg_for(&state, &map, map.head, &view, true).await?;
+    let (id, head) = (map.id, map.head);
+    let v = state.db.read(move |c| store::version(c, id, head)).await?;
+    let journey = cjm_model::check(v.source.as_deref().unwrap_or_default()).journey;
+    let body = html! {
+        div.page-head { div { h1 { (map.title) } p.meta.muted { "Shared read-only · changed " (when(map.updated_at)) } } }
+        (toolbar(&journey.persona_names(), &q, &format!("/s/{token}/download")))
+        div.map-layout {
+            div.viewport #viewport tabindex="0" aria-label="Journey map" { div.canvas { (inline_svg(&svg)) } }
+            aside.side #side { section #details hidden {} }
+        }
+        script type="application/json" #map-data { (map_island(&journey, measured.as_deref())) }
+    };
+    let mut res = Page::new(&map.title, &who, "shared", body).wide().render();
+    res.headers_mut().insert("x-robots-tag", axum::http::HeaderValue::from_static("noindex"));
+    Ok(res)
+}
+
+async fn shared_svg(State(state): State<AppState>, Path(token): Path<String>, Query(q): Query<ViewQuery>) -> AppResult<Response> {
+    let map = shared_map(&state, &token).await?;
+    let dq = DownloadQuery { version: None, persona: q.persona, theme: q.theme, evidence: None };
+    api::download_response(&state, &map, "svg", dq, false).await
+}
+
+async fn shared_download(State(state): State<AppState>, Path((token, format)): Path<(String, String)>, Query(q): Query<DownloadQuery>) -> AppResult<Response> {
+    let map = shared_map(&state, &token).await?;
+    // A share link shows the latest version only.
+    let dq = DownloadQuery { version: None, ..q };
+    api::download_response(&state, &map, &format, dq, true).await.map(IntoResponse::into_response)
+}

@@ -1,0 +1,167 @@
+//! The gallery of a workspace, the new-map form and the members page.
+
+use super::{when, Page};
+use crate::auth::{Principal, Role};
+use crate::error::{AppError, AppResult};
+use crate::store;
+use crate::AppState;
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+use maud::html;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/w/{ws}", get(gallery))
+        .route("/w/{ws}/new", get(new_map))
+        .route("/w/{ws}/members", get(members))
+}
+
+pub async fn workspace_for(state: &AppState, who: &Principal, ws: i64) -> AppResult<store::Workspace> {
+    let uid = who.require_user()?.id;
+    state.db.read(move |c| store::workspace(c, uid, ws)).await
+}
+
+/// What a gallery card shows of a map besides its record: personas and state.
+struct CardFacts {
+    personas: Vec<String>,
+    state: Option<&'static str>,
+    steps: usize,
+}
+
+async fn card_facts(state: &AppState, maps: &[store::MapInfo]) -> AppResult<Vec<CardFacts>> {
+    let keys: Vec<(i64, i64)> = maps.iter().map(|m| (m.id, m.head)).collect();
+    state
+        .db
+        .read(move |c| {
+            let mut out = Vec::new();
+            for (id, head) in keys {
+                let v = store::version(c, id, head)?;
+                let map = cjm_model::check(v.source.as_deref().unwrap_or_default()).journey;
+                out.push(CardFacts { personas: map.persona_names(), state: map.state.map(|s| s.as_str()), steps: map.steps().count() });
+            }
+            Ok::<_, AppError>(out)
+        })
+        .await
+}
+
+async fn gallery(State(state): State<AppState>, who: Principal, Path(ws): Path<i64>, Query(q): Query<crate::api::ListQuery>) -> AppResult<Response> {
+    let w = workspace_for(&state, &who, ws).await?;
+    let (query, tag) = (q.q.clone(), q.tag.clone());
+    let (maps, all) = state
+        .db
+        .read(move |c| Ok::<_, AppError>((store::maps_in(c, ws, &query, &tag)?, store::maps_in(c, ws, "", "")?)))
+        .await?;
+    let facts = card_facts(&state, &maps).await?;
+    let mut tags: Vec<String> = all.iter().flat_map(|m| m.tags.clone()).collect();
+    tags.sort();
+    tags.dedup();
+    let can_edit = w.role >= Role::Editor;
+    let body = html! {
+        div.page-head {
+            h1 { (w.name) }
+            div.actions {
+                a.button href={ "/w/" (ws) "/members" } { "Members" }
+                @if can_edit { a.button.primary href={ "/w/" (ws) "/new" } { "New map" } }
+            }
+        }
+        form.search role="search" method="get" action={ "/w/" (ws) } {
+            input type="search" name="q" value=(q.q) placeholder="Search titles, tags and map text" aria-label="Search maps";
+            @if !q.tag.is_empty() { input type="hidden" name="tag" value=(q.tag); }
+            button type="submit" { "Search" }
+        }
+        @if !tags.is_empty() {
+            nav.tags aria-label="Tags" {
+                a.tag.selected[q.tag.is_empty()] href={ "/w/" (ws) } { "All" }
+                @for t in &tags { a.tag.selected[q.tag == *t] href={ "/w/" (ws) "?tag=" (super::urlencode(t)) } { "#" (t) } }
+            }
+        }
+        @if maps.is_empty() {
+            p.empty { @if q.q.is_empty() && q.tag.is_empty() { "No maps yet." } @else { "No map matches." } }
+        }
+        ul.gallery {
+            @for (m, f) in maps.iter().zip(&facts) {
+                li.map-card {
+                    a href={ "/m/" (m.id) } {
+                        div.thumb { img src={ "/m/" (m.id) "/map.svg?v=" (m.head) } alt={ "Map: " (m.title) } loading="lazy"; }
+                        h2 { (m.title) }
+                    }
+                    p.meta {
+                        @if let Some(s) = f.state { span class={ "state state-" (s) } { (s) } " " }
+                        (f.steps) " steps"
+                        @if !f.personas.is_empty() { " · " (f.personas.join(", ")) }
+                    }
+                    p.meta.muted { (m.owner) " · changed " (when(m.updated_at)) }
+                    @if !m.tags.is_empty() { p.tags { @for t in &m.tags { a.tag href={ "/w/" (ws) "?tag=" (super::urlencode(t)) } { "#" (t) } } } }
+                }
+            }
+        }
+    };
+    Ok(Page::new(&w.name, &who, "gallery", body).crumbs(vec![(format!("/w/{ws}"), w.name.clone())]).wide().render())
+}
+
+async fn new_map(State(state): State<AppState>, who: Principal, Path(ws): Path<i64>) -> AppResult<Response> {
+    let w = workspace_for(&state, &who, ws).await?;
+    w.role.require(Role::Editor, "create maps")?;
+    let body = html! {
+        h1 { "New map" }
+        form.api-form.card data-method="POST" data-action={ "/api/workspaces/" (ws) "/maps" } data-then="url" {
+            label { "Title" input type="text" name="title" placeholder="e.g. Buying a bike online" maxlength="200"; }
+            fieldset.templates {
+                legend { "Start from" }
+                label.choice { input type="radio" name="template" value="" checked; span { strong { "An empty map" } br; span.muted { "One stage, one step" } } }
+                @for t in cjm_model::templates::ALL {
+                    label.choice { input type="radio" name="template" value=(t.name); span { strong { (t.name) } br; span.muted { (t.summary) } } }
+                }
+            }
+            label { "Tags " span.muted { "(comma-separated)" } input type="text" name="tags" placeholder="e.g. checkout, q3"; }
+            button.primary type="submit" { "Create map" }
+        }
+    };
+    Ok(Page::new("New map", &who, "new-map", body).crumbs(vec![(format!("/w/{ws}"), w.name.clone())]).render())
+}
+
+async fn members(State(state): State<AppState>, who: Principal, Path(ws): Path<i64>) -> AppResult<Response> {
+    let w = workspace_for(&state, &who, ws).await?;
+    let list = state.db.read(move |c| store::members(c, ws)).await?;
+    let owner = w.role == Role::Owner;
+    let me = who.user().map(|u| u.id);
+    let body = html! {
+        h1 { "Members of " (w.name) }
+        section.card {
+            table.list {
+                thead { tr { th { "Name" } th { "E-mail" } th { "Role" } @if owner { th {} } } }
+                tbody {
+                    @for m in &list {
+                        tr {
+                            td { (m.name) " " span.muted { "@" (m.handle) } }
+                            td { (m.email) }
+                            td {
+                                @if owner {
+                                    select.api-select data-method="PUT" data-action={ "/api/workspaces/" (ws) "/members/" (m.user_id) } name="role" aria-label={ "Role of " (m.name) } {
+                                        @for r in Role::ALL { option value=(r.as_str()) selected[r == m.role] { (r.as_str()) } }
+                                    }
+                                } @else { (m.role.as_str()) }
+                            }
+                            @if owner { td { @if Some(m.user_id) != me { button.link.danger data-method="DELETE" data-action={ "/api/workspaces/" (ws) "/members/" (m.user_id) } data-confirm={ "Remove " (m.name) " from the workspace?" } { "Remove" } } } }
+                        }
+                    }
+                }
+            }
+        }
+        @if owner {
+            section.card {
+                h2 { "Invite someone" }
+                p.muted { "They get a link to join; it works once, for 14 days. Viewers read; commenters also comment; editors also change maps and share them; owners also manage members." }
+                form.api-form.row data-method="POST" data-action={ "/api/workspaces/" (ws) "/invitations" } data-reveal="url" {
+                    label { "E-mail" input type="email" name="email" required; }
+                    label { "Role" select name="role" { @for r in Role::ALL { option value=(r.as_str()) selected[r == Role::Editor] { (r.as_str()) } } } }
+                    button.primary type="submit" { "Make invitation link" }
+                }
+                p.reveal hidden { "Send this link: " code.secret {} }
+            }
+        }
+    };
+    Ok(Page::new("Members", &who, "members", body).crumbs(vec![(format!("/w/{ws}"), w.name.clone())]).render())
+}

@@ -1,0 +1,207 @@
+//! Every route of the app in one table: method, path, who may use it, what
+//! it does, and (for the API) its body and answer types. The OpenAPI
+//! document is built from it, and the role × route test reads it, so the
+//! documented permissions and the enforced ones cannot drift apart.
+
+use crate::api::*;
+use crate::store;
+use schemars::generate::SchemaGenerator;
+use schemars::JsonSchema;
+use serde_json::{json, Map, Value};
+
+/// Who may use a route.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Needs {
+    /// Anyone, signed in or not.
+    Public,
+    /// A valid share link (the token is in the path).
+    ShareLink,
+    /// Any signed-in account.
+    User,
+    /// At least this role in the workspace of the map or workspace in the path.
+    Viewer,
+    Commenter,
+    Editor,
+    Owner,
+}
+
+type SchemaFn = fn(&mut SchemaGenerator) -> schemars::Schema;
+
+pub struct Route {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub needs: Needs,
+    pub summary: &'static str,
+    pub body: Option<SchemaFn>,
+    pub answer: Option<SchemaFn>,
+    /// Status of a successful answer.
+    pub status: u16,
+}
+
+fn s<T: JsonSchema>(g: &mut SchemaGenerator) -> schemars::Schema {
+    g.subschema_for::<T>()
+}
+
+const fn r(method: &'static str, path: &'static str, needs: Needs, summary: &'static str) -> Route {
+    Route { method, path, needs, summary, body: None, answer: None, status: 200 }
+}
+
+const fn api(method: &'static str, path: &'static str, needs: Needs, summary: &'static str, body: Option<SchemaFn>, answer: Option<SchemaFn>, status: u16) -> Route {
+    Route { method, path, needs, summary, body, answer, status }
+}
+
+use Needs::*;
+
+/// The API. Paths use `{name}` for parameters, as OpenAPI does.
+pub const API: &[Route] = &[
+    api("GET", "/api/openapi.json", Public, "This document", None, None, 200),
+    api("GET", "/api/me", User, "The signed-in account", None, Some(s::<Me>), 200),
+    api("GET", "/api/templates", User, "Templates a new map can start from", None, Some(s::<Vec<TemplateInfo>>), 200),
+    api("GET", "/api/workspaces", User, "Your workspaces and your role in each", None, Some(s::<Vec<store::Workspace>>), 200),
+    api("GET", "/api/workspaces/{ws}/maps", Viewer, "The workspace's maps, newest change first; `q` searches titles, tags and text, `tag` filters", None, Some(s::<Vec<store::MapInfo>>), 200),
+    api("POST", "/api/workspaces/{ws}/maps", Editor, "Create a map from a template, a text, or a title", Some(s::<NewMap>), Some(s::<Created>), 201),
+    api("GET", "/api/workspaces/{ws}/members", Viewer, "Members and their roles", None, Some(s::<Vec<store::Member>>), 200),
+    api("PUT", "/api/workspaces/{ws}/members/{user}", Owner, "Change a member's role", Some(s::<RoleBody>), None, 204),
+    api("DELETE", "/api/workspaces/{ws}/members/{user}", Owner, "Remove a member", None, None, 204),
+    api("POST", "/api/workspaces/{ws}/invitations", Owner, "Invite someone by e-mail; answers the link to send", Some(s::<InviteBody>), Some(s::<Invitation>), 201),
+    api("GET", "/api/maps/{id}", Viewer, "A map: its latest text, diagnostics and JSON form", None, Some(s::<MapDetail>), 200),
+    api("PATCH", "/api/maps/{id}", Editor, "Change a map's tags", Some(s::<MapPatch>), Some(s::<store::MapInfo>), 200),
+    api("DELETE", "/api/maps/{id}", Owner, "Delete a map with its history, comments and share links", None, None, 204),
+    api("PUT", "/api/maps/{id}/source", Editor, "Save a new version of the text (refused with 409 when `base_version` is stale)", Some(s::<SaveBody>), Some(s::<store::Version>), 200),
+    api("POST", "/api/maps/{id}/edits", Editor, "Apply a form edit (add, rename, move, delete a stage or step; set a score; add a pain point or opportunity) to the text", Some(s::<EditBody>), Some(s::<Edited>), 200),
+    api("GET", "/api/maps/{id}/versions", Viewer, "Every version, newest first", None, Some(s::<Vec<store::Version>>), 200),
+    api("GET", "/api/maps/{id}/versions/{n}", Viewer, "One version with its text", None, Some(s::<store::Version>), 200),
+    api("POST", "/api/maps/{id}/versions/{n}/restore", Editor, "Save an old version's text as the newest version", Some(s::<RestoreBody>), Some(s::<store::Version>), 200),
+    api("PUT", "/api/maps/{id}/states", Editor, "Mark the versions that show the current and the future state", Some(s::<StatesBody>), Some(s::<store::MapInfo>), 200),
+    api("GET", "/api/maps/{id}/diff", Viewer, "What changed between versions `from` and `to`: in the map and in the text", None, Some(s::<Diff>), 200),
+    api("GET", "/api/maps/{id}/comments", Viewer, "Comments, oldest first; replies name their parent", None, Some(s::<Vec<store::Comment>>), 200),
+    api("POST", "/api/maps/{id}/comments", Commenter, "Comment on the map or a step, or reply; `@handle` mentions a member", Some(s::<NewComment>), Some(s::<store::Comment>), 201),
+    api("PUT", "/api/maps/{id}/comments/{cid}/resolved", Commenter, "Resolve or reopen a comment", Some(s::<ResolvedBody>), Some(s::<store::Comment>), 200),
+    api("GET", "/api/maps/{id}/shares", Editor, "Share links of a map", None, Some(s::<Vec<store::ShareLink>>), 200),
+    api("POST", "/api/maps/{id}/shares", Editor, "Make a read-only share link (the answer is the only time the link is shown)", Some(s::<NewShare>), Some(s::<store::ShareLink>), 201),
+    api("DELETE", "/api/maps/{id}/shares/{sid}", Editor, "Revoke a share link", None, None, 204),
+    api("GET", "/api/maps/{id}/evidence", Viewer, "The event log attached to the map and how it reads", None, Some(s::<EvidenceState>), 200),
+    api("POST", "/api/maps/{id}/evidence", Editor, "Upload an event log (multipart: `file`, optional `case`, `time`, `activity`, `channel`, `score` column names) and attach it", None, Some(s::<EvidenceState>), 201),
+    api("PUT", "/api/maps/{id}/evidence", Editor, "Attach or detach a log, or change its column mapping", Some(s::<SetEvidence>), Some(s::<EvidenceState>), 200),
+    api("GET", "/api/maps/{id}/measure", Viewer, "The map measured against its evidence, step by step (as `cjm measure --format json`)", None, None, 200),
+    api("GET", "/api/maps/{id}/discover", Viewer, "A draft map discovered from the evidence (as `cjm discover`)", None, Some(s::<Draft>), 200),
+    api("GET", "/api/maps/{id}/download/{format}", Viewer, "The map as svg, png, pdf, html, json, mmd (Mermaid) or cjm; `version`, `persona`, `theme` choose", None, None, 200),
+    api("POST", "/api/check", User, "Diagnostics for a text, with positions", Some(s::<SourceBody>), Some(s::<Checked>), 200),
+    api("POST", "/api/preview", User, "Diagnostics and the SVG drawing of a text (the editor's live preview)", Some(s::<SourceBody>), Some(s::<Preview>), 200),
+    api("GET", "/api/tokens", User, "Your API tokens", None, Some(s::<Vec<store::ApiToken>>), 200),
+    api("POST", "/api/tokens", User, "Make an API token (shown once)", Some(s::<NewToken>), Some(s::<store::ApiToken>), 201),
+    api("DELETE", "/api/tokens/{tid}", User, "Revoke an API token", None, None, 204),
+    api("GET", "/api/mentions", User, "Comments that mention you", None, Some(s::<Vec<Mention>>), 200),
+];
+
+/// The pages people open in a browser.
+pub const PAGES: &[Route] = &[
+    r("GET", "/", Public, "Home: your workspaces, or sign in"),
+    r("GET", "/login", Public, "Sign-in form"),
+    r("POST", "/login", Public, "Sign in"),
+    r("POST", "/logout", User, "Sign out"),
+    r("GET", "/setup/{token}", Public, "First-run setup of the admin account"),
+    r("POST", "/setup/{token}", Public, "Create the admin account"),
+    r("GET", "/invite/{token}", Public, "Accept an invitation"),
+    r("POST", "/invite/{token}", Public, "Join with a new or existing account"),
+    r("GET", "/account", User, "Your account and API tokens"),
+    r("GET", "/w/{ws}", Viewer, "Gallery of a workspace's maps"),
+    r("GET", "/w/{ws}/new", Editor, "New map form"),
+    r("GET", "/w/{ws}/members", Viewer, "Members and invitations"),
+    r("GET", "/m/{id}", Viewer, "The map page"),
+    r("GET", "/m/{id}/map.svg", Viewer, "The map's drawing"),
+    r("GET", "/m/{id}/download/{format}", Viewer, "Download the map"),
+    r("GET", "/m/{id}/edit", Editor, "The editor"),
+    r("GET", "/m/{id}/history", Viewer, "Versions"),
+    r("GET", "/m/{id}/versions/{n}", Viewer, "One version"),
+    r("GET", "/m/{id}/diff", Viewer, "Two versions compared"),
+    r("GET", "/m/{id}/compare", Viewer, "Current and future state side by side"),
+    r("GET", "/m/{id}/evidence", Viewer, "Evidence: upload, column mapping, figures, draft"),
+    r("GET", "/m/{id}/share", Editor, "Share links"),
+    r("GET", "/s/{token}", ShareLink, "A shared map, read-only"),
+    r("GET", "/s/{token}/map.svg", ShareLink, "A shared map's drawing"),
+    r("GET", "/s/{token}/download/{format}", ShareLink, "Download a shared map"),
+];
+
+/// The OpenAPI 3.0 document for [`API`].
+pub fn openapi() -> Value {
+    let mut g = schemars::generate::SchemaSettings::openapi3().into_generator();
+    let mut paths: Map<String, Value> = Map::new();
+    let error = json!({
+        "description": "An error: `{\"error\": {\"code\", \"message\"}}`; the message says what to fix",
+        "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } }
+    });
+    for route in API {
+        let params: Vec<Value> = route
+            .path
+            .split('/')
+            .filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+            .map(|name| {
+                let kind = if name == "format" { "string" } else { "integer" };
+                json!({ "name": name, "in": "path", "required": true, "schema": { "type": kind } })
+            })
+            .collect();
+        let mut op = Map::new();
+        op.insert("summary".into(), json!(route.summary));
+        op.insert("operationId".into(), json!(operation_id(route)));
+        if !params.is_empty() {
+            op.insert("parameters".into(), Value::Array(params));
+        }
+        if let Some(body) = route.body {
+            op.insert("requestBody".into(), json!({ "required": true, "content": { "application/json": { "schema": body(&mut g) } } }));
+        } else if route.method == "POST" && route.path.ends_with("/evidence") {
+            op.insert(
+                "requestBody".into(),
+                json!({ "required": true, "content": { "multipart/form-data": { "schema": {
+                    "type": "object", "required": ["file"],
+                    "properties": { "file": { "type": "string", "format": "binary" }, "case": { "type": "string" }, "time": { "type": "string" }, "activity": { "type": "string" }, "channel": { "type": "string" }, "score": { "type": "string" } }
+                } } } }),
+            );
+        }
+        let ok = match route.answer {
+            Some(answer) => json!({ "description": "OK", "content": { "application/json": { "schema": answer(&mut g) } } }),
+            None if route.status == 204 => json!({ "description": "Done" }),
+            None => json!({ "description": "OK" }),
+        };
+        let mut responses = Map::new();
+        responses.insert(route.status.to_string(), ok);
+        responses.insert("default".into(), error.clone());
+        op.insert("responses".into(), Value::Object(responses));
+        if route.needs != Public {
+            op.insert("x-cjm-needs".into(), json!(format!("{:?}", route.needs).to_lowercase()));
+        } else {
+            op.insert("security".into(), json!([]));
+        }
+        let entry = paths.entry(route.path.to_string()).or_insert_with(|| json!({}));
+        entry[route.method.to_lowercase()] = Value::Object(op);
+    }
+    let mut schemas = g.take_definitions(true);
+    schemas.insert(
+        "Error".into(),
+        json!({ "type": "object", "required": ["error"], "properties": { "error": { "type": "object", "required": ["code", "message"], "properties": { "code": { "type": "string" }, "message": { "type": "string" } } } } }),
+    );
+    json!({
+        "openapi": "3.0.3",
+        "info": {
+            "title": "cjm",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Customer journey maps: workspaces, maps and their history, comments, share links and evidence. Authenticate with `Authorization: Bearer <token>` (make one on your account page), or from the browser with the session cookie and the `X-CSRF-Token` header. `x-cjm-needs` gives the least role a route needs in the workspace of the map or workspace in its path."
+        },
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": { "token": { "type": "http", "scheme": "bearer" }, "session": { "type": "apiKey", "in": "cookie", "name": crate::auth::SESSION_COOKIE } }
+        },
+        "security": [ { "token": [] }, { "session": [] } ],
+        "paths": paths
+    })
+}
+
+fn operation_id(route: &Route) -> String {
+    let mut id = route.method.to_lowercase();
+    for seg in route.path.trim_start_matches("/api/").split('/') {
+        let seg = seg.trim_start_matches('{').trim_end_matches('}').replace(['.', '-'], "_");
+        id.push('_');
+        id.push_str(&seg);
+    }
+    id
+}

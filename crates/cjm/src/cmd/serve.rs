@@ -1,0 +1,66 @@
+//! `cjm serve`: the team web app.
+
+use crate::{CliError, Outcome};
+use std::path::PathBuf;
+
+#[derive(clap::Args)]
+#[command(
+    about = "Run the team web app (accounts, gallery, editor, history, comments, share links, evidence)",
+    long_about = "Run the team web app.\n\n\
+The database and uploaded logs live in --data (created on first start, with a demo workspace). \
+While no account exists, the server prints a one-time setup link for the first administrator.",
+    after_help = "Examples:\n  cjm serve                                   data in ./cjm-data, on 127.0.0.1:8080\n  cjm serve --data /var/lib/cjm --addr 0.0.0.0:8080 --public-url https://cjm.example.com"
+)]
+pub struct Args {
+    /// Where the database and uploaded logs live
+    #[arg(long, default_value = "cjm-data")]
+    data: PathBuf,
+    /// Address and port to listen on
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    addr: String,
+    /// The address people use to reach the server, for links it prints and
+    /// makes (setup, invitations, share links); https makes cookies Secure
+    #[arg(long)]
+    public_url: Option<String>,
+    /// The largest event log upload, in MB
+    #[arg(long, default_value = "64")]
+    max_upload: u64,
+    /// Do not seed the demo workspace on first start
+    #[arg(long)]
+    no_demo: bool,
+}
+
+pub fn run(args: Args) -> Result<Outcome, CliError> {
+    if !(1..=4096).contains(&args.max_upload) {
+        return Err(CliError(format!("--max-upload {}: expected 1 to 4096 (MB)", args.max_upload)));
+    }
+    if let Some(u) = &args.public_url {
+        if !(u.starts_with("http://") || u.starts_with("https://")) {
+            return Err(CliError(format!("--public-url `{u}`: expected an address starting with http:// or https://")));
+        }
+    }
+    let mut config = cjm_server::Config::new(args.data.clone());
+    config.public_url = args.public_url.clone();
+    config.max_upload = args.max_upload * 1024 * 1024;
+    config.demo = !args.no_demo;
+    let opened = cjm_server::open(config).map_err(CliError)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError(format!("starting the server runtime: {e}")))?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(&args.addr)
+            .await
+            .map_err(|e| CliError(format!("cannot listen on {}: {e} (is another server using the port? try --addr 127.0.0.1:8081)", args.addr)))?;
+        let local = listener.local_addr().map_err(|e| CliError(e.to_string()))?;
+        let base = args.public_url.clone().unwrap_or_else(|| format!("http://{local}"));
+        eprintln!("cjm serve: data in {}, listening on http://{local}", args.data.display());
+        match &opened.setup_path {
+            Some(path) => eprintln!("cjm serve: no account yet. Open this one-time link to create the administrator:\n\n    {}{path}\n", base.trim_end_matches('/')),
+            None => eprintln!("cjm serve: open {base}"),
+        }
+        cjm_server::serve(opened.state, listener).await.map_err(|e| CliError(format!("the server stopped: {e}")))?;
+        eprintln!("cjm serve: stopped");
+        Ok(Outcome::Ok)
+    })
+}
