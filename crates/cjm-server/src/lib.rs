@@ -130,8 +130,10 @@ async fn security_headers(req: axum::extract::Request, next: axum::middleware::N
     h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    // Share links carry their token in the address: never send it elsewhere.
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    // Share links carry their token in the address: never send it to another
+    // site. (`no-referrer` would also make browsers send `Origin: null` on our
+    // own form posts, which the CSRF guard rightly refuses.)
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     h.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
     h.entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static("no-store"));
     res

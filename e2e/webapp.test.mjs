@@ -1,0 +1,244 @@
+// The web app as a team uses it, in real headless Chromium: first-run setup,
+// sign in, a map from a template, live preview, an inline error fixed,
+// comments, history and restore, a share link opened signed out, a PNG
+// download, and hostile text everywhere. Every page is saved as a screenshot
+// in e2e/screenshots/webapp-*.png.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { launch, shots } from './browser.mjs';
+import { startServer } from './serve.mjs';
+
+let server, browser, context, page;
+const admin = { name: 'Ada Admin', email: 'ada@example.com', password: 'correct horse battery' };
+let mapUrl = '';
+const consoleErrors = [];
+
+async function shot(name) {
+  await page.screenshot({ path: join(shots, `webapp-${name}.png`), fullPage: false });
+}
+
+before(async () => {
+  server = await startServer();
+  browser = await launch();
+  context = await browser.newContext({ viewport: { width: 1440, height: 900 }, acceptDownloads: true });
+  page = await context.newPage();
+  page.on('pageerror', (e) => consoleErrors.push(String(e)));
+  page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
+  // Any alert() would mean injected script ran.
+  page.on('dialog', async (d) => { if (d.type() === 'alert') { consoleErrors.push(`alert: ${d.message()}`); await d.dismiss(); } else await d.accept(); });
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+test('first run: the setup link creates the admin, who owns the demo workspace', async () => {
+  assert.ok(server.setup, `no setup link printed:\n${server.log()}`);
+  await page.goto(server.setup);
+  await shot('01-setup');
+  await page.fill('input[name=name]', admin.name);
+  await page.fill('input[name=email]', admin.email);
+  await page.fill('input[name=password]', admin.password);
+  await page.click('button[type=submit]');
+  await page.waitForURL(/\/w\/\d+$/);
+  await page.locator('.map-card').first().waitFor();
+  const titles = await page.locator('.map-card h2').allInnerTexts();
+  assert.ok(titles.includes('Applying for an environmental permit'), titles.join(' | '));
+  assert.ok(titles.length >= 6, `expected the five templates and the demo map, got ${titles.length}`);
+  await shot('02-gallery');
+  // The setup link works once.
+  const again = await context.request.get(server.setup);
+  assert.equal(again.status(), 404);
+});
+
+test('sign out, then sign in again (a wrong password is refused)', async () => {
+  await page.click('text=Sign out');
+  await page.waitForURL(/\/login$/);
+  await page.fill('input[name=email]', admin.email);
+  await page.fill('input[name=password]', 'not the password');
+  await page.click('button[type=submit]');
+  await page.locator('.error').waitFor();
+  assert.match(await page.locator('.error').innerText(), /do not match/);
+  await shot('03-login-error');
+  await page.fill('input[name=password]', admin.password);
+  await page.click('button[type=submit]');
+  await page.waitForURL(/\/w\/\d+$/);
+});
+
+test('the demo map shows measured figures from its real log', async () => {
+  await page.click('text=Applying for an environmental permit');
+  await page.waitForURL(/\/m\/\d+$/);
+  const svg = await page.locator('.canvas svg').innerHTML();
+  assert.match(svg, /1,?434|1434/, 'the metrics lane shows the customers reached');
+  await shot('04-demo-map');
+  await page.click('nav.tabs >> text=Evidence');
+  await page.locator('table.figures').waitFor();
+  assert.match(await page.locator('table.figures').innerText(), /Receipt is checked\s+1316/);
+  await shot('05-evidence');
+  await page.click('nav.tabs >> text=Current vs future');
+  await page.locator('.compare svg').first().waitFor();
+  await shot('06-current-vs-future');
+});
+
+test('create a map from a template', async () => {
+  await page.goto(new URL('/', server.base).href);
+  await page.click('text=New map');
+  await page.fill('input[name=title]', 'Buying a bike online');
+  await page.check('input[name=template][value=ecommerce]');
+  await page.fill('input[name=tags]', 'bikes, q4');
+  await shot('07-new-map');
+  await page.click('button:has-text("Create map")');
+  await page.waitForURL(/\/m\/\d+$/);
+  mapUrl = page.url();
+  assert.equal(await page.locator('h1').innerText(), 'Buying a bike online');
+  await page.locator('.canvas svg .step-hit').first().waitFor();
+  await shot('08-map');
+});
+
+test('edit the text and watch the preview change; an error shows inline and is fixed', async () => {
+  await page.goto(`${mapUrl}/edit`);
+  await page.locator('#preview svg').waitFor();
+  const editor = page.locator('.cm-content');
+  await editor.click();
+  await page.keyboard.press('Control+End');
+  await page.keyboard.insertText('\n    Tell a friend about it: 5');
+  await page.waitForFunction(() => document.querySelector('#preview svg')?.textContent.includes('Tell a friend about it'));
+  await shot('09-editor-preview');
+  await page.keyboard.insertText('\n      pain: x [severity 9]');
+  await page.locator('.problem.error').waitFor();
+  assert.match(await page.locator('.problem.error').innerText(), /E017/);
+  await page.locator('.cm-lintRange-error').first().waitFor();
+  assert.ok(await page.locator('#save').isDisabled(), 'saving is off while the text has errors');
+  await shot('10-editor-error');
+  // Fix it where it stands: severity 9 becomes 3.
+  await page.keyboard.press('Backspace');
+  await page.keyboard.press('Backspace');
+  await page.keyboard.insertText('3]');
+  await page.locator('.problem.error').waitFor({ state: 'detached' });
+  await page.fill('#save-message', 'Added the referral step');
+  await page.click('#save');
+  await page.locator('#status', { hasText: 'Saved as version 2' }).waitFor();
+  // A form edit goes through the text too.
+  const score = page.locator('select[aria-label="Score of Tell a friend about it"]');
+  await score.selectOption('3');
+  await page.locator('#status', { hasText: 'Saved as version 3' }).waitFor();
+  // The editor draws only the lines in view: read the saved text from the API.
+  const text = (await (await context.request.get(mapUrl.replace('/m/', '/api/maps/'))).json()).source;
+  assert.match(text, /Tell a friend about it: 3/);
+  assert.match(text, /pain: x \[severity 3\]/);
+  assert.match(text, /%%/, 'the template\'s comments are still there');
+});
+
+test('comment on a step, reply, resolve', async () => {
+  await page.goto(mapUrl);
+  const hit = page.locator('.step-hit').nth(1);
+  await hit.click();
+  await page.locator('#details h2').waitFor();
+  const step = await page.locator('#details h2').innerText();
+  await page.fill('#comment-form textarea', `Can we shorten this? @ada`);
+  await page.click('#comment-form button[type=submit]');
+  await page.waitForLoadState('load');
+  await page.locator('.thread .comment .body', { hasText: 'Can we shorten this?' }).waitFor();
+  assert.equal(await page.locator('.thread .mention').first().innerText(), '@ada');
+  await page.locator('.thread details.reply summary').first().click();
+  await page.locator('.thread details.reply textarea').first().fill('Yes, merge it with the next step.');
+  await page.locator('.thread details.reply button[type=submit]').first().click();
+  await page.locator('.replies .comment .body', { hasText: 'merge it' }).waitFor();
+  await page.locator('.thread button:has-text("Resolve")').first().click();
+  await page.locator('.thread.resolved').first().waitFor();
+  await shot('11-comments');
+  assert.ok(step.length > 0);
+});
+
+test('history: compare two versions and restore the first', async () => {
+  await page.goto(`${mapUrl}/history`);
+  await page.locator('table.history').waitFor();
+  await shot('12-history');
+  await page.click('button:has-text("Compare the two chosen versions")');
+  await page.locator('.changes li').first().waitFor();
+  assert.match(await page.locator('.changes').innerText(), /score 5 → 3|Tell a friend/);
+  await shot('13-diff');
+  await page.goto(`${mapUrl}/history`);
+  const row = page.locator('table.history tbody tr', { hasText: 'v1' });
+  await row.locator('button:has-text("Restore")').click();
+  await page.locator('table.history tbody tr', { hasText: 'Restored version 1' }).waitFor();
+  const res = await context.request.get(`${mapUrl.replace('/m/', '/api/maps/')}`);
+  const detail = await res.json();
+  assert.equal(detail.head, 4);
+  assert.doesNotMatch(detail.source, /Tell a friend/);
+});
+
+let shareUrl = '';
+test('a read-only share link opens while signed out', async () => {
+  await page.goto(`${mapUrl}/share`);
+  await page.click('button:has-text("Make link")');
+  await page.locator('.reveal:not([hidden]) code').waitFor();
+  shareUrl = await page.locator('.reveal code').innerText();
+  assert.match(shareUrl, /\/s\/[A-Za-z0-9_-]{20,}$/);
+  const outsider = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+  const p = await outsider.newPage();
+  await p.goto(shareUrl);
+  assert.equal(await p.locator('h1').innerText(), 'Buying a bike online');
+  assert.equal(await p.locator('nav.tabs').count(), 0, 'no edit, history or share tabs');
+  assert.equal(await p.locator('#comment-form').count(), 0);
+  await p.screenshot({ path: join(shots, 'webapp-14-shared.png') });
+  const api = await outsider.request.get(new URL(mapUrl.replace('/m/', '/api/maps/'), server.base).href);
+  assert.equal(api.status(), 401);
+  await outsider.close();
+});
+
+test('download the map as PNG', async () => {
+  await page.goto(mapUrl);
+  await page.click('details.downloads summary');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('details.downloads a:has-text("PNG")')]);
+  const path = await download.path();
+  const bytes = readFileSync(path);
+  assert.deepEqual([...bytes.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  assert.match(download.suggestedFilename(), /^buying-a-bike-online\.png$/);
+});
+
+const HOSTILE = [
+  '<script>alert(1)</script>',
+  '"><img src=x onerror=alert(2)>',
+  "javascript:alert(3)",
+  '</svg><svg onload=alert(4)>',
+  "' onmouseover='alert(5)",
+  '{{7*7}} ${alert(6)}',
+  '\u202Eevil\u202C ‮RTL‮ 漢字 😀',
+];
+
+test('hostile text in maps, tags and comments stays text on every page', async () => {
+  const ws = page.url().match(/\/w\/(\d+)/)?.[1] || (await (await context.request.get(new URL('/api/workspaces', server.base).href)).json())[0].id;
+  const src = ['journey', `  title ${HOSTILE[0]} ${HOSTILE[1]}`, `  section ${HOSTILE[3]}`, ...HOSTILE.map((h, i) => `    Step ${i} ${h.replace(/:/g, '\\:')}: 3\n      doing: ${h}\n      pain: ${h} [severity 2]`)].join('\n') + '\n';
+  const csrf = await page.locator('meta[name="csrf-token"]').getAttribute('content');
+  const made = await page.evaluate(async ({ ws, src, csrf, tag }) => {
+    const r = await fetch(`/api/workspaces/${ws}/maps`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf }, body: JSON.stringify({ source: src, tags: [tag] }) });
+    return [r.status, await r.json()];
+  }, { ws, src, csrf, tag: 'x<b>y</b>' });
+  assert.equal(made[0], 201, JSON.stringify(made[1]));
+  const id = made[1].id;
+  await page.evaluate(async ({ id, csrf, body }) => {
+    await fetch(`/api/maps/${id}/comments`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf }, body: JSON.stringify({ body }) });
+  }, { id, csrf, body: HOSTILE.join(' ') });
+  for (const path of [`/m/${id}`, `/m/${id}/history`, `/m/${id}/edit`, `/w/${ws}`, `/w/${ws}?q=${encodeURIComponent('<script>')}`, `/m/${id}/evidence`]) {
+    await page.goto(new URL(path, server.base).href);
+    await page.waitForLoadState('networkidle');
+    const injected = await page.evaluate(() => ({
+      inlineScripts: [...document.querySelectorAll('script')].filter((s) => !s.src && s.type !== 'application/json').length,
+      handlers: [...document.querySelectorAll('*')].filter((e) => [...e.attributes].some((a) => a.name.startsWith('on'))).length,
+      imgs: document.querySelectorAll('img[src="x"]').length,
+    }));
+    assert.deepEqual(injected, { inlineScripts: 0, handlers: 0, imgs: 0 }, path);
+  }
+  await page.goto(new URL(`/m/${id}`, server.base).href);
+  assert.match(await page.locator('h1').innerText(), /<script>alert\(1\)<\/script>/);
+  await shot('15-hostile');
+  assert.deepEqual(consoleErrors.filter((e) => e.startsWith('alert')), []);
+});
+
+test('no script errors on any page', () => {
+  assert.deepEqual(consoleErrors.filter((e) => !/status of 4\d\d/.test(e)), []);
+});
