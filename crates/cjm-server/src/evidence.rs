@@ -25,7 +25,7 @@ pub fn format_of(name: &str) -> AppResult<Format> {
 /// Writes the upload to `dir` under a fresh name; returns that name.
 pub fn store_upload(dir: &Path, file_name: &str, bytes: &[u8]) -> AppResult<String> {
     let lower = file_name.to_lowercase();
-    let ext = [".xes.gz", ".csv.gz", ".csv", ".tsv", ".jsonl", ".ndjson", ".parquet", ".xes"]
+    let ext = [".xes.gz", ".csv.gz", ".jsonl.gz", ".csv", ".tsv", ".txt", ".jsonl", ".ndjson", ".json", ".parquet", ".pq", ".xes"]
         .iter()
         .find(|e| lower.ends_with(*e))
         .copied()

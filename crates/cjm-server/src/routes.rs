@@ -99,7 +99,7 @@ pub const PAGES: &[Route] = &[
     r("GET", "/", Public, "Home: your workspaces, or sign in"),
     r("GET", "/login", Public, "Sign-in form"),
     r("POST", "/login", Public, "Sign in"),
-    r("POST", "/logout", User, "Sign out"),
+    r("POST", "/logout", Public, "Sign out (does nothing when not signed in)"),
     r("GET", "/setup/{token}", Public, "First-run setup of the admin account"),
     r("POST", "/setup/{token}", Public, "Create the admin account"),
     r("GET", "/invite/{token}", Public, "Accept an invitation"),

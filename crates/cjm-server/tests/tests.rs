@@ -1,1 +1,5 @@
+//! The web app driven without a socket: `app(state)` and `oneshot`.
 
+mod common;
+mod flows;
+mod roles;

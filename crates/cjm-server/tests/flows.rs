@@ -1,0 +1,221 @@
+//! Behaviour beyond permissions: CSRF, conflicts, form edits, sign-in limits,
+//! headers, uploads, invitations, the OpenAPI document.
+
+use crate::common::{multipart, Fixture, Who, MAP_V2};
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use serde_json::json;
+
+#[tokio::test]
+async fn state_changes_need_the_csrf_token_or_an_api_token() {
+    let f = Fixture::new();
+    let (_, _, session, _, _, api) = f.user(Who::Editor).unwrap().clone();
+    let body = json!({ "body": "hello" }).to_string();
+    let path = format!("/api/maps/{}/comments", f.map);
+    let no_header = Request::post(&path)
+        .header(header::HOST, "cjm.test")
+        .header(header::COOKIE, format!("cjm_session={session}"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body.clone()))
+        .unwrap();
+    let a = f.send(no_header).await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN);
+    assert_eq!(a.value()["error"]["code"], "csrf");
+    let cross_site = f.request(Who::Editor, "POST", &path, Body::from(body.clone()), Some("application/json"));
+    let (mut parts, b) = cross_site.into_parts();
+    parts.headers.insert(header::ORIGIN, "https://evil.example".parse().unwrap());
+    assert_eq!(f.send(Request::from_parts(parts, b)).await.status, StatusCode::FORBIDDEN);
+    let with_token = Request::post(&path)
+        .header(header::AUTHORIZATION, format!("Bearer {api}"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body))
+        .unwrap();
+    let a = f.send(with_token).await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.text());
+    let wrong = Request::get("/api/me").header(header::AUTHORIZATION, "Bearer cjm_wrong").body(Body::empty()).unwrap();
+    assert_eq!(f.send(wrong).await.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn a_stale_save_is_refused_and_an_edit_keeps_comments() {
+    let f = Fixture::new();
+    let path = format!("/api/maps/{}/source", f.map);
+    let a = f.json(Who::Editor, "PUT", &path, json!({ "source": MAP_V2, "message": "again", "base_version": 1 })).await;
+    assert_eq!(a.status, StatusCode::CONFLICT);
+    assert!(a.value()["error"]["message"].as_str().unwrap().contains("the latest is 2"));
+    let bad = f.json(Who::Editor, "PUT", &path, json!({ "source": "journey\n  section A\n    S: 3\n      pain: x [severity 9]\n", "base_version": 2 })).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.value()["error"]["message"].as_str().unwrap().starts_with("line 4, column 25:"), "{}", bad.text());
+    let edit = f.json(Who::Editor, "POST", &format!("/api/maps/{}/edits", f.map), json!({ "base_version": 2, "edit": { "op": "rename_step", "step": "compare", "name": "Compare prices" } })).await;
+    assert_eq!(edit.status, StatusCode::OK, "{}", edit.text());
+    let v = edit.value();
+    assert_eq!(v["version"]["number"], 3);
+    assert_eq!(v["version"]["message"], "Renamed a step to “Compare prices”");
+    let source = v["source"].as_str().unwrap();
+    assert!(source.contains("%% a comment to keep") && source.contains("    Compare prices: 2\n"), "{source}");
+    // The comment anchored to `compare` still belongs to the step.
+    let map = f.get(Who::Viewer, &format!("/api/maps/{}", f.map)).await.value();
+    assert_eq!(map["journey"]["stages"][0]["steps"][1]["id"], "compare");
+    let diff = f.get(Who::Viewer, &format!("/api/maps/{}/diff?from=2&to=3", f.map)).await.value();
+    assert_eq!(diff["changes"][0]["detail"], "“Compare” → “Compare prices”");
+}
+
+#[tokio::test]
+async fn bad_bodies_say_what_is_wrong() {
+    let f = Fixture::new();
+    let a = f.json(Who::Editor, "POST", &format!("/api/maps/{}/edits", f.map), json!({ "base_version": 2, "edit": { "op": "fly" } })).await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST);
+    assert!(a.value()["error"]["message"].as_str().unwrap().contains("unknown variant `fly`"), "{}", a.text());
+    let a = f.json(Who::Owner, "POST", &format!("/api/workspaces/{}/maps", f.ws), json!({ "template": "nope" })).await;
+    assert!(a.value()["error"]["message"].as_str().unwrap().contains("choose one of: ecommerce"), "{}", a.text());
+    let a = f.json(Who::Owner, "POST", &format!("/api/workspaces/{}/invitations", f.ws), json!({ "email": "not an address", "role": "viewer" })).await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn every_answer_carries_the_security_headers() {
+    let f = Fixture::new();
+    for (who, path) in [(Who::Anonymous, "/login"), (Who::Viewer, "/api/me"), (Who::Viewer, &*format!("/m/{}", f.map)), (Who::Anonymous, "/nope")] {
+        let a = f.get(who, path).await;
+        let csp = a.headers.get(header::CONTENT_SECURITY_POLICY).unwrap().to_str().unwrap();
+        assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline';") || csp.contains("script-src 'self';"), "{csp}");
+        assert!(!csp.split(';').any(|d| d.trim().starts_with("script-src") && d.contains("unsafe")), "{csp}");
+        assert!(csp.contains("frame-ancestors 'none'"));
+        assert_eq!(a.headers.get(header::X_CONTENT_TYPE_OPTIONS).unwrap(), "nosniff");
+    }
+    // Pages have no inline script at all.
+    let page = f.get(Who::Viewer, &format!("/m/{}", f.map)).await.text();
+    for chunk in page.split("<script").skip(1) {
+        let open_tag = &chunk[..chunk.find('>').unwrap()];
+        assert!(open_tag.contains(" src=\"/static/") || open_tag.contains(" type=\"application/json\""), "inline script: {open_tag}");
+    }
+}
+
+#[tokio::test]
+async fn sign_in_is_rate_limited() {
+    let f = Fixture::new();
+    let form = |password: &str| {
+        Request::post("/login")
+            .header(header::HOST, "cjm.test")
+            .header(header::COOKIE, "cjm_form=abcdefghijklmnopqrstuv")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(format!("_csrf=abcdefghijklmnopqrstuv&email=olive%40example.com&password={password}")))
+            .unwrap()
+    };
+    for _ in 0..10 {
+        assert_eq!(f.send(form("wrong-password")).await.status, StatusCode::UNAUTHORIZED);
+    }
+    let a = f.send(form("wrong-password")).await;
+    assert_eq!(a.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(a.headers.get(header::RETRY_AFTER).is_some());
+    let no_token = Request::post("/login").header(header::CONTENT_TYPE, "application/x-www-form-urlencoded").body(Body::from("email=a%40b.c&password=x")).unwrap();
+    assert_eq!(f.send(no_token).await.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn uploads_are_limited_and_read_with_their_columns() {
+    let f = Fixture::new();
+    let (ct, body) = multipart("events.csv", b"who,when,what\nc1,2026-01-01T00:00:00Z,search\n");
+    let req = f.request(Who::Editor, "POST", &format!("/api/maps/{}/evidence", f.map), Body::from(body), Some(&ct));
+    let a = f.send(req).await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.text());
+    let v = a.value();
+    assert!(v["error"].as_str().unwrap().contains("no customer (case) id column found among: who, when, what"), "{v}");
+    let eid = v["evidence"]["id"].as_i64().unwrap();
+    let fixed = f.json(Who::Editor, "PUT", &format!("/api/maps/{}/evidence", f.map), json!({ "evidence_id": eid, "mapping": { "case": "who", "time": "when", "activity": "what" } })).await;
+    assert_eq!(fixed.value()["summary"]["customers"], 1, "{}", fixed.text());
+    let (ct, body) = multipart("notes.docx", b"hello");
+    let req = f.request(Who::Editor, "POST", &format!("/api/maps/{}/evidence", f.map), Body::from(body), Some(&ct));
+    let a = f.send(req).await;
+    assert!(a.text().contains("cannot tell the format"), "{}", a.text());
+
+    let f2 = Fixture::with(|c| c.max_upload = 1024);
+    let (ct, body) = multipart("events.csv", &vec![b'x'; 4096]);
+    let req = f2.request(Who::Editor, "POST", &format!("/api/maps/{}/evidence", f2.map), Body::from(body), Some(&ct));
+    let a = f2.send(req).await;
+    assert_eq!(a.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", a.text());
+    assert!(a.value()["error"]["message"].as_str().unwrap().contains("upload limit"), "{}", a.text());
+}
+
+#[tokio::test]
+async fn measured_figures_and_the_draft_come_from_the_evidence() {
+    let f = Fixture::new();
+    let m = f.get(Who::Viewer, &format!("/api/maps/{}/measure", f.map)).await.value();
+    assert_eq!(m["customers"], 3);
+    let reached: Vec<i64> = m["steps"].as_array().unwrap().iter().map(|s| s["reached"].as_i64().unwrap()).collect();
+    assert_eq!(reached, [3, 2, 1]);
+    let draft = f.get(Who::Viewer, &format!("/api/maps/{}/discover", f.map)).await.value();
+    assert!(draft["source"].as_str().unwrap().contains("evidence: touchpoint = \"search\""));
+    let svg = f.get(Who::Viewer, &format!("/m/{}/map.svg", f.map)).await.text();
+    assert!(svg.contains("class=\"drop-off\"") || svg.contains("Metrics"), "the SVG draws the measured figures");
+}
+
+#[tokio::test]
+async fn invitations_make_members_once() {
+    let f = Fixture::new();
+    let inv = f.json(Who::Owner, "POST", &format!("/api/workspaces/{}/invitations", f.ws), json!({ "email": "nina@example.com", "role": "commenter" })).await.value();
+    let url = inv["url"].as_str().unwrap();
+    let path = &url[url.find("/invite/").unwrap()..];
+    assert_eq!(f.get(Who::Anonymous, path).await.status, StatusCode::OK);
+    let accept = |password: &str| {
+        Request::post(path)
+            .header(header::HOST, "cjm.test")
+            .header(header::COOKIE, "cjm_form=abcdefghijklmnopqrstuv")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(format!("_csrf=abcdefghijklmnopqrstuv&name=Nina&email=ignored%40x.y&password={password}")))
+            .unwrap()
+    };
+    let short = f.send(accept("short")).await;
+    assert_eq!(short.status, StatusCode::BAD_REQUEST);
+    assert!(short.text().contains("use at least 10"));
+    let ok = f.send(accept("a-long-enough-password")).await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.text());
+    assert!(ok.headers.get(header::SET_COOKIE).unwrap().to_str().unwrap().contains("HttpOnly; SameSite=Lax"));
+    let members = f.get(Who::Viewer, &format!("/api/workspaces/{}/members", f.ws)).await.value();
+    let nina = members.as_array().unwrap().iter().find(|m| m["email"] == "nina@example.com").expect("Nina joined");
+    assert_eq!(nina["role"], "commenter");
+    assert_eq!(f.send(accept("a-long-enough-password")).await.status, StatusCode::NOT_FOUND, "an invitation works once");
+}
+
+#[tokio::test]
+async fn mentions_reach_members_only() {
+    let f = Fixture::new();
+    let a = f.json(Who::Editor, "POST", &format!("/api/maps/{}/comments", f.map), json!({ "body": "@cora.commenter and @otto.outsider, look", "step": "pay" })).await;
+    assert_eq!(a.status, StatusCode::CREATED);
+    let cora = f.get(Who::Commenter, "/api/mentions").await.value();
+    assert_eq!(cora.as_array().unwrap().len(), 1);
+    assert_eq!(f.get(Who::OtherOwner, "/api/mentions").await.value().as_array().unwrap().len(), 0);
+    let reply = f.json(Who::Commenter, "POST", &format!("/api/maps/{}/comments", f.map), json!({ "body": "on it", "parent_id": a.value()["id"] })).await.value();
+    assert_eq!(reply["step"], "pay", "a reply joins its parent's step");
+}
+
+#[tokio::test]
+async fn the_openapi_document_lists_every_api_route() {
+    let f = Fixture::new();
+    let doc = f.get(Who::Anonymous, "/api/openapi.json").await.value();
+    assert_eq!(doc["openapi"], "3.0.3");
+    for r in cjm_server::routes::API {
+        assert!(doc["paths"][r.path][r.method.to_lowercase()].is_object(), "{} {}", r.method, r.path);
+    }
+    let text = doc.to_string();
+    for reference in text.split("\"$ref\":\"").skip(1) {
+        let name = reference.split('"').next().unwrap().trim_start_matches("#/components/schemas/");
+        assert!(doc["components"]["schemas"][name].is_object(), "dangling $ref {name}");
+    }
+}
+
+#[tokio::test]
+async fn errors_are_pages_for_people_and_json_for_scripts() {
+    let f = Fixture::new();
+    let page = f.get(Who::Anonymous, &format!("/m/{}", f.map)).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert_eq!(page.headers.get(header::LOCATION).unwrap(), &*format!("/login?next=/m/{}", f.map));
+    let api = f.get(Who::Anonymous, &format!("/api/maps/{}", f.map)).await;
+    assert_eq!(api.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(api.value()["error"]["code"], "unauthorized");
+    let missing = f.get(Who::Viewer, "/m/999999").await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert!(missing.text().contains("<h1>Not found</h1>"));
+    let other = f.get(Who::OtherOwner, &format!("/api/maps/{}", f.map)).await;
+    assert_eq!(other.status, StatusCode::NOT_FOUND, "outsiders cannot tell the map exists");
+}
