@@ -891,10 +891,20 @@ pub async fn measured(state: &AppState, map: &MapInfo, version: Option<i64>) -> 
     let Some(eid) = map.evidence_id else { return Ok(None) };
     let (id, n) = (map.id, version.unwrap_or(map.head));
     let (ev, v) = state.db.read(move |c| Ok::<_, AppError>((store::evidence(c, eid)?.0, store::version(c, id, n)?))).await?;
+    measured_for(state, ev, &v).await
+}
+
+/// A version measured against a log: from the cache, or read and measured
+/// on the blocking pool. `None` when the log does not read with its mapping.
+pub async fn measured_for(state: &AppState, ev: store::Evidence, v: &store::Version) -> AppResult<Option<Arc<crate::evidence::Measured>>> {
+    if let Some(hit) = state.evidence.cached(ev.id, &ev.mapping, v.id) {
+        return Ok(Some(hit));
+    }
     let st = state.clone();
+    let (vid, source) = (v.id, v.source.clone().unwrap_or_default());
     let out = tokio::task::spawn_blocking(move || {
         let path = crate::evidence::path_of(&st.config.data_dir, &ev.stored_as);
-        st.evidence.measure(ev.id, &path, &ev.file_name, &ev.mapping, v.id, v.source.as_deref().unwrap_or_default())
+        st.evidence.measure(ev.id, &path, &ev.file_name, &ev.mapping, vid, &source)
     })
     .await
     .map_err(|e| AppError::Internal(e.to_string()))?;
@@ -947,12 +957,22 @@ pub struct DownloadQuery {
 /// One version of a map, drawn or exported, as a download.
 pub async fn download_response(state: &AppState, map: &MapInfo, format: &str, q: DownloadQuery, attachment: bool) -> AppResult<Response> {
     let format = Format::parse(format).ok_or_else(|| AppError::bad(format!("format `{format}`: expected svg, png, pdf, html, json, mmd or cjm")))?;
-    let (id, n) = (map.id, q.version.unwrap_or(map.head));
-    let v = state.db.read(move |c| store::version(c, id, n)).await?;
-    let measures = if q.evidence.unwrap_or(true) && matches!(format, Format::Svg | Format::Png | Format::Pdf | Format::Html) {
-        measured(state, map, Some(n)).await?.map(|m| (map.evidence_id.unwrap_or(0), m.figures.clone()))
-    } else {
-        None
+    let (id, n, eid) = (map.id, q.version.unwrap_or(map.head), map.evidence_id);
+    let drawn = matches!(format, Format::Svg | Format::Png | Format::Pdf | Format::Html);
+    let with_evidence = q.evidence.unwrap_or(true) && drawn;
+    let (v, ev) = state
+        .db
+        .read(move |c| {
+            let ev = match eid.filter(|_| with_evidence) {
+                Some(e) => Some(store::evidence(c, e)?.0),
+                None => None,
+            };
+            Ok::<_, AppError>((store::version(c, id, n)?, ev))
+        })
+        .await?;
+    let measures = match ev {
+        Some(ev) => measured_for(state, ev, &v).await?.map(|m| (eid.unwrap_or(0), m.figures.clone())),
+        None => None,
     };
     let view = View { persona: q.persona, theme: q.theme };
     let bytes = crate::render::draw(&state.renders, Drawable { version_id: v.id, source: v.source.unwrap_or_default(), title: map.title.clone(), measures }, format, &view, true).await?;

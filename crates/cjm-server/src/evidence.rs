@@ -147,6 +147,12 @@ impl Cache {
         Ok(log)
     }
 
+    /// The measurement if it was made before (no reading, no waiting).
+    pub fn cached(&self, id: i64, mapping: &ColumnMapping, version_id: i64) -> Option<Arc<Measured>> {
+        let key = (id, serde_json::to_string(mapping).unwrap_or_default(), version_id);
+        self.measured.lock().unwrap_or_else(|p| p.into_inner()).get(&key).cloned()
+    }
+
     /// Version `version_id` (with `source`) measured against evidence `id`.
     pub fn measure(&self, id: i64, path: &Path, shown: &str, mapping: &ColumnMapping, version_id: i64, source: &str) -> AppResult<Arc<Measured>> {
         let key = (id, serde_json::to_string(mapping).unwrap_or_default(), version_id);

@@ -94,11 +94,37 @@ struct Key {
 pub struct Cache {
     capacity: usize,
     entries: Mutex<(HashMap<Key, Arc<Vec<u8>>>, VecDeque<Key>)>,
+    parts: Mutex<HashMap<(i64, Option<i64>), Arc<Parts>>>,
+}
+
+/// What a map page needs of a version besides its drawing.
+pub struct Parts {
+    /// The map (and its measured figures) as a JSON island for the page script.
+    pub island: String,
+    pub personas: Vec<String>,
+    /// Step names by id (comments name the step they are on).
+    pub step_names: HashMap<String, String>,
 }
 
 impl Cache {
     pub fn new(capacity: usize) -> Self {
-        Cache { capacity, entries: Mutex::new((HashMap::new(), VecDeque::new())) }
+        Cache { capacity, entries: Mutex::new((HashMap::new(), VecDeque::new())), parts: Mutex::new(HashMap::new()) }
+    }
+
+    /// The page parts of version `version_id` with evidence `evidence`,
+    /// made by `make` (on the blocking pool) the first time.
+    pub async fn parts(&self, version_id: i64, evidence: Option<i64>, make: impl FnOnce() -> Parts + Send + 'static) -> AppResult<Arc<Parts>> {
+        let key = (version_id, evidence);
+        if let Some(hit) = self.parts.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
+            return Ok(hit.clone());
+        }
+        let made = Arc::new(tokio::task::spawn_blocking(make).await.map_err(|e| AppError::Internal(e.to_string()))?);
+        let mut parts = self.parts.lock().unwrap_or_else(|p| p.into_inner());
+        if parts.len() >= self.capacity {
+            parts.clear();
+        }
+        parts.insert(key, made.clone());
+        Ok(made)
     }
 
     fn get(&self, key: &Key) -> Option<Arc<Vec<u8>>> {

@@ -151,15 +151,58 @@ fn map_island(map: &cjm_model::Journey, measured: Option<&crate::evidence::Measu
     island(&json!({ "map": map, "measured": figures }))
 }
 
+/// Everything the map page reads from the database, in one go.
+struct MapPageData {
+    map: MapInfo,
+    role: Role,
+    version: store::Version,
+    comments: Vec<store::Comment>,
+    workspace: String,
+    evidence: Option<store::Evidence>,
+}
+
 async fn map_page(State(state): State<AppState>, who: Principal, Path(id): Path<i64>, Query(q): Query<ViewQuery>) -> AppResult<Response> {
-    let (_, map, role) = api::map_access(&state, &who, id).await?;
-    let version = q.version.unwrap_or(map.head);
-    let view = view_of(&q);
-    let (svg, measured) = svg_for(&state, &map, version, &view, true).await?;
-    let v = state.db.read(move |c| store::version(c, id, version)).await?;
-    let journey = cjm_model::check(v.source.as_deref().unwrap_or_default()).journey;
-    let comments = state.db.read(move |c| store::comments(c, id)).await?;
-    let ws = ws_name(&state, map.workspace_id).await?;
+    let uid = who.require_user()?.id;
+    let wanted = q.version;
+    let d = state
+        .db
+        .read(move |c| {
+            let (map, role) = store::map_for(c, uid, id)?;
+            let version = store::version(c, id, wanted.unwrap_or(map.head))?;
+            let evidence = match map.evidence_id {
+                Some(e) => Some(store::evidence(c, e)?.0),
+                None => None,
+            };
+            let workspace: String = c.query_row("SELECT name FROM workspaces WHERE id = ?1", [map.workspace_id], |r| r.get(0))?;
+            Ok::<_, AppError>(MapPageData { comments: store::comments(c, id)?, map, role, version, workspace, evidence })
+        })
+        .await?;
+    let (map, role, version) = (&d.map, d.role, d.version.number);
+    let measured = match d.evidence.clone() {
+        Some(ev) => api::measured_for(&state, ev, &d.version).await?,
+        None => None,
+    };
+    let evidence_key = measured.as_ref().and(map.evidence_id);
+    let drawable = Drawable {
+        version_id: d.version.id,
+        source: d.version.source.clone().unwrap_or_default(),
+        title: map.title.clone(),
+        measures: measured.as_ref().map(|m| (map.evidence_id.unwrap_or(0), m.figures.clone())),
+    };
+    let svg = crate::render::draw(&state.renders, drawable, Format::Svg, &view_of(&q), false).await?;
+    let source = d.version.source.clone().unwrap_or_default();
+    let for_parts = measured.clone();
+    let parts = state
+        .renders
+        .parts(d.version.id, evidence_key, move || {
+            let journey = cjm_model::check(&source).journey;
+            crate::render::Parts {
+                island: map_island(&journey, for_parts.as_deref()).0,
+                personas: journey.persona_names(),
+                step_names: journey.steps().map(|s| (s.id.clone(), s.name.clone())).collect(),
+            }
+        })
+        .await?;
     let body = html! {
         div.page-head {
             div {
@@ -173,16 +216,16 @@ async fn map_page(State(state): State<AppState>, who: Principal, Path(id): Path<
                 }
             }
         }
-        (tabs(&map, role, "map"))
-        (toolbar(&journey.persona_names(), &q, &format!("/m/{id}/download")))
+        (tabs(map, role, "map"))
+        (toolbar(&parts.personas, &q, &format!("/m/{id}/download")))
         div.map-layout {
-            div.viewport #viewport tabindex="0" aria-label="Journey map" { div.canvas { (inline_svg(&svg)) } }
+            div.viewport #viewport tabindex="0" aria-label="Journey map" { div.canvas { (inline_svg(&String::from_utf8_lossy(&svg))) } }
             aside.side #side {
                 section #details hidden { }
                 section.comments {
                     h2 { "Comments" }
                     p.muted #comment-scope { "On the whole map. Click a step to see and add its comments." }
-                    (comment_threads(&comments, role >= Role::Commenter, id))
+                    (comment_threads(&d.comments, role >= Role::Commenter, id, &parts.step_names))
                     @if role >= Role::Commenter {
                         form.api-form.comment-form #comment-form data-method="POST" data-action={ "/api/maps/" (id) "/comments" } data-then="reload" {
                             input type="hidden" name="step" value="";
@@ -193,19 +236,19 @@ async fn map_page(State(state): State<AppState>, who: Principal, Path(id): Path<
                 }
             }
         }
-        script type="application/json" #map-data { (map_island(&journey, measured.as_deref())) }
+        script type="application/json" #map-data { (PreEscaped(parts.island.as_str())) }
     };
-    Ok(Page::new(&map.title, &who, "map", body).crumbs(crumbs(&map, &ws)).wide().render())
+    Ok(Page::new(&map.title, &who, "map", body).crumbs(crumbs(map, &d.workspace)).wide().render())
 }
 
-fn comment_threads(comments: &[store::Comment], can_comment: bool, map_id: i64) -> Markup {
+fn comment_threads(comments: &[store::Comment], can_comment: bool, map_id: i64, step_names: &std::collections::HashMap<String, String>) -> Markup {
     let roots: Vec<&store::Comment> = comments.iter().filter(|c| c.parent_id.is_none()).collect();
     html! {
         ol.threads {
             @for c in roots {
                 li.thread data-step=(c.step.clone().unwrap_or_default()) .resolved[c.resolved] {
-                    (comment(c, can_comment, true, map_id))
-                    ol.replies { @for r in comments.iter().filter(|r| r.parent_id == Some(c.id)) { li { (comment(r, can_comment, false, map_id)) } } }
+                    (comment(c, can_comment, true, map_id, step_names))
+                    ol.replies { @for r in comments.iter().filter(|r| r.parent_id == Some(c.id)) { li { (comment(r, can_comment, false, map_id, step_names)) } } }
                     @if can_comment {
                         details.reply {
                             summary { "Reply" }
@@ -222,10 +265,10 @@ fn comment_threads(comments: &[store::Comment], can_comment: bool, map_id: i64) 
     }
 }
 
-fn comment(c: &store::Comment, can_comment: bool, root: bool, map_id: i64) -> Markup {
+fn comment(c: &store::Comment, can_comment: bool, root: bool, map_id: i64, step_names: &std::collections::HashMap<String, String>) -> Markup {
     html! {
         article.comment id={ "comment-" (c.id) } {
-            header { strong { (c.author) } " " span.muted { (when(c.created_at)) } @if let Some(s) = &c.step { " " span.badge.step-ref { (s) } } }
+            header { strong { (c.author) } " " span.muted { (when(c.created_at)) } @if let Some(s) = &c.step { " " span.step-ref title=(s) { "on " (step_names.get(s).map_or(s.as_str(), String::as_str)) } } }
             p.body { (mention_markup(&c.body)) }
             @if root {
                 @if c.resolved { p.muted { "Resolved" @if let Some(b) = &c.resolved_by { " by " (b) } } }
