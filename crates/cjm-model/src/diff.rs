@@ -29,7 +29,11 @@ pub fn diff(old: &Journey, new: &Journey) -> Vec<Change> {
     for (field, a, b) in [
         ("title", opt(&old.title), opt(&new.title)),
         ("description", opt(&old.description), opt(&new.description)),
-        ("state", old.state.map(|s| s.as_str().to_string()).unwrap_or_default(), new.state.map(|s| s.as_str().to_string()).unwrap_or_default()),
+        (
+            "state",
+            old.state.map(|s| s.as_str().to_string()).unwrap_or_default(),
+            new.state.map(|s| s.as_str().to_string()).unwrap_or_default(),
+        ),
         ("version", opt(&old.version), opt(&new.version)),
     ] {
         if a != b {
@@ -56,12 +60,21 @@ pub fn diff(old: &Journey, new: &Journey) -> Vec<Change> {
     for stage in old.stages.iter().filter(|s| !new.stages.iter().any(|n| n.id == s.id)) {
         out.push(change("removed", "stage", &stage.id, format!("stage “{}”", stage.name)));
     }
-    let order = |m: &Journey| m.stages.iter().map(|s| s.id.clone()).filter(|id| old.stages.iter().any(|s| &s.id == id) && new.stages.iter().any(|s| &s.id == id)).collect::<Vec<_>>();
+    let order = |m: &Journey| {
+        m.stages
+            .iter()
+            .map(|s| s.id.clone())
+            .filter(|id| old.stages.iter().any(|s| &s.id == id) && new.stages.iter().any(|s| &s.id == id))
+            .collect::<Vec<_>>()
+    };
     if order(old) != order(new) {
         out.push(change("moved", "map", "", "stages reordered".into()));
     }
     let place = |m: &Journey| -> Vec<(String, String, usize)> {
-        m.stages.iter().flat_map(|st| st.steps.iter().enumerate().map(move |(i, s)| (s.id.clone(), st.id.clone(), i))).collect()
+        m.stages
+            .iter()
+            .flat_map(|st| st.steps.iter().enumerate().map(move |(i, s)| (s.id.clone(), st.id.clone(), i)))
+            .collect()
     };
     let (old_place, new_place) = (place(old), place(new));
     for step in new.steps() {
@@ -74,7 +87,12 @@ pub fn diff(old: &Journey, new: &Journey) -> Vec<Change> {
         }
         let stage_of = |places: &[(String, String, usize)]| places.iter().find(|p| p.0 == step.id).map(|p| p.1.clone());
         if stage_of(&old_place) != stage_of(&new_place) {
-            out.push(change("moved", "step", &step.id, format!("“{}” to stage {}", step.name, stage_of(&new_place).unwrap_or_default())));
+            out.push(change(
+                "moved",
+                "step",
+                &step.id,
+                format!("“{}” to stage {}", step.name, stage_of(&new_place).unwrap_or_default()),
+            ));
         }
         out.extend(step_changes(was, step));
     }
@@ -89,7 +107,11 @@ fn shown(text: &str) -> String {
         "(none)".into()
     } else {
         let short: String = text.chars().take(80).collect();
-        if short.len() < text.len() { format!("“{short}…”") } else { format!("“{short}”") }
+        if short.len() < text.len() {
+            format!("“{short}…”")
+        } else {
+            format!("“{short}”")
+        }
     }
 }
 
@@ -125,8 +147,18 @@ fn step_changes(a: &Step, b: &Step) -> Vec<Change> {
             push(format!("{name} removed {}", shown(v)));
         }
     };
-    list("pain", a.pains.iter().map(|p| p.text.clone()).collect(), b.pains.iter().map(|p| p.text.clone()).collect(), &mut push);
-    list("opportunity", a.opportunities.iter().map(|p| p.text.clone()).collect(), b.opportunities.iter().map(|p| p.text.clone()).collect(), &mut push);
+    list(
+        "pain",
+        a.pains.iter().map(|p| p.text.clone()).collect(),
+        b.pains.iter().map(|p| p.text.clone()).collect(),
+        &mut push,
+    );
+    list(
+        "opportunity",
+        a.opportunities.iter().map(|p| p.text.clone()).collect(),
+        b.opportunities.iter().map(|p| p.text.clone()).collect(),
+        &mut push,
+    );
     list("channel", a.channels.clone(), b.channels.clone(), &mut push);
     list("touchpoint", a.touchpoints.clone(), b.touchpoints.clone(), &mut push);
     list("backstage", a.backstage.clone(), b.backstage.clone(), &mut push);
@@ -140,8 +172,12 @@ mod tests {
     #[test]
     fn names_what_changed() {
         let a = crate::check("journey\n  title A\n  section S\n    One: 2\n      pain: slow\n    Two: 3\n").journey;
-        let b = crate::check("journey\n  title B\n  section S\n    Uno: 4\n      id: one\n    Three: 3\n  section T\n    Two: 3\n").journey;
-        let d: Vec<String> = super::diff(&a, &b).iter().map(|c| format!("{} {} {} {}", c.kind, c.what, c.id, c.detail)).collect();
+        let b = crate::check(
+            "journey\n  title B\n  section S\n    Uno: 4\n      id: one\n    Three: 3\n  section T\n    Two: 3\n",
+        )
+        .journey;
+        let d: Vec<String> =
+            super::diff(&a, &b).iter().map(|c| format!("{} {} {} {}", c.kind, c.what, c.id, c.detail)).collect();
         assert_eq!(
             d,
             [

@@ -20,18 +20,55 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Edit {
-    AddStage { name: String, before: Option<String> },
-    RenameStage { stage: String, name: String },
-    MoveStage { stage: String, before: Option<String> },
-    DeleteStage { stage: String },
-    AddStep { stage: String, name: String, score: Option<f64>, before: Option<String> },
-    RenameStep { step: String, name: String },
-    MoveStep { step: String, stage: String, before: Option<String> },
-    DeleteStep { step: String },
+    AddStage {
+        name: String,
+        before: Option<String>,
+    },
+    RenameStage {
+        stage: String,
+        name: String,
+    },
+    MoveStage {
+        stage: String,
+        before: Option<String>,
+    },
+    DeleteStage {
+        stage: String,
+    },
+    AddStep {
+        stage: String,
+        name: String,
+        score: Option<f64>,
+        before: Option<String>,
+    },
+    RenameStep {
+        step: String,
+        name: String,
+    },
+    MoveStep {
+        step: String,
+        stage: String,
+        before: Option<String>,
+    },
+    DeleteStep {
+        step: String,
+    },
     /// `None` clears the score (`-`).
-    SetScore { step: String, score: Option<f64> },
-    AddPain { step: String, text: String, severity: Option<u8> },
-    AddOpportunity { step: String, text: String, impact: Option<Level>, effort: Option<Level> },
+    SetScore {
+        step: String,
+        score: Option<f64>,
+    },
+    AddPain {
+        step: String,
+        text: String,
+        severity: Option<u8>,
+    },
+    AddOpportunity {
+        step: String,
+        text: String,
+        impact: Option<Level>,
+        effort: Option<Level>,
+    },
 }
 
 /// Why an edit could not be made; the message is for the person editing.
@@ -128,7 +165,9 @@ impl<'a> Layout<'a> {
                 .map(|(task, step)| StepAt {
                     id: step.id.clone(),
                     task,
-                    pinned: doc.children(task).any(|(_, n)| matches!(&n.kind, NodeKind::Property(p) if p.key.name == "id")),
+                    pinned: doc
+                        .children(task)
+                        .any(|(_, n)| matches!(&n.kind, NodeKind::Property(p) if p.key.name == "id")),
                 })
                 .collect();
             stages.push(StageAt { id: stage.id.clone(), section, steps });
@@ -137,7 +176,10 @@ impl<'a> Layout<'a> {
     }
 
     fn stage(&self, id: &str) -> Result<usize, EditError> {
-        self.stages.iter().position(|s| s.id == id).map_or_else(|| fail(format!("there is no stage `{id}` in the map (it may have been renamed or removed; reload)")), Ok)
+        self.stages.iter().position(|s| s.id == id).map_or_else(
+            || fail(format!("there is no stage `{id}` in the map (it may have been renamed or removed; reload)")),
+            Ok,
+        )
     }
 
     fn step(&self, id: &str) -> Result<(usize, usize), EditError> {
@@ -250,13 +292,17 @@ impl<'a> Layout<'a> {
                 let Some(sec) = self.stages[s].section else {
                     return fail("the steps before the first section have no stage name to change");
                 };
-                let span = text_value(&self.doc.nodes[sec].kind).map(|t| t.span).ok_or_else(|| EditError("not a section".into()))?;
+                let span = text_value(&self.doc.nodes[sec].kind)
+                    .map(|t| t.span)
+                    .ok_or_else(|| EditError("not a section".into()))?;
                 Ok(splice(self.source, span.start, span.end, &escape_text(&name, &['#', ':'])))
             }
             Edit::MoveStage { stage, before } => {
                 let s = self.stage(stage)?;
                 if self.stages[s].section.is_none() {
-                    return fail("the steps before the first section cannot be moved as a stage; move the steps instead");
+                    return fail(
+                        "the steps before the first section cannot be moved as a stage; move the steps instead",
+                    );
                 }
                 if before.as_deref() == Some(stage.as_str()) {
                     return Ok(self.source.to_string());
@@ -335,7 +381,9 @@ impl<'a> Layout<'a> {
             }
             Edit::SetScore { step, score } => {
                 let (s, t) = self.step(step)?;
-                let NodeKind::Task(task) = &self.doc.nodes[self.stages[s].steps[t].task].kind else { return fail("not a step") };
+                let NodeKind::Task(task) = &self.doc.nodes[self.stages[s].steps[t].task].kind else {
+                    return fail("not a step");
+                };
                 let text = score_text(*score, &self.map)?;
                 let span = task.score.span;
                 if span.start == span.end && !self.source[..span.start].ends_with(' ') {
@@ -354,7 +402,11 @@ impl<'a> Layout<'a> {
                     attrs.push(format!("severity {v}"));
                 }
                 let (at, indent) = self.property_slot(self.stages[s].steps[t].task);
-                Ok(insert_line(self.source, at, &format!("{indent}pain: {}\n", with_attrs(&escape_value(&text), &attrs))))
+                Ok(insert_line(
+                    self.source,
+                    at,
+                    &format!("{indent}pain: {}\n", with_attrs(&escape_value(&text), &attrs)),
+                ))
             }
             Edit::AddOpportunity { step, text, impact, effort } => {
                 let (s, t) = self.step(step)?;
@@ -367,7 +419,11 @@ impl<'a> Layout<'a> {
                     attrs.push(format!("effort {}", escape_attr(l.as_str())));
                 }
                 let (at, indent) = self.property_slot(self.stages[s].steps[t].task);
-                Ok(insert_line(self.source, at, &format!("{indent}opportunity: {}\n", with_attrs(&escape_value(&text), &attrs))))
+                Ok(insert_line(
+                    self.source,
+                    at,
+                    &format!("{indent}opportunity: {}\n", with_attrs(&escape_value(&text), &attrs)),
+                ))
             }
         }
     }
@@ -486,17 +542,26 @@ journey
     fn moves_carry_the_comments_above_and_reindent() {
         let out = ok(Edit::MoveStep { step: "search".into(), stage: "buy".into(), before: None });
         assert!(out.ends_with("  section Buy\n    Pay: 5\n    %% about search\n    Search: 4: Ann\n      %% a note inside\n      pain: slow [severity 2]\n"), "{out}");
-        let out = ok(Edit::MoveStep { step: "hear-about-us".into(), stage: "browse".into(), before: Some("compare".into()) });
+        let out =
+            ok(Edit::MoveStep { step: "hear-about-us".into(), stage: "browse".into(), before: Some("compare".into()) });
         assert!(out.contains("    Hear about us: 3\n    Compare: 2\n"), "{out}");
         let out = ok(Edit::MoveStage { stage: "buy".into(), before: Some("browse".into()) });
         assert!(out.contains("  Hear about us: 3\n  section Buy\n    Pay: 5\n\n  section Browse\n"), "{out}");
         let map = crate::check(&out).journey;
-        assert_eq!(map.stages.iter().map(|s| s.id.as_str()).collect::<Vec<_>>(), ["", "buy", "browse"].map(|s| if s.is_empty() { map.stages[0].id.as_str() } else { s }));
+        assert_eq!(
+            map.stages.iter().map(|s| s.id.as_str()).collect::<Vec<_>>(),
+            ["", "buy", "browse"].map(|s| if s.is_empty() { map.stages[0].id.as_str() } else { s })
+        );
     }
 
     #[test]
     fn adds_and_scores() {
-        let out = ok(Edit::AddStep { stage: "browse".into(), name: "Read reviews".into(), score: Some(3.0), before: Some("compare".into()) });
+        let out = ok(Edit::AddStep {
+            stage: "browse".into(),
+            name: "Read reviews".into(),
+            score: Some(3.0),
+            before: Some("compare".into()),
+        });
         assert!(out.contains("      pain: slow [severity 2]\n    Read reviews: 3\n    Compare: 2\n"), "{out}");
         let out = ok(Edit::SetScore { step: "compare".into(), score: None });
         assert!(out.contains("    Compare: -\n"), "{out}");
@@ -504,8 +569,16 @@ journey
         assert!(out.ends_with("    Pay: 5\n      pain: Card declined \\[again] [severity 4]\n"), "{out}");
         let map = crate::check(&out).journey;
         assert_eq!(map.stages[2].steps[0].pains[0].text, "Card declined [again]");
-        let out = ok(Edit::AddOpportunity { step: "compare".into(), text: "Side-by-side view".into(), impact: Some(Level::High), effort: Some(Level::Low) });
-        assert!(out.contains("    Compare: 2\n      opportunity: Side-by-side view [impact high, effort low]\n"), "{out}");
+        let out = ok(Edit::AddOpportunity {
+            step: "compare".into(),
+            text: "Side-by-side view".into(),
+            impact: Some(Level::High),
+            effort: Some(Level::Low),
+        });
+        assert!(
+            out.contains("    Compare: 2\n      opportunity: Side-by-side view [impact high, effort low]\n"),
+            "{out}"
+        );
         let out = ok(Edit::AddStage { name: "Use".into(), before: None });
         assert!(out.ends_with("    Pay: 5\n\n  section Use\n"), "{out}");
         let out = ok(Edit::AddStep { stage: "buy".into(), name: "Unbox".into(), score: None, before: None });
@@ -515,12 +588,25 @@ journey
     #[test]
     fn deletes_and_refuses_bad_edits() {
         let out = ok(Edit::DeleteStep { step: "search".into() });
-        assert!(!out.contains("Search") && !out.contains("about search") && out.contains("    goal: find it\n    Compare: 2\n"), "{out}");
+        assert!(
+            !out.contains("Search")
+                && !out.contains("about search")
+                && out.contains("    goal: find it\n    Compare: 2\n"),
+            "{out}"
+        );
         let out = ok(Edit::DeleteStage { stage: "browse".into() });
         assert!(out.contains("  Hear about us: 3\n  section Buy\n"), "{out}");
-        assert!(apply(MAP, &Edit::SetScore { step: "pay".into(), score: Some(9.0) }).unwrap_err().0.contains("scale is 1..5"));
-        assert!(apply(MAP, &Edit::RenameStep { step: "nope".into(), name: "x".into() }).unwrap_err().0.contains("no step `nope`"));
-        assert!(apply(MAP, &Edit::AddStep { stage: "buy".into(), name: "  ".into(), score: None, before: None }).is_err());
+        assert!(apply(MAP, &Edit::SetScore { step: "pay".into(), score: Some(9.0) })
+            .unwrap_err()
+            .0
+            .contains("scale is 1..5"));
+        assert!(apply(MAP, &Edit::RenameStep { step: "nope".into(), name: "x".into() })
+            .unwrap_err()
+            .0
+            .contains("no step `nope`"));
+        assert!(
+            apply(MAP, &Edit::AddStep { stage: "buy".into(), name: "  ".into(), score: None, before: None }).is_err()
+        );
         assert!(apply("journey\n  Bad: x\n  section\n", &Edit::DeleteStage { stage: "x".into() }).is_err());
     }
 }

@@ -99,7 +99,13 @@ pub struct Me {
 
 async fn me(who: Principal) -> AppResult<Json<Me>> {
     let u = who.require_user()?;
-    Ok(Json(Me { id: u.id, email: u.email.clone(), name: u.name.clone(), handle: u.handle.clone(), is_admin: u.is_admin }))
+    Ok(Json(Me {
+        id: u.id,
+        email: u.email.clone(),
+        name: u.name.clone(),
+        handle: u.handle.clone(),
+        is_admin: u.is_admin,
+    }))
 }
 
 #[derive(Serialize, JsonSchema)]
@@ -118,7 +124,11 @@ async fn workspaces(State(state): State<AppState>, who: Principal) -> AppResult<
     Ok(Json(state.db.read(move |c| store::workspaces_of(c, uid)).await?))
 }
 
-async fn list_members(State(state): State<AppState>, who: Principal, Path(ws): Path<i64>) -> AppResult<Json<Vec<store::Member>>> {
+async fn list_members(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(ws): Path<i64>,
+) -> AppResult<Json<Vec<store::Member>>> {
     workspace_access(&state, &who, ws).await?;
     Ok(Json(state.db.read(move |c| store::members(c, ws)).await?))
 }
@@ -129,7 +139,12 @@ pub struct RoleBody {
     pub role: Role,
 }
 
-async fn set_member_role(State(state): State<AppState>, who: Principal, Path((ws, user)): Path<(i64, i64)>, Body(body): Body<RoleBody>) -> AppResult<StatusCode> {
+async fn set_member_role(
+    State(state): State<AppState>,
+    who: Principal,
+    Path((ws, user)): Path<(i64, i64)>,
+    Body(body): Body<RoleBody>,
+) -> AppResult<StatusCode> {
     let (_, role) = workspace_access(&state, &who, ws).await?;
     role.require(Role::Owner, "change members' roles")?;
     state
@@ -137,9 +152,14 @@ async fn set_member_role(State(state): State<AppState>, who: Principal, Path((ws
         .write(move |tx| {
             let current = store::role_in(tx, user, ws)?.ok_or(AppError::NotFound)?;
             if current == Role::Owner && body.role != Role::Owner && owners(tx, ws)? == 1 {
-                return Err(AppError::Conflict("this is the workspace's last owner; make someone else owner first".into()));
+                return Err(AppError::Conflict(
+                    "this is the workspace's last owner; make someone else owner first".into(),
+                ));
             }
-            tx.execute("UPDATE members SET role = ?3 WHERE workspace_id = ?1 AND user_id = ?2", params![ws, user, body.role.as_str()])?;
+            tx.execute(
+                "UPDATE members SET role = ?3 WHERE workspace_id = ?1 AND user_id = ?2",
+                params![ws, user, body.role.as_str()],
+            )?;
             Ok(())
         })
         .await?;
@@ -150,7 +170,11 @@ fn owners(c: &rusqlite::Connection, ws: i64) -> AppResult<i64> {
     Ok(c.query_row("SELECT count(*) FROM members WHERE workspace_id = ?1 AND role = 'owner'", [ws], |r| r.get(0))?)
 }
 
-async fn remove_member(State(state): State<AppState>, who: Principal, Path((ws, user)): Path<(i64, i64)>) -> AppResult<StatusCode> {
+async fn remove_member(
+    State(state): State<AppState>,
+    who: Principal,
+    Path((ws, user)): Path<(i64, i64)>,
+) -> AppResult<StatusCode> {
     let (_, role) = workspace_access(&state, &who, ws).await?;
     role.require(Role::Owner, "remove members")?;
     state
@@ -158,7 +182,9 @@ async fn remove_member(State(state): State<AppState>, who: Principal, Path((ws, 
         .write(move |tx| {
             let current = store::role_in(tx, user, ws)?.ok_or(AppError::NotFound)?;
             if current == Role::Owner && owners(tx, ws)? == 1 {
-                return Err(AppError::Conflict("this is the workspace's last owner; make someone else owner first".into()));
+                return Err(AppError::Conflict(
+                    "this is the workspace's last owner; make someone else owner first".into(),
+                ));
             }
             tx.execute("DELETE FROM members WHERE workspace_id = ?1 AND user_id = ?2", [ws, user])?;
             Ok(())
@@ -183,7 +209,13 @@ pub struct Invitation {
 
 pub const INVITATION_DAYS: i64 = 14;
 
-async fn invite(State(state): State<AppState>, who: Principal, headers: HeaderMap, Path(ws): Path<i64>, Body(body): Body<InviteBody>) -> AppResult<(StatusCode, Json<Invitation>)> {
+async fn invite(
+    State(state): State<AppState>,
+    who: Principal,
+    headers: HeaderMap,
+    Path(ws): Path<i64>,
+    Body(body): Body<InviteBody>,
+) -> AppResult<(StatusCode, Json<Invitation>)> {
     let (user, role) = workspace_access(&state, &who, ws).await?;
     role.require(Role::Owner, "invite people")?;
     let email = check_email(&body.email)?;
@@ -200,16 +232,25 @@ async fn invite(State(state): State<AppState>, who: Principal, headers: HeaderMa
             Ok::<_, AppError>(())
         })
         .await?;
-    Ok((StatusCode::CREATED, Json(Invitation { url: format!("{}/invite/{token}", base_url(&state, &headers)), expires_at })))
+    Ok((
+        StatusCode::CREATED,
+        Json(Invitation { url: format!("{}/invite/{token}", base_url(&state, &headers)), expires_at }),
+    ))
 }
 
 pub fn check_email(email: &str) -> AppResult<String> {
     let e = email.trim();
-    let ok = e.len() <= 254 && e.split_once('@').is_some_and(|(a, d)| !a.is_empty() && d.contains('.') && !d.starts_with('.') && !d.ends_with('.')) && !e.contains(char::is_whitespace);
+    let ok = e.len() <= 254
+        && e.split_once('@')
+            .is_some_and(|(a, d)| !a.is_empty() && d.contains('.') && !d.starts_with('.') && !d.ends_with('.'))
+        && !e.contains(char::is_whitespace);
     if ok {
         Ok(e.to_string())
     } else {
-        Err(AppError::bad(format!("`{}` is not an e-mail address (expected name@example.com)", e.chars().take(80).collect::<String>())))
+        Err(AppError::bad(format!(
+            "`{}` is not an e-mail address (expected name@example.com)",
+            e.chars().take(80).collect::<String>()
+        )))
     }
 }
 
@@ -234,7 +275,12 @@ pub struct ListQuery {
     pub tag: String,
 }
 
-async fn list_maps(State(state): State<AppState>, who: Principal, Path(ws): Path<i64>, Query(q): Query<ListQuery>) -> AppResult<Json<Vec<MapInfo>>> {
+async fn list_maps(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(ws): Path<i64>,
+    Query(q): Query<ListQuery>,
+) -> AppResult<Json<Vec<MapInfo>>> {
     workspace_access(&state, &who, ws).await?;
     Ok(Json(state.db.read(move |c| store::maps_in(c, ws, &q.q, &q.tag)).await?))
 }
@@ -283,7 +329,12 @@ pub fn starting_source(body: &NewMap) -> AppResult<String> {
     ))
 }
 
-async fn create_map(State(state): State<AppState>, who: Principal, Path(ws): Path<i64>, Body(body): Body<NewMap>) -> AppResult<(StatusCode, Json<Created>)> {
+async fn create_map(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(ws): Path<i64>,
+    Body(body): Body<NewMap>,
+) -> AppResult<(StatusCode, Json<Created>)> {
     let (user, role) = workspace_access(&state, &who, ws).await?;
     role.require(Role::Editor, "create maps")?;
     let source = starting_source(&body)?;
@@ -371,12 +422,22 @@ pub struct MapPatch {
     pub tags: Option<Vec<String>>,
 }
 
-async fn patch_map(State(state): State<AppState>, who: Principal, Path(id): Path<i64>, Body(body): Body<MapPatch>) -> AppResult<Json<MapInfo>> {
+async fn patch_map(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(id): Path<i64>,
+    Body(body): Body<MapPatch>,
+) -> AppResult<Json<MapInfo>> {
     let (_, _, role) = map_access(&state, &who, id).await?;
     role.require(Role::Editor, "change maps")?;
     if let Some(tags) = body.tags {
         let tags = store::normalise_tags(&tags)?;
-        state.db.write(move |tx| Ok::<_, AppError>(tx.execute("UPDATE maps SET tags = ?2 WHERE id = ?1", params![id, tags])?)).await?;
+        state
+            .db
+            .write(move |tx| {
+                Ok::<_, AppError>(tx.execute("UPDATE maps SET tags = ?2 WHERE id = ?1", params![id, tags])?)
+            })
+            .await?;
     }
     Ok(Json(state.db.read(move |c| store::map(c, id)).await?))
 }
@@ -399,10 +460,18 @@ pub struct SaveBody {
     pub base_version: Option<i64>,
 }
 
-async fn save_source(State(state): State<AppState>, who: Principal, Path(id): Path<i64>, Body(body): Body<SaveBody>) -> AppResult<Json<store::Version>> {
+async fn save_source(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(id): Path<i64>,
+    Body(body): Body<SaveBody>,
+) -> AppResult<Json<store::Version>> {
     let (user, _, role) = map_access(&state, &who, id).await?;
     role.require(Role::Editor, "edit maps")?;
-    let v = state.db.write(move |tx| store::append_version(tx, id, user.id, &body.source, &body.message, body.base_version)).await?;
+    let v = state
+        .db
+        .write(move |tx| store::append_version(tx, id, user.id, &body.source, &body.message, body.base_version))
+        .await?;
     Ok(Json(v))
 }
 
@@ -432,13 +501,20 @@ fn describe_edit(e: &cjm_model::edit::Edit) -> String {
         RenameStep { name, .. } => format!("Renamed a step to “{name}”"),
         MoveStep { step, .. } => format!("Moved step {step}"),
         DeleteStep { step } => format!("Deleted step {step}"),
-        SetScore { step, score } => format!("Set the score of {step} to {}", score.map_or("-".into(), cjm_model::print::number)),
+        SetScore { step, score } => {
+            format!("Set the score of {step} to {}", score.map_or("-".into(), cjm_model::print::number))
+        }
         AddPain { step, .. } => format!("Added a pain point to {step}"),
         AddOpportunity { step, .. } => format!("Added an opportunity to {step}"),
     }
 }
 
-async fn form_edit(State(state): State<AppState>, who: Principal, Path(id): Path<i64>, Body(body): Body<EditBody>) -> AppResult<Json<Edited>> {
+async fn form_edit(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(id): Path<i64>,
+    Body(body): Body<EditBody>,
+) -> AppResult<Json<Edited>> {
     let (user, _, role) = map_access(&state, &who, id).await?;
     role.require(Role::Editor, "edit maps")?;
     let out = state
@@ -461,12 +537,20 @@ async fn form_edit(State(state): State<AppState>, who: Principal, Path(id): Path
     Ok(Json(out))
 }
 
-async fn list_versions(State(state): State<AppState>, who: Principal, Path(id): Path<i64>) -> AppResult<Json<Vec<store::Version>>> {
+async fn list_versions(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(id): Path<i64>,
+) -> AppResult<Json<Vec<store::Version>>> {
     map_access(&state, &who, id).await?;
     Ok(Json(state.db.read(move |c| store::versions(c, id)).await?))
 }
 
-async fn get_version(State(state): State<AppState>, who: Principal, Path((id, n)): Path<(i64, i64)>) -> AppResult<Json<store::Version>> {
+async fn get_version(
+    State(state): State<AppState>,
+    who: Principal,
+    Path((id, n)): Path<(i64, i64)>,
+) -> AppResult<Json<store::Version>> {
     map_access(&state, &who, id).await?;
     Ok(Json(state.db.read(move |c| store::version(c, id, n)).await?))
 }
@@ -477,20 +561,34 @@ pub struct RestoreBody {
     pub base_version: Option<i64>,
 }
 
-async fn restore_version(State(state): State<AppState>, who: Principal, Path((id, n)): Path<(i64, i64)>, body: axum::body::Bytes) -> AppResult<Json<store::Version>> {
+async fn restore_version(
+    State(state): State<AppState>,
+    who: Principal,
+    Path((id, n)): Path<(i64, i64)>,
+    body: axum::body::Bytes,
+) -> AppResult<Json<store::Version>> {
     let (user, _, role) = map_access(&state, &who, id).await?;
     role.require(Role::Editor, "restore versions")?;
     // The body is optional: without one, the restore goes over whatever is latest.
     let base = if body.iter().all(u8::is_ascii_whitespace) {
         None
     } else {
-        serde_json::from_slice::<RestoreBody>(&body).map_err(|e| AppError::bad(format!("the request body: {e}")))?.base_version
+        serde_json::from_slice::<RestoreBody>(&body)
+            .map_err(|e| AppError::bad(format!("the request body: {e}")))?
+            .base_version
     };
     let v = state
         .db
         .write(move |tx| {
             let old = store::version(tx, id, n)?;
-            store::append_version(tx, id, user.id, old.source.as_deref().unwrap_or_default(), &format!("Restored version {n}"), base)
+            store::append_version(
+                tx,
+                id,
+                user.id,
+                old.source.as_deref().unwrap_or_default(),
+                &format!("Restored version {n}"),
+                base,
+            )
         })
         .await?;
     Ok(Json(v))
@@ -505,7 +603,12 @@ pub struct StatesBody {
     pub future: Option<i64>,
 }
 
-async fn set_states(State(state): State<AppState>, who: Principal, Path(id): Path<i64>, Body(body): Body<StatesBody>) -> AppResult<Json<MapInfo>> {
+async fn set_states(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(id): Path<i64>,
+    Body(body): Body<StatesBody>,
+) -> AppResult<Json<MapInfo>> {
     let (_, _, role) = map_access(&state, &who, id).await?;
     role.require(Role::Editor, "mark current and future states")?;
     state
@@ -514,7 +617,10 @@ async fn set_states(State(state): State<AppState>, who: Principal, Path(id): Pat
             for n in [body.current, body.future].into_iter().flatten() {
                 store::version(tx, id, n).map_err(|_| AppError::bad(format!("this map has no version {n}")))?;
             }
-            tx.execute("UPDATE maps SET current_version = ?2, future_version = ?3 WHERE id = ?1", params![id, body.current, body.future])?;
+            tx.execute(
+                "UPDATE maps SET current_version = ?2, future_version = ?3 WHERE id = ?1",
+                params![id, body.current, body.future],
+            )?;
             Ok::<_, AppError>(())
         })
         .await?;
@@ -571,20 +677,30 @@ pub fn text_diff(a: &str, b: &str) -> Vec<Vec<DiffLine>> {
 }
 
 pub async fn compute_diff(state: &AppState, id: i64, from: i64, to: i64) -> AppResult<Diff> {
-    let (a, b) = state.db.read(move |c| Ok::<_, AppError>((store::version(c, id, from)?, store::version(c, id, to)?))).await?;
+    let (a, b) =
+        state.db.read(move |c| Ok::<_, AppError>((store::version(c, id, from)?, store::version(c, id, to)?))).await?;
     let (a, b) = (a.source.unwrap_or_default(), b.source.unwrap_or_default());
     let changes = cjm_model::diff::diff(&cjm_model::check(&a).journey, &cjm_model::check(&b).journey);
     Ok(Diff { from, to, changes, hunks: text_diff(&a, &b) })
 }
 
-async fn diff(State(state): State<AppState>, who: Principal, Path(id): Path<i64>, Query(q): Query<DiffQuery>) -> AppResult<Json<Diff>> {
+async fn diff(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(id): Path<i64>,
+    Query(q): Query<DiffQuery>,
+) -> AppResult<Json<Diff>> {
     map_access(&state, &who, id).await?;
     Ok(Json(compute_diff(&state, id, q.from, q.to).await?))
 }
 
 // ---------------------------------------------------------------- comments
 
-async fn list_comments(State(state): State<AppState>, who: Principal, Path(id): Path<i64>) -> AppResult<Json<Vec<store::Comment>>> {
+async fn list_comments(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(id): Path<i64>,
+) -> AppResult<Json<Vec<store::Comment>>> {
     map_access(&state, &who, id).await?;
     Ok(Json(state.db.read(move |c| store::comments(c, id)).await?))
 }
@@ -599,7 +715,12 @@ pub struct NewComment {
     pub parent_id: Option<i64>,
 }
 
-async fn add_comment(State(state): State<AppState>, who: Principal, Path(id): Path<i64>, Body(body): Body<NewComment>) -> AppResult<(StatusCode, Json<store::Comment>)> {
+async fn add_comment(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(id): Path<i64>,
+    Body(body): Body<NewComment>,
+) -> AppResult<(StatusCode, Json<store::Comment>)> {
     let (user, map, role) = map_access(&state, &who, id).await?;
     role.require(Role::Commenter, "comment")?;
     let text = body.body.trim().to_string();
@@ -645,16 +766,27 @@ pub struct ResolvedBody {
     pub resolved: bool,
 }
 
-async fn resolve_comment(State(state): State<AppState>, who: Principal, Path((id, cid)): Path<(i64, i64)>, Body(body): Body<ResolvedBody>) -> AppResult<Json<store::Comment>> {
+async fn resolve_comment(
+    State(state): State<AppState>,
+    who: Principal,
+    Path((id, cid)): Path<(i64, i64)>,
+    Body(body): Body<ResolvedBody>,
+) -> AppResult<Json<store::Comment>> {
     let (user, _, role) = map_access(&state, &who, id).await?;
     role.require(Role::Commenter, "resolve comments")?;
     state
         .db
         .write(move |tx| {
             let n = if body.resolved {
-                tx.execute("UPDATE comments SET resolved_at = ?3, resolved_by = ?4 WHERE id = ?1 AND map_id = ?2", params![cid, id, now(), user.id])?
+                tx.execute(
+                    "UPDATE comments SET resolved_at = ?3, resolved_by = ?4 WHERE id = ?1 AND map_id = ?2",
+                    params![cid, id, now(), user.id],
+                )?
             } else {
-                tx.execute("UPDATE comments SET resolved_at = NULL, resolved_by = NULL WHERE id = ?1 AND map_id = ?2", params![cid, id])?
+                tx.execute(
+                    "UPDATE comments SET resolved_at = NULL, resolved_by = NULL WHERE id = ?1 AND map_id = ?2",
+                    params![cid, id],
+                )?
             };
             if n == 0 {
                 return Err(AppError::NotFound);
@@ -697,7 +829,11 @@ async fn mentions(State(state): State<AppState>, who: Principal) -> AppResult<Js
 
 // ---------------------------------------------------------------- share links
 
-async fn list_shares(State(state): State<AppState>, who: Principal, Path(id): Path<i64>) -> AppResult<Json<Vec<store::ShareLink>>> {
+async fn list_shares(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(id): Path<i64>,
+) -> AppResult<Json<Vec<store::ShareLink>>> {
     let (_, _, role) = map_access(&state, &who, id).await?;
     role.require(Role::Editor, "see share links")?;
     Ok(Json(state.db.read(move |c| store::share_links(c, id)).await?))
@@ -712,7 +848,13 @@ pub struct NewShare {
     pub expires_in_days: Option<u32>,
 }
 
-async fn create_share(State(state): State<AppState>, who: Principal, headers: HeaderMap, Path(id): Path<i64>, Body(body): Body<NewShare>) -> AppResult<(StatusCode, Json<store::ShareLink>)> {
+async fn create_share(
+    State(state): State<AppState>,
+    who: Principal,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Body(body): Body<NewShare>,
+) -> AppResult<(StatusCode, Json<store::ShareLink>)> {
     let (user, _, role) = map_access(&state, &who, id).await?;
     role.require(Role::Editor, "share maps")?;
     if body.expires_in_days.is_some_and(|d| d == 0 || d > 3650) {
@@ -737,12 +879,21 @@ async fn create_share(State(state): State<AppState>, who: Principal, headers: He
     Ok((StatusCode::CREATED, Json(link)))
 }
 
-async fn revoke_share(State(state): State<AppState>, who: Principal, Path((id, sid)): Path<(i64, i64)>) -> AppResult<StatusCode> {
+async fn revoke_share(
+    State(state): State<AppState>,
+    who: Principal,
+    Path((id, sid)): Path<(i64, i64)>,
+) -> AppResult<StatusCode> {
     let (_, _, role) = map_access(&state, &who, id).await?;
     role.require(Role::Editor, "revoke share links")?;
     let n = state
         .db
-        .write(move |tx| Ok::<_, AppError>(tx.execute("UPDATE share_links SET revoked_at = ?3 WHERE id = ?1 AND map_id = ?2 AND revoked_at IS NULL", params![sid, id, now()])?))
+        .write(move |tx| {
+            Ok::<_, AppError>(tx.execute(
+                "UPDATE share_links SET revoked_at = ?3 WHERE id = ?1 AND map_id = ?2 AND revoked_at IS NULL",
+                params![sid, id, now()],
+            )?)
+        })
         .await?;
     if n == 0 {
         return Err(AppError::NotFound);
@@ -779,12 +930,21 @@ pub async fn evidence_state(state: &AppState, map: &MapInfo) -> AppResult<Eviden
     })
 }
 
-async fn get_evidence(State(state): State<AppState>, who: Principal, Path(id): Path<i64>) -> AppResult<Json<EvidenceState>> {
+async fn get_evidence(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(id): Path<i64>,
+) -> AppResult<Json<EvidenceState>> {
     let (_, map, _) = map_access(&state, &who, id).await?;
     Ok(Json(evidence_state(&state, &map).await?))
 }
 
-async fn upload_evidence(State(state): State<AppState>, who: Principal, Path(id): Path<i64>, mut form: Multipart) -> AppResult<(StatusCode, Json<EvidenceState>)> {
+async fn upload_evidence(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(id): Path<i64>,
+    mut form: Multipart,
+) -> AppResult<(StatusCode, Json<EvidenceState>)> {
     let (user, map, role) = map_access(&state, &who, id).await?;
     role.require(Role::Editor, "attach evidence")?;
     let limit = state.config.max_upload;
@@ -793,7 +953,13 @@ async fn upload_evidence(State(state): State<AppState>, who: Principal, Path(id)
     while let Some(field) = form.next_field().await.map_err(|e| upload_error(e, limit))? {
         let name = field.name().unwrap_or("").to_string();
         if name == "file" {
-            let file_name = field.file_name().unwrap_or("events.csv").rsplit(['/', '\\']).next().unwrap_or("events.csv").to_string();
+            let file_name = field
+                .file_name()
+                .unwrap_or("events.csv")
+                .rsplit(['/', '\\'])
+                .next()
+                .unwrap_or("events.csv")
+                .to_string();
             crate::evidence::format_of(&file_name)?;
             let bytes = field.bytes().await.map_err(|e| upload_error(e, limit))?;
             if bytes.len() as u64 > limit {
@@ -842,7 +1008,10 @@ async fn upload_evidence(State(state): State<AppState>, who: Principal, Path(id)
 }
 
 fn too_large(limit: u64) -> AppError {
-    AppError::TooLarge(format!("the file is larger than the upload limit of {} MB; ask the administrator to raise `--max-upload`", limit / (1024 * 1024)))
+    AppError::TooLarge(format!(
+        "the file is larger than the upload limit of {} MB; ask the administrator to raise `--max-upload`",
+        limit / (1024 * 1024)
+    ))
 }
 
 fn upload_error(e: axum::extract::multipart::MultipartError, limit: u64) -> AppError {
@@ -862,7 +1031,12 @@ pub struct SetEvidence {
     pub mapping: Option<ColumnMapping>,
 }
 
-async fn set_evidence(State(state): State<AppState>, who: Principal, Path(id): Path<i64>, Body(body): Body<SetEvidence>) -> AppResult<Json<EvidenceState>> {
+async fn set_evidence(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(id): Path<i64>,
+    Body(body): Body<SetEvidence>,
+) -> AppResult<Json<EvidenceState>> {
     let (_, map, role) = map_access(&state, &who, id).await?;
     role.require(Role::Editor, "attach evidence")?;
     let ws = map.workspace_id;
@@ -875,7 +1049,10 @@ async fn set_evidence(State(state): State<AppState>, who: Principal, Path(id): P
                     return Err(AppError::NotFound);
                 }
                 if let Some(m) = &body.mapping {
-                    tx.execute("UPDATE evidence SET mapping = ?2 WHERE id = ?1", params![eid, serde_json::to_string(m).unwrap_or_default()])?;
+                    tx.execute(
+                        "UPDATE evidence SET mapping = ?2 WHERE id = ?1",
+                        params![eid, serde_json::to_string(m).unwrap_or_default()],
+                    )?;
                 }
             }
             tx.execute("UPDATE maps SET evidence_id = ?2 WHERE id = ?1", params![id, body.evidence_id])?;
@@ -887,16 +1064,25 @@ async fn set_evidence(State(state): State<AppState>, who: Principal, Path(id): P
 }
 
 /// The head version measured against the map's evidence.
-pub async fn measured(state: &AppState, map: &MapInfo, version: Option<i64>) -> AppResult<Option<Arc<crate::evidence::Measured>>> {
+pub async fn measured(
+    state: &AppState,
+    map: &MapInfo,
+    version: Option<i64>,
+) -> AppResult<Option<Arc<crate::evidence::Measured>>> {
     let Some(eid) = map.evidence_id else { return Ok(None) };
     let (id, n) = (map.id, version.unwrap_or(map.head));
-    let (ev, v) = state.db.read(move |c| Ok::<_, AppError>((store::evidence(c, eid)?.0, store::version(c, id, n)?))).await?;
+    let (ev, v) =
+        state.db.read(move |c| Ok::<_, AppError>((store::evidence(c, eid)?.0, store::version(c, id, n)?))).await?;
     measured_for(state, ev, &v).await
 }
 
 /// A version measured against a log: from the cache, or read and measured
 /// on the blocking pool. `None` when the log does not read with its mapping.
-pub async fn measured_for(state: &AppState, ev: store::Evidence, v: &store::Version) -> AppResult<Option<Arc<crate::evidence::Measured>>> {
+pub async fn measured_for(
+    state: &AppState,
+    ev: store::Evidence,
+    v: &store::Version,
+) -> AppResult<Option<Arc<crate::evidence::Measured>>> {
     if let Some(hit) = state.evidence.cached(ev.id, &ev.mapping, v.id) {
         return Ok(Some(hit));
     }
@@ -918,7 +1104,9 @@ pub async fn measured_for(state: &AppState, ev: store::Evidence, v: &store::Vers
 
 async fn measure(State(state): State<AppState>, who: Principal, Path(id): Path<i64>) -> AppResult<Response> {
     let (_, map, _) = map_access(&state, &who, id).await?;
-    let m = measured(&state, &map, None).await?.ok_or_else(|| AppError::bad("this map has no evidence that reads; upload a log on the evidence page"))?;
+    let m = measured(&state, &map, None)
+        .await?
+        .ok_or_else(|| AppError::bad("this map has no evidence that reads; upload a log on the evidence page"))?;
     Ok(Json(&m.measurement).into_response())
 }
 
@@ -930,7 +1118,8 @@ pub struct Draft {
 
 async fn discover(State(state): State<AppState>, who: Principal, Path(id): Path<i64>) -> AppResult<Json<Draft>> {
     let (_, map, _) = map_access(&state, &who, id).await?;
-    let eid = map.evidence_id.ok_or_else(|| AppError::bad("this map has no evidence; upload a log on the evidence page"))?;
+    let eid =
+        map.evidence_id.ok_or_else(|| AppError::bad("this map has no evidence; upload a log on the evidence page"))?;
     let (ev, _) = state.db.read(move |c| store::evidence(c, eid)).await?;
     let st = state.clone();
     let source = tokio::task::spawn_blocking(move || {
@@ -955,8 +1144,15 @@ pub struct DownloadQuery {
 }
 
 /// One version of a map, drawn or exported, as a download.
-pub async fn download_response(state: &AppState, map: &MapInfo, format: &str, q: DownloadQuery, attachment: bool) -> AppResult<Response> {
-    let format = Format::parse(format).ok_or_else(|| AppError::bad(format!("format `{format}`: expected svg, png, pdf, html, json, mmd or cjm")))?;
+pub async fn download_response(
+    state: &AppState,
+    map: &MapInfo,
+    format: &str,
+    q: DownloadQuery,
+    attachment: bool,
+) -> AppResult<Response> {
+    let format = Format::parse(format)
+        .ok_or_else(|| AppError::bad(format!("format `{format}`: expected svg, png, pdf, html, json, mmd or cjm")))?;
     let (id, n, eid) = (map.id, q.version.unwrap_or(map.head), map.evidence_id);
     let drawn = matches!(format, Format::Svg | Format::Png | Format::Pdf | Format::Html);
     let with_evidence = q.evidence.unwrap_or(true) && drawn;
@@ -975,9 +1171,17 @@ pub async fn download_response(state: &AppState, map: &MapInfo, format: &str, q:
         None => None,
     };
     let view = View { persona: q.persona, theme: q.theme };
-    let bytes = crate::render::draw(&state.renders, Drawable { version_id: v.id, source: v.source.unwrap_or_default(), title: map.title.clone(), measures }, format, &view, true).await?;
+    let bytes = crate::render::draw(
+        &state.renders,
+        Drawable { version_id: v.id, source: v.source.unwrap_or_default(), title: map.title.clone(), measures },
+        format,
+        &view,
+        true,
+    )
+    .await?;
     let name = crate::render::file_name(&map.title, format);
-    let disposition = if attachment { format!("attachment; filename=\"{name}\"") } else { format!("inline; filename=\"{name}\"") };
+    let disposition =
+        if attachment { format!("attachment; filename=\"{name}\"") } else { format!("inline; filename=\"{name}\"") };
     let mut res = (
         [(header::CONTENT_TYPE, format.content_type().to_string()), (header::CONTENT_DISPOSITION, disposition)],
         Bytes(bytes),
@@ -986,7 +1190,10 @@ pub async fn download_response(state: &AppState, map: &MapInfo, format: &str, q:
     if format == Format::Html {
         // The downloaded viewer carries its own inline script; it is a file to
         // save, never a page of this site, so it gets a sandbox.
-        res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, axum::http::HeaderValue::from_static("sandbox; default-src 'none'"));
+        res.headers_mut().insert(
+            header::CONTENT_SECURITY_POLICY,
+            axum::http::HeaderValue::from_static("sandbox; default-src 'none'"),
+        );
     }
     Ok(res)
 }
@@ -1009,7 +1216,12 @@ impl AsRef<[u8]> for ArcBytes {
     }
 }
 
-async fn download(State(state): State<AppState>, who: Principal, Path((id, format)): Path<(i64, String)>, Query(q): Query<DownloadQuery>) -> AppResult<Response> {
+async fn download(
+    State(state): State<AppState>,
+    who: Principal,
+    Path((id, format)): Path<(i64, String)>,
+    Query(q): Query<DownloadQuery>,
+) -> AppResult<Response> {
     let (_, map, _) = map_access(&state, &who, id).await?;
     download_response(&state, &map, &format, q, true).await
 }
@@ -1059,7 +1271,11 @@ fn checked(source: &str) -> AppResult<(Checked, cjm_model::Journey)> {
         .map(|s| OutlineStage {
             id: s.id.clone(),
             name: s.name.clone(),
-            steps: s.steps.iter().map(|t| OutlineStep { id: t.id.clone(), name: t.name.clone(), score: t.score }).collect(),
+            steps: s
+                .steps
+                .iter()
+                .map(|t| OutlineStep { id: t.id.clone(), name: t.name.clone(), score: t.score })
+                .collect(),
         })
         .collect();
     Ok((Checked { warnings: diagnostics.len() - errors, errors, diagnostics, outline }, lowered.journey))
@@ -1067,7 +1283,12 @@ fn checked(source: &str) -> AppResult<(Checked, cjm_model::Journey)> {
 
 async fn check(who: Principal, Body(body): Body<SourceBody>) -> AppResult<Json<Checked>> {
     who.require_user()?;
-    Ok(Json(tokio::task::spawn_blocking(move || checked(&body.source)).await.map_err(|e| AppError::Internal(e.to_string()))??.0))
+    Ok(Json(
+        tokio::task::spawn_blocking(move || checked(&body.source))
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))??
+            .0,
+    ))
 }
 
 #[derive(Serialize, JsonSchema)]
@@ -1108,7 +1329,11 @@ pub struct NewToken {
     pub name: String,
 }
 
-async fn create_token(State(state): State<AppState>, who: Principal, Body(body): Body<NewToken>) -> AppResult<(StatusCode, Json<store::ApiToken>)> {
+async fn create_token(
+    State(state): State<AppState>,
+    who: Principal,
+    Body(body): Body<NewToken>,
+) -> AppResult<(StatusCode, Json<store::ApiToken>)> {
     let uid = who.require_user()?.id;
     let name: String = body.name.trim().chars().take(100).collect();
     if name.is_empty() {
@@ -1119,7 +1344,10 @@ async fn create_token(State(state): State<AppState>, who: Principal, Body(body):
     let mut t = state
         .db
         .write(move |tx| {
-            tx.execute("INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES (?1, ?2, ?3, ?4)", params![uid, name, hash, now()])?;
+            tx.execute(
+                "INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
+                params![uid, name, hash, now()],
+            )?;
             let tid = tx.last_insert_rowid();
             store::api_tokens(tx, uid)?.into_iter().find(|t| t.id == tid).ok_or(AppError::NotFound)
         })
@@ -1130,7 +1358,12 @@ async fn create_token(State(state): State<AppState>, who: Principal, Body(body):
 
 async fn delete_token(State(state): State<AppState>, who: Principal, Path(tid): Path<i64>) -> AppResult<StatusCode> {
     let uid = who.require_user()?.id;
-    let n = state.db.write(move |tx| Ok::<_, AppError>(tx.execute("DELETE FROM api_tokens WHERE id = ?1 AND user_id = ?2", [tid, uid])?)).await?;
+    let n = state
+        .db
+        .write(move |tx| {
+            Ok::<_, AppError>(tx.execute("DELETE FROM api_tokens WHERE id = ?1 AND user_id = ?2", [tid, uid])?)
+        })
+        .await?;
     if n == 0 {
         return Err(AppError::NotFound);
     }

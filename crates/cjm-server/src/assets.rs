@@ -19,7 +19,11 @@ struct Asset {
 const ASSETS: &[Asset] = &[
     Asset { name: "app.css", content_type: "text/css; charset=utf-8", bytes: include_bytes!("../assets/app.css") },
     Asset { name: "app.js", content_type: "text/javascript; charset=utf-8", bytes: include_bytes!("../assets/app.js") },
-    Asset { name: "editor.bundle.js", content_type: "text/javascript; charset=utf-8", bytes: include_bytes!("../assets/editor.bundle.js") },
+    Asset {
+        name: "editor.bundle.js",
+        content_type: "text/javascript; charset=utf-8",
+        bytes: include_bytes!("../assets/editor.bundle.js"),
+    },
     Asset { name: "inter-regular.woff2", content_type: "font/woff2", bytes: cjm_render::fonts::REGULAR_WOFF2 },
     Asset { name: "inter-semibold.woff2", content_type: "font/woff2", bytes: cjm_render::fonts::SEMIBOLD_WOFF2 },
 ];
@@ -52,5 +56,6 @@ async fn serve(Path((v, name)): Path<(String, String)>) -> Response {
         return crate::error::AppError::NotFound.into_response();
     };
     let cache = if v == version() { "public, max-age=31536000, immutable" } else { "no-cache" };
-    (StatusCode::OK, [(header::CONTENT_TYPE, asset.content_type), (header::CACHE_CONTROL, cache)], asset.bytes).into_response()
+    (StatusCode::OK, [(header::CONTENT_TYPE, asset.content_type), (header::CACHE_CONTROL, cache)], asset.bytes)
+        .into_response()
 }

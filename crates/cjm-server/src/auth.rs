@@ -71,7 +71,9 @@ pub fn check_password_rules(password: &str) -> AppResult<()> {
 }
 
 /// A workspace role. Each includes everything the ones before it may do.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     Viewer,
@@ -119,9 +121,14 @@ pub struct User {
 pub enum Principal {
     Anonymous,
     /// Signed in with a session cookie; `csrf` is the session's form token.
-    Session { user: User, csrf: String },
+    Session {
+        user: User,
+        csrf: String,
+    },
     /// A script with an API token (no cookie, so no CSRF).
-    Token { user: User },
+    Token {
+        user: User,
+    },
 }
 
 impl Principal {
@@ -280,10 +287,7 @@ pub fn secure(state: &AppState, headers: &HeaderMap) -> bool {
 }
 
 pub fn set_cookie(name: &str, value: &str, max_age: i64, secure: bool) -> String {
-    format!(
-        "{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{}",
-        if secure { "; Secure" } else { "" }
-    )
+    format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{}", if secure { "; Secure" } else { "" })
 }
 
 /// Starts a session for `user_id`; returns the cookie token.

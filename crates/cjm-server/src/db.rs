@@ -62,7 +62,13 @@ impl Db {
         }
         configure(&writer)?;
         migrate(&writer)?;
-        Ok(Db { inner: Arc::new(Inner { path: path.to_path_buf(), writer: Mutex::new(writer), readers: Mutex::new(Vec::new()) }) })
+        Ok(Db {
+            inner: Arc::new(Inner {
+                path: path.to_path_buf(),
+                writer: Mutex::new(writer),
+                readers: Mutex::new(Vec::new()),
+            }),
+        })
     }
 
     /// Runs `f` with a read-only connection on the blocking pool.

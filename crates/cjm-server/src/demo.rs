@@ -57,7 +57,8 @@ pub fn seed(state: &AppState) -> AppResult<()> {
 /// each start replaces the previous token.
 pub fn setup_link(state: &AppState) -> AppResult<Option<String>> {
     state.db.write_blocking(|tx| {
-        let real_users: i64 = tx.query_row("SELECT count(*) FROM users WHERE password_hash != '!'", [], |r| r.get(0))?;
+        let real_users: i64 =
+            tx.query_row("SELECT count(*) FROM users WHERE password_hash != '!'", [], |r| r.get(0))?;
         if real_users > 0 {
             return Ok(None);
         }

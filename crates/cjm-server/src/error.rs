@@ -22,7 +22,9 @@ pub enum AppError {
     /// A state-changing request without a valid CSRF token.
     Csrf,
     TooLarge(String),
-    RateLimited { retry_after: u64 },
+    RateLimited {
+        retry_after: u64,
+    },
     /// Something broke on our side; the detail goes to the log, never to the client.
     Internal(String),
 }
@@ -42,9 +44,11 @@ impl AppError {
     fn parts(&self) -> (StatusCode, &'static str, String) {
         match self {
             AppError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized", "sign in first".into()),
-            AppError::Forbidden(what) => {
-                (StatusCode::FORBIDDEN, "forbidden", format!("your role in this workspace does not allow you to {what}"))
-            }
+            AppError::Forbidden(what) => (
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                format!("your role in this workspace does not allow you to {what}"),
+            ),
             AppError::NotFound => (StatusCode::NOT_FOUND, "not_found", "no such page, or you cannot see it".into()),
             AppError::BadRequest(m) => (StatusCode::BAD_REQUEST, "bad_request", m.clone()),
             AppError::Conflict(m) => (StatusCode::CONFLICT, "conflict", m.clone()),

@@ -25,15 +25,31 @@ pub fn format_of(name: &str) -> AppResult<Format> {
 /// Writes the upload to `dir` under a fresh name; returns that name.
 pub fn store_upload(dir: &Path, file_name: &str, bytes: &[u8]) -> AppResult<String> {
     let lower = file_name.to_lowercase();
-    let ext = [".xes.gz", ".csv.gz", ".jsonl.gz", ".csv", ".tsv", ".txt", ".jsonl", ".ndjson", ".json", ".parquet", ".pq", ".xes"]
-        .iter()
-        .find(|e| lower.ends_with(*e))
-        .copied()
-        .unwrap_or(".log");
+    let ext = [
+        ".xes.gz",
+        ".csv.gz",
+        ".jsonl.gz",
+        ".csv",
+        ".tsv",
+        ".txt",
+        ".jsonl",
+        ".ndjson",
+        ".json",
+        ".parquet",
+        ".pq",
+        ".xes",
+    ]
+    .iter()
+    .find(|e| lower.ends_with(*e))
+    .copied()
+    .unwrap_or(".log");
     let stored = format!("{}{ext}", crate::auth::random_token(12));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| AppError::Internal(format!("upload temp file: {e}")))?;
+    let mut tmp =
+        tempfile::NamedTempFile::new_in(dir).map_err(|e| AppError::Internal(format!("upload temp file: {e}")))?;
     use std::io::Write;
-    tmp.write_all(bytes).and_then(|_| tmp.as_file().sync_all()).map_err(|e| AppError::Internal(format!("writing an upload: {e}")))?;
+    tmp.write_all(bytes)
+        .and_then(|_| tmp.as_file().sync_all())
+        .map_err(|e| AppError::Internal(format!("writing an upload: {e}")))?;
     tmp.persist(dir.join(&stored)).map_err(|e| AppError::Internal(format!("storing an upload: {e}")))?;
     Ok(stored)
 }
@@ -60,7 +76,10 @@ pub fn read(path: &Path, shown_name: &str, mapping: &ColumnMapping) -> AppResult
     };
     cjm_events::read_path(path, &opts).map_err(|e| {
         let place = e.line.map(|l| format!(":{l}")).unwrap_or_default();
-        AppError::bad(format!("{shown_name}{place}: {}", e.message.replace("--", "the column field ").replace(" COLUMN", "")))
+        AppError::bad(format!(
+            "{shown_name}{place}: {}",
+            e.message.replace("--", "the column field ").replace(" COLUMN", "")
+        ))
     })
 }
 
@@ -101,7 +120,8 @@ pub fn summarize(log: &EventLog) -> LogSummary {
 
 /// The renderer's view of a measurement.
 pub fn to_render_measures(m: &Measurement, source: &str) -> cjm_render::Measures {
-    let mut out = cjm_render::Measures { customers: m.customers, source: Some(source.to_string()), steps: Default::default() };
+    let mut out =
+        cjm_render::Measures { customers: m.customers, source: Some(source.to_string()), steps: Default::default() };
     for s in m.steps.iter().filter(|s| s.rule.is_some() && s.rule_error.is_none()) {
         out.steps.insert(
             s.id.clone(),
@@ -154,7 +174,15 @@ impl Cache {
     }
 
     /// Version `version_id` (with `source`) measured against evidence `id`.
-    pub fn measure(&self, id: i64, path: &Path, shown: &str, mapping: &ColumnMapping, version_id: i64, source: &str) -> AppResult<Arc<Measured>> {
+    pub fn measure(
+        &self,
+        id: i64,
+        path: &Path,
+        shown: &str,
+        mapping: &ColumnMapping,
+        version_id: i64,
+        source: &str,
+    ) -> AppResult<Arc<Measured>> {
         let key = (id, serde_json::to_string(mapping).unwrap_or_default(), version_id);
         if let Some(hit) = self.measured.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
             return Ok(hit.clone());
@@ -181,7 +209,11 @@ pub fn discover(log: &EventLog, shown: &str) -> AppResult<String> {
     let stem = shown.split('.').next().unwrap_or(shown);
     let text = cjm_mine::discover::discover(
         log,
-        &cjm_mine::discover::DiscoverOptions { title: format!("Journeys in {stem}"), source: shown.to_string(), max_steps: 12 },
+        &cjm_mine::discover::DiscoverOptions {
+            title: format!("Journeys in {stem}"),
+            source: shown.to_string(),
+            max_steps: 12,
+        },
     );
     if cjm_model::check(&text).has_errors() {
         return Err(AppError::Internal(format!("the draft from {shown} does not read back")));

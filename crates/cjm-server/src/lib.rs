@@ -10,6 +10,7 @@
 //! start-up lines on stderr.
 
 pub mod api;
+mod assets;
 pub mod auth;
 pub mod db;
 pub mod demo;
@@ -18,7 +19,6 @@ pub mod evidence;
 pub mod pages;
 pub mod render;
 pub mod routes;
-mod assets;
 
 use axum::http::{header, HeaderValue};
 use axum::Router;

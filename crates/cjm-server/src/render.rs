@@ -21,7 +21,8 @@ pub enum Format {
 }
 
 impl Format {
-    pub const ALL: [Format; 7] = [Format::Svg, Format::Png, Format::Pdf, Format::Html, Format::Json, Format::Mermaid, Format::Cjm];
+    pub const ALL: [Format; 7] =
+        [Format::Svg, Format::Png, Format::Pdf, Format::Html, Format::Json, Format::Mermaid, Format::Cjm];
 
     pub fn parse(s: &str) -> Option<Format> {
         Format::ALL.into_iter().find(|f| f.extension() == s || (s == "mmd" && *f == Format::Mermaid))
@@ -91,10 +92,15 @@ struct Key {
     embed_font: bool,
 }
 
+/// Drawings by key, and the order they came in (oldest first, to evict).
+type Drawings = (HashMap<Key, Arc<Vec<u8>>>, VecDeque<Key>);
+/// Page parts by (version id, evidence id).
+type PartsByVersion = HashMap<(i64, Option<i64>), Arc<Parts>>;
+
 pub struct Cache {
     capacity: usize,
-    entries: Mutex<(HashMap<Key, Arc<Vec<u8>>>, VecDeque<Key>)>,
-    parts: Mutex<HashMap<(i64, Option<i64>), Arc<Parts>>>,
+    entries: Mutex<Drawings>,
+    parts: Mutex<PartsByVersion>,
 }
 
 /// What a map page needs of a version besides its drawing.
@@ -113,7 +119,12 @@ impl Cache {
 
     /// The page parts of version `version_id` with evidence `evidence`,
     /// made by `make` (on the blocking pool) the first time.
-    pub async fn parts(&self, version_id: i64, evidence: Option<i64>, make: impl FnOnce() -> Parts + Send + 'static) -> AppResult<Arc<Parts>> {
+    pub async fn parts(
+        &self,
+        version_id: i64,
+        evidence: Option<i64>,
+        make: impl FnOnce() -> Parts + Send + 'static,
+    ) -> AppResult<Arc<Parts>> {
         let key = (version_id, evidence);
         if let Some(hit) = self.parts.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
             return Ok(hit.clone());
@@ -155,8 +166,20 @@ pub struct Drawable {
 
 /// The map in `format`, from the cache or drawn now (on the blocking pool:
 /// PNG and PDF take a fraction of a second).
-pub async fn draw(cache: &Cache, what: Drawable, format: Format, view: &View, embed_font: bool) -> AppResult<Arc<Vec<u8>>> {
-    let key = Key { version_id: what.version_id, format, view: view.clone(), evidence: what.measures.as_ref().map(|m| m.0), embed_font };
+pub async fn draw(
+    cache: &Cache,
+    what: Drawable,
+    format: Format,
+    view: &View,
+    embed_font: bool,
+) -> AppResult<Arc<Vec<u8>>> {
+    let key = Key {
+        version_id: what.version_id,
+        format,
+        view: view.clone(),
+        evidence: what.measures.as_ref().map(|m| m.0),
+        embed_font,
+    };
     if let Some(hit) = cache.get(&key) {
         return Ok(hit);
     }

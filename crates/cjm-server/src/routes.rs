@@ -46,7 +46,15 @@ const fn r(method: &'static str, path: &'static str, needs: Needs, summary: &'st
     Route { method, path, needs, summary, body: None, answer: None, status: 200 }
 }
 
-const fn api(method: &'static str, path: &'static str, needs: Needs, summary: &'static str, body: Option<SchemaFn>, answer: Option<SchemaFn>, status: u16) -> Route {
+const fn api(
+    method: &'static str,
+    path: &'static str,
+    needs: Needs,
+    summary: &'static str,
+    body: Option<SchemaFn>,
+    answer: Option<SchemaFn>,
+    status: u16,
+) -> Route {
     Route { method, path, needs, summary, body, answer, status }
 }
 
@@ -148,7 +156,10 @@ pub fn openapi() -> Value {
             op.insert("parameters".into(), Value::Array(params));
         }
         if let Some(body) = route.body {
-            op.insert("requestBody".into(), json!({ "required": true, "content": { "application/json": { "schema": body(&mut g) } } }));
+            op.insert(
+                "requestBody".into(),
+                json!({ "required": true, "content": { "application/json": { "schema": body(&mut g) } } }),
+            );
         } else if route.method == "POST" && route.path.ends_with("/evidence") {
             op.insert(
                 "requestBody".into(),
@@ -159,7 +170,9 @@ pub fn openapi() -> Value {
             );
         }
         let ok = match route.answer {
-            Some(answer) => json!({ "description": "OK", "content": { "application/json": { "schema": answer(&mut g) } } }),
+            Some(answer) => {
+                json!({ "description": "OK", "content": { "application/json": { "schema": answer(&mut g) } } })
+            }
             None if route.status == 204 => json!({ "description": "Done" }),
             None => json!({ "description": "OK" }),
         };

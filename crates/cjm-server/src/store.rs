@@ -103,11 +103,16 @@ pub fn unique_handle(c: &Connection, name: &str, email: &str) -> AppResult<Strin
             .filter(|p| !p.is_empty())
             .collect::<Vec<_>>()
             .join(".");
-        if h.is_empty() { "user".into() } else { h.chars().take(30).collect() }
+        if h.is_empty() {
+            "user".into()
+        } else {
+            h.chars().take(30).collect()
+        }
     };
     let mut handle = base.clone();
     for n in 2.. {
-        let taken: bool = c.query_row("SELECT EXISTS(SELECT 1 FROM users WHERE handle = ?1)", [&handle], |r| r.get(0))?;
+        let taken: bool =
+            c.query_row("SELECT EXISTS(SELECT 1 FROM users WHERE handle = ?1)", [&handle], |r| r.get(0))?;
         if !taken {
             break;
         }
@@ -138,7 +143,9 @@ pub fn create_workspace(c: &Connection, name: &str, owner: i64) -> AppResult<i64
 
 pub fn role_in(c: &Connection, user_id: i64, workspace_id: i64) -> AppResult<Option<Role>> {
     let role: Option<String> = c
-        .query_row("SELECT role FROM members WHERE workspace_id = ?1 AND user_id = ?2", [workspace_id, user_id], |r| r.get(0))
+        .query_row("SELECT role FROM members WHERE workspace_id = ?1 AND user_id = ?2", [workspace_id, user_id], |r| {
+            r.get(0)
+        })
         .optional()?;
     Ok(role.as_deref().and_then(Role::parse))
 }
@@ -161,9 +168,13 @@ pub fn workspace(c: &Connection, user_id: i64, workspace_id: i64) -> AppResult<W
 }
 
 pub fn map(c: &Connection, id: i64) -> AppResult<MapInfo> {
-    c.query_row(&format!("SELECT {MAP_COLUMNS} FROM maps m JOIN users u ON u.id = m.created_by WHERE m.id = ?1"), [id], map_from_row)
-        .optional()?
-        .ok_or(AppError::NotFound)
+    c.query_row(
+        &format!("SELECT {MAP_COLUMNS} FROM maps m JOIN users u ON u.id = m.created_by WHERE m.id = ?1"),
+        [id],
+        map_from_row,
+    )
+    .optional()?
+    .ok_or(AppError::NotFound)
 }
 
 /// The map and the user's role in its workspace; `NotFound` for outsiders,
@@ -262,13 +273,23 @@ pub fn check_source(source: &str) -> AppResult<String> {
     if let Some(d) = checked.diagnostics.iter().find(|d| d.is_error()) {
         let lines = cjm_syntax::diag::LineIndex::new(source);
         let (line, col) = lines.line_col(d.span.start);
-        return Err(AppError::bad(format!("line {line}, column {col}: {} ({}); fix it and save again", d.message, d.code)));
+        return Err(AppError::bad(format!(
+            "line {line}, column {col}: {} ({}); fix it and save again",
+            d.message, d.code
+        )));
     }
     Ok(checked.journey.title.clone().filter(|t| !t.trim().is_empty()).unwrap_or_else(|| "Untitled map".into()))
 }
 
 /// Creates a map with its first version; returns its id.
-pub fn create_map(c: &Connection, workspace_id: i64, user_id: i64, source: &str, tags: &str, message: &str) -> AppResult<i64> {
+pub fn create_map(
+    c: &Connection,
+    workspace_id: i64,
+    user_id: i64,
+    source: &str,
+    tags: &str,
+    message: &str,
+) -> AppResult<i64> {
     let title = check_source(source)?;
     let now = now();
     c.execute(
@@ -283,9 +304,19 @@ pub fn create_map(c: &Connection, workspace_id: i64, user_id: i64, source: &str,
 /// Appends a version when `base` (the version the author started from) is
 /// still the head; otherwise `Conflict`, so that nobody overwrites a save
 /// they have not seen. `base = None` appends whatever the head is.
-pub fn append_version(c: &Connection, map_id: i64, user_id: i64, source: &str, message: &str, base: Option<i64>) -> AppResult<Version> {
+pub fn append_version(
+    c: &Connection,
+    map_id: i64,
+    user_id: i64,
+    source: &str,
+    message: &str,
+    base: Option<i64>,
+) -> AppResult<Version> {
     let title = check_source(source)?;
-    let head: i64 = c.query_row("SELECT head FROM maps WHERE id = ?1", [map_id], |r| r.get(0)).optional()?.ok_or(AppError::NotFound)?;
+    let head: i64 = c
+        .query_row("SELECT head FROM maps WHERE id = ?1", [map_id], |r| r.get(0))
+        .optional()?
+        .ok_or(AppError::NotFound)?;
     if let Some(base) = base {
         if base != head {
             return Err(AppError::Conflict(format!(
@@ -302,7 +333,10 @@ pub fn append_version(c: &Connection, map_id: i64, user_id: i64, source: &str, m
         params![map_id, number, source, sha, user_id, message, now],
     )?;
     let id = c.last_insert_rowid();
-    c.execute("UPDATE maps SET head = ?2, title = ?3, updated_at = ?4 WHERE id = ?1", params![map_id, number, title, now])?;
+    c.execute(
+        "UPDATE maps SET head = ?2, title = ?3, updated_at = ?4 WHERE id = ?1",
+        params![map_id, number, title, now],
+    )?;
     let author: String = c.query_row("SELECT name FROM users WHERE id = ?1", [user_id], |r| r.get(0))?;
     Ok(Version { id, number, author, message, created_at: now, sha256: sha, source: None })
 }
@@ -449,7 +483,8 @@ pub struct ApiToken {
 }
 
 pub fn api_tokens(c: &Connection, user_id: i64) -> AppResult<Vec<ApiToken>> {
-    let mut st = c.prepare("SELECT id, name, created_at, last_used_at FROM api_tokens WHERE user_id = ?1 ORDER BY id DESC")?;
+    let mut st =
+        c.prepare("SELECT id, name, created_at, last_used_at FROM api_tokens WHERE user_id = ?1 ORDER BY id DESC")?;
     let rows = st.query_map([user_id], |r| {
         Ok(ApiToken { id: r.get(0)?, name: r.get(1)?, created_at: r.get(2)?, last_used_at: r.get(3)?, token: None })
     })?;

@@ -26,7 +26,8 @@ pub enum Who {
 }
 
 impl Who {
-    pub const ALL: [Who; 7] = [Who::Anonymous, Who::ShareLink, Who::Viewer, Who::Commenter, Who::Editor, Who::Owner, Who::OtherOwner];
+    pub const ALL: [Who; 7] =
+        [Who::Anonymous, Who::ShareLink, Who::Viewer, Who::Commenter, Who::Editor, Who::Owner, Who::OtherOwner];
 }
 
 pub struct Fixture {
@@ -100,12 +101,18 @@ impl Fixture {
 
     /// A request as `who` with their session cookie and CSRF header.
     pub fn request(&self, who: Who, method: &str, path: &str, body: Body, content_type: Option<&str>) -> Request<Body> {
-        let mut b = Request::builder().method(method).uri(path).header(header::HOST, "cjm.test").header(header::ORIGIN, "http://cjm.test");
+        let mut b = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::HOST, "cjm.test")
+            .header(header::ORIGIN, "http://cjm.test");
         if let Some(ct) = content_type {
             b = b.header(header::CONTENT_TYPE, ct);
         }
         if let Some((_, _, session, csrf, _, _)) = self.user(who) {
-            b = b.header(header::COOKIE, format!("{}={session}", auth::SESSION_COOKIE)).header("x-csrf-token", csrf.as_str());
+            b = b
+                .header(header::COOKIE, format!("{}={session}", auth::SESSION_COOKIE))
+                .header("x-csrf-token", csrf.as_str());
         }
         b.body(body).unwrap()
     }

@@ -43,10 +43,24 @@ async fn a_stale_save_is_refused_and_an_edit_keeps_comments() {
     let a = f.json(Who::Editor, "PUT", &path, json!({ "source": MAP_V2, "message": "again", "base_version": 1 })).await;
     assert_eq!(a.status, StatusCode::CONFLICT);
     assert!(a.value()["error"]["message"].as_str().unwrap().contains("the latest is 2"));
-    let bad = f.json(Who::Editor, "PUT", &path, json!({ "source": "journey\n  section A\n    S: 3\n      pain: x [severity 9]\n", "base_version": 2 })).await;
+    let bad = f
+        .json(
+            Who::Editor,
+            "PUT",
+            &path,
+            json!({ "source": "journey\n  section A\n    S: 3\n      pain: x [severity 9]\n", "base_version": 2 }),
+        )
+        .await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     assert!(bad.value()["error"]["message"].as_str().unwrap().starts_with("line 4, column 25:"), "{}", bad.text());
-    let edit = f.json(Who::Editor, "POST", &format!("/api/maps/{}/edits", f.map), json!({ "base_version": 2, "edit": { "op": "rename_step", "step": "compare", "name": "Compare prices" } })).await;
+    let edit = f
+        .json(
+            Who::Editor,
+            "POST",
+            &format!("/api/maps/{}/edits", f.map),
+            json!({ "base_version": 2, "edit": { "op": "rename_step", "step": "compare", "name": "Compare prices" } }),
+        )
+        .await;
     assert_eq!(edit.status, StatusCode::OK, "{}", edit.text());
     let v = edit.value();
     assert_eq!(v["version"]["number"], 3);
@@ -63,22 +77,44 @@ async fn a_stale_save_is_refused_and_an_edit_keeps_comments() {
 #[tokio::test]
 async fn bad_bodies_say_what_is_wrong() {
     let f = Fixture::new();
-    let a = f.json(Who::Editor, "POST", &format!("/api/maps/{}/edits", f.map), json!({ "base_version": 2, "edit": { "op": "fly" } })).await;
+    let a = f
+        .json(
+            Who::Editor,
+            "POST",
+            &format!("/api/maps/{}/edits", f.map),
+            json!({ "base_version": 2, "edit": { "op": "fly" } }),
+        )
+        .await;
     assert_eq!(a.status, StatusCode::BAD_REQUEST);
     assert!(a.value()["error"]["message"].as_str().unwrap().contains("unknown variant `fly`"), "{}", a.text());
     let a = f.json(Who::Owner, "POST", &format!("/api/workspaces/{}/maps", f.ws), json!({ "template": "nope" })).await;
     assert!(a.value()["error"]["message"].as_str().unwrap().contains("choose one of: ecommerce"), "{}", a.text());
-    let a = f.json(Who::Owner, "POST", &format!("/api/workspaces/{}/invitations", f.ws), json!({ "email": "not an address", "role": "viewer" })).await;
+    let a = f
+        .json(
+            Who::Owner,
+            "POST",
+            &format!("/api/workspaces/{}/invitations", f.ws),
+            json!({ "email": "not an address", "role": "viewer" }),
+        )
+        .await;
     assert_eq!(a.status, StatusCode::BAD_REQUEST);
 }
 
 #[tokio::test]
 async fn every_answer_carries_the_security_headers() {
     let f = Fixture::new();
-    for (who, path) in [(Who::Anonymous, "/login"), (Who::Viewer, "/api/me"), (Who::Viewer, &*format!("/m/{}", f.map)), (Who::Anonymous, "/nope")] {
+    for (who, path) in [
+        (Who::Anonymous, "/login"),
+        (Who::Viewer, "/api/me"),
+        (Who::Viewer, &*format!("/m/{}", f.map)),
+        (Who::Anonymous, "/nope"),
+    ] {
         let a = f.get(who, path).await;
         let csp = a.headers.get(header::CONTENT_SECURITY_POLICY).unwrap().to_str().unwrap();
-        assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline';") || csp.contains("script-src 'self';"), "{csp}");
+        assert!(
+            csp.contains("script-src 'self'") && !csp.contains("unsafe-inline';") || csp.contains("script-src 'self';"),
+            "{csp}"
+        );
         assert!(!csp.split(';').any(|d| d.trim().starts_with("script-src") && d.contains("unsafe")), "{csp}");
         assert!(csp.contains("frame-ancestors 'none'"));
         assert_eq!(a.headers.get(header::X_CONTENT_TYPE_OPTIONS).unwrap(), "nosniff");
@@ -87,7 +123,10 @@ async fn every_answer_carries_the_security_headers() {
     let page = f.get(Who::Viewer, &format!("/m/{}", f.map)).await.text();
     for chunk in page.split("<script").skip(1) {
         let open_tag = &chunk[..chunk.find('>').unwrap()];
-        assert!(open_tag.contains(" src=\"/static/") || open_tag.contains(" type=\"application/json\""), "inline script: {open_tag}");
+        assert!(
+            open_tag.contains(" src=\"/static/") || open_tag.contains(" type=\"application/json\""),
+            "inline script: {open_tag}"
+        );
     }
 }
 
@@ -108,7 +147,10 @@ async fn sign_in_is_rate_limited() {
     let a = f.send(form("wrong-password")).await;
     assert_eq!(a.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(a.headers.get(header::RETRY_AFTER).is_some());
-    let no_token = Request::post("/login").header(header::CONTENT_TYPE, "application/x-www-form-urlencoded").body(Body::from("email=a%40b.c&password=x")).unwrap();
+    let no_token = Request::post("/login")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from("email=a%40b.c&password=x"))
+        .unwrap();
     assert_eq!(f.send(no_token).await.status, StatusCode::FORBIDDEN);
 }
 
@@ -122,7 +164,14 @@ async fn uploads_are_limited_and_read_with_their_columns() {
     let v = a.value();
     assert!(v["error"].as_str().unwrap().contains("no customer (case) id column found among: who, when, what"), "{v}");
     let eid = v["evidence"]["id"].as_i64().unwrap();
-    let fixed = f.json(Who::Editor, "PUT", &format!("/api/maps/{}/evidence", f.map), json!({ "evidence_id": eid, "mapping": { "case": "who", "time": "when", "activity": "what" } })).await;
+    let fixed = f
+        .json(
+            Who::Editor,
+            "PUT",
+            &format!("/api/maps/{}/evidence", f.map),
+            json!({ "evidence_id": eid, "mapping": { "case": "who", "time": "when", "activity": "what" } }),
+        )
+        .await;
     assert_eq!(fixed.value()["summary"]["customers"], 1, "{}", fixed.text());
     let (ct, body) = multipart("notes.docx", b"hello");
     let req = f.request(Who::Editor, "POST", &format!("/api/maps/{}/evidence", f.map), Body::from(body), Some(&ct));
@@ -153,7 +202,15 @@ async fn measured_figures_and_the_draft_come_from_the_evidence() {
 #[tokio::test]
 async fn invitations_make_members_once() {
     let f = Fixture::new();
-    let inv = f.json(Who::Owner, "POST", &format!("/api/workspaces/{}/invitations", f.ws), json!({ "email": "nina@example.com", "role": "commenter" })).await.value();
+    let inv = f
+        .json(
+            Who::Owner,
+            "POST",
+            &format!("/api/workspaces/{}/invitations", f.ws),
+            json!({ "email": "nina@example.com", "role": "commenter" }),
+        )
+        .await
+        .value();
     let url = inv["url"].as_str().unwrap();
     let path = &url[url.find("/invite/").unwrap()..];
     assert_eq!(f.get(Who::Anonymous, path).await.status, StatusCode::OK);
@@ -174,18 +231,37 @@ async fn invitations_make_members_once() {
     let members = f.get(Who::Viewer, &format!("/api/workspaces/{}/members", f.ws)).await.value();
     let nina = members.as_array().unwrap().iter().find(|m| m["email"] == "nina@example.com").expect("Nina joined");
     assert_eq!(nina["role"], "commenter");
-    assert_eq!(f.send(accept("a-long-enough-password")).await.status, StatusCode::NOT_FOUND, "an invitation works once");
+    assert_eq!(
+        f.send(accept("a-long-enough-password")).await.status,
+        StatusCode::NOT_FOUND,
+        "an invitation works once"
+    );
 }
 
 #[tokio::test]
 async fn mentions_reach_members_only() {
     let f = Fixture::new();
-    let a = f.json(Who::Editor, "POST", &format!("/api/maps/{}/comments", f.map), json!({ "body": "@cora.commenter and @otto.outsider, look", "step": "pay" })).await;
+    let a = f
+        .json(
+            Who::Editor,
+            "POST",
+            &format!("/api/maps/{}/comments", f.map),
+            json!({ "body": "@cora.commenter and @otto.outsider, look", "step": "pay" }),
+        )
+        .await;
     assert_eq!(a.status, StatusCode::CREATED);
     let cora = f.get(Who::Commenter, "/api/mentions").await.value();
     assert_eq!(cora.as_array().unwrap().len(), 1);
     assert_eq!(f.get(Who::OtherOwner, "/api/mentions").await.value().as_array().unwrap().len(), 0);
-    let reply = f.json(Who::Commenter, "POST", &format!("/api/maps/{}/comments", f.map), json!({ "body": "on it", "parent_id": a.value()["id"] })).await.value();
+    let reply = f
+        .json(
+            Who::Commenter,
+            "POST",
+            &format!("/api/maps/{}/comments", f.map),
+            json!({ "body": "on it", "parent_id": a.value()["id"] }),
+        )
+        .await
+        .value();
     assert_eq!(reply["step"], "pay", "a reply joins its parent's step");
 }
 

@@ -103,7 +103,12 @@ fn needs_name(n: Needs) -> &'static str {
 fn the_spec_covers_every_route_and_matches_the_documented_needs() {
     for route in API.iter().chain(PAGES) {
         if route.needs == Needs::Public {
-            assert!(!SPEC.iter().any(|s| s.0 == route.method && s.1 == route.path), "{} {} is public", route.method, route.path);
+            assert!(
+                !SPEC.iter().any(|s| s.0 == route.method && s.1 == route.path),
+                "{} {} is public",
+                route.method,
+                route.path
+            );
             continue;
         }
         let spec = SPEC.iter().find(|s| s.0 == route.method && s.1 == route.path);
@@ -111,7 +116,12 @@ fn the_spec_covers_every_route_and_matches_the_documented_needs() {
         assert_eq!(spec.2, needs_name(route.needs), "{} {}", route.method, route.path);
     }
     for s in SPEC {
-        assert!(API.iter().chain(PAGES).any(|r| r.method == s.0 && r.path == s.1), "spec names an unknown route {} {}", s.0, s.1);
+        assert!(
+            API.iter().chain(PAGES).any(|r| r.method == s.0 && r.path == s.1),
+            "spec names an unknown route {} {}",
+            s.0,
+            s.1
+        );
     }
 }
 
@@ -137,10 +147,16 @@ fn concrete(f: &Fixture, who: Who, method: &str, path: &str) -> (String, Body, O
     let (body, ct) = match (method, path) {
         ("POST", "/api/workspaces/{ws}/maps") => json(serde_json::json!({ "template": "support" })),
         ("PUT", "/api/workspaces/{ws}/members/{user}") => json(serde_json::json!({ "role": "viewer" })),
-        ("POST", "/api/workspaces/{ws}/invitations") => json(serde_json::json!({ "email": "new@example.com", "role": "viewer" })),
+        ("POST", "/api/workspaces/{ws}/invitations") => {
+            json(serde_json::json!({ "email": "new@example.com", "role": "viewer" }))
+        }
         ("PATCH", "/api/maps/{id}") => json(serde_json::json!({ "tags": ["a", "b"] })),
-        ("PUT", "/api/maps/{id}/source") => json(serde_json::json!({ "source": MAP_V2.replace("Pay: 4", "Pay: 5"), "message": "m" })),
-        ("POST", "/api/maps/{id}/edits") => json(serde_json::json!({ "base_version": 2, "edit": { "op": "set_score", "step": "compare", "score": 4 } })),
+        ("PUT", "/api/maps/{id}/source") => {
+            json(serde_json::json!({ "source": MAP_V2.replace("Pay: 4", "Pay: 5"), "message": "m" }))
+        }
+        ("POST", "/api/maps/{id}/edits") => {
+            json(serde_json::json!({ "base_version": 2, "edit": { "op": "set_score", "step": "compare", "score": 4 } }))
+        }
         ("PUT", "/api/maps/{id}/states") => json(serde_json::json!({ "current": 2, "future": 1 })),
         ("POST", "/api/maps/{id}/comments") => json(serde_json::json!({ "body": "Agreed" })),
         ("PUT", "/api/maps/{id}/comments/{cid}/resolved") => json(serde_json::json!({ "resolved": true })),
@@ -182,7 +198,11 @@ async fn every_route_against_every_visitor() {
             let expect = allowed(least, who);
             cases += 1;
             if expect && !ok {
-                failures.push(format!("{method} {path} as {who:?}: expected allowed, got {} {}", answer.status, answer.text().chars().take(200).collect::<String>()));
+                failures.push(format!(
+                    "{method} {path} as {who:?}: expected allowed, got {} {}",
+                    answer.status,
+                    answer.text().chars().take(200).collect::<String>()
+                ));
             }
             if !expect && !denied {
                 failures.push(format!("{method} {path} as {who:?}: expected denied, got {}", answer.status));
@@ -197,13 +217,20 @@ async fn every_route_against_every_visitor() {
 async fn a_revoked_or_expired_share_link_opens_nothing() {
     let f = Fixture::new();
     assert_eq!(f.get(Who::Anonymous, &format!("/s/{}", f.share_token)).await.status, StatusCode::OK);
-    let revoke = f.json(Who::Editor, "DELETE", &format!("/api/maps/{}/shares/{}", f.map, f.share), serde_json::Value::Null).await;
+    let revoke = f
+        .json(Who::Editor, "DELETE", &format!("/api/maps/{}/shares/{}", f.map, f.share), serde_json::Value::Null)
+        .await;
     assert_eq!(revoke.status, StatusCode::NO_CONTENT, "{}", revoke.text());
     for path in ["", "/map.svg", "/download/png"] {
         assert_eq!(f.get(Who::Anonymous, &format!("/s/{}{path}", f.share_token)).await.status, StatusCode::NOT_FOUND);
     }
     let f = Fixture::new();
-    f.state.db.write_blocking(|tx| tx.execute("UPDATE share_links SET expires_at = 1", []).map_err(cjm_server::AppError::from)).unwrap();
+    f.state
+        .db
+        .write_blocking(|tx| {
+            tx.execute("UPDATE share_links SET expires_at = 1", []).map_err(cjm_server::AppError::from)
+        })
+        .unwrap();
     assert_eq!(f.get(Who::Anonymous, &format!("/s/{}", f.share_token)).await.status, StatusCode::NOT_FOUND);
     assert_eq!(f.get(Who::Anonymous, "/s/not-a-token").await.status, StatusCode::NOT_FOUND);
 }

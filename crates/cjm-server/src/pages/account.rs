@@ -1,7 +1,9 @@
 //! Signing in and out, the first-run setup, invitations, the account page.
 
 use super::{safe_next, Page};
-use crate::auth::{self, check_form_token, form_token, now, set_cookie, token_hash, Principal, FORM_COOKIE, SESSION_COOKIE};
+use crate::auth::{
+    self, check_form_token, form_token, now, set_cookie, token_hash, Principal, FORM_COOKIE, SESSION_COOKIE,
+};
 use crate::error::{AppError, AppResult};
 use crate::store;
 use crate::AppState;
@@ -74,7 +76,12 @@ fn login_page(who: &Principal, token: &str, next: &str, email: &str, error: Opti
     Page::new("Sign in", who, "login", body).render()
 }
 
-async fn login_form(State(state): State<AppState>, who: Principal, headers: HeaderMap, Query(q): Query<NextQuery>) -> AppResult<Response> {
+async fn login_form(
+    State(state): State<AppState>,
+    who: Principal,
+    headers: HeaderMap,
+    Query(q): Query<NextQuery>,
+) -> AppResult<Response> {
     if state.db.read(store::user_count).await? == 0 {
         let body = html! {
             section.card.auth {
@@ -102,7 +109,13 @@ fn client_ip(addr: Option<&axum::Extension<ConnectInfo<SocketAddr>>>) -> String 
     addr.map_or_else(|| "local".into(), |a| a.0 .0.ip().to_string())
 }
 
-async fn login(State(state): State<AppState>, who: Principal, headers: HeaderMap, addr: Option<axum::Extension<ConnectInfo<SocketAddr>>>, Form(form): Form<LoginForm>) -> AppResult<Response> {
+async fn login(
+    State(state): State<AppState>,
+    who: Principal,
+    headers: HeaderMap,
+    addr: Option<axum::Extension<ConnectInfo<SocketAddr>>>,
+    Form(form): Form<LoginForm>,
+) -> AppResult<Response> {
     check_form_token(&headers, &form._csrf)?;
     let email = form.email.trim().to_lowercase();
     let keys = [format!("ip:{}", client_ip(addr.as_ref())), format!("email:{email}")];
@@ -112,7 +125,14 @@ async fn login(State(state): State<AppState>, who: Principal, headers: HeaderMap
     let lookup = email.clone();
     let found: Option<(i64, String)> = state
         .db
-        .read(move |c| Ok::<_, AppError>(c.query_row("SELECT id, password_hash FROM users WHERE email = ?1", [&lookup], |r| Ok((r.get(0)?, r.get(1)?))).optional()?))
+        .read(move |c| {
+            Ok::<_, AppError>(
+                c.query_row("SELECT id, password_hash FROM users WHERE email = ?1", [&lookup], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
+                .optional()?,
+            )
+        })
         .await?;
     let password = form.password.clone();
     // Verify even for unknown addresses, so timing does not tell which exist.
@@ -132,7 +152,13 @@ async fn login(State(state): State<AppState>, who: Principal, headers: HeaderMap
                 state.login_limit.failed(k);
             }
             let (token, _) = form_token(&headers);
-            let mut res = login_page(&who, &token, &next, &form.email, Some("That e-mail and password do not match an account. Check both and try again."));
+            let mut res = login_page(
+                &who,
+                &token,
+                &next,
+                &form.email,
+                Some("That e-mail and password do not match an account. Check both and try again."),
+            );
             *res.status_mut() = StatusCode::UNAUTHORIZED;
             Ok(res)
         }
@@ -159,14 +185,22 @@ struct CsrfForm {
     _csrf: String,
 }
 
-async fn logout(State(state): State<AppState>, who: Principal, headers: HeaderMap, Form(form): Form<CsrfForm>) -> AppResult<Response> {
+async fn logout(
+    State(state): State<AppState>,
+    who: Principal,
+    headers: HeaderMap,
+    Form(form): Form<CsrfForm>,
+) -> AppResult<Response> {
     if let Principal::Session { csrf, .. } = &who {
         if !auth::constant_time_eq(csrf, &form._csrf) {
             return Err(AppError::Csrf);
         }
         if let Some(token) = auth::cookie(&headers, SESSION_COOKIE) {
             let hash = token_hash(token);
-            state.db.write(move |tx| Ok::<_, AppError>(tx.execute("DELETE FROM sessions WHERE token_hash = ?1", [hash])?)).await?;
+            state
+                .db
+                .write(move |tx| Ok::<_, AppError>(tx.execute("DELETE FROM sessions WHERE token_hash = ?1", [hash])?))
+                .await?;
         }
     }
     let mut res = Redirect::to("/login").into_response();
@@ -188,19 +222,30 @@ async fn setup_valid(state: &AppState, token: &str) -> AppResult<bool> {
     state
         .db
         .read(move |c| {
-            let stored: Option<String> = c.query_row("SELECT value FROM settings WHERE key = 'setup_token'", [], |r| r.get(0)).optional()?;
+            let stored: Option<String> =
+                c.query_row("SELECT value FROM settings WHERE key = 'setup_token'", [], |r| r.get(0)).optional()?;
             Ok::<_, AppError>(stored.is_some_and(|s| auth::constant_time_eq(&s, &hash)) && store::user_count(c)? == 0)
         })
         .await
 }
 
-async fn setup_form(State(state): State<AppState>, who: Principal, headers: HeaderMap, Path(token): Path<String>) -> AppResult<Response> {
+async fn setup_form(
+    State(state): State<AppState>,
+    who: Principal,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+) -> AppResult<Response> {
     if !setup_valid(&state, &token).await? {
         return Err(AppError::NotFound);
     }
     let (form_tok, fresh) = form_token(&headers);
     let body = setup_body(&token, &form_tok, "", "", None);
-    Ok(with_form_cookie(Page::new("Set up cjm", &who, "setup", body).render(), &form_tok, fresh, auth::secure(&state, &headers)))
+    Ok(with_form_cookie(
+        Page::new("Set up cjm", &who, "setup", body).render(),
+        &form_tok,
+        fresh,
+        auth::secure(&state, &headers),
+    ))
 }
 
 fn setup_body(token: &str, form_tok: &str, email: &str, name: &str, error: Option<&str>) -> Markup {
@@ -227,7 +272,13 @@ struct AccountForm {
     password: String,
 }
 
-async fn setup(State(state): State<AppState>, who: Principal, headers: HeaderMap, Path(token): Path<String>, Form(form): Form<AccountForm>) -> AppResult<Response> {
+async fn setup(
+    State(state): State<AppState>,
+    who: Principal,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+    Form(form): Form<AccountForm>,
+) -> AppResult<Response> {
     check_form_token(&headers, &form._csrf)?;
     if !setup_valid(&state, &token).await? {
         return Err(AppError::NotFound);
@@ -242,7 +293,13 @@ async fn setup(State(state): State<AppState>, who: Principal, headers: HeaderMap
         Ok(v) => v,
         Err(AppError::BadRequest(m)) => {
             let (form_tok, _) = form_token(&headers);
-            let mut res = Page::new("Set up cjm", &who, "setup", setup_body(&token, &form_tok, &form.email, &form.name, Some(&m))).render();
+            let mut res = Page::new(
+                "Set up cjm",
+                &who,
+                "setup",
+                setup_body(&token, &form_tok, &form.email, &form.name, Some(&m)),
+            )
+            .render();
             *res.status_mut() = StatusCode::BAD_REQUEST;
             return Ok(res);
         }
@@ -257,7 +314,10 @@ async fn setup(State(state): State<AppState>, who: Principal, headers: HeaderMap
             let uid = store::create_user(tx, &email, &name, &hash, true)?;
             tx.execute("DELETE FROM settings WHERE key = 'setup_token'", [])?;
             // The first admin owns every workspace there is (the demo one).
-            tx.execute("INSERT OR IGNORE INTO members (workspace_id, user_id, role) SELECT id, ?1, 'owner' FROM workspaces", [uid])?;
+            tx.execute(
+                "INSERT OR IGNORE INTO members (workspace_id, user_id, role) SELECT id, ?1, 'owner' FROM workspaces",
+                [uid],
+            )?;
             if tx.query_row("SELECT count(*) FROM workspaces", [], |r| r.get::<_, i64>(0))? == 0 {
                 store::create_workspace(tx, "My workspace", uid)?;
             }
@@ -327,14 +387,25 @@ fn invite_body(token: &str, form_tok: &str, inv: &InviteInfo, who: &Principal, e
     }
 }
 
-async fn invite_form(State(state): State<AppState>, who: Principal, headers: HeaderMap, Path(token): Path<String>) -> AppResult<Response> {
+async fn invite_form(
+    State(state): State<AppState>,
+    who: Principal,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+) -> AppResult<Response> {
     let inv = invitation(&state, &token).await?;
     let (form_tok, fresh) = form_token(&headers);
     let page = Page::new("Invitation", &who, "invite", invite_body(&token, &form_tok, &inv, &who, None)).render();
     Ok(with_form_cookie(page, &form_tok, fresh, auth::secure(&state, &headers)))
 }
 
-async fn accept_invite(State(state): State<AppState>, who: Principal, headers: HeaderMap, Path(token): Path<String>, Form(form): Form<AccountForm>) -> AppResult<Response> {
+async fn accept_invite(
+    State(state): State<AppState>,
+    who: Principal,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+    Form(form): Form<AccountForm>,
+) -> AppResult<Response> {
     check_form_token(&headers, &form._csrf)?;
     let inv = invitation(&state, &token).await?;
     let ws = inv.workspace_id;
@@ -345,11 +416,19 @@ async fn accept_invite(State(state): State<AppState>, who: Principal, headers: H
         let lookup = email.clone();
         let existing: Option<(i64, String)> = state
             .db
-            .read(move |c| Ok::<_, AppError>(c.query_row("SELECT id, password_hash FROM users WHERE email = ?1", [&lookup], |r| Ok((r.get(0)?, r.get(1)?))).optional()?))
+            .read(move |c| {
+                Ok::<_, AppError>(
+                    c.query_row("SELECT id, password_hash FROM users WHERE email = ?1", [&lookup], |r| {
+                        Ok((r.get(0)?, r.get(1)?))
+                    })
+                    .optional()?,
+                )
+            })
             .await?;
         let fail = |m: String| {
             let (form_tok, _) = form_token(&headers);
-            let mut res = Page::new("Invitation", &who, "invite", invite_body(&token, &form_tok, &inv, &who, Some(&m))).render();
+            let mut res =
+                Page::new("Invitation", &who, "invite", invite_body(&token, &form_tok, &inv, &who, Some(&m))).render();
             *res.status_mut() = StatusCode::BAD_REQUEST;
             res
         };
@@ -365,7 +444,8 @@ async fn accept_invite(State(state): State<AppState>, who: Principal, headers: H
                 uid
             }
             None => {
-                let made = (|| Ok::<_, AppError>((clean_name(&form.name)?, crate::api::new_password_hash(&form.password)?)))();
+                let made =
+                    (|| Ok::<_, AppError>((clean_name(&form.name)?, crate::api::new_password_hash(&form.password)?)))();
                 let (name, hash) = match made {
                     Ok(v) => v,
                     Err(AppError::BadRequest(m)) => return Ok(fail(m)),
@@ -379,7 +459,10 @@ async fn accept_invite(State(state): State<AppState>, who: Principal, headers: H
     state
         .db
         .write(move |tx| {
-            let n = tx.execute("UPDATE invitations SET accepted_at = ?2 WHERE id = ?1 AND accepted_at IS NULL", params![inv_id, now()])?;
+            let n = tx.execute(
+                "UPDATE invitations SET accepted_at = ?2 WHERE id = ?1 AND accepted_at IS NULL",
+                params![inv_id, now()],
+            )?;
             if n == 0 {
                 return Err(AppError::NotFound);
             }
@@ -387,7 +470,10 @@ async fn accept_invite(State(state): State<AppState>, who: Principal, headers: H
             let current = store::role_in(tx, uid, ws)?;
             let new = crate::auth::Role::parse(&role).unwrap_or(crate::auth::Role::Viewer);
             if current.is_none_or(|c| c < new) {
-                tx.execute("INSERT OR REPLACE INTO members (workspace_id, user_id, role) VALUES (?1, ?2, ?3)", params![ws, uid, new.as_str()])?;
+                tx.execute(
+                    "INSERT OR REPLACE INTO members (workspace_id, user_id, role) VALUES (?1, ?2, ?3)",
+                    params![ws, uid, new.as_str()],
+                )?;
             }
             Ok(())
         })

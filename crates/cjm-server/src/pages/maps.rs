@@ -40,16 +40,32 @@ fn crumbs(map: &MapInfo, ws_name: &str) -> Vec<(String, String)> {
 }
 
 async fn ws_name(state: &AppState, ws: i64) -> AppResult<String> {
-    state.db.read(move |c| Ok::<_, AppError>(c.query_row("SELECT name FROM workspaces WHERE id = ?1", [ws], |r| r.get(0))?)).await
+    state
+        .db
+        .read(move |c| Ok::<_, AppError>(c.query_row("SELECT name FROM workspaces WHERE id = ?1", [ws], |r| r.get(0))?))
+        .await
 }
 
 /// The SVG of one version for a page (font from the stylesheet, not embedded).
-async fn svg_for(state: &AppState, map: &MapInfo, version: i64, view: &View, with_evidence: bool) -> AppResult<(String, Option<std::sync::Arc<crate::evidence::Measured>>)> {
+async fn svg_for(
+    state: &AppState,
+    map: &MapInfo,
+    version: i64,
+    view: &View,
+    with_evidence: bool,
+) -> AppResult<(String, Option<std::sync::Arc<crate::evidence::Measured>>)> {
     let id = map.id;
     let v = state.db.read(move |c| store::version(c, id, version)).await?;
     let measured = if with_evidence { api::measured(state, map, Some(version)).await? } else { None };
     let measures = measured.as_ref().map(|m| (map.evidence_id.unwrap_or(0), m.figures.clone()));
-    let bytes = crate::render::draw(&state.renders, Drawable { version_id: v.id, source: v.source.unwrap_or_default(), title: map.title.clone(), measures }, Format::Svg, view, false).await?;
+    let bytes = crate::render::draw(
+        &state.renders,
+        Drawable { version_id: v.id, source: v.source.unwrap_or_default(), title: map.title.clone(), measures },
+        Format::Svg,
+        view,
+        false,
+    )
+    .await?;
     Ok((String::from_utf8_lossy(&bytes).into_owned(), measured))
 }
 
@@ -161,7 +177,12 @@ struct MapPageData {
     evidence: Option<store::Evidence>,
 }
 
-async fn map_page(State(state): State<AppState>, who: Principal, Path(id): Path<i64>, Query(q): Query<ViewQuery>) -> AppResult<Response> {
+async fn map_page(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(id): Path<i64>,
+    Query(q): Query<ViewQuery>,
+) -> AppResult<Response> {
     let uid = who.require_user()?.id;
     let wanted = q.version;
     let d = state
@@ -173,8 +194,16 @@ async fn map_page(State(state): State<AppState>, who: Principal, Path(id): Path<
                 Some(e) => Some(store::evidence(c, e)?.0),
                 None => None,
             };
-            let workspace: String = c.query_row("SELECT name FROM workspaces WHERE id = ?1", [map.workspace_id], |r| r.get(0))?;
-            Ok::<_, AppError>(MapPageData { comments: store::comments(c, id)?, map, role, version, workspace, evidence })
+            let workspace: String =
+                c.query_row("SELECT name FROM workspaces WHERE id = ?1", [map.workspace_id], |r| r.get(0))?;
+            Ok::<_, AppError>(MapPageData {
+                comments: store::comments(c, id)?,
+                map,
+                role,
+                version,
+                workspace,
+                evidence,
+            })
         })
         .await?;
     let (map, role, version) = (&d.map, d.role, d.version.number);
@@ -241,7 +270,12 @@ async fn map_page(State(state): State<AppState>, who: Principal, Path(id): Path<
     Ok(Page::new(&map.title, &who, "map", body).crumbs(crumbs(map, &d.workspace)).wide().render())
 }
 
-fn comment_threads(comments: &[store::Comment], can_comment: bool, map_id: i64, step_names: &std::collections::HashMap<String, String>) -> Markup {
+fn comment_threads(
+    comments: &[store::Comment],
+    can_comment: bool,
+    map_id: i64,
+    step_names: &std::collections::HashMap<String, String>,
+) -> Markup {
     let roots: Vec<&store::Comment> = comments.iter().filter(|c| c.parent_id.is_none()).collect();
     html! {
         ol.threads {
@@ -265,7 +299,13 @@ fn comment_threads(comments: &[store::Comment], can_comment: bool, map_id: i64, 
     }
 }
 
-fn comment(c: &store::Comment, can_comment: bool, root: bool, map_id: i64, step_names: &std::collections::HashMap<String, String>) -> Markup {
+fn comment(
+    c: &store::Comment,
+    can_comment: bool,
+    root: bool,
+    map_id: i64,
+    step_names: &std::collections::HashMap<String, String>,
+) -> Markup {
     html! {
         article.comment id={ "comment-" (c.id) } {
             header { strong { (c.author) } " " span.muted { (when(c.created_at)) } @if let Some(s) = &c.step { " " span.step-ref title=(s) { "on " (step_names.get(s).map_or(s.as_str(), String::as_str)) } } }
@@ -305,7 +345,12 @@ fn mention_markup(body: &str) -> Markup {
     html! { @for (mention, text) in parts { @if mention { span.mention { (text) } } @else { (text) } } }
 }
 
-async fn map_svg(State(state): State<AppState>, who: Principal, Path(id): Path<i64>, Query(q): Query<ViewQuery>) -> AppResult<Response> {
+async fn map_svg(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(id): Path<i64>,
+    Query(q): Query<ViewQuery>,
+) -> AppResult<Response> {
     let (_, map, _) = api::map_access(&state, &who, id).await?;
     let dq = DownloadQuery { version: q.version, persona: q.persona, theme: q.theme, evidence: None };
     let mut res = api::download_response(&state, &map, "svg", dq, false).await?;
@@ -316,7 +361,12 @@ async fn map_svg(State(state): State<AppState>, who: Principal, Path(id): Path<i
     Ok(res)
 }
 
-async fn download(State(state): State<AppState>, who: Principal, Path((id, format)): Path<(i64, String)>, Query(q): Query<DownloadQuery>) -> AppResult<Response> {
+async fn download(
+    State(state): State<AppState>,
+    who: Principal,
+    Path((id, format)): Path<(i64, String)>,
+    Query(q): Query<DownloadQuery>,
+) -> AppResult<Response> {
     let (_, map, _) = api::map_access(&state, &who, id).await?;
     api::download_response(&state, &map, &format, q, true).await
 }
@@ -353,7 +403,11 @@ async fn editor(State(state): State<AppState>, who: Principal, Path(id): Path<i6
             }
         }
     };
-    Ok(Page::new(&format!("Edit {}", map.title), &who, "editor", body).crumbs(crumbs(&map, &ws)).wide().editor().render())
+    Ok(Page::new(&format!("Edit {}", map.title), &who, "editor", body)
+        .crumbs(crumbs(&map, &ws))
+        .wide()
+        .editor()
+        .render())
 }
 
 async fn history(State(state): State<AppState>, who: Principal, Path(id): Path<i64>) -> AppResult<Response> {
@@ -399,7 +453,12 @@ fn states_body(current: Option<i64>, future: Option<i64>) -> String {
     json!({ "current": current, "future": future }).to_string()
 }
 
-async fn version_page(State(state): State<AppState>, who: Principal, Path((id, n)): Path<(i64, i64)>, Query(q): Query<ViewQuery>) -> AppResult<Response> {
+async fn version_page(
+    State(state): State<AppState>,
+    who: Principal,
+    Path((id, n)): Path<(i64, i64)>,
+    Query(q): Query<ViewQuery>,
+) -> AppResult<Response> {
     let (_, map, role) = api::map_access(&state, &who, id).await?;
     let v = state.db.read(move |c| store::version(c, id, n)).await?;
     let view = view_of(&q);
@@ -423,7 +482,12 @@ struct DiffQuery {
     to: Option<i64>,
 }
 
-async fn diff_page(State(state): State<AppState>, who: Principal, Path(id): Path<i64>, Query(q): Query<DiffQuery>) -> AppResult<Response> {
+async fn diff_page(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(id): Path<i64>,
+    Query(q): Query<DiffQuery>,
+) -> AppResult<Response> {
     let (_, map, role) = api::map_access(&state, &who, id).await?;
     let to = q.to.unwrap_or(map.head);
     let from = q.from.unwrap_or((to - 1).max(1));
@@ -457,10 +521,17 @@ async fn diff_page(State(state): State<AppState>, who: Principal, Path(id): Path
     Ok(Page::new("Compare versions", &who, "diff", body).crumbs(crumbs(&map, &ws)).wide().render())
 }
 
-async fn compare(State(state): State<AppState>, who: Principal, Path(id): Path<i64>, Query(q): Query<ViewQuery>) -> AppResult<Response> {
+async fn compare(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(id): Path<i64>,
+    Query(q): Query<ViewQuery>,
+) -> AppResult<Response> {
     let (_, map, role) = api::map_access(&state, &who, id).await?;
     let (Some(cur), Some(fut)) = (map.current_version, map.future_version) else {
-        return Err(AppError::bad("mark one version as current state and one as future state on the History page first"));
+        return Err(AppError::bad(
+            "mark one version as current state and one as future state on the History page first",
+        ));
     };
     let view = view_of(&q);
     let (a, _) = svg_for(&state, &map, cur, &view, false).await?;
@@ -630,7 +701,12 @@ async fn shared_map(state: &AppState, token: &str) -> AppResult<MapInfo> {
     state.db.read(move |c| store::map(c, store::shared_map(c, &token)?)).await
 }
 
-async fn shared_page(State(state): State<AppState>, who: Principal, Path(token): Path<String>, Query(q): Query<ViewQuery>) -> AppResult<Response> {
+async fn shared_page(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(token): Path<String>,
+    Query(q): Query<ViewQuery>,
+) -> AppResult<Response> {
     let map = shared_map(&state, &token).await?;
     let q = ViewQuery { version: None, ..q };
     let view = view_of(&q);
@@ -652,13 +728,21 @@ async fn shared_page(State(state): State<AppState>, who: Principal, Path(token):
     Ok(res)
 }
 
-async fn shared_svg(State(state): State<AppState>, Path(token): Path<String>, Query(q): Query<ViewQuery>) -> AppResult<Response> {
+async fn shared_svg(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    Query(q): Query<ViewQuery>,
+) -> AppResult<Response> {
     let map = shared_map(&state, &token).await?;
     let dq = DownloadQuery { version: None, persona: q.persona, theme: q.theme, evidence: None };
     api::download_response(&state, &map, "svg", dq, false).await
 }
 
-async fn shared_download(State(state): State<AppState>, Path((token, format)): Path<(String, String)>, Query(q): Query<DownloadQuery>) -> AppResult<Response> {
+async fn shared_download(
+    State(state): State<AppState>,
+    Path((token, format)): Path<(String, String)>,
+    Query(q): Query<DownloadQuery>,
+) -> AppResult<Response> {
     let map = shared_map(&state, &token).await?;
     // A share link shows the latest version only.
     let dq = DownloadQuery { version: None, ..q };

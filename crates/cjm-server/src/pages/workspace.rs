@@ -39,14 +39,23 @@ async fn card_facts(state: &AppState, maps: &[store::MapInfo]) -> AppResult<Vec<
             for (id, head) in keys {
                 let v = store::version(c, id, head)?;
                 let map = cjm_model::check(v.source.as_deref().unwrap_or_default()).journey;
-                out.push(CardFacts { personas: map.persona_names(), state: map.state.map(|s| s.as_str()), steps: map.steps().count() });
+                out.push(CardFacts {
+                    personas: map.persona_names(),
+                    state: map.state.map(|s| s.as_str()),
+                    steps: map.steps().count(),
+                });
             }
             Ok::<_, AppError>(out)
         })
         .await
 }
 
-async fn gallery(State(state): State<AppState>, who: Principal, Path(ws): Path<i64>, Query(q): Query<crate::api::ListQuery>) -> AppResult<Response> {
+async fn gallery(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(ws): Path<i64>,
+    Query(q): Query<crate::api::ListQuery>,
+) -> AppResult<Response> {
     let w = workspace_for(&state, &who, ws).await?;
     let (query, tag) = (q.q.clone(), q.tag.clone());
     let (maps, all) = state

@@ -49,14 +49,20 @@ pub fn run(args: Args) -> Result<Outcome, CliError> {
         .build()
         .map_err(|e| CliError(format!("starting the server runtime: {e}")))?;
     runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind(&args.addr)
-            .await
-            .map_err(|e| CliError(format!("cannot listen on {}: {e} (is another server using the port? try --addr 127.0.0.1:8081)", args.addr)))?;
+        let listener = tokio::net::TcpListener::bind(&args.addr).await.map_err(|e| {
+            CliError(format!(
+                "cannot listen on {}: {e} (is another server using the port? try --addr 127.0.0.1:8081)",
+                args.addr
+            ))
+        })?;
         let local = listener.local_addr().map_err(|e| CliError(e.to_string()))?;
         let base = args.public_url.clone().unwrap_or_else(|| format!("http://{local}"));
         eprintln!("cjm serve: data in {}, listening on http://{local}", args.data.display());
         match &opened.setup_path {
-            Some(path) => eprintln!("cjm serve: no account yet. Open this one-time link to create the administrator:\n\n    {}{path}\n", base.trim_end_matches('/')),
+            Some(path) => eprintln!(
+                "cjm serve: no account yet. Open this one-time link to create the administrator:\n\n    {}{path}\n",
+                base.trim_end_matches('/')
+            ),
             None => eprintln!("cjm serve: open {base}"),
         }
         cjm_server::serve(opened.state, listener).await.map_err(|e| CliError(format!("the server stopped: {e}")))?;
