@@ -151,7 +151,7 @@ pub(crate) fn with_attrs(text: &str, attrs: &[String]) -> String {
 
 /// Attribute values end at `,` or `]`.
 pub(crate) fn escape_attr(text: &str) -> String {
-    escape_value(text).replace(',', "\\,").replace(']', "\\]")
+    escape_text(text, &[',', '[', ']'])
 }
 
 /// A score or target as short as it can be written and read back exactly.

@@ -69,6 +69,9 @@ fn hostile_names_survive_printing() {
         "注文する",
         "émoji 🎉",
         "tab\there",
+        "<![CDATA[ ]]> <!-- -->",
+        "open [ only",
+        "a ] b, c",
     ];
     let mut map = check("journey\n  section S\n    x: 3\n").journey;
     for (i, name) in names.iter().enumerate() {
@@ -79,12 +82,23 @@ fn hostile_names_survive_printing() {
         step.channels = vec![name.to_string()];
         step.notes = vec![name.to_string()];
         step.pains = vec![cjm_model::Pain { text: name.to_string(), severity: Some(2) }];
+        // Attribute values end at `,` and `]` and must not open a list with `[`.
+        step.opportunities = vec![cjm_model::Opportunity {
+            text: name.to_string(),
+            owner: Some(name.to_string()),
+            ..Default::default()
+        }];
         step.doing = Some(format!("{name}\n  second line {i}"));
         map.stages[0].steps.push(step);
     }
     map.stages[0].steps.remove(0);
     // Re-derive ids the way lowering does, so the comparison is about text.
-    let map = check(&to_cjm(&map)).journey;
+    let first = check(&to_cjm(&map));
+    assert!(!first.has_errors(), "{:?}\n{}", first.diagnostics, to_cjm(&map));
+    assert_eq!(first.journey.stages[0].steps.len(), names.len());
+    let owners: Vec<Option<&str>> = first.journey.steps().map(|s| s.opportunities[0].owner.as_deref()).collect();
+    assert_eq!(owners, names.iter().map(|n| Some(n.trim())).collect::<Vec<_>>(), "owners survive");
+    let map = first.journey;
     let printed = to_cjm(&map);
     let reread = check(&printed);
     assert!(!reread.has_errors(), "{:?}\n{printed}", reread.diagnostics);

@@ -100,24 +100,19 @@ fn png_references_match_within_tolerance() {
     }
 }
 
-/// Strings built to break markup, layout or both.
+/// Strings built to break markup, layout or both: the corpus in
+/// `testdata/hostile-text.json`, shared with the web app's browser test.
 fn hostile_strings() -> Vec<String> {
-    vec![
-        "<script>alert(1)</script>".into(),
-        "</svg><svg onload=alert(1)>".into(),
-        "\" onload=\"alert(1)\" x=\"".into(),
-        "' onmouseover='alert(1)".into(),
-        "javascript:alert(1)".into(),
-        "<![CDATA[ ]]> <!-- -->".into(),
-        "&amp; &lt; &#x3C; &".into(),
-        "x".repeat(100_000),
-        "word ".repeat(20_000),
-        "مرحبا بالعالم — שלום עולם".into(),
-        "emoji 🎉👩‍👩‍👧‍👦🚀 ok".into(),
-        "注文する 顧客の旅 고객 여정".into(),
-        "tab\tand\u{0}nul\u{1b}[31m escape".into(),
-        "{LANE_Y}".into(),
-    ]
+    let corpus: serde_json::Value = serde_json::from_str(include_str!("../../../testdata/hostile-text.json")).unwrap();
+    corpus["strings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|entry| match entry {
+            serde_json::Value::String(s) => s.clone(),
+            other => other["repeat"].as_str().unwrap().repeat(other["times"].as_u64().unwrap() as usize),
+        })
+        .collect()
 }
 
 fn hostile_map() -> Journey {

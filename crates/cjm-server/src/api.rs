@@ -292,6 +292,8 @@ pub struct NewMap {
     pub template: Option<String>,
     /// …or from this `.cjm` (or Mermaid) text…
     pub source: Option<String>,
+    /// …or from a map in cjm's JSON form (`cjm schema`)…
+    pub journey: Option<serde_json::Value>,
     /// …or from an empty map with this title.
     pub title: Option<String>,
     #[serde(default)]
@@ -321,6 +323,14 @@ pub fn starting_source(body: &NewMap) -> AppResult<String> {
     }
     if let Some(source) = &body.source {
         return Ok(source.clone());
+    }
+    if let Some(json) = &body.journey {
+        let read = cjm_model::json::from_json(&json.to_string())
+            .map_err(|d| AppError::bad(format!("journey: {}", d.message)))?;
+        if let Some(f) = read.findings.iter().find(|f| f.severity == cjm_syntax::Severity::Error) {
+            return Err(AppError::bad(format!("journey: {}", f.message)));
+        }
+        return Ok(cjm_model::to_cjm(&read.journey));
     }
     let title = body.title.as_deref().map(str::trim).filter(|t| !t.is_empty()).unwrap_or("Untitled journey");
     Ok(format!(
@@ -797,34 +807,9 @@ async fn resolve_comment(
         .map(Json)
 }
 
-#[derive(Serialize, JsonSchema)]
-pub struct Mention {
-    pub comment_id: i64,
-    pub map_id: i64,
-    pub map_title: String,
-    pub author: String,
-    pub body: String,
-    pub created_at: i64,
-}
-
-async fn mentions(State(state): State<AppState>, who: Principal) -> AppResult<Json<Vec<Mention>>> {
+async fn mentions(State(state): State<AppState>, who: Principal) -> AppResult<Json<Vec<store::Mention>>> {
     let uid = who.require_user()?.id;
-    let list = state
-        .db
-        .read(move |c| {
-            let mut st = c.prepare(
-                "SELECT k.id, m.id, m.title, u.name, k.body, k.created_at FROM mentions x
-                 JOIN comments k ON k.id = x.comment_id JOIN maps m ON m.id = k.map_id JOIN users u ON u.id = k.author_id
-                 JOIN members mb ON mb.workspace_id = m.workspace_id AND mb.user_id = x.user_id
-                 WHERE x.user_id = ?1 ORDER BY k.created_at DESC LIMIT 50",
-            )?;
-            let rows = st.query_map([uid], |r| {
-                Ok(Mention { comment_id: r.get(0)?, map_id: r.get(1)?, map_title: r.get(2)?, author: r.get(3)?, body: r.get(4)?, created_at: r.get(5)? })
-            })?;
-            Ok::<_, AppError>(rows.collect::<Result<Vec<_>, _>>()?)
-        })
-        .await?;
-    Ok(Json(list))
+    Ok(Json(state.db.read(move |c| store::mentions(c, uid, None, 50)).await?))
 }
 
 // ---------------------------------------------------------------- share links

@@ -99,7 +99,7 @@ pub const API: &[Route] = &[
     api("GET", "/api/tokens", User, "Your API tokens", None, Some(s::<Vec<store::ApiToken>>), 200),
     api("POST", "/api/tokens", User, "Make an API token (shown once)", Some(s::<NewToken>), Some(s::<store::ApiToken>), 201),
     api("DELETE", "/api/tokens/{tid}", User, "Revoke an API token", None, None, 204),
-    api("GET", "/api/mentions", User, "Comments that mention you", None, Some(s::<Vec<Mention>>), 200),
+    api("GET", "/api/mentions", User, "Comments that mention you", None, Some(s::<Vec<store::Mention>>), 200),
 ];
 
 /// The pages people open in a browser.

@@ -535,3 +535,37 @@ pub fn evidence(c: &Connection, id: i64) -> AppResult<(Evidence, i64)> {
     .optional()?
     .ok_or(AppError::NotFound)
 }
+
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct Mention {
+    pub comment_id: i64,
+    pub map_id: i64,
+    pub map_title: String,
+    pub author: String,
+    pub body: String,
+    pub created_at: i64,
+    pub resolved: bool,
+}
+
+/// Comments that mention the user (newest first), in one workspace or in
+/// every workspace the user is still a member of.
+pub fn mentions(c: &Connection, user_id: i64, workspace_id: Option<i64>, limit: i64) -> AppResult<Vec<Mention>> {
+    let mut st = c.prepare(
+        "SELECT k.id, m.id, m.title, u.name, k.body, k.created_at, k.resolved_at FROM mentions x
+         JOIN comments k ON k.id = x.comment_id JOIN maps m ON m.id = k.map_id JOIN users u ON u.id = k.author_id
+         JOIN members mb ON mb.workspace_id = m.workspace_id AND mb.user_id = x.user_id
+         WHERE x.user_id = ?1 AND (?2 IS NULL OR m.workspace_id = ?2) ORDER BY k.created_at DESC, k.id DESC LIMIT ?3",
+    )?;
+    let rows = st.query_map(params![user_id, workspace_id, limit], |r| {
+        Ok(Mention {
+            comment_id: r.get(0)?,
+            map_id: r.get(1)?,
+            map_title: r.get(2)?,
+            author: r.get(3)?,
+            body: r.get(4)?,
+            created_at: r.get(5)?,
+            resolved: r.get::<_, Option<i64>>(6)?.is_some(),
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}

@@ -753,7 +753,9 @@ impl<'s> Parser<'s> {
     /// Splits a trailing `[key value, …]` off a value.
     fn split_attrs(&mut self, value: Text) -> (Text, Option<Attrs>) {
         let raw = &self.src[value.span.start..value.span.end];
-        if !raw.ends_with(']') || raw.ends_with("\\]") {
+        // The closing `]` is escaped when an odd number of backslashes stands before it.
+        let backslashes = raw.strip_suffix(']').map(|r| r.bytes().rev().take_while(|&b| b == b'\\').count());
+        if backslashes.is_none_or(|n| n % 2 == 1) {
             return (value, None);
         }
         let Some(open) = rfind_unescaped(raw, b'[') else {

@@ -63,6 +63,15 @@ async fn gallery(
         .read(move |c| Ok::<_, AppError>((store::maps_in(c, ws, &query, &tag)?, store::maps_in(c, ws, "", "")?)))
         .await?;
     let facts = card_facts(&state, &maps).await?;
+    let uid = who.require_user()?.id;
+    let mentions: Vec<store::Mention> = state
+        .db
+        .read(move |c| store::mentions(c, uid, Some(ws), 20))
+        .await?
+        .into_iter()
+        .filter(|m| !m.resolved)
+        .take(5)
+        .collect();
     let mut tags: Vec<String> = all.iter().flat_map(|m| m.tags.clone()).collect();
     tags.sort();
     tags.dedup();
@@ -84,6 +93,12 @@ async fn gallery(
             nav.tags aria-label="Tags" {
                 a.tag.selected[q.tag.is_empty()] href={ "/w/" (ws) } { "All" }
                 @for t in &tags { a.tag.selected[q.tag == *t] href={ "/w/" (ws) "?tag=" (super::urlencode(t)) } { "#" (t) } }
+            }
+        }
+        @if !mentions.is_empty() {
+            section.card.mentions {
+                h2 { "Mentioned you" }
+                ul.list { @for m in &mentions { li { a href={ "/m/" (m.map_id) "#comment-" (m.comment_id) } { (m.map_title) } " — " strong { (m.author) } ": " span.muted { (m.body.chars().take(140).collect::<String>()) } " " (when(m.created_at)) } } }
             }
         }
         @if maps.is_empty() {
