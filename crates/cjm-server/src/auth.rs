@@ -182,20 +182,34 @@ pub const USER_COLUMNS: &str = "u.id, u.email, u.name, u.handle, u.is_admin";
 async fn resolve(state: &AppState, headers: &HeaderMap) -> AppResult<Principal> {
     if let Some(token) = bearer(headers) {
         let hash = token_hash(token);
-        let user = state
+        let found = state
             .db
             .read(move |c| {
                 c.query_row(
-                    &format!("SELECT {USER_COLUMNS} FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?1"),
+                    &format!("SELECT {USER_COLUMNS}, t.id, t.last_used_at FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?1"),
                     [&hash],
-                    user_from_row,
+                    |r| Ok((user_from_row(r)?, r.get::<_, i64>(5)?, r.get::<_, Option<i64>>(6)?)),
                 )
                 .optional()
                 .map_err(AppError::from)
             })
             .await?;
         // A wrong token is an error, not anonymity: scripts should hear about it.
-        return user.map(|user| Principal::Token { user }).ok_or(AppError::Unauthorized);
+        let (user, id, last_used) = found.ok_or(AppError::Unauthorized)?;
+        // When a token was last used, to the minute: one write a minute at most.
+        let now = now();
+        if last_used.is_none_or(|t| now - t >= 60) {
+            let db = state.db.clone();
+            tokio::spawn(async move {
+                let _ = db
+                    .write(move |tx| {
+                        tx.execute("UPDATE api_tokens SET last_used_at = ?2 WHERE id = ?1", [id, now])
+                            .map_err(crate::db::DbError::from)
+                    })
+                    .await;
+            });
+        }
+        return Ok(Principal::Token { user });
     }
     let Some(token) = cookie(headers, SESSION_COOKIE) else { return Ok(Principal::Anonymous) };
     let hash = token_hash(token);

@@ -507,12 +507,12 @@ async fn account(State(state): State<AppState>, who: Principal) -> AppResult<Res
             }
             p.reveal hidden { "Copy the token now; it is not shown again: " code.secret {} }
             table.list {
-                thead { tr { th { "Name" } th { "Made" } th {} } }
+                thead { tr { th { "Name" } th { "Made" } th { "Last used" } th {} } }
                 tbody {
                     @for t in &tokens {
-                        tr { td { (t.name) } td { (super::when(t.created_at)) } td { button.link.danger data-method="DELETE" data-action={ "/api/tokens/" (t.id) } data-confirm="Revoke this token? Scripts using it will stop working." { "Revoke" } } }
+                        tr { td { (t.name) } td { (super::when(t.created_at)) } td { @if let Some(u) = t.last_used_at { (super::when(u)) } @else { span.muted { "never" } } } td { button.link.danger data-method="DELETE" data-action={ "/api/tokens/" (t.id) } data-confirm="Revoke this token? Scripts using it will stop working." { "Revoke" } } }
                     }
-                    @if tokens.is_empty() { tr { td colspan="3" .muted { "No tokens yet." } } }
+                    @if tokens.is_empty() { tr { td colspan="4" .muted { "No tokens yet." } } }
                 }
             }
         }
