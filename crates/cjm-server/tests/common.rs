@@ -14,6 +14,15 @@ pub const MAP_V1: &str = "journey\n  title Fixture\n  %% a comment to keep\n  se
 pub const MAP_V2: &str = "journey\n  title Fixture\n  %% a comment to keep\n  section Find\n    Search the shop: 4\n      evidence: touchpoint = \"search\"\n    Compare: 2\n      evidence: touchpoint = \"compare\"\n  section Buy\n    Pay: 4\n      evidence: touchpoint = \"pay\"\n";
 pub const LOG: &str = "customer_id,timestamp,touchpoint\nc1,2026-01-01T10:00:00Z,search\nc1,2026-01-01T10:05:00Z,compare\nc1,2026-01-01T10:09:00Z,pay\nc2,2026-01-01T11:00:00Z,search\nc2,2026-01-01T11:02:00Z,compare\nc3,2026-01-02T09:00:00Z,search\n";
 
+/// Every fixture account's password.
+pub const PASSWORD: &str = "fixture password 42";
+
+/// Its argon2id hash, computed once per test run (hashing is slow on purpose).
+fn password_hash() -> &'static str {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| auth::hash_password(PASSWORD).unwrap())
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Who {
     Anonymous,
@@ -65,7 +74,7 @@ impl Fixture {
             .write_blocking(|tx| {
                 for (who, name) in [(Who::Owner, "Olive Owner"), (Who::Editor, "Eddie Editor"), (Who::Commenter, "Cora Commenter"), (Who::Viewer, "Vic Viewer"), (Who::OtherOwner, "Otto Outsider")] {
                     let email = format!("{}@example.com", name.split(' ').next().unwrap().to_lowercase());
-                    let uid = cjm_server::store::create_user(tx, &email, name, "!", who == Who::Owner)?;
+                    let uid = cjm_server::store::create_user(tx, &email, name, password_hash(), who == Who::Owner)?;
                     let session = auth::random_token(32);
                     let csrf = auth::random_token(24);
                     tx.execute("INSERT INTO sessions (token_hash, user_id, csrf, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)", params![token_hash(&session), uid, csrf, now(), now() + 3600])?;

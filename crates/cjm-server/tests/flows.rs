@@ -141,6 +141,9 @@ async fn sign_in_is_rate_limited() {
             .body(Body::from(format!("_csrf=abcdefghijklmnopqrstuv&email=olive%40example.com&password={password}")))
             .unwrap()
     };
+    let ok = f.send(form(&crate::common::PASSWORD.replace(' ', "+"))).await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.text());
+    assert!(ok.headers.get(header::SET_COOKIE).unwrap().to_str().unwrap().starts_with("cjm_session="));
     for _ in 0..10 {
         assert_eq!(f.send(form("wrong-password")).await.status, StatusCode::UNAUTHORIZED);
     }
@@ -294,4 +297,16 @@ async fn errors_are_pages_for_people_and_json_for_scripts() {
     assert!(missing.text().contains("<h1>Not found</h1>"));
     let other = f.get(Who::OtherOwner, &format!("/api/maps/{}", f.map)).await;
     assert_eq!(other.status, StatusCode::NOT_FOUND, "outsiders cannot tell the map exists");
+}
+
+#[tokio::test]
+async fn cookies_are_secure_behind_tls() {
+    let f = Fixture::with(|c| c.public_url = Some("https://cjm.example.com".into()));
+    let login = f.get(Who::Anonymous, "/login").await;
+    let cookie = login.headers.get(header::SET_COOKIE).unwrap().to_str().unwrap();
+    assert!(cookie.contains("; Secure") && cookie.contains("HttpOnly"), "{cookie}");
+    let plain = Fixture::new().get(Who::Anonymous, "/login").await;
+    assert!(!plain.headers.get(header::SET_COOKIE).unwrap().to_str().unwrap().contains("Secure"));
+    let inv = f.json(Who::Owner, "POST", &format!("/api/workspaces/{}/invitations", f.ws), json!({ "email": "x@example.com", "role": "viewer" })).await.value();
+    assert!(inv["url"].as_str().unwrap().starts_with("https://cjm.example.com/invite/"), "{inv}");
 }

@@ -530,3 +530,25 @@ fn measure_reads_the_log_named_by_the_data_block() {
     assert_eq!(code(&o), 2);
     assert!(stderr(&o).contains("add `data LOG`"), "{}", stderr(&o));
 }
+
+#[test]
+fn serve_refuses_bad_settings_before_starting() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let data = data.to_str().unwrap();
+    let o = run(&["serve", "--data", data, "--max-upload", "0"]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("--max-upload 0: expected 1 to 4096 (MB)"), "{}", stderr(&o));
+    let o = run(&["serve", "--data", data, "--public-url", "cjm.example.com"]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("expected an address starting with http:// or https://"), "{}", stderr(&o));
+    let o = run(&["serve", "--data", data, "--addr", "not-an-address"]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("cannot listen on not-an-address"), "{}", stderr(&o));
+    // A file where the data directory should be.
+    let file = dir.path().join("file");
+    std::fs::write(&file, "x").unwrap();
+    let o = run(&["serve", "--data", file.to_str().unwrap()]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("cannot create the data directory"), "{}", stderr(&o));
+}
