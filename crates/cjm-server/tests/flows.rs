@@ -307,6 +307,14 @@ async fn cookies_are_secure_behind_tls() {
     assert!(cookie.contains("; Secure") && cookie.contains("HttpOnly"), "{cookie}");
     let plain = Fixture::new().get(Who::Anonymous, "/login").await;
     assert!(!plain.headers.get(header::SET_COOKIE).unwrap().to_str().unwrap().contains("Secure"));
-    let inv = f.json(Who::Owner, "POST", &format!("/api/workspaces/{}/invitations", f.ws), json!({ "email": "x@example.com", "role": "viewer" })).await.value();
+    let inv = f
+        .json(
+            Who::Owner,
+            "POST",
+            &format!("/api/workspaces/{}/invitations", f.ws),
+            json!({ "email": "x@example.com", "role": "viewer" }),
+        )
+        .await
+        .value();
     assert!(inv["url"].as_str().unwrap().starts_with("https://cjm.example.com/invite/"), "{inv}");
 }

@@ -552,3 +552,41 @@ fn serve_refuses_bad_settings_before_starting() {
     assert_eq!(code(&o), 2);
     assert!(stderr(&o).contains("cannot create the data directory"), "{}", stderr(&o));
 }
+
+#[test]
+fn mine_breaks_every_figure_down_by_a_customer_attribute() {
+    let log = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/logs/receipt.xes.gz");
+    let o = run(&[
+        "mine",
+        log.to_str().unwrap(),
+        "--by",
+        "channel",
+        "--format",
+        "json",
+        "--funnel",
+        "Confirmation of receipt,T02 Check confirmation of receipt",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let parts = v["breakdown"].as_object().unwrap();
+    assert_eq!(parts.keys().collect::<Vec<_>>(), ["Desk", "Intern", "Internet", "Post", "e-mail"]);
+    let mut customers = 0;
+    for (value, part) in parts {
+        let summary = &part["summary"];
+        let analysis = &part["analysis"];
+        for key in [
+            "channel_reach",
+            "channel_switches",
+            "edge_times",
+            "eventually_follows",
+            "funnel",
+            "next_times",
+            "variant_coverage",
+        ] {
+            assert!(!analysis[key].is_null(), "{value}: no {key}");
+        }
+        customers += summary["n_customers"].as_u64().unwrap();
+    }
+    // Receipt's channel is a case attribute: the parts split the customers.
+    assert_eq!(customers, v["summary"]["n_customers"].as_u64().unwrap());
+}

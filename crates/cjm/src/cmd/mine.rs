@@ -384,14 +384,23 @@ pub fn run(args: Args) -> Result<Outcome, CliError> {
     let breakdown = match &args.by {
         Some(attr) => {
             let values = cjm_mine::analysis::breakdown_values(&log, attr).map_err(CliError)?;
+            // Every figure per value: the summary and, for the JSON report,
+            // the analysis (transition times, follows, coverage, funnel,
+            // channels) computed on that value's customers alone.
             let mut parts = Vec::new();
             for v in values {
                 let sub = cjm_mine::analysis::customers_with(&log, attr, &v);
                 if sub.is_empty() {
                     continue;
                 }
-                let s = cjm_mine::summarize(&sub, &funnel, args.top.min(5));
-                parts.push((v, s));
+                let j = cjm_mine::journeys::build(&sub);
+                let top = if args.format == OutFormat::Json { args.top } else { args.top.min(5) };
+                let s = cjm_mine::summary::summarize(&sub, &j, &funnel, top);
+                let a = (args.format == OutFormat::Json).then(|| {
+                    let counts: Vec<u64> = s.top_variants.iter().map(|v| v.count).collect();
+                    cjm_mine::analysis::analyse(&sub, &j, Some(&spec), args.follows, &counts)
+                });
+                parts.push((v, s, a));
             }
             Some(parts)
         }
@@ -402,7 +411,10 @@ pub fn run(args: Args) -> Result<Outcome, CliError> {
         OutFormat::Json => {
             let by: Option<serde_json::Value> = breakdown.as_ref().map(|parts| {
                 serde_json::Value::Object(
-                    parts.iter().map(|(v, s)| (v.clone(), serde_json::to_value(s).unwrap_or_default())).collect(),
+                    parts
+                        .iter()
+                        .map(|(v, s, a)| (v.clone(), serde_json::json!({ "summary": s, "analysis": a })))
+                        .collect(),
                 )
             });
             let mut s = serde_json::to_string_pretty(&serde_json::json!({
@@ -431,7 +443,9 @@ pub fn run(args: Args) -> Result<Outcome, CliError> {
                 t.push_str(&analysis_report(a));
             }
             if let (Some(attr), Some(parts)) = (&args.by, &breakdown) {
-                t.push_str(&breakdown_report(attr, parts));
+                let summaries: Vec<(String, cjm_mine::Summary)> =
+                    parts.iter().map(|(v, s, _)| (v.clone(), s.clone())).collect();
+                t.push_str(&breakdown_report(attr, &summaries));
             }
             t
         }
