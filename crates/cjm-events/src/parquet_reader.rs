@@ -8,7 +8,7 @@ use arrow_array::cast::AsArray;
 use arrow_array::types::*;
 use arrow_array::{Array, ArrayRef};
 use arrow_schema::{DataType, Field, Schema, TimeUnit};
-use parquet::arrow::arrow_reader::{ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
+use parquet::arrow::arrow_reader::{ArrowReaderOptions, ParquetRecordBatchReaderBuilder, RowSelection, RowSelector};
 use parquet::arrow::ProjectionMask;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -72,42 +72,24 @@ pub(crate) fn read(path: &Path, shown: &str, opts: &ReadOptions) -> Result<Event
         rows_total,
         done: AtomicU64::new(0),
     };
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8).min(group_rows.len());
-    // Row groups are read in parallel when there are several and no
-    // attribute columns (their dictionaries would need merging too); the
-    // parts are contiguous, so rows keep their order.
-    if threads < 2 || !cols.attrs.is_empty() {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
+    // Rows are read in parallel, one contiguous range per core (split inside
+    // a row group when there are fewer groups than cores), when there are
+    // enough of them and no attribute columns (their dictionaries would need
+    // merging too). The ranges are contiguous, so rows keep their order.
+    if threads < 2 || rows_total < 200_000 || !cols.attrs.is_empty() {
         let b = read_part(&ctx, None, 0)?;
         let mut log = b.finish(opts.lifecycle);
         log.columns = Some(cols.describe(&headers));
         return Ok(log);
     }
-    let mut ranges: Vec<(Vec<usize>, u64)> = Vec::new();
-    let mut start = 0usize;
-    let mut base = 0u64;
-    for t in 0..threads {
-        let target = rows_total * (t as u64 + 1) / threads as u64;
-        let mut end = start;
-        let mut rows = base;
-        while end < group_rows.len() && (rows < target || end == start) {
-            rows += group_rows[end];
-            end += 1;
-        }
-        if t + 1 == threads {
-            end = group_rows.len();
-        }
-        if end > start {
-            ranges.push(((start..end).collect(), base));
-            base += group_rows[start..end].iter().sum::<u64>();
-            start = end;
-        }
-    }
+    let ranges = row_ranges(&group_rows, threads);
     let parts: Vec<Result<Builder, ReadError>> = std::thread::scope(|scope| {
         let handles: Vec<_> = ranges
             .into_iter()
-            .map(|(groups, base)| {
+            .map(|(part, base)| {
                 let ctx = &ctx;
-                scope.spawn(move || read_part(ctx, Some(groups), base))
+                scope.spawn(move || read_part(ctx, Some(part), base))
             })
             .collect();
         handles
@@ -127,6 +109,47 @@ pub(crate) fn read(path: &Path, shown: &str, opts: &ReadOptions) -> Result<Event
     let mut log = b.finish(opts.lifecycle);
     log.columns = Some(cols.describe(&headers));
     Ok(log)
+}
+
+/// One part of a parallel read: the row groups it touches, which of their
+/// rows it keeps, and the number of its first row in the file.
+pub(crate) struct Part {
+    groups: Vec<usize>,
+    selection: Option<RowSelection>,
+    rows: u64,
+}
+
+/// Splits the file's rows into `parts` contiguous ranges of about equal size.
+fn row_ranges(group_rows: &[u64], parts: usize) -> Vec<(Part, u64)> {
+    let total: u64 = group_rows.iter().sum();
+    let mut starts = vec![0u64];
+    for r in group_rows {
+        starts.push(starts.last().copied().unwrap_or(0) + r);
+    }
+    let mut out = Vec::new();
+    for t in 0..parts as u64 {
+        let (lo, hi) = (total * t / parts as u64, total * (t + 1) / parts as u64);
+        if hi <= lo {
+            continue;
+        }
+        let first = starts.partition_point(|&s| s <= lo) - 1;
+        let last = starts.partition_point(|&s| s < hi) - 1;
+        let (from, to) = (starts[first], starts[last + 1]);
+        let mut selectors = Vec::new();
+        if lo > from {
+            selectors.push(RowSelector::skip((lo - from) as usize));
+        }
+        selectors.push(RowSelector::select((hi - lo) as usize));
+        if to > hi {
+            selectors.push(RowSelector::skip((to - hi) as usize));
+        }
+        let whole = lo == from && hi == to;
+        out.push((
+            Part { groups: (first..=last).collect(), selection: (!whole).then(|| selectors.into()), rows: hi - lo },
+            lo,
+        ));
+    }
+    out
 }
 
 /// What every part of a parallel read shares.
@@ -164,8 +187,8 @@ fn merge(b: &mut Builder, part: Builder) {
     }
 }
 
-/// Reads the given row groups (all when `None`); `row_base` numbers its rows.
-fn read_part(ctx: &PartContext, groups: Option<Vec<usize>>, row_base: u64) -> Result<Builder, ReadError> {
+/// Reads the given part (the whole file when `None`); `row_base` numbers its rows.
+fn read_part(ctx: &PartContext, part: Option<Part>, row_base: u64) -> Result<Builder, ReadError> {
     let (path, shown, opts, cols, headers, wanted, total) =
         (ctx.path, ctx.shown, ctx.opts, ctx.cols, ctx.headers, ctx.wanted, ctx.total);
     let err = |message: String| ReadError { path: shown.to_string(), line: None, message };
@@ -174,12 +197,10 @@ fn read_part(ctx: &PartContext, groups: Option<Vec<usize>>, row_base: u64) -> Re
     let builder = ParquetRecordBatchReaderBuilder::try_new_with_options(file, options)
         .map_err(|e| err(format!("not a readable Parquet file: {e}")))?;
     let mask = ProjectionMask::roots(builder.parquet_schema(), wanted.iter().copied());
-    let part_rows: u64 = match &groups {
-        Some(g) => g.iter().map(|&i| builder.metadata().row_group(i).num_rows().max(0) as u64).sum(),
-        None => ctx.rows_total,
-    };
-    let builder = match groups {
-        Some(g) => builder.with_row_groups(g),
+    let part_rows: u64 = part.as_ref().map_or(ctx.rows_total, |p| p.rows);
+    let builder = match part {
+        Some(Part { groups, selection: Some(sel), .. }) => builder.with_row_groups(groups).with_row_selection(sel),
+        Some(Part { groups, selection: None, .. }) => builder.with_row_groups(groups),
         None => builder,
     };
     let reader = builder

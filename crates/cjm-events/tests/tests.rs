@@ -165,3 +165,44 @@ fn tempdir() -> PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+/// A big single row group is read by several threads, each taking a range
+/// of its rows; the result must equal the same rows read from CSV, in order.
+#[test]
+fn parallel_parquet_ranges_keep_every_row_in_order() {
+    use arrow_array::{ArrayRef, Float64Array, RecordBatch, StringArray, TimestampMicrosecondArray};
+    use std::sync::Arc;
+    let n = 300_001usize;
+    let case: Vec<String> = (0..n).map(|i| format!("c{}", (i * 7919) % 40_000)).collect();
+    let act: Vec<String> = (0..n).map(|i| format!("t{}", i % 13)).collect();
+    let time: Vec<i64> =
+        (0..n).map(|i| 1_700_000_000_000_000 + ((i * 104_729) % 1_000_003) as i64 * 1_000_000).collect();
+    let score: Vec<Option<f64>> = (0..n).map(|i| (i % 5 == 0).then_some((i % 7) as f64 / 2.0)).collect();
+    let batch = RecordBatch::try_from_iter(vec![
+        ("customer_id", Arc::new(StringArray::from(case.clone())) as ArrayRef),
+        ("timestamp", Arc::new(TimestampMicrosecondArray::from(time.clone()).with_timezone("UTC")) as ArrayRef),
+        ("touchpoint", Arc::new(StringArray::from(act.clone())) as ArrayRef),
+        ("score", Arc::new(Float64Array::from(score.clone())) as ArrayRef),
+    ])
+    .unwrap();
+    let dir = tempdir();
+    let path = dir.join("one-group.parquet");
+    let props = parquet::file::properties::WriterProperties::builder().set_max_row_group_row_count(Some(n)).build();
+    let mut w =
+        parquet::arrow::ArrowWriter::try_new(std::fs::File::create(&path).unwrap(), batch.schema(), Some(props))
+            .unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+    let log = read_path(&path, &ReadOptions::default()).unwrap();
+    assert_eq!(log.len(), n);
+    for i in [0, 1, n / 2 - 1, n / 2, n / 2 + 1, n - 1] {
+        assert_eq!(log.cases.get(log.case[i]), case[i], "row {i}");
+        assert_eq!(log.activities.get(log.activity[i]), act[i], "row {i}");
+        assert_eq!(log.time[i], time[i], "row {i}");
+        assert_eq!(log.score[i].is_nan(), score[i].is_none(), "row {i}");
+    }
+    let all_rows_match = (0..n).all(|i| log.cases.get(log.case[i]) == case[i] && log.time[i] == time[i]);
+    assert!(all_rows_match);
+    assert_eq!(log.cases.len(), 40_000);
+    std::fs::remove_dir_all(dir).ok();
+}
