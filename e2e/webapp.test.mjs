@@ -205,6 +205,31 @@ test('download the map as PNG', async () => {
   assert.match(download.suggestedFilename(), /^buying-a-bike-online\.png$/);
 });
 
+test('tags, a new workspace and a new password', async () => {
+  await page.goto(mapUrl);
+  await page.click('details.map-settings summary');
+  await page.fill('details.map-settings input[name=tags]', 'bikes, q4, checkout');
+  await Promise.all([page.waitForNavigation(), page.click('details.map-settings button:has-text("Save tags")')]);
+  await page.goto(new URL('/?all', server.base).href);
+  await page.fill('input[name=name]', 'Retail CX team');
+  await page.click('button:has-text("Create workspace")');
+  await page.waitForURL(/\/w\/\d+$/);
+  assert.equal(await page.locator('h1').innerText(), 'Retail CX team');
+  await page.goto(new URL('/account', server.base).href);
+  await page.fill('input[name=current]', admin.password);
+  await page.fill('input[name=new]', 'an even better password');
+  await page.click('button:has-text("Change password")');
+  await page.locator('#toast.show', { hasText: 'Password changed' }).waitFor();
+  await shot('16-account');
+  await page.click('text=Sign out');
+  await page.fill('input[name=email]', admin.email);
+  await page.fill('input[name=password]', 'an even better password');
+  await page.click('button[type=submit]');
+  await page.waitForURL((u) => !u.pathname.startsWith('/login'));
+  const res = await context.request.get(mapUrl.replace('/m/', '/api/maps/'));
+  assert.deepEqual((await res.json()).tags, ['bikes', 'q4', 'checkout']);
+});
+
 // The hostile-text corpus shared with the renderer's tests.
 const HOSTILE = JSON.parse(readFileSync(join(repo, 'testdata/hostile-text.json'), 'utf8')).strings
   .map((e) => (typeof e === 'string' ? e : e.repeat.repeat(e.times)));

@@ -53,6 +53,8 @@
   function after(el, data) {
     const then = el.dataset.then;
     if (then === "url" && data && data.url) { location.href = data.url; return; }
+    if (then === "workspace") { location.href = "/w/" + el.dataset.workspace; return; }
+    if (then === "message") { toast(el.dataset.message || "Done."); if (el.reset) el.reset(); return; }
     if (el.dataset.reveal && data) {
       const box = el.nextElementSibling && el.nextElementSibling.classList.contains("reveal") ? el.nextElementSibling : $(".reveal");
       if (box) { $(".secret", box).textContent = data[el.dataset.reveal] || ""; box.hidden = false; }

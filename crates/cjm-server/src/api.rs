@@ -37,7 +37,9 @@ pub fn router() -> Router<AppState> {
         .route("/api/openapi.json", get(openapi))
         .route("/api/me", get(me))
         .route("/api/templates", get(templates))
-        .route("/api/workspaces", get(workspaces))
+        .route("/api/workspaces", get(workspaces).post(create_workspace))
+        .route("/api/me/password", put(change_password))
+        .route("/api/workspaces/{ws}/invitations/{iid}", axum::routing::delete(revoke_invitation))
         .route("/api/workspaces/{ws}/maps", get(list_maps).post(create_map))
         .route("/api/workspaces/{ws}/members", get(list_members))
         .route("/api/workspaces/{ws}/members/{user}", put(set_member_role).delete(remove_member))
@@ -122,6 +124,89 @@ async fn templates(who: Principal) -> AppResult<Json<Vec<TemplateInfo>>> {
 async fn workspaces(State(state): State<AppState>, who: Principal) -> AppResult<Json<Vec<store::Workspace>>> {
     let uid = who.require_user()?.id;
     Ok(Json(state.db.read(move |c| store::workspaces_of(c, uid)).await?))
+}
+
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewWorkspace {
+    pub name: String,
+}
+
+async fn create_workspace(
+    State(state): State<AppState>,
+    who: Principal,
+    Body(body): Body<NewWorkspace>,
+) -> AppResult<(StatusCode, Json<Created>)> {
+    let uid = who.require_user()?.id;
+    let name: String = body.name.trim().chars().filter(|c| !c.is_control()).take(100).collect();
+    if name.is_empty() {
+        return Err(AppError::bad("give the workspace a name, e.g. your team's"));
+    }
+    let id = state.db.write(move |tx| store::create_workspace(tx, &name, uid)).await?;
+    Ok((StatusCode::CREATED, Json(Created { id, url: format!("/w/{id}") })))
+}
+
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    pub current: String,
+    pub new: String,
+}
+
+/// Changes the signed-in user's password and signs out their other sessions.
+async fn change_password(
+    State(state): State<AppState>,
+    who: Principal,
+    headers: HeaderMap,
+    Body(body): Body<PasswordChange>,
+) -> AppResult<StatusCode> {
+    let uid = who.require_user()?.id;
+    let key = format!("password:{uid}");
+    state.login_limit.check(&key)?;
+    let stored: String = state
+        .db
+        .read(move |c| {
+            Ok::<_, AppError>(c.query_row("SELECT password_hash FROM users WHERE id = ?1", [uid], |r| r.get(0))?)
+        })
+        .await?;
+    let current = body.current.clone();
+    if !tokio::task::spawn_blocking(move || crate::auth::verify_password(&current, &stored)).await.unwrap_or(false) {
+        state.login_limit.failed(&key);
+        return Err(AppError::bad("the current password is not right"));
+    }
+    let hash = new_password_hash(&body.new)?;
+    let keep = crate::auth::cookie(&headers, crate::auth::SESSION_COOKIE).map(token_hash).unwrap_or_default();
+    state
+        .db
+        .write(move |tx| {
+            tx.execute("UPDATE users SET password_hash = ?2 WHERE id = ?1", params![uid, hash])?;
+            tx.execute("DELETE FROM sessions WHERE user_id = ?1 AND token_hash != ?2", params![uid, keep])?;
+            Ok::<_, AppError>(())
+        })
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn revoke_invitation(
+    State(state): State<AppState>,
+    who: Principal,
+    Path((ws, iid)): Path<(i64, i64)>,
+) -> AppResult<StatusCode> {
+    let (_, role) = workspace_access(&state, &who, ws).await?;
+    role.require(Role::Owner, "revoke invitations")?;
+    let n = state
+        .db
+        .write(move |tx| {
+            Ok::<_, AppError>(tx.execute(
+                "DELETE FROM invitations WHERE id = ?1 AND workspace_id = ?2 AND accepted_at IS NULL",
+                [iid, ws],
+            )?)
+        })
+        .await?;
+    if n == 0 {
+        return Err(AppError::NotFound);
+    }
+    Ok(StatusCode::NO_CONTENT)
 }
 
 async fn list_members(

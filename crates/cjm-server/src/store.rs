@@ -569,3 +569,22 @@ pub fn mentions(c: &Connection, user_id: i64, workspace_id: Option<i64>, limit: 
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
+
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct PendingInvitation {
+    pub id: i64,
+    pub email: String,
+    pub role: String,
+    pub expires_at: i64,
+}
+
+/// Invitations of a workspace not yet accepted and not expired.
+pub fn pending_invitations(c: &Connection, workspace_id: i64) -> AppResult<Vec<PendingInvitation>> {
+    let mut st = c.prepare(
+        "SELECT id, email, role, expires_at FROM invitations WHERE workspace_id = ?1 AND accepted_at IS NULL AND expires_at > ?2 ORDER BY id DESC",
+    )?;
+    let rows = st.query_map(params![workspace_id, now()], |r| {
+        Ok(PendingInvitation { id: r.get(0)?, email: r.get(1)?, role: r.get(2)?, expires_at: r.get(3)? })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}

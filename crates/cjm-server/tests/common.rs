@@ -49,6 +49,7 @@ pub struct Fixture {
     pub comment: i64,
     pub share: i64,
     pub share_token: String,
+    pub invitation: i64,
     /// (user id, session token, csrf, api token id, api token) by role.
     pub users: Vec<(Who, i64, String, String, i64, String)>,
 }
@@ -67,7 +68,8 @@ impl Fixture {
         let opened = cjm_server::open(config).unwrap();
         let state = opened.state;
         let evidence_dir = dir.path().join("evidence");
-        let (mut users, mut ws, mut other_ws, mut map, mut comment, mut share) = (Vec::new(), 0, 0, 0, 0, 0);
+        let (mut users, mut ws, mut other_ws, mut map, mut comment, mut share, mut invitation) =
+            (Vec::new(), 0, 0, 0, 0, 0, 0);
         let share_token = auth::random_token(24);
         state
             .db
@@ -95,13 +97,15 @@ impl Fixture {
                 comment = tx.last_insert_rowid();
                 tx.execute("INSERT INTO share_links (map_id, token_hash, created_by, created_at) VALUES (?1, ?2, ?3, ?4)", params![map, token_hash(&share_token), id(Who::Owner), now()])?;
                 share = tx.last_insert_rowid();
+                tx.execute("INSERT INTO invitations (workspace_id, email, role, token_hash, created_by, created_at, expires_at) VALUES (?1, 'guest@example.com', 'viewer', ?2, ?3, ?4, ?5)", params![ws, token_hash("invite"), id(Who::Owner), now(), now() + 86400])?;
+                invitation = tx.last_insert_rowid();
                 let stored = cjm_server::evidence::store_upload(&evidence_dir, "log.csv", LOG.as_bytes())?;
                 tx.execute("INSERT INTO evidence (workspace_id, file_name, stored_as, bytes, uploaded_by, created_at) VALUES (?1, 'log.csv', ?2, ?3, ?4, ?5)", params![ws, stored, LOG.len() as i64, id(Who::Owner), now()])?;
                 tx.execute("UPDATE maps SET evidence_id = ?2 WHERE id = ?1", [map, tx.last_insert_rowid()])?;
                 Ok::<_, cjm_server::AppError>(())
             })
             .unwrap();
-        Fixture { _dir: dir, state, ws, other_ws, map, comment, share, share_token, users }
+        Fixture { _dir: dir, state, ws, other_ws, map, comment, share, share_token, invitation, users }
     }
 
     pub fn user(&self, who: Who) -> Option<&(Who, i64, String, String, i64, String)> {

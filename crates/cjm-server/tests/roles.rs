@@ -15,6 +15,9 @@ const SPEC: &[(&str, &str, &str)] = &[
     ("GET", "/api/me", "user"),
     ("GET", "/api/templates", "user"),
     ("GET", "/api/workspaces", "user"),
+    ("POST", "/api/workspaces", "user"),
+    ("PUT", "/api/me/password", "user"),
+    ("DELETE", "/api/workspaces/{ws}/invitations/{iid}", "owner"),
     ("GET", "/api/workspaces/{ws}/maps", "viewer"),
     ("POST", "/api/workspaces/{ws}/maps", "editor"),
     ("GET", "/api/workspaces/{ws}/members", "viewer"),
@@ -138,6 +141,7 @@ fn concrete(f: &Fixture, who: Who, method: &str, path: &str) -> (String, Body, O
         .replace("{cid}", &f.comment.to_string())
         .replace("{sid}", &f.share.to_string())
         .replace("{tid}", &own_token.to_string())
+        .replace("{iid}", &f.invitation.to_string())
         .replace("{format}", "json")
         .replace("{token}", &token);
     if path.ends_with("/diff") {
@@ -146,6 +150,10 @@ fn concrete(f: &Fixture, who: Who, method: &str, path: &str) -> (String, Body, O
     let json = |v: serde_json::Value| (Body::from(v.to_string()), Some("application/json".to_string()));
     let (body, ct) = match (method, path) {
         ("POST", "/api/workspaces/{ws}/maps") => json(serde_json::json!({ "template": "support" })),
+        ("POST", "/api/workspaces") => json(serde_json::json!({ "name": "Side project" })),
+        ("PUT", "/api/me/password") => {
+            json(serde_json::json!({ "current": crate::common::PASSWORD, "new": "a brand new password" }))
+        }
         ("PUT", "/api/workspaces/{ws}/members/{user}") => json(serde_json::json!({ "role": "viewer" })),
         ("POST", "/api/workspaces/{ws}/invitations") => {
             json(serde_json::json!({ "email": "new@example.com", "role": "viewer" }))

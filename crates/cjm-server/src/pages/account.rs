@@ -27,19 +27,31 @@ pub fn router() -> Router<AppState> {
         .route("/account", get(account))
 }
 
-async fn home(State(state): State<AppState>, who: Principal) -> AppResult<Response> {
+#[derive(Deserialize, Default)]
+struct HomeQuery {
+    all: Option<String>,
+}
+
+async fn home(State(state): State<AppState>, who: Principal, Query(q): Query<HomeQuery>) -> AppResult<Response> {
     let Some(user) = who.user() else { return Ok(Redirect::to("/login").into_response()) };
     let uid = user.id;
     let list = state.db.read(move |c| store::workspaces_of(c, uid)).await?;
-    if let [only] = list.as_slice() {
+    if let ([only], None) = (list.as_slice(), &q.all) {
         return Ok(Redirect::to(&format!("/w/{}", only.id)).into_response());
     }
     let body = html! {
         h1 { "Your workspaces" }
         @if list.is_empty() {
-            p.muted { "You are not in a workspace yet. Ask a workspace owner for an invitation." }
+            p.muted { "You are not in a workspace yet. Ask a workspace owner for an invitation, or start one." }
         }
-        ul.list { @for w in &list { li { a href={ "/w/" (w.id) } { (w.name) } " " span.badge { (w.role.as_str()) } } } }
+        ul.list.workspaces { @for w in &list { li { a href={ "/w/" (w.id) } { (w.name) } " " span.badge { (w.role.as_str()) } } } }
+        section.card {
+            h2 { "New workspace" }
+            form.api-form.row data-method="POST" data-action="/api/workspaces" data-then="url" {
+                label { "Name" input type="text" name="name" required maxlength="100" placeholder="e.g. Retail CX team"; }
+                button.primary type="submit" { "Create workspace" }
+            }
+        }
     };
     Ok(Page::new("Workspaces", &who, "home", body).render())
 }
@@ -491,6 +503,14 @@ async fn account(State(state): State<AppState>, who: Principal) -> AppResult<Res
     let tokens = state.db.read(move |c| store::api_tokens(c, uid)).await?;
     let body = html! {
         h1 { "Your account" }
+        section.card {
+            h2 { "Password" }
+            form.api-form data-method="PUT" data-action="/api/me/password" data-then="message" data-message="Password changed; your other sessions are signed out." {
+                label { "Current password" input type="password" name="current" autocomplete="current-password" required; }
+                label { "New password " span.muted { "(at least 10 characters)" } input type="password" name="new" autocomplete="new-password" minlength="10" required; }
+                button.primary type="submit" { "Change password" }
+            }
+        }
         section.card {
             dl.facts {
                 dt { "Name" } dd { (user.name) }

@@ -246,6 +246,18 @@ async fn map_page(
             }
         }
         (tabs(map, role, "map"))
+        @if role >= Role::Editor {
+            details.map-settings {
+                summary { "Tags and settings" }
+                form.api-form.row data-method="PATCH" data-action={ "/api/maps/" (id) } data-then="reload" {
+                    label { "Tags " span.muted { "(comma-separated)" } input type="text" name="tags" value=(map.tags.join(", ")); }
+                    button type="submit" { "Save tags" }
+                }
+                @if role >= Role::Owner {
+                    p { button.danger data-method="DELETE" data-action={ "/api/maps/" (id) } data-confirm="Delete this map with its history, comments and share links? This cannot be undone." data-then="workspace" data-workspace=(map.workspace_id) { "Delete map" } }
+                }
+            }
+        }
         (toolbar(&parts.personas, &q, &format!("/m/{id}/download")))
         div.map-layout {
             div.viewport #viewport tabindex="0" aria-label="Journey map" { div.canvas { (inline_svg(&String::from_utf8_lossy(&svg))) } }

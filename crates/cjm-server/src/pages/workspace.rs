@@ -80,6 +80,7 @@ async fn gallery(
         div.page-head {
             h1 { (w.name) }
             div.actions {
+                a.button href="/?all" { "All workspaces" }
                 a.button href={ "/w/" (ws) "/members" } { "Members" }
                 @if can_edit { a.button.primary href={ "/w/" (ws) "/new" } { "New map" } }
             }
@@ -150,6 +151,7 @@ async fn members(State(state): State<AppState>, who: Principal, Path(ws): Path<i
     let w = workspace_for(&state, &who, ws).await?;
     let list = state.db.read(move |c| store::members(c, ws)).await?;
     let owner = w.role == Role::Owner;
+    let pending = if owner { state.db.read(move |c| store::pending_invitations(c, ws)).await? } else { Vec::new() };
     let me = who.user().map(|u| u.id);
     let body = html! {
         h1 { "Members of " (w.name) }
@@ -184,6 +186,17 @@ async fn members(State(state): State<AppState>, who: Principal, Path(ws): Path<i
                     button.primary type="submit" { "Make invitation link" }
                 }
                 p.reveal hidden { "Send this link: " code.secret {} }
+                @if !pending.is_empty() {
+                    h3 { "Waiting to be accepted" }
+                    table.list {
+                        thead { tr { th { "E-mail" } th { "Role" } th { "Expires" } th {} } }
+                        tbody {
+                            @for i in &pending {
+                                tr { td { (i.email) } td { (i.role) } td { (when(i.expires_at)) } td { button.link.danger data-method="DELETE" data-action={ "/api/workspaces/" (ws) "/invitations/" (i.id) } data-confirm={ "Revoke the invitation to " (i.email) "?" } { "Revoke" } } }
+                            }
+                        }
+                    }
+                }
             }
         }
     };
