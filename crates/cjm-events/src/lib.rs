@@ -41,9 +41,36 @@ pub struct Dict {
     bytes: String,
     /// `ends[i]` is where value `i` ends in `bytes`.
     ends: Vec<usize>,
-    /// (id, start, end) of each value: a lookup compares bytes without
-    /// first fetching the value's bounds (one cache miss fewer per row).
-    table: hashbrown::HashTable<(u32, usize, usize)>,
+    /// One slot per value. The stored hash answers most probes, and lets the
+    /// table grow (and dictionaries merge) without hashing strings again;
+    /// short values (most ids) live in the slot too, so finding one touches
+    /// one slot instead of the slot, `ends` and `bytes`.
+    table: hashbrown::HashTable<Slot>,
+}
+
+/// Values up to this many bytes are kept inside their table slot.
+const INLINE: usize = 11;
+
+#[derive(Clone, Copy, Debug)]
+struct Slot {
+    hash: u64,
+    id: u32,
+    /// The value's length when it is inline; `u8::MAX` when it is not.
+    len: u8,
+    inline: [u8; INLINE],
+}
+
+impl Slot {
+    fn new(hash: u64, id: u32, value: &str) -> Slot {
+        let mut inline = [0u8; INLINE];
+        let len = if value.len() <= INLINE {
+            inline[..value.len()].copy_from_slice(value.as_bytes());
+            value.len() as u8
+        } else {
+            u8::MAX
+        };
+        Slot { hash, id, len, inline }
+    }
 }
 
 fn hash_str(s: &str) -> u64 {
@@ -56,26 +83,61 @@ fn hash_str(s: &str) -> u64 {
 
 impl Dict {
     pub fn intern(&mut self, value: &str) -> u32 {
-        let hash = hash_str(value);
-        let bytes = &self.bytes;
-        if let Some(&(id, _, _)) = self.table.find(hash, |&(_, s, e)| &bytes[s..e] == value) {
+        self.intern_hashed(hash_str(value), value)
+    }
+
+    /// [`Dict::intern`] with the value's hash already known.
+    fn intern_hashed(&mut self, hash: u64, value: &str) -> u32 {
+        if let Some(id) = self.find(hash, value) {
             return id;
         }
         let id = self.ends.len() as u32;
-        let start = self.bytes.len();
         self.bytes.push_str(value);
         self.ends.push(self.bytes.len());
-        let bytes = &self.bytes;
-        self.table.insert_unique(hash, (id, start, bytes.len()), |&(_, s, e)| hash_str(&bytes[s..e]));
+        self.table.insert_unique(hash, Slot::new(hash, id, value), |s| s.hash);
         id
     }
+
+    fn find(&self, hash: u64, value: &str) -> Option<u32> {
+        let short = value.len() <= INLINE;
+        self.table
+            .find(hash, |s| {
+                s.hash == hash
+                    && if short {
+                        s.len as usize == value.len() && &s.inline[..value.len()] == value.as_bytes()
+                    } else {
+                        s.len == u8::MAX && self.get(s.id) == value
+                    }
+            })
+            .map(|s| s.id)
+    }
+
+    /// Makes room for `more` new values without growing step by step.
+    pub fn reserve(&mut self, more: usize) {
+        self.ends.reserve(more);
+        self.table.reserve(more, |s| s.hash);
+    }
+
+    /// Interns every value of `other` (in its id order) and returns the ids
+    /// they have here: what merging two parts of a log needs, without
+    /// hashing the strings again.
+    pub fn absorb(&mut self, other: &Dict) -> Vec<u32> {
+        let mut hashes = vec![0u64; other.len()];
+        for s in other.table.iter() {
+            hashes[s.id as usize] = s.hash;
+        }
+        self.reserve(other.len());
+        self.bytes.reserve(other.bytes.len());
+        (0..other.len() as u32).map(|id| self.intern_hashed(hashes[id as usize], other.get(id))).collect()
+    }
+
     pub fn get(&self, id: u32) -> &str {
         let i = id as usize;
         let start = if i == 0 { 0 } else { self.ends[i - 1] };
         &self.bytes[start..self.ends[i]]
     }
     pub fn lookup(&self, value: &str) -> Option<u32> {
-        self.table.find(hash_str(value), |&(_, s, e)| &self.bytes[s..e] == value).map(|&(id, _, _)| id)
+        self.find(hash_str(value), value)
     }
     pub fn len(&self) -> usize {
         self.ends.len()

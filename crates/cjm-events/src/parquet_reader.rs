@@ -103,8 +103,12 @@ pub(crate) fn read(path: &Path, shown: &str, opts: &ReadOptions) -> Result<Event
     });
     let mut parts = parts.into_iter();
     let mut b = parts.next().expect("at least one part")?;
+    let merging = std::time::Instant::now();
     for part in parts {
         merge(&mut b, part?);
+    }
+    if std::env::var_os("CJM_TIMINGS").is_some() {
+        eprintln!("timings: merge {:?}", merging.elapsed());
     }
     let mut log = b.finish(opts.lifecycle);
     log.columns = Some(cols.describe(&headers));
@@ -168,8 +172,7 @@ struct PartContext<'a> {
 
 /// Appends a later part's rows to `b`, mapping its dictionary ids to `b`'s.
 fn merge(b: &mut Builder, part: Builder) {
-    let remap =
-        |into: &mut crate::Dict, from: &crate::Dict| -> Vec<u32> { from.values().map(|v| into.intern(v)).collect() };
+    let remap = |into: &mut crate::Dict, from: &crate::Dict| -> Vec<u32> { into.absorb(from) };
     let cases = remap(&mut b.log.cases, &part.log.cases);
     let acts = remap(&mut b.log.activities, &part.log.activities);
     let chans = remap(&mut b.log.channels, &part.log.channels);
