@@ -117,6 +117,20 @@ struct LoginForm {
     next: Option<String>,
 }
 
+/// The account id and password hash for an e-mail address, if there is one.
+async fn credentials(state: &AppState, email: &str) -> AppResult<Option<(i64, String)>> {
+    let email = email.to_string();
+    state
+        .db
+        .read(move |c| {
+            let row = c.query_row("SELECT id, password_hash FROM users WHERE email = ?1", [&email], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            });
+            Ok::<_, AppError>(row.optional()?)
+        })
+        .await
+}
+
 fn client_ip(addr: Option<&axum::Extension<ConnectInfo<SocketAddr>>>) -> String {
     addr.map_or_else(|| "local".into(), |a| a.0 .0.ip().to_string())
 }
@@ -134,18 +148,7 @@ async fn login(
     for k in &keys {
         state.login_limit.check(k)?;
     }
-    let lookup = email.clone();
-    let found: Option<(i64, String)> = state
-        .db
-        .read(move |c| {
-            Ok::<_, AppError>(
-                c.query_row("SELECT id, password_hash FROM users WHERE email = ?1", [&lookup], |r| {
-                    Ok((r.get(0)?, r.get(1)?))
-                })
-                .optional()?,
-            )
-        })
-        .await?;
+    let found = credentials(&state, &email).await?;
     let password = form.password.clone();
     // Verify even for unknown addresses, so timing does not tell which exist.
     let hash = found.as_ref().map(|f| f.1.clone()).unwrap_or_else(|| dummy_hash().to_string());
@@ -425,18 +428,7 @@ async fn accept_invite(
         user.id
     } else {
         let email = inv.email.to_lowercase();
-        let lookup = email.clone();
-        let existing: Option<(i64, String)> = state
-            .db
-            .read(move |c| {
-                Ok::<_, AppError>(
-                    c.query_row("SELECT id, password_hash FROM users WHERE email = ?1", [&lookup], |r| {
-                        Ok((r.get(0)?, r.get(1)?))
-                    })
-                    .optional()?,
-                )
-            })
-            .await?;
+        let existing = credentials(&state, &email).await?;
         let fail = |m: String| {
             let (form_tok, _) = form_token(&headers);
             let mut res =

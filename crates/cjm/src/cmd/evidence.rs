@@ -173,27 +173,8 @@ pub fn log_path(given: Option<&str>, map_path: &str, map: &cjm_model::Journey) -
     }
 }
 
-/// The renderer's view of a measurement.
-pub fn to_render_measures(m: &Measurement, source: &str) -> cjm_render::Measures {
-    let mut out =
-        cjm_render::Measures { customers: m.customers, source: Some(source.to_string()), steps: Default::default() };
-    for s in &m.steps {
-        if s.rule.is_none() || s.rule_error.is_some() {
-            continue;
-        }
-        out.steps.insert(
-            s.id.clone(),
-            cjm_render::StepFigures {
-                reached: s.reached,
-                share_of_previous: s.share_of_previous,
-                drop_off: s.drop_off,
-                median_seconds_since_previous: s.median_seconds_since_previous,
-                mean_score: s.mean_score,
-            },
-        );
-    }
-    out
-}
+/// The renderer's view of a measurement (the web app draws it the same way).
+pub use cjm_server::evidence::to_render_measures;
 
 #[derive(clap::Args)]
 #[command(
