@@ -126,9 +126,31 @@ impl Dict {
         for s in other.table.iter() {
             hashes[s.id as usize] = s.hash;
         }
-        self.reserve(other.len());
-        self.bytes.reserve(other.bytes.len());
-        (0..other.len() as u32).map(|id| self.intern_hashed(hashes[id as usize], other.get(id))).collect()
+        // Most values of a later part are already here (a customer's events
+        // fall in several parts): find those in parallel, read-only, then
+        // add the new ones in order, so ids stay in order of first appearance.
+        let mut ids = vec![NONE; other.len()];
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
+        let chunk = other.len().div_ceil(threads).max(1 << 16);
+        std::thread::scope(|scope| {
+            for (i, part) in ids.chunks_mut(chunk).enumerate() {
+                let (this, hashes) = (&*self, &hashes);
+                scope.spawn(move || {
+                    for (j, slot) in part.iter_mut().enumerate() {
+                        let id = (i * chunk + j) as u32;
+                        *slot = this.find(hashes[id as usize], other.get(id)).unwrap_or(NONE);
+                    }
+                });
+            }
+        });
+        let new = ids.iter().filter(|&&id| id == NONE).count();
+        self.reserve(new);
+        for (id, slot) in ids.iter_mut().enumerate() {
+            if *slot == NONE {
+                *slot = self.intern_hashed(hashes[id], other.get(id as u32));
+            }
+        }
+        ids
     }
 
     pub fn get(&self, id: u32) -> &str {

@@ -78,41 +78,127 @@ pub(crate) fn read(path: &Path, shown: &str, opts: &ReadOptions) -> Result<Event
     // enough of them and no attribute columns (their dictionaries would need
     // merging too). The ranges are contiguous, so rows keep their order.
     if threads < 2 || rows_total < 200_000 || !cols.attrs.is_empty() {
-        let b = read_part(&ctx, None, 0)?;
+        let b = read_part(&ctx, None, 0, None)?;
         let mut log = b.finish(opts.lifecycle);
         log.columns = Some(cols.describe(&headers));
         return Ok(log);
     }
     let ranges = row_ranges(&group_rows, threads);
-    let parts: Vec<Result<Builder, ReadError>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = ranges
-            .into_iter()
-            .map(|(part, base)| {
-                let ctx = &ctx;
-                scope.spawn(move || read_part(ctx, Some(part), base))
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join().unwrap_or_else(|_| {
-                    Err(ReadError { path: shown.to_string(), line: None, message: "a reader thread failed".into() })
+    // Every part writes its rows straight into its own stretch of the final
+    // columns (first touched by the thread that fills it); afterwards only
+    // the later parts' dictionary ids are rewritten in place. No row is
+    // copied from one buffer to another.
+    let n = rows_total as usize;
+    let mut case = vec![0u32; n];
+    let mut time = vec![0i64; n];
+    let mut activity = vec![0u32; n];
+    let mut channel = vec![0u32; n];
+    let mut score = vec![0f64; n];
+    let parts: Vec<Result<(Builder, usize), ReadError>> = {
+        let mut outs = Vec::new();
+        let (mut c, mut t, mut a, mut h, mut sc) =
+            (&mut case[..], &mut time[..], &mut activity[..], &mut channel[..], &mut score[..]);
+        for (part, _) in &ranges {
+            let len = part.rows as usize;
+            let (c0, c1) = std::mem::take(&mut c).split_at_mut(len);
+            let (t0, t1) = std::mem::take(&mut t).split_at_mut(len);
+            let (a0, a1) = std::mem::take(&mut a).split_at_mut(len);
+            let (h0, h1) = std::mem::take(&mut h).split_at_mut(len);
+            let (s0, s1) = std::mem::take(&mut sc).split_at_mut(len);
+            outs.push(Out { case: c0, time: t0, activity: a0, channel: h0, score: s0, written: 0 });
+            (c, t, a, h, sc) = (c1, t1, a1, h1, s1);
+        }
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = ranges
+                .into_iter()
+                .zip(outs)
+                .map(|((part, base), mut out)| {
+                    let ctx = &ctx;
+                    scope.spawn(move || read_part(ctx, Some(part), base, Some(&mut out)).map(|b| (b, out.written)))
                 })
-            })
-            .collect()
-    });
-    let mut parts = parts.into_iter();
-    let mut b = parts.next().expect("at least one part")?;
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join().unwrap_or_else(|_| {
+                        Err(ReadError { path: shown.to_string(), line: None, message: "a reader thread failed".into() })
+                    })
+                })
+                .collect()
+        })
+    };
     let merging = std::time::Instant::now();
+    let mut parts = parts.into_iter();
+    let (mut b, first_written) = parts.next().expect("at least one part")?;
+    let mut start = first_written;
+    let mut end_of_range = first_written + b.log.stats.bad_rows as usize;
     for part in parts {
-        merge(&mut b, part?);
+        let (part, written) = part?;
+        let range = part.log.stats.rows as usize;
+        let cases = b.log.cases.absorb(&part.log.cases);
+        let acts = b.log.activities.absorb(&part.log.activities);
+        let chans = b.log.channels.absorb(&part.log.channels);
+        let at = end_of_range;
+        for c in &mut case[at..at + written] {
+            *c = cases[*c as usize];
+        }
+        for x in &mut activity[at..at + written] {
+            *x = acts[*x as usize];
+        }
+        for x in &mut channel[at..at + written] {
+            if *x != NONE {
+                *x = chans[*x as usize];
+            }
+        }
+        // Rows left out as bad leave a gap at the end of a part: close it.
+        if at != start {
+            case.copy_within(at..at + written, start);
+            time.copy_within(at..at + written, start);
+            activity.copy_within(at..at + written, start);
+            channel.copy_within(at..at + written, start);
+            score.copy_within(at..at + written, start);
+        }
+        start += written;
+        end_of_range = at + range;
+        b.log.stats.rows += part.log.stats.rows;
+        b.log.stats.bad_rows += part.log.stats.bad_rows;
+        for p in part.log.stats.problems {
+            if b.log.stats.problems.len() < 5 {
+                b.log.stats.problems.push(p);
+            }
+        }
     }
+    for v in [&mut case, &mut activity, &mut channel] {
+        v.truncate(start);
+    }
+    time.truncate(start);
+    score.truncate(start);
+    (b.log.case, b.log.time, b.log.activity, b.log.channel, b.log.score) = (case, time, activity, channel, score);
     if std::env::var_os("CJM_TIMINGS").is_some() {
         eprintln!("timings: merge {:?}", merging.elapsed());
     }
     let mut log = b.finish(opts.lifecycle);
     log.columns = Some(cols.describe(&headers));
     Ok(log)
+}
+
+/// Where a part of a parallel read writes its rows.
+struct Out<'a> {
+    case: &'a mut [u32],
+    time: &'a mut [i64],
+    activity: &'a mut [u32],
+    channel: &'a mut [u32],
+    score: &'a mut [f64],
+    written: usize,
+}
+
+impl Out<'_> {
+    fn push(&mut self, case: u32, time: i64, activity: u32, channel: u32, score: f64) {
+        let w = self.written;
+        (self.case[w], self.time[w], self.activity[w], self.channel[w], self.score[w]) =
+            (case, time, activity, channel, score);
+        self.written += 1;
+    }
 }
 
 /// One part of a parallel read: the row groups it touches, which of their
@@ -170,28 +256,13 @@ struct PartContext<'a> {
     done: AtomicU64,
 }
 
-/// Appends a later part's rows to `b`, mapping its dictionary ids to `b`'s.
-fn merge(b: &mut Builder, part: Builder) {
-    let remap = |into: &mut crate::Dict, from: &crate::Dict| -> Vec<u32> { into.absorb(from) };
-    let cases = remap(&mut b.log.cases, &part.log.cases);
-    let acts = remap(&mut b.log.activities, &part.log.activities);
-    let chans = remap(&mut b.log.channels, &part.log.channels);
-    b.log.case.extend(part.log.case.iter().map(|&c| cases[c as usize]));
-    b.log.activity.extend(part.log.activity.iter().map(|&a| acts[a as usize]));
-    b.log.channel.extend(part.log.channel.iter().map(|&c| if c == NONE { NONE } else { chans[c as usize] }));
-    b.log.time.extend_from_slice(&part.log.time);
-    b.log.score.extend_from_slice(&part.log.score);
-    b.log.stats.rows += part.log.stats.rows;
-    b.log.stats.bad_rows += part.log.stats.bad_rows;
-    for p in part.log.stats.problems {
-        if b.log.stats.problems.len() < 5 {
-            b.log.stats.problems.push(p);
-        }
-    }
-}
-
 /// Reads the given part (the whole file when `None`); `row_base` numbers its rows.
-fn read_part(ctx: &PartContext, part: Option<Part>, row_base: u64) -> Result<Builder, ReadError> {
+fn read_part(
+    ctx: &PartContext,
+    part: Option<Part>,
+    row_base: u64,
+    mut out: Option<&mut Out>,
+) -> Result<Builder, ReadError> {
     let (path, shown, opts, cols, headers, wanted, total) =
         (ctx.path, ctx.shown, ctx.opts, ctx.cols, ctx.headers, ctx.wanted, ctx.total);
     let err = |message: String| ReadError { path: shown.to_string(), line: None, message };
@@ -214,13 +285,14 @@ fn read_part(ctx: &PartContext, part: Option<Part>, row_base: u64) -> Result<Bui
     let position = |col: usize| wanted.iter().position(|&w| w == col).expect("projected");
 
     let mut b = Builder::new(shown, opts.strict);
-    // The first part receives the others' rows when they merge: room for all.
-    let room = if row_base == 0 { ctx.rows_total } else { part_rows } as usize;
-    b.log.case.reserve(room);
-    b.log.time.reserve(room);
-    b.log.activity.reserve(room);
-    b.log.channel.reserve(room);
-    b.log.score.reserve(room);
+    if out.is_none() {
+        let room = part_rows as usize;
+        b.log.case.reserve(room);
+        b.log.time.reserve(room);
+        b.log.activity.reserve(room);
+        b.log.channel.reserve(room);
+        b.log.score.reserve(room);
+    }
     let mut caches: [DictCache; 3] = Default::default();
     let mut row_base = row_base;
     for batch in reader {
@@ -253,7 +325,17 @@ fn read_part(ctx: &PartContext, part: Option<Part>, row_base: u64) -> Result<Bui
             && activity_ids.iter().all(|&a| a != NONE)
             && times.iter().all(Option::is_some);
         b.log.stats.rows += n as u64;
-        if all_clean && attr_values.is_empty() {
+        if let (Some(o), true) = (out.as_deref_mut(), all_clean) {
+            let w = o.written;
+            o.case[w..w + n].copy_from_slice(&case_ids);
+            o.activity[w..w + n].copy_from_slice(&activity_ids);
+            o.channel[w..w + n].copy_from_slice(&channel_ids);
+            for (slot, t) in o.time[w..w + n].iter_mut().zip(&times) {
+                *slot = t.unwrap_or(0);
+            }
+            o.score[w..w + n].copy_from_slice(&scores);
+            o.written += n;
+        } else if all_clean && attr_values.is_empty() {
             b.log.case.extend_from_slice(&case_ids);
             b.log.activity.extend_from_slice(&activity_ids);
             b.log.channel.extend_from_slice(&channel_ids);
@@ -274,7 +356,10 @@ fn read_part(ctx: &PartContext, part: Option<Part>, row_base: u64) -> Result<Bui
                     b.bad_row(row, format!("`{}` has no readable time", headers[cols.time]))?;
                     continue;
                 };
-                b.push(case_ids[r], t, activity_ids[r], channel_ids[r], scores[r]);
+                match out.as_deref_mut() {
+                    Some(o) => o.push(case_ids[r], t, activity_ids[r], channel_ids[r], scores[r]),
+                    None => b.push(case_ids[r], t, activity_ids[r], channel_ids[r], scores[r]),
+                }
                 for (values, name, case_level) in &attr_values {
                     if let Some(v) = values[r].as_deref().filter(|v| !v.is_empty()) {
                         if *case_level {
