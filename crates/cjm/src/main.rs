@@ -7,6 +7,17 @@
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// Hands memory that was freed back to the operating system now, instead
+/// of after mimalloc's purge delay. Called between the stages of evidence
+/// commands: reading a log frees a few hundred MB of decoding buffers that
+/// would otherwise still be resident when the next stage allocates its own
+/// (1e7 events: peak 733 MB without, see `bash scripts/bench-mine.sh`).
+pub fn release_freed_memory() {
+    // SAFETY: `mi_collect` only walks mimalloc's own heaps and segments; it
+    // may be called at any time, from any thread, and touches no Rust data.
+    unsafe { libmimalloc_sys::mi_collect(true) }
+}
+
 mod cmd;
 mod input;
 mod output;

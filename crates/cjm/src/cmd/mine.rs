@@ -162,6 +162,7 @@ impl LogArgs {
         };
         let started = std::time::Instant::now();
         let log = cjm_events::read_path(std::path::Path::new(path), &opts).map_err(|e| CliError(e.to_string()))?;
+        crate::release_freed_memory();
         if std::env::var_os("CJM_TIMINGS").is_some() {
             eprintln!(
                 "timings: read {:?} ({} rows, {} customers){}",
