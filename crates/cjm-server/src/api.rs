@@ -27,6 +27,9 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for Body<T> 
     async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
         match Json::<T>::from_request(req, state).await {
             Ok(Json(v)) => Ok(Body(v)),
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                Err(AppError::TooLarge("the request body is larger than this server accepts".into()))
+            }
             Err(e) => Err(AppError::bad(format!("the request body: {}", e.body_text()))),
         }
     }
@@ -56,7 +59,11 @@ pub fn router() -> Router<AppState> {
         .route("/api/maps/{id}/comments/{cid}/resolved", put(resolve_comment))
         .route("/api/maps/{id}/shares", get(list_shares).post(create_share))
         .route("/api/maps/{id}/shares/{sid}", axum::routing::delete(revoke_share))
-        .route("/api/maps/{id}/evidence", get(get_evidence).post(upload_evidence).put(set_evidence))
+        .route(
+            "/api/maps/{id}/evidence",
+            // Uploads have their own limit (`--max-upload`), checked as they stream in.
+            get(get_evidence).post(upload_evidence).layer(axum::extract::DefaultBodyLimit::disable()).put(set_evidence),
+        )
         .route("/api/maps/{id}/measure", get(measure))
         .route("/api/maps/{id}/discover", get(discover))
         .route("/api/maps/{id}/download/{format}", get(download))
@@ -1020,7 +1027,7 @@ async fn upload_evidence(
     let limit = state.config.max_upload;
     let mut file: Option<(String, Vec<u8>)> = None;
     let mut mapping = ColumnMapping::default();
-    while let Some(field) = form.next_field().await.map_err(|e| upload_error(e, limit))? {
+    while let Some(mut field) = form.next_field().await.map_err(|e| upload_error(e, limit))? {
         let name = field.name().unwrap_or("").to_string();
         if name == "file" {
             let file_name = field
@@ -1031,11 +1038,16 @@ async fn upload_evidence(
                 .unwrap_or("events.csv")
                 .to_string();
             crate::evidence::format_of(&file_name)?;
-            let bytes = field.bytes().await.map_err(|e| upload_error(e, limit))?;
-            if bytes.len() as u64 > limit {
-                return Err(too_large(limit));
+            // Read in chunks and stop at the limit: an oversized upload is
+            // refused without being held in memory first.
+            let mut bytes = Vec::new();
+            while let Some(chunk) = field.chunk().await.map_err(|e| upload_error(e, limit))? {
+                if (bytes.len() + chunk.len()) as u64 > limit {
+                    return Err(too_large(limit));
+                }
+                bytes.extend_from_slice(&chunk);
             }
-            file = Some((file_name, bytes.to_vec()));
+            file = Some((file_name, bytes));
         } else {
             let value = field.text().await.map_err(|e| upload_error(e, limit))?;
             let value = Some(value.trim().to_string()).filter(|v| !v.is_empty());

@@ -103,19 +103,20 @@ pub fn open(config: Config) -> Result<Opened, String> {
 /// The whole app: pages, API, static files, with authentication, CSRF and
 /// security headers on every route.
 pub fn app(state: AppState) -> Router {
-    let max_upload = state.config.max_upload as usize;
     Router::new()
         .merge(pages::router())
         .merge(api::router())
         .merge(assets::router())
-        .layer(axum::extract::DefaultBodyLimit::max(max_upload.max(store_limit())))
+        .fallback(|| async { AppError::NotFound })
+        .layer(axum::extract::DefaultBodyLimit::max(store_limit()))
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::authenticate))
         .layer(axum::middleware::from_fn(pages::html_errors))
         .layer(axum::middleware::from_fn(security_headers))
         .with_state(state)
 }
 
-/// Requests other than uploads stay well under this (a map is at most 2 MB).
+/// The largest request body outside uploads (a map is at most 2 MB, and JSON
+/// may escape it to twice that).
 fn store_limit() -> usize {
     store::MAX_SOURCE * 2 + 64 * 1024
 }

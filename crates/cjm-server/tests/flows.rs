@@ -181,6 +181,22 @@ async fn uploads_are_limited_and_read_with_their_columns() {
     let a = f.send(req).await;
     assert!(a.text().contains("cannot tell the format"), "{}", a.text());
 
+    // Uploads have their own limit, above the JSON routes' one.
+    let f2 = Fixture::with(|c| c.max_upload = 9 * 1024 * 1024);
+    let (ct, body) = multipart(
+        "events.csv",
+        &[b"customer_id,timestamp,touchpoint\n".as_slice(), &b"c1,2026-01-01T00:00:00Z,search\n".repeat(200_000)]
+            .concat(),
+    );
+    let req = f2.request(Who::Editor, "POST", &format!("/api/maps/{}/evidence", f2.map), Body::from(body), Some(&ct));
+    let a = f2.send(req).await;
+    assert_eq!(
+        a.status,
+        StatusCode::CREATED,
+        "a 6 MB log under a 9 MB limit: {}",
+        a.text().chars().take(300).collect::<String>()
+    );
+    assert_eq!(a.value()["summary"]["events"], 200_000);
     let f2 = Fixture::with(|c| c.max_upload = 1024);
     let (ct, body) = multipart("events.csv", &vec![b'x'; 4096]);
     let req = f2.request(Who::Editor, "POST", &format!("/api/maps/{}/evidence", f2.map), Body::from(body), Some(&ct));
@@ -317,4 +333,22 @@ async fn cookies_are_secure_behind_tls() {
         .await
         .value();
     assert!(inv["url"].as_str().unwrap().starts_with("https://cjm.example.com/invite/"), "{inv}");
+}
+
+#[tokio::test]
+async fn unknown_addresses_and_oversized_bodies_get_clear_answers() {
+    let f = Fixture::new();
+    let api = f.get(Who::Viewer, "/api/no/such/thing").await;
+    assert_eq!(api.status, StatusCode::NOT_FOUND);
+    assert_eq!(api.value()["error"]["code"], "not_found");
+    let page = f.get(Who::Viewer, "/no/such/page").await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    assert!(page.text().contains("<h1>Not found</h1>"));
+    let huge = "x".repeat(cjm_server::store::MAX_SOURCE * 3);
+    let a = f.json(Who::Editor, "PUT", &format!("/api/maps/{}/source", f.map), json!({ "source": huge })).await;
+    assert_eq!(a.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", a.text());
+    let big = "journey\n".to_string() + &"  %% padding\n".repeat(cjm_server::store::MAX_SOURCE / 12 + 10);
+    let a = f.json(Who::Editor, "PUT", &format!("/api/maps/{}/source", f.map), json!({ "source": big })).await;
+    assert_eq!(a.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", a.text());
+    assert!(a.value()["error"]["message"].as_str().unwrap().contains("the limit is"));
 }
