@@ -136,7 +136,10 @@
       });
     }
     if (!svg.hasAttribute("viewBox")) svg.setAttribute("viewBox", "0 0 " + w + " " + h);
-    if (w > viewport.clientWidth && viewport.closest(".small")) { zoom = (viewport.clientWidth - 8) / w; apply(); }
+    // Open wide maps fitted to the window (down to half size, where text
+    // stays readable); side-by-side views fit completely.
+    const fit = (viewport.clientWidth - 8) / w;
+    if (fit < 1) { zoom = viewport.closest(".small") ? fit : Math.max(fit, 0.5); apply(); }
   }
   for (const v of $$(".viewport")) if (v.id !== "preview") setupZoom(v);
 
