@@ -311,6 +311,19 @@ pub struct ReadOptions {
     pub strict: bool,
     /// Called with (bytes read, total bytes) as reading progresses.
     pub progress: Option<fn(u64, u64)>,
+    /// Threads to read with; 0 means one per core. (The result is the same
+    /// either way; tests compare the two.)
+    pub threads: usize,
+}
+
+impl ReadOptions {
+    /// How many threads a reader may use.
+    pub(crate) fn threads(&self) -> usize {
+        match self.threads {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8),
+            n => n,
+        }
+    }
 }
 
 /// Why a log could not be read. `Display` names the file, the place and what
@@ -430,6 +443,53 @@ impl Builder {
         }
         apply_lifecycle(&mut self.log, lifecycle);
         self.log
+    }
+}
+
+impl Builder {
+    /// Appends a later part of the same log: its rows after ours, its
+    /// values interned into our dictionaries in their order of first
+    /// appearance, so the result is what one reader would have built.
+    pub(crate) fn append(&mut self, part: Builder) {
+        let before = self.log.len();
+        let added = part.log.len();
+        let cases = self.log.cases.absorb(&part.log.cases);
+        let acts = self.log.activities.absorb(&part.log.activities);
+        let chans = self.log.channels.absorb(&part.log.channels);
+        self.log.case.extend(part.log.case.iter().map(|&c| cases[c as usize]));
+        self.log.activity.extend(part.log.activity.iter().map(|&a| acts[a as usize]));
+        self.log.channel.extend(part.log.channel.iter().map(|&c| if c == NONE { NONE } else { chans[c as usize] }));
+        self.log.time.extend_from_slice(&part.log.time);
+        self.log.score.extend_from_slice(&part.log.score);
+        for col in &part.log.attrs {
+            let i = column_index(&mut self.log.attrs, &mut self.attr_index, &col.name);
+            let ids = self.log.attrs[i].dict.absorb(&col.dict);
+            let mine = &mut self.log.attrs[i].ids;
+            mine.resize(before, NONE);
+            mine.extend(col.ids.iter().map(|&id| if id == NONE { NONE } else { ids[id as usize] }));
+            mine.resize(before + added, NONE);
+        }
+        let n_cases = self.log.cases.len();
+        for col in &part.log.case_attrs {
+            let i = column_index(&mut self.log.case_attrs, &mut self.case_attr_index, &col.name);
+            let ids = self.log.case_attrs[i].dict.absorb(&col.dict);
+            let mine = &mut self.log.case_attrs[i].ids;
+            mine.resize(n_cases, NONE);
+            // The first value given for a customer wins, as when read in one go.
+            for (c, &id) in col.ids.iter().enumerate() {
+                let global = cases[c] as usize;
+                if id != NONE && mine[global] == NONE {
+                    mine[global] = ids[id as usize];
+                }
+            }
+        }
+        self.log.stats.rows += part.log.stats.rows;
+        self.log.stats.bad_rows += part.log.stats.bad_rows;
+        for p in part.log.stats.problems {
+            if self.log.stats.problems.len() < KEEP_PROBLEMS {
+                self.log.stats.problems.push(p);
+            }
+        }
     }
 }
 

@@ -72,7 +72,7 @@ pub(crate) fn read(path: &Path, shown: &str, opts: &ReadOptions) -> Result<Event
         rows_total,
         done: AtomicU64::new(0),
     };
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
+    let threads = opts.threads();
     // Rows are read in parallel, one contiguous range per core (split inside
     // a row group when there are fewer groups than cores), when there are
     // enough of them and no attribute columns (their dictionaries would need

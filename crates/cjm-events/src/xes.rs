@@ -102,74 +102,143 @@ struct PendingEvent {
     attrs: Vec<(usize, u32)>,
 }
 
+/// Logs at least this large (uncompressed) are parsed by two threads.
+const PARALLEL_FROM: usize = 16 << 20;
+
+impl<'a> XesState<'a> {
+    fn new(path: &str, opts: &'a ReadOptions) -> Self {
+        XesState {
+            b: Builder::new(path, opts.strict),
+            opts,
+            strict: false,
+            trace_case: None,
+            trace_attrs: Vec::new(),
+            trace_events: Vec::new(),
+            event: None,
+            events_outside_traces: 0,
+            trace_number: 0,
+            untimed: 0,
+            unnamed: 0,
+            versionless: false,
+        }
+    }
+}
+
+fn root_frame() -> Frame {
+    Frame { ctx: Ctx::Root, name: Cow::Borrowed(""), key: String::new(), phase: 0, values_seen: 0 }
+}
+
+/// Where a parse starts: byte range of the file, the line of its first
+/// byte, and how progress is reported.
+struct Span {
+    from: usize,
+    to: usize,
+    line: u64,
+    /// Progress is reported as if this part were the whole rest of the file.
+    report: bool,
+}
+
 pub(crate) fn read(bytes: &[u8], path: &str, opts: &ReadOptions) -> Result<EventLog, ReadError> {
-    let mut reader = Reader::from_reader(bytes);
-    reader.config_mut().trim_text(true);
-    let mut buf = Vec::new();
-    let mut stack: Vec<Frame> =
-        vec![Frame { ctx: Ctx::Root, name: Cow::Borrowed(""), key: String::new(), phase: 0, values_seen: 0 }];
-    let mut state = XesState {
-        b: Builder::new(path, opts.strict),
-        opts,
-        strict: false,
-        trace_case: None,
-        trace_attrs: Vec::new(),
-        trace_events: Vec::new(),
-        event: None,
-        events_outside_traces: 0,
-        trace_number: 0,
-        untimed: 0,
-        unnamed: 0,
-        versionless: false,
-    };
-    // Line numbers from byte offsets, counted incrementally.
-    let mut counted_to = 0usize;
-    let mut line = 1u64;
-    let mut line_at = |pos: usize| -> u64 {
-        let pos = pos.min(bytes.len());
-        if pos > counted_to {
-            line += memchr_count(&bytes[counted_to..pos]);
-            counted_to = pos;
-        }
-        line
-    };
+    let mut state = XesState::new(path, opts);
+    let mut stack = vec![root_frame()];
     let mut saw_log = false;
-    let total = bytes.len() as u64;
-    let mut next_progress = 1u64 << 23;
-    loop {
-        let start_pos = reader.buffer_position() as usize;
-        let ev = reader.read_event_into(&mut buf);
-        let here = line_at(start_pos + leading_ws(&bytes[start_pos.min(bytes.len())..]));
-        let fail = |message: String| ReadError { path: path.to_string(), line: Some(here), message };
-        match ev {
-            Err(e) => return Err(fail(format!("the XML is not well-formed: {e}"))),
-            Ok(Event::Eof) => break,
-            Ok(Event::Start(e)) => {
-                let frame = open(&mut state, &stack, &e, here, &mut saw_log).map_err(fail)?;
-                stack.push(frame);
-            }
-            Ok(Event::Empty(e)) => {
-                let frame = open(&mut state, &stack, &e, here, &mut saw_log).map_err(fail)?;
-                close(&mut state, &mut stack, frame).map_err(fail)?;
-            }
-            Ok(Event::End(_)) => {
-                let frame = stack.pop().expect("quick-xml checks that tags match");
-                close(&mut state, &mut stack, frame).map_err(fail)?;
-            }
-            Ok(Event::Text(t)) => {
-                let text = t.decode().map(|c| c.into_owned()).unwrap_or_default();
-                if !text.trim().is_empty() {
-                    let top = stack.last().map(|f| f.name.clone()).unwrap_or_default();
-                    return Err(fail(format!("unexpected text `{}` inside <{top}>", clip(&text))));
-                }
-            }
-            Ok(_) => {}
-        }
-        buf.clear();
-        if let Some(p) = opts.progress {
-            if start_pos as u64 >= next_progress {
-                p(start_pos as u64, total);
-                next_progress += 1 << 23;
+    let halves = if opts.threads() > 1 && bytes.len() >= PARALLEL_FROM { split_traces(bytes) } else { None };
+    match halves {
+        None => parse(
+            bytes,
+            Span { from: 0, to: bytes.len(), line: 1, report: true },
+            &mut state,
+            &mut stack,
+            &mut saw_log,
+        )?,
+        Some((first_trace, mid)) => {
+            // The header (extensions, globals, classifiers, log attributes)
+            // sets the rules; then each half of the traces is parsed by its
+            // own thread and the second appended to the first, which gives
+            // the log one reader would have built.
+            parse(
+                bytes,
+                Span { from: 0, to: first_trace, line: 1, report: false },
+                &mut state,
+                &mut stack,
+                &mut saw_log,
+            )?;
+            let at_traces = stack.len() == 2 && stack[1].ctx == Ctx::Log;
+            let first_line = 1 + memchr_count(&bytes[..first_trace]);
+            if !at_traces {
+                parse(
+                    bytes,
+                    Span { from: first_trace, to: bytes.len(), line: first_line, report: true },
+                    &mut state,
+                    &mut stack,
+                    &mut saw_log,
+                )?;
+            } else {
+                let mid_line = first_line + memchr_count(&bytes[first_trace..mid]);
+                let mut second = XesState::new(path, opts);
+                (second.strict, second.versionless) = (state.strict, state.versionless);
+                second.trace_number = state.trace_number + count_traces(&bytes[first_trace..mid]);
+                let log_frame = Frame {
+                    ctx: Ctx::Log,
+                    name: stack[1].name.clone(),
+                    key: String::new(),
+                    phase: stack[1].phase.max(4),
+                    values_seen: 0,
+                };
+                let (first, later) = std::thread::scope(|scope| {
+                    let later = scope.spawn(|| {
+                        let mut stack = vec![root_frame(), log_frame];
+                        let mut saw = true;
+                        // The reader cannot see `</log>` without its start: the
+                        // second half stops before it, and the log is closed here.
+                        let end = memchr::memmem::rfind(&bytes[mid..], b"</log>").map_or(bytes.len(), |i| mid + i);
+                        parse(
+                            bytes,
+                            Span { from: mid, to: end, line: mid_line, report: false },
+                            &mut second,
+                            &mut stack,
+                            &mut saw,
+                        )?;
+                        let end_line = mid_line + memchr_count(&bytes[mid..end]);
+                        let fail =
+                            |message: String| ReadError { path: path.to_string(), line: Some(end_line), message };
+                        if end == bytes.len() || stack.len() != 2 {
+                            let open = stack.last().map(|f| f.name.to_string()).unwrap_or_default();
+                            return Err(fail(format!(
+                                "the XML is not well-formed: <{open}> is not closed before the end of the file"
+                            )));
+                        }
+                        let log = stack.pop().expect("checked above");
+                        close(&mut second, &mut stack, log).map_err(fail)?;
+                        let rest = end + "</log>".len();
+                        parse(
+                            bytes,
+                            Span { from: rest, to: bytes.len(), line: end_line, report: false },
+                            &mut second,
+                            &mut stack,
+                            &mut saw,
+                        )?;
+                        Ok(second)
+                    });
+                    let first = parse(
+                        bytes,
+                        Span { from: first_trace, to: mid, line: first_line, report: true },
+                        &mut state,
+                        &mut stack,
+                        &mut saw_log,
+                    );
+                    let later = later.join().unwrap_or_else(|_| {
+                        Err(ReadError { path: path.to_string(), line: None, message: "a reader thread failed".into() })
+                    });
+                    (first, later)
+                });
+                first?;
+                let second = later?;
+                state.b.append(second.b);
+                state.events_outside_traces += second.events_outside_traces;
+                state.untimed += second.untimed;
+                state.unnamed += second.unnamed;
+                state.trace_number = second.trace_number;
             }
         }
     }
@@ -196,6 +265,107 @@ pub(crate) fn read(bytes: &[u8], path: &str, opts: &ReadOptions) -> Result<Event
         ));
     }
     Ok(state.b.finish(opts.lifecycle))
+}
+
+/// `<trace` as a start tag (not `<traces` or similar).
+fn trace_tags(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    memchr::memmem::find_iter(bytes, b"<trace")
+        .filter(move |&i| matches!(bytes.get(i + 6), Some(b' ' | b'\t' | b'\n' | b'\r' | b'>' | b'/')))
+}
+
+fn count_traces(bytes: &[u8]) -> u64 {
+    trace_tags(bytes).count() as u64
+}
+
+/// The first trace's start, and a trace start near the middle of the traces
+/// that directly follows a `</trace>` (so it stands between two traces).
+fn split_traces(bytes: &[u8]) -> Option<(usize, usize)> {
+    let first = trace_tags(bytes).next()?;
+    let middle = first + (bytes.len() - first) / 2;
+    let after = trace_tags(&bytes[middle..]).map(|i| middle + i).find(|&i| {
+        let before = &bytes[first..i];
+        let trimmed = &before[..before.len() - before.iter().rev().take_while(|b| b.is_ascii_whitespace()).count()];
+        trimmed.ends_with(b"</trace>")
+    })?;
+    Some((first, after))
+}
+
+/// Parses `span` of the file into `state`, with `stack` the open elements.
+fn parse(
+    bytes: &[u8],
+    span: Span,
+    state: &mut XesState,
+    stack: &mut Vec<Frame>,
+    saw_log: &mut bool,
+) -> Result<(), ReadError> {
+    let opts = state.opts;
+    let path = state.b.path.clone();
+    let slice = &bytes[span.from..span.to];
+    let mut reader = Reader::from_reader(slice);
+    reader.config_mut().trim_text(true);
+    // A part may start inside <log> or end before </log>: end tags are
+    // matched against our own stack instead.
+    reader.config_mut().check_end_names = false;
+    let mut buf = Vec::new();
+    // Line numbers from byte offsets, counted incrementally.
+    let mut counted_to = 0usize;
+    let mut line = span.line;
+    let mut line_at = |pos: usize| -> u64 {
+        let pos = pos.min(slice.len());
+        if pos > counted_to {
+            line += memchr_count(&slice[counted_to..pos]);
+            counted_to = pos;
+        }
+        line
+    };
+    let total = bytes.len() as u64;
+    let mut next_progress = 1u64 << 23;
+    loop {
+        let start_pos = reader.buffer_position() as usize;
+        let ev = reader.read_event_into(&mut buf);
+        let here = line_at(start_pos + leading_ws(&slice[start_pos.min(slice.len())..]));
+        let fail = |message: String| ReadError { path: path.clone(), line: Some(here), message };
+        match ev {
+            Err(e) => return Err(fail(format!("the XML is not well-formed: {e}"))),
+            Ok(Event::Eof) => break,
+            Ok(Event::Start(e)) => {
+                let frame = open(state, stack, &e, here, saw_log).map_err(fail)?;
+                stack.push(frame);
+            }
+            Ok(Event::Empty(e)) => {
+                let frame = open(state, stack, &e, here, saw_log).map_err(fail)?;
+                close(state, stack, frame).map_err(fail)?;
+            }
+            Ok(Event::End(e)) => {
+                let name = element_name(e.local_name().as_ref());
+                let open_name = stack.last().filter(|f| f.ctx != Ctx::Root).map(|f| f.name.clone());
+                if open_name.as_deref() != Some(&*name) {
+                    let expected = open_name.map_or("no end tag".to_string(), |n| format!("</{n}>"));
+                    return Err(fail(format!("the XML is not well-formed: expected {expected}, found </{name}>")));
+                }
+                let frame = stack.pop().expect("checked above");
+                close(state, stack, frame).map_err(fail)?;
+            }
+            Ok(Event::Text(t)) => {
+                let text = t.decode().map(|c| c.into_owned()).unwrap_or_default();
+                if !text.trim().is_empty() {
+                    let top = stack.last().map(|f| f.name.clone()).unwrap_or_default();
+                    return Err(fail(format!("unexpected text `{}` inside <{top}>", clip(&text))));
+                }
+            }
+            Ok(_) => {}
+        }
+        buf.clear();
+        if let (Some(p), true) = (opts.progress, span.report) {
+            if start_pos as u64 >= next_progress {
+                // The reporting part covers its share of what is left of the file.
+                let share = (total - span.from as u64) as f64 / slice.len().max(1) as f64;
+                p(span.from as u64 + (start_pos as f64 * share) as u64, total);
+                next_progress += 1 << 23;
+            }
+        }
+    }
+    Ok(())
 }
 
 fn memchr_count(bytes: &[u8]) -> u64 {

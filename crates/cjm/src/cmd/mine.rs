@@ -159,6 +159,7 @@ impl LogArgs {
             },
             strict: self.strict,
             progress: large_file(path).then_some(progress as fn(u64, u64)),
+            threads: 0,
         };
         let started = std::time::Instant::now();
         let log = cjm_events::read_path(std::path::Path::new(path), &opts).map_err(|e| CliError(e.to_string()))?;
