@@ -139,109 +139,22 @@ struct Span {
 }
 
 pub(crate) fn read(bytes: &[u8], path: &str, opts: &ReadOptions) -> Result<EventLog, ReadError> {
-    let mut state = XesState::new(path, opts);
-    let mut stack = vec![root_frame()];
-    let mut saw_log = false;
     let halves = if opts.threads() > 1 && bytes.len() >= PARALLEL_FROM { split_traces(bytes) } else { None };
-    match halves {
-        None => parse(
-            bytes,
-            Span { from: 0, to: bytes.len(), line: 1, report: true },
-            &mut state,
-            &mut stack,
-            &mut saw_log,
-        )?,
-        Some((first_trace, mid)) => {
-            // The header (extensions, globals, classifiers, log attributes)
-            // sets the rules; then each half of the traces is parsed by its
-            // own thread and the second appended to the first, which gives
-            // the log one reader would have built.
-            parse(
-                bytes,
-                Span { from: 0, to: first_trace, line: 1, report: false },
-                &mut state,
-                &mut stack,
-                &mut saw_log,
-            )?;
-            let at_traces = stack.len() == 2 && stack[1].ctx == Ctx::Log;
-            let first_line = 1 + memchr_count(&bytes[..first_trace]);
-            if !at_traces {
-                parse(
-                    bytes,
-                    Span { from: first_trace, to: bytes.len(), line: first_line, report: true },
-                    &mut state,
-                    &mut stack,
-                    &mut saw_log,
-                )?;
-            } else {
-                let mid_line = first_line + memchr_count(&bytes[first_trace..mid]);
-                let mut second = XesState::new(path, opts);
-                (second.strict, second.versionless) = (state.strict, state.versionless);
-                second.trace_number = state.trace_number + count_traces(&bytes[first_trace..mid]);
-                let log_frame = Frame {
-                    ctx: Ctx::Log,
-                    name: stack[1].name.clone(),
-                    key: String::new(),
-                    phase: stack[1].phase.max(4),
-                    values_seen: 0,
-                };
-                let (first, later) = std::thread::scope(|scope| {
-                    let later = scope.spawn(|| {
-                        let mut stack = vec![root_frame(), log_frame];
-                        let mut saw = true;
-                        // The reader cannot see `</log>` without its start: the
-                        // second half stops before it, and the log is closed here.
-                        let end = memchr::memmem::rfind(&bytes[mid..], b"</log>").map_or(bytes.len(), |i| mid + i);
-                        parse(
-                            bytes,
-                            Span { from: mid, to: end, line: mid_line, report: false },
-                            &mut second,
-                            &mut stack,
-                            &mut saw,
-                        )?;
-                        let end_line = mid_line + memchr_count(&bytes[mid..end]);
-                        let fail =
-                            |message: String| ReadError { path: path.to_string(), line: Some(end_line), message };
-                        if end == bytes.len() || stack.len() != 2 {
-                            let open = stack.last().map(|f| f.name.to_string()).unwrap_or_default();
-                            return Err(fail(format!(
-                                "the XML is not well-formed: <{open}> is not closed before the end of the file"
-                            )));
-                        }
-                        let log = stack.pop().expect("checked above");
-                        close(&mut second, &mut stack, log).map_err(fail)?;
-                        let rest = end + "</log>".len();
-                        parse(
-                            bytes,
-                            Span { from: rest, to: bytes.len(), line: end_line, report: false },
-                            &mut second,
-                            &mut stack,
-                            &mut saw,
-                        )?;
-                        Ok(second)
-                    });
-                    let first = parse(
-                        bytes,
-                        Span { from: first_trace, to: mid, line: first_line, report: true },
-                        &mut state,
-                        &mut stack,
-                        &mut saw_log,
-                    );
-                    let later = later.join().unwrap_or_else(|_| {
-                        Err(ReadError { path: path.to_string(), line: None, message: "a reader thread failed".into() })
-                    });
-                    (first, later)
-                });
-                first?;
-                let second = later?;
-                state.b.append(second.b);
-                state.events_outside_traces += second.events_outside_traces;
-                state.untimed += second.untimed;
-                state.unnamed += second.unnamed;
-                state.trace_number = second.trace_number;
-            }
+    // Two halves when the file allows it; any problem there (a bad file,
+    // or a `<trace` the split misjudged, e.g. in a comment) and the file is
+    // read again in one pass, which gives the authoritative error.
+    let (mut state, saw_log) = match halves.and_then(|(first, mid)| read_in_halves(bytes, path, opts, first, mid).ok())
+    {
+        Some(done) => done,
+        None => {
+            let mut state = XesState::new(path, opts);
+            let mut stack = vec![root_frame()];
+            let mut saw_log = false;
+            let whole = Span { from: 0, to: bytes.len(), line: 1, report: true };
+            parse(bytes, whole, &mut state, &mut stack, &mut saw_log)?;
+            (state, saw_log)
         }
-    }
+    };
     if !saw_log {
         return Err(ReadError {
             path: path.to_string(),
@@ -265,6 +178,102 @@ pub(crate) fn read(bytes: &[u8], path: &str, opts: &ReadOptions) -> Result<Event
         ));
     }
     Ok(state.b.finish(opts.lifecycle))
+}
+
+/// Reads the header, then the traces from `first_trace` in two halves split
+/// at `mid`, the second on another thread and appended to the first.
+fn read_in_halves<'a>(
+    bytes: &[u8],
+    path: &str,
+    opts: &'a ReadOptions,
+    first_trace: usize,
+    mid: usize,
+) -> Result<(XesState<'a>, bool), ReadError> {
+    let mut state = XesState::new(path, opts);
+    let mut stack = vec![root_frame()];
+    let mut saw_log = false;
+    // The header (extensions, globals, classifiers, log attributes)
+    // sets the rules; then each half of the traces is parsed by its
+    // own thread and the second appended to the first, which gives
+    // the log one reader would have built.
+    parse(bytes, Span { from: 0, to: first_trace, line: 1, report: false }, &mut state, &mut stack, &mut saw_log)?;
+    let at_traces = stack.len() == 2 && stack[1].ctx == Ctx::Log;
+    let first_line = 1 + memchr_count(&bytes[..first_trace]);
+    if !at_traces {
+        parse(
+            bytes,
+            Span { from: first_trace, to: bytes.len(), line: first_line, report: true },
+            &mut state,
+            &mut stack,
+            &mut saw_log,
+        )?;
+    } else {
+        let mid_line = first_line + memchr_count(&bytes[first_trace..mid]);
+        let mut second = XesState::new(path, opts);
+        (second.strict, second.versionless) = (state.strict, state.versionless);
+        second.trace_number = state.trace_number + count_traces(&bytes[first_trace..mid]);
+        let log_frame = Frame {
+            ctx: Ctx::Log,
+            name: stack[1].name.clone(),
+            key: String::new(),
+            phase: stack[1].phase.max(4),
+            values_seen: 0,
+        };
+        let (first, later) = std::thread::scope(|scope| {
+            let later = scope.spawn(|| {
+                let mut stack = vec![root_frame(), log_frame];
+                let mut saw = true;
+                // The reader cannot see `</log>` without its start: the
+                // second half stops before it, and the log is closed here.
+                let end = memchr::memmem::rfind(&bytes[mid..], b"</log>").map_or(bytes.len(), |i| mid + i);
+                parse(
+                    bytes,
+                    Span { from: mid, to: end, line: mid_line, report: false },
+                    &mut second,
+                    &mut stack,
+                    &mut saw,
+                )?;
+                let end_line = mid_line + memchr_count(&bytes[mid..end]);
+                let fail = |message: String| ReadError { path: path.to_string(), line: Some(end_line), message };
+                if end == bytes.len() || stack.len() != 2 {
+                    let open = stack.last().map(|f| f.name.to_string()).unwrap_or_default();
+                    return Err(fail(format!(
+                        "the XML is not well-formed: <{open}> is not closed before the end of the file"
+                    )));
+                }
+                let log = stack.pop().expect("checked above");
+                close(&mut second, &mut stack, log).map_err(fail)?;
+                let rest = end + "</log>".len();
+                parse(
+                    bytes,
+                    Span { from: rest, to: bytes.len(), line: end_line, report: false },
+                    &mut second,
+                    &mut stack,
+                    &mut saw,
+                )?;
+                Ok(second)
+            });
+            let first = parse(
+                bytes,
+                Span { from: first_trace, to: mid, line: first_line, report: true },
+                &mut state,
+                &mut stack,
+                &mut saw_log,
+            );
+            let later = later.join().unwrap_or_else(|_| {
+                Err(ReadError { path: path.to_string(), line: None, message: "a reader thread failed".into() })
+            });
+            (first, later)
+        });
+        first?;
+        let second = later?;
+        state.b.append(second.b);
+        state.events_outside_traces += second.events_outside_traces;
+        state.untimed += second.untimed;
+        state.unnamed += second.unnamed;
+        state.trace_number = second.trace_number;
+    }
+    Ok((state, saw_log))
 }
 
 /// `<trace` as a start tag (not `<traces` or similar).

@@ -260,3 +260,24 @@ fn xes_errors_in_the_second_half_name_the_right_line() {
     assert!(one.message.contains("expected </event>, found </evnt>"), "{}", one.message);
     std::fs::remove_dir_all(dir).ok();
 }
+
+/// A `<trace` inside a comment before the traces misleads the split; the
+/// reader notices and reads the file in one pass.
+#[test]
+fn xes_split_misled_by_a_comment_falls_back_to_one_pass() {
+    use std::io::Read;
+    let mut xml = String::new();
+    flate2::read::GzDecoder::new(std::fs::File::open(data().join("logs/bpic2012.xes.gz")).unwrap()).read_to_string(&mut xml).unwrap();
+    let log_tag = xml.find("<log").unwrap();
+    let after = log_tag + xml[log_tag..].find('>').unwrap() + 1;
+    xml.insert_str(after, "\n<!-- an example: <trace > ... </trace> -->\n");
+    let dir = tempdir();
+    let path = dir.join("commented.xes");
+    std::fs::write(&path, &xml).unwrap();
+    let one = read_path(&path, &ReadOptions { threads: 1, ..opts_all() }).unwrap();
+    let two = read_path(&path, &ReadOptions { threads: 2, ..opts_all() }).unwrap();
+    assert_eq!(one.len(), 262_200);
+    assert_eq!((&one.case, &one.time, &one.activity), (&two.case, &two.time, &two.activity));
+    assert_eq!(one.stats, two.stats);
+    std::fs::remove_dir_all(dir).ok();
+}
