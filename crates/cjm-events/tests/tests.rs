@@ -267,7 +267,9 @@ fn xes_errors_in_the_second_half_name_the_right_line() {
 fn xes_split_misled_by_a_comment_falls_back_to_one_pass() {
     use std::io::Read;
     let mut xml = String::new();
-    flate2::read::GzDecoder::new(std::fs::File::open(data().join("logs/bpic2012.xes.gz")).unwrap()).read_to_string(&mut xml).unwrap();
+    flate2::read::GzDecoder::new(std::fs::File::open(data().join("logs/bpic2012.xes.gz")).unwrap())
+        .read_to_string(&mut xml)
+        .unwrap();
     let log_tag = xml.find("<log").unwrap();
     let after = log_tag + xml[log_tag..].find('>').unwrap() + 1;
     xml.insert_str(after, "\n<!-- an example: <trace > ... </trace> -->\n");
