@@ -216,10 +216,11 @@
     loadDraft.addEventListener("click", async () => {
       try {
         draft = (await api("GET", loadDraft.dataset.action)).source;
-        const pre = $("#draft"); pre.textContent = draft; pre.hidden = false; $("#create-draft").hidden = false;
+        const pre = $("#draft"); pre.textContent = draft; pre.hidden = false;
+        if ($("#create-draft")) $("#create-draft").hidden = false;
       } catch (err) { toast(err.message, "error"); }
     });
-    $("#create-draft").addEventListener("click", async () => {
+    if ($("#create-draft")) $("#create-draft").addEventListener("click", async () => {
       try { const r = await api("POST", "/api/workspaces/" + loadDraft.dataset.workspace + "/maps", { source: draft, tags: ["draft", "evidence"] }); location.href = r.url; }
       catch (err) { toast(err.message, "error"); }
     });

@@ -241,7 +241,11 @@ async fn map_page(
                     @if Some(version) == map.current_version { " · " span.state.state-current { "current state" } }
                     @if Some(version) == map.future_version { " · " span.state.state-future { "future state" } }
                     " · changed " (when(map.updated_at))
-                    @if let Some(m) = &measured { " · measured against " (m.measurement.customers) " customers" }
+                    @if let Some(m) = &measured {
+                        " · measured against " (m.measurement.customers) " customers · "
+                        a href={ "/m/" (id) "/evidence#figures" } { "figures" } " · "
+                        a href={ "/m/" (id) "/evidence#draft-from-data" } { "the draft the data suggests" }
+                    }
                 }
             }
         }
@@ -607,7 +611,7 @@ async fn evidence_page(State(state): State<AppState>, who: Principal, Path(id): 
                 }
             }
             @if let Some(m) = &measured {
-                section.card {
+                section.card #figures {
                     h2 { "The map measured" }
                     p.muted { (m.measurement.customers) " customers, " (m.measurement.events) " events. The map page draws these figures in its metrics lane." }
                     table.list.figures {
@@ -635,13 +639,13 @@ async fn evidence_page(State(state): State<AppState>, who: Principal, Path(id): 
                     }
                 }
             }
-            @if ev.summary.is_some() && editor {
-                section.card {
+            @if ev.summary.is_some() {
+                section.card #draft-from-data {
                     h2 { "A draft from the data" }
                     p.muted { "The journeys customers really take, as a starting map: the dominant path, scores from ratings, channels, an evidence rule on every step." }
                     button #load-draft type="button" data-action={ "/api/maps/" (id) "/discover" } data-workspace=(map.workspace_id) { "Show the draft" }
                     pre #draft hidden {}
-                    button.primary #create-draft type="button" hidden { "Create a map from the draft" }
+                    @if editor { button.primary #create-draft type="button" hidden { "Create a map from the draft" } }
                 }
             }
         } @else {
