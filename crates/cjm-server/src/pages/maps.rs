@@ -733,7 +733,7 @@ async fn shared_page(
     let body = html! {
         div.page-head { div { h1 { (map.title) } p.meta.muted { "Shared read-only · changed " (when(map.updated_at)) } } }
         (toolbar(&journey.persona_names(), &q, &format!("/s/{token}/download")))
-        div.map-layout {
+        div.map-layout.solo {
             div.viewport #viewport tabindex="0" aria-label="Journey map" { div.canvas { (inline_svg(&svg)) } }
             aside.side #side { section #details hidden {} }
         }
