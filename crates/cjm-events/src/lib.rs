@@ -132,17 +132,23 @@ impl Dict {
         let mut ids = vec![NONE; other.len()];
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
         let chunk = other.len().div_ceil(threads).max(1 << 16);
-        std::thread::scope(|scope| {
-            for (i, part) in ids.chunks_mut(chunk).enumerate() {
-                let (this, hashes) = (&*self, &hashes);
-                scope.spawn(move || {
-                    for (j, slot) in part.iter_mut().enumerate() {
-                        let id = (i * chunk + j) as u32;
-                        *slot = this.find(hashes[id as usize], other.get(id)).unwrap_or(NONE);
-                    }
-                });
+        let find_chunk = |i: usize, part: &mut [u32]| {
+            for (j, slot) in part.iter_mut().enumerate() {
+                let id = (i * chunk + j) as u32;
+                *slot = self.find(hashes[id as usize], other.get(id)).unwrap_or(NONE);
             }
-        });
+        };
+        if ids.len() <= chunk {
+            // Small dictionaries (attribute values, touchpoints): no thread.
+            find_chunk(0, &mut ids);
+        } else {
+            std::thread::scope(|scope| {
+                for (i, part) in ids.chunks_mut(chunk).enumerate() {
+                    let find_chunk = &find_chunk;
+                    scope.spawn(move || find_chunk(i, part));
+                }
+            });
+        }
         let new = ids.iter().filter(|&&id| id == NONE).count();
         self.reserve(new);
         for (id, slot) in ids.iter_mut().enumerate() {
@@ -216,6 +222,17 @@ pub struct ReadStats {
 }
 
 const KEEP_PROBLEMS: usize = 5;
+
+impl ReadStats {
+    /// Adds a later part's counts; its problems follow ours up to the limit.
+    pub(crate) fn absorb(&mut self, later: ReadStats) {
+        self.rows += later.rows;
+        self.bad_rows += later.bad_rows;
+        self.lifecycle_skipped += later.lifecycle_skipped;
+        let room = KEEP_PROBLEMS.saturating_sub(self.problems.len());
+        self.problems.extend(later.problems.into_iter().take(room));
+    }
+}
 
 /// The event log: columns of equal length, one row per event.
 #[derive(Clone, Debug, Default)]
@@ -483,13 +500,7 @@ impl Builder {
                 }
             }
         }
-        self.log.stats.rows += part.log.stats.rows;
-        self.log.stats.bad_rows += part.log.stats.bad_rows;
-        for p in part.log.stats.problems {
-            if self.log.stats.problems.len() < KEEP_PROBLEMS {
-                self.log.stats.problems.push(p);
-            }
-        }
+        self.log.stats.absorb(part.log.stats);
     }
 }
 

@@ -160,13 +160,7 @@ pub(crate) fn read(path: &Path, shown: &str, opts: &ReadOptions) -> Result<Event
         }
         start += written;
         end_of_range = at + range;
-        b.log.stats.rows += part.log.stats.rows;
-        b.log.stats.bad_rows += part.log.stats.bad_rows;
-        for p in part.log.stats.problems {
-            if b.log.stats.problems.len() < 5 {
-                b.log.stats.problems.push(p);
-            }
-        }
+        b.log.stats.absorb(part.log.stats);
     }
     for v in [&mut case, &mut activity, &mut channel] {
         v.truncate(start);

@@ -200,79 +200,74 @@ fn read_in_halves<'a>(
     let at_traces = stack.len() == 2 && stack[1].ctx == Ctx::Log;
     let first_line = 1 + memchr_count(&bytes[..first_trace]);
     if !at_traces {
-        parse(
+        // The header did not end at a trace (a `<trace` in a comment, say):
+        // the caller reads the file in one pass instead.
+        return Err(ReadError { path: path.to_string(), line: None, message: "no trace boundary to split at".into() });
+    }
+    let mid_line = first_line + memchr_count(&bytes[first_trace..mid]);
+    let mut second = XesState::new(path, opts);
+    (second.strict, second.versionless) = (state.strict, state.versionless);
+    second.trace_number = state.trace_number + count_traces(&bytes[first_trace..mid]);
+    let log_frame = Frame {
+        ctx: Ctx::Log,
+        name: stack[1].name.clone(),
+        key: String::new(),
+        phase: stack[1].phase.max(4),
+        values_seen: 0,
+    };
+    let (first, later) = std::thread::scope(|scope| {
+        let later = scope.spawn(|| {
+            let mut stack = vec![root_frame(), log_frame];
+            let mut saw = true;
+            // The reader cannot see `</log>` without its start: the
+            // second half stops before it, and the log is closed here.
+            let end = memchr::memmem::rfind(&bytes[mid..], b"</log>").map_or(bytes.len(), |i| mid + i);
+            parse(
+                bytes,
+                Span { from: mid, to: end, line: mid_line, report: false },
+                &mut second,
+                &mut stack,
+                &mut saw,
+            )?;
+            let end_line = mid_line + memchr_count(&bytes[mid..end]);
+            let fail = |message: String| ReadError { path: path.to_string(), line: Some(end_line), message };
+            if end == bytes.len() || stack.len() != 2 {
+                let open = stack.last().map(|f| f.name.to_string()).unwrap_or_default();
+                return Err(fail(format!(
+                    "the XML is not well-formed: <{open}> is not closed before the end of the file"
+                )));
+            }
+            let log = stack.pop().expect("checked above");
+            close(&mut second, &mut stack, log).map_err(fail)?;
+            let rest = end + "</log>".len();
+            parse(
+                bytes,
+                Span { from: rest, to: bytes.len(), line: end_line, report: false },
+                &mut second,
+                &mut stack,
+                &mut saw,
+            )?;
+            Ok(second)
+        });
+        let first = parse(
             bytes,
-            Span { from: first_trace, to: bytes.len(), line: first_line, report: true },
+            Span { from: first_trace, to: mid, line: first_line, report: true },
             &mut state,
             &mut stack,
             &mut saw_log,
-        )?;
-    } else {
-        let mid_line = first_line + memchr_count(&bytes[first_trace..mid]);
-        let mut second = XesState::new(path, opts);
-        (second.strict, second.versionless) = (state.strict, state.versionless);
-        second.trace_number = state.trace_number + count_traces(&bytes[first_trace..mid]);
-        let log_frame = Frame {
-            ctx: Ctx::Log,
-            name: stack[1].name.clone(),
-            key: String::new(),
-            phase: stack[1].phase.max(4),
-            values_seen: 0,
-        };
-        let (first, later) = std::thread::scope(|scope| {
-            let later = scope.spawn(|| {
-                let mut stack = vec![root_frame(), log_frame];
-                let mut saw = true;
-                // The reader cannot see `</log>` without its start: the
-                // second half stops before it, and the log is closed here.
-                let end = memchr::memmem::rfind(&bytes[mid..], b"</log>").map_or(bytes.len(), |i| mid + i);
-                parse(
-                    bytes,
-                    Span { from: mid, to: end, line: mid_line, report: false },
-                    &mut second,
-                    &mut stack,
-                    &mut saw,
-                )?;
-                let end_line = mid_line + memchr_count(&bytes[mid..end]);
-                let fail = |message: String| ReadError { path: path.to_string(), line: Some(end_line), message };
-                if end == bytes.len() || stack.len() != 2 {
-                    let open = stack.last().map(|f| f.name.to_string()).unwrap_or_default();
-                    return Err(fail(format!(
-                        "the XML is not well-formed: <{open}> is not closed before the end of the file"
-                    )));
-                }
-                let log = stack.pop().expect("checked above");
-                close(&mut second, &mut stack, log).map_err(fail)?;
-                let rest = end + "</log>".len();
-                parse(
-                    bytes,
-                    Span { from: rest, to: bytes.len(), line: end_line, report: false },
-                    &mut second,
-                    &mut stack,
-                    &mut saw,
-                )?;
-                Ok(second)
-            });
-            let first = parse(
-                bytes,
-                Span { from: first_trace, to: mid, line: first_line, report: true },
-                &mut state,
-                &mut stack,
-                &mut saw_log,
-            );
-            let later = later.join().unwrap_or_else(|_| {
-                Err(ReadError { path: path.to_string(), line: None, message: "a reader thread failed".into() })
-            });
-            (first, later)
+        );
+        let later = later.join().unwrap_or_else(|_| {
+            Err(ReadError { path: path.to_string(), line: None, message: "a reader thread failed".into() })
         });
-        first?;
-        let second = later?;
-        state.b.append(second.b);
-        state.events_outside_traces += second.events_outside_traces;
-        state.untimed += second.untimed;
-        state.unnamed += second.unnamed;
-        state.trace_number = second.trace_number;
-    }
+        (first, later)
+    });
+    first?;
+    let second = later?;
+    state.b.append(second.b);
+    state.events_outside_traces += second.events_outside_traces;
+    state.untimed += second.untimed;
+    state.unnamed += second.unnamed;
+    state.trace_number = second.trace_number;
     Ok((state, saw_log))
 }
 

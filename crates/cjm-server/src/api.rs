@@ -1255,7 +1255,7 @@ pub async fn download_response(
     let view = View { persona: q.persona, theme: q.theme };
     let bytes = crate::render::draw(
         &state.renders,
-        Drawable { version_id: v.id, source: v.source.unwrap_or_default(), title: map.title.clone(), measures },
+        Drawable { version_id: v.id, source: v.source.unwrap_or_default(), measures },
         format,
         &view,
         true,

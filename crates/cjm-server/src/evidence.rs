@@ -154,7 +154,7 @@ pub struct Cache {
 impl Cache {
     /// The log of evidence `id` read with `mapping`, from memory or disk.
     pub fn log(&self, id: i64, path: &Path, shown: &str, mapping: &ColumnMapping) -> AppResult<Arc<EventLog>> {
-        let key = (id, serde_json::to_string(mapping).unwrap_or_default());
+        let key = (id, mapping_key(mapping));
         if let Some(hit) = self.logs.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
             return Ok(hit.clone());
         }
@@ -169,7 +169,7 @@ impl Cache {
 
     /// The measurement if it was made before (no reading, no waiting).
     pub fn cached(&self, id: i64, mapping: &ColumnMapping, version_id: i64) -> Option<Arc<Measured>> {
-        let key = (id, serde_json::to_string(mapping).unwrap_or_default(), version_id);
+        let key = (id, mapping_key(mapping), version_id);
         self.measured.lock().unwrap_or_else(|p| p.into_inner()).get(&key).cloned()
     }
 
@@ -183,7 +183,7 @@ impl Cache {
         version_id: i64,
         source: &str,
     ) -> AppResult<Arc<Measured>> {
-        let key = (id, serde_json::to_string(mapping).unwrap_or_default(), version_id);
+        let key = (id, mapping_key(mapping), version_id);
         if let Some(hit) = self.measured.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
             return Ok(hit.clone());
         }
@@ -199,6 +199,11 @@ impl Cache {
         measured.insert(key, out.clone());
         Ok(out)
     }
+}
+
+/// A mapping as a cache key (reading with another mapping is another log).
+fn mapping_key(mapping: &ColumnMapping) -> String {
+    serde_json::to_string(mapping).unwrap_or_default()
 }
 
 /// The draft map a log suggests (`cjm discover`), checked to read back.

@@ -160,7 +160,6 @@ impl Cache {
 pub struct Drawable {
     pub version_id: i64,
     pub source: String,
-    pub title: String,
     pub measures: Option<(i64, Arc<Measures>)>,
 }
 

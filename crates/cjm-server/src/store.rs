@@ -212,44 +212,33 @@ pub struct Version {
     pub source: Option<String>,
 }
 
+/// A `versions` row joined with its author's name; `source` when selected
+/// as the seventh column.
+fn version_row(r: &rusqlite::Row, with_source: bool) -> rusqlite::Result<Version> {
+    Ok(Version {
+        id: r.get(0)?,
+        number: r.get(1)?,
+        author: r.get(2)?,
+        message: r.get(3)?,
+        created_at: r.get(4)?,
+        sha256: r.get(5)?,
+        source: if with_source { Some(r.get(6)?) } else { None },
+    })
+}
+
+const VERSION_FIELDS: &str = "v.id, v.number, u.name, v.message, v.created_at, v.sha256";
+const VERSION_FROM: &str = "FROM versions v JOIN users u ON u.id = v.author_id";
+
 pub fn versions(c: &Connection, map_id: i64) -> AppResult<Vec<Version>> {
-    let mut st = c.prepare(
-        "SELECT v.id, v.number, u.name, v.message, v.created_at, v.sha256 FROM versions v JOIN users u ON u.id = v.author_id
-         WHERE v.map_id = ?1 ORDER BY v.number DESC",
-    )?;
-    let rows = st.query_map([map_id], |r| {
-        Ok(Version {
-            id: r.get(0)?,
-            number: r.get(1)?,
-            author: r.get(2)?,
-            message: r.get(3)?,
-            created_at: r.get(4)?,
-            sha256: r.get(5)?,
-            source: None,
-        })
-    })?;
+    let mut st =
+        c.prepare(&format!("SELECT {VERSION_FIELDS} {VERSION_FROM} WHERE v.map_id = ?1 ORDER BY v.number DESC"))?;
+    let rows = st.query_map([map_id], |r| version_row(r, false))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
 pub fn version(c: &Connection, map_id: i64, number: i64) -> AppResult<Version> {
-    c.query_row(
-        "SELECT v.id, v.number, u.name, v.message, v.created_at, v.sha256, v.source FROM versions v JOIN users u ON u.id = v.author_id
-         WHERE v.map_id = ?1 AND v.number = ?2",
-        [map_id, number],
-        |r| {
-            Ok(Version {
-                id: r.get(0)?,
-                number: r.get(1)?,
-                author: r.get(2)?,
-                message: r.get(3)?,
-                created_at: r.get(4)?,
-                sha256: r.get(5)?,
-                source: Some(r.get(6)?),
-            })
-        },
-    )
-    .optional()?
-    .ok_or(AppError::NotFound)
+    let sql = format!("SELECT {VERSION_FIELDS}, v.source {VERSION_FROM} WHERE v.map_id = ?1 AND v.number = ?2");
+    c.query_row(&sql, [map_id, number], |r| version_row(r, true)).optional()?.ok_or(AppError::NotFound)
 }
 
 pub fn sha256_hex(text: &str) -> String {

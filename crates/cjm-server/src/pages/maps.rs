@@ -60,7 +60,7 @@ async fn svg_for(
     let measures = measured.as_ref().map(|m| (map.evidence_id.unwrap_or(0), m.figures.clone()));
     let bytes = crate::render::draw(
         &state.renders,
-        Drawable { version_id: v.id, source: v.source.unwrap_or_default(), title: map.title.clone(), measures },
+        Drawable { version_id: v.id, source: v.source.unwrap_or_default(), measures },
         Format::Svg,
         view,
         false,
@@ -215,7 +215,6 @@ async fn map_page(
     let drawable = Drawable {
         version_id: d.version.id,
         source: d.version.source.clone().unwrap_or_default(),
-        title: map.title.clone(),
         measures: measured.as_ref().map(|m| (map.evidence_id.unwrap_or(0), m.figures.clone())),
     };
     let svg = crate::render::draw(&state.renders, drawable, Format::Svg, &view_of(&q), false).await?;
