@@ -12,12 +12,14 @@
 //! `strict` turns the first one into an error. Nothing is dropped silently.
 
 mod csv_reader;
+mod dict;
 mod jsonl;
 mod mapping;
 mod parquet_reader;
 pub mod time;
 mod xes;
 
+pub use dict::Dict;
 pub use mapping::{ColumnMap, Role, SourceColumns};
 pub use time::TimeFormat;
 
@@ -30,154 +32,6 @@ pub const NONE: u32 = u32::MAX;
 /// The time of an event that has none (valid in XES): it sorts by position
 /// and takes part in no duration.
 pub const UNKNOWN_TIME: i64 = i64::MIN;
-
-/// Interned strings: each distinct value once, addressed by a `u32`.
-///
-/// The strings live end to end in one buffer and the hash table holds only
-/// ids, so interning a new value allocates nothing per string: logs with
-/// millions of customers intern at memory speed.
-#[derive(Clone, Debug, Default)]
-pub struct Dict {
-    bytes: String,
-    /// `ends[i]` is where value `i` ends in `bytes`.
-    ends: Vec<usize>,
-    /// One slot per value. The stored hash answers most probes, and lets the
-    /// table grow (and dictionaries merge) without hashing strings again;
-    /// short values (most ids) live in the slot too, so finding one touches
-    /// one slot instead of the slot, `ends` and `bytes`.
-    table: hashbrown::HashTable<Slot>,
-}
-
-/// Values up to this many bytes are kept inside their table slot.
-const INLINE: usize = 11;
-
-#[derive(Clone, Copy, Debug)]
-struct Slot {
-    hash: u64,
-    id: u32,
-    /// The value's length when it is inline; `u8::MAX` when it is not.
-    len: u8,
-    inline: [u8; INLINE],
-}
-
-impl Slot {
-    fn new(hash: u64, id: u32, value: &str) -> Slot {
-        let mut inline = [0u8; INLINE];
-        let len = if value.len() <= INLINE {
-            inline[..value.len()].copy_from_slice(value.as_bytes());
-            value.len() as u8
-        } else {
-            u8::MAX
-        };
-        Slot { hash, id, len, inline }
-    }
-}
-
-fn hash_str(s: &str) -> u64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = rustc_hash::FxBuildHasher.build_hasher();
-    h.write(s.as_bytes());
-    h.write_u8(0xff);
-    h.finish()
-}
-
-impl Dict {
-    pub fn intern(&mut self, value: &str) -> u32 {
-        self.intern_hashed(hash_str(value), value)
-    }
-
-    /// [`Dict::intern`] with the value's hash already known.
-    fn intern_hashed(&mut self, hash: u64, value: &str) -> u32 {
-        if let Some(id) = self.find(hash, value) {
-            return id;
-        }
-        let id = self.ends.len() as u32;
-        self.bytes.push_str(value);
-        self.ends.push(self.bytes.len());
-        self.table.insert_unique(hash, Slot::new(hash, id, value), |s| s.hash);
-        id
-    }
-
-    fn find(&self, hash: u64, value: &str) -> Option<u32> {
-        let short = value.len() <= INLINE;
-        self.table
-            .find(hash, |s| {
-                s.hash == hash
-                    && if short {
-                        s.len as usize == value.len() && &s.inline[..value.len()] == value.as_bytes()
-                    } else {
-                        s.len == u8::MAX && self.get(s.id) == value
-                    }
-            })
-            .map(|s| s.id)
-    }
-
-    /// Makes room for `more` new values without growing step by step.
-    pub fn reserve(&mut self, more: usize) {
-        self.ends.reserve(more);
-        self.table.reserve(more, |s| s.hash);
-    }
-
-    /// Interns every value of `other` (in its id order) and returns the ids
-    /// they have here: what merging two parts of a log needs, without
-    /// hashing the strings again.
-    pub fn absorb(&mut self, other: &Dict) -> Vec<u32> {
-        let mut hashes = vec![0u64; other.len()];
-        for s in other.table.iter() {
-            hashes[s.id as usize] = s.hash;
-        }
-        // Most values of a later part are already here (a customer's events
-        // fall in several parts): find those in parallel, read-only, then
-        // add the new ones in order, so ids stay in order of first appearance.
-        let mut ids = vec![NONE; other.len()];
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
-        let chunk = other.len().div_ceil(threads).max(1 << 16);
-        let find_chunk = |i: usize, part: &mut [u32]| {
-            for (j, slot) in part.iter_mut().enumerate() {
-                let id = (i * chunk + j) as u32;
-                *slot = self.find(hashes[id as usize], other.get(id)).unwrap_or(NONE);
-            }
-        };
-        if ids.len() <= chunk {
-            // Small dictionaries (attribute values, touchpoints): no thread.
-            find_chunk(0, &mut ids);
-        } else {
-            std::thread::scope(|scope| {
-                for (i, part) in ids.chunks_mut(chunk).enumerate() {
-                    let find_chunk = &find_chunk;
-                    scope.spawn(move || find_chunk(i, part));
-                }
-            });
-        }
-        let new = ids.iter().filter(|&&id| id == NONE).count();
-        self.reserve(new);
-        for (id, slot) in ids.iter_mut().enumerate() {
-            if *slot == NONE {
-                *slot = self.intern_hashed(hashes[id], other.get(id as u32));
-            }
-        }
-        ids
-    }
-
-    pub fn get(&self, id: u32) -> &str {
-        let i = id as usize;
-        let start = if i == 0 { 0 } else { self.ends[i - 1] };
-        &self.bytes[start..self.ends[i]]
-    }
-    pub fn lookup(&self, value: &str) -> Option<u32> {
-        self.find(hash_str(value), value)
-    }
-    pub fn len(&self) -> usize {
-        self.ends.len()
-    }
-    pub fn is_empty(&self) -> bool {
-        self.ends.is_empty()
-    }
-    /// Every value, in id order.
-    pub fn values(&self) -> impl Iterator<Item = &str> + '_ {
-        (0..self.ends.len() as u32).map(move |id| self.get(id))
-    }
-}
 
 /// A text attribute column (event level: one id per event; case level: one per case).
 #[derive(Clone, Debug, Default)]

@@ -8,7 +8,7 @@ use arrow_array::cast::AsArray;
 use arrow_array::types::*;
 use arrow_array::{Array, ArrayRef};
 use arrow_schema::{DataType, Field, Schema, TimeUnit};
-use parquet::arrow::arrow_reader::{ArrowReaderOptions, ParquetRecordBatchReaderBuilder, RowSelection, RowSelector};
+use parquet::arrow::arrow_reader::{ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
 use parquet::arrow::ProjectionMask;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -73,167 +73,75 @@ pub(crate) fn read(path: &Path, shown: &str, opts: &ReadOptions) -> Result<Event
         done: AtomicU64::new(0),
     };
     let threads = opts.threads();
-    // Rows are read in parallel, one contiguous range per core (split inside
-    // a row group when there are fewer groups than cores), when there are
-    // enough of them and no attribute columns (their dictionaries would need
-    // merging too). The ranges are contiguous, so rows keep their order.
+    // With two cores or more and enough rows, the customer column (the
+    // costly one: a hash lookup per row into a dictionary of millions) is
+    // read by one thread and the other columns by another. One dictionary
+    // per column, filled in row order: no merging, no renumbering, and ids
+    // in order of first appearance exactly as one pass gives. (Attribute
+    // columns take the one-pass path.)
     if threads < 2 || rows_total < 200_000 || !cols.attrs.is_empty() {
-        let b = read_part(&ctx, None, 0, None)?;
+        let (b, _) = read_part(&ctx, Projection::All)?;
         let mut log = b.finish(opts.lifecycle);
         log.columns = Some(cols.describe(&headers));
         return Ok(log);
     }
-    let ranges = row_ranges(&group_rows, threads);
-    // Every part writes its rows straight into its own stretch of the final
-    // columns (first touched by the thread that fills it); afterwards only
-    // the later parts' dictionary ids are rewritten in place. No row is
-    // copied from one buffer to another.
-    let n = rows_total as usize;
-    let mut case = vec![0u32; n];
-    let mut time = vec![0i64; n];
-    let mut activity = vec![0u32; n];
-    let mut channel = vec![0u32; n];
-    let mut score = vec![0f64; n];
-    let parts: Vec<Result<(Builder, usize), ReadError>> = {
-        let mut outs = Vec::new();
-        let (mut c, mut t, mut a, mut h, mut sc) =
-            (&mut case[..], &mut time[..], &mut activity[..], &mut channel[..], &mut score[..]);
-        for (part, _) in &ranges {
-            let len = part.rows as usize;
-            let (c0, c1) = std::mem::take(&mut c).split_at_mut(len);
-            let (t0, t1) = std::mem::take(&mut t).split_at_mut(len);
-            let (a0, a1) = std::mem::take(&mut a).split_at_mut(len);
-            let (h0, h1) = std::mem::take(&mut h).split_at_mut(len);
-            let (s0, s1) = std::mem::take(&mut sc).split_at_mut(len);
-            outs.push(Out { case: c0, time: t0, activity: a0, channel: h0, score: s0, written: 0 });
-            (c, t, a, h, sc) = (c1, t1, a1, h1, s1);
-        }
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = ranges
-                .into_iter()
-                .zip(outs)
-                .map(|((part, base), mut out)| {
-                    let ctx = &ctx;
-                    scope.spawn(move || read_part(ctx, Some(part), base, Some(&mut out)).map(|b| (b, out.written)))
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| {
-                    h.join().unwrap_or_else(|_| {
-                        Err(ReadError { path: shown.to_string(), line: None, message: "a reader thread failed".into() })
-                    })
-                })
-                .collect()
-        })
-    };
-    let merging = std::time::Instant::now();
-    let mut parts = parts.into_iter();
-    let (mut b, first_written) = parts.next().expect("at least one part")?;
-    let mut start = first_written;
-    let mut end_of_range = first_written + b.log.stats.bad_rows as usize;
-    for part in parts {
-        let (part, written) = part?;
-        let range = part.log.stats.rows as usize;
-        let cases = b.log.cases.absorb(&part.log.cases);
-        let acts = b.log.activities.absorb(&part.log.activities);
-        let chans = b.log.channels.absorb(&part.log.channels);
-        let at = end_of_range;
-        for c in &mut case[at..at + written] {
-            *c = cases[*c as usize];
-        }
-        for x in &mut activity[at..at + written] {
-            *x = acts[*x as usize];
-        }
-        for x in &mut channel[at..at + written] {
-            if *x != NONE {
-                *x = chans[*x as usize];
-            }
-        }
-        // Rows left out as bad leave a gap at the end of a part: close it.
-        if at != start {
-            case.copy_within(at..at + written, start);
-            time.copy_within(at..at + written, start);
-            activity.copy_within(at..at + written, start);
-            channel.copy_within(at..at + written, start);
-            score.copy_within(at..at + written, start);
-        }
-        start += written;
-        end_of_range = at + range;
-        b.log.stats.absorb(part.log.stats);
-    }
-    for v in [&mut case, &mut activity, &mut channel] {
-        v.truncate(start);
-    }
-    time.truncate(start);
-    score.truncate(start);
-    (b.log.case, b.log.time, b.log.activity, b.log.channel, b.log.score) = (case, time, activity, channel, score);
-    if std::env::var_os("CJM_TIMINGS").is_some() {
-        eprintln!("timings: merge {:?}", merging.elapsed());
-    }
+    let (customers, others) = std::thread::scope(|scope| {
+        let ctx = &ctx;
+        let customers = scope.spawn(move || read_part(ctx, Projection::Customers));
+        let others = read_part(ctx, Projection::AllButCustomers);
+        (customers.join(), others)
+    });
+    let thread_failed = || ReadError { path: shown.to_string(), line: None, message: "a reader thread failed".into() };
+    let (customers, _) = customers.map_err(|_| thread_failed())??;
+    let (mut b, bad_times) = others?;
+    b.log.cases = customers.log.cases;
+    b.log.case = customers.log.case;
+    drop_bad_rows(&mut b, &cols, &headers, bad_times)?;
     let mut log = b.finish(opts.lifecycle);
     log.columns = Some(cols.describe(&headers));
     Ok(log)
 }
 
-/// Where a part of a parallel read writes its rows.
-struct Out<'a> {
-    case: &'a mut [u32],
-    time: &'a mut [i64],
-    activity: &'a mut [u32],
-    channel: &'a mut [u32],
-    score: &'a mut [f64],
-    written: usize,
-}
-
-impl Out<'_> {
-    fn push(&mut self, case: u32, time: i64, activity: u32, channel: u32, score: f64) {
-        let w = self.written;
-        (self.case[w], self.time[w], self.activity[w], self.channel[w], self.score[w]) =
-            (case, time, activity, channel, score);
-        self.written += 1;
-    }
-}
-
-/// One part of a parallel read: the row groups it touches, which of their
-/// rows it keeps, and the number of its first row in the file.
-pub(crate) struct Part {
-    groups: Vec<usize>,
-    selection: Option<RowSelection>,
-    rows: u64,
-}
-
-/// Splits the file's rows into `parts` contiguous ranges of about equal size.
-fn row_ranges(group_rows: &[u64], parts: usize) -> Vec<(Part, u64)> {
-    let total: u64 = group_rows.iter().sum();
-    let mut starts = vec![0u64];
-    for r in group_rows {
-        starts.push(starts.last().copied().unwrap_or(0) + r);
-    }
-    let mut out = Vec::new();
-    for t in 0..parts as u64 {
-        let (lo, hi) = (total * t / parts as u64, total * (t + 1) / parts as u64);
-        if hi <= lo {
+/// After a column-split read every row is in the columns, bad ones too:
+/// report them (in row order, as one pass would) and close the gaps.
+fn drop_bad_rows(
+    b: &mut Builder,
+    cols: &crate::mapping::Resolved,
+    headers: &[String],
+    bad_times: Vec<u64>,
+) -> Result<(), ReadError> {
+    let n = b.log.case.len();
+    let mut bad_time = bad_times.into_iter().peekable();
+    let mut keep: Option<Vec<bool>> = None;
+    for row in 0..n {
+        let time_bad = bad_time.next_if_eq(&(row as u64)).is_some();
+        let problem = if b.log.case[row] == NONE {
+            format!("`{}` is empty", headers[cols.case])
+        } else if b.log.activity[row] == NONE {
+            format!("`{}` is empty", headers[cols.activity])
+        } else if time_bad {
+            format!("`{}` has no readable time", headers[cols.time])
+        } else {
             continue;
-        }
-        let first = starts.partition_point(|&s| s <= lo) - 1;
-        let last = starts.partition_point(|&s| s < hi) - 1;
-        let (from, to) = (starts[first], starts[last + 1]);
-        let mut selectors = Vec::new();
-        if lo > from {
-            selectors.push(RowSelector::skip((lo - from) as usize));
-        }
-        selectors.push(RowSelector::select((hi - lo) as usize));
-        if to > hi {
-            selectors.push(RowSelector::skip((to - hi) as usize));
-        }
-        let whole = lo == from && hi == to;
-        out.push((
-            Part { groups: (first..=last).collect(), selection: (!whole).then(|| selectors.into()), rows: hi - lo },
-            lo,
-        ));
+        };
+        b.bad_row(row as u64 + 1, problem)?;
+        keep.get_or_insert_with(|| vec![true; n])[row] = false;
     }
-    out
+    if let Some(mask) = keep {
+        crate::retain_rows(&mut b.log, &mask);
+    }
+    Ok(())
+}
+
+/// Which columns a read takes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Projection {
+    All,
+    /// Only the customer column (rows with no customer are kept, as NONE).
+    Customers,
+    /// Every column but the customer's (every row kept; the rows whose time
+    /// is unreadable are returned beside the log, their time set to 0).
+    AllButCustomers,
 }
 
 /// What every part of a parallel read shares.
@@ -250,64 +158,92 @@ struct PartContext<'a> {
     done: AtomicU64,
 }
 
-/// Reads the given part (the whole file when `None`); `row_base` numbers its rows.
-fn read_part(
-    ctx: &PartContext,
-    part: Option<Part>,
-    row_base: u64,
-    mut out: Option<&mut Out>,
-) -> Result<Builder, ReadError> {
-    let (path, shown, opts, cols, headers, wanted, total) =
-        (ctx.path, ctx.shown, ctx.opts, ctx.cols, ctx.headers, ctx.wanted, ctx.total);
+/// Reads the columns of `projection`, every row group in order. Returns the
+/// rows whose time is unreadable when those rows are kept
+/// ([`Projection::AllButCustomers`]).
+fn read_part(ctx: &PartContext, projection: Projection) -> Result<(Builder, Vec<u64>), ReadError> {
+    let (path, shown, opts, cols, headers) = (ctx.path, ctx.shown, ctx.opts, ctx.cols, ctx.headers);
     let err = |message: String| ReadError { path: shown.to_string(), line: None, message };
     let file = std::fs::File::open(path).map_err(|e| err(e.to_string()))?;
     let options = ArrowReaderOptions::new().with_schema(ctx.schema.clone());
     let builder = ParquetRecordBatchReaderBuilder::try_new_with_options(file, options)
         .map_err(|e| err(format!("not a readable Parquet file: {e}")))?;
-    let mask = ProjectionMask::roots(builder.parquet_schema(), wanted.iter().copied());
-    let part_rows: u64 = part.as_ref().map_or(ctx.rows_total, |p| p.rows);
-    let builder = match part {
-        Some(Part { groups, selection: Some(sel), .. }) => builder.with_row_groups(groups).with_row_selection(sel),
-        Some(Part { groups, selection: None, .. }) => builder.with_row_groups(groups),
-        None => builder,
+    let wanted: Vec<usize> = match projection {
+        Projection::All => ctx.wanted.to_vec(),
+        Projection::Customers => vec![cols.case],
+        Projection::AllButCustomers => ctx.wanted.iter().copied().filter(|&c| c != cols.case).collect(),
     };
+    let mask = ProjectionMask::roots(builder.parquet_schema(), wanted.iter().copied());
     let reader = builder
         .with_projection(mask)
         .with_batch_size(BATCH)
         .build()
         .map_err(|e| err(format!("cannot read the Parquet file: {e}")))?;
     let position = |col: usize| wanted.iter().position(|&w| w == col).expect("projected");
+    let column_err = |col: usize| move |m: String| err(format!("column `{}`: {m}", headers[col]));
 
     let mut b = Builder::new(shown, opts.strict);
-    if out.is_none() {
-        let room = part_rows as usize;
+    // Each column is allocated once, by the thread that fills it.
+    let room = ctx.rows_total as usize;
+    if projection != Projection::AllButCustomers {
         b.log.case.reserve(room);
-        b.log.time.reserve(room);
+    }
+    if projection != Projection::Customers {
         b.log.activity.reserve(room);
         b.log.channel.reserve(room);
+        b.log.time.reserve(room);
         b.log.score.reserve(room);
     }
+    let mut bad_times = Vec::new();
     let mut caches: [DictCache; 3] = Default::default();
-    let mut row_base = row_base;
+    let mut row_base = 0u64;
+    // Progress counts both threads' rows in a split read.
+    let progress_rows = if projection == Projection::All { ctx.rows_total } else { 2 * ctx.rows_total };
     for batch in reader {
         let batch = batch.map_err(|e| err(format!("cannot read the Parquet file: {e}")))?;
         let n = batch.num_rows();
-        let case_ids = text_ids(batch.column(position(cols.case)), &mut b.log.cases, &mut caches[0])
-            .map_err(|m| err(format!("column `{}`: {m}", headers[cols.case])))?;
+        if projection == Projection::Customers {
+            let ids = text_ids(batch.column(0), &mut b.log.cases, &mut caches[0]).map_err(column_err(cols.case))?;
+            b.log.case.extend_from_slice(&ids);
+            report_progress(ctx, n, progress_rows);
+            continue;
+        }
+        let case_ids = match projection {
+            Projection::All => Some(
+                text_ids(batch.column(position(cols.case)), &mut b.log.cases, &mut caches[0])
+                    .map_err(column_err(cols.case))?,
+            ),
+            _ => None,
+        };
         let activity_ids = text_ids(batch.column(position(cols.activity)), &mut b.log.activities, &mut caches[1])
-            .map_err(|m| err(format!("column `{}`: {m}", headers[cols.activity])))?;
+            .map_err(column_err(cols.activity))?;
         let channel_ids = match cols.channel {
-            Some(c) => text_ids(batch.column(position(c)), &mut b.log.channels, &mut caches[2])
-                .map_err(|m| err(format!("column `{}`: {m}", headers[c])))?,
+            Some(c) => {
+                text_ids(batch.column(position(c)), &mut b.log.channels, &mut caches[2]).map_err(column_err(c))?
+            }
             None => vec![NONE; n],
         };
-        let times = time_values(batch.column(position(cols.time)), opts)
-            .map_err(|m| err(format!("column `{}`: {m}", headers[cols.time])))?;
+        let times = time_values(batch.column(position(cols.time)), opts).map_err(column_err(cols.time))?;
         let scores = match cols.score {
-            Some(c) => {
-                number_values(batch.column(position(c))).map_err(|m| err(format!("column `{}`: {m}", headers[c])))?
-            }
+            Some(c) => number_values(batch.column(position(c))).map_err(column_err(c))?,
             None => vec![f64::NAN; n],
+        };
+        b.log.stats.rows += n as u64;
+        let Some(case_ids) = case_ids else {
+            // Every row is kept; the caller drops the bad ones once the
+            // customer column is in.
+            b.log.activity.extend_from_slice(&activity_ids);
+            b.log.channel.extend_from_slice(&channel_ids);
+            b.log.score.extend_from_slice(&scores);
+            for (r, t) in times.iter().enumerate() {
+                b.log.time.push(t.unwrap_or(0));
+                if t.is_none() {
+                    bad_times.push(row_base + r as u64);
+                }
+            }
+            row_base += n as u64;
+            report_progress(ctx, n, progress_rows);
+            continue;
         };
         let attr_values: Vec<(Vec<Option<String>>, &str, bool)> = cols
             .attrs
@@ -318,18 +254,7 @@ fn read_part(
         let all_clean = case_ids.iter().all(|&c| c != NONE)
             && activity_ids.iter().all(|&a| a != NONE)
             && times.iter().all(Option::is_some);
-        b.log.stats.rows += n as u64;
-        if let (Some(o), true) = (out.as_deref_mut(), all_clean) {
-            let w = o.written;
-            o.case[w..w + n].copy_from_slice(&case_ids);
-            o.activity[w..w + n].copy_from_slice(&activity_ids);
-            o.channel[w..w + n].copy_from_slice(&channel_ids);
-            for (slot, t) in o.time[w..w + n].iter_mut().zip(&times) {
-                *slot = t.unwrap_or(0);
-            }
-            o.score[w..w + n].copy_from_slice(&scores);
-            o.written += n;
-        } else if all_clean && attr_values.is_empty() {
+        if all_clean && attr_values.is_empty() {
             b.log.case.extend_from_slice(&case_ids);
             b.log.activity.extend_from_slice(&activity_ids);
             b.log.channel.extend_from_slice(&channel_ids);
@@ -350,10 +275,7 @@ fn read_part(
                     b.bad_row(row, format!("`{}` has no readable time", headers[cols.time]))?;
                     continue;
                 };
-                match out.as_deref_mut() {
-                    Some(o) => o.push(case_ids[r], t, activity_ids[r], channel_ids[r], scores[r]),
-                    None => b.push(case_ids[r], t, activity_ids[r], channel_ids[r], scores[r]),
-                }
+                b.push(case_ids[r], t, activity_ids[r], channel_ids[r], scores[r]);
                 for (values, name, case_level) in &attr_values {
                     if let Some(v) = values[r].as_deref().filter(|v| !v.is_empty()) {
                         if *case_level {
@@ -366,12 +288,16 @@ fn read_part(
             }
         }
         row_base += n as u64;
-        let done = ctx.done.fetch_add(n as u64, Ordering::Relaxed) + n as u64;
-        if let Some(p) = opts.progress {
-            p(done * total / ctx.rows_total.max(1), total);
-        }
+        report_progress(ctx, n, progress_rows);
     }
-    Ok(b)
+    Ok((b, bad_times))
+}
+
+fn report_progress(ctx: &PartContext, rows: usize, of_rows: u64) {
+    let done = ctx.done.fetch_add(rows as u64, Ordering::Relaxed) + rows as u64;
+    if let Some(p) = ctx.opts.progress {
+        p(done * ctx.total / of_rows.max(1), ctx.total);
+    }
 }
 
 /// For each top-level column: true when every row group has a dictionary
@@ -411,7 +337,11 @@ struct DictCache {
 fn text_ids(array: &ArrayRef, dict: &mut Dict, cache: &mut DictCache) -> Result<Vec<u32>, String> {
     let n = array.len();
     let mut out = Vec::with_capacity(n);
-    let mut intern = |s: Option<&str>| s.map(str::trim).filter(|s| !s.is_empty()).map_or(NONE, |s| dict.intern(s));
+    // Values are trimmed and handed over as one batch (see `Dict::intern_all`).
+    fn batch<'a>(n: usize, value: impl Fn(usize) -> Option<&'a str>, dict: &mut Dict, out: &mut Vec<u32>) {
+        let values: Vec<&str> = (0..n).map(|i| value(i).map_or("", str::trim)).collect();
+        dict.intern_all(&values, out);
+    }
     match array.data_type() {
         DataType::Dictionary(key, _) if **key == DataType::Int32 => {
             let d = array.as_dictionary::<Int32Type>();
@@ -422,11 +352,10 @@ fn text_ids(array: &ArrayRef, dict: &mut Dict, cache: &mut DictCache) -> Result<
                 cache.ids.clear();
                 if values.data_type() == &DataType::Utf8 {
                     let v = values.as_string::<i32>();
-                    cache.ids.extend((0..v.len()).map(|i| intern(v.is_valid(i).then(|| v.value(i)))));
+                    batch(v.len(), |i| v.is_valid(i).then(|| v.value(i)), dict, &mut cache.ids);
                 } else {
-                    for s in strings(values)? {
-                        cache.ids.push(intern(s.as_deref()));
-                    }
+                    let owned = strings(values)?;
+                    batch(owned.len(), |i| owned[i].as_deref(), dict, &mut cache.ids);
                 }
                 cache.key = identity;
             }
@@ -435,20 +364,19 @@ fn text_ids(array: &ArrayRef, dict: &mut Dict, cache: &mut DictCache) -> Result<
         }
         DataType::Utf8 => {
             let a = array.as_string::<i32>();
-            out.extend((0..n).map(|i| intern(a.is_valid(i).then(|| a.value(i)))));
+            batch(n, |i| a.is_valid(i).then(|| a.value(i)), dict, &mut out);
         }
         DataType::LargeUtf8 => {
             let a = array.as_string::<i64>();
-            out.extend((0..n).map(|i| intern(a.is_valid(i).then(|| a.value(i)))));
+            batch(n, |i| a.is_valid(i).then(|| a.value(i)), dict, &mut out);
         }
         DataType::Utf8View => {
             let a = array.as_string_view();
-            out.extend((0..n).map(|i| intern(a.is_valid(i).then(|| a.value(i)))));
+            batch(n, |i| a.is_valid(i).then(|| a.value(i)), dict, &mut out);
         }
         _ => {
-            for s in strings(array)? {
-                out.push(intern(s.as_deref()));
-            }
+            let owned = strings(array)?;
+            batch(n, |i| owned[i].as_deref(), dict, &mut out);
         }
     }
     Ok(out)

@@ -166,8 +166,9 @@ fn tempdir() -> PathBuf {
     dir
 }
 
-/// A big single row group is read by several threads, each taking a range
-/// of its rows; the result must equal the same rows read from CSV, in order.
+/// A big file is read by two threads (the customer column by one, the rest
+/// by the other); the result must equal the rows written, in order, and the
+/// one-thread read exactly: dictionaries, bad rows and their lines.
 #[test]
 fn parallel_parquet_ranges_keep_every_row_in_order() {
     use arrow_array::{ArrayRef, Float64Array, RecordBatch, StringArray, TimestampMicrosecondArray};
@@ -178,13 +179,16 @@ fn parallel_parquet_ranges_keep_every_row_in_order() {
     let bad = |i: usize| i % 49_999 == 7;
     let case: Vec<String> =
         (0..n).map(|i| if bad(i) { String::new() } else { format!("c{}", (i * 7919) % 40_000) }).collect();
-    let act: Vec<String> = (0..n).map(|i| format!("t{}", i % 13)).collect();
+    let no_act = |i: usize| i % 61_001 == 11;
+    let no_time = |i: usize| i % 70_001 == 13;
+    let act: Vec<String> = (0..n).map(|i| if no_act(i) { String::new() } else { format!("t{}", i % 13) }).collect();
     let time: Vec<i64> =
         (0..n).map(|i| 1_700_000_000_000_000 + ((i * 104_729) % 1_000_003) as i64 * 1_000_000).collect();
+    let time_col: Vec<Option<i64>> = (0..n).map(|i| (!no_time(i)).then_some(time[i])).collect();
     let score: Vec<Option<f64>> = (0..n).map(|i| (i % 5 == 0).then_some((i % 7) as f64 / 2.0)).collect();
     let batch = RecordBatch::try_from_iter(vec![
         ("customer_id", Arc::new(StringArray::from(case.clone())) as ArrayRef),
-        ("timestamp", Arc::new(TimestampMicrosecondArray::from(time.clone()).with_timezone("UTC")) as ArrayRef),
+        ("timestamp", Arc::new(TimestampMicrosecondArray::from(time_col).with_timezone("UTC")) as ArrayRef),
         ("touchpoint", Arc::new(StringArray::from(act.clone())) as ArrayRef),
         ("score", Arc::new(Float64Array::from(score.clone())) as ArrayRef),
     ])
@@ -197,8 +201,8 @@ fn parallel_parquet_ranges_keep_every_row_in_order() {
             .unwrap();
     w.write(&batch).unwrap();
     w.close().unwrap();
-    let log = read_path(&path, &ReadOptions::default()).unwrap();
-    let good: Vec<usize> = (0..n).filter(|&i| !bad(i)).collect();
+    let log = read_path(&path, &ReadOptions { threads: 2, ..ReadOptions::default() }).unwrap();
+    let good: Vec<usize> = (0..n).filter(|&i| !bad(i) && !no_act(i) && !no_time(i)).collect();
     assert_eq!(log.stats.bad_rows as usize, n - good.len());
     assert_eq!(log.stats.rows as usize, n);
     assert_eq!(log.len(), good.len());
@@ -209,6 +213,18 @@ fn parallel_parquet_ranges_keep_every_row_in_order() {
         assert_eq!(log.score[r].is_nan(), score[i].is_none(), "row {i}");
     }
     assert_eq!(log.cases.len(), 40_000);
+    let one = read_path(&path, &ReadOptions { threads: 1, ..ReadOptions::default() }).unwrap();
+    assert_eq!(
+        (&one.case, &one.time, &one.activity, &one.channel),
+        (&log.case, &log.time, &log.activity, &log.channel)
+    );
+    assert_eq!(one.cases.values().collect::<Vec<_>>(), log.cases.values().collect::<Vec<_>>());
+    assert_eq!(one.activities.values().collect::<Vec<_>>(), log.activities.values().collect::<Vec<_>>());
+    assert_eq!(one.stats, log.stats);
+    assert_eq!(log.stats.problems.len(), 5);
+    assert_eq!(log.stats.problems[0].line, 8, "{:?}", log.stats.problems);
+    let strict = ReadOptions { threads: 2, strict: true, ..ReadOptions::default() };
+    assert_eq!(read_path(&path, &strict).unwrap_err().line, Some(8));
     std::fs::remove_dir_all(dir).ok();
 }
 

@@ -1,0 +1,336 @@
+//! [`Dict`]: interned strings, each distinct value once, addressed by a `u32`.
+//!
+//! Interning customer ids is the reader's hot loop: a log of ten million
+//! events names about two million customers, so nearly every lookup misses
+//! the CPU caches. The table is therefore our own open-addressing table of
+//! 16-byte slots (a value of up to 11 bytes lives in its slot, so a lookup
+//! touches one cache line), and [`Dict::intern_all`] hashes a whole batch
+//! first and prefetches each slot a few rows ahead, so the misses overlap
+//! instead of queueing (measured in `benches/dict.rs`).
+
+use crate::NONE;
+use std::hash::{BuildHasher, Hasher};
+
+#[derive(Clone, Debug, Default)]
+pub struct Dict {
+    bytes: String,
+    /// `ends[i]` is where value `i` ends in `bytes`.
+    ends: Vec<usize>,
+    table: Table,
+}
+
+/// Values up to this many bytes are kept inside their slot.
+const INLINE: usize = 11;
+/// `Slot::len` of a longer value: its key is then its hash and first bytes.
+const LONG: u8 = u8::MAX;
+/// The table grows past this share of used slots (linear probing stays short).
+const MAX_LOAD: (usize, usize) = (7, 10);
+/// How many values ahead [`Dict::intern_all`] prefetches.
+const AHEAD: usize = 12;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(C, align(16))]
+struct Slot {
+    /// [`NONE`] marks an empty slot.
+    id: u32,
+    /// The value's length, or [`LONG`].
+    len: u8,
+    /// A short value's bytes (zero-padded); a long one's hash and first bytes.
+    key: [u8; INLINE],
+}
+
+const EMPTY: Slot = Slot { id: NONE, len: 0, key: [0; INLINE] };
+
+/// What a slot holds for a value: its length mark and key.
+#[inline]
+fn key_of(hash: u64, value: &str) -> (u8, [u8; INLINE]) {
+    let b = value.as_bytes();
+    let mut key = [0u8; INLINE];
+    if b.len() <= INLINE {
+        key[..b.len()].copy_from_slice(b);
+        (b.len() as u8, key)
+    } else {
+        key[..8].copy_from_slice(&hash.to_le_bytes());
+        key[8..].copy_from_slice(&b[..INLINE - 8]);
+        (LONG, key)
+    }
+}
+
+/// The hash of a value; fixed seed, so dictionaries of two parts of a log
+/// agree.
+#[inline]
+pub(crate) fn hash_str(s: &str) -> u64 {
+    hash_bytes(s.as_bytes())
+}
+
+#[inline]
+fn hash_bytes(b: &[u8]) -> u64 {
+    let mut h = foldhash::quality::FixedState::with_seed(0x636a_6d5f_6469_6374).build_hasher();
+    h.write(b);
+    h.finish()
+}
+
+/// Linear probing over a power-of-two array; the hash's high bits choose
+/// the first slot.
+#[derive(Clone, Debug, Default)]
+struct Table {
+    slots: Vec<Slot>,
+    /// 64 − log2(slots.len()).
+    shift: u32,
+    used: usize,
+}
+
+impl Table {
+    #[inline]
+    fn home(&self, hash: u64) -> usize {
+        (hash >> self.shift) as usize
+    }
+
+    #[inline]
+    fn mask(&self) -> usize {
+        self.slots.len() - 1
+    }
+
+    /// Room for `more` new values without growing.
+    fn reserve(&mut self, more: usize) {
+        let need = self.used + more;
+        if need * MAX_LOAD.1 < self.slots.len() * MAX_LOAD.0 {
+            return;
+        }
+        let mut cap = self.slots.len().max(16);
+        while need * MAX_LOAD.1 >= cap * MAX_LOAD.0 {
+            cap *= 2;
+        }
+        let old = std::mem::replace(&mut self.slots, vec![EMPTY; cap]);
+        self.shift = 64 - cap.trailing_zeros();
+        for s in old.into_iter().filter(|s| s.id != NONE) {
+            let hash = if s.len == LONG {
+                u64::from_le_bytes(s.key[..8].try_into().expect("8 bytes"))
+            } else {
+                // Short values are in the slot: no trip to the string buffer.
+                hash_bytes(&s.key[..s.len as usize])
+            };
+            self.put(hash, s);
+        }
+    }
+
+    /// Stores a slot known to be new (there is room).
+    #[inline]
+    fn put(&mut self, hash: u64, slot: Slot) {
+        let mask = self.mask();
+        let mut i = self.home(hash);
+        while self.slots[i].id != NONE {
+            i = (i + 1) & mask;
+        }
+        self.slots[i] = slot;
+    }
+
+    /// Hints the CPU to fetch the slot a lookup of `hash` starts at.
+    #[inline(always)]
+    fn prefetch(&self, hash: u64) {
+        #[cfg(target_arch = "x86_64")]
+        if !self.slots.is_empty() {
+            let p = self.slots.as_ptr().wrapping_add(self.home(hash));
+            // SAFETY: a prefetch is only a hint; it never faults and reads
+            // nothing into the program (and `p` points into `slots`).
+            // `benches/dict.rs` measures what it saves.
+            unsafe { std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(p as *const i8) }
+        }
+    }
+}
+
+impl Dict {
+    pub fn intern(&mut self, value: &str) -> u32 {
+        self.table.reserve(1);
+        self.intern_hashed(hash_str(value), value)
+    }
+
+    /// Interns a batch; empty values get [`NONE`]. Same ids as one
+    /// [`Dict::intern`] after another, several times faster on big
+    /// dictionaries.
+    pub fn intern_all(&mut self, values: &[&str], out: &mut Vec<u32>) {
+        let hashes: Vec<u64> = values.iter().map(|v| hash_str(v)).collect();
+        out.reserve(values.len());
+        // Room is made a stretch at a time (a small dictionary stays small);
+        // a prefetch issued before the table grows is merely wasted.
+        for (start, stretch) in values.chunks(1024).enumerate().map(|(k, c)| (k * 1024, c)) {
+            self.table.reserve(stretch.len());
+            for (i, &v) in (start..).zip(stretch) {
+                if let Some(&ahead) = hashes.get(i + AHEAD) {
+                    self.table.prefetch(ahead);
+                }
+                out.push(if v.is_empty() { NONE } else { self.intern_hashed(hashes[i], v) });
+            }
+        }
+    }
+
+    /// [`Dict::intern`] with the hash known and room reserved.
+    #[inline]
+    fn intern_hashed(&mut self, hash: u64, value: &str) -> u32 {
+        let (len, key) = key_of(hash, value);
+        let mask = self.table.mask();
+        let mut i = self.table.home(hash);
+        loop {
+            let s = self.table.slots[i];
+            if s.id == NONE {
+                break;
+            }
+            if s.len == len && s.key == key && (len != LONG || self.get(s.id) == value) {
+                return s.id;
+            }
+            i = (i + 1) & mask;
+        }
+        let id = u32::try_from(self.ends.len()).ok().filter(|&id| id != NONE).expect("fewer than 4 billion values");
+        self.bytes.push_str(value);
+        self.ends.push(self.bytes.len());
+        self.table.slots[i] = Slot { id, len, key };
+        self.table.used += 1;
+        id
+    }
+
+    fn find(&self, hash: u64, value: &str) -> Option<u32> {
+        if self.table.slots.is_empty() {
+            return None;
+        }
+        let (len, key) = key_of(hash, value);
+        let mask = self.table.mask();
+        let mut i = self.table.home(hash);
+        loop {
+            let s = &self.table.slots[i];
+            if s.id == NONE {
+                return None;
+            }
+            if s.len == len && s.key == key && (len != LONG || self.get(s.id) == value) {
+                return Some(s.id);
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    /// Makes room for `more` new values without growing step by step.
+    pub fn reserve(&mut self, more: usize) {
+        self.ends.reserve(more);
+        self.table.reserve(more);
+    }
+
+    /// Interns every value of `other` (in its id order) and returns the ids
+    /// they have here: what merging two parts of a log needs.
+    pub fn absorb(&mut self, other: &Dict) -> Vec<u32> {
+        let hashes: Vec<u64> = other.values().map(hash_str).collect();
+        // Most values of a later part are already here (a customer's events
+        // fall in several parts): find those in parallel, read-only, then
+        // add the new ones in order, so ids stay in order of first appearance.
+        let mut ids = vec![NONE; other.len()];
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
+        let chunk = other.len().div_ceil(threads).max(1 << 16);
+        let find_chunk = |i: usize, part: &mut [u32]| {
+            let base = i * chunk;
+            for (j, slot) in part.iter_mut().enumerate() {
+                if let Some(&ahead) = hashes.get(base + j + AHEAD) {
+                    self.table.prefetch(ahead);
+                }
+                let id = (base + j) as u32;
+                *slot = self.find(hashes[id as usize], other.get(id)).unwrap_or(NONE);
+            }
+        };
+        if ids.len() <= chunk {
+            // Small dictionaries (attribute values, touchpoints): no thread.
+            find_chunk(0, &mut ids);
+        } else {
+            std::thread::scope(|scope| {
+                for (i, part) in ids.chunks_mut(chunk).enumerate() {
+                    let find_chunk = &find_chunk;
+                    scope.spawn(move || find_chunk(i, part));
+                }
+            });
+        }
+        let new = ids.iter().filter(|&&id| id == NONE).count();
+        self.reserve(new);
+        for (id, slot) in ids.iter_mut().enumerate() {
+            if *slot == NONE {
+                *slot = self.intern_hashed(hashes[id], other.get(id as u32));
+            }
+        }
+        ids
+    }
+
+    pub fn get(&self, id: u32) -> &str {
+        let i = id as usize;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.bytes[start..self.ends[i]]
+    }
+    pub fn lookup(&self, value: &str) -> Option<u32> {
+        self.find(hash_str(value), value)
+    }
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+    /// Every value, in id order.
+    pub fn values(&self) -> impl Iterator<Item = &str> + '_ {
+        (0..self.ends.len() as u32).map(move |id| self.get(id))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_long_and_colliding_values_keep_their_ids() {
+        let mut d = Dict::default();
+        let values: Vec<String> = (0..50_000)
+            .map(|i| match i % 3 {
+                0 => format!("C{i:08}"),
+                1 => format!("https://example.com/a/very/long/common/prefix/{i}"),
+                _ => format!("{i}"),
+            })
+            .collect();
+        let ids: Vec<u32> = values.iter().map(|v| d.intern(v)).collect();
+        assert_eq!(ids, (0..50_000).collect::<Vec<u32>>());
+        for (i, v) in values.iter().enumerate() {
+            assert_eq!(d.lookup(v), Some(i as u32));
+            assert_eq!(d.get(i as u32), v);
+        }
+        assert_eq!(d.lookup("C"), None);
+        assert_eq!(d.lookup("https://example.com/a/very/long/common/prefix/"), None);
+    }
+
+    #[test]
+    fn a_batch_gives_the_ids_of_one_by_one() {
+        let values: Vec<String> = (0..200_000).map(|i| format!("c{}", (i * 7919) % 30_011)).collect();
+        let mut one = Dict::default();
+        let expected: Vec<u32> = values.iter().map(|v| one.intern(v)).collect();
+        let mut batch = Dict::default();
+        let mut got = Vec::new();
+        for chunk in values.chunks(4096) {
+            let refs: Vec<&str> = chunk.iter().map(String::as_str).collect();
+            batch.intern_all(&refs, &mut got);
+        }
+        assert_eq!(got, expected);
+        let mut empty = Vec::new();
+        batch.intern_all(&["", "c1", ""], &mut empty);
+        assert_eq!(empty, vec![NONE, batch.lookup("c1").unwrap(), NONE]);
+    }
+
+    #[test]
+    fn absorbing_keeps_first_appearance_order() {
+        let mut a = Dict::default();
+        let mut b = Dict::default();
+        for i in 0..100_000 {
+            a.intern(&format!("x{i}"));
+        }
+        for i in (50_000..200_000).rev() {
+            b.intern(&format!("x{i}"));
+        }
+        let ids = a.absorb(&b);
+        assert_eq!(a.len(), 200_000);
+        for (bid, &aid) in ids.iter().enumerate() {
+            assert_eq!(a.get(aid), b.get(bid as u32));
+        }
+        // New values were added in b's order.
+        assert_eq!(a.get(100_000), "x199999");
+    }
+}
