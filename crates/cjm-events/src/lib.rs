@@ -98,7 +98,8 @@ pub struct EventLog {
     /// Microseconds since the Unix epoch, UTC.
     pub time: Vec<i64>,
     pub activity: Vec<u32>,
-    /// [`NONE`] when the event has no channel.
+    /// [`NONE`] when the event has no channel. Empty when the read was
+    /// told to skip channels ([`ReadOptions::skip_channel`]).
     pub channel: Vec<u32>,
     /// NaN when the event has no score.
     pub score: Vec<f64>,
@@ -185,6 +186,10 @@ pub struct ReadOptions {
     /// Threads to read with; 0 means one per core. (The result is the same
     /// either way; tests compare the two.)
     pub threads: usize,
+    /// Leave the channel column unread when the reader can (Parquet): the
+    /// log's `channel` is then empty. For work that never looks at channels,
+    /// such as the journey summary.
+    pub skip_channel: bool,
 }
 
 impl ReadOptions {

@@ -29,7 +29,11 @@ pub(crate) fn read(path: &Path, shown: &str, opts: &ReadOptions) -> Result<Event
         ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| err(format!("not a readable Parquet file: {e}")))?;
     let schema = builder.schema().clone();
     let headers: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
-    let cols = opts.columns.resolve(&headers).map_err(err)?;
+    let mut cols = opts.columns.resolve(&headers).map_err(err)?;
+    let described = cols.describe(&headers);
+    if opts.skip_channel {
+        cols.channel = None;
+    }
     let mut wanted: Vec<usize> = vec![cols.case, cols.time, cols.activity];
     wanted.extend(cols.channel);
     wanted.extend(cols.score);
@@ -82,7 +86,10 @@ pub(crate) fn read(path: &Path, shown: &str, opts: &ReadOptions) -> Result<Event
     if threads < 2 || rows_total < 200_000 || !cols.attrs.is_empty() {
         let (b, _) = read_part(&ctx, Projection::All)?;
         let mut log = b.finish(opts.lifecycle);
-        log.columns = Some(cols.describe(&headers));
+        if opts.skip_channel {
+            log.channel = Vec::new();
+        }
+        log.columns = Some(described);
         return Ok(log);
     }
     let (customers, others) = std::thread::scope(|scope| {
@@ -98,7 +105,7 @@ pub(crate) fn read(path: &Path, shown: &str, opts: &ReadOptions) -> Result<Event
     b.log.case = customers.log.case;
     drop_bad_rows(&mut b, &cols, &headers, bad_times)?;
     let mut log = b.finish(opts.lifecycle);
-    log.columns = Some(cols.describe(&headers));
+    log.columns = Some(described);
     Ok(log)
 }
 
@@ -190,7 +197,9 @@ fn read_part(ctx: &PartContext, projection: Projection) -> Result<(Builder, Vec<
     }
     if projection != Projection::Customers {
         b.log.activity.reserve(room);
-        b.log.channel.reserve(room);
+        if !opts.skip_channel {
+            b.log.channel.reserve(room);
+        }
         b.log.time.reserve(room);
         b.log.score.reserve(room);
     }
@@ -233,7 +242,9 @@ fn read_part(ctx: &PartContext, projection: Projection) -> Result<(Builder, Vec<
             // Every row is kept; the caller drops the bad ones once the
             // customer column is in.
             b.log.activity.extend_from_slice(&activity_ids);
-            b.log.channel.extend_from_slice(&channel_ids);
+            if !opts.skip_channel {
+                b.log.channel.extend_from_slice(&channel_ids);
+            }
             b.log.score.extend_from_slice(&scores);
             for (r, t) in times.iter().enumerate() {
                 b.log.time.push(t.unwrap_or(0));

@@ -131,17 +131,69 @@ fn partial<'j>(j: &'j Journeys, c0: usize, c1: usize, n_act: usize, funnel: &[u3
     p
 }
 
+/// Events and scores per touchpoint: what the summary takes from the log
+/// besides the journeys.
+pub struct TouchpointTotals {
+    events: Vec<u64>,
+    score_sum: Vec<f64>,
+    score_n: Vec<u64>,
+    n_events: u64,
+}
+
+impl TouchpointTotals {
+    /// One pass over the activity and score columns.
+    pub fn of(log: &EventLog) -> TouchpointTotals {
+        let n_act = log.activities.len();
+        let mut t = TouchpointTotals {
+            events: vec![0; n_act],
+            score_sum: vec![0.0; n_act],
+            score_n: vec![0; n_act],
+            n_events: log.len() as u64,
+        };
+        for (&a, &s) in log.activity.iter().zip(&log.score) {
+            t.events[a as usize] += 1;
+            if !s.is_nan() {
+                t.score_sum[a as usize] += s;
+                t.score_n[a as usize] += 1;
+            }
+        }
+        t
+    }
+}
+
 /// Computes the summary. `funnel` names touchpoints; `top` bounds the variants.
 pub fn summarize(log: &EventLog, j: &Journeys, funnel: &[String], top: usize) -> Summary {
-    let n_act = log.activities.len();
-    let funnel_ids: Vec<u32> = funnel.iter().map(|s| log.activities.lookup(s).unwrap_or(NONE)).collect();
+    summarize_parts(&log.activities, &TouchpointTotals::of(log), j, funnel, top)
+}
+
+/// The summary of a log that is not needed afterwards: each column is
+/// freed as soon as it has been used, so the peak memory is the log plus
+/// one column (what `cjm mine --format summary-json` runs).
+pub fn summarize_owned(log: EventLog, funnel: &[String], top: usize) -> Summary {
+    let totals = TouchpointTotals::of(&log);
+    let EventLog { cases, activities, case, time, activity, .. } = log;
+    let j = crate::journeys::build_owned(case, cases.len(), time, activity);
+    drop(cases);
+    summarize_parts(&activities, &totals, &j, funnel, top)
+}
+
+fn summarize_parts(
+    activities: &cjm_events::Dict,
+    totals: &TouchpointTotals,
+    j: &Journeys,
+    funnel: &[String],
+    top: usize,
+) -> Summary {
+    let n_act = activities.len();
+    let funnel_ids: Vec<u32> = funnel.iter().map(|s| activities.lookup(s).unwrap_or(NONE)).collect();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
     let n_cust = j.customers();
-    let parts: Vec<Partial> = if threads == 1 || log.len() < 200_000 {
+    let n_events = totals.n_events as usize;
+    let parts: Vec<Partial> = if threads == 1 || n_events < 200_000 {
         vec![partial(j, 0, n_cust, n_act, &funnel_ids)]
     } else {
         let bounds: Vec<usize> =
-            (0..=threads).map(|t| j.offsets.partition_point(|&o| o < log.len() * t / threads).min(n_cust)).collect();
+            (0..=threads).map(|t| j.offsets.partition_point(|&o| o < n_events * t / threads).min(n_cust)).collect();
         let mut bounds = bounds;
         bounds[0] = 0;
         bounds[threads] = n_cust;
@@ -178,24 +230,14 @@ pub fn summarize(log: &EventLog, j: &Journeys, funnel: &[String], top: usize) ->
             *a += b;
         }
     }
-    // Events and scores per touchpoint, in one pass over the columns.
-    let mut events = vec![0u64; n_act];
-    let mut score_sum = vec![0f64; n_act];
-    let mut score_n = vec![0u64; n_act];
-    for (&a, &s) in log.activity.iter().zip(&log.score) {
-        events[a as usize] += 1;
-        if !s.is_nan() {
-            score_sum[a as usize] += s;
-            score_n[a as usize] += 1;
-        }
-    }
-    let name = |a: u32| log.activities.get(a).to_string();
+    let TouchpointTotals { events, score_sum, score_n, .. } = totals;
+    let name = |a: u32| activities.get(a).to_string();
     let mut by_name: Vec<u32> = (0..n_act as u32).collect();
-    by_name.sort_by(|&a, &b| log.activities.get(a).cmp(log.activities.get(b)));
+    by_name.sort_by(|&a, &b| activities.get(a).cmp(activities.get(b)));
 
     let mut edges = total.edges.entries();
     edges.sort_by(|(x, _), (y, _)| {
-        (log.activities.get(x.0), log.activities.get(x.1)).cmp(&(log.activities.get(y.0), log.activities.get(y.1)))
+        (activities.get(x.0), activities.get(x.1)).cmp(&(activities.get(y.0), activities.get(y.1)))
     });
     let dfg = edges.iter().map(|((a, b), acc)| Edge { from: name(*a), to: name(*b), count: acc.count }).collect();
     let performance_dfg = edges
@@ -224,13 +266,13 @@ pub fn summarize(log: &EventLog, j: &Journeys, funnel: &[String], top: usize) ->
         })
         .collect();
     Summary {
-        n_events: log.len() as u64,
+        n_events: totals.n_events,
         n_customers: total.customers,
         dfg,
         start_touchpoints: counts(&total.starts),
         end_touchpoints: counts(&total.ends),
         n_variants: total.variants.len() as u64,
-        top_variants: top_variants(log, &total.variants, top),
+        top_variants: top_variants(activities, &total.variants, top),
         touchpoints,
         performance_dfg,
         funnel: Funnel { steps: funnel.to_vec(), reached: total.reached },
@@ -252,7 +294,7 @@ fn mean_seconds(micros: i128, n: u64) -> f64 {
 }
 
 /// The `top` variants by count, then by sequence (byte-wise, prefix first).
-fn top_variants(log: &EventLog, variants: &FxHashMap<&[u32], u64>, top: usize) -> Vec<Variant> {
+fn top_variants(activities: &cjm_events::Dict, variants: &FxHashMap<&[u32], u64>, top: usize) -> Vec<Variant> {
     let mut all: Vec<(&[u32], u64)> = variants.iter().map(|(k, v)| (*k, *v)).collect();
     if top == 0 || all.is_empty() {
         return Vec::new();
@@ -264,10 +306,10 @@ fn top_variants(log: &EventLog, variants: &FxHashMap<&[u32], u64>, top: usize) -
         let threshold = all[nth].1;
         all.retain(|v| v.1 >= threshold);
     }
-    let names = |s: &[u32]| s.iter().map(|&a| log.activities.get(a)).collect::<Vec<_>>();
+    let names = |s: &[u32]| s.iter().map(|&a| activities.get(a)).collect::<Vec<_>>();
     all.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| names(a.0).cmp(&names(b.0))));
     all.truncate(top);
     all.into_iter()
-        .map(|(s, c)| Variant { count: c, sequence: s.iter().map(|&a| log.activities.get(a).to_string()).collect() })
+        .map(|(s, c)| Variant { count: c, sequence: s.iter().map(|&a| activities.get(a).to_string()).collect() })
         .collect()
 }

@@ -126,6 +126,11 @@ impl LogArgs {
     }
 
     pub fn read(&self, path: &str) -> Result<EventLog, CliError> {
+        self.read_with(path, false)
+    }
+
+    /// [`LogArgs::read`], leaving channels unread when `skip_channel`.
+    pub fn read_with(&self, path: &str, skip_channel: bool) -> Result<EventLog, CliError> {
         let default_offset = match &self.tz {
             Some(tz) => cjm_events::time::parse_offset(tz)
                 .ok_or_else(|| CliError(format!("--tz `{tz}`: expected an offset such as +02:00, -0530 or UTC")))?,
@@ -160,6 +165,7 @@ impl LogArgs {
             strict: self.strict,
             progress: large_file(path).then_some(progress as fn(u64, u64)),
             threads: 0,
+            skip_channel,
         };
         let started = std::time::Instant::now();
         let log = cjm_events::read_path(std::path::Path::new(path), &opts).map_err(|e| CliError(e.to_string()))?;
@@ -318,7 +324,17 @@ pub fn run(args: Args) -> Result<Outcome, CliError> {
             .transpose()
     };
     let (from, to) = (when("--from", &args.from)?, when("--to", &args.to)?);
-    let mut log = args.read.read(&args.log)?;
+    // The summary alone needs neither channels nor the log afterwards: its
+    // columns are freed as they are used (the smallest peak).
+    let summary_only = args.format == OutFormat::SummaryJson
+        && args.by.is_none()
+        && args.where_.is_none()
+        && from.is_none()
+        && to.is_none()
+        && gap.is_none()
+        && args.cover.is_none()
+        && args.export_dropped.is_none();
+    let mut log = args.read.read_with(&args.log, summary_only)?;
     let where_ = match &args.where_ {
         Some(w) => {
             let (name, values) = w
@@ -355,6 +371,15 @@ pub fn run(args: Args) -> Result<Outcome, CliError> {
                 .unwrap_or_default();
             eprintln!("warning: funnel step `{step}` is not a touchpoint of this log{hint}; nobody reaches it");
         }
+    }
+    if summary_only {
+        let t0 = std::time::Instant::now();
+        let summary = cjm_mine::summary::summarize_owned(log, &funnel, args.top);
+        if std::env::var_os("CJM_TIMINGS").is_some() {
+            eprintln!("timings: journeys and summary {:?}{}", t0.elapsed(), memory());
+        }
+        emit(args.output.as_deref(), cjm_mine::summary_json(&summary).as_bytes())?;
+        return Ok(Outcome::Ok);
     }
     let t0 = std::time::Instant::now();
     let journeys = cjm_mine::journeys::build(&log);
