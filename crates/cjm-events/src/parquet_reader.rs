@@ -94,8 +94,16 @@ pub(crate) fn read(path: &Path, shown: &str, opts: &ReadOptions) -> Result<Event
     }
     let (customers, others) = std::thread::scope(|scope| {
         let ctx = &ctx;
-        let customers = scope.spawn(move || read_part(ctx, Projection::Customers));
-        let others = read_part(ctx, Projection::AllButCustomers);
+        let timed = |projection| {
+            let started = std::time::Instant::now();
+            let part = read_part(ctx, projection);
+            if std::env::var_os("CJM_TIMINGS").is_some() {
+                eprintln!("timings: {projection:?} columns read in {:?}", started.elapsed());
+            }
+            part
+        };
+        let customers = scope.spawn(move || timed(Projection::Customers));
+        let others = timed(Projection::AllButCustomers);
         (customers.join(), others)
     });
     let thread_failed = || ReadError { path: shown.to_string(), line: None, message: "a reader thread failed".into() };
@@ -141,7 +149,7 @@ fn drop_bad_rows(
 }
 
 /// Which columns a read takes.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Projection {
     All,
     /// Only the customer column (rows with no customer are kept, as NONE).

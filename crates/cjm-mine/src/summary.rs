@@ -171,9 +171,14 @@ pub fn summarize(log: &EventLog, j: &Journeys, funnel: &[String], top: usize) ->
 /// one column (what `cjm mine --format summary-json` runs).
 pub fn summarize_owned(log: EventLog, funnel: &[String], top: usize) -> Summary {
     let totals = TouchpointTotals::of(&log);
-    let EventLog { cases, activities, case, time, activity, .. } = log;
-    let j = crate::journeys::build_owned(case, cases.len(), time, activity);
-    drop(cases);
+    let mut log = log;
+    let (case, time, activity) =
+        (std::mem::take(&mut log.case), std::mem::take(&mut log.time), std::mem::take(&mut log.activity));
+    let (n_cases, activities) = (log.cases.len(), std::mem::take(&mut log.activities));
+    // Scores, channels, attributes and the customer dictionary go now,
+    // before the journeys take their room.
+    drop(log);
+    let j = crate::journeys::build_owned(case, n_cases, time, activity);
     summarize_parts(&activities, &totals, &j, funnel, top)
 }
 
