@@ -16,11 +16,13 @@ mod dict;
 mod jsonl;
 mod mapping;
 mod parquet_reader;
+mod scores;
 pub mod time;
 mod xes;
 
 pub use dict::Dict;
 pub use mapping::{ColumnMap, Role, SourceColumns};
+pub use scores::Scores;
 pub use time::TimeFormat;
 
 use rustc_hash::FxHashMap;
@@ -101,8 +103,8 @@ pub struct EventLog {
     /// [`NONE`] when the event has no channel. Empty when the read was
     /// told to skip channels ([`ReadOptions::skip_channel`]).
     pub channel: Vec<u32>,
-    /// NaN when the event has no score.
-    pub score: Vec<f64>,
+    /// One per event, NaN when the event has none (see [`Scores`]).
+    pub score: Scores,
     /// Event-level attributes.
     pub attrs: Vec<AttrColumn>,
     /// Case-level attributes, indexed by case id.
@@ -336,7 +338,7 @@ impl Builder {
         self.log.activity.extend(part.log.activity.iter().map(|&a| acts[a as usize]));
         self.log.channel.extend(part.log.channel.iter().map(|&c| if c == NONE { NONE } else { chans[c as usize] }));
         self.log.time.extend_from_slice(&part.log.time);
-        self.log.score.extend_from_slice(&part.log.score);
+        self.log.score.append(&part.log.score);
         for col in &part.log.attrs {
             let i = column_index(&mut self.log.attrs, &mut self.attr_index, &col.name);
             let ids = self.log.attrs[i].dict.absorb(&col.dict);
@@ -411,7 +413,7 @@ pub fn retain_rows(log: &mut EventLog, mask: &[bool]) {
     keep(&mut log.time, mask);
     keep(&mut log.activity, mask);
     keep(&mut log.channel, mask);
-    keep(&mut log.score, mask);
+    log.score.retain(mask);
     for a in &mut log.attrs {
         keep(&mut a.ids, mask);
     }

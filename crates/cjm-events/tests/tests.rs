@@ -145,7 +145,7 @@ fn json_lines_and_gzip_csv_read_like_csv() {
     std::fs::write(dir.join("a.jsonl"), "{\"customer_id\":\"A\",\"timestamp\":\"2024-01-01T00:00:00Z\",\"touchpoint\":\"x\",\"score\":4,\"plan\":\"pro\"}\n{\"customer_id\":\"A\",\"timestamp\":1704067260,\"touchpoint\":\"y\"}\n").unwrap();
     let log = read_path(&dir.join("a.jsonl"), &ReadOptions::default()).unwrap();
     assert_eq!(log.len(), 2);
-    assert_eq!(log.score[0], 4.0);
+    assert_eq!(log.score.get(0), 4.0);
     assert_eq!(log.time[1] - log.time[0], 60_000_000);
     assert_eq!(log.attr("plan").unwrap().value(0), Some("pro"));
     let csv = "customer_id;timestamp;touchpoint\n\"A\";2024-01-01 00:00:00;\"x; y\"\n";
@@ -210,7 +210,7 @@ fn parallel_parquet_ranges_keep_every_row_in_order() {
         assert_eq!(log.cases.get(log.case[r]), case[i], "row {i}");
         assert_eq!(log.activities.get(log.activity[r]), act[i], "row {i}");
         assert_eq!(log.time[r], time[i], "row {i}");
-        assert_eq!(log.score[r].is_nan(), score[i].is_none(), "row {i}");
+        assert_eq!(log.score.get(r).is_nan(), score[i].is_none(), "row {i}");
     }
     assert_eq!(log.cases.len(), 40_000);
     let one = read_path(&path, &ReadOptions { threads: 1, ..ReadOptions::default() }).unwrap();
@@ -243,7 +243,7 @@ fn xes_read_in_two_halves_equals_one_pass() {
         (&one.case, &one.time, &one.activity, &one.channel),
         (&two.case, &two.time, &two.activity, &two.channel)
     );
-    assert!(one.score.iter().zip(&two.score).all(|(a, b)| a == b || (a.is_nan() && b.is_nan())));
+    assert!(one.score.iter().zip(two.score.iter()).all(|(a, b)| a == b || (a.is_nan() && b.is_nan())));
     let names = |cols: &[cjm_events::AttrColumn]| cols.iter().map(|c| c.name.clone()).collect::<Vec<_>>();
     assert_eq!(names(&one.attrs), names(&two.attrs));
     assert_eq!(names(&one.case_attrs), names(&two.case_attrs));

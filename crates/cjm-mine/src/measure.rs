@@ -148,7 +148,7 @@ pub fn measure(map: &Journey, log: &EventLog) -> Measurement {
                 if rules[k].as_ref().is_some_and(|rule| rule.matches(log, row)) {
                     any = true;
                     steps[k].matched_events += 1;
-                    let s = log.score[row];
+                    let s = log.score.get(row);
                     if !s.is_nan() {
                         score_sum[k] += s;
                         score_n[k] += 1;
@@ -234,7 +234,7 @@ pub fn measure(map: &Journey, log: &EventLog) -> Measurement {
 
 /// The lowest and highest score in the log (infinite bounds when none).
 pub(crate) fn observed_score_range(log: &EventLog) -> (f64, f64) {
-    log.score.iter().filter(|s| !s.is_nan()).fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &s| (a.min(s), b.max(s)))
+    log.score.iter().filter(|s| !s.is_nan()).fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), s| (a.min(s), b.max(s)))
 }
 
 /// A score mapped linearly from the log's observed range onto `scale`,

@@ -95,7 +95,7 @@ impl Compiled {
                 }
             }
             Compiled::Score { op, value } => {
-                let s = log.score[row];
+                let s = log.score.get(row);
                 !s.is_nan() && cmp_holds(s.partial_cmp(value).unwrap_or(Ordering::Equal), *op)
             }
             Compiled::Not(e) => !e.matches(log, row),

@@ -150,13 +150,15 @@ impl TouchpointTotals {
             score_n: vec![0; n_act],
             n_events: log.len() as u64,
         };
-        for (&a, &s) in log.activity.iter().zip(&log.score) {
+        for &a in &log.activity {
             t.events[a as usize] += 1;
-            if !s.is_nan() {
-                t.score_sum[a as usize] += s;
-                t.score_n[a as usize] += 1;
-            }
         }
+        // Summed in row order, as the peers do.
+        log.score.for_each_present(|row, s| {
+            let a = log.activity[row] as usize;
+            t.score_sum[a] += s;
+            t.score_n[a] += 1;
+        });
         t
     }
 }
