@@ -150,6 +150,13 @@ impl Dict {
     /// dictionaries.
     pub fn intern_all(&mut self, values: &[&str], out: &mut Vec<u32>) {
         let hashes: Vec<u64> = values.iter().map(|v| hash_str(v)).collect();
+        self.intern_all_hashed(values, &hashes, out);
+    }
+
+    /// [`Dict::intern_all`] with every value's [`hash_str`] already known
+    /// (computed by another thread).
+    pub(crate) fn intern_all_hashed(&mut self, values: &[&str], hashes: &[u64], out: &mut Vec<u32>) {
+        debug_assert_eq!(values.len(), hashes.len());
         out.reserve(values.len());
         // Room is made a stretch at a time (a small dictionary stays small);
         // a prefetch issued before the table grows is merely wasted.

@@ -3,6 +3,7 @@
 //! once per row.
 
 use crate::csv_reader::time_problem;
+use crate::dict::hash_str;
 use crate::{Builder, Dict, EventLog, ReadError, ReadOptions, NONE};
 use arrow_array::cast::AsArray;
 use arrow_array::types::*;
@@ -14,7 +15,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-const BATCH: usize = 64 * 1024;
+const BATCH: usize = 16 * 1024;
 
 pub(crate) fn read(path: &Path, shown: &str, opts: &ReadOptions) -> Result<EventLog, ReadError> {
     let err = |message: String| ReadError { path: shown.to_string(), line: None, message };
@@ -216,15 +217,13 @@ fn read_part(ctx: &PartContext, projection: Projection) -> Result<(Builder, Vec<
     let mut row_base = 0u64;
     // Progress counts both threads' rows in a split read.
     let progress_rows = if projection == Projection::All { ctx.rows_total } else { 2 * ctx.rows_total };
+    if projection == Projection::Customers {
+        intern_customers(ctx, reader, &mut b, progress_rows)?;
+        return Ok((b, bad_times));
+    }
     for batch in reader {
         let batch = batch.map_err(|e| err(format!("cannot read the Parquet file: {e}")))?;
         let n = batch.num_rows();
-        if projection == Projection::Customers {
-            let ids = text_ids(batch.column(0), &mut b.log.cases, &mut caches[0]).map_err(column_err(cols.case))?;
-            b.log.case.extend_from_slice(&ids);
-            report_progress(ctx, n, progress_rows);
-            continue;
-        }
         let case_ids = match projection {
             Projection::All => Some(
                 text_ids(batch.column(position(cols.case)), &mut b.log.cases, &mut caches[0])
@@ -312,6 +311,80 @@ fn read_part(ctx: &PartContext, projection: Projection) -> Result<(Builder, Vec<
     Ok((b, bad_times))
 }
 
+/// The customer column in two stages on two threads: one decodes pages,
+/// trims and hashes the values, the other interns them into the
+/// dictionary (millions of entries: bound by memory latency). Batches stay
+/// in order, so ids are those of one pass.
+fn intern_customers(
+    ctx: &PartContext,
+    reader: parquet::arrow::arrow_reader::ParquetRecordBatchReader,
+    b: &mut Builder,
+    progress_rows: u64,
+) -> Result<(), ReadError> {
+    let shown = ctx.shown;
+    let err = |message: String| ReadError { path: shown.to_string(), line: None, message };
+    type Hashed = Result<(ArrayRef, Vec<u64>), ReadError>;
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Hashed>(4);
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            for batch in reader {
+                let message = batch.map_err(|e| err(format!("cannot read the Parquet file: {e}"))).map(|batch| {
+                    let array = batch.column(0).clone();
+                    // Other column types go through `text_ids` on the other side.
+                    let hashes =
+                        trimmed_strings(&array).map_or_else(Vec::new, |v| v.iter().map(|s| hash_str(s)).collect());
+                    report_progress(ctx, batch.num_rows(), progress_rows);
+                    (array, hashes)
+                });
+                let failed = message.is_err();
+                if tx.send(message).is_err() || failed {
+                    break;
+                }
+            }
+        });
+        let mut cache = DictCache::default();
+        let mut ids = Vec::with_capacity(BATCH);
+        for message in rx {
+            let (array, hashes) = message?;
+            ids.clear();
+            match trimmed_strings(&array) {
+                Some(values) if values.len() == hashes.len() => {
+                    b.log.cases.intern_all_hashed(&values, &hashes, &mut ids)
+                }
+                _ => {
+                    ids = text_ids(&array, &mut b.log.cases, &mut cache)
+                        .map_err(|m| err(format!("column `{}`: {m}", ctx.headers[ctx.cols.case])))?
+                }
+            }
+            b.log.case.extend_from_slice(&ids);
+        }
+        Ok(())
+    })
+}
+
+/// A plain text column's values, trimmed ("" for nulls); `None` for other types.
+fn trimmed_strings(array: &ArrayRef) -> Option<Vec<&str>> {
+    let n = array.len();
+    fn collect<'a>(n: usize, value: impl Fn(usize) -> Option<&'a str>) -> Vec<&'a str> {
+        (0..n).map(|i| value(i).map_or("", str::trim)).collect()
+    }
+    Some(match array.data_type() {
+        DataType::Utf8 => {
+            let a = array.as_string::<i32>();
+            collect(n, |i| a.is_valid(i).then(|| a.value(i)))
+        }
+        DataType::LargeUtf8 => {
+            let a = array.as_string::<i64>();
+            collect(n, |i| a.is_valid(i).then(|| a.value(i)))
+        }
+        DataType::Utf8View => {
+            let a = array.as_string_view();
+            collect(n, |i| a.is_valid(i).then(|| a.value(i)))
+        }
+        _ => return None,
+    })
+}
+
 fn report_progress(ctx: &PartContext, rows: usize, of_rows: u64) {
     let done = ctx.done.fetch_add(rows as u64, Ordering::Relaxed) + rows as u64;
     if let Some(p) = ctx.opts.progress {
@@ -381,17 +454,9 @@ fn text_ids(array: &ArrayRef, dict: &mut Dict, cache: &mut DictCache) -> Result<
             let keys = d.keys();
             out.extend((0..n).map(|i| if keys.is_valid(i) { cache.ids[keys.value(i) as usize] } else { NONE }));
         }
-        DataType::Utf8 => {
-            let a = array.as_string::<i32>();
-            batch(n, |i| a.is_valid(i).then(|| a.value(i)), dict, &mut out);
-        }
-        DataType::LargeUtf8 => {
-            let a = array.as_string::<i64>();
-            batch(n, |i| a.is_valid(i).then(|| a.value(i)), dict, &mut out);
-        }
-        DataType::Utf8View => {
-            let a = array.as_string_view();
-            batch(n, |i| a.is_valid(i).then(|| a.value(i)), dict, &mut out);
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
+            let values = trimmed_strings(array).expect("a text column");
+            dict.intern_all(&values, &mut out);
         }
         _ => {
             let owned = strings(array)?;

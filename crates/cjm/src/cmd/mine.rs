@@ -167,6 +167,9 @@ impl LogArgs {
             threads: 0,
             skip_channel,
         };
+        if std::fs::metadata(path).is_ok_and(|m| m.len() < 64 * 1024 * 1024) {
+            crate::prefer_small_pages();
+        }
         let started = std::time::Instant::now();
         let log = cjm_events::read_path(std::path::Path::new(path), &opts).map_err(|e| CliError(e.to_string()))?;
         crate::release_freed_memory();
