@@ -170,8 +170,10 @@ pub fn summarize(log: &EventLog, j: &Journeys, funnel: &[String], top: usize) ->
 
 /// The summary of a log that is not needed afterwards: each column is
 /// freed as soon as it has been used, so the peak memory is the log plus
-/// one column (what `cjm mine --format summary-json` runs).
-pub fn summarize_owned(log: EventLog, funnel: &[String], top: usize) -> Summary {
+/// one column (what `cjm mine --format summary-json` runs). `freed` is
+/// called after the log's unused parts are dropped, so the caller's
+/// allocator can hand that memory back before the journeys take theirs.
+pub fn summarize_owned(log: EventLog, funnel: &[String], top: usize, freed: &dyn Fn()) -> Summary {
     let totals = TouchpointTotals::of(&log);
     let mut log = log;
     let (case, time, activity) =
@@ -180,6 +182,7 @@ pub fn summarize_owned(log: EventLog, funnel: &[String], top: usize) -> Summary 
     // Scores, channels, attributes and the customer dictionary go now,
     // before the journeys take their room.
     drop(log);
+    freed();
     let j = crate::journeys::build_owned(case, n_cases, time, activity);
     summarize_parts(&activities, &totals, &j, funnel, top)
 }

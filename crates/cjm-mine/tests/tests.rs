@@ -22,7 +22,7 @@ fn summary_json_is_byte_identical_to_the_peers() {
             // What `cjm mine --format summary-json` runs: channels unread,
             // the log consumed column by column.
             let lean = read_path(&path, &ReadOptions { skip_channel: true, ..ReadOptions::default() }).unwrap();
-            let owned = cjm_mine::summary_json(&cjm_mine::summary::summarize_owned(lean, &funnel, 20));
+            let owned = cjm_mine::summary_json(&cjm_mine::summary::summarize_owned(lean, &funnel, 20, &|| {}));
             assert_eq!(owned, actual, "{name}.{ext}: the consuming summary differs");
             if actual != expected {
                 let line = expected.lines().zip(actual.lines()).position(|(a, b)| a != b).unwrap_or(0);

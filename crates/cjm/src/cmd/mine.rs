@@ -377,7 +377,7 @@ pub fn run(args: Args) -> Result<Outcome, CliError> {
     }
     if summary_only {
         let t0 = std::time::Instant::now();
-        let summary = cjm_mine::summary::summarize_owned(log, &funnel, args.top);
+        let summary = cjm_mine::summary::summarize_owned(log, &funnel, args.top, &crate::release_freed_memory);
         if std::env::var_os("CJM_TIMINGS").is_some() {
             eprintln!("timings: journeys and summary {:?}{}", t0.elapsed(), memory());
         }
