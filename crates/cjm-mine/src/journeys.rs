@@ -30,7 +30,7 @@ impl Journeys {
 
 /// Journeys of a log, with each position's input row.
 pub fn build(log: &EventLog) -> Journeys {
-    let (offsets, pos) = positions(&log.case, log.cases.len());
+    let (offsets, pos) = positions(log.case.clone(), log.cases.len());
     let cuts = customer_cuts(&offsets);
     let mut rows = scatter(&pos, |row| row as u32);
     let mut times = scatter(&pos, |row| log.time[row]);
@@ -39,18 +39,21 @@ pub fn build(log: &EventLog) -> Journeys {
     Journeys { offsets, rows, acts, times }
 }
 
-/// Journeys from a log's columns, consumed: each is dropped once placed, so
-/// the peak holds one column twice at most. No input rows are kept (ties
-/// stay in row order all the same).
-pub fn build_owned(case: Vec<u32>, n_cases: usize, time: Vec<i64>, activity: Vec<u32>) -> Journeys {
-    let (offsets, pos) = positions(&case, n_cases);
-    drop(case);
+/// Journeys from a log's columns, consumed: the customer column becomes
+/// the rows' slots in place, and each column is dropped once placed (then
+/// `freed` is called, so the caller's allocator can hand the memory back),
+/// so the peak holds one column twice at most. No input rows are kept
+/// (ties stay in row order all the same).
+pub fn build_owned(case: Vec<u32>, n_cases: usize, time: Vec<i64>, activity: Vec<u32>, freed: &dyn Fn()) -> Journeys {
+    let (offsets, pos) = positions(case, n_cases);
     let cuts = customer_cuts(&offsets);
     let mut times = scatter(&pos, |row| time[row]);
     drop(time);
+    freed();
     let mut acts = scatter(&pos, |row| activity[row]);
     drop(activity);
     drop(pos);
+    freed();
     sort_journeys(&offsets, &cuts, None, &mut times, &mut acts);
     Journeys { offsets, rows: Vec::new(), acts, times }
 }
@@ -69,7 +72,8 @@ fn row_chunks(n: usize) -> Vec<std::ops::Range<usize>> {
 /// events start (`offsets`) and where each row goes (`pos`). Every thread
 /// counts the customers of its stretch of rows; a customer's slots are
 /// then handed out stretch by stretch, so rows keep their input order.
-fn positions(case: &[u32], n_cases: usize) -> (Vec<usize>, Vec<u32>) {
+/// The customer column is overwritten with the slots (no second column).
+fn positions(mut case: Vec<u32>, n_cases: usize) -> (Vec<usize>, Vec<u32>) {
     let n = case.len();
     assert!(n < u32::MAX as usize, "a log holds fewer than 4 billion events");
     let chunks = row_chunks(n);
@@ -101,23 +105,21 @@ fn positions(case: &[u32], n_cases: usize) -> (Vec<usize>, Vec<u32>) {
         }
     }
     offsets[n_cases] = next;
-    let mut pos = vec![0u32; n];
     std::thread::scope(|scope| {
-        let mut rest = &mut pos[..];
+        let mut rest = &mut case[..];
         for (r, mut start) in chunks.iter().zip(counts) {
             let (mine, later) = std::mem::take(&mut rest).split_at_mut(r.len());
             rest = later;
-            let rows = &case[r.clone()];
             scope.spawn(move || {
-                for (p, &c) in mine.iter_mut().zip(rows) {
-                    let slot = &mut start[c as usize];
-                    *p = *slot;
+                for c_then_slot in mine.iter_mut() {
+                    let slot = &mut start[*c_then_slot as usize];
+                    *c_then_slot = *slot;
                     *slot += 1;
                 }
             });
         }
     });
-    (offsets, pos)
+    (offsets, case)
 }
 
 /// Customer ranges of about equal event counts, one per thread (one range

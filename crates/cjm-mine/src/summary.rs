@@ -183,7 +183,7 @@ pub fn summarize_owned(log: EventLog, funnel: &[String], top: usize, freed: &dyn
     // before the journeys take their room.
     drop(log);
     freed();
-    let j = crate::journeys::build_owned(case, n_cases, time, activity);
+    let j = crate::journeys::build_owned(case, n_cases, time, activity, freed);
     summarize_parts(&activities, &totals, &j, funnel, top)
 }
 
