@@ -435,7 +435,11 @@ pub fn read_path(path: &Path, opts: &ReadOptions) -> Result<EventLog, ReadError>
     let log = match format {
         Format::Parquet => parquet_reader::read(path, &shown, opts)?,
         _ => {
+            let started = std::time::Instant::now();
             let bytes = read_maybe_gzip(path).map_err(&err)?;
+            if std::env::var_os("CJM_TIMINGS").is_some() {
+                eprintln!("timings: {} bytes in {:?}", bytes.len(), started.elapsed());
+            }
             match format {
                 Format::Csv => csv_reader::read(&bytes, &shown, opts)?,
                 Format::JsonLines => jsonl::read(&bytes, &shown, opts)?,

@@ -249,6 +249,7 @@ fn read_in_halves<'a>(
             )?;
             Ok(second)
         });
+        let started = std::time::Instant::now();
         let first = parse(
             bytes,
             Span { from: first_trace, to: mid, line: first_line, report: true },
@@ -256,6 +257,9 @@ fn read_in_halves<'a>(
             &mut stack,
             &mut saw_log,
         );
+        if std::env::var_os("CJM_TIMINGS").is_some() {
+            eprintln!("timings: first XES half parsed in {:?}", started.elapsed());
+        }
         let later = later.join().unwrap_or_else(|_| {
             Err(ReadError { path: path.to_string(), line: None, message: "a reader thread failed".into() })
         });
@@ -263,7 +267,11 @@ fn read_in_halves<'a>(
     });
     first?;
     let second = later?;
+    let appending = std::time::Instant::now();
     state.b.append(second.b);
+    if std::env::var_os("CJM_TIMINGS").is_some() {
+        eprintln!("timings: XES halves appended in {:?}", appending.elapsed());
+    }
     state.events_outside_traces += second.events_outside_traces;
     state.untimed += second.untimed;
     state.unnamed += second.unnamed;
@@ -310,7 +318,6 @@ fn parse(
     // A part may start inside <log> or end before </log>: end tags are
     // matched against our own stack instead.
     reader.config_mut().check_end_names = false;
-    let mut buf = Vec::new();
     // Line numbers from byte offsets, counted incrementally.
     let mut counted_to = 0usize;
     let mut line = span.line;
@@ -326,18 +333,19 @@ fn parse(
     let mut next_progress = 1u64 << 23;
     loop {
         let start_pos = reader.buffer_position() as usize;
-        let ev = reader.read_event_into(&mut buf);
+        // Events borrow from the bytes: no copy into a buffer.
+        let ev = reader.read_event();
         let here = line_at(start_pos + leading_ws(&slice[start_pos.min(slice.len())..]));
         let fail = |message: String| ReadError { path: path.clone(), line: Some(here), message };
         match ev {
             Err(e) => return Err(fail(format!("the XML is not well-formed: {e}"))),
             Ok(Event::Eof) => break,
             Ok(Event::Start(e)) => {
-                let frame = open(state, stack, &e, here, saw_log).map_err(fail)?;
+                let frame = open(state, stack, &e, here, saw_log, true).map_err(fail)?;
                 stack.push(frame);
             }
             Ok(Event::Empty(e)) => {
-                let frame = open(state, stack, &e, here, saw_log).map_err(fail)?;
+                let frame = open(state, stack, &e, here, saw_log, false).map_err(fail)?;
                 close(state, stack, frame).map_err(fail)?;
             }
             Ok(Event::End(e)) => {
@@ -359,7 +367,6 @@ fn parse(
             }
             Ok(_) => {}
         }
-        buf.clear();
         if let (Some(p), true) = (opts.progress, span.report) {
             if start_pos as u64 >= next_progress {
                 // The reporting part covers its share of what is left of the file.
@@ -373,7 +380,7 @@ fn parse(
 }
 
 fn memchr_count(bytes: &[u8]) -> u64 {
-    bytes.iter().filter(|&&b| b == b'\n').count() as u64
+    memchr::memchr_iter(b'\n', bytes).count() as u64
 }
 
 fn leading_ws(bytes: &[u8]) -> usize {
@@ -433,7 +440,16 @@ fn get<'a>(attrs: &'a XmlAttrs, key: &str) -> Option<&'a str> {
     attrs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_ref())
 }
 
-fn open(state: &mut XesState, stack: &[Frame], e: &BytesStart, line: u64, saw_log: &mut bool) -> Result<Frame, String> {
+/// A new element's frame. `has_children` is false for an empty element
+/// (`<string … />`): its frame needs no key for children to extend.
+fn open(
+    state: &mut XesState,
+    stack: &[Frame],
+    e: &BytesStart,
+    line: u64,
+    saw_log: &mut bool,
+    has_children: bool,
+) -> Result<Frame, String> {
     let name = element_name(e.local_name().as_ref());
     let attrs = attributes(e)?;
     let parent = stack.last().expect("root frame");
@@ -520,19 +536,19 @@ fn open(state: &mut XesState, stack: &[Frame], e: &BytesStart, line: u64, saw_lo
                     state.event = Some(PendingEvent { line, score: f64::NAN, ..PendingEvent::default() });
                     Ok(frame(Ctx::Event, String::new()))
                 }
-                _ => open_attribute(state, parent, &name, &attrs),
+                _ => open_attribute(state, parent, &name, &attrs, has_children),
             }
         }
         Ctx::Global | Ctx::Event | Ctx::Attr | Ctx::Values => {
             if !is_attribute_element(&name, strict) {
                 return Err(format!("<{name}> is not expected inside <{}>", parent.name));
             }
-            open_attribute(state, parent, &name, &attrs)
+            open_attribute(state, parent, &name, &attrs, has_children)
         }
         Ctx::List => {
             if name != "values" {
                 if !strict && is_attribute_element(&name, false) {
-                    return open_attribute(state, parent, &name, &attrs);
+                    return open_attribute(state, parent, &name, &attrs, has_children);
                 }
                 return Err(format!("<{name}> is not expected inside <list>: a list holds one <values> element"));
             }
@@ -578,7 +594,13 @@ fn phase_name(phase: u8) -> &'static str {
     ["extension", "global", "classifier", "attribute", "trace", "event"][phase.min(5) as usize]
 }
 
-fn open_attribute(state: &mut XesState, parent: &Frame, name: &str, attrs: &XmlAttrs) -> Result<Frame, String> {
+fn open_attribute(
+    state: &mut XesState,
+    parent: &Frame,
+    name: &str,
+    attrs: &XmlAttrs,
+    has_children: bool,
+) -> Result<Frame, String> {
     let strict = state.strict;
     let typed = name != "list" && name != "container";
     if strict {
@@ -589,9 +611,9 @@ fn open_attribute(state: &mut XesState, parent: &Frame, name: &str, attrs: &XmlA
         }
     }
     let key = match get(attrs, "key") {
-        Some(k) => k.to_string(),
+        Some(k) => k,
         // OpenXES writes keyless nested meta-attributes; they hold no event data.
-        None if !strict && matches!(parent.ctx, Ctx::Attr | Ctx::List | Ctx::Values | Ctx::Global) => String::new(),
+        None if !strict && matches!(parent.ctx, Ctx::Attr | Ctx::List | Ctx::Values | Ctx::Global) => "",
         None => return Err(format!("<{name}> needs the attribute `key`")),
     };
     if strict && !is_xml_name(&key) {
@@ -599,40 +621,49 @@ fn open_attribute(state: &mut XesState, parent: &Frame, name: &str, attrs: &XmlA
             "<{name}> key `{key}` is not a valid XML name (no spaces; it starts with a letter, `_` or `:`)"
         ));
     }
-    let full_key = match parent.ctx {
-        Ctx::Attr | Ctx::List | Ctx::Values => format!("{}/{key}", parent.key),
-        _ => key.clone(),
+    let full_key: Cow<str> = match parent.ctx {
+        Ctx::Attr | Ctx::List | Ctx::Values => Cow::Owned(format!("{}/{key}", parent.key)),
+        _ => Cow::Borrowed(key),
     };
+    // Only an element with children (or a list, named in its errors)
+    // keeps its key; most attributes are empty elements.
+    let frame_key =
+        |full_key: Cow<str>| if has_children || name == "list" { full_key.into_owned() } else { String::new() };
     if typed {
         let value = get(attrs, "value").ok_or_else(|| format!("<{name} key=\"{key}\"> needs the attribute `value`"))?;
-        check_value(state, name, &key, value)?;
+        let time = check_value(state, name, key, value)?;
         if !key.is_empty() {
-            record(state, parent, &full_key, name, value);
+            record(state, parent, &full_key, name, value, time);
         }
         return Ok(Frame {
             ctx: Ctx::Attr,
             name: element_name(name.as_bytes()),
-            key: full_key,
+            key: frame_key(full_key),
             phase: 0,
             values_seen: 0,
         });
     }
     let ctx = if name == "list" { Ctx::List } else { Ctx::Attr };
-    Ok(Frame { ctx, name: element_name(name.as_bytes()), key: full_key, phase: 0, values_seen: 0 })
+    Ok(Frame { ctx, name: element_name(name.as_bytes()), key: frame_key(full_key), phase: 0, values_seen: 0 })
 }
 
-/// Typed values must read as their type, in every XES version.
-fn check_value(state: &XesState, name: &str, key: &str, value: &str) -> Result<(), String> {
+/// Typed values must read as their type, in every XES version. A date's
+/// time comes back, so it is parsed once.
+fn check_value(state: &XesState, name: &str, key: &str, value: &str) -> Result<Option<i64>, String> {
     let v = value.trim();
+    let mut time = None;
     let ok = match name {
         "int" => v.parse::<i64>().is_ok(),
         "float" => v.parse::<f64>().is_ok() || matches!(v, "INF" | "-INF" | "NaN"),
         "boolean" => matches!(v, "true" | "false" | "1" | "0"),
-        "date" => state.opts.time.parse(v).is_some() || crate::TimeFormat::default().parse(v).is_some(),
+        "date" => {
+            time = state.opts.time.parse(value).or_else(|| crate::TimeFormat::default().parse(value));
+            time.is_some() || state.opts.time.parse(v).is_some() || crate::TimeFormat::default().parse(v).is_some()
+        }
         _ => true,
     };
     if ok {
-        Ok(())
+        Ok(time)
     } else {
         let expected = match name {
             "int" => "a whole number",
@@ -644,8 +675,9 @@ fn check_value(state: &XesState, name: &str, key: &str, value: &str) -> Result<(
     }
 }
 
-/// Files an attribute value where it belongs (trace, event).
-fn record(state: &mut XesState, parent: &Frame, key: &str, kind: &str, value: &str) {
+/// Files an attribute value where it belongs (trace, event); `time` is a
+/// date's value already parsed.
+fn record(state: &mut XesState, parent: &Frame, key: &str, kind: &str, value: &str, time: Option<i64>) {
     let top_level = matches!(parent.ctx, Ctx::Trace | Ctx::Event);
     match parent.ctx {
         Ctx::Trace if top_level => state.trace_attrs.push((key.to_string(), value.to_string())),
@@ -654,8 +686,9 @@ fn record(state: &mut XesState, parent: &Frame, key: &str, kind: &str, value: &s
                 match key {
                     "concept:name" => ev.activity = Some(value.to_string()),
                     "time:timestamp" if kind == "date" => {
-                        ev.time = state.opts.time.parse(value).or_else(|| crate::TimeFormat::default().parse(value));
-                        ev.time_text = Some(value.to_string());
+                        ev.time = time;
+                        // The text is kept only to name in an error.
+                        ev.time_text = time.is_none().then(|| value.to_string());
                     }
                     "channel" => ev.channel = Some(value.to_string()),
                     "score" | "rating" => ev.score = value.trim().parse().unwrap_or(f64::NAN),
