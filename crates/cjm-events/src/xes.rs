@@ -402,10 +402,30 @@ fn clip(s: &str) -> String {
 /// The element's attributes as (name, value), without namespace
 /// declarations; borrowed from the reader's buffer unless a value holds
 /// entities to unescape.
-type XmlAttrs<'a> = Vec<(Cow<'a, str>, Cow<'a, str>)>;
+/// Up to four are kept inline (XES elements have two): no allocation per
+/// element.
+#[derive(Default)]
+struct XmlAttrs<'a> {
+    len: usize,
+    inline: [(Cow<'a, str>, Cow<'a, str>); 4],
+    more: Vec<(Cow<'a, str>, Cow<'a, str>)>,
+}
+
+impl<'a> XmlAttrs<'a> {
+    fn push(&mut self, pair: (Cow<'a, str>, Cow<'a, str>)) {
+        match self.inline.get_mut(self.len) {
+            Some(slot) => *slot = pair,
+            None => self.more.push(pair),
+        }
+        self.len += 1;
+    }
+    fn iter(&self) -> impl Iterator<Item = &(Cow<'a, str>, Cow<'a, str>)> {
+        self.inline[..self.len.min(4)].iter().chain(&self.more)
+    }
+}
 
 fn attributes<'a>(e: &'a BytesStart<'a>) -> Result<XmlAttrs<'a>, String> {
-    let mut out = Vec::with_capacity(4);
+    let mut out = XmlAttrs::default();
     for a in e.attributes() {
         let a = a.map_err(|err| format!("a malformed XML attribute: {err}"))?;
         let key: Cow<'a, str> = match a.key.0 {
@@ -433,7 +453,7 @@ fn check_attribute_set(name: &str, attrs: &XmlAttrs, required: &[&str], optional
             return Err(format!("<{name}> needs the attribute `{r}`"));
         }
     }
-    for (k, _) in attrs {
+    for (k, _) in attrs.iter() {
         if !required.contains(&k.as_ref()) && !optional.contains(&k.as_ref()) {
             let allowed: Vec<&str> = required.iter().chain(optional).copied().collect();
             let allowed = if allowed.is_empty() { "none".to_string() } else { allowed.join(", ") };
