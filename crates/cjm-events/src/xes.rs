@@ -79,6 +79,9 @@ struct XesState<'a> {
     trace_case: Option<u32>,
     trace_attrs: Vec<(String, String)>,
     trace_events: Vec<PendingEvent>,
+    /// The attribute columns and value ids of the trace's events, one
+    /// stretch per event (one buffer instead of one per event).
+    event_attrs: Vec<(usize, u32)>,
     event: Option<PendingEvent>,
     events_outside_traces: u64,
     trace_number: u64,
@@ -93,13 +96,14 @@ pub const UNNAMED: &str = "(no concept:name)";
 #[derive(Default)]
 struct PendingEvent {
     line: u64,
-    activity: Option<String>,
+    /// Interned as read; `None` when missing or blank.
+    activity: Option<u32>,
     time: Option<i64>,
     time_text: Option<String>,
     channel: Option<String>,
     score: f64,
-    /// Attribute columns and value ids, interned as they are read.
-    attrs: Vec<(usize, u32)>,
+    /// Its stretch of `XesState::event_attrs`.
+    attrs: std::ops::Range<usize>,
 }
 
 /// Logs at least this large (uncompressed) are parsed by two threads.
@@ -114,6 +118,7 @@ impl<'a> XesState<'a> {
             trace_case: None,
             trace_attrs: Vec::new(),
             trace_events: Vec::new(),
+            event_attrs: Vec::new(),
             event: None,
             events_outside_traces: 0,
             trace_number: 0,
@@ -560,7 +565,9 @@ fn open(
                     if strict {
                         check_attribute_set("event", &attrs, &[], &[])?;
                     }
-                    state.event = Some(PendingEvent { line, score: f64::NAN, ..PendingEvent::default() });
+                    let at = state.event_attrs.len();
+                    state.event =
+                        Some(PendingEvent { line, score: f64::NAN, attrs: at..at, ..PendingEvent::default() });
                     Ok(frame(Ctx::Event, String::new()))
                 }
                 _ => open_attribute(state, parent, &name, &attrs, has_children),
@@ -709,9 +716,24 @@ fn record(state: &mut XesState, parent: &Frame, key: &str, kind: &str, value: &s
     match parent.ctx {
         Ctx::Trace if top_level => state.trace_attrs.push((key.to_string(), value.to_string())),
         Ctx::Event => {
+            if state.event.is_none() {
+                return;
+            }
+            let interned = match key {
+                "concept:name" => {
+                    let name = value.trim();
+                    Some((!name.is_empty()).then(|| state.b.log.activities.intern(name)))
+                }
+                "time:timestamp" | "channel" | "score" | "rating" => None,
+                _ => {
+                    let attr = state.b.intern_attr(key, value);
+                    state.event_attrs.push(attr);
+                    None
+                }
+            };
             if let Some(ev) = state.event.as_mut() {
                 match key {
-                    "concept:name" => ev.activity = Some(value.to_string()),
+                    "concept:name" => ev.activity = interned.flatten(),
                     "time:timestamp" if kind == "date" => {
                         ev.time = time;
                         // The text is kept only to name in an error.
@@ -719,7 +741,7 @@ fn record(state: &mut XesState, parent: &Frame, key: &str, kind: &str, value: &s
                     }
                     "channel" => ev.channel = Some(value.to_string()),
                     "score" | "rating" => ev.score = value.trim().parse().unwrap_or(f64::NAN),
-                    _ => ev.attrs.push(state.b.intern_attr(key, value)),
+                    _ => {}
                 }
             }
         }
@@ -727,9 +749,7 @@ fn record(state: &mut XesState, parent: &Frame, key: &str, kind: &str, value: &s
             // Nested attribute: keep it under its parent's path.
             if state.event.is_some() {
                 let id = state.b.intern_attr(key, value);
-                if let Some(ev) = state.event.as_mut() {
-                    ev.attrs.push(id);
-                }
+                state.event_attrs.push(id);
             } else if state.trace_number > 0 && state.trace_case.is_none() {
                 state.trace_attrs.push((key.to_string(), value.to_string()));
             }
@@ -754,7 +774,8 @@ fn close(state: &mut XesState, stack: &mut [Frame], frame: Frame) -> Result<(), 
             return Ok(());
         }
         Ctx::Event => {
-            let ev = state.event.take().unwrap_or_default();
+            let mut ev = state.event.take().unwrap_or_default();
+            ev.attrs.end = state.event_attrs.len();
             match stack.last().map(|f| f.ctx) {
                 Some(Ctx::Trace) => state.trace_events.push(ev),
                 _ => state.events_outside_traces += 1,
@@ -807,11 +828,11 @@ fn flush_trace(state: &mut XesState) -> Result<(), String> {
     for ev in events {
         b.log.stats.rows += 1;
         // A valid XES event may have no name: it is kept, under a name that says so.
-        let activity = match ev.activity.filter(|a| !a.trim().is_empty()) {
+        let activity = match ev.activity {
             Some(a) => a,
             None => {
                 state.unnamed += 1;
-                UNNAMED.to_string()
+                b.log.activities.intern(UNNAMED)
             }
         };
         let time = match (ev.time, &ev.time_text) {
@@ -827,16 +848,16 @@ fn flush_trace(state: &mut XesState) -> Result<(), String> {
                 crate::UNKNOWN_TIME
             }
         };
-        let activity_id = b.log.activities.intern(activity.trim());
         let channel = match ev.channel.as_ref().or(trace_channel.as_ref()) {
             Some(c) if !c.trim().is_empty() => b.log.channels.intern(c.trim()),
             _ => NONE,
         };
-        b.push(case, time, activity_id, channel, ev.score);
-        for &(col, id) in &ev.attrs {
+        b.push(case, time, activity, channel, ev.score);
+        for &(col, id) in &state.event_attrs[ev.attrs] {
             b.set_attr_id(col, id);
         }
     }
+    state.event_attrs.clear();
     let _ = state.trace_case.insert(case);
     Ok(())
 }
