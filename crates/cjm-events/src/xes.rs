@@ -95,6 +95,9 @@ pub const UNNAMED: &str = "(no concept:name)";
 
 #[derive(Default)]
 struct PendingEvent {
+    /// Where `<event` is in the part being parsed; its line is counted
+    /// only if the event turns out bad (see `parse`).
+    at: usize,
     line: u64,
     /// Interned as read; `None` when missing or blank.
     activity: Option<u32>,
@@ -348,13 +351,11 @@ fn parse(
             Err(e) => return Err(fail(line_at(at), format!("the XML is not well-formed: {e}"))),
             Ok(Event::Eof) => break,
             Ok(Event::Start(e)) => {
-                let line = if e.local_name().as_ref() == b"event" { line_at(at) } else { 0 };
-                let frame = open(state, stack, &e, line, saw_log, true).map_err(|m| fail(line_at(at), m))?;
+                let frame = open(state, stack, &e, at, saw_log, true).map_err(|m| fail(line_at(at), m))?;
                 stack.push(frame);
             }
             Ok(Event::Empty(e)) => {
-                let line = if e.local_name().as_ref() == b"event" { line_at(at) } else { 0 };
-                let frame = open(state, stack, &e, line, saw_log, false).map_err(|m| fail(line_at(at), m))?;
+                let frame = open(state, stack, &e, at, saw_log, false).map_err(|m| fail(line_at(at), m))?;
                 close(state, stack, frame).map_err(|m| fail(line_at(at), m))?;
             }
             Ok(Event::End(e)) => {
@@ -368,6 +369,10 @@ fn parse(
                     ));
                 }
                 let frame = stack.pop().expect("checked above");
+                if let Some(ev) = state.event.as_mut().filter(|ev| ev.time.is_none() && ev.time_text.is_some()) {
+                    // A bad row is reported with its line.
+                    ev.line = line_at(ev.at);
+                }
                 close(state, stack, frame).map_err(|m| fail(line_at(at), m))?;
             }
             Ok(Event::Text(t)) => {
@@ -478,7 +483,7 @@ fn open(
     state: &mut XesState,
     stack: &[Frame],
     e: &BytesStart,
-    line: u64,
+    at: usize,
     saw_log: &mut bool,
     has_children: bool,
 ) -> Result<Frame, String> {
@@ -565,9 +570,13 @@ fn open(
                     if strict {
                         check_attribute_set("event", &attrs, &[], &[])?;
                     }
-                    let at = state.event_attrs.len();
-                    state.event =
-                        Some(PendingEvent { line, score: f64::NAN, attrs: at..at, ..PendingEvent::default() });
+                    let first_attr = state.event_attrs.len();
+                    state.event = Some(PendingEvent {
+                        at,
+                        score: f64::NAN,
+                        attrs: first_attr..first_attr,
+                        ..PendingEvent::default()
+                    });
                     Ok(frame(Ctx::Event, String::new()))
                 }
                 _ => open_attribute(state, parent, &name, &attrs, has_children),

@@ -299,3 +299,17 @@ fn xes_split_misled_by_a_comment_falls_back_to_one_pass() {
     assert_eq!(one.stats, two.stats);
     std::fs::remove_dir_all(dir).ok();
 }
+
+/// A date that is not a date is an error naming its line (lines are
+/// counted lazily, only where one is needed).
+#[test]
+fn a_bad_xes_time_names_its_event_line() {
+    let xml = "<?xml version=\"1.0\"?>\n<log xes.version=\"1.0\">\n<trace>\n<string key=\"concept:name\" value=\"c1\"/>\n<event>\n<string key=\"concept:name\" value=\"a\"/>\n<date key=\"time:timestamp\" value=\"2024-01-01T00:00:00Z\"/>\n</event>\n<event>\n<string key=\"concept:name\" value=\"b\"/>\n<date key=\"time:timestamp\" value=\"not a date\"/>\n</event>\n</trace>\n</log>\n";
+    let dir = tempdir();
+    let path = dir.join("bad-time.xes");
+    std::fs::write(&path, xml).unwrap();
+    let err = read_path(&path, &ReadOptions::default()).unwrap_err();
+    // The date is not a date: the typed value check refuses the file there.
+    assert_eq!(err.line, Some(11), "{err}");
+    std::fs::remove_dir_all(dir).ok();
+}
