@@ -321,6 +321,8 @@ fn parse(
     let opts = state.opts;
     let path = state.b.path.clone();
     let slice = &bytes[span.from..span.to];
+    // Checked once here, so attribute values need no check of their own.
+    let text = std::str::from_utf8(slice).ok();
     let mut reader = Reader::from_reader(slice);
     reader.config_mut().trim_text(true);
     // A part may start inside <log> or end before </log>: end tags are
@@ -351,11 +353,11 @@ fn parse(
             Err(e) => return Err(fail(line_at(at), format!("the XML is not well-formed: {e}"))),
             Ok(Event::Eof) => break,
             Ok(Event::Start(e)) => {
-                let frame = open(state, stack, &e, at, saw_log, true).map_err(|m| fail(line_at(at), m))?;
+                let frame = open(state, stack, &e, text, at, saw_log, true).map_err(|m| fail(line_at(at), m))?;
                 stack.push(frame);
             }
             Ok(Event::Empty(e)) => {
-                let frame = open(state, stack, &e, at, saw_log, false).map_err(|m| fail(line_at(at), m))?;
+                let frame = open(state, stack, &e, text, at, saw_log, false).map_err(|m| fail(line_at(at), m))?;
                 close(state, stack, frame).map_err(|m| fail(line_at(at), m))?;
             }
             Ok(Event::End(e)) => {
@@ -434,22 +436,36 @@ impl<'a> XmlAttrs<'a> {
     }
 }
 
-fn attributes<'a>(e: &'a BytesStart<'a>) -> Result<XmlAttrs<'a>, String> {
+/// `raw` as text, when it is a stretch of `text` (the part being parsed,
+/// already known to be UTF-8): a slice of it, no second validation. Its
+/// ends sit at ASCII delimiters, so `get` finds them on char boundaries.
+fn within<'t>(text: Option<&'t str>, raw: &[u8]) -> Option<&'t str> {
+    let text = text?;
+    let (base, at) = (text.as_ptr() as usize, raw.as_ptr() as usize);
+    let offset = at.checked_sub(base)?;
+    text.get(offset..offset.checked_add(raw.len())?)
+}
+
+/// The element's attributes; `text` is the part being parsed when it is
+/// valid UTF-8 (see [`within`]).
+fn attributes<'a>(e: &'a BytesStart<'a>, text: Option<&'a str>) -> Result<XmlAttrs<'a>, String> {
     let mut out = XmlAttrs::default();
     for a in e.attributes() {
         let a = a.map_err(|err| format!("a malformed XML attribute: {err}"))?;
         let key: Cow<'a, str> = match a.key.0 {
             k if k.starts_with(b"xmlns") && (k.len() == 5 || k[5] == b':') => continue,
-            k => match std::str::from_utf8(k) {
+            k => match within(text, k).map_or_else(|| std::str::from_utf8(k), Ok) {
                 Ok(name) => Cow::Borrowed(name),
                 Err(_) => Cow::Owned(String::from_utf8_lossy(k).into_owned()),
             },
         };
         let value = match a.value {
-            Cow::Borrowed(raw) if !raw.contains(&b'&') => match std::str::from_utf8(raw) {
-                Ok(v) => Cow::Borrowed(v),
-                Err(_) => return Err(format!("attribute `{key}` is not UTF-8")),
-            },
+            Cow::Borrowed(raw) if !raw.contains(&b'&') => {
+                match within(text, raw).map_or_else(|| std::str::from_utf8(raw), Ok) {
+                    Ok(v) => Cow::Borrowed(v),
+                    Err(_) => return Err(format!("attribute `{key}` is not UTF-8")),
+                }
+            }
             _ => Cow::Owned(a.unescape_value().map_err(|err| format!("attribute `{key}`: {err}"))?.into_owned()),
         };
         out.push((key, value));
@@ -483,12 +499,13 @@ fn open(
     state: &mut XesState,
     stack: &[Frame],
     e: &BytesStart,
+    text: Option<&str>,
     at: usize,
     saw_log: &mut bool,
     has_children: bool,
 ) -> Result<Frame, String> {
     let name = element_name(e.local_name().as_ref());
-    let attrs = attributes(e)?;
+    let attrs = attributes(e, text)?;
     let parent = stack.last().expect("root frame");
     let strict = state.strict;
     let frame = |ctx: Ctx, key: String| Frame { ctx, name: name.clone(), key, phase: 0, values_seen: 0 };

@@ -313,3 +313,18 @@ fn a_bad_xes_time_names_its_event_line() {
     assert_eq!(err.line, Some(11), "{err}");
     std::fs::remove_dir_all(dir).ok();
 }
+
+/// A part that is not UTF-8 is checked value by value, and the bad value named.
+#[test]
+fn an_xes_value_that_is_not_utf8_is_named() {
+    let mut xml = b"<log xes.version=\"1.0\">\n<trace>\n<string key=\"concept:name\" value=\"caf".to_vec();
+    xml.push(0xE9);
+    xml.extend_from_slice(b"\"/>\n</trace>\n</log>\n");
+    let dir = tempdir();
+    let path = dir.join("latin1.xes");
+    std::fs::write(&path, &xml).unwrap();
+    let err = read_path(&path, &ReadOptions::default()).unwrap_err();
+    assert!(err.message.contains("is not UTF-8"), "{err}");
+    assert_eq!(err.line, Some(3), "{err}");
+    std::fs::remove_dir_all(dir).ok();
+}
