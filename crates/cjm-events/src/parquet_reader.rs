@@ -362,11 +362,21 @@ fn intern_customers(
     })
 }
 
+/// `str::trim`, with the common case (nothing to trim) decided by the two
+/// end bytes.
+#[inline]
+fn trim(s: &str) -> &str {
+    match (s.as_bytes().first(), s.as_bytes().last()) {
+        (Some(a), Some(z)) if a.is_ascii_graphic() && z.is_ascii_graphic() => s,
+        _ => s.trim(),
+    }
+}
+
 /// A plain text column's values, trimmed ("" for nulls); `None` for other types.
 fn trimmed_strings(array: &ArrayRef) -> Option<Vec<&str>> {
     let n = array.len();
     fn collect<'a>(n: usize, value: impl Fn(usize) -> Option<&'a str>) -> Vec<&'a str> {
-        (0..n).map(|i| value(i).map_or("", str::trim)).collect()
+        (0..n).map(|i| value(i).map_or("", trim)).collect()
     }
     Some(match array.data_type() {
         DataType::Utf8 => {
@@ -431,7 +441,7 @@ fn text_ids(array: &ArrayRef, dict: &mut Dict, cache: &mut DictCache) -> Result<
     let mut out = Vec::with_capacity(n);
     // Values are trimmed and handed over as one batch (see `Dict::intern_all`).
     fn batch<'a>(n: usize, value: impl Fn(usize) -> Option<&'a str>, dict: &mut Dict, out: &mut Vec<u32>) {
-        let values: Vec<&str> = (0..n).map(|i| value(i).map_or("", str::trim)).collect();
+        let values: Vec<&str> = (0..n).map(|i| value(i).map_or("", trim)).collect();
         dict.intern_all(&values, out);
     }
     match array.data_type() {

@@ -94,6 +94,13 @@ impl Scores {
                 codes.push(NO_SCORE);
                 return;
             }
+            // Ratings repeat: the last code is often the one.
+            if let Some(&last) = codes.last().filter(|&&c| c != NO_SCORE) {
+                if values[last as usize].to_bits() == score.to_bits() {
+                    codes.push(last);
+                    return;
+                }
+            }
             if let Some(&code) = index.get(&score.to_bits()) {
                 codes.push(code);
                 return;
