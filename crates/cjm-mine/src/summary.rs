@@ -3,7 +3,7 @@
 
 use crate::contract::*;
 use crate::journeys::Journeys;
-use cjm_events::{EventLog, NONE, UNKNOWN_TIME};
+use cjm_events::{Dict, EventLog, NONE, UNKNOWN_TIME};
 use rustc_hash::FxHashMap;
 
 /// Transition statistics: occurrences and the sum of their durations.
@@ -74,27 +74,91 @@ impl Edges {
     }
 }
 
-struct Partial<'j> {
+struct Partial {
     customers: u64,
     edges: Edges,
     starts: Vec<u64>,
     ends: Vec<u64>,
     customers_per_act: Vec<u64>,
-    variants: FxHashMap<&'j [u32], u64>,
+    /// Each distinct variant once, as [`encode_variant`] writes it.
+    variants: Dict,
+    /// Customers per variant id.
+    variant_counts: Vec<u64>,
     reached: Vec<u64>,
 }
 
-fn partial<'j>(j: &'j Journeys, c0: usize, c1: usize, n_act: usize, funnel: &[u32]) -> Partial<'j> {
+/// A journey's touchpoints as text, one char per touchpoint id (two for
+/// ids from 0xD800 on), so variants are counted in a [`Dict`]: most
+/// variants are a few bytes and compare inside the dictionary's slots, and
+/// a batch is looked up with prefetching. On the bench's 1e7 events with
+/// 1.9 million distinct variants the summary went from 443–477 ms (a hash
+/// map keyed by slices) to 224–313 ms (`cargo bench -p cjm-mine --bench
+/// journeys`).
+fn encode_variant(acts: &[u32], out: &mut String) {
+    for &a in acts {
+        match char::from_u32(a).filter(|_| a < 0xD800) {
+            Some(c) => out.push(c),
+            None => {
+                // High part in U+E000.., low part in U+20000..: neither
+                // range holds a one-char id, so decoding is unambiguous.
+                out.push(char::from_u32(0xE000 + (a >> 16)).expect("U+E000..U+1DFFF are chars"));
+                out.push(char::from_u32(0x2_0000 + (a & 0xFFFF)).expect("U+20000..U+2FFFF are chars"));
+            }
+        }
+    }
+}
+
+/// The touchpoint ids [`encode_variant`] wrote.
+fn decode_variant(text: &str) -> Vec<u32> {
+    let mut out = Vec::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        let c = c as u32;
+        if c < 0xD800 {
+            out.push(c);
+        } else {
+            let low = chars.next().map_or(0, |l| l as u32 - 0x2_0000);
+            out.push(((c - 0xE000) << 16) | low);
+        }
+    }
+    out
+}
+
+/// Customers counted per variant a batch at a time.
+const VARIANT_BATCH: usize = 4096;
+
+fn partial(j: &Journeys, c0: usize, c1: usize, n_act: usize, funnel: &[u32]) -> Partial {
     let mut p = Partial {
         customers: 0,
         edges: Edges::new(n_act),
         starts: vec![0; n_act],
         ends: vec![0; n_act],
         customers_per_act: vec![0; n_act],
-        variants: FxHashMap::default(),
+        variants: Dict::default(),
+        variant_counts: Vec::new(),
         reached: vec![0; funnel.len()],
     };
     let mut last_seen = vec![usize::MAX; n_act];
+    let (mut text, mut cuts, mut ids) = (String::new(), Vec::new(), Vec::new());
+    let mut count_variants = |p: &mut Partial, text: &mut String, cuts: &mut Vec<usize>| {
+        let mut from = 0;
+        let batch: Vec<&str> = cuts
+            .iter()
+            .map(|&to| {
+                let v = &text[from..to];
+                from = to;
+                v
+            })
+            .collect();
+        ids.clear();
+        p.variants.intern_all(&batch, &mut ids);
+        p.variant_counts.resize(p.variants.len(), 0);
+        for &id in &ids {
+            p.variant_counts[id as usize] += 1;
+        }
+        text.clear();
+        cuts.clear();
+    };
     for c in c0..c1 {
         let r = j.range(c);
         if r.is_empty() {
@@ -105,7 +169,11 @@ fn partial<'j>(j: &'j Journeys, c0: usize, c1: usize, n_act: usize, funnel: &[u3
         let times = &j.times[r];
         p.starts[acts[0] as usize] += 1;
         p.ends[acts[acts.len() - 1] as usize] += 1;
-        *p.variants.entry(acts).or_insert(0) += 1;
+        encode_variant(acts, &mut text);
+        cuts.push(text.len());
+        if cuts.len() == VARIANT_BATCH {
+            count_variants(&mut p, &mut text, &mut cuts);
+        }
         for &a in acts {
             if last_seen[a as usize] != c {
                 last_seen[a as usize] = c;
@@ -128,6 +196,7 @@ fn partial<'j>(j: &'j Journeys, c0: usize, c1: usize, n_act: usize, funnel: &[u3
             *slot += 1;
         }
     }
+    count_variants(&mut p, &mut text, &mut cuts);
     p
 }
 
@@ -233,8 +302,10 @@ fn summarize_parts(
         for (a, b) in total.customers_per_act.iter_mut().zip(p.customers_per_act) {
             *a += b;
         }
-        for (k, v) in p.variants {
-            *total.variants.entry(k).or_insert(0) += v;
+        let ids = total.variants.absorb(&p.variants);
+        total.variant_counts.resize(total.variants.len(), 0);
+        for (id, n) in ids.into_iter().zip(p.variant_counts) {
+            total.variant_counts[id as usize] += n;
         }
         for (a, b) in total.reached.iter_mut().zip(p.reached) {
             *a += b;
@@ -282,7 +353,7 @@ fn summarize_parts(
         start_touchpoints: counts(&total.starts),
         end_touchpoints: counts(&total.ends),
         n_variants: total.variants.len() as u64,
-        top_variants: top_variants(activities, &total.variants, top),
+        top_variants: top_variants(activities, &total.variants, &total.variant_counts, top),
         touchpoints,
         performance_dfg,
         funnel: Funnel { steps: funnel.to_vec(), reached: total.reached },
@@ -304,8 +375,8 @@ fn mean_seconds(micros: i128, n: u64) -> f64 {
 }
 
 /// The `top` variants by count, then by sequence (byte-wise, prefix first).
-fn top_variants(activities: &cjm_events::Dict, variants: &FxHashMap<&[u32], u64>, top: usize) -> Vec<Variant> {
-    let mut all: Vec<(&[u32], u64)> = variants.iter().map(|(k, v)| (*k, *v)).collect();
+fn top_variants(activities: &Dict, variants: &Dict, counts: &[u64], top: usize) -> Vec<Variant> {
+    let mut all: Vec<(u32, u64)> = counts.iter().enumerate().map(|(id, &n)| (id as u32, n)).collect();
     if top == 0 || all.is_empty() {
         return Vec::new();
     }
@@ -316,10 +387,31 @@ fn top_variants(activities: &cjm_events::Dict, variants: &FxHashMap<&[u32], u64>
         let threshold = all[nth].1;
         all.retain(|v| v.1 >= threshold);
     }
+    let mut candidates: Vec<(Vec<u32>, u64)> =
+        all.into_iter().map(|(id, n)| (decode_variant(variants.get(id)), n)).collect();
     let names = |s: &[u32]| s.iter().map(|&a| activities.get(a)).collect::<Vec<_>>();
-    all.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| names(a.0).cmp(&names(b.0))));
-    all.truncate(top);
-    all.into_iter()
+    candidates.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| names(&a.0).cmp(&names(&b.0))));
+    candidates.truncate(top);
+    candidates
+        .into_iter()
         .map(|(s, c)| Variant { count: c, sequence: s.iter().map(|&a| activities.get(a).to_string()).collect() })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn variants_round_trip_for_every_kind_of_id() {
+        let ids = [0, 1, 127, 128, 0xD7FF, 0xD800, 0xFFFF, 0x1_0000, 0x10_FFFF, 0x7FFF_FFFF, u32::MAX - 1];
+        let mut text = String::new();
+        encode_variant(&ids, &mut text);
+        assert_eq!(decode_variant(&text), ids);
+        // Two different sequences never share a text.
+        let (mut a, mut b) = (String::new(), String::new());
+        encode_variant(&[0xE000 - 0xD800 + 5], &mut a);
+        encode_variant(&[0xD800 + 5], &mut b);
+        assert_ne!(a, b);
+    }
 }
