@@ -28,31 +28,42 @@ const MAX_LOAD: (usize, usize) = (7, 10);
 /// How many values ahead [`Dict::intern_all`] prefetches.
 const AHEAD: usize = 12;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[repr(C, align(16))]
-struct Slot {
-    /// [`NONE`] marks an empty slot.
-    id: u32,
-    /// The value's length, or [`LONG`].
-    len: u8,
-    /// A short value's bytes (zero-padded); a long one's hash and first bytes.
-    key: [u8; INLINE],
+/// A slot, packed in a `u128` so that an empty table is zeroed memory
+/// (fresh from the OS, no fill pass) and a probe is one comparison:
+/// bits 0–31 hold the id + 1 (0: empty), bits 32–39 the value's length or
+/// [`LONG`], bits 40–127 the key — a short value's bytes, zero-padded, or
+/// a long one's hash and first three bytes.
+type Slot = u128;
+
+const ID_BITS: u128 = 0xFFFF_FFFF;
+
+/// The length mark and key of a value, in their slot bits (id bits zero).
+#[inline]
+fn key_of(hash: u64, value: &str) -> u128 {
+    let b = value.as_bytes();
+    let mut bytes = [0u8; 16];
+    if b.len() <= INLINE {
+        bytes[4] = b.len() as u8;
+        bytes[5..5 + b.len()].copy_from_slice(b);
+    } else {
+        bytes[4] = LONG;
+        bytes[5..13].copy_from_slice(&hash.to_le_bytes());
+        bytes[13..16].copy_from_slice(&b[..INLINE - 8]);
+    }
+    u128::from_le_bytes(bytes)
 }
 
-const EMPTY: Slot = Slot { id: NONE, len: 0, key: [0; INLINE] };
-
-/// What a slot holds for a value: its length mark and key.
 #[inline]
-fn key_of(hash: u64, value: &str) -> (u8, [u8; INLINE]) {
-    let b = value.as_bytes();
-    let mut key = [0u8; INLINE];
-    if b.len() <= INLINE {
-        key[..b.len()].copy_from_slice(b);
-        (b.len() as u8, key)
-    } else {
-        key[..8].copy_from_slice(&hash.to_le_bytes());
-        key[8..].copy_from_slice(&b[..INLINE - 8]);
-        (LONG, key)
+fn slot_id(slot: Slot) -> Option<u32> {
+    ((slot & ID_BITS) as u32).checked_sub(1)
+}
+
+/// The hash a slot was placed by, recomputed from its bits.
+fn slot_hash(slot: Slot) -> u64 {
+    let bytes = slot.to_le_bytes();
+    match bytes[4] {
+        LONG => u64::from_le_bytes(bytes[5..13].try_into().expect("8 bytes")),
+        len => hash_bytes(&bytes[5..5 + len as usize]),
     }
 }
 
@@ -101,16 +112,11 @@ impl Table {
         while need * MAX_LOAD.1 >= cap * MAX_LOAD.0 {
             cap *= 2;
         }
-        let old = std::mem::replace(&mut self.slots, vec![EMPTY; cap]);
+        let old = std::mem::replace(&mut self.slots, vec![0; cap]);
         self.shift = 64 - cap.trailing_zeros();
-        for s in old.into_iter().filter(|s| s.id != NONE) {
-            let hash = if s.len == LONG {
-                u64::from_le_bytes(s.key[..8].try_into().expect("8 bytes"))
-            } else {
-                // Short values are in the slot: no trip to the string buffer.
-                hash_bytes(&s.key[..s.len as usize])
-            };
-            self.put(hash, s);
+        // Short values are in their slots: no trip to the string buffer.
+        for s in old.into_iter().filter(|&s| s != 0) {
+            self.put(slot_hash(s), s);
         }
     }
 
@@ -119,7 +125,7 @@ impl Table {
     fn put(&mut self, hash: u64, slot: Slot) {
         let mask = self.mask();
         let mut i = self.home(hash);
-        while self.slots[i].id != NONE {
+        while self.slots[i] != 0 {
             i = (i + 1) & mask;
         }
         self.slots[i] = slot;
@@ -174,23 +180,22 @@ impl Dict {
     /// [`Dict::intern`] with the hash known and room reserved.
     #[inline]
     fn intern_hashed(&mut self, hash: u64, value: &str) -> u32 {
-        let (len, key) = key_of(hash, value);
+        let key = key_of(hash, value);
+        let long = value.len() > INLINE;
         let mask = self.table.mask();
         let mut i = self.table.home(hash);
         loop {
             let s = self.table.slots[i];
-            if s.id == NONE {
-                break;
-            }
-            if s.len == len && s.key == key && (len != LONG || self.get(s.id) == value) {
-                return s.id;
+            let Some(id) = slot_id(s) else { break };
+            if s & !ID_BITS == key && (!long || self.get(id) == value) {
+                return id;
             }
             i = (i + 1) & mask;
         }
-        let id = u32::try_from(self.ends.len()).ok().filter(|&id| id != NONE).expect("fewer than 4 billion values");
+        let id = u32::try_from(self.ends.len()).ok().filter(|&id| id < NONE - 1).expect("fewer than 4 billion values");
         self.bytes.push_str(value);
         self.ends.push(self.bytes.len());
-        self.table.slots[i] = Slot { id, len, key };
+        self.table.slots[i] = key | (id as u128 + 1);
         self.table.used += 1;
         id
     }
@@ -199,16 +204,15 @@ impl Dict {
         if self.table.slots.is_empty() {
             return None;
         }
-        let (len, key) = key_of(hash, value);
+        let key = key_of(hash, value);
+        let long = value.len() > INLINE;
         let mask = self.table.mask();
         let mut i = self.table.home(hash);
         loop {
-            let s = &self.table.slots[i];
-            if s.id == NONE {
-                return None;
-            }
-            if s.len == len && s.key == key && (len != LONG || self.get(s.id) == value) {
-                return Some(s.id);
+            let s = self.table.slots[i];
+            let id = slot_id(s)?;
+            if s & !ID_BITS == key && (!long || self.get(id) == value) {
+                return Some(id);
             }
             i = (i + 1) & mask;
         }
