@@ -26,6 +26,10 @@ pub fn release_freed_memory() {
 /// 366 MB at the same speed (`bash scripts/bench-mine.sh`; 0 ms would give
 /// 300 MB but 40% slower, every reuse faulting pages in again).
 fn tune_allocator() {
+    // Settings given in the environment win.
+    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_some() || std::env::var_os("MIMALLOC_ARENA_PURGE_MULT").is_some() {
+        return;
+    }
     // `mi_option_purge_delay` is entry 15 of `mi_option_e` in mimalloc.h
     // (v2 and v3); libmimalloc-sys does not name it.
     const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
