@@ -450,7 +450,9 @@ fn within<'t>(text: Option<&'t str>, raw: &[u8]) -> Option<&'t str> {
 /// valid UTF-8 (see [`within`]).
 fn attributes<'a>(e: &'a BytesStart<'a>, text: Option<&'a str>) -> Result<XmlAttrs<'a>, String> {
     let mut out = XmlAttrs::default();
-    for a in e.attributes() {
+    // quick-xml's duplicate check allocates per element; ours looks at
+    // the few attributes already read.
+    for a in e.attributes().with_checks(false) {
         let a = a.map_err(|err| format!("a malformed XML attribute: {err}"))?;
         let key: Cow<'a, str> = match a.key.0 {
             k if k.starts_with(b"xmlns") && (k.len() == 5 || k[5] == b':') => continue,
@@ -468,6 +470,9 @@ fn attributes<'a>(e: &'a BytesStart<'a>, text: Option<&'a str>) -> Result<XmlAtt
             }
             _ => Cow::Owned(a.unescape_value().map_err(|err| format!("attribute `{key}`: {err}"))?.into_owned()),
         };
+        if out.iter().any(|(k, _)| *k == key) {
+            return Err(format!("the XML is not well-formed: the attribute `{key}` is given twice"));
+        }
         out.push((key, value));
     }
     Ok(out)

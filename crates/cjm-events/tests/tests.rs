@@ -328,3 +328,16 @@ fn an_xes_value_that_is_not_utf8_is_named() {
     assert_eq!(err.line, Some(3), "{err}");
     std::fs::remove_dir_all(dir).ok();
 }
+
+/// An attribute given twice makes the XML malformed; the error says which.
+#[test]
+fn an_xes_attribute_given_twice_is_an_error() {
+    let xml = "<log xes.version=\"1.0\">\n<trace>\n<string key=\"concept:name\" key=\"other\" value=\"c1\"/>\n</trace>\n</log>\n";
+    let dir = tempdir();
+    let path = dir.join("twice.xes");
+    std::fs::write(&path, xml).unwrap();
+    let err = read_path(&path, &ReadOptions::default()).unwrap_err();
+    assert!(err.message.contains("the attribute `key` is given twice"), "{err}");
+    assert_eq!(err.line, Some(3), "{err}");
+    std::fs::remove_dir_all(dir).ok();
+}
