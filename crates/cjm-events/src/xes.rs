@@ -462,7 +462,7 @@ fn attributes<'a>(e: &'a BytesStart<'a>, text: Option<&'a str>) -> Result<XmlAtt
             },
         };
         let value = match a.value {
-            Cow::Borrowed(raw) if !raw.contains(&b'&') => {
+            Cow::Borrowed(raw) if memchr::memchr(b'&', raw).is_none() => {
                 match within(text, raw).map_or_else(|| std::str::from_utf8(raw), Ok) {
                     Ok(v) => Cow::Borrowed(v),
                     Err(_) => return Err(format!("attribute `{key}` is not UTF-8")),
@@ -631,28 +631,25 @@ fn open(
 
 /// XES's element names as static strings; anything else is copied.
 fn element_name(bytes: &[u8]) -> Cow<'static, str> {
-    const NAMES: [&str; 16] = [
-        "log",
-        "trace",
-        "event",
-        "string",
-        "date",
-        "int",
-        "float",
-        "boolean",
-        "id",
-        "list",
-        "container",
-        "values",
-        "extension",
-        "global",
-        "classifier",
-        "key",
-    ];
-    match NAMES.iter().find(|n| n.as_bytes() == bytes) {
-        Some(n) => Cow::Borrowed(n),
-        None => Cow::Owned(String::from_utf8_lossy(bytes).into_owned()),
-    }
+    Cow::Borrowed(match bytes {
+        b"string" => "string",
+        b"date" => "date",
+        b"event" => "event",
+        b"trace" => "trace",
+        b"int" => "int",
+        b"float" => "float",
+        b"boolean" => "boolean",
+        b"id" => "id",
+        b"list" => "list",
+        b"container" => "container",
+        b"values" => "values",
+        b"log" => "log",
+        b"extension" => "extension",
+        b"global" => "global",
+        b"classifier" => "classifier",
+        b"key" => "key",
+        _ => return Cow::Owned(String::from_utf8_lossy(bytes).into_owned()),
+    })
 }
 
 fn phase_name(phase: u8) -> &'static str {
