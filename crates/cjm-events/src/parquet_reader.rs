@@ -327,7 +327,12 @@ fn intern_customers(
     let (tx, rx) = std::sync::mpsc::sync_channel::<Hashed>(4);
     std::thread::scope(|scope| {
         scope.spawn(move || {
-            for batch in reader {
+            let started = std::time::Instant::now();
+            let mut busy = std::time::Duration::ZERO;
+            let mut reader = reader;
+            loop {
+                let t = std::time::Instant::now();
+                let Some(batch) = reader.next() else { break };
                 let message = batch.map_err(|e| err(format!("cannot read the Parquet file: {e}"))).map(|batch| {
                     let array = batch.column(0).clone();
                     // Other column types go through `text_ids` on the other side.
@@ -337,15 +342,22 @@ fn intern_customers(
                     (array, hashes)
                 });
                 let failed = message.is_err();
+                busy += t.elapsed();
                 if tx.send(message).is_err() || failed {
                     break;
                 }
             }
+            if std::env::var_os("CJM_TIMINGS").is_some() {
+                eprintln!("timings: customer pages decoded and hashed: busy {busy:?} of {:?}", started.elapsed());
+            }
         });
         let mut cache = DictCache::default();
         let mut ids = Vec::with_capacity(BATCH);
+        let started = std::time::Instant::now();
+        let mut busy = std::time::Duration::ZERO;
         for message in rx {
             let (array, hashes) = message?;
+            let t = std::time::Instant::now();
             ids.clear();
             match trimmed_strings(&array) {
                 Some(values) if values.len() == hashes.len() => {
@@ -357,6 +369,10 @@ fn intern_customers(
                 }
             }
             b.log.case.extend_from_slice(&ids);
+            busy += t.elapsed();
+        }
+        if std::env::var_os("CJM_TIMINGS").is_some() {
+            eprintln!("timings: customers interned: busy {busy:?} of {:?}", started.elapsed());
         }
         Ok(())
     })
