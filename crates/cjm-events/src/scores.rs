@@ -112,7 +112,7 @@ impl Scores {
                 codes.push(code);
                 return;
             }
-            self.to_plain();
+            self.make_plain();
         }
         if let Scores::Plain(v) = self {
             v.push(score);
@@ -157,7 +157,7 @@ impl Scores {
         }
     }
 
-    fn to_plain(&mut self) {
+    fn make_plain(&mut self) {
         let plain: Vec<f64> = self.iter().collect();
         *self = Scores::Plain(plain);
     }

@@ -678,7 +678,7 @@ fn open_attribute(
         None if !strict && matches!(parent.ctx, Ctx::Attr | Ctx::List | Ctx::Values | Ctx::Global) => "",
         None => return Err(format!("<{name}> needs the attribute `key`")),
     };
-    if strict && !is_xml_name(&key) {
+    if strict && !is_xml_name(key) {
         return Err(format!(
             "<{name}> key `{key}` is not a valid XML name (no spaces; it starts with a letter, `_` or `:`)"
         ));
