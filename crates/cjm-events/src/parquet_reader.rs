@@ -311,10 +311,12 @@ fn read_part(ctx: &PartContext, projection: Projection) -> Result<(Builder, Vec<
     Ok((b, bad_times))
 }
 
-/// The customer column in two stages on two threads: one decodes pages,
-/// trims and hashes the values, the other interns them into the
-/// dictionary (millions of entries: bound by memory latency). Batches stay
-/// in order, so ids are those of one pass.
+/// The customer column in two stages on two threads: this one decodes
+/// pages, trims and hashes the values, and appends the ids to the column;
+/// the other interns them into the dictionary (millions of entries: bound by
+/// memory latency, the read's critical path, so it does nothing else — not
+/// even first-touching the column's pages). Batches stay in order, so ids
+/// are those of one pass.
 fn intern_customers(
     ctx: &PartContext,
     reader: parquet::arrow::arrow_reader::ParquetRecordBatchReader,
@@ -323,58 +325,85 @@ fn intern_customers(
 ) -> Result<(), ReadError> {
     let shown = ctx.shown;
     let err = |message: String| ReadError { path: shown.to_string(), line: None, message };
-    type Hashed = Result<(ArrayRef, Vec<u64>), ReadError>;
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Hashed>(4);
+    let (to_intern, batches) = std::sync::mpsc::sync_channel::<(ArrayRef, Vec<u64>)>(4);
+    // Unbounded, so the interner never waits for this thread.
+    let (to_append, interned) = std::sync::mpsc::channel::<Result<Vec<u32>, ReadError>>();
+    let mut cases = std::mem::take(&mut b.log.cases);
+    let timings = std::env::var_os("CJM_TIMINGS").is_some();
     std::thread::scope(|scope| {
-        scope.spawn(move || {
-            let started = std::time::Instant::now();
-            let mut busy = std::time::Duration::ZERO;
-            let mut reader = reader;
-            loop {
+        let interner = scope.spawn(move || {
+            let (started, mut busy) = (std::time::Instant::now(), std::time::Duration::ZERO);
+            let mut cache = DictCache::default();
+            for (array, hashes) in batches {
                 let t = std::time::Instant::now();
-                let Some(batch) = reader.next() else { break };
-                let message = batch.map_err(|e| err(format!("cannot read the Parquet file: {e}"))).map(|batch| {
-                    let array = batch.column(0).clone();
-                    // Other column types go through `text_ids` on the other side.
-                    let hashes =
-                        trimmed_strings(&array).map_or_else(Vec::new, |v| v.iter().map(|s| hash_str(s)).collect());
-                    report_progress(ctx, batch.num_rows(), progress_rows);
-                    (array, hashes)
-                });
-                let failed = message.is_err();
+                let ids = match trimmed_strings(&array) {
+                    Some(values) if values.len() == hashes.len() => {
+                        let mut ids = Vec::with_capacity(values.len());
+                        cases.intern_all_hashed(&values, &hashes, &mut ids);
+                        Ok(ids)
+                    }
+                    // Other column types were not hashed: the usual way.
+                    _ => text_ids(&array, &mut cases, &mut cache)
+                        .map_err(|m| err(format!("column `{}`: {m}", ctx.headers[ctx.cols.case]))),
+                };
                 busy += t.elapsed();
-                if tx.send(message).is_err() || failed {
+                let failed = ids.is_err();
+                if to_append.send(ids).is_err() || failed {
                     break;
                 }
             }
-            if std::env::var_os("CJM_TIMINGS").is_some() {
-                eprintln!("timings: customer pages decoded and hashed: busy {busy:?} of {:?}", started.elapsed());
+            if timings {
+                eprintln!("timings: customers interned: busy {busy:?} of {:?}", started.elapsed());
             }
+            cases
         });
-        let mut cache = DictCache::default();
-        let mut ids = Vec::with_capacity(BATCH);
-        let started = std::time::Instant::now();
-        let mut busy = std::time::Duration::ZERO;
-        for message in rx {
-            let (array, hashes) = message?;
+        let (started, mut busy) = (std::time::Instant::now(), std::time::Duration::ZERO);
+        let mut result = Ok(());
+        let mut reader = reader;
+        'batches: loop {
             let t = std::time::Instant::now();
-            ids.clear();
-            match trimmed_strings(&array) {
-                Some(values) if values.len() == hashes.len() => {
-                    b.log.cases.intern_all_hashed(&values, &hashes, &mut ids)
+            let Some(batch) = reader.next() else { break };
+            let batch = match batch {
+                Ok(batch) => batch,
+                Err(e) => {
+                    result = Err(err(format!("cannot read the Parquet file: {e}")));
+                    break;
                 }
-                _ => {
-                    ids = text_ids(&array, &mut b.log.cases, &mut cache)
-                        .map_err(|m| err(format!("column `{}`: {m}", ctx.headers[ctx.cols.case])))?
+            };
+            let array = batch.column(0).clone();
+            let hashes = trimmed_strings(&array).map_or_else(Vec::new, |v| v.iter().map(|s| hash_str(s)).collect());
+            report_progress(ctx, batch.num_rows(), progress_rows);
+            busy += t.elapsed();
+            if to_intern.send((array, hashes)).is_err() {
+                break; // the interner stopped on an error, which follows
+            }
+            while let Ok(ids) = interned.try_recv() {
+                match ids {
+                    Ok(ids) => b.log.case.extend_from_slice(&ids),
+                    Err(e) => {
+                        result = Err(e);
+                        break 'batches;
+                    }
                 }
             }
-            b.log.case.extend_from_slice(&ids);
-            busy += t.elapsed();
         }
-        if std::env::var_os("CJM_TIMINGS").is_some() {
-            eprintln!("timings: customers interned: busy {busy:?} of {:?}", started.elapsed());
+        drop(to_intern);
+        // The rest, until the interner is done.
+        for ids in interned.iter() {
+            match ids {
+                Ok(ids) if result.is_ok() => b.log.case.extend_from_slice(&ids),
+                Err(e) if result.is_ok() => result = Err(e),
+                _ => {}
+            }
         }
-        Ok(())
+        if timings {
+            eprintln!("timings: customer pages decoded and hashed: busy {busy:?} of {:?}", started.elapsed());
+        }
+        match interner.join() {
+            Ok(cases) => b.log.cases = cases,
+            Err(_) => return Err(err("a reader thread failed".into())),
+        }
+        result
     })
 }
 
