@@ -198,21 +198,14 @@ impl Dict {
     #[inline]
     fn intern_hashed(&mut self, hash: u64, value: &str) -> u32 {
         let key = key_of(hash, value);
-        let long = value.len() > INLINE;
-        let mask = self.table.mask();
-        let mut i = self.table.home(hash);
-        loop {
-            let s = self.table.slots[i];
-            let Some(id) = slot_id(s) else { break };
-            if s & !ID_BITS == key && (!long || self.get(id) == value) {
-                return id;
-            }
-            i = (i + 1) & mask;
-        }
+        let slot = match self.probe(hash, key, value) {
+            Ok(id) => return id,
+            Err(slot) => slot,
+        };
         let id = u32::try_from(self.ends.len()).ok().filter(|&id| id < NONE - 1).expect("fewer than 4 billion values");
         self.bytes.push_str(value);
         self.ends.push(self.bytes.len());
-        self.table.slots[i] = key | (id as u128 + 1);
+        self.table.slots[slot] = key | (id as u128 + 1);
         self.table.used += 1;
         id
     }
@@ -221,15 +214,21 @@ impl Dict {
         if self.table.slots.is_empty() {
             return None;
         }
-        let key = key_of(hash, value);
+        self.probe(hash, key_of(hash, value), value).ok()
+    }
+
+    /// Where `value` is: its id, or the empty slot it would take. The table
+    /// has at least one empty slot.
+    #[inline]
+    fn probe(&self, hash: u64, key: u128, value: &str) -> Result<u32, usize> {
         let long = value.len() > INLINE;
         let mask = self.table.mask();
         let mut i = self.table.home(hash);
         loop {
             let s = self.table.slots[i];
-            let id = slot_id(s)?;
+            let Some(id) = slot_id(s) else { return Err(i) };
             if s & !ID_BITS == key && (!long || self.get(id) == value) {
-                return Some(id);
+                return Ok(id);
             }
             i = (i + 1) & mask;
         }
