@@ -239,7 +239,11 @@ fn read_part(ctx: &PartContext, projection: Projection) -> Result<(Builder, Vec<
             }
             None => vec![NONE; n],
         };
-        let times = time_values(batch.column(position(cols.time)), opts).map_err(column_err(cols.time))?;
+        let time_column = batch.column(position(cols.time));
+        // The usual case when every row is kept: microseconds with no gap,
+        // copied as they are.
+        let copied = case_ids.is_none() && append_plain_micros(time_column, opts, &mut b.log.time);
+        let times = if copied { Vec::new() } else { time_values(time_column, opts).map_err(column_err(cols.time))? };
         let scores = match cols.score {
             Some(c) => number_values(batch.column(position(c))).map_err(column_err(c))?,
             None => vec![f64::NAN; n],
@@ -253,6 +257,7 @@ fn read_part(ctx: &PartContext, projection: Projection) -> Result<(Builder, Vec<
                 b.log.channel.extend_from_slice(&channel_ids);
             }
             b.log.score.extend_from_slice(&scores);
+            // (Empty when the times were copied above.)
             for (r, t) in times.iter().enumerate() {
                 b.log.time.push(t.unwrap_or(0));
                 if t.is_none() {
@@ -622,6 +627,20 @@ fn time_values(array: &ArrayRef, opts: &ReadOptions) -> Result<Vec<Option<i64>>,
             out
         }
     })
+}
+
+/// Appends a column of microsecond timestamps without nulls that needs no
+/// offset (one copy); false, appending nothing, for any other column.
+fn append_plain_micros(array: &ArrayRef, opts: &ReadOptions, out: &mut Vec<i64>) -> bool {
+    match array.data_type() {
+        DataType::Timestamp(TimeUnit::Microsecond, tz)
+            if array.null_count() == 0 && (tz.is_some() || opts.time.default_offset == 0) =>
+        {
+            out.extend_from_slice(array.as_primitive::<TimestampMicrosecondType>().values());
+            true
+        }
+        _ => false,
+    }
 }
 
 /// A naive timestamp column is in the default offset (`--tz`).
