@@ -37,9 +37,10 @@ type Slot = u128;
 
 const ID_BITS: u128 = 0xFFFF_FFFF;
 
-/// The length mark and key of a value, in their slot bits (id bits zero).
+/// The length mark and key of a value, in their slot bits (id bits zero);
+/// 0 only for the empty value.
 #[inline]
-fn key_of(hash: u64, value: &str) -> u128 {
+pub(crate) fn key_of(hash: u64, value: &str) -> u128 {
     let b = value.as_bytes();
     let mut bytes = [0u8; 16];
     if b.len() <= INLINE {
@@ -179,17 +180,36 @@ impl Dict {
     /// [`Dict::intern_all`] with every value's [`hash_str`] already known
     /// (computed by another thread).
     pub(crate) fn intern_all_hashed(&mut self, values: &[&str], hashes: &[u64], out: &mut Vec<u32>) {
-        debug_assert_eq!(values.len(), hashes.len());
-        out.reserve(values.len());
+        let keys: Vec<u128> = values.iter().zip(hashes).map(|(v, &h)| key_of(h, v)).collect();
+        self.intern_all_keyed(&keys, hashes, |i| values[i], out);
+    }
+
+    /// [`Dict::intern_all`] with each value's hash and slot key
+    /// ([`key_of`]) computed elsewhere (the reading thread): `value(i)` is
+    /// asked for only when the value is long or new. A key of 0 (the empty
+    /// value) gets [`NONE`].
+    pub(crate) fn intern_all_keyed<'v>(
+        &mut self,
+        keys: &[u128],
+        hashes: &[u64],
+        value: impl Fn(usize) -> &'v str,
+        out: &mut Vec<u32>,
+    ) {
+        debug_assert_eq!(keys.len(), hashes.len());
+        out.reserve(keys.len());
         // Room is made a stretch at a time (a small dictionary stays small);
         // a prefetch issued before the table grows is merely wasted.
-        for (start, stretch) in values.chunks(1024).enumerate().map(|(k, c)| (k * 1024, c)) {
-            self.table.reserve(stretch.len());
-            for (i, &v) in (start..).zip(stretch) {
+        for start in (0..keys.len()).step_by(1024) {
+            let end = (start + 1024).min(keys.len());
+            self.table.reserve(end - start);
+            for i in start..end {
                 if let Some(&ahead) = hashes.get(i + AHEAD) {
                     self.table.prefetch(ahead);
                 }
-                out.push(if v.is_empty() { NONE } else { self.intern_hashed(hashes[i], v) });
+                out.push(match keys[i] {
+                    0 => NONE,
+                    key => self.intern_keyed(hashes[i], key, || value(i)),
+                });
             }
         }
     }
@@ -197,11 +217,16 @@ impl Dict {
     /// [`Dict::intern`] with the hash known and room reserved.
     #[inline]
     fn intern_hashed(&mut self, hash: u64, value: &str) -> u32 {
-        let key = key_of(hash, value);
-        let slot = match self.probe(hash, key, value) {
+        self.intern_keyed(hash, key_of(hash, value), || value)
+    }
+
+    #[inline]
+    fn intern_keyed<'v>(&mut self, hash: u64, key: u128, value: impl Fn() -> &'v str) -> u32 {
+        let slot = match self.probe(hash, key, &value) {
             Ok(id) => return id,
             Err(slot) => slot,
         };
+        let value = value();
         let id = u32::try_from(self.ends.len()).ok().filter(|&id| id < NONE - 1).expect("fewer than 4 billion values");
         self.bytes.push_str(value);
         self.ends.push(self.bytes.len());
@@ -214,20 +239,20 @@ impl Dict {
         if self.table.slots.is_empty() {
             return None;
         }
-        self.probe(hash, key_of(hash, value), value).ok()
+        self.probe(hash, key_of(hash, value), &|| value).ok()
     }
 
     /// Where `value` is: its id, or the empty slot it would take. The table
     /// has at least one empty slot.
     #[inline]
-    fn probe(&self, hash: u64, key: u128, value: &str) -> Result<u32, usize> {
-        let long = value.len() > INLINE;
+    fn probe<'v>(&self, hash: u64, key: u128, value: &impl Fn() -> &'v str) -> Result<u32, usize> {
+        let long = key.to_le_bytes()[4] == LONG;
         let mask = self.table.mask();
         let mut i = self.table.home(hash);
         loop {
             let s = self.table.slots[i];
             let Some(id) = slot_id(s) else { return Err(i) };
-            if s & !ID_BITS == key && (!long || self.get(id) == value) {
+            if s & !ID_BITS == key && (!long || self.get(id) == value()) {
                 return Ok(id);
             }
             i = (i + 1) & mask;

@@ -330,7 +330,8 @@ fn intern_customers(
 ) -> Result<(), ReadError> {
     let shown = ctx.shown;
     let err = |message: String| ReadError { path: shown.to_string(), line: None, message };
-    let (to_intern, batches) = std::sync::mpsc::sync_channel::<(ArrayRef, Vec<u64>)>(4);
+    type Keyed = (ArrayRef, Vec<u64>, Vec<u128>);
+    let (to_intern, batches) = std::sync::mpsc::sync_channel::<Keyed>(4);
     // Unbounded, so the interner never waits for this thread.
     let (to_append, interned) = std::sync::mpsc::channel::<Result<Vec<u32>, ReadError>>();
     let mut cases = std::mem::take(&mut b.log.cases);
@@ -339,12 +340,12 @@ fn intern_customers(
         let interner = scope.spawn(move || {
             let (started, mut busy) = (std::time::Instant::now(), std::time::Duration::ZERO);
             let mut cache = DictCache::default();
-            for (array, hashes) in batches {
+            for (array, hashes, keys) in batches {
                 let t = std::time::Instant::now();
-                let ids = match trimmed_strings(&array) {
-                    Some(values) if values.len() == hashes.len() => {
-                        let mut ids = Vec::with_capacity(values.len());
-                        cases.intern_all_hashed(&values, &hashes, &mut ids);
+                let ids = match Texts::of(&array) {
+                    Some(texts) if keys.len() == array.len() => {
+                        let mut ids = Vec::with_capacity(keys.len());
+                        cases.intern_all_keyed(&keys, &hashes, |i| texts.trimmed(i), &mut ids);
                         Ok(ids)
                     }
                     // Other column types were not hashed: the usual way.
@@ -376,10 +377,18 @@ fn intern_customers(
                 }
             };
             let array = batch.column(0).clone();
-            let hashes = trimmed_strings(&array).map_or_else(Vec::new, |v| v.iter().map(|s| hash_str(s)).collect());
+            // Hashes and slot keys are made here, so the interner only probes.
+            let (hashes, keys): (Vec<u64>, Vec<u128>) = trimmed_strings(&array).map_or_else(Default::default, |v| {
+                v.iter()
+                    .map(|s| {
+                        let h = hash_str(s);
+                        (h, crate::dict::key_of(h, s))
+                    })
+                    .unzip()
+            });
             report_progress(ctx, batch.num_rows(), progress_rows);
             busy += t.elapsed();
-            if to_intern.send((array, hashes)).is_err() {
+            if to_intern.send((array, hashes, keys)).is_err() {
                 break; // the interner stopped on an error, which follows
             }
             while let Ok(ids) = interned.try_recv() {
@@ -422,27 +431,37 @@ fn trim(s: &str) -> &str {
     }
 }
 
+/// A plain text column, value by value.
+enum Texts<'a> {
+    Utf8(&'a arrow_array::StringArray),
+    Large(&'a arrow_array::LargeStringArray),
+    View(&'a arrow_array::StringViewArray),
+}
+
+impl<'a> Texts<'a> {
+    fn of(array: &'a ArrayRef) -> Option<Texts<'a>> {
+        Some(match array.data_type() {
+            DataType::Utf8 => Texts::Utf8(array.as_string::<i32>()),
+            DataType::LargeUtf8 => Texts::Large(array.as_string::<i64>()),
+            DataType::Utf8View => Texts::View(array.as_string_view()),
+            _ => return None,
+        })
+    }
+    /// Value `i`, trimmed (a null reads as "").
+    fn trimmed(&self, i: usize) -> &'a str {
+        let value = match self {
+            Texts::Utf8(a) => a.is_valid(i).then(|| a.value(i)),
+            Texts::Large(a) => a.is_valid(i).then(|| a.value(i)),
+            Texts::View(a) => a.is_valid(i).then(|| a.value(i)),
+        };
+        value.map_or("", trim)
+    }
+}
+
 /// A plain text column's values, trimmed ("" for nulls); `None` for other types.
 fn trimmed_strings(array: &ArrayRef) -> Option<Vec<&str>> {
-    let n = array.len();
-    fn collect<'a>(n: usize, value: impl Fn(usize) -> Option<&'a str>) -> Vec<&'a str> {
-        (0..n).map(|i| value(i).map_or("", trim)).collect()
-    }
-    Some(match array.data_type() {
-        DataType::Utf8 => {
-            let a = array.as_string::<i32>();
-            collect(n, |i| a.is_valid(i).then(|| a.value(i)))
-        }
-        DataType::LargeUtf8 => {
-            let a = array.as_string::<i64>();
-            collect(n, |i| a.is_valid(i).then(|| a.value(i)))
-        }
-        DataType::Utf8View => {
-            let a = array.as_string_view();
-            collect(n, |i| a.is_valid(i).then(|| a.value(i)))
-        }
-        _ => return None,
-    })
+    let texts = Texts::of(array)?;
+    Some((0..array.len()).map(|i| texts.trimmed(i)).collect())
 }
 
 fn report_progress(ctx: &PartContext, rows: usize, of_rows: u64) {
