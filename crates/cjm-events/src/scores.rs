@@ -59,6 +59,23 @@ impl Scores {
         (0..self.len()).map(move |i| self.get(i))
     }
 
+    /// The codes and their values when every value is a whole number small
+    /// enough that sums of them are exact in any order (|v| ≤ 2^20, so even
+    /// 4 billion of them stay below 2^53).
+    pub fn small_whole_codes(&self) -> Option<(&[f64], &[u8])> {
+        match self {
+            Scores::Coded { values, codes, .. }
+                if values.iter().all(|v| v.fract() == 0.0 && v.abs() <= f64::from(1u32 << 20)) =>
+            {
+                Some((values, codes))
+            }
+            _ => None,
+        }
+    }
+
+    /// The code of an event without a score in [`Scores::small_whole_codes`].
+    pub const NO_SCORE: u8 = NO_SCORE;
+
     /// Calls `f(event, score)` for every event that has a score, in order.
     pub fn for_each_present(&self, mut f: impl FnMut(usize, f64)) {
         match self {
