@@ -185,6 +185,9 @@ pub struct ReadOptions {
     pub strict: bool,
     /// Called with (bytes read, total bytes) as reading progresses.
     pub progress: Option<fn(u64, u64)>,
+    /// Called with a line on how long each stage of the read took (the
+    /// binary prints them for `CJM_TIMINGS`; this crate prints nothing).
+    pub timings: Option<fn(&str)>,
     /// Threads to read with; 0 means one per core. (The result is the same
     /// either way; tests compare the two.)
     pub threads: usize,
@@ -195,6 +198,13 @@ pub struct ReadOptions {
 }
 
 impl ReadOptions {
+    /// Reports a stage's timing to [`ReadOptions::timings`], if anyone listens.
+    pub(crate) fn timing(&self, line: impl FnOnce() -> String) {
+        if let Some(report) = self.timings {
+            report(&line());
+        }
+    }
+
     /// How many threads a reader may use.
     pub(crate) fn threads(&self) -> usize {
         match self.threads {
@@ -437,9 +447,7 @@ pub fn read_path(path: &Path, opts: &ReadOptions) -> Result<EventLog, ReadError>
         _ => {
             let started = std::time::Instant::now();
             let bytes = read_maybe_gzip(path).map_err(&err)?;
-            if std::env::var_os("CJM_TIMINGS").is_some() {
-                eprintln!("timings: {} bytes in {:?}", bytes.len(), started.elapsed());
-            }
+            opts.timing(|| format!("{} bytes in {:?}", bytes.len(), started.elapsed()));
             match format {
                 Format::Csv => csv_reader::read(&bytes, &shown, opts)?,
                 Format::JsonLines => jsonl::read(&bytes, &shown, opts)?,

@@ -98,9 +98,7 @@ pub(crate) fn read(path: &Path, shown: &str, opts: &ReadOptions) -> Result<Event
         let timed = |projection| {
             let started = std::time::Instant::now();
             let part = read_part(ctx, projection);
-            if std::env::var_os("CJM_TIMINGS").is_some() {
-                eprintln!("timings: {projection:?} columns read in {:?}", started.elapsed());
-            }
+            ctx.opts.timing(|| format!("{projection:?} columns read in {:?}", started.elapsed()));
             part
         };
         let customers = scope.spawn(move || timed(Projection::Customers));
@@ -340,7 +338,7 @@ fn intern_customers(
     // Unbounded, so the interner never waits for this thread.
     let (to_append, interned) = std::sync::mpsc::channel::<Result<Vec<u32>, ReadError>>();
     let mut cases = std::mem::take(&mut b.log.cases);
-    let timings = std::env::var_os("CJM_TIMINGS").is_some();
+    let opts = ctx.opts;
     std::thread::scope(|scope| {
         let interner = scope.spawn(move || {
             let (started, mut busy) = (std::time::Instant::now(), std::time::Duration::ZERO);
@@ -363,9 +361,7 @@ fn intern_customers(
                     break;
                 }
             }
-            if timings {
-                eprintln!("timings: customers interned: busy {busy:?} of {:?}", started.elapsed());
-            }
+            opts.timing(|| format!("customers interned: busy {busy:?} of {:?}", started.elapsed()));
             cases
         });
         let (started, mut busy) = (std::time::Instant::now(), std::time::Duration::ZERO);
@@ -415,9 +411,7 @@ fn intern_customers(
                 _ => {}
             }
         }
-        if timings {
-            eprintln!("timings: customer pages decoded and hashed: busy {busy:?} of {:?}", started.elapsed());
-        }
+        opts.timing(|| format!("customer pages decoded and hashed: busy {busy:?} of {:?}", started.elapsed()));
         match interner.join() {
             Ok(cases) => b.log.cases = cases,
             Err(_) => return Err(err("a reader thread failed".into())),

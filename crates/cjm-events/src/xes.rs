@@ -265,9 +265,7 @@ fn read_in_halves<'a>(
             &mut stack,
             &mut saw_log,
         );
-        if std::env::var_os("CJM_TIMINGS").is_some() {
-            eprintln!("timings: first XES half parsed in {:?}", started.elapsed());
-        }
+        opts.timing(|| format!("first XES half parsed in {:?}", started.elapsed()));
         let later = later.join().unwrap_or_else(|_| {
             Err(ReadError { path: path.to_string(), line: None, message: "a reader thread failed".into() })
         });
@@ -277,9 +275,7 @@ fn read_in_halves<'a>(
     let second = later?;
     let appending = std::time::Instant::now();
     state.b.append(second.b);
-    if std::env::var_os("CJM_TIMINGS").is_some() {
-        eprintln!("timings: XES halves appended in {:?}", appending.elapsed());
-    }
+    opts.timing(|| format!("XES halves appended in {:?}", appending.elapsed()));
     state.events_outside_traces += second.events_outside_traces;
     state.untimed += second.untimed;
     state.unnamed += second.unnamed;
