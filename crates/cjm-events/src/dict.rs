@@ -296,12 +296,13 @@ impl Dict {
                 }
             });
         }
-        let new = ids.iter().filter(|&&id| id == NONE).count();
-        self.reserve(new);
-        for (id, slot) in ids.iter_mut().enumerate() {
-            if *slot == NONE {
-                *slot = self.intern_hashed(hashes[id], other.get(id as u32));
+        let new: Vec<usize> = (0..ids.len()).filter(|&id| ids[id] == NONE).collect();
+        self.reserve(new.len());
+        for (k, &id) in new.iter().enumerate() {
+            if let Some(&ahead) = new.get(k + AHEAD) {
+                self.table.prefetch(hashes[ahead]);
             }
+            ids[id] = self.intern_hashed(hashes[id], other.get(id as u32));
         }
         ids
     }

@@ -215,6 +215,11 @@ fn sort_range(
         if t.windows(2).all(|w| w[0] <= w[1]) {
             continue;
         }
+        if e - s <= 16 {
+            // Most journeys are short: an insertion sort in place, no copy.
+            insertion_sort(&mut times[s..e], &mut acts[s..e], rows.as_deref_mut().map(|r| &mut r[s..e]));
+            continue;
+        }
         items.clear();
         items.extend((s..e).map(|i| (times[i], rows.as_deref().map_or(0, |r| r[i]), acts[i])));
         // Rows are in input order already: a stable sort by time keeps ties by row.
@@ -225,6 +230,51 @@ fn sort_range(
             if let Some(rows) = rows.as_deref_mut() {
                 rows[s + i] = *r;
             }
+        }
+    }
+}
+
+/// Sorts one short journey by time, in place and stably (a later row never
+/// moves before an earlier one with the same time).
+fn insertion_sort(times: &mut [i64], acts: &mut [u32], mut rows: Option<&mut [u32]>) {
+    for i in 1..times.len() {
+        let (t, a) = (times[i], acts[i]);
+        let r = rows.as_deref().map(|r| r[i]);
+        let mut j = i;
+        while j > 0 && times[j - 1] > t {
+            times[j] = times[j - 1];
+            acts[j] = acts[j - 1];
+            if let Some(rows) = rows.as_deref_mut() {
+                rows[j] = rows[j - 1];
+            }
+            j -= 1;
+        }
+        times[j] = t;
+        acts[j] = a;
+        if let (Some(rows), Some(r)) = (rows.as_deref_mut(), r) {
+            rows[j] = r;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_and_long_journeys_sort_stably_by_time() {
+        for len in [2usize, 5, 16, 17, 40] {
+            let times: Vec<i64> = (0..len).map(|i| ((i * 7919) % 5) as i64).collect();
+            let mut t = times.clone();
+            let mut a: Vec<u32> = (0..len as u32).collect();
+            let mut r: Vec<u32> = (0..len as u32).collect();
+            let offsets = vec![0, len];
+            sort_range(&offsets, 0, 1, Some(&mut r), &mut t, &mut a, 0);
+            let mut expected: Vec<(i64, u32)> = times.iter().copied().zip(0..len as u32).collect();
+            expected.sort_by_key(|p| p.0);
+            assert_eq!(t, expected.iter().map(|p| p.0).collect::<Vec<_>>(), "len {len}");
+            assert_eq!(a, expected.iter().map(|p| p.1).collect::<Vec<_>>(), "len {len}");
+            assert_eq!(r, a, "len {len}");
         }
     }
 }
