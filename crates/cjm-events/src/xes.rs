@@ -445,6 +445,9 @@ fn within<'t>(text: Option<&'t str>, raw: &[u8]) -> Option<&'t str> {
 /// The element's attributes; `text` is the part being parsed when it is
 /// valid UTF-8 (see [`within`]).
 fn attributes<'a>(e: &'a BytesStart<'a>, text: Option<&'a str>) -> Result<XmlAttrs<'a>, String> {
+    if let Some(simple) = simple_attributes(e.attributes_raw(), text) {
+        return Ok(simple);
+    }
     let mut out = XmlAttrs::default();
     // quick-xml's duplicate check allocates per element; ours looks at
     // the few attributes already read.
@@ -472,6 +475,62 @@ fn attributes<'a>(e: &'a BytesStart<'a>, text: Option<&'a str>) -> Result<XmlAtt
         out.push((key, value));
     }
     Ok(out)
+}
+
+/// The attributes of an element when they are written the plain way XES
+/// writers use — `name="value"` pairs of ASCII names and values without
+/// entities or `<`, separated by blanks — read straight from the bytes.
+/// Anything else (or text not known to be UTF-8) is `None`, and quick-xml
+/// reads it, with its errors.
+fn simple_attributes<'a>(raw: &'a [u8], text: Option<&'a str>) -> Option<XmlAttrs<'a>> {
+    let text = text?;
+    let blank = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r');
+    let name_byte = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b':' | b'.' | b'-');
+    let mut out = XmlAttrs::default();
+    let mut i = 0;
+    loop {
+        let start = i;
+        while i < raw.len() && blank(raw[i]) {
+            i += 1;
+        }
+        if i == raw.len() {
+            return Some(out);
+        }
+        if i == start {
+            return None; // attributes must be separated by blanks
+        }
+        let name_from = i;
+        while i < raw.len() && name_byte(raw[i]) {
+            i += 1;
+        }
+        let name = &raw[name_from..i];
+        while i < raw.len() && blank(raw[i]) {
+            i += 1;
+        }
+        if name.is_empty() || raw.get(i) != Some(&b'=') {
+            return None;
+        }
+        i += 1;
+        while i < raw.len() && blank(raw[i]) {
+            i += 1;
+        }
+        let quote = *raw.get(i).filter(|q| matches!(q, b'"' | b'\''))?;
+        let value_from = i + 1;
+        let value_len = memchr::memchr(quote, &raw[value_from..])?;
+        let value = &raw[value_from..value_from + value_len];
+        if memchr::memchr2(b'&', b'<', value).is_some() {
+            return None;
+        }
+        i = value_from + value_len + 1;
+        if name.starts_with(b"xmlns") && (name.len() == 5 || name[5] == b':') {
+            continue;
+        }
+        let (key, value) = (within(Some(text), name)?, within(Some(text), value)?);
+        if out.iter().any(|(k, _)| k == key) {
+            return None;
+        }
+        out.push((Cow::Borrowed(key), Cow::Borrowed(value)));
+    }
 }
 
 fn check_attribute_set(name: &str, attrs: &XmlAttrs, required: &[&str], optional: &[&str]) -> Result<(), String> {
