@@ -944,3 +944,42 @@ fn flush_trace(state: &mut XesState) -> Result<(), String> {
     let _ = state.trace_case.insert(case);
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn simple(raw: &str) -> Option<Vec<(String, String)>> {
+        simple_attributes(raw.as_bytes(), Some(raw))
+            .map(|a| a.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
+    }
+
+    #[test]
+    fn plain_attributes_are_read_from_the_bytes_and_the_rest_left_to_quick_xml() {
+        let pair = |k: &str, v: &str| (k.to_string(), v.to_string());
+        assert_eq!(
+            simple(r#" key="concept:name" value="A b""#),
+            Some(vec![pair("key", "concept:name"), pair("value", "A b")])
+        );
+        assert_eq!(simple(" key = 'x'\n\tvalue='y'"), Some(vec![pair("key", "x"), pair("value", "y")]));
+        assert_eq!(
+            simple(r#" xes.version="1.0" xmlns="http://www.xes-standard.org/""#),
+            Some(vec![pair("xes.version", "1.0")])
+        );
+        assert_eq!(simple(""), Some(vec![]));
+        // Left to quick-xml, which reads or refuses them with its errors.
+        for raw in [
+            r#" key="a"value="b""#,
+            r#" key="a &amp; b""#,
+            r#" key="a < b""#,
+            r#" key"a""#,
+            r#" key="a"#,
+            r#" key="a" key="b""#,
+            r#" ké="a""#,
+        ] {
+            assert_eq!(simple(raw), None, "{raw}");
+        }
+        // Unknown UTF-8: quick-xml too.
+        assert!(simple_attributes(b" key=\"a\"", None).is_none());
+    }
+}
