@@ -95,14 +95,11 @@ pub const UNNAMED: &str = "(no concept:name)";
 
 #[derive(Default)]
 struct PendingEvent {
-    /// Where `<event` is in the part being parsed; its line is counted
-    /// only if the event turns out bad (see `parse`).
-    at: usize,
-    line: u64,
     /// Interned as read; `None` when missing or blank.
     activity: Option<u32>,
+    /// A `time:timestamp` date, always readable (`check_value` refuses the
+    /// file at one that is not).
     time: Option<i64>,
-    time_text: Option<String>,
     channel: Option<String>,
     score: f64,
     /// Its stretch of `XesState::event_attrs`.
@@ -349,11 +346,11 @@ fn parse(
             Err(e) => return Err(fail(line_at(at), format!("the XML is not well-formed: {e}"))),
             Ok(Event::Eof) => break,
             Ok(Event::Start(e)) => {
-                let frame = open(state, stack, &e, text, at, saw_log, true).map_err(|m| fail(line_at(at), m))?;
+                let frame = open(state, stack, &e, text, saw_log, true).map_err(|m| fail(line_at(at), m))?;
                 stack.push(frame);
             }
             Ok(Event::Empty(e)) => {
-                let frame = open(state, stack, &e, text, at, saw_log, false).map_err(|m| fail(line_at(at), m))?;
+                let frame = open(state, stack, &e, text, saw_log, false).map_err(|m| fail(line_at(at), m))?;
                 close(state, stack, frame).map_err(|m| fail(line_at(at), m))?;
             }
             Ok(Event::End(e)) => {
@@ -367,10 +364,6 @@ fn parse(
                     ));
                 }
                 let frame = stack.pop().expect("checked above");
-                if let Some(ev) = state.event.as_mut().filter(|ev| ev.time.is_none() && ev.time_text.is_some()) {
-                    // A bad row is reported with its line.
-                    ev.line = line_at(ev.at);
-                }
                 close(state, stack, frame).map_err(|m| fail(line_at(at), m))?;
             }
             Ok(Event::Text(t)) => {
@@ -428,7 +421,7 @@ impl<'a> XmlAttrs<'a> {
         self.len += 1;
     }
     fn iter(&self) -> impl Iterator<Item = &(Cow<'a, str>, Cow<'a, str>)> {
-        self.inline[..self.len.min(4)].iter().chain(&self.more)
+        self.inline[..self.len.min(self.inline.len())].iter().chain(&self.more)
     }
 }
 
@@ -560,7 +553,6 @@ fn open(
     stack: &[Frame],
     e: &BytesStart,
     text: Option<&str>,
-    at: usize,
     saw_log: &mut bool,
     has_children: bool,
 ) -> Result<Frame, String> {
@@ -649,26 +641,25 @@ fn open(
                     }
                     let first_attr = state.event_attrs.len();
                     state.event = Some(PendingEvent {
-                        at,
                         score: f64::NAN,
                         attrs: first_attr..first_attr,
                         ..PendingEvent::default()
                     });
                     Ok(frame(Ctx::Event, String::new()))
                 }
-                _ => open_attribute(state, parent, &name, &attrs, has_children),
+                _ => open_attribute(state, parent, name.clone(), &attrs, has_children),
             }
         }
         Ctx::Global | Ctx::Event | Ctx::Attr | Ctx::Values => {
             if !is_attribute_element(&name, strict) {
                 return Err(format!("<{name}> is not expected inside <{}>", parent.name));
             }
-            open_attribute(state, parent, &name, &attrs, has_children)
+            open_attribute(state, parent, name.clone(), &attrs, has_children)
         }
         Ctx::List => {
             if name != "values" {
                 if !strict && is_attribute_element(&name, false) {
-                    return open_attribute(state, parent, &name, &attrs, has_children);
+                    return open_attribute(state, parent, name.clone(), &attrs, has_children);
                 }
                 return Err(format!("<{name}> is not expected inside <list>: a list holds one <values> element"));
             }
@@ -714,10 +705,11 @@ fn phase_name(phase: u8) -> &'static str {
 fn open_attribute(
     state: &mut XesState,
     parent: &Frame,
-    name: &str,
+    element: Cow<'static, str>,
     attrs: &XmlAttrs,
     has_children: bool,
 ) -> Result<Frame, String> {
+    let name: &str = &element;
     let strict = state.strict;
     let typed = name != "list" && name != "container";
     if strict {
@@ -752,16 +744,10 @@ fn open_attribute(
         if !key.is_empty() {
             record(state, parent, &full_key, name, value, time);
         }
-        return Ok(Frame {
-            ctx: Ctx::Attr,
-            name: element_name(name.as_bytes()),
-            key: frame_key(full_key),
-            phase: 0,
-            values_seen: 0,
-        });
+        return Ok(Frame { ctx: Ctx::Attr, name: element.clone(), key: frame_key(full_key), phase: 0, values_seen: 0 });
     }
     let ctx = if name == "list" { Ctx::List } else { Ctx::Attr };
-    Ok(Frame { ctx, name: element_name(name.as_bytes()), key: frame_key(full_key), phase: 0, values_seen: 0 })
+    Ok(Frame { ctx, name: element.clone(), key: frame_key(full_key), phase: 0, values_seen: 0 })
 }
 
 /// Typed values must read as their type, in every XES version. A date's
@@ -774,8 +760,8 @@ fn check_value(state: &XesState, name: &str, key: &str, value: &str) -> Result<O
         "float" => v.parse::<f64>().is_ok() || matches!(v, "INF" | "-INF" | "NaN"),
         "boolean" => matches!(v, "true" | "false" | "1" | "0"),
         "date" => {
-            time = state.opts.time.parse(value).or_else(|| crate::TimeFormat::default().parse(value));
-            time.is_some() || state.opts.time.parse(v).is_some() || crate::TimeFormat::default().parse(v).is_some()
+            time = state.opts.time.parse(v).or_else(|| crate::TimeFormat::default().parse(v));
+            time.is_some()
         }
         _ => true,
     };
@@ -798,36 +784,34 @@ fn record(state: &mut XesState, parent: &Frame, key: &str, kind: &str, value: &s
     let top_level = matches!(parent.ctx, Ctx::Trace | Ctx::Event);
     match parent.ctx {
         Ctx::Trace if top_level => state.trace_attrs.push((key.to_string(), value.to_string())),
-        Ctx::Event => {
-            if state.event.is_none() {
-                return;
-            }
-            let interned = match key {
-                "concept:name" => {
-                    let name = value.trim();
-                    Some((!name.is_empty()).then(|| state.b.log.activities.intern(name)))
-                }
-                "time:timestamp" | "channel" | "score" | "rating" => None,
-                _ => {
-                    let attr = state.b.intern_attr(key, value);
-                    state.event_attrs.push(attr);
-                    None
-                }
-            };
-            if let Some(ev) = state.event.as_mut() {
-                match key {
-                    "concept:name" => ev.activity = interned.flatten(),
-                    "time:timestamp" if kind == "date" => {
-                        ev.time = time;
-                        // The text is kept only to name in an error.
-                        ev.time_text = time.is_none().then(|| value.to_string());
-                    }
-                    "channel" => ev.channel = Some(value.to_string()),
-                    "score" | "rating" => ev.score = value.trim().parse().unwrap_or(f64::NAN),
-                    _ => {}
+        Ctx::Event if state.event.is_some() => match key {
+            "concept:name" => {
+                let name = value.trim();
+                let id = (!name.is_empty()).then(|| state.b.log.activities.intern(name));
+                if let Some(ev) = state.event.as_mut() {
+                    ev.activity = id;
                 }
             }
-        }
+            "time:timestamp" if kind == "date" => {
+                if let Some(ev) = state.event.as_mut() {
+                    ev.time = time;
+                }
+            }
+            "channel" => {
+                if let Some(ev) = state.event.as_mut() {
+                    ev.channel = Some(value.to_string());
+                }
+            }
+            "score" | "rating" => {
+                if let Some(ev) = state.event.as_mut() {
+                    ev.score = value.trim().parse().unwrap_or(f64::NAN);
+                }
+            }
+            _ => {
+                let attr = state.b.intern_attr(key, value);
+                state.event_attrs.push(attr);
+            }
+        },
         Ctx::Attr | Ctx::List | Ctx::Values => {
             // Nested attribute: keep it under its parent's path.
             if state.event.is_some() {
@@ -864,7 +848,7 @@ fn close(state: &mut XesState, stack: &mut [Frame], frame: Frame) -> Result<(), 
                 _ => state.events_outside_traces += 1,
             }
         }
-        Ctx::Trace => flush_trace(state)?,
+        Ctx::Trace => flush_trace(state),
         Ctx::Log if state.versionless && state.trace_number == 0 && state.events_outside_traces == 0 => {
             return Err("<log> has no `xes.version` and holds no traces: this is not an XES log".into());
         }
@@ -889,7 +873,7 @@ fn close(state: &mut XesState, stack: &mut [Frame], frame: Frame) -> Result<(), 
 }
 
 /// A finished trace becomes a customer and its events rows.
-fn flush_trace(state: &mut XesState) -> Result<(), String> {
+fn flush_trace(state: &mut XesState) {
     let name = state.trace_attrs.iter().find(|(k, _)| k == "concept:name").map(|(_, v)| v.clone());
     let events = std::mem::take(&mut state.trace_events);
     let attrs = std::mem::take(&mut state.trace_attrs);
@@ -918,15 +902,11 @@ fn flush_trace(state: &mut XesState) -> Result<(), String> {
                 b.log.activities.intern(UNNAMED)
             }
         };
-        let time = match (ev.time, &ev.time_text) {
-            (Some(t), _) => t,
-            (None, Some(t)) => {
-                b.bad_row(ev.line, format!("cannot read the time:timestamp `{}`", clip(t))).map_err(|e| e.message)?;
-                continue;
-            }
+        let time = match ev.time {
+            Some(t) => t,
             // A valid XES event may have no time: it keeps its place in the
             // trace (ties are broken by position) and has no durations.
-            (None, None) => {
+            None => {
                 state.untimed += 1;
                 crate::UNKNOWN_TIME
             }
@@ -942,7 +922,6 @@ fn flush_trace(state: &mut XesState) -> Result<(), String> {
     }
     state.event_attrs.clear();
     let _ = state.trace_case.insert(case);
-    Ok(())
 }
 
 #[cfg(test)]

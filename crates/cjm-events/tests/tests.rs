@@ -341,3 +341,18 @@ fn an_xes_attribute_given_twice_is_an_error() {
     assert_eq!(err.line, Some(3), "{err}");
     std::fs::remove_dir_all(dir).ok();
 }
+
+/// An event attribute named like a standard key but of another type is
+/// kept as an attribute, not dropped (only a `date` is the event's time).
+#[test]
+fn an_xes_time_timestamp_that_is_not_a_date_stays_an_attribute() {
+    let xml = "<log xes.version=\"1.0\">\n<trace>\n<string key=\"concept:name\" value=\"c1\"/>\n<event>\n<string key=\"concept:name\" value=\"a\"/>\n<string key=\"time:timestamp\" value=\"yesterday\"/>\n</event>\n</trace>\n</log>\n";
+    let dir = tempdir();
+    let path = dir.join("string-time.xes");
+    std::fs::write(&path, xml).unwrap();
+    let log = read_path(&path, &ReadOptions::default()).unwrap();
+    assert_eq!(log.len(), 1);
+    assert_eq!(log.time[0], cjm_events::UNKNOWN_TIME);
+    assert_eq!(log.attr("time:timestamp").and_then(|a| a.value(0)), Some("yesterday"));
+    std::fs::remove_dir_all(dir).ok();
+}
