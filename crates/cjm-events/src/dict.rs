@@ -21,7 +21,7 @@ pub struct Dict {
 
 /// Values up to this many bytes are kept inside their slot.
 const INLINE: usize = 11;
-/// `Slot::len` of a longer value: its key is then its hash and first bytes.
+/// The length mark of a longer value: its key is then its hash and first bytes.
 const LONG: u8 = u8::MAX;
 /// The table grows past this share of used slots (linear probing stays short).
 const MAX_LOAD: (usize, usize) = (7, 10);
@@ -174,14 +174,8 @@ impl Dict {
     /// dictionaries.
     pub fn intern_all(&mut self, values: &[&str], out: &mut Vec<u32>) {
         let hashes: Vec<u64> = values.iter().map(|v| hash_str(v)).collect();
-        self.intern_all_hashed(values, &hashes, out);
-    }
-
-    /// [`Dict::intern_all`] with every value's [`hash_str`] already known
-    /// (computed by another thread).
-    pub(crate) fn intern_all_hashed(&mut self, values: &[&str], hashes: &[u64], out: &mut Vec<u32>) {
-        let keys: Vec<u128> = values.iter().zip(hashes).map(|(v, &h)| key_of(h, v)).collect();
-        self.intern_all_keyed(&keys, hashes, |i| values[i], out);
+        let keys: Vec<u128> = values.iter().zip(&hashes).map(|(v, &h)| key_of(h, v)).collect();
+        self.intern_all_keyed(&keys, &hashes, |i| values[i], out);
     }
 
     /// [`Dict::intern_all`] with each value's hash and slot key
@@ -273,7 +267,7 @@ impl Dict {
         // fall in several parts): find those in parallel, read-only, then
         // add the new ones in order, so ids stay in order of first appearance.
         let mut ids = vec![NONE; other.len()];
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
+        let threads = crate::available_threads();
         let chunk = other.len().div_ceil(threads).max(1 << 16);
         let find_chunk = |i: usize, part: &mut [u32]| {
             let base = i * chunk;

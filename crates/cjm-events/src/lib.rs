@@ -208,10 +208,16 @@ impl ReadOptions {
     /// How many threads a reader may use.
     pub(crate) fn threads(&self) -> usize {
         match self.threads {
-            0 => std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8),
+            0 => available_threads(),
             n => n,
         }
     }
+}
+
+/// Threads worth starting for work split across cores: one per core, at
+/// most eight.
+pub fn available_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8)
 }
 
 /// Why a log could not be read. `Display` names the file, the place and what
@@ -409,16 +415,18 @@ fn apply_lifecycle(log: &mut EventLog, mode: Lifecycle) {
     retain_rows(log, &mask);
 }
 
+/// Keeps the items of `v` where `mask` is true, in order.
+pub(crate) fn keep<T>(v: &mut Vec<T>, mask: &[bool]) {
+    let mut i = 0;
+    v.retain(|_| {
+        let k = mask[i];
+        i += 1;
+        k
+    });
+}
+
 /// Keeps the rows where `mask` is true, in order.
 pub fn retain_rows(log: &mut EventLog, mask: &[bool]) {
-    fn keep<T: Copy>(v: &mut Vec<T>, mask: &[bool]) {
-        let mut i = 0;
-        v.retain(|_| {
-            let k = mask[i];
-            i += 1;
-            k
-        });
-    }
     keep(&mut log.case, mask);
     keep(&mut log.time, mask);
     keep(&mut log.activity, mask);

@@ -63,8 +63,7 @@ pub(crate) fn read(path: &Path, shown: &str, opts: &ReadOptions) -> Result<Event
         })
         .collect();
     let schema_hint = Arc::new(Schema::new_with_metadata(hinted, schema.metadata().clone()));
-    let group_rows: Vec<u64> = builder.metadata().row_groups().iter().map(|rg| rg.num_rows().max(0) as u64).collect();
-    let rows_total: u64 = group_rows.iter().sum();
+    let rows_total: u64 = builder.metadata().row_groups().iter().map(|rg| rg.num_rows().max(0) as u64).sum();
     let ctx = PartContext {
         path,
         shown,
@@ -133,14 +132,8 @@ fn drop_bad_rows(
     let mut bad_time = bad_times.into_iter().peekable();
     let mut keep: Option<Vec<bool>> = None;
     for row in 0..n {
-        let time_bad = bad_time.next_if_eq(&(row as u64)).is_some();
-        let problem = if b.log.case[row] == NONE {
-            format!("`{}` is empty", headers[cols.case])
-        } else if b.log.activity[row] == NONE {
-            format!("`{}` is empty", headers[cols.activity])
-        } else if time_bad {
-            format!("`{}` has no readable time", headers[cols.time])
-        } else {
+        let time_ok = bad_time.next_if_eq(&(row as u64)).is_none();
+        let Some(problem) = row_problem(b.log.case[row], b.log.activity[row], time_ok, cols, headers) else {
             continue;
         };
         b.bad_row(row as u64 + 1, problem)?;
@@ -150,6 +143,26 @@ fn drop_bad_rows(
         crate::retain_rows(&mut b.log, &mask);
     }
     Ok(())
+}
+
+/// What is wrong with a row, checked in this order by every path of the
+/// reader; `None` when nothing is.
+fn row_problem(
+    case: u32,
+    activity: u32,
+    time_ok: bool,
+    cols: &crate::mapping::Resolved,
+    headers: &[String],
+) -> Option<String> {
+    if case == NONE {
+        Some(format!("`{}` is empty", headers[cols.case]))
+    } else if activity == NONE {
+        Some(format!("`{}` is empty", headers[cols.activity]))
+    } else if !time_ok {
+        Some(format!("`{}` has no readable time", headers[cols.time]))
+    } else {
+        None
+    }
 }
 
 /// Which columns a read takes.
@@ -288,20 +301,11 @@ fn read_part(ctx: &PartContext, projection: Projection) -> Result<(Builder, Vec<
             b.log.score.extend_from_slice(&scores);
         } else {
             for r in 0..n {
-                let row = row_base + r as u64 + 1;
-                if case_ids[r] == NONE {
-                    b.bad_row(row, format!("`{}` is empty", headers[cols.case]))?;
+                if let Some(problem) = row_problem(case_ids[r], activity_ids[r], times[r].is_some(), cols, headers) {
+                    b.bad_row(row_base + r as u64 + 1, problem)?;
                     continue;
                 }
-                if activity_ids[r] == NONE {
-                    b.bad_row(row, format!("`{}` is empty", headers[cols.activity]))?;
-                    continue;
-                }
-                let Some(t) = times[r] else {
-                    b.bad_row(row, format!("`{}` has no readable time", headers[cols.time]))?;
-                    continue;
-                };
-                b.push(case_ids[r], t, activity_ids[r], channel_ids[r], scores[r]);
+                b.push(case_ids[r], times[r].unwrap_or(0), activity_ids[r], channel_ids[r], scores[r]);
                 for (values, name, case_level) in &attr_values {
                     if let Some(v) = values[r].as_deref().filter(|v| !v.is_empty()) {
                         if *case_level {
@@ -507,11 +511,6 @@ struct DictCache {
 fn text_ids(array: &ArrayRef, dict: &mut Dict, cache: &mut DictCache) -> Result<Vec<u32>, String> {
     let n = array.len();
     let mut out = Vec::with_capacity(n);
-    // Values are trimmed and handed over as one batch (see `Dict::intern_all`).
-    fn batch<'a>(n: usize, value: impl Fn(usize) -> Option<&'a str>, dict: &mut Dict, out: &mut Vec<u32>) {
-        let values: Vec<&str> = (0..n).map(|i| value(i).map_or("", trim)).collect();
-        dict.intern_all(&values, out);
-    }
     match array.data_type() {
         DataType::Dictionary(key, _) if **key == DataType::Int32 => {
             let d = array.as_dictionary::<Int32Type>();
@@ -520,28 +519,29 @@ fn text_ids(array: &ArrayRef, dict: &mut Dict, cache: &mut DictCache) -> Result<
                 (values.to_data().buffers().iter().map(|b| b.as_ptr() as usize).sum::<usize>(), values.len());
             if cache.key != identity || cache.ids.len() != values.len() {
                 cache.ids.clear();
-                if values.data_type() == &DataType::Utf8 {
-                    let v = values.as_string::<i32>();
-                    batch(v.len(), |i| v.is_valid(i).then(|| v.value(i)), dict, &mut cache.ids);
-                } else {
-                    let owned = strings(values)?;
-                    batch(owned.len(), |i| owned[i].as_deref(), dict, &mut cache.ids);
-                }
+                intern_text(values, dict, &mut cache.ids)?;
                 cache.key = identity;
             }
             let keys = d.keys();
             out.extend((0..n).map(|i| if keys.is_valid(i) { cache.ids[keys.value(i) as usize] } else { NONE }));
         }
-        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
-            let values = trimmed_strings(array).expect("a text column");
-            dict.intern_all(&values, &mut out);
-        }
-        _ => {
-            let owned = strings(array)?;
-            batch(n, |i| owned[i].as_deref(), dict, &mut out);
-        }
+        _ => intern_text(array, dict, &mut out)?,
     }
     Ok(out)
+}
+
+/// Interns a column's values, trimmed, as one batch (see
+/// `Dict::intern_all`); nulls and blanks get [`NONE`].
+fn intern_text(array: &ArrayRef, dict: &mut Dict, out: &mut Vec<u32>) -> Result<(), String> {
+    match trimmed_strings(array) {
+        Some(values) => dict.intern_all(&values, out),
+        None => {
+            let owned = strings(array.as_ref())?;
+            let values: Vec<&str> = owned.iter().map(|v| v.as_deref().map_or("", trim)).collect();
+            dict.intern_all(&values, out);
+        }
+    }
+    Ok(())
 }
 
 /// Any column as optional strings (numbers and booleans written out).

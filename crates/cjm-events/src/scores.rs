@@ -153,24 +153,9 @@ impl Scores {
 
     /// Keeps the events where `mask` is true.
     pub fn retain(&mut self, mask: &[bool]) {
-        fn keep<T>(v: &mut Vec<T>, mask: &[bool]) {
-            let mut i = 0;
-            v.retain(|_| {
-                i += 1;
-                mask[i - 1]
-            });
-        }
         match self {
-            Scores::Coded { codes, .. } => keep(codes, mask),
-            Scores::Plain(v) => keep(v, mask),
-        }
-    }
-
-    /// Keeps the first `len` events.
-    pub fn truncate(&mut self, len: usize) {
-        match self {
-            Scores::Coded { codes, .. } => codes.truncate(len),
-            Scores::Plain(v) => v.truncate(len),
+            Scores::Coded { codes, .. } => crate::keep(codes, mask),
+            Scores::Plain(v) => crate::keep(v, mask),
         }
     }
 

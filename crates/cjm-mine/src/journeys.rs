@@ -58,13 +58,9 @@ pub fn build_owned(case: Vec<u32>, n_cases: usize, time: Vec<i64>, activity: Vec
     Journeys { offsets, rows: Vec::new(), acts, times }
 }
 
-fn threads() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8)
-}
-
 /// Stretches of `0..n` for the threads to share (one for small inputs).
 fn row_chunks(n: usize) -> Vec<std::ops::Range<usize>> {
-    let parts = if n < 100_000 { 1 } else { threads() };
+    let parts = if n < 100_000 { 1 } else { cjm_events::available_threads() };
     (0..parts).map(|t| n * t / parts..n * (t + 1) / parts).collect()
 }
 
@@ -124,7 +120,7 @@ fn positions(mut case: Vec<u32>, n_cases: usize) -> (Vec<usize>, Vec<u32>) {
 
 /// Customer ranges of about equal event counts, one per thread (one range
 /// for small logs).
-fn customer_cuts(offsets: &[usize]) -> Vec<usize> {
+pub(crate) fn customer_cuts(offsets: &[usize]) -> Vec<usize> {
     let n_cases = offsets.len() - 1;
     let n = offsets[n_cases];
     let parts = row_chunks(n).len();

@@ -210,11 +210,15 @@ pub struct TouchpointTotals {
 }
 
 impl TouchpointTotals {
+    fn empty(n_act: usize, n_events: u64) -> TouchpointTotals {
+        TouchpointTotals { events: vec![0; n_act], score_sum: vec![0.0; n_act], score_n: vec![0; n_act], n_events }
+    }
+
     /// One pass over the activity and score columns: on every core when
     /// the log is big and its scores are small whole numbers (their sums are
     /// exact in any order), else in row order, as the peers sum.
     pub fn of(log: &EventLog) -> TouchpointTotals {
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
+        let threads = cjm_events::available_threads();
         match log.score.small_whole_codes() {
             Some((values, codes)) if threads > 1 && log.len() >= 1_000_000 => {
                 Self::in_parallel(log, values, codes, threads)
@@ -232,12 +236,7 @@ impl TouchpointTotals {
                     let rows = n * t / threads..n * (t + 1) / threads;
                     let (acts, codes) = (&log.activity[rows.clone()], &codes[rows]);
                     scope.spawn(move || {
-                        let mut part = TouchpointTotals {
-                            events: vec![0; n_act],
-                            score_sum: vec![0.0; n_act],
-                            score_n: vec![0; n_act],
-                            n_events: acts.len() as u64,
-                        };
+                        let mut part = TouchpointTotals::empty(n_act, acts.len() as u64);
                         for (&a, &c) in acts.iter().zip(codes) {
                             part.events[a as usize] += 1;
                             if c != cjm_events::Scores::NO_SCORE {
@@ -251,30 +250,19 @@ impl TouchpointTotals {
                 .collect();
             handles.into_iter().map(|h| h.join().expect("counting does not panic")).collect()
         });
-        let mut total = TouchpointTotals {
-            events: vec![0; n_act],
-            score_sum: vec![0.0; n_act],
-            score_n: vec![0; n_act],
-            n_events: n as u64,
-        };
+        let mut total = TouchpointTotals::empty(n_act, n as u64);
         for p in parts {
-            for a in 0..n_act {
-                total.events[a] += p.events[a];
-                total.score_sum[a] += p.score_sum[a];
-                total.score_n[a] += p.score_n[a];
+            add_counts(&mut total.events, &p.events);
+            add_counts(&mut total.score_n, &p.score_n);
+            for (sum, part) in total.score_sum.iter_mut().zip(&p.score_sum) {
+                *sum += part;
             }
         }
         total
     }
 
     fn in_order(log: &EventLog) -> TouchpointTotals {
-        let n_act = log.activities.len();
-        let mut t = TouchpointTotals {
-            events: vec![0; n_act],
-            score_sum: vec![0.0; n_act],
-            score_n: vec![0; n_act],
-            n_events: log.len() as u64,
-        };
+        let mut t = TouchpointTotals::empty(log.activities.len(), log.len() as u64);
         for &a in &log.activity {
             t.events[a as usize] += 1;
         }
@@ -285,6 +273,13 @@ impl TouchpointTotals {
             t.score_n[a] += 1;
         });
         t
+    }
+}
+
+/// Adds per-touchpoint (or per-step) counts of a partial into the total.
+fn add_counts(into: &mut [u64], from: &[u64]) {
+    for (a, b) in into.iter_mut().zip(from) {
+        *a += b;
     }
 }
 
@@ -321,19 +316,14 @@ fn summarize_parts(
 ) -> Summary {
     let n_act = activities.len();
     let funnel_ids: Vec<u32> = funnel.iter().map(|s| activities.lookup(s).unwrap_or(NONE)).collect();
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
-    let n_cust = j.customers();
-    let n_events = totals.n_events as usize;
-    let parts: Vec<Partial> = if threads == 1 || n_events < 200_000 {
-        vec![partial(j, 0, n_cust, n_act, &funnel_ids)]
+    // The customer ranges the journeys were sorted in: about equal event
+    // counts, one per core.
+    let cuts = crate::journeys::customer_cuts(&j.offsets);
+    let parts: Vec<Partial> = if cuts.len() == 2 {
+        vec![partial(j, 0, j.customers(), n_act, &funnel_ids)]
     } else {
-        let bounds: Vec<usize> =
-            (0..=threads).map(|t| j.offsets.partition_point(|&o| o < n_events * t / threads).min(n_cust)).collect();
-        let mut bounds = bounds;
-        bounds[0] = 0;
-        bounds[threads] = n_cust;
         std::thread::scope(|scope| {
-            let handles: Vec<_> = bounds
+            let handles: Vec<_> = cuts
                 .windows(2)
                 .map(|w| {
                     let (a, b) = (w[0], w[1]);
@@ -349,23 +339,15 @@ fn summarize_parts(
     for p in iter {
         total.customers += p.customers;
         total.edges.merge(p.edges);
-        for (a, b) in total.starts.iter_mut().zip(p.starts) {
-            *a += b;
-        }
-        for (a, b) in total.ends.iter_mut().zip(p.ends) {
-            *a += b;
-        }
-        for (a, b) in total.customers_per_act.iter_mut().zip(p.customers_per_act) {
-            *a += b;
-        }
+        add_counts(&mut total.starts, &p.starts);
+        add_counts(&mut total.ends, &p.ends);
+        add_counts(&mut total.customers_per_act, &p.customers_per_act);
         let ids = total.variants.absorb(&p.variants);
         total.variant_counts.resize(total.variants.len(), 0);
         for (id, n) in ids.into_iter().zip(p.variant_counts) {
             total.variant_counts[id as usize] += n;
         }
-        for (a, b) in total.reached.iter_mut().zip(p.reached) {
-            *a += b;
-        }
+        add_counts(&mut total.reached, &p.reached);
     }
     let TouchpointTotals { events, score_sum, score_n, .. } = totals;
     let name = |a: u32| activities.get(a).to_string();

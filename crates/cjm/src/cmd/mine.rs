@@ -136,6 +136,7 @@ impl LogArgs {
                 .ok_or_else(|| CliError(format!("--tz `{tz}`: expected an offset such as +02:00, -0530 or UTC")))?,
             None => 0,
         };
+        let size = std::fs::metadata(path).map(|m| m.len()).ok();
         let opts = ReadOptions {
             format: self.input_format.map(|f| match f {
                 InputFormat::Csv => Format::Csv,
@@ -163,12 +164,13 @@ impl LogArgs {
                 _ => Lifecycle::Auto,
             },
             strict: self.strict,
-            progress: large_file(path).then_some(progress as fn(u64, u64)),
+            // Files over 20 MB take a second or more: a progress bar.
+            progress: size.is_some_and(|n| n > 20 * 1024 * 1024).then_some(progress as fn(u64, u64)),
             threads: 0,
             skip_channel,
             timings: std::env::var_os("CJM_TIMINGS").is_some().then_some(print_timing as fn(&str)),
         };
-        if std::fs::metadata(path).is_ok_and(|m| m.len() < 64 * 1024 * 1024) {
+        if size.is_some_and(|n| n < 64 * 1024 * 1024) {
             crate::prefer_small_pages();
         }
         let started = std::time::Instant::now();
@@ -194,11 +196,6 @@ impl LogArgs {
 /// A reader's stage timing, for `CJM_TIMINGS`.
 fn print_timing(line: &str) {
     eprintln!("timings: {line}");
-}
-
-/// Files over 20 MB get a progress bar (a second or more to read).
-fn large_file(path: &str) -> bool {
-    std::fs::metadata(path).map(|m| m.len() > 20 * 1024 * 1024).unwrap_or(false)
 }
 
 /// Tells people on stderr what reading found, bad rows first.
