@@ -452,6 +452,8 @@ pub fn read_path(path: &Path, opts: &ReadOptions) -> Result<EventLog, ReadError>
     };
     let log = match format {
         Format::Parquet => parquet_reader::read(path, &shown, opts)?,
+        // XES inflates as it parses (a big `.xes.gz` is never whole in memory).
+        Format::Xes => xes::read(&read_file(path).map_err(&err)?, &shown, opts)?,
         _ => {
             let started = std::time::Instant::now();
             let bytes = read_maybe_gzip(path).map_err(&err)?;
@@ -459,8 +461,7 @@ pub fn read_path(path: &Path, opts: &ReadOptions) -> Result<EventLog, ReadError>
             match format {
                 Format::Csv => csv_reader::read(&bytes, &shown, opts)?,
                 Format::JsonLines => jsonl::read(&bytes, &shown, opts)?,
-                Format::Xes => xes::read(&bytes, &shown, opts)?,
-                Format::Parquet => unreachable!("handled above"),
+                Format::Parquet | Format::Xes => unreachable!("handled above"),
             }
         }
     };
@@ -474,26 +475,35 @@ pub fn read_path(path: &Path, opts: &ReadOptions) -> Result<EventLog, ReadError>
 
 /// Reads a file, decompressing it when it starts with the gzip magic bytes.
 fn read_maybe_gzip(path: &Path) -> Result<Vec<u8>, String> {
-    use std::io::Read;
-    let bytes = std::fs::read(path).map_err(|e| match e.kind() {
+    let bytes = read_file(path)?;
+    if bytes.starts_with(&[0x1f, 0x8b]) {
+        return gunzip(&bytes);
+    }
+    Ok(bytes)
+}
+
+fn read_file(path: &Path) -> Result<Vec<u8>, String> {
+    std::fs::read(path).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => "no such file".to_string(),
         std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
         _ => e.to_string(),
-    })?;
-    if bytes.starts_with(&[0x1f, 0x8b]) {
-        // The gzip trailer holds the uncompressed size (mod 4 GiB): size the
-        // buffer once instead of growing and copying it.
-        let isize = bytes
-            .len()
-            .checked_sub(4)
-            .map_or(0, |at| u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]) as usize);
-        let mut out = Vec::with_capacity(isize.max(bytes.len() * 4).saturating_add(64));
-        flate2::read::MultiGzDecoder::new(&bytes[..])
-            .read_to_end(&mut out)
-            .map_err(|e| format!("the gzip data is damaged: {e}"))?;
-        return Ok(out);
-    }
-    Ok(bytes)
+    })
+}
+
+/// The text of a gzip stream (one member or several).
+pub(crate) fn gunzip(bytes: &[u8]) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    // The gzip trailer holds the uncompressed size (mod 4 GiB): size the
+    // buffer once instead of growing and copying it.
+    let isize = bytes
+        .len()
+        .checked_sub(4)
+        .map_or(0, |at| u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]) as usize);
+    let mut out = Vec::with_capacity(isize.max(bytes.len() * 4).saturating_add(64));
+    flate2::read::MultiGzDecoder::new(bytes)
+        .read_to_end(&mut out)
+        .map_err(|e| format!("the gzip data is damaged: {e}"))?;
+    Ok(out)
 }
 
 /// Latin-1 bytes as UTF-8 text.

@@ -106,8 +106,11 @@ struct PendingEvent {
     attrs: std::ops::Range<usize>,
 }
 
-/// Logs at least this large (uncompressed) are parsed by two threads.
-const PARALLEL_FROM: usize = 16 << 20;
+/// How much XML a piece holds (it ends at the first trace boundary past
+/// this): small enough that the parsers finish close together and few
+/// buffers are in flight, large enough that a piece's own dictionaries and
+/// its append cost little.
+const PIECE_LEN: usize = 2 << 20;
 
 impl<'a> XesState<'a> {
     fn new(path: &str, opts: &'a ReadOptions) -> Self {
@@ -139,25 +142,31 @@ struct Span {
     from: usize,
     to: usize,
     line: u64,
-    /// Progress is reported as if this part were the whole rest of the file.
+    /// Whether progress is reported (a one-pass read of the whole file).
     report: bool,
 }
 
-pub(crate) fn read(bytes: &[u8], path: &str, opts: &ReadOptions) -> Result<EventLog, ReadError> {
-    let halves = if opts.threads() > 1 && bytes.len() >= PARALLEL_FROM { split_traces(bytes) } else { None };
-    // Two halves when the file allows it; any problem there (a bad file,
-    // or a `<trace` the split misjudged, e.g. in a comment) and the file is
-    // read again in one pass, which gives the authoritative error.
-    let (mut state, saw_log) = match halves.and_then(|(first, mid)| read_in_halves(bytes, path, opts, first, mid).ok())
-    {
-        Some(done) => done,
+/// Reads an XES log from the file's bytes, gzip-compressed or not.
+pub(crate) fn read(raw: &[u8], path: &str, opts: &ReadOptions) -> Result<EventLog, ReadError> {
+    let gzip = raw.starts_with(&[0x1f, 0x8b]);
+    let in_pieces = if opts.threads() > 1 { read_in_pieces(raw, gzip, path, opts, PIECE_LEN) } else { None };
+    let (mut state, saw_log) = match in_pieces {
+        Some(done) => done?,
+        // Pieces could not give the one-pass log (a damaged stream, a
+        // file with an error, a `<trace` in a comment that misled a cut):
+        // one pass over the whole text gives the authoritative log or error.
         None => {
-            let mut state = XesState::new(path, opts);
-            let mut stack = vec![root_frame()];
-            let mut saw_log = false;
-            let whole = Span { from: 0, to: bytes.len(), line: 1, report: true };
-            parse(bytes, whole, &mut state, &mut stack, &mut saw_log)?;
-            (state, saw_log)
+            let inflated;
+            let bytes = if gzip {
+                let started = std::time::Instant::now();
+                inflated =
+                    crate::gunzip(raw).map_err(|message| ReadError { path: path.to_string(), line: None, message })?;
+                opts.timing(|| format!("{} bytes inflated in {:?}", inflated.len(), started.elapsed()));
+                &inflated[..]
+            } else {
+                raw
+            };
+            read_in_one_pass(bytes, path, opts)?
         }
     };
     if !saw_log {
@@ -185,99 +194,411 @@ pub(crate) fn read(bytes: &[u8], path: &str, opts: &ReadOptions) -> Result<Event
     Ok(state.b.finish(opts.lifecycle))
 }
 
-/// Reads the header, then the traces from `first_trace` in two halves split
-/// at `mid`, the second on another thread and appended to the first.
-fn read_in_halves<'a>(
-    bytes: &[u8],
-    path: &str,
-    opts: &'a ReadOptions,
-    first_trace: usize,
-    mid: usize,
-) -> Result<(XesState<'a>, bool), ReadError> {
+fn read_in_one_pass<'a>(bytes: &[u8], path: &str, opts: &'a ReadOptions) -> Result<(XesState<'a>, bool), ReadError> {
+    if let Some(done) = one_pass(bytes, path, opts, Scanner::Plain) {
+        return Ok(done);
+    }
     let mut state = XesState::new(path, opts);
     let mut stack = vec![root_frame()];
     let mut saw_log = false;
-    // The header (extensions, globals, classifiers, log attributes)
-    // sets the rules; then each half of the traces is parsed by its
-    // own thread and the second appended to the first, which gives
-    // the log one reader would have built.
-    parse(bytes, Span { from: 0, to: first_trace, line: 1, report: false }, &mut state, &mut stack, &mut saw_log)?;
-    let at_traces = stack.len() == 2 && stack[1].ctx == Ctx::Log;
-    let first_line = 1 + memchr_count(&bytes[..first_trace]);
-    if !at_traces {
-        // The header did not end at a trace (a `<trace` in a comment, say):
-        // the caller reads the file in one pass instead.
-        return Err(ReadError { path: path.to_string(), line: None, message: "no trace boundary to split at".into() });
+    let whole = Span { from: 0, to: bytes.len(), line: 1, report: true };
+    parse(bytes, whole, &mut state, &mut stack, &mut saw_log)?;
+    if let Some(open) = stack.last().filter(|_| stack.len() > 1) {
+        return Err(ReadError {
+            path: path.to_string(),
+            line: Some(1 + memchr_count(bytes)),
+            message: format!("the XML is not well-formed: <{}> is not closed before the end of the file", open.name),
+        });
     }
-    let mid_line = first_line + memchr_count(&bytes[first_trace..mid]);
-    let mut second = XesState::new(path, opts);
-    (second.strict, second.versionless) = (state.strict, state.versionless);
-    second.trace_number = state.trace_number + count_traces(&bytes[first_trace..mid]);
+    Ok((state, saw_log))
+}
+
+/// How a span of XML is read: by our scanner of plain XES, which gives up
+/// on anything else, or by quick-xml, which reads any XML.
+#[derive(Clone, Copy)]
+enum Scanner {
+    Plain,
+    QuickXml,
+}
+
+impl Scanner {
+    fn parse(
+        self,
+        bytes: &[u8],
+        span: Span,
+        state: &mut XesState,
+        stack: &mut Vec<Frame>,
+        saw: &mut bool,
+    ) -> Option<()> {
+        match self {
+            Scanner::Plain => parse_plain(bytes, span, state, stack, saw),
+            Scanner::QuickXml => parse(bytes, span, state, stack, saw).ok(),
+        }
+    }
+}
+
+/// The whole file read by `scanner`: `None` when it gives up, or the file
+/// is not a whole XML document.
+fn one_pass<'a>(bytes: &[u8], path: &str, opts: &'a ReadOptions, scanner: Scanner) -> Option<(XesState<'a>, bool)> {
+    let mut state = XesState::new(path, opts);
+    let mut stack = vec![root_frame()];
+    let mut saw_log = false;
+    let whole = Span { from: 0, to: bytes.len(), line: 1, report: true };
+    scanner.parse(bytes, whole, &mut state, &mut stack, &mut saw_log)?;
+    (stack.len() == 1).then_some((state, saw_log))
+}
+
+/// The XML of a log as it comes: straight from the file, or inflated from
+/// its gzip stream a few megabytes at a time.
+enum Feed<'a> {
+    Plain { bytes: &'a [u8], at: usize },
+    Gzip { decoder: Box<flate2::read::MultiGzDecoder<&'a [u8]>>, buf: Vec<u8>, held: usize, ended: bool },
+}
+
+/// A piece's bytes: a stretch of the file, or a buffer of inflated XML
+/// (its first `len` bytes), handed back for reuse once parsed.
+enum PieceBytes<'a> {
+    Borrowed(&'a [u8]),
+    Owned(Vec<u8>, usize),
+}
+
+impl PieceBytes<'_> {
+    fn bytes(&self) -> &[u8] {
+        match self {
+            PieceBytes::Borrowed(b) => b,
+            PieceBytes::Owned(buf, len) => &buf[..*len],
+        }
+    }
+    fn into_buffer(self) -> Option<Vec<u8>> {
+        match self {
+            PieceBytes::Borrowed(_) => None,
+            PieceBytes::Owned(buf, _) => Some(buf),
+        }
+    }
+}
+
+impl<'a> Feed<'a> {
+    fn new(raw: &'a [u8], gzip: bool) -> Self {
+        if gzip {
+            let decoder = Box::new(flate2::read::MultiGzDecoder::new(raw));
+            Feed::Gzip { decoder, buf: Vec::new(), held: 0, ended: false }
+        } else {
+            Feed::Plain { bytes: raw, at: 0 }
+        }
+    }
+
+    /// The XML read and not yet taken.
+    fn held(&self) -> &[u8] {
+        match self {
+            Feed::Plain { bytes, at } => &bytes[*at..],
+            Feed::Gzip { buf, held, .. } => &buf[..*held],
+        }
+    }
+
+    /// Whether `held` runs to the end of the XML.
+    fn ended(&self) -> bool {
+        match self {
+            Feed::Plain { .. } => true,
+            Feed::Gzip { ended, .. } => *ended,
+        }
+    }
+
+    /// Reads until `want` bytes are held or the XML ends.
+    fn fill(&mut self, want: usize) -> std::io::Result<()> {
+        use std::io::Read;
+        if let Feed::Gzip { decoder, buf, held, ended } = self {
+            if buf.len() < want {
+                buf.resize(want, 0);
+            }
+            while *held < want && !*ended {
+                match decoder.read(&mut buf[*held..want])? {
+                    0 => *ended = true,
+                    n => *held += n,
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Takes the first `n` held bytes; `spare` (a parsed piece's buffer)
+    /// carries what is left.
+    fn take(&mut self, n: usize, spare: Option<Vec<u8>>) -> PieceBytes<'a> {
+        match self {
+            Feed::Plain { bytes, at } => {
+                let bytes: &'a [u8] = bytes;
+                let piece = &bytes[*at..*at + n];
+                *at += n;
+                PieceBytes::Borrowed(piece)
+            }
+            Feed::Gzip { buf, held, .. } => {
+                let rest = *held - n;
+                let mut next = spare.unwrap_or_default();
+                if next.len() < rest {
+                    next.resize(rest, 0);
+                }
+                next[..rest].copy_from_slice(&buf[n..*held]);
+                *held = rest;
+                PieceBytes::Owned(std::mem::replace(buf, next), n)
+            }
+        }
+    }
+
+    /// Drops the first `n` held bytes (the header, parsed in place).
+    fn skip(&mut self, n: usize) {
+        match self {
+            Feed::Plain { at, .. } => *at += n,
+            Feed::Gzip { buf, held, .. } => {
+                buf.copy_within(n..*held, 0);
+                *held -= n;
+            }
+        }
+    }
+
+    /// How far into the file's bytes reading has come.
+    fn progress(&self, raw_len: usize) -> u64 {
+        match self {
+            Feed::Plain { at, .. } => *at as u64,
+            // The decoder reads from a slice, which shrinks as it goes.
+            Feed::Gzip { decoder, .. } => (raw_len - decoder.get_ref().len()) as u64,
+        }
+    }
+}
+
+/// What the pieces after the header take from it.
+struct Header {
+    strict: bool,
+    versionless: bool,
+    log_name: Cow<'static, str>,
+    log_phase: u8,
+}
+
+/// A piece to parse: its place, its bytes, the traces before it (unnamed
+/// traces are named by their number) and whether it ends the file.
+struct Piece<'a> {
+    index: usize,
+    bytes: PieceBytes<'a>,
+    traces_before: u64,
+    last: bool,
+}
+
+/// A parsed piece (`None` when it does not parse as a stretch of traces)
+/// and its buffer to reuse.
+struct Parsed<'a> {
+    index: usize,
+    state: Option<XesState<'a>>,
+    buffer: Option<Vec<u8>>,
+}
+
+/// Reads the log in pieces cut between traces: this thread inflates the
+/// XML (for `.xes.gz`) and cuts it, `opts.threads()` others parse a piece
+/// each into a log of its own, and the pieces are appended in file order,
+/// which gives the log one pass would build. Inflating overlaps parsing,
+/// and only a few pieces are in memory at once.
+/// `None` when the pieces do not add up to the one-pass log (the file is
+/// then read in one pass); otherwise the log, or its error when the file
+/// was small enough to be read in one pass here.
+fn read_in_pieces<'a>(
+    raw: &[u8],
+    gzip: bool,
+    path: &str,
+    opts: &'a ReadOptions,
+    piece_len: usize,
+) -> Option<Result<(XesState<'a>, bool), ReadError>> {
+    let started = std::time::Instant::now();
+    let mut feed = Feed::new(raw, gzip);
+    // The header (extensions, globals, classifiers, log attributes) ends
+    // at the first trace; it sets the rules the pieces are read by.
+    let mut want = 2 * piece_len;
+    let first_trace = loop {
+        if feed.fill(want).is_err() {
+            return None;
+        }
+        // A small file, or one without traces, is read in one pass.
+        if feed.ended() && feed.held().len() < want {
+            return Some(read_in_one_pass(feed.held(), path, opts));
+        }
+        if let Some(at) = trace_tags(feed.held()).next() {
+            break at;
+        }
+        want *= 2;
+    };
+    let mut state = XesState::new(path, opts);
+    let mut stack = vec![root_frame()];
+    let mut saw_log = false;
+    let header = Span { from: 0, to: first_trace, line: 1, report: false };
+    if parse(feed.held(), header, &mut state, &mut stack, &mut saw_log).is_err()
+        || stack.len() != 2
+        || stack[1].ctx != Ctx::Log
+    {
+        return None;
+    }
+    let header = Header {
+        strict: state.strict,
+        versionless: state.versionless,
+        log_name: stack[1].name.clone(),
+        log_phase: stack[1].phase.max(4),
+    };
+    feed.skip(first_trace);
+    let workers = opts.threads();
+    let (to_parse, queue) = std::sync::mpsc::sync_channel::<Piece>(workers);
+    let queue = std::sync::Mutex::new(queue);
+    let (pieces, appended) = std::thread::scope(|scope| {
+        let (parsed, results) = std::sync::mpsc::channel::<Parsed>();
+        for _ in 0..workers {
+            let (queue, parsed, header) = (&queue, parsed.clone(), &header);
+            scope.spawn(move || loop {
+                let next = queue.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).recv();
+                let Ok(piece) = next else { break };
+                let state = parse_piece(piece.bytes.bytes(), path, opts, header, piece.traces_before, piece.last);
+                let done = Parsed { index: piece.index, state, buffer: piece.bytes.into_buffer() };
+                if parsed.send(done).is_err() {
+                    break;
+                }
+            });
+        }
+        drop(parsed);
+        let mut assembly = Assembly { state: &mut state, waiting: Vec::new(), next: 0, failed: false };
+        let mut spare: Vec<Vec<u8>> = Vec::new();
+        let mut traces_before = assembly.state.trace_number;
+        let mut index = 0;
+        let cut_ok = loop {
+            let cut = loop {
+                if let Some(cut) = boundary_from(feed.held(), piece_len) {
+                    break Some(cut);
+                }
+                if feed.ended() {
+                    break None;
+                }
+                let more = feed.held().len() + piece_len;
+                if feed.fill(more).is_err() {
+                    break Some(0);
+                }
+            };
+            if cut == Some(0) || assembly.failed {
+                break false;
+            }
+            let last = cut.is_none();
+            let bytes = feed.take(cut.unwrap_or(feed.held().len()), spare.pop());
+            let traces = count_traces(bytes.bytes());
+            let piece = Piece { index, bytes, traces_before, last };
+            (index, traces_before) = (index + 1, traces_before + traces);
+            if to_parse.send(piece).is_err() {
+                break false;
+            }
+            if let Some(p) = opts.progress {
+                p(feed.progress(raw.len()), raw.len() as u64);
+            }
+            for done in results.try_iter() {
+                spare.extend(assembly.take(done));
+            }
+            if last {
+                break true;
+            }
+        };
+        drop(to_parse);
+        for done in results.iter() {
+            assembly.take(done);
+        }
+        (index, cut_ok && !assembly.failed && assembly.next == index)
+    });
+    opts.timing(|| format!("XES read in {pieces} pieces by {workers} threads in {:?}", started.elapsed()));
+    if !appended {
+        return None;
+    }
+    Some(Ok((state, saw_log)))
+}
+
+/// Appends parsed pieces to the log in file order, holding those that
+/// come early.
+struct Assembly<'s, 'a> {
+    state: &'s mut XesState<'a>,
+    waiting: Vec<Option<XesState<'a>>>,
+    next: usize,
+    failed: bool,
+}
+
+impl<'a> Assembly<'_, 'a> {
+    /// Files one parsed piece and appends what is next in order; gives
+    /// back its buffer.
+    fn take(&mut self, done: Parsed<'a>) -> Option<Vec<u8>> {
+        match done.state {
+            None => self.failed = true,
+            Some(piece) => {
+                if self.waiting.len() <= done.index {
+                    self.waiting.resize_with(done.index + 1, || None);
+                }
+                self.waiting[done.index] = Some(piece);
+            }
+        }
+        while let Some(piece) = self.waiting.get_mut(self.next).and_then(Option::take) {
+            let state = &mut *self.state;
+            state.b.append(piece.b);
+            state.events_outside_traces += piece.events_outside_traces;
+            state.untimed += piece.untimed;
+            state.unnamed += piece.unnamed;
+            state.trace_number = piece.trace_number;
+            self.next += 1;
+        }
+        done.buffer
+    }
+}
+
+/// Parses one piece: traces (the last piece also the end of the log)
+/// under the header's rules. `None` when the piece does not read as a
+/// stretch of whole traces; the file is then read in one pass, which
+/// reports the error, so none is kept here.
+fn parse_piece<'a>(
+    bytes: &[u8],
+    path: &str,
+    opts: &'a ReadOptions,
+    header: &Header,
+    traces_before: u64,
+    last: bool,
+) -> Option<XesState<'a>> {
+    let read = |scanner| piece_by(scanner, bytes, path, opts, header, traces_before, last);
+    read(Scanner::Plain).or_else(|| read(Scanner::QuickXml))
+}
+
+fn piece_by<'a>(
+    scanner: Scanner,
+    bytes: &[u8],
+    path: &str,
+    opts: &'a ReadOptions,
+    header: &Header,
+    traces_before: u64,
+    last: bool,
+) -> Option<XesState<'a>> {
+    let mut state = XesState::new(path, opts);
+    (state.strict, state.versionless) = (header.strict, header.versionless);
+    state.trace_number = traces_before;
     let log_frame = Frame {
         ctx: Ctx::Log,
-        name: stack[1].name.clone(),
+        name: header.log_name.clone(),
         key: String::new(),
-        phase: stack[1].phase.max(4),
+        phase: header.log_phase,
         values_seen: 0,
     };
-    let (first, later) = std::thread::scope(|scope| {
-        let later = scope.spawn(|| {
-            let mut stack = vec![root_frame(), log_frame];
-            let mut saw = true;
-            // The reader cannot see `</log>` without its start: the
-            // second half stops before it, and the log is closed here.
-            let end = memchr::memmem::rfind(&bytes[mid..], b"</log>").map_or(bytes.len(), |i| mid + i);
-            parse(
-                bytes,
-                Span { from: mid, to: end, line: mid_line, report: false },
-                &mut second,
-                &mut stack,
-                &mut saw,
-            )?;
-            let end_line = mid_line + memchr_count(&bytes[mid..end]);
-            let fail = |message: String| ReadError { path: path.to_string(), line: Some(end_line), message };
-            if end == bytes.len() || stack.len() != 2 {
-                let open = stack.last().map(|f| f.name.to_string()).unwrap_or_default();
-                return Err(fail(format!(
-                    "the XML is not well-formed: <{open}> is not closed before the end of the file"
-                )));
-            }
-            let log = stack.pop().expect("checked above");
-            close(&mut second, &mut stack, log).map_err(fail)?;
-            let rest = end + "</log>".len();
-            parse(
-                bytes,
-                Span { from: rest, to: bytes.len(), line: end_line, report: false },
-                &mut second,
-                &mut stack,
-                &mut saw,
-            )?;
-            Ok(second)
-        });
-        let started = std::time::Instant::now();
-        let first = parse(
-            bytes,
-            Span { from: first_trace, to: mid, line: first_line, report: true },
-            &mut state,
-            &mut stack,
-            &mut saw_log,
-        );
-        opts.timing(|| format!("first XES half parsed in {:?}", started.elapsed()));
-        let later = later.join().unwrap_or_else(|_| {
-            Err(ReadError { path: path.to_string(), line: None, message: "a reader thread failed".into() })
-        });
-        (first, later)
-    });
-    first?;
-    let second = later?;
-    let appending = std::time::Instant::now();
-    state.b.append(second.b);
-    opts.timing(|| format!("XES halves appended in {:?}", appending.elapsed()));
-    state.events_outside_traces += second.events_outside_traces;
-    state.untimed += second.untimed;
-    state.unnamed += second.unnamed;
-    state.trace_number = second.trace_number;
-    Ok((state, saw_log))
+    let mut stack = vec![root_frame(), log_frame];
+    let mut saw_log = true;
+    // The reader cannot see `</log>` without its start: the last piece
+    // stops before it, and the log is closed here.
+    let end = if last { memchr::memmem::rfind(bytes, b"</log>")? } else { bytes.len() };
+    scanner.parse(bytes, Span { from: 0, to: end, line: 1, report: false }, &mut state, &mut stack, &mut saw_log)?;
+    // Every piece ends between traces, inside the log; and events outside
+    // traces in a strict log must follow them all, which only one pass sees.
+    if stack.len() != 2 || stack[1].ctx != Ctx::Log || (state.strict && state.events_outside_traces > 0) {
+        return None;
+    }
+    if last {
+        let log = stack.pop()?;
+        close(&mut state, &mut stack, log).ok()?;
+        let rest = Span { from: end + "</log>".len(), to: bytes.len(), line: 1, report: false };
+        scanner.parse(bytes, rest, &mut state, &mut stack, &mut saw_log)?;
+        if stack.len() != 1 {
+            return None;
+        }
+    }
+    Some(state)
 }
 
 /// `<trace` as a start tag (not `<traces` or similar).
@@ -290,17 +611,15 @@ fn count_traces(bytes: &[u8]) -> u64 {
     trace_tags(bytes).count() as u64
 }
 
-/// The first trace's start, and a trace start near the middle of the traces
-/// that directly follows a `</trace>` (so it stands between two traces).
-fn split_traces(bytes: &[u8]) -> Option<(usize, usize)> {
-    let first = trace_tags(bytes).next()?;
-    let middle = first + (bytes.len() - first) / 2;
-    let after = trace_tags(&bytes[middle..]).map(|i| middle + i).find(|&i| {
-        let before = &bytes[first..i];
-        let trimmed = &before[..before.len() - before.iter().rev().take_while(|b| b.is_ascii_whitespace()).count()];
-        trimmed.ends_with(b"</trace>")
-    })?;
-    Some((first, after))
+/// The first trace start at or after `from` that directly follows a
+/// `</trace>`, so it stands between two traces.
+fn boundary_from(bytes: &[u8], from: usize) -> Option<usize> {
+    let tail = bytes.get(from..)?;
+    trace_tags(tail).map(|i| from + i).find(|&i| {
+        let before = &bytes[..i];
+        let blanks = before.iter().rev().take_while(|b| b.is_ascii_whitespace()).count();
+        before[..before.len() - blanks].ends_with(b"</trace>")
+    })
 }
 
 /// Parses `span` of the file into `state`, with `stack` the open elements.
@@ -332,8 +651,7 @@ fn parse(
         }
         line
     };
-    let total = bytes.len() as u64;
-    let mut next_progress = 1u64 << 23;
+    let mut next_progress = PROGRESS_EVERY;
     loop {
         let start_pos = reader.buffer_position() as usize;
         // Events borrow from the bytes: no copy into a buffer.
@@ -346,11 +664,11 @@ fn parse(
             Err(e) => return Err(fail(line_at(at), format!("the XML is not well-formed: {e}"))),
             Ok(Event::Eof) => break,
             Ok(Event::Start(e)) => {
-                let frame = open(state, stack, &e, text, saw_log, true).map_err(|m| fail(line_at(at), m))?;
+                let frame = open_element(state, stack, &e, text, saw_log, true).map_err(|m| fail(line_at(at), m))?;
                 stack.push(frame);
             }
             Ok(Event::Empty(e)) => {
-                let frame = open(state, stack, &e, text, saw_log, false).map_err(|m| fail(line_at(at), m))?;
+                let frame = open_element(state, stack, &e, text, saw_log, false).map_err(|m| fail(line_at(at), m))?;
                 close(state, stack, frame).map_err(|m| fail(line_at(at), m))?;
             }
             Ok(Event::End(e)) => {
@@ -375,16 +693,150 @@ fn parse(
             }
             Ok(_) => {}
         }
-        if let (Some(p), true) = (opts.progress, span.report) {
-            if start_pos as u64 >= next_progress {
-                // The reporting part covers its share of what is left of the file.
-                let share = (total - span.from as u64) as f64 / slice.len().max(1) as f64;
-                p(span.from as u64 + (start_pos as f64 * share) as u64, total);
-                next_progress += 1 << 23;
-            }
+        if span.report && start_pos as u64 >= next_progress {
+            report_progress(opts, span.from + start_pos, bytes.len());
+            next_progress += PROGRESS_EVERY;
         }
     }
     Ok(())
+}
+
+/// Progress is reported every this many bytes.
+const PROGRESS_EVERY: u64 = 1 << 23;
+
+fn report_progress(opts: &ReadOptions, at: usize, total: usize) {
+    if let Some(p) = opts.progress {
+        p(at as u64, total as u64);
+    }
+}
+
+/// Reads `span` of the file like [`parse`] when it is written the plain
+/// way XES writers write: known XES elements with plain attributes (see
+/// [`simple_attributes`]), blanks between tags, the XML declaration,
+/// processing instructions and comments. It tokenizes the bytes itself and
+/// takes an attribute of a trace or an event (most of a log's elements) in
+/// one step. `None` at anything else — text, CDATA, a DOCTYPE, entities,
+/// an unknown element, text that is not UTF-8, or any error — and the
+/// caller reads the span again, with fresh state, by [`parse`], which has
+/// the last word on what a file holds and how it is wrong.
+fn parse_plain(
+    bytes: &[u8],
+    span: Span,
+    state: &mut XesState,
+    stack: &mut Vec<Frame>,
+    saw_log: &mut bool,
+) -> Option<()> {
+    let b = &bytes[span.from..span.to];
+    let text = std::str::from_utf8(b).ok()?;
+    let mut next_progress = PROGRESS_EVERY;
+    let mut attrs = XmlAttrs::default();
+    let mut i = 0;
+    loop {
+        // Between tags: blanks only (a short run of them, so no search call).
+        while i < b.len() && is_blank(b[i]) {
+            i += 1;
+        }
+        match b.get(i) {
+            None => return Some(()),
+            Some(b'<') => i += 1,
+            Some(_) => return None,
+        }
+        match *b.get(i)? {
+            b'/' => {
+                let name_end = i + 1 + b[i + 1..].iter().take_while(|&&c| is_name_byte(c)).count();
+                let name = known_element(&b[i + 1..name_end])?;
+                let close_at = name_end + b[name_end..].iter().take_while(|&&c| is_blank(c)).count();
+                if b.get(close_at) != Some(&b'>') {
+                    return None;
+                }
+                i = close_at + 1;
+                let top = stack.last().filter(|f| f.ctx != Ctx::Root)?;
+                if top.name != name {
+                    return None;
+                }
+                let frame = stack.pop()?;
+                close(state, stack, frame).ok()?;
+            }
+            // The XML declaration and processing instructions, as quick-xml
+            // reads them (up to the first `?>`), say nothing about events.
+            b'?' => i += memchr::memmem::find(&b[i..], b"?>")? + 2,
+            b'!' if b[i..].starts_with(b"!--") => i += memchr::memmem::find(&b[i + 3..], b"-->")? + 6,
+            _ => {
+                let name_end = i + b[i..].iter().take_while(|&&c| is_name_byte(c)).count();
+                let name = known_element(&b[i..name_end])?;
+                if !matches!(b.get(name_end), Some(b'>' | b'/') | Some(b' ' | b'\t' | b'\n' | b'\r')) {
+                    return None;
+                }
+                let end = plain_attributes(b, name_end, text, &mut attrs)?;
+                let empty = match b.get(end..end + 2)? {
+                    [b'/', b'>'] => true,
+                    [b'>', _] => false,
+                    _ => return None,
+                };
+                i = end + 1 + usize::from(empty);
+                if empty {
+                    if let Some(done) = attribute_of_trace_or_event(state, stack, name, &attrs) {
+                        done.ok()?;
+                    } else {
+                        let frame = open(state, stack, Cow::Borrowed(name), &attrs, saw_log, false).ok()?;
+                        close(state, stack, frame).ok()?;
+                    }
+                } else {
+                    let frame = open(state, stack, Cow::Borrowed(name), &attrs, saw_log, true).ok()?;
+                    stack.push(frame);
+                }
+            }
+        }
+        if span.report && i as u64 >= next_progress {
+            report_progress(state.opts, span.from + i, bytes.len());
+            next_progress += PROGRESS_EVERY;
+        }
+    }
+}
+
+/// One of XES's element names.
+fn known_element(name: &[u8]) -> Option<&'static str> {
+    match element_name(name) {
+        Cow::Borrowed(known) => Some(known),
+        Cow::Owned(_) => None,
+    }
+}
+
+/// An empty typed attribute element (`<string key="…" value="…"/>`) of a
+/// trace or an event — most elements of a log — taken in one step, with
+/// the checks and effects `open` and `close` have on it. `None` when the
+/// element is not that (or is an error): `open` takes it then.
+fn attribute_of_trace_or_event(
+    state: &mut XesState,
+    stack: &mut [Frame],
+    name: &'static str,
+    attrs: &XmlAttrs,
+) -> Option<Result<(), String>> {
+    if !matches!(name, "string" | "date" | "int" | "float" | "boolean" | "id") || attrs.len != 2 {
+        return None;
+    }
+    let parent = stack.last_mut()?;
+    let (key, value) = match attrs.inline[..2] {
+        [("key", key), ("value", value)] | [("value", value), ("key", key)] => (key, value),
+        _ => return None,
+    };
+    match parent.ctx {
+        Ctx::Event => {}
+        // An attribute of the trace comes before its events.
+        Ctx::Trace if !(state.strict && parent.phase > 3) => parent.phase = parent.phase.max(3),
+        _ => return None,
+    }
+    if state.strict && !is_xml_name(key) {
+        return None;
+    }
+    let time = match check_value(state, name, key, value) {
+        Ok(time) => time,
+        Err(e) => return Some(Err(e)),
+    };
+    if !key.is_empty() {
+        record(state, parent, key, name, value, time);
+    }
+    Some(Ok(()))
 }
 
 fn memchr_count(bytes: &[u8]) -> u64 {
@@ -401,27 +853,25 @@ fn clip(s: &str) -> String {
 }
 
 /// The element's attributes as (name, value), without namespace
-/// declarations; borrowed from the reader's buffer unless a value holds
-/// entities to unescape.
-/// Up to four are kept inline (XES elements have two): no allocation per
-/// element.
+/// declarations, borrowed from the text being parsed. Plain attributes
+/// (up to four: XES elements have two) are kept inline, so an element
+/// costs no allocation; what quick-xml reads goes to `owned`, which may
+/// hold values with their entities unescaped.
 #[derive(Default)]
 struct XmlAttrs<'a> {
+    /// How many of `inline` are in use.
     len: usize,
-    inline: [(Cow<'a, str>, Cow<'a, str>); 4],
-    more: Vec<(Cow<'a, str>, Cow<'a, str>)>,
+    inline: [(&'a str, &'a str); 4],
+    owned: Vec<(Cow<'a, str>, Cow<'a, str>)>,
 }
 
 impl<'a> XmlAttrs<'a> {
-    fn push(&mut self, pair: (Cow<'a, str>, Cow<'a, str>)) {
-        match self.inline.get_mut(self.len) {
-            Some(slot) => *slot = pair,
-            None => self.more.push(pair),
-        }
-        self.len += 1;
+    fn clear(&mut self) {
+        self.len = 0;
+        self.owned.clear();
     }
-    fn iter(&self) -> impl Iterator<Item = &(Cow<'a, str>, Cow<'a, str>)> {
-        self.inline[..self.len.min(self.inline.len())].iter().chain(&self.more)
+    fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.inline[..self.len].iter().copied().chain(self.owned.iter().map(|(k, v)| (k.as_ref(), v.as_ref())))
     }
 }
 
@@ -438,7 +888,8 @@ fn within<'t>(text: Option<&'t str>, raw: &[u8]) -> Option<&'t str> {
 /// The element's attributes; `text` is the part being parsed when it is
 /// valid UTF-8 (see [`within`]).
 fn attributes<'a>(e: &'a BytesStart<'a>, text: Option<&'a str>) -> Result<XmlAttrs<'a>, String> {
-    if let Some(simple) = simple_attributes(e.attributes_raw(), text) {
+    let mut simple = XmlAttrs::default();
+    if let Some(()) = simple_attributes(e.attributes_raw(), text, &mut simple) {
         return Ok(simple);
     }
     let mut out = XmlAttrs::default();
@@ -462,10 +913,10 @@ fn attributes<'a>(e: &'a BytesStart<'a>, text: Option<&'a str>) -> Result<XmlAtt
             }
             _ => Cow::Owned(a.unescape_value().map_err(|err| format!("attribute `{key}`: {err}"))?.into_owned()),
         };
-        if out.iter().any(|(k, _)| *k == key) {
+        if out.owned.iter().any(|(k, _)| *k == key) {
             return Err(format!("the XML is not well-formed: the attribute `{key}` is given twice"));
         }
-        out.push((key, value));
+        out.owned.push((key, value));
     }
     Ok(out)
 }
@@ -475,65 +926,80 @@ fn attributes<'a>(e: &'a BytesStart<'a>, text: Option<&'a str>) -> Result<XmlAtt
 /// entities or `<`, separated by blanks — read straight from the bytes.
 /// Anything else (or text not known to be UTF-8) is `None`, and quick-xml
 /// reads it, with its errors.
-fn simple_attributes<'a>(raw: &'a [u8], text: Option<&'a str>) -> Option<XmlAttrs<'a>> {
-    let text = text?;
-    let blank = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r');
-    let name_byte = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b':' | b'.' | b'-');
-    let mut out = XmlAttrs::default();
-    let mut i = 0;
+fn simple_attributes<'a>(raw: &'a [u8], text: Option<&'a str>, out: &mut XmlAttrs<'a>) -> Option<()> {
+    let end = plain_attributes(raw, 0, text?, out)?;
+    (end == raw.len()).then_some(())
+}
+
+fn is_blank(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r')
+}
+
+fn is_name_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'_' | b':' | b'.' | b'-')
+}
+
+/// Plain attributes (see [`simple_attributes`]) from `bytes[from..]` up to
+/// the first byte that starts none, into `out` (cleared first): where they
+/// end. `bytes` lies within `text`. More than four attributes are `None`.
+fn plain_attributes<'a>(bytes: &'a [u8], from: usize, text: &'a str, out: &mut XmlAttrs<'a>) -> Option<usize> {
+    out.clear();
+    let mut i = from;
     loop {
         let start = i;
-        while i < raw.len() && blank(raw[i]) {
+        while i < bytes.len() && is_blank(bytes[i]) {
             i += 1;
         }
-        if i == raw.len() {
-            return Some(out);
+        if i == bytes.len() || !is_name_byte(bytes[i]) {
+            return Some(i);
         }
         if i == start {
             return None; // attributes must be separated by blanks
         }
         let name_from = i;
-        while i < raw.len() && name_byte(raw[i]) {
+        while i < bytes.len() && is_name_byte(bytes[i]) {
             i += 1;
         }
-        let name = &raw[name_from..i];
-        while i < raw.len() && blank(raw[i]) {
+        let name = &bytes[name_from..i];
+        while i < bytes.len() && is_blank(bytes[i]) {
             i += 1;
         }
-        if name.is_empty() || raw.get(i) != Some(&b'=') {
+        if bytes.get(i) != Some(&b'=') {
             return None;
         }
         i += 1;
-        while i < raw.len() && blank(raw[i]) {
+        while i < bytes.len() && is_blank(bytes[i]) {
             i += 1;
         }
-        let quote = *raw.get(i).filter(|q| matches!(q, b'"' | b'\''))?;
+        let quote = *bytes.get(i).filter(|q| matches!(q, b'"' | b'\''))?;
         let value_from = i + 1;
-        let value_len = memchr::memchr(quote, &raw[value_from..])?;
-        let value = &raw[value_from..value_from + value_len];
-        if memchr::memchr2(b'&', b'<', value).is_some() {
+        // One search finds the closing quote, or an entity or `<` first.
+        i = value_from + memchr::memchr3(quote, b'&', b'<', &bytes[value_from..])?;
+        if bytes[i] != quote {
             return None;
         }
-        i = value_from + value_len + 1;
+        let value = &bytes[value_from..i];
+        i += 1;
         if name.starts_with(b"xmlns") && (name.len() == 5 || name[5] == b':') {
             continue;
         }
         let (key, value) = (within(Some(text), name)?, within(Some(text), value)?);
-        if out.iter().any(|(k, _)| k == key) {
+        if out.inline[..out.len].iter().any(|&(k, _)| k == key) {
             return None;
         }
-        out.push((Cow::Borrowed(key), Cow::Borrowed(value)));
+        *out.inline.get_mut(out.len)? = (key, value);
+        out.len += 1;
     }
 }
 
 fn check_attribute_set(name: &str, attrs: &XmlAttrs, required: &[&str], optional: &[&str]) -> Result<(), String> {
     for r in required {
-        if !attrs.iter().any(|(k, _)| k == r) {
+        if !attrs.iter().any(|(k, _)| k == *r) {
             return Err(format!("<{name}> needs the attribute `{r}`"));
         }
     }
     for (k, _) in attrs.iter() {
-        if !required.contains(&k.as_ref()) && !optional.contains(&k.as_ref()) {
+        if !required.contains(&k) && !optional.contains(&k) {
             let allowed: Vec<&str> = required.iter().chain(optional).copied().collect();
             let allowed = if allowed.is_empty() { "none".to_string() } else { allowed.join(", ") };
             return Err(format!("<{name}> does not take the attribute `{k}` (it takes: {allowed})"));
@@ -543,7 +1009,7 @@ fn check_attribute_set(name: &str, attrs: &XmlAttrs, required: &[&str], optional
 }
 
 fn get<'a>(attrs: &'a XmlAttrs, key: &str) -> Option<&'a str> {
-    attrs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_ref())
+    attrs.iter().find(|&(k, _)| k == key).map(|(_, v)| v)
 }
 
 /// A new element's frame. `has_children` is false for an empty element
@@ -551,13 +1017,11 @@ fn get<'a>(attrs: &'a XmlAttrs, key: &str) -> Option<&'a str> {
 fn open(
     state: &mut XesState,
     stack: &[Frame],
-    e: &BytesStart,
-    text: Option<&str>,
+    name: Cow<'static, str>,
+    attrs: &XmlAttrs,
     saw_log: &mut bool,
     has_children: bool,
 ) -> Result<Frame, String> {
-    let name = element_name(e.local_name().as_ref());
-    let attrs = attributes(e, text)?;
     let parent = stack.last().expect("root frame");
     let strict = state.strict;
     let frame = |ctx: Ctx, key: String| Frame { ctx, name: name.clone(), key, phase: 0, values_seen: 0 };
@@ -572,13 +1036,13 @@ fn open(
             *saw_log = true;
             // Without a version the log is read leniently (Disco and PM4Py write
             // such files); an empty one is refused when it closes.
-            let version = get(&attrs, "xes.version").unwrap_or("");
+            let version = get(attrs, "xes.version").unwrap_or("");
             state.versionless = version.is_empty();
             // The IEEE schema's version is the decimal 1849.2016; PM4Py writes
             // "1849-2016" and OpenXES "1.0"/"2.0": those are read leniently.
             state.strict = version.trim().starts_with("1849.");
             if state.strict {
-                check_attribute_set("log", &attrs, &["xes.version"], &["xes.features"])?;
+                check_attribute_set("log", attrs, &["xes.version"], &["xes.features"])?;
             }
             Ok(frame(Ctx::Log, String::new()))
         }
@@ -609,25 +1073,25 @@ fn open(
             match name.as_ref() {
                 "extension" => {
                     if strict {
-                        check_attribute_set("extension", &attrs, &["name", "prefix", "uri"], &[])?;
+                        check_attribute_set("extension", attrs, &["name", "prefix", "uri"], &[])?;
                     }
                     Ok(frame(Ctx::Skip, String::new()))
                 }
                 "classifier" => {
                     if strict {
-                        check_attribute_set("classifier", &attrs, &["name", "keys"], &["scope"])?;
+                        check_attribute_set("classifier", attrs, &["name", "keys"], &["scope"])?;
                     }
                     Ok(frame(Ctx::Skip, String::new()))
                 }
                 "global" => {
                     if strict {
-                        check_attribute_set("global", &attrs, &[], &["scope"])?;
+                        check_attribute_set("global", attrs, &[], &["scope"])?;
                     }
                     Ok(frame(Ctx::Global, String::new()))
                 }
                 "trace" => {
                     if strict {
-                        check_attribute_set("trace", &attrs, &[], &[])?;
+                        check_attribute_set("trace", attrs, &[], &[])?;
                     }
                     state.trace_case = None;
                     state.trace_attrs.clear();
@@ -637,7 +1101,7 @@ fn open(
                 }
                 "event" => {
                     if strict {
-                        check_attribute_set("event", &attrs, &[], &[])?;
+                        check_attribute_set("event", attrs, &[], &[])?;
                     }
                     let first_attr = state.event_attrs.len();
                     state.event = Some(PendingEvent {
@@ -647,24 +1111,24 @@ fn open(
                     });
                     Ok(frame(Ctx::Event, String::new()))
                 }
-                _ => open_attribute(state, parent, name.clone(), &attrs, has_children),
+                _ => open_attribute(state, parent, name.clone(), attrs, has_children),
             }
         }
         Ctx::Global | Ctx::Event | Ctx::Attr | Ctx::Values => {
             if !is_attribute_element(&name, strict) {
                 return Err(format!("<{name}> is not expected inside <{}>", parent.name));
             }
-            open_attribute(state, parent, name.clone(), &attrs, has_children)
+            open_attribute(state, parent, name.clone(), attrs, has_children)
         }
         Ctx::List => {
             if name != "values" {
                 if !strict && is_attribute_element(&name, false) {
-                    return open_attribute(state, parent, name.clone(), &attrs, has_children);
+                    return open_attribute(state, parent, name.clone(), attrs, has_children);
                 }
                 return Err(format!("<{name}> is not expected inside <list>: a list holds one <values> element"));
             }
             if strict {
-                check_attribute_set("values", &attrs, &["key"], &[])?;
+                check_attribute_set("values", attrs, &["key"], &[])?;
                 if parent.values_seen > 0 {
                     return Err("a <list> holds exactly one <values> element".into());
                 }
@@ -673,6 +1137,20 @@ fn open(
         }
         Ctx::Skip => Ok(frame(Ctx::Skip, String::new())),
     }
+}
+
+/// `open` for an element quick-xml read.
+fn open_element(
+    state: &mut XesState,
+    stack: &[Frame],
+    e: &BytesStart,
+    text: Option<&str>,
+    saw_log: &mut bool,
+    has_children: bool,
+) -> Result<Frame, String> {
+    let name = element_name(e.local_name().as_ref());
+    let attrs = attributes(e, text)?;
+    open(state, stack, name, &attrs, saw_log, has_children)
 }
 
 /// XES's element names as static strings; anything else is copied.
@@ -928,9 +1406,66 @@ fn flush_trace(state: &mut XesState) {
 mod tests {
     use super::*;
 
+    /// A digest of everything in a log (its `Debug` form, hashed as written).
+    fn fingerprint(log: &EventLog) -> u64 {
+        use std::hash::Hasher;
+        struct Digest(std::collections::hash_map::DefaultHasher);
+        impl std::fmt::Write for Digest {
+            fn write_str(&mut self, s: &str) -> std::fmt::Result {
+                self.0.write(s.as_bytes());
+                Ok(())
+            }
+        }
+        let mut digest = Digest(Default::default());
+        std::fmt::write(&mut digest, format_args!("{log:?}")).expect("hashing cannot fail");
+        digest.0.finish()
+    }
+
+    /// The plain scanner must read a file exactly as quick-xml does, or
+    /// give it up: on every file of the XES suite and every XES log of
+    /// `shared/data`, what it reads equals what the quick-xml path reads,
+    /// and it accepts nothing quick-xml refuses. It must also take the
+    /// real logs, or they would be read at quick-xml's pace.
+    #[test]
+    fn the_plain_scanner_reads_what_quick_xml_reads() {
+        let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data");
+        let mut files: Vec<_> = std::fs::read_dir(data.join("xes-testsuite/cases"))
+            .unwrap()
+            .chain(std::fs::read_dir(data.join("xes-testsuite")).unwrap())
+            .chain(std::fs::read_dir(data.join("logs")).unwrap())
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.to_string_lossy().ends_with(".xes") || p.to_string_lossy().ends_with(".xes.gz"))
+            .collect();
+        files.sort();
+        assert!(files.len() > 70, "{files:?}");
+        let opts = ReadOptions { lifecycle: crate::Lifecycle::All, ..ReadOptions::default() };
+        let mut taken = Vec::new();
+        for path in &files {
+            let raw = std::fs::read(path).unwrap();
+            let bytes = if raw.starts_with(&[0x1f, 0x8b]) { crate::gunzip(&raw).unwrap() } else { raw };
+            let read = |scanner| {
+                one_pass(&bytes, "f", &opts, scanner)
+                    .map(|(state, saw_log)| (fingerprint(&state.b.finish(opts.lifecycle)), saw_log))
+            };
+            match (read(Scanner::Plain), read(Scanner::QuickXml)) {
+                (Some(plain), Some(quick)) => {
+                    assert_eq!(plain, quick, "{}", path.display());
+                    taken.push(path.file_name().unwrap().to_string_lossy().into_owned());
+                }
+                (Some(_), None) => panic!("the plain scanner accepts {}, which quick-xml refuses", path.display()),
+                (None, _) => {}
+            }
+        }
+        for log in ["bpic2012.xes.gz", "helpdesk.xes.gz", "receipt.xes.gz", "extra-running-example.xes"] {
+            assert!(taken.iter().any(|t| t == log), "{log} was left to quick-xml; taken: {taken:?}");
+        }
+        assert!(taken.len() > 30, "{taken:?}");
+    }
+
     fn simple(raw: &str) -> Option<Vec<(String, String)>> {
-        simple_attributes(raw.as_bytes(), Some(raw))
-            .map(|a| a.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
+        let mut attrs = XmlAttrs::default();
+        simple_attributes(raw.as_bytes(), Some(raw), &mut attrs)?;
+        Some(attrs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
     }
 
     #[test]
@@ -959,6 +1494,6 @@ mod tests {
             assert_eq!(simple(raw), None, "{raw}");
         }
         // Unknown UTF-8: quick-xml too.
-        assert!(simple_attributes(b" key=\"a\"", None).is_none());
+        assert!(simple_attributes(b" key=\"a\"", None, &mut XmlAttrs::default()).is_none());
     }
 }

@@ -1,6 +1,6 @@
 //! cjm-events' integration tests, on the real data in `../shared/data`.
 
-use cjm_events::{read_path, Lifecycle, ReadOptions};
+use cjm_events::{read_path, EventLog, Lifecycle, ReadOptions};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
@@ -236,13 +236,31 @@ fn xes_read_in_two_halves_equals_one_pass() {
     let one = read_path(&path, &ReadOptions { threads: 1, ..opts_all() }).unwrap();
     let two = read_path(&path, &ReadOptions { threads: 2, ..opts_all() }).unwrap();
     assert_eq!(one.len(), 262_200);
-    assert_eq!(one.cases.values().collect::<Vec<_>>(), two.cases.values().collect::<Vec<_>>());
-    assert_eq!(one.activities.values().collect::<Vec<_>>(), two.activities.values().collect::<Vec<_>>());
-    assert_eq!(one.channels.values().collect::<Vec<_>>(), two.channels.values().collect::<Vec<_>>());
-    assert_eq!(
-        (&one.case, &one.time, &one.activity, &one.channel),
-        (&two.case, &two.time, &two.activity, &two.channel)
-    );
+    assert_same_log(&one, &two);
+}
+
+/// Everything in two logs is the same: customers, rows, ids, attributes,
+/// in the same order.
+fn assert_same_log(one: &EventLog, two: &EventLog) {
+    // The first difference, not two whole columns.
+    fn same<T: PartialEq + std::fmt::Debug>(
+        what: &str,
+        a: impl IntoIterator<Item = T>,
+        b: impl IntoIterator<Item = T>,
+    ) {
+        let (a, b): (Vec<T>, Vec<T>) = (a.into_iter().collect(), b.into_iter().collect());
+        if let Some(i) = (0..a.len().min(b.len())).find(|&i| a[i] != b[i]) {
+            panic!("{what} differ at {i}: {:?} against {:?}", a[i], b[i]);
+        }
+        assert_eq!(a.len(), b.len(), "{what}: lengths differ");
+    }
+    same("customers", one.cases.values(), two.cases.values());
+    same("touchpoints", one.activities.values(), two.activities.values());
+    same("channels", one.channels.values(), two.channels.values());
+    same("case ids", &one.case, &two.case);
+    same("times", &one.time, &two.time);
+    same("touchpoint ids", &one.activity, &two.activity);
+    same("channel ids", &one.channel, &two.channel);
     assert!(one.score.iter().zip(two.score.iter()).all(|(a, b)| a == b || (a.is_nan() && b.is_nan())));
     let names = |cols: &[cjm_events::AttrColumn]| cols.iter().map(|c| c.name.clone()).collect::<Vec<_>>();
     assert_eq!(names(&one.attrs), names(&two.attrs));
@@ -252,6 +270,68 @@ fn xes_read_in_two_halves_equals_one_pass() {
         assert!((0..a.ids.len()).all(|r| a.value(r) == b.value(r)), "{}", a.name);
     }
     assert_eq!(one.stats, two.stats);
+}
+
+/// Pieces the plain scanner gives up on (an entity in a value) are read
+/// by quick-xml; traces without a name are named by their number across
+/// pieces: the log is still the one a one-pass read gives.
+#[test]
+fn xes_pieces_read_by_quick_xml_or_with_unnamed_traces_equal_one_pass() {
+    use std::io::Read;
+    let mut xml = String::new();
+    flate2::read::GzDecoder::new(std::fs::File::open(data().join("logs/bpic2012.xes.gz")).unwrap())
+        .read_to_string(&mut xml)
+        .unwrap();
+    // A value with an entity a third of the way in.
+    let at = xml.len() / 3;
+    let resource = "<string key=\"org:resource\" value=\"";
+    let at = at + xml[at..].find(resource).unwrap() + resource.len();
+    xml.insert_str(at, "A &amp; B ");
+    // Three traces late in the file lose their names.
+    for fraction in [0.6, 0.8, 0.95] {
+        let from = (xml.len() as f64 * fraction) as usize;
+        let trace = from + xml[from..].find("<trace>").unwrap();
+        let name = trace + xml[trace..].find("<string key=\"concept:name\"").unwrap();
+        let end = name + xml[name..].find("/>").unwrap() + 2;
+        xml.replace_range(name..end, "");
+    }
+    let dir = tempdir();
+    let path = dir.join("edited.xes");
+    std::fs::write(&path, &xml).unwrap();
+    let one = read_path(&path, &ReadOptions { threads: 1, ..opts_all() }).unwrap();
+    let two = read_path(&path, &ReadOptions { threads: 2, ..opts_all() }).unwrap();
+    assert_eq!(one.len(), 262_200);
+    assert!(one.attrs.iter().any(|c| c.dict.values().any(|v| v.starts_with("A & B "))));
+    assert_eq!(one.cases.values().filter(|c| c.starts_with("trace ")).count(), 3);
+    assert_same_log(&one, &two);
+    // Gzipped, the pieces are inflated as they are read.
+    let gz = dir.join("edited.xes.gz");
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut encoder, xml.as_bytes()).unwrap();
+    std::fs::write(&gz, encoder.finish().unwrap()).unwrap();
+    assert_same_log(&one, &read_path(&gz, &ReadOptions { threads: 2, ..opts_all() }).unwrap());
+    std::fs::remove_dir_all(dir).ok();
+}
+
+/// A log cut short is an error naming what is left open, never a log
+/// missing its last traces; gzipped, the damaged stream is named.
+#[test]
+fn a_truncated_xes_is_an_error() {
+    let xml = "<?xml version=\"1.0\"?>\n<log xes.version=\"1.0\">\n<trace>\n<string key=\"concept:name\" value=\"c1\"/>\n<event>\n<string key=\"concept:name\" value=\"a\"/>\n</event>\n";
+    let dir = tempdir();
+    let path = dir.join("cut.xes");
+    std::fs::write(&path, xml).unwrap();
+    let e = read_path(&path, &opts_all()).unwrap_err();
+    assert_eq!(e.line, Some(8), "{e:?}");
+    assert!(e.message.contains("<trace> is not closed before the end of the file"), "{}", e.message);
+    let gz = dir.join("cut.xes.gz");
+    let whole = std::fs::read(data().join("logs/bpic2012.xes.gz")).unwrap();
+    std::fs::write(&gz, &whole[..whole.len() / 2]).unwrap();
+    for threads in [1, 2] {
+        let e = read_path(&gz, &ReadOptions { threads, ..opts_all() }).unwrap_err();
+        assert!(e.message.contains("the gzip data is damaged"), "{}", e.message);
+    }
+    std::fs::remove_dir_all(dir).ok();
 }
 
 /// An error in the second half names the same line as a one-pass read.
