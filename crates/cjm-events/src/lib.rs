@@ -215,9 +215,11 @@ impl ReadOptions {
 }
 
 /// Threads worth starting for work split across cores: one per core, at
-/// most eight.
+/// most eight. Asked once: on Linux the answer reads cgroup files, and a
+/// read in pieces asks for every dictionary it merges.
 pub fn available_threads() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8)
+    static THREADS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *THREADS.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8))
 }
 
 /// Why a log could not be read. `Display` names the file, the place and what

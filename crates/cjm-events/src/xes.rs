@@ -413,14 +413,24 @@ fn read_in_pieces<'a>(
         if feed.fill(want).is_err() {
             return None;
         }
-        // A small file, or one without traces, is read in one pass.
-        if feed.ended() && feed.held().len() < want {
+        let whole = feed.ended() && feed.held().len() < want;
+        // A small file (under half a piece), or one without traces, is
+        // read in one pass.
+        if whole && feed.held().len() < piece_len / 2 {
             return Some(read_in_one_pass(feed.held(), path, opts));
         }
         if let Some(at) = trace_tags(feed.held()).next() {
             break at;
         }
+        if whole {
+            return Some(read_in_one_pass(feed.held(), path, opts));
+        }
         want *= 2;
+    };
+    // A file of a few pieces is cut finer, so that every thread has some.
+    let piece_len = match feed.ended() {
+        true => piece_len.min((feed.held().len() / 8).max(64 << 10)),
+        false => piece_len,
     };
     let mut state = XesState::new(path, opts);
     let mut stack = vec![root_frame()];
@@ -675,7 +685,12 @@ fn parse(
         let fail = |line: u64, message: String| ReadError { path: path.clone(), line: Some(line), message };
         match ev {
             Err(e) => return Err(fail(line_at(at), format!("the XML is not well-formed: {e}"))),
-            Ok(Event::Eof) => break,
+            Ok(Event::Eof) => {
+                if span.report {
+                    report_progress(opts, bytes.len(), bytes.len());
+                }
+                break;
+            }
             Ok(Event::Start(e)) => {
                 let frame = open_element(state, stack, &e, text, saw_log, true).map_err(|m| fail(line_at(at), m))?;
                 stack.push(frame);
@@ -750,7 +765,12 @@ fn parse_plain(
             i += 1;
         }
         match b.get(i) {
-            None => return Some(()),
+            None => {
+                if span.report {
+                    report_progress(state.opts, bytes.len(), bytes.len());
+                }
+                return Some(());
+            }
             Some(b'<') => i += 1,
             Some(_) => return None,
         }

@@ -334,6 +334,26 @@ fn a_truncated_xes_is_an_error() {
     std::fs::remove_dir_all(dir).ok();
 }
 
+/// Progress on a long read runs to the end, in pieces and in one pass.
+#[test]
+fn xes_progress_reaches_the_end() {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static DONE: AtomicU64 = AtomicU64::new(0);
+    static TOTAL: AtomicU64 = AtomicU64::new(0);
+    fn progress(done: u64, total: u64) {
+        assert!(done >= DONE.load(Ordering::SeqCst) && done <= total, "{done} of {total}");
+        DONE.store(done, Ordering::SeqCst);
+        TOTAL.store(total, Ordering::SeqCst);
+    }
+    for threads in [2, 1] {
+        DONE.store(0, Ordering::SeqCst);
+        let opts = ReadOptions { threads, progress: Some(progress), ..opts_all() };
+        read_path(&data().join("logs/bpic2012.xes.gz"), &opts).unwrap();
+        assert!(DONE.load(Ordering::SeqCst) > 0, "threads: {threads}");
+        assert_eq!(DONE.load(Ordering::SeqCst), TOTAL.load(Ordering::SeqCst), "threads: {threads}");
+    }
+}
+
 /// An error in the second half names the same line as a one-pass read.
 #[test]
 fn xes_errors_in_the_second_half_name_the_right_line() {
