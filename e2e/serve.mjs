@@ -16,7 +16,9 @@ export async function startServer(opts = {}) {
     proc.stderr.on('data', (chunk) => {
       log += chunk;
       const addr = /listening on (http:\/\/[^\s]+)/.exec(log);
-      const done = /no account yet[^\n]*\n\s*\n\s*(http\S+)/.exec(log) || /cjm serve: open (http\S+)/.exec(log);
+      // A link counts once its line is complete: stderr may arrive in
+      // chunks that end inside it.
+      const done = /no account yet[^\n]*\n\s*\n\s*(http\S+)\n/.exec(log) || /cjm serve: open (http\S+)\n/.exec(log);
       if (addr && done) {
         clearTimeout(timer);
         const setup = /\/setup\//.test(done[1]) ? done[1] : null;

@@ -57,14 +57,17 @@ pub fn run(args: Args) -> Result<Outcome, CliError> {
         })?;
         let local = listener.local_addr().map_err(|e| CliError(e.to_string()))?;
         let base = args.public_url.clone().unwrap_or_else(|| format!("http://{local}"));
-        eprintln!("cjm serve: data in {}, listening on http://{local}", args.data.display());
-        match &opened.setup_path {
-            Some(path) => eprintln!(
-                "cjm serve: no account yet. Open this one-time link to create the administrator:\n\n    {}{path}\n",
+        let listening = format!("cjm serve: data in {}, listening on http://{local}\n", args.data.display());
+        let open = match &opened.setup_path {
+            Some(path) => format!(
+                "cjm serve: no account yet. Open this one-time link to create the administrator:\n\n    {}{path}\n\n",
                 base.trim_end_matches('/')
             ),
-            None => eprintln!("cjm serve: open {base}"),
-        }
+            None => format!("cjm serve: open {base}\n"),
+        };
+        // One write: stderr is unbuffered, and `eprintln!` with arguments
+        // writes piece by piece, so a reader could see half a link.
+        eprint!("{}", listening + &open);
         cjm_server::serve(opened.state, listener).await.map_err(|e| CliError(format!("the server stopped: {e}")))?;
         eprintln!("cjm serve: stopped");
         Ok(Outcome::Ok)
