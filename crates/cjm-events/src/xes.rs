@@ -459,7 +459,7 @@ fn read_in_pieces<'a>(
             scope.spawn(move || loop {
                 let next = queue.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).recv();
                 let Ok(piece) = next else { break };
-                let state = parse_piece(piece.bytes.bytes(), path, opts, header, piece.traces_before, piece.last);
+                let state = parse_piece(&piece, path, opts, header);
                 let done = Parsed { index: piece.index, state, buffer: piece.bytes.into_buffer() };
                 if parsed.send(done).is_err() {
                     break;
@@ -570,27 +570,19 @@ impl<'a> Assembly<'_, 'a> {
 /// under the header's rules. `None` when the piece does not read as a
 /// stretch of whole traces; the file is then read in one pass, which
 /// reports the error, so none is kept here.
-fn parse_piece<'a>(
-    bytes: &[u8],
-    path: &str,
-    opts: &'a ReadOptions,
-    header: &Header,
-    traces_before: u64,
-    last: bool,
-) -> Option<XesState<'a>> {
-    let read = |scanner| piece_by(scanner, bytes, path, opts, header, traces_before, last);
+fn parse_piece<'a>(piece: &Piece, path: &str, opts: &'a ReadOptions, header: &Header) -> Option<XesState<'a>> {
+    let read = |scanner| piece_by(scanner, piece, path, opts, header);
     read(Scanner::Plain).or_else(|| read(Scanner::QuickXml))
 }
 
 fn piece_by<'a>(
     scanner: Scanner,
-    bytes: &[u8],
+    piece: &Piece,
     path: &str,
     opts: &'a ReadOptions,
     header: &Header,
-    traces_before: u64,
-    last: bool,
 ) -> Option<XesState<'a>> {
+    let (bytes, traces_before, last) = (piece.bytes.bytes(), piece.traces_before, piece.last);
     let mut state = XesState::new(path, opts);
     (state.strict, state.versionless) = (header.strict, header.versionless);
     state.trace_number = traces_before;
