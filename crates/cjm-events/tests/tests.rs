@@ -313,6 +313,64 @@ fn xes_pieces_read_by_quick_xml_or_with_unnamed_traces_equal_one_pass() {
     std::fs::remove_dir_all(dir).ok();
 }
 
+/// Damaged XES (tags, quotes, entities, comments and bytes spliced in,
+/// stretches cut out, the end cut off) read in pieces by two threads gives
+/// what one thread gives: the same log, or the same error at the same line.
+#[test]
+fn damaged_xes_reads_the_same_on_one_thread_and_two() {
+    use std::io::Read;
+    let mut xml = Vec::new();
+    flate2::read::GzDecoder::new(std::fs::File::open(data().join("logs/receipt.xes.gz")).unwrap())
+        .read_to_end(&mut xml)
+        .unwrap();
+    let splices: [&[u8]; 12] =
+        [b"<", b">", b"/>", b"</trace>", b"<trace>", b"\"", b"&amp;", b"<!--", b"-->", b"<?", b"</log>", b"\xff"];
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let dir = tempdir();
+    let path = dir.join("damaged.xes");
+    let (mut same_log, mut same_error) = (0, 0);
+    for round in 0..40 {
+        let mut bytes = xml.clone();
+        for _ in 0..1 + next() % 3 {
+            let at = (next() as usize) % bytes.len();
+            match next() % 4 {
+                0 | 1 => {
+                    let splice = splices[(next() as usize) % splices.len()];
+                    bytes.splice(at..at, splice.iter().copied());
+                }
+                2 => drop(bytes.drain(at..(at + (next() as usize) % 60).min(bytes.len()))),
+                _ => bytes.truncate(at.max(1)),
+            }
+        }
+        std::fs::write(&path, &bytes).unwrap();
+        let read = |threads| {
+            read_path(&path, &ReadOptions { threads, ..opts_all() }).map(|log| {
+                let cases: Vec<String> = log.cases.values().map(String::from).collect();
+                (cases, log.case, log.time, log.activity, log.stats)
+            })
+        };
+        match (read(1), read(2)) {
+            (Ok(one), Ok(two)) => {
+                assert!(one == two, "round {round}: the logs differ");
+                same_log += 1;
+            }
+            (Err(one), Err(two)) => {
+                assert_eq!(one, two, "round {round}");
+                same_error += 1;
+            }
+            (one, two) => panic!("round {round}: one thread {:?}, two {:?}", one.err(), two.err()),
+        }
+    }
+    assert!(same_log > 0 && same_error > 0, "{same_log} logs, {same_error} errors");
+    std::fs::remove_dir_all(dir).ok();
+}
+
 /// A log cut short is an error naming what is left open, never a log
 /// missing its last traces; gzipped, the damaged stream is named.
 #[test]
