@@ -413,7 +413,8 @@ fn read_in_pieces<'a>(
         if feed.fill(want).is_err() {
             return None;
         }
-        let whole = feed.ended() && feed.held().len() < want;
+        // Everything is held once the XML has ended (a plain file at once).
+        let whole = feed.ended();
         // A small file (under half a piece), or one without traces, is
         // read in one pass.
         if whole && feed.held().len() < piece_len / 2 {
@@ -618,8 +619,7 @@ fn piece_by<'a>(
 
 /// `<trace` as a start tag (not `<traces` or similar).
 fn trace_tags(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
-    memchr::memmem::find_iter(bytes, b"<trace")
-        .filter(move |&i| matches!(bytes.get(i + 6), Some(b' ' | b'\t' | b'\n' | b'\r' | b'>' | b'/')))
+    memchr::memmem::find_iter(bytes, b"<trace").filter(move |&i| bytes.get(i + 6).is_some_and(|&b| ends_name(b)))
 }
 
 fn count_traces(bytes: &[u8]) -> u64 {
@@ -753,9 +753,7 @@ fn parse_plain(
     let mut i = 0;
     loop {
         // Between tags: blanks only (a short run of them, so no search call).
-        while i < b.len() && is_blank(b[i]) {
-            i += 1;
-        }
+        i = skip_blanks(b, i);
         match b.get(i) {
             None => {
                 if span.report {
@@ -770,7 +768,7 @@ fn parse_plain(
             b'/' => {
                 let name_end = i + 1 + b[i + 1..].iter().take_while(|&&c| is_name_byte(c)).count();
                 let name = known_element(&b[i + 1..name_end])?;
-                let close_at = name_end + b[name_end..].iter().take_while(|&&c| is_blank(c)).count();
+                let close_at = skip_blanks(b, name_end);
                 if b.get(close_at) != Some(&b'>') {
                     return None;
                 }
@@ -789,7 +787,7 @@ fn parse_plain(
             _ => {
                 let name_end = i + b[i..].iter().take_while(|&&c| is_name_byte(c)).count();
                 let name = known_element(&b[i..name_end])?;
-                if !matches!(b.get(name_end), Some(b'>' | b'/') | Some(b' ' | b'\t' | b'\n' | b'\r')) {
+                if !b.get(name_end).is_some_and(|&c| ends_name(c)) {
                     return None;
                 }
                 let end = plain_attributes(b, name_end, text, &mut attrs)?;
@@ -848,7 +846,7 @@ fn attribute_of_trace_or_event(
     match parent.ctx {
         Ctx::Event => {}
         // An attribute of the trace comes before its events.
-        Ctx::Trace if !(state.strict && parent.phase > 3) => parent.phase = parent.phase.max(3),
+        Ctx::Trace if !(state.strict && parent.phase > 3) => {}
         _ => return None,
     }
     if state.strict && !is_xml_name(key) {
@@ -858,6 +856,9 @@ fn attribute_of_trace_or_event(
         Ok(time) => time,
         Err(e) => return Some(Err(e)),
     };
+    if parent.ctx == Ctx::Trace {
+        parent.phase = parent.phase.max(3);
+    }
     if !key.is_empty() {
         record(state, parent, key, name, value, time);
     }
@@ -960,6 +961,17 @@ fn is_blank(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r')
 }
 
+/// Where the run of blanks at `from` ends.
+fn skip_blanks(bytes: &[u8], from: usize) -> usize {
+    from + bytes.get(from..).map_or(0, |rest| rest.iter().take_while(|&&c| is_blank(c)).count())
+}
+
+/// Whether `b` may follow an element's name in a tag (`<trace>`, `<trace/>`,
+/// `<trace key=…`).
+fn ends_name(b: u8) -> bool {
+    is_blank(b) || b == b'>' || b == b'/'
+}
+
 fn is_name_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'_' | b':' | b'.' | b'-')
 }
@@ -972,9 +984,7 @@ fn plain_attributes<'a>(bytes: &'a [u8], from: usize, text: &'a str, out: &mut X
     let mut i = from;
     loop {
         let start = i;
-        while i < bytes.len() && is_blank(bytes[i]) {
-            i += 1;
-        }
+        i = skip_blanks(bytes, i);
         if i == bytes.len() || !is_name_byte(bytes[i]) {
             return Some(i);
         }
@@ -986,16 +996,11 @@ fn plain_attributes<'a>(bytes: &'a [u8], from: usize, text: &'a str, out: &mut X
             i += 1;
         }
         let name = &bytes[name_from..i];
-        while i < bytes.len() && is_blank(bytes[i]) {
-            i += 1;
-        }
+        i = skip_blanks(bytes, i);
         if bytes.get(i) != Some(&b'=') {
             return None;
         }
-        i += 1;
-        while i < bytes.len() && is_blank(bytes[i]) {
-            i += 1;
-        }
+        i = skip_blanks(bytes, i + 1);
         let quote = *bytes.get(i).filter(|q| matches!(q, b'"' | b'\''))?;
         let value_from = i + 1;
         // One search finds the closing quote, or an entity or `<` first.
