@@ -33,13 +33,22 @@ pub enum Compiled {
         ok: Vec<bool>,
         missing: bool,
     },
+    /// `field = "text"` (or `!=` when `negated`): one dictionary id, found
+    /// once, so a rule of many such terms compiles in time of its length.
+    Is {
+        column: Column,
+        id: Option<u32>,
+        negated: bool,
+    },
     Score {
         op: CmpOp,
         value: f64,
     },
     Not(Box<Compiled>),
-    And(Box<Compiled>, Box<Compiled>),
-    Or(Box<Compiled>, Box<Compiled>),
+    /// Every operand of an `and` chain (n-ary, as the rule's tree is, so a
+    /// long chain is wide, not deep).
+    And(Vec<Compiled>),
+    Or(Vec<Compiled>),
 }
 
 /// Why a rule cannot run on this log.
@@ -52,14 +61,17 @@ impl Compiled {
     pub fn new(expr: &Expr, log: &EventLog) -> Result<Compiled, RuleError> {
         Ok(match expr {
             Expr::Not(e) => Compiled::Not(Box::new(Compiled::new(e, log)?)),
-            Expr::And(a, b) => Compiled::And(Box::new(Compiled::new(a, log)?), Box::new(Compiled::new(b, log)?)),
-            Expr::Or(a, b) => Compiled::Or(Box::new(Compiled::new(a, log)?), Box::new(Compiled::new(b, log)?)),
+            Expr::And(all) => Compiled::And(all.iter().map(|e| Compiled::new(e, log)).collect::<Result<_, _>>()?),
+            Expr::Or(all) => Compiled::Or(all.iter().map(|e| Compiled::new(e, log)).collect::<Result<_, _>>()?),
             Expr::Compare { field, op, value } => {
                 if is_score(field) {
                     match value {
                         Literal::Number(n) => Compiled::Score { op: *op, value: *n },
                         other => return Err(RuleError(format!("`score` compares with numbers, not {other}"))),
                     }
+                } else if let (Literal::Text(text), CmpOp::Eq | CmpOp::Ne) = (value, op) {
+                    let column = column(field, log)?;
+                    Compiled::Is { column, id: dict(log, column).lookup(text), negated: *op == CmpOp::Ne }
                 } else {
                     let column = column(field, log)?;
                     let dict = dict(log, column);
@@ -81,27 +93,35 @@ impl Compiled {
     pub fn matches(&self, log: &EventLog, row: usize) -> bool {
         match self {
             Compiled::Mask { column, ok, missing } => {
-                let id = match column {
-                    Column::Activity => log.activity[row],
-                    Column::Channel => log.channel[row],
-                    Column::Case => log.case[row],
-                    Column::Attr(i) => log.attrs[*i].ids[row],
-                    Column::CaseAttr(i) => log.case_attrs[*i].ids.get(log.case[row] as usize).copied().unwrap_or(NONE),
-                };
+                let id = value_id(log, *column, row);
                 if id == NONE {
                     *missing
                 } else {
                     ok[id as usize]
                 }
             }
+            // A row without a value is not equal to the text, so `!=` holds.
+            Compiled::Is { column, id, negated } => (Some(value_id(log, *column, row)) == *id) != *negated,
             Compiled::Score { op, value } => {
                 let s = log.score.get(row);
                 !s.is_nan() && cmp_holds(s.partial_cmp(value).unwrap_or(Ordering::Equal), *op)
             }
             Compiled::Not(e) => !e.matches(log, row),
-            Compiled::And(a, b) => a.matches(log, row) && b.matches(log, row),
-            Compiled::Or(a, b) => a.matches(log, row) || b.matches(log, row),
+            Compiled::And(all) => all.iter().all(|e| e.matches(log, row)),
+            Compiled::Or(all) => all.iter().any(|e| e.matches(log, row)),
         }
+    }
+}
+
+/// The dictionary id of `column` at `row`, `NONE` when the row has no value.
+#[inline]
+fn value_id(log: &EventLog, column: Column, row: usize) -> u32 {
+    match column {
+        Column::Activity => log.activity[row],
+        Column::Channel => log.channel[row],
+        Column::Case => log.case[row],
+        Column::Attr(i) => log.attrs[i].ids[row],
+        Column::CaseAttr(i) => log.case_attrs[i].ids.get(log.case[row] as usize).copied().unwrap_or(NONE),
     }
 }
 

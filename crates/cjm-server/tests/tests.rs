@@ -2,4 +2,5 @@
 
 mod common;
 mod flows;
+mod hardening;
 mod roles;

@@ -20,16 +20,22 @@ use crate::codes;
 use crate::diag::{Diagnostic, Span};
 use std::fmt;
 
-/// Parenthesised rules deeper than this are refused rather than risking the stack.
+/// Parentheses and `not`s nested deeper than this are refused rather than
+/// risking the stack. `and` and `or` chains are n-ary (one node however
+/// long the chain), so the tree is at most about three times this deep and
+/// every walk over it (printing, compiling, matching, dropping) may recurse.
 const MAX_DEPTH: usize = 64;
 
+/// A parsed rule. `And` and `Or` hold every operand of a chain: the parser
+/// flattens `a and (b and c)` into one `And` of three, so a rule of a
+/// million terms is a wide node, never a deep one.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Expr {
     Compare { field: String, op: CmpOp, value: Literal },
     In { field: String, negated: bool, values: Vec<Literal> },
     Not(Box<Expr>),
-    And(Box<Expr>, Box<Expr>),
-    Or(Box<Expr>, Box<Expr>),
+    And(Vec<Expr>),
+    Or(Vec<Expr>),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -66,22 +72,19 @@ impl Expr {
     /// Every field the rule reads, in order of first use.
     pub fn fields(&self) -> Vec<&str> {
         let mut out = Vec::new();
-        self.collect_fields(&mut out);
+        self.collect_fields(&mut out, &mut std::collections::HashSet::new());
         out
     }
 
-    fn collect_fields<'a>(&'a self, out: &mut Vec<&'a str>) {
+    fn collect_fields<'a>(&'a self, out: &mut Vec<&'a str>, seen: &mut std::collections::HashSet<&'a str>) {
         match self {
             Expr::Compare { field, .. } | Expr::In { field, .. } => {
-                if !out.contains(&field.as_str()) {
+                if seen.insert(field.as_str()) {
                     out.push(field);
                 }
             }
-            Expr::Not(e) => e.collect_fields(out),
-            Expr::And(a, b) | Expr::Or(a, b) => {
-                a.collect_fields(out);
-                b.collect_fields(out);
-            }
+            Expr::Not(e) => e.collect_fields(out, seen),
+            Expr::And(all) | Expr::Or(all) => all.iter().for_each(|e| e.collect_fields(out, seen)),
         }
     }
 
@@ -121,15 +124,15 @@ impl fmt::Display for Expr {
                 f.write_str("not ")?;
                 child(f, e, 3)
             }
-            Expr::And(a, b) => {
-                child(f, a, 2)?;
-                f.write_str(" and ")?;
-                child(f, b, 3)
-            }
-            Expr::Or(a, b) => {
-                child(f, a, 1)?;
-                f.write_str(" or ")?;
-                child(f, b, 2)
+            Expr::And(all) | Expr::Or(all) => {
+                let (sep, min) = if matches!(self, Expr::And(_)) { (" and ", 2) } else { (" or ", 1) };
+                for (i, e) in all.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(sep)?;
+                    }
+                    child(f, e, min)?;
+                }
+                Ok(())
             }
         }
     }
@@ -398,21 +401,31 @@ impl RuleParser<'_> {
     }
 
     fn or(&mut self) -> Result<Expr, Diagnostic> {
-        let mut left = self.and()?;
-        while self.eat_kw(Kw::Or) {
-            let right = self.and()?;
-            left = Expr::Or(Box::new(left), Box::new(right));
+        let mut all = Vec::new();
+        loop {
+            match self.and()? {
+                Expr::Or(inner) => all.extend(inner),
+                e => all.push(e),
+            }
+            if !self.eat_kw(Kw::Or) {
+                break;
+            }
         }
-        Ok(left)
+        Ok(if all.len() == 1 { all.pop().expect("one operand") } else { Expr::Or(all) })
     }
 
     fn and(&mut self) -> Result<Expr, Diagnostic> {
-        let mut left = self.unary()?;
-        while self.eat_kw(Kw::And) {
-            let right = self.unary()?;
-            left = Expr::And(Box::new(left), Box::new(right));
+        let mut all = Vec::new();
+        loop {
+            match self.unary()? {
+                Expr::And(inner) => all.extend(inner),
+                e => all.push(e),
+            }
+            if !self.eat_kw(Kw::And) {
+                break;
+            }
         }
-        Ok(left)
+        Ok(if all.len() == 1 { all.pop().expect("one operand") } else { Expr::And(all) })
     }
 
     fn unary(&mut self) -> Result<Expr, Diagnostic> {
@@ -602,6 +615,26 @@ mod tests {
         assert!(d.message.contains("expected `and`"), "{}", d.message);
         let d = parse("", 0).unwrap_err();
         assert!(d.message.contains("the end of the rule"), "{}", d.message);
+    }
+
+    #[test]
+    fn long_chains_are_one_wide_node() {
+        let terms = 200_000;
+        let src = vec!["a = 1"; terms].join(" and ");
+        let e = parse(&src, 0).unwrap();
+        let Expr::And(all) = &e else { panic!("not an And") };
+        assert_eq!(all.len(), terms);
+        assert_eq!(e.to_string(), src);
+        assert_eq!(e.fields(), ["a"]);
+        let src = (0..terms).map(|i| format!("f{i} = 1")).collect::<Vec<_>>().join(" or ");
+        let e = parse(&src, 0).unwrap();
+        assert_eq!(e.fields().len(), terms);
+        assert_eq!(e.to_string(), src);
+        drop(e);
+        // Parentheses of the same operator flatten, so printing reads back equal.
+        let e = parse("a = 1 and (b = 2 and (c = 3 or d = 4 or (e = 5 or f = 6)))", 0).unwrap();
+        assert_eq!(e.to_string(), "a = 1 and b = 2 and (c = 3 or d = 4 or e = 5 or f = 6)");
+        assert_eq!(parse(&e.to_string(), 0).unwrap(), e);
     }
 
     #[test]

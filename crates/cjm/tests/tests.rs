@@ -590,3 +590,5 @@ fn mine_breaks_every_figure_down_by_a_customer_attribute() {
     // Receipt's channel is a case attribute: the parts split the customers.
     assert_eq!(customers, v["summary"]["n_customers"].as_u64().unwrap());
 }
+
+mod limits;
