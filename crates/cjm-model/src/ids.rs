@@ -5,7 +5,7 @@
 //! the same slug wherever it stands; only a repeated name gets a suffix
 //! (`-2`, `-3`, in order). Write `id:` to pin an id across renames.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// `Buy a laptop (online)!` → `buy-a-laptop-online`. Letters of any script
 /// are kept (lowercased); everything else becomes a single `-`.
@@ -43,6 +43,10 @@ pub fn is_valid_id(id: &str) -> bool {
 #[derive(Default)]
 pub struct IdAllocator {
     taken: HashSet<String>,
+    /// For each base, the suffix to try next: ids are never freed, so a
+    /// suffix found taken stays taken, and the n-th repeat of a name costs
+    /// one lookup, not n.
+    next_suffix: HashMap<String, u64>,
 }
 
 impl IdAllocator {
@@ -61,10 +65,14 @@ impl IdAllocator {
         if self.taken.insert(base.clone()) {
             return base;
         }
-        (2..)
-            .map(|n| format!("{base}-{n}"))
-            .find(|candidate| self.taken.insert(candidate.clone()))
-            .expect("an unbounded range always yields a free id")
+        let next = self.next_suffix.entry(base.clone()).or_insert(2);
+        loop {
+            let candidate = format!("{base}-{next}");
+            *next += 1;
+            if self.taken.insert(candidate.clone()) {
+                return candidate;
+            }
+        }
     }
 }
 

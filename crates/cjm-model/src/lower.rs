@@ -10,7 +10,7 @@ use cjm_syntax::keys::{self, did_you_mean};
 use cjm_syntax::number::js_number;
 use cjm_syntax::tree::{Attrs, Keyword, Node, NodeKind, Property, Task, Text};
 use cjm_syntax::{Diagnostic, Parse, Span, NO_SCORE};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// A map read from text, with everything wrong with it (parse and check).
 #[derive(Clone, Debug)]
@@ -129,7 +129,7 @@ struct Lowering<'s> {
     /// Single-valued keys already given to the current owner (an owner's
     /// properties always follow it directly).
     given_owner: Option<Option<usize>>,
-    given: Vec<(&'static str, Option<String>)>,
+    given: HashSet<(&'static str, Option<String>)>,
     keywords_given: HashMap<Keyword, Span>,
     title_set_by_statement: bool,
 }
@@ -145,7 +145,7 @@ impl<'s> Lowering<'s> {
             stage_ids: HashMap::new(),
             step_ids: HashMap::new(),
             given_owner: None,
-            given: Vec::new(),
+            given: HashSet::new(),
             keywords_given: HashMap::new(),
             title_set_by_statement: false,
         }
@@ -387,7 +387,7 @@ impl<'s> Lowering<'s> {
                 );
                 return;
             }
-            self.given.push(slot);
+            self.given.insert(slot);
         }
         if let Some(Target::Step(s, t)) = target {
             return self.step_property(s, t, p);

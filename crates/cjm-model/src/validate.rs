@@ -84,12 +84,58 @@ pub fn validate(map: &Journey) -> Vec<Finding> {
     check_metrics(&map.metrics, Loc::Metric, &mut out);
     check_ids(map, &mut out);
     check_stages(map, &mut out);
+    let mut personas = Declared::new(map);
     for (s, stage) in map.stages.iter().enumerate() {
         for (t, step) in stage.steps.iter().enumerate() {
-            check_step(map, s, t, step, &mut out);
+            check_step(map, &mut personas, s, t, step, &mut out);
         }
     }
     out
+}
+
+/// The declared personas, gathered once per map, and the hint for each
+/// undeclared name, worked out once per name: checking a step costs a hash
+/// lookup per persona it names, however many personas the map declares.
+struct Declared<'a> {
+    names: Vec<&'a str>,
+    set: HashSet<&'a str>,
+    hints: HashMap<&'a str, String>,
+}
+
+/// "Did you mean" is tried for this many different undeclared names; the
+/// rest get the plain hint (each try compares with every declared name).
+const SUGGEST_FOR: usize = 32;
+/// Names shown in "use one of: …".
+const LIST_AT_MOST: usize = 8;
+
+impl<'a> Declared<'a> {
+    fn new(map: &'a Journey) -> Self {
+        let mut set = HashSet::new();
+        let names = map.personas.iter().map(|p| p.name.as_str()).filter(|n| set.insert(*n)).collect();
+        Declared { names, set, hints: HashMap::new() }
+    }
+
+    /// The hint for `name` when it is not declared; `None` when it is (or
+    /// when the map declares no persona, so any name goes).
+    fn hint_for(&mut self, name: &'a str) -> Option<&str> {
+        if self.names.is_empty() || self.set.contains(name) {
+            return None;
+        }
+        let suggest = self.hints.len() < SUGGEST_FOR;
+        let names = &self.names;
+        Some(self.hints.entry(name).or_insert_with(|| {
+            match suggest.then(|| did_you_mean(name, names.iter().copied())).flatten() {
+                Some(best) => format!("did you mean `{best}`?"),
+                None => {
+                    let mut list = names.iter().take(LIST_AT_MOST).copied().collect::<Vec<_>>().join(", ");
+                    if names.len() > LIST_AT_MOST {
+                        list.push_str(&format!(" and {} more", names.len() - LIST_AT_MOST));
+                    }
+                    format!("declare it with `persona {name}`, or use one of: {list}")
+                }
+            }
+        }))
+    }
 }
 
 fn check_personas(map: &Journey, out: &mut Vec<Finding>) {
@@ -211,21 +257,16 @@ fn check_stages(map: &Journey, out: &mut Vec<Finding>) {
     }
 }
 
-fn check_step(map: &Journey, s: usize, t: usize, step: &Step, out: &mut Vec<Finding>) {
-    let mut declared: Vec<&str> = Vec::new();
-    for p in &map.personas {
-        if !declared.contains(&p.name.as_str()) {
-            declared.push(&p.name);
-        }
-    }
-    let check_persona = |name: &str, loc: Loc, out: &mut Vec<Finding>| {
-        if declared.is_empty() || declared.contains(&name) {
-            return;
-        }
-        let hint = match did_you_mean(name, declared.iter().copied()) {
-            Some(best) => format!("did you mean `{best}`?"),
-            None => format!("declare it with `persona {name}`, or use one of: {}", declared.join(", ")),
-        };
+fn check_step<'a>(
+    map: &Journey,
+    declared: &mut Declared<'a>,
+    s: usize,
+    t: usize,
+    step: &'a Step,
+    out: &mut Vec<Finding>,
+) {
+    let mut check_persona = |name: &'a str, loc: Loc, out: &mut Vec<Finding>| {
+        let Some(hint) = declared.hint_for(name) else { return };
         out.push(
             Finding::new(
                 Severity::Error,

@@ -66,6 +66,15 @@ pub fn png(map: &Journey, opts: &Options, scale: f32) -> Result<Vec<u8>, RenderE
     rasterise(&drawing.svg, scale)
 }
 
+/// The map as a PNG of at most `max_pixels` pixels: at `scale` when that
+/// fits, else at the largest scale that does (a server's budget per drawing).
+pub fn png_within(map: &Journey, opts: &Options, scale: f32, max_pixels: u64) -> Result<Vec<u8>, RenderError> {
+    let drawing = draw(map, &without_embedded_font(opts), Page::whole(map));
+    let area = f64::from(drawing.width.max(1.0)) * f64::from(drawing.height.max(1.0));
+    let fits = (max_pixels.min(MAX_PIXELS) as f64 / area).sqrt() as f32 * 0.999;
+    rasterise(&drawing.svg, scale.min(fits))
+}
+
 /// Rasterises any SVG cjm drew: horizontal bands rendered in parallel
 /// (one per core, straight into one buffer), then encoded with fast
 /// compression. Both halve the time of a large map (see `cargo bench -p cjm-render`).

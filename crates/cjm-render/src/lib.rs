@@ -19,7 +19,7 @@ mod svg;
 pub mod text;
 pub mod theme;
 
-pub use export::{pdf, png, RenderError};
+pub use export::{pdf, png, png_within, RenderError};
 pub use html::html;
 pub use svg::duration;
 pub use theme::ThemeName;

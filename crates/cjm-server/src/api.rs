@@ -445,7 +445,8 @@ async fn create_map(
         Some(t) => format!("Created from the {t} template"),
         None => "Created".into(),
     };
-    let id = state.db.write(move |tx| store::create_map(tx, ws, user.id, &source, &tags, &message)).await?;
+    let checked = store::Checked::off_runtime(source).await?;
+    let id = state.db.write(move |tx| store::create_map(tx, ws, user.id, &checked, &tags, &message)).await?;
     Ok((StatusCode::CREATED, Json(Created { id, url: format!("/m/{id}") })))
 }
 
@@ -507,8 +508,8 @@ async fn get_map(State(state): State<AppState>, who: Principal, Path(id): Path<i
     let (_, info, role) = map_access(&state, &who, id).await?;
     let head = info.head;
     let version = state.db.read(move |c| store::version(c, id, head)).await?;
-    let source = version.source.unwrap_or_default();
-    let checked = cjm_model::check(&source);
+    let source = version.source.clone().unwrap_or_default();
+    let checked = state.checked_async(version.id, source.clone()).await?;
     Ok(Json(MapDetail {
         journey: serde_json::to_value(&checked.journey).map_err(|e| AppError::Internal(e.to_string()))?,
         diagnostics: diagnostics(&source, &checked.diagnostics),
@@ -570,9 +571,10 @@ async fn save_source(
 ) -> AppResult<Json<store::Version>> {
     let (user, _, role) = map_access(&state, &who, id).await?;
     role.require(Role::Editor, "edit maps")?;
+    let checked = store::Checked::off_runtime(body.source).await?;
     let v = state
         .db
-        .write(move |tx| store::append_version(tx, id, user.id, &body.source, &body.message, body.base_version))
+        .write(move |tx| store::append_version(tx, id, user.id, &checked, &body.message, body.base_version))
         .await?;
     Ok(Json(v))
 }
@@ -619,21 +621,24 @@ async fn form_edit(
 ) -> AppResult<Json<Edited>> {
     let (user, _, role) = map_access(&state, &who, id).await?;
     role.require(Role::Editor, "edit maps")?;
+    // The edit applies to the version the author saw; the append refuses
+    // it (409) if someone saved since. Both the edit and the check run
+    // outside the write transaction.
+    let base = body.base_version;
+    let current = state.db.read(move |c| store::version(c, id, base)).await?.source.unwrap_or_default();
+    let edit = body.edit;
+    let message = if body.message.trim().is_empty() { describe_edit(&edit) } else { body.message.clone() };
+    let checked = tokio::task::spawn_blocking(move || {
+        let source = cjm_model::edit::apply(&current, &edit).map_err(|e| AppError::bad(e.0))?;
+        store::Checked::new(source)
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))??;
     let out = state
         .db
         .write(move |tx| {
-            let head: i64 = tx.query_row("SELECT head FROM maps WHERE id = ?1", [id], |r| r.get(0))?;
-            let current = store::version(tx, id, head)?.source.unwrap_or_default();
-            if body.base_version != head {
-                return Err(AppError::Conflict(format!(
-                    "this map was saved by someone else since you opened it (you saw version {}, the latest is {head}); reload and try again",
-                    body.base_version
-                )));
-            }
-            let source = cjm_model::edit::apply(&current, &body.edit).map_err(|e| AppError::bad(e.0))?;
-            let message = if body.message.trim().is_empty() { describe_edit(&body.edit) } else { body.message.clone() };
-            let version = store::append_version(tx, id, user.id, &source, &message, Some(head))?;
-            Ok(Edited { version, source })
+            let version = store::append_version(tx, id, user.id, &checked, &message, Some(base))?;
+            Ok::<_, AppError>(Edited { version, source: checked.source().to_string() })
         })
         .await?;
     Ok(Json(out))
@@ -679,19 +684,11 @@ async fn restore_version(
             .map_err(|e| AppError::bad(format!("the request body: {e}")))?
             .base_version
     };
+    let old = state.db.read(move |c| store::version(c, id, n)).await?;
+    let checked = store::Checked::off_runtime(old.source.unwrap_or_default()).await?;
     let v = state
         .db
-        .write(move |tx| {
-            let old = store::version(tx, id, n)?;
-            store::append_version(
-                tx,
-                id,
-                user.id,
-                old.source.as_deref().unwrap_or_default(),
-                &format!("Restored version {n}"),
-                base,
-            )
-        })
+        .write(move |tx| store::append_version(tx, id, user.id, &checked, &format!("Restored version {n}"), base))
         .await?;
     Ok(Json(v))
 }
@@ -781,9 +778,17 @@ pub fn text_diff(a: &str, b: &str) -> Vec<Vec<DiffLine>> {
 pub async fn compute_diff(state: &AppState, id: i64, from: i64, to: i64) -> AppResult<Diff> {
     let (a, b) =
         state.db.read(move |c| Ok::<_, AppError>((store::version(c, id, from)?, store::version(c, id, to)?))).await?;
+    let (ca, cb) = (
+        state.checked_async(a.id, a.source.clone().unwrap_or_default()).await?,
+        state.checked_async(b.id, b.source.clone().unwrap_or_default()).await?,
+    );
     let (a, b) = (a.source.unwrap_or_default(), b.source.unwrap_or_default());
-    let changes = cjm_model::diff::diff(&cjm_model::check(&a).journey, &cjm_model::check(&b).journey);
-    Ok(Diff { from, to, changes, hunks: text_diff(&a, &b) })
+    tokio::task::spawn_blocking(move || {
+        let changes = cjm_model::diff::diff(&ca.journey, &cb.journey);
+        Diff { from, to, changes, hunks: text_diff(&a, &b) }
+    })
+    .await
+    .map_err(|e| AppError::Internal(format!("comparing versions: {e}")))
 }
 
 async fn diff(
@@ -992,14 +997,8 @@ pub struct EvidenceState {
 pub async fn evidence_state(state: &AppState, map: &MapInfo) -> AppResult<EvidenceState> {
     let Some(eid) = map.evidence_id else { return Ok(EvidenceState { evidence: None, summary: None, error: None }) };
     let (ev, _) = state.db.read(move |c| store::evidence(c, eid)).await?;
-    let st = state.clone();
-    let ev2 = ev.clone();
-    let read = tokio::task::spawn_blocking(move || {
-        let path = crate::evidence::path_of(&st.config.data_dir, &ev2.stored_as);
-        st.evidence.log(ev2.id, &path, &ev2.file_name, &ev2.mapping)
-    })
-    .await
-    .map_err(|e| AppError::Internal(e.to_string()))?;
+    let path = crate::evidence::path_of(&state.config.data_dir, &ev.stored_as);
+    let read = state.evidence.log(ev.id, path, ev.file_name.clone(), ev.mapping.clone()).await;
     Ok(match read {
         Ok(log) => EvidenceState { summary: Some(crate::evidence::summarize(&log)), evidence: Some(ev), error: None },
         Err(AppError::BadRequest(m)) => EvidenceState { evidence: Some(ev), summary: None, error: Some(m) },
@@ -1165,17 +1164,7 @@ pub async fn measured_for(
     ev: store::Evidence,
     v: &store::Version,
 ) -> AppResult<Option<Arc<crate::evidence::Measured>>> {
-    if let Some(hit) = state.evidence.cached(ev.id, &ev.mapping, v.id) {
-        return Ok(Some(hit));
-    }
-    let st = state.clone();
-    let (vid, source) = (v.id, v.source.clone().unwrap_or_default());
-    let out = tokio::task::spawn_blocking(move || {
-        let path = crate::evidence::path_of(&st.config.data_dir, &ev.stored_as);
-        st.evidence.measure(ev.id, &path, &ev.file_name, &ev.mapping, vid, &source)
-    })
-    .await
-    .map_err(|e| AppError::Internal(e.to_string()))?;
+    let out = state.evidence.measure(state, &ev, v.id, v.source.clone().unwrap_or_default()).await;
     match out {
         Ok(m) => Ok(Some(m)),
         // A log that does not read with its mapping: the page shows the map without figures.
@@ -1203,14 +1192,11 @@ async fn discover(State(state): State<AppState>, who: Principal, Path(id): Path<
     let eid =
         map.evidence_id.ok_or_else(|| AppError::bad("this map has no evidence; upload a log on the evidence page"))?;
     let (ev, _) = state.db.read(move |c| store::evidence(c, eid)).await?;
-    let st = state.clone();
-    let source = tokio::task::spawn_blocking(move || {
-        let path = crate::evidence::path_of(&st.config.data_dir, &ev.stored_as);
-        let log = st.evidence.log(ev.id, &path, &ev.file_name, &ev.mapping)?;
-        crate::evidence::discover(&log, &ev.file_name)
-    })
-    .await
-    .map_err(|e| AppError::Internal(e.to_string()))??;
+    let path = crate::evidence::path_of(&state.config.data_dir, &ev.stored_as);
+    let log = state.evidence.log(ev.id, path, ev.file_name.clone(), ev.mapping.clone()).await?;
+    let source = tokio::task::spawn_blocking(move || crate::evidence::discover(&log, &ev.file_name))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))??;
     Ok(Json(Draft { source }))
 }
 
@@ -1254,7 +1240,7 @@ pub async fn download_response(
     };
     let view = View { persona: q.persona, theme: q.theme };
     let bytes = crate::render::draw(
-        &state.renders,
+        state,
         Drawable { version_id: v.id, source: v.source.unwrap_or_default(), measures },
         format,
         &view,

@@ -14,6 +14,19 @@ const PERMIT_LOG: &[u8] = include_bytes!("../assets/demo/receipt.parquet");
 /// workspace the team deleted does not come back).
 pub fn seed(state: &AppState) -> AppResult<()> {
     let dir = state.config.data_dir.join("evidence");
+    let future = PERMIT_MAP
+        .replace("state current", "state future")
+        .replace("version 1.0", "version 2.0")
+        .replace("Receipt is checked: 2", "Receipt is checked: 4")
+        .replace("Hold is considered: 2", "Hold is considered: 4")
+        .replace("Submit the application: 3", "Submit the application: 4");
+    // Checked before the write transaction, as every save is.
+    let templates = cjm_model::templates::ALL
+        .iter()
+        .rev()
+        .map(|t| Ok((t, store::Checked::new(t.text.to_string())?)))
+        .collect::<AppResult<Vec<_>>>()?;
+    let (permit, future) = (store::Checked::new(PERMIT_MAP.to_string())?, store::Checked::new(future)?);
     state.db.write_blocking(|tx| {
         let done: bool = tx.query_row("SELECT EXISTS(SELECT 1 FROM settings WHERE key = 'demo_seeded')", [], |r| r.get(0))?;
         if done {
@@ -25,18 +38,12 @@ pub fn seed(state: &AppState) -> AppResult<()> {
         let ws = tx.last_insert_rowid();
         // Any admin who set up before the demo existed owns it too.
         tx.execute("INSERT INTO members (workspace_id, user_id, role) SELECT ?1, id, 'owner' FROM users WHERE is_admin = 1", [ws])?;
-        for t in cjm_model::templates::ALL.iter().rev() {
-            store::create_map(tx, ws, author, t.text, &format!("template,{}", t.name), &format!("Created from the {} template", t.name))?;
+        for (t, checked) in &templates {
+            store::create_map(tx, ws, author, checked, &format!("template,{}", t.name), &format!("Created from the {} template", t.name))?;
         }
-        let id = store::create_map(tx, ws, author, PERMIT_MAP, "demo,evidence,government", "The permit journey as it is today")?;
-        let future = PERMIT_MAP
-            .replace("state current", "state future")
-            .replace("version 1.0", "version 2.0")
-            .replace("Receipt is checked: 2", "Receipt is checked: 4")
-            .replace("Hold is considered: 2", "Hold is considered: 4")
-            .replace("Submit the application: 3", "Submit the application: 4");
+        let id = store::create_map(tx, ws, author, &permit, "demo,evidence,government", "The permit journey as it is today")?;
         store::append_version(tx, id, author, &future, "Future state: status in the portal, checklist, same-day e-mail", None)?;
-        store::append_version(tx, id, author, PERMIT_MAP, "Back to the current state for measuring", None)?;
+        store::append_version(tx, id, author, &permit, "Back to the current state for measuring", None)?;
         tx.execute("UPDATE maps SET current_version = 1, future_version = 2 WHERE id = ?1", [id])?;
         let stored = crate::evidence::store_upload(&dir, "receipt.parquet", PERMIT_LOG)?;
         tx.execute(

@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub enum AppError {
     /// Not signed in (or the token is not valid).
     Unauthorized,

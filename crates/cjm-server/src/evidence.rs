@@ -5,13 +5,14 @@
 //! Uploads are written to a temporary file in the data directory and renamed
 //! into place, so a log on disk is always whole.
 
+use crate::cache::Bounded;
 use crate::error::{AppError, AppResult};
-use crate::store::ColumnMapping;
+use crate::store::{ColumnMapping, Evidence};
+use crate::AppState;
 use cjm_events::{ColumnMap, EventLog, Format, ReadOptions};
 use cjm_mine::measure::Measurement;
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 /// File types the upload form takes, by extension.
 pub fn format_of(name: &str) -> AppResult<Format> {
@@ -144,60 +145,83 @@ pub struct Measured {
 }
 
 /// Logs read and maps measured, kept while the server runs: reading a log
-/// is the slow part, and the same few are asked for again and again.
-#[derive(Default)]
+/// is the slow part, and the same few are asked for again and again. A log
+/// that does not read is remembered too, so a bad upload costs one read,
+/// not one per view. Both are bounded in bytes; identical concurrent reads
+/// share one.
 pub struct Cache {
-    logs: Mutex<HashMap<(i64, String), Arc<EventLog>>>,
-    measured: Mutex<HashMap<(i64, String, i64), Arc<Measured>>>,
+    logs: Bounded<(i64, String), Result<Arc<EventLog>, AppError>>,
+    measured: Bounded<(i64, String, i64), Measured>,
+}
+
+/// Bytes the logs read may hold, and the measurements.
+pub const LOGS_BUDGET: usize = 1 << 30;
+const MEASURED_BUDGET: usize = 64 << 20;
+
+impl Default for Cache {
+    fn default() -> Self {
+        Cache { logs: Bounded::new(LOGS_BUDGET), measured: Bounded::new(MEASURED_BUDGET) }
+    }
+}
+
+/// What a log holds in memory, roughly: its columns and its dictionaries.
+fn log_bytes(log: &EventLog) -> usize {
+    let dict = |d: &cjm_events::Dict| d.values().map(|v| v.len() + 16).sum::<usize>();
+    let per_row = 4 + 8 + 4 + 4 + 8;
+    log.len() * per_row
+        + dict(&log.cases)
+        + dict(&log.activities)
+        + dict(&log.channels)
+        + log.attrs.iter().chain(&log.case_attrs).map(|a| a.ids.len() * 4 + dict(&a.dict)).sum::<usize>()
+        + 4096
 }
 
 impl Cache {
-    /// The log of evidence `id` read with `mapping`, from memory or disk.
-    pub fn log(&self, id: i64, path: &Path, shown: &str, mapping: &ColumnMapping) -> AppResult<Arc<EventLog>> {
-        let key = (id, mapping_key(mapping));
-        if let Some(hit) = self.logs.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
-            return Ok(hit.clone());
-        }
-        let log = Arc::new(read(path, shown, mapping)?);
-        let mut logs = self.logs.lock().unwrap_or_else(|p| p.into_inner());
-        if logs.len() >= 8 {
-            logs.clear();
-        }
-        logs.insert(key, log.clone());
-        Ok(log)
+    /// The log of evidence `id` read with `mapping`, from memory or disk
+    /// (on the blocking pool).
+    pub async fn log(&self, id: i64, path: PathBuf, shown: String, mapping: ColumnMapping) -> AppResult<Arc<EventLog>> {
+        let key = (id, mapping_key(&mapping));
+        let read = self
+            .logs
+            .get_or_make(key, move || {
+                let read = read(&path, &shown, &mapping).map(Arc::new);
+                let bytes = read.as_ref().map_or(1024, |log| log_bytes(log));
+                Ok((read, bytes))
+            })
+            .await?;
+        (*read).clone()
     }
 
     /// The measurement if it was made before (no reading, no waiting).
     pub fn cached(&self, id: i64, mapping: &ColumnMapping, version_id: i64) -> Option<Arc<Measured>> {
-        let key = (id, mapping_key(mapping), version_id);
-        self.measured.lock().unwrap_or_else(|p| p.into_inner()).get(&key).cloned()
+        self.measured.get(&(id, mapping_key(mapping), version_id))
     }
 
-    /// Version `version_id` (with `source`) measured against evidence `id`.
-    pub fn measure(
+    /// Version `version_id` (with `source`) measured against the log of
+    /// evidence `ev`.
+    pub async fn measure(
         &self,
-        id: i64,
-        path: &Path,
-        shown: &str,
-        mapping: &ColumnMapping,
+        state: &AppState,
+        ev: &Evidence,
         version_id: i64,
-        source: &str,
+        source: String,
     ) -> AppResult<Arc<Measured>> {
-        let key = (id, mapping_key(mapping), version_id);
-        if let Some(hit) = self.measured.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
-            return Ok(hit.clone());
+        let key = (ev.id, mapping_key(&ev.mapping), version_id);
+        if let Some(hit) = self.measured.get(&key) {
+            return Ok(hit);
         }
-        let log = self.log(id, path, shown, mapping)?;
-        let map = cjm_model::check(source).journey;
-        let measurement = cjm_mine::measure::measure(&map, &log);
-        let figures = Arc::new(to_render_measures(&measurement, shown));
-        let out = Arc::new(Measured { measurement, figures });
-        let mut measured = self.measured.lock().unwrap_or_else(|p| p.into_inner());
-        if measured.len() >= 256 {
-            measured.clear();
-        }
-        measured.insert(key, out.clone());
-        Ok(out)
+        let path = path_of(&state.config.data_dir, &ev.stored_as);
+        let log = self.log(ev.id, path, ev.file_name.clone(), ev.mapping.clone()).await?;
+        let (st, shown) = (state.clone(), ev.file_name.clone());
+        self.measured
+            .get_or_make(key, move || {
+                let map = &st.checked(version_id, &source).journey;
+                let measurement = cjm_mine::measure::measure(map, &log);
+                let figures = Arc::new(to_render_measures(&measurement, &shown));
+                let bytes = serde_json::to_vec(&measurement).map_or(4096, |v| v.len() * 2);
+                Ok((Measured { measurement, figures }, bytes))
+            })
+            .await
     }
 }
 

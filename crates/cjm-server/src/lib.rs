@@ -12,6 +12,7 @@
 pub mod api;
 mod assets;
 pub mod auth;
+mod cache;
 pub mod db;
 pub mod demo;
 pub mod error;
@@ -61,6 +62,45 @@ pub struct StateInner {
     pub login_limit: auth::RateLimiter,
     pub renders: render::Cache,
     pub evidence: evidence::Cache,
+    /// Each saved version checked once (versions never change).
+    checks: cache::Bounded<i64, cjm_model::Lowered>,
+}
+
+/// Bytes the version checks may hold.
+const CHECKS_BUDGET: usize = 128 << 20;
+
+impl AppState {
+    /// Version `version_id` (whose text is `source`) parsed, lowered and
+    /// validated: from the cache, or now, once.
+    pub fn checked(&self, version_id: i64, source: &str) -> Arc<cjm_model::Lowered> {
+        if let Some(hit) = self.checks.get(&version_id) {
+            return hit;
+        }
+        let lowered = Arc::new(cjm_model::check(source));
+        self.checks.insert(version_id, lowered.clone(), lowered_bytes(&lowered, source.len()));
+        lowered
+    }
+
+    /// [`AppState::checked`] off the async runtime.
+    pub async fn checked_async(&self, version_id: i64, source: String) -> AppResult<Arc<cjm_model::Lowered>> {
+        if let Some(hit) = self.checks.get(&version_id) {
+            return Ok(hit);
+        }
+        let state = self.clone();
+        tokio::task::spawn_blocking(move || state.checked(version_id, &source))
+            .await
+            .map_err(|e| AppError::Internal(format!("checking a map: {e}")))
+    }
+}
+
+/// What a lowered map holds, roughly: its text's worth of strings plus the
+/// fixed size of every step and diagnostic.
+fn lowered_bytes(lowered: &cjm_model::Lowered, source_len: usize) -> usize {
+    let steps = lowered.journey.stages.iter().map(|s| s.steps.len()).sum::<usize>();
+    source_len * 2
+        + steps * std::mem::size_of::<cjm_model::Step>()
+        + lowered.diagnostics.len() * (std::mem::size_of::<cjm_syntax::Diagnostic>() + 128)
+        + 4096
 }
 
 impl std::ops::Deref for AppState {
@@ -88,8 +128,9 @@ pub fn open(config: Config) -> Result<Opened, String> {
         inner: Arc::new(StateInner {
             db,
             login_limit: auth::RateLimiter::new(config.login_attempts, std::time::Duration::from_secs(15 * 60)),
-            renders: render::Cache::new(512),
+            renders: render::Cache::default(),
             evidence: evidence::Cache::default(),
+            checks: cache::Bounded::new(CHECKS_BUDGET),
             config,
         }),
     };
@@ -128,7 +169,8 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsa
 async fn security_headers(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
     let mut res = next.run(req).await;
     let h = res.headers_mut();
-    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
+    // A response with a policy of its own (the HTML download's sandbox) keeps it.
+    h.entry(header::CONTENT_SECURITY_POLICY).or_insert(HeaderValue::from_static(CSP));
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     // Share links carry their token in the address: never send it to another

@@ -1,12 +1,15 @@
 //! Drawing maps for the web: the page's SVG and every download, cached by
 //! (version, format, persona, theme, evidence) so a busy map page costs a
 //! lookup, not a layout. Versions never change, so entries never go stale;
-//! the oldest are dropped when the cache is full.
+//! the least recently used are dropped when the drawings pass their byte
+//! budget, and identical requests at the same time share one drawing.
 
+use crate::cache::Bounded;
 use crate::error::{AppError, AppResult};
+use crate::AppState;
 use cjm_render::{Measures, Options, ThemeName};
-use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Mutex};
+use std::collections::HashMap;
+use std::sync::Arc;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
@@ -92,15 +95,22 @@ struct Key {
     embed_font: bool,
 }
 
-/// Drawings by key, and the order they came in (oldest first, to evict).
-type Drawings = (HashMap<Key, Arc<Vec<u8>>>, VecDeque<Key>);
-/// Page parts by (version id, evidence id).
-type PartsByVersion = HashMap<(i64, Option<i64>), Arc<Parts>>;
+/// Bytes the drawings may hold in all, and the page parts.
+const DRAWINGS_BUDGET: usize = 256 << 20;
+const PARTS_BUDGET: usize = 64 << 20;
+/// The most pixels a PNG drawn by the server has; a wider map is drawn at a
+/// smaller scale (at most about 128 MB of pixels to rasterise).
+pub const MAX_PNG_PIXELS: u64 = 32_000_000;
 
 pub struct Cache {
-    capacity: usize,
-    entries: Mutex<Drawings>,
-    parts: Mutex<PartsByVersion>,
+    drawings: Bounded<Key, Vec<u8>>,
+    parts: Bounded<(i64, Option<i64>), Parts>,
+}
+
+impl Default for Cache {
+    fn default() -> Self {
+        Cache { drawings: Bounded::new(DRAWINGS_BUDGET), parts: Bounded::new(PARTS_BUDGET) }
+    }
 }
 
 /// What a map page needs of a version besides its drawing.
@@ -112,11 +122,15 @@ pub struct Parts {
     pub step_names: HashMap<String, String>,
 }
 
-impl Cache {
-    pub fn new(capacity: usize) -> Self {
-        Cache { capacity, entries: Mutex::new((HashMap::new(), VecDeque::new())), parts: Mutex::new(HashMap::new()) }
+impl Parts {
+    fn bytes(&self) -> usize {
+        self.island.len()
+            + self.personas.iter().map(|p| p.len() + 24).sum::<usize>()
+            + self.step_names.iter().map(|(k, v)| k.len() + v.len() + 64).sum::<usize>()
     }
+}
 
+impl Cache {
     /// The page parts of version `version_id` with evidence `evidence`,
     /// made by `make` (on the blocking pool) the first time.
     pub async fn parts(
@@ -125,34 +139,13 @@ impl Cache {
         evidence: Option<i64>,
         make: impl FnOnce() -> Parts + Send + 'static,
     ) -> AppResult<Arc<Parts>> {
-        let key = (version_id, evidence);
-        if let Some(hit) = self.parts.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
-            return Ok(hit.clone());
-        }
-        let made = Arc::new(tokio::task::spawn_blocking(make).await.map_err(|e| AppError::Internal(e.to_string()))?);
-        let mut parts = self.parts.lock().unwrap_or_else(|p| p.into_inner());
-        if parts.len() >= self.capacity {
-            parts.clear();
-        }
-        parts.insert(key, made.clone());
-        Ok(made)
-    }
-
-    fn get(&self, key: &Key) -> Option<Arc<Vec<u8>>> {
-        self.entries.lock().unwrap_or_else(|p| p.into_inner()).0.get(key).cloned()
-    }
-
-    fn put(&self, key: Key, value: Arc<Vec<u8>>) {
-        let mut guard = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        let (map, order) = &mut *guard;
-        if map.insert(key.clone(), value).is_none() {
-            order.push_back(key);
-        }
-        while order.len() > self.capacity {
-            if let Some(old) = order.pop_front() {
-                map.remove(&old);
-            }
-        }
+        self.parts
+            .get_or_make((version_id, evidence), move || {
+                let parts = make();
+                let bytes = parts.bytes();
+                Ok((parts, bytes))
+            })
+            .await
     }
 }
 
@@ -164,9 +157,10 @@ pub struct Drawable {
 }
 
 /// The map in `format`, from the cache or drawn now (on the blocking pool:
-/// PNG and PDF take a fraction of a second).
+/// PNG and PDF take a fraction of a second), once for any number of
+/// identical requests at the same time.
 pub async fn draw(
-    cache: &Cache,
+    state: &AppState,
     what: Drawable,
     format: Format,
     view: &View,
@@ -179,41 +173,51 @@ pub async fn draw(
         evidence: what.measures.as_ref().map(|m| m.0),
         embed_font,
     };
-    if let Some(hit) = cache.get(&key) {
-        return Ok(hit);
-    }
     let theme = view.theme()?;
     let persona = view.persona.clone().filter(|p| !p.is_empty());
-    let bytes = tokio::task::spawn_blocking(move || -> AppResult<Vec<u8>> {
-        let checked = cjm_model::check(&what.source);
-        let map = checked.journey;
-        if let Some(p) = &persona {
-            if !map.personas.iter().any(|x| &x.name == p || &x.id == p) {
-                return Err(AppError::bad(format!("this map has no persona `{p}`")));
-            }
-        }
-        let opts = Options {
-            theme,
-            persona,
-            measures: what.measures.as_ref().map(|m| (*m.1).clone()),
-            embed_font,
-            ..Options::default()
-        };
-        Ok(match format {
-            Format::Svg => cjm_render::svg(&map, &opts).into_bytes(),
-            Format::Png => cjm_render::png(&map, &opts, 2.0).map_err(|e| AppError::Internal(e.to_string()))?,
-            Format::Pdf => cjm_render::pdf(&map, &opts).map_err(|e| AppError::Internal(e.to_string()))?,
-            Format::Html => cjm_render::html(&map, &opts).into_bytes(),
-            Format::Json => cjm_model::json::to_json(&map).into_bytes(),
-            Format::Mermaid => cjm_model::mermaid::to_mermaid(&map).text.into_bytes(),
-            Format::Cjm => what.source.into_bytes(),
+    let state2 = state.clone();
+    state
+        .renders
+        .drawings
+        .get_or_make(key, move || {
+            let checked = state2.checked(what.version_id, &what.source);
+            let bytes = render(&checked.journey, &what, format, theme, persona, embed_font)?;
+            let len = bytes.len();
+            Ok((bytes, len))
         })
+        .await
+}
+
+fn render(
+    map: &cjm_model::Journey,
+    what: &Drawable,
+    format: Format,
+    theme: ThemeName,
+    persona: Option<String>,
+    embed_font: bool,
+) -> AppResult<Vec<u8>> {
+    if let Some(p) = &persona {
+        if !map.personas.iter().any(|x| &x.name == p || &x.id == p) {
+            return Err(AppError::bad(format!("this map has no persona `{p}`")));
+        }
+    }
+    let opts = Options {
+        theme,
+        persona,
+        measures: what.measures.as_ref().map(|m| (*m.1).clone()),
+        embed_font,
+        ..Options::default()
+    };
+    let failed = |e: cjm_render::RenderError| AppError::Internal(e.to_string());
+    Ok(match format {
+        Format::Svg => cjm_render::svg(map, &opts).into_bytes(),
+        Format::Png => cjm_render::png_within(map, &opts, 2.0, MAX_PNG_PIXELS).map_err(failed)?,
+        Format::Pdf => cjm_render::pdf(map, &opts).map_err(failed)?,
+        Format::Html => cjm_render::html(map, &opts).into_bytes(),
+        Format::Json => cjm_model::json::to_json(map).into_bytes(),
+        Format::Mermaid => cjm_model::mermaid::to_mermaid(map).text.into_bytes(),
+        Format::Cjm => what.source.clone().into_bytes(),
     })
-    .await
-    .map_err(|e| AppError::Internal(format!("drawing a map: {e}")))??;
-    let bytes = Arc::new(bytes);
-    cache.put(key, bytes.clone());
-    Ok(bytes)
 }
 
 /// A file name for a download: the title with anything unsafe replaced.

@@ -248,9 +248,36 @@ pub fn sha256_hex(text: &str) -> String {
 /// The largest map source the server stores.
 pub const MAX_SOURCE: usize = 2 * 1024 * 1024;
 
-/// Checks a source for saving: not too large, and no errors (a map that
-/// does not read cannot be drawn or shared). Returns the map's title.
-pub fn check_source(source: &str) -> AppResult<String> {
+/// A map text that passed [`Checked::new`]: only such a text can be saved,
+/// and the check runs before the write transaction, never inside it (a
+/// big map's check must not hold up everybody else's writes).
+pub struct Checked {
+    source: String,
+    title: String,
+}
+
+impl Checked {
+    /// Checks a source for saving: not too large, and no errors (a map
+    /// that does not read cannot be drawn or shared).
+    pub fn new(source: String) -> AppResult<Checked> {
+        let title = check_source(&source)?;
+        Ok(Checked { source, title })
+    }
+
+    /// [`Checked::new`] on the blocking pool.
+    pub async fn off_runtime(source: String) -> AppResult<Checked> {
+        tokio::task::spawn_blocking(move || Checked::new(source))
+            .await
+            .map_err(|e| AppError::Internal(format!("checking a map: {e}")))?
+    }
+
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+}
+
+/// The map's title when `source` can be saved.
+fn check_source(source: &str) -> AppResult<String> {
     if source.len() > MAX_SOURCE {
         return Err(AppError::TooLarge(format!(
             "the map is {} bytes; the limit is {} bytes",
@@ -275,18 +302,18 @@ pub fn create_map(
     c: &Connection,
     workspace_id: i64,
     user_id: i64,
-    source: &str,
+    checked: &Checked,
     tags: &str,
     message: &str,
 ) -> AppResult<i64> {
-    let title = check_source(source)?;
+    let title = &checked.title;
     let now = now();
     c.execute(
         "INSERT INTO maps (workspace_id, title, tags, created_by, created_at, updated_at, head) VALUES (?1, ?2, ?3, ?4, ?5, ?5, 0)",
         params![workspace_id, title, tags, user_id, now],
     )?;
     let id = c.last_insert_rowid();
-    append_version(c, id, user_id, source, message, Some(0))?;
+    append_version(c, id, user_id, checked, message, Some(0))?;
     Ok(id)
 }
 
@@ -297,11 +324,11 @@ pub fn append_version(
     c: &Connection,
     map_id: i64,
     user_id: i64,
-    source: &str,
+    checked: &Checked,
     message: &str,
     base: Option<i64>,
 ) -> AppResult<Version> {
-    let title = check_source(source)?;
+    let (source, title) = (checked.source.as_str(), &checked.title);
     let head: i64 = c
         .query_row("SELECT head FROM maps WHERE id = ?1", [map_id], |r| r.get(0))
         .optional()?

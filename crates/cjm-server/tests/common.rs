@@ -5,6 +5,7 @@
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use cjm_server::auth::{self, now, token_hash};
+use cjm_server::store::Checked;
 use cjm_server::{AppState, Config};
 use http_body_util::BodyExt;
 use rusqlite::params;
@@ -90,8 +91,9 @@ impl Fixture {
                 for (w, role) in [(Who::Editor, "editor"), (Who::Commenter, "commenter"), (Who::Viewer, "viewer")] {
                     tx.execute("INSERT INTO members (workspace_id, user_id, role) VALUES (?1, ?2, ?3)", params![ws, id(w), role])?;
                 }
-                map = cjm_server::store::create_map(tx, ws, id(Who::Owner), MAP_V1, "fixture", "first")?;
-                cjm_server::store::append_version(tx, map, id(Who::Editor), MAP_V2, "with evidence rules", None)?;
+                let (v1, v2) = (Checked::new(MAP_V1.into())?, Checked::new(MAP_V2.into())?);
+                map = cjm_server::store::create_map(tx, ws, id(Who::Owner), &v1, "fixture", "first")?;
+                cjm_server::store::append_version(tx, map, id(Who::Editor), &v2, "with evidence rules", None)?;
                 tx.execute("UPDATE maps SET current_version = 1, future_version = 2 WHERE id = ?1", [map])?;
                 tx.execute("INSERT INTO comments (map_id, step, author_id, body, created_at) VALUES (?1, 'compare', ?2, 'Too slow', ?3)", params![map, id(Who::Commenter), now()])?;
                 comment = tx.last_insert_rowid();

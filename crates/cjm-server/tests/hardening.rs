@@ -3,7 +3,6 @@
 //! bounded amount of work, and the server stays up.
 
 use crate::common::*;
-use axum::body::Body;
 use axum::http::StatusCode;
 use serde_json::json;
 
@@ -28,4 +27,34 @@ async fn a_viewer_checking_a_rule_of_150000_terms_gets_an_answer() {
     let a = f.json(Who::Viewer, "POST", "/api/check", json!({ "source": nested })).await;
     assert_eq!(a.value()["errors"], 1, "{}", a.text().chars().take(300).collect::<String>());
     assert!(a.text().contains("nests deeper than"));
+}
+
+#[tokio::test]
+async fn the_html_download_keeps_its_sandbox() {
+    let f = Fixture::new();
+    let a = f.get(Who::Viewer, &format!("/api/maps/{}/download/html", f.map)).await;
+    assert_eq!(a.status, StatusCode::OK);
+    let csp = a.headers.get("content-security-policy").unwrap().to_str().unwrap();
+    assert!(csp.starts_with("sandbox"), "{csp}");
+}
+
+/// Width and height from a PNG's header.
+fn png_size(bytes: &[u8]) -> (u32, u32) {
+    assert_eq!(&bytes[1..4], b"PNG");
+    let be = |at: usize| u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap());
+    (be(16), be(20))
+}
+
+#[tokio::test]
+async fn a_share_link_cannot_ask_for_a_huge_png() {
+    let f = Fixture::new();
+    let steps: String = (0..600).map(|i| format!("    Step {i}: 3\n")).collect();
+    let source = format!("journey\n  title Wide\n  section S\n{steps}");
+    let a = f.json(Who::Editor, "PUT", &format!("/api/maps/{}/source", f.map), json!({ "source": source })).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text());
+    let a = f.get(Who::Anonymous, &format!("/s/{}/download/png", f.share_token)).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text().chars().take(200).collect::<String>());
+    let (w, h) = png_size(&a.body);
+    assert!(u64::from(w) * u64::from(h) <= cjm_server::render::MAX_PNG_PIXELS, "{w}×{h}");
+    assert!(w > 40_000, "the whole map is drawn, only smaller: {w}×{h}");
 }

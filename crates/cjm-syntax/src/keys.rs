@@ -96,13 +96,33 @@ pub fn attrs_for(key: &str) -> &'static [&'static str] {
 
 /// The closest candidate to a misspelt word, when it is close enough to be a
 /// plausible typo.
+///
+/// Bounded work: a word longer than [`SUGGEST_LONGEST`] characters gets no
+/// suggestion, a candidate whose length alone rules it out is not compared,
+/// and at most [`SUGGEST_AMONG`] candidates are looked at.
 pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    if word.chars().count() > SUGGEST_LONGEST {
+        return None;
+    }
     let lower = word.to_lowercase();
+    let chars = lower.chars().count();
     candidates
         .into_iter()
+        .take(SUGGEST_AMONG)
         .filter(|&c| c != word)
-        .map(|c| (c, strsim::damerau_levenshtein(&lower, &c.to_lowercase())))
+        .filter_map(|c| {
+            let limit = (c.len() / 3).max(1);
+            let c_lower = c.to_lowercase();
+            // The distance is at least the difference in length.
+            (c_lower.chars().count().abs_diff(chars) <= limit)
+                .then(|| (c, strsim::damerau_levenshtein(&lower, &c_lower)))
+        })
         .filter(|&(c, d)| d <= (c.len() / 3).max(1))
         .min_by_key(|&(_, d)| d)
         .map(|(c, _)| c)
 }
+
+/// Words longer than this get no "did you mean".
+pub const SUGGEST_LONGEST: usize = 64;
+/// Candidates looked at for one "did you mean".
+pub const SUGGEST_AMONG: usize = 10_000;

@@ -83,6 +83,7 @@ struct Parser<'s> {
     nodes: Vec<Node>,
     diags: Vec<Diagnostic>,
     header_seen: bool,
+    title_seen: bool,
     missing_header_reported: bool,
     mixed_indent_reported: bool,
     scope: Scope,
@@ -98,6 +99,7 @@ impl<'s> Parser<'s> {
             lines,
             diags: Vec::new(),
             header_seen: false,
+            title_seen: false,
             missing_header_reported: false,
             mixed_indent_reported: false,
             scope: Scope::default(),
@@ -414,7 +416,7 @@ impl<'s> Parser<'s> {
                     )),
             );
         }
-        if self.nodes.iter().any(|n| matches!(n.kind, NodeKind::Title(_))) {
+        if std::mem::replace(&mut self.title_seen, true) {
             self.diags.push(
                 Diagnostic::warning(codes::REPEATED_TITLE, span, "the title is set a second time")
                     .with_label("this title replaces the earlier one")

@@ -6,7 +6,7 @@ use super::*;
 /// A map whose one step has an evidence rule of `terms` comparisons joined by `op`.
 fn map_with_rule(terms: usize, op: &str) -> String {
     // Numbers and texts alternate, so both ways of compiling a comparison run.
-    let term = |i: usize| if i % 2 == 0 { format!("t = {}", i % 10) } else { format!("t = \"{}\"", i % 10) };
+    let term = |i: usize| if i.is_multiple_of(2) { format!("t = {}", i % 10) } else { format!("t = \"{}\"", i % 10) };
     let rule = (0..terms).map(term).collect::<Vec<_>>().join(&format!(" {op} "));
     format!("journey\n  title Long rule\n  section S\n    Step: 3\n      evidence: {rule}\n")
 }

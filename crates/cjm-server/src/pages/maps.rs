@@ -59,7 +59,7 @@ async fn svg_for(
     let measured = if with_evidence { api::measured(state, map, Some(version)).await? } else { None };
     let measures = measured.as_ref().map(|m| (map.evidence_id.unwrap_or(0), m.figures.clone()));
     let bytes = crate::render::draw(
-        &state.renders,
+        state,
         Drawable { version_id: v.id, source: v.source.unwrap_or_default(), measures },
         Format::Svg,
         view,
@@ -217,15 +217,16 @@ async fn map_page(
         source: d.version.source.clone().unwrap_or_default(),
         measures: measured.as_ref().map(|m| (map.evidence_id.unwrap_or(0), m.figures.clone())),
     };
-    let svg = crate::render::draw(&state.renders, drawable, Format::Svg, &view_of(&q), false).await?;
+    let svg = crate::render::draw(&state, drawable, Format::Svg, &view_of(&q), false).await?;
     let source = d.version.source.clone().unwrap_or_default();
     let for_parts = measured.clone();
+    let (st, vid) = (state.clone(), d.version.id);
     let parts = state
         .renders
         .parts(d.version.id, evidence_key, move || {
-            let journey = cjm_model::check(&source).journey;
+            let journey = &st.checked(vid, &source).journey;
             crate::render::Parts {
-                island: map_island(&journey, for_parts.as_deref()).0,
+                island: map_island(journey, for_parts.as_deref()).0,
                 personas: journey.persona_names(),
                 step_names: journey.steps().map(|s| (s.id.clone(), s.name.clone())).collect(),
             }
@@ -480,7 +481,7 @@ async fn version_page(
     let (svg, _) = svg_for(&state, &map, n, &view, false).await?;
     let ws = ws_name(&state, map.workspace_id).await?;
     let q = ViewQuery { version: Some(n), ..q };
-    let personas = cjm_model::check(v.source.as_deref().unwrap_or_default()).journey.persona_names();
+    let personas = state.checked_async(v.id, v.source.clone().unwrap_or_default()).await?.journey.persona_names();
     let body = html! {
         div.page-head { div { h1 { (map.title) " — version " (n) } p.meta.muted { (v.author) " · " (when(v.created_at)) @if !v.message.is_empty() { " · " (v.message) } } } }
         (tabs(&map, role, "history"))
@@ -728,7 +729,7 @@ async fn shared_page(
     let (svg, measured) = svg_for(&state, &map, map.head, &view, true).await?;
     let (id, head) = (map.id, map.head);
     let v = state.db.read(move |c| store::version(c, id, head)).await?;
-    let journey = cjm_model::check(v.source.as_deref().unwrap_or_default()).journey;
+    let journey = &state.checked_async(v.id, v.source.clone().unwrap_or_default()).await?.journey;
     let body = html! {
         div.page-head { div { h1 { (map.title) } p.meta.muted { "Shared read-only · changed " (when(map.updated_at)) } } }
         (toolbar(&journey.persona_names(), &q, &format!("/s/{token}/download")))
@@ -736,7 +737,7 @@ async fn shared_page(
             div.viewport #viewport tabindex="0" aria-label="Journey map" { div.canvas { (inline_svg(&svg)) } }
             aside.side #side { section #details hidden {} }
         }
-        script type="application/json" #map-data { (map_island(&journey, measured.as_deref())) }
+        script type="application/json" #map-data { (map_island(journey, measured.as_deref())) }
     };
     let mut res = Page::new(&map.title, &who, "shared", body).wide().render();
     res.headers_mut().insert("x-robots-tag", axum::http::HeaderValue::from_static("noindex"));

@@ -32,13 +32,15 @@ struct CardFacts {
 
 async fn card_facts(state: &AppState, maps: &[store::MapInfo]) -> AppResult<Vec<CardFacts>> {
     let keys: Vec<(i64, i64)> = maps.iter().map(|m| (m.id, m.head)).collect();
+    let state = state.clone();
     state
+        .clone()
         .db
         .read(move |c| {
             let mut out = Vec::new();
             for (id, head) in keys {
                 let v = store::version(c, id, head)?;
-                let map = cjm_model::check(v.source.as_deref().unwrap_or_default()).journey;
+                let map = &state.checked(v.id, v.source.as_deref().unwrap_or_default()).journey;
                 out.push(CardFacts {
                     personas: map.persona_names(),
                     state: map.state.map(|s| s.as_str()),
