@@ -195,7 +195,14 @@ pub struct ReadOptions {
     /// log's `channel` is then empty. For work that never looks at channels,
     /// such as the journey summary.
     pub skip_channel: bool,
+    /// The most bytes a compressed log may inflate to; `None` for
+    /// [`DEFAULT_MAX_INFLATED`]. A gzip bomb stops at this many bytes with
+    /// an error that names the limit.
+    pub max_inflated: Option<u64>,
 }
+
+/// The inflated-size limit when the options set none: 16 GiB.
+pub const DEFAULT_MAX_INFLATED: u64 = 16 << 30;
 
 impl ReadOptions {
     /// Reports a stage's timing to [`ReadOptions::timings`], if anyone listens.
@@ -203,6 +210,11 @@ impl ReadOptions {
         if let Some(report) = self.timings {
             report(&line());
         }
+    }
+
+    /// The inflated-size limit in force.
+    pub(crate) fn inflate_limit(&self) -> u64 {
+        self.max_inflated.unwrap_or(DEFAULT_MAX_INFLATED)
     }
 
     /// How many threads a reader may use.
@@ -458,7 +470,7 @@ pub fn read_path(path: &Path, opts: &ReadOptions) -> Result<EventLog, ReadError>
         Format::Xes => xes::read(&read_file(path).map_err(&err)?, &shown, opts)?,
         _ => {
             let started = std::time::Instant::now();
-            let bytes = read_maybe_gzip(path).map_err(&err)?;
+            let bytes = read_maybe_gzip(path, opts.inflate_limit()).map_err(&err)?;
             opts.timing(|| format!("{} bytes in {:?}", bytes.len(), started.elapsed()));
             match format {
                 Format::Csv => csv_reader::read(&bytes, &shown, opts)?,
@@ -476,10 +488,10 @@ pub fn read_path(path: &Path, opts: &ReadOptions) -> Result<EventLog, ReadError>
 }
 
 /// Reads a file, decompressing it when it starts with the gzip magic bytes.
-fn read_maybe_gzip(path: &Path) -> Result<Vec<u8>, String> {
+fn read_maybe_gzip(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
     let bytes = read_file(path)?;
     if bytes.starts_with(&[0x1f, 0x8b]) {
-        return gunzip(&bytes);
+        return gunzip(&bytes, limit);
     }
     Ok(bytes)
 }
@@ -492,20 +504,40 @@ fn read_file(path: &Path) -> Result<Vec<u8>, String> {
     })
 }
 
-/// The text of a gzip stream (one member or several).
-pub(crate) fn gunzip(bytes: &[u8]) -> Result<Vec<u8>, String> {
+/// The text of a gzip stream (one member or several), inflated as a
+/// stream: the buffer grows with what actually comes out (never sized from
+/// the trailer, which anyone can write), and reading stops with an error
+/// once more than `limit` bytes have come out.
+pub(crate) fn gunzip(bytes: &[u8], limit: u64) -> Result<Vec<u8>, String> {
     use std::io::Read;
-    // The gzip trailer holds the uncompressed size (mod 4 GiB): size the
-    // buffer once instead of growing and copying it.
-    let isize = bytes
-        .len()
-        .checked_sub(4)
-        .map_or(0, |at| u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]) as usize);
-    let mut out = Vec::with_capacity(isize.max(bytes.len() * 4).saturating_add(64));
-    flate2::read::MultiGzDecoder::new(bytes)
-        .read_to_end(&mut out)
-        .map_err(|e| format!("the gzip data is damaged: {e}"))?;
+    let mut out = Vec::with_capacity(bytes.len().saturating_mul(4).min(limit as usize).min(1 << 30));
+    let mut decoder = flate2::read::MultiGzDecoder::new(bytes).take(limit.saturating_add(1));
+    decoder.read_to_end(&mut out).map_err(|e| format!("the gzip data is damaged: {e}"))?;
+    if out.len() as u64 > limit {
+        return Err(too_inflated(limit));
+    }
     Ok(out)
+}
+
+/// The error of a compressed log that inflates past the limit.
+pub(crate) fn too_inflated(limit: u64) -> String {
+    format!(
+        "the compressed data inflates to more than {}, the limit for an inflated log; raise the limit, or check that the file is the log you meant",
+        human_bytes(limit)
+    )
+}
+
+/// A byte count for people: `512 MB`, `16 GiB`.
+pub fn human_bytes(n: u64) -> String {
+    if n >= 1 << 30 && n.is_multiple_of(1 << 30) {
+        format!("{} GiB", n >> 30)
+    } else if n >= 1 << 20 {
+        format!("{} MiB", n >> 20)
+    } else if n >= 1 << 10 {
+        format!("{} KiB", n >> 10)
+    } else {
+        format!("{n} bytes")
+    }
 }
 
 /// Latin-1 bytes as UTF-8 text.

@@ -63,7 +63,13 @@ pub(crate) fn read(path: &Path, shown: &str, opts: &ReadOptions) -> Result<Event
         })
         .collect();
     let schema_hint = Arc::new(Schema::new_with_metadata(hinted, schema.metadata().clone()));
-    let rows_total: u64 = builder.metadata().row_groups().iter().map(|rg| rg.num_rows().max(0) as u64).sum();
+    let rows_total: u64 =
+        builder.metadata().row_groups().iter().map(|rg| rg.num_rows().max(0) as u64).fold(0, u64::saturating_add);
+    if rows_total > MAX_ROWS {
+        return Err(err(format!(
+            "the file's footer says it holds {rows_total} rows, more than the {MAX_ROWS} a log can have; the file is damaged or not a log"
+        )));
+    }
     let ctx = PartContext {
         path,
         shown,
@@ -215,8 +221,10 @@ fn read_part(ctx: &PartContext, projection: Projection) -> Result<(Builder, Vec<
     let column_err = |col: usize| move |m: String| err(format!("column `{}`: {m}", headers[col]));
 
     let mut b = Builder::new(shown, opts.strict);
-    // Each column is allocated once, by the thread that fills it.
-    let room = ctx.rows_total as usize;
+    // Each column is allocated once, by the thread that fills it. The
+    // footer's row count is only a claim: reserve no more rows than the
+    // file has bytes, and let a column grow past that if the rows are real.
+    let room = ctx.rows_total.min(ctx.total) as usize;
     if projection != Projection::AllButCustomers {
         b.log.case.reserve(room);
     }
@@ -597,13 +605,19 @@ fn strings(array: &dyn Array) -> Result<Vec<Option<String>>, String> {
     })
 }
 
-/// Times as microseconds since the epoch.
+/// The most rows a log can have (ids are 32-bit).
+const MAX_ROWS: u64 = u32::MAX as u64 - 1;
+
+/// Times as microseconds since the epoch. A time that does not fit (a
+/// second count past the year 292,277) is `None`: a bad row, counted.
 fn time_values(array: &ArrayRef, opts: &ReadOptions) -> Result<Vec<Option<i64>>, String> {
     let n = array.len();
     macro_rules! ts {
         ($t:ty, $mul:expr, $div:expr) => {{
             let a = array.as_primitive::<$t>();
-            (0..n).map(|i| array.is_valid(i).then(|| a.value(i) * $mul / $div)).collect()
+            (0..n)
+                .map(|i| if array.is_valid(i) { a.value(i).checked_mul($mul).map(|v| v / $div) } else { None })
+                .collect()
         }};
     }
     Ok(match array.data_type() {
@@ -620,7 +634,9 @@ fn time_values(array: &ArrayRef, opts: &ReadOptions) -> Result<Vec<Option<i64>>,
         DataType::Date32 => {
             let a = array.as_primitive::<Date32Type>();
             adjust(
-                (0..n).map(|i| array.is_valid(i).then(|| i64::from(a.value(i)) * 86_400_000_000)).collect(),
+                (0..n)
+                    .map(|i| if array.is_valid(i) { i64::from(a.value(i)).checked_mul(86_400_000_000) } else { None })
+                    .collect(),
                 true,
                 opts,
             )
@@ -667,7 +683,7 @@ fn adjust(values: Vec<Option<i64>>, naive: bool, opts: &ReadOptions) -> Vec<Opti
     if !naive || off == 0 {
         return values;
     }
-    values.into_iter().map(|v| v.map(|t| t - off)).collect()
+    values.into_iter().map(|v| v.and_then(|t| t.checked_sub(off))).collect()
 }
 
 /// Numbers (NaN for nulls).

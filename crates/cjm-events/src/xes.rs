@@ -159,8 +159,11 @@ pub(crate) fn read(raw: &[u8], path: &str, opts: &ReadOptions) -> Result<EventLo
             let inflated;
             let bytes = if gzip {
                 let started = std::time::Instant::now();
-                inflated =
-                    crate::gunzip(raw).map_err(|message| ReadError { path: path.to_string(), line: None, message })?;
+                inflated = crate::gunzip(raw, opts.inflate_limit()).map_err(|message| ReadError {
+                    path: path.to_string(),
+                    line: None,
+                    message,
+                })?;
                 opts.timing(|| format!("{} bytes inflated in {:?}", inflated.len(), started.elapsed()));
                 &inflated[..]
             } else {
@@ -251,8 +254,18 @@ fn one_pass<'a>(bytes: &[u8], path: &str, opts: &'a ReadOptions, scanner: Scanne
 /// The XML of a log as it comes: straight from the file, or inflated from
 /// its gzip stream a few megabytes at a time.
 enum Feed<'a> {
-    Plain { bytes: &'a [u8], at: usize },
-    Gzip { decoder: Box<flate2::read::MultiGzDecoder<&'a [u8]>>, buf: Vec<u8>, held: usize, ended: bool },
+    Plain {
+        bytes: &'a [u8],
+        at: usize,
+    },
+    /// `left`: how many more bytes may come out before the inflated-size limit.
+    Gzip {
+        decoder: Box<flate2::read::MultiGzDecoder<&'a [u8]>>,
+        buf: Vec<u8>,
+        held: usize,
+        ended: bool,
+        left: u64,
+    },
 }
 
 /// A piece's bytes: a stretch of the file, or a buffer of inflated XML
@@ -278,10 +291,10 @@ impl PieceBytes<'_> {
 }
 
 impl<'a> Feed<'a> {
-    fn new(raw: &'a [u8], gzip: bool) -> Self {
+    fn new(raw: &'a [u8], gzip: bool, limit: u64) -> Self {
         if gzip {
             let decoder = Box::new(flate2::read::MultiGzDecoder::new(raw));
-            Feed::Gzip { decoder, buf: Vec::new(), held: 0, ended: false }
+            Feed::Gzip { decoder, buf: Vec::new(), held: 0, ended: false, left: limit }
         } else {
             Feed::Plain { bytes: raw, at: 0 }
         }
@@ -306,14 +319,18 @@ impl<'a> Feed<'a> {
     /// Reads until `want` bytes are held or the XML ends.
     fn fill(&mut self, want: usize) -> std::io::Result<()> {
         use std::io::Read;
-        if let Feed::Gzip { decoder, buf, held, ended } = self {
+        if let Feed::Gzip { decoder, buf, held, ended, left } = self {
             if buf.len() < want {
                 buf.resize(want, 0);
             }
             while *held < want && !*ended {
                 match decoder.read(&mut buf[*held..want])? {
                     0 => *ended = true,
-                    n => *held += n,
+                    n => {
+                        *held += n;
+                        // Past the limit: the one-pass read names it.
+                        *left = left.checked_sub(n as u64).ok_or(std::io::ErrorKind::FileTooLarge)?;
+                    }
                 }
             }
         }
@@ -405,7 +422,7 @@ fn read_in_pieces<'a>(
     piece_len: usize,
 ) -> Option<Result<(XesState<'a>, bool), ReadError>> {
     let started = std::time::Instant::now();
-    let mut feed = Feed::new(raw, gzip);
+    let mut feed = Feed::new(raw, gzip, opts.inflate_limit());
     // The header (extensions, globals, classifiers, log attributes) ends
     // at the first trace; it sets the rules the pieces are read by.
     let mut want = 2 * piece_len;
@@ -1527,7 +1544,7 @@ mod tests {
         let mut taken = Vec::new();
         for path in &files {
             let raw = std::fs::read(path).unwrap();
-            let bytes = if raw.starts_with(&[0x1f, 0x8b]) { crate::gunzip(&raw).unwrap() } else { raw };
+            let bytes = if raw.starts_with(&[0x1f, 0x8b]) { crate::gunzip(&raw, u64::MAX).unwrap() } else { raw };
             let read = |scanner| {
                 one_pass(&bytes, "f", &opts, scanner)
                     .map(|(state, saw_log)| (fingerprint(&state.b.finish(opts.lifecycle)), saw_log))

@@ -513,3 +513,59 @@ fn an_xes_time_timestamp_that_is_not_a_date_stays_an_attribute() {
     assert_eq!(log.attr("time:timestamp").and_then(|a| a.value(0)), Some("yesterday"));
     std::fs::remove_dir_all(dir).ok();
 }
+
+/// Second-resolution times past what microseconds can hold are bad rows,
+/// counted, never wrapped into the past.
+#[test]
+fn parquet_times_out_of_range_are_counted_bad_rows() {
+    use arrow_array::{ArrayRef, RecordBatch, StringArray, TimestampSecondArray};
+    use std::sync::Arc;
+    let times = vec![1_700_000_000i64, i64::MAX / 1000, 1_700_000_060, i64::MIN / 999];
+    let batch = RecordBatch::try_from_iter(vec![
+        ("customer_id", Arc::new(StringArray::from(vec!["c1", "c1", "c1", "c2"])) as ArrayRef),
+        ("timestamp", Arc::new(TimestampSecondArray::from(times).with_timezone("UTC")) as ArrayRef),
+        ("touchpoint", Arc::new(StringArray::from(vec!["a", "b", "c", "d"])) as ArrayRef),
+    ])
+    .unwrap();
+    let path = tempdir().join("far.parquet");
+    let mut w =
+        parquet::arrow::ArrowWriter::try_new(std::fs::File::create(&path).unwrap(), batch.schema(), None).unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+    let log = read_path(&path, &ReadOptions::default()).unwrap();
+    assert_eq!(log.stats.bad_rows, 2);
+    assert_eq!(log.len(), 2);
+    assert_eq!(log.time, [1_700_000_000_000_000, 1_700_000_060_000_000]);
+    assert!(log.stats.problems[0].message.contains("no readable time"), "{:?}", log.stats.problems);
+}
+
+/// A gzip stream is inflated as a stream: a trailer that claims 4 GiB
+/// sizes nothing, and a bomb stops at the limit with an error naming it.
+#[test]
+fn gzip_trailers_size_nothing_and_bombs_stop_at_the_limit() {
+    let dir = tempdir();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut gz, b"customer_id,timestamp,touchpoint\nc1,2026-01-01T00:00:00Z,a\n").unwrap();
+    let mut bytes = gz.finish().unwrap();
+    let n = bytes.len();
+    bytes[n - 4..].copy_from_slice(&u32::MAX.to_le_bytes());
+    let path = dir.join("lying.csv.gz");
+    std::fs::write(&path, &bytes).unwrap();
+    // The damaged trailer is the decoder's to report; nothing is allocated from it.
+    let read = read_path(&path, &ReadOptions::default());
+    assert!(read.is_err_and(|e| e.message.contains("damaged")));
+
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    std::io::Write::write_all(&mut gz, b"customer_id,timestamp,touchpoint\n").unwrap();
+    std::io::Write::write_all(&mut gz, &vec![b' '; 32 << 20]).unwrap();
+    let bomb = gz.finish().unwrap();
+    for name in ["bomb.csv.gz", "bomb.xes.gz"] {
+        let path = dir.join(name);
+        std::fs::write(&path, &bomb).unwrap();
+        for threads in [1, 2] {
+            let opts = ReadOptions { max_inflated: Some(1 << 20), threads, ..ReadOptions::default() };
+            let e = read_path(&path, &opts).unwrap_err();
+            assert!(e.message.contains("inflates to more than 1 MiB"), "{name}: {e}");
+        }
+    }
+}

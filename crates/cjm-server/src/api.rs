@@ -998,7 +998,8 @@ pub async fn evidence_state(state: &AppState, map: &MapInfo) -> AppResult<Eviden
     let Some(eid) = map.evidence_id else { return Ok(EvidenceState { evidence: None, summary: None, error: None }) };
     let (ev, _) = state.db.read(move |c| store::evidence(c, eid)).await?;
     let path = crate::evidence::path_of(&state.config.data_dir, &ev.stored_as);
-    let read = state.evidence.log(ev.id, path, ev.file_name.clone(), ev.mapping.clone()).await;
+    let read =
+        state.evidence.log(ev.id, path, ev.file_name.clone(), ev.mapping.clone(), state.config.max_inflated).await;
     Ok(match read {
         Ok(log) => EvidenceState { summary: Some(crate::evidence::summarize(&log)), evidence: Some(ev), error: None },
         Err(AppError::BadRequest(m)) => EvidenceState { evidence: Some(ev), summary: None, error: Some(m) },
@@ -1048,7 +1049,7 @@ async fn upload_evidence(
             }
             file = Some((file_name, bytes));
         } else {
-            let value = field.text().await.map_err(|e| upload_error(e, limit))?;
+            let value = small_field(&mut field, &name).await?;
             let value = Some(value.trim().to_string()).filter(|v| !v.is_empty());
             match name.as_str() {
                 "case" => mapping.case = value,
@@ -1086,6 +1087,24 @@ async fn upload_evidence(
         .await?;
     let map = state.db.read(move |c| store::map(c, id)).await?;
     Ok((StatusCode::CREATED, Json(evidence_state(&state, &map).await?)))
+}
+
+/// The longest text field of the upload form (a column name).
+pub const MAX_FORM_FIELD: usize = 1024;
+
+/// A text field of the upload form, read in chunks up to [`MAX_FORM_FIELD`] bytes.
+async fn small_field(field: &mut axum::extract::multipart::Field<'_>, name: &str) -> AppResult<String> {
+    let mut bytes = Vec::new();
+    while let Some(chunk) = field.chunk().await.map_err(|e| upload_error(e, MAX_FORM_FIELD as u64))? {
+        if bytes.len() + chunk.len() > MAX_FORM_FIELD {
+            return Err(AppError::TooLarge(format!(
+                "the form field `{}` is longer than {MAX_FORM_FIELD} bytes; a column name is expected there",
+                name.chars().take(40).collect::<String>()
+            )));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    String::from_utf8(bytes).map_err(|_| AppError::bad(format!("the form field `{name}` is not UTF-8 text")))
 }
 
 fn too_large(limit: u64) -> AppError {
@@ -1193,7 +1212,8 @@ async fn discover(State(state): State<AppState>, who: Principal, Path(id): Path<
         map.evidence_id.ok_or_else(|| AppError::bad("this map has no evidence; upload a log on the evidence page"))?;
     let (ev, _) = state.db.read(move |c| store::evidence(c, eid)).await?;
     let path = crate::evidence::path_of(&state.config.data_dir, &ev.stored_as);
-    let log = state.evidence.log(ev.id, path, ev.file_name.clone(), ev.mapping.clone()).await?;
+    let log =
+        state.evidence.log(ev.id, path, ev.file_name.clone(), ev.mapping.clone(), state.config.max_inflated).await?;
     let source = tokio::task::spawn_blocking(move || crate::evidence::discover(&log, &ev.file_name))
         .await
         .map_err(|e| AppError::Internal(e.to_string()))??;

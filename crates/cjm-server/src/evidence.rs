@@ -52,6 +52,10 @@ pub fn store_upload(dir: &Path, file_name: &str, bytes: &[u8]) -> AppResult<Stri
         .and_then(|_| tmp.as_file().sync_all())
         .map_err(|e| AppError::Internal(format!("writing an upload: {e}")))?;
     tmp.persist(dir.join(&stored)).map_err(|e| AppError::Internal(format!("storing an upload: {e}")))?;
+    // The rename is durable only once the directory is.
+    std::fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| AppError::Internal(format!("syncing the evidence folder: {e}")))?;
     Ok(stored)
 }
 
@@ -62,7 +66,7 @@ pub fn path_of(data_dir: &Path, stored_as: &str) -> PathBuf {
 /// Reads a stored log with a mapping. The error is the reader's, which
 /// names the line and the column to choose; the file name shown is the one
 /// the user uploaded.
-pub fn read(path: &Path, shown_name: &str, mapping: &ColumnMapping) -> AppResult<EventLog> {
+pub fn read(path: &Path, shown_name: &str, mapping: &ColumnMapping, max_inflated: u64) -> AppResult<EventLog> {
     let opts = ReadOptions {
         format: Format::from_path(Path::new(&shown_name.to_lowercase())),
         columns: ColumnMap {
@@ -73,6 +77,7 @@ pub fn read(path: &Path, shown_name: &str, mapping: &ColumnMapping) -> AppResult
             score: mapping.score.clone().filter(|s| !s.is_empty()),
             attrs: Vec::new(),
         },
+        max_inflated: Some(max_inflated),
         ..ReadOptions::default()
     };
     cjm_events::read_path(path, &opts).map_err(|e| {
@@ -179,12 +184,19 @@ fn log_bytes(log: &EventLog) -> usize {
 impl Cache {
     /// The log of evidence `id` read with `mapping`, from memory or disk
     /// (on the blocking pool).
-    pub async fn log(&self, id: i64, path: PathBuf, shown: String, mapping: ColumnMapping) -> AppResult<Arc<EventLog>> {
+    pub async fn log(
+        &self,
+        id: i64,
+        path: PathBuf,
+        shown: String,
+        mapping: ColumnMapping,
+        max_inflated: u64,
+    ) -> AppResult<Arc<EventLog>> {
         let key = (id, mapping_key(&mapping));
         let read = self
             .logs
             .get_or_make(key, move || {
-                let read = read(&path, &shown, &mapping).map(Arc::new);
+                let read = read(&path, &shown, &mapping, max_inflated).map(Arc::new);
                 let bytes = read.as_ref().map_or(1024, |log| log_bytes(log));
                 Ok((read, bytes))
             })
@@ -211,7 +223,7 @@ impl Cache {
             return Ok(hit);
         }
         let path = path_of(&state.config.data_dir, &ev.stored_as);
-        let log = self.log(ev.id, path, ev.file_name.clone(), ev.mapping.clone()).await?;
+        let log = self.log(ev.id, path, ev.file_name.clone(), ev.mapping.clone(), state.config.max_inflated).await?;
         let (st, shown) = (state.clone(), ev.file_name.clone());
         self.measured
             .get_or_make(key, move || {

@@ -38,6 +38,8 @@ pub struct Config {
     pub public_url: Option<String>,
     /// The largest event log upload, in bytes.
     pub max_upload: u64,
+    /// The most bytes a compressed log may inflate to.
+    pub max_inflated: u64,
     /// Seed a demo workspace on first start.
     pub demo: bool,
     /// Failed sign-ins allowed per address and per e-mail in 15 minutes.
@@ -46,7 +48,14 @@ pub struct Config {
 
 impl Config {
     pub fn new(data_dir: PathBuf) -> Self {
-        Config { data_dir, public_url: None, max_upload: 64 * 1024 * 1024, demo: true, login_attempts: 10 }
+        Config {
+            data_dir,
+            public_url: None,
+            max_upload: 64 * 1024 * 1024,
+            max_inflated: 1024 * 1024 * 1024,
+            demo: true,
+            login_attempts: 10,
+        }
     }
 }
 

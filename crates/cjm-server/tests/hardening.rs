@@ -3,6 +3,7 @@
 //! bounded amount of work, and the server stays up.
 
 use crate::common::*;
+use axum::body::Body;
 use axum::http::StatusCode;
 use serde_json::json;
 
@@ -57,4 +58,32 @@ async fn a_share_link_cannot_ask_for_a_huge_png() {
     let (w, h) = png_size(&a.body);
     assert!(u64::from(w) * u64::from(h) <= cjm_server::render::MAX_PNG_PIXELS, "{w}×{h}");
     assert!(w > 40_000, "the whole map is drawn, only smaller: {w}×{h}");
+}
+
+#[tokio::test]
+async fn upload_form_fields_are_short_and_bombs_stop_at_the_inflated_limit() {
+    let f = Fixture::with(|c| c.max_inflated = 4 << 20);
+    let boundary = "cjmtestboundary7f3a";
+    let mut body = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"case\"\r\n\r\n").into_bytes();
+    body.extend(vec![b'x'; 300_000]);
+    body.extend(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let ct = format!("multipart/form-data; boundary={boundary}");
+    let req = f.request(Who::Editor, "POST", &format!("/api/maps/{}/evidence", f.map), Body::from(body), Some(&ct));
+    let a = f.send(req).await;
+    assert_eq!(a.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", a.text());
+    assert!(a.text().contains("longer than 1024 bytes"), "{}", a.text());
+
+    // 64 MiB of zeros in a 64 KB gzip: refused at 4 MiB, and remembered.
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    std::io::Write::write_all(&mut gz, b"customer_id,timestamp,touchpoint\n").unwrap();
+    std::io::Write::write_all(&mut gz, &vec![b'0'; 64 << 20]).unwrap();
+    let (ct, body) = multipart("bomb.csv.gz", &gz.finish().unwrap());
+    let req = f.request(Who::Editor, "POST", &format!("/api/maps/{}/evidence", f.map), Body::from(body), Some(&ct));
+    let a = f.send(req).await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.text());
+    let error = a.value()["error"].as_str().unwrap().to_string();
+    assert!(error.contains("inflates to more than 4 MiB"), "{error}");
+    assert!(error.len() < 400, "the error is short: {error}");
+    let again = f.get(Who::Viewer, &format!("/api/maps/{}/evidence", f.map)).await;
+    assert_eq!(again.value()["error"].as_str().unwrap(), error);
 }

@@ -37,6 +37,8 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
         }
     }
     tmp.persist(path).map_err(|e| fail(e.error))?;
+    // The rename survives a crash once the directory is synced too.
+    std::fs::File::open(dir).and_then(|d| d.sync_all()).map_err(fail)?;
     Ok(())
 }
 

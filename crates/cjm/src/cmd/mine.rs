@@ -45,6 +45,9 @@ pub struct LogArgs {
     /// Stop at the first bad row instead of counting it
     #[arg(long)]
     pub strict: bool,
+    /// The most a compressed log may inflate to, in MiB (a guard against gzip bombs) [default: 16384]
+    #[arg(long, value_name = "MIB")]
+    pub max_inflated: Option<u64>,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -122,6 +125,7 @@ impl LogArgs {
                 _ => None,
             }),
             strict: self.strict,
+            max_inflated: self.max_inflated,
         }
     }
 
@@ -168,13 +172,17 @@ impl LogArgs {
             progress: size.is_some_and(|n| n > 20 * 1024 * 1024).then_some(progress as fn(u64, u64)),
             threads: 0,
             skip_channel,
+            max_inflated: self.max_inflated.map(|mib| mib.saturating_mul(1 << 20)),
             timings: std::env::var_os("CJM_TIMINGS").is_some().then_some(print_timing as fn(&str)),
         };
         if size.is_some_and(|n| n < 64 * 1024 * 1024) {
             crate::prefer_small_pages();
         }
         let started = std::time::Instant::now();
-        let log = cjm_events::read_path(std::path::Path::new(path), &opts).map_err(|e| CliError(e.to_string()))?;
+        let log = cjm_events::read_path(std::path::Path::new(path), &opts).map_err(|e| {
+            let hint = if e.message.contains("the limit for an inflated log") { " (--max-inflated MIB)" } else { "" };
+            CliError(format!("{e}{hint}"))
+        })?;
         crate::release_freed_memory();
         if std::env::var_os("CJM_TIMINGS").is_some() {
             eprintln!(

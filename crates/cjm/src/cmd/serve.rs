@@ -25,6 +25,9 @@ pub struct Args {
     /// The largest event log upload, in MB
     #[arg(long, default_value = "64")]
     max_upload: u64,
+    /// The most an uploaded compressed log may inflate to, in MB
+    #[arg(long, default_value = "1024")]
+    max_inflated: u64,
     /// Do not seed the demo workspace on first start
     #[arg(long)]
     no_demo: bool,
@@ -34,6 +37,9 @@ pub fn run(args: Args) -> Result<Outcome, CliError> {
     if !(1..=4096).contains(&args.max_upload) {
         return Err(CliError(format!("--max-upload {}: expected 1 to 4096 (MB)", args.max_upload)));
     }
+    if !(1..=65536).contains(&args.max_inflated) {
+        return Err(CliError(format!("--max-inflated {}: expected 1 to 65536 (MB)", args.max_inflated)));
+    }
     if let Some(u) = &args.public_url {
         if !(u.starts_with("http://") || u.starts_with("https://")) {
             return Err(CliError(format!("--public-url `{u}`: expected an address starting with http:// or https://")));
@@ -42,6 +48,7 @@ pub fn run(args: Args) -> Result<Outcome, CliError> {
     let mut config = cjm_server::Config::new(args.data.clone());
     config.public_url = args.public_url.clone();
     config.max_upload = args.max_upload * 1024 * 1024;
+    config.max_inflated = args.max_inflated * 1024 * 1024;
     config.demo = !args.no_demo;
     let opened = cjm_server::open(config).map_err(CliError)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
