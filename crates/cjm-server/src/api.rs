@@ -168,19 +168,18 @@ async fn change_password(
     Body(body): Body<PasswordChange>,
 ) -> AppResult<StatusCode> {
     let uid = who.require_user()?.id;
-    let key = format!("password:{uid}");
-    state.login_limit.check(&key)?;
+    let attempt = state.login_limit.begin(&[(crate::throttle::key("password", &uid.to_string()), 1)])?;
     let stored: String = state
         .db
         .read(move |c| {
             Ok::<_, AppError>(c.query_row("SELECT password_hash FROM users WHERE id = ?1", [uid], |r| r.get(0))?)
         })
         .await?;
-    let current = body.current.clone();
-    if !tokio::task::spawn_blocking(move || crate::auth::verify_password(&current, &stored)).await.unwrap_or(false) {
-        state.login_limit.failed(&key);
+    if !state.login_limit.verify(body.current.clone(), stored).await? {
+        attempt.failed();
         return Err(AppError::bad("the current password is not right"));
     }
+    attempt.succeeded();
     let hash = new_password_hash(&body.new)?;
     let keep = crate::auth::cookie(&headers, crate::auth::SESSION_COOKIE).map(token_hash).unwrap_or_default();
     state

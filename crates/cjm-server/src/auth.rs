@@ -10,9 +10,6 @@ use axum::response::Response;
 use base64::Engine;
 use rusqlite::OptionalExtension;
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
 
 pub const SESSION_COOKIE: &str = "cjm_session";
 /// Double-submit token for forms posted before there is a session (sign in,
@@ -322,46 +319,4 @@ pub async fn start_session(state: &AppState, user_id: i64) -> AppResult<String> 
         })
         .await?;
     Ok(token)
-}
-
-/// Failed sign-ins per key (address and e-mail): at most `limit` in `window`.
-pub struct RateLimiter {
-    limit: u32,
-    window: Duration,
-    hits: Mutex<HashMap<String, (u32, Instant)>>,
-}
-
-impl RateLimiter {
-    pub fn new(limit: u32, window: Duration) -> Self {
-        RateLimiter { limit, window, hits: Mutex::new(HashMap::new()) }
-    }
-
-    /// `Err` with the seconds to wait when `key` has used up its attempts.
-    pub fn check(&self, key: &str) -> AppResult<()> {
-        let hits = self.hits.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some((n, since)) = hits.get(key) {
-            let elapsed = since.elapsed();
-            if *n >= self.limit && elapsed < self.window {
-                return Err(AppError::RateLimited { retry_after: (self.window - elapsed).as_secs().max(1) });
-            }
-        }
-        Ok(())
-    }
-
-    pub fn failed(&self, key: &str) {
-        let mut hits = self.hits.lock().unwrap_or_else(|p| p.into_inner());
-        if hits.len() > 100_000 {
-            let window = self.window;
-            hits.retain(|_, (_, since)| since.elapsed() < window);
-        }
-        let entry = hits.entry(key.to_string()).or_insert((0, Instant::now()));
-        if entry.1.elapsed() >= self.window {
-            *entry = (0, Instant::now());
-        }
-        entry.0 += 1;
-    }
-
-    pub fn succeeded(&self, key: &str) {
-        self.hits.lock().unwrap_or_else(|p| p.into_inner()).remove(key);
-    }
 }

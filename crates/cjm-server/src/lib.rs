@@ -20,6 +20,7 @@ pub mod evidence;
 pub mod pages;
 pub mod render;
 pub mod routes;
+pub mod throttle;
 
 use axum::http::{header, HeaderValue};
 use axum::Router;
@@ -44,6 +45,8 @@ pub struct Config {
     pub demo: bool,
     /// Failed sign-ins allowed per address and per e-mail in 15 minutes.
     pub login_attempts: u32,
+    /// Reverse proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Config {
@@ -55,6 +58,7 @@ impl Config {
             max_inflated: 1024 * 1024 * 1024,
             demo: true,
             login_attempts: 10,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -68,11 +72,16 @@ pub struct AppState {
 pub struct StateInner {
     pub db: db::Db,
     pub config: Config,
-    pub login_limit: auth::RateLimiter,
+    pub login_limit: throttle::RateLimiter,
     pub renders: render::Cache,
     pub evidence: evidence::Cache,
     /// Each saved version checked once (versions never change).
     checks: cache::Bounded<i64, cjm_model::Lowered>,
+}
+
+/// Password verifications that may run at once (each holds ~19 MiB).
+fn available_verifications() -> usize {
+    cjm_events::available_threads().clamp(1, 4)
 }
 
 /// Bytes the version checks may hold.
@@ -136,7 +145,7 @@ pub fn open(config: Config) -> Result<Opened, String> {
     let state = AppState {
         inner: Arc::new(StateInner {
             db,
-            login_limit: auth::RateLimiter::new(config.login_attempts, std::time::Duration::from_secs(15 * 60)),
+            login_limit: throttle::RateLimiter::new(config.login_attempts, std::time::Duration::from_secs(15 * 60)),
             renders: render::Cache::default(),
             evidence: evidence::Cache::default(),
             checks: cache::Bounded::new(CHECKS_BUDGET),

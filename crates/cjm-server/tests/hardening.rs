@@ -87,3 +87,54 @@ async fn upload_form_fields_are_short_and_bombs_stop_at_the_inflated_limit() {
     let again = f.get(Who::Viewer, &format!("/api/maps/{}/evidence", f.map)).await;
     assert_eq!(again.value()["error"].as_str().unwrap(), error);
 }
+
+/// A sign-in form post from `client`, through a proxy at 127.0.0.1 when `via_proxy`.
+fn sign_in(password: &str, client: &str, via_proxy: bool) -> axum::http::Request<Body> {
+    use axum::http::header;
+    let peer: std::net::SocketAddr =
+        if via_proxy { "127.0.0.1:5000".parse().unwrap() } else { format!("{client}:5000").parse().unwrap() };
+    let mut req = axum::http::Request::post("/login")
+        .header(header::HOST, "cjm.test")
+        .header(header::COOKIE, "cjm_form=abcdefghijklmnopqrstuv")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header("x-forwarded-for", format!("{client}, 127.0.0.1"))
+        .body(Body::from(format!(
+            "_csrf=abcdefghijklmnopqrstuv&email=olive%40example.com&password={}",
+            password.replace(' ', "+")
+        )))
+        .unwrap();
+    req.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+    req
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parallel_guesses_are_counted_before_verifying_and_the_owner_still_signs_in() {
+    let f = std::sync::Arc::new(Fixture::with(|c| c.trusted_proxies = vec!["127.0.0.1".parse().unwrap()]));
+    let guesses: Vec<_> = (0..40)
+        .map(|i| {
+            let f = f.clone();
+            tokio::spawn(async move { f.send(sign_in(&format!("wrong {i}"), "203.0.113.9", true)).await.status })
+        })
+        .collect();
+    let mut verified = 0;
+    for g in guesses {
+        match g.await.unwrap() {
+            StatusCode::UNAUTHORIZED => verified += 1,
+            StatusCode::TOO_MANY_REQUESTS => {}
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert!(verified <= 10, "{verified} of 40 parallel guesses were verified against a limit of 10");
+    assert!(verified >= 1);
+    // The attacker's address waits; the owner, from their own address behind the same proxy, does not.
+    assert_eq!(f.send(sign_in(PASSWORD, "203.0.113.9", true)).await.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(f.send(sign_in(PASSWORD, "198.51.100.4", true)).await.status, StatusCode::SEE_OTHER);
+    // An untrusted peer cannot pick its address with the header.
+    let f = Fixture::new();
+    for i in 0..11 {
+        let mut req = sign_in("wrong", "192.0.2.1", false);
+        req.headers_mut().insert("x-forwarded-for", format!("198.51.100.{i}").parse().unwrap());
+        let want = if i < 10 { StatusCode::UNAUTHORIZED } else { StatusCode::TOO_MANY_REQUESTS };
+        assert_eq!(f.send(req).await.status, want, "attempt {i}");
+    }
+}

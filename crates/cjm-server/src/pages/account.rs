@@ -131,8 +131,29 @@ async fn credentials(state: &AppState, email: &str) -> AppResult<Option<(i64, St
         .await
 }
 
-fn client_ip(addr: Option<&axum::Extension<ConnectInfo<SocketAddr>>>) -> String {
-    addr.map_or_else(|| "local".into(), |a| a.0 .0.ip().to_string())
+/// The client's address: the socket's peer, or, when the peer is a trusted
+/// reverse proxy, the last address in `X-Forwarded-For` that is not one.
+fn client_ip(state: &AppState, headers: &HeaderMap, addr: Option<&axum::Extension<ConnectInfo<SocketAddr>>>) -> String {
+    let Some(peer) = addr.map(|a| a.0 .0.ip()) else { return "local".into() };
+    let trusted = &state.config.trusted_proxies;
+    if !trusted.contains(&peer) {
+        return peer.to_string();
+    }
+    let forwarded =
+        headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).collect::<Vec<_>>().join(",");
+    forwarded
+        .rsplit(',')
+        .filter_map(|a| a.trim().parse::<std::net::IpAddr>().ok())
+        .find(|a| !trusted.contains(a))
+        .unwrap_or(peer)
+        .to_string()
+}
+
+/// The throttling keys of a sign-in: the client, the account from that
+/// client, and the account from anywhere (ten times the limit).
+fn sign_in_keys(client: &str, email: &str) -> [(String, u32); 3] {
+    use crate::throttle::key;
+    [(key("ip", client), 1), (key("login", &format!("{email}\n{client}")), 1), (key("email", email), 10)]
 }
 
 async fn login(
@@ -144,28 +165,20 @@ async fn login(
 ) -> AppResult<Response> {
     check_form_token(&headers, &form._csrf)?;
     let email = form.email.trim().to_lowercase();
-    let keys = [format!("ip:{}", client_ip(addr.as_ref())), format!("email:{email}")];
-    for k in &keys {
-        state.login_limit.check(k)?;
-    }
+    let attempt = state.login_limit.begin(&sign_in_keys(&client_ip(&state, &headers, addr.as_ref()), &email))?;
     let found = credentials(&state, &email).await?;
-    let password = form.password.clone();
     // Verify even for unknown addresses, so timing does not tell which exist.
     let hash = found.as_ref().map(|f| f.1.clone()).unwrap_or_else(|| dummy_hash().to_string());
-    let ok = tokio::task::spawn_blocking(move || auth::verify_password(&password, &hash)).await.unwrap_or(false);
+    let ok = state.login_limit.verify(form.password.clone(), hash).await?;
     let next = safe_next(form.next.as_deref());
     match (found, ok) {
         (Some((uid, _)), true) => {
-            for k in &keys {
-                state.login_limit.succeeded(k);
-            }
+            attempt.succeeded();
             let token = auth::start_session(&state, uid).await?;
             signed_in(&state, &headers, &token, &next)
         }
         _ => {
-            for k in &keys {
-                state.login_limit.failed(k);
-            }
+            attempt.failed();
             let (token, _) = form_token(&headers);
             let mut res = login_page(
                 &who,
@@ -418,6 +431,7 @@ async fn accept_invite(
     State(state): State<AppState>,
     who: Principal,
     headers: HeaderMap,
+    addr: Option<axum::Extension<ConnectInfo<SocketAddr>>>,
     Path(token): Path<String>,
     Form(form): Form<AccountForm>,
 ) -> AppResult<Response> {
@@ -438,13 +452,13 @@ async fn accept_invite(
         };
         match existing {
             Some((uid, hash)) => {
-                let key = format!("email:{email}");
-                state.login_limit.check(&key)?;
-                let pw = form.password.clone();
-                if !tokio::task::spawn_blocking(move || auth::verify_password(&pw, &hash)).await.unwrap_or(false) {
-                    state.login_limit.failed(&key);
+                let attempt =
+                    state.login_limit.begin(&sign_in_keys(&client_ip(&state, &headers, addr.as_ref()), &email))?;
+                if !state.login_limit.verify(form.password.clone(), hash).await? {
+                    attempt.failed();
                     return Ok(fail("An account with this e-mail exists; type its password to join.".into()));
                 }
+                attempt.succeeded();
                 uid
             }
             None => {

@@ -180,7 +180,16 @@ pub fn urlencode(s: &str) -> String {
 /// Only same-site paths are followed after signing in.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        // Browsers drop tabs and newlines from addresses (`/\t/evil.example`
+        // becomes `//evil.example`) and read `\` as `/`: a path with any
+        // control character, blank or backslash is not followed.
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.chars().any(|c| c == '\\' || c.is_control() || c.is_whitespace()) =>
+        {
+            n.to_string()
+        }
         _ => "/".into(),
     }
 }
@@ -199,5 +208,9 @@ mod tests {
         assert_eq!(super::safe_next(Some("//evil.example")), "/");
         assert_eq!(super::safe_next(Some("https://evil.example")), "/");
         assert_eq!(super::safe_next(Some("/m/3")), "/m/3");
+        for evil in ["/\t/evil.example/x", "/\n/evil.example", "/\\evil.example", "/ /evil.example", "/\u{7f}/evil"] {
+            assert_eq!(super::safe_next(Some(evil)), "/", "{evil:?}");
+        }
+        assert_eq!(super::safe_next(Some("/m/3?version=2#step-pay")), "/m/3?version=2#step-pay");
     }
 }

@@ -28,6 +28,10 @@ pub struct Args {
     /// The most an uploaded compressed log may inflate to, in MB
     #[arg(long, default_value = "1024")]
     max_inflated: u64,
+    /// A reverse proxy in front of the server (repeatable): requests from it
+    /// take the client's address from `X-Forwarded-For`, for sign-in throttling
+    #[arg(long = "trusted-proxy", value_name = "IP")]
+    trusted_proxies: Vec<std::net::IpAddr>,
     /// Do not seed the demo workspace on first start
     #[arg(long)]
     no_demo: bool,
@@ -50,6 +54,7 @@ pub fn run(args: Args) -> Result<Outcome, CliError> {
     config.max_upload = args.max_upload * 1024 * 1024;
     config.max_inflated = args.max_inflated * 1024 * 1024;
     config.demo = !args.no_demo;
+    config.trusted_proxies = args.trusted_proxies.clone();
     let opened = cjm_server::open(config).map_err(CliError)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
