@@ -99,7 +99,7 @@ fn row(
     opts: &ReadOptions,
     line: u64,
 ) -> Result<(), ReadError> {
-    let result = (|| -> Result<(), String> {
+    let result = (|| -> Result<u32, String> {
         if record.len() <= cols.case.max(cols.time).max(cols.activity) {
             return Err(format!("the row has {} fields, fewer than the header", record.len()));
         }
@@ -121,27 +121,34 @@ fn row(
             Some(i) => field(record, i)?,
             None => "",
         };
+        // Every attribute field is checked before the row is kept (the
+        // fields the row has: attributes are in column order, and a short
+        // row costs its length, not the header's).
+        for (i, _, _) in cols.attrs.iter().take_while(|a| a.0 < record.len()) {
+            field(record, *i)?;
+        }
         let case_id = b.log.cases.intern(case);
         let activity_id = b.log.activities.intern(activity);
         let channel = if channel_text.is_empty() { NONE } else { b.log.channels.intern(channel_text) };
         b.push(case_id, time, activity_id, channel, score);
-        for (i, name, case_level) in &cols.attrs {
-            let v = field(record, *i)?;
-            if v.is_empty() {
-                continue;
-            }
-            if *case_level {
-                b.set_case_attr(case_id, name, v);
-            } else {
-                b.set_attr(name, v);
-            }
-        }
-        Ok(())
+        Ok(case_id)
     })();
-    match result {
-        Ok(()) => Ok(()),
-        Err(message) => b.bad_row(line, message),
+    let case_id = match result {
+        Ok(case_id) => case_id,
+        Err(message) => return b.bad_row(line, message),
+    };
+    for (i, name, case_level) in cols.attrs.iter().take_while(|a| a.0 < record.len()) {
+        let v = field(record, *i).unwrap_or_default();
+        if v.is_empty() {
+            continue;
+        }
+        if *case_level {
+            b.set_case_attr(case_id, name, v)?;
+        } else {
+            b.set_attr(name, v)?;
+        }
     }
+    Ok(())
 }
 
 pub(crate) fn time_problem(text: &str) -> String {

@@ -22,6 +22,10 @@ pub(crate) fn read(bytes: &[u8], path: &str, opts: &ReadOptions) -> Result<Event
     let mut b = Builder::new(path, opts.strict);
     let mut cols = None;
     let mut headers: Vec<String> = Vec::new();
+    // Each key's position among the first object's keys.
+    let mut header_at: rustc_hash::FxHashMap<String, usize> = Default::default();
+    // For each of those keys, its attribute (an index into `attrs`), if kept.
+    let mut attr_of: Vec<Option<usize>> = Vec::new();
     for (i, line) in text_all.lines().enumerate() {
         let line_no = i as u64 + 1;
         if line.trim().is_empty() {
@@ -41,11 +45,17 @@ pub(crate) fn read(bytes: &[u8], path: &str, opts: &ReadOptions) -> Result<Event
         };
         if cols.is_none() {
             headers = obj.keys().cloned().collect();
-            cols = Some(opts.columns.resolve(&headers).map_err(|m| err(Some(line_no), m))?);
+            header_at = headers.iter().enumerate().map(|(i, h)| (h.clone(), i)).collect();
+            let resolved = opts.columns.resolve(&headers).map_err(|m| err(Some(line_no), m))?;
+            attr_of = vec![None; headers.len()];
+            for (k, (pos, _, _)) in resolved.attrs.iter().enumerate() {
+                attr_of[*pos] = Some(k);
+            }
+            cols = Some(resolved);
         }
         let c = cols.as_ref().expect("resolved above");
         let get = |i: usize| obj.get(&headers[i]).and_then(text).unwrap_or_default();
-        let result = (|| -> Result<(), String> {
+        let result = (|| -> Result<u32, String> {
             let case = get(c.case);
             if case.is_empty() {
                 return Err(format!("`{}` is missing or empty", headers[c.case]));
@@ -65,27 +75,31 @@ pub(crate) fn read(bytes: &[u8], path: &str, opts: &ReadOptions) -> Result<Event
             let activity_id = b.log.activities.intern(&activity);
             let channel = if channel_text.is_empty() { NONE } else { b.log.channels.intern(&channel_text) };
             b.push(case_id, time, activity_id, channel, score);
-            for (key, value) in &obj {
-                let Some(pos) = headers.iter().position(|h| h == key) else {
-                    if let Some(v) = text(value) {
-                        b.set_attr(key, &v);
-                    }
-                    continue;
-                };
-                if let Some((_, name, case_level)) = c.attrs.iter().find(|(i, _, _)| *i == pos) {
-                    if let Some(v) = text(value).filter(|v| !v.is_empty()) {
-                        if *case_level {
-                            b.set_case_attr(case_id, name, &v);
-                        } else {
-                            b.set_attr(name, &v);
-                        }
+            Ok(case_id)
+        })();
+        let case_id = match result {
+            Ok(case_id) => case_id,
+            Err(message) => {
+                b.bad_row(line_no, message)?;
+                continue;
+            }
+        };
+        for (key, value) in &obj {
+            let Some(&pos) = header_at.get(key.as_str()) else {
+                if let Some(v) = text(value) {
+                    b.set_attr(key, &v)?;
+                }
+                continue;
+            };
+            if let Some((_, name, case_level)) = attr_of[pos].map(|k| &c.attrs[k]) {
+                if let Some(v) = text(value).filter(|v| !v.is_empty()) {
+                    if *case_level {
+                        b.set_case_attr(case_id, name, &v)?;
+                    } else {
+                        b.set_attr(name, &v)?;
                     }
                 }
             }
-            Ok(())
-        })();
-        if let Err(message) = result {
-            b.bad_row(line_no, message)?;
         }
     }
     if cols.is_none() {

@@ -11,6 +11,7 @@
 //! Bad rows are counted and the first few kept with their line numbers;
 //! `strict` turns the first one into an error. Nothing is dropped silently.
 
+mod attrs;
 mod csv_reader;
 mod dict;
 mod jsonl;
@@ -20,6 +21,7 @@ mod scores;
 pub mod time;
 mod xes;
 
+pub use attrs::AttrColumn;
 pub use dict::Dict;
 pub use mapping::{ColumnMap, Role, SourceColumns};
 pub use scores::Scores;
@@ -35,26 +37,9 @@ pub const NONE: u32 = u32::MAX;
 /// and takes part in no duration.
 pub const UNKNOWN_TIME: i64 = i64::MIN;
 
-/// A text attribute column (event level: one id per event; case level: one per case).
-#[derive(Clone, Debug, Default)]
-pub struct AttrColumn {
-    pub name: String,
-    pub dict: Dict,
-    pub ids: Vec<u32>,
-}
-
-impl AttrColumn {
-    fn new(name: &str) -> Self {
-        AttrColumn { name: name.to_string(), dict: Dict::default(), ids: Vec::new() }
-    }
-    /// The value at `row` (an event or a case), if any.
-    pub fn value(&self, row: usize) -> Option<&str> {
-        match self.ids.get(row) {
-            Some(&id) if id != NONE => Some(self.dict.get(id)),
-            _ => None,
-        }
-    }
-}
+/// The most distinct attribute keys a log may have (event and customer
+/// keys each); a log with more stops with an error that says so.
+pub const MAX_ATTRIBUTE_KEYS: usize = 20_000;
 
 /// One problem row, kept to show the user where to look.
 #[derive(Clone, Debug, PartialEq)]
@@ -300,37 +285,41 @@ impl Builder {
     }
 
     /// Sets an event attribute of the last pushed event.
-    pub fn set_attr(&mut self, name: &str, value: &str) {
-        let (col, id) = self.intern_attr(name, value);
+    pub fn set_attr(&mut self, name: &str, value: &str) -> Result<(), ReadError> {
+        let (col, id) = self.intern_attr(name, value)?;
         self.set_attr_id(col, id);
+        Ok(())
     }
 
     /// Interns an event attribute's value ahead of its row (XES reads an
     /// event's attributes before the event is complete).
-    pub fn intern_attr(&mut self, name: &str, value: &str) -> (usize, u32) {
-        let i = column_index(&mut self.log.attrs, &mut self.attr_index, name);
-        (i, self.log.attrs[i].dict.intern(value))
+    pub fn intern_attr(&mut self, name: &str, value: &str) -> Result<(usize, u32), ReadError> {
+        let i =
+            column_index(&mut self.log.attrs, &mut self.attr_index, name).ok_or_else(|| self.too_many_keys("event"))?;
+        Ok((i, self.log.attrs[i].dict.intern(value)))
     }
 
     /// Sets an interned event attribute of the last pushed event.
     pub fn set_attr_id(&mut self, col: usize, id: u32) {
         let row = self.log.case.len() - 1;
-        let ids = &mut self.log.attrs[col].ids;
-        if ids.len() <= row {
-            ids.resize(row + 1, NONE);
-        }
-        ids[row] = id;
+        self.log.attrs[col].set_last(row, id);
     }
 
     /// Sets a case attribute (the first value given for a case wins).
-    pub fn set_case_attr(&mut self, case: u32, name: &str, value: &str) {
-        let i = column_index(&mut self.log.case_attrs, &mut self.case_attr_index, name);
-        let col = &mut self.log.case_attrs[i];
-        if col.ids.len() <= case as usize {
-            col.ids.resize(case as usize + 1, NONE);
-        }
-        if col.ids[case as usize] == NONE {
-            col.ids[case as usize] = col.dict.intern(value);
+    pub fn set_case_attr(&mut self, case: u32, name: &str, value: &str) -> Result<(), ReadError> {
+        let i = column_index(&mut self.log.case_attrs, &mut self.case_attr_index, name)
+            .ok_or_else(|| self.too_many_keys("customer"))?;
+        self.log.case_attrs[i].set_first(case as usize, |dict| dict.intern(value));
+        Ok(())
+    }
+
+    fn too_many_keys(&self, level: &str) -> ReadError {
+        ReadError {
+            path: self.path.clone(),
+            line: None,
+            message: format!(
+                "the log has more than {MAX_ATTRIBUTE_KEYS} different {level} attribute names; a log's attributes are its columns, and this many suggests a key that carries data (an id or a time) rather than a name"
+            ),
         }
     }
 
@@ -343,11 +332,11 @@ impl Builder {
     pub fn finish(mut self, lifecycle: Lifecycle) -> EventLog {
         let n = self.log.case.len();
         for a in &mut self.log.attrs {
-            a.ids.resize(n, NONE);
+            a.finish(n);
         }
         let cases = self.log.cases.len();
         for a in &mut self.log.case_attrs {
-            a.ids.resize(cases, NONE);
+            a.finish(cases);
         }
         apply_lifecycle(&mut self.log, lifecycle);
         self.log
@@ -358,7 +347,7 @@ impl Builder {
     /// Appends a later part of the same log: its rows after ours, its
     /// values interned into our dictionaries in their order of first
     /// appearance, so the result is what one reader would have built.
-    pub(crate) fn append(&mut self, part: Builder) {
+    pub(crate) fn append(&mut self, part: Builder) -> Result<(), ReadError> {
         let before = self.log.len();
         let added = part.log.len();
         let cases = self.log.cases.absorb(&part.log.cases);
@@ -370,39 +359,36 @@ impl Builder {
         self.log.time.extend_from_slice(&part.log.time);
         self.log.score.append(&part.log.score);
         for col in &part.log.attrs {
-            let i = column_index(&mut self.log.attrs, &mut self.attr_index, &col.name);
+            let i = column_index(&mut self.log.attrs, &mut self.attr_index, &col.name)
+                .ok_or_else(|| self.too_many_keys("event"))?;
             let ids = self.log.attrs[i].dict.absorb(&col.dict);
-            let mine = &mut self.log.attrs[i].ids;
-            mine.resize(before, NONE);
-            mine.extend(col.ids.iter().map(|&id| if id == NONE { NONE } else { ids[id as usize] }));
-            mine.resize(before + added, NONE);
+            self.log.attrs[i].append_rows(col, before, &ids);
         }
-        let n_cases = self.log.cases.len();
+        let _ = added;
         for col in &part.log.case_attrs {
-            let i = column_index(&mut self.log.case_attrs, &mut self.case_attr_index, &col.name);
+            let i = column_index(&mut self.log.case_attrs, &mut self.case_attr_index, &col.name)
+                .ok_or_else(|| self.too_many_keys("customer"))?;
             let ids = self.log.case_attrs[i].dict.absorb(&col.dict);
-            let mine = &mut self.log.case_attrs[i].ids;
-            mine.resize(n_cases, NONE);
             // The first value given for a customer wins, as when read in one go.
-            for (c, &id) in col.ids.iter().enumerate() {
-                let global = cases[c] as usize;
-                if id != NONE && mine[global] == NONE {
-                    mine[global] = ids[id as usize];
-                }
-            }
+            self.log.case_attrs[i].absorb_cases(col, &cases, &ids);
         }
         self.log.stats.absorb(part.log.stats);
+        Ok(())
     }
 }
 
-/// The position of the attribute column `name`, added when new.
-fn column_index(columns: &mut Vec<AttrColumn>, index: &mut FxHashMap<String, usize>, name: &str) -> usize {
+/// The position of the attribute column `name`, added when new; `None`
+/// when that would pass [`MAX_ATTRIBUTE_KEYS`].
+fn column_index(columns: &mut Vec<AttrColumn>, index: &mut FxHashMap<String, usize>, name: &str) -> Option<usize> {
     if let Some(&i) = index.get(name) {
-        return i;
+        return Some(i);
+    }
+    if columns.len() >= MAX_ATTRIBUTE_KEYS {
+        return None;
     }
     columns.push(AttrColumn::new(name));
     index.insert(name.to_string(), columns.len() - 1);
-    columns.len() - 1
+    Some(columns.len() - 1)
 }
 
 /// Keeps the events of the chosen lifecycle transition.
@@ -423,7 +409,7 @@ fn apply_lifecycle(log: &mut EventLog, mode: Lifecycle) {
         },
     };
     let Some(keep) = keep else { return };
-    let mask: Vec<bool> = log.attrs[col].ids.iter().map(|&id| id == keep).collect();
+    let mask: Vec<bool> = (0..log.len()).map(|r| log.attrs[col].id(r) == keep).collect();
     let kept = mask.iter().filter(|k| **k).count();
     log.stats.lifecycle_skipped += (mask.len() - kept) as u64;
     retain_rows(log, &mask);
@@ -446,8 +432,14 @@ pub fn retain_rows(log: &mut EventLog, mask: &[bool]) {
     keep(&mut log.activity, mask);
     keep(&mut log.channel, mask);
     log.score.retain(mask);
+    let mut new_row = Vec::with_capacity(mask.len());
+    let mut kept = 0u32;
+    for &k in mask {
+        new_row.push(kept);
+        kept += u32::from(k);
+    }
     for a in &mut log.attrs {
-        keep(&mut a.ids, mask);
+        a.retain(mask, &new_row);
     }
 }
 

@@ -95,6 +95,21 @@ impl Role {
     }
 }
 
+/// Column names for a message: the first few, each cut to a readable
+/// length, and how many more there are.
+pub(crate) fn listed(headers: &[String]) -> String {
+    const SHOWN: usize = 20;
+    let mut out: Vec<String> = headers
+        .iter()
+        .take(SHOWN)
+        .map(|h| if h.chars().count() > 60 { h.chars().take(57).collect::<String>() + "…" } else { h.clone() })
+        .collect();
+    if headers.len() > SHOWN {
+        out.push(format!("and {} more", headers.len() - SHOWN));
+    }
+    out.join(", ")
+}
+
 fn norm(name: &str) -> String {
     name.chars().filter(|c| !matches!(c, ' ' | '_' | '-')).flat_map(char::to_lowercase).collect()
 }
@@ -141,19 +156,23 @@ impl ColumnMap {
     /// Finds every role among `headers`. The error names the missing role,
     /// lists the columns and says which flag to use.
     pub(crate) fn resolve(&self, headers: &[String]) -> Result<Resolved, String> {
+        // Each header normalised once, however many names are looked for.
+        let normed: Vec<String> = headers.iter().map(|h| norm(h)).collect();
         let find = |role: Role, given: &Option<String>| -> Result<Option<usize>, String> {
             if let Some(name) = given {
+                let wanted = norm(name);
                 return headers
                     .iter()
                     .position(|h| h == name)
-                    .or_else(|| headers.iter().position(|h| norm(h) == norm(name)))
+                    .or_else(|| normed.iter().position(|h| *h == wanted))
                     .map(Some)
                     .ok_or_else(|| {
-                        format!("{} `{name}`: no such column; the columns are: {}", role.flag(), headers.join(", "))
+                        format!("{} `{name}`: no such column; the columns are: {}", role.flag(), listed(headers))
                     });
             }
             for cand in role.candidates() {
-                if let Some(i) = headers.iter().position(|h| norm(h) == norm(cand)) {
+                let cand = norm(cand);
+                if let Some(i) = normed.iter().position(|h| *h == cand) {
                     return Ok(Some(i));
                 }
             }
@@ -164,7 +183,7 @@ impl ColumnMap {
                 format!(
                     "no {} column found among: {}; name it with {} COLUMN",
                     role.describe(),
-                    headers.join(", "),
+                    listed(headers),
                     role.flag()
                 )
             })
@@ -202,7 +221,7 @@ impl ColumnMap {
         }
         for wanted in &self.attrs {
             if !headers.iter().any(|h| h == wanted || h.strip_prefix("case:") == Some(wanted.as_str())) {
-                return Err(format!("--attr `{wanted}`: no such column; the columns are: {}", headers.join(", ")));
+                return Err(format!("--attr `{wanted}`: no such column; the columns are: {}", listed(headers)));
             }
         }
         Ok(Resolved { case, time, activity, channel, score, attrs })

@@ -317,9 +317,9 @@ fn read_part(ctx: &PartContext, projection: Projection) -> Result<(Builder, Vec<
                 for (values, name, case_level) in &attr_values {
                     if let Some(v) = values[r].as_deref().filter(|v| !v.is_empty()) {
                         if *case_level {
-                            b.set_case_attr(case_ids[r], name, v);
+                            b.set_case_attr(case_ids[r], name, v)?;
                         } else {
-                            b.set_attr(name, v);
+                            b.set_attr(name, v)?;
                         }
                     }
                 }

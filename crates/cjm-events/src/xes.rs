@@ -88,6 +88,9 @@ struct XesState<'a> {
     untimed: u64,
     unnamed: u64,
     versionless: bool,
+    /// An error that ends the read however the rest parses (too many
+    /// attribute names); reported once parsing stops.
+    fatal: Option<ReadError>,
 }
 
 /// The touchpoint of an event without `concept:name`.
@@ -128,6 +131,7 @@ impl<'a> XesState<'a> {
             untimed: 0,
             unnamed: 0,
             versionless: false,
+            fatal: None,
         }
     }
 }
@@ -172,6 +176,9 @@ pub(crate) fn read(raw: &[u8], path: &str, opts: &ReadOptions) -> Result<EventLo
             read_in_one_pass(bytes, path, opts)?
         }
     };
+    if let Some(fatal) = state.fatal.take() {
+        return Err(fatal);
+    }
     if !saw_log {
         return Err(ReadError {
             path: path.to_string(),
@@ -572,7 +579,12 @@ impl<'a> Assembly<'_, 'a> {
         while let Some(piece) = self.waiting.get_mut(self.next).and_then(Option::take) {
             let state = &mut *self.state;
             let started = std::time::Instant::now();
-            state.b.append(piece.b);
+            if let Err(e) = state.b.append(piece.b) {
+                state.fatal = state.fatal.take().or(Some(e));
+            }
+            if let Some(e) = piece.fatal {
+                state.fatal = state.fatal.take().or(Some(e));
+            }
             self.appending += started.elapsed();
             state.events_outside_traces += piece.events_outside_traces;
             state.untimed += piece.untimed;
@@ -937,7 +949,9 @@ fn attributes<'a>(e: &'a BytesStart<'a>, text: Option<&'a str>) -> Result<XmlAtt
     }
     let mut out = XmlAttrs::default();
     // quick-xml's duplicate check allocates per element; ours looks at
-    // the few attributes already read.
+    // the few attributes already read, and keeps a set once there are many
+    // (an element of forty thousand attributes is checked in linear time).
+    let mut seen: Option<rustc_hash::FxHashSet<Cow<'a, str>>> = None;
     for a in e.attributes().with_checks(false) {
         let a = a.map_err(|err| format!("a malformed XML attribute: {err}"))?;
         let key: Cow<'a, str> = match a.key.0 {
@@ -956,7 +970,15 @@ fn attributes<'a>(e: &'a BytesStart<'a>, text: Option<&'a str>) -> Result<XmlAtt
             }
             _ => Cow::Owned(a.unescape_value().map_err(|err| format!("attribute `{key}`: {err}"))?.into_owned()),
         };
-        if out.owned.iter().any(|(k, _)| *k == key) {
+        let twice = match &mut seen {
+            Some(set) => !set.insert(key.clone()),
+            None if out.owned.len() < 16 => out.owned.iter().any(|(k, _)| *k == key),
+            None => {
+                let set = seen.insert(out.owned.iter().map(|(k, _)| k.clone()).collect());
+                !set.insert(key.clone())
+            }
+        };
+        if twice {
             return Err(format!("the XML is not well-formed: the attribute `{key}` is given twice"));
         }
         out.owned.push((key, value));
@@ -1332,16 +1354,18 @@ fn record(state: &mut XesState, parent: &Frame, key: &str, kind: &str, value: &s
                     ev.score = value.trim().parse().unwrap_or(f64::NAN);
                 }
             }
-            _ => {
-                let attr = state.b.intern_attr(key, value);
-                state.event_attrs.push(attr);
-            }
+            _ => match state.b.intern_attr(key, value) {
+                Ok(attr) => state.event_attrs.push(attr),
+                Err(e) => state.fatal = state.fatal.take().or(Some(e)),
+            },
         },
         Ctx::Attr | Ctx::List | Ctx::Values => {
             // Nested attribute: keep it under its parent's path.
             if state.event.is_some() {
-                let id = state.b.intern_attr(key, value);
-                state.event_attrs.push(id);
+                match state.b.intern_attr(key, value) {
+                    Ok(attr) => state.event_attrs.push(attr),
+                    Err(e) => state.fatal = state.fatal.take().or(Some(e)),
+                }
             } else if state.trace_number > 0 && state.trace_case.is_none() {
                 state.trace_attrs.push((key.to_string(), value.to_string()));
             }
@@ -1414,7 +1438,10 @@ fn flush_trace(state: &mut XesState) {
     let trace_channel = attrs.iter().find(|(k, _)| k == "channel").map(|(_, v)| v.clone());
     for (k, v) in &attrs {
         if k != "concept:name" {
-            b.set_case_attr(case, k, v);
+            if let Err(e) = b.set_case_attr(case, k, v) {
+                state.fatal = state.fatal.take().or(Some(e));
+                break;
+            }
         }
     }
     for ev in events {
@@ -1466,7 +1493,7 @@ mod tests {
         }
         let values = |d: &crate::Dict| d.values().map(str::to_string).collect::<Vec<_>>();
         let columns = |cols: &[crate::AttrColumn]| {
-            cols.iter().map(|c| (c.name.clone(), values(&c.dict), c.ids.clone())).collect::<Vec<_>>()
+            cols.iter().map(|c| (c.name.clone(), values(&c.dict), c.to_ids())).collect::<Vec<_>>()
         };
         let scores: Vec<u64> = log.score.iter().map(f64::to_bits).collect();
         let content = (

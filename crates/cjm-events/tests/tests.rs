@@ -266,8 +266,8 @@ fn assert_same_log(one: &EventLog, two: &EventLog) {
     assert_eq!(names(&one.attrs), names(&two.attrs));
     assert_eq!(names(&one.case_attrs), names(&two.case_attrs));
     for (a, b) in one.attrs.iter().chain(&one.case_attrs).zip(two.attrs.iter().chain(&two.case_attrs)) {
-        assert_eq!(a.ids.len(), b.ids.len(), "{}", a.name);
-        assert!((0..a.ids.len()).all(|r| a.value(r) == b.value(r)), "{}", a.name);
+        assert_eq!(a.len(), b.len(), "{}", a.name);
+        assert!((0..a.len()).all(|r| a.value(r) == b.value(r)), "{}", a.name);
     }
     assert_eq!(one.stats, two.stats);
 }
@@ -566,6 +566,86 @@ fn gzip_trailers_size_nothing_and_bombs_stop_at_the_limit() {
             let opts = ReadOptions { max_inflated: Some(1 << 20), threads, ..ReadOptions::default() };
             let e = read_path(&path, &opts).unwrap_err();
             assert!(e.message.contains("inflates to more than 1 MiB"), "{name}: {e}");
+        }
+    }
+}
+
+/// What a log's attribute columns hold in memory.
+fn attr_bytes(log: &EventLog) -> usize {
+    log.attrs.iter().chain(&log.case_attrs).map(cjm_events::AttrColumn::heap_bytes).sum()
+}
+
+/// Keys that change from row to row cost memory in proportion to the
+/// file, and past the stated number of names the read stops and says so.
+#[test]
+fn attribute_columns_cost_what_the_file_holds() {
+    let dir = tempdir();
+    let jsonl = |rows: usize| -> String {
+        (0..rows)
+            .map(|i| format!("{{\"customer_id\":\"c{}\",\"timestamp\":\"2026-01-01T00:00:00Z\",\"touchpoint\":\"a\",\"k{i}\":\"v\"}}\n", i % 50))
+            .collect()
+    };
+    let path = dir.join("keys.jsonl");
+    let text = jsonl(cjm_events::MAX_ATTRIBUTE_KEYS - 10);
+    std::fs::write(&path, &text).unwrap();
+    let log = read_path(&path, &ReadOptions::default()).unwrap();
+    assert_eq!(log.attrs.len(), cjm_events::MAX_ATTRIBUTE_KEYS - 10);
+    assert!(attr_bytes(&log) < 2 * text.len(), "{} bytes of columns for a {} byte file", attr_bytes(&log), text.len());
+    assert_eq!(log.attrs[7].value(7), Some("v"));
+    assert_eq!(log.attrs[7].value(8), None);
+    std::fs::write(&path, jsonl(cjm_events::MAX_ATTRIBUTE_KEYS + 1)).unwrap();
+    let e = read_path(&path, &ReadOptions::default()).unwrap_err();
+    assert!(
+        e.message.contains(&format!("more than {} different event attribute names", cjm_events::MAX_ATTRIBUTE_KEYS)),
+        "{e}"
+    );
+
+    // A 10,000-column header over short rows.
+    let header: Vec<String> = ["customer_id", "timestamp", "touchpoint"]
+        .iter()
+        .map(|s| s.to_string())
+        .chain((0..10_000).map(|i| format!("col{i}")))
+        .collect();
+    let mut csv = header.join(",") + "\n";
+    for i in 0..20_000 {
+        csv.push_str(&format!("c{},2026-01-01T00:00:{:02}Z,a\n", i % 100, i % 60));
+    }
+    let path = dir.join("wide.csv");
+    std::fs::write(&path, &csv).unwrap();
+    let log = read_path(&path, &ReadOptions::default()).unwrap();
+    assert_eq!(log.len(), 20_000);
+    assert!(attr_bytes(&log) < 4 * csv.len(), "{} bytes of columns for a {} byte file", attr_bytes(&log), csv.len());
+
+    // XES events each with a nested attribute of a new key path.
+    let mut xes = String::from("<log xes.version=\"1.0\"><trace><string key=\"concept:name\" value=\"c\"/>");
+    for i in 0..(cjm_events::MAX_ATTRIBUTE_KEYS + 5) {
+        xes.push_str(&format!("<event><string key=\"concept:name\" value=\"a\"/><date key=\"time:timestamp\" value=\"2026-01-01T00:00:00Z\"/><string key=\"k{i}\" value=\"v\"/></event>"));
+    }
+    xes.push_str("</trace></log>");
+    let path = dir.join("keys.xes");
+    std::fs::write(&path, &xes).unwrap();
+    for threads in [1, 2] {
+        let e = read_path(&path, &ReadOptions { threads, ..ReadOptions::default() }).unwrap_err();
+        assert!(e.message.contains("different event attribute names"), "{threads}: {e}");
+    }
+}
+
+/// An element with tens of thousands of attributes is checked for
+/// duplicates in linear time, and a duplicate among them is still found.
+#[test]
+fn xes_elements_with_many_attributes_are_checked_linearly() {
+    let dir = tempdir();
+    let many: String = (0..40_000).map(|i| format!(" a{i}=\"&amp;\"")).collect();
+    for (name, extra) in [("many.xes", String::new()), ("twice.xes", " a17=\"x\"".to_string())] {
+        let xes = format!("<log xes.version=\"1.0\"><trace{many}{extra}><string key=\"concept:name\" value=\"c\"/><event><string key=\"concept:name\" value=\"a\"/></event></trace></log>");
+        let path = dir.join(name);
+        std::fs::write(&path, xes).unwrap();
+        let started = std::time::Instant::now();
+        let read = read_path(&path, &ReadOptions::default());
+        assert!(started.elapsed() < std::time::Duration::from_secs(10), "{name} took {:?}", started.elapsed());
+        match name {
+            "many.xes" => assert_eq!(read.map(|log| log.len()).map_err(|e| e.to_string()), Ok(1)),
+            _ => assert!(read.unwrap_err().message.contains("`a17` is given twice")),
         }
     }
 }

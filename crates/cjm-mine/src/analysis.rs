@@ -353,10 +353,10 @@ pub fn sessions(log: &EventLog, gap_seconds: i64) -> EventLog {
             .map(|s| {
                 let name = cases.get(s);
                 let base = name.rsplit_once('#').map_or(name, |(b, _)| b);
-                log.cases.lookup(base).and_then(|c| attr.ids.get(c as usize).copied()).unwrap_or(NONE)
+                log.cases.lookup(base).map_or(NONE, |c| attr.id(c as usize))
             })
             .collect();
-        attr.ids = ids;
+        *attr = cjm_events::AttrColumn::from_ids(&attr.name, std::mem::take(&mut attr.dict), ids);
     }
     out.cases = cases;
     out.case = case_of_row;

@@ -120,8 +120,8 @@ fn value_id(log: &EventLog, column: Column, row: usize) -> u32 {
         Column::Activity => log.activity[row],
         Column::Channel => log.channel[row],
         Column::Case => log.case[row],
-        Column::Attr(i) => log.attrs[i].ids[row],
-        Column::CaseAttr(i) => log.case_attrs[i].ids.get(log.case[row] as usize).copied().unwrap_or(NONE),
+        Column::Attr(i) => log.attrs[i].id(row),
+        Column::CaseAttr(i) => log.case_attrs[i].id(log.case[row] as usize),
     }
 }
 

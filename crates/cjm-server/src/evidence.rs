@@ -177,7 +177,7 @@ fn log_bytes(log: &EventLog) -> usize {
         + dict(&log.cases)
         + dict(&log.activities)
         + dict(&log.channels)
-        + log.attrs.iter().chain(&log.case_attrs).map(|a| a.ids.len() * 4 + dict(&a.dict)).sum::<usize>()
+        + log.attrs.iter().chain(&log.case_attrs).map(cjm_events::AttrColumn::heap_bytes).sum::<usize>()
         + 4096
 }
 
