@@ -38,7 +38,12 @@ pub(crate) fn read(bytes: &[u8], path: &str, opts: &ReadOptions) -> Result<Event
     let header_end = data.iter().position(|&b| b == b'\n').unwrap_or(data.len());
     let delimiter = sniff_delimiter(&data[..header_end]);
     let mut reader = csv::ReaderBuilder::new().delimiter(delimiter).flexible(true).has_headers(true).from_reader(data);
-    let err = |line: Option<u64>, message: String| ReadError { path: path.to_string(), line, message };
+    let err = |line: Option<u64>, message: String| ReadError {
+        kind: crate::ReadErrorKind::Contents,
+        path: path.to_string(),
+        line,
+        message,
+    };
     let headers: Vec<String> = reader
         .byte_headers()
         .map_err(|e| err(Some(1), format!("cannot read the header line: {e}")))?

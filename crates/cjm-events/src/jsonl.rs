@@ -15,7 +15,12 @@ fn text(v: &Value) -> Option<String> {
 }
 
 pub(crate) fn read(bytes: &[u8], path: &str, opts: &ReadOptions) -> Result<EventLog, ReadError> {
-    let err = |line: Option<u64>, message: String| ReadError { path: path.to_string(), line, message };
+    let err = |line: Option<u64>, message: String| ReadError {
+        kind: crate::ReadErrorKind::Contents,
+        path: path.to_string(),
+        line,
+        message,
+    };
     let text_all = std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)).map_err(|e| {
         err(None, format!("the file is not UTF-8 text (byte {}): JSON Lines must be UTF-8", e.valid_up_to()))
     })?;

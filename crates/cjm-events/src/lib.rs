@@ -223,6 +223,7 @@ pub fn available_threads() -> usize {
 /// to do.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ReadError {
+    pub kind: ReadErrorKind,
     pub path: String,
     /// Line (or row) when the problem has one.
     pub line: Option<u64>,
@@ -239,6 +240,14 @@ impl std::fmt::Display for ReadError {
 }
 
 impl std::error::Error for ReadError {}
+
+/// What a read error is about: the file itself (missing, a directory, a
+/// name that says no format) or what it holds (malformed, past a limit).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReadErrorKind {
+    File,
+    Contents,
+}
 
 /// Builds a log row by row, counting problems.
 pub(crate) struct Builder {
@@ -264,6 +273,7 @@ impl Builder {
     pub fn bad_row(&mut self, line: u64, message: String) -> Result<(), ReadError> {
         if self.strict {
             return Err(ReadError {
+                kind: crate::ReadErrorKind::Contents,
                 path: self.path.clone(),
                 line: Some(line),
                 message: format!("{message} (--strict stops at the first bad row)"),
@@ -315,6 +325,7 @@ impl Builder {
 
     fn too_many_keys(&self, level: &str) -> ReadError {
         ReadError {
+            kind: crate::ReadErrorKind::Contents,
             path: self.path.clone(),
             line: None,
             message: format!(
@@ -446,23 +457,27 @@ pub fn retain_rows(log: &mut EventLog, mask: &[bool]) {
 /// Reads a log file; the format comes from the options or the file name.
 pub fn read_path(path: &Path, opts: &ReadOptions) -> Result<EventLog, ReadError> {
     let shown = path.display().to_string();
-    let err = |message: String| ReadError { path: shown.clone(), line: None, message };
+    let file_err = |message: String| ReadError { kind: ReadErrorKind::File, path: shown.clone(), line: None, message };
+    let err = |message: String| ReadError { kind: ReadErrorKind::Contents, path: shown.clone(), line: None, message };
     if path.is_dir() {
-        return Err(err("is a directory; give the path of a log file".into()));
+        return Err(file_err("is a directory; give the path of a log file".into()));
     }
     let format = match opts.format.or_else(|| Format::from_path(path)) {
         Some(f) => f,
         None => {
-            return Err(err("cannot tell the format from the file name; use --format csv|jsonl|parquet|xes".into()))
+            return Err(file_err(
+                "cannot tell the format from the file name; name the format (csv, jsonl, parquet or xes)".into(),
+            ))
         }
     };
     let log = match format {
         Format::Parquet => parquet_reader::read(path, &shown, opts)?,
         // XES inflates as it parses (a big `.xes.gz` is never whole in memory).
-        Format::Xes => xes::read(&read_file(path).map_err(&err)?, &shown, opts)?,
+        Format::Xes => xes::read(&read_file(path).map_err(&file_err)?, &shown, opts)?,
         _ => {
             let started = std::time::Instant::now();
-            let bytes = read_maybe_gzip(path, opts.inflate_limit()).map_err(&err)?;
+            let raw = read_file(path).map_err(&file_err)?;
+            let bytes = maybe_gunzip(raw, opts.inflate_limit()).map_err(&err)?;
             opts.timing(|| format!("{} bytes in {:?}", bytes.len(), started.elapsed()));
             match format {
                 Format::Csv => csv_reader::read(&bytes, &shown, opts)?,
@@ -479,9 +494,8 @@ pub fn read_path(path: &Path, opts: &ReadOptions) -> Result<EventLog, ReadError>
     Ok(log)
 }
 
-/// Reads a file, decompressing it when it starts with the gzip magic bytes.
-fn read_maybe_gzip(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
-    let bytes = read_file(path)?;
+/// The bytes, inflated when they start with the gzip magic bytes.
+fn maybe_gunzip(bytes: Vec<u8>, limit: u64) -> Result<Vec<u8>, String> {
     if bytes.starts_with(&[0x1f, 0x8b]) {
         return gunzip(&bytes, limit);
     }

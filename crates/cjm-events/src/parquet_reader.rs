@@ -18,12 +18,20 @@ use std::sync::Arc;
 const BATCH: usize = 16 * 1024;
 
 pub(crate) fn read(path: &Path, shown: &str, opts: &ReadOptions) -> Result<EventLog, ReadError> {
-    let err = |message: String| ReadError { path: shown.to_string(), line: None, message };
-    let file = std::fs::File::open(path).map_err(|e| {
-        err(match e.kind() {
+    let err = |message: String| ReadError {
+        kind: crate::ReadErrorKind::Contents,
+        path: shown.to_string(),
+        line: None,
+        message,
+    };
+    let file = std::fs::File::open(path).map_err(|e| ReadError {
+        kind: crate::ReadErrorKind::File,
+        message: match e.kind() {
             std::io::ErrorKind::NotFound => "no such file".into(),
+            std::io::ErrorKind::PermissionDenied => "permission denied".into(),
             _ => e.to_string(),
-        })
+        },
+        ..err(String::new())
     })?;
     let total = file.metadata().map(|m| m.len()).unwrap_or(0);
     let builder =
@@ -110,7 +118,12 @@ pub(crate) fn read(path: &Path, shown: &str, opts: &ReadOptions) -> Result<Event
         let others = timed(Projection::AllButCustomers);
         (customers.join(), others)
     });
-    let thread_failed = || ReadError { path: shown.to_string(), line: None, message: "a reader thread failed".into() };
+    let thread_failed = || ReadError {
+        kind: crate::ReadErrorKind::Contents,
+        path: shown.to_string(),
+        line: None,
+        message: "a reader thread failed".into(),
+    };
     let (customers, _) = customers.map_err(|_| thread_failed())??;
     let (mut b, bad_times) = others?;
     b.log.cases = customers.log.cases;
@@ -201,7 +214,12 @@ struct PartContext<'a> {
 /// ([`Projection::AllButCustomers`]).
 fn read_part(ctx: &PartContext, projection: Projection) -> Result<(Builder, Vec<u64>), ReadError> {
     let (path, shown, opts, cols, headers) = (ctx.path, ctx.shown, ctx.opts, ctx.cols, ctx.headers);
-    let err = |message: String| ReadError { path: shown.to_string(), line: None, message };
+    let err = |message: String| ReadError {
+        kind: crate::ReadErrorKind::Contents,
+        path: shown.to_string(),
+        line: None,
+        message,
+    };
     let file = std::fs::File::open(path).map_err(|e| err(e.to_string()))?;
     let options = ArrowReaderOptions::new().with_schema(ctx.schema.clone());
     let builder = ParquetRecordBatchReaderBuilder::try_new_with_options(file, options)
@@ -344,7 +362,12 @@ fn intern_customers(
     progress_rows: u64,
 ) -> Result<(), ReadError> {
     let shown = ctx.shown;
-    let err = |message: String| ReadError { path: shown.to_string(), line: None, message };
+    let err = |message: String| ReadError {
+        kind: crate::ReadErrorKind::Contents,
+        path: shown.to_string(),
+        line: None,
+        message,
+    };
     type Keyed = (ArrayRef, Vec<u64>, Vec<u128>);
     let (to_intern, batches) = std::sync::mpsc::sync_channel::<Keyed>(4);
     // Unbounded, so the interner never waits for this thread.

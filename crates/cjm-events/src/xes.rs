@@ -164,6 +164,7 @@ pub(crate) fn read(raw: &[u8], path: &str, opts: &ReadOptions) -> Result<EventLo
             let bytes = if gzip {
                 let started = std::time::Instant::now();
                 inflated = crate::gunzip(raw, opts.inflate_limit()).map_err(|message| ReadError {
+                    kind: crate::ReadErrorKind::Contents,
                     path: path.to_string(),
                     line: None,
                     message,
@@ -181,6 +182,7 @@ pub(crate) fn read(raw: &[u8], path: &str, opts: &ReadOptions) -> Result<EventLo
     }
     if !saw_log {
         return Err(ReadError {
+            kind: crate::ReadErrorKind::Contents,
             path: path.to_string(),
             line: Some(1),
             message: "no <log> element: the file is empty or not XES".into(),
@@ -215,6 +217,7 @@ fn read_in_one_pass<'a>(bytes: &[u8], path: &str, opts: &'a ReadOptions) -> Resu
     parse(bytes, whole, &mut state, &mut stack, &mut saw_log)?;
     if let Some(open) = stack.last().filter(|_| stack.len() > 1) {
         return Err(ReadError {
+            kind: crate::ReadErrorKind::Contents,
             path: path.to_string(),
             line: Some(1 + memchr_count(bytes)),
             message: format!("the XML is not well-formed: <{}> is not closed before the end of the file", open.name),
@@ -703,7 +706,12 @@ fn parse(
         // Lines are counted only when one is needed (an event's, an
         // error's): counting at every element cost 7% of the read.
         let at = start_pos + leading_ws(&slice[start_pos.min(slice.len())..]);
-        let fail = |line: u64, message: String| ReadError { path: path.clone(), line: Some(line), message };
+        let fail = |line: u64, message: String| ReadError {
+            kind: crate::ReadErrorKind::Contents,
+            path: path.clone(),
+            line: Some(line),
+            message,
+        };
         match ev {
             Err(e) => return Err(fail(line_at(at), format!("the XML is not well-formed: {e}"))),
             Ok(Event::Eof) => {

@@ -69,14 +69,17 @@ pub fn read(path: &str, kind: Option<Kind>) -> Result<(Source, Option<Diagnostic
     let kind = kind.unwrap_or_else(|| Kind::from_path(path));
     let (name, bytes) = if path == "-" {
         let mut bytes = Vec::new();
-        std::io::stdin().read_to_end(&mut bytes).map_err(|e| CliError(format!("cannot read standard input: {e}")))?;
+        std::io::stdin()
+            .read_to_end(&mut bytes)
+            .map_err(|e| CliError::usage(format!("cannot read standard input: {e}")))?;
         ("<stdin>".to_string(), bytes)
     } else {
         let p = Path::new(path);
         if p.is_dir() {
-            return Err(CliError(format!("`{path}` is a directory; give the path of a map file")));
+            return Err(CliError::usage(format!("`{path}` is a directory; give the path of a map file")));
         }
-        let bytes = std::fs::read(p).map_err(|e| CliError(format!("cannot read `{path}`: {}", io_reason(&e))))?;
+        let bytes =
+            std::fs::read(p).map_err(|e| CliError::usage(format!("cannot read `{path}`: {}", io_reason(&e))))?;
         (path.to_string(), bytes)
     };
     match cjm_syntax::parse_bytes(&bytes).map(|_| ()) {

@@ -109,16 +109,32 @@ pub enum Outcome {
     Failed,
 }
 
-/// A failure that stops a command: usage or IO. Printed as one line.
+/// A failure that stops a command, printed as one line: a usage or file
+/// error (exit 2), or input whose contents cannot be read (exit 1).
 #[derive(Debug)]
-pub struct CliError(pub String);
+pub struct CliError {
+    pub message: String,
+    pub exit: u8,
+}
+
+impl CliError {
+    /// A usage or file error: exit 2.
+    pub fn usage(message: impl Into<String>) -> Self {
+        CliError { message: message.into(), exit: 2 }
+    }
+
+    /// Input that has errors (a malformed log, one past a limit): exit 1.
+    pub fn input(message: impl Into<String>) -> Self {
+        CliError { message: message.into(), exit: 1 }
+    }
+}
 
 impl<E: std::fmt::Display> From<E> for CliError
 where
     E: std::error::Error,
 {
     fn from(e: E) -> Self {
-        CliError(e.to_string())
+        CliError::usage(e.to_string())
     }
 }
 
@@ -147,9 +163,9 @@ fn main() -> ExitCode {
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,
         Ok(Outcome::Failed) => ExitCode::from(1),
-        Err(CliError(message)) => {
+        Err(CliError { message, exit }) => {
             eprintln!("cjm: error: {message}");
-            ExitCode::from(2)
+            ExitCode::from(exit)
         }
     }
 }

@@ -11,13 +11,13 @@ use std::path::Path;
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
     let shown = path.display();
     if path.is_dir() {
-        return Err(CliError(format!("`{shown}` is a directory; give a file name to write")));
+        return Err(CliError::usage(format!("`{shown}` is a directory; give a file name to write")));
     }
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let fail = |e: std::io::Error| CliError(format!("cannot write `{shown}`: {}", io_reason(&e)));
+    let fail = |e: std::io::Error| CliError::usage(format!("cannot write `{shown}`: {}", io_reason(&e)));
     let mut tmp = tempfile::Builder::new().prefix(".cjm-").suffix(".tmp").tempfile_in(dir).map_err(fail)?;
     tmp.write_all(bytes).map_err(fail)?;
     tmp.as_file().sync_all().map_err(fail)?;
@@ -53,7 +53,7 @@ pub fn emit(out: Option<&Path>, bytes: &[u8]) -> Result<(), CliError> {
                 if e.kind() == std::io::ErrorKind::BrokenPipe {
                     Ok(())
                 } else {
-                    Err(CliError(format!("cannot write to standard output: {e}")))
+                    Err(CliError::usage(format!("cannot write to standard output: {e}")))
                 }
             })
         }

@@ -53,3 +53,40 @@ fn deeply_nested_rules_are_refused_with_a_located_error() {
         assert!(stderr(&o).contains(":4:"), "{name}: the error has its line: {}", stderr(&o));
     }
 }
+
+#[test]
+fn a_gzip_bomb_stops_at_the_inflated_limit_with_exit_1() {
+    let dir = tmp();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    std::io::Write::write_all(&mut gz, b"customer_id,timestamp,touchpoint\n").unwrap();
+    std::io::Write::write_all(&mut gz, &vec![b'0'; 64 << 20]).unwrap();
+    let path = dir.path().join("bomb.csv.gz");
+    std::fs::write(&path, gz.finish().unwrap()).unwrap();
+    let o = run(&["mine", path.to_str().unwrap(), "--max-inflated", "8"]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("inflates to more than 8 MiB") && stderr(&o).contains("--max-inflated"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stderr(&o).len() < 500, "{}", stderr(&o));
+}
+
+#[test]
+fn the_report_cuts_a_huge_field_to_a_readable_length() {
+    let dir = tmp();
+    let huge = "x".repeat(4 << 20);
+    let mut csv = String::from("customer_id,timestamp,touchpoint,channel\n");
+    for i in 0..3 {
+        csv.push_str(&format!(
+            "c{i},2026-01-01T10:00:0{i}Z,{huge},{huge}\nc{i},2026-01-01T10:00:0{}Z,pay,web\n",
+            i + 1
+        ));
+    }
+    let path = dir.path().join("huge.csv");
+    std::fs::write(&path, csv).unwrap();
+    let o = run(&["mine", path.to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(o.stdout.len() < 16 * 1024, "the report is {} bytes", o.stdout.len());
+    assert!(stdout(&o).contains("xxxxxxxx…"), "{}", stdout(&o));
+}

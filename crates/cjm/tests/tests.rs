@@ -472,15 +472,16 @@ fn mine_explains_bad_logs() {
     let dir = tmp();
     let p = dir.path().join("x.csv");
     std::fs::write(&p, "who,when,what\n1,soon,3\n").unwrap();
+    // A log whose contents have errors is input with errors: exit 1.
     let o = run(&["mine", p.to_str().unwrap()]);
-    assert_eq!(code(&o), 2);
+    assert_eq!(code(&o), 1);
     assert!(
         stderr(&o).contains("no customer (case) id column found") && stderr(&o).contains("--case"),
         "{}",
         stderr(&o)
     );
     let o = run(&["mine", p.to_str().unwrap(), "--case", "who", "--time", "when", "--activity", "what"]);
-    assert_eq!(code(&o), 2, "every row has a bad time");
+    assert_eq!(code(&o), 1, "every row has a bad time");
     assert!(stderr(&o).contains("cannot read the time `soon`"), "{}", stderr(&o));
     let o = run(&["mine", "no/such.parquet"]);
     assert_eq!(code(&o), 2);

@@ -100,6 +100,6 @@ fn explain(code: &str) -> Result<Outcome, CliError> {
             println!("See docs/format.md, section \"Diagnostics\", for examples.");
             Ok(Outcome::Ok)
         }
-        None => Err(CliError(format!("unknown diagnostic code `{code}`; codes look like E014 or W010"))),
+        None => Err(CliError::usage(format!("unknown diagnostic code `{code}`; codes look like E014 or W010"))),
     }
 }

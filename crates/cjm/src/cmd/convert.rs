@@ -54,7 +54,7 @@ pub fn run(args: Args) -> Result<Outcome, CliError> {
     }
     let index = match (args.block, maps.len()) {
         (Some(n), count) if n == 0 || n > count => {
-            return Err(CliError(format!(
+            return Err(CliError::usage(format!(
                 "--block {n}: `{}` has {count} journey block(s); choose 1 to {count}",
                 source.name
             )))

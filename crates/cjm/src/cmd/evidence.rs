@@ -67,7 +67,7 @@ pub fn load_map_as(path: &str, kind: Option<input::Kind>) -> Result<Option<cjm_m
 pub fn measure(args: MeasureArgs) -> Result<Outcome, CliError> {
     let Some(map) = load_map(&args.map)? else { return Ok(Outcome::Failed) };
     if map.steps().all(|s| s.evidence.is_none()) {
-        return Err(CliError(format!(
+        return Err(CliError::usage(format!(
             "`{}` has no `evidence:` rules, so nothing can be measured; add one under each step, e.g. `evidence: touchpoint = \"checkout\"` (or start from `cjm discover`)",
             args.map
         )));
@@ -167,7 +167,7 @@ pub fn log_path(given: Option<&str>, map_path: &str, map: &cjm_model::Journey) -
             let base = std::path::Path::new(map_path).parent().unwrap_or(std::path::Path::new("."));
             Ok(base.join(log).display().to_string())
         }
-        None => Err(CliError(format!(
+        None => Err(CliError::usage(format!(
             "no event log given: name one after the map, or add `data LOG` to `{map_path}` (see docs/format.md, \"Data\")"
         ))),
     }
@@ -205,11 +205,11 @@ pub struct DiscoverArgs {
 
 pub fn discover(args: DiscoverArgs) -> Result<Outcome, CliError> {
     if !(1..=200).contains(&args.max_steps) {
-        return Err(CliError(format!("--max-steps {}: expected 1 to 200", args.max_steps)));
+        return Err(CliError::usage(format!("--max-steps {}: expected 1 to 200", args.max_steps)));
     }
     let log = args.read.read(&args.log)?;
     if log.is_empty() {
-        return Err(CliError(format!("{}: the log holds no events", args.log)));
+        return Err(CliError::usage(format!("{}: the log holds no events", args.log)));
     }
     let file =
         std::path::Path::new(&args.log).file_name().map_or(args.log.clone(), |f| f.to_string_lossy().into_owned());
@@ -222,11 +222,11 @@ pub fn discover(args: DiscoverArgs) -> Result<Outcome, CliError> {
     let check = cjm_model::check(&text);
     if check.has_errors() {
         let first = check.diagnostics.iter().find(|d| d.is_error()).map(|d| d.message.clone()).unwrap_or_default();
-        return Err(CliError(format!("the draft does not read back ({first}); please report this")));
+        return Err(CliError::usage(format!("the draft does not read back ({first}); please report this")));
     }
     match &args.output {
         Some(path) if path.exists() && !args.force => {
-            Err(CliError(format!("`{}` already exists; add --force to overwrite it", path.display())))
+            Err(CliError::usage(format!("`{}` already exists; add --force to overwrite it", path.display())))
         }
         Some(path) => {
             write_atomic(path, text.as_bytes())?;

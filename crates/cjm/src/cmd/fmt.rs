@@ -35,7 +35,7 @@ pub fn run(args: Args) -> Result<Outcome, CliError> {
             continue;
         }
         if source.kind == Kind::Json {
-            return Err(CliError(format!("`{path}` is JSON; `cjm fmt` formats .cjm, .mmd and Markdown files (convert JSON with `cjm convert {path} --to cjm`)")));
+            return Err(CliError::usage(format!("`{path}` is JSON; `cjm fmt` formats .cjm, .mmd and Markdown files (convert JSON with `cjm convert {path} --to cjm`)")));
         }
         let Some(formatted) = format_source(&source) else {
             failed = true;

@@ -136,8 +136,9 @@ impl LogArgs {
     /// [`LogArgs::read`], leaving channels unread when `skip_channel`.
     pub fn read_with(&self, path: &str, skip_channel: bool) -> Result<EventLog, CliError> {
         let default_offset = match &self.tz {
-            Some(tz) => cjm_events::time::parse_offset(tz)
-                .ok_or_else(|| CliError(format!("--tz `{tz}`: expected an offset such as +02:00, -0530 or UTC")))?,
+            Some(tz) => cjm_events::time::parse_offset(tz).ok_or_else(|| {
+                CliError::usage(format!("--tz `{tz}`: expected an offset such as +02:00, -0530 or UTC"))
+            })?,
             None => 0,
         };
         let size = std::fs::metadata(path).map(|m| m.len()).ok();
@@ -179,10 +180,7 @@ impl LogArgs {
             crate::prefer_small_pages();
         }
         let started = std::time::Instant::now();
-        let log = cjm_events::read_path(std::path::Path::new(path), &opts).map_err(|e| {
-            let hint = if e.message.contains("the limit for an inflated log") { " (--max-inflated MIB)" } else { "" };
-            CliError(format!("{e}{hint}"))
-        })?;
+        let log = cjm_events::read_path(std::path::Path::new(path), &opts).map_err(read_error)?;
         crate::release_freed_memory();
         if std::env::var_os("CJM_TIMINGS").is_some() {
             eprintln!(
@@ -198,6 +196,17 @@ impl LogArgs {
         }
         report_read(path, &log, started.elapsed());
         Ok(log)
+    }
+}
+
+/// A log that cannot be read: a file error exits 2, a log whose contents
+/// have errors exits 1; the flag that raises a limit is named here.
+fn read_error(e: cjm_events::ReadError) -> CliError {
+    let hint = if e.message.contains("the limit for an inflated log") { " (--max-inflated MIB)" } else { "" };
+    let hint = if e.message.contains("name the format") { " (--input-format csv|jsonl|parquet|xes)" } else { hint };
+    match e.kind {
+        cjm_events::ReadErrorKind::File => CliError::usage(format!("{e}{hint}")),
+        cjm_events::ReadErrorKind::Contents => CliError::input(format!("{e}{hint}")),
     }
 }
 
@@ -321,8 +330,9 @@ pub fn run(args: Args) -> Result<Outcome, CliError> {
     let dur = |flag: &str, v: &Option<String>| -> Result<Option<i64>, CliError> {
         v.as_ref()
             .map(|t| {
-                parse_duration(t)
-                    .ok_or_else(|| CliError(format!("{flag} `{t}`: expected a duration such as 45s, 30m, 2h, 7d")))
+                parse_duration(t).ok_or_else(|| {
+                    CliError::usage(format!("{flag} `{t}`: expected a duration such as 45s, 30m, 2h, 7d"))
+                })
             })
             .transpose()
     };
@@ -332,7 +342,7 @@ pub fn run(args: Args) -> Result<Outcome, CliError> {
         v.as_ref()
             .map(|t| {
                 cjm_events::TimeFormat::default().parse(t).ok_or_else(|| {
-                    CliError(format!("{flag} `{t}`: expected a time such as 2024-03-01 or 2024-03-01T12:00:00Z"))
+                    CliError::usage(format!("{flag} `{t}`: expected a time such as 2024-03-01 or 2024-03-01T12:00:00Z"))
                 })
             })
             .transpose()
@@ -353,28 +363,28 @@ pub fn run(args: Args) -> Result<Outcome, CliError> {
         Some(w) => {
             let (name, values) = w
                 .split_once('=')
-                .ok_or_else(|| CliError(format!("--where `{w}`: expected ATTRIBUTE=VALUE[,VALUE…]")))?;
+                .ok_or_else(|| CliError::usage(format!("--where `{w}`: expected ATTRIBUTE=VALUE[,VALUE…]")))?;
             Some((name.trim().to_string(), values.split(',').map(|v| v.trim().to_string()).collect::<Vec<_>>()))
         }
         None => None,
     };
     if from.is_some() || to.is_some() || where_.is_some() {
         let attr = where_.as_ref().map(|(n, v)| (n.as_str(), v.as_slice()));
-        cjm_mine::analysis::filter(&mut log, from, to, attr).map_err(|e| CliError(format!("--where: {e}")))?;
+        cjm_mine::analysis::filter(&mut log, from, to, attr).map_err(|e| CliError::usage(format!("--where: {e}")))?;
     }
     if let Some(g) = gap {
         log = cjm_mine::analysis::sessions(&log, g);
     }
     for (flag, v) in [("--cover", args.cover), ("--simplify", args.simplify)] {
         if v.is_some_and(|x| !(0.0..=1.0).contains(&x)) {
-            return Err(CliError(format!("{flag}: expected a share from 0 to 1, e.g. 0.8")));
+            return Err(CliError::usage(format!("{flag}: expected a share from 0 to 1, e.g. 0.8")));
         }
     }
     if let Some(share) = args.cover {
         log = cjm_mine::analysis::keep_covering_variants(&log, share);
     }
     if log.is_empty() {
-        return Err(CliError(format!("{}: no events left (check --from, --to and --where)", args.log)));
+        return Err(CliError::usage(format!("{}: no events left (check --from, --to and --where)", args.log)));
     }
     let funnel: Vec<String> = args.funnel.iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
     for step in &funnel {
@@ -415,7 +425,7 @@ pub fn run(args: Args) -> Result<Outcome, CliError> {
     drop(journeys);
     if let Some(path) = &args.export_dropped {
         let Some(f) = analysis.as_ref().and_then(|a| a.funnel.as_ref()) else {
-            return Err(CliError("--export-dropped needs a --funnel (and a text or json report)".into()));
+            return Err(CliError::usage("--export-dropped needs a --funnel (and a text or json report)"));
         };
         let mut csv = String::from("dropped_before_step,step,customer_id\n");
         for (i, ids) in f.dropped.iter().enumerate() {
@@ -430,7 +440,7 @@ pub fn run(args: Args) -> Result<Outcome, CliError> {
     }
     let breakdown = match &args.by {
         Some(attr) => {
-            let values = cjm_mine::analysis::breakdown_values(&log, attr).map_err(CliError)?;
+            let values = cjm_mine::analysis::breakdown_values(&log, attr).map_err(CliError::usage)?;
             // Every figure per value: the summary and, for the JSON report,
             // the analysis (transition times, follows, coverage, funnel,
             // channels) computed on that value's customers alone.
@@ -537,9 +547,7 @@ fn report(path: &str, log: &EventLog, s: &cjm_mine::Summary) -> String {
     let mut cum = 0;
     for (i, v) in s.top_variants.iter().enumerate() {
         cum += v.count;
-        let seq = v.sequence.join(" → ");
-        let seq: String =
-            if seq.chars().count() > 110 { seq.chars().take(109).collect::<String>() + "…" } else { seq };
+        let seq = arrows(&v.sequence, 110);
         let _ = writeln!(
             out,
             "  {:>2}. {:>8}  {:>6}  {:>6}  {seq}",
@@ -553,22 +561,22 @@ fn report(path: &str, log: &EventLog, s: &cjm_mine::Summary) -> String {
     let width = s.touchpoints.iter().map(|t| t.touchpoint.chars().count()).max().unwrap_or(10).min(40);
     for t in &s.touchpoints {
         let score = t.mean_score.map_or("-".to_string(), |m| format!("{m:.2}"));
-        let _ = writeln!(out, "  {:<width$}  {:>9}  {:>9}  {:>6}", t.touchpoint, t.events, t.customers, score);
+        let _ = writeln!(out, "  {:<width$}  {:>9}  {:>9}  {:>6}", short(&t.touchpoint), t.events, t.customers, score);
     }
     let _ = writeln!(out, "\nStarts");
     for c in &s.start_touchpoints {
-        let _ = writeln!(out, "  {:<width$}  {:>9}  {:>6}", c.touchpoint, c.count, pct(c.count, s.n_customers));
+        let _ = writeln!(out, "  {:<width$}  {:>9}  {:>6}", short(&c.touchpoint), c.count, pct(c.count, s.n_customers));
     }
     let _ = writeln!(out, "\nEnds");
     for c in &s.end_touchpoints {
-        let _ = writeln!(out, "  {:<width$}  {:>9}  {:>6}", c.touchpoint, c.count, pct(c.count, s.n_customers));
+        let _ = writeln!(out, "  {:<width$}  {:>9}  {:>6}", short(&c.touchpoint), c.count, pct(c.count, s.n_customers));
     }
     let _ = writeln!(out, "\nMost frequent transitions (count, mean time)");
     let mut edges: Vec<(&cjm_mine::contract::Edge, f64)> =
         s.dfg.iter().zip(&s.performance_dfg).map(|(e, p)| (e, p.mean_seconds)).collect();
     edges.sort_by_key(|e| std::cmp::Reverse(e.0.count));
     for (e, secs) in edges.iter().take(25) {
-        let _ = writeln!(out, "  {} → {}  {}  {}", e.from, e.to, e.count, duration(*secs));
+        let _ = writeln!(out, "  {} → {}  {}  {}", short(&e.from), short(&e.to), e.count, duration(*secs));
     }
     if !s.funnel.steps.is_empty() {
         let _ = writeln!(out, "\nFunnel (reached, of previous, drop-off)");
@@ -577,7 +585,7 @@ fn report(path: &str, log: &EventLog, s: &cjm_mine::Summary) -> String {
             let _ = writeln!(
                 out,
                 "  {:<width$}  {:>9}  {:>6}  {:>6}",
-                step,
+                short(step),
                 r,
                 pct(r, prev),
                 pct(prev.saturating_sub(r), prev)
@@ -603,7 +611,7 @@ fn analysis_report(a: &cjm_mine::analysis::Analysis) -> String {
             let _ = writeln!(
                 out,
                 "  {:<32} {:>9} reached  {:>6.1}% converted  {:>6.1}% dropped  {:>10} from start",
-                s.touchpoint,
+                short(&s.touchpoint),
                 s.reached,
                 s.conversion * 100.0,
                 s.drop_off * 100.0,
@@ -618,8 +626,8 @@ fn analysis_report(a: &cjm_mine::analysis::Analysis) -> String {
         let _ = writeln!(
             out,
             "  {} → {}  median {}  p90 {}  ({})",
-            e.from,
-            e.to,
+            short(&e.from),
+            short(&e.to),
             duration(e.median_seconds),
             duration(e.p90_seconds),
             e.count
@@ -628,7 +636,7 @@ fn analysis_report(a: &cjm_mine::analysis::Analysis) -> String {
     if !a.channel_reach.is_empty() {
         let _ = writeln!(out, "\nChannels (customers, events)");
         for c in &a.channel_reach {
-            let _ = writeln!(out, "  {:<20} {:>9} {:>9}", c.channel, c.customers, c.events);
+            let _ = writeln!(out, "  {:<20} {:>9} {:>9}", short(&c.channel), c.customers, c.events);
         }
         let switches: Vec<_> = a.channel_switches.iter().filter(|s| s.from != s.to).collect();
         if !switches.is_empty() {
@@ -636,7 +644,7 @@ fn analysis_report(a: &cjm_mine::analysis::Analysis) -> String {
             top.sort_by_key(|s| std::cmp::Reverse(s.count));
             let _ = writeln!(out, "\nChannel switches (from → to, count)");
             for s in top.iter().take(12) {
-                let _ = writeln!(out, "  {} → {}  {}", s.from, s.to, s.count);
+                let _ = writeln!(out, "  {} → {}  {}", short(&s.from), short(&s.to), s.count);
             }
         }
     }
@@ -651,17 +659,47 @@ fn breakdown_report(attr: &str, parts: &[(String, cjm_mine::Summary)]) -> String
     use std::fmt::Write;
     let mut out = format!("\nBy {attr}\n");
     for (value, s) in parts {
-        let _ =
-            writeln!(out, "  {value}: {} customers, {} events, {} variants", s.n_customers, s.n_events, s.n_variants);
+        let _ = writeln!(
+            out,
+            "  {}: {} customers, {} events, {} variants",
+            short(value),
+            s.n_customers,
+            s.n_events,
+            s.n_variants
+        );
         if let Some(v) = s.top_variants.first() {
-            let seq = v.sequence.join(" → ");
-            let seq: String =
-                if seq.chars().count() > 90 { seq.chars().take(89).collect::<String>() + "…" } else { seq };
+            let seq = arrows(&v.sequence, 90);
             let _ = writeln!(out, "    most common ({} customers, {}): {seq}", v.count, pct(v.count, s.n_customers));
         }
         if !s.funnel.steps.is_empty() {
             let reached: Vec<String> = s.funnel.reached.iter().map(|r| r.to_string()).collect();
             let _ = writeln!(out, "    funnel reached: {}", reached.join(" → "));
+        }
+    }
+    out
+}
+
+/// A name as the report shows it: whole up to 60 characters, else cut with
+/// an ellipsis (a log's field may be megabytes long).
+fn short(name: &str) -> std::borrow::Cow<'_, str> {
+    const MAX: usize = 60;
+    match name.char_indices().nth(MAX - 1) {
+        Some((at, _)) if name.len() > at + 1 => format!("{}…", &name[..at]).into(),
+        _ => name.into(),
+    }
+}
+
+/// A sequence of touchpoints joined by arrows, cut at `max` characters
+/// without joining more than it shows.
+fn arrows(steps: &[String], max: usize) -> String {
+    let mut out = String::new();
+    for (i, step) in steps.iter().enumerate() {
+        if i > 0 {
+            out.push_str(" → ");
+        }
+        out.push_str(&short(step));
+        if out.chars().count() > max {
+            return out.chars().take(max - 1).collect::<String>() + "…";
         }
     }
     out

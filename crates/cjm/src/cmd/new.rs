@@ -41,10 +41,14 @@ pub fn run(args: Args) -> Result<Outcome, CliError> {
         let hint = cjm_syntax::keys::did_you_mean(&args.template, names.iter().copied())
             .map(|b| format!(" (did you mean `{b}`?)"))
             .unwrap_or_default();
-        return Err(CliError(format!("no template `{}`{hint}; choose one of: {}", args.template, names.join(", "))));
+        return Err(CliError::usage(format!(
+            "no template `{}`{hint}; choose one of: {}",
+            args.template,
+            names.join(", ")
+        )));
     };
     match &args.output {
-        Some(path) if path.exists() && !args.force => Err(CliError(format!(
+        Some(path) if path.exists() && !args.force => Err(CliError::usage(format!(
             "`{}` already exists; choose another name or add --force to overwrite it",
             path.display()
         ))),

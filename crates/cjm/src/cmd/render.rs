@@ -74,11 +74,11 @@ pub fn run(args: Args) -> Result<Outcome, CliError> {
     };
     if let Some(w) = args.width {
         if !(320.0..=100_000.0).contains(&w) {
-            return Err(CliError(format!("--width {w}: expected a width from 320 to 100000 pixels")));
+            return Err(CliError::usage(format!("--width {w}: expected a width from 320 to 100000 pixels")));
         }
     }
     if !(0.1..=8.0).contains(&args.scale) {
-        return Err(CliError(format!("--scale {}: expected a scale from 0.1 to 8", args.scale)));
+        return Err(CliError::usage(format!("--scale {}: expected a scale from 0.1 to 8", args.scale)));
     }
     let Some(journey) = crate::cmd::evidence::load_map_as(&args.input, args.from)? else {
         return Ok(Outcome::Failed);
@@ -89,7 +89,7 @@ pub fn run(args: Args) -> Result<Outcome, CliError> {
             let hint = cjm_syntax::keys::did_you_mean(p, names.iter().map(String::as_str))
                 .map(|b| format!(" (did you mean `{b}`?)"))
                 .unwrap_or_default();
-            return Err(CliError(format!(
+            return Err(CliError::usage(format!(
                 "--persona `{p}`: the map has no such persona{hint}; it has: {}",
                 names.join(", ")
             )));
@@ -120,8 +120,8 @@ pub fn run(args: Args) -> Result<Outcome, CliError> {
     let bytes = match format {
         Format::Svg => cjm_render::svg(&journey, &opts).into_bytes(),
         Format::Html => cjm_render::html(&journey, &opts).into_bytes(),
-        Format::Png => cjm_render::png(&journey, &opts, args.scale).map_err(|e| CliError(e.to_string()))?,
-        Format::Pdf => cjm_render::pdf(&journey, &opts).map_err(|e| CliError(e.to_string()))?,
+        Format::Png => cjm_render::png(&journey, &opts, args.scale).map_err(|e| CliError::usage(e.to_string()))?,
+        Format::Pdf => cjm_render::pdf(&journey, &opts).map_err(|e| CliError::usage(e.to_string()))?,
     };
     emit(args.output.as_deref(), &bytes)?;
     if let Some(out) = &args.output {
@@ -135,7 +135,7 @@ fn resolve_format(args: &Args) -> Result<Format, CliError> {
         return Ok(f);
     }
     let Some(out) = &args.output else {
-        return Err(CliError("say where to write (-o map.svg) or which format to print (--format svg)".into()));
+        return Err(CliError::usage("say where to write (-o map.svg) or which format to print (--format svg)"));
     };
     let ext = out.extension().and_then(|e| e.to_str()).unwrap_or("").to_lowercase();
     match ext.as_str() {
@@ -143,7 +143,7 @@ fn resolve_format(args: &Args) -> Result<Format, CliError> {
         "png" => Ok(Format::Png),
         "pdf" => Ok(Format::Pdf),
         "html" | "htm" => Ok(Format::Html),
-        _ => Err(CliError(format!(
+        _ => Err(CliError::usage(format!(
             "cannot tell the format of `{}` from its extension; use .svg, .png, .pdf or .html, or --format",
             out.display()
         ))),
@@ -161,7 +161,10 @@ fn parse_lanes(names: &[String]) -> Result<Vec<Lane>, CliError> {
                 let hint = cjm_syntax::keys::did_you_mean(name, ids.iter().copied())
                     .map(|b| format!(" (did you mean `{b}`?)"))
                     .unwrap_or_default();
-                return Err(CliError(format!("--lanes: unknown lane `{name}`{hint}; lanes are {}", ids.join(", "))));
+                return Err(CliError::usage(format!(
+                    "--lanes: unknown lane `{name}`{hint}; lanes are {}",
+                    ids.join(", ")
+                )));
             }
         }
     }

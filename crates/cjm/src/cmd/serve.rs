@@ -39,14 +39,16 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<Outcome, CliError> {
     if !(1..=4096).contains(&args.max_upload) {
-        return Err(CliError(format!("--max-upload {}: expected 1 to 4096 (MB)", args.max_upload)));
+        return Err(CliError::usage(format!("--max-upload {}: expected 1 to 4096 (MB)", args.max_upload)));
     }
     if !(1..=65536).contains(&args.max_inflated) {
-        return Err(CliError(format!("--max-inflated {}: expected 1 to 65536 (MB)", args.max_inflated)));
+        return Err(CliError::usage(format!("--max-inflated {}: expected 1 to 65536 (MB)", args.max_inflated)));
     }
     if let Some(u) = &args.public_url {
         if !(u.starts_with("http://") || u.starts_with("https://")) {
-            return Err(CliError(format!("--public-url `{u}`: expected an address starting with http:// or https://")));
+            return Err(CliError::usage(format!(
+                "--public-url `{u}`: expected an address starting with http:// or https://"
+            )));
         }
     }
     let mut config = cjm_server::Config::new(args.data.clone());
@@ -55,19 +57,19 @@ pub fn run(args: Args) -> Result<Outcome, CliError> {
     config.max_inflated = args.max_inflated * 1024 * 1024;
     config.demo = !args.no_demo;
     config.trusted_proxies = args.trusted_proxies.clone();
-    let opened = cjm_server::open(config).map_err(CliError)?;
+    let opened = cjm_server::open(config).map_err(CliError::usage)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| CliError(format!("starting the server runtime: {e}")))?;
+        .map_err(|e| CliError::usage(format!("starting the server runtime: {e}")))?;
     runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(&args.addr).await.map_err(|e| {
-            CliError(format!(
+            CliError::usage(format!(
                 "cannot listen on {}: {e} (is another server using the port? try --addr 127.0.0.1:8081)",
                 args.addr
             ))
         })?;
-        let local = listener.local_addr().map_err(|e| CliError(e.to_string()))?;
+        let local = listener.local_addr().map_err(|e| CliError::usage(e.to_string()))?;
         let base = args.public_url.clone().unwrap_or_else(|| format!("http://{local}"));
         let listening = format!("cjm serve: data in {}, listening on http://{local}\n", args.data.display());
         let open = match &opened.setup_path {
@@ -80,7 +82,9 @@ pub fn run(args: Args) -> Result<Outcome, CliError> {
         // One write: stderr is unbuffered, and `eprintln!` with arguments
         // writes piece by piece, so a reader could see half a link.
         eprint!("{}", listening + &open);
-        cjm_server::serve(opened.state, listener).await.map_err(|e| CliError(format!("the server stopped: {e}")))?;
+        cjm_server::serve(opened.state, listener)
+            .await
+            .map_err(|e| CliError::usage(format!("the server stopped: {e}")))?;
         eprintln!("cjm serve: stopped");
         Ok(Outcome::Ok)
     })
