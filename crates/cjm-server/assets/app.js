@@ -39,6 +39,7 @@
     const out = {};
     for (const el of form.elements) {
       if (!el.name || el.disabled || el.type === "submit" || el.type === "file") continue;
+      if (el.type === "checkbox" && el.dataset.type === "bool") { out[el.name] = el.checked; continue; }
       if ((el.type === "radio" || el.type === "checkbox") && !el.checked) continue;
       let v = el.value;
       if (el.name === "tags") { out.tags = v.split(",").map((s) => s.trim()).filter(Boolean); continue; }

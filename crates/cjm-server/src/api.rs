@@ -158,6 +158,9 @@ async fn create_workspace(
 pub struct PasswordChange {
     pub current: String,
     pub new: String,
+    /// Also revoke every API token of the account.
+    #[serde(default)]
+    pub revoke_tokens: bool,
 }
 
 /// Changes the signed-in user's password and signs out their other sessions.
@@ -187,6 +190,9 @@ async fn change_password(
         .write(move |tx| {
             tx.execute("UPDATE users SET password_hash = ?2 WHERE id = ?1", params![uid, hash])?;
             tx.execute("DELETE FROM sessions WHERE user_id = ?1 AND token_hash != ?2", params![uid, keep])?;
+            if body.revoke_tokens {
+                tx.execute("DELETE FROM api_tokens WHERE user_id = ?1", [uid])?;
+            }
             Ok::<_, AppError>(())
         })
         .await?;
@@ -1414,6 +1420,15 @@ async fn list_tokens(State(state): State<AppState>, who: Principal) -> AppResult
 #[serde(deny_unknown_fields)]
 pub struct NewToken {
     pub name: String,
+    /// `read` (the default) or `write`.
+    #[serde(default = "read_scope")]
+    pub scope: crate::auth::TokenScope,
+    /// Days until the token stops working (1 to 3650); leave out for never.
+    pub expires_in_days: Option<u32>,
+}
+
+fn read_scope() -> crate::auth::TokenScope {
+    crate::auth::TokenScope::Read
 }
 
 async fn create_token(
@@ -1422,18 +1437,29 @@ async fn create_token(
     Body(body): Body<NewToken>,
 ) -> AppResult<(StatusCode, Json<store::ApiToken>)> {
     let uid = who.require_user()?.id;
+    if matches!(who, Principal::Token { .. }) {
+        return Err(AppError::Forbidden("make API tokens with an API token; sign in on the account page"));
+    }
     let name: String = body.name.trim().chars().take(100).collect();
     if name.is_empty() {
         return Err(AppError::bad("give the token a name, e.g. the script that will use it"));
     }
+    let expires_at = match body.expires_in_days {
+        None => None,
+        Some(days @ 1..=3650) => Some(now() + i64::from(days) * 86_400),
+        Some(days) => {
+            return Err(AppError::bad(format!("expires_in_days {days}: expected 1 to 3650, or leave it out")))
+        }
+    };
+    let scope = body.scope.as_str();
     let token = format!("cjm_{}", random_token(30));
     let hash = token_hash(&token);
     let mut t = state
         .db
         .write(move |tx| {
             tx.execute(
-                "INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
-                params![uid, name, hash, now()],
+                "INSERT INTO api_tokens (user_id, name, token_hash, created_at, scope, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![uid, name, hash, now(), scope, expires_at],
             )?;
             let tid = tx.last_insert_rowid();
             store::api_tokens(tx, uid)?.into_iter().find(|t| t.id == tid).ok_or(AppError::NotFound)

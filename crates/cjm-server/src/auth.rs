@@ -125,14 +125,43 @@ pub enum Principal {
     /// A script with an API token (no cookie, so no CSRF).
     Token {
         user: User,
+        scope: TokenScope,
     },
+}
+
+/// What an API token may do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum TokenScope {
+    /// Read only: GET requests.
+    Read,
+    /// Read and change what its owner may change (but not make tokens).
+    Write,
+}
+
+impl TokenScope {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenScope::Read => "read",
+            TokenScope::Write => "write",
+        }
+    }
+
+    /// The stored text; anything unknown reads as the narrower scope.
+    pub fn parse(s: &str) -> TokenScope {
+        if s == "write" {
+            TokenScope::Write
+        } else {
+            TokenScope::Read
+        }
+    }
 }
 
 impl Principal {
     pub fn user(&self) -> Option<&User> {
         match self {
             Principal::Anonymous => None,
-            Principal::Session { user, .. } | Principal::Token { user } => Some(user),
+            Principal::Session { user, .. } | Principal::Token { user, .. } => Some(user),
         }
     }
 
@@ -183,16 +212,16 @@ async fn resolve(state: &AppState, headers: &HeaderMap) -> AppResult<Principal> 
             .db
             .read(move |c| {
                 c.query_row(
-                    &format!("SELECT {USER_COLUMNS}, t.id, t.last_used_at FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?1"),
-                    [&hash],
-                    |r| Ok((user_from_row(r)?, r.get::<_, i64>(5)?, r.get::<_, Option<i64>>(6)?)),
+                    &format!("SELECT {USER_COLUMNS}, t.id, t.last_used_at, t.scope FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?1 AND (t.expires_at IS NULL OR t.expires_at > ?2)"),
+                    rusqlite::params![&hash, now()],
+                    |r| Ok((user_from_row(r)?, r.get::<_, i64>(5)?, r.get::<_, Option<i64>>(6)?, TokenScope::parse(&r.get::<_, String>(7)?))),
                 )
                 .optional()
                 .map_err(AppError::from)
             })
             .await?;
-        // A wrong token is an error, not anonymity: scripts should hear about it.
-        let (user, id, last_used) = found.ok_or(AppError::Unauthorized)?;
+        // A wrong or expired token is an error, not anonymity: scripts should hear about it.
+        let (user, id, last_used, scope) = found.ok_or(AppError::Unauthorized)?;
         // When a token was last used, to the minute: one write a minute at most.
         let now = now();
         if last_used.is_none_or(|t| now - t >= 60) {
@@ -206,7 +235,7 @@ async fn resolve(state: &AppState, headers: &HeaderMap) -> AppResult<Principal> 
                     .await;
             });
         }
-        return Ok(Principal::Token { user });
+        return Ok(Principal::Token { user, scope });
     }
     let Some(token) = cookie(headers, SESSION_COOKIE) else { return Ok(Principal::Anonymous) };
     let hash = token_hash(token);
@@ -240,6 +269,11 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
         Err(e) => return axum::response::IntoResponse::into_response(e),
     };
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if unsafe_method && matches!(principal, Principal::Token { scope: TokenScope::Read, .. }) {
+        return axum::response::IntoResponse::into_response(AppError::Forbidden(
+            "change anything with a read-only API token; make a token with the write scope",
+        ));
+    }
     if unsafe_method {
         if !same_origin(req.headers()) {
             return axum::response::IntoResponse::into_response(AppError::Csrf);

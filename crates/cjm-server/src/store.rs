@@ -491,7 +491,12 @@ pub fn shared_map(c: &Connection, token: &str) -> AppResult<i64> {
 pub struct ApiToken {
     pub id: i64,
     pub name: String,
+    /// `read` (GET only) or `write` (everything the owner may do, except
+    /// making tokens).
+    pub scope: crate::auth::TokenScope,
     pub created_at: i64,
+    /// When the token stops working; `null` for never.
+    pub expires_at: Option<i64>,
     pub last_used_at: Option<i64>,
     /// The token itself; only in the answer that creates it.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -499,10 +504,19 @@ pub struct ApiToken {
 }
 
 pub fn api_tokens(c: &Connection, user_id: i64) -> AppResult<Vec<ApiToken>> {
-    let mut st =
-        c.prepare("SELECT id, name, created_at, last_used_at FROM api_tokens WHERE user_id = ?1 ORDER BY id DESC")?;
+    let mut st = c.prepare(
+        "SELECT id, name, scope, created_at, expires_at, last_used_at FROM api_tokens WHERE user_id = ?1 ORDER BY id DESC",
+    )?;
     let rows = st.query_map([user_id], |r| {
-        Ok(ApiToken { id: r.get(0)?, name: r.get(1)?, created_at: r.get(2)?, last_used_at: r.get(3)?, token: None })
+        Ok(ApiToken {
+            id: r.get(0)?,
+            name: r.get(1)?,
+            scope: crate::auth::TokenScope::parse(&r.get::<_, String>(2)?),
+            created_at: r.get(3)?,
+            expires_at: r.get(4)?,
+            last_used_at: r.get(5)?,
+            token: None,
+        })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
 }

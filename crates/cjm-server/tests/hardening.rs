@@ -138,3 +138,61 @@ async fn parallel_guesses_are_counted_before_verifying_and_the_owner_still_signs
         assert_eq!(f.send(req).await.status, want, "attempt {i}");
     }
 }
+
+/// A request with an API token and no cookie.
+fn with_token(token: &str, method: &str, path: &str, body: serde_json::Value) -> axum::http::Request<Body> {
+    axum::http::Request::builder()
+        .method(method)
+        .uri(path)
+        .header("host", "cjm.test")
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", "application/json")
+        .body(Body::from(body.to_string()))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn api_tokens_have_a_scope_an_expiry_and_cannot_make_tokens() {
+    let f = Fixture::new();
+    let made = f.json(Who::Editor, "POST", "/api/tokens", json!({ "name": "reader", "expires_in_days": 30 })).await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.text());
+    let v = made.value();
+    assert_eq!(v["scope"], "read");
+    assert!(v["expires_at"].as_i64().unwrap() > cjm_server::auth::now() + 29 * 86_400);
+    let reader = v["token"].as_str().unwrap().to_string();
+    let map = format!("/api/maps/{}", f.map);
+    assert_eq!(f.send(with_token(&reader, "GET", &map, json!(null))).await.status, StatusCode::OK);
+    let comment = with_token(&reader, "POST", &format!("{map}/comments"), json!({ "body": "hi" }));
+    let a = f.send(comment).await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN, "{}", a.text());
+    assert!(a.text().contains("read-only API token"));
+
+    // A write token may change things, but not make tokens.
+    let writer = f.user(Who::Editor).unwrap().5.clone();
+    let a = f.send(with_token(&writer, "POST", "/api/tokens", json!({ "name": "minted", "scope": "write" }))).await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN, "{}", a.text());
+    let a = f.json(Who::Editor, "POST", "/api/tokens", json!({ "name": "x", "expires_in_days": 0 })).await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST);
+
+    // An expired token is refused.
+    f.state
+        .db
+        .write_blocking(|tx| {
+            Ok::<_, cjm_server::AppError>(tx.execute("UPDATE api_tokens SET expires_at = 1 WHERE name = 'reader'", [])?)
+        })
+        .unwrap();
+    assert_eq!(f.send(with_token(&reader, "GET", &map, json!(null))).await.status, StatusCode::UNAUTHORIZED);
+
+    // Changing the password can revoke every token.
+    let a = f
+        .json(
+            Who::Editor,
+            "PUT",
+            "/api/me/password",
+            json!({ "current": PASSWORD, "new": "a new password 77", "revoke_tokens": true }),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::NO_CONTENT, "{}", a.text());
+    assert_eq!(f.send(with_token(&writer, "GET", &map, json!(null))).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(f.json(Who::Editor, "GET", "/api/tokens", json!(null)).await.value(), json!([]));
+}

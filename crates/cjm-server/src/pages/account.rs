@@ -514,6 +514,9 @@ async fn account(State(state): State<AppState>, who: Principal) -> AppResult<Res
             form.api-form data-method="PUT" data-action="/api/me/password" data-then="message" data-message="Password changed; your other sessions are signed out." {
                 label { "Current password" input type="password" name="current" autocomplete="current-password" required; }
                 label { "New password " span.muted { "(at least 10 characters)" } input type="password" name="new" autocomplete="new-password" minlength="10" required; }
+                @if !tokens.is_empty() {
+                    label.check { input type="checkbox" name="revoke_tokens" data-type="bool" checked; " Also revoke my " (tokens.len()) " API token" @if tokens.len() != 1 { "s" } " (scripts using them will stop working)" }
+                }
                 button.primary type="submit" { "Change password" }
             }
         }
@@ -526,19 +529,28 @@ async fn account(State(state): State<AppState>, who: Principal) -> AppResult<Res
         }
         section.card {
             h2 { "API tokens" }
-            p.muted { "Scripts use a token with " code { "Authorization: Bearer …" } ". It acts as you. The API is described at " a href="/api/openapi.json" { "/api/openapi.json" } "." }
+            p.muted { "Scripts use a token with " code { "Authorization: Bearer …" } ". It acts as you, within its scope: " strong { "read" } " tokens only read; " strong { "read and write" } " tokens also change what you may change. No token can make tokens. The API is described at " a href="/api/openapi.json" { "/api/openapi.json" } "." }
             form.api-form.row data-method="POST" data-action="/api/tokens" data-reveal="token" {
                 label { "Name" input type="text" name="name" placeholder="e.g. nightly export" required maxlength="100"; }
+                label { "Scope" select name="scope" { option value="read" selected { "Read" } option value="write" { "Read and write" } } }
+                label { "Expires" select name="expires_in_days" data-type="number" { option value="30" { "in 30 days" } option value="90" selected { "in 90 days" } option value="365" { "in a year" } option value="" { "never" } } }
                 button.primary type="submit" { "Make a token" }
             }
             p.reveal hidden { "Copy the token now; it is not shown again: " code.secret {} }
             table.list {
-                thead { tr { th { "Name" } th { "Made" } th { "Last used" } th {} } }
+                thead { tr { th { "Name" } th { "Scope" } th { "Made" } th { "Expires" } th { "Last used" } th {} } }
                 tbody {
                     @for t in &tokens {
-                        tr { td { (t.name) } td { (super::when(t.created_at)) } td { @if let Some(u) = t.last_used_at { (super::when(u)) } @else { span.muted { "never" } } } td { button.link.danger data-method="DELETE" data-action={ "/api/tokens/" (t.id) } data-confirm="Revoke this token? Scripts using it will stop working." { "Revoke" } } }
+                        tr {
+                            td { (t.name) }
+                            td { @if t.scope == auth::TokenScope::Write { "read and write" } @else { "read" } }
+                            td { (super::when(t.created_at)) }
+                            td { @match t.expires_at { Some(e) if e <= auth::now() => { span.muted { "expired" } } Some(e) => { (super::when(e)) } None => { span.muted { "never" } } } }
+                            td { @if let Some(u) = t.last_used_at { (super::when(u)) } @else { span.muted { "never" } } }
+                            td { button.link.danger data-method="DELETE" data-action={ "/api/tokens/" (t.id) } data-confirm="Revoke this token? Scripts using it will stop working." { "Revoke" } }
+                        }
                     }
-                    @if tokens.is_empty() { tr { td colspan="4" .muted { "No tokens yet." } } }
+                    @if tokens.is_empty() { tr { td colspan="6" .muted { "No tokens yet." } } }
                 }
             }
         }
