@@ -11,8 +11,7 @@ use crate::AppState;
 use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
-use axum::{Json, Router};
+use axum::Json;
 use cjm_syntax::diag::LineIndex;
 use rusqlite::{params, OptionalExtension};
 use schemars::JsonSchema;
@@ -35,46 +34,7 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for Body<T> 
     }
 }
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/openapi.json", get(openapi))
-        .route("/api/me", get(me))
-        .route("/api/templates", get(templates))
-        .route("/api/workspaces", get(workspaces).post(create_workspace))
-        .route("/api/me/password", put(change_password))
-        .route("/api/workspaces/{ws}/invitations/{iid}", axum::routing::delete(revoke_invitation))
-        .route("/api/workspaces/{ws}/maps", get(list_maps).post(create_map))
-        .route("/api/workspaces/{ws}/members", get(list_members))
-        .route("/api/workspaces/{ws}/members/{user}", put(set_member_role).delete(remove_member))
-        .route("/api/workspaces/{ws}/invitations", post(invite))
-        .route("/api/maps/{id}", get(get_map).patch(patch_map).delete(delete_map))
-        .route("/api/maps/{id}/source", put(save_source))
-        .route("/api/maps/{id}/edits", post(form_edit))
-        .route("/api/maps/{id}/versions", get(list_versions))
-        .route("/api/maps/{id}/versions/{n}", get(get_version))
-        .route("/api/maps/{id}/versions/{n}/restore", post(restore_version))
-        .route("/api/maps/{id}/states", put(set_states))
-        .route("/api/maps/{id}/diff", get(diff))
-        .route("/api/maps/{id}/comments", get(list_comments).post(add_comment))
-        .route("/api/maps/{id}/comments/{cid}/resolved", put(resolve_comment))
-        .route("/api/maps/{id}/shares", get(list_shares).post(create_share))
-        .route("/api/maps/{id}/shares/{sid}", axum::routing::delete(revoke_share))
-        .route(
-            "/api/maps/{id}/evidence",
-            // Uploads have their own limit (`--max-upload`), checked as they stream in.
-            get(get_evidence).post(upload_evidence).layer(axum::extract::DefaultBodyLimit::disable()).put(set_evidence),
-        )
-        .route("/api/maps/{id}/measure", get(measure))
-        .route("/api/maps/{id}/discover", get(discover))
-        .route("/api/maps/{id}/download/{format}", get(download))
-        .route("/api/check", post(check))
-        .route("/api/preview", post(preview))
-        .route("/api/tokens", get(list_tokens).post(create_token))
-        .route("/api/tokens/{tid}", axum::routing::delete(delete_token))
-        .route("/api/mentions", get(mentions))
-}
-
-async fn openapi() -> Response {
+pub(crate) async fn openapi() -> Response {
     ([(header::CACHE_CONTROL, "no-cache")], Json(crate::routes::openapi())).into_response()
 }
 
@@ -106,7 +66,7 @@ pub struct Me {
     pub is_admin: bool,
 }
 
-async fn me(who: Principal) -> AppResult<Json<Me>> {
+pub(crate) async fn me(who: Principal) -> AppResult<Json<Me>> {
     let u = who.require_user()?;
     Ok(Json(Me {
         id: u.id,
@@ -123,12 +83,15 @@ pub struct TemplateInfo {
     pub summary: &'static str,
 }
 
-async fn templates(who: Principal) -> AppResult<Json<Vec<TemplateInfo>>> {
+pub(crate) async fn templates(who: Principal) -> AppResult<Json<Vec<TemplateInfo>>> {
     who.require_user()?;
     Ok(Json(cjm_model::templates::ALL.iter().map(|t| TemplateInfo { name: t.name, summary: t.summary }).collect()))
 }
 
-async fn workspaces(State(state): State<AppState>, who: Principal) -> AppResult<Json<Vec<store::Workspace>>> {
+pub(crate) async fn workspaces(
+    State(state): State<AppState>,
+    who: Principal,
+) -> AppResult<Json<Vec<store::Workspace>>> {
     let uid = who.require_user()?.id;
     Ok(Json(state.db.read(move |c| store::workspaces_of(c, uid)).await?))
 }
@@ -139,7 +102,7 @@ pub struct NewWorkspace {
     pub name: String,
 }
 
-async fn create_workspace(
+pub(crate) async fn create_workspace(
     State(state): State<AppState>,
     who: Principal,
     Body(body): Body<NewWorkspace>,
@@ -164,7 +127,7 @@ pub struct PasswordChange {
 }
 
 /// Changes the signed-in user's password and signs out their other sessions.
-async fn change_password(
+pub(crate) async fn change_password(
     State(state): State<AppState>,
     who: Principal,
     headers: HeaderMap,
@@ -199,7 +162,7 @@ async fn change_password(
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn revoke_invitation(
+pub(crate) async fn revoke_invitation(
     State(state): State<AppState>,
     who: Principal,
     Path((ws, iid)): Path<(i64, i64)>,
@@ -221,7 +184,7 @@ async fn revoke_invitation(
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn list_members(
+pub(crate) async fn list_members(
     State(state): State<AppState>,
     who: Principal,
     Path(ws): Path<i64>,
@@ -236,7 +199,7 @@ pub struct RoleBody {
     pub role: Role,
 }
 
-async fn set_member_role(
+pub(crate) async fn set_member_role(
     State(state): State<AppState>,
     who: Principal,
     Path((ws, user)): Path<(i64, i64)>,
@@ -267,7 +230,7 @@ fn owners(c: &rusqlite::Connection, ws: i64) -> AppResult<i64> {
     Ok(c.query_row("SELECT count(*) FROM members WHERE workspace_id = ?1 AND role = 'owner'", [ws], |r| r.get(0))?)
 }
 
-async fn remove_member(
+pub(crate) async fn remove_member(
     State(state): State<AppState>,
     who: Principal,
     Path((ws, user)): Path<(i64, i64)>,
@@ -306,7 +269,7 @@ pub struct Invitation {
 
 pub const INVITATION_DAYS: i64 = 14;
 
-async fn invite(
+pub(crate) async fn invite(
     State(state): State<AppState>,
     who: Principal,
     headers: HeaderMap,
@@ -372,7 +335,7 @@ pub struct ListQuery {
     pub tag: String,
 }
 
-async fn list_maps(
+pub(crate) async fn list_maps(
     State(state): State<AppState>,
     who: Principal,
     Path(ws): Path<i64>,
@@ -436,7 +399,7 @@ pub fn starting_source(body: &NewMap) -> AppResult<String> {
     ))
 }
 
-async fn create_map(
+pub(crate) async fn create_map(
     State(state): State<AppState>,
     who: Principal,
     Path(ws): Path<i64>,
@@ -509,7 +472,11 @@ pub struct MapDetail {
     pub journey: serde_json::Value,
 }
 
-async fn get_map(State(state): State<AppState>, who: Principal, Path(id): Path<i64>) -> AppResult<Json<MapDetail>> {
+pub(crate) async fn get_map(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(id): Path<i64>,
+) -> AppResult<Json<MapDetail>> {
     let (_, info, role) = map_access(&state, &who, id).await?;
     let head = info.head;
     let version = state.db.read(move |c| store::version(c, id, head)).await?;
@@ -530,7 +497,7 @@ pub struct MapPatch {
     pub tags: Option<Vec<String>>,
 }
 
-async fn patch_map(
+pub(crate) async fn patch_map(
     State(state): State<AppState>,
     who: Principal,
     Path(id): Path<i64>,
@@ -550,7 +517,11 @@ async fn patch_map(
     Ok(Json(state.db.read(move |c| store::map(c, id)).await?))
 }
 
-async fn delete_map(State(state): State<AppState>, who: Principal, Path(id): Path<i64>) -> AppResult<StatusCode> {
+pub(crate) async fn delete_map(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(id): Path<i64>,
+) -> AppResult<StatusCode> {
     let (_, _, role) = map_access(&state, &who, id).await?;
     role.require(Role::Owner, "delete maps")?;
     state.db.write(move |tx| Ok::<_, AppError>(tx.execute("DELETE FROM maps WHERE id = ?1", [id])?)).await?;
@@ -568,7 +539,7 @@ pub struct SaveBody {
     pub base_version: Option<i64>,
 }
 
-async fn save_source(
+pub(crate) async fn save_source(
     State(state): State<AppState>,
     who: Principal,
     Path(id): Path<i64>,
@@ -618,7 +589,7 @@ fn describe_edit(e: &cjm_model::edit::Edit) -> String {
     }
 }
 
-async fn form_edit(
+pub(crate) async fn form_edit(
     State(state): State<AppState>,
     who: Principal,
     Path(id): Path<i64>,
@@ -649,7 +620,7 @@ async fn form_edit(
     Ok(Json(out))
 }
 
-async fn list_versions(
+pub(crate) async fn list_versions(
     State(state): State<AppState>,
     who: Principal,
     Path(id): Path<i64>,
@@ -658,7 +629,7 @@ async fn list_versions(
     Ok(Json(state.db.read(move |c| store::versions(c, id)).await?))
 }
 
-async fn get_version(
+pub(crate) async fn get_version(
     State(state): State<AppState>,
     who: Principal,
     Path((id, n)): Path<(i64, i64)>,
@@ -673,7 +644,7 @@ pub struct RestoreBody {
     pub base_version: Option<i64>,
 }
 
-async fn restore_version(
+pub(crate) async fn restore_version(
     State(state): State<AppState>,
     who: Principal,
     Path((id, n)): Path<(i64, i64)>,
@@ -707,7 +678,7 @@ pub struct StatesBody {
     pub future: Option<i64>,
 }
 
-async fn set_states(
+pub(crate) async fn set_states(
     State(state): State<AppState>,
     who: Principal,
     Path(id): Path<i64>,
@@ -796,7 +767,7 @@ pub async fn compute_diff(state: &AppState, id: i64, from: i64, to: i64) -> AppR
     .map_err(|e| AppError::Internal(format!("comparing versions: {e}")))
 }
 
-async fn diff(
+pub(crate) async fn diff(
     State(state): State<AppState>,
     who: Principal,
     Path(id): Path<i64>,
@@ -808,7 +779,7 @@ async fn diff(
 
 // ---------------------------------------------------------------- comments
 
-async fn list_comments(
+pub(crate) async fn list_comments(
     State(state): State<AppState>,
     who: Principal,
     Path(id): Path<i64>,
@@ -827,7 +798,7 @@ pub struct NewComment {
     pub parent_id: Option<i64>,
 }
 
-async fn add_comment(
+pub(crate) async fn add_comment(
     State(state): State<AppState>,
     who: Principal,
     Path(id): Path<i64>,
@@ -878,7 +849,7 @@ pub struct ResolvedBody {
     pub resolved: bool,
 }
 
-async fn resolve_comment(
+pub(crate) async fn resolve_comment(
     State(state): State<AppState>,
     who: Principal,
     Path((id, cid)): Path<(i64, i64)>,
@@ -909,14 +880,14 @@ async fn resolve_comment(
         .map(Json)
 }
 
-async fn mentions(State(state): State<AppState>, who: Principal) -> AppResult<Json<Vec<store::Mention>>> {
+pub(crate) async fn mentions(State(state): State<AppState>, who: Principal) -> AppResult<Json<Vec<store::Mention>>> {
     let uid = who.require_user()?.id;
     Ok(Json(state.db.read(move |c| store::mentions(c, uid, None, 50)).await?))
 }
 
 // ---------------------------------------------------------------- share links
 
-async fn list_shares(
+pub(crate) async fn list_shares(
     State(state): State<AppState>,
     who: Principal,
     Path(id): Path<i64>,
@@ -935,7 +906,7 @@ pub struct NewShare {
     pub expires_in_days: Option<u32>,
 }
 
-async fn create_share(
+pub(crate) async fn create_share(
     State(state): State<AppState>,
     who: Principal,
     headers: HeaderMap,
@@ -966,7 +937,7 @@ async fn create_share(
     Ok((StatusCode::CREATED, Json(link)))
 }
 
-async fn revoke_share(
+pub(crate) async fn revoke_share(
     State(state): State<AppState>,
     who: Principal,
     Path((id, sid)): Path<(i64, i64)>,
@@ -1012,7 +983,7 @@ pub async fn evidence_state(state: &AppState, map: &MapInfo) -> AppResult<Eviden
     })
 }
 
-async fn get_evidence(
+pub(crate) async fn get_evidence(
     State(state): State<AppState>,
     who: Principal,
     Path(id): Path<i64>,
@@ -1021,7 +992,7 @@ async fn get_evidence(
     Ok(Json(evidence_state(&state, &map).await?))
 }
 
-async fn upload_evidence(
+pub(crate) async fn upload_evidence(
     State(state): State<AppState>,
     who: Principal,
     Path(id): Path<i64>,
@@ -1136,7 +1107,7 @@ pub struct SetEvidence {
     pub mapping: Option<ColumnMapping>,
 }
 
-async fn set_evidence(
+pub(crate) async fn set_evidence(
     State(state): State<AppState>,
     who: Principal,
     Path(id): Path<i64>,
@@ -1197,7 +1168,7 @@ pub async fn measured_for(
     }
 }
 
-async fn measure(State(state): State<AppState>, who: Principal, Path(id): Path<i64>) -> AppResult<Response> {
+pub(crate) async fn measure(State(state): State<AppState>, who: Principal, Path(id): Path<i64>) -> AppResult<Response> {
     let (_, map, _) = map_access(&state, &who, id).await?;
     let m = measured(&state, &map, None)
         .await?
@@ -1211,7 +1182,11 @@ pub struct Draft {
     pub source: String,
 }
 
-async fn discover(State(state): State<AppState>, who: Principal, Path(id): Path<i64>) -> AppResult<Json<Draft>> {
+pub(crate) async fn discover(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(id): Path<i64>,
+) -> AppResult<Json<Draft>> {
     let (_, map, _) = map_access(&state, &who, id).await?;
     let eid =
         map.evidence_id.ok_or_else(|| AppError::bad("this map has no evidence; upload a log on the evidence page"))?;
@@ -1309,7 +1284,7 @@ impl AsRef<[u8]> for ArcBytes {
     }
 }
 
-async fn download(
+pub(crate) async fn download(
     State(state): State<AppState>,
     who: Principal,
     Path((id, format)): Path<(i64, String)>,
@@ -1374,7 +1349,7 @@ fn checked(source: &str) -> AppResult<(Checked, cjm_model::Journey)> {
     Ok((Checked { warnings: diagnostics.len() - errors, errors, diagnostics, outline }, lowered.journey))
 }
 
-async fn check(who: Principal, Body(body): Body<SourceBody>) -> AppResult<Json<Checked>> {
+pub(crate) async fn check(who: Principal, Body(body): Body<SourceBody>) -> AppResult<Json<Checked>> {
     who.require_user()?;
     Ok(Json(
         tokio::task::spawn_blocking(move || checked(&body.source))
@@ -1392,7 +1367,7 @@ pub struct Preview {
     pub svg: Option<String>,
 }
 
-async fn preview(who: Principal, Body(body): Body<SourceBody>) -> AppResult<Json<Preview>> {
+pub(crate) async fn preview(who: Principal, Body(body): Body<SourceBody>) -> AppResult<Json<Preview>> {
     who.require_user()?;
     let view = View { persona: body.persona.clone(), theme: body.theme.clone() };
     let theme = view.theme()?;
@@ -1411,7 +1386,10 @@ async fn preview(who: Principal, Body(body): Body<SourceBody>) -> AppResult<Json
 
 // ---------------------------------------------------------------- tokens
 
-async fn list_tokens(State(state): State<AppState>, who: Principal) -> AppResult<Json<Vec<store::ApiToken>>> {
+pub(crate) async fn list_tokens(
+    State(state): State<AppState>,
+    who: Principal,
+) -> AppResult<Json<Vec<store::ApiToken>>> {
     let uid = who.require_user()?.id;
     Ok(Json(state.db.read(move |c| store::api_tokens(c, uid)).await?))
 }
@@ -1431,7 +1409,7 @@ fn read_scope() -> crate::auth::TokenScope {
     crate::auth::TokenScope::Read
 }
 
-async fn create_token(
+pub(crate) async fn create_token(
     State(state): State<AppState>,
     who: Principal,
     Body(body): Body<NewToken>,
@@ -1469,7 +1447,11 @@ async fn create_token(
     Ok((StatusCode::CREATED, Json(t)))
 }
 
-async fn delete_token(State(state): State<AppState>, who: Principal, Path(tid): Path<i64>) -> AppResult<StatusCode> {
+pub(crate) async fn delete_token(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(tid): Path<i64>,
+) -> AppResult<StatusCode> {
     let uid = who.require_user()?.id;
     let n = state
         .db

@@ -163,8 +163,7 @@ pub fn open(config: Config) -> Result<Opened, String> {
 /// security headers on every route.
 pub fn app(state: AppState) -> Router {
     Router::new()
-        .merge(pages::router())
-        .merge(api::router())
+        .merge(routes::router())
         .merge(assets::router())
         .fallback(|| async { AppError::NotFound })
         .layer(axum::extract::DefaultBodyLimit::max(store_limit()))

@@ -1,10 +1,14 @@
 //! Every route of the app in one table: method, path, who may use it, what
-//! it does, and (for the API) its body and answer types. The OpenAPI
-//! document is built from it, and the role × route test reads it, so the
+//! it does, its handler, and (for the API) its body and answer types. The
+//! router and the OpenAPI document are built from it, and the role × route
+//! test reads it, so no route exists without a declared role, and the
 //! documented permissions and the enforced ones cannot drift apart.
 
 use crate::api::*;
 use crate::store;
+use crate::AppState;
+use axum::routing::{on, MethodFilter, MethodRouter};
+use axum::Router;
 use schemars::generate::SchemaGenerator;
 use schemars::JsonSchema;
 use serde_json::{json, Map, Value};
@@ -26,6 +30,9 @@ pub enum Needs {
 }
 
 type SchemaFn = fn(&mut SchemaGenerator) -> schemars::Schema;
+/// The handler of a route, for the method it is given: the table is what
+/// builds the router, so no route exists without its row.
+type HandlerFn = fn(MethodFilter) -> MethodRouter<AppState>;
 
 pub struct Route {
     pub method: &'static str,
@@ -36,14 +43,15 @@ pub struct Route {
     pub answer: Option<SchemaFn>,
     /// Status of a successful answer.
     pub status: u16,
+    handler: HandlerFn,
 }
 
 fn s<T: JsonSchema>(g: &mut SchemaGenerator) -> schemars::Schema {
     g.subschema_for::<T>()
 }
 
-const fn r(method: &'static str, path: &'static str, needs: Needs, summary: &'static str) -> Route {
-    Route { method, path, needs, summary, body: None, answer: None, status: 200 }
+const fn r(method: &'static str, path: &'static str, needs: Needs, summary: &'static str, handler: HandlerFn) -> Route {
+    Route { method, path, needs, summary, body: None, answer: None, status: 200, handler }
 }
 
 const fn api(
@@ -54,85 +62,107 @@ const fn api(
     body: Option<SchemaFn>,
     answer: Option<SchemaFn>,
     status: u16,
+    handler: HandlerFn,
 ) -> Route {
-    Route { method, path, needs, summary, body, answer, status }
+    Route { method, path, needs, summary, body, answer, status, handler }
 }
 
 use Needs::*;
 
 /// The API. Paths use `{name}` for parameters, as OpenAPI does.
 pub const API: &[Route] = &[
-    api("GET", "/api/openapi.json", Public, "This document", None, None, 200),
-    api("GET", "/api/me", User, "The signed-in account", None, Some(s::<Me>), 200),
-    api("GET", "/api/templates", User, "Templates a new map can start from", None, Some(s::<Vec<TemplateInfo>>), 200),
-    api("GET", "/api/workspaces", User, "Your workspaces and your role in each", None, Some(s::<Vec<store::Workspace>>), 200),
-    api("POST", "/api/workspaces", User, "Create a workspace; you own it", Some(s::<NewWorkspace>), Some(s::<Created>), 201),
-    api("PUT", "/api/me/password", User, "Change your password (signs out your other sessions)", Some(s::<PasswordChange>), None, 204),
-    api("GET", "/api/workspaces/{ws}/maps", Viewer, "The workspace's maps, newest change first; `q` searches titles, tags and text, `tag` filters", None, Some(s::<Vec<store::MapInfo>>), 200),
-    api("POST", "/api/workspaces/{ws}/maps", Editor, "Create a map from a template, a text, or a title", Some(s::<NewMap>), Some(s::<Created>), 201),
-    api("GET", "/api/workspaces/{ws}/members", Viewer, "Members and their roles", None, Some(s::<Vec<store::Member>>), 200),
-    api("PUT", "/api/workspaces/{ws}/members/{user}", Owner, "Change a member's role", Some(s::<RoleBody>), None, 204),
-    api("DELETE", "/api/workspaces/{ws}/members/{user}", Owner, "Remove a member", None, None, 204),
-    api("DELETE", "/api/workspaces/{ws}/invitations/{iid}", Owner, "Revoke an invitation not yet accepted", None, None, 204),
-    api("POST", "/api/workspaces/{ws}/invitations", Owner, "Invite someone by e-mail; answers the link to send", Some(s::<InviteBody>), Some(s::<Invitation>), 201),
-    api("GET", "/api/maps/{id}", Viewer, "A map: its latest text, diagnostics and JSON form", None, Some(s::<MapDetail>), 200),
-    api("PATCH", "/api/maps/{id}", Editor, "Change a map's tags", Some(s::<MapPatch>), Some(s::<store::MapInfo>), 200),
-    api("DELETE", "/api/maps/{id}", Owner, "Delete a map with its history, comments and share links", None, None, 204),
-    api("PUT", "/api/maps/{id}/source", Editor, "Save a new version of the text (refused with 409 when `base_version` is stale)", Some(s::<SaveBody>), Some(s::<store::Version>), 200),
-    api("POST", "/api/maps/{id}/edits", Editor, "Apply a form edit (add, rename, move, delete a stage or step; set a score; add a pain point or opportunity) to the text", Some(s::<EditBody>), Some(s::<Edited>), 200),
-    api("GET", "/api/maps/{id}/versions", Viewer, "Every version, newest first", None, Some(s::<Vec<store::Version>>), 200),
-    api("GET", "/api/maps/{id}/versions/{n}", Viewer, "One version with its text", None, Some(s::<store::Version>), 200),
-    api("POST", "/api/maps/{id}/versions/{n}/restore", Editor, "Save an old version's text as the newest version", Some(s::<RestoreBody>), Some(s::<store::Version>), 200),
-    api("PUT", "/api/maps/{id}/states", Editor, "Mark the versions that show the current and the future state", Some(s::<StatesBody>), Some(s::<store::MapInfo>), 200),
-    api("GET", "/api/maps/{id}/diff", Viewer, "What changed between versions `from` and `to`: in the map and in the text", None, Some(s::<Diff>), 200),
-    api("GET", "/api/maps/{id}/comments", Viewer, "Comments, oldest first; replies name their parent", None, Some(s::<Vec<store::Comment>>), 200),
-    api("POST", "/api/maps/{id}/comments", Commenter, "Comment on the map or a step, or reply; `@handle` mentions a member", Some(s::<NewComment>), Some(s::<store::Comment>), 201),
-    api("PUT", "/api/maps/{id}/comments/{cid}/resolved", Commenter, "Resolve or reopen a comment", Some(s::<ResolvedBody>), Some(s::<store::Comment>), 200),
-    api("GET", "/api/maps/{id}/shares", Editor, "Share links of a map", None, Some(s::<Vec<store::ShareLink>>), 200),
-    api("POST", "/api/maps/{id}/shares", Editor, "Make a read-only share link (the answer is the only time the link is shown)", Some(s::<NewShare>), Some(s::<store::ShareLink>), 201),
-    api("DELETE", "/api/maps/{id}/shares/{sid}", Editor, "Revoke a share link", None, None, 204),
-    api("GET", "/api/maps/{id}/evidence", Viewer, "The event log attached to the map and how it reads", None, Some(s::<EvidenceState>), 200),
-    api("POST", "/api/maps/{id}/evidence", Editor, "Upload an event log (multipart: `file`, optional `case`, `time`, `activity`, `channel`, `score` column names) and attach it", None, Some(s::<EvidenceState>), 201),
-    api("PUT", "/api/maps/{id}/evidence", Editor, "Attach or detach a log, or change its column mapping", Some(s::<SetEvidence>), Some(s::<EvidenceState>), 200),
-    api("GET", "/api/maps/{id}/measure", Viewer, "The map measured against its evidence, step by step (as `cjm measure --format json`)", None, None, 200),
-    api("GET", "/api/maps/{id}/discover", Viewer, "A draft map discovered from the evidence (as `cjm discover`)", None, Some(s::<Draft>), 200),
-    api("GET", "/api/maps/{id}/download/{format}", Viewer, "The map as svg, png, pdf, html, json, mmd (Mermaid) or cjm; `version`, `persona`, `theme` choose", None, None, 200),
-    api("POST", "/api/check", User, "Diagnostics for a text, with positions", Some(s::<SourceBody>), Some(s::<Checked>), 200),
-    api("POST", "/api/preview", User, "Diagnostics and the SVG drawing of a text (the editor's live preview)", Some(s::<SourceBody>), Some(s::<Preview>), 200),
-    api("GET", "/api/tokens", User, "Your API tokens", None, Some(s::<Vec<store::ApiToken>>), 200),
-    api("POST", "/api/tokens", User, "Make an API token (shown once)", Some(s::<NewToken>), Some(s::<store::ApiToken>), 201),
-    api("DELETE", "/api/tokens/{tid}", User, "Revoke an API token", None, None, 204),
-    api("GET", "/api/mentions", User, "Comments that mention you", None, Some(s::<Vec<store::Mention>>), 200),
+    api("GET", "/api/openapi.json", Public, "This document", None, None, 200, |m| on(m, crate::api::openapi)),
+    api("GET", "/api/me", User, "The signed-in account", None, Some(s::<Me>), 200, |m| on(m, crate::api::me)),
+    api("GET", "/api/templates", User, "Templates a new map can start from", None, Some(s::<Vec<TemplateInfo>>), 200, |m| on(m, crate::api::templates)),
+    api("GET", "/api/workspaces", User, "Your workspaces and your role in each", None, Some(s::<Vec<store::Workspace>>), 200, |m| on(m, crate::api::workspaces)),
+    api("POST", "/api/workspaces", User, "Create a workspace; you own it", Some(s::<NewWorkspace>), Some(s::<Created>), 201, |m| on(m, crate::api::create_workspace)),
+    api("PUT", "/api/me/password", User, "Change your password (signs out your other sessions)", Some(s::<PasswordChange>), None, 204, |m| on(m, crate::api::change_password)),
+    api("GET", "/api/workspaces/{ws}/maps", Viewer, "The workspace's maps, newest change first; `q` searches titles, tags and text, `tag` filters", None, Some(s::<Vec<store::MapInfo>>), 200, |m| on(m, crate::api::list_maps)),
+    api("POST", "/api/workspaces/{ws}/maps", Editor, "Create a map from a template, a text, or a title", Some(s::<NewMap>), Some(s::<Created>), 201, |m| on(m, crate::api::create_map)),
+    api("GET", "/api/workspaces/{ws}/members", Viewer, "Members and their roles", None, Some(s::<Vec<store::Member>>), 200, |m| on(m, crate::api::list_members)),
+    api("PUT", "/api/workspaces/{ws}/members/{user}", Owner, "Change a member's role", Some(s::<RoleBody>), None, 204, |m| on(m, crate::api::set_member_role)),
+    api("DELETE", "/api/workspaces/{ws}/members/{user}", Owner, "Remove a member", None, None, 204, |m| on(m, crate::api::remove_member)),
+    api("DELETE", "/api/workspaces/{ws}/invitations/{iid}", Owner, "Revoke an invitation not yet accepted", None, None, 204, |m| on(m, crate::api::revoke_invitation)),
+    api("POST", "/api/workspaces/{ws}/invitations", Owner, "Invite someone by e-mail; answers the link to send", Some(s::<InviteBody>), Some(s::<Invitation>), 201, |m| on(m, crate::api::invite)),
+    api("GET", "/api/maps/{id}", Viewer, "A map: its latest text, diagnostics and JSON form", None, Some(s::<MapDetail>), 200, |m| on(m, crate::api::get_map)),
+    api("PATCH", "/api/maps/{id}", Editor, "Change a map's tags", Some(s::<MapPatch>), Some(s::<store::MapInfo>), 200, |m| on(m, crate::api::patch_map)),
+    api("DELETE", "/api/maps/{id}", Owner, "Delete a map with its history, comments and share links", None, None, 204, |m| on(m, crate::api::delete_map)),
+    api("PUT", "/api/maps/{id}/source", Editor, "Save a new version of the text (refused with 409 when `base_version` is stale)", Some(s::<SaveBody>), Some(s::<store::Version>), 200, |m| on(m, crate::api::save_source)),
+    api("POST", "/api/maps/{id}/edits", Editor, "Apply a form edit (add, rename, move, delete a stage or step; set a score; add a pain point or opportunity) to the text", Some(s::<EditBody>), Some(s::<Edited>), 200, |m| on(m, crate::api::form_edit)),
+    api("GET", "/api/maps/{id}/versions", Viewer, "Every version, newest first", None, Some(s::<Vec<store::Version>>), 200, |m| on(m, crate::api::list_versions)),
+    api("GET", "/api/maps/{id}/versions/{n}", Viewer, "One version with its text", None, Some(s::<store::Version>), 200, |m| on(m, crate::api::get_version)),
+    api("POST", "/api/maps/{id}/versions/{n}/restore", Editor, "Save an old version's text as the newest version", Some(s::<RestoreBody>), Some(s::<store::Version>), 200, |m| on(m, crate::api::restore_version)),
+    api("PUT", "/api/maps/{id}/states", Editor, "Mark the versions that show the current and the future state", Some(s::<StatesBody>), Some(s::<store::MapInfo>), 200, |m| on(m, crate::api::set_states)),
+    api("GET", "/api/maps/{id}/diff", Viewer, "What changed between versions `from` and `to`: in the map and in the text", None, Some(s::<Diff>), 200, |m| on(m, crate::api::diff)),
+    api("GET", "/api/maps/{id}/comments", Viewer, "Comments, oldest first; replies name their parent", None, Some(s::<Vec<store::Comment>>), 200, |m| on(m, crate::api::list_comments)),
+    api("POST", "/api/maps/{id}/comments", Commenter, "Comment on the map or a step, or reply; `@handle` mentions a member", Some(s::<NewComment>), Some(s::<store::Comment>), 201, |m| on(m, crate::api::add_comment)),
+    api("PUT", "/api/maps/{id}/comments/{cid}/resolved", Commenter, "Resolve or reopen a comment", Some(s::<ResolvedBody>), Some(s::<store::Comment>), 200, |m| on(m, crate::api::resolve_comment)),
+    api("GET", "/api/maps/{id}/shares", Editor, "Share links of a map", None, Some(s::<Vec<store::ShareLink>>), 200, |m| on(m, crate::api::list_shares)),
+    api("POST", "/api/maps/{id}/shares", Editor, "Make a read-only share link (the answer is the only time the link is shown)", Some(s::<NewShare>), Some(s::<store::ShareLink>), 201, |m| on(m, crate::api::create_share)),
+    api("DELETE", "/api/maps/{id}/shares/{sid}", Editor, "Revoke a share link", None, None, 204, |m| on(m, crate::api::revoke_share)),
+    api("GET", "/api/maps/{id}/evidence", Viewer, "The event log attached to the map and how it reads", None, Some(s::<EvidenceState>), 200, |m| on(m, crate::api::get_evidence)),
+    api("POST", "/api/maps/{id}/evidence", Editor, "Upload an event log (multipart: `file`, optional `case`, `time`, `activity`, `channel`, `score` column names) and attach it", None, Some(s::<EvidenceState>), 201, |m| on(m, crate::api::upload_evidence).layer(axum::extract::DefaultBodyLimit::disable())),
+    api("PUT", "/api/maps/{id}/evidence", Editor, "Attach or detach a log, or change its column mapping", Some(s::<SetEvidence>), Some(s::<EvidenceState>), 200, |m| on(m, crate::api::set_evidence)),
+    api("GET", "/api/maps/{id}/measure", Viewer, "The map measured against its evidence, step by step (as `cjm measure --format json`)", None, None, 200, |m| on(m, crate::api::measure)),
+    api("GET", "/api/maps/{id}/discover", Viewer, "A draft map discovered from the evidence (as `cjm discover`)", None, Some(s::<Draft>), 200, |m| on(m, crate::api::discover)),
+    api("GET", "/api/maps/{id}/download/{format}", Viewer, "The map as svg, png, pdf, html, json, mmd (Mermaid) or cjm; `version`, `persona`, `theme` choose", None, None, 200, |m| on(m, crate::api::download)),
+    api("POST", "/api/check", User, "Diagnostics for a text, with positions", Some(s::<SourceBody>), Some(s::<Checked>), 200, |m| on(m, crate::api::check)),
+    api("POST", "/api/preview", User, "Diagnostics and the SVG drawing of a text (the editor's live preview)", Some(s::<SourceBody>), Some(s::<Preview>), 200, |m| on(m, crate::api::preview)),
+    api("GET", "/api/tokens", User, "Your API tokens", None, Some(s::<Vec<store::ApiToken>>), 200, |m| on(m, crate::api::list_tokens)),
+    api("POST", "/api/tokens", User, "Make an API token (shown once)", Some(s::<NewToken>), Some(s::<store::ApiToken>), 201, |m| on(m, crate::api::create_token)),
+    api("DELETE", "/api/tokens/{tid}", User, "Revoke an API token", None, None, 204, |m| on(m, crate::api::delete_token)),
+    api("GET", "/api/mentions", User, "Comments that mention you", None, Some(s::<Vec<store::Mention>>), 200, |m| on(m, crate::api::mentions)),
 ];
 
 /// The pages people open in a browser.
 pub const PAGES: &[Route] = &[
-    r("GET", "/", Public, "Home: your workspaces, or sign in"),
-    r("GET", "/login", Public, "Sign-in form"),
-    r("POST", "/login", Public, "Sign in"),
-    r("POST", "/logout", Public, "Sign out (does nothing when not signed in)"),
-    r("GET", "/setup/{token}", Public, "First-run setup of the admin account"),
-    r("POST", "/setup/{token}", Public, "Create the admin account"),
-    r("GET", "/invite/{token}", Public, "Accept an invitation"),
-    r("POST", "/invite/{token}", Public, "Join with a new or existing account"),
-    r("GET", "/account", User, "Your account and API tokens"),
-    r("GET", "/w/{ws}", Viewer, "Gallery of a workspace's maps"),
-    r("GET", "/w/{ws}/new", Editor, "New map form"),
-    r("GET", "/w/{ws}/members", Viewer, "Members and invitations"),
-    r("GET", "/m/{id}", Viewer, "The map page"),
-    r("GET", "/m/{id}/map.svg", Viewer, "The map's drawing"),
-    r("GET", "/m/{id}/download/{format}", Viewer, "Download the map"),
-    r("GET", "/m/{id}/edit", Editor, "The editor"),
-    r("GET", "/m/{id}/history", Viewer, "Versions"),
-    r("GET", "/m/{id}/versions/{n}", Viewer, "One version"),
-    r("GET", "/m/{id}/diff", Viewer, "Two versions compared"),
-    r("GET", "/m/{id}/compare", Viewer, "Current and future state side by side"),
-    r("GET", "/m/{id}/evidence", Viewer, "Evidence: upload, column mapping, figures, draft"),
-    r("GET", "/m/{id}/share", Editor, "Share links"),
-    r("GET", "/s/{token}", ShareLink, "A shared map, read-only"),
-    r("GET", "/s/{token}/map.svg", ShareLink, "A shared map's drawing"),
-    r("GET", "/s/{token}/download/{format}", ShareLink, "Download a shared map"),
+    r("GET", "/", Public, "Home: your workspaces, or sign in", |m| on(m, crate::pages::account::home)),
+    r("GET", "/login", Public, "Sign-in form", |m| on(m, crate::pages::account::login_form)),
+    r("POST", "/login", Public, "Sign in", |m| on(m, crate::pages::account::login)),
+    r("POST", "/logout", Public, "Sign out (does nothing when not signed in)", |m| {
+        on(m, crate::pages::account::logout)
+    }),
+    r("GET", "/setup/{token}", Public, "First-run setup of the admin account", |m| {
+        on(m, crate::pages::account::setup_form)
+    }),
+    r("POST", "/setup/{token}", Public, "Create the admin account", |m| on(m, crate::pages::account::setup)),
+    r("GET", "/invite/{token}", Public, "Accept an invitation", |m| on(m, crate::pages::account::invite_form)),
+    r("POST", "/invite/{token}", Public, "Join with a new or existing account", |m| {
+        on(m, crate::pages::account::accept_invite)
+    }),
+    r("GET", "/account", User, "Your account and API tokens", |m| on(m, crate::pages::account::account)),
+    r("GET", "/w/{ws}", Viewer, "Gallery of a workspace's maps", |m| on(m, crate::pages::workspace::gallery)),
+    r("GET", "/w/{ws}/new", Editor, "New map form", |m| on(m, crate::pages::workspace::new_map)),
+    r("GET", "/w/{ws}/members", Viewer, "Members and invitations", |m| on(m, crate::pages::workspace::members)),
+    r("GET", "/m/{id}", Viewer, "The map page", |m| on(m, crate::pages::maps::map_page)),
+    r("GET", "/m/{id}/map.svg", Viewer, "The map's drawing", |m| on(m, crate::pages::maps::map_svg)),
+    r("GET", "/m/{id}/download/{format}", Viewer, "Download the map", |m| on(m, crate::pages::maps::download)),
+    r("GET", "/m/{id}/edit", Editor, "The editor", |m| on(m, crate::pages::maps::editor)),
+    r("GET", "/m/{id}/history", Viewer, "Versions", |m| on(m, crate::pages::maps::history)),
+    r("GET", "/m/{id}/versions/{n}", Viewer, "One version", |m| on(m, crate::pages::maps::version_page)),
+    r("GET", "/m/{id}/diff", Viewer, "Two versions compared", |m| on(m, crate::pages::maps::diff_page)),
+    r("GET", "/m/{id}/compare", Viewer, "Current and future state side by side", |m| {
+        on(m, crate::pages::maps::compare)
+    }),
+    r("GET", "/m/{id}/evidence", Viewer, "Evidence: upload, column mapping, figures, draft", |m| {
+        on(m, crate::pages::maps::evidence_page)
+    }),
+    r("GET", "/m/{id}/share", Editor, "Share links", |m| on(m, crate::pages::maps::share_page)),
+    r("GET", "/s/{token}", ShareLink, "A shared map, read-only", |m| on(m, crate::pages::maps::shared_page)),
+    r("GET", "/s/{token}/map.svg", ShareLink, "A shared map's drawing", |m| on(m, crate::pages::maps::shared_svg)),
+    r("GET", "/s/{token}/download/{format}", ShareLink, "Download a shared map", |m| {
+        on(m, crate::pages::maps::shared_download)
+    }),
 ];
+
+/// Every route of [`API`] and [`PAGES`], each for its own method.
+pub(crate) fn router() -> Router<AppState> {
+    API.iter().chain(PAGES).fold(Router::new(), |router, route| {
+        let method = MethodFilter::try_from(axum::http::Method::from_bytes(route.method.as_bytes()).expect("a method"))
+            .expect("a method axum routes");
+        router.route(route.path, (route.handler)(method))
+    })
+}
 
 /// The OpenAPI 3.0 document for [`API`].
 pub fn openapi() -> Value {

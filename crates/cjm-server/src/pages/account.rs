@@ -10,29 +10,21 @@ use crate::AppState;
 use axum::extract::{ConnectInfo, Form, Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
-use axum::Router;
 use maud::{html, Markup};
 use rusqlite::{params, OptionalExtension};
 use serde::Deserialize;
 use std::net::SocketAddr;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/", get(home))
-        .route("/login", get(login_form).post(login))
-        .route("/logout", post(logout))
-        .route("/setup/{token}", get(setup_form).post(setup))
-        .route("/invite/{token}", get(invite_form).post(accept_invite))
-        .route("/account", get(account))
-}
-
 #[derive(Deserialize, Default)]
-struct HomeQuery {
+pub(crate) struct HomeQuery {
     all: Option<String>,
 }
 
-async fn home(State(state): State<AppState>, who: Principal, Query(q): Query<HomeQuery>) -> AppResult<Response> {
+pub(crate) async fn home(
+    State(state): State<AppState>,
+    who: Principal,
+    Query(q): Query<HomeQuery>,
+) -> AppResult<Response> {
     let Some(user) = who.user() else { return Ok(Redirect::to("/login").into_response()) };
     let uid = user.id;
     let list = state.db.read(move |c| store::workspaces_of(c, uid)).await?;
@@ -67,7 +59,7 @@ fn with_form_cookie(mut res: Response, token: &str, fresh: bool, secure: bool) -
 }
 
 #[derive(Deserialize, Default)]
-struct NextQuery {
+pub(crate) struct NextQuery {
     next: Option<String>,
 }
 
@@ -88,7 +80,7 @@ fn login_page(who: &Principal, token: &str, next: &str, email: &str, error: Opti
     Page::new("Sign in", who, "login", body).render()
 }
 
-async fn login_form(
+pub(crate) async fn login_form(
     State(state): State<AppState>,
     who: Principal,
     headers: HeaderMap,
@@ -109,7 +101,7 @@ async fn login_form(
 }
 
 #[derive(Deserialize)]
-struct LoginForm {
+pub(crate) struct LoginForm {
     #[serde(default)]
     _csrf: String,
     email: String,
@@ -156,7 +148,7 @@ fn sign_in_keys(client: &str, email: &str) -> [(String, u32); 3] {
     [(key("ip", client), 1), (key("login", &format!("{email}\n{client}")), 1), (key("email", email), 10)]
 }
 
-async fn login(
+pub(crate) async fn login(
     State(state): State<AppState>,
     who: Principal,
     headers: HeaderMap,
@@ -208,12 +200,12 @@ fn signed_in(state: &AppState, headers: &HeaderMap, token: &str, next: &str) -> 
 }
 
 #[derive(Deserialize)]
-struct CsrfForm {
+pub(crate) struct CsrfForm {
     #[serde(default)]
     _csrf: String,
 }
 
-async fn logout(
+pub(crate) async fn logout(
     State(state): State<AppState>,
     who: Principal,
     headers: HeaderMap,
@@ -257,7 +249,7 @@ async fn setup_valid(state: &AppState, token: &str) -> AppResult<bool> {
         .await
 }
 
-async fn setup_form(
+pub(crate) async fn setup_form(
     State(state): State<AppState>,
     who: Principal,
     headers: HeaderMap,
@@ -292,7 +284,7 @@ fn setup_body(token: &str, form_tok: &str, email: &str, name: &str, error: Optio
 }
 
 #[derive(Deserialize)]
-struct AccountForm {
+pub(crate) struct AccountForm {
     #[serde(default)]
     _csrf: String,
     name: String,
@@ -300,7 +292,7 @@ struct AccountForm {
     password: String,
 }
 
-async fn setup(
+pub(crate) async fn setup(
     State(state): State<AppState>,
     who: Principal,
     headers: HeaderMap,
@@ -415,7 +407,7 @@ fn invite_body(token: &str, form_tok: &str, inv: &InviteInfo, who: &Principal, e
     }
 }
 
-async fn invite_form(
+pub(crate) async fn invite_form(
     State(state): State<AppState>,
     who: Principal,
     headers: HeaderMap,
@@ -427,7 +419,7 @@ async fn invite_form(
     Ok(with_form_cookie(page, &form_tok, fresh, auth::secure(&state, &headers)))
 }
 
-async fn accept_invite(
+pub(crate) async fn accept_invite(
     State(state): State<AppState>,
     who: Principal,
     headers: HeaderMap,
@@ -503,7 +495,7 @@ async fn accept_invite(
     signed_in(&state, &headers, &session, &format!("/w/{ws}"))
 }
 
-async fn account(State(state): State<AppState>, who: Principal) -> AppResult<Response> {
+pub(crate) async fn account(State(state): State<AppState>, who: Principal) -> AppResult<Response> {
     let user = who.require_user()?.clone();
     let uid = user.id;
     let tokens = state.db.read(move |c| store::api_tokens(c, uid)).await?;

@@ -12,28 +12,9 @@ use crate::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::Router;
 use maud::{html, Markup, PreEscaped};
 use serde::Deserialize;
 use serde_json::json;
-
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/m/{id}", get(map_page))
-        .route("/m/{id}/map.svg", get(map_svg))
-        .route("/m/{id}/download/{format}", get(download))
-        .route("/m/{id}/edit", get(editor))
-        .route("/m/{id}/history", get(history))
-        .route("/m/{id}/versions/{n}", get(version_page))
-        .route("/m/{id}/diff", get(diff_page))
-        .route("/m/{id}/compare", get(compare))
-        .route("/m/{id}/evidence", get(evidence_page))
-        .route("/m/{id}/share", get(share_page))
-        .route("/s/{token}", get(shared_page))
-        .route("/s/{token}/map.svg", get(shared_svg))
-        .route("/s/{token}/download/{format}", get(shared_download))
-}
 
 fn crumbs(map: &MapInfo, ws_name: &str) -> Vec<(String, String)> {
     vec![(format!("/w/{}", map.workspace_id), ws_name.to_string()), (format!("/m/{}", map.id), map.title.clone())]
@@ -102,7 +83,7 @@ fn tabs(map: &MapInfo, role: Role, current: &str) -> Markup {
 }
 
 #[derive(Deserialize, Default)]
-struct ViewQuery {
+pub(crate) struct ViewQuery {
     persona: Option<String>,
     theme: Option<String>,
     version: Option<i64>,
@@ -177,7 +158,7 @@ struct MapPageData {
     evidence: Option<store::Evidence>,
 }
 
-async fn map_page(
+pub(crate) async fn map_page(
     State(state): State<AppState>,
     who: Principal,
     Path(id): Path<i64>,
@@ -361,7 +342,7 @@ fn mention_markup(body: &str) -> Markup {
     html! { @for (mention, text) in parts { @if mention { span.mention { (text) } } @else { (text) } } }
 }
 
-async fn map_svg(
+pub(crate) async fn map_svg(
     State(state): State<AppState>,
     who: Principal,
     Path(id): Path<i64>,
@@ -377,7 +358,7 @@ async fn map_svg(
     Ok(res)
 }
 
-async fn download(
+pub(crate) async fn download(
     State(state): State<AppState>,
     who: Principal,
     Path((id, format)): Path<(i64, String)>,
@@ -387,7 +368,7 @@ async fn download(
     api::download_response(&state, &map, &format, q, true).await
 }
 
-async fn editor(State(state): State<AppState>, who: Principal, Path(id): Path<i64>) -> AppResult<Response> {
+pub(crate) async fn editor(State(state): State<AppState>, who: Principal, Path(id): Path<i64>) -> AppResult<Response> {
     let (_, map, role) = api::map_access(&state, &who, id).await?;
     role.require(Role::Editor, "edit maps")?;
     let head = map.head;
@@ -426,7 +407,7 @@ async fn editor(State(state): State<AppState>, who: Principal, Path(id): Path<i6
         .render())
 }
 
-async fn history(State(state): State<AppState>, who: Principal, Path(id): Path<i64>) -> AppResult<Response> {
+pub(crate) async fn history(State(state): State<AppState>, who: Principal, Path(id): Path<i64>) -> AppResult<Response> {
     let (_, map, role) = api::map_access(&state, &who, id).await?;
     let versions = state.db.read(move |c| store::versions(c, id)).await?;
     let ws = ws_name(&state, map.workspace_id).await?;
@@ -469,7 +450,7 @@ fn states_body(current: Option<i64>, future: Option<i64>) -> String {
     json!({ "current": current, "future": future }).to_string()
 }
 
-async fn version_page(
+pub(crate) async fn version_page(
     State(state): State<AppState>,
     who: Principal,
     Path((id, n)): Path<(i64, i64)>,
@@ -493,12 +474,12 @@ async fn version_page(
 }
 
 #[derive(Deserialize)]
-struct DiffQuery {
+pub(crate) struct DiffQuery {
     from: Option<i64>,
     to: Option<i64>,
 }
 
-async fn diff_page(
+pub(crate) async fn diff_page(
     State(state): State<AppState>,
     who: Principal,
     Path(id): Path<i64>,
@@ -537,7 +518,7 @@ async fn diff_page(
     Ok(Page::new("Compare versions", &who, "diff", body).crumbs(crumbs(&map, &ws)).wide().render())
 }
 
-async fn compare(
+pub(crate) async fn compare(
     State(state): State<AppState>,
     who: Principal,
     Path(id): Path<i64>,
@@ -569,7 +550,11 @@ async fn compare(
     Ok(Page::new("Current vs future", &who, "compare", body).crumbs(crumbs(&map, &ws)).wide().render())
 }
 
-async fn evidence_page(State(state): State<AppState>, who: Principal, Path(id): Path<i64>) -> AppResult<Response> {
+pub(crate) async fn evidence_page(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
     let (_, map, role) = api::map_access(&state, &who, id).await?;
     let ev = api::evidence_state(&state, &map).await?;
     let measured = if ev.summary.is_some() { api::measured(&state, &map, None).await? } else { None };
@@ -669,7 +654,11 @@ fn pct(v: Option<f64>) -> String {
     v.map_or("-".into(), |x| format!("{:.1}%", x * 100.0))
 }
 
-async fn share_page(State(state): State<AppState>, who: Principal, Path(id): Path<i64>) -> AppResult<Response> {
+pub(crate) async fn share_page(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
     let (_, map, role) = api::map_access(&state, &who, id).await?;
     role.require(Role::Editor, "share maps")?;
     let links = state.db.read(move |c| store::share_links(c, id)).await?;
@@ -717,7 +706,7 @@ async fn shared_map(state: &AppState, token: &str) -> AppResult<MapInfo> {
     state.db.read(move |c| store::map(c, store::shared_map(c, &token)?)).await
 }
 
-async fn shared_page(
+pub(crate) async fn shared_page(
     State(state): State<AppState>,
     who: Principal,
     Path(token): Path<String>,
@@ -744,7 +733,7 @@ async fn shared_page(
     Ok(res)
 }
 
-async fn shared_svg(
+pub(crate) async fn shared_svg(
     State(state): State<AppState>,
     Path(token): Path<String>,
     Query(q): Query<ViewQuery>,
@@ -754,7 +743,7 @@ async fn shared_svg(
     api::download_response(&state, &map, "svg", dq, false).await
 }
 
-async fn shared_download(
+pub(crate) async fn shared_download(
     State(state): State<AppState>,
     Path((token, format)): Path<(String, String)>,
     Query(q): Query<DownloadQuery>,

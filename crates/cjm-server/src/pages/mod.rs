@@ -3,23 +3,17 @@
 //! API, zoom, step details, the editor's preview — with no inline script
 //! (the Content-Security-Policy forbids it).
 
-mod account;
-mod maps;
-mod workspace;
+pub(crate) mod account;
+pub(crate) mod maps;
+pub(crate) mod workspace;
 
 use crate::auth::Principal;
 use crate::error::ErrorInfo;
-use crate::AppState;
 use axum::extract::Request;
 use axum::http::{header, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::Router;
 use maud::{html, Markup, PreEscaped, DOCTYPE};
-
-pub fn router() -> Router<AppState> {
-    Router::new().merge(account::router()).merge(workspace::router()).merge(maps::router())
-}
 
 /// A whole page: header with navigation, the content, the scripts.
 pub struct Page<'a> {

@@ -7,16 +7,7 @@ use crate::store;
 use crate::AppState;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
-use axum::routing::get;
-use axum::Router;
 use maud::html;
-
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/w/{ws}", get(gallery))
-        .route("/w/{ws}/new", get(new_map))
-        .route("/w/{ws}/members", get(members))
-}
 
 pub async fn workspace_for(state: &AppState, who: &Principal, ws: i64) -> AppResult<store::Workspace> {
     let uid = who.require_user()?.id;
@@ -52,7 +43,7 @@ async fn card_facts(state: &AppState, maps: &[store::MapInfo]) -> AppResult<Vec<
         .await
 }
 
-async fn gallery(
+pub(crate) async fn gallery(
     State(state): State<AppState>,
     who: Principal,
     Path(ws): Path<i64>,
@@ -128,7 +119,7 @@ async fn gallery(
     Ok(Page::new(&w.name, &who, "gallery", body).crumbs(vec![(format!("/w/{ws}"), w.name.clone())]).wide().render())
 }
 
-async fn new_map(State(state): State<AppState>, who: Principal, Path(ws): Path<i64>) -> AppResult<Response> {
+pub(crate) async fn new_map(State(state): State<AppState>, who: Principal, Path(ws): Path<i64>) -> AppResult<Response> {
     let w = workspace_for(&state, &who, ws).await?;
     w.role.require(Role::Editor, "create maps")?;
     let body = html! {
@@ -149,7 +140,7 @@ async fn new_map(State(state): State<AppState>, who: Principal, Path(ws): Path<i
     Ok(Page::new("New map", &who, "new-map", body).crumbs(vec![(format!("/w/{ws}"), w.name.clone())]).render())
 }
 
-async fn members(State(state): State<AppState>, who: Principal, Path(ws): Path<i64>) -> AppResult<Response> {
+pub(crate) async fn members(State(state): State<AppState>, who: Principal, Path(ws): Path<i64>) -> AppResult<Response> {
     let w = workspace_for(&state, &who, ws).await?;
     let list = state.db.read(move |c| store::members(c, ws)).await?;
     let owner = w.role == Role::Owner;
