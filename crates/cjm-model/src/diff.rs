@@ -3,8 +3,9 @@
 //! opportunities and the other lanes changed. Steps are matched by id, so a
 //! rename that keeps its id (`id:`) reads as a rename.
 
-use crate::model::{Journey, Step};
+use crate::model::{Journey, Stage, Step};
 use serde::Serialize;
+use std::collections::{HashMap, HashSet};
 
 #[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Change {
@@ -40,16 +41,18 @@ pub fn diff(old: &Journey, new: &Journey) -> Vec<Change> {
             out.push(change("changed", "map", "", format!("{field}: {} → {}", shown(&a), shown(&b))));
         }
     }
-    let names = |m: &Journey| m.personas.iter().map(|p| p.name.clone()).collect::<Vec<_>>();
-    let (pa, pb) = (names(old), names(new));
-    for p in pb.iter().filter(|p| !pa.contains(p)) {
+    let (pa, pb) = (persona_names(old), persona_names(new));
+    for p in only_in(&pb, &pa) {
         out.push(change("added", "map", "", format!("persona {p}")));
     }
-    for p in pa.iter().filter(|p| !pb.contains(p)) {
+    for p in only_in(&pa, &pb) {
         out.push(change("removed", "map", "", format!("persona {p}")));
     }
+    // Stages and steps by id, once: every lookup below is a hash probe, so
+    // two versions of tens of thousands of steps compare in linear time.
+    let (old_stages, new_stages) = (stages_by_id(old), stages_by_id(new));
     for stage in &new.stages {
-        match old.stages.iter().find(|s| s.id == stage.id) {
+        match old_stages.get(stage.id.as_str()) {
             None => out.push(change("added", "stage", &stage.id, format!("stage “{}”", stage.name))),
             Some(was) if was.name != stage.name => {
                 out.push(change("renamed", "stage", &stage.id, format!("“{}” → “{}”", was.name, stage.name)))
@@ -57,49 +60,59 @@ pub fn diff(old: &Journey, new: &Journey) -> Vec<Change> {
             Some(_) => {}
         }
     }
-    for stage in old.stages.iter().filter(|s| !new.stages.iter().any(|n| n.id == s.id)) {
+    for stage in old.stages.iter().filter(|s| !new_stages.contains_key(s.id.as_str())) {
         out.push(change("removed", "stage", &stage.id, format!("stage “{}”", stage.name)));
     }
-    let order = |m: &Journey| {
+    let both = |m: &Journey| -> Vec<String> {
         m.stages
             .iter()
+            .filter(|s| old_stages.contains_key(s.id.as_str()) && new_stages.contains_key(s.id.as_str()))
             .map(|s| s.id.clone())
-            .filter(|id| old.stages.iter().any(|s| &s.id == id) && new.stages.iter().any(|s| &s.id == id))
-            .collect::<Vec<_>>()
-    };
-    if order(old) != order(new) {
-        out.push(change("moved", "map", "", "stages reordered".into()));
-    }
-    let place = |m: &Journey| -> Vec<(String, String, usize)> {
-        m.stages
-            .iter()
-            .flat_map(|st| st.steps.iter().enumerate().map(move |(i, s)| (s.id.clone(), st.id.clone(), i)))
             .collect()
     };
-    let (old_place, new_place) = (place(old), place(new));
-    for step in new.steps() {
-        let Some(was) = old.steps().find(|s| s.id == step.id) else {
-            out.push(change("added", "step", &step.id, format!("step “{}”", step.name)));
-            continue;
-        };
-        if was.name != step.name {
-            out.push(change("renamed", "step", &step.id, format!("“{}” → “{}”", was.name, step.name)));
-        }
-        let stage_of = |places: &[(String, String, usize)]| places.iter().find(|p| p.0 == step.id).map(|p| p.1.clone());
-        if stage_of(&old_place) != stage_of(&new_place) {
-            out.push(change(
-                "moved",
-                "step",
-                &step.id,
-                format!("“{}” to stage {}", step.name, stage_of(&new_place).unwrap_or_default()),
-            ));
-        }
-        out.extend(step_changes(was, step));
+    if both(old) != both(new) {
+        out.push(change("moved", "map", "", "stages reordered".into()));
     }
-    for step in old.steps().filter(|s| !new.steps().any(|n| n.id == s.id)) {
+    let (old_steps, new_steps) = (steps_by_id(old), steps_by_id(new));
+    for stage in &new.stages {
+        for step in &stage.steps {
+            let Some(&(was, was_in)) = old_steps.get(step.id.as_str()) else {
+                out.push(change("added", "step", &step.id, format!("step “{}”", step.name)));
+                continue;
+            };
+            if was.name != step.name {
+                out.push(change("renamed", "step", &step.id, format!("“{}” → “{}”", was.name, step.name)));
+            }
+            if was_in != stage.id {
+                out.push(change("moved", "step", &step.id, format!("“{}” to stage {}", step.name, stage.id)));
+            }
+            out.extend(step_changes(was, step));
+        }
+    }
+    for step in old.steps().filter(|s| !new_steps.contains_key(s.id.as_str())) {
         out.push(change("removed", "step", &step.id, format!("step “{}”", step.name)));
     }
     out
+}
+
+fn persona_names(m: &Journey) -> Vec<&str> {
+    m.personas.iter().map(|p| p.name.as_str()).collect()
+}
+
+fn stages_by_id(m: &Journey) -> HashMap<&str, &Stage> {
+    m.stages.iter().map(|s| (s.id.as_str(), s)).collect()
+}
+
+/// Each step by id, with the id of its stage.
+fn steps_by_id(m: &Journey) -> HashMap<&str, (&Step, &str)> {
+    m.stages.iter().flat_map(|st| st.steps.iter().map(move |s| (s.id.as_str(), (s, st.id.as_str())))).collect()
+}
+
+/// The items of `a` that `b` lacks, in `a`'s order (a set of `b`, so long
+/// lists compare in linear time).
+fn only_in<'a, T: Eq + std::hash::Hash + ?Sized>(a: &[&'a T], b: &[&T]) -> Vec<&'a T> {
+    let b: HashSet<&T> = b.iter().copied().collect();
+    a.iter().copied().filter(|x| !b.contains(x)).collect()
 }
 
 fn shown(text: &str) -> String {
@@ -140,10 +153,12 @@ fn step_changes(a: &Step, b: &Step) -> Vec<Change> {
         }
     }
     let list = |name: &str, x: Vec<String>, y: Vec<String>, push: &mut dyn FnMut(String)| {
-        for v in y.iter().filter(|v| !x.contains(v)) {
+        let (x, y): (Vec<&str>, Vec<&str>) =
+            (x.iter().map(String::as_str).collect(), y.iter().map(String::as_str).collect());
+        for v in only_in(&y, &x) {
             push(format!("{name} added {}", shown(v)));
         }
-        for v in x.iter().filter(|v| !y.contains(v)) {
+        for v in only_in(&x, &y) {
             push(format!("{name} removed {}", shown(v)));
         }
     };
@@ -169,6 +184,20 @@ fn step_changes(a: &Step, b: &Step) -> Vec<Change> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn versions_of_many_steps_compare_in_linear_time() {
+        let map = |n: usize, bump: usize| {
+            let steps: String =
+                (0..n).map(|i| format!("    Step {i}: {}\n", if i % bump == 0 { 4 } else { 3 })).collect();
+            crate::check(&format!("journey\n  section S\n{steps}")).journey
+        };
+        let (a, b) = (map(40_000, 1_000_000), map(40_000, 10_000));
+        let d = super::diff(&a, &b);
+        let ids: Vec<&str> = d.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, ["step-10000", "step-20000", "step-30000"]);
+        assert!(d.iter().all(|c| c.detail.ends_with("score 3 → 4")), "{d:?}");
+    }
+
     #[test]
     fn names_what_changed() {
         let a = crate::check("journey\n  title A\n  section S\n    One: 2\n      pain: slow\n    Two: 3\n").journey;

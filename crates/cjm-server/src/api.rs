@@ -725,16 +725,33 @@ pub struct Diff {
     pub changes: Vec<cjm_model::diff::Change>,
     /// The text, line by line, with three lines of context around changes.
     pub hunks: Vec<Vec<DiffLine>>,
+    /// True when the text comparison stopped at [`MAX_DIFF_LINES`] lines.
+    pub hunks_cut: bool,
 }
 
-pub fn text_diff(a: &str, b: &str) -> Vec<Vec<DiffLine>> {
-    let d = similar::TextDiff::from_lines(a, b);
-    d.grouped_ops(3)
+/// The most lines of a text comparison shown, and the time the line
+/// matching may take before it settles for a coarser (still correct) diff.
+pub const MAX_DIFF_LINES: usize = 5_000;
+const DIFF_DEADLINE: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// The text compared line by line, with a time budget and at most
+/// [`MAX_DIFF_LINES`] lines; the flag says whether it was cut.
+pub fn text_diff(a: &str, b: &str) -> (Vec<Vec<DiffLine>>, bool) {
+    let d = similar::TextDiff::configure().timeout(DIFF_DEADLINE).diff_lines(a, b);
+    let mut left = MAX_DIFF_LINES;
+    let mut cut = false;
+    let hunks = d
+        .grouped_ops(3)
         .into_iter()
-        .map(|group| {
-            group
-                .iter()
-                .flat_map(|op| d.iter_changes(op))
+        .map_while(|group| {
+            if left == 0 {
+                cut = true;
+                return None;
+            }
+            let mut changes = group.iter().flat_map(|op| d.iter_changes(op));
+            let lines: Vec<DiffLine> = changes
+                .by_ref()
+                .take(left)
                 .map(|c| DiffLine {
                     tag: match c.tag() {
                         similar::ChangeTag::Equal => " ",
@@ -746,25 +763,36 @@ pub fn text_diff(a: &str, b: &str) -> Vec<Vec<DiffLine>> {
                     new_line: c.new_index().map(|i| i + 1),
                     text: c.value().trim_end_matches('\n').to_string(),
                 })
-                .collect()
+                .collect();
+            cut |= changes.next().is_some();
+            left -= lines.len();
+            Some(lines)
         })
-        .collect()
+        .collect();
+    (hunks, cut)
 }
 
-pub async fn compute_diff(state: &AppState, id: i64, from: i64, to: i64) -> AppResult<Diff> {
+/// Versions `from` and `to` of map `id` compared: once per pair (versions
+/// never change), then from the cache.
+pub async fn compute_diff(state: &AppState, id: i64, from: i64, to: i64) -> AppResult<Arc<Diff>> {
     let (a, b) =
         state.db.read(move |c| Ok::<_, AppError>((store::version(c, id, from)?, store::version(c, id, to)?))).await?;
-    let (ca, cb) = (
-        state.checked_async(a.id, a.source.clone().unwrap_or_default()).await?,
-        state.checked_async(b.id, b.source.clone().unwrap_or_default()).await?,
-    );
-    let (a, b) = (a.source.unwrap_or_default(), b.source.unwrap_or_default());
-    tokio::task::spawn_blocking(move || {
-        let changes = cjm_model::diff::diff(&ca.journey, &cb.journey);
-        Diff { from, to, changes, hunks: text_diff(&a, &b) }
-    })
-    .await
-    .map_err(|e| AppError::Internal(format!("comparing versions: {e}")))
+    let st = state.clone();
+    state
+        .diffs
+        .get_or_make((a.id, b.id), move || {
+            let (ca, cb) = (
+                st.checked(a.id, a.source.as_deref().unwrap_or_default()),
+                st.checked(b.id, b.source.as_deref().unwrap_or_default()),
+            );
+            let changes = cjm_model::diff::diff(&ca.journey, &cb.journey);
+            let (hunks, hunks_cut) =
+                text_diff(a.source.as_deref().unwrap_or_default(), b.source.as_deref().unwrap_or_default());
+            let bytes = changes.iter().map(|c| c.detail.len() + c.id.len() + 64).sum::<usize>()
+                + hunks.iter().flatten().map(|l| l.text.len() + 64).sum::<usize>();
+            Ok((Diff { from, to, changes, hunks, hunks_cut }, bytes))
+        })
+        .await
 }
 
 pub(crate) async fn diff(
@@ -772,9 +800,10 @@ pub(crate) async fn diff(
     who: Principal,
     Path(id): Path<i64>,
     Query(q): Query<DiffQuery>,
-) -> AppResult<Json<Diff>> {
+) -> AppResult<Response> {
     map_access(&state, &who, id).await?;
-    Ok(Json(compute_diff(&state, id, q.from, q.to).await?))
+    let d = compute_diff(&state, id, q.from, q.to).await?;
+    Ok(Json(&*d).into_response())
 }
 
 // ---------------------------------------------------------------- comments

@@ -25,6 +25,8 @@ pub enum AppError {
     RateLimited {
         retry_after: u64,
     },
+    /// Too busy or too slow right now; the message says when to come back.
+    Unavailable(String),
     /// Something broke on our side; the detail goes to the log, never to the client.
     Internal(String),
 }
@@ -63,6 +65,7 @@ impl AppError {
                 "rate_limited",
                 format!("too many attempts; try again in {retry_after} seconds"),
             ),
+            AppError::Unavailable(m) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable", m.clone()),
             AppError::Internal(_) => {
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal", "something went wrong on our side".into())
             }

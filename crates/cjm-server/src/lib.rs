@@ -77,6 +77,8 @@ pub struct StateInner {
     pub evidence: evidence::Cache,
     /// Each saved version checked once (versions never change).
     checks: cache::Bounded<i64, cjm_model::Lowered>,
+    /// Two versions compared, by their ids.
+    diffs: cache::Bounded<(i64, i64), api::Diff>,
 }
 
 /// Password verifications that may run at once (each holds ~19 MiB).
@@ -84,8 +86,9 @@ fn available_verifications() -> usize {
     cjm_events::available_threads().clamp(1, 4)
 }
 
-/// Bytes the version checks may hold.
+/// Bytes the version checks may hold, and the version comparisons.
 const CHECKS_BUDGET: usize = 128 << 20;
+const DIFFS_BUDGET: usize = 32 << 20;
 
 impl AppState {
     /// Version `version_id` (whose text is `source`) parsed, lowered and
@@ -149,6 +152,7 @@ pub fn open(config: Config) -> Result<Opened, String> {
             renders: render::Cache::default(),
             evidence: evidence::Cache::default(),
             checks: cache::Bounded::new(CHECKS_BUDGET),
+            diffs: cache::Bounded::new(DIFFS_BUDGET),
             config,
         }),
     };
@@ -170,7 +174,28 @@ pub fn app(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::authenticate))
         .layer(axum::middleware::from_fn(pages::html_errors))
         .layer(axum::middleware::from_fn(security_headers))
+        .layer(axum::middleware::from_fn(time_limit))
         .with_state(state)
+}
+
+/// How long a request may take: uploads stream a big file, everything else
+/// answers well within this.
+pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+pub const UPLOAD_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// Ends a request that runs past its time with `503` and a message (work
+/// already handed to the blocking pool finishes, and its result is cached
+/// for the next request).
+async fn time_limit(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    let upload = req.method() == axum::http::Method::POST && req.uri().path().ends_with("/evidence");
+    let limit = if upload { UPLOAD_TIMEOUT } else { REQUEST_TIMEOUT };
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(res) => res,
+        Err(_) => axum::response::IntoResponse::into_response(AppError::Unavailable(format!(
+            "the request took longer than {} seconds; try again in a moment (the work goes on and its result is kept)",
+            limit.as_secs()
+        ))),
+    }
 }
 
 /// The largest request body outside uploads (a map is at most 2 MB, and JSON
@@ -199,11 +224,53 @@ async fn security_headers(req: axum::extract::Request, next: axum::middleware::N
     res
 }
 
-/// Serves until Ctrl-C (or SIGTERM), then finishes the requests under way.
+/// The most connections served at once; more wait in the listen queue.
+pub const MAX_CONNECTIONS: usize = 1024;
+/// How long a client may take to send a request's headers (also while a
+/// kept-alive connection sits idle): a slow client cannot hold a slot.
+pub const HEADER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);
+
+/// Serves until Ctrl-C (or SIGTERM), then finishes the requests under way
+/// (for at most 30 seconds).
 pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::io::Result<()> {
-    axum::serve(listener, app(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(shutdown())
-        .await
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    let app = app(state);
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
+    let mut stop = std::pin::pin!(shutdown());
+    loop {
+        let permit = tokio::select! {
+            permit = slots.clone().acquire_owned() => permit.map_err(std::io::Error::other)?,
+            _ = &mut stop => break,
+        };
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                // Out of file descriptors and the like: wait a moment, go on.
+                Err(_) => { tokio::time::sleep(std::time::Duration::from_millis(50)).await; continue; }
+            },
+            _ = &mut stop => break,
+        };
+        let app = app.clone();
+        let service = hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
+            req.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+            tower::ServiceExt::oneshot(app.clone(), req.map(axum::body::Body::new))
+        });
+        let conn = hyper::server::conn::http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(HEADER_TIMEOUT)
+            .serve_connection(TokioIo::new(stream), service);
+        let conn = graceful.watch(conn);
+        tokio::spawn(async move {
+            let _ = conn.await;
+            drop(permit);
+        });
+    }
+    tokio::select! {
+        _ = graceful.shutdown() => {}
+        _ = tokio::time::sleep(std::time::Duration::from_secs(30)) => {}
+    }
+    Ok(())
 }
 
 async fn shutdown() {

@@ -196,3 +196,27 @@ async fn api_tokens_have_a_scope_an_expiry_and_cannot_make_tokens() {
     assert_eq!(f.send(with_token(&writer, "GET", &map, json!(null))).await.status, StatusCode::UNAUTHORIZED);
     assert_eq!(f.json(Who::Editor, "GET", "/api/tokens", json!(null)).await.value(), json!([]));
 }
+
+/// A client that sends half a request and then nothing is cut off after
+/// the header timeout, while other clients are served meanwhile.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_client_is_cut_off_and_holds_up_nobody() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let f = Fixture::new();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = tokio::spawn(cjm_server::serve(f.state.clone(), listener));
+    let mut slow = tokio::net::TcpStream::connect(addr).await.unwrap();
+    slow.write_all(b"GET /login HTTP/1.1\r\nHost: cjm.test\r\nX-Slow: ").await.unwrap();
+    let started = std::time::Instant::now();
+    let mut quick = tokio::net::TcpStream::connect(addr).await.unwrap();
+    quick.write_all(b"GET /login HTTP/1.1\r\nHost: cjm.test\r\nConnection: close\r\n\r\n").await.unwrap();
+    let mut answer = Vec::new();
+    quick.read_to_end(&mut answer).await.unwrap();
+    assert!(answer.starts_with(b"HTTP/1.1 200"), "{}", String::from_utf8_lossy(&answer[..answer.len().min(200)]));
+    let mut rest = Vec::new();
+    let read = tokio::time::timeout(cjm_server::HEADER_TIMEOUT * 2, slow.read_to_end(&mut rest)).await;
+    assert!(read.is_ok(), "the slow connection was not closed");
+    assert!(started.elapsed() >= cjm_server::HEADER_TIMEOUT - std::time::Duration::from_secs(1));
+    server.abort();
+}

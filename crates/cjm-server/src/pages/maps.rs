@@ -501,6 +501,7 @@ pub(crate) async fn diff_page(
         section.card {
             h2 { "What changed in the text" }
             @if d.hunks.is_empty() { p.muted { "The two texts are the same." } }
+            @if d.hunks_cut { p.muted { "Only the first " (api::MAX_DIFF_LINES) " lines of the comparison are shown; download both versions to compare the rest." } }
             @for hunk in &d.hunks {
                 table.diff {
                     @for line in hunk {
