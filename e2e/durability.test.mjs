@@ -25,13 +25,22 @@ async function adminToken(server) {
   const session = cookiesFrom(made, jar);
   const page = await (await fetch(new URL('/account', server.base), { headers: { cookie: session } })).text();
   const pageCsrf = /name="csrf-token" content="([^"]+)"/.exec(page)[1];
-  const tok = await fetch(new URL('/api/tokens', server.base), { method: 'POST', headers: { cookie: session, 'x-csrf-token': pageCsrf, 'content-type': 'application/json', origin: server.base }, body: JSON.stringify({ name: 'durability' }) });
+  const tok = await fetch(new URL('/api/tokens', server.base), { method: 'POST', headers: { cookie: session, 'x-csrf-token': pageCsrf, 'content-type': 'application/json', origin: server.base }, body: JSON.stringify({ name: 'durability', scope: 'write' }) });
   assert.equal(tok.status, 201);
   return (await tok.json()).token;
 }
 
 test(`every acknowledged save survives ${KILLS} kill -9 restarts`, { timeout: 300000 }, async () => {
   let server = await startServer({ args: ['--no-demo'] });
+  try {
+    await killAndSave(server, (s) => { server = s; });
+  } finally {
+    // Stopped by its PID whether the test passed or not.
+    if (server.proc.exitCode === null) await server.stop();
+  }
+});
+
+async function killAndSave(server, restarted) {
   const data = server.data;
   const token = await adminToken(server);
   const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
@@ -65,6 +74,7 @@ test(`every acknowledged save survives ${KILLS} kill -9 restarts`, { timeout: 30
     stopping = true;
     await Promise.all(clients);
     server = await startServer({ data, args: ['--no-demo'] });
+    restarted(server);
   }
   const versions = await (await fetch(new URL(`/api/maps/${mapId}/versions`, server.base), { headers: auth })).json();
   const stored = new Map(versions.map((v) => [v.number, v.sha256]));
@@ -77,5 +87,4 @@ test(`every acknowledged save survives ${KILLS} kill -9 restarts`, { timeout: 30
   const v = await (await fetch(new URL(`/api/maps/${mapId}/versions/${last}`, server.base), { headers: auth })).json();
   assert.equal(createHash('sha256').update(v.source).digest('hex'), acknowledged.get(last));
   console.log(`# ${acknowledged.size} acknowledged saves, ${KILLS} kills, ${versions.length} versions stored`);
-  await server.stop();
-});
+}

@@ -458,46 +458,84 @@ pub fn retain_rows(log: &mut EventLog, mask: &[bool]) {
 pub fn read_path(path: &Path, opts: &ReadOptions) -> Result<EventLog, ReadError> {
     let shown = path.display().to_string();
     let file_err = |message: String| ReadError { kind: ReadErrorKind::File, path: shown.clone(), line: None, message };
-    let err = |message: String| ReadError { kind: ReadErrorKind::Contents, path: shown.clone(), line: None, message };
     if path.is_dir() {
         return Err(file_err("is a directory; give the path of a log file".into()));
     }
-    let format = match opts.format.or_else(|| Format::from_path(path)) {
-        Some(f) => f,
-        None => {
-            return Err(file_err(
-                "cannot tell the format from the file name; name the format (csv, jsonl, parquet or xes)".into(),
-            ))
-        }
-    };
+    let format = format_for(opts, path).map_err(file_err)?;
     let log = match format {
-        Format::Parquet => parquet_reader::read(path, &shown, opts)?,
-        // XES inflates as it parses (a big `.xes.gz` is never whole in memory).
-        Format::Xes => xes::read(&read_file(path).map_err(&file_err)?, &shown, opts)?,
-        _ => {
-            let started = std::time::Instant::now();
-            let raw = read_file(path).map_err(&file_err)?;
-            let bytes = maybe_gunzip(raw, opts.inflate_limit()).map_err(&err)?;
-            opts.timing(|| format!("{} bytes in {:?}", bytes.len(), started.elapsed()));
-            match format {
-                Format::Csv => csv_reader::read(&bytes, &shown, opts)?,
-                Format::JsonLines => jsonl::read(&bytes, &shown, opts)?,
-                Format::Parquet | Format::Xes => unreachable!("handled above"),
-            }
-        }
+        Format::Parquet => parquet_reader::read(parquet_reader::Source::Path(path), &shown, opts)?,
+        _ => read_text(format, std::borrow::Cow::Owned(read_file(path).map_err(file_err)?), &shown, opts)?,
     };
+    some_rows(log, &shown)
+}
+
+/// Reads a log from memory, as [`read_path`] reads a file: `name` (a file
+/// name, shown in errors) tells the format unless the options do.
+pub fn read_bytes(bytes: &[u8], name: &str, opts: &ReadOptions) -> Result<EventLog, ReadError> {
+    let format = format_for(opts, Path::new(name)).map_err(|message| ReadError {
+        kind: ReadErrorKind::File,
+        path: name.to_string(),
+        line: None,
+        message,
+    })?;
+    let log = match format {
+        Format::Parquet => {
+            let bytes = bytes::Bytes::copy_from_slice(bytes);
+            parquet_reader::read(parquet_reader::Source::Bytes(&bytes), name, opts)?
+        }
+        _ => read_text(format, std::borrow::Cow::Borrowed(bytes), name, opts)?,
+    };
+    some_rows(log, name)
+}
+
+fn format_for(opts: &ReadOptions, path: &Path) -> Result<Format, String> {
+    opts.format.or_else(|| Format::from_path(path)).ok_or_else(|| {
+        "cannot tell the format from the file name; name the format (csv, jsonl, parquet or xes)".to_string()
+    })
+}
+
+/// A CSV, JSON Lines or XES log from its bytes (gzipped or not).
+fn read_text(
+    format: Format,
+    raw: std::borrow::Cow<[u8]>,
+    shown: &str,
+    opts: &ReadOptions,
+) -> Result<EventLog, ReadError> {
+    let err =
+        |message: String| ReadError { kind: ReadErrorKind::Contents, path: shown.to_string(), line: None, message };
+    if format == Format::Xes {
+        // XES inflates as it parses (a big `.xes.gz` is never whole in memory).
+        return xes::read(&raw, shown, opts);
+    }
+    let started = std::time::Instant::now();
+    let bytes = maybe_gunzip(raw, opts.inflate_limit()).map_err(err)?;
+    opts.timing(|| format!("{} bytes in {:?}", bytes.len(), started.elapsed()));
+    match format {
+        Format::Csv => csv_reader::read(&bytes, shown, opts),
+        Format::JsonLines => jsonl::read(&bytes, shown, opts),
+        Format::Parquet | Format::Xes => unreachable!("handled by the callers"),
+    }
+}
+
+/// The log, unless it is empty because no row could be read.
+fn some_rows(log: EventLog, shown: &str) -> Result<EventLog, ReadError> {
     if log.is_empty() && log.stats.bad_rows > 0 {
         let first =
             log.stats.problems.first().map(|p| format!(" (line {}: {})", p.line, p.message)).unwrap_or_default();
-        return Err(err(format!("no row could be read{first}")));
+        return Err(ReadError {
+            kind: ReadErrorKind::Contents,
+            path: shown.to_string(),
+            line: None,
+            message: format!("no row could be read{first}"),
+        });
     }
     Ok(log)
 }
 
 /// The bytes, inflated when they start with the gzip magic bytes.
-fn maybe_gunzip(bytes: Vec<u8>, limit: u64) -> Result<Vec<u8>, String> {
+fn maybe_gunzip(bytes: std::borrow::Cow<[u8]>, limit: u64) -> Result<std::borrow::Cow<[u8]>, String> {
     if bytes.starts_with(&[0x1f, 0x8b]) {
-        return gunzip(&bytes, limit);
+        return gunzip(&bytes, limit).map(std::borrow::Cow::Owned);
     }
     Ok(bytes)
 }

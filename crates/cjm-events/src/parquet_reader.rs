@@ -17,14 +17,62 @@ use std::sync::Arc;
 
 const BATCH: usize = 16 * 1024;
 
-pub(crate) fn read(path: &Path, shown: &str, opts: &ReadOptions) -> Result<EventLog, ReadError> {
+/// Where a Parquet file's bytes are: a file (opened again by each thread
+/// of a split read) or memory.
+#[derive(Clone, Copy)]
+pub(crate) enum Source<'a> {
+    Path(&'a Path),
+    Bytes(&'a bytes::Bytes),
+}
+
+/// An open [`Source`], as arrow-rs reads it.
+enum Opened {
+    File(std::fs::File),
+    Bytes(bytes::Bytes),
+}
+
+impl Source<'_> {
+    fn open(self) -> std::io::Result<Opened> {
+        Ok(match self {
+            Source::Path(p) => Opened::File(std::fs::File::open(p)?),
+            Source::Bytes(b) => Opened::Bytes(b.clone()),
+        })
+    }
+}
+
+impl parquet::file::reader::Length for Opened {
+    fn len(&self) -> u64 {
+        match self {
+            Opened::File(f) => f.len(),
+            Opened::Bytes(b) => b.len() as u64,
+        }
+    }
+}
+
+impl parquet::file::reader::ChunkReader for Opened {
+    type T = Box<dyn std::io::Read + Send>;
+    fn get_read(&self, start: u64) -> parquet::errors::Result<Self::T> {
+        Ok(match self {
+            Opened::File(f) => Box::new(f.get_read(start)?),
+            Opened::Bytes(b) => Box::new(b.get_read(start)?),
+        })
+    }
+    fn get_bytes(&self, start: u64, length: usize) -> parquet::errors::Result<bytes::Bytes> {
+        match self {
+            Opened::File(f) => f.get_bytes(start, length),
+            Opened::Bytes(b) => b.get_bytes(start, length),
+        }
+    }
+}
+
+pub(crate) fn read(source: Source, shown: &str, opts: &ReadOptions) -> Result<EventLog, ReadError> {
     let err = |message: String| ReadError {
         kind: crate::ReadErrorKind::Contents,
         path: shown.to_string(),
         line: None,
         message,
     };
-    let file = std::fs::File::open(path).map_err(|e| ReadError {
+    let file = source.open().map_err(|e| ReadError {
         kind: crate::ReadErrorKind::File,
         message: match e.kind() {
             std::io::ErrorKind::NotFound => "no such file".into(),
@@ -33,7 +81,7 @@ pub(crate) fn read(path: &Path, shown: &str, opts: &ReadOptions) -> Result<Event
         },
         ..err(String::new())
     })?;
-    let total = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let total = parquet::file::reader::Length::len(&file);
     let builder =
         ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| err(format!("not a readable Parquet file: {e}")))?;
     let schema = builder.schema().clone();
@@ -79,7 +127,7 @@ pub(crate) fn read(path: &Path, shown: &str, opts: &ReadOptions) -> Result<Event
         )));
     }
     let ctx = PartContext {
-        path,
+        source,
         shown,
         opts,
         cols: &cols,
@@ -197,7 +245,7 @@ enum Projection {
 
 /// What every part of a parallel read shares.
 struct PartContext<'a> {
-    path: &'a Path,
+    source: Source<'a>,
     shown: &'a str,
     opts: &'a ReadOptions,
     cols: &'a crate::mapping::Resolved,
@@ -213,14 +261,14 @@ struct PartContext<'a> {
 /// rows whose time is unreadable when those rows are kept
 /// ([`Projection::AllButCustomers`]).
 fn read_part(ctx: &PartContext, projection: Projection) -> Result<(Builder, Vec<u64>), ReadError> {
-    let (path, shown, opts, cols, headers) = (ctx.path, ctx.shown, ctx.opts, ctx.cols, ctx.headers);
+    let (shown, opts, cols, headers) = (ctx.shown, ctx.opts, ctx.cols, ctx.headers);
     let err = |message: String| ReadError {
         kind: crate::ReadErrorKind::Contents,
         path: shown.to_string(),
         line: None,
         message,
     };
-    let file = std::fs::File::open(path).map_err(|e| err(e.to_string()))?;
+    let file = ctx.source.open().map_err(|e| err(e.to_string()))?;
     let options = ArrowReaderOptions::new().with_schema(ctx.schema.clone());
     let builder = ParquetRecordBatchReaderBuilder::try_new_with_options(file, options)
         .map_err(|e| err(format!("not a readable Parquet file: {e}")))?;

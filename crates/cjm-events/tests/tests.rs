@@ -649,3 +649,26 @@ fn xes_elements_with_many_attributes_are_checked_linearly() {
         }
     }
 }
+
+/// A log read from memory is the log read from its file, in every format.
+#[test]
+fn logs_read_from_bytes_equal_logs_read_from_files() {
+    for name in ["logs/receipt.parquet", "logs/receipt.xes.gz", "logs/bpic2016_complaints.csv"] {
+        let path = data().join(name);
+        let mut opts = ReadOptions { lifecycle: Lifecycle::All, ..ReadOptions::default() };
+        if name.ends_with(".csv") {
+            opts.columns.case = Some("CustomerID".into());
+            opts.columns.time = Some("ContactDate".into());
+            opts.columns.activity = Some("ComplaintTopic_EN".into());
+            opts.encoding = cjm_events::Encoding::Latin1;
+        }
+        let from_file = read_path(&path, &opts).unwrap();
+        let from_bytes = cjm_events::read_bytes(&std::fs::read(&path).unwrap(), name, &opts).unwrap();
+        assert_same_log(&from_file, &from_bytes);
+    }
+    let e = cjm_events::read_bytes(b"x", "notes.docx", &ReadOptions::default()).unwrap_err();
+    assert_eq!(e.kind, cjm_events::ReadErrorKind::File);
+    let e = cjm_events::read_bytes(b"PAR1 not really", "x.parquet", &ReadOptions::default()).unwrap_err();
+    assert_eq!(e.kind, cjm_events::ReadErrorKind::Contents);
+    assert!(e.message.contains("not a readable Parquet file"), "{e}");
+}
