@@ -57,13 +57,13 @@ for t in "${targets[@]}"; do
     -print_final_stats=1 >"$log" 2>&1)
   code=$?
   set -e
-  runs=$(grep -Eo 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -Eo '[0-9]+$' | tail -1)
+  runs=$(grep -aEo "stat::number_of_executed_units: *[0-9]+" "$log" | grep -Eo "[0-9]+$" | tail -1 || true)
   if [ "$code" -eq 0 ]; then
     echo "fuzz $t: ${runs:-?} executions in ${secs}s, no crash"
   else
     failed=1
     echo "fuzz $t: CRASH after ${runs:-?} executions (exit $code):"
-    grep -E 'panicked|ERROR:|SUMMARY|artifact_prefix|Test unit written' "$log" | head -20
+    grep -aE "panicked|ERROR:|SUMMARY|Test unit written" "$log" | head -20 || true
   fi
   rm -f "$log"
 done

@@ -147,10 +147,17 @@ impl fmt::Display for Field<'_> {
             && self.0.chars().all(is_name_char)
             && keyword(self.0).is_none();
         if plain {
-            f.write_str(self.0)
-        } else {
-            write!(f, "`{}`", self.0)
+            return f.write_str(self.0);
         }
+        f.write_str("`")?;
+        for c in self.0.chars() {
+            match c {
+                '`' => f.write_str("\\`")?,
+                '\\' => f.write_str("\\\\")?,
+                c => write!(f, "{c}")?,
+            }
+        }
+        f.write_str("`")
     }
 }
 
@@ -596,7 +603,14 @@ mod tests {
 
     #[test]
     fn printed_rules_read_back_the_same() {
-        for src in [r#"a = "q\"uote" and b <= -3e2"#, r#"x in (1, 2, "3") or not y = true"#, r#"`and` = "or""#] {
+        for src in [
+            r#"a = "q\"uote" and b <= -3e2"#,
+            r#"x in (1, 2, "3") or not y = true"#,
+            r#"`and` = "or""#,
+            // Found by fuzzing: a quoted field with backslashes (and a backtick).
+            "not (touc != \":heckout\") or `o6tt = \"f$\0\0\0__f\\\\\\\\a=\0r t1\\\\ulz\"o` >= 100",
+            r#"`a\`b` = 1"#,
+        ] {
             let e = parse(src, 0).unwrap();
             assert_eq!(parse(&e.to_string(), 0).unwrap(), e, "{src}");
         }
