@@ -32,11 +32,18 @@ mkdir -p "$corpora/evidence_rule"
 grep -rhoE 'evidence: .*' "$golden" "$root/crates/cjm-model/templates" | sed 's/^evidence: //' | sort -u | head -200 |
   while IFS= read -r rule; do printf '%s' "$rule" > "$corpora/evidence_rule/$(printf '%s' "$rule" | sha1sum | cut -c1-16)"; done
 seed json_map $(find "$golden" -name '*.json' -size -64k)
-seed csv_log "$data/logs/bpic2016_complaints.csv" "$root"/testdata/*.csv
-head -c 60000 "$data/logs/sepsis.csv" > "$corpora/csv_log/sepsis-head.csv"
-gzip -c "$data/logs/bpic2016_complaints.csv" > "$corpora/csv_log/complaints.csv.gz"
+# Small samples of the real logs: libFuzzer mutates small inputs fastest.
+mkdir -p "$corpora/csv_log" "$corpora/xes_log" "$corpora/jsonl_log"
+head -c 4000 "$data/logs/bpic2016_complaints.csv" > "$corpora/csv_log/complaints-head.csv"
+head -c 4000 "$data/logs/sepsis.csv" > "$corpora/csv_log/sepsis-head.csv"
+head -c 20000 "$data/logs/sepsis.csv" | gzip -c > "$corpora/csv_log/sepsis-head.csv.gz"
+printf 'customer_id\ttimestamp\ttouchpoint\tchannel\tscore\nc1\t2026-01-01T10:00:00Z\tsearch\tweb\t4\nc1\t2026-01-01 10:05\tpay\tapp\t\n' > "$corpora/csv_log/tabs.tsv"
+printf '%s\n' '{"customer_id":"c1","timestamp":"2026-01-01T10:00:00Z","touchpoint":"search","channel":"web","score":4,"case:tier":"gold"}' \
+  '{"customer_id":"c1","timestamp":1767261900,"touchpoint":"pay","k":[1,2]}' '{"customer_id":"c2","timestamp":"2026/01/02 09:00:00","touchpoint":"search"}' \
+  > "$corpora/jsonl_log/small.jsonl"
+(zcat "$data/logs/receipt.xes.gz" || true) | head -c 30000 > "$corpora/xes_log/receipt-head.xes"
 seed jsonl_log "$root"/testdata/*.jsonl
-seed xes_log $(find "$data/xes-testsuite" -type f -size -256k) "$data/logs/receipt.xes.gz"
+seed xes_log $(find "$data/xes-testsuite" -type f -size -64k)
 seed parquet_log "$data/logs/receipt.parquet" $(find "$root/testdata" -name '*.parquet' -size -1M)
 mkdir -p "$corpora/timestamp"
 printf '%s' '2026-01-01T10:00:00Z' > "$corpora/timestamp/rfc3339"
@@ -53,7 +60,7 @@ for t in "${targets[@]}"; do
   log="$(mktemp)"
   set +e
   (cd fuzz && cargo fuzz run -O --debug-assertions "$t" "$corpora/$t" -- \
-    -max_total_time="$secs" -rss_limit_mb=3072 -malloc_limit_mb=3072 -timeout=20 -max_len=262144 \
+    -max_total_time="$secs" -rss_limit_mb=3072 -malloc_limit_mb=3072 -timeout=20 -max_len=65536 \
     -print_final_stats=1 >"$log" 2>&1)
   code=$?
   set -e

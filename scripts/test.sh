@@ -4,6 +4,7 @@
 #   - Debian's chromium (browser tests; playwright-core cannot fetch a browser here)
 #   - poppler-utils (the tests read the PDFs cjm writes)
 #   - the npm packages in e2e/package-lock.json
+#   - cargo-fuzz (the fuzz smoke run; RUSTC_BOOTSTRAP lets stable build it)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -40,6 +41,11 @@ export CJM_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/cjm"
 (cd e2e && npm test) 2>&1 | tee "$log"
 passed=$((passed + $(grep -Eo '^# pass [0-9]+' "$log" | awk '{s += $3} END {print s + 0}')))
 failed=$((failed + $(grep -Eo '^# fail [0-9]+' "$log" | awk '{s += $3} END {print s + 0}')))
+
+echo "== fuzz smoke (20 s a target)"
+bash scripts/fuzz.sh "${FUZZ_SECONDS:-20}" 2>&1 | tee "$log" || true
+passed=$((passed + $(grep -ac '^fuzz .*no crash$' "$log" || true)))
+failed=$((failed + $(grep -ac '^fuzz .*CRASH' "$log" || true)))
 
 echo
 echo "all tests: $passed passed, $failed failed"
