@@ -46,6 +46,8 @@ echo "== fuzz smoke (20 s a target)"
 bash scripts/fuzz.sh "${FUZZ_SECONDS:-20}" 2>&1 | tee "$log" || true
 passed=$((passed + $(grep -ac '^fuzz .*no crash$' "$log" || true)))
 failed=$((failed + $(grep -ac '^fuzz .*CRASH' "$log" || true)))
+# A fuzz run that reported nothing (it did not build) counts as a failure.
+if [ "$(grep -ac '^fuzz ' "$log" || true)" -eq 0 ]; then failed=$((failed + 1)); fi
 
 echo
 echo "all tests: $passed passed, $failed failed"
