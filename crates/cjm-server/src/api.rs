@@ -8,7 +8,7 @@ use crate::error::{AppError, AppResult};
 use crate::render::{Drawable, Format, View};
 use crate::store::{self, ColumnMapping, MapInfo};
 use crate::AppState;
-use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
+use axum::extract::{FromRequest, Multipart, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -17,6 +17,46 @@ use rusqlite::{params, OptionalExtension};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
+
+/// axum's `Path<T>` whose rejection is an [`AppError`] (a JSON error for
+/// scripts, an error page for people), not axum's plain-text answer.
+pub struct Path<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned + Send> axum::extract::FromRequestParts<S> for Path<T> {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, AppError> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(v)) => Ok(Path(v)),
+            // A parameter that does not parse names nothing that exists.
+            Err(_) => Err(AppError::NotFound),
+        }
+    }
+}
+
+/// axum's `Query<T>` whose rejection is an [`AppError`] naming the field.
+pub struct Query<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequestParts<S> for Query<T> {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, AppError> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(v)) => Ok(Query(v)),
+            Err(e) => Err(AppError::bad(format!("the query string: {}", e.body_text()))),
+        }
+    }
+}
+
+/// axum's `Multipart` whose rejection (no or a bad boundary) is an [`AppError`].
+pub struct Form(pub Multipart);
+
+impl<S: Send + Sync> FromRequest<S> for Form {
+    type Rejection = AppError;
+    async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
+        Multipart::from_request(req, state).await.map(Form).map_err(|e| {
+            AppError::bad(format!("the upload must be multipart/form-data with a `file` field: {}", e.body_text()))
+        })
+    }
+}
 
 /// `Json<T>` whose rejection is an [`AppError`] naming the bad field.
 pub struct Body<T>(pub T);
@@ -1025,7 +1065,7 @@ pub(crate) async fn upload_evidence(
     State(state): State<AppState>,
     who: Principal,
     Path(id): Path<i64>,
-    mut form: Multipart,
+    Form(mut form): Form,
 ) -> AppResult<(StatusCode, Json<EvidenceState>)> {
     let (user, map, role) = map_access(&state, &who, id).await?;
     role.require(Role::Editor, "attach evidence")?;

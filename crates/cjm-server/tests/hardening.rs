@@ -220,3 +220,19 @@ async fn a_slow_client_is_cut_off_and_holds_up_nobody() {
     assert!(started.elapsed() >= cjm_server::HEADER_TIMEOUT - std::time::Duration::from_secs(1));
     server.abort();
 }
+
+/// Path and query parameters that do not parse get the app's own JSON
+/// error (schemathesis found axum's plain-text answers).
+#[tokio::test]
+async fn bad_parameters_get_json_errors() {
+    let f = Fixture::new();
+    let a = f.get(Who::Viewer, "/api/maps/null,null").await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND);
+    assert_eq!(a.value()["error"]["code"], "not_found");
+    let a = f.get(Who::Viewer, &format!("/api/maps/{}/diff?from=one&to=2", f.map)).await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST);
+    assert!(a.value()["error"]["message"].as_str().unwrap().starts_with("the query string"), "{}", a.text());
+    let page = f.get(Who::Viewer, "/m/x").await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    assert!(page.text().contains("<h1>Not found</h1>"));
+}

@@ -1,13 +1,14 @@
 //! Signing in and out, the first-run setup, invitations, the account page.
 
 use super::{safe_next, Page};
+use crate::api::{Path, Query};
 use crate::auth::{
     self, check_form_token, form_token, now, set_cookie, token_hash, Principal, FORM_COOKIE, SESSION_COOKIE,
 };
 use crate::error::{AppError, AppResult};
 use crate::store;
 use crate::AppState;
-use axum::extract::{ConnectInfo, Form, Path, Query, State};
+use axum::extract::{ConnectInfo, Form, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{html, Markup};

@@ -4,12 +4,13 @@
 
 use super::{island, when, Page};
 use crate::api::{self, DownloadQuery};
+use crate::api::{Path, Query};
 use crate::auth::{Principal, Role};
 use crate::error::{AppError, AppResult};
 use crate::render::{Drawable, Format, View};
 use crate::store::{self, MapInfo};
 use crate::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use maud::{html, Markup, PreEscaped};

@@ -1,11 +1,12 @@
 //! The gallery of a workspace, the new-map form and the members page.
 
 use super::{when, Page};
+use crate::api::{Path, Query};
 use crate::auth::{Principal, Role};
 use crate::error::{AppError, AppResult};
 use crate::store;
 use crate::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use maud::html;
 
