@@ -4,6 +4,7 @@
 // Afterwards the server must be up, every normal request must have
 // succeeded with p99 under SOAK_P99_MS, resident memory must have stayed
 // under SOAK_RSS_MB, and every acknowledged save must be intact.
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
@@ -65,7 +66,7 @@ function attacks(server, a) {
   const post = (p, headers, body) => fetch(url(p), { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
   const personas = Array.from({ length: 3000 }, (_, i) => `  persona P${i}\n`).join('');
   const bigSteps = Array.from({ length: 3000 }, (_, i) => `    S${i}: 3: Q${i}\n`).join('');
-  const bomb = gzipSync(Buffer.concat([Buffer.from('customer_id,timestamp,touchpoint\n'), Buffer.alloc(256 << 20, 48)]), { level: 9 });
+  const bomb = gzipSync(Buffer.concat([Buffer.from('customer_id,timestamp,touchpoint\n'), Buffer.alloc(640 << 20, 48)]), { level: 9 });
   const keys = Array.from({ length: 19000 }, (_, i) => JSON.stringify({ customer_id: `c${i % 50}`, timestamp: '2026-01-01T00:00:00Z', touchpoint: 'a', [`k${i}`]: 'v' })).join('\n');
   const wide = 'customer_id,timestamp,touchpoint,' + Array.from({ length: 10000 }, (_, i) => `c${i}`).join(',') + '\n' + 'c1,2026-01-01T00:00:00Z,a\n'.repeat(20000);
   let share = null;
@@ -145,26 +146,30 @@ async function main() {
     let maxRss = rssMb(server.proc.pid);
     const sampler = setInterval(() => { maxRss = Math.max(maxRss, rssMb(server.proc.pid)); }, 500);
     const slowCut = slowClients(server, 20, stop);
-    const counts = new Map();
-    const attacker = (async () => {
-      const list = attacks(server, a);
-      while (!stop.done) {
-        for (const [name, run] of list) {
-          if (stop.done) break;
-          try { const res = await run(); await res.arrayBuffer(); counts.set(name, (counts.get(name) || 0) + 1); }
-          catch (e) { counts.set(`${name} (network error)`, (counts.get(`${name} (network error)`) || 0) + 1); }
-        }
-      }
-    })();
+    // The attacker runs in a process of its own, with its own connections
+    // (a refused upload closes its connection; a shared pool would hand
+    // that connection to the normal user).
+    const attacker = spawn(process.execPath, [new URL(import.meta.url).pathname], {
+      env: { ...process.env, SOAK_ATTACKER: JSON.stringify({ base: server.base, a }) },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let attackLog = '';
+    attacker.stdout.on('data', (c) => { attackLog += c; });
+    const attackerDone = new Promise((r) => attacker.on('exit', r));
     const user = (async () => {
       let n = 0;
       const timed = async (what, req, ok = (s) => s === 200) => {
         const t = performance.now();
-        const res = await req();
-        const body = await res.text();
-        latencies.push(performance.now() - t);
-        if (!ok(res.status)) failures.push(`${what}: ${res.status} ${body.slice(0, 200)}`);
-        return body;
+        try {
+          const res = await req();
+          const body = await res.text();
+          latencies.push(performance.now() - t);
+          if (!ok(res.status)) failures.push(`${what}: ${res.status} ${body.slice(0, 200)}`);
+          return body;
+        } catch (e) {
+          failures.push(`${what}: ${e.cause?.code || e.message}`);
+          return '';
+        }
       };
       while (!stop.done) {
         n++;
@@ -186,7 +191,9 @@ async function main() {
       if (server.proc.exitCode !== null) { failures.push(`the server exited with ${server.proc.exitCode}`); break; }
     }
     stop.done = true;
-    await Promise.all([user, attacker]);
+    attacker.kill('SIGTERM');
+    await Promise.all([user, attackerDone]);
+    const counts = new Map(Object.entries(JSON.parse(attackLog.trim().split('\n').pop() || '{}')));
     clearInterval(sampler);
     // The server is up and every acknowledged save is there.
     const alive = await fetch(url('/login'));
@@ -215,4 +222,24 @@ async function main() {
   process.exit(failures.length ? 1 : 0);
 }
 
-main();
+/// The attacker's process: every attack in a loop until SIGTERM, then the
+/// counts as one JSON line.
+async function attack() {
+  const { base, a } = JSON.parse(process.env.SOAK_ATTACKER);
+  const server = { base };
+  const stop = { done: false };
+  process.on('SIGTERM', () => { stop.done = true; });
+  const counts = {};
+  const list = attacks(server, a);
+  while (!stop.done) {
+    for (const [name, run] of list) {
+      if (stop.done) break;
+      try { const res = await run(); await res.arrayBuffer(); counts[name] = (counts[name] || 0) + 1; }
+      catch { counts[`${name} (cut off)`] = (counts[`${name} (cut off)`] || 0) + 1; }
+    }
+  }
+  console.log(JSON.stringify(counts));
+  process.exit(0);
+}
+
+if (process.env.SOAK_ATTACKER) attack(); else main();

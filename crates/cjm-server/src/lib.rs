@@ -55,7 +55,7 @@ impl Config {
             data_dir,
             public_url: None,
             max_upload: 64 * 1024 * 1024,
-            max_inflated: 1024 * 1024 * 1024,
+            max_inflated: 512 * 1024 * 1024,
             demo: true,
             login_attempts: 10,
             trusted_proxies: Vec::new(),

@@ -26,7 +26,7 @@ pub struct Args {
     #[arg(long, default_value = "64")]
     max_upload: u64,
     /// The most an uploaded compressed log may inflate to, in MB
-    #[arg(long, default_value = "1024")]
+    #[arg(long, default_value = "512")]
     max_inflated: u64,
     /// A reverse proxy in front of the server (repeatable): requests from it
     /// take the client's address from `X-Forwarded-For`, for sign-in throttling
