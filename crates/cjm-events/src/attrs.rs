@@ -101,14 +101,14 @@ impl AttrColumn {
         }
     }
 
-    /// Memory held, in bytes (the ids and the dictionary's text).
+    /// Memory held, in bytes (the ids, the dictionary, the column itself).
     pub fn heap_bytes(&self) -> usize {
         let ids = match &self.ids {
             Ids::Dense(v) => v.capacity() * 4,
             Ids::Sparse(p) => p.capacity() * 8,
             Ids::Building(m) => m.capacity() * 12,
         };
-        ids + self.dict.values().map(|v| v.len() + 16).sum::<usize>()
+        ids + self.dict.heap_bytes() + self.name.capacity() + std::mem::size_of::<AttrColumn>()
     }
 
     /// Sets the value of `row`, a row at or after every row set before

@@ -53,7 +53,7 @@ pub(crate) fn read(bytes: &[u8], path: &str, opts: &ReadOptions) -> Result<Event
     if headers.iter().all(String::is_empty) {
         return Err(err(Some(1), "the file is empty: expected a header line with column names".into()));
     }
-    let cols = opts.columns.resolve(&headers).map_err(|m| err(Some(1), m))?;
+    let cols = opts.columns.resolve(&headers).map_err(|e| e.into_read_error(path, Some(1)))?;
     let mut b = Builder::new(path, opts.strict);
     let mut record = csv::ByteRecord::new();
     let total = data.len() as u64;

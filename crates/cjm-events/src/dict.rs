@@ -109,7 +109,7 @@ impl Table {
         if need * MAX_LOAD.1 < self.slots.len() * MAX_LOAD.0 {
             return;
         }
-        let mut cap = self.slots.len().max(16);
+        let mut cap = self.slots.len().max(4);
         while need * MAX_LOAD.1 >= cap * MAX_LOAD.0 {
             cap *= 2;
         }
@@ -318,6 +318,12 @@ impl Dict {
     /// Every value, in id order.
     pub fn values(&self) -> impl Iterator<Item = &str> + '_ {
         (0..self.ends.len() as u32).map(move |id| self.get(id))
+    }
+    /// Memory the dictionary holds, in bytes: its text, value ends and table.
+    pub fn heap_bytes(&self) -> usize {
+        self.bytes.capacity()
+            + self.ends.capacity() * std::mem::size_of::<usize>()
+            + self.table.slots.capacity() * std::mem::size_of::<Slot>()
     }
 }
 

@@ -51,7 +51,7 @@ pub(crate) fn read(bytes: &[u8], path: &str, opts: &ReadOptions) -> Result<Event
         if cols.is_none() {
             headers = obj.keys().cloned().collect();
             header_at = headers.iter().enumerate().map(|(i, h)| (h.clone(), i)).collect();
-            let resolved = opts.columns.resolve(&headers).map_err(|m| err(Some(line_no), m))?;
+            let resolved = opts.columns.resolve(&headers).map_err(|e| e.into_read_error(path, Some(line_no)))?;
             attr_of = vec![None; headers.len()];
             for (k, (pos, _, _)) in resolved.attrs.iter().enumerate() {
                 attr_of[*pos] = Some(k);

@@ -242,11 +242,14 @@ impl std::fmt::Display for ReadError {
 impl std::error::Error for ReadError {}
 
 /// What a read error is about: the file itself (missing, a directory, a
-/// name that says no format) or what it holds (malformed, past a limit).
+/// name that says no format), what it holds (malformed, past a limit), or
+/// the caller's column names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ReadErrorKind {
     File,
     Contents,
+    /// A column the caller named (a mapping, a flag) is not in the log.
+    UnknownColumn,
 }
 
 /// Builds a log row by row, counting problems.

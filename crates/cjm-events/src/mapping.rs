@@ -95,6 +95,27 @@ impl Role {
     }
 }
 
+/// Why the roles could not be found among a log's columns.
+#[derive(Debug)]
+pub(crate) struct ColumnError {
+    pub message: String,
+    /// The caller named a column the log does not have (rather than none
+    /// being found among the usual names).
+    pub named: bool,
+}
+
+impl ColumnError {
+    /// As a read error of `path` (at `line`, when the header has one).
+    pub(crate) fn into_read_error(self, path: &str, line: Option<u64>) -> crate::ReadError {
+        crate::ReadError {
+            kind: if self.named { crate::ReadErrorKind::UnknownColumn } else { crate::ReadErrorKind::Contents },
+            path: path.to_string(),
+            line,
+            message: self.message,
+        }
+    }
+}
+
 /// Column names for a message: the first few, each cut to a readable
 /// length, and how many more there are.
 pub(crate) fn listed(headers: &[String]) -> String {
@@ -155,10 +176,10 @@ impl Resolved {
 impl ColumnMap {
     /// Finds every role among `headers`. The error names the missing role,
     /// lists the columns and says which flag to use.
-    pub(crate) fn resolve(&self, headers: &[String]) -> Result<Resolved, String> {
+    pub(crate) fn resolve(&self, headers: &[String]) -> Result<Resolved, ColumnError> {
         // Each header normalised once, however many names are looked for.
         let normed: Vec<String> = headers.iter().map(|h| norm(h)).collect();
-        let find = |role: Role, given: &Option<String>| -> Result<Option<usize>, String> {
+        let find = |role: Role, given: &Option<String>| -> Result<Option<usize>, ColumnError> {
             if let Some(name) = given {
                 let wanted = norm(name);
                 return headers
@@ -166,8 +187,13 @@ impl ColumnMap {
                     .position(|h| h == name)
                     .or_else(|| normed.iter().position(|h| *h == wanted))
                     .map(Some)
-                    .ok_or_else(|| {
-                        format!("{} `{name}`: no such column; the columns are: {}", role.flag(), listed(headers))
+                    .ok_or_else(|| ColumnError {
+                        message: format!(
+                            "{} `{name}`: no such column; the columns are: {}",
+                            role.flag(),
+                            listed(headers)
+                        ),
+                        named: true,
                     });
             }
             for cand in role.candidates() {
@@ -178,14 +204,15 @@ impl ColumnMap {
             }
             Ok(None)
         };
-        let required = |role: Role, given: &Option<String>| -> Result<usize, String> {
-            find(role, given)?.ok_or_else(|| {
-                format!(
+        let required = |role: Role, given: &Option<String>| -> Result<usize, ColumnError> {
+            find(role, given)?.ok_or_else(|| ColumnError {
+                named: false,
+                message: format!(
                     "no {} column found among: {}; name it with {} COLUMN",
                     role.describe(),
                     listed(headers),
                     role.flag()
-                )
+                ),
             })
         };
         let case = required(Role::Case, &self.case)?;
@@ -221,7 +248,10 @@ impl ColumnMap {
         }
         for wanted in &self.attrs {
             if !headers.iter().any(|h| h == wanted || h.strip_prefix("case:") == Some(wanted.as_str())) {
-                return Err(format!("--attr `{wanted}`: no such column; the columns are: {}", listed(headers)));
+                return Err(ColumnError {
+                    message: format!("--attr `{wanted}`: no such column; the columns are: {}", listed(headers)),
+                    named: true,
+                });
             }
         }
         Ok(Resolved { case, time, activity, channel, score, attrs })
@@ -253,6 +283,8 @@ mod tests {
     #[test]
     fn missing_roles_say_which_flag_to_use() {
         let e = ColumnMap::default().resolve(&h(&["who", "when", "what"])).unwrap_err();
+        assert!(!e.named);
+        let e = e.message;
         assert!(
             e.contains("no customer (case) id column found among: who, when, what; name it with --case COLUMN"),
             "{e}"
@@ -264,6 +296,7 @@ mod tests {
             ..Default::default()
         };
         let e = m.resolve(&h(&["who", "when", "what"])).unwrap_err();
-        assert!(e.contains("--activity `wat`: no such column"), "{e}");
+        assert!(e.named);
+        assert!(e.message.contains("--activity `wat`: no such column"), "{}", e.message);
     }
 }

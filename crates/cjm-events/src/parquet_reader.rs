@@ -86,7 +86,7 @@ pub(crate) fn read(source: Source, shown: &str, opts: &ReadOptions) -> Result<Ev
         ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| err(format!("not a readable Parquet file: {e}")))?;
     let schema = builder.schema().clone();
     let headers: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
-    let mut cols = opts.columns.resolve(&headers).map_err(err)?;
+    let mut cols = opts.columns.resolve(&headers).map_err(|e| e.into_read_error(shown, None))?;
     let described = cols.describe(&headers);
     if opts.skip_channel {
         cols.channel = None;

@@ -183,3 +183,17 @@ fn seed() -> proptest::test_runner::RngSeed {
 fn cases(default: u32) -> u32 {
     std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
+
+/// JSON nested a hundred thousand deep is a located error, never a stack
+/// overflow (serde_json stops at 128 levels), and a long flat JSON map reads.
+#[test]
+fn deep_json_is_refused_and_long_json_reads() {
+    let deep = format!("{{\"stages\": {}{}}}", "[".repeat(100_000), "]".repeat(100_000));
+    let Err(e) = from_json(&deep) else { panic!("100,000 levels of JSON were read") };
+    assert!(e.message.contains("recursion limit"), "{}", e.message);
+    let steps: Vec<String> =
+        (0..20_000).map(|i| format!("{{\"id\": \"s{i}\", \"name\": \"Step {i}\", \"score\": 3}}")).collect();
+    let long = format!("{{\"stages\": [{{\"id\": \"s\", \"name\": \"S\", \"steps\": [{}]}}]}}", steps.join(","));
+    let read = from_json(&long).unwrap_or_else(|d| panic!("{}", d.message));
+    assert_eq!(read.journey.steps().count(), 20_000);
+}

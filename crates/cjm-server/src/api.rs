@@ -1047,7 +1047,9 @@ pub async fn evidence_state(state: &AppState, map: &MapInfo) -> AppResult<Eviden
         state.evidence.log(ev.id, path, ev.file_name.clone(), ev.mapping.clone(), state.config.max_inflated).await;
     Ok(match read {
         Ok(log) => EvidenceState { summary: Some(crate::evidence::summarize(&log)), evidence: Some(ev), error: None },
-        Err(AppError::BadRequest(m)) => EvidenceState { evidence: Some(ev), summary: None, error: Some(m) },
+        Err(AppError::BadRequest(m) | AppError::Unprocessable(m)) => {
+            EvidenceState { evidence: Some(ev), summary: None, error: Some(m) }
+        }
         Err(e) => return Err(e),
     })
 }
@@ -1118,17 +1120,29 @@ pub(crate) async fn upload_evidence(
         .map_err(|e| AppError::Internal(e.to_string()))??;
     let mapping_json = serde_json::to_string(&mapping).unwrap_or_else(|_| "{}".into());
     let ws = map.workspace_id;
-    state
+    let (name, stored_as) = (file_name.clone(), stored.clone());
+    let eid = state
         .db
         .write(move |tx| {
             tx.execute(
                 "INSERT INTO evidence (workspace_id, file_name, stored_as, bytes, mapping, uploaded_by, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![ws, file_name, stored, size, mapping_json, user.id, now()],
+                params![ws, name, stored_as, size, mapping_json, user.id, now()],
             )?;
-            let eid = tx.last_insert_rowid();
-            tx.execute("UPDATE maps SET evidence_id = ?2 WHERE id = ?1", [id, eid])?;
-            Ok::<_, AppError>(())
+            Ok::<_, AppError>(tx.last_insert_rowid())
         })
+        .await?;
+    // A column the form named must be in the log before anything is kept.
+    let path = crate::evidence::path_of(&state.config.data_dir, &stored);
+    if let Err(AppError::Unprocessable(m)) =
+        state.evidence.log(eid, path.clone(), file_name, mapping, state.config.max_inflated).await
+    {
+        state.db.write(move |tx| Ok::<_, AppError>(tx.execute("DELETE FROM evidence WHERE id = ?1", [eid])?)).await?;
+        let _ = tokio::fs::remove_file(&path).await;
+        return Err(AppError::Unprocessable(m));
+    }
+    state
+        .db
+        .write(move |tx| Ok::<_, AppError>(tx.execute("UPDATE maps SET evidence_id = ?2 WHERE id = ?1", [id, eid])?))
         .await?;
     let map = state.db.read(move |c| store::map(c, id)).await?;
     Ok((StatusCode::CREATED, Json(evidence_state(&state, &map).await?)))
@@ -1185,6 +1199,19 @@ pub(crate) async fn set_evidence(
     let (_, map, role) = map_access(&state, &who, id).await?;
     role.require(Role::Editor, "attach evidence")?;
     let ws = map.workspace_id;
+    if let (Some(eid), Some(mapping)) = (body.evidence_id, body.mapping.clone()) {
+        // The columns named must be in the log before the mapping is saved.
+        let (ev, owner_ws) = state.db.read(move |c| store::evidence(c, eid)).await?;
+        if owner_ws != ws {
+            return Err(AppError::NotFound);
+        }
+        let path = crate::evidence::path_of(&state.config.data_dir, &ev.stored_as);
+        if let Err(e @ AppError::Unprocessable(_)) =
+            state.evidence.log(eid, path, ev.file_name, mapping, state.config.max_inflated).await
+        {
+            return Err(e);
+        }
+    }
     state
         .db
         .write(move |tx| {
@@ -1232,7 +1259,7 @@ pub async fn measured_for(
     match out {
         Ok(m) => Ok(Some(m)),
         // A log that does not read with its mapping: the page shows the map without figures.
-        Err(AppError::BadRequest(_)) => Ok(None),
+        Err(AppError::BadRequest(_) | AppError::Unprocessable(_)) => Ok(None),
         Err(e) => Err(e),
     }
 }

@@ -17,6 +17,8 @@ pub enum AppError {
     NotFound,
     /// The request is well-formed but wrong: the message says how to fix it.
     BadRequest(String),
+    /// Well-formed, but names what is not there (a column the log lacks).
+    Unprocessable(String),
     /// The request was based on an older version.
     Conflict(String),
     /// A state-changing request without a valid CSRF token.
@@ -54,6 +56,7 @@ impl AppError {
             AppError::NotFound => (StatusCode::NOT_FOUND, "not_found", "no such page, or you cannot see it".into()),
             AppError::BadRequest(m) => (StatusCode::BAD_REQUEST, "bad_request", m.clone()),
             AppError::Conflict(m) => (StatusCode::CONFLICT, "conflict", m.clone()),
+            AppError::Unprocessable(m) => (StatusCode::UNPROCESSABLE_ENTITY, "unprocessable", m.clone()),
             AppError::Csrf => (
                 StatusCode::FORBIDDEN,
                 "csrf",

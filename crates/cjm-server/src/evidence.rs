@@ -82,10 +82,13 @@ pub fn read(path: &Path, shown_name: &str, mapping: &ColumnMapping, max_inflated
     };
     cjm_events::read_path(path, &opts).map_err(|e| {
         let place = e.line.map(|l| format!(":{l}")).unwrap_or_default();
-        AppError::bad(format!(
-            "{shown_name}{place}: {}",
-            e.message.replace("--", "the column field ").replace(" COLUMN", "")
-        ))
+        let message =
+            format!("{shown_name}{place}: {}", e.message.replace("--", "the column field ").replace(" COLUMN", ""));
+        match e.kind {
+            // A column the form named is not in the log: refused, not saved.
+            cjm_events::ReadErrorKind::UnknownColumn => AppError::Unprocessable(message),
+            _ => AppError::bad(message),
+        }
     })
 }
 
@@ -159,19 +162,16 @@ pub struct Cache {
     measured: Bounded<(i64, String, i64), Measured>,
 }
 
-/// Bytes the logs read may hold, and the measurements.
-pub const LOGS_BUDGET: usize = 1 << 30;
-const MEASURED_BUDGET: usize = 64 << 20;
-
-impl Default for Cache {
-    fn default() -> Self {
-        Cache { logs: Bounded::new(LOGS_BUDGET), measured: Bounded::new(MEASURED_BUDGET) }
+impl Cache {
+    /// Logs and measurements holding at most `logs` and `measured` bytes.
+    pub fn new(logs: usize, measured: usize) -> Self {
+        Cache { logs: Bounded::new(logs), measured: Bounded::new(measured) }
     }
 }
 
-/// What a log holds in memory, roughly: its columns and its dictionaries.
+/// What a log holds in memory: its columns and its dictionaries.
 fn log_bytes(log: &EventLog) -> usize {
-    let dict = |d: &cjm_events::Dict| d.values().map(|v| v.len() + 16).sum::<usize>();
+    let dict = cjm_events::Dict::heap_bytes;
     let per_row = 4 + 8 + 4 + 4 + 8;
     log.len() * per_row
         + dict(&log.cases)

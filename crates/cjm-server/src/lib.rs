@@ -41,6 +41,9 @@ pub struct Config {
     pub max_upload: u64,
     /// The most bytes a compressed log may inflate to.
     pub max_inflated: u64,
+    /// The memory all caches together may hold (logs read, drawings,
+    /// checked versions, page parts, measurements, comparisons).
+    pub cache_bytes: usize,
     /// Seed a demo workspace on first start.
     pub demo: bool,
     /// Failed sign-ins allowed per address and per e-mail in 15 minutes.
@@ -56,6 +59,7 @@ impl Config {
             public_url: None,
             max_upload: 64 * 1024 * 1024,
             max_inflated: 512 * 1024 * 1024,
+            cache_bytes: 512 * 1024 * 1024,
             demo: true,
             login_attempts: 10,
             trusted_proxies: Vec::new(),
@@ -81,14 +85,19 @@ pub struct StateInner {
     diffs: cache::Bounded<(i64, i64), api::Diff>,
 }
 
+/// Cache `i`'s share of the cache memory, in bytes.
+fn share(config: &Config, i: usize) -> usize {
+    config.cache_bytes / 64 * SHARES[i]
+}
+
 /// Password verifications that may run at once (each holds ~19 MiB).
 fn available_verifications() -> usize {
     cjm_events::available_threads().clamp(1, 4)
 }
 
-/// Bytes the version checks may hold, and the version comparisons.
-const CHECKS_BUDGET: usize = 128 << 20;
-const DIFFS_BUDGET: usize = 32 << 20;
+/// How the cache memory (`Config::cache_bytes`) is shared, in 64ths: logs
+/// read, drawings, checked versions, page parts, measurements, comparisons.
+const SHARES: [usize; 6] = [32, 16, 8, 3, 3, 2];
 
 impl AppState {
     /// Version `version_id` (whose text is `source`) parsed, lowered and
@@ -149,10 +158,10 @@ pub fn open(config: Config) -> Result<Opened, String> {
         inner: Arc::new(StateInner {
             db,
             login_limit: throttle::RateLimiter::new(config.login_attempts, std::time::Duration::from_secs(15 * 60)),
-            renders: render::Cache::default(),
-            evidence: evidence::Cache::default(),
-            checks: cache::Bounded::new(CHECKS_BUDGET),
-            diffs: cache::Bounded::new(DIFFS_BUDGET),
+            renders: render::Cache::new(share(&config, 1), share(&config, 3)),
+            evidence: evidence::Cache::new(share(&config, 0), share(&config, 4)),
+            checks: cache::Bounded::new(share(&config, 2)),
+            diffs: cache::Bounded::new(share(&config, 5)),
             config,
         }),
     };

@@ -95,9 +95,6 @@ struct Key {
     embed_font: bool,
 }
 
-/// Bytes the drawings may hold in all, and the page parts.
-const DRAWINGS_BUDGET: usize = 256 << 20;
-const PARTS_BUDGET: usize = 64 << 20;
 /// The most pixels a PNG drawn by the server has; a wider map is drawn at a
 /// smaller scale (at most about 128 MB of pixels to rasterise).
 pub const MAX_PNG_PIXELS: u64 = 32_000_000;
@@ -107,9 +104,10 @@ pub struct Cache {
     parts: Bounded<(i64, Option<i64>), Parts>,
 }
 
-impl Default for Cache {
-    fn default() -> Self {
-        Cache { drawings: Bounded::new(DRAWINGS_BUDGET), parts: Bounded::new(PARTS_BUDGET) }
+impl Cache {
+    /// Drawings and page parts holding at most `drawings` and `parts` bytes.
+    pub fn new(drawings: usize, parts: usize) -> Self {
+        Cache { drawings: Bounded::new(drawings), parts: Bounded::new(parts) }
     }
 }
 

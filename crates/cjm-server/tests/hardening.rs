@@ -236,3 +236,43 @@ async fn bad_parameters_get_json_errors() {
     assert_eq!(page.status, StatusCode::NOT_FOUND);
     assert!(page.text().contains("<h1>Not found</h1>"));
 }
+
+/// A column the upload form or the mapping names must be in the log before
+/// anything is kept; detection that finds nothing still keeps the upload so
+/// the columns can be chosen.
+#[tokio::test]
+async fn named_columns_must_exist_before_they_are_saved() {
+    let f = Fixture::new();
+    let boundary = "cjmtestboundary7f3a";
+    let mut body =
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"case\"\r\n\r\nclient\r\n").into_bytes();
+    body.extend(
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"e.csv\"\r\n\r\n").as_bytes(),
+    );
+    body.extend(LOG.as_bytes());
+    body.extend(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let ct = format!("multipart/form-data; boundary={boundary}");
+    let before = f.get(Who::Editor, &format!("/api/maps/{}/evidence", f.map)).await.value();
+    let req = f.request(Who::Editor, "POST", &format!("/api/maps/{}/evidence", f.map), Body::from(body), Some(&ct));
+    let a = f.send(req).await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", a.text());
+    assert!(a.text().contains("`client`: no such column"), "{}", a.text());
+    let after = f.get(Who::Editor, &format!("/api/maps/{}/evidence", f.map)).await.value();
+    assert_eq!(after["evidence"]["id"], before["evidence"]["id"], "the good log stays attached");
+    let files = std::fs::read_dir(f._dir.path().join("evidence")).unwrap().count();
+    assert_eq!(files, 1, "the refused upload's file is gone");
+
+    let eid = before["evidence"]["id"].as_i64().unwrap();
+    let a = f
+        .json(
+            Who::Editor,
+            "PUT",
+            &format!("/api/maps/{}/evidence", f.map),
+            json!({ "evidence_id": eid, "mapping": { "activity": "step" } }),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", a.text());
+    let after = f.get(Who::Editor, &format!("/api/maps/{}/evidence", f.map)).await.value();
+    assert_eq!(after["evidence"]["mapping"]["activity"], serde_json::Value::Null, "the mapping was not saved");
+    assert_eq!(after["summary"]["customers"], 3);
+}

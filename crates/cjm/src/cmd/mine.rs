@@ -205,7 +205,9 @@ fn read_error(e: cjm_events::ReadError) -> CliError {
     let hint = if e.message.contains("the limit for an inflated log") { " (--max-inflated MIB)" } else { "" };
     let hint = if e.message.contains("name the format") { " (--input-format csv|jsonl|parquet|xes)" } else { hint };
     match e.kind {
-        cjm_events::ReadErrorKind::File => CliError::usage(format!("{e}{hint}")),
+        cjm_events::ReadErrorKind::File | cjm_events::ReadErrorKind::UnknownColumn => {
+            CliError::usage(format!("{e}{hint}"))
+        }
         cjm_events::ReadErrorKind::Contents => CliError::input(format!("{e}{hint}")),
     }
 }

@@ -32,6 +32,10 @@ pub struct Args {
     /// take the client's address from `X-Forwarded-For`, for sign-in throttling
     #[arg(long = "trusted-proxy", value_name = "IP")]
     trusted_proxies: Vec<std::net::IpAddr>,
+    /// The memory the server's caches may hold together (logs read,
+    /// drawings, checked versions, comparisons), in MB
+    #[arg(long, default_value = "512")]
+    cache_mb: u64,
     /// Do not seed the demo workspace on first start
     #[arg(long)]
     no_demo: bool,
@@ -44,6 +48,9 @@ pub fn run(args: Args) -> Result<Outcome, CliError> {
     if !(1..=65536).contains(&args.max_inflated) {
         return Err(CliError::usage(format!("--max-inflated {}: expected 1 to 65536 (MB)", args.max_inflated)));
     }
+    if !(16..=65536).contains(&args.cache_mb) {
+        return Err(CliError::usage(format!("--cache-mb {}: expected 16 to 65536 (MB)", args.cache_mb)));
+    }
     if let Some(u) = &args.public_url {
         if !(u.starts_with("http://") || u.starts_with("https://")) {
             return Err(CliError::usage(format!(
@@ -55,6 +62,7 @@ pub fn run(args: Args) -> Result<Outcome, CliError> {
     config.public_url = args.public_url.clone();
     config.max_upload = args.max_upload * 1024 * 1024;
     config.max_inflated = args.max_inflated * 1024 * 1024;
+    config.cache_bytes = (args.cache_mb * 1024 * 1024) as usize;
     config.demo = !args.no_demo;
     config.trusted_proxies = args.trusted_proxies.clone();
     let opened = cjm_server::open(config).map_err(CliError::usage)?;
