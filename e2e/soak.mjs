@@ -13,7 +13,7 @@ import { startServer } from './serve.mjs';
 
 const SECONDS = Number(process.env.SOAK_SECONDS || 600);
 const P99_MS = Number(process.env.SOAK_P99_MS || 100);
-const RSS_MB = Number(process.env.SOAK_RSS_MB || 1024);
+const RSS_MB = Number(process.env.SOAK_RSS_MB || 1536);
 const sha = (s) => createHash('sha256').update(s).digest('hex');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 

@@ -476,10 +476,15 @@ pub struct Diag {
     pub hint: Option<String>,
 }
 
+/// The most diagnostics an answer lists (the counts beside them are whole):
+/// a 2 MB map can hold 190,000 warnings, and each is a few hundred bytes of JSON.
+pub const MAX_DIAGNOSTICS: usize = 1_000;
+
 pub fn diagnostics(source: &str, diags: &[cjm_syntax::Diagnostic]) -> Vec<Diag> {
     let index = LineIndex::new(source);
     diags
         .iter()
+        .take(MAX_DIAGNOSTICS)
         .map(|d| {
             let (line, column) = index.line_col(d.span.start);
             let (end_line, end_column) = index.line_col(d.span.end);
@@ -1400,6 +1405,8 @@ pub struct SourceBody {
 
 #[derive(Serialize, JsonSchema)]
 pub struct Checked {
+    /// The first [`MAX_DIAGNOSTICS`], in text order; `errors` and
+    /// `warnings` count them all.
     pub diagnostics: Vec<Diag>,
     pub errors: usize,
     pub warnings: usize,
@@ -1427,7 +1434,7 @@ fn checked(source: &str) -> AppResult<(Checked, cjm_model::Journey)> {
     }
     let lowered = cjm_model::check(source);
     let diagnostics = diagnostics(source, &lowered.diagnostics);
-    let errors = diagnostics.iter().filter(|d| d.severity == "error").count();
+    let errors = lowered.diagnostics.iter().filter(|d| d.is_error()).count();
     let outline = lowered
         .journey
         .stages
@@ -1442,7 +1449,8 @@ fn checked(source: &str) -> AppResult<(Checked, cjm_model::Journey)> {
                 .collect(),
         })
         .collect();
-    Ok((Checked { warnings: diagnostics.len() - errors, errors, diagnostics, outline }, lowered.journey))
+    let warnings = lowered.diagnostics.len() - errors;
+    Ok((Checked { warnings, errors, diagnostics, outline }, lowered.journey))
 }
 
 pub(crate) async fn check(who: Principal, Body(body): Body<SourceBody>) -> AppResult<Json<Checked>> {

@@ -276,3 +276,17 @@ async fn named_columns_must_exist_before_they_are_saved() {
     assert_eq!(after["evidence"]["mapping"]["activity"], serde_json::Value::Null, "the mapping was not saved");
     assert_eq!(after["summary"]["customers"], 3);
 }
+
+/// A map with 190,000 warnings answers with the counts and the first
+/// thousand, not 60 MB of JSON.
+#[tokio::test]
+async fn a_check_lists_at_most_a_thousand_diagnostics() {
+    let f = Fixture::new();
+    let source = format!("journey\n  section S\n{}", "    Pay: 3\n".repeat(190_000));
+    let a = f.json(Who::Viewer, "POST", "/api/check", json!({ "source": source })).await;
+    assert_eq!(a.status, StatusCode::OK);
+    let v = a.value();
+    assert_eq!(v["warnings"], 189_999);
+    assert_eq!(v["diagnostics"].as_array().unwrap().len(), cjm_server::api::MAX_DIAGNOSTICS);
+    assert!(a.body.len() < 20 << 20, "{} bytes", a.body.len());
+}
