@@ -134,9 +134,12 @@ fn reads_as_stage_property(source: &str, task: &Task) -> bool {
 }
 
 fn task_line(source: &str, task: &Task) -> String {
-    let mut text = format!("{}: {}", raw(source, task.name.span), raw(source, task.score.span));
-    // Ignored text keeps its place after the actors, even when there are none.
-    if !task.actors.is_empty() || task.ignored.is_some() {
+    let score = raw(source, task.score.span);
+    let mut text = format!("{}: {score}", raw(source, task.name.span));
+    // Ignored text keeps its place after the actors, even when there are
+    // none; an empty score keeps the `:` after it (`S ::` is a step with
+    // score 0 as Mermaid reads it, `S:` one whose score is missing).
+    if !task.actors.is_empty() || task.ignored.is_some() || score.trim().is_empty() {
         let actors: Vec<_> = task.actors.iter().map(|a| raw(source, a.span)).collect();
         text.push_str(": ");
         text.push_str(&actors.join(", "));
@@ -288,6 +291,17 @@ mod tests {
             })
         };
         assert_eq!(names(src), names(&once));
+    }
+
+    /// Found by fuzzing: an empty score before a comment keeps both colons,
+    /// so the step does not lose its score when formatted.
+    #[test]
+    fn an_empty_score_keeps_its_colons() {
+        let src = "journey\n  section S\n    S [[[ ]]] :: ##\n    T ::\n";
+        let once = fmt(src);
+        assert_eq!(once, "journey\n  section S\n    S [[[ ]]]: : ##\n    T: :\n");
+        assert_eq!(fmt(&once), once);
+        assert!(!parse(&once).has_errors());
     }
 
     /// Found by the property test: ignored text must not become an actor.
