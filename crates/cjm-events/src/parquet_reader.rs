@@ -84,6 +84,9 @@ pub(crate) fn read(source: Source, shown: &str, opts: &ReadOptions) -> Result<Ev
     let total = parquet::file::reader::Length::len(&file);
     let builder =
         ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| err(format!("not a readable Parquet file: {e}")))?;
+    if let Some(problem) = damaged_footer(builder.metadata(), total) {
+        return Err(err(problem));
+    }
     let schema = builder.schema().clone();
     let headers: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
     let mut cols = opts.columns.resolve(&headers).map_err(|e| e.into_read_error(shown, None))?;
@@ -674,6 +677,26 @@ fn strings(array: &dyn Array) -> Result<Vec<Option<String>>, String> {
         }
         other => return Err(format!("columns of type {other} cannot be read; convert it to text or numbers")),
     })
+}
+
+/// What is wrong with a footer that places a column chunk outside the file
+/// (arrow-rs trusts these offsets, and panics on negative ones).
+fn damaged_footer(meta: &parquet::file::metadata::ParquetMetaData, file_len: u64) -> Option<String> {
+    for (g, group) in meta.row_groups().iter().enumerate() {
+        for column in group.columns() {
+            let start = column.dictionary_page_offset().unwrap_or(column.data_page_offset());
+            let size = column.compressed_size();
+            let inside =
+                start >= 0 && size >= 0 && (start as u64).checked_add(size as u64).is_some_and(|end| end <= file_len);
+            if !inside {
+                return Some(format!(
+                    "the file's footer is damaged: it places column `{}` of row group {g} outside the file",
+                    column.column_path()
+                ));
+            }
+        }
+    }
+    None
 }
 
 /// The most rows a log can have (ids are 32-bit).

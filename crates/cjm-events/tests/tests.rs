@@ -705,3 +705,16 @@ fn a_parquet_footer_claiming_2_61_rows_is_a_clear_error() {
     let e = cjm_events::read_bytes(&damaged, "lying.parquet", &ReadOptions::default()).unwrap_err();
     assert!(e.message.contains("footer says it holds 2305843009213693952 rows"), "{e}");
 }
+
+/// Found by fuzzing: a footer placing a column chunk at a negative offset
+/// made arrow-rs panic; it is a clear error now.
+#[test]
+fn a_parquet_footer_with_a_negative_offset_is_a_clear_error() {
+    let bytes = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz/parquet-negative-offset.parquet"))
+        .unwrap();
+    for threads in [1, 2] {
+        let e = cjm_events::read_bytes(&bytes, "found.parquet", &ReadOptions { threads, ..ReadOptions::default() })
+            .unwrap_err();
+        assert!(e.message.contains("damaged"), "{e}");
+    }
+}
