@@ -135,7 +135,11 @@ fn reads_as_stage_property(source: &str, task: &Task) -> bool {
 
 fn task_line(source: &str, task: &Task) -> String {
     let score = raw(source, task.score.span);
-    let mut text = format!("{}: {score}", raw(source, task.name.span));
+    let name = raw(source, task.name.span);
+    // A task that shared the header's line may start with `%%`; on a line
+    // of its own that would be a comment, so the `%` is escaped.
+    let name = if name.starts_with("%%") { format!("\\{name}").into() } else { name };
+    let mut text = format!("{name}: {score}");
     // Ignored text keeps its place after the actors, even when there are
     // none; an empty score keeps the `:` after it (`S ::` is a step with
     // score 0 as Mermaid reads it, `S:` one whose score is missing).
@@ -291,6 +295,19 @@ mod tests {
             })
         };
         assert_eq!(names(src), names(&once));
+    }
+
+    /// Found by fuzzing: a step on the header's line whose name starts
+    /// with `%%` stays a step on a line of its own.
+    #[test]
+    fn a_step_named_like_a_comment_stays_a_step() {
+        let src = "journey\u{b}  %%tle Quirks: 3: Me\n";
+        let once = fmt(src);
+        assert_eq!(once, "journey\n  \\%%tle Quirks: 3: Me\n");
+        assert_eq!(fmt(&once), once);
+        let tasks =
+            |t: &str| parse(t).document.nodes.iter().filter(|n| matches!(n.kind, crate::NodeKind::Task(_))).count();
+        assert_eq!((tasks(src), tasks(&once)), (1, 1));
     }
 
     /// Found by fuzzing: an empty score before a comment keeps both colons,
