@@ -1048,8 +1048,7 @@ pub async fn evidence_state(state: &AppState, map: &MapInfo) -> AppResult<Eviden
     let Some(eid) = map.evidence_id else { return Ok(EvidenceState { evidence: None, summary: None, error: None }) };
     let (ev, _) = state.db.read(move |c| store::evidence(c, eid)).await?;
     let path = crate::evidence::path_of(&state.config.data_dir, &ev.stored_as);
-    let read =
-        state.evidence.log(ev.id, path, ev.file_name.clone(), ev.mapping.clone(), state.config.max_inflated).await;
+    let read = state.evidence.log(ev.id, path, ev.file_name.clone(), ev.mapping.clone()).await;
     Ok(match read {
         Ok(log) => EvidenceState { summary: Some(crate::evidence::summarize(&log)), evidence: Some(ev), error: None },
         Err(AppError::BadRequest(m) | AppError::Unprocessable(m)) => {
@@ -1138,9 +1137,7 @@ pub(crate) async fn upload_evidence(
         .await?;
     // A column the form named must be in the log before anything is kept.
     let path = crate::evidence::path_of(&state.config.data_dir, &stored);
-    if let Err(AppError::Unprocessable(m)) =
-        state.evidence.log(eid, path.clone(), file_name, mapping, state.config.max_inflated).await
-    {
+    if let Err(AppError::Unprocessable(m)) = state.evidence.log(eid, path.clone(), file_name, mapping).await {
         state.db.write(move |tx| Ok::<_, AppError>(tx.execute("DELETE FROM evidence WHERE id = ?1", [eid])?)).await?;
         let _ = tokio::fs::remove_file(&path).await;
         return Err(AppError::Unprocessable(m));
@@ -1211,9 +1208,7 @@ pub(crate) async fn set_evidence(
             return Err(AppError::NotFound);
         }
         let path = crate::evidence::path_of(&state.config.data_dir, &ev.stored_as);
-        if let Err(e @ AppError::Unprocessable(_)) =
-            state.evidence.log(eid, path, ev.file_name, mapping, state.config.max_inflated).await
-        {
+        if let Err(e @ AppError::Unprocessable(_)) = state.evidence.log(eid, path, ev.file_name, mapping).await {
             return Err(e);
         }
     }
@@ -1293,8 +1288,7 @@ pub(crate) async fn discover(
         map.evidence_id.ok_or_else(|| AppError::bad("this map has no evidence; upload a log on the evidence page"))?;
     let (ev, _) = state.db.read(move |c| store::evidence(c, eid)).await?;
     let path = crate::evidence::path_of(&state.config.data_dir, &ev.stored_as);
-    let log =
-        state.evidence.log(ev.id, path, ev.file_name.clone(), ev.mapping.clone(), state.config.max_inflated).await?;
+    let log = state.evidence.log(ev.id, path, ev.file_name.clone(), ev.mapping.clone()).await?;
     let source = tokio::task::spawn_blocking(move || crate::evidence::discover(&log, &ev.file_name))
         .await
         .map_err(|e| AppError::Internal(e.to_string()))??;

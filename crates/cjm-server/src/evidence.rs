@@ -160,12 +160,15 @@ pub struct Measured {
 pub struct Cache {
     logs: Bounded<(i64, String), Result<Arc<EventLog>, AppError>>,
     measured: Bounded<(i64, String, i64), Measured>,
+    /// The most bytes a compressed log may inflate to (`Config::max_inflated`).
+    max_inflated: u64,
 }
 
 impl Cache {
-    /// Logs and measurements holding at most `logs` and `measured` bytes.
-    pub fn new(logs: usize, measured: usize) -> Self {
-        Cache { logs: Bounded::new(logs), measured: Bounded::new(measured) }
+    /// Logs and measurements holding at most `logs` and `measured` bytes;
+    /// compressed logs inflate to at most `max_inflated` bytes.
+    pub fn new(logs: usize, measured: usize, max_inflated: u64) -> Self {
+        Cache { logs: Bounded::new(logs), measured: Bounded::new(measured), max_inflated }
     }
 }
 
@@ -184,14 +187,8 @@ fn log_bytes(log: &EventLog) -> usize {
 impl Cache {
     /// The log of evidence `id` read with `mapping`, from memory or disk
     /// (on the blocking pool).
-    pub async fn log(
-        &self,
-        id: i64,
-        path: PathBuf,
-        shown: String,
-        mapping: ColumnMapping,
-        max_inflated: u64,
-    ) -> AppResult<Arc<EventLog>> {
+    pub async fn log(&self, id: i64, path: PathBuf, shown: String, mapping: ColumnMapping) -> AppResult<Arc<EventLog>> {
+        let max_inflated = self.max_inflated;
         let key = (id, mapping_key(&mapping));
         let read = self
             .logs
@@ -223,7 +220,7 @@ impl Cache {
             return Ok(hit);
         }
         let path = path_of(&state.config.data_dir, &ev.stored_as);
-        let log = self.log(ev.id, path, ev.file_name.clone(), ev.mapping.clone(), state.config.max_inflated).await?;
+        let log = self.log(ev.id, path, ev.file_name.clone(), ev.mapping.clone()).await?;
         let (st, shown) = (state.clone(), ev.file_name.clone());
         self.measured
             .get_or_make(key, move || {

@@ -159,7 +159,7 @@ pub fn open(config: Config) -> Result<Opened, String> {
             db,
             login_limit: throttle::RateLimiter::new(config.login_attempts, std::time::Duration::from_secs(15 * 60)),
             renders: render::Cache::new(share(&config, 1), share(&config, 3)),
-            evidence: evidence::Cache::new(share(&config, 0), share(&config, 4)),
+            evidence: evidence::Cache::new(share(&config, 0), share(&config, 4), config.max_inflated),
             checks: cache::Bounded::new(share(&config, 2)),
             diffs: cache::Bounded::new(share(&config, 5)),
             config,
