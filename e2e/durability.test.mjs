@@ -4,30 +4,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { startServer } from './serve.mjs';
+import { apiToken, setUpAdmin, startServer } from './serve.mjs';
 
 const KILLS = Number(process.env.CJM_DURABILITY_KILLS || 20);
 
-function cookiesFrom(res, jar) {
-  for (const c of res.headers.getSetCookie()) { const [kv] = c.split(';'); const [k, v] = kv.split('='); jar[k] = v; }
-  return Object.entries(jar).map(([k, v]) => `${k}=${v}`).join('; ');
-}
-
 async function adminToken(server) {
-  const jar = {};
-  const form = await fetch(server.setup);
-  const html = await form.text();
-  const csrf = /name="_csrf" value="([^"]+)"/.exec(html)[1];
-  const cookie = cookiesFrom(form, jar);
-  const body = new URLSearchParams({ _csrf: csrf, name: 'Dora Durable', email: 'dora@example.com', password: 'kill nine survives' });
-  const made = await fetch(server.setup, { method: 'POST', body, headers: { cookie, origin: server.base }, redirect: 'manual' });
-  assert.equal(made.status, 303);
-  const session = cookiesFrom(made, jar);
-  const page = await (await fetch(new URL('/account', server.base), { headers: { cookie: session } })).text();
-  const pageCsrf = /name="csrf-token" content="([^"]+)"/.exec(page)[1];
-  const tok = await fetch(new URL('/api/tokens', server.base), { method: 'POST', headers: { cookie: session, 'x-csrf-token': pageCsrf, 'content-type': 'application/json', origin: server.base }, body: JSON.stringify({ name: 'durability', scope: 'write' }) });
-  assert.equal(tok.status, 201);
-  return (await tok.json()).token;
+  const session = await setUpAdmin(server, { name: 'Dora Durable', email: 'dora@example.com', password: 'kill nine survives' });
+  return apiToken(server, session, 'durability', 'write');
 }
 
 test(`every acknowledged save survives ${KILLS} kill -9 restarts`, { timeout: 300000 }, async () => {

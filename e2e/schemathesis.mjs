@@ -3,27 +3,11 @@
 // must match its schema. Started by scripts/schemathesis.sh, which installs
 // schemathesis; the server is stopped by its PID.
 import { spawn } from 'node:child_process';
-import { startServer } from './serve.mjs';
-
-function cookiesFrom(res, jar) {
-  for (const c of res.headers.getSetCookie()) { const [kv] = c.split(';'); const [k, v] = kv.split('='); jar[k] = v; }
-  return Object.entries(jar).map(([k, v]) => `${k}=${v}`).join('; ');
-}
+import { apiToken, setUpAdmin, startServer } from './serve.mjs';
 
 async function writeToken(server) {
-  const jar = {};
-  const form = await fetch(server.setup);
-  const csrf = /name="_csrf" value="([^"]+)"/.exec(await form.text())[1];
-  let cookie = cookiesFrom(form, jar);
-  const body = new URLSearchParams({ _csrf: csrf, name: 'Theo Tester', email: 'theo@example.com', password: 'schemas all the way' });
-  cookie = cookiesFrom(await fetch(server.setup, { method: 'POST', body, headers: { cookie, origin: server.base }, redirect: 'manual' }), jar);
-  const page = await (await fetch(new URL('/account', server.base), { headers: { cookie } })).text();
-  const pageCsrf = /name="csrf-token" content="([^"]+)"/.exec(page)[1];
-  const res = await fetch(new URL('/api/tokens', server.base), {
-    method: 'POST', headers: { cookie, 'x-csrf-token': pageCsrf, origin: server.base, 'content-type': 'application/json' },
-    body: JSON.stringify({ name: 'schemathesis', scope: 'write' }),
-  });
-  return (await res.json()).token;
+  const session = await setUpAdmin(server, { name: 'Theo Tester', email: 'theo@example.com', password: 'schemas all the way' });
+  return apiToken(server, session, 'schemathesis', 'write');
 }
 
 const server = await startServer();

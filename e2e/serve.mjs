@@ -30,3 +30,35 @@ export async function startServer(opts = {}) {
   const { base, setup } = await ready;
   return { proc, base, setup, data, log: () => log, stop: () => new Promise((r) => { proc.once('exit', r); proc.kill('SIGTERM'); }) };
 }
+
+/// The cookie header for every cookie set so far (kept in `jar`).
+export function cookiesFrom(res, jar) {
+  for (const c of res.headers.getSetCookie()) { const [kv] = c.split(';'); const [k, v] = kv.split('='); jar[k] = v; }
+  return Object.entries(jar).map(([k, v]) => `${k}=${v}`).join('; ');
+}
+
+/// Creates the admin account through the one-time setup link; answers the
+/// session's cookie header and its CSRF token.
+export async function setUpAdmin(server, { name, email, password }) {
+  const jar = {};
+  const form = await fetch(server.setup);
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(await form.text())[1];
+  let cookie = cookiesFrom(form, jar);
+  const body = new URLSearchParams({ _csrf: csrf, name, email, password });
+  const made = await fetch(server.setup, { method: 'POST', body, headers: { cookie, origin: server.base }, redirect: 'manual' });
+  if (made.status !== 303) throw new Error(`setup answered ${made.status}`);
+  cookie = cookiesFrom(made, jar);
+  const page = await (await fetch(new URL('/account', server.base), { headers: { cookie } })).text();
+  return { cookie, csrf: /name="csrf-token" content="([^"]+)"/.exec(page)[1] };
+}
+
+/// An API token of `scope` made with a session from [`setUpAdmin`].
+export async function apiToken(server, session, name, scope) {
+  const res = await fetch(new URL('/api/tokens', server.base), {
+    method: 'POST',
+    headers: { cookie: session.cookie, 'x-csrf-token': session.csrf, origin: server.base, 'content-type': 'application/json' },
+    body: JSON.stringify({ name, scope }),
+  });
+  if (res.status !== 201) throw new Error(`making a token answered ${res.status}`);
+  return (await res.json()).token;
+}

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { gzipSync } from 'node:zlib';
-import { startServer } from './serve.mjs';
+import { apiToken, cookiesFrom, setUpAdmin, startServer } from './serve.mjs';
 
 const SECONDS = Number(process.env.SOAK_SECONDS || 600);
 const P99_MS = Number(process.env.SOAK_P99_MS || 100);
@@ -17,28 +17,11 @@ const RSS_MB = Number(process.env.SOAK_RSS_MB || 1536);
 const sha = (s) => createHash('sha256').update(s).digest('hex');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-function cookiesFrom(res, jar) {
-  for (const c of res.headers.getSetCookie()) { const [kv] = c.split(';'); const [k, v] = kv.split('='); jar[k] = v; }
-  return Object.entries(jar).map(([k, v]) => `${k}=${v}`).join('; ');
-}
-
 async function setUp(server) {
-  const jar = {};
-  const form = await fetch(server.setup);
-  const csrf = /name="_csrf" value="([^"]+)"/.exec(await form.text())[1];
-  let cookie = cookiesFrom(form, jar);
-  const body = new URLSearchParams({ _csrf: csrf, name: 'Sam Soak', email: 'sam@example.com', password: 'a soak of ten minutes' });
-  const made = await fetch(server.setup, { method: 'POST', body, headers: { cookie, origin: server.base }, redirect: 'manual' });
-  cookie = cookiesFrom(made, jar);
-  const page = await (await fetch(new URL('/account', server.base), { headers: { cookie } })).text();
-  const pageCsrf = /name="csrf-token" content="([^"]+)"/.exec(page)[1];
-  const session = { cookie, 'x-csrf-token': pageCsrf, origin: server.base, 'content-type': 'application/json' };
-  const token = async (scope) => {
-    const res = await fetch(new URL('/api/tokens', server.base), { method: 'POST', headers: session, body: JSON.stringify({ name: scope, scope }) });
-    return (await res.json()).token;
-  };
-  const writer = { authorization: `Bearer ${await token('write')}`, 'content-type': 'application/json' };
-  const reader = { authorization: `Bearer ${await token('read')}`, 'content-type': 'application/json' };
+  const admin = await setUpAdmin(server, { name: 'Sam Soak', email: 'sam@example.com', password: 'a soak of ten minutes' });
+  const session = { cookie: admin.cookie, 'x-csrf-token': admin.csrf, origin: server.base, 'content-type': 'application/json' };
+  const writer = { authorization: `Bearer ${await apiToken(server, admin, 'write', 'write')}`, 'content-type': 'application/json' };
+  const reader = { authorization: `Bearer ${await apiToken(server, admin, 'read', 'read')}`, 'content-type': 'application/json' };
   const ws = (await (await fetch(new URL('/api/workspaces', server.base), { headers: writer })).json())[0].id;
   const newMap = async (title) => (await (await fetch(new URL(`/api/workspaces/${ws}/maps`, server.base), { method: 'POST', headers: writer, body: JSON.stringify({ template: 'ecommerce', title }) })).json()).id;
   const normal = await newMap('The team map');
