@@ -7,6 +7,7 @@
 #   bash scripts/fuzz.sh 20          # CI's smoke run
 #   bash scripts/fuzz.sh 1800        # half an hour each
 #   FUZZ_TARGETS="cjm_text xes_log" bash scripts/fuzz.sh 600
+#   FUZZ_RUNS=10000000 bash scripts/fuzz.sh 1800   # stop at 10M executions or 30 min
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 secs="${1:-60}"
@@ -58,15 +59,16 @@ echo "== building the fuzz targets"
 failed=0
 for t in "${targets[@]}"; do
   log="$(mktemp)"
+  started=$SECONDS
   set +e
   (cd fuzz && cargo fuzz run -O --debug-assertions "$t" "$corpora/$t" -- \
-    -max_total_time="$secs" -rss_limit_mb=3072 -malloc_limit_mb=3072 -timeout=20 -max_len=65536 \
+    -max_total_time="$secs" -runs="${FUZZ_RUNS:--1}" -rss_limit_mb=3072 -malloc_limit_mb=3072 -timeout=20 -max_len=65536 \
     -print_final_stats=1 >"$log" 2>&1)
   code=$?
   set -e
   runs=$(grep -aEo "stat::number_of_executed_units: *[0-9]+" "$log" | grep -Eo "[0-9]+$" | tail -1 || true)
   if [ "$code" -eq 0 ]; then
-    echo "fuzz $t: ${runs:-?} executions in ${secs}s, no crash"
+    echo "fuzz $t: ${runs:-?} executions in $((SECONDS - started))s, no crash"
   else
     failed=1
     echo "fuzz $t: CRASH after ${runs:-?} executions (exit $code):"

@@ -148,27 +148,26 @@ impl<'s> Parser<'s> {
     }
 
     /// Columns of indentation (a tab counts as 4) and where the text starts.
+    /// Any other white space (a vertical tab, a form feed, a no-break
+    /// space) is skipped as one column, as Mermaid's lexer skips `\s+`
+    /// before a keyword: otherwise `\u{b}title T` would be a step here and
+    /// a title once `cjm fmt` rewrote the indentation.
     fn measure_indent(&mut self, raw: RawLine) -> (usize, usize) {
         let mut start = raw.start;
         if start == 0 && self.src.starts_with('\u{feff}') {
             start = 3;
         }
-        let bytes = self.src.as_bytes();
         let (mut columns, mut tabs, mut spaces) = (0, false, false);
         let mut at = start;
-        while at < raw.end {
-            match bytes[at] {
-                b' ' => {
-                    columns += 1;
-                    spaces = true;
-                }
-                b'\t' => {
-                    columns += 4;
-                    tabs = true;
-                }
+        for c in self.src[start..raw.end].chars() {
+            match c {
+                ' ' => spaces = true,
+                '\t' => tabs = true,
+                c if c.is_whitespace() => {}
                 _ => break,
             }
-            at += 1;
+            columns += if c == '\t' { 4 } else { 1 };
+            at += c.len_utf8();
         }
         if tabs && spaces && !self.mixed_indent_reported {
             self.mixed_indent_reported = true;

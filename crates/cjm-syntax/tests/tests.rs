@@ -119,6 +119,29 @@ fn crlf_bom_and_tabs_read_like_plain_text() {
     assert!(windows.diagnostics.iter().any(|d| d.code == "W001"), "mixed tabs and spaces are reported");
 }
 
+/// Found by fuzzing: a line that starts with a vertical tab
+/// or another white space is read as Mermaid reads it, the white space
+/// skipped before the keyword, so `cjm fmt` cannot turn a step into a title.
+#[test]
+fn other_white_space_before_a_keyword_is_skipped() {
+    let plain = parse("journey\n  title T\n  section S\n    Step: 3: Me\n");
+    let odd = parse("journey\u{b}  title T\n\u{b}\u{c}section S\n\u{a0}   Step: 3: Me\n");
+    let kinds =
+        |p: &cjm_syntax::Parse| p.document.nodes.iter().map(|n| std::mem::discriminant(&n.kind)).collect::<Vec<_>>();
+    assert_eq!(kinds(&plain), kinds(&odd));
+    let known = std::str::from_utf8(include_bytes!("fuzzed-vertical-tab-title.cjm")).unwrap();
+    let once = fmt(known);
+    assert_eq!(fmt(&once), once);
+    let count = |text: &str| {
+        let nodes = parse(text).document.nodes;
+        let tasks = nodes.iter().filter(|n| matches!(n.kind, cjm_syntax::NodeKind::Task(_))).count();
+        let titles = nodes.iter().filter(|n| matches!(n.kind, cjm_syntax::NodeKind::Title(_))).count();
+        (tasks, titles)
+    };
+    assert_eq!(count(known), (0, 2), "both lines are titles, as Mermaid reads them");
+    assert_eq!(count(&once), count(known));
+}
+
 /// A fixed seed keeps CI deterministic; a long run (`PROPTEST_CASES`) explores
 /// new cases each time.
 fn seed() -> proptest::test_runner::RngSeed {
