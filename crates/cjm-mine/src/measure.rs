@@ -24,6 +24,29 @@ use cjm_events::{EventLog, UNKNOWN_TIME};
 use cjm_model::Journey;
 use serde::Serialize;
 
+impl Measurement {
+    /// The figures to draw on the map: the steps whose rule compiled, with
+    /// `source` (the log's name) as where they come from.
+    pub fn figures(&self, source: &str) -> cjm_model::measures::Measures {
+        let steps = self
+            .steps
+            .iter()
+            .filter(|s| s.rule.is_some() && s.rule_error.is_none())
+            .map(|s| {
+                let figures = cjm_model::measures::StepFigures {
+                    reached: s.reached,
+                    share_of_previous: s.share_of_previous,
+                    drop_off: s.drop_off,
+                    median_seconds_since_previous: s.median_seconds_since_previous,
+                    mean_score: s.mean_score,
+                };
+                (s.id.clone(), figures)
+            })
+            .collect();
+        cjm_model::measures::Measures { customers: self.customers, source: Some(source.to_string()), steps }
+    }
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct Measurement {
     pub customers: u64,

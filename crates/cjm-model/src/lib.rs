@@ -14,6 +14,7 @@ pub mod edit;
 pub mod ids;
 pub mod json;
 pub mod lower;
+pub mod measures;
 pub mod mermaid;
 pub mod model;
 pub mod print;

@@ -2,37 +2,18 @@
 //! and what each may do; passwords; CSRF; the login rate limit.
 
 use crate::error::{AppError, AppResult};
+use crate::token::{constant_time_eq, now, random_token, token_hash};
 use crate::AppState;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, Method};
 use axum::middleware::Next;
 use axum::response::Response;
-use base64::Engine;
-use rusqlite::OptionalExtension;
-use sha2::{Digest, Sha256};
 
 pub const SESSION_COOKIE: &str = "cjm_session";
 /// Double-submit token for forms posted before there is a session (sign in,
 /// first-run setup, accepting an invitation).
 pub const FORM_COOKIE: &str = "cjm_form";
 pub const SESSION_DAYS: i64 = 30;
-
-/// `n` random bytes, base64url without padding.
-pub fn random_token(n: usize) -> String {
-    let mut bytes = vec![0u8; n];
-    rand::fill(&mut bytes[..]);
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
-}
-
-/// What the database keeps of a secret token.
-pub fn token_hash(token: &str) -> String {
-    let digest = Sha256::digest(token.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-pub fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
-}
 
 pub fn hash_password(password: &str) -> AppResult<String> {
     use argon2::password_hash::{PasswordHasher, SaltString};
@@ -199,27 +180,10 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
     headers.get(header::AUTHORIZATION)?.to_str().ok()?.strip_prefix("Bearer ").map(str::trim)
 }
 
-fn user_from_row(r: &rusqlite::Row) -> rusqlite::Result<User> {
-    Ok(User { id: r.get(0)?, email: r.get(1)?, name: r.get(2)?, handle: r.get(3)?, is_admin: r.get(4)? })
-}
-
-pub const USER_COLUMNS: &str = "u.id, u.email, u.name, u.handle, u.is_admin";
-
 async fn resolve(state: &AppState, headers: &HeaderMap) -> AppResult<Principal> {
     if let Some(token) = bearer(headers) {
         let hash = token_hash(token);
-        let found = state
-            .db
-            .read(move |c| {
-                c.query_row(
-                    &format!("SELECT {USER_COLUMNS}, t.id, t.last_used_at, t.scope FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?1 AND (t.expires_at IS NULL OR t.expires_at > ?2)"),
-                    rusqlite::params![&hash, now()],
-                    |r| Ok((user_from_row(r)?, r.get::<_, i64>(5)?, r.get::<_, Option<i64>>(6)?, TokenScope::parse(&r.get::<_, String>(7)?))),
-                )
-                .optional()
-                .map_err(AppError::from)
-            })
-            .await?;
+        let found = state.db.read(move |c| crate::store::token_user(c, &hash, now())).await?;
         // A wrong or expired token is an error, not anonymity: scripts should hear about it.
         let (user, id, last_used, scope) = found.ok_or(AppError::Unauthorized)?;
         // When a token was last used, to the minute: one write a minute at most.
@@ -227,31 +191,14 @@ async fn resolve(state: &AppState, headers: &HeaderMap) -> AppResult<Principal> 
         if last_used.is_none_or(|t| now - t >= 60) {
             let db = state.db.clone();
             tokio::spawn(async move {
-                let _ = db
-                    .write(move |tx| {
-                        tx.execute("UPDATE api_tokens SET last_used_at = ?2 WHERE id = ?1", [id, now])
-                            .map_err(crate::db::DbError::from)
-                    })
-                    .await;
+                let _ = db.write(move |tx| crate::store::touch_token(tx, id, now)).await;
             });
         }
         return Ok(Principal::Token { user, scope });
     }
     let Some(token) = cookie(headers, SESSION_COOKIE) else { return Ok(Principal::Anonymous) };
     let hash = token_hash(token);
-    let now = now();
-    let found = state
-        .db
-        .read(move |c| {
-            c.query_row(
-                &format!("SELECT {USER_COLUMNS}, s.csrf FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?1 AND s.expires_at > ?2"),
-                rusqlite::params![hash, now],
-                |r| Ok((user_from_row(r)?, r.get::<_, String>(5)?)),
-            )
-            .optional()
-            .map_err(AppError::from)
-        })
-        .await?;
+    let found = state.db.read(move |c| crate::store::session_user(c, &hash, now())).await?;
     Ok(found.map_or(Principal::Anonymous, |(user, csrf)| Principal::Session { user, csrf }))
 }
 
@@ -304,11 +251,6 @@ fn same_origin(headers: &HeaderMap) -> bool {
     origin_host.eq_ignore_ascii_case(host)
 }
 
-pub fn constant_time_eq(a: &str, b: &str) -> bool {
-    use subtle::ConstantTimeEq;
-    a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
-}
-
 /// The form token for pages without a session: reuse the browser's cookie or make one.
 pub fn form_token(headers: &HeaderMap) -> (String, bool) {
     match cookie(headers, FORM_COOKIE) {
@@ -343,14 +285,7 @@ pub async fn start_session(state: &AppState, user_id: i64) -> AppResult<String> 
     let now = now();
     state
         .db
-        .write(move |tx| {
-            tx.execute("DELETE FROM sessions WHERE expires_at <= ?1", [now])?;
-            tx.execute(
-                "INSERT INTO sessions (token_hash, user_id, csrf, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                rusqlite::params![hash, user_id, csrf, now, now + SESSION_DAYS * 86400],
-            )?;
-            Ok::<_, AppError>(())
-        })
+        .write(move |tx| crate::store::insert_session(tx, &hash, user_id, &csrf, now, now + SESSION_DAYS * 86400))
         .await?;
     Ok(token)
 }

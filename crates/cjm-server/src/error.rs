@@ -1,7 +1,9 @@
 //! One error type for every handler. It becomes a JSON body
 //! (`{"error": {"code", "message"}}`) for the API and a small HTML page for
-//! browser routes (see [`crate::pages::html_errors`]). Internal failures are
-//! logged on stderr with an id; the response carries only the id.
+//! browser routes (see [`crate::pages::html_errors`]). An internal failure's
+//! response carries only an id; the detail rides in the response's
+//! [`ErrorInfo`] extension, and [`log_errors`] writes it to stderr, the only
+//! place the server prints.
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -13,6 +15,11 @@ pub enum AppError {
     Unauthorized,
     /// Signed in, but the role does not allow it.
     Forbidden(&'static str),
+    /// The route needs at least `needed` in the workspace; the user has `have`.
+    NeedsRole {
+        needed: crate::auth::Role,
+        have: crate::auth::Role,
+    },
     /// No such thing, or not visible to this user (the two look the same).
     NotFound,
     /// The request is well-formed but wrong: the message says how to fix it.
@@ -38,6 +45,8 @@ pub enum AppError {
 pub struct ErrorInfo {
     pub status: StatusCode,
     pub message: String,
+    /// An internal failure's id and detail, for the log only.
+    pub internal: Option<(String, String)>,
 }
 
 impl AppError {
@@ -52,6 +61,15 @@ impl AppError {
                 StatusCode::FORBIDDEN,
                 "forbidden",
                 format!("your role in this workspace does not allow you to {what}"),
+            ),
+            AppError::NeedsRole { needed, have } => (
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                format!(
+                    "this needs the {} role in the workspace, and yours is {}; ask an owner of the workspace",
+                    needed.as_str(),
+                    have.as_str()
+                ),
             ),
             AppError::NotFound => (StatusCode::NOT_FOUND, "not_found", "no such page, or you cannot see it".into()),
             AppError::BadRequest(m) => (StatusCode::BAD_REQUEST, "bad_request", m.clone()),
@@ -79,18 +97,28 @@ impl AppError {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let (status, code, mut message) = self.parts();
+        let mut internal = None;
         if let AppError::Internal(detail) = &self {
-            let id = crate::auth::random_token(6);
-            eprintln!("cjm serve: internal error {id}: {detail}");
+            let id = crate::token::random_token(6);
             message = format!("{message} (error id {id})");
+            internal = Some((id, detail.clone()));
         }
         let mut res = (status, axum::Json(json!({ "error": { "code": code, "message": message } }))).into_response();
         if let AppError::RateLimited { retry_after } = self {
             res.headers_mut().insert(axum::http::header::RETRY_AFTER, retry_after.into());
         }
-        res.extensions_mut().insert(ErrorInfo { status, message });
+        res.extensions_mut().insert(ErrorInfo { status, message, internal });
         res
     }
+}
+
+/// Logs every internal failure on stderr with the id its response shows.
+pub(crate) async fn log_errors(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let res = next.run(req).await;
+    if let Some(ErrorInfo { internal: Some((id, detail)), .. }) = res.extensions().get::<ErrorInfo>() {
+        eprintln!("cjm serve: internal error {id}: {detail}");
+    }
+    res
 }
 
 impl From<crate::db::DbError> for AppError {

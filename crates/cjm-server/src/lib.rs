@@ -6,21 +6,51 @@
 //! JSON API described at `/api/openapi.json`.
 //!
 //! [`app`] builds the whole router from an [`AppState`], so tests drive it
-//! without a socket. Nothing here touches the terminal except [`serve`]'s
-//! start-up lines on stderr.
+//! without a socket. The one place that prints is [`error::log_errors`]
+//! (internal failures, on stderr); the binary says the rest.
+//!
+//! Layers, each using only the ones below it: `routes` (the table that
+//! builds the router) → `api` and `pages` (thin handlers, `extract` for
+//! what they take from a request) → `service` (what the app does) →
+//! `store` (every SQL statement) → `db`; `auth`, `error`, `token`, `cache`
+//! and `throttle` serve them all.
 
-pub mod api;
+mod api;
 mod assets;
-pub mod auth;
+mod auth;
 mod cache;
-pub mod db;
-pub mod demo;
-pub mod error;
-pub mod evidence;
-pub mod pages;
-pub mod render;
-pub mod routes;
-pub mod throttle;
+mod db;
+mod demo;
+mod error;
+mod extract;
+mod pages;
+mod routes;
+mod service;
+mod store;
+mod throttle;
+mod token;
+
+/// What the integration tests and the binary need beyond the app itself:
+/// not a stable interface.
+#[doc(hidden)]
+pub mod testing {
+    pub use crate::api::MAX_FORM_FIELD;
+    pub use crate::auth::{hash_password, Role, SESSION_COOKIE};
+    pub use crate::routes::{Needs, Route, API, PAGES};
+    pub use crate::service::check::MAX_DIAGNOSTICS;
+    pub use crate::service::drawings::MAX_PNG_PIXELS;
+    pub use crate::service::evidence::store_upload;
+    pub use crate::store::{append_version, create_map, create_user, create_workspace, Checked, MAX_SOURCE};
+    pub use crate::token::{now, random_token, token_hash};
+
+    /// Runs `f` in one write transaction of the app's database (fixtures).
+    pub fn write<T>(
+        state: &crate::AppState,
+        f: impl FnOnce(&rusqlite::Transaction) -> Result<T, crate::AppError>,
+    ) -> Result<T, crate::AppError> {
+        state.db.write_blocking(f)
+    }
+}
 
 use axum::http::{header, HeaderValue};
 use axum::Router;
@@ -73,16 +103,17 @@ pub struct AppState {
     inner: Arc<StateInner>,
 }
 
+#[doc(hidden)]
 pub struct StateInner {
-    pub db: db::Db,
+    pub(crate) db: db::Db,
     pub config: Config,
-    pub login_limit: throttle::RateLimiter,
-    pub renders: render::Cache,
-    pub evidence: evidence::Cache,
+    pub(crate) login_limit: throttle::RateLimiter,
+    pub(crate) renders: service::drawings::Cache,
+    pub(crate) evidence: service::evidence::Cache,
     /// Each saved version checked once (versions never change).
     checks: cache::Bounded<i64, cjm_model::Lowered>,
     /// Two versions compared, by their ids.
-    diffs: cache::Bounded<(i64, i64), api::Diff>,
+    diffs: cache::Bounded<(i64, i64), service::diff::Diff>,
 }
 
 /// Cache `i`'s share of the cache memory, in bytes.
@@ -158,8 +189,8 @@ pub fn open(config: Config) -> Result<Opened, String> {
         inner: Arc::new(StateInner {
             db,
             login_limit: throttle::RateLimiter::new(config.login_attempts, std::time::Duration::from_secs(15 * 60)),
-            renders: render::Cache::new(share(&config, 1), share(&config, 3)),
-            evidence: evidence::Cache::new(share(&config, 0), share(&config, 4), config.max_inflated),
+            renders: service::drawings::Cache::new(share(&config, 1), share(&config, 3)),
+            evidence: service::evidence::Cache::new(share(&config, 0), share(&config, 4), config.max_inflated),
             checks: cache::Bounded::new(share(&config, 2)),
             diffs: cache::Bounded::new(share(&config, 5)),
             config,
@@ -181,6 +212,7 @@ pub fn app(state: AppState) -> Router {
         .fallback(|| async { AppError::NotFound })
         .layer(axum::extract::DefaultBodyLimit::max(store_limit()))
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::authenticate))
+        .layer(axum::middleware::from_fn(error::log_errors))
         .layer(axum::middleware::from_fn(pages::html_errors))
         .layer(axum::middleware::from_fn(security_headers))
         .layer(axum::middleware::from_fn(time_limit))
@@ -212,8 +244,6 @@ async fn time_limit(req: axum::extract::Request, next: axum::middleware::Next) -
 fn store_limit() -> usize {
     store::MAX_SOURCE * 2 + 64 * 1024
 }
-
-pub mod store;
 
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 

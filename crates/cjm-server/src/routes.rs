@@ -7,8 +7,10 @@
 use crate::api::*;
 use crate::store;
 use crate::AppState;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{on, MethodFilter, MethodRouter};
-use axum::Router;
+use axum::{Json, Router};
 use schemars::generate::SchemaGenerator;
 use schemars::JsonSchema;
 use serde_json::{json, Map, Value};
@@ -73,7 +75,7 @@ use Needs::*;
 
 /// The API. Paths use `{name}` for parameters, as OpenAPI does.
 pub const API: &[Route] = &[
-    api("GET", "/api/openapi.json", Public, "This document", None, None, 200, |m| on(m, crate::api::openapi)),
+    api("GET", "/api/openapi.json", Public, "This document", None, None, 200, |m| on(m, openapi_json)),
     api("GET", "/api/me", User, "The signed-in account", None, Some(s::<Me>), 200, |m| on(m, crate::api::me)),
     api("GET", "/api/templates", User, "Templates a new map can start from", None, Some(s::<Vec<TemplateInfo>>), 200, |m| on(m, crate::api::templates)),
     api("GET", "/api/workspaces", User, "Your workspaces and your role in each", None, Some(s::<Vec<store::Workspace>>), 200, |m| on(m, crate::api::workspaces)),
@@ -162,12 +164,18 @@ pub(crate) fn router() -> Router<AppState> {
     API.iter().chain(PAGES).fold(Router::new(), |router, route| {
         let method = MethodFilter::try_from(axum::http::Method::from_bytes(route.method.as_bytes()).expect("a method"))
             .expect("a method axum routes");
-        router.route(route.path, (route.handler)(method))
+        // The role the row declares travels with the request, so that the
+        // handler's access extractor can check it asks for the same.
+        router.route(route.path, (route.handler)(method).layer(axum::Extension(route.needs)))
     })
 }
 
+async fn openapi_json() -> Response {
+    ([(header::CACHE_CONTROL, "no-cache")], Json(openapi())).into_response()
+}
+
 /// The OpenAPI 3.0 document for [`API`].
-pub fn openapi() -> Value {
+pub(crate) fn openapi() -> Value {
     let mut g = schemars::generate::SchemaSettings::openapi3().into_generator();
     let mut paths: Map<String, Value> = Map::new();
     let error = json!({

@@ -49,7 +49,7 @@ pub struct Attempt<'a> {
 
 /// A throttling key: what kind of thing it counts, and the thing.
 pub fn key(kind: &str, value: &str) -> String {
-    format!("{kind}:{}", crate::auth::token_hash(value))
+    format!("{kind}:{}", crate::token::token_hash(value))
 }
 
 impl RateLimiter {

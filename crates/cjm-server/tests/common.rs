@@ -4,8 +4,8 @@
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
-use cjm_server::auth::{self, now, token_hash};
-use cjm_server::store::Checked;
+use cjm_server::testing::Checked;
+use cjm_server::testing::{self as auth, now, token_hash};
 use cjm_server::{AppState, Config};
 use http_body_util::BodyExt;
 use rusqlite::params;
@@ -72,12 +72,10 @@ impl Fixture {
         let (mut users, mut ws, mut other_ws, mut map, mut comment, mut share, mut invitation) =
             (Vec::new(), 0, 0, 0, 0, 0, 0);
         let share_token = auth::random_token(24);
-        state
-            .db
-            .write_blocking(|tx| {
+        cjm_server::testing::write(&state, |tx| {
                 for (who, name) in [(Who::Owner, "Olive Owner"), (Who::Editor, "Eddie Editor"), (Who::Commenter, "Cora Commenter"), (Who::Viewer, "Vic Viewer"), (Who::OtherOwner, "Otto Outsider")] {
                     let email = format!("{}@example.com", name.split(' ').next().unwrap().to_lowercase());
-                    let uid = cjm_server::store::create_user(tx, &email, name, password_hash(), who == Who::Owner)?;
+                    let uid = cjm_server::testing::create_user(tx, &email, name, password_hash(), who == Who::Owner)?;
                     let session = auth::random_token(32);
                     let csrf = auth::random_token(24);
                     tx.execute("INSERT INTO sessions (token_hash, user_id, csrf, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)", params![token_hash(&session), uid, csrf, now(), now() + 3600])?;
@@ -86,14 +84,14 @@ impl Fixture {
                     users.push((who, uid, session, csrf, tx.last_insert_rowid(), api));
                 }
                 let id = |w: Who| users.iter().find(|u| u.0 == w).unwrap().1;
-                ws = cjm_server::store::create_workspace(tx, "Team", id(Who::Owner))?;
-                other_ws = cjm_server::store::create_workspace(tx, "Elsewhere", id(Who::OtherOwner))?;
+                ws = cjm_server::testing::create_workspace(tx, "Team", id(Who::Owner))?;
+                other_ws = cjm_server::testing::create_workspace(tx, "Elsewhere", id(Who::OtherOwner))?;
                 for (w, role) in [(Who::Editor, "editor"), (Who::Commenter, "commenter"), (Who::Viewer, "viewer")] {
                     tx.execute("INSERT INTO members (workspace_id, user_id, role) VALUES (?1, ?2, ?3)", params![ws, id(w), role])?;
                 }
                 let (v1, v2) = (Checked::new(MAP_V1.into())?, Checked::new(MAP_V2.into())?);
-                map = cjm_server::store::create_map(tx, ws, id(Who::Owner), &v1, "fixture", "first")?;
-                cjm_server::store::append_version(tx, map, id(Who::Editor), &v2, "with evidence rules", None)?;
+                map = cjm_server::testing::create_map(tx, ws, id(Who::Owner), &v1, "fixture", "first")?;
+                cjm_server::testing::append_version(tx, map, id(Who::Editor), &v2, "with evidence rules", None)?;
                 tx.execute("UPDATE maps SET current_version = 1, future_version = 2 WHERE id = ?1", [map])?;
                 tx.execute("INSERT INTO comments (map_id, step, author_id, body, created_at) VALUES (?1, 'compare', ?2, 'Too slow', ?3)", params![map, id(Who::Commenter), now()])?;
                 comment = tx.last_insert_rowid();
@@ -101,7 +99,7 @@ impl Fixture {
                 share = tx.last_insert_rowid();
                 tx.execute("INSERT INTO invitations (workspace_id, email, role, token_hash, created_by, created_at, expires_at) VALUES (?1, 'guest@example.com', 'viewer', ?2, ?3, ?4, ?5)", params![ws, token_hash("invite"), id(Who::Owner), now(), now() + 86400])?;
                 invitation = tx.last_insert_rowid();
-                let stored = cjm_server::evidence::store_upload(&evidence_dir, "log.csv", LOG.as_bytes())?;
+                let stored = cjm_server::testing::store_upload(&evidence_dir, "log.csv", LOG.as_bytes())?;
                 tx.execute("INSERT INTO evidence (workspace_id, file_name, stored_as, bytes, uploaded_by, created_at) VALUES (?1, 'log.csv', ?2, ?3, ?4, ?5)", params![ws, stored, LOG.len() as i64, id(Who::Owner), now()])?;
                 tx.execute("UPDATE maps SET evidence_id = ?2 WHERE id = ?1", [map, tx.last_insert_rowid()])?;
                 Ok::<_, cjm_server::AppError>(())

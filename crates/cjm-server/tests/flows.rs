@@ -289,7 +289,7 @@ async fn the_openapi_document_lists_every_api_route() {
     let f = Fixture::new();
     let doc = f.get(Who::Anonymous, "/api/openapi.json").await.value();
     assert_eq!(doc["openapi"], "3.0.3");
-    for r in cjm_server::routes::API {
+    for r in cjm_server::testing::API {
         assert!(doc["paths"][r.path][r.method.to_lowercase()].is_object(), "{} {}", r.method, r.path);
     }
     let text = doc.to_string();
@@ -344,10 +344,10 @@ async fn unknown_addresses_and_oversized_bodies_get_clear_answers() {
     let page = f.get(Who::Viewer, "/no/such/page").await;
     assert_eq!(page.status, StatusCode::NOT_FOUND);
     assert!(page.text().contains("<h1>Not found</h1>"));
-    let huge = "x".repeat(cjm_server::store::MAX_SOURCE * 3);
+    let huge = "x".repeat(cjm_server::testing::MAX_SOURCE * 3);
     let a = f.json(Who::Editor, "PUT", &format!("/api/maps/{}/source", f.map), json!({ "source": huge })).await;
     assert_eq!(a.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", a.text());
-    let big = "journey\n".to_string() + &"  %% padding\n".repeat(cjm_server::store::MAX_SOURCE / 12 + 10);
+    let big = "journey\n".to_string() + &"  %% padding\n".repeat(cjm_server::testing::MAX_SOURCE / 12 + 10);
     let a = f.json(Who::Editor, "PUT", &format!("/api/maps/{}/source", f.map), json!({ "source": big })).await;
     assert_eq!(a.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", a.text());
     assert!(a.value()["error"]["message"].as_str().unwrap().contains("the limit is"));

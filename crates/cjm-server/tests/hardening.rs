@@ -56,7 +56,7 @@ async fn a_share_link_cannot_ask_for_a_huge_png() {
     let a = f.get(Who::Anonymous, &format!("/s/{}/download/png", f.share_token)).await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.text().chars().take(200).collect::<String>());
     let (w, h) = png_size(&a.body);
-    assert!(u64::from(w) * u64::from(h) <= cjm_server::render::MAX_PNG_PIXELS, "{w}×{h}");
+    assert!(u64::from(w) * u64::from(h) <= cjm_server::testing::MAX_PNG_PIXELS, "{w}×{h}");
     assert!(w > 40_000, "the whole map is drawn, only smaller: {w}×{h}");
 }
 
@@ -158,7 +158,7 @@ async fn api_tokens_have_a_scope_an_expiry_and_cannot_make_tokens() {
     assert_eq!(made.status, StatusCode::CREATED, "{}", made.text());
     let v = made.value();
     assert_eq!(v["scope"], "read");
-    assert!(v["expires_at"].as_i64().unwrap() > cjm_server::auth::now() + 29 * 86_400);
+    assert!(v["expires_at"].as_i64().unwrap() > cjm_server::testing::now() + 29 * 86_400);
     let reader = v["token"].as_str().unwrap().to_string();
     let map = format!("/api/maps/{}", f.map);
     assert_eq!(f.send(with_token(&reader, "GET", &map, json!(null))).await.status, StatusCode::OK);
@@ -175,12 +175,10 @@ async fn api_tokens_have_a_scope_an_expiry_and_cannot_make_tokens() {
     assert_eq!(a.status, StatusCode::BAD_REQUEST);
 
     // An expired token is refused.
-    f.state
-        .db
-        .write_blocking(|tx| {
-            Ok::<_, cjm_server::AppError>(tx.execute("UPDATE api_tokens SET expires_at = 1 WHERE name = 'reader'", [])?)
-        })
-        .unwrap();
+    cjm_server::testing::write(&f.state, |tx| {
+        Ok::<_, cjm_server::AppError>(tx.execute("UPDATE api_tokens SET expires_at = 1 WHERE name = 'reader'", [])?)
+    })
+    .unwrap();
     assert_eq!(f.send(with_token(&reader, "GET", &map, json!(null))).await.status, StatusCode::UNAUTHORIZED);
 
     // Changing the password can revoke every token.
@@ -287,6 +285,6 @@ async fn a_check_lists_at_most_a_thousand_diagnostics() {
     assert_eq!(a.status, StatusCode::OK);
     let v = a.value();
     assert_eq!(v["warnings"], 189_999);
-    assert_eq!(v["diagnostics"].as_array().unwrap().len(), cjm_server::api::MAX_DIAGNOSTICS);
+    assert_eq!(v["diagnostics"].as_array().unwrap().len(), cjm_server::testing::MAX_DIAGNOSTICS);
     assert!(a.body.len() < 20 << 20, "{} bytes", a.body.len());
 }

@@ -7,7 +7,7 @@
 use crate::common::{multipart, Fixture, Who, LOG, MAP_V2};
 use axum::body::Body;
 use axum::http::StatusCode;
-use cjm_server::routes::{Needs, API, PAGES};
+use cjm_server::testing::{Needs, API, PAGES};
 
 /// (method, path, least visitor allowed). `share` means: anyone holding a
 /// live share link (the token is in the path).
@@ -233,12 +233,10 @@ async fn a_revoked_or_expired_share_link_opens_nothing() {
         assert_eq!(f.get(Who::Anonymous, &format!("/s/{}{path}", f.share_token)).await.status, StatusCode::NOT_FOUND);
     }
     let f = Fixture::new();
-    f.state
-        .db
-        .write_blocking(|tx| {
-            tx.execute("UPDATE share_links SET expires_at = 1", []).map_err(cjm_server::AppError::from)
-        })
-        .unwrap();
+    cjm_server::testing::write(&f.state, |tx| {
+        tx.execute("UPDATE share_links SET expires_at = 1", []).map_err(cjm_server::AppError::from)
+    })
+    .unwrap();
     assert_eq!(f.get(Who::Anonymous, &format!("/s/{}", f.share_token)).await.status, StatusCode::NOT_FOUND);
     assert_eq!(f.get(Who::Anonymous, "/s/not-a-token").await.status, StatusCode::NOT_FOUND);
 }

@@ -1,18 +1,16 @@
 //! Signing in and out, the first-run setup, invitations, the account page.
 
 use super::{safe_next, Page};
-use crate::api::{Path, Query};
-use crate::auth::{
-    self, check_form_token, form_token, now, set_cookie, token_hash, Principal, FORM_COOKIE, SESSION_COOKIE,
-};
+use crate::auth::{self, check_form_token, form_token, set_cookie, Principal, FORM_COOKIE, SESSION_COOKIE};
 use crate::error::{AppError, AppResult};
+use crate::extract::{Path, Query};
 use crate::store;
+use crate::token::{now, token_hash};
 use crate::AppState;
 use axum::extract::{ConnectInfo, Form, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{html, Markup};
-use rusqlite::{params, OptionalExtension};
 use serde::Deserialize;
 use std::net::SocketAddr;
 
@@ -113,15 +111,7 @@ pub(crate) struct LoginForm {
 /// The account id and password hash for an e-mail address, if there is one.
 async fn credentials(state: &AppState, email: &str) -> AppResult<Option<(i64, String)>> {
     let email = email.to_string();
-    state
-        .db
-        .read(move |c| {
-            let row = c.query_row("SELECT id, password_hash FROM users WHERE email = ?1", [&email], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            });
-            Ok::<_, AppError>(row.optional()?)
-        })
-        .await
+    state.db.read(move |c| store::credentials(c, &email)).await
 }
 
 /// The client's address: the socket's peer, or, when the peer is a trusted
@@ -190,7 +180,7 @@ pub(crate) async fn login(
 /// is unknown so that both cases cost the same.
 fn dummy_hash() -> &'static str {
     static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    HASH.get_or_init(|| auth::hash_password(&auth::random_token(16)).unwrap_or_default())
+    HASH.get_or_init(|| auth::hash_password(&crate::token::random_token(16)).unwrap_or_default())
 }
 
 fn signed_in(state: &AppState, headers: &HeaderMap, token: &str, next: &str) -> AppResult<Response> {
@@ -213,15 +203,12 @@ pub(crate) async fn logout(
     Form(form): Form<CsrfForm>,
 ) -> AppResult<Response> {
     if let Principal::Session { csrf, .. } = &who {
-        if !auth::constant_time_eq(csrf, &form._csrf) {
+        if !crate::token::constant_time_eq(csrf, &form._csrf) {
             return Err(AppError::Csrf);
         }
         if let Some(token) = auth::cookie(&headers, SESSION_COOKIE) {
             let hash = token_hash(token);
-            state
-                .db
-                .write(move |tx| Ok::<_, AppError>(tx.execute("DELETE FROM sessions WHERE token_hash = ?1", [hash])?))
-                .await?;
+            state.db.write(move |tx| store::delete_session(tx, &hash)).await?;
         }
     }
     let mut res = Redirect::to("/login").into_response();
@@ -243,9 +230,10 @@ async fn setup_valid(state: &AppState, token: &str) -> AppResult<bool> {
     state
         .db
         .read(move |c| {
-            let stored: Option<String> =
-                c.query_row("SELECT value FROM settings WHERE key = 'setup_token'", [], |r| r.get(0)).optional()?;
-            Ok::<_, AppError>(stored.is_some_and(|s| auth::constant_time_eq(&s, &hash)) && store::user_count(c)? == 0)
+            let stored = store::setup_token_hash(c)?;
+            Ok::<_, AppError>(
+                stored.is_some_and(|s| crate::token::constant_time_eq(&s, &hash)) && store::user_count(c)? == 0,
+            )
         })
         .await
 }
@@ -306,8 +294,8 @@ pub(crate) async fn setup(
     }
     let checked = (|| {
         let name = clean_name(&form.name)?;
-        let email = crate::api::check_email(&form.email)?.to_lowercase();
-        let hash = crate::api::new_password_hash(&form.password)?;
+        let email = crate::service::accounts::check_email(&form.email)?.to_lowercase();
+        let hash = crate::service::accounts::new_password_hash(&form.password)?;
         Ok::<_, AppError>((name, email, hash))
     })();
     let (name, email, hash) = match checked {
@@ -333,15 +321,7 @@ pub(crate) async fn setup(
                 return Err(AppError::NotFound);
             }
             let uid = store::create_user(tx, &email, &name, &hash, true)?;
-            tx.execute("DELETE FROM settings WHERE key = 'setup_token'", [])?;
-            // The first admin owns every workspace there is (the demo one).
-            tx.execute(
-                "INSERT OR IGNORE INTO members (workspace_id, user_id, role) SELECT id, ?1, 'owner' FROM workspaces",
-                [uid],
-            )?;
-            if tx.query_row("SELECT count(*) FROM workspaces", [], |r| r.get::<_, i64>(0))? == 0 {
-                store::create_workspace(tx, "My workspace", uid)?;
-            }
+            store::finish_setup(tx, uid)?;
             Ok(uid)
         })
         .await?;
@@ -360,29 +340,11 @@ fn clean_name(name: &str) -> AppResult<String> {
     Ok(n)
 }
 
-struct InviteInfo {
-    id: i64,
-    workspace: String,
-    workspace_id: i64,
-    email: String,
-    role: String,
-}
+use store::OpenInvitation as InviteInfo;
 
 async fn invitation(state: &AppState, token: &str) -> AppResult<InviteInfo> {
     let hash = token_hash(token);
-    state
-        .db
-        .read(move |c| {
-            c.query_row(
-                "SELECT i.id, w.name, w.id, i.email, i.role FROM invitations i JOIN workspaces w ON w.id = i.workspace_id
-                 WHERE i.token_hash = ?1 AND i.accepted_at IS NULL AND i.expires_at > ?2",
-                params![hash, now()],
-                |r| Ok(InviteInfo { id: r.get(0)?, workspace: r.get(1)?, workspace_id: r.get(2)?, email: r.get(3)?, role: r.get(4)? }),
-            )
-            .optional()?
-            .ok_or(AppError::NotFound)
-        })
-        .await
+    state.db.read(move |c| store::open_invitation(c, &hash)).await
 }
 
 fn invite_body(token: &str, form_tok: &str, inv: &InviteInfo, who: &Principal, error: Option<&str>) -> Markup {
@@ -455,8 +417,12 @@ pub(crate) async fn accept_invite(
                 uid
             }
             None => {
-                let made =
-                    (|| Ok::<_, AppError>((clean_name(&form.name)?, crate::api::new_password_hash(&form.password)?)))();
+                let made = (|| {
+                    Ok::<_, AppError>((
+                        clean_name(&form.name)?,
+                        crate::service::accounts::new_password_hash(&form.password)?,
+                    ))
+                })();
                 let (name, hash) = match made {
                     Ok(v) => v,
                     Err(AppError::BadRequest(m)) => return Ok(fail(m)),
@@ -470,23 +436,9 @@ pub(crate) async fn accept_invite(
     state
         .db
         .write(move |tx| {
-            let n = tx.execute(
-                "UPDATE invitations SET accepted_at = ?2 WHERE id = ?1 AND accepted_at IS NULL",
-                params![inv_id, now()],
-            )?;
-            if n == 0 {
-                return Err(AppError::NotFound);
-            }
-            // Joining never lowers a role someone already has.
-            let current = store::role_in(tx, uid, ws)?;
-            let new = crate::auth::Role::parse(&role).unwrap_or(crate::auth::Role::Viewer);
-            if current.is_none_or(|c| c < new) {
-                tx.execute(
-                    "INSERT OR REPLACE INTO members (workspace_id, user_id, role) VALUES (?1, ?2, ?3)",
-                    params![ws, uid, new.as_str()],
-                )?;
-            }
-            Ok(())
+            store::accept_invitation(tx, inv_id)?;
+            let role = crate::auth::Role::parse(&role).unwrap_or(crate::auth::Role::Viewer);
+            store::join(tx, ws, uid, role)
         })
         .await?;
     if who.user().is_some() {
@@ -538,7 +490,7 @@ pub(crate) async fn account(State(state): State<AppState>, who: Principal) -> Ap
                             td { (t.name) }
                             td { @if t.scope == auth::TokenScope::Write { "read and write" } @else { "read" } }
                             td { (super::when(t.created_at)) }
-                            td { @match t.expires_at { Some(e) if e <= auth::now() => { span.muted { "expired" } } Some(e) => { (super::when(e)) } None => { span.muted { "never" } } } }
+                            td { @match t.expires_at { Some(e) if e <= now() => { span.muted { "expired" } } Some(e) => { (super::when(e)) } None => { span.muted { "never" } } } }
                             td { @if let Some(u) = t.last_used_at { (super::when(u)) } @else { span.muted { "never" } } }
                             td { button.link.danger data-method="DELETE" data-action={ "/api/tokens/" (t.id) } data-confirm="Revoke this token? Scripts using it will stop working." { "Revoke" } }
                         }

@@ -3,11 +3,11 @@
 //! that a share link opens.
 
 use super::{island, when, Page};
-use crate::api::{self, DownloadQuery};
-use crate::api::{Path, Query};
 use crate::auth::{Principal, Role};
 use crate::error::{AppError, AppResult};
-use crate::render::{Drawable, Format, View};
+use crate::extract::{Editor, MapAccess, Path, Query, Viewer};
+use crate::service::drawings::{self, DownloadQuery, Drawable, Format, View};
+use crate::service::{diff, evidence};
 use crate::store::{self, MapInfo};
 use crate::AppState;
 use axum::extract::State;
@@ -22,10 +22,7 @@ fn crumbs(map: &MapInfo, ws_name: &str) -> Vec<(String, String)> {
 }
 
 async fn ws_name(state: &AppState, ws: i64) -> AppResult<String> {
-    state
-        .db
-        .read(move |c| Ok::<_, AppError>(c.query_row("SELECT name FROM workspaces WHERE id = ?1", [ws], |r| r.get(0))?))
-        .await
+    state.db.read(move |c| store::workspace_name(c, ws)).await
 }
 
 /// The SVG of one version for a page (font from the stylesheet, not embedded).
@@ -35,12 +32,12 @@ async fn svg_for(
     version: i64,
     view: &View,
     with_evidence: bool,
-) -> AppResult<(String, Option<std::sync::Arc<crate::evidence::Measured>>)> {
+) -> AppResult<(String, Option<std::sync::Arc<evidence::Measured>>)> {
     let id = map.id;
     let v = state.db.read(move |c| store::version(c, id, version)).await?;
-    let measured = if with_evidence { api::measured(state, map, Some(version)).await? } else { None };
+    let measured = if with_evidence { evidence::measured(state, map, Some(version)).await? } else { None };
     let measures = measured.as_ref().map(|m| (map.evidence_id.unwrap_or(0), m.figures.clone()));
-    let bytes = crate::render::draw(
+    let bytes = drawings::draw(
         state,
         Drawable { version_id: v.id, source: v.source.unwrap_or_default(), measures },
         Format::Svg,
@@ -144,7 +141,7 @@ fn toolbar(personas: &[String], q: &ViewQuery, download_base: &str) -> Markup {
 }
 
 /// The map's figures and details for the page script (step panel).
-fn map_island(map: &cjm_model::Journey, measured: Option<&crate::evidence::Measured>) -> PreEscaped<String> {
+fn map_island(map: &cjm_model::Journey, measured: Option<&evidence::Measured>) -> PreEscaped<String> {
     let figures = measured.map(|m| serde_json::to_value(&m.measurement).unwrap_or_default());
     island(&json!({ "map": map, "measured": figures }))
 }
@@ -162,22 +159,20 @@ struct MapPageData {
 pub(crate) async fn map_page(
     State(state): State<AppState>,
     who: Principal,
-    Path(id): Path<i64>,
+    access: MapAccess<Viewer>,
     Query(q): Query<ViewQuery>,
 ) -> AppResult<Response> {
-    let uid = who.require_user()?.id;
-    let wanted = q.version;
+    let MapAccess { map, role, .. } = access;
+    let (id, wanted) = (map.id, q.version);
     let d = state
         .db
         .read(move |c| {
-            let (map, role) = store::map_for(c, uid, id)?;
             let version = store::version(c, id, wanted.unwrap_or(map.head))?;
             let evidence = match map.evidence_id {
                 Some(e) => Some(store::evidence(c, e)?.0),
                 None => None,
             };
-            let workspace: String =
-                c.query_row("SELECT name FROM workspaces WHERE id = ?1", [map.workspace_id], |r| r.get(0))?;
+            let workspace = store::workspace_name(c, map.workspace_id)?;
             Ok::<_, AppError>(MapPageData {
                 comments: store::comments(c, id)?,
                 map,
@@ -190,7 +185,7 @@ pub(crate) async fn map_page(
         .await?;
     let (map, role, version) = (&d.map, d.role, d.version.number);
     let measured = match d.evidence.clone() {
-        Some(ev) => api::measured_for(&state, ev, &d.version).await?,
+        Some(ev) => evidence::measured_for(&state, ev, &d.version).await?,
         None => None,
     };
     let evidence_key = measured.as_ref().and(map.evidence_id);
@@ -199,7 +194,7 @@ pub(crate) async fn map_page(
         source: d.version.source.clone().unwrap_or_default(),
         measures: measured.as_ref().map(|m| (map.evidence_id.unwrap_or(0), m.figures.clone())),
     };
-    let svg = crate::render::draw(&state, drawable, Format::Svg, &view_of(&q), false).await?;
+    let svg = drawings::draw(&state, drawable, Format::Svg, &view_of(&q), false).await?;
     let source = d.version.source.clone().unwrap_or_default();
     let for_parts = measured.clone();
     let (st, vid) = (state.clone(), d.version.id);
@@ -207,7 +202,7 @@ pub(crate) async fn map_page(
         .renders
         .parts(d.version.id, evidence_key, move || {
             let journey = &st.checked(vid, &source).journey;
-            crate::render::Parts {
+            drawings::Parts {
                 island: map_island(journey, for_parts.as_deref()).0,
                 personas: journey.persona_names(),
                 step_names: journey.steps().map(|s| (s.id.clone(), s.name.clone())).collect(),
@@ -345,13 +340,12 @@ fn mention_markup(body: &str) -> Markup {
 
 pub(crate) async fn map_svg(
     State(state): State<AppState>,
-    who: Principal,
-    Path(id): Path<i64>,
+    access: MapAccess<Viewer>,
     Query(q): Query<ViewQuery>,
 ) -> AppResult<Response> {
-    let (_, map, _) = api::map_access(&state, &who, id).await?;
+    let map = access.map;
     let dq = DownloadQuery { version: q.version, persona: q.persona, theme: q.theme, evidence: None };
-    let mut res = api::download_response(&state, &map, "svg", dq, false).await?;
+    let mut res = drawings::download_response(&state, &map, "svg", dq, false).await?;
     // Versions never change: a thumbnail of version N may be cached privately.
     if q.version.is_some() {
         res.headers_mut().insert(header::CACHE_CONTROL, axum::http::HeaderValue::from_static("private, max-age=3600"));
@@ -361,17 +355,21 @@ pub(crate) async fn map_svg(
 
 pub(crate) async fn download(
     State(state): State<AppState>,
-    who: Principal,
-    Path((id, format)): Path<(i64, String)>,
+    access: MapAccess<Viewer>,
+    Path((_, format)): Path<(i64, String)>,
     Query(q): Query<DownloadQuery>,
 ) -> AppResult<Response> {
-    let (_, map, _) = api::map_access(&state, &who, id).await?;
-    api::download_response(&state, &map, &format, q, true).await
+    let map = access.map;
+    drawings::download_response(&state, &map, &format, q, true).await
 }
 
-pub(crate) async fn editor(State(state): State<AppState>, who: Principal, Path(id): Path<i64>) -> AppResult<Response> {
-    let (_, map, role) = api::map_access(&state, &who, id).await?;
-    role.require(Role::Editor, "edit maps")?;
+pub(crate) async fn editor(
+    State(state): State<AppState>,
+    who: Principal,
+    access: MapAccess<Editor>,
+) -> AppResult<Response> {
+    let MapAccess { map, role, .. } = access;
+    let id = map.id;
     let head = map.head;
     let v = state.db.read(move |c| store::version(c, id, head)).await?;
     let ws = ws_name(&state, map.workspace_id).await?;
@@ -408,8 +406,13 @@ pub(crate) async fn editor(State(state): State<AppState>, who: Principal, Path(i
         .render())
 }
 
-pub(crate) async fn history(State(state): State<AppState>, who: Principal, Path(id): Path<i64>) -> AppResult<Response> {
-    let (_, map, role) = api::map_access(&state, &who, id).await?;
+pub(crate) async fn history(
+    State(state): State<AppState>,
+    who: Principal,
+    access: MapAccess<Viewer>,
+) -> AppResult<Response> {
+    let MapAccess { map, role, .. } = access;
+    let id = map.id;
     let versions = state.db.read(move |c| store::versions(c, id)).await?;
     let ws = ws_name(&state, map.workspace_id).await?;
     let editor = role >= Role::Editor;
@@ -454,10 +457,12 @@ fn states_body(current: Option<i64>, future: Option<i64>) -> String {
 pub(crate) async fn version_page(
     State(state): State<AppState>,
     who: Principal,
-    Path((id, n)): Path<(i64, i64)>,
+    access: MapAccess<Viewer>,
+    Path((_, n)): Path<(i64, i64)>,
     Query(q): Query<ViewQuery>,
 ) -> AppResult<Response> {
-    let (_, map, role) = api::map_access(&state, &who, id).await?;
+    let MapAccess { map, role, .. } = access;
+    let id = map.id;
     let v = state.db.read(move |c| store::version(c, id, n)).await?;
     let view = view_of(&q);
     let (svg, _) = svg_for(&state, &map, n, &view, false).await?;
@@ -483,13 +488,14 @@ pub(crate) struct DiffQuery {
 pub(crate) async fn diff_page(
     State(state): State<AppState>,
     who: Principal,
-    Path(id): Path<i64>,
+    access: MapAccess<Viewer>,
     Query(q): Query<DiffQuery>,
 ) -> AppResult<Response> {
-    let (_, map, role) = api::map_access(&state, &who, id).await?;
+    let MapAccess { map, role, .. } = access;
+    let id = map.id;
     let to = q.to.unwrap_or(map.head);
     let from = q.from.unwrap_or((to - 1).max(1));
-    let d = api::compute_diff(&state, id, from, to).await?;
+    let d = diff::compute_diff(&state, id, from, to).await?;
     let ws = ws_name(&state, map.workspace_id).await?;
     let body = html! {
         div.page-head { h1 { "Version " (from) " → version " (to) } }
@@ -502,7 +508,7 @@ pub(crate) async fn diff_page(
         section.card {
             h2 { "What changed in the text" }
             @if d.hunks.is_empty() { p.muted { "The two texts are the same." } }
-            @if d.hunks_cut { p.muted { "Only the first " (api::MAX_DIFF_LINES) " lines of the comparison are shown; download both versions to compare the rest." } }
+            @if d.hunks_cut { p.muted { "Only the first " (diff::MAX_DIFF_LINES) " lines of the comparison are shown; download both versions to compare the rest." } }
             @for hunk in &d.hunks {
                 table.diff {
                     @for line in hunk {
@@ -523,10 +529,11 @@ pub(crate) async fn diff_page(
 pub(crate) async fn compare(
     State(state): State<AppState>,
     who: Principal,
-    Path(id): Path<i64>,
+    access: MapAccess<Viewer>,
     Query(q): Query<ViewQuery>,
 ) -> AppResult<Response> {
-    let (_, map, role) = api::map_access(&state, &who, id).await?;
+    let MapAccess { map, role, .. } = access;
+    let id = map.id;
     let (Some(cur), Some(fut)) = (map.current_version, map.future_version) else {
         return Err(AppError::bad(
             "mark one version as current state and one as future state on the History page first",
@@ -535,7 +542,7 @@ pub(crate) async fn compare(
     let view = view_of(&q);
     let (a, _) = svg_for(&state, &map, cur, &view, false).await?;
     let (b, _) = svg_for(&state, &map, fut, &view, false).await?;
-    let d = api::compute_diff(&state, id, cur, fut).await?;
+    let d = diff::compute_diff(&state, id, cur, fut).await?;
     let ws = ws_name(&state, map.workspace_id).await?;
     let body = html! {
         div.page-head { h1 { "Current and future state" } }
@@ -555,11 +562,12 @@ pub(crate) async fn compare(
 pub(crate) async fn evidence_page(
     State(state): State<AppState>,
     who: Principal,
-    Path(id): Path<i64>,
+    access: MapAccess<Viewer>,
 ) -> AppResult<Response> {
-    let (_, map, role) = api::map_access(&state, &who, id).await?;
-    let ev = api::evidence_state(&state, &map).await?;
-    let measured = if ev.summary.is_some() { api::measured(&state, &map, None).await? } else { None };
+    let MapAccess { map, role, .. } = access;
+    let id = map.id;
+    let ev = evidence::evidence_state(&state, &map).await?;
+    let measured = if ev.summary.is_some() { evidence::measured(&state, &map, None).await? } else { None };
     let ws = ws_name(&state, map.workspace_id).await?;
     let editor = role >= Role::Editor;
     let limit_mb = state.config.max_upload / (1024 * 1024);
@@ -659,13 +667,13 @@ fn pct(v: Option<f64>) -> String {
 pub(crate) async fn share_page(
     State(state): State<AppState>,
     who: Principal,
-    Path(id): Path<i64>,
+    access: MapAccess<Editor>,
 ) -> AppResult<Response> {
-    let (_, map, role) = api::map_access(&state, &who, id).await?;
-    role.require(Role::Editor, "share maps")?;
+    let MapAccess { map, role, .. } = access;
+    let id = map.id;
     let links = state.db.read(move |c| store::share_links(c, id)).await?;
     let ws = ws_name(&state, map.workspace_id).await?;
-    let now = crate::auth::now();
+    let now = crate::token::now();
     let body = html! {
         div.page-head { h1 { "Share " (map.title) } }
         (tabs(&map, role, "share"))
@@ -742,7 +750,7 @@ pub(crate) async fn shared_svg(
 ) -> AppResult<Response> {
     let map = shared_map(&state, &token).await?;
     let dq = DownloadQuery { version: None, persona: q.persona, theme: q.theme, evidence: None };
-    api::download_response(&state, &map, "svg", dq, false).await
+    drawings::download_response(&state, &map, "svg", dq, false).await
 }
 
 pub(crate) async fn shared_download(
@@ -753,5 +761,5 @@ pub(crate) async fn shared_download(
     let map = shared_map(&state, &token).await?;
     // A share link shows the latest version only.
     let dq = DownloadQuery { version: None, ..q };
-    api::download_response(&state, &map, &format, dq, true).await.map(IntoResponse::into_response)
+    drawings::download_response(&state, &map, &format, dq, true).await.map(IntoResponse::into_response)
 }

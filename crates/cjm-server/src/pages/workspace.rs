@@ -1,17 +1,17 @@
 //! The gallery of a workspace, the new-map form and the members page.
 
 use super::{when, Page};
-use crate::api::{Path, Query};
 use crate::auth::{Principal, Role};
 use crate::error::{AppError, AppResult};
+use crate::extract::{Editor, Query, Viewer, WorkspaceAccess};
 use crate::store;
 use crate::AppState;
 use axum::extract::State;
 use axum::response::Response;
 use maud::html;
 
-pub async fn workspace_for(state: &AppState, who: &Principal, ws: i64) -> AppResult<store::Workspace> {
-    let uid = who.require_user()?.id;
+async fn workspace_for<R>(state: &AppState, access: &WorkspaceAccess<R>) -> AppResult<store::Workspace> {
+    let (uid, ws) = (access.user.id, access.ws);
     state.db.read(move |c| store::workspace(c, uid, ws)).await
 }
 
@@ -47,17 +47,18 @@ async fn card_facts(state: &AppState, maps: &[store::MapInfo]) -> AppResult<Vec<
 pub(crate) async fn gallery(
     State(state): State<AppState>,
     who: Principal,
-    Path(ws): Path<i64>,
+    access: WorkspaceAccess<Viewer>,
     Query(q): Query<crate::api::ListQuery>,
 ) -> AppResult<Response> {
-    let w = workspace_for(&state, &who, ws).await?;
+    let w = workspace_for(&state, &access).await?;
+    let ws = access.ws;
     let (query, tag) = (q.q.clone(), q.tag.clone());
     let (maps, all) = state
         .db
         .read(move |c| Ok::<_, AppError>((store::maps_in(c, ws, &query, &tag)?, store::maps_in(c, ws, "", "")?)))
         .await?;
     let facts = card_facts(&state, &maps).await?;
-    let uid = who.require_user()?.id;
+    let uid = access.user.id;
     let mentions: Vec<store::Mention> = state
         .db
         .read(move |c| store::mentions(c, uid, Some(ws), 20))
@@ -120,9 +121,13 @@ pub(crate) async fn gallery(
     Ok(Page::new(&w.name, &who, "gallery", body).crumbs(vec![(format!("/w/{ws}"), w.name.clone())]).wide().render())
 }
 
-pub(crate) async fn new_map(State(state): State<AppState>, who: Principal, Path(ws): Path<i64>) -> AppResult<Response> {
-    let w = workspace_for(&state, &who, ws).await?;
-    w.role.require(Role::Editor, "create maps")?;
+pub(crate) async fn new_map(
+    State(state): State<AppState>,
+    who: Principal,
+    access: WorkspaceAccess<Editor>,
+) -> AppResult<Response> {
+    let w = workspace_for(&state, &access).await?;
+    let ws = access.ws;
     let body = html! {
         h1 { "New map" }
         form.api-form.card data-method="POST" data-action={ "/api/workspaces/" (ws) "/maps" } data-then="url" {
@@ -141,8 +146,13 @@ pub(crate) async fn new_map(State(state): State<AppState>, who: Principal, Path(
     Ok(Page::new("New map", &who, "new-map", body).crumbs(vec![(format!("/w/{ws}"), w.name.clone())]).render())
 }
 
-pub(crate) async fn members(State(state): State<AppState>, who: Principal, Path(ws): Path<i64>) -> AppResult<Response> {
-    let w = workspace_for(&state, &who, ws).await?;
+pub(crate) async fn members(
+    State(state): State<AppState>,
+    who: Principal,
+    access: WorkspaceAccess<Viewer>,
+) -> AppResult<Response> {
+    let w = workspace_for(&state, &access).await?;
+    let ws = access.ws;
     let list = state.db.read(move |c| store::members(c, ws)).await?;
     let owner = w.role == Role::Owner;
     let pending = if owner { state.db.read(move |c| store::pending_invitations(c, ws)).await? } else { Vec::new() };

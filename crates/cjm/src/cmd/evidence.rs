@@ -173,9 +173,6 @@ pub fn log_path(given: Option<&str>, map_path: &str, map: &cjm_model::Journey) -
     }
 }
 
-/// The renderer's view of a measurement (the web app draws it the same way).
-pub use cjm_server::evidence::to_render_measures;
-
 #[derive(clap::Args)]
 #[command(
     about = "Draft a map from an event log",

@@ -110,7 +110,7 @@ pub fn run(args: Args) -> Result<Outcome, CliError> {
                 let m = cjm_mine::measure::measure(&journey, &log);
                 let name =
                     Path::new(log_path).file_name().map_or(log_path.clone(), |f| f.to_string_lossy().into_owned());
-                Some(crate::cmd::evidence::to_render_measures(&m, &name))
+                Some(m.figures(&name))
             }
             None => None,
         },

@@ -6,8 +6,12 @@
 
 use crate::cache::Bounded;
 use crate::error::{AppError, AppResult};
+use crate::store::{self, MapInfo};
 use crate::AppState;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use cjm_render::{Measures, Options, ThemeName};
+use serde::Deserialize;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -236,4 +240,83 @@ pub fn file_name(title: &str, format: Format) -> String {
     }
     stem.truncate(80);
     format!("{stem}.{}", format.extension())
+}
+
+#[derive(Deserialize, Default)]
+pub struct DownloadQuery {
+    pub version: Option<i64>,
+    pub persona: Option<String>,
+    pub theme: Option<String>,
+    /// Draw the evidence's figures (default: yes when the map has evidence).
+    pub evidence: Option<bool>,
+}
+
+/// One version of a map, drawn or exported, as a download.
+pub async fn download_response(
+    state: &AppState,
+    map: &MapInfo,
+    format: &str,
+    q: DownloadQuery,
+    attachment: bool,
+) -> AppResult<Response> {
+    let format = Format::parse(format)
+        .ok_or_else(|| AppError::bad(format!("format `{format}`: expected svg, png, pdf, html, json, mmd or cjm")))?;
+    let (id, n, eid) = (map.id, q.version.unwrap_or(map.head), map.evidence_id);
+    let drawn = matches!(format, Format::Svg | Format::Png | Format::Pdf | Format::Html);
+    let with_evidence = q.evidence.unwrap_or(true) && drawn;
+    let (v, ev) = state
+        .db
+        .read(move |c| {
+            let ev = match eid.filter(|_| with_evidence) {
+                Some(e) => Some(store::evidence(c, e)?.0),
+                None => None,
+            };
+            Ok::<_, AppError>((store::version(c, id, n)?, ev))
+        })
+        .await?;
+    let measures = match ev {
+        Some(ev) => {
+            crate::service::evidence::measured_for(state, ev, &v).await?.map(|m| (eid.unwrap_or(0), m.figures.clone()))
+        }
+        None => None,
+    };
+    let view = View { persona: q.persona, theme: q.theme };
+    let bytes =
+        draw(state, Drawable { version_id: v.id, source: v.source.unwrap_or_default(), measures }, format, &view, true)
+            .await?;
+    let name = file_name(&map.title, format);
+    let disposition =
+        if attachment { format!("attachment; filename=\"{name}\"") } else { format!("inline; filename=\"{name}\"") };
+    let mut res = (
+        [(header::CONTENT_TYPE, format.content_type().to_string()), (header::CONTENT_DISPOSITION, disposition)],
+        Bytes(bytes),
+    )
+        .into_response();
+    if format == Format::Html {
+        // The downloaded viewer carries its own inline script; it is a file to
+        // save, never a page of this site, so it gets a sandbox.
+        res.headers_mut().insert(
+            header::CONTENT_SECURITY_POLICY,
+            axum::http::HeaderValue::from_static("sandbox; default-src 'none'"),
+        );
+    }
+    Ok(res)
+}
+
+/// Shared bytes as a response body without copying.
+pub struct Bytes(pub Arc<Vec<u8>>);
+
+impl IntoResponse for Bytes {
+    fn into_response(self) -> Response {
+        let bytes = axum::body::Bytes::from_owner(ArcBytes(self.0));
+        axum::body::Body::from(bytes).into_response()
+    }
+}
+
+struct ArcBytes(Arc<Vec<u8>>);
+
+impl AsRef<[u8]> for ArcBytes {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
 }

@@ -5,12 +5,15 @@
 //! Uploads are written to a temporary file in the data directory and renamed
 //! into place, so a log on disk is always whole.
 
+use crate::auth::User;
 use crate::cache::Bounded;
 use crate::error::{AppError, AppResult};
-use crate::store::{ColumnMapping, Evidence};
+use crate::store::{self, ColumnMapping, Evidence, MapInfo};
 use crate::AppState;
 use cjm_events::{ColumnMap, EventLog, Format, ReadOptions};
 use cjm_mine::measure::Measurement;
+use schemars::JsonSchema;
+use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -44,7 +47,7 @@ pub fn store_upload(dir: &Path, file_name: &str, bytes: &[u8]) -> AppResult<Stri
     .find(|e| lower.ends_with(*e))
     .copied()
     .unwrap_or(".log");
-    let stored = format!("{}{ext}", crate::auth::random_token(12));
+    let stored = format!("{}{ext}", crate::token::random_token(12));
     let mut tmp =
         tempfile::NamedTempFile::new_in(dir).map_err(|e| AppError::Internal(format!("upload temp file: {e}")))?;
     use std::io::Write;
@@ -127,25 +130,6 @@ pub fn summarize(log: &EventLog) -> LogSummary {
     }
 }
 
-/// The renderer's view of a measurement.
-pub fn to_render_measures(m: &Measurement, source: &str) -> cjm_render::Measures {
-    let mut out =
-        cjm_render::Measures { customers: m.customers, source: Some(source.to_string()), steps: Default::default() };
-    for s in m.steps.iter().filter(|s| s.rule.is_some() && s.rule_error.is_none()) {
-        out.steps.insert(
-            s.id.clone(),
-            cjm_render::StepFigures {
-                reached: s.reached,
-                share_of_previous: s.share_of_previous,
-                drop_off: s.drop_off,
-                median_seconds_since_previous: s.median_seconds_since_previous,
-                mean_score: s.mean_score,
-            },
-        );
-    }
-    out
-}
-
 /// A map version measured against a log.
 pub struct Measured {
     pub measurement: Measurement,
@@ -201,11 +185,6 @@ impl Cache {
         (*read).clone()
     }
 
-    /// The measurement if it was made before (no reading, no waiting).
-    pub fn cached(&self, id: i64, mapping: &ColumnMapping, version_id: i64) -> Option<Arc<Measured>> {
-        self.measured.get(&(id, mapping_key(mapping), version_id))
-    }
-
     /// Version `version_id` (with `source`) measured against the log of
     /// evidence `ev`.
     pub async fn measure(
@@ -226,7 +205,7 @@ impl Cache {
             .get_or_make(key, move || {
                 let map = &st.checked(version_id, &source).journey;
                 let measurement = cjm_mine::measure::measure(map, &log);
-                let figures = Arc::new(to_render_measures(&measurement, &shown));
+                let figures = Arc::new(measurement.figures(&shown));
                 let bytes = serde_json::to_vec(&measurement).map_or(4096, |v| v.len() * 2);
                 Ok((Measured { measurement, figures }, bytes))
             })
@@ -257,4 +236,139 @@ pub fn discover(log: &EventLog, shown: &str) -> AppResult<String> {
         return Err(AppError::Internal(format!("the draft from {shown} does not read back")));
     }
     Ok(text)
+}
+
+#[derive(Serialize, JsonSchema)]
+pub struct EvidenceState {
+    pub evidence: Option<store::Evidence>,
+    /// The log as read with the mapping (absent when reading failed).
+    pub summary: Option<LogSummary>,
+    /// Why the log could not be read with the mapping, and what to change.
+    pub error: Option<String>,
+}
+
+pub async fn evidence_state(state: &AppState, map: &MapInfo) -> AppResult<EvidenceState> {
+    let Some(eid) = map.evidence_id else { return Ok(EvidenceState { evidence: None, summary: None, error: None }) };
+    let (ev, _) = state.db.read(move |c| store::evidence(c, eid)).await?;
+    let path = path_of(&state.config.data_dir, &ev.stored_as);
+    let read = state.evidence.log(ev.id, path, ev.file_name.clone(), ev.mapping.clone()).await;
+    Ok(match read {
+        Ok(log) => EvidenceState { summary: Some(summarize(&log)), evidence: Some(ev), error: None },
+        Err(AppError::BadRequest(m) | AppError::Unprocessable(m)) => {
+            EvidenceState { evidence: Some(ev), summary: None, error: Some(m) }
+        }
+        Err(e) => return Err(e),
+    })
+}
+
+/// The head version measured against the map's evidence.
+pub async fn measured(state: &AppState, map: &MapInfo, version: Option<i64>) -> AppResult<Option<Arc<Measured>>> {
+    let Some(eid) = map.evidence_id else { return Ok(None) };
+    let (id, n) = (map.id, version.unwrap_or(map.head));
+    let (ev, v) =
+        state.db.read(move |c| Ok::<_, AppError>((store::evidence(c, eid)?.0, store::version(c, id, n)?))).await?;
+    measured_for(state, ev, &v).await
+}
+
+/// A version measured against a log: from the cache, or read and measured
+/// on the blocking pool. `None` when the log does not read with its mapping.
+pub async fn measured_for(
+    state: &AppState,
+    ev: store::Evidence,
+    v: &store::Version,
+) -> AppResult<Option<Arc<Measured>>> {
+    let out = state.evidence.measure(state, &ev, v.id, v.source.clone().unwrap_or_default()).await;
+    match out {
+        Ok(m) => Ok(Some(m)),
+        // A log that does not read with its mapping: the page shows the map without figures.
+        Err(AppError::BadRequest(_) | AppError::Unprocessable(_)) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Keeps an uploaded log (`bytes`, named `file_name` by the browser) in
+/// the workspace and attaches it to the map. A column the form named must
+/// be in the log: otherwise the file and its record are dropped, the map
+/// keeps the log it had, and the answer is `422`.
+pub async fn upload(
+    state: &AppState,
+    map: &MapInfo,
+    user: &User,
+    file_name: String,
+    bytes: Vec<u8>,
+    mapping: ColumnMapping,
+) -> AppResult<EvidenceState> {
+    if bytes.is_empty() {
+        return Err(AppError::bad(format!("`{file_name}` is empty")));
+    }
+    let dir = state.config.data_dir.join("evidence");
+    let size = bytes.len() as i64;
+    let fname = file_name.clone();
+    let stored = tokio::task::spawn_blocking(move || store_upload(&dir, &fname, &bytes))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))??;
+    let (ws, uid) = (map.workspace_id, user.id);
+    let (name, stored_as, m) = (file_name.clone(), stored.clone(), mapping.clone());
+    let eid = state.db.write(move |tx| store::insert_evidence(tx, ws, &name, &stored_as, size, &m, uid)).await?;
+    let path = path_of(&state.config.data_dir, &stored);
+    if let Err(AppError::Unprocessable(m)) = state.evidence.log(eid, path.clone(), file_name, mapping).await {
+        state.db.write(move |tx| store::delete_evidence(tx, eid)).await?;
+        let _ = tokio::fs::remove_file(&path).await;
+        return Err(AppError::Unprocessable(m));
+    }
+    let id = map.id;
+    state.db.write(move |tx| store::attach_evidence(tx, id, Some(eid))).await?;
+    let map = state.db.read(move |c| store::map(c, id)).await?;
+    evidence_state(state, &map).await
+}
+
+/// Attaches a log of the workspace (`None` detaches) and, with `mapping`,
+/// changes its column mapping: the columns named must be in the log
+/// before the mapping is saved.
+pub async fn attach(
+    state: &AppState,
+    map: &MapInfo,
+    evidence_id: Option<i64>,
+    mapping: Option<ColumnMapping>,
+) -> AppResult<EvidenceState> {
+    let ws = map.workspace_id;
+    if let (Some(eid), Some(mapping)) = (evidence_id, mapping.clone()) {
+        let (ev, owner_ws) = state.db.read(move |c| store::evidence(c, eid)).await?;
+        if owner_ws != ws {
+            return Err(AppError::NotFound);
+        }
+        let path = path_of(&state.config.data_dir, &ev.stored_as);
+        if let Err(e @ AppError::Unprocessable(_)) = state.evidence.log(eid, path, ev.file_name, mapping).await {
+            return Err(e);
+        }
+    }
+    let id = map.id;
+    state
+        .db
+        .write(move |tx| {
+            if let Some(eid) = evidence_id {
+                if store::evidence(tx, eid)?.1 != ws {
+                    return Err(AppError::NotFound);
+                }
+                if let Some(m) = &mapping {
+                    store::set_mapping(tx, eid, m)?;
+                }
+            }
+            store::attach_evidence(tx, id, evidence_id)
+        })
+        .await?;
+    let map = state.db.read(move |c| store::map(c, id)).await?;
+    evidence_state(state, &map).await
+}
+
+/// A draft map discovered from the map's evidence (`cjm discover`).
+pub async fn draft(state: &AppState, map: &MapInfo) -> AppResult<String> {
+    let eid =
+        map.evidence_id.ok_or_else(|| AppError::bad("this map has no evidence; upload a log on the evidence page"))?;
+    let (ev, _) = state.db.read(move |c| store::evidence(c, eid)).await?;
+    let path = path_of(&state.config.data_dir, &ev.stored_as);
+    let log = state.evidence.log(ev.id, path, ev.file_name.clone(), ev.mapping.clone()).await?;
+    tokio::task::spawn_blocking(move || discover(&log, &ev.file_name))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
 }

@@ -1,0 +1,131 @@
+//! Checking a text for the editor: diagnostics with line and column, the
+//! outline the forms offer, and the live preview's drawing.
+
+use crate::error::{AppError, AppResult};
+use crate::store;
+use cjm_syntax::diag::LineIndex;
+use schemars::JsonSchema;
+use serde::Serialize;
+
+/// A diagnostic for the editor: position as line and column (1-based).
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct Diag {
+    /// `error` or `warning`.
+    pub severity: String,
+    pub code: String,
+    pub message: String,
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+    /// Byte offsets into the text (for editors that count bytes).
+    pub start: usize,
+    pub end: usize,
+    pub label: String,
+    pub hint: Option<String>,
+}
+
+/// The most diagnostics an answer lists (the counts beside them are whole):
+/// a 2 MB map can hold 190,000 warnings, and each is a few hundred bytes of JSON.
+pub const MAX_DIAGNOSTICS: usize = 1_000;
+
+pub fn diagnostics(source: &str, diags: &[cjm_syntax::Diagnostic]) -> Vec<Diag> {
+    let index = LineIndex::new(source);
+    diags
+        .iter()
+        .take(MAX_DIAGNOSTICS)
+        .map(|d| {
+            let (line, column) = index.line_col(d.span.start);
+            let (end_line, end_column) = index.line_col(d.span.end);
+            Diag {
+                severity: if d.is_error() { "error".into() } else { "warning".into() },
+                code: d.code.to_string(),
+                message: d.message.clone(),
+                line,
+                column,
+                end_line,
+                end_column,
+                start: d.span.start.min(source.len()),
+                end: d.span.end.min(source.len()),
+                label: d.label.clone(),
+                hint: d.hint.clone(),
+            }
+        })
+        .collect()
+}
+
+#[derive(Serialize, JsonSchema)]
+pub struct Checked {
+    /// The first [`MAX_DIAGNOSTICS`], in text order; `errors` and
+    /// `warnings` count them all.
+    pub diagnostics: Vec<Diag>,
+    pub errors: usize,
+    pub warnings: usize,
+    /// Stage and step ids and names, for forms.
+    pub outline: Vec<OutlineStage>,
+}
+
+#[derive(Serialize, JsonSchema)]
+pub struct OutlineStage {
+    pub id: String,
+    pub name: String,
+    pub steps: Vec<OutlineStep>,
+}
+
+#[derive(Serialize, JsonSchema)]
+pub struct OutlineStep {
+    pub id: String,
+    pub name: String,
+    pub score: Option<f64>,
+}
+
+pub fn checked(source: &str) -> AppResult<(Checked, cjm_model::Journey)> {
+    if source.len() > store::MAX_SOURCE {
+        return Err(AppError::TooLarge(format!("the map is larger than {} bytes", store::MAX_SOURCE)));
+    }
+    let lowered = cjm_model::check(source);
+    let diagnostics = diagnostics(source, &lowered.diagnostics);
+    let errors = lowered.diagnostics.iter().filter(|d| d.is_error()).count();
+    let outline = lowered
+        .journey
+        .stages
+        .iter()
+        .map(|s| OutlineStage {
+            id: s.id.clone(),
+            name: s.name.clone(),
+            steps: s
+                .steps
+                .iter()
+                .map(|t| OutlineStep { id: t.id.clone(), name: t.name.clone(), score: t.score })
+                .collect(),
+        })
+        .collect();
+    let warnings = lowered.diagnostics.len() - errors;
+    Ok((Checked { warnings, errors, diagnostics, outline }, lowered.journey))
+}
+
+/// The diagnostics, the counts and the drawing of a text (`None` when it
+/// has errors), computed on the blocking pool.
+pub async fn preview(
+    source: String,
+    persona: Option<String>,
+    theme: cjm_render::ThemeName,
+) -> AppResult<(Checked, Option<String>)> {
+    tokio::task::spawn_blocking(move || {
+        let (c, map) = checked(&source)?;
+        let svg = (c.errors == 0).then(|| {
+            let persona = persona.filter(|p| map.personas.iter().any(|x| &x.name == p));
+            cjm_render::svg(&map, &cjm_render::Options { theme, persona, embed_font: false, ..Default::default() })
+        });
+        Ok((c, svg))
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))?
+}
+
+/// [`checked`] on the blocking pool.
+pub async fn check(source: String) -> AppResult<Checked> {
+    tokio::task::spawn_blocking(move || checked(&source).map(|(c, _)| c))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+}

@@ -1,0 +1,85 @@
+//! Uploaded event logs and their column mappings.
+
+use super::*;
+
+#[derive(Clone, Debug, Serialize, serde::Deserialize, JsonSchema, Default, PartialEq)]
+pub struct ColumnMapping {
+    pub case: Option<String>,
+    pub time: Option<String>,
+    pub activity: Option<String>,
+    pub channel: Option<String>,
+    pub score: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct Evidence {
+    pub id: i64,
+    pub file_name: String,
+    pub bytes: i64,
+    pub mapping: ColumnMapping,
+    pub uploaded_by: String,
+    pub created_at: i64,
+    #[serde(skip)]
+    pub stored_as: String,
+}
+
+pub fn evidence(c: &Connection, id: i64) -> AppResult<(Evidence, i64)> {
+    c.query_row(
+        "SELECT e.id, e.file_name, e.bytes, e.mapping, u.name, e.created_at, e.stored_as, e.workspace_id FROM evidence e JOIN users u ON u.id = e.uploaded_by WHERE e.id = ?1",
+        [id],
+        |r| {
+            let mapping: String = r.get(3)?;
+            Ok((
+                Evidence {
+                    id: r.get(0)?,
+                    file_name: r.get(1)?,
+                    bytes: r.get(2)?,
+                    mapping: serde_json::from_str(&mapping).unwrap_or_default(),
+                    uploaded_by: r.get(4)?,
+                    created_at: r.get(5)?,
+                    stored_as: r.get(6)?,
+                },
+                r.get(7)?,
+            ))
+        },
+    )
+    .optional()?
+    .ok_or(AppError::NotFound)
+}
+
+/// Records an uploaded log (already on disk as `stored_as`); its id.
+pub fn insert_evidence(
+    c: &Connection,
+    ws: i64,
+    file_name: &str,
+    stored_as: &str,
+    bytes: i64,
+    mapping: &ColumnMapping,
+    by: i64,
+) -> AppResult<i64> {
+    let mapping = serde_json::to_string(mapping).unwrap_or_else(|_| "{}".into());
+    c.execute(
+        "INSERT INTO evidence (workspace_id, file_name, stored_as, bytes, mapping, uploaded_by, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![ws, file_name, stored_as, bytes, mapping, by, now()],
+    )?;
+    Ok(c.last_insert_rowid())
+}
+
+pub fn delete_evidence(c: &Connection, id: i64) -> AppResult<()> {
+    c.execute("DELETE FROM evidence WHERE id = ?1", [id])?;
+    Ok(())
+}
+
+pub fn set_mapping(c: &Connection, id: i64, mapping: &ColumnMapping) -> AppResult<()> {
+    c.execute(
+        "UPDATE evidence SET mapping = ?2 WHERE id = ?1",
+        params![id, serde_json::to_string(mapping).unwrap_or_default()],
+    )?;
+    Ok(())
+}
+
+/// Attaches a log to a map (`None` detaches).
+pub fn attach_evidence(c: &Connection, map_id: i64, evidence_id: Option<i64>) -> AppResult<()> {
+    c.execute("UPDATE maps SET evidence_id = ?2 WHERE id = ?1", params![map_id, evidence_id])?;
+    Ok(())
+}

@@ -1,0 +1,71 @@
+//! Read-only share links. The database keeps only a hash of each token.
+
+use super::*;
+
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub struct ShareLink {
+    pub id: i64,
+    pub label: String,
+    pub created_by: String,
+    pub created_at: i64,
+    pub expires_at: Option<i64>,
+    pub revoked: bool,
+    /// The link itself; only in the answer that creates it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+pub fn share_links(c: &Connection, map_id: i64) -> AppResult<Vec<ShareLink>> {
+    let mut st = c.prepare(
+        "SELECT s.id, s.label, u.name, s.created_at, s.expires_at, s.revoked_at FROM share_links s JOIN users u ON u.id = s.created_by
+         WHERE s.map_id = ?1 ORDER BY s.id DESC",
+    )?;
+    let rows = st.query_map([map_id], |r| {
+        Ok(ShareLink {
+            id: r.get(0)?,
+            label: r.get(1)?,
+            created_by: r.get(2)?,
+            created_at: r.get(3)?,
+            expires_at: r.get(4)?,
+            revoked: r.get::<_, Option<i64>>(5)?.is_some(),
+            url: None,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The map a share token opens, if the link is live.
+pub fn shared_map(c: &Connection, token: &str) -> AppResult<i64> {
+    let hash = crate::token::token_hash(token);
+    c.query_row(
+        "SELECT map_id FROM share_links WHERE token_hash = ?1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?2)",
+        params![hash, now()],
+        |r| r.get(0),
+    )
+    .optional()?
+    .ok_or(AppError::NotFound)
+}
+
+pub fn insert_share(
+    c: &Connection,
+    map_id: i64,
+    hash: &str,
+    label: &str,
+    by: i64,
+    expires_at: Option<i64>,
+) -> AppResult<ShareLink> {
+    c.execute(
+        "INSERT INTO share_links (map_id, token_hash, label, created_by, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![map_id, hash, label, by, now(), expires_at],
+    )?;
+    let sid = c.last_insert_rowid();
+    share_links(c, map_id)?.into_iter().find(|s| s.id == sid).ok_or(AppError::NotFound)
+}
+
+/// Revokes a live link of the map; `NotFound` otherwise.
+pub fn revoke_share(c: &Connection, map_id: i64, id: i64) -> AppResult<()> {
+    found(c.execute(
+        "UPDATE share_links SET revoked_at = ?3 WHERE id = ?1 AND map_id = ?2 AND revoked_at IS NULL",
+        params![id, map_id, now()],
+    )?)
+}
