@@ -2,7 +2,7 @@
 //! quoted fields, UTF-8 or Latin-1, gzip looked through by the caller.
 
 use crate::mapping::Resolved;
-use crate::{latin1, Builder, Encoding, EventLog, ReadError, ReadOptions, NONE};
+use crate::{latin1, Bad, Builder, Encoding, EventLog, ProblemKind, ReadError, ReadOptions, NONE};
 
 /// The delimiter that splits the header line into the most fields, counting
 /// only outside quotes.
@@ -90,11 +90,12 @@ pub(crate) fn read(bytes: &[u8], path: &str, opts: &ReadOptions) -> Result<Event
     Ok(log)
 }
 
-fn field(record: &csv::ByteRecord, i: usize) -> Result<&str, String> {
+fn field(record: &csv::ByteRecord, i: usize) -> Result<&str, Bad> {
     let raw = record.get(i).unwrap_or(b"");
-    std::str::from_utf8(raw)
-        .map(str::trim)
-        .map_err(|_| "the row is not UTF-8 text; read the file with --encoding latin1".to_string())
+    std::str::from_utf8(raw).map(str::trim).map_err(|_| Bad {
+        kind: ProblemKind::NotUtf8,
+        message: "the row is not UTF-8 text; the file may be in another encoding, such as Latin-1".into(),
+    })
 }
 
 fn row(
@@ -104,9 +105,9 @@ fn row(
     opts: &ReadOptions,
     line: u64,
 ) -> Result<(), ReadError> {
-    let result = (|| -> Result<u32, String> {
+    let result = (|| -> Result<u32, Bad> {
         if record.len() <= cols.case.max(cols.time).max(cols.activity) {
-            return Err(format!("the row has {} fields, fewer than the header", record.len()));
+            return Err(format!("the row has {} fields, fewer than the header", record.len()).into());
         }
         let case = field(record, cols.case)?;
         if case.is_empty() {
@@ -156,9 +157,14 @@ fn row(
     Ok(())
 }
 
-pub(crate) fn time_problem(text: &str) -> String {
+pub(crate) fn time_problem(text: &str) -> Bad {
     let shown: String = text.chars().take(40).collect();
-    format!("cannot read the time `{shown}`; give its layout with --time-format (e.g. \"%d.%m.%Y %H:%M\")")
+    Bad {
+        kind: ProblemKind::BadTime,
+        message: format!(
+            "cannot read the time `{shown}`: no known layout fits; give its layout (e.g. \"%d.%m.%Y %H:%M\")"
+        ),
+    }
 }
 
 pub(crate) fn score_value(text: &str) -> Result<f64, String> {

@@ -40,7 +40,7 @@ pub(crate) fn read(bytes: &[u8], path: &str, opts: &ReadOptions) -> Result<Event
         let obj: Map<String, Value> = match serde_json::from_str(line) {
             Ok(Value::Object(o)) => o,
             Ok(_) => {
-                b.bad_row(line_no, "the line is not a JSON object".into())?;
+                b.bad_row(line_no, "the line is not a JSON object")?;
                 continue;
             }
             Err(e) => {
@@ -60,14 +60,14 @@ pub(crate) fn read(bytes: &[u8], path: &str, opts: &ReadOptions) -> Result<Event
         }
         let c = cols.as_ref().expect("resolved above");
         let get = |i: usize| obj.get(&headers[i]).and_then(text).unwrap_or_default();
-        let result = (|| -> Result<u32, String> {
+        let result = (|| -> Result<u32, crate::Bad> {
             let case = get(c.case);
             if case.is_empty() {
-                return Err(format!("`{}` is missing or empty", headers[c.case]));
+                return Err(format!("`{}` is missing or empty", headers[c.case]).into());
             }
             let activity = get(c.activity);
             if activity.is_empty() {
-                return Err(format!("`{}` is missing or empty", headers[c.activity]));
+                return Err(format!("`{}` is missing or empty", headers[c.activity]).into());
             }
             let t = get(c.time);
             let time = opts.time.parse(&t).ok_or_else(|| time_problem(&t))?;

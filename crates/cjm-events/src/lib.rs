@@ -44,9 +44,41 @@ pub const MAX_ATTRIBUTE_KEYS: usize = 20_000;
 /// One problem row, kept to show the user where to look.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RowProblem {
-    /// 1-based line (CSV, JSON Lines, XES) or row (Parquet) of the problem.
+    /// 1-based line (CSV, JSON Lines, XES) or row (Parquet) of the problem;
+    /// 0 for a note about the whole log.
     pub line: u64,
+    pub kind: ProblemKind,
     pub message: String,
+}
+
+/// What kind of problem a bad row has, for the fix an edge suggests (the
+/// CLI names its flags; the web app its fields).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProblemKind {
+    /// The row is not UTF-8 text: the file may be in another encoding.
+    NotUtf8,
+    /// No known layout reads the time: a layout must be given.
+    BadTime,
+    /// Anything else (an empty id, a short row, a number that is not one).
+    Other,
+}
+
+/// A bad row's kind and words, before it has a line.
+pub(crate) struct Bad {
+    pub kind: ProblemKind,
+    pub message: String,
+}
+
+impl From<String> for Bad {
+    fn from(message: String) -> Self {
+        Bad { kind: ProblemKind::Other, message }
+    }
+}
+
+impl From<&str> for Bad {
+    fn from(message: &str) -> Self {
+        Bad { kind: ProblemKind::Other, message: message.to_string() }
+    }
 }
 
 /// What reading did besides producing events.
@@ -241,15 +273,49 @@ impl std::fmt::Display for ReadError {
 
 impl std::error::Error for ReadError {}
 
-/// What a read error is about: the file itself (missing, a directory, a
-/// name that says no format), what it holds (malformed, past a limit), or
-/// the caller's column names.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// What a read error is about, with the values an edge needs to word the
+/// fix: the library's messages use the domain's words only, and the CLI
+/// (its flags) or the web app (its fields) says what to change.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ReadErrorKind {
+    /// The file cannot be read: missing, a directory, no permission.
     File,
+    /// Neither the options nor the file name tell the log's format.
+    UnknownFormat,
+    /// What the file holds is malformed; the message says where and how.
     Contents,
-    /// A column the caller named (a mapping, a flag) is not in the log.
-    UnknownColumn,
+    /// A stated limit was reached (see [`Limit`]).
+    Limit(Limit),
+    /// Strict reading stopped at the first bad row, of this kind.
+    StrictStop(ProblemKind),
+    /// No column for a required role was found among the usual names.
+    MissingColumn(Role),
+    /// A column the caller named is not in the log: for a role, or (`None`)
+    /// as an extra attribute column.
+    UnknownColumn { role: Option<Role>, name: String },
+}
+
+/// The reader's limits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Limit {
+    /// Compressed data inflating past [`ReadOptions::max_inflated`].
+    Inflated,
+    /// More rows than a log can index.
+    Rows,
+    /// More than [`MAX_ATTRIBUTE_KEYS`] attribute names.
+    AttributeNames,
+}
+
+impl ReadError {
+    pub(crate) fn new(kind: ReadErrorKind, path: &str, line: Option<u64>, message: String) -> Self {
+        ReadError { kind, path: path.to_string(), line, message }
+    }
+
+    /// Whether the caller (rather than the file) must change: a file that
+    /// cannot be read, no format, a column named that is not there.
+    pub fn is_usage(&self) -> bool {
+        matches!(self.kind, ReadErrorKind::File | ReadErrorKind::UnknownFormat | ReadErrorKind::UnknownColumn { .. })
+    }
 }
 
 /// Builds a log row by row, counting problems.
@@ -273,18 +339,14 @@ impl Builder {
     }
 
     /// Records a bad row; an error in strict mode.
-    pub fn bad_row(&mut self, line: u64, message: String) -> Result<(), ReadError> {
+    pub fn bad_row(&mut self, line: u64, bad: impl Into<Bad>) -> Result<(), ReadError> {
+        let Bad { kind, message } = bad.into();
         if self.strict {
-            return Err(ReadError {
-                kind: crate::ReadErrorKind::Contents,
-                path: self.path.clone(),
-                line: Some(line),
-                message: format!("{message} (--strict stops at the first bad row)"),
-            });
+            return Err(ReadError::new(ReadErrorKind::StrictStop(kind), &self.path, Some(line), message));
         }
         self.log.stats.bad_rows += 1;
         if self.log.stats.problems.len() < KEEP_PROBLEMS {
-            self.log.stats.problems.push(RowProblem { line, message });
+            self.log.stats.problems.push(RowProblem { line, kind, message });
         }
         Ok(())
     }
@@ -328,7 +390,7 @@ impl Builder {
 
     fn too_many_keys(&self, level: &str) -> ReadError {
         ReadError {
-            kind: crate::ReadErrorKind::Contents,
+            kind: ReadErrorKind::Limit(Limit::AttributeNames),
             path: self.path.clone(),
             line: None,
             message: format!(
@@ -339,7 +401,7 @@ impl Builder {
 
     /// A note about the whole log (no line), shown with the bad rows.
     pub fn note(&mut self, message: String) {
-        self.log.stats.problems.push(RowProblem { line: 0, message });
+        self.log.stats.problems.push(RowProblem { line: 0, kind: ProblemKind::Other, message });
     }
 
     /// Pads every column to the full length and applies the lifecycle choice.
@@ -464,7 +526,7 @@ pub fn read_path(path: &Path, opts: &ReadOptions) -> Result<EventLog, ReadError>
     if path.is_dir() {
         return Err(file_err("is a directory; give the path of a log file".into()));
     }
-    let format = format_for(opts, path).map_err(file_err)?;
+    let format = format_for(opts, path, &shown)?;
     let log = match format {
         Format::Parquet => parquet_guarded(parquet_reader::Source::Path(path), &shown, opts)?,
         _ => read_text(format, std::borrow::Cow::Owned(read_file(path).map_err(file_err)?), &shown, opts)?,
@@ -475,12 +537,7 @@ pub fn read_path(path: &Path, opts: &ReadOptions) -> Result<EventLog, ReadError>
 /// Reads a log from memory, as [`read_path`] reads a file: `name` (a file
 /// name, shown in errors) tells the format unless the options do.
 pub fn read_bytes(bytes: &[u8], name: &str, opts: &ReadOptions) -> Result<EventLog, ReadError> {
-    let format = format_for(opts, Path::new(name)).map_err(|message| ReadError {
-        kind: ReadErrorKind::File,
-        path: name.to_string(),
-        line: None,
-        message,
-    })?;
+    let format = format_for(opts, Path::new(name), name)?;
     let log = match format {
         Format::Parquet => {
             let bytes = bytes::Bytes::copy_from_slice(bytes);
@@ -512,9 +569,10 @@ fn parquet_guarded(source: parquet_reader::Source, shown: &str, opts: &ReadOptio
     )
 }
 
-fn format_for(opts: &ReadOptions, path: &Path) -> Result<Format, String> {
+fn format_for(opts: &ReadOptions, path: &Path, shown: &str) -> Result<Format, ReadError> {
     opts.format.or_else(|| Format::from_path(path)).ok_or_else(|| {
-        "cannot tell the format from the file name; name the format (csv, jsonl, parquet or xes)".to_string()
+        let message = "cannot tell the log's format (CSV, JSON Lines, Parquet or XES) from the file name".to_string();
+        ReadError::new(ReadErrorKind::UnknownFormat, shown, None, message)
     })
 }
 
@@ -525,14 +583,12 @@ fn read_text(
     shown: &str,
     opts: &ReadOptions,
 ) -> Result<EventLog, ReadError> {
-    let err =
-        |message: String| ReadError { kind: ReadErrorKind::Contents, path: shown.to_string(), line: None, message };
     if format == Format::Xes {
         // XES inflates as it parses (a big `.xes.gz` is never whole in memory).
         return xes::read(&raw, shown, opts);
     }
     let started = std::time::Instant::now();
-    let bytes = maybe_gunzip(raw, opts.inflate_limit()).map_err(err)?;
+    let bytes = maybe_gunzip(raw, opts.inflate_limit(), shown)?;
     opts.timing(|| format!("{} bytes in {:?}", bytes.len(), started.elapsed()));
     match format {
         Format::Csv => csv_reader::read(&bytes, shown, opts),
@@ -557,9 +613,13 @@ fn some_rows(log: EventLog, shown: &str) -> Result<EventLog, ReadError> {
 }
 
 /// The bytes, inflated when they start with the gzip magic bytes.
-fn maybe_gunzip(bytes: std::borrow::Cow<[u8]>, limit: u64) -> Result<std::borrow::Cow<[u8]>, String> {
+fn maybe_gunzip<'a>(
+    bytes: std::borrow::Cow<'a, [u8]>,
+    limit: u64,
+    shown: &str,
+) -> Result<std::borrow::Cow<'a, [u8]>, ReadError> {
     if bytes.starts_with(&[0x1f, 0x8b]) {
-        return gunzip(&bytes, limit).map(std::borrow::Cow::Owned);
+        return gunzip(&bytes, limit, shown).map(std::borrow::Cow::Owned);
     }
     Ok(bytes)
 }
@@ -578,13 +638,15 @@ fn read_file(path: &Path) -> Result<Vec<u8>, String> {
 /// of exactly that size (never sized from the trailer, which anyone can
 /// write, and never grown by doubling, which would hold two copies).
 /// Inflating is fast next to parsing (BPIC 2012's 74 MB in about 22 ms).
-pub(crate) fn gunzip(bytes: &[u8], limit: u64) -> Result<Vec<u8>, String> {
+pub(crate) fn gunzip(bytes: &[u8], limit: u64, shown: &str) -> Result<Vec<u8>, ReadError> {
     use std::io::Read;
-    let damaged = |e: std::io::Error| format!("the gzip data is damaged: {e}");
+    let damaged = |e: std::io::Error| {
+        ReadError::new(ReadErrorKind::Contents, shown, None, format!("the gzip data is damaged: {e}"))
+    };
     let mut counted = flate2::read::MultiGzDecoder::new(bytes).take(limit.saturating_add(1));
     let size = std::io::copy(&mut counted, &mut std::io::sink()).map_err(damaged)?;
     if size > limit {
-        return Err(too_inflated(limit));
+        return Err(too_inflated(limit, shown));
     }
     let mut out = Vec::with_capacity(size as usize);
     flate2::read::MultiGzDecoder::new(bytes).take(size).read_to_end(&mut out).map_err(damaged)?;
@@ -592,11 +654,12 @@ pub(crate) fn gunzip(bytes: &[u8], limit: u64) -> Result<Vec<u8>, String> {
 }
 
 /// The error of a compressed log that inflates past the limit.
-pub(crate) fn too_inflated(limit: u64) -> String {
-    format!(
-        "the compressed data inflates to more than {}, the limit for an inflated log; raise the limit, or check that the file is the log you meant",
+pub(crate) fn too_inflated(limit: u64, shown: &str) -> ReadError {
+    let message = format!(
+        "the compressed data inflates to more than {}, the limit for an inflated log; check that the file is the log you meant",
         human_bytes(limit)
-    )
+    );
+    ReadError::new(ReadErrorKind::Limit(Limit::Inflated), shown, None, message)
 }
 
 /// A byte count for people: `512 MB`, `16 GiB`.

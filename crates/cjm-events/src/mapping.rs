@@ -1,6 +1,6 @@
 //! Which input column is the customer, the time, the touchpoint, the channel
-//! and the score: given by flags (`--case` …) or by a `.cjm` `data` block, or
-//! detected from the usual names.
+//! and the score: named by the caller (the CLI's flags, a `.cjm` `data`
+//! block, the web app's column fields), or detected from the usual names.
 
 /// The columns' roles, by name. `None` means "detect".
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -24,22 +24,14 @@ pub enum Role {
 }
 
 impl Role {
-    fn describe(self) -> &'static str {
+    /// The role in the domain's words, e.g. `customer (case) id`.
+    pub fn describe(self) -> &'static str {
         match self {
             Role::Case => "customer (case) id",
             Role::Time => "timestamp",
             Role::Activity => "touchpoint (activity)",
             Role::Channel => "channel",
             Role::Score => "score",
-        }
-    }
-    fn flag(self) -> &'static str {
-        match self {
-            Role::Case => "--case",
-            Role::Time => "--time",
-            Role::Activity => "--activity",
-            Role::Channel => "--channel",
-            Role::Score => "--score",
         }
     }
     /// Usual names, best first (compared without case, spaces, `_` and `-`).
@@ -98,21 +90,14 @@ impl Role {
 /// Why the roles could not be found among a log's columns.
 #[derive(Debug)]
 pub(crate) struct ColumnError {
+    pub kind: crate::ReadErrorKind,
     pub message: String,
-    /// The caller named a column the log does not have (rather than none
-    /// being found among the usual names).
-    pub named: bool,
 }
 
 impl ColumnError {
     /// As a read error of `path` (at `line`, when the header has one).
     pub(crate) fn into_read_error(self, path: &str, line: Option<u64>) -> crate::ReadError {
-        crate::ReadError {
-            kind: if self.named { crate::ReadErrorKind::UnknownColumn } else { crate::ReadErrorKind::Contents },
-            path: path.to_string(),
-            line,
-            message: self.message,
-        }
+        crate::ReadError::new(self.kind, path, line, self.message)
     }
 }
 
@@ -174,8 +159,8 @@ impl Resolved {
 }
 
 impl ColumnMap {
-    /// Finds every role among `headers`. The error names the missing role,
-    /// lists the columns and says which flag to use.
+    /// Finds every role among `headers`. The error names the missing role
+    /// and lists the columns.
     pub(crate) fn resolve(&self, headers: &[String]) -> Result<Resolved, ColumnError> {
         // Each header normalised once, however many names are looked for.
         let normed: Vec<String> = headers.iter().map(|h| norm(h)).collect();
@@ -188,12 +173,12 @@ impl ColumnMap {
                     .or_else(|| normed.iter().position(|h| *h == wanted))
                     .map(Some)
                     .ok_or_else(|| ColumnError {
+                        kind: crate::ReadErrorKind::UnknownColumn { role: Some(role), name: name.clone() },
                         message: format!(
-                            "{} `{name}`: no such column; the columns are: {}",
-                            role.flag(),
+                            "the {} column `{name}` is not in the log; the columns are: {}",
+                            role.describe(),
                             listed(headers)
                         ),
-                        named: true,
                     });
             }
             for cand in role.candidates() {
@@ -206,13 +191,8 @@ impl ColumnMap {
         };
         let required = |role: Role, given: &Option<String>| -> Result<usize, ColumnError> {
             find(role, given)?.ok_or_else(|| ColumnError {
-                named: false,
-                message: format!(
-                    "no {} column found among: {}; name it with {} COLUMN",
-                    role.describe(),
-                    listed(headers),
-                    role.flag()
-                ),
+                kind: crate::ReadErrorKind::MissingColumn(role),
+                message: format!("no {} column found among: {}", role.describe(), listed(headers)),
             })
         };
         let case = required(Role::Case, &self.case)?;
@@ -249,8 +229,11 @@ impl ColumnMap {
         for wanted in &self.attrs {
             if !headers.iter().any(|h| h == wanted || h.strip_prefix("case:") == Some(wanted.as_str())) {
                 return Err(ColumnError {
-                    message: format!("--attr `{wanted}`: no such column; the columns are: {}", listed(headers)),
-                    named: true,
+                    kind: crate::ReadErrorKind::UnknownColumn { role: None, name: wanted.clone() },
+                    message: format!(
+                        "the attribute column `{wanted}` is not in the log; the columns are: {}",
+                        listed(headers)
+                    ),
                 });
             }
         }
@@ -283,12 +266,8 @@ mod tests {
     #[test]
     fn missing_roles_say_which_flag_to_use() {
         let e = ColumnMap::default().resolve(&h(&["who", "when", "what"])).unwrap_err();
-        assert!(!e.named);
-        let e = e.message;
-        assert!(
-            e.contains("no customer (case) id column found among: who, when, what; name it with --case COLUMN"),
-            "{e}"
-        );
+        assert_eq!(e.kind, crate::ReadErrorKind::MissingColumn(Role::Case));
+        assert_eq!(e.message, "no customer (case) id column found among: who, when, what");
         let m = ColumnMap {
             case: Some("who".into()),
             time: Some("when".into()),
@@ -296,7 +275,7 @@ mod tests {
             ..Default::default()
         };
         let e = m.resolve(&h(&["who", "when", "what"])).unwrap_err();
-        assert!(e.named);
-        assert!(e.message.contains("--activity `wat`: no such column"), "{}", e.message);
+        assert_eq!(e.kind, crate::ReadErrorKind::UnknownColumn { role: Some(Role::Activity), name: "wat".into() });
+        assert!(e.message.contains("the touchpoint (activity) column `wat` is not in the log"), "{}", e.message);
     }
 }

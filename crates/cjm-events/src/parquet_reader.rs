@@ -125,9 +125,10 @@ pub(crate) fn read(source: Source, shown: &str, opts: &ReadOptions) -> Result<Ev
     let rows_total: u64 =
         builder.metadata().row_groups().iter().map(|rg| rg.num_rows().max(0) as u64).fold(0, u64::saturating_add);
     if rows_total > MAX_ROWS {
-        return Err(err(format!(
+        let message = format!(
             "the file's footer says it holds {rows_total} rows, more than the {MAX_ROWS} a log can have; the file is damaged or not a log"
-        )));
+        );
+        return Err(ReadError::new(crate::ReadErrorKind::Limit(crate::Limit::Rows), shown, None, message));
     }
     let ctx = PartContext {
         source,
@@ -747,7 +748,7 @@ fn time_values(array: &ArrayRef, opts: &ReadOptions) -> Result<Vec<Option<i64>>,
                 match v {
                     Some(t) => match opts.time.parse(&t) {
                         Some(us) => out.push(Some(us)),
-                        None => return Err(time_problem(&t)),
+                        None => return Err(time_problem(&t).message),
                     },
                     None => out.push(None),
                 }

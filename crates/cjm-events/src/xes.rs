@@ -163,12 +163,7 @@ pub(crate) fn read(raw: &[u8], path: &str, opts: &ReadOptions) -> Result<EventLo
             let inflated;
             let bytes = if gzip {
                 let started = std::time::Instant::now();
-                inflated = crate::gunzip(raw, opts.inflate_limit()).map_err(|message| ReadError {
-                    kind: crate::ReadErrorKind::Contents,
-                    path: path.to_string(),
-                    line: None,
-                    message,
-                })?;
+                inflated = crate::gunzip(raw, opts.inflate_limit(), path)?;
                 opts.timing(|| format!("{} bytes inflated in {:?}", inflated.len(), started.elapsed()));
                 &inflated[..]
             } else {
@@ -1579,7 +1574,8 @@ mod tests {
         let mut taken = Vec::new();
         for path in &files {
             let raw = std::fs::read(path).unwrap();
-            let bytes = if raw.starts_with(&[0x1f, 0x8b]) { crate::gunzip(&raw, u64::MAX).unwrap() } else { raw };
+            let bytes =
+                if raw.starts_with(&[0x1f, 0x8b]) { crate::gunzip(&raw, u64::MAX, "test").unwrap() } else { raw };
             let read = |scanner| {
                 one_pass(&bytes, "f", &opts, scanner)
                     .map(|(state, saw_log)| (fingerprint(&state.b.finish(opts.lifecycle)), saw_log))

@@ -132,11 +132,15 @@ fn bad_rows_are_counted_with_lines_or_fail_in_strict_mode() {
     let strict = ReadOptions { strict: true, ..ReadOptions::default() };
     let e = read_path(&path, &strict).unwrap_err();
     assert_eq!(e.line, Some(3));
+    assert_eq!(e.kind, cjm_events::ReadErrorKind::StrictStop(cjm_events::ProblemKind::BadTime));
     let e = read_path(&dir.join("missing.csv"), &ReadOptions::default()).unwrap_err();
     assert!(e.to_string().contains("no such file"));
     std::fs::write(dir.join("x.csv"), "who,when,what\n1,2,3\n").unwrap();
     let e = read_path(&dir.join("x.csv"), &ReadOptions::default()).unwrap_err();
-    assert!(e.to_string().contains("--case"), "{e}");
+    // The library names the role, never a flag: the edges word the fix.
+    assert_eq!(e.kind, cjm_events::ReadErrorKind::MissingColumn(cjm_events::Role::Case));
+    assert!(e.to_string().contains("no customer (case) id column found"), "{e}");
+    assert!(!e.to_string().contains("--"), "{e}");
 }
 
 #[test]
@@ -669,7 +673,7 @@ fn logs_read_from_bytes_equal_logs_read_from_files() {
         assert_same_log(&from_file, &from_bytes);
     }
     let e = cjm_events::read_bytes(b"x", "notes.docx", &ReadOptions::default()).unwrap_err();
-    assert_eq!(e.kind, cjm_events::ReadErrorKind::File);
+    assert_eq!(e.kind, cjm_events::ReadErrorKind::UnknownFormat);
     let e = cjm_events::read_bytes(b"PAR1 not really", "x.parquet", &ReadOptions::default()).unwrap_err();
     assert_eq!(e.kind, cjm_events::ReadErrorKind::Contents);
     assert!(e.message.contains("not a readable Parquet file"), "{e}");

@@ -370,7 +370,7 @@ pub fn filter(
     from: Option<i64>,
     to: Option<i64>,
     attr: Option<(&str, &[String])>,
-) -> Result<(), String> {
+) -> Result<(), NoSuchAttribute> {
     let mut mask: Vec<bool> =
         log.time.iter().map(|&t| from.is_none_or(|f| t >= f) && to.is_none_or(|e| t < e)).collect();
     if let Some((name, values)) = attr {
@@ -392,16 +392,38 @@ pub fn filter(
             let mut known: Vec<String> = vec!["channel".into()];
             known.extend(log.attrs.iter().map(|a| a.name.clone()));
             known.extend(log.case_attrs.iter().map(|a| format!("case:{}", a.name)));
-            return Err(format!("the log has no attribute `{name}`; it has: {}", known.join(", ")));
+            return Err(NoSuchAttribute { name: name.to_string(), known });
         }
     }
     retain_rows(log, &mask);
     Ok(())
 }
 
-/// The values of a customer attribute (or `channel`) with each value's
-/// customers, for `--by`: a breakdown runs the analysis once per value.
-pub fn breakdown_values(log: &EventLog, name: &str) -> Result<Vec<String>, String> {
+/// An attribute a filter or a breakdown names is not in the log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NoSuchAttribute {
+    pub name: String,
+    /// The attributes the log has (`channel` first).
+    pub known: Vec<String>,
+}
+
+impl std::fmt::Display for NoSuchAttribute {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let shown: Vec<&str> = self.known.iter().take(20).map(String::as_str).collect();
+        let more = self.known.len().saturating_sub(20);
+        write!(f, "the log has no attribute `{}`; it has: {}", self.name, shown.join(", "))?;
+        if more > 0 {
+            write!(f, " and {more} more")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for NoSuchAttribute {}
+
+/// The values of a customer attribute (or `channel`): a breakdown runs the
+/// analysis once per value.
+pub fn breakdown_values(log: &EventLog, name: &str) -> Result<Vec<String>, NoSuchAttribute> {
     let bare = name.strip_prefix("case:").unwrap_or(name);
     if let Some(col) = log.case_attrs.iter().find(|a| a.name == bare) {
         let mut v: Vec<String> = col.dict.values().map(str::to_string).collect();
@@ -421,7 +443,7 @@ pub fn breakdown_values(log: &EventLog, name: &str) -> Result<Vec<String>, Strin
     let mut known: Vec<String> = vec!["channel".into()];
     known.extend(log.case_attrs.iter().map(|a| a.name.clone()));
     known.extend(log.attrs.iter().map(|a| a.name.clone()));
-    Err(format!("--by `{name}`: the log has no such attribute; it has: {}", known.join(", ")))
+    Err(NoSuchAttribute { name: name.to_string(), known })
 }
 
 /// The customers whose attribute `name` is `value` (customer level: every

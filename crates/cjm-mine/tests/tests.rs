@@ -195,6 +195,7 @@ fn sessions_and_filters() {
     let mut h = log.clone();
     assert!(cjm_mine::analysis::filter(&mut h, None, None, Some(("colour", &[])))
         .unwrap_err()
+        .to_string()
         .contains("no attribute `colour`"));
 }
 

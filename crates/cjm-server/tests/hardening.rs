@@ -254,7 +254,8 @@ async fn named_columns_must_exist_before_they_are_saved() {
     let req = f.request(Who::Editor, "POST", &format!("/api/maps/{}/evidence", f.map), Body::from(body), Some(&ct));
     let a = f.send(req).await;
     assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", a.text());
-    assert!(a.text().contains("`client`: no such column"), "{}", a.text());
+    assert!(a.text().contains("column `client` is not in the log"), "{}", a.text());
+    assert!(a.text().contains("choose it in the customer (case) id column field"), "{}", a.text());
     let after = f.get(Who::Editor, &format!("/api/maps/{}/evidence", f.map)).await.value();
     assert_eq!(after["evidence"]["id"], before["evidence"]["id"], "the good log stays attached");
     let files = std::fs::read_dir(f._dir.path().join("evidence")).unwrap().count();

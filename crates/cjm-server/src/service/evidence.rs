@@ -83,16 +83,28 @@ pub fn read(path: &Path, shown_name: &str, mapping: &ColumnMapping, max_inflated
         max_inflated: Some(max_inflated),
         ..ReadOptions::default()
     };
-    cjm_events::read_path(path, &opts).map_err(|e| {
-        let place = e.line.map(|l| format!(":{l}")).unwrap_or_default();
-        let message =
-            format!("{shown_name}{place}: {}", e.message.replace("--", "the column field ").replace(" COLUMN", ""));
-        match e.kind {
-            // A column the form named is not in the log: refused, not saved.
-            cjm_events::ReadErrorKind::UnknownColumn => AppError::Unprocessable(message),
-            _ => AppError::bad(message),
+    cjm_events::read_path(path, &opts).map_err(|e| read_error(e, shown_name))
+}
+
+/// A read error in the web app's words: the file as the user named it,
+/// and what to change on the evidence page.
+fn read_error(e: cjm_events::ReadError, shown_name: &str) -> AppError {
+    use cjm_events::{Limit, ReadErrorKind as K};
+    let place = e.line.map(|l| format!(":{l}")).unwrap_or_default();
+    let hint = match &e.kind {
+        K::UnknownFormat => "; upload a file named .csv, .tsv, .jsonl, .parquet or .xes (optionally .gz)".to_string(),
+        K::Limit(Limit::Inflated) => "; ask the administrator to raise the server's `--max-inflated`".to_string(),
+        K::MissingColumn(role) | K::UnknownColumn { role: Some(role), .. } => {
+            format!("; choose it in the {} column field", role.describe())
         }
-    })
+        _ => String::new(),
+    };
+    let message = format!("{shown_name}{place}: {}{hint}", e.message);
+    match e.kind {
+        // A column the form named is not in the log: refused, not saved.
+        K::UnknownColumn { .. } => AppError::Unprocessable(message),
+        _ => AppError::bad(message),
+    }
 }
 
 /// What the evidence page shows about a log.

@@ -202,13 +202,44 @@ impl LogArgs {
 /// A log that cannot be read: a file error exits 2, a log whose contents
 /// have errors exits 1; the flag that raises a limit is named here.
 fn read_error(e: cjm_events::ReadError) -> CliError {
-    let hint = if e.message.contains("the limit for an inflated log") { " (--max-inflated MIB)" } else { "" };
-    let hint = if e.message.contains("name the format") { " (--input-format csv|jsonl|parquet|xes)" } else { hint };
-    match e.kind {
-        cjm_events::ReadErrorKind::File | cjm_events::ReadErrorKind::UnknownColumn => {
-            CliError::usage(format!("{e}{hint}"))
+    use cjm_events::{Limit, ReadErrorKind as K};
+    let hint = match &e.kind {
+        K::UnknownFormat => "; name it with `--input-format csv|jsonl|parquet|xes`".to_string(),
+        K::Limit(Limit::Inflated) => "; raise the limit with `--max-inflated MIB`".to_string(),
+        K::StrictStop(kind) => {
+            format!(
+                " (`--strict` stops at the first bad row{})",
+                problem_hint(*kind).map_or(String::new(), |h| format!("; {h}"))
+            )
         }
-        cjm_events::ReadErrorKind::Contents => CliError::input(format!("{e}{hint}")),
+        K::MissingColumn(role) => format!("; name it with `{} COLUMN`", role_flag(*role)),
+        K::UnknownColumn { role, .. } => format!("; check `{}`", role.map_or("--attr", role_flag)),
+        K::File | K::Contents | K::Limit(_) => String::new(),
+    };
+    if e.is_usage() {
+        CliError::usage(format!("{e}{hint}"))
+    } else {
+        CliError::input(format!("{e}{hint}"))
+    }
+}
+
+/// The flag that names the column of a role.
+fn role_flag(role: cjm_events::Role) -> &'static str {
+    match role {
+        cjm_events::Role::Case => "--case",
+        cjm_events::Role::Time => "--time",
+        cjm_events::Role::Activity => "--activity",
+        cjm_events::Role::Channel => "--channel",
+        cjm_events::Role::Score => "--score",
+    }
+}
+
+/// What to change for rows of this kind, in this command's flags.
+fn problem_hint(kind: cjm_events::ProblemKind) -> Option<&'static str> {
+    match kind {
+        cjm_events::ProblemKind::NotUtf8 => Some("read the file with `--encoding latin1`"),
+        cjm_events::ProblemKind::BadTime => Some("give the time layout with `--time-format`, e.g. \"%d.%m.%Y %H:%M\""),
+        cjm_events::ProblemKind::Other => None,
     }
 }
 
@@ -228,6 +259,13 @@ fn report_read(path: &str, log: &EventLog, took: std::time::Duration) {
             eprintln!("  line {}: {}", p.line, p.message);
         } else {
             eprintln!("  note: {}", p.message);
+        }
+    }
+    let mut hinted = Vec::new();
+    for hint in s.problems.iter().filter_map(|p| problem_hint(p.kind)) {
+        if !hinted.contains(&hint) {
+            eprintln!("  hint: {hint}");
+            hinted.push(hint);
         }
     }
     if s.lifecycle_skipped > 0 {
@@ -442,7 +480,8 @@ pub fn run(args: Args) -> Result<Outcome, CliError> {
     }
     let breakdown = match &args.by {
         Some(attr) => {
-            let values = cjm_mine::analysis::breakdown_values(&log, attr).map_err(CliError::usage)?;
+            let values =
+                cjm_mine::analysis::breakdown_values(&log, attr).map_err(|e| CliError::usage(format!("--by: {e}")))?;
             // Every figure per value: the summary and, for the JSON report,
             // the analysis (transition times, follows, coverage, funnel,
             // channels) computed on that value's customers alone.
