@@ -102,8 +102,11 @@ pub fn normalise_text(text: &str) -> String {
         return text.trim().to_string();
     }
     let lines: Vec<&str> = text.lines().map(str::trim_end).collect();
-    let indent = lines.iter().filter(|l| !l.is_empty()).map(|l| l.len() - l.trim_start().len()).min().unwrap_or(0);
-    let body: Vec<&str> = lines.iter().map(|l| if l.is_empty() { "" } else { &l[indent..] }).collect();
+    // Counted in characters: leading white space may be multi-byte (found by fuzzing).
+    let lead = |l: &str| l.chars().take_while(|c| c.is_whitespace()).count();
+    let indent = lines.iter().filter(|l| !l.is_empty()).map(|l| lead(l)).min().unwrap_or(0);
+    let cut = |l: &str| l.char_indices().nth(indent).map_or(l.len(), |(i, _)| i);
+    let body: Vec<&str> = lines.iter().map(|l| if l.is_empty() { "" } else { &l[cut(l)..] }).collect();
     body.join("\n").trim_matches('\n').to_string()
 }
 

@@ -115,7 +115,10 @@ pub const USER_COLUMNS: &str = "u.id, u.email, u.name, u.handle, u.is_admin";
 
 /// The owner of a live API token: the user, the token's id, when it was
 /// last used and its scope.
-pub fn token_user(c: &Connection, hash: &str, now: i64) -> AppResult<Option<(User, i64, Option<i64>, TokenScope)>> {
+/// A token's owner, its id, when it was last used, and its scope.
+pub type TokenOwner = (User, i64, Option<i64>, TokenScope);
+
+pub fn token_user(c: &Connection, hash: &str, now: i64) -> AppResult<Option<TokenOwner>> {
     Ok(c.query_row(
         &format!("SELECT {USER_COLUMNS}, t.id, t.last_used_at, t.scope FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?1 AND (t.expires_at IS NULL OR t.expires_at > ?2)"),
         params![hash, now],
