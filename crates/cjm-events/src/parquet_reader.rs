@@ -130,6 +130,9 @@ pub(crate) fn read(source: Source, shown: &str, opts: &ReadOptions) -> Result<Ev
         );
         return Err(ReadError::new(crate::ReadErrorKind::Limit(crate::Limit::Rows), shown, None, message));
     }
+    if let Some(problem) = too_many_rows(rows_total, total, opts, shown) {
+        return Err(problem);
+    }
     let ctx = PartContext {
         source,
         shown,
@@ -315,8 +318,8 @@ fn read_part(ctx: &PartContext, projection: Projection) -> Result<(Builder, Vec<
         intern_customers(ctx, reader, &mut b, progress_rows)?;
         return Ok((b, bad_times));
     }
-    for batch in reader {
-        let batch = batch.map_err(|e| err(format!("cannot read the Parquet file: {e}")))?;
+    let (mut reader, mut seen) = (reader, 0);
+    while let Some(batch) = counted(reader.next(), &mut seen, ctx)? {
         let n = batch.num_rows();
         let case_ids = match projection {
             Projection::All => Some(
@@ -453,14 +456,14 @@ fn intern_customers(
         });
         let (started, mut busy) = (std::time::Instant::now(), std::time::Duration::ZERO);
         let mut result = Ok(());
-        let mut reader = reader;
+        let (mut reader, mut seen) = (reader, 0);
         'batches: loop {
             let t = std::time::Instant::now();
-            let Some(batch) = reader.next() else { break };
-            let batch = match batch {
-                Ok(batch) => batch,
+            let batch = match counted(reader.next(), &mut seen, ctx) {
+                Ok(Some(batch)) => batch,
+                Ok(None) => break,
                 Err(e) => {
-                    result = Err(err(format!("cannot read the Parquet file: {e}")));
+                    result = Err(e);
                     break;
                 }
             };
@@ -702,6 +705,57 @@ fn damaged_footer(meta: &parquet::file::metadata::ParquetMetaData, file_len: u64
 
 /// The most rows a log can have (ids are 32-bit).
 const MAX_ROWS: u64 = u32::MAX as u64 - 1;
+
+/// Parquet compresses inside: a run-length page of a few bytes can hold two
+/// billion copies of one value. Real logs take several bytes a row (receipt:
+/// 21), so more than this many rows per byte of the file is not a log.
+const MAX_ROWS_PER_BYTE: u64 = 64;
+
+/// What a decoded row costs in memory, counted against the inflate limit
+/// as a compressed text log's inflated bytes are.
+const DECODED_ROW_BYTES: u64 = 32;
+
+/// The footer's row count against the two bounds on decoding work: rows
+/// per byte of the file, and decoded rows against the inflate limit.
+fn too_many_rows(rows: u64, file_len: u64, opts: &ReadOptions, shown: &str) -> Option<ReadError> {
+    let per_byte = MAX_ROWS_PER_BYTE.saturating_mul(file_len.max(1024));
+    if rows > per_byte {
+        let message = format!(
+            "the file's footer says it holds {rows} rows in {}, more than {MAX_ROWS_PER_BYTE} rows a byte; a log takes several bytes a row, so the file is damaged or not a log",
+            crate::human_bytes(file_len)
+        );
+        return Some(ReadError::new(crate::ReadErrorKind::Limit(crate::Limit::Rows), shown, None, message));
+    }
+    let limit = opts.inflate_limit();
+    if rows.saturating_mul(DECODED_ROW_BYTES) > limit {
+        let message = format!(
+            "the file's {rows} rows decode to more than {}, the limit for an inflated log (a row counts {DECODED_ROW_BYTES} bytes); check that the file is the log you meant",
+            crate::human_bytes(limit)
+        );
+        return Some(ReadError::new(crate::ReadErrorKind::Limit(crate::Limit::Inflated), shown, None, message));
+    }
+    None
+}
+
+/// A batch from arrow-rs, refused when the pages hold more rows than the
+/// footer said (the bounds above were checked against the footer).
+fn counted(
+    batch: Option<Result<arrow_array::RecordBatch, arrow_schema::ArrowError>>,
+    seen: &mut u64,
+    ctx: &PartContext,
+) -> Result<Option<arrow_array::RecordBatch>, ReadError> {
+    let err = |message: String| ReadError::new(crate::ReadErrorKind::Contents, ctx.shown, None, message);
+    let Some(batch) = batch else { return Ok(None) };
+    let batch = batch.map_err(|e| err(format!("cannot read the Parquet file: {e}")))?;
+    *seen += batch.num_rows() as u64;
+    if *seen > ctx.rows_total {
+        return Err(err(format!(
+            "the file's pages hold more rows than the {} its footer says; the file is damaged",
+            ctx.rows_total
+        )));
+    }
+    Ok(Some(batch))
+}
 
 /// Times as microseconds since the epoch. A time that does not fit (a
 /// second count past the year 292,277) is `None`: a bad row, counted.

@@ -722,3 +722,69 @@ fn a_parquet_footer_with_a_negative_offset_is_a_clear_error() {
         assert!(e.message.contains("damaged"), "{e}");
     }
 }
+
+/// A Parquet file whose every row is the same costs a few bytes for
+/// millions of rows (run-length pages): past 64 rows a byte it is refused
+/// before anything is decoded, and decoded rows count against the
+/// inflate limit as a compressed text log's bytes do.
+#[test]
+fn parquet_rows_are_bounded_by_the_file_size_and_the_inflate_limit() {
+    use arrow_array::{ArrayRef, RecordBatch, StringArray, TimestampMicrosecondArray};
+    use std::sync::Arc;
+    let n = 2_000_000;
+    let batch = RecordBatch::try_from_iter(vec![
+        ("customer_id", Arc::new(StringArray::from(vec!["c1"; n])) as ArrayRef),
+        ("timestamp", Arc::new(TimestampMicrosecondArray::from(vec![1; n]).with_timezone("UTC")) as ArrayRef),
+        ("touchpoint", Arc::new(StringArray::from(vec!["a"; n])) as ArrayRef),
+    ])
+    .unwrap();
+    let mut w = parquet::arrow::ArrowWriter::try_new(Vec::new(), batch.schema(), None).unwrap();
+    w.write(&batch).unwrap();
+    let file = w.into_inner().unwrap();
+    assert!(file.len() * 64 < n, "the file takes {} bytes", file.len());
+    for threads in [1, 2] {
+        let opts = ReadOptions { threads, ..ReadOptions::default() };
+        let e = cjm_events::read_bytes(&file, "runs.parquet", &opts).unwrap_err();
+        assert_eq!(e.kind, cjm_events::ReadErrorKind::Limit(cjm_events::Limit::Rows), "{e}");
+        assert!(e.message.contains("says it holds 2000000 rows in") && e.message.contains("64 rows a byte"), "{e}");
+    }
+    let receipt = std::fs::read(data().join("logs/receipt.parquet")).unwrap();
+    let opts = ReadOptions { max_inflated: Some(200 << 10), ..ReadOptions::default() };
+    let e = cjm_events::read_bytes(&receipt, "receipt.parquet", &opts).unwrap_err();
+    assert_eq!(e.kind, cjm_events::ReadErrorKind::Limit(cjm_events::Limit::Inflated), "{e}");
+    assert!(e.message.contains("8577 rows decode to more than 200 KiB"), "{e}");
+    let opts = ReadOptions { max_inflated: Some(300 << 10), ..ReadOptions::default() };
+    assert_eq!(cjm_events::read_bytes(&receipt, "receipt.parquet", &opts).unwrap().len(), 8577);
+}
+
+/// The bounds are checked against the footer, so pages that hold more
+/// rows than the footer says are refused, not read on.
+#[test]
+fn parquet_pages_holding_more_rows_than_the_footer_says_are_refused() {
+    use arrow_array::{ArrayRef, RecordBatch, StringArray, TimestampMicrosecondArray};
+    use parquet::file::metadata::{ParquetMetaDataReader, ParquetMetaDataWriter};
+    use std::sync::Arc;
+    let n = 1000;
+    let batch = RecordBatch::try_from_iter(vec![
+        ("customer_id", Arc::new(StringArray::from_iter_values((0..n).map(|i| format!("c{i}")))) as ArrayRef),
+        ("timestamp", Arc::new(TimestampMicrosecondArray::from_iter_values(0..n).with_timezone("UTC")) as ArrayRef),
+        ("touchpoint", Arc::new(StringArray::from(vec!["a"; n as usize])) as ArrayRef),
+    ])
+    .unwrap();
+    let mut w = parquet::arrow::ArrowWriter::try_new(Vec::new(), batch.schema(), None).unwrap();
+    w.write(&batch).unwrap();
+    let file = w.into_inner().unwrap();
+    let len = file.len();
+    let footer = u32::from_le_bytes(file[len - 8..len - 4].try_into().unwrap()) as usize;
+    let meta = ParquetMetaDataReader::new().parse_and_finish(&bytes::Bytes::from(file.clone())).unwrap();
+    let groups = meta.row_groups().iter().map(|g| g.clone().into_builder().set_num_rows(10).build().unwrap()).collect();
+    let lying = meta.into_builder().set_row_groups(groups).build();
+    let mut damaged = file[..len - 8 - footer].to_vec();
+    ParquetMetaDataWriter::new(&mut damaged, &lying).finish().unwrap();
+    for threads in [1, 2] {
+        let opts = ReadOptions { threads, ..ReadOptions::default() };
+        let e = cjm_events::read_bytes(&damaged, "short.parquet", &opts).unwrap_err();
+        assert!(e.message.contains("pages hold more rows than the 10 its footer says"), "{e}");
+    }
+    assert_eq!(cjm_events::read_bytes(&file, "honest.parquet", &ReadOptions::default()).unwrap().len(), 1000);
+}
