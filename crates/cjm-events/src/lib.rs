@@ -157,7 +157,10 @@ pub enum Lifecycle {
     Complete,
 }
 
-/// The input formats.
+/// The input formats. [`Format::ALL`] is the one table of their names and
+/// file extensions: the CLI's format flag, a map's `data` block (a test
+/// holds the model's list to it), the server's upload field and its
+/// messages all read it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
     Csv,
@@ -167,18 +170,36 @@ pub enum Format {
 }
 
 impl Format {
+    pub const ALL: [Format; 4] = [Format::Csv, Format::JsonLines, Format::Parquet, Format::Xes];
+    /// The formats' names, in the order of [`Format::ALL`].
+    pub const NAMES: [&'static str; 4] = ["csv", "jsonl", "parquet", "xes"];
+
+    /// Its name: `csv`, `jsonl`, `parquet`, `xes`.
+    pub fn name(self) -> &'static str {
+        Format::NAMES[self as usize]
+    }
+
+    pub fn from_name(name: &str) -> Option<Format> {
+        Format::ALL.into_iter().find(|f| f.name() == name)
+    }
+
+    /// The file extensions that say a file is in this format, the usual
+    /// one first. Any of them may be followed by `.gz`.
+    pub fn extensions(self) -> &'static [&'static str] {
+        match self {
+            Format::Csv => &["csv", "tsv", "txt"],
+            Format::JsonLines => &["jsonl", "ndjson", "json"],
+            Format::Parquet => &["parquet", "pq"],
+            Format::Xes => &["xes"],
+        }
+    }
+
     /// The format a file name implies (`.gz` is looked through).
     pub fn from_path(path: &Path) -> Option<Format> {
         let name = path.file_name()?.to_string_lossy().to_lowercase();
         let name = name.strip_suffix(".gz").unwrap_or(&name);
         let ext = name.rsplit('.').next()?;
-        Some(match ext {
-            "csv" | "tsv" | "txt" => Format::Csv,
-            "jsonl" | "ndjson" | "json" => Format::JsonLines,
-            "parquet" | "pq" => Format::Parquet,
-            "xes" => Format::Xes,
-            _ => return None,
-        })
+        Format::ALL.into_iter().find(|f| f.extensions().contains(&ext))
     }
 }
 

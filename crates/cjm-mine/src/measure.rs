@@ -101,9 +101,72 @@ pub struct Transition {
 }
 
 pub fn measure(map: &Journey, log: &EventLog) -> Measurement {
-    // Steps in map order, with their compiled rules.
-    let mut steps: Vec<StepMeasure> = Vec::new();
-    let mut rules: Vec<Option<Compiled>> = Vec::new();
+    let (mut steps, rules) = compile_steps(map, log);
+    let measured: Vec<usize> = (0..steps.len()).filter(|&k| rules[k].is_some()).collect();
+    // Per stage: its first and last measured step.
+    let stage_ends: Vec<Option<(usize, usize)>> = map
+        .stages
+        .iter()
+        .map(|st| {
+            let ks: Vec<usize> = measured.iter().copied().filter(|&k| steps[k].stage == st.id).collect();
+            Some((*ks.first()?, *ks.last()?))
+        })
+        .collect();
+    let j = journeys::build(log);
+    let mut tally = Tally::new(steps.len(), map.stages.len(), log.activities.len());
+    for c in 0..j.customers() {
+        tally.customer(log, &j, c, &rules, &measured, &stage_ends);
+    }
+    let observed = observed_score_range(log);
+    let scale = (f64::from(map.scale.min), f64::from(map.scale.max));
+    for (i, &k) in measured.iter().enumerate() {
+        let step = &mut steps[k];
+        step.matched_events = tally.matched[k];
+        step.reached = tally.reached[k];
+        if i + 1 < measured.len() && step.reached > 0 {
+            step.drop_off = Some(1.0 - tally.reached_next[k] as f64 / step.reached as f64);
+        }
+        step.median_seconds_since_previous = median(&mut tally.deltas[k]).map(|us| us / 1e6);
+        let (sum, n) = (tally.score_sum[k], tally.score_n[k]);
+        step.mean_score = (n > 0).then(|| onto_scale(sum / n as f64, observed, scale));
+        if i > 0 {
+            let prev = tally.reached[measured[i - 1]];
+            step.share_of_previous = (prev > 0).then(|| tally.with_prev[k] as f64 / prev as f64);
+        }
+    }
+    let stages = map
+        .stages
+        .iter()
+        .zip(&stage_ends)
+        .zip(&tally.stage_both)
+        .map(|((stage, ends), &both)| {
+            let entered = ends.map_or(0, |(a, _)| steps[a].reached);
+            StageMeasure {
+                id: stage.id.clone(),
+                name: stage.name.clone(),
+                entered,
+                completed: both,
+                conversion: (entered > 0).then(|| both as f64 / entered as f64),
+            }
+        })
+        .collect();
+    let (unmapped_touchpoints, unmapped_transitions) = unmapped(log, &j, &tally.matched_by_act);
+    Measurement {
+        customers: j.customers() as u64,
+        events: log.len() as u64,
+        steps,
+        stages,
+        unmapped_touchpoints,
+        unmapped_transitions,
+    }
+}
+
+/// The map's steps in order, each with its rule compiled against the log
+/// (`None` when it has none, or it does not compile: then `rule_error`
+/// says why).
+fn compile_steps(map: &Journey, log: &EventLog) -> (Vec<StepMeasure>, Vec<Option<Compiled>>) {
+    let mut steps = Vec::new();
+    let mut rules = Vec::new();
     for stage in &map.stages {
         for step in &stage.steps {
             let mut m = StepMeasure {
@@ -119,139 +182,131 @@ pub fn measure(map: &Journey, log: &EventLog) -> Measurement {
                 median_seconds_since_previous: None,
                 mean_score: None,
             };
-            let compiled = step.evidence.as_ref().and_then(|r| match cjm_syntax::evidence::parse(r, 0) {
-                Ok(expr) => match Compiled::new(&expr, log) {
-                    Ok(c) => Some(c),
-                    Err(e) => {
-                        m.rule_error = Some(e.0);
-                        None
-                    }
-                },
-                Err(d) => {
-                    m.rule_error = Some(d.message);
-                    None
-                }
+            let compiled = step.evidence.as_ref().and_then(|r| {
+                let compiled = cjm_syntax::evidence::parse(r, 0)
+                    .map_err(|d| d.message)
+                    .and_then(|expr| Compiled::new(&expr, log).map_err(|e| e.0));
+                compiled.map_err(|e| m.rule_error = Some(e)).ok()
             });
             steps.push(m);
             rules.push(compiled);
         }
     }
-    let n = steps.len();
-    let measured: Vec<usize> = (0..n).filter(|&k| rules[k].is_some()).collect();
-    let j = journeys::build(log);
-    let mut score_sum = vec![0f64; n];
-    let mut score_n = vec![0u64; n];
-    let mut deltas: Vec<Vec<i64>> = vec![Vec::new(); n];
-    let mut reached_next = vec![0u64; n];
-    // Customers who reached both the previous measured step and this one.
-    let mut with_prev = vec![0u64; n];
-    // Per stage: customers who reached both its first and last measured step.
-    let stage_ends: Vec<Option<(usize, usize)>> = map
-        .stages
-        .iter()
-        .map(|st| {
-            let ks: Vec<usize> = measured.iter().copied().filter(|&k| steps[k].stage == st.id).collect();
-            Some((*ks.first()?, *ks.last()?))
-        })
-        .collect();
-    let mut stage_both = vec![0u64; map.stages.len()];
-    let mut first: Vec<i64> = vec![0; n];
-    let mut hit: Vec<bool> = vec![false; n];
-    let mut matched_by_act = vec![0u64; log.activities.len()];
-    for c in 0..j.customers() {
+    (steps, rules)
+}
+
+/// What one pass over the customers counts, per step (indexed like the
+/// map's steps), per stage and per touchpoint.
+struct Tally {
+    matched: Vec<u64>,
+    reached: Vec<u64>,
+    /// Customers who reached this step and the next measured one.
+    reached_next: Vec<u64>,
+    /// Customers who reached the previous measured step and this one.
+    with_prev: Vec<u64>,
+    score_sum: Vec<f64>,
+    score_n: Vec<u64>,
+    /// Microseconds from the previous measured step's first match.
+    deltas: Vec<Vec<i64>>,
+    /// Per stage: customers who reached its first and last measured step.
+    stage_both: Vec<u64>,
+    /// Events that some step's rule matched, by touchpoint.
+    matched_by_act: Vec<u64>,
+    // One customer's state, reused.
+    first: Vec<i64>,
+    hit: Vec<bool>,
+}
+
+impl Tally {
+    fn new(steps: usize, stages: usize, touchpoints: usize) -> Tally {
+        Tally {
+            matched: vec![0; steps],
+            reached: vec![0; steps],
+            reached_next: vec![0; steps],
+            with_prev: vec![0; steps],
+            score_sum: vec![0.0; steps],
+            score_n: vec![0; steps],
+            deltas: vec![Vec::new(); steps],
+            stage_both: vec![0; stages],
+            matched_by_act: vec![0; touchpoints],
+            first: vec![0; steps],
+            hit: vec![false; steps],
+        }
+    }
+
+    /// Counts customer `c`'s journey.
+    fn customer(
+        &mut self,
+        log: &EventLog,
+        j: &journeys::Journeys,
+        c: usize,
+        rules: &[Option<Compiled>],
+        measured: &[usize],
+        stage_ends: &[Option<(usize, usize)>],
+    ) {
         let r = j.range(c);
         if r.is_empty() {
-            continue;
+            return;
         }
-        hit.iter_mut().for_each(|h| *h = false);
+        self.hit.iter_mut().for_each(|h| *h = false);
         for pos in r {
-            let row = j.rows[pos] as usize;
-            let mut any = false;
-            for &k in &measured {
-                if rules[k].as_ref().is_some_and(|rule| rule.matches(log, row)) {
-                    any = true;
-                    steps[k].matched_events += 1;
-                    let s = log.score.get(row);
-                    if !s.is_nan() {
-                        score_sum[k] += s;
-                        score_n[k] += 1;
-                    }
-                    if !hit[k] {
-                        hit[k] = true;
-                        first[k] = j.times[pos];
-                    }
-                }
-            }
-            if any {
-                matched_by_act[log.activity[row] as usize] += 1;
-            }
+            self.event(log, j, pos, rules, measured);
         }
+        let hit = &self.hit;
         for (i, &k) in measured.iter().enumerate() {
             if !hit[k] {
                 continue;
             }
-            steps[k].reached += 1;
-            if let Some(&next) = measured.get(i + 1) {
-                if hit[next] {
-                    reached_next[k] += 1;
-                }
+            self.reached[k] += 1;
+            if measured.get(i + 1).is_some_and(|&next| hit[next]) {
+                self.reached_next[k] += 1;
             }
-            if i > 0 && hit[measured[i - 1]] {
-                with_prev[k] += 1;
-            }
-            if i > 0 {
-                let prev = measured[i - 1];
-                if hit[prev] && first[k] != UNKNOWN_TIME && first[prev] != UNKNOWN_TIME && first[k] >= first[prev] {
-                    deltas[k].push(first[k] - first[prev]);
+            let Some(&prev) = i.checked_sub(1).and_then(|p| measured.get(p)) else { continue };
+            if hit[prev] {
+                self.with_prev[k] += 1;
+                let (at, since) = (self.first[k], self.first[prev]);
+                if at != UNKNOWN_TIME && since != UNKNOWN_TIME && at >= since {
+                    self.deltas[k].push(at - since);
                 }
             }
         }
         for (si, ends) in stage_ends.iter().enumerate() {
-            if let Some((a, b)) = ends {
-                if hit[*a] && hit[*b] {
-                    stage_both[si] += 1;
-                }
+            if ends.is_some_and(|(a, b)| hit[a] && hit[b]) {
+                self.stage_both[si] += 1;
             }
         }
     }
-    let observed = observed_score_range(log);
-    let scale = (f64::from(map.scale.min), f64::from(map.scale.max));
-    let to_scale = |v: f64| onto_scale(v, observed, scale);
-    for (i, &k) in measured.iter().enumerate() {
-        if i > 0 {
-            let prev = steps[measured[i - 1]].reached;
-            steps[k].share_of_previous = (prev > 0).then(|| with_prev[k] as f64 / prev as f64);
-        }
-        if i + 1 < measured.len() && steps[k].reached > 0 {
-            steps[k].drop_off = Some(1.0 - reached_next[k] as f64 / steps[k].reached as f64);
-        }
-        steps[k].median_seconds_since_previous = median(&mut deltas[k]).map(|us| us / 1e6);
-        steps[k].mean_score = (score_n[k] > 0).then(|| to_scale(score_sum[k] / score_n[k] as f64));
-    }
-    let stages = map
-        .stages
-        .iter()
-        .zip(&stage_ends)
-        .zip(&stage_both)
-        .map(|((stage, ends), &both)| {
-            let entered = ends.map_or(0, |(a, _)| steps[a].reached);
-            StageMeasure {
-                id: stage.id.clone(),
-                name: stage.name.clone(),
-                entered,
-                completed: both,
-                conversion: (entered > 0).then(|| both as f64 / entered as f64),
+
+    /// The event at journey position `pos` against every measured step.
+    fn event(
+        &mut self,
+        log: &EventLog,
+        j: &journeys::Journeys,
+        pos: usize,
+        rules: &[Option<Compiled>],
+        measured: &[usize],
+    ) {
+        let row = j.rows[pos] as usize;
+        let mut any = false;
+        for &k in measured {
+            if !rules[k].as_ref().is_some_and(|rule| rule.matches(log, row)) {
+                continue;
             }
-        })
-        .collect();
-    let (unmapped_touchpoints, unmapped_transitions) = unmapped(log, &j, &matched_by_act);
-    Measurement {
-        customers: j.customers() as u64,
-        events: log.len() as u64,
-        steps,
-        stages,
-        unmapped_touchpoints,
-        unmapped_transitions,
+            any = true;
+            self.matched[k] += 1;
+            let s = log.score.get(row);
+            if !s.is_nan() {
+                self.score_sum[k] += s;
+                self.score_n[k] += 1;
+            }
+            if !self.hit[k] {
+                self.hit[k] = true;
+                self.first[k] = j.times[pos];
+            }
+        }
+        if any {
+            self.matched_by_act[log.activity[row] as usize] += 1;
+        }
     }
 }
 

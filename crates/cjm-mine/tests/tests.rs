@@ -219,3 +219,15 @@ fn coverage_filter_and_connected_simplification() {
     let all = cjm_mine::analysis::simplify_dfg(&s, 1.0);
     assert_eq!(all.len(), s.dfg.len());
 }
+
+/// A map's `data` block takes exactly the formats the readers know, by the
+/// readers' names (the model cannot see cjm-events, so this test ties them).
+#[test]
+fn the_data_blocks_formats_are_the_readers() {
+    assert_eq!(cjm_model::data_choices("format"), Some(&cjm_events::Format::NAMES[..]));
+    for f in cjm_events::Format::ALL {
+        assert_eq!(cjm_events::Format::from_name(f.name()), Some(f));
+        let file = format!("log.{}.gz", f.extensions()[0]);
+        assert_eq!(cjm_events::Format::from_path(std::path::Path::new(&file)), Some(f));
+    }
+}

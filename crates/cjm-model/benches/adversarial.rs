@@ -58,6 +58,7 @@ fn shapes() -> Vec<(&'static str, String)> {
                 vec!["t = \"x\""; 190_000].join(" and ")
             ),
         ),
+        ("one keyword repeated", fill("journey\n  section S\n    Step: 3\n", |_| "  state current\n".to_string())),
         ("unknown keys everywhere", fill("journey\n  section S\n    Step: 3\n", |i| format!("      chanel{i}: web\n"))),
     ]
 }

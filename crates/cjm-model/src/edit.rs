@@ -270,162 +270,200 @@ impl<'a> Layout<'a> {
 
     fn apply(&self, edit: &Edit) -> Result<String, EditError> {
         match edit {
-            Edit::AddStage { name, before } => {
-                let name = clean(name, "stage name")?;
-                let indent = self.stages.iter().find_map(|s| s.section).map_or("  ", |n| self.indent_of(n)).to_string();
-                let line = format!("{indent}section {}\n", escape_text(&name, &['#', ':']));
-                match before {
-                    Some(b) => {
-                        let s = self.stage(b)?;
-                        if self.stages[s].section.is_none() {
-                            return fail("new stages go after the steps that stand before the first section");
-                        }
-                        let at = self.stage_range(s).0;
-                        Ok(splice(self.source, at, at, &format!("{line}\n")))
-                    }
-                    None => Ok(append_block(self.source, &line)),
-                }
-            }
-            Edit::RenameStage { stage, name } => {
-                let s = self.stage(stage)?;
-                let name = clean(name, "stage name")?;
-                let Some(sec) = self.stages[s].section else {
-                    return fail("the steps before the first section have no stage name to change");
-                };
-                let span = text_value(&self.doc.nodes[sec].kind)
-                    .map(|t| t.span)
-                    .ok_or_else(|| EditError("not a section".into()))?;
-                Ok(splice(self.source, span.start, span.end, &escape_text(&name, &['#', ':'])))
-            }
-            Edit::MoveStage { stage, before } => {
-                let s = self.stage(stage)?;
-                if self.stages[s].section.is_none() {
-                    return fail(
-                        "the steps before the first section cannot be moved as a stage; move the steps instead",
-                    );
-                }
-                if before.as_deref() == Some(stage.as_str()) {
-                    return Ok(self.source.to_string());
-                }
-                let (start, end) = self.stage_range(s);
-                let mut block = self.source[start..end].to_string();
-                if !block.ends_with('\n') {
-                    block.push('\n');
-                }
-                if !block.ends_with("\n\n") {
-                    block.push('\n');
-                }
-                let without = splice(self.source, start, end, "");
-                let rest = Layout::read(&without)?;
-                match before {
-                    Some(b) => {
-                        let t = rest.stage(b)?;
-                        if rest.stages[t].section.is_none() {
-                            return fail("stages go after the steps that stand before the first section");
-                        }
-                        let at = rest.stage_range(t).0;
-                        Ok(splice(&without, at, at, &block))
-                    }
-                    None => Ok(append_block(&without, block.trim_end_matches('\n'))),
-                }
-            }
-            Edit::DeleteStage { stage } => {
-                let s = self.stage(stage)?;
-                let (start, end) = self.stage_range(s);
-                Ok(splice(self.source, start, end, ""))
-            }
-            Edit::AddStep { stage, name, score, before } => {
-                let s = self.stage(stage)?;
-                let name = clean(name, "step name")?;
-                let (at, indent) = self.step_slot(s, before.as_deref())?;
-                let line = format!("{indent}{}: {}\n", escape_name(&name), score_text(*score, &self.map)?);
-                Ok(insert_line(self.source, at, &line))
-            }
-            Edit::RenameStep { step, name } => {
-                let (s, t) = self.step(step)?;
-                let name = clean(name, "step name")?;
-                let at = &self.stages[s].steps[t];
-                let NodeKind::Task(task) = &self.doc.nodes[at.task].kind else { return fail("not a step") };
-                let renamed = splice(self.source, task.name.span.start, task.name.span.end, &escape_name(&name));
-                if at.pinned || slug(&name) == at.id {
-                    return Ok(renamed);
-                }
-                // Comments and evidence hold on to the id: pin it across the rename.
-                let (prop_at, indent) = self.property_slot(at.task);
-                let shift = escape_name(&name).len() as isize - (task.name.span.end - task.name.span.start) as isize;
-                let prop_at = (prop_at as isize + shift) as usize;
-                Ok(insert_line(&renamed, prop_at, &format!("{indent}id: {}\n", at.id)))
-            }
-            Edit::MoveStep { step, stage, before } => {
-                let (s, t) = self.step(step)?;
-                self.stage(stage)?;
-                if before.as_deref() == Some(step.as_str()) {
-                    return Ok(self.source.to_string());
-                }
-                let (start, end) = self.step_range(s, t);
-                let old_indent = self.indent_of(self.stages[s].steps[t].task).to_string();
-                let mut block = self.source[start..end].to_string();
-                if !block.ends_with('\n') {
-                    block.push('\n');
-                }
-                let without = splice(self.source, start, end, "");
-                let rest = Layout::read(&without)?;
-                let target = rest.stage(stage)?;
-                let (at, indent) = rest.step_slot(target, before.as_deref())?;
-                Ok(insert_line(&without, at, &reindent(&block, &old_indent, &indent)))
-            }
-            Edit::DeleteStep { step } => {
-                let (s, t) = self.step(step)?;
-                let (start, end) = self.step_range(s, t);
-                Ok(splice(self.source, start, end, ""))
-            }
-            Edit::SetScore { step, score } => {
-                let (s, t) = self.step(step)?;
-                let NodeKind::Task(task) = &self.doc.nodes[self.stages[s].steps[t].task].kind else {
-                    return fail("not a step");
-                };
-                let text = score_text(*score, &self.map)?;
-                let span = task.score.span;
-                if span.start == span.end && !self.source[..span.start].ends_with(' ') {
-                    return Ok(splice(self.source, span.start, span.end, &format!(" {text}")));
-                }
-                Ok(splice(self.source, span.start, span.end, &text))
-            }
-            Edit::AddPain { step, text, severity } => {
-                let (s, t) = self.step(step)?;
-                let text = clean(text, "pain point")?;
-                let mut attrs = Vec::new();
-                if let Some(v) = severity {
-                    if !(1..=5).contains(v) {
-                        return fail(format!("severity {v}: expected 1 (minor) to 5 (critical)"));
-                    }
-                    attrs.push(format!("severity {v}"));
-                }
-                let (at, indent) = self.property_slot(self.stages[s].steps[t].task);
-                Ok(insert_line(
-                    self.source,
-                    at,
-                    &format!("{indent}pain: {}\n", with_attrs(&escape_value(&text), &attrs)),
-                ))
-            }
-            Edit::AddOpportunity { step, text, impact, effort } => {
-                let (s, t) = self.step(step)?;
-                let text = clean(text, "opportunity")?;
-                let mut attrs = Vec::new();
-                if let Some(l) = impact {
-                    attrs.push(format!("impact {}", escape_attr(l.as_str())));
-                }
-                if let Some(l) = effort {
-                    attrs.push(format!("effort {}", escape_attr(l.as_str())));
-                }
-                let (at, indent) = self.property_slot(self.stages[s].steps[t].task);
-                Ok(insert_line(
-                    self.source,
-                    at,
-                    &format!("{indent}opportunity: {}\n", with_attrs(&escape_value(&text), &attrs)),
-                ))
-            }
+            Edit::AddStage { name, before } => self.add_stage(name, before),
+            Edit::RenameStage { stage, name } => self.rename_stage(stage, name),
+            Edit::MoveStage { stage, before } => self.move_stage(stage, before),
+            Edit::DeleteStage { stage } => self.delete_stage(stage),
+            Edit::AddStep { stage, name, score, before } => self.add_step(stage, name, score, before),
+            Edit::RenameStep { step, name } => self.rename_step(step, name),
+            Edit::MoveStep { step, stage, before } => self.move_step(step, stage, before),
+            Edit::DeleteStep { step } => self.delete_step(step),
+            Edit::SetScore { step, score } => self.set_score(step, score),
+            Edit::AddPain { step, text, severity } => self.add_pain(step, text, severity),
+            Edit::AddOpportunity { step, text, impact, effort } => self.add_opportunity(step, text, impact, effort),
         }
+    }
+
+    /// A new stage before `before`, or at the end.
+    fn add_stage(&self, name: &str, before: &Option<String>) -> Result<String, EditError> {
+        let name = clean(name, "stage name")?;
+        let indent = self.stages.iter().find_map(|s| s.section).map_or("  ", |n| self.indent_of(n)).to_string();
+        let line = format!("{indent}section {}\n", escape_text(&name, &['#', ':']));
+        match before {
+            Some(b) => {
+                let s = self.stage(b)?;
+                if self.stages[s].section.is_none() {
+                    return fail("new stages go after the steps that stand before the first section");
+                }
+                let at = self.stage_range(s).0;
+                Ok(splice(self.source, at, at, &format!("{line}\n")))
+            }
+            None => Ok(append_block(self.source, &line)),
+        }
+    }
+
+    /// A stage's new name (its `section` line's text).
+    fn rename_stage(&self, stage: &str, name: &str) -> Result<String, EditError> {
+        let s = self.stage(stage)?;
+        let name = clean(name, "stage name")?;
+        let Some(sec) = self.stages[s].section else {
+            return fail("the steps before the first section have no stage name to change");
+        };
+        let span =
+            text_value(&self.doc.nodes[sec].kind).map(|t| t.span).ok_or_else(|| EditError("not a section".into()))?;
+        Ok(splice(self.source, span.start, span.end, &escape_text(&name, &['#', ':'])))
+    }
+
+    /// A stage and its steps moved before `before`, or to the end.
+    fn move_stage(&self, stage: &str, before: &Option<String>) -> Result<String, EditError> {
+        let s = self.stage(stage)?;
+        if self.stages[s].section.is_none() {
+            return fail("the steps before the first section cannot be moved as a stage; move the steps instead");
+        }
+        if before.as_deref() == Some(stage) {
+            return Ok(self.source.to_string());
+        }
+        let (start, end) = self.stage_range(s);
+        let mut block = self.source[start..end].to_string();
+        if !block.ends_with('\n') {
+            block.push('\n');
+        }
+        if !block.ends_with("\n\n") {
+            block.push('\n');
+        }
+        let without = splice(self.source, start, end, "");
+        let rest = Layout::read(&without)?;
+        match before {
+            Some(b) => {
+                let t = rest.stage(b)?;
+                if rest.stages[t].section.is_none() {
+                    return fail("stages go after the steps that stand before the first section");
+                }
+                let at = rest.stage_range(t).0;
+                Ok(splice(&without, at, at, &block))
+            }
+            None => Ok(append_block(&without, block.trim_end_matches('\n'))),
+        }
+    }
+
+    /// A stage and its steps removed.
+    fn delete_stage(&self, stage: &str) -> Result<String, EditError> {
+        let s = self.stage(stage)?;
+        let (start, end) = self.stage_range(s);
+        Ok(splice(self.source, start, end, ""))
+    }
+
+    /// A new step in a stage, before `before` or after its last step.
+    fn add_step(
+        &self,
+        stage: &str,
+        name: &str,
+        score: &Option<f64>,
+        before: &Option<String>,
+    ) -> Result<String, EditError> {
+        let s = self.stage(stage)?;
+        let name = clean(name, "step name")?;
+        let (at, indent) = self.step_slot(s, before.as_deref())?;
+        let line = format!("{indent}{}: {}\n", escape_name(&name), score_text(*score, &self.map)?);
+        Ok(insert_line(self.source, at, &line))
+    }
+
+    /// A step's new name; its old id is pinned when the name would change it.
+    fn rename_step(&self, step: &str, name: &str) -> Result<String, EditError> {
+        let (s, t) = self.step(step)?;
+        let name = clean(name, "step name")?;
+        let at = &self.stages[s].steps[t];
+        let NodeKind::Task(task) = &self.doc.nodes[at.task].kind else { return fail("not a step") };
+        let renamed = splice(self.source, task.name.span.start, task.name.span.end, &escape_name(&name));
+        if at.pinned || slug(&name) == at.id {
+            return Ok(renamed);
+        }
+        // Comments and evidence hold on to the id: pin it across the rename.
+        let (prop_at, indent) = self.property_slot(at.task);
+        let shift = escape_name(&name).len() as isize - (task.name.span.end - task.name.span.start) as isize;
+        let prop_at = (prop_at as isize + shift) as usize;
+        Ok(insert_line(&renamed, prop_at, &format!("{indent}id: {}\n", at.id)))
+    }
+
+    /// A step and its properties moved to a stage, before `before` or last.
+    fn move_step(&self, step: &str, stage: &str, before: &Option<String>) -> Result<String, EditError> {
+        let (s, t) = self.step(step)?;
+        self.stage(stage)?;
+        if before.as_deref() == Some(step) {
+            return Ok(self.source.to_string());
+        }
+        let (start, end) = self.step_range(s, t);
+        let old_indent = self.indent_of(self.stages[s].steps[t].task).to_string();
+        let mut block = self.source[start..end].to_string();
+        if !block.ends_with('\n') {
+            block.push('\n');
+        }
+        let without = splice(self.source, start, end, "");
+        let rest = Layout::read(&without)?;
+        let target = rest.stage(stage)?;
+        let (at, indent) = rest.step_slot(target, before.as_deref())?;
+        Ok(insert_line(&without, at, &reindent(&block, &old_indent, &indent)))
+    }
+
+    /// A step and its properties removed.
+    fn delete_step(&self, step: &str) -> Result<String, EditError> {
+        let (s, t) = self.step(step)?;
+        let (start, end) = self.step_range(s, t);
+        Ok(splice(self.source, start, end, ""))
+    }
+
+    /// A step's score.
+    fn set_score(&self, step: &str, score: &Option<f64>) -> Result<String, EditError> {
+        let (s, t) = self.step(step)?;
+        let NodeKind::Task(task) = &self.doc.nodes[self.stages[s].steps[t].task].kind else {
+            return fail("not a step");
+        };
+        let text = score_text(*score, &self.map)?;
+        let span = task.score.span;
+        if span.start == span.end && !self.source[..span.start].ends_with(' ') {
+            return Ok(splice(self.source, span.start, span.end, &format!(" {text}")));
+        }
+        Ok(splice(self.source, span.start, span.end, &text))
+    }
+
+    /// A pain point after the step's last property.
+    fn add_pain(&self, step: &str, text: &str, severity: &Option<u8>) -> Result<String, EditError> {
+        let (s, t) = self.step(step)?;
+        let text = clean(text, "pain point")?;
+        let mut attrs = Vec::new();
+        if let Some(v) = severity {
+            if !(1..=5).contains(v) {
+                return fail(format!("severity {v}: expected 1 (minor) to 5 (critical)"));
+            }
+            attrs.push(format!("severity {v}"));
+        }
+        let (at, indent) = self.property_slot(self.stages[s].steps[t].task);
+        Ok(insert_line(self.source, at, &format!("{indent}pain: {}\n", with_attrs(&escape_value(&text), &attrs))))
+    }
+
+    /// An opportunity after the step's last property.
+    fn add_opportunity(
+        &self,
+        step: &str,
+        text: &str,
+        impact: &Option<Level>,
+        effort: &Option<Level>,
+    ) -> Result<String, EditError> {
+        let (s, t) = self.step(step)?;
+        let text = clean(text, "opportunity")?;
+        let mut attrs = Vec::new();
+        if let Some(l) = impact {
+            attrs.push(format!("impact {}", escape_attr(l.as_str())));
+        }
+        if let Some(l) = effort {
+            attrs.push(format!("effort {}", escape_attr(l.as_str())));
+        }
+        let (at, indent) = self.property_slot(self.stages[s].steps[t].task);
+        Ok(insert_line(
+            self.source,
+            at,
+            &format!("{indent}opportunity: {}\n", with_attrs(&escape_value(&text), &attrs)),
+        ))
     }
 
     /// Where a new property of a step goes (after its last one) and its indentation.

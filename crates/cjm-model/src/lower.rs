@@ -130,7 +130,10 @@ struct Lowering<'s> {
     /// properties always follow it directly).
     given_owner: Option<Option<usize>>,
     given: HashSet<(&'static str, Option<String>)>,
-    keywords_given: HashMap<Keyword, Span>,
+    /// Single-valued keywords already given, with the line of the first.
+    keywords_given: HashMap<Keyword, usize>,
+    /// Built at the first keyword, so a line costs a lookup, not a scan.
+    lines: Option<cjm_syntax::diag::LineIndex<'s>>,
     title_set_by_statement: bool,
 }
 
@@ -147,6 +150,7 @@ impl<'s> Lowering<'s> {
             given_owner: None,
             given: HashSet::new(),
             keywords_given: HashMap::new(),
+            lines: None,
             title_set_by_statement: false,
         }
     }
@@ -181,8 +185,10 @@ impl<'s> Lowering<'s> {
 
     fn keyword(&mut self, index: usize, span: Span, keyword: Keyword, arg: Text, attrs: Option<Attrs>) {
         if !keyword.opens_block() {
-            if let Some(first) = self.keywords_given.insert(keyword, span) {
-                let (line, _) = cjm_syntax::diag::LineIndex::new(self.src).line_col(first.start);
+            let src = self.src;
+            let (line, _) =
+                self.lines.get_or_insert_with(|| cjm_syntax::diag::LineIndex::new(src)).line_col(span.start);
+            if let Some(&line) = self.keywords_given.get(&keyword) {
                 self.diags.push(
                     Diagnostic::error(codes::DUPLICATE_KEY, span, format!("`{}` is given twice", keyword.as_str()))
                         .with_label(format!("already given on line {line}"))
@@ -190,6 +196,7 @@ impl<'s> Lowering<'s> {
                 );
                 return;
             }
+            self.keywords_given.insert(keyword, line);
         }
         match keyword {
             Keyword::State => self.map.state = self.state(&arg),

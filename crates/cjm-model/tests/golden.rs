@@ -1,5 +1,5 @@
 use cjm_model::{check, json::to_json};
-use cjm_syntax::diag::render_human;
+use cjm_syntax::diag::render::human as render_human;
 use std::path::{Path, PathBuf};
 
 pub fn golden_dir() -> PathBuf {

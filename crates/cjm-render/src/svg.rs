@@ -712,281 +712,259 @@ fn lane_cells(
 /// The content of one cell at (0, 0) and its height.
 fn cell(map: &Journey, opts: &Options, t: &Theme, lane: Lane, col: &Col) -> (String, f32) {
     let step = col.step;
-    let w = col.w - 2.0 * PAD;
-    let mut s = String::new();
-    let mut y = PAD;
-    let para = |s: &mut String, y: &mut f32, text: &str, max: usize, weight: Weight, fill: &str, x: f32, w: f32| {
-        let wr = wrap(text, w, BODY, weight, max);
-        s.push_str(&text_block(&wr, text, x, *y + 13.0, BODY, LINE, weight, fill, "text"));
-        *y += LINE * wr.lines.len() as f32;
-    };
+    let mut c = Cell { s: String::new(), y: PAD, w: col.w - 2.0 * PAD, t };
+    let w = c.w;
     match lane {
-        Lane::Steps => {
-            let wr = wrap(&step.name, w, 15.0, Weight::SemiBold, 3);
-            s.push_str(&text_block(&wr, &step.name, PAD, y + 15.0, 15.0, 20.0, Weight::SemiBold, t.text, "step-name"));
-            y += 20.0 * wr.lines.len() as f32;
-            if let Some(f) = opts.measures.as_ref().and_then(|m| m.steps.get(&step.id)) {
-                if let Some(drop) = f.drop_off.filter(|d| *d >= 0.2) {
-                    let label = format!("▼ {:.0}% drop-off", drop * 100.0);
-                    let bw = measure(&label, 11.0, Weight::SemiBold) + 14.0;
-                    let _ = write!(
-                        s,
-                        r#"<g class="drop-off"><rect x="{PAD}" y="{}" width="{}" height="20" rx="10" fill="{}"/><text x="{}" y="{}" font-size="11" font-weight="600" fill="{}">{}</text></g>"#,
-                        fmt(y + 6.0),
-                        fmt(bw),
-                        t.pain_bg,
-                        PAD + 7.0,
-                        fmt(y + 20.0),
-                        t.pain_text,
-                        esc(&label)
-                    );
-                    y += 28.0;
-                }
-            }
-        }
+        Lane::Steps => step_name(&mut c, opts, step),
         Lane::Doing => {
             if let Some(d) = &step.doing {
-                para(&mut s, &mut y, d, 8, Weight::Regular, t.text, PAD, w);
+                c.para(d, 8, Weight::Regular, t.text, PAD, w);
             }
         }
-        Lane::Touchpoints => {
-            for ch in &step.channels {
-                let icon = Channel::classify(ch);
-                let (label, cut) = fit_line(ch, w - 28.0, 12.0, Weight::SemiBold);
-                let title = if cut { format!("<title>{}</title>", esc(ch)) } else { String::new() };
-                let _ = write!(
-                    s,
-                    r##"<g class="channel" data-channel="{}">{title}<use href="#icon-{}" x="{PAD}" y="{}" width="18" height="18"/><text x="{}" y="{}" font-size="12" font-weight="600" fill="{}">{}</text></g>"##,
-                    icon.id(),
-                    icon.id(),
-                    fmt(y),
-                    PAD + 26.0,
-                    fmt(y + 13.5),
-                    t.text,
-                    esc(&label)
-                );
-                y += 24.0;
-            }
-            if !step.channels.is_empty() && !step.touchpoints.is_empty() {
-                y += 2.0;
-            }
-            for tp in &step.touchpoints {
-                let _ = write!(s, r#"<circle cx="{}" cy="{}" r="2.5" fill="{}"/>"#, PAD + 3.0, fmt(y + 8.5), t.muted);
-                para(&mut s, &mut y, tp, 3, Weight::Regular, t.text, PAD + 12.0, w - 12.0);
-                y += 2.0;
-            }
-        }
+        Lane::Touchpoints => touchpoints(&mut c, step),
         Lane::Thinking => {
             if let Some(th) = &step.thinking {
-                let quoted = format!("“{th}”");
-                let wr = wrap(&quoted, w - 16.0, BODY, Weight::Regular, 7);
-                let bh = LINE * wr.lines.len() as f32 + 14.0;
-                let _ = write!(
-                    s,
-                    r#"<rect x="{PAD}" y="{}" width="{}" height="{}" rx="10" fill="{}"/>"#,
-                    fmt(y - 2.0),
-                    fmt(w),
-                    fmt(bh),
-                    t.thought_bg
-                );
-                let _ = write!(
-                    s,
-                    r#"<circle cx="{}" cy="{}" r="3.5" fill="{}"/>"#,
-                    PAD + 14.0,
-                    fmt(y + bh + 3.0),
-                    t.thought_bg
-                );
-                s.push_str(&text_block(
-                    &wr,
-                    &quoted,
-                    PAD + 8.0,
-                    y + 16.0,
-                    BODY,
-                    LINE,
-                    Weight::Regular,
-                    t.text,
-                    "thought",
-                ));
-                y += bh + 8.0;
+                thought(&mut c, th);
             }
         }
         Lane::Feeling => {
             if let Some(f) = &step.feeling {
-                para(&mut s, &mut y, f, 4, Weight::SemiBold, t.text, PAD, w);
+                c.para(f, 4, Weight::SemiBold, t.text, PAD, w);
             }
         }
-        Lane::Pains => {
-            for pain in &step.pains {
-                let wr = wrap(&pain.text, w - 16.0, BODY, Weight::Regular, 6);
-                let top_h = if pain.severity.is_some() { 22.0 } else { 6.0 };
-                let bh = top_h + LINE * wr.lines.len() as f32 + 10.0;
-                let _ = write!(
-                    s,
-                    r#"<g class="pain"><rect x="{PAD}" y="{}" width="{}" height="{}" rx="8" fill="{}"/>"#,
-                    fmt(y),
-                    fmt(w),
-                    fmt(bh),
-                    t.pain_bg
-                );
-                if let Some(sev) = pain.severity {
-                    let _ = write!(s, "<title>Severity {sev} of 5</title>");
-                    for i in 0..5u8 {
-                        let filled = i < sev;
-                        let _ = write!(
-                            s,
-                            r#"<circle cx="{}" cy="{}" r="4" fill="{}" stroke="{}" stroke-width="1.2"/>"#,
-                            fmt(PAD + 12.0 + f32::from(i) * 11.0),
-                            fmt(y + 12.0),
-                            if filled { t.pain_text } else { t.pain_bg },
-                            t.pain_text
-                        );
-                    }
-                    let _ = write!(
-                        s,
-                        r#"<text x="{}" y="{}" font-size="11" font-weight="600" fill="{}">{sev}/5</text>"#,
-                        fmt(PAD + 66.0),
-                        fmt(y + 16.0),
-                        t.pain_text
-                    );
-                }
-                s.push_str(&text_block(
-                    &wr,
-                    &pain.text,
-                    PAD + 8.0,
-                    y + top_h + 13.0,
-                    BODY,
-                    LINE,
-                    Weight::Regular,
-                    t.pain_text,
-                    "text",
-                ));
-                s.push_str("</g>");
-                y += bh + 6.0;
-            }
-        }
-        Lane::Opportunities => {
-            for o in &step.opportunities {
-                let wr = wrap(&o.text, w - 16.0, BODY, Weight::Regular, 6);
-                let tags = opportunity_tags(o);
-                let tag_lines = wrap(&tags, w - 16.0, SMALL, Weight::SemiBold, 3);
-                let tag_h = if tags.is_empty() { 0.0 } else { 15.0 * tag_lines.lines.len() as f32 + 4.0 };
-                let bh = 8.0 + LINE * wr.lines.len() as f32 + tag_h + 8.0;
-                let _ = write!(
-                    s,
-                    r#"<g class="opportunity"><rect x="{PAD}" y="{}" width="{}" height="{}" rx="8" fill="{}"/>"#,
-                    fmt(y),
-                    fmt(w),
-                    fmt(bh),
-                    t.opportunity_bg
-                );
-                s.push_str(&text_block(
-                    &wr,
-                    &o.text,
-                    PAD + 8.0,
-                    y + 21.0,
-                    BODY,
-                    LINE,
-                    Weight::Regular,
-                    t.opportunity_text,
-                    "text",
-                ));
-                if !tags.is_empty() {
-                    let ty = y + 8.0 + LINE * wr.lines.len() as f32 + 12.0;
-                    s.push_str(&text_block(
-                        &tag_lines,
-                        &tags,
-                        PAD + 8.0,
-                        ty,
-                        SMALL,
-                        15.0,
-                        Weight::SemiBold,
-                        t.opportunity_text,
-                        "tags",
-                    ));
-                }
-                s.push_str("</g>");
-                y += bh + 6.0;
-            }
-        }
-        Lane::Backstage | Lane::Systems => {
-            let items = if lane == Lane::Backstage { &step.backstage } else { &step.systems };
-            for item in items {
-                if lane == Lane::Systems {
-                    let (label, cut) = fit_line(item, w - 16.0, 12.0, Weight::SemiBold);
-                    let cw = measure(&label, 12.0, Weight::SemiBold) + 16.0;
-                    let title = if cut { format!("<title>{}</title>", esc(item)) } else { String::new() };
-                    let _ = write!(
-                        s,
-                        r#"<g class="system">{title}<rect x="{PAD}" y="{}" width="{}" height="22" rx="6" fill="{}" stroke="{}"/><text x="{}" y="{}" font-size="12" font-weight="600" fill="{}">{}</text></g>"#,
-                        fmt(y),
-                        fmt(cw),
-                        t.chip_bg,
-                        t.border,
-                        PAD + 8.0,
-                        fmt(y + 15.0),
-                        t.text,
-                        esc(&label)
-                    );
-                    y += 28.0;
-                } else {
-                    let _ = write!(
-                        s,
-                        r#"<rect x="{PAD}" y="{}" width="3" height="14" rx="1.5" fill="{}"/>"#,
-                        fmt(y + 2.0),
-                        t.muted
-                    );
-                    para(&mut s, &mut y, item, 5, Weight::Regular, t.text, PAD + 10.0, w - 10.0);
-                    y += 6.0;
-                }
-            }
-        }
+        Lane::Pains => step.pains.iter().for_each(|pain| pain_card(&mut c, pain)),
+        Lane::Opportunities => step.opportunities.iter().for_each(|o| opportunity_card(&mut c, o)),
+        Lane::Backstage => step.backstage.iter().for_each(|item| backstage_item(&mut c, item)),
+        Lane::Systems => step.systems.iter().for_each(|item| system_chip(&mut c, item)),
         Lane::Owner => {
             if let Some(o) = &step.owner {
-                para(&mut s, &mut y, o, 3, Weight::SemiBold, t.text, PAD, w);
+                c.para(o, 3, Weight::SemiBold, t.text, PAD, w);
             }
         }
-        Lane::Metrics => {
-            let figures = opts.measures.as_ref().and_then(|m| m.steps.get(&step.id));
-            if let Some(f) = figures {
-                for (label, value) in measured_lines(map, f) {
-                    let _ = write!(
-                        s,
-                        r#"<text x="{PAD}" y="{}" font-size="11.5" fill="{}">{}</text>"#,
-                        fmt(y + 12.0),
-                        t.muted,
-                        esc(label)
-                    );
-                    let _ = write!(
-                        s,
-                        r#"<text x="{}" y="{}" font-size="13" font-weight="600" fill="{}" text-anchor="end">{}</text>"#,
-                        fmt(PAD + w),
-                        fmt(y + 12.0),
-                        t.text,
-                        esc(&value)
-                    );
-                    y += 19.0;
-                }
-                y += 4.0;
-            }
-            for m in &step.metrics {
-                let mut text = m.name.clone();
-                if let Some(target) = m.target {
-                    text.push_str(&format!(
-                        " · target {}{}",
-                        cjm_model::print::number(target),
-                        m.unit
-                            .as_deref()
-                            .map(|u| if u == "%" { u.to_string() } else { format!(" {u}") })
-                            .unwrap_or_default()
-                    ));
-                }
-                para(&mut s, &mut y, &text, 3, Weight::Regular, t.muted, PAD, w);
-                y += 2.0;
-            }
-        }
+        Lane::Metrics => metrics(&mut c, map, opts, step),
         Lane::Emotion => unreachable!("drawn as a whole lane"),
     }
-    (s, y)
+    (c.s, c.y)
+}
+
+/// A cell being drawn: its SVG so far, the height used, and the width
+/// inside its padding.
+struct Cell<'t> {
+    s: String,
+    y: f32,
+    w: f32,
+    t: &'t Theme,
+}
+
+impl Cell<'_> {
+    /// A wrapped paragraph of body text at `x`, at most `max` lines.
+    fn para(&mut self, text: &str, max: usize, weight: Weight, fill: &str, x: f32, w: f32) {
+        let wr = wrap(text, w, BODY, weight, max);
+        self.s.push_str(&text_block(&wr, text, x, self.y + 13.0, BODY, LINE, weight, fill, "text"));
+        self.y += LINE * wr.lines.len() as f32;
+    }
+
+    /// Opens a card (`<g class>` and its rounded background) `h` high;
+    /// the caller closes the group.
+    fn open_card(&mut self, class: &str, h: f32, fill: &str) {
+        let _ = write!(
+            self.s,
+            r#"<g class="{class}"><rect x="{PAD}" y="{}" width="{}" height="{}" rx="8" fill="{}"/>"#,
+            fmt(self.y),
+            fmt(self.w),
+            fmt(h),
+            fill
+        );
+    }
+}
+
+/// The step's name, and its drop-off badge when a fifth or more leave.
+fn step_name(c: &mut Cell, opts: &Options, step: &Step) {
+    let t = c.t;
+    let wr = wrap(&step.name, c.w, 15.0, Weight::SemiBold, 3);
+    c.s.push_str(&text_block(&wr, &step.name, PAD, c.y + 15.0, 15.0, 20.0, Weight::SemiBold, t.text, "step-name"));
+    c.y += 20.0 * wr.lines.len() as f32;
+    let figures = opts.measures.as_ref().and_then(|m| m.steps.get(&step.id));
+    let Some(drop) = figures.and_then(|f| f.drop_off).filter(|d| *d >= 0.2) else { return };
+    let label = format!("▼ {:.0}% drop-off", drop * 100.0);
+    let bw = measure(&label, 11.0, Weight::SemiBold) + 14.0;
+    let _ = write!(
+        c.s,
+        r#"<g class="drop-off"><rect x="{PAD}" y="{}" width="{}" height="20" rx="10" fill="{}"/><text x="{}" y="{}" font-size="11" font-weight="600" fill="{}">{}</text></g>"#,
+        fmt(c.y + 6.0),
+        fmt(bw),
+        t.pain_bg,
+        PAD + 7.0,
+        fmt(c.y + 20.0),
+        t.pain_text,
+        esc(&label)
+    );
+    c.y += 28.0;
+}
+
+/// Channels with their icons, then touchpoints as a bulleted list.
+fn touchpoints(c: &mut Cell, step: &Step) {
+    let t = c.t;
+    for ch in &step.channels {
+        let icon = Channel::classify(ch);
+        let (label, cut) = fit_line(ch, c.w - 28.0, 12.0, Weight::SemiBold);
+        let title = if cut { format!("<title>{}</title>", esc(ch)) } else { String::new() };
+        let _ = write!(
+            c.s,
+            r##"<g class="channel" data-channel="{}">{title}<use href="#icon-{}" x="{PAD}" y="{}" width="18" height="18"/><text x="{}" y="{}" font-size="12" font-weight="600" fill="{}">{}</text></g>"##,
+            icon.id(),
+            icon.id(),
+            fmt(c.y),
+            PAD + 26.0,
+            fmt(c.y + 13.5),
+            t.text,
+            esc(&label)
+        );
+        c.y += 24.0;
+    }
+    if !step.channels.is_empty() && !step.touchpoints.is_empty() {
+        c.y += 2.0;
+    }
+    for tp in &step.touchpoints {
+        let _ = write!(c.s, r#"<circle cx="{}" cy="{}" r="2.5" fill="{}"/>"#, PAD + 3.0, fmt(c.y + 8.5), t.muted);
+        c.para(tp, 3, Weight::Regular, t.text, PAD + 12.0, c.w - 12.0);
+        c.y += 2.0;
+    }
+}
+
+/// What the customer thinks, quoted in a thought bubble.
+fn thought(c: &mut Cell, thinking: &str) {
+    let t = c.t;
+    let quoted = format!("“{thinking}”");
+    let wr = wrap(&quoted, c.w - 16.0, BODY, Weight::Regular, 7);
+    let bh = LINE * wr.lines.len() as f32 + 14.0;
+    let _ = write!(
+        c.s,
+        r#"<rect x="{PAD}" y="{}" width="{}" height="{}" rx="10" fill="{}"/>"#,
+        fmt(c.y - 2.0),
+        fmt(c.w),
+        fmt(bh),
+        t.thought_bg
+    );
+    let _ =
+        write!(c.s, r#"<circle cx="{}" cy="{}" r="3.5" fill="{}"/>"#, PAD + 14.0, fmt(c.y + bh + 3.0), t.thought_bg);
+    c.s.push_str(&text_block(&wr, &quoted, PAD + 8.0, c.y + 16.0, BODY, LINE, Weight::Regular, t.text, "thought"));
+    c.y += bh + 8.0;
+}
+
+/// A pain point's card: its severity as five dots, then its text.
+fn pain_card(c: &mut Cell, pain: &cjm_model::Pain) {
+    let t = c.t;
+    let (y, w) = (c.y, c.w);
+    let wr = wrap(&pain.text, w - 16.0, BODY, Weight::Regular, 6);
+    let top_h = if pain.severity.is_some() { 22.0 } else { 6.0 };
+    let bh = top_h + LINE * wr.lines.len() as f32 + 10.0;
+    c.open_card("pain", bh, t.pain_bg);
+    if let Some(sev) = pain.severity {
+        let _ = write!(c.s, "<title>Severity {sev} of 5</title>");
+        for i in 0..5u8 {
+            let _ = write!(
+                c.s,
+                r#"<circle cx="{}" cy="{}" r="4" fill="{}" stroke="{}" stroke-width="1.2"/>"#,
+                fmt(PAD + 12.0 + f32::from(i) * 11.0),
+                fmt(y + 12.0),
+                if i < sev { t.pain_text } else { t.pain_bg },
+                t.pain_text
+            );
+        }
+        let _ = write!(
+            c.s,
+            r#"<text x="{}" y="{}" font-size="11" font-weight="600" fill="{}">{sev}/5</text>"#,
+            fmt(PAD + 66.0),
+            fmt(y + 16.0),
+            t.pain_text
+        );
+    }
+    let text =
+        text_block(&wr, &pain.text, PAD + 8.0, y + top_h + 13.0, BODY, LINE, Weight::Regular, t.pain_text, "text");
+    c.s.push_str(&text);
+    c.s.push_str("</g>");
+    c.y += bh + 6.0;
+}
+
+/// An opportunity's card: its text, then its impact, effort and other tags.
+fn opportunity_card(c: &mut Cell, o: &cjm_model::Opportunity) {
+    let t = c.t;
+    let (y, w) = (c.y, c.w);
+    let wr = wrap(&o.text, w - 16.0, BODY, Weight::Regular, 6);
+    let tags = opportunity_tags(o);
+    let tag_lines = wrap(&tags, w - 16.0, SMALL, Weight::SemiBold, 3);
+    let tag_h = if tags.is_empty() { 0.0 } else { 15.0 * tag_lines.lines.len() as f32 + 4.0 };
+    let bh = 8.0 + LINE * wr.lines.len() as f32 + tag_h + 8.0;
+    c.open_card("opportunity", bh, t.opportunity_bg);
+    let fill = t.opportunity_text;
+    c.s.push_str(&text_block(&wr, &o.text, PAD + 8.0, y + 21.0, BODY, LINE, Weight::Regular, fill, "text"));
+    if !tags.is_empty() {
+        let ty = y + 8.0 + LINE * wr.lines.len() as f32 + 12.0;
+        c.s.push_str(&text_block(&tag_lines, &tags, PAD + 8.0, ty, SMALL, 15.0, Weight::SemiBold, fill, "tags"));
+    }
+    c.s.push_str("</g>");
+    c.y += bh + 6.0;
+}
+
+/// A backstage action: a short bar, then its text.
+fn backstage_item(c: &mut Cell, item: &str) {
+    let t = c.t;
+    let _ =
+        write!(c.s, r#"<rect x="{PAD}" y="{}" width="3" height="14" rx="1.5" fill="{}"/>"#, fmt(c.y + 2.0), t.muted);
+    c.para(item, 5, Weight::Regular, t.text, PAD + 10.0, c.w - 10.0);
+    c.y += 6.0;
+}
+
+/// A supporting system as a chip, cut to one line (the whole in a title).
+fn system_chip(c: &mut Cell, item: &str) {
+    let t = c.t;
+    let (label, cut) = fit_line(item, c.w - 16.0, 12.0, Weight::SemiBold);
+    let cw = measure(&label, 12.0, Weight::SemiBold) + 16.0;
+    let title = if cut { format!("<title>{}</title>", esc(item)) } else { String::new() };
+    let _ = write!(
+        c.s,
+        r#"<g class="system">{title}<rect x="{PAD}" y="{}" width="{}" height="22" rx="6" fill="{}" stroke="{}"/><text x="{}" y="{}" font-size="12" font-weight="600" fill="{}">{}</text></g>"#,
+        fmt(c.y),
+        fmt(cw),
+        t.chip_bg,
+        t.border,
+        PAD + 8.0,
+        fmt(c.y + 15.0),
+        t.text,
+        esc(&label)
+    );
+    c.y += 28.0;
+}
+
+/// Measured figures (label left, value right), then the step's metrics
+/// with their targets.
+fn metrics(c: &mut Cell, map: &Journey, opts: &Options, step: &Step) {
+    let t = c.t;
+    if let Some(f) = opts.measures.as_ref().and_then(|m| m.steps.get(&step.id)) {
+        for (label, value) in measured_lines(map, f) {
+            let y = fmt(c.y + 12.0);
+            let _ = write!(c.s, r#"<text x="{PAD}" y="{y}" font-size="11.5" fill="{}">{}</text>"#, t.muted, esc(label));
+            let _ = write!(
+                c.s,
+                r#"<text x="{}" y="{y}" font-size="13" font-weight="600" fill="{}" text-anchor="end">{}</text>"#,
+                fmt(PAD + c.w),
+                t.text,
+                esc(&value)
+            );
+            c.y += 19.0;
+        }
+        c.y += 4.0;
+    }
+    for m in &step.metrics {
+        let mut text = m.name.clone();
+        if let Some(target) = m.target {
+            let unit = m.unit.as_deref().map(|u| if u == "%" { u.to_string() } else { format!(" {u}") });
+            text.push_str(&format!(" · target {}{}", cjm_model::print::number(target), unit.unwrap_or_default()));
+        }
+        c.para(&text, 3, Weight::Regular, t.muted, PAD, c.w);
+        c.y += 2.0;
+    }
 }
 
 /// Label and value lines for the measured figures of a step.

@@ -18,9 +18,10 @@ use axum::Json;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-pub(crate) use crate::service::check::{Checked, Diag};
+pub(crate) use crate::service::check::Checked;
 pub(crate) use crate::service::diff::Diff;
 pub(crate) use crate::service::evidence::EvidenceState;
+use cjm_syntax::diag::DiagnosticRecord;
 
 // ---------------------------------------------------------------- people
 
@@ -220,7 +221,7 @@ pub struct MapDetail {
     /// Your role in the map's workspace.
     pub role: Role,
     pub source: String,
-    pub diagnostics: Vec<Diag>,
+    pub diagnostics: Vec<DiagnosticRecord>,
     /// The map in cjm's JSON form (see `cjm schema`).
     pub journey: serde_json::Value,
 }

@@ -3,6 +3,7 @@
 
 use cjm_syntax::{format, parse, parse_bytes, Diagnostic};
 use proptest::prelude::*;
+use std::path::Path;
 
 fn fmt(text: &str) -> String {
     format(text, &parse(text).document)
@@ -73,7 +74,7 @@ proptest! {
     fn map_like_text_never_panics_and_formats_idempotently(text in map_like_text()) {
         let parsed = parse(&text);
         assert_spans_valid(&text, &parsed.diagnostics);
-        let _ = cjm_syntax::diag::render_human("x.cjm", &text, &parsed.diagnostics, false);
+        let _ = cjm_syntax::diag::render::human("x.cjm", &text, &parsed.diagnostics, false);
         if !parsed.has_errors() {
             let once = fmt(&text);
             prop_assert_eq!(fmt(&once), once.clone(), "not idempotent on {:?}", text);
@@ -155,4 +156,16 @@ fn seed() -> proptest::test_runner::RngSeed {
 /// Cases per property: the given default, or `PROPTEST_CASES` for long runs.
 fn cases(default: u32) -> u32 {
     std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+/// The diagnostic record's schema in docs/ is the one the code generates.
+#[test]
+fn published_diagnostic_schema_is_current() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/cjm-diagnostic.schema.json");
+    let current = format!("{}\n", serde_json::to_string_pretty(&cjm_syntax::diag::render::schema()).unwrap());
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, &current).expect("docs writable");
+    }
+    let published = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(published == current, "docs/cjm-diagnostic.schema.json is stale: run with UPDATE_GOLDEN=1");
 }

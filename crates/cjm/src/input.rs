@@ -5,7 +5,7 @@
 use crate::CliError;
 use cjm_model::json::from_json;
 use cjm_model::{lower, Journey};
-use cjm_syntax::diag::render_human;
+use cjm_syntax::diag::render;
 use cjm_syntax::{codes, markdown, Diagnostic, Span};
 use std::io::{IsTerminal, Read};
 use std::ops::Range;
@@ -178,6 +178,50 @@ pub fn color() -> bool {
 /// Prints diagnostics for people, on stderr.
 pub fn report(source: &Source, diags: &[Diagnostic]) {
     if !diags.is_empty() {
-        eprint!("{}", render_human(&source.name, &source.text, diags, color()));
+        eprint!("{}", render::human(&source.name, &source.text, diags, color()));
+    }
+}
+
+/// Reads a map for a command that needs one without errors.
+pub(crate) fn load_map(path: &str) -> Result<Option<cjm_model::Journey>, CliError> {
+    load_map_as(path, None)
+}
+
+/// [`load_map`] with the input kind given (`--from`). Diagnostics go to
+/// stderr; `None` means the map has errors (already reported).
+pub(crate) fn load_map_as(path: &str, kind: Option<Kind>) -> Result<Option<cjm_model::Journey>, CliError> {
+    let (source, encoding) = read(path, kind)?;
+    if let Some(d) = encoding {
+        report(&source, &[d]);
+        return Ok(None);
+    }
+    let mut maps = maps(&source);
+    if maps.is_empty() {
+        report(&source, &[no_map_diagnostic()]);
+        return Ok(None);
+    }
+    let map = maps.swap_remove(0);
+    report(&source, &map.diagnostics);
+    if map.has_errors() {
+        eprintln!("cjm: `{}` has errors; nothing done", source.name);
+        return Ok(None);
+    }
+    Ok(Some(map.journey))
+}
+
+/// The log to measure: given on the command line, or named by the map's
+/// `data` block (relative to the map file).
+pub(crate) fn log_path(given: Option<&str>, map_path: &str, map: &cjm_model::Journey) -> Result<String, CliError> {
+    if let Some(p) = given {
+        return Ok(p.to_string());
+    }
+    match map.data.as_ref().and_then(|d| d.log.as_ref()) {
+        Some(log) => {
+            let base = std::path::Path::new(map_path).parent().unwrap_or(std::path::Path::new("."));
+            Ok(base.join(log).display().to_string())
+        }
+        None => Err(CliError::usage(format!(
+            "no event log given: name one after the map, or add `data LOG` to `{map_path}` (see docs/format.md, \"Data\")"
+        ))),
     }
 }

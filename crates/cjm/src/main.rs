@@ -60,6 +60,7 @@ pub fn prefer_small_pages() {
 
 mod cmd;
 mod input;
+mod logs;
 mod output;
 
 use clap::{Parser, Subcommand};
@@ -96,8 +97,8 @@ enum Command {
     New(cmd::new::Args),
     Render(cmd::render::Args),
     Mine(cmd::mine::Args),
-    Measure(cmd::evidence::MeasureArgs),
-    Discover(cmd::evidence::DiscoverArgs),
+    Measure(cmd::measure::Args),
+    Discover(cmd::discover::Args),
     Schema(cmd::schema::Args),
     Serve(cmd::serve::Args),
 }
@@ -155,8 +156,8 @@ fn main() -> ExitCode {
         Command::New(args) => cmd::new::run(args),
         Command::Render(args) => cmd::render::run(args),
         Command::Mine(args) => cmd::mine::run(args),
-        Command::Measure(args) => cmd::evidence::measure(args),
-        Command::Discover(args) => cmd::evidence::discover(args),
+        Command::Measure(args) => cmd::measure::run(args),
+        Command::Discover(args) => cmd::discover::run(args),
         Command::Schema(args) => cmd::schema::run(args),
         Command::Serve(args) => cmd::serve::run(args),
     };

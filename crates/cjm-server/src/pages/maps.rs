@@ -651,7 +651,7 @@ pub(crate) async fn evidence_page(
                 h2 { @if ev.evidence.is_some() { "Replace the log" } @else { "Upload an event log" } }
                 p.muted { "CSV, TSV, JSON Lines, Parquet or XES (also .gz), up to " (limit_mb) " MB. Each row is one event: a customer id, a time and a touchpoint; a channel and a score are read when present." }
                 form.upload-form data-action={ "/api/maps/" (id) "/evidence" } {
-                    input type="file" name="file" required accept=".csv,.tsv,.jsonl,.ndjson,.parquet,.xes,.gz";
+                    input type="file" name="file" required accept=(upload_accept());
                     button.primary type="submit" { "Upload" }
                 }
             }
@@ -762,4 +762,11 @@ pub(crate) async fn shared_download(
     // A share link shows the latest version only.
     let dq = DownloadQuery { version: None, ..q };
     drawings::download_response(&state, &map, &format, dq, true).await.map(IntoResponse::into_response)
+}
+
+/// The upload field's `accept`: every log format's extensions, and `.gz`.
+fn upload_accept() -> String {
+    let mut all: Vec<String> = crate::service::evidence::extensions().collect();
+    all.push(".gz".into());
+    all.join(",")
 }

@@ -3,62 +3,24 @@
 
 use crate::error::{AppError, AppResult};
 use crate::store;
-use cjm_syntax::diag::LineIndex;
+use cjm_syntax::diag::DiagnosticRecord;
 use schemars::JsonSchema;
 use serde::Serialize;
-
-/// A diagnostic for the editor: position as line and column (1-based).
-#[derive(Clone, Debug, Serialize, JsonSchema)]
-pub struct Diag {
-    /// `error` or `warning`.
-    pub severity: String,
-    pub code: String,
-    pub message: String,
-    pub line: usize,
-    pub column: usize,
-    pub end_line: usize,
-    pub end_column: usize,
-    /// Byte offsets into the text (for editors that count bytes).
-    pub start: usize,
-    pub end: usize,
-    pub label: String,
-    pub hint: Option<String>,
-}
 
 /// The most diagnostics an answer lists (the counts beside them are whole):
 /// a 2 MB map can hold 190,000 warnings, and each is a few hundred bytes of JSON.
 pub const MAX_DIAGNOSTICS: usize = 1_000;
 
-pub fn diagnostics(source: &str, diags: &[cjm_syntax::Diagnostic]) -> Vec<Diag> {
-    let index = LineIndex::new(source);
-    diags
-        .iter()
-        .take(MAX_DIAGNOSTICS)
-        .map(|d| {
-            let (line, column) = index.line_col(d.span.start);
-            let (end_line, end_column) = index.line_col(d.span.end);
-            Diag {
-                severity: if d.is_error() { "error".into() } else { "warning".into() },
-                code: d.code.to_string(),
-                message: d.message.clone(),
-                line,
-                column,
-                end_line,
-                end_column,
-                start: d.span.start.min(source.len()),
-                end: d.span.end.min(source.len()),
-                label: d.label.clone(),
-                hint: d.hint.clone(),
-            }
-        })
-        .collect()
+/// The first [`MAX_DIAGNOSTICS`] of a text's diagnostics as records.
+pub fn diagnostics(source: &str, diags: &[cjm_syntax::Diagnostic]) -> Vec<DiagnosticRecord> {
+    DiagnosticRecord::all(None, source, &diags[..diags.len().min(MAX_DIAGNOSTICS)])
 }
 
 #[derive(Serialize, JsonSchema)]
 pub struct Checked {
     /// The first [`MAX_DIAGNOSTICS`], in text order; `errors` and
     /// `warnings` count them all.
-    pub diagnostics: Vec<Diag>,
+    pub diagnostics: Vec<DiagnosticRecord>,
     pub errors: usize,
     pub warnings: usize,
     /// Stage and step ids and names, for forms.

@@ -17,11 +17,25 @@ use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+/// Every file extension an upload may have, with its dot, from the one
+/// table of formats (`.gz` goes after any of them).
+pub fn extensions() -> impl Iterator<Item = String> {
+    Format::ALL.into_iter().flat_map(|f| f.extensions()).map(|e| format!(".{e}"))
+}
+
+/// The extensions for people: `.csv, .tsv, … or .xes (each also .gz)`.
+pub fn extensions_list() -> String {
+    let all: Vec<String> = extensions().collect();
+    let (last, rest) = all.split_last().expect("formats have extensions");
+    format!("{} or {last} (each also .gz)", rest.join(", "))
+}
+
 /// File types the upload form takes, by extension.
 pub fn format_of(name: &str) -> AppResult<Format> {
     Format::from_path(Path::new(&name.to_lowercase())).ok_or_else(|| {
         AppError::bad(format!(
-            "`{name}`: cannot tell the format from the file name; upload a .csv, .tsv, .jsonl, .parquet, .xes or .xes.gz file"
+            "`{name}`: cannot tell the format from the file name; upload a {} file",
+            extensions_list()
         ))
     })
 }
@@ -29,24 +43,8 @@ pub fn format_of(name: &str) -> AppResult<Format> {
 /// Writes the upload to `dir` under a fresh name; returns that name.
 pub fn store_upload(dir: &Path, file_name: &str, bytes: &[u8]) -> AppResult<String> {
     let lower = file_name.to_lowercase();
-    let ext = [
-        ".xes.gz",
-        ".csv.gz",
-        ".jsonl.gz",
-        ".csv",
-        ".tsv",
-        ".txt",
-        ".jsonl",
-        ".ndjson",
-        ".json",
-        ".parquet",
-        ".pq",
-        ".xes",
-    ]
-    .iter()
-    .find(|e| lower.ends_with(*e))
-    .copied()
-    .unwrap_or(".log");
+    let (base, gz) = lower.strip_suffix(".gz").map_or((lower.as_str(), ""), |b| (b, ".gz"));
+    let ext = extensions().find(|e| base.ends_with(e.as_str())).map_or(".log".to_string(), |e| format!("{e}{gz}"));
     let stored = format!("{}{ext}", crate::token::random_token(12));
     let mut tmp =
         tempfile::NamedTempFile::new_in(dir).map_err(|e| AppError::Internal(format!("upload temp file: {e}")))?;
@@ -92,7 +90,7 @@ fn read_error(e: cjm_events::ReadError, shown_name: &str) -> AppError {
     use cjm_events::{Limit, ReadErrorKind as K};
     let place = e.line.map(|l| format!(":{l}")).unwrap_or_default();
     let hint = match &e.kind {
-        K::UnknownFormat => "; upload a file named .csv, .tsv, .jsonl, .parquet or .xes (optionally .gz)".to_string(),
+        K::UnknownFormat => format!("; upload a file named {}", extensions_list()),
         K::Limit(Limit::Inflated) => "; ask the administrator to raise the server's `--max-inflated`".to_string(),
         K::MissingColumn(role) | K::UnknownColumn { role: Some(role), .. } => {
             format!("; choose it in the {} column field", role.describe())

@@ -2,7 +2,7 @@
 
 use crate::input::{self, Kind};
 use crate::{CliError, Outcome};
-use cjm_syntax::diag::DiagnosticRecord;
+use cjm_syntax::diag::{render, DiagnosticRecord};
 use cjm_syntax::Severity;
 
 #[derive(clap::Args)]
@@ -12,13 +12,14 @@ use cjm_syntax::Severity;
 Each problem shows file:line:col, the source line with the span underlined, a code \
 (E… errors, W… warnings), what was expected and found, and a hint. Warnings do not fail \
 the check unless --deny warnings is given. Markdown files are checked block by block.",
-    after_help = "Examples:\n  cjm check maps/*.cjm\n  cjm check --deny warnings checkout.cjm\n  cjm check --format json checkout.cjm | jq '.[].code'\n  cjm check --explain W014"
+    after_help = "Examples:\n  cjm check maps/*.cjm\n  cjm check --deny warnings checkout.cjm\n  cjm check --format json checkout.cjm | jq '.[].code'\n  cjm check --format jsonl maps/*.cjm | grep E014\n  cjm check --explain W014"
 )]
 pub struct Args {
     /// Map files (.cjm, .mmd, .md, .json); `-` reads standard input
     #[arg(required_unless_present = "explain")]
     files: Vec<String>,
-    /// How to print diagnostics: human (stderr) or json (stdout)
+    /// How to print diagnostics: human (stderr), json (one array on stdout) or
+    /// jsonl (one record a line on stdout, JSON Lines)
     #[arg(long, value_enum, default_value = "human")]
     format: Format,
     /// Treat warnings as errors (`--deny warnings`)
@@ -36,6 +37,7 @@ pub struct Args {
 enum Format {
     Human,
     Json,
+    Jsonl,
 }
 
 pub fn run(args: Args) -> Result<Outcome, CliError> {
@@ -65,14 +67,12 @@ pub fn run(args: Args) -> Result<Outcome, CliError> {
         }
         match args.format {
             Format::Human => input::report(&source, &diags),
-            Format::Json => records.extend(diags.iter().map(|d| DiagnosticRecord::new(&source.name, &source.text, d))),
+            Format::Json | Format::Jsonl => {
+                records.extend(DiagnosticRecord::all(Some(&source.name), &source.text, &diags))
+            }
         }
     }
-    if args.format == Format::Json {
-        let mut text = serde_json::to_string_pretty(&records)?;
-        text.push('\n');
-        crate::output::emit(None, text.as_bytes())?;
-    } else {
+    if args.format == Format::Human {
         let files = args.files.len();
         eprintln!(
             "checked {files} file{}: {errors} error{}, {warnings} warning{}",
@@ -80,6 +80,9 @@ pub fn run(args: Args) -> Result<Outcome, CliError> {
             plural(errors),
             plural(warnings)
         );
+    } else {
+        let text = if args.format == Format::Json { render::json(&records) } else { render::json_lines(&records) };
+        crate::output::emit(None, text.as_bytes())?;
     }
     let failed = errors > 0 || (deny_warnings && warnings > 0);
     Ok(if failed { Outcome::Failed } else { Outcome::Ok })

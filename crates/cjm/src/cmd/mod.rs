@@ -1,9 +1,12 @@
-pub mod check;
-pub mod convert;
-pub mod evidence;
-pub mod fmt;
-pub mod mine;
-pub mod new;
-pub mod render;
-pub mod schema;
-pub mod serve;
+//! One module per subcommand.
+
+pub(crate) mod check;
+pub(crate) mod convert;
+pub(crate) mod discover;
+pub(crate) mod fmt;
+pub(crate) mod measure;
+pub(crate) mod mine;
+pub(crate) mod new;
+pub(crate) mod render;
+pub(crate) mod schema;
+pub(crate) mod serve;

@@ -48,7 +48,7 @@ pub struct Args {
     #[arg(long, value_name = "LOG")]
     events: Option<String>,
     #[command(flatten, next_help_heading = "Reading the event log (with --events)")]
-    read: crate::cmd::mine::LogArgs,
+    read: crate::logs::LogArgs,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -80,7 +80,7 @@ pub fn run(args: Args) -> Result<Outcome, CliError> {
     if !(0.1..=8.0).contains(&args.scale) {
         return Err(CliError::usage(format!("--scale {}: expected a scale from 0.1 to 8", args.scale)));
     }
-    let Some(journey) = crate::cmd::evidence::load_map_as(&args.input, args.from)? else {
+    let Some(journey) = crate::input::load_map_as(&args.input, args.from)? else {
         return Ok(Outcome::Failed);
     };
     if let Some(p) = &args.persona {

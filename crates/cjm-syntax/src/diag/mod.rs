@@ -2,13 +2,15 @@
 //!
 //! Every problem cjm finds in a map is a [`Diagnostic`]: a stable code, a
 //! severity, a message that says what was expected and what was found, a
-//! labelled primary span and an optional hint. Rendering is separate: see
-//! [`render_human`] (codespan-style, for people) and [`DiagnosticRecord`] (for
-//! `--format json`). Nothing here writes to a terminal; callers get strings.
+//! labelled primary span and an optional hint. Its output forms are in
+//! [`render`]: the one JSON record ([`DiagnosticRecord`]) that the CLI, the
+//! API and the editor read, and the human, JSON and JSON Lines renderings.
+//! Nothing here writes to a terminal; callers get strings.
 
-use codespan_reporting::diagnostic as cs;
-use codespan_reporting::files::SimpleFile;
-use codespan_reporting::term;
+pub mod render;
+
+pub use render::DiagnosticRecord;
+
 use serde::Serialize;
 
 /// A half-open byte range into the source text.
@@ -40,7 +42,7 @@ impl Span {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Warning,
@@ -109,73 +111,4 @@ fn floor_char_boundary(text: &str, mut at: usize) -> usize {
         at -= 1;
     }
     at
-}
-
-/// The machine-readable form of a diagnostic (`--format json`).
-#[derive(Clone, Debug, Serialize, PartialEq)]
-pub struct DiagnosticRecord {
-    pub file: String,
-    pub severity: Severity,
-    pub code: String,
-    pub message: String,
-    pub line: usize,
-    pub column: usize,
-    pub end_line: usize,
-    pub end_column: usize,
-    #[serde(skip_serializing_if = "String::is_empty")]
-    pub label: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub hint: Option<String>,
-}
-
-impl DiagnosticRecord {
-    pub fn new(file: &str, source: &str, diag: &Diagnostic) -> Self {
-        let index = LineIndex::new(source);
-        let (line, column) = index.line_col(diag.span.start);
-        let (end_line, end_column) = index.line_col(diag.span.end);
-        DiagnosticRecord {
-            file: file.to_string(),
-            severity: diag.severity,
-            code: diag.code.to_string(),
-            message: diag.message.clone(),
-            line,
-            column,
-            end_line,
-            end_column,
-            label: diag.label.clone(),
-            hint: diag.hint.clone(),
-        }
-    }
-}
-
-/// Renders diagnostics the way a good compiler does: `file:line:col`, the
-/// source line, the span underlined with its label, and the hint.
-pub fn render_human(file: &str, source: &str, diags: &[Diagnostic], color: bool) -> String {
-    let files = SimpleFile::new(file, source);
-    let config = term::Config { chars: term::Chars::ascii(), ..term::Config::default() };
-    let mut out = if color { term::termcolor::Buffer::ansi() } else { term::termcolor::Buffer::no_color() };
-    for diag in diags {
-        let cs_diag = to_codespan(diag, source.len());
-        // Writing into an in-memory buffer cannot fail except on a span error,
-        // which `to_codespan` rules out by clamping.
-        let _ = term::emit_to_write_style(&mut out, &config, &files, &cs_diag);
-    }
-    String::from_utf8_lossy(out.as_slice()).into_owned()
-}
-
-fn to_codespan(diag: &Diagnostic, len: usize) -> cs::Diagnostic<()> {
-    let start = diag.span.start.min(len);
-    let end = diag.span.end.clamp(start, len);
-    let severity = match diag.severity {
-        Severity::Error => cs::Severity::Error,
-        Severity::Warning => cs::Severity::Warning,
-    };
-    let mut out = cs::Diagnostic::new(severity)
-        .with_code(diag.code)
-        .with_message(&diag.message)
-        .with_labels(vec![cs::Label::primary((), start..end).with_message(&diag.label)]);
-    if let Some(hint) = &diag.hint {
-        out = out.with_notes(vec![format!("hint: {hint}")]);
-    }
-    out
 }

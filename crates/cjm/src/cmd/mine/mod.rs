@@ -1,0 +1,316 @@
+//! `cjm mine`: the journeys customers really take, from an event log.
+//! The report for people is in `report.rs`.
+
+mod report;
+
+use crate::logs::memory;
+use crate::output::emit;
+use crate::{CliError, Outcome};
+use cjm_events::EventLog;
+use cjm_mine::analysis::{Analysis, FunnelSpec};
+use cjm_mine::Summary;
+use std::path::PathBuf;
+
+#[derive(clap::Args)]
+#[command(
+    about = "Mine the journeys customers really take from an event log",
+    long_about = "Mine the journeys customers really take from an event log (CSV/TSV, JSON Lines, Parquet, XES; .gz too).\n\n\
+Reports the directly-follows graph with counts and mean times, start and end touchpoints, \
+variants, per-touchpoint events, customers and mean score, and a funnel. Columns are detected \
+from the usual names (PM4Py's case:concept:name / concept:name / time:timestamp, customer_id / \
+timestamp / touchpoint …) or named with --case, --time, --activity, --channel, --score.\n\n\
+--format summary-json writes journey-summary/1, byte-identical in layout to ../shared/peers.",
+    after_help = "Examples:\n  cjm mine events.parquet\n  cjm mine events.csv --funnel product_page,add_to_cart,payment\n  cjm mine log.xes.gz --format json -o summary.json\n  cjm mine complaints.csv --encoding latin1 --case CustomerID --time ContactDate --activity ComplaintTopic_EN"
+)]
+pub(crate) struct Args {
+    /// The event log
+    log: String,
+    #[command(flatten)]
+    read: crate::logs::LogArgs,
+    /// What to write: a readable report, the full JSON, or journey-summary/1
+    #[arg(long, value_enum, default_value = "text")]
+    format: OutFormat,
+    /// Touchpoints of a funnel, in order, comma-separated
+    #[arg(long, value_delimiter = ',', value_name = "A,B,C")]
+    funnel: Vec<String>,
+    /// How many variants to list
+    #[arg(long, default_value = "20")]
+    top: usize,
+    /// Funnel steps in any order (each once) instead of the given order
+    #[arg(long)]
+    funnel_any_order: bool,
+    /// Funnel steps must follow each other directly (no other event between)
+    #[arg(long)]
+    funnel_strict: bool,
+    /// Funnel steps after the first must come within this time of it (30m, 2h, 7d)
+    #[arg(long, value_name = "DURATION")]
+    window: Option<String>,
+    /// Write the customers who dropped at each funnel step to this CSV (step,customer)
+    #[arg(long, value_name = "FILE")]
+    export_dropped: Option<PathBuf>,
+    /// Count "b within K steps after a" pairs (eventually-follows)
+    #[arg(long, default_value = "3", value_name = "K")]
+    follows: usize,
+    /// Break every figure down by a customer attribute (e.g. channel, age)
+    #[arg(long, value_name = "ATTRIBUTE")]
+    by: Option<String>,
+    /// Cut journeys into sessions where a customer is inactive this long (30m, 1d)
+    #[arg(long, value_name = "DURATION")]
+    gap: Option<String>,
+    /// Keep events at or after this time
+    #[arg(long, value_name = "TIME")]
+    from: Option<String>,
+    /// Keep events before this time
+    #[arg(long, value_name = "TIME")]
+    to: Option<String>,
+    /// Keep events whose attribute has one of these values: ATTR=V1,V2
+    #[arg(long = "where", value_name = "ATTR=VALUES")]
+    where_: Option<String>,
+    /// Keep the customers of the most frequent variants covering this share (e.g. 0.8)
+    #[arg(long, value_name = "SHARE")]
+    cover: Option<f64>,
+    /// Show the main flow: the transitions making up this share of all (e.g. 0.8), kept connected
+    #[arg(long, value_name = "SHARE")]
+    simplify: Option<f64>,
+    /// Write to this file instead of standard output
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+}
+
+/// `30m`, `2h`, `7d`, `1w`, `45s` or plain seconds.
+pub(crate) fn parse_duration(text: &str) -> Option<i64> {
+    let t = text.trim();
+    let (num, unit) = t.split_at(t.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(t.len()));
+    let v: f64 = num.parse().ok()?;
+    let mult = match unit.trim() {
+        "" | "s" | "sec" => 1.0,
+        "m" | "min" => 60.0,
+        "h" => 3600.0,
+        "d" => 86_400.0,
+        "w" => 604_800.0,
+        _ => return None,
+    };
+    (v >= 0.0).then_some((v * mult) as i64)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum OutFormat {
+    Text,
+    Json,
+    SummaryJson,
+}
+
+/// The filters and windows of a run, parsed from their flags.
+struct Narrowing {
+    window: Option<i64>,
+    gap: Option<i64>,
+    from: Option<i64>,
+    to: Option<i64>,
+    where_: Option<(String, Vec<String>)>,
+}
+
+impl Narrowing {
+    fn parse(args: &Args) -> Result<Narrowing, CliError> {
+        let dur = |flag: &str, v: &Option<String>| -> Result<Option<i64>, CliError> {
+            v.as_ref()
+                .map(|t| {
+                    parse_duration(t).ok_or_else(|| {
+                        CliError::usage(format!("{flag} `{t}`: expected a duration such as 45s, 30m, 2h, 7d"))
+                    })
+                })
+                .transpose()
+        };
+        let when = |flag: &str, v: &Option<String>| -> Result<Option<i64>, CliError> {
+            v.as_ref()
+                .map(|t| {
+                    cjm_events::TimeFormat::default().parse(t).ok_or_else(|| {
+                        CliError::usage(format!(
+                            "{flag} `{t}`: expected a time such as 2024-03-01 or 2024-03-01T12:00:00Z"
+                        ))
+                    })
+                })
+                .transpose()
+        };
+        let where_ = match &args.where_ {
+            Some(w) => {
+                let (name, values) = w
+                    .split_once('=')
+                    .ok_or_else(|| CliError::usage(format!("--where `{w}`: expected ATTRIBUTE=VALUE[,VALUE…]")))?;
+                Some((name.trim().to_string(), values.split(',').map(|v| v.trim().to_string()).collect()))
+            }
+            None => None,
+        };
+        for (flag, v) in [("--cover", args.cover), ("--simplify", args.simplify)] {
+            if v.is_some_and(|x| !(0.0..=1.0).contains(&x)) {
+                return Err(CliError::usage(format!("{flag}: expected a share from 0 to 1, e.g. 0.8")));
+            }
+        }
+        Ok(Narrowing {
+            window: dur("--window", &args.window)?,
+            gap: dur("--gap", &args.gap)?,
+            from: when("--from", &args.from)?,
+            to: when("--to", &args.to)?,
+            where_,
+        })
+    }
+
+    /// The log with the filters, sessions and variant cover applied.
+    fn apply(&self, mut log: EventLog, args: &Args) -> Result<EventLog, CliError> {
+        if self.from.is_some() || self.to.is_some() || self.where_.is_some() {
+            let attr = self.where_.as_ref().map(|(n, v)| (n.as_str(), v.as_slice()));
+            cjm_mine::analysis::filter(&mut log, self.from, self.to, attr)
+                .map_err(|e| CliError::usage(format!("--where: {e}")))?;
+        }
+        if let Some(g) = self.gap {
+            log = cjm_mine::analysis::sessions(&log, g);
+        }
+        if let Some(share) = args.cover {
+            log = cjm_mine::analysis::keep_covering_variants(&log, share);
+        }
+        if log.is_empty() {
+            return Err(CliError::usage(format!("{}: no events left (check --from, --to and --where)", args.log)));
+        }
+        Ok(log)
+    }
+}
+
+pub(crate) fn run(args: Args) -> Result<Outcome, CliError> {
+    let narrowing = Narrowing::parse(&args)?;
+    // The summary alone needs neither channels nor the log afterwards: its
+    // columns are freed as they are used (the smallest peak).
+    let summary_only = args.format == OutFormat::SummaryJson
+        && args.by.is_none()
+        && args.where_.is_none()
+        && narrowing.from.is_none()
+        && narrowing.to.is_none()
+        && narrowing.gap.is_none()
+        && args.cover.is_none()
+        && args.export_dropped.is_none();
+    let log = narrowing.apply(args.read.read_with(&args.log, summary_only)?, &args)?;
+    let funnel: Vec<String> = args.funnel.iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
+    warn_unknown_steps(&log, &funnel);
+    if summary_only {
+        let t0 = std::time::Instant::now();
+        let summary = cjm_mine::summary::summarize_owned(log, &funnel, args.top, &crate::release_freed_memory);
+        if std::env::var_os("CJM_TIMINGS").is_some() {
+            eprintln!("timings: journeys and summary {:?}{}", t0.elapsed(), memory());
+        }
+        emit(args.output.as_deref(), cjm_mine::summary_json(&summary).as_bytes())?;
+        return Ok(Outcome::Ok);
+    }
+    let t0 = std::time::Instant::now();
+    let journeys = cjm_mine::journeys::build(&log);
+    let t1 = std::time::Instant::now();
+    let summary = cjm_mine::summary::summarize(&log, &journeys, &funnel, args.top);
+    if std::env::var_os("CJM_TIMINGS").is_some() {
+        eprintln!("timings: journeys {:?}, summary {:?}{}", t1 - t0, t1.elapsed(), memory());
+    }
+    let spec = FunnelSpec {
+        steps: funnel.clone(),
+        any_order: args.funnel_any_order,
+        strict: args.funnel_strict,
+        window_seconds: narrowing.window,
+    };
+    let analysis = (args.format != OutFormat::SummaryJson).then(|| {
+        let counts: Vec<u64> = summary.top_variants.iter().map(|v| v.count).collect();
+        cjm_mine::analysis::analyse(&log, &journeys, Some(&spec), args.follows, &counts)
+    });
+    drop(journeys);
+    if let Some(path) = &args.export_dropped {
+        export_dropped(path, analysis.as_ref())?;
+    }
+    let breakdown = match &args.by {
+        Some(attr) => Some(breakdown(&log, attr, &spec, &args)?),
+        None => None,
+    };
+    let text = match args.format {
+        OutFormat::SummaryJson => cjm_mine::summary_json(&summary),
+        OutFormat::Json => json_report(&args, &log, &summary, analysis.as_ref(), breakdown.as_deref())?,
+        OutFormat::Text => report::text(&args, &log, &summary, analysis.as_ref(), breakdown.as_deref()),
+    };
+    emit(args.output.as_deref(), text.as_bytes())?;
+    Ok(Outcome::Ok)
+}
+
+/// A funnel step no event has reaches nobody: say so, with a guess.
+fn warn_unknown_steps(log: &EventLog, funnel: &[String]) {
+    for step in funnel {
+        if log.activities.lookup(step).is_none() {
+            let hint = cjm_syntax::keys::did_you_mean(step, log.activities.values())
+                .map(|b| format!(" (did you mean `{b}`?)"))
+                .unwrap_or_default();
+            eprintln!("warning: funnel step `{step}` is not a touchpoint of this log{hint}; nobody reaches it");
+        }
+    }
+}
+
+/// `--export-dropped`: the customers who dropped before each funnel step.
+fn export_dropped(path: &std::path::Path, analysis: Option<&Analysis>) -> Result<(), CliError> {
+    let Some(f) = analysis.and_then(|a| a.funnel.as_ref()) else {
+        return Err(CliError::usage("--export-dropped needs a --funnel (and a text or json report)"));
+    };
+    let mut csv = String::from("dropped_before_step,step,customer_id\n");
+    for (i, ids) in f.dropped.iter().enumerate() {
+        for id in ids {
+            let quoted =
+                if id.contains([',', '"', '\n']) { format!("\"{}\"", id.replace('"', "\"\"")) } else { id.clone() };
+            csv.push_str(&format!("{},{},{}\n", i + 1, f.steps[i].touchpoint, quoted));
+        }
+    }
+    crate::output::write_atomic(path, csv.as_bytes())?;
+    eprintln!("wrote the dropped customers to {}", path.display());
+    Ok(())
+}
+
+/// One segment of `--by`: its value, summary and (for JSON) analysis.
+type Part = (String, Summary, Option<Analysis>);
+
+/// `--by`: every figure per value, the summary and, for the JSON report,
+/// the analysis (transition times, follows, coverage, funnel, channels)
+/// computed on that value's customers alone.
+fn breakdown(log: &EventLog, attr: &str, spec: &FunnelSpec, args: &Args) -> Result<Vec<Part>, CliError> {
+    let values = cjm_mine::analysis::breakdown_values(log, attr).map_err(|e| CliError::usage(format!("--by: {e}")))?;
+    let json = args.format == OutFormat::Json;
+    let mut parts = Vec::new();
+    for v in values {
+        let sub = cjm_mine::analysis::customers_with(log, attr, &v);
+        if sub.is_empty() {
+            continue;
+        }
+        let j = cjm_mine::journeys::build(&sub);
+        let top = if json { args.top } else { args.top.min(5) };
+        let s = cjm_mine::summary::summarize(&sub, &j, &spec.steps, top);
+        let a = json.then(|| {
+            let counts: Vec<u64> = s.top_variants.iter().map(|v| v.count).collect();
+            cjm_mine::analysis::analyse(&sub, &j, Some(spec), args.follows, &counts)
+        });
+        parts.push((v, s, a));
+    }
+    Ok(parts)
+}
+
+/// `--format json`: the read, the summary, the analysis and the breakdown.
+fn json_report(
+    args: &Args,
+    log: &EventLog,
+    summary: &Summary,
+    analysis: Option<&Analysis>,
+    breakdown: Option<&[Part]>,
+) -> Result<String, CliError> {
+    let by: Option<serde_json::Value> = breakdown.map(|parts| {
+        serde_json::Value::Object(
+            parts.iter().map(|(v, s, a)| (v.clone(), serde_json::json!({ "summary": s, "analysis": a }))).collect(),
+        )
+    });
+    let mut s = serde_json::to_string_pretty(&serde_json::json!({
+        "log": args.log,
+        "read": {"rows": log.stats.rows, "bad_rows": log.stats.bad_rows, "lifecycle_skipped": log.stats.lifecycle_skipped},
+        "summary": summary,
+        "analysis": analysis,
+        "main_flow": args.simplify.map(|share| cjm_mine::analysis::simplify_dfg(summary, share)),
+        "by": args.by,
+        "breakdown": by,
+    }))?;
+    s.push('\n');
+    Ok(s)
+}
