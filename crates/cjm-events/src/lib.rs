@@ -11,6 +11,7 @@
 //! Bad rows are counted and the first few kept with their line numbers;
 //! `strict` turns the first one into an error. Nothing is dropped silently.
 
+#![warn(unreachable_pub)]
 mod attrs;
 mod csv_reader;
 mod dict;
@@ -349,7 +350,7 @@ pub(crate) struct Builder {
 }
 
 impl Builder {
-    pub fn new(path: &str, strict: bool) -> Self {
+    pub(crate) fn new(path: &str, strict: bool) -> Self {
         Builder {
             log: EventLog::default(),
             strict,
@@ -360,7 +361,7 @@ impl Builder {
     }
 
     /// Records a bad row; an error in strict mode.
-    pub fn bad_row(&mut self, line: u64, bad: impl Into<Bad>) -> Result<(), ReadError> {
+    pub(crate) fn bad_row(&mut self, line: u64, bad: impl Into<Bad>) -> Result<(), ReadError> {
         let Bad { kind, message } = bad.into();
         if self.strict {
             return Err(ReadError::new(ReadErrorKind::StrictStop(kind), &self.path, Some(line), message));
@@ -372,7 +373,7 @@ impl Builder {
         Ok(())
     }
 
-    pub fn push(&mut self, case: u32, time: i64, activity: u32, channel: u32, score: f64) {
+    pub(crate) fn push(&mut self, case: u32, time: i64, activity: u32, channel: u32, score: f64) {
         self.log.case.push(case);
         self.log.time.push(time);
         self.log.activity.push(activity);
@@ -381,7 +382,7 @@ impl Builder {
     }
 
     /// Sets an event attribute of the last pushed event.
-    pub fn set_attr(&mut self, name: &str, value: &str) -> Result<(), ReadError> {
+    pub(crate) fn set_attr(&mut self, name: &str, value: &str) -> Result<(), ReadError> {
         let (col, id) = self.intern_attr(name, value)?;
         self.set_attr_id(col, id);
         Ok(())
@@ -389,20 +390,20 @@ impl Builder {
 
     /// Interns an event attribute's value ahead of its row (XES reads an
     /// event's attributes before the event is complete).
-    pub fn intern_attr(&mut self, name: &str, value: &str) -> Result<(usize, u32), ReadError> {
+    pub(crate) fn intern_attr(&mut self, name: &str, value: &str) -> Result<(usize, u32), ReadError> {
         let i =
             column_index(&mut self.log.attrs, &mut self.attr_index, name).ok_or_else(|| self.too_many_keys("event"))?;
         Ok((i, self.log.attrs[i].dict.intern(value)))
     }
 
     /// Sets an interned event attribute of the last pushed event.
-    pub fn set_attr_id(&mut self, col: usize, id: u32) {
+    pub(crate) fn set_attr_id(&mut self, col: usize, id: u32) {
         let row = self.log.case.len() - 1;
         self.log.attrs[col].set_last(row, id);
     }
 
     /// Sets a case attribute (the first value given for a case wins).
-    pub fn set_case_attr(&mut self, case: u32, name: &str, value: &str) -> Result<(), ReadError> {
+    pub(crate) fn set_case_attr(&mut self, case: u32, name: &str, value: &str) -> Result<(), ReadError> {
         let i = column_index(&mut self.log.case_attrs, &mut self.case_attr_index, name)
             .ok_or_else(|| self.too_many_keys("customer"))?;
         self.log.case_attrs[i].set_first(case as usize, |dict| dict.intern(value));
@@ -421,12 +422,12 @@ impl Builder {
     }
 
     /// A note about the whole log (no line), shown with the bad rows.
-    pub fn note(&mut self, message: String) {
+    pub(crate) fn note(&mut self, message: String) {
         self.log.stats.problems.push(RowProblem { line: 0, kind: ProblemKind::Other, message });
     }
 
     /// Pads every column to the full length and applies the lifecycle choice.
-    pub fn finish(mut self, lifecycle: Lifecycle) -> EventLog {
+    pub(crate) fn finish(mut self, lifecycle: Lifecycle) -> EventLog {
         let n = self.log.case.len();
         for a in &mut self.log.attrs {
             a.finish(n);

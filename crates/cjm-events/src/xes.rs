@@ -94,7 +94,7 @@ struct XesState<'a> {
 }
 
 /// The touchpoint of an event without `concept:name`.
-pub const UNNAMED: &str = "(no concept:name)";
+pub(crate) const UNNAMED: &str = "(no concept:name)";
 
 #[derive(Default)]
 struct PendingEvent {

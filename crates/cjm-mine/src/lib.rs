@@ -12,6 +12,7 @@
 //! - [`analysis`] — time statistics, eventually-follows, coverage, funnels
 //!   with options, channels, breakdowns, sessions and filters.
 
+#![warn(unreachable_pub)]
 pub mod analysis;
 pub mod contract;
 pub mod discover;

@@ -9,6 +9,7 @@
 //!
 //! No IO: text in, values out.
 
+#![warn(unreachable_pub)]
 pub mod diff;
 pub mod edit;
 pub mod ids;

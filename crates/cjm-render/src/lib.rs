@@ -11,6 +11,7 @@
 //! - [`html`] — one file, no network: the SVG inline, zoom, step details on
 //!   hover or click, lane labels that stay in view, a print stylesheet.
 
+#![warn(unreachable_pub)]
 mod export;
 pub mod fonts;
 mod html;

@@ -34,7 +34,7 @@ pub(crate) struct Page {
 }
 
 impl Page {
-    pub fn whole(map: &Journey) -> Page {
+    pub(crate) fn whole(map: &Journey) -> Page {
         Page { stages: (0, map.stages.len()), number: 1, count: 1 }
     }
 }

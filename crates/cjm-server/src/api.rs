@@ -26,7 +26,7 @@ use cjm_syntax::diag::DiagnosticRecord;
 // ---------------------------------------------------------------- people
 
 #[derive(Serialize, JsonSchema)]
-pub struct Me {
+pub(crate) struct Me {
     pub id: i64,
     pub email: String,
     pub name: String,
@@ -39,7 +39,7 @@ pub(crate) async fn me(SignedIn(u): SignedIn) -> Json<Me> {
 }
 
 #[derive(Serialize, JsonSchema)]
-pub struct TemplateInfo {
+pub(crate) struct TemplateInfo {
     pub name: &'static str,
     pub summary: &'static str,
 }
@@ -57,7 +57,7 @@ pub(crate) async fn workspaces(
 
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct NewWorkspace {
+pub(crate) struct NewWorkspace {
     pub name: String,
 }
 
@@ -72,7 +72,7 @@ pub(crate) async fn create_workspace(
 
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct PasswordChange {
+pub(crate) struct PasswordChange {
     pub current: String,
     pub new: String,
     /// Also revoke every API token of the account.
@@ -113,7 +113,7 @@ pub(crate) async fn list_members(
 
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct RoleBody {
+pub(crate) struct RoleBody {
     pub role: Role,
 }
 
@@ -140,13 +140,13 @@ pub(crate) async fn remove_member(
 
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct InviteBody {
+pub(crate) struct InviteBody {
     pub email: String,
     pub role: Role,
 }
 
 #[derive(Serialize, JsonSchema)]
-pub struct Invitation {
+pub(crate) struct Invitation {
     /// The link to send; it works once, for 14 days.
     pub url: String,
     pub expires_at: i64,
@@ -166,7 +166,7 @@ pub(crate) async fn invite(
 // ---------------------------------------------------------------- maps
 
 #[derive(Deserialize, Default)]
-pub struct ListQuery {
+pub(crate) struct ListQuery {
     #[serde(default)]
     pub q: String,
     #[serde(default)]
@@ -184,7 +184,7 @@ pub(crate) async fn list_maps(
 
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct NewMap {
+pub(crate) struct NewMap {
     /// Start from this template (see `/api/templates`)…
     pub template: Option<String>,
     /// …or from this `.cjm` (or Mermaid) text…
@@ -198,7 +198,7 @@ pub struct NewMap {
 }
 
 #[derive(Serialize, JsonSchema)]
-pub struct Created {
+pub(crate) struct Created {
     pub id: i64,
     /// The map's page.
     pub url: String,
@@ -215,7 +215,7 @@ pub(crate) async fn create_map(
 }
 
 #[derive(Serialize, JsonSchema)]
-pub struct MapDetail {
+pub(crate) struct MapDetail {
     #[serde(flatten)]
     pub info: MapInfo,
     /// Your role in the map's workspace.
@@ -243,7 +243,7 @@ pub(crate) async fn get_map(State(state): State<AppState>, access: MapAccess<Vie
 
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct MapPatch {
+pub(crate) struct MapPatch {
     pub tags: Option<Vec<String>>,
 }
 
@@ -262,7 +262,7 @@ pub(crate) async fn delete_map(State(state): State<AppState>, access: MapAccess<
 
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct SaveBody {
+pub(crate) struct SaveBody {
     pub source: String,
     #[serde(default)]
     pub message: String,
@@ -282,7 +282,7 @@ pub(crate) async fn save_source(
 
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct EditBody {
+pub(crate) struct EditBody {
     pub base_version: i64,
     pub edit: cjm_model::edit::Edit,
     #[serde(default)]
@@ -290,7 +290,7 @@ pub struct EditBody {
 }
 
 #[derive(Serialize, JsonSchema)]
-pub struct Edited {
+pub(crate) struct Edited {
     pub version: store::Version,
     pub source: String,
 }
@@ -324,7 +324,7 @@ pub(crate) async fn get_version(
 
 #[derive(Deserialize, JsonSchema, Default)]
 #[serde(deny_unknown_fields)]
-pub struct RestoreBody {
+pub(crate) struct RestoreBody {
     pub base_version: Option<i64>,
 }
 
@@ -347,7 +347,7 @@ pub(crate) async fn restore_version(
 
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct StatesBody {
+pub(crate) struct StatesBody {
     /// The version that shows the journey as it is today (`null` to clear).
     pub current: Option<i64>,
     /// The version that shows the journey as it should become (`null` to clear).
@@ -383,7 +383,7 @@ pub(crate) async fn list_comments(
 
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct NewComment {
+pub(crate) struct NewComment {
     pub body: String,
     /// Anchor the comment to this step id (none: the whole map).
     pub step: Option<String>,
@@ -402,7 +402,7 @@ pub(crate) async fn add_comment(
 
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ResolvedBody {
+pub(crate) struct ResolvedBody {
     pub resolved: bool,
 }
 
@@ -434,7 +434,7 @@ pub(crate) async fn list_shares(
 
 #[derive(Deserialize, JsonSchema, Default)]
 #[serde(deny_unknown_fields)]
-pub struct NewShare {
+pub(crate) struct NewShare {
     #[serde(default)]
     pub label: String,
     /// Days until the link stops working; none: until revoked.
@@ -552,7 +552,7 @@ fn upload_error(e: axum::extract::multipart::MultipartError, limit: u64) -> AppE
 
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct SetEvidence {
+pub(crate) struct SetEvidence {
     /// The uploaded log to use (from this workspace); `null` detaches.
     pub evidence_id: Option<i64>,
     /// Column names for each role; empty fields are detected.
@@ -575,7 +575,7 @@ pub(crate) async fn measure(State(state): State<AppState>, access: MapAccess<Vie
 }
 
 #[derive(Serialize, JsonSchema)]
-pub struct Draft {
+pub(crate) struct Draft {
     /// A draft map discovered from the evidence (`cjm discover`).
     pub source: String,
 }
@@ -597,7 +597,7 @@ pub(crate) async fn download(
 
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct SourceBody {
+pub(crate) struct SourceBody {
     pub source: String,
     pub persona: Option<String>,
     pub theme: Option<String>,
@@ -608,7 +608,7 @@ pub(crate) async fn check(_: SignedIn, Body(body): Body<SourceBody>) -> AppResul
 }
 
 #[derive(Serialize, JsonSchema)]
-pub struct Preview {
+pub(crate) struct Preview {
     #[serde(flatten)]
     pub checked: Checked,
     /// The drawing, when the text has no errors.
@@ -632,7 +632,7 @@ pub(crate) async fn list_tokens(
 
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct NewToken {
+pub(crate) struct NewToken {
     pub name: String,
     /// `read` (the default) or `write`.
     #[serde(default = "read_scope")]

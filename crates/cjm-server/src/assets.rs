@@ -30,7 +30,7 @@ const ASSETS: &[Asset] = &[
 
 /// A short hash of every asset: part of their URLs, so browsers may cache
 /// them for good and still see a new version at once.
-pub fn version() -> &'static str {
+pub(crate) fn version() -> &'static str {
     static V: OnceLock<String> = OnceLock::new();
     V.get_or_init(|| {
         use sha2::{Digest, Sha256};
@@ -43,11 +43,11 @@ pub fn version() -> &'static str {
 }
 
 /// The URL of an asset, with the version.
-pub fn url(name: &str) -> String {
+pub(crate) fn url(name: &str) -> String {
     format!("/static/{}/{name}", version())
 }
 
-pub fn router() -> Router<AppState> {
+pub(crate) fn router() -> Router<AppState> {
     Router::new().route("/static/{version}/{name}", get(serve))
 }
 

@@ -12,8 +12,8 @@ use axum::response::Response;
 pub const SESSION_COOKIE: &str = "cjm_session";
 /// Double-submit token for forms posted before there is a session (sign in,
 /// first-run setup, accepting an invitation).
-pub const FORM_COOKIE: &str = "cjm_form";
-pub const SESSION_DAYS: i64 = 30;
+pub(crate) const FORM_COOKIE: &str = "cjm_form";
+pub(crate) const SESSION_DAYS: i64 = 30;
 
 pub fn hash_password(password: &str) -> AppResult<String> {
     use argon2::password_hash::{PasswordHasher, SaltString};
@@ -24,7 +24,7 @@ pub fn hash_password(password: &str) -> AppResult<String> {
         .map_err(|e| AppError::Internal(format!("hashing a password: {e}")))
 }
 
-pub fn verify_password(password: &str, hash: &str) -> bool {
+pub(crate) fn verify_password(password: &str, hash: &str) -> bool {
     use argon2::password_hash::{PasswordHash, PasswordVerifier};
     match PasswordHash::new(hash) {
         Ok(parsed) => argon2::Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok(),
@@ -33,7 +33,7 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
 }
 
 /// A password a person can be held to: long enough, not all one character.
-pub fn check_password_rules(password: &str) -> AppResult<()> {
+pub(crate) fn check_password_rules(password: &str) -> AppResult<()> {
     let n = password.chars().count();
     if n < 10 {
         return Err(AppError::bad(format!("the password has {n} characters; use at least 10")));
@@ -87,7 +87,7 @@ impl Role {
 }
 
 #[derive(Clone, Debug)]
-pub struct User {
+pub(crate) struct User {
     pub id: i64,
     pub email: String,
     pub name: String,
@@ -96,7 +96,7 @@ pub struct User {
 }
 
 #[derive(Clone, Debug)]
-pub enum Principal {
+pub(crate) enum Principal {
     Anonymous,
     /// Signed in with a session cookie; `csrf` is the session's form token.
     Session {
@@ -113,7 +113,7 @@ pub enum Principal {
 /// What an API token may do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
-pub enum TokenScope {
+pub(crate) enum TokenScope {
     /// Read only: GET requests.
     Read,
     /// Read and change what its owner may change (but not make tokens).
@@ -121,7 +121,7 @@ pub enum TokenScope {
 }
 
 impl TokenScope {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             TokenScope::Read => "read",
             TokenScope::Write => "write",
@@ -129,7 +129,7 @@ impl TokenScope {
     }
 
     /// The stored text; anything unknown reads as the narrower scope.
-    pub fn parse(s: &str) -> TokenScope {
+    pub(crate) fn parse(s: &str) -> TokenScope {
         if s == "write" {
             TokenScope::Write
         } else {
@@ -139,18 +139,18 @@ impl TokenScope {
 }
 
 impl Principal {
-    pub fn user(&self) -> Option<&User> {
+    pub(crate) fn user(&self) -> Option<&User> {
         match self {
             Principal::Anonymous => None,
             Principal::Session { user, .. } | Principal::Token { user, .. } => Some(user),
         }
     }
 
-    pub fn require_user(&self) -> AppResult<&User> {
+    pub(crate) fn require_user(&self) -> AppResult<&User> {
         self.user().ok_or(AppError::Unauthorized)
     }
 
-    pub fn csrf(&self) -> &str {
+    pub(crate) fn csrf(&self) -> &str {
         match self {
             Principal::Session { csrf, .. } => csrf,
             _ => "",
@@ -165,7 +165,7 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Principal {
     }
 }
 
-pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+pub(crate) fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -210,7 +210,7 @@ fn checks_own_csrf(path: &str) -> bool {
 
 /// Resolves the principal once per request and guards every state-changing
 /// request: same origin, and for cookie sessions the `X-CSRF-Token` header.
-pub async fn authenticate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+pub(crate) async fn authenticate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let principal = match resolve(&state, req.headers()).await {
         Ok(p) => p,
         Err(e) => return axum::response::IntoResponse::into_response(e),
@@ -252,14 +252,14 @@ fn same_origin(headers: &HeaderMap) -> bool {
 }
 
 /// The form token for pages without a session: reuse the browser's cookie or make one.
-pub fn form_token(headers: &HeaderMap) -> (String, bool) {
+pub(crate) fn form_token(headers: &HeaderMap) -> (String, bool) {
     match cookie(headers, FORM_COOKIE) {
         Some(t) if t.len() >= 16 => (t.to_string(), false),
         _ => (random_token(18), true),
     }
 }
 
-pub fn check_form_token(headers: &HeaderMap, sent: &str) -> AppResult<()> {
+pub(crate) fn check_form_token(headers: &HeaderMap, sent: &str) -> AppResult<()> {
     match cookie(headers, FORM_COOKIE) {
         Some(c) if !sent.is_empty() && constant_time_eq(c, sent) => Ok(()),
         _ => Err(AppError::Csrf),
@@ -268,17 +268,17 @@ pub fn check_form_token(headers: &HeaderMap, sent: &str) -> AppResult<()> {
 
 /// Whether cookies should carry `Secure`: behind TLS (a proxy says so) or
 /// when the configured public address is https.
-pub fn secure(state: &AppState, headers: &HeaderMap) -> bool {
+pub(crate) fn secure(state: &AppState, headers: &HeaderMap) -> bool {
     state.config.public_url.as_deref().is_some_and(|u| u.starts_with("https://"))
         || headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()) == Some("https")
 }
 
-pub fn set_cookie(name: &str, value: &str, max_age: i64, secure: bool) -> String {
+pub(crate) fn set_cookie(name: &str, value: &str, max_age: i64, secure: bool) -> String {
     format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{}", if secure { "; Secure" } else { "" })
 }
 
 /// Starts a session for `user_id`; returns the cookie token.
-pub async fn start_session(state: &AppState, user_id: i64) -> AppResult<String> {
+pub(crate) async fn start_session(state: &AppState, user_id: i64) -> AppResult<String> {
     let token = random_token(32);
     let hash = token_hash(&token);
     let csrf = random_token(24);

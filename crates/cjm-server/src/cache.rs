@@ -16,7 +16,7 @@ use tokio::sync::OnceCell;
 /// A result being made, shared by everyone who asked for it meanwhile.
 type Pending<V> = Arc<OnceCell<Result<(Arc<V>, usize), AppError>>>;
 
-pub struct Bounded<K, V> {
+pub(crate) struct Bounded<K, V> {
     budget: usize,
     inner: Mutex<Inner<K, V>>,
 }
@@ -38,7 +38,7 @@ struct Entry<V> {
 
 impl<K: Clone + Eq + Hash, V> Bounded<K, V> {
     /// A cache holding values of at most `budget` accounted bytes in all.
-    pub fn new(budget: usize) -> Self {
+    pub(crate) fn new(budget: usize) -> Self {
         Bounded {
             budget,
             inner: Mutex::new(Inner {
@@ -55,13 +55,13 @@ impl<K: Clone + Eq + Hash, V> Bounded<K, V> {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    pub fn get(&self, key: &K) -> Option<Arc<V>> {
+    pub(crate) fn get(&self, key: &K) -> Option<Arc<V>> {
         self.lock().touch(key)
     }
 
     /// Keeps `value`, accounted as `bytes`; a value larger than the whole
     /// budget is not kept.
-    pub fn insert(&self, key: K, value: Arc<V>, bytes: usize) {
+    pub(crate) fn insert(&self, key: K, value: Arc<V>, bytes: usize) {
         if bytes <= self.budget {
             self.lock().insert(key, value, bytes, self.budget);
         }
@@ -70,7 +70,7 @@ impl<K: Clone + Eq + Hash, V> Bounded<K, V> {
     /// The value for `key`, made by `make` (on the blocking pool) when
     /// missing, once for all concurrent callers. `make` returns the value
     /// and its size in bytes. Errors are not kept.
-    pub async fn get_or_make(
+    pub(crate) async fn get_or_make(
         &self,
         key: K,
         make: impl FnOnce() -> AppResult<(V, usize)> + Send + 'static,

@@ -19,7 +19,7 @@ const MIGRATIONS: &[&str] =
     &[include_str!("migrations/0001_initial.sql"), include_str!("migrations/0002_token_scope.sql")];
 
 #[derive(Clone)]
-pub struct Db {
+pub(crate) struct Db {
     inner: Arc<Inner>,
 }
 
@@ -55,7 +55,7 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
 
 impl Db {
     /// Opens (creating if needed) `path` and brings its schema up to date.
-    pub fn open(path: &Path) -> Result<Db, DbError> {
+    pub(crate) fn open(path: &Path) -> Result<Db, DbError> {
         let writer = Connection::open(path).map_err(|e| DbError(format!("{}: {e}", path.display())))?;
         let mode: String = writer.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
         if !mode.eq_ignore_ascii_case("wal") {
@@ -73,7 +73,7 @@ impl Db {
     }
 
     /// Runs `f` with a read-only connection on the blocking pool.
-    pub async fn read<T, E, F>(&self, f: F) -> Result<T, E>
+    pub(crate) async fn read<T, E, F>(&self, f: F) -> Result<T, E>
     where
         T: Send + 'static,
         E: From<DbError> + From<rusqlite::Error> + Send + 'static,
@@ -98,7 +98,7 @@ impl Db {
 
     /// Runs `f` inside one transaction on the writer connection; commits
     /// when `f` returns `Ok`, rolls back otherwise.
-    pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>
+    pub(crate) async fn write<T, E, F>(&self, f: F) -> Result<T, E>
     where
         T: Send + 'static,
         E: From<DbError> + From<rusqlite::Error> + Send + 'static,
@@ -117,7 +117,7 @@ impl Db {
     }
 
     /// The same as [`Db::write`], for code that is already blocking (start-up).
-    pub fn write_blocking<T, E>(&self, f: impl FnOnce(&rusqlite::Transaction) -> Result<T, E>) -> Result<T, E>
+    pub(crate) fn write_blocking<T, E>(&self, f: impl FnOnce(&rusqlite::Transaction) -> Result<T, E>) -> Result<T, E>
     where
         E: From<DbError> + From<rusqlite::Error>,
     {

@@ -11,7 +11,7 @@ const PERMIT_LOG: &[u8] = include_bytes!("../assets/demo/receipt.parquet");
 
 /// Seeds the demo workspace once (a setting records that it was done, so a
 /// workspace the team deleted does not come back).
-pub fn seed(state: &AppState) -> AppResult<()> {
+pub(crate) fn seed(state: &AppState) -> AppResult<()> {
     let dir = state.config.data_dir.join("evidence");
     let future = PERMIT_MAP
         .replace("state current", "state future")
@@ -75,7 +75,7 @@ pub fn seed(state: &AppState) -> AppResult<()> {
 
 /// While no account exists, a fresh one-time setup path (`/setup/TOKEN`);
 /// each start replaces the previous token.
-pub fn setup_link(state: &AppState) -> AppResult<Option<String>> {
+pub(crate) fn setup_link(state: &AppState) -> AppResult<Option<String>> {
     state.db.write_blocking(|tx| {
         if store::real_user_count(tx)? > 0 {
             return Ok(None);

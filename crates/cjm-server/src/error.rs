@@ -42,7 +42,7 @@ pub enum AppError {
 
 /// What the HTML error layer needs to know about an error response.
 #[derive(Clone, Debug)]
-pub struct ErrorInfo {
+pub(crate) struct ErrorInfo {
     pub status: StatusCode,
     pub message: String,
     /// An internal failure's id and detail, for the log only.

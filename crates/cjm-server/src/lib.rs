@@ -15,6 +15,7 @@
 //! `store` (every SQL statement) → `db`; `auth`, `error`, `token`, `cache`
 //! and `throttle` serve them all.
 
+#![warn(unreachable_pub)]
 mod api;
 mod assets;
 mod auth;

@@ -16,11 +16,11 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// The longest a throttled key waits between attempts.
-pub const MAX_BACKOFF: Duration = Duration::from_secs(60);
+pub(crate) const MAX_BACKOFF: Duration = Duration::from_secs(60);
 /// The most slots kept; past this, quiet ones are forgotten first.
 const MAX_KEYS: usize = 100_000;
 
-pub struct RateLimiter {
+pub(crate) struct RateLimiter {
     /// Failed attempts a key may have in `window` before it backs off.
     limit: u32,
     window: Duration,
@@ -41,19 +41,19 @@ struct Slot {
 
 /// One attempt, holding its reservations until it is known to have failed
 /// or succeeded (or is dropped, which gives them back).
-pub struct Attempt<'a> {
+pub(crate) struct Attempt<'a> {
     limiter: &'a RateLimiter,
     keys: Vec<(String, u32)>,
     settled: bool,
 }
 
 /// A throttling key: what kind of thing it counts, and the thing.
-pub fn key(kind: &str, value: &str) -> String {
+pub(crate) fn key(kind: &str, value: &str) -> String {
     format!("{kind}:{}", crate::token::token_hash(value))
 }
 
 impl RateLimiter {
-    pub fn new(limit: u32, window: Duration) -> Self {
+    pub(crate) fn new(limit: u32, window: Duration) -> Self {
         let permits = crate::available_verifications();
         RateLimiter {
             limit,
@@ -66,7 +66,7 @@ impl RateLimiter {
     /// Reserves an attempt under each key; `factor` multiplies the limit of
     /// that key. `Err(RateLimited)` with the seconds to wait when any key
     /// must wait.
-    pub fn begin(&self, keys: &[(String, u32)]) -> AppResult<Attempt<'_>> {
+    pub(crate) fn begin(&self, keys: &[(String, u32)]) -> AppResult<Attempt<'_>> {
         let mut slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
         let now = Instant::now();
         let mut wait = Duration::ZERO;
@@ -103,7 +103,7 @@ impl RateLimiter {
 
     /// Verifies `password` against `hash` on the blocking pool, a few at a
     /// time server-wide.
-    pub async fn verify(&self, password: String, hash: String) -> AppResult<bool> {
+    pub(crate) async fn verify(&self, password: String, hash: String) -> AppResult<bool> {
         let _permit = self.verifying.acquire().await.map_err(|e| AppError::Internal(e.to_string()))?;
         tokio::task::spawn_blocking(move || crate::auth::verify_password(&password, &hash))
             .await
@@ -132,13 +132,13 @@ fn backoff(over: u32) -> Duration {
 }
 
 impl Attempt<'_> {
-    pub fn failed(mut self) {
+    pub(crate) fn failed(mut self) {
         self.settled = true;
         self.limiter.settle(&self.keys, true);
     }
 
     /// A right password clears the account-and-client keys' failures.
-    pub fn succeeded(mut self) {
+    pub(crate) fn succeeded(mut self) {
         self.settled = true;
         let mut slots = self.limiter.slots.lock().unwrap_or_else(|p| p.into_inner());
         for (k, _) in &self.keys {

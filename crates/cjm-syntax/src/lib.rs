@@ -8,6 +8,7 @@
 //! ([`evidence`]) and finds Mermaid journeys inside Markdown
 //! ([`markdown`]). It does no IO and never panics on any input.
 
+#![warn(unreachable_pub)]
 pub mod codes;
 pub mod diag;
 pub mod escape;

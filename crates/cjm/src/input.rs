@@ -12,7 +12,7 @@ use std::ops::Range;
 use std::path::Path;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum Kind {
+pub(crate) enum Kind {
     /// `.cjm` text (a superset of Mermaid's journey diagram)
     Cjm,
     /// Mermaid text (read exactly like `.cjm`)
@@ -25,7 +25,7 @@ pub enum Kind {
 
 impl Kind {
     /// The kind a file name implies; text maps by default.
-    pub fn from_path(path: &str) -> Kind {
+    pub(crate) fn from_path(path: &str) -> Kind {
         let lower = path.to_lowercase();
         if lower.ends_with(".json") {
             Kind::Json
@@ -40,7 +40,7 @@ impl Kind {
 }
 
 /// A file's text, or the diagnostic that says why it is not text.
-pub struct Source {
+pub(crate) struct Source {
     /// The name shown in messages (`-` is `<stdin>`).
     pub name: String,
     pub text: String,
@@ -48,7 +48,7 @@ pub struct Source {
 }
 
 /// One map found in a source.
-pub struct LoadedMap {
+pub(crate) struct LoadedMap {
     pub journey: Journey,
     pub diagnostics: Vec<Diagnostic>,
     /// Where the map's text is in the source (a Markdown block, or all of it).
@@ -58,14 +58,14 @@ pub struct LoadedMap {
 }
 
 impl LoadedMap {
-    pub fn has_errors(&self) -> bool {
+    pub(crate) fn has_errors(&self) -> bool {
         self.diagnostics.iter().any(Diagnostic::is_error)
     }
 }
 
 /// Reads a file (or stdin for `-`). Invalid UTF-8 comes back as a source
 /// with a diagnostic, not as a failure: it is an error in the input.
-pub fn read(path: &str, kind: Option<Kind>) -> Result<(Source, Option<Diagnostic>), CliError> {
+pub(crate) fn read(path: &str, kind: Option<Kind>) -> Result<(Source, Option<Diagnostic>), CliError> {
     let kind = kind.unwrap_or_else(|| Kind::from_path(path));
     let (name, bytes) = if path == "-" {
         let mut bytes = Vec::new();
@@ -97,7 +97,7 @@ pub fn read(path: &str, kind: Option<Kind>) -> Result<(Source, Option<Diagnostic
 }
 
 /// A short reason for an IO error, without the OS error number.
-pub fn io_reason(e: &std::io::Error) -> String {
+pub(crate) fn io_reason(e: &std::io::Error) -> String {
     match e.kind() {
         std::io::ErrorKind::NotFound => "no such file".into(),
         std::io::ErrorKind::PermissionDenied => "permission denied".into(),
@@ -106,7 +106,7 @@ pub fn io_reason(e: &std::io::Error) -> String {
 }
 
 /// Every map in a source.
-pub fn maps(source: &Source) -> Vec<LoadedMap> {
+pub(crate) fn maps(source: &Source) -> Vec<LoadedMap> {
     match source.kind {
         Kind::Cjm | Kind::Mermaid => vec![text_map(&source.text, 0..source.text.len(), None)],
         Kind::Json => vec![json_map(&source.text)],
@@ -164,19 +164,19 @@ fn cjm_model_json_span(text: &str, path: &str) -> Span {
 }
 
 /// A missing map in a Markdown file is an error in the input.
-pub fn no_map_diagnostic() -> Diagnostic {
+pub(crate) fn no_map_diagnostic() -> Diagnostic {
     Diagnostic::error(codes::MISSING_HEADER, Span::empty(0), "no Mermaid journey found in this Markdown file")
         .with_label("expected a ```mermaid block that starts with `journey`")
         .with_hint("fence the diagram with ```mermaid … ``` and start it with `journey`")
 }
 
 /// Whether stderr should get colours.
-pub fn color() -> bool {
+pub(crate) fn color() -> bool {
     std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal()
 }
 
 /// Prints diagnostics for people, on stderr.
-pub fn report(source: &Source, diags: &[Diagnostic]) {
+pub(crate) fn report(source: &Source, diags: &[Diagnostic]) {
     if !diags.is_empty() {
         eprint!("{}", render::human(&source.name, &source.text, diags, color()));
     }

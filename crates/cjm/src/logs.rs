@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 
 /// How to read a log.
 #[derive(clap::Args, Clone)]
-pub struct LogArgs {
+pub(crate) struct LogArgs {
     /// Column with the customer (case) id [detected: case:concept:name, customer_id, case_id…]
     #[arg(long, value_name = "COLUMN")]
     pub case: Option<String>,
@@ -59,13 +59,13 @@ fn format_parser() -> impl clap::builder::TypedValueParser<Value = Format> {
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
-pub enum Enc {
+pub(crate) enum Enc {
     Utf8,
     Latin1,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
-pub enum Life {
+pub(crate) enum Life {
     Auto,
     All,
     Start,

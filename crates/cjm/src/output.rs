@@ -8,7 +8,7 @@ use std::io::Write;
 use std::path::Path;
 
 /// Writes `bytes` to `path` atomically.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
     let shown = path.display();
     if path.is_dir() {
         return Err(CliError::usage(format!("`{shown}` is a directory; give a file name to write")));
@@ -43,7 +43,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
 }
 
 /// Writes to `out` (atomically) or to stdout.
-pub fn emit(out: Option<&Path>, bytes: &[u8]) -> Result<(), CliError> {
+pub(crate) fn emit(out: Option<&Path>, bytes: &[u8]) -> Result<(), CliError> {
     match out {
         Some(path) => write_atomic(path, bytes),
         None => {

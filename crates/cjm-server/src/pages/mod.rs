@@ -16,7 +16,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 
 /// A whole page: header with navigation, the content, the scripts.
-pub struct Page<'a> {
+pub(crate) struct Page<'a> {
     pub title: &'a str,
     pub who: &'a Principal,
     /// Links shown in the header after the brand (href, label).
@@ -29,26 +29,26 @@ pub struct Page<'a> {
 }
 
 impl<'a> Page<'a> {
-    pub fn new(title: &'a str, who: &'a Principal, kind: &'a str, body: Markup) -> Self {
+    pub(crate) fn new(title: &'a str, who: &'a Principal, kind: &'a str, body: Markup) -> Self {
         Page { title, who, crumbs: Vec::new(), body, kind, editor: false, wide: false }
     }
 
-    pub fn crumbs(mut self, crumbs: Vec<(String, String)>) -> Self {
+    pub(crate) fn crumbs(mut self, crumbs: Vec<(String, String)>) -> Self {
         self.crumbs = crumbs;
         self
     }
 
-    pub fn wide(mut self) -> Self {
+    pub(crate) fn wide(mut self) -> Self {
         self.wide = true;
         self
     }
 
-    pub fn editor(mut self) -> Self {
+    pub(crate) fn editor(mut self) -> Self {
         self.editor = true;
         self
     }
 
-    pub fn render(self) -> Response {
+    pub(crate) fn render(self) -> Response {
         let markup = html! {
             (DOCTYPE)
             html lang="en" {
@@ -89,12 +89,12 @@ impl<'a> Page<'a> {
 }
 
 /// Times as UTC text; the page script shows them in the reader's time zone.
-pub fn when(unix: i64) -> Markup {
+pub(crate) fn when(unix: i64) -> Markup {
     let text = format_time(unix);
     html! { time datetime=(unix) { (text) } }
 }
 
-pub fn format_time(unix: i64) -> String {
+pub(crate) fn format_time(unix: i64) -> String {
     let days = unix.div_euclid(86400);
     let secs = unix.rem_euclid(86400);
     let (y, m, d) = civil(days);
@@ -116,14 +116,14 @@ fn civil(days: i64) -> (i64, u32, u32) {
 
 /// JSON for a `<script type="application/json">` island: nothing in it can
 /// end the element or start markup.
-pub fn island(value: &serde_json::Value) -> PreEscaped<String> {
+pub(crate) fn island(value: &serde_json::Value) -> PreEscaped<String> {
     let text = value.to_string().replace('<', "\\u003c").replace('>', "\\u003e").replace('&', "\\u0026");
     PreEscaped(text)
 }
 
 /// Error responses of browser routes become pages: a sign-in redirect for
 /// people who are not signed in, a readable page for the rest.
-pub async fn html_errors(req: Request, next: Next) -> Response {
+pub(crate) async fn html_errors(req: Request, next: Next) -> Response {
     let path = req.uri().path().to_string();
     let query = req.uri().query().map(|q| format!("?{q}")).unwrap_or_default();
     let is_get = req.method() == Method::GET;
@@ -162,7 +162,7 @@ pub async fn html_errors(req: Request, next: Next) -> Response {
     page
 }
 
-pub fn urlencode(s: &str) -> String {
+pub(crate) fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
@@ -172,7 +172,7 @@ pub fn urlencode(s: &str) -> String {
 }
 
 /// Only same-site paths are followed after signing in.
-pub fn safe_next(next: Option<&str>) -> String {
+pub(crate) fn safe_next(next: Option<&str>) -> String {
     match next {
         // Browsers drop tabs and newlines from addresses (`/\t/evil.example`
         // becomes `//evil.example`) and read `\` as `/`: a path with any

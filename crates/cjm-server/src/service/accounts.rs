@@ -8,7 +8,7 @@ use crate::token::{now, random_token, token_hash};
 use crate::AppState;
 use axum::http::{header, HeaderMap};
 
-pub fn check_email(email: &str) -> AppResult<String> {
+pub(crate) fn check_email(email: &str) -> AppResult<String> {
     let e = email.trim();
     let ok = e.len() <= 254
         && e.split_once('@')
@@ -26,7 +26,7 @@ pub fn check_email(email: &str) -> AppResult<String> {
 
 /// The address to put in links: the configured public URL, or the Host the
 /// request came to.
-pub fn base_url(state: &AppState, headers: &HeaderMap) -> String {
+pub(crate) fn base_url(state: &AppState, headers: &HeaderMap) -> String {
     if let Some(u) = &state.config.public_url {
         return u.trim_end_matches('/').to_string();
     }
@@ -36,7 +36,7 @@ pub fn base_url(state: &AppState, headers: &HeaderMap) -> String {
 }
 
 /// Used by the first-run setup and invitations: a new account's password.
-pub fn new_password_hash(password: &str) -> AppResult<String> {
+pub(crate) fn new_password_hash(password: &str) -> AppResult<String> {
     crate::auth::check_password_rules(password)?;
     hash_password(password)
 }
@@ -44,7 +44,7 @@ pub fn new_password_hash(password: &str) -> AppResult<String> {
 /// Changes the user's password after checking the current one (sign-in's
 /// rate limit applies); every other session ends, `keep` (a session token
 /// hash) stays, and with `revoke_tokens` so do the API tokens.
-pub async fn change_password(
+pub(crate) async fn change_password(
     state: &AppState,
     user: &User,
     current: String,
@@ -65,7 +65,7 @@ pub async fn change_password(
 }
 
 /// A new API token; the answer is the only time its secret is shown.
-pub async fn create_token(
+pub(crate) async fn create_token(
     state: &AppState,
     user: &User,
     name: &str,
@@ -92,7 +92,7 @@ pub async fn create_token(
 }
 
 /// A workspace the user owns; its id.
-pub async fn create_workspace(state: &AppState, user: &User, name: &str) -> AppResult<i64> {
+pub(crate) async fn create_workspace(state: &AppState, user: &User, name: &str) -> AppResult<i64> {
     let name: String = name.trim().chars().filter(|c| !c.is_control()).take(100).collect();
     if name.is_empty() {
         return Err(AppError::bad("give the workspace a name, e.g. your team's"));
@@ -102,10 +102,10 @@ pub async fn create_workspace(state: &AppState, user: &User, name: &str) -> AppR
 }
 
 /// How long an invitation link works.
-pub const INVITATION_DAYS: i64 = 14;
+pub(crate) const INVITATION_DAYS: i64 = 14;
 
 /// An invitation to workspace `ws`: the link to send and when it expires.
-pub async fn invite(
+pub(crate) async fn invite(
     state: &AppState,
     ws: i64,
     by: &User,

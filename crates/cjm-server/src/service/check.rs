@@ -12,12 +12,12 @@ use serde::Serialize;
 pub const MAX_DIAGNOSTICS: usize = 1_000;
 
 /// The first [`MAX_DIAGNOSTICS`] of a text's diagnostics as records.
-pub fn diagnostics(source: &str, diags: &[cjm_syntax::Diagnostic]) -> Vec<DiagnosticRecord> {
+pub(crate) fn diagnostics(source: &str, diags: &[cjm_syntax::Diagnostic]) -> Vec<DiagnosticRecord> {
     DiagnosticRecord::all(None, source, &diags[..diags.len().min(MAX_DIAGNOSTICS)])
 }
 
 #[derive(Serialize, JsonSchema)]
-pub struct Checked {
+pub(crate) struct Checked {
     /// The first [`MAX_DIAGNOSTICS`], in text order; `errors` and
     /// `warnings` count them all.
     pub diagnostics: Vec<DiagnosticRecord>,
@@ -28,20 +28,20 @@ pub struct Checked {
 }
 
 #[derive(Serialize, JsonSchema)]
-pub struct OutlineStage {
+pub(crate) struct OutlineStage {
     pub id: String,
     pub name: String,
     pub steps: Vec<OutlineStep>,
 }
 
 #[derive(Serialize, JsonSchema)]
-pub struct OutlineStep {
+pub(crate) struct OutlineStep {
     pub id: String,
     pub name: String,
     pub score: Option<f64>,
 }
 
-pub fn checked(source: &str) -> AppResult<(Checked, cjm_model::Journey)> {
+pub(crate) fn checked(source: &str) -> AppResult<(Checked, cjm_model::Journey)> {
     if source.len() > store::MAX_SOURCE {
         return Err(AppError::TooLarge(format!("the map is larger than {} bytes", store::MAX_SOURCE)));
     }
@@ -68,7 +68,7 @@ pub fn checked(source: &str) -> AppResult<(Checked, cjm_model::Journey)> {
 
 /// The diagnostics, the counts and the drawing of a text (`None` when it
 /// has errors), computed on the blocking pool.
-pub async fn preview(
+pub(crate) async fn preview(
     source: String,
     persona: Option<String>,
     theme: cjm_render::ThemeName,
@@ -86,7 +86,7 @@ pub async fn preview(
 }
 
 /// [`checked`] on the blocking pool.
-pub async fn check(source: String) -> AppResult<Checked> {
+pub(crate) async fn check(source: String) -> AppResult<Checked> {
     tokio::task::spawn_blocking(move || checked(&source).map(|(c, _)| c))
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?

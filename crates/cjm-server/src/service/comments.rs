@@ -6,10 +6,10 @@ use crate::store::{self, MapInfo};
 use crate::AppState;
 
 /// The longest comment, in characters.
-pub const MAX_COMMENT: usize = 10_000;
+pub(crate) const MAX_COMMENT: usize = 10_000;
 
 /// Comments on the map (`step: None`) or a step, or replies to `parent`.
-pub async fn add(
+pub(crate) async fn add(
     state: &AppState,
     map: &MapInfo,
     user: &User,
@@ -30,7 +30,7 @@ pub async fn add(
 }
 
 /// Resolves or reopens comment `cid` of the map.
-pub async fn set_resolved(
+pub(crate) async fn set_resolved(
     state: &AppState,
     map: &MapInfo,
     user: &User,

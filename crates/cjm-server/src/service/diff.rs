@@ -9,13 +9,13 @@ use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 #[derive(Deserialize)]
-pub struct DiffQuery {
+pub(crate) struct DiffQuery {
     pub from: i64,
     pub to: i64,
 }
 
 #[derive(Serialize, JsonSchema)]
-pub struct DiffLine {
+pub(crate) struct DiffLine {
     /// ` ` unchanged, `-` removed, `+` added.
     pub tag: String,
     pub old_line: Option<usize>,
@@ -24,7 +24,7 @@ pub struct DiffLine {
 }
 
 #[derive(Serialize, JsonSchema)]
-pub struct Diff {
+pub(crate) struct Diff {
     pub from: i64,
     pub to: i64,
     /// What changed in the map.
@@ -37,12 +37,12 @@ pub struct Diff {
 
 /// The most lines of a text comparison shown, and the time the line
 /// matching may take before it settles for a coarser (still correct) diff.
-pub const MAX_DIFF_LINES: usize = 5_000;
+pub(crate) const MAX_DIFF_LINES: usize = 5_000;
 const DIFF_DEADLINE: std::time::Duration = std::time::Duration::from_millis(500);
 
 /// The text compared line by line, with a time budget and at most
 /// [`MAX_DIFF_LINES`] lines; the flag says whether it was cut.
-pub fn text_diff(a: &str, b: &str) -> (Vec<Vec<DiffLine>>, bool) {
+pub(crate) fn text_diff(a: &str, b: &str) -> (Vec<Vec<DiffLine>>, bool) {
     let d = similar::TextDiff::configure().timeout(DIFF_DEADLINE).diff_lines(a, b);
     let mut left = MAX_DIFF_LINES;
     let mut cut = false;
@@ -80,7 +80,7 @@ pub fn text_diff(a: &str, b: &str) -> (Vec<Vec<DiffLine>>, bool) {
 
 /// Versions `from` and `to` of map `id` compared: once per pair (versions
 /// never change), then from the cache.
-pub async fn compute_diff(state: &AppState, id: i64, from: i64, to: i64) -> AppResult<Arc<Diff>> {
+pub(crate) async fn compute_diff(state: &AppState, id: i64, from: i64, to: i64) -> AppResult<Arc<Diff>> {
     let (a, b) =
         state.db.read(move |c| Ok::<_, AppError>((store::version(c, id, from)?, store::version(c, id, to)?))).await?;
     let st = state.clone();

@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
-pub enum Format {
+pub(crate) enum Format {
     Svg,
     Png,
     Pdf,
@@ -28,14 +28,14 @@ pub enum Format {
 }
 
 impl Format {
-    pub const ALL: [Format; 7] =
+    pub(crate) const ALL: [Format; 7] =
         [Format::Svg, Format::Png, Format::Pdf, Format::Html, Format::Json, Format::Mermaid, Format::Cjm];
 
-    pub fn parse(s: &str) -> Option<Format> {
+    pub(crate) fn parse(s: &str) -> Option<Format> {
         Format::ALL.into_iter().find(|f| f.extension() == s || (s == "mmd" && *f == Format::Mermaid))
     }
 
-    pub fn extension(self) -> &'static str {
+    pub(crate) fn extension(self) -> &'static str {
         match self {
             Format::Svg => "svg",
             Format::Png => "png",
@@ -47,7 +47,7 @@ impl Format {
         }
     }
 
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             Format::Svg => "SVG",
             Format::Png => "PNG",
@@ -59,7 +59,7 @@ impl Format {
         }
     }
 
-    pub fn content_type(self) -> &'static str {
+    pub(crate) fn content_type(self) -> &'static str {
         match self {
             Format::Svg => "image/svg+xml",
             Format::Png => "image/png",
@@ -73,13 +73,13 @@ impl Format {
 
 /// How to draw: what the map page's query string may choose.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, serde::Deserialize)]
-pub struct View {
+pub(crate) struct View {
     pub persona: Option<String>,
     pub theme: Option<String>,
 }
 
 impl View {
-    pub fn theme(&self) -> AppResult<ThemeName> {
+    pub(crate) fn theme(&self) -> AppResult<ThemeName> {
         match self.theme.as_deref().unwrap_or("light") {
             "light" | "" => Ok(ThemeName::Light),
             "dark" => Ok(ThemeName::Dark),
@@ -103,20 +103,20 @@ struct Key {
 /// smaller scale (at most about 128 MB of pixels to rasterise).
 pub const MAX_PNG_PIXELS: u64 = 32_000_000;
 
-pub struct Cache {
+pub(crate) struct Cache {
     drawings: Bounded<Key, Vec<u8>>,
     parts: Bounded<(i64, Option<i64>), Parts>,
 }
 
 impl Cache {
     /// Drawings and page parts holding at most `drawings` and `parts` bytes.
-    pub fn new(drawings: usize, parts: usize) -> Self {
+    pub(crate) fn new(drawings: usize, parts: usize) -> Self {
         Cache { drawings: Bounded::new(drawings), parts: Bounded::new(parts) }
     }
 }
 
 /// What a map page needs of a version besides its drawing.
-pub struct Parts {
+pub(crate) struct Parts {
     /// The map (and its measured figures) as a JSON island for the page script.
     pub island: String,
     pub personas: Vec<String>,
@@ -135,7 +135,7 @@ impl Parts {
 impl Cache {
     /// The page parts of version `version_id` with evidence `evidence`,
     /// made by `make` (on the blocking pool) the first time.
-    pub async fn parts(
+    pub(crate) async fn parts(
         &self,
         version_id: i64,
         evidence: Option<i64>,
@@ -152,7 +152,7 @@ impl Cache {
 }
 
 /// One version of a map, ready to draw.
-pub struct Drawable {
+pub(crate) struct Drawable {
     pub version_id: i64,
     pub source: String,
     pub measures: Option<(i64, Arc<Measures>)>,
@@ -161,7 +161,7 @@ pub struct Drawable {
 /// The map in `format`, from the cache or drawn now (on the blocking pool:
 /// PNG and PDF take a fraction of a second), once for any number of
 /// identical requests at the same time.
-pub async fn draw(
+pub(crate) async fn draw(
     state: &AppState,
     what: Drawable,
     format: Format,
@@ -223,7 +223,7 @@ fn render(
 }
 
 /// A file name for a download: the title with anything unsafe replaced.
-pub fn file_name(title: &str, format: Format) -> String {
+pub(crate) fn file_name(title: &str, format: Format) -> String {
     let mut stem: String = title
         .chars()
         .map(|c| if c.is_alphanumeric() || c == '-' || c == '_' { c.to_ascii_lowercase() } else { '-' })
@@ -243,7 +243,7 @@ pub fn file_name(title: &str, format: Format) -> String {
 }
 
 #[derive(Deserialize, Default)]
-pub struct DownloadQuery {
+pub(crate) struct DownloadQuery {
     pub version: Option<i64>,
     pub persona: Option<String>,
     pub theme: Option<String>,
@@ -252,7 +252,7 @@ pub struct DownloadQuery {
 }
 
 /// One version of a map, drawn or exported, as a download.
-pub async fn download_response(
+pub(crate) async fn download_response(
     state: &AppState,
     map: &MapInfo,
     format: &str,
@@ -304,7 +304,7 @@ pub async fn download_response(
 }
 
 /// Shared bytes as a response body without copying.
-pub struct Bytes(pub Arc<Vec<u8>>);
+pub(crate) struct Bytes(pub Arc<Vec<u8>>);
 
 impl IntoResponse for Bytes {
     fn into_response(self) -> Response {

@@ -19,19 +19,19 @@ use std::sync::Arc;
 
 /// Every file extension an upload may have, with its dot, from the one
 /// table of formats (`.gz` goes after any of them).
-pub fn extensions() -> impl Iterator<Item = String> {
+pub(crate) fn extensions() -> impl Iterator<Item = String> {
     Format::ALL.into_iter().flat_map(|f| f.extensions()).map(|e| format!(".{e}"))
 }
 
 /// The extensions for people: `.csv, .tsv, … or .xes (each also .gz)`.
-pub fn extensions_list() -> String {
+pub(crate) fn extensions_list() -> String {
     let all: Vec<String> = extensions().collect();
     let (last, rest) = all.split_last().expect("formats have extensions");
     format!("{} or {last} (each also .gz)", rest.join(", "))
 }
 
 /// File types the upload form takes, by extension.
-pub fn format_of(name: &str) -> AppResult<Format> {
+pub(crate) fn format_of(name: &str) -> AppResult<Format> {
     Format::from_path(Path::new(&name.to_lowercase())).ok_or_else(|| {
         AppError::bad(format!(
             "`{name}`: cannot tell the format from the file name; upload a {} file",
@@ -60,14 +60,14 @@ pub fn store_upload(dir: &Path, file_name: &str, bytes: &[u8]) -> AppResult<Stri
     Ok(stored)
 }
 
-pub fn path_of(data_dir: &Path, stored_as: &str) -> PathBuf {
+pub(crate) fn path_of(data_dir: &Path, stored_as: &str) -> PathBuf {
     data_dir.join("evidence").join(stored_as)
 }
 
 /// Reads a stored log with a mapping. The error is the reader's, which
 /// names the line and the column to choose; the file name shown is the one
 /// the user uploaded.
-pub fn read(path: &Path, shown_name: &str, mapping: &ColumnMapping, max_inflated: u64) -> AppResult<EventLog> {
+pub(crate) fn read(path: &Path, shown_name: &str, mapping: &ColumnMapping, max_inflated: u64) -> AppResult<EventLog> {
     let opts = ReadOptions {
         format: Format::from_path(Path::new(&shown_name.to_lowercase())),
         columns: ColumnMap {
@@ -107,7 +107,7 @@ fn read_error(e: cjm_events::ReadError, shown_name: &str) -> AppError {
 
 /// What the evidence page shows about a log.
 #[derive(Clone, Debug, serde::Serialize, schemars::JsonSchema)]
-pub struct LogSummary {
+pub(crate) struct LogSummary {
     pub events: u64,
     pub customers: u64,
     pub touchpoints: u64,
@@ -120,7 +120,7 @@ pub struct LogSummary {
     pub detected: ColumnMapping,
 }
 
-pub fn summarize(log: &EventLog) -> LogSummary {
+pub(crate) fn summarize(log: &EventLog) -> LogSummary {
     let cols = log.columns.clone().unwrap_or_default();
     LogSummary {
         events: log.len() as u64,
@@ -141,7 +141,7 @@ pub fn summarize(log: &EventLog) -> LogSummary {
 }
 
 /// A map version measured against a log.
-pub struct Measured {
+pub(crate) struct Measured {
     pub measurement: Measurement,
     pub figures: Arc<cjm_render::Measures>,
 }
@@ -151,7 +151,7 @@ pub struct Measured {
 /// that does not read is remembered too, so a bad upload costs one read,
 /// not one per view. Both are bounded in bytes; identical concurrent reads
 /// share one.
-pub struct Cache {
+pub(crate) struct Cache {
     logs: Bounded<(i64, String), Result<Arc<EventLog>, AppError>>,
     measured: Bounded<(i64, String, i64), Measured>,
     /// The most bytes a compressed log may inflate to (`Config::max_inflated`).
@@ -161,7 +161,7 @@ pub struct Cache {
 impl Cache {
     /// Logs and measurements holding at most `logs` and `measured` bytes;
     /// compressed logs inflate to at most `max_inflated` bytes.
-    pub fn new(logs: usize, measured: usize, max_inflated: u64) -> Self {
+    pub(crate) fn new(logs: usize, measured: usize, max_inflated: u64) -> Self {
         Cache { logs: Bounded::new(logs), measured: Bounded::new(measured), max_inflated }
     }
 }
@@ -181,7 +181,13 @@ fn log_bytes(log: &EventLog) -> usize {
 impl Cache {
     /// The log of evidence `id` read with `mapping`, from memory or disk
     /// (on the blocking pool).
-    pub async fn log(&self, id: i64, path: PathBuf, shown: String, mapping: ColumnMapping) -> AppResult<Arc<EventLog>> {
+    pub(crate) async fn log(
+        &self,
+        id: i64,
+        path: PathBuf,
+        shown: String,
+        mapping: ColumnMapping,
+    ) -> AppResult<Arc<EventLog>> {
         let max_inflated = self.max_inflated;
         let key = (id, mapping_key(&mapping));
         let read = self
@@ -197,7 +203,7 @@ impl Cache {
 
     /// Version `version_id` (with `source`) measured against the log of
     /// evidence `ev`.
-    pub async fn measure(
+    pub(crate) async fn measure(
         &self,
         state: &AppState,
         ev: &Evidence,
@@ -229,7 +235,7 @@ fn mapping_key(mapping: &ColumnMapping) -> String {
 }
 
 /// The draft map a log suggests (`cjm discover`), checked to read back.
-pub fn discover(log: &EventLog, shown: &str) -> AppResult<String> {
+pub(crate) fn discover(log: &EventLog, shown: &str) -> AppResult<String> {
     if log.is_empty() {
         return Err(AppError::bad(format!("{shown}: the log holds no events")));
     }
@@ -249,7 +255,7 @@ pub fn discover(log: &EventLog, shown: &str) -> AppResult<String> {
 }
 
 #[derive(Serialize, JsonSchema)]
-pub struct EvidenceState {
+pub(crate) struct EvidenceState {
     pub evidence: Option<store::Evidence>,
     /// The log as read with the mapping (absent when reading failed).
     pub summary: Option<LogSummary>,
@@ -257,7 +263,7 @@ pub struct EvidenceState {
     pub error: Option<String>,
 }
 
-pub async fn evidence_state(state: &AppState, map: &MapInfo) -> AppResult<EvidenceState> {
+pub(crate) async fn evidence_state(state: &AppState, map: &MapInfo) -> AppResult<EvidenceState> {
     let Some(eid) = map.evidence_id else { return Ok(EvidenceState { evidence: None, summary: None, error: None }) };
     let (ev, _) = state.db.read(move |c| store::evidence(c, eid)).await?;
     let path = path_of(&state.config.data_dir, &ev.stored_as);
@@ -272,7 +278,11 @@ pub async fn evidence_state(state: &AppState, map: &MapInfo) -> AppResult<Eviden
 }
 
 /// The head version measured against the map's evidence.
-pub async fn measured(state: &AppState, map: &MapInfo, version: Option<i64>) -> AppResult<Option<Arc<Measured>>> {
+pub(crate) async fn measured(
+    state: &AppState,
+    map: &MapInfo,
+    version: Option<i64>,
+) -> AppResult<Option<Arc<Measured>>> {
     let Some(eid) = map.evidence_id else { return Ok(None) };
     let (id, n) = (map.id, version.unwrap_or(map.head));
     let (ev, v) =
@@ -282,7 +292,7 @@ pub async fn measured(state: &AppState, map: &MapInfo, version: Option<i64>) -> 
 
 /// A version measured against a log: from the cache, or read and measured
 /// on the blocking pool. `None` when the log does not read with its mapping.
-pub async fn measured_for(
+pub(crate) async fn measured_for(
     state: &AppState,
     ev: store::Evidence,
     v: &store::Version,
@@ -300,7 +310,7 @@ pub async fn measured_for(
 /// the workspace and attaches it to the map. A column the form named must
 /// be in the log: otherwise the file and its record are dropped, the map
 /// keeps the log it had, and the answer is `422`.
-pub async fn upload(
+pub(crate) async fn upload(
     state: &AppState,
     map: &MapInfo,
     user: &User,
@@ -335,7 +345,7 @@ pub async fn upload(
 /// Attaches a log of the workspace (`None` detaches) and, with `mapping`,
 /// changes its column mapping: the columns named must be in the log
 /// before the mapping is saved.
-pub async fn attach(
+pub(crate) async fn attach(
     state: &AppState,
     map: &MapInfo,
     evidence_id: Option<i64>,
@@ -372,7 +382,7 @@ pub async fn attach(
 }
 
 /// A draft map discovered from the map's evidence (`cjm discover`).
-pub async fn draft(state: &AppState, map: &MapInfo) -> AppResult<String> {
+pub(crate) async fn draft(state: &AppState, map: &MapInfo) -> AppResult<String> {
     let eid =
         map.evidence_id.ok_or_else(|| AppError::bad("this map has no evidence; upload a log on the evidence page"))?;
     let (ev, _) = state.db.read(move |c| store::evidence(c, eid)).await?;

@@ -9,14 +9,14 @@ use crate::AppState;
 
 /// How a new map starts: a template, a text, a map in JSON form, or a title.
 #[derive(Default)]
-pub struct Start {
+pub(crate) struct Start {
     pub template: Option<String>,
     pub source: Option<String>,
     pub journey: Option<serde_json::Value>,
     pub title: Option<String>,
 }
 
-pub fn starting_source(body: &Start) -> AppResult<String> {
+pub(crate) fn starting_source(body: &Start) -> AppResult<String> {
     if let Some(name) = &body.template {
         let t = cjm_model::templates::get(name).ok_or_else(|| {
             let names: Vec<&str> = cjm_model::templates::ALL.iter().map(|t| t.name).collect();
@@ -49,7 +49,7 @@ pub fn starting_source(body: &Start) -> AppResult<String> {
 }
 
 /// Creates a map in workspace `ws`; its id.
-pub async fn create(state: &AppState, ws: i64, user: &User, start: &Start, tags: &[String]) -> AppResult<i64> {
+pub(crate) async fn create(state: &AppState, ws: i64, user: &User, start: &Start, tags: &[String]) -> AppResult<i64> {
     let source = starting_source(start)?;
     let tags = store::normalise_tags(tags)?;
     let message = match &start.template {
@@ -62,7 +62,7 @@ pub async fn create(state: &AppState, ws: i64, user: &User, start: &Start, tags:
 }
 
 /// Saves `source` as the newest version (refused when `base` is stale).
-pub async fn save(
+pub(crate) async fn save(
     state: &AppState,
     map: &MapInfo,
     user: &User,
@@ -97,7 +97,7 @@ fn describe_edit(e: &cjm_model::edit::Edit) -> String {
 /// Applies a form edit to version `base` and saves the result, refused
 /// (409) if someone saved since. The edit and the check run outside the
 /// write transaction. The new version and its text.
-pub async fn edit(
+pub(crate) async fn edit(
     state: &AppState,
     map: &MapInfo,
     user: &User,
@@ -125,7 +125,7 @@ pub async fn edit(
 }
 
 /// Saves version `n`'s text as the newest version.
-pub async fn restore(
+pub(crate) async fn restore(
     state: &AppState,
     map: &MapInfo,
     user: &User,
@@ -138,7 +138,7 @@ pub async fn restore(
 }
 
 /// New tags (`None` keeps them); the map as it is now.
-pub async fn set_tags(state: &AppState, map: &MapInfo, tags: Option<Vec<String>>) -> AppResult<MapInfo> {
+pub(crate) async fn set_tags(state: &AppState, map: &MapInfo, tags: Option<Vec<String>>) -> AppResult<MapInfo> {
     let id = map.id;
     if let Some(tags) = tags {
         let tags = store::normalise_tags(&tags)?;
@@ -147,7 +147,7 @@ pub async fn set_tags(state: &AppState, map: &MapInfo, tags: Option<Vec<String>>
     state.db.read(move |c| store::map(c, id)).await
 }
 
-pub async fn set_states(
+pub(crate) async fn set_states(
     state: &AppState,
     map: &MapInfo,
     current: Option<i64>,
@@ -158,7 +158,7 @@ pub async fn set_states(
     state.db.read(move |c| store::map(c, id)).await
 }
 
-pub async fn delete(state: &AppState, map: &MapInfo) -> AppResult<()> {
+pub(crate) async fn delete(state: &AppState, map: &MapInfo) -> AppResult<()> {
     let id = map.id;
     state.db.write(move |tx| store::delete_map(tx, id)).await
 }

@@ -4,11 +4,11 @@
 //! The services combine [`crate::store`] calls inside the database's
 //! read and write closures, and run heavy work on the blocking pool.
 
-pub mod accounts;
-pub mod check;
-pub mod comments;
-pub mod diff;
-pub mod drawings;
-pub mod evidence;
-pub mod maps;
-pub mod shares;
+pub(crate) mod accounts;
+pub(crate) mod check;
+pub(crate) mod comments;
+pub(crate) mod diff;
+pub(crate) mod drawings;
+pub(crate) mod evidence;
+pub(crate) mod maps;
+pub(crate) mod shares;

@@ -7,7 +7,7 @@ use crate::token::{now, random_token, token_hash};
 use crate::AppState;
 
 /// A new link for the map, with its address (`base` is the server's).
-pub async fn create(
+pub(crate) async fn create(
     state: &AppState,
     map: &MapInfo,
     user: &User,
@@ -28,7 +28,7 @@ pub async fn create(
     Ok(link)
 }
 
-pub async fn revoke(state: &AppState, map: &MapInfo, sid: i64) -> AppResult<()> {
+pub(crate) async fn revoke(state: &AppState, map: &MapInfo, sid: i64) -> AppResult<()> {
     let id = map.id;
     state.db.write(move |tx| store::revoke_share(tx, id, sid)).await
 }

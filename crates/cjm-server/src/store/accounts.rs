@@ -2,17 +2,17 @@
 
 use super::*;
 
-pub fn user_row(r: &rusqlite::Row) -> rusqlite::Result<User> {
+pub(crate) fn user_row(r: &rusqlite::Row) -> rusqlite::Result<User> {
     Ok(User { id: r.get(0)?, email: r.get(1)?, name: r.get(2)?, handle: r.get(3)?, is_admin: r.get(4)? })
 }
 
-pub fn user_count(c: &Connection) -> AppResult<i64> {
+pub(crate) fn user_count(c: &Connection) -> AppResult<i64> {
     Ok(c.query_row("SELECT count(*) FROM users WHERE password_hash != '!'", [], |r| r.get(0))?)
 }
 
 /// A handle for @mentions from a name or e-mail: lowercase letters, digits,
 /// dots and dashes, made unique with a number.
-pub fn unique_handle(c: &Connection, name: &str, email: &str) -> AppResult<String> {
+pub(crate) fn unique_handle(c: &Connection, name: &str, email: &str) -> AppResult<String> {
     let base: String = {
         let from = if name.trim().is_empty() { email.split('@').next().unwrap_or("user") } else { name };
         let h: String = from
@@ -56,7 +56,7 @@ pub fn create_user(c: &Connection, email: &str, name: &str, password_hash: &str,
 }
 
 #[derive(Clone, Debug, Serialize, JsonSchema)]
-pub struct ApiToken {
+pub(crate) struct ApiToken {
     pub id: i64,
     pub name: String,
     /// `read` (GET only) or `write` (everything the owner may do, except
@@ -71,7 +71,7 @@ pub struct ApiToken {
     pub token: Option<String>,
 }
 
-pub fn api_tokens(c: &Connection, user_id: i64) -> AppResult<Vec<ApiToken>> {
+pub(crate) fn api_tokens(c: &Connection, user_id: i64) -> AppResult<Vec<ApiToken>> {
     let mut st = c.prepare(
         "SELECT id, name, scope, created_at, expires_at, last_used_at FROM api_tokens WHERE user_id = ?1 ORDER BY id DESC",
     )?;
@@ -90,19 +90,19 @@ pub fn api_tokens(c: &Connection, user_id: i64) -> AppResult<Vec<ApiToken>> {
 }
 
 /// The account id and password hash for an e-mail address, if there is one.
-pub fn credentials(c: &Connection, email: &str) -> AppResult<Option<(i64, String)>> {
+pub(crate) fn credentials(c: &Connection, email: &str) -> AppResult<Option<(i64, String)>> {
     let row =
         c.query_row("SELECT id, password_hash FROM users WHERE email = ?1", [email], |r| Ok((r.get(0)?, r.get(1)?)));
     Ok(row.optional()?)
 }
 
-pub fn password_hash_of(c: &Connection, user_id: i64) -> AppResult<String> {
+pub(crate) fn password_hash_of(c: &Connection, user_id: i64) -> AppResult<String> {
     Ok(c.query_row("SELECT password_hash FROM users WHERE id = ?1", [user_id], |r| r.get(0))?)
 }
 
 /// A new password: every other session ends (the one whose token hash is
 /// `keep` stays), and with `revoke_tokens` every API token too.
-pub fn set_password(c: &Connection, user_id: i64, hash: &str, keep: &str, revoke_tokens: bool) -> AppResult<()> {
+pub(crate) fn set_password(c: &Connection, user_id: i64, hash: &str, keep: &str, revoke_tokens: bool) -> AppResult<()> {
     c.execute("UPDATE users SET password_hash = ?2 WHERE id = ?1", params![user_id, hash])?;
     c.execute("DELETE FROM sessions WHERE user_id = ?1 AND token_hash != ?2", params![user_id, keep])?;
     if revoke_tokens {
@@ -111,14 +111,14 @@ pub fn set_password(c: &Connection, user_id: i64, hash: &str, keep: &str, revoke
     Ok(())
 }
 
-pub const USER_COLUMNS: &str = "u.id, u.email, u.name, u.handle, u.is_admin";
+pub(crate) const USER_COLUMNS: &str = "u.id, u.email, u.name, u.handle, u.is_admin";
 
 /// The owner of a live API token: the user, the token's id, when it was
 /// last used and its scope.
 /// A token's owner, its id, when it was last used, and its scope.
-pub type TokenOwner = (User, i64, Option<i64>, TokenScope);
+pub(crate) type TokenOwner = (User, i64, Option<i64>, TokenScope);
 
-pub fn token_user(c: &Connection, hash: &str, now: i64) -> AppResult<Option<TokenOwner>> {
+pub(crate) fn token_user(c: &Connection, hash: &str, now: i64) -> AppResult<Option<TokenOwner>> {
     Ok(c.query_row(
         &format!("SELECT {USER_COLUMNS}, t.id, t.last_used_at, t.scope FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?1 AND (t.expires_at IS NULL OR t.expires_at > ?2)"),
         params![hash, now],
@@ -127,13 +127,13 @@ pub fn token_user(c: &Connection, hash: &str, now: i64) -> AppResult<Option<Toke
     .optional()?)
 }
 
-pub fn touch_token(c: &Connection, id: i64, now: i64) -> AppResult<()> {
+pub(crate) fn touch_token(c: &Connection, id: i64, now: i64) -> AppResult<()> {
     c.execute("UPDATE api_tokens SET last_used_at = ?2 WHERE id = ?1", [id, now])?;
     Ok(())
 }
 
 /// The user of a live session and the session's form token.
-pub fn session_user(c: &Connection, hash: &str, now: i64) -> AppResult<Option<(User, String)>> {
+pub(crate) fn session_user(c: &Connection, hash: &str, now: i64) -> AppResult<Option<(User, String)>> {
     Ok(c.query_row(
         &format!("SELECT {USER_COLUMNS}, s.csrf FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?1 AND s.expires_at > ?2"),
         params![hash, now],
@@ -143,7 +143,7 @@ pub fn session_user(c: &Connection, hash: &str, now: i64) -> AppResult<Option<(U
 }
 
 /// A new session (and expired ones cleared away).
-pub fn insert_session(
+pub(crate) fn insert_session(
     c: &Connection,
     hash: &str,
     user_id: i64,
@@ -159,12 +159,12 @@ pub fn insert_session(
     Ok(())
 }
 
-pub fn delete_session(c: &Connection, hash: &str) -> AppResult<()> {
+pub(crate) fn delete_session(c: &Connection, hash: &str) -> AppResult<()> {
     c.execute("DELETE FROM sessions WHERE token_hash = ?1", [hash])?;
     Ok(())
 }
 
-pub fn insert_api_token(
+pub(crate) fn insert_api_token(
     c: &Connection,
     user_id: i64,
     name: &str,
@@ -181,6 +181,6 @@ pub fn insert_api_token(
 }
 
 /// Revokes one of the user's tokens; `NotFound` when they have no such token.
-pub fn delete_api_token(c: &Connection, id: i64, user_id: i64) -> AppResult<()> {
+pub(crate) fn delete_api_token(c: &Connection, id: i64, user_id: i64) -> AppResult<()> {
     found(c.execute("DELETE FROM api_tokens WHERE id = ?1 AND user_id = ?2", [id, user_id])?)
 }

@@ -3,7 +3,7 @@
 use super::*;
 
 #[derive(Clone, Debug, Serialize, JsonSchema)]
-pub struct Comment {
+pub(crate) struct Comment {
     pub id: i64,
     pub parent_id: Option<i64>,
     /// The step id the comment is anchored to; none for the whole map.
@@ -16,7 +16,7 @@ pub struct Comment {
     pub resolved_by: Option<String>,
 }
 
-pub fn comments(c: &Connection, map_id: i64) -> AppResult<Vec<Comment>> {
+pub(crate) fn comments(c: &Connection, map_id: i64) -> AppResult<Vec<Comment>> {
     let mut st = c.prepare(
         "SELECT k.id, k.parent_id, k.step, u.name, u.handle, k.body, k.created_at, k.resolved_at, r.name
          FROM comments k JOIN users u ON u.id = k.author_id LEFT JOIN users r ON r.id = k.resolved_by
@@ -39,7 +39,7 @@ pub fn comments(c: &Connection, map_id: i64) -> AppResult<Vec<Comment>> {
 }
 
 /// The `@handle`s in a comment, as written (without the `@`).
-pub fn mentioned_handles(body: &str) -> Vec<String> {
+pub(crate) fn mentioned_handles(body: &str) -> Vec<String> {
     let mut out = Vec::new();
     let chars: Vec<char> = body.chars().collect();
     let mut i = 0;
@@ -63,7 +63,7 @@ pub fn mentioned_handles(body: &str) -> Vec<String> {
 }
 
 #[derive(Clone, Debug, Serialize, JsonSchema)]
-pub struct Mention {
+pub(crate) struct Mention {
     pub comment_id: i64,
     pub map_id: i64,
     pub map_title: String,
@@ -75,7 +75,7 @@ pub struct Mention {
 
 /// Comments that mention the user (newest first), in one workspace or in
 /// every workspace the user is still a member of.
-pub fn mentions(c: &Connection, user_id: i64, workspace_id: Option<i64>, limit: i64) -> AppResult<Vec<Mention>> {
+pub(crate) fn mentions(c: &Connection, user_id: i64, workspace_id: Option<i64>, limit: i64) -> AppResult<Vec<Mention>> {
     let mut st = c.prepare(
         "SELECT k.id, m.id, m.title, u.name, k.body, k.created_at, k.resolved_at FROM mentions x
          JOIN comments k ON k.id = x.comment_id JOIN maps m ON m.id = k.map_id JOIN users u ON u.id = k.author_id
@@ -98,7 +98,7 @@ pub fn mentions(c: &Connection, user_id: i64, workspace_id: Option<i64>, limit: 
 
 /// A comment (a reply lives on its parent's step) with its @mentions of
 /// the workspace's members.
-pub fn insert_comment(
+pub(crate) fn insert_comment(
     c: &Connection,
     map: &MapInfo,
     author: i64,
@@ -128,7 +128,7 @@ pub fn insert_comment(
 }
 
 /// Resolves (by `by`) or reopens a comment of the map.
-pub fn set_resolved(c: &Connection, map_id: i64, id: i64, by: Option<i64>) -> AppResult<Comment> {
+pub(crate) fn set_resolved(c: &Connection, map_id: i64, id: i64, by: Option<i64>) -> AppResult<Comment> {
     let n = match by {
         Some(user) => c.execute(
             "UPDATE comments SET resolved_at = ?3, resolved_by = ?4 WHERE id = ?1 AND map_id = ?2",

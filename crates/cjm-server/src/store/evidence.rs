@@ -3,7 +3,7 @@
 use super::*;
 
 #[derive(Clone, Debug, Serialize, serde::Deserialize, JsonSchema, Default, PartialEq)]
-pub struct ColumnMapping {
+pub(crate) struct ColumnMapping {
     pub case: Option<String>,
     pub time: Option<String>,
     pub activity: Option<String>,
@@ -12,7 +12,7 @@ pub struct ColumnMapping {
 }
 
 #[derive(Clone, Debug, Serialize, JsonSchema)]
-pub struct Evidence {
+pub(crate) struct Evidence {
     pub id: i64,
     pub file_name: String,
     pub bytes: i64,
@@ -23,7 +23,7 @@ pub struct Evidence {
     pub stored_as: String,
 }
 
-pub fn evidence(c: &Connection, id: i64) -> AppResult<(Evidence, i64)> {
+pub(crate) fn evidence(c: &Connection, id: i64) -> AppResult<(Evidence, i64)> {
     c.query_row(
         "SELECT e.id, e.file_name, e.bytes, e.mapping, u.name, e.created_at, e.stored_as, e.workspace_id FROM evidence e JOIN users u ON u.id = e.uploaded_by WHERE e.id = ?1",
         [id],
@@ -48,7 +48,7 @@ pub fn evidence(c: &Connection, id: i64) -> AppResult<(Evidence, i64)> {
 }
 
 /// Records an uploaded log (already on disk as `stored_as`); its id.
-pub fn insert_evidence(
+pub(crate) fn insert_evidence(
     c: &Connection,
     ws: i64,
     file_name: &str,
@@ -65,12 +65,12 @@ pub fn insert_evidence(
     Ok(c.last_insert_rowid())
 }
 
-pub fn delete_evidence(c: &Connection, id: i64) -> AppResult<()> {
+pub(crate) fn delete_evidence(c: &Connection, id: i64) -> AppResult<()> {
     c.execute("DELETE FROM evidence WHERE id = ?1", [id])?;
     Ok(())
 }
 
-pub fn set_mapping(c: &Connection, id: i64, mapping: &ColumnMapping) -> AppResult<()> {
+pub(crate) fn set_mapping(c: &Connection, id: i64, mapping: &ColumnMapping) -> AppResult<()> {
     c.execute(
         "UPDATE evidence SET mapping = ?2 WHERE id = ?1",
         params![id, serde_json::to_string(mapping).unwrap_or_default()],
@@ -79,7 +79,7 @@ pub fn set_mapping(c: &Connection, id: i64, mapping: &ColumnMapping) -> AppResul
 }
 
 /// Attaches a log to a map (`None` detaches).
-pub fn attach_evidence(c: &Connection, map_id: i64, evidence_id: Option<i64>) -> AppResult<()> {
+pub(crate) fn attach_evidence(c: &Connection, map_id: i64, evidence_id: Option<i64>) -> AppResult<()> {
     c.execute("UPDATE maps SET evidence_id = ?2 WHERE id = ?1", params![map_id, evidence_id])?;
     Ok(())
 }

@@ -3,7 +3,7 @@
 use super::*;
 
 #[derive(Clone, Debug, Serialize, JsonSchema)]
-pub struct MapInfo {
+pub(crate) struct MapInfo {
     pub id: i64,
     pub workspace_id: i64,
     pub title: String,
@@ -40,12 +40,12 @@ fn map_from_row(r: &rusqlite::Row) -> rusqlite::Result<MapInfo> {
     })
 }
 
-pub fn split_tags(tags: &str) -> Vec<String> {
+pub(crate) fn split_tags(tags: &str) -> Vec<String> {
     tags.split(',').map(str::trim).filter(|t| !t.is_empty()).map(String::from).collect()
 }
 
 /// Tags as the user typed them, cleaned: trimmed, no duplicates, at most 20.
-pub fn normalise_tags(tags: &[String]) -> AppResult<String> {
+pub(crate) fn normalise_tags(tags: &[String]) -> AppResult<String> {
     let mut out: Vec<String> = Vec::new();
     for t in tags.iter().flat_map(|t| t.split(',')) {
         let t = t.trim().to_lowercase();
@@ -63,7 +63,7 @@ pub fn normalise_tags(tags: &[String]) -> AppResult<String> {
     Ok(out.join(","))
 }
 
-pub fn map(c: &Connection, id: i64) -> AppResult<MapInfo> {
+pub(crate) fn map(c: &Connection, id: i64) -> AppResult<MapInfo> {
     c.query_row(
         &format!("SELECT {MAP_COLUMNS} FROM maps m JOIN users u ON u.id = m.created_by WHERE m.id = ?1"),
         [id],
@@ -75,13 +75,13 @@ pub fn map(c: &Connection, id: i64) -> AppResult<MapInfo> {
 
 /// The map and the user's role in its workspace; `NotFound` for outsiders,
 /// so that they cannot tell which maps exist.
-pub fn map_for(c: &Connection, user_id: i64, id: i64) -> AppResult<(MapInfo, Role)> {
+pub(crate) fn map_for(c: &Connection, user_id: i64, id: i64) -> AppResult<(MapInfo, Role)> {
     let map = map(c, id)?;
     let role = role_in(c, user_id, map.workspace_id)?.ok_or(AppError::NotFound)?;
     Ok((map, role))
 }
 
-pub fn maps_in(c: &Connection, workspace_id: i64, query: &str, tag: &str) -> AppResult<Vec<MapInfo>> {
+pub(crate) fn maps_in(c: &Connection, workspace_id: i64, query: &str, tag: &str) -> AppResult<Vec<MapInfo>> {
     let like = format!("%{}%", query.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
     let mut st = c.prepare(&format!(
         "SELECT {MAP_COLUMNS} FROM maps m JOIN users u ON u.id = m.created_by
@@ -125,19 +125,19 @@ fn version_row(r: &rusqlite::Row, with_source: bool) -> rusqlite::Result<Version
 const VERSION_FIELDS: &str = "v.id, v.number, u.name, v.message, v.created_at, v.sha256";
 const VERSION_FROM: &str = "FROM versions v JOIN users u ON u.id = v.author_id";
 
-pub fn versions(c: &Connection, map_id: i64) -> AppResult<Vec<Version>> {
+pub(crate) fn versions(c: &Connection, map_id: i64) -> AppResult<Vec<Version>> {
     let mut st =
         c.prepare(&format!("SELECT {VERSION_FIELDS} {VERSION_FROM} WHERE v.map_id = ?1 ORDER BY v.number DESC"))?;
     let rows = st.query_map([map_id], |r| version_row(r, false))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-pub fn version(c: &Connection, map_id: i64, number: i64) -> AppResult<Version> {
+pub(crate) fn version(c: &Connection, map_id: i64, number: i64) -> AppResult<Version> {
     let sql = format!("SELECT {VERSION_FIELDS}, v.source {VERSION_FROM} WHERE v.map_id = ?1 AND v.number = ?2");
     c.query_row(&sql, [map_id, number], |r| version_row(r, true)).optional()?.ok_or(AppError::NotFound)
 }
 
-pub fn sha256_hex(text: &str) -> String {
+pub(crate) fn sha256_hex(text: &str) -> String {
     crate::token::token_hash(text)
 }
 
@@ -253,19 +253,19 @@ pub fn append_version(
     Ok(Version { id, number, author, message, created_at: now, sha256: sha, source: None })
 }
 
-pub fn set_tags(c: &Connection, id: i64, tags: &str) -> AppResult<()> {
+pub(crate) fn set_tags(c: &Connection, id: i64, tags: &str) -> AppResult<()> {
     c.execute("UPDATE maps SET tags = ?2 WHERE id = ?1", params![id, tags])?;
     Ok(())
 }
 
 /// Deletes a map with its history, comments and share links.
-pub fn delete_map(c: &Connection, id: i64) -> AppResult<()> {
+pub(crate) fn delete_map(c: &Connection, id: i64) -> AppResult<()> {
     c.execute("DELETE FROM maps WHERE id = ?1", [id])?;
     Ok(())
 }
 
 /// Marks the versions that show the current and the future state.
-pub fn set_states(c: &Connection, id: i64, current: Option<i64>, future: Option<i64>) -> AppResult<()> {
+pub(crate) fn set_states(c: &Connection, id: i64, current: Option<i64>, future: Option<i64>) -> AppResult<()> {
     for n in [current, future].into_iter().flatten() {
         version(c, id, n).map_err(|_| AppError::bad(format!("this map has no version {n}")))?;
     }

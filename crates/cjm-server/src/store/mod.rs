@@ -19,11 +19,11 @@ mod shares;
 mod workspaces;
 
 pub use accounts::*;
-pub use comments::*;
-pub use evidence::*;
+pub(crate) use comments::*;
+pub(crate) use evidence::*;
 pub use maps::*;
-pub use settings::*;
-pub use shares::*;
+pub(crate) use settings::*;
+pub(crate) use shares::*;
 pub use workspaces::*;
 
 /// `NotFound` when a statement changed no row.

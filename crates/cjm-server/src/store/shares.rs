@@ -3,7 +3,7 @@
 use super::*;
 
 #[derive(Clone, Debug, Serialize, JsonSchema)]
-pub struct ShareLink {
+pub(crate) struct ShareLink {
     pub id: i64,
     pub label: String,
     pub created_by: String,
@@ -15,7 +15,7 @@ pub struct ShareLink {
     pub url: Option<String>,
 }
 
-pub fn share_links(c: &Connection, map_id: i64) -> AppResult<Vec<ShareLink>> {
+pub(crate) fn share_links(c: &Connection, map_id: i64) -> AppResult<Vec<ShareLink>> {
     let mut st = c.prepare(
         "SELECT s.id, s.label, u.name, s.created_at, s.expires_at, s.revoked_at FROM share_links s JOIN users u ON u.id = s.created_by
          WHERE s.map_id = ?1 ORDER BY s.id DESC",
@@ -35,7 +35,7 @@ pub fn share_links(c: &Connection, map_id: i64) -> AppResult<Vec<ShareLink>> {
 }
 
 /// The map a share token opens, if the link is live.
-pub fn shared_map(c: &Connection, token: &str) -> AppResult<i64> {
+pub(crate) fn shared_map(c: &Connection, token: &str) -> AppResult<i64> {
     let hash = crate::token::token_hash(token);
     c.query_row(
         "SELECT map_id FROM share_links WHERE token_hash = ?1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?2)",
@@ -46,7 +46,7 @@ pub fn shared_map(c: &Connection, token: &str) -> AppResult<i64> {
     .ok_or(AppError::NotFound)
 }
 
-pub fn insert_share(
+pub(crate) fn insert_share(
     c: &Connection,
     map_id: i64,
     hash: &str,
@@ -63,7 +63,7 @@ pub fn insert_share(
 }
 
 /// Revokes a live link of the map; `NotFound` otherwise.
-pub fn revoke_share(c: &Connection, map_id: i64, id: i64) -> AppResult<()> {
+pub(crate) fn revoke_share(c: &Connection, map_id: i64, id: i64) -> AppResult<()> {
     found(c.execute(
         "UPDATE share_links SET revoked_at = ?3 WHERE id = ?1 AND map_id = ?2 AND revoked_at IS NULL",
         params![id, map_id, now()],

@@ -3,7 +3,7 @@
 use super::*;
 
 #[derive(Clone, Debug, Serialize, JsonSchema)]
-pub struct Workspace {
+pub(crate) struct Workspace {
     pub id: i64,
     pub name: String,
     /// Your role in it.
@@ -17,7 +17,7 @@ pub fn create_workspace(c: &Connection, name: &str, owner: i64) -> AppResult<i64
     Ok(id)
 }
 
-pub fn role_in(c: &Connection, user_id: i64, workspace_id: i64) -> AppResult<Option<Role>> {
+pub(crate) fn role_in(c: &Connection, user_id: i64, workspace_id: i64) -> AppResult<Option<Role>> {
     let role: Option<String> = c
         .query_row("SELECT role FROM members WHERE workspace_id = ?1 AND user_id = ?2", [workspace_id, user_id], |r| {
             r.get(0)
@@ -26,7 +26,7 @@ pub fn role_in(c: &Connection, user_id: i64, workspace_id: i64) -> AppResult<Opt
     Ok(role.as_deref().and_then(Role::parse))
 }
 
-pub fn workspaces_of(c: &Connection, user_id: i64) -> AppResult<Vec<Workspace>> {
+pub(crate) fn workspaces_of(c: &Connection, user_id: i64) -> AppResult<Vec<Workspace>> {
     let mut st = c.prepare(
         "SELECT w.id, w.name, m.role FROM workspaces w JOIN members m ON m.workspace_id = w.id WHERE m.user_id = ?1 ORDER BY w.id",
     )?;
@@ -37,14 +37,14 @@ pub fn workspaces_of(c: &Connection, user_id: i64) -> AppResult<Vec<Workspace>> 
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-pub fn workspace(c: &Connection, user_id: i64, workspace_id: i64) -> AppResult<Workspace> {
+pub(crate) fn workspace(c: &Connection, user_id: i64, workspace_id: i64) -> AppResult<Workspace> {
     let role = role_in(c, user_id, workspace_id)?.ok_or(AppError::NotFound)?;
     let name: String = c.query_row("SELECT name FROM workspaces WHERE id = ?1", [workspace_id], |r| r.get(0))?;
     Ok(Workspace { id: workspace_id, name, role })
 }
 
 #[derive(Clone, Debug, Serialize, JsonSchema)]
-pub struct Member {
+pub(crate) struct Member {
     pub user_id: i64,
     pub name: String,
     pub email: String,
@@ -52,7 +52,7 @@ pub struct Member {
     pub role: Role,
 }
 
-pub fn members(c: &Connection, workspace_id: i64) -> AppResult<Vec<Member>> {
+pub(crate) fn members(c: &Connection, workspace_id: i64) -> AppResult<Vec<Member>> {
     let mut st = c.prepare(
         "SELECT u.id, u.name, u.email, u.handle, m.role FROM members m JOIN users u ON u.id = m.user_id WHERE m.workspace_id = ?1 ORDER BY u.name",
     )?;
@@ -70,7 +70,7 @@ pub fn members(c: &Connection, workspace_id: i64) -> AppResult<Vec<Member>> {
 }
 
 #[derive(Clone, Debug, Serialize, JsonSchema)]
-pub struct PendingInvitation {
+pub(crate) struct PendingInvitation {
     pub id: i64,
     pub email: String,
     pub role: String,
@@ -78,7 +78,7 @@ pub struct PendingInvitation {
 }
 
 /// Invitations of a workspace not yet accepted and not expired.
-pub fn pending_invitations(c: &Connection, workspace_id: i64) -> AppResult<Vec<PendingInvitation>> {
+pub(crate) fn pending_invitations(c: &Connection, workspace_id: i64) -> AppResult<Vec<PendingInvitation>> {
     let mut st = c.prepare(
         "SELECT id, email, role, expires_at FROM invitations WHERE workspace_id = ?1 AND accepted_at IS NULL AND expires_at > ?2 ORDER BY id DESC",
     )?;
@@ -88,7 +88,7 @@ pub fn pending_invitations(c: &Connection, workspace_id: i64) -> AppResult<Vec<P
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-pub fn workspace_name(c: &Connection, id: i64) -> AppResult<String> {
+pub(crate) fn workspace_name(c: &Connection, id: i64) -> AppResult<String> {
     Ok(c.query_row("SELECT name FROM workspaces WHERE id = ?1", [id], |r| r.get(0))?)
 }
 
@@ -105,7 +105,7 @@ fn keep_an_owner(c: &Connection, ws: i64, user: i64, stays_owner: bool) -> AppRe
 }
 
 /// A member's new role; the last owner cannot stop being one.
-pub fn set_member_role(c: &Connection, ws: i64, user: i64, role: Role) -> AppResult<()> {
+pub(crate) fn set_member_role(c: &Connection, ws: i64, user: i64, role: Role) -> AppResult<()> {
     keep_an_owner(c, ws, user, role == Role::Owner)?;
     c.execute(
         "UPDATE members SET role = ?3 WHERE workspace_id = ?1 AND user_id = ?2",
@@ -115,14 +115,14 @@ pub fn set_member_role(c: &Connection, ws: i64, user: i64, role: Role) -> AppRes
 }
 
 /// Removes a member; the last owner cannot be removed.
-pub fn remove_member(c: &Connection, ws: i64, user: i64) -> AppResult<()> {
+pub(crate) fn remove_member(c: &Connection, ws: i64, user: i64) -> AppResult<()> {
     keep_an_owner(c, ws, user, false)?;
     c.execute("DELETE FROM members WHERE workspace_id = ?1 AND user_id = ?2", [ws, user])?;
     Ok(())
 }
 
 /// Adds a member, or raises their role; joining never lowers a role.
-pub fn join(c: &Connection, ws: i64, user: i64, role: Role) -> AppResult<()> {
+pub(crate) fn join(c: &Connection, ws: i64, user: i64, role: Role) -> AppResult<()> {
     if role_in(c, user, ws)?.is_none_or(|have| have < role) {
         c.execute(
             "INSERT OR REPLACE INTO members (workspace_id, user_id, role) VALUES (?1, ?2, ?3)",
@@ -132,7 +132,7 @@ pub fn join(c: &Connection, ws: i64, user: i64, role: Role) -> AppResult<()> {
     Ok(())
 }
 
-pub fn insert_invitation(
+pub(crate) fn insert_invitation(
     c: &Connection,
     ws: i64,
     email: &str,
@@ -149,12 +149,12 @@ pub fn insert_invitation(
 }
 
 /// Revokes an invitation not yet accepted; `NotFound` otherwise.
-pub fn revoke_invitation(c: &Connection, ws: i64, id: i64) -> AppResult<()> {
+pub(crate) fn revoke_invitation(c: &Connection, ws: i64, id: i64) -> AppResult<()> {
     found(c.execute("DELETE FROM invitations WHERE id = ?1 AND workspace_id = ?2 AND accepted_at IS NULL", [id, ws])?)
 }
 
 /// A live invitation, by the hash of its token.
-pub struct OpenInvitation {
+pub(crate) struct OpenInvitation {
     pub id: i64,
     pub workspace: String,
     pub workspace_id: i64,
@@ -162,7 +162,7 @@ pub struct OpenInvitation {
     pub role: String,
 }
 
-pub fn open_invitation(c: &Connection, hash: &str) -> AppResult<OpenInvitation> {
+pub(crate) fn open_invitation(c: &Connection, hash: &str) -> AppResult<OpenInvitation> {
     c.query_row(
         "SELECT i.id, w.name, w.id, i.email, i.role FROM invitations i JOIN workspaces w ON w.id = i.workspace_id
          WHERE i.token_hash = ?1 AND i.accepted_at IS NULL AND i.expires_at > ?2",
@@ -182,7 +182,7 @@ pub fn open_invitation(c: &Connection, hash: &str) -> AppResult<OpenInvitation> 
 }
 
 /// Marks an invitation used; `NotFound` when it already was.
-pub fn accept_invitation(c: &Connection, id: i64) -> AppResult<()> {
+pub(crate) fn accept_invitation(c: &Connection, id: i64) -> AppResult<()> {
     found(
         c.execute("UPDATE invitations SET accepted_at = ?2 WHERE id = ?1 AND accepted_at IS NULL", params![id, now()])?,
     )

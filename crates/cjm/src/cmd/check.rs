@@ -14,7 +14,7 @@ Each problem shows file:line:col, the source line with the span underlined, a co
 the check unless --deny warnings is given. Markdown files are checked block by block.",
     after_help = "Examples:\n  cjm check maps/*.cjm\n  cjm check --deny warnings checkout.cjm\n  cjm check --format json checkout.cjm | jq '.[].code'\n  cjm check --format jsonl maps/*.cjm | grep E014\n  cjm check --explain W014"
 )]
-pub struct Args {
+pub(crate) struct Args {
     /// Map files (.cjm, .mmd, .md, .json); `-` reads standard input
     #[arg(required_unless_present = "explain")]
     files: Vec<String>,
@@ -40,7 +40,7 @@ enum Format {
     Jsonl,
 }
 
-pub fn run(args: Args) -> Result<Outcome, CliError> {
+pub(crate) fn run(args: Args) -> Result<Outcome, CliError> {
     if let Some(code) = &args.explain {
         return explain(code);
     }

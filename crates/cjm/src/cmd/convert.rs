@@ -17,7 +17,7 @@ read .mmd files or the ```mermaid journey blocks of a Markdown file (--block cho
 A map with errors is not converted.",
     after_help = "Examples:\n  cjm convert checkout.cjm --to json -o checkout.json\n  cjm convert checkout.json --to cjm\n  cjm convert checkout.cjm --to mermaid >> README.md\n  cjm convert docs/journeys.md --block 2 --to cjm -o onboarding.cjm"
 )]
-pub struct Args {
+pub(crate) struct Args {
     /// The map to convert (.cjm, .mmd, .md, .json); `-` reads standard input
     input: String,
     /// The format to write
@@ -41,7 +41,7 @@ enum Target {
     Mermaid,
 }
 
-pub fn run(args: Args) -> Result<Outcome, CliError> {
+pub(crate) fn run(args: Args) -> Result<Outcome, CliError> {
     let (source, encoding) = input::read(&args.input, args.from)?;
     if let Some(d) = encoding {
         input::report(&source, &[d]);

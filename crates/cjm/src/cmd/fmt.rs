@@ -16,7 +16,7 @@ formatting twice changes nothing. A file with errors is left untouched. In Markd
 the Mermaid journey blocks are formatted and the rest is kept as it is.",
     after_help = "Examples:\n  cjm fmt checkout.cjm\n  cjm fmt --check maps/*.cjm      (CI: exit 1 if a file is not formatted)\n  cat map.cjm | cjm fmt -         (formatted text on stdout)"
 )]
-pub struct Args {
+pub(crate) struct Args {
     /// Map files (.cjm, .mmd, .md); `-` formats standard input to standard output
     #[arg(required = true)]
     files: Vec<String>,
@@ -25,7 +25,7 @@ pub struct Args {
     check: bool,
 }
 
-pub fn run(args: Args) -> Result<Outcome, CliError> {
+pub(crate) fn run(args: Args) -> Result<Outcome, CliError> {
     let mut failed = false;
     for path in &args.files {
         let (source, encoding) = input::read(path, None)?;

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 and fills most lanes, so it shows what a complete map looks like.",
     after_help = "Examples:\n  cjm new --list\n  cjm new --template saas-onboarding -o onboarding.cjm\n  cjm new > map.cjm"
 )]
-pub struct Args {
+pub(crate) struct Args {
     /// The template to start from (see --list)
     #[arg(short, long, default_value = "ecommerce")]
     template: String,
@@ -27,7 +27,7 @@ pub struct Args {
     list: bool,
 }
 
-pub fn run(args: Args) -> Result<Outcome, CliError> {
+pub(crate) fn run(args: Args) -> Result<Outcome, CliError> {
     if args.list {
         let mut text = String::new();
         for t in templates::ALL {

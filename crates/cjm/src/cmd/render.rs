@@ -17,7 +17,7 @@ and metrics. PDF splits long maps across pages by stage. HTML is one self-contai
 and step details.",
     after_help = "Examples:\n  cjm render checkout.cjm -o checkout.svg\n  cjm render checkout.cjm -o checkout.png --scale 2\n  cjm render checkout.cjm -o checkout.pdf --theme print\n  cjm render checkout.cjm -o checkout.html --persona Sam\n  cjm render checkout.cjm -o slim.png --lanes steps,emotion,pains,opportunities --width 1600"
 )]
-pub struct Args {
+pub(crate) struct Args {
     /// The map (.cjm, .mmd, .md, .json)
     input: String,
     /// The file to write; its extension chooses the format
@@ -66,7 +66,7 @@ enum Theme {
     Print,
 }
 
-pub fn run(args: Args) -> Result<Outcome, CliError> {
+pub(crate) fn run(args: Args) -> Result<Outcome, CliError> {
     let format = resolve_format(&args)?;
     let lanes = match &args.lanes {
         None => None,

@@ -9,13 +9,13 @@ use std::path::PathBuf;
     about = "Print the JSON Schema of the JSON form of a map",
     after_help = "Example:\n  cjm schema -o cjm-map.schema.json"
 )]
-pub struct Args {
+pub(crate) struct Args {
     /// Write to this file instead of standard output
     #[arg(short, long)]
     output: Option<PathBuf>,
 }
 
-pub fn run(args: Args) -> Result<Outcome, CliError> {
+pub(crate) fn run(args: Args) -> Result<Outcome, CliError> {
     let mut text = serde_json::to_string_pretty(&cjm_model::json::schema())?;
     text.push('\n');
     emit(args.output.as_deref(), text.as_bytes())?;

@@ -11,7 +11,7 @@ The database and uploaded logs live in --data (created on first start, with a de
 While no account exists, the server prints a one-time setup link for the first administrator.",
     after_help = "Examples:\n  cjm serve                                   data in ./cjm-data, on 127.0.0.1:8080\n  cjm serve --data /var/lib/cjm --addr 0.0.0.0:8080 --public-url https://cjm.example.com"
 )]
-pub struct Args {
+pub(crate) struct Args {
     /// Where the database and uploaded logs live
     #[arg(long, default_value = "cjm-data")]
     data: PathBuf,
@@ -41,7 +41,7 @@ pub struct Args {
     no_demo: bool,
 }
 
-pub fn run(args: Args) -> Result<Outcome, CliError> {
+pub(crate) fn run(args: Args) -> Result<Outcome, CliError> {
     if !(1..=4096).contains(&args.max_upload) {
         return Err(CliError::usage(format!("--max-upload {}: expected 1 to 4096 (MB)", args.max_upload)));
     }
