@@ -27,6 +27,10 @@ echo "== formatting and lints"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+echo "== docs"
+# Broken intra-doc links and other rustdoc warnings fail the run.
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked -q
+
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 

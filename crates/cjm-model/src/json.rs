@@ -54,7 +54,7 @@ pub fn from_json(text: &str) -> Result<FromJson, Diagnostic> {
     let journey: Journey = serde_json::from_value(value).map_err(|e| {
         Diagnostic::error(codes::BAD_JSON, Span::empty(0), format!("the JSON is not a cjm map: {e}"))
             .with_label("does not match the schema")
-            .with_hint("compare with `cjm schema` or convert a .cjm map to see the expected shape")
+            .with_hint("compare with the map's JSON Schema, or with a .cjm map converted to JSON")
     })?;
     let mut findings = validate(&journey);
     findings.extend(single_line_findings(&journey));
@@ -71,7 +71,7 @@ fn json_error(text: &str, e: &serde_json::Error) -> Diagnostic {
         format!("invalid JSON: {message}"),
     )
     .with_label("here")
-    .with_hint("fix the JSON syntax; `cjm convert map.cjm --to json` shows a valid map")
+    .with_hint("fix the JSON syntax; a .cjm map converted to JSON shows a valid one")
 }
 
 fn offset_of(text: &str, line: usize, column: usize) -> usize {

@@ -6,6 +6,7 @@
 //! prints them without colour). Run with `UPDATE_GOLDEN=1` to rewrite them,
 //! then review the diff.
 
+mod docs;
 mod golden;
 mod roundtrip;
 mod schema;

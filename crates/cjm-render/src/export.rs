@@ -20,10 +20,9 @@ pub enum RenderError {
 impl std::fmt::Display for RenderError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            RenderError::TooLarge { width, height } => write!(
-                f,
-                "the PNG would be {width}×{height} pixels, more than the limit of {MAX_PIXELS} pixels; use a smaller --scale, --width, or PDF/SVG"
-            ),
+            RenderError::TooLarge { width, height } => {
+                write!(f, "the PNG would be {width}×{height} pixels, more than the limit of {MAX_PIXELS} pixels")
+            }
             RenderError::Backend(m) => write!(f, "rendering failed: {m}"),
         }
     }

@@ -108,12 +108,14 @@ macro_rules! least {
 least!(Viewer, Commenter, Editor, Owner);
 
 /// The map `{id}` of the path, seen by a member whose role is at least
-/// `R`: the user, the map, and the role they have. Outsiders get `404`,
+/// `R`: the user, the map, the role they have and the workspace's name. Outsiders get `404`,
 /// so that they cannot tell which maps exist.
 pub(crate) struct MapAccess<R> {
     pub(crate) user: User,
     pub(crate) map: MapInfo,
     pub(crate) role: Role,
+    /// The name of the map's workspace.
+    pub(crate) workspace: String,
     least: PhantomData<R>,
 }
 
@@ -124,9 +126,9 @@ impl<R: Least> FromRequestParts<AppState> for MapAccess<R> {
         let SignedIn(user) = SignedIn::from_request_parts(parts, state).await?;
         let id = path_id(parts, state, "id").await?;
         let uid = user.id;
-        let (map, role) = state.db.read(move |c| store::map_for(c, uid, id)).await?;
+        let (map, role, workspace) = state.db.read(move |c| store::map_for(c, uid, id)).await?;
         at_least::<R>(role)?;
-        Ok(MapAccess { user, map, role, least: PhantomData })
+        Ok(MapAccess { user, map, role, workspace, least: PhantomData })
     }
 }
 
@@ -135,6 +137,8 @@ impl<R: Least> FromRequestParts<AppState> for MapAccess<R> {
 pub(crate) struct WorkspaceAccess<R> {
     pub(crate) user: User,
     pub(crate) ws: i64,
+    /// Its name and the user's role in it.
+    pub(crate) workspace: store::Workspace,
     least: PhantomData<R>,
 }
 
@@ -145,9 +149,9 @@ impl<R: Least> FromRequestParts<AppState> for WorkspaceAccess<R> {
         let SignedIn(user) = SignedIn::from_request_parts(parts, state).await?;
         let ws = path_id(parts, state, "ws").await?;
         let uid = user.id;
-        let role = state.db.read(move |c| store::role_in(c, uid, ws)).await?.ok_or(AppError::NotFound)?;
-        at_least::<R>(role)?;
-        Ok(WorkspaceAccess { user, ws, least: PhantomData })
+        let workspace = state.db.read(move |c| store::workspace(c, uid, ws)).await?;
+        at_least::<R>(workspace.role)?;
+        Ok(WorkspaceAccess { user, ws, workspace, least: PhantomData })
     }
 }
 

@@ -42,8 +42,9 @@ pub fn parse(source: &str) -> Parse {
     Parse { document: Document { nodes: parser.nodes }, diagnostics: parser.diags }
 }
 
-/// Parses bytes: reports invalid UTF-8 as a diagnostic at its position
-/// instead of failing.
+/// Parses bytes that should be UTF-8 text. Bytes that are not are refused
+/// with one diagnostic at the first bad byte (`E001`): a tree of a text
+/// that is not text would point its diagnostics at the wrong places.
 pub fn parse_bytes(bytes: &[u8]) -> Result<Parse, Diagnostic> {
     match std::str::from_utf8(bytes) {
         Ok(text) => Ok(parse(text)),
@@ -174,7 +175,7 @@ impl<'s> Parser<'s> {
             self.diags.push(
                 Diagnostic::warning(codes::MIXED_INDENT, Span::new(start, at), "indentation mixes tabs and spaces")
                     .with_label("cjm counts a tab as 4 columns here")
-                    .with_hint("indent with spaces only; `cjm fmt` rewrites the indentation for you"),
+                    .with_hint("indent with spaces only; formatting the map rewrites the indentation for you"),
             );
         }
         (columns, at)
@@ -281,7 +282,7 @@ impl<'s> Parser<'s> {
                 Span::empty(0),
                 "the file is empty: expected the `journey` header line",
             )
-            .with_hint("start from a template: `cjm new --template ecommerce`"),
+            .with_hint("start the map with a `journey` line, or from one of the templates"),
             None => Diagnostic::error(
                 codes::MISSING_HEADER,
                 Span::empty(self.src.len()),

@@ -183,7 +183,7 @@ impl LogArgs {
         if let Some(bar) = BAR.get() {
             bar.finish_and_clear();
         }
-        report_read(path, &log, started.elapsed());
+        report_read(path, &log);
         Ok(log)
     }
 }
@@ -238,7 +238,7 @@ fn print_timing(line: &str) {
 }
 
 /// Tells people on stderr what reading found, bad rows first.
-fn report_read(path: &str, log: &EventLog, took: std::time::Duration) {
+fn report_read(path: &str, log: &EventLog) {
     let s = &log.stats;
     if s.bad_rows > 0 {
         eprintln!("warning: {path}: {} of {} rows could not be read and were left out; the first:", s.bad_rows, s.rows);
@@ -263,7 +263,6 @@ fn report_read(path: &str, log: &EventLog, took: std::time::Duration) {
             s.lifecycle_skipped
         );
     }
-    let _ = took;
 }
 
 /// Resident and peak memory so far, for `CJM_TIMINGS` (Linux; empty elsewhere).

@@ -21,10 +21,6 @@ fn crumbs(map: &MapInfo, ws_name: &str) -> Vec<(String, String)> {
     vec![(format!("/w/{}", map.workspace_id), ws_name.to_string()), (format!("/m/{}", map.id), map.title.clone())]
 }
 
-async fn ws_name(state: &AppState, ws: i64) -> AppResult<String> {
-    state.db.read(move |c| store::workspace_name(c, ws)).await
-}
-
 /// The SVG of one version for a page (font from the stylesheet, not embedded).
 async fn svg_for(
     state: &AppState,
@@ -162,7 +158,7 @@ pub(crate) async fn map_page(
     access: MapAccess<Viewer>,
     Query(q): Query<ViewQuery>,
 ) -> AppResult<Response> {
-    let MapAccess { map, role, .. } = access;
+    let MapAccess { map, role, workspace: ws, .. } = access;
     let (id, wanted) = (map.id, q.version);
     let d = state
         .db
@@ -172,13 +168,12 @@ pub(crate) async fn map_page(
                 Some(e) => Some(store::evidence(c, e)?.0),
                 None => None,
             };
-            let workspace = store::workspace_name(c, map.workspace_id)?;
             Ok::<_, AppError>(MapPageData {
                 comments: store::comments(c, id)?,
                 map,
                 role,
                 version,
-                workspace,
+                workspace: ws,
                 evidence,
             })
         })
@@ -368,11 +363,10 @@ pub(crate) async fn editor(
     who: Principal,
     access: MapAccess<Editor>,
 ) -> AppResult<Response> {
-    let MapAccess { map, role, .. } = access;
+    let MapAccess { map, role, workspace: ws, .. } = access;
     let id = map.id;
     let head = map.head;
     let v = state.db.read(move |c| store::version(c, id, head)).await?;
-    let ws = ws_name(&state, map.workspace_id).await?;
     let source = v.source.unwrap_or_default();
     let body = html! {
         div.page-head { h1 { "Editing " (map.title) } }
@@ -411,10 +405,9 @@ pub(crate) async fn history(
     who: Principal,
     access: MapAccess<Viewer>,
 ) -> AppResult<Response> {
-    let MapAccess { map, role, .. } = access;
+    let MapAccess { map, role, workspace: ws, .. } = access;
     let id = map.id;
     let versions = state.db.read(move |c| store::versions(c, id)).await?;
-    let ws = ws_name(&state, map.workspace_id).await?;
     let editor = role >= Role::Editor;
     let body = html! {
         div.page-head { h1 { "History of " (map.title) } }
@@ -461,12 +454,11 @@ pub(crate) async fn version_page(
     Path((_, n)): Path<(i64, i64)>,
     Query(q): Query<ViewQuery>,
 ) -> AppResult<Response> {
-    let MapAccess { map, role, .. } = access;
+    let MapAccess { map, role, workspace: ws, .. } = access;
     let id = map.id;
     let v = state.db.read(move |c| store::version(c, id, n)).await?;
     let view = view_of(&q);
     let (svg, _) = svg_for(&state, &map, n, &view, false).await?;
-    let ws = ws_name(&state, map.workspace_id).await?;
     let q = ViewQuery { version: Some(n), ..q };
     let personas = state.checked_async(v.id, v.source.clone().unwrap_or_default()).await?.journey.persona_names();
     let body = html! {
@@ -491,12 +483,11 @@ pub(crate) async fn diff_page(
     access: MapAccess<Viewer>,
     Query(q): Query<DiffQuery>,
 ) -> AppResult<Response> {
-    let MapAccess { map, role, .. } = access;
+    let MapAccess { map, role, workspace: ws, .. } = access;
     let id = map.id;
     let to = q.to.unwrap_or(map.head);
     let from = q.from.unwrap_or((to - 1).max(1));
     let d = diff::compute_diff(&state, id, from, to).await?;
-    let ws = ws_name(&state, map.workspace_id).await?;
     let body = html! {
         div.page-head { h1 { "Version " (from) " → version " (to) } }
         (tabs(&map, role, "history"))
@@ -532,7 +523,7 @@ pub(crate) async fn compare(
     access: MapAccess<Viewer>,
     Query(q): Query<ViewQuery>,
 ) -> AppResult<Response> {
-    let MapAccess { map, role, .. } = access;
+    let MapAccess { map, role, workspace: ws, .. } = access;
     let id = map.id;
     let (Some(cur), Some(fut)) = (map.current_version, map.future_version) else {
         return Err(AppError::bad(
@@ -543,7 +534,6 @@ pub(crate) async fn compare(
     let (a, _) = svg_for(&state, &map, cur, &view, false).await?;
     let (b, _) = svg_for(&state, &map, fut, &view, false).await?;
     let d = diff::compute_diff(&state, id, cur, fut).await?;
-    let ws = ws_name(&state, map.workspace_id).await?;
     let body = html! {
         div.page-head { h1 { "Current and future state" } }
         (tabs(&map, role, "compare"))
@@ -564,11 +554,10 @@ pub(crate) async fn evidence_page(
     who: Principal,
     access: MapAccess<Viewer>,
 ) -> AppResult<Response> {
-    let MapAccess { map, role, .. } = access;
+    let MapAccess { map, role, workspace: ws, .. } = access;
     let id = map.id;
     let ev = evidence::evidence_state(&state, &map).await?;
     let measured = if ev.summary.is_some() { evidence::measured(&state, &map, None).await? } else { None };
-    let ws = ws_name(&state, map.workspace_id).await?;
     let editor = role >= Role::Editor;
     let limit_mb = state.config.max_upload / (1024 * 1024);
     let mapping = ev.evidence.as_ref().map(|e| e.mapping.clone()).unwrap_or_default();
@@ -669,10 +658,9 @@ pub(crate) async fn share_page(
     who: Principal,
     access: MapAccess<Editor>,
 ) -> AppResult<Response> {
-    let MapAccess { map, role, .. } = access;
+    let MapAccess { map, role, workspace: ws, .. } = access;
     let id = map.id;
     let links = state.db.read(move |c| store::share_links(c, id)).await?;
-    let ws = ws_name(&state, map.workspace_id).await?;
     let now = crate::token::now();
     let body = html! {
         div.page-head { h1 { "Share " (map.title) } }

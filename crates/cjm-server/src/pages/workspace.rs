@@ -10,11 +10,6 @@ use axum::extract::State;
 use axum::response::Response;
 use maud::html;
 
-async fn workspace_for<R>(state: &AppState, access: &WorkspaceAccess<R>) -> AppResult<store::Workspace> {
-    let (uid, ws) = (access.user.id, access.ws);
-    state.db.read(move |c| store::workspace(c, uid, ws)).await
-}
-
 /// What a gallery card shows of a map besides its record: personas and state.
 struct CardFacts {
     personas: Vec<String>,
@@ -50,7 +45,7 @@ pub(crate) async fn gallery(
     access: WorkspaceAccess<Viewer>,
     Query(q): Query<crate::api::ListQuery>,
 ) -> AppResult<Response> {
-    let w = workspace_for(&state, &access).await?;
+    let w = access.workspace.clone();
     let ws = access.ws;
     let (query, tag) = (q.q.clone(), q.tag.clone());
     let (maps, all) = state
@@ -122,11 +117,10 @@ pub(crate) async fn gallery(
 }
 
 pub(crate) async fn new_map(
-    State(state): State<AppState>,
     who: Principal,
     access: WorkspaceAccess<Editor>,
 ) -> AppResult<Response> {
-    let w = workspace_for(&state, &access).await?;
+    let w = access.workspace.clone();
     let ws = access.ws;
     let body = html! {
         h1 { "New map" }
@@ -151,7 +145,7 @@ pub(crate) async fn members(
     who: Principal,
     access: WorkspaceAccess<Viewer>,
 ) -> AppResult<Response> {
-    let w = workspace_for(&state, &access).await?;
+    let w = access.workspace.clone();
     let ws = access.ws;
     let list = state.db.read(move |c| store::members(c, ws)).await?;
     let owner = w.role == Role::Owner;

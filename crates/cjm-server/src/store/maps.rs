@@ -75,10 +75,13 @@ pub(crate) fn map(c: &Connection, id: i64) -> AppResult<MapInfo> {
 
 /// The map and the user's role in its workspace; `NotFound` for outsiders,
 /// so that they cannot tell which maps exist.
-pub(crate) fn map_for(c: &Connection, user_id: i64, id: i64) -> AppResult<(MapInfo, Role)> {
+/// The map `id` as member `user_id` sees it: the map, their role, and the
+/// workspace's name (for the pages' breadcrumbs), in one read.
+pub(crate) fn map_for(c: &Connection, user_id: i64, id: i64) -> AppResult<(MapInfo, Role, String)> {
     let map = map(c, id)?;
     let role = role_in(c, user_id, map.workspace_id)?.ok_or(AppError::NotFound)?;
-    Ok((map, role))
+    let workspace = super::workspace_name(c, map.workspace_id)?;
+    Ok((map, role, workspace))
 }
 
 pub(crate) fn maps_in(c: &Connection, workspace_id: i64, query: &str, tag: &str) -> AppResult<Vec<MapInfo>> {

@@ -120,7 +120,7 @@ pub(crate) fn run(args: Args) -> Result<Outcome, CliError> {
     let bytes = match format {
         Format::Svg => cjm_render::svg(&journey, &opts).into_bytes(),
         Format::Html => cjm_render::html(&journey, &opts).into_bytes(),
-        Format::Png => cjm_render::png(&journey, &opts, args.scale).map_err(|e| CliError::usage(e.to_string()))?,
+        Format::Png => cjm_render::png(&journey, &opts, args.scale).map_err(png_error)?,
         Format::Pdf => cjm_render::pdf(&journey, &opts).map_err(|e| CliError::usage(e.to_string()))?,
     };
     emit(args.output.as_deref(), &bytes)?;
@@ -202,4 +202,14 @@ fn persona_images(map: &cjm_model::Journey, input: &str) -> std::collections::Ha
         }
     }
     images
+}
+
+/// A PNG the renderer refuses, with the flags that make it fit.
+fn png_error(e: cjm_render::RenderError) -> CliError {
+    match e {
+        cjm_render::RenderError::TooLarge { .. } => {
+            CliError::usage(format!("{e}; use a smaller --scale or --width, or write PDF or SVG"))
+        }
+        cjm_render::RenderError::Backend(_) => CliError::usage(e.to_string()),
+    }
 }
