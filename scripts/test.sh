@@ -28,8 +28,9 @@ cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
 echo "== docs"
-# Broken intra-doc links and other rustdoc warnings fail the run.
-RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked -q
+# Broken intra-doc links and other rustdoc warnings fail the run (private
+# items too: the server and the binary are mostly private).
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --document-private-items --locked -q
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

@@ -17,6 +17,7 @@ mod csv_reader;
 mod dict;
 mod jsonl;
 mod mapping;
+mod parquet_footer;
 mod parquet_reader;
 mod scores;
 pub mod time;

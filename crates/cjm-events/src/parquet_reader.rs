@@ -82,6 +82,9 @@ pub(crate) fn read(source: Source, shown: &str, opts: &ReadOptions) -> Result<Ev
         ..err(String::new())
     })?;
     let total = parquet::file::reader::Length::len(&file);
+    if let Some(problem) = footer_bytes(&file, total).and_then(|f| crate::parquet_footer::implausible(&f)) {
+        return Err(err(problem));
+    }
     let builder =
         ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| err(format!("not a readable Parquet file: {e}")))?;
     if let Some(problem) = damaged_footer(builder.metadata(), total) {
@@ -681,6 +684,18 @@ fn strings(array: &dyn Array) -> Result<Vec<Option<String>>, String> {
         }
         other => return Err(format!("columns of type {other} cannot be read; convert it to text or numbers")),
     })
+}
+
+/// The footer's Thrift bytes, when the file ends as a Parquet file does
+/// (its length, then `PAR1`); `None` leaves the file to arrow-rs.
+fn footer_bytes(file: &Opened, total: u64) -> Option<bytes::Bytes> {
+    use parquet::file::reader::ChunkReader;
+    let tail = file.get_bytes(total.checked_sub(8)?, 8).ok()?;
+    if &tail[4..] != b"PAR1" {
+        return None;
+    }
+    let len = u64::from(u32::from_le_bytes(tail[..4].try_into().ok()?));
+    file.get_bytes(total.checked_sub(8 + len)?, len as usize).ok()
 }
 
 /// What is wrong with a footer that places a column chunk outside the file

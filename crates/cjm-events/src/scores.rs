@@ -13,7 +13,7 @@ const NO_SCORE: u8 = u8::MAX;
 
 #[derive(Clone, Debug)]
 pub enum Scores {
-    /// `values[code]`; [`NO_SCORE`] when the event has none.
+    /// `values[code]`; `NO_SCORE` when the event has none.
     Coded { values: Vec<f64>, index: FxHashMap<u64, u8>, codes: Vec<u8> },
     /// NaN when the event has none.
     Plain(Vec<f64>),

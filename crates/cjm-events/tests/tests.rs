@@ -788,3 +788,20 @@ fn parquet_pages_holding_more_rows_than_the_footer_says_are_refused() {
     }
     assert_eq!(cjm_events::read_bytes(&file, "honest.parquet", &ReadOptions::default()).unwrap().len(), 1000);
 }
+
+/// Found by fuzzing: footers of 48 and 63 bytes whose Thrift declares
+/// lists of billions of booleans kept arrow-rs's field skipping busy for
+/// seconds. They are refused before arrow-rs reads them.
+#[test]
+fn parquet_footers_claiming_huge_lists_are_refused_at_once() {
+    for name in ["parquet-footer-list-of-booleans.parquet", "parquet-footer-slow.parquet"] {
+        let bytes = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz").join(name)).unwrap();
+        for threads in [1, 2] {
+            let started = std::time::Instant::now();
+            let e =
+                cjm_events::read_bytes(&bytes, name, &ReadOptions { threads, ..ReadOptions::default() }).unwrap_err();
+            assert!(e.message.contains("footer is damaged"), "{name}: {e}");
+            assert!(started.elapsed() < std::time::Duration::from_secs(1), "{name} took {:?}", started.elapsed());
+        }
+    }
+}

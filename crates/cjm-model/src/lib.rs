@@ -2,10 +2,12 @@
 //!
 //! - [`model`]: the typed map ([`Journey`], [`Stage`], [`Step`], [`Persona`]…)
 //!   and its serde JSON form.
-//! - [`lower`]: `.cjm` text → model, with validation, as diagnostics.
+//! - [`mod@lower`]: `.cjm` text → model, with validation, as diagnostics.
 //! - [`validate`]: checks shared by the `.cjm` and JSON readers.
 //! - [`json`]: JSON reading with clear errors, and the JSON Schema.
-//! - [`print`]: model → canonical `.cjm` text; [`mermaid`]: model → Mermaid.
+//! - [`mod@print`]: model → canonical `.cjm` text; [`mermaid`]: model → Mermaid.
+//! - [`edit`]: the forms' edits on the text; [`diff`]: two versions compared;
+//!   [`measures`]: figures measured from a log, for the renderer.
 //!
 //! No IO: text in, values out.
 

@@ -3,12 +3,12 @@
 //! Bytes in, bytes out: the caller passes the map, the options and any image
 //! bytes the map names; nothing here reads files or touches the terminal.
 //!
-//! - [`svg`] — the map as one SVG, with the Inter font embedded so it looks
+//! - [`svg()`] — the map as one SVG, with the Inter font embedded so it looks
 //!   the same everywhere.
-//! - [`png`] — rasterised by resvg with the same font.
-//! - [`pdf`] — vector PDF (svg2pdf), split across pages by stage with the
+//! - [`png()`] — rasterised by resvg with the same font.
+//! - [`pdf()`] — vector PDF (svg2pdf), split across pages by stage with the
 //!   lane labels repeated; text stays selectable.
-//! - [`html`] — one file, no network: the SVG inline, zoom, step details on
+//! - [`html()`] — one file, no network: the SVG inline, zoom, step details on
 //!   hover or click, lane labels that stay in view, a print stylesheet.
 
 #![warn(unreachable_pub)]

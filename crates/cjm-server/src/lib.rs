@@ -6,7 +6,7 @@
 //! JSON API described at `/api/openapi.json`.
 //!
 //! [`app`] builds the whole router from an [`AppState`], so tests drive it
-//! without a socket. The one place that prints is [`error::log_errors`]
+//! without a socket. The one place that prints is `error::log_errors`
 //! (internal failures, on stderr); the binary says the rest.
 //!
 //! Layers, each using only the ones below it: `routes` (the table that

@@ -116,10 +116,7 @@ pub(crate) async fn gallery(
     Ok(Page::new(&w.name, &who, "gallery", body).crumbs(vec![(format!("/w/{ws}"), w.name.clone())]).wide().render())
 }
 
-pub(crate) async fn new_map(
-    who: Principal,
-    access: WorkspaceAccess<Editor>,
-) -> AppResult<Response> {
+pub(crate) async fn new_map(who: Principal, access: WorkspaceAccess<Editor>) -> AppResult<Response> {
     let w = access.workspace.clone();
     let ws = access.ws;
     let body = html! {

@@ -1,0 +1,225 @@
+//! A Parquet footer checked before arrow-rs decodes it.
+//!
+//! The footer is Thrift's compact encoding. arrow-rs skips fields it does not
+//! know, and its skip takes a list of booleans as costing no bytes, so a
+//! footer of 60 bytes that declares a list of two billion booleans keeps it
+//! busy for seconds, and nested lists multiply that (found by fuzzing). Every
+//! element of a compact list, set or map costs at least one byte on the wire
+//! (a boolean element is a byte; an empty struct is its stop byte), so a
+//! container that claims more elements than bytes remain is damaged. This
+//! walk checks that for every container, with an explicit stack, in time
+//! linear in the footer's bytes.
+
+/// Thrift compact type ids.
+const BOOL_TRUE: u8 = 1;
+const BOOL_FALSE: u8 = 2;
+const BYTE: u8 = 3;
+const I16: u8 = 4;
+const I32: u8 = 5;
+const I64: u8 = 6;
+const DOUBLE: u8 = 7;
+const BINARY: u8 = 8;
+const LIST: u8 = 9;
+const SET: u8 = 10;
+const MAP: u8 = 11;
+const STRUCT: u8 = 12;
+const UUID: u8 = 13;
+
+/// Deeper nesting than any Parquet footer has (arrow-rs stops at 64 too).
+const MAX_DEPTH: usize = 64;
+
+/// What the walk is inside.
+enum Frame {
+    /// A struct: field headers until a stop byte.
+    Struct,
+    /// A list or set: `left` more elements of type `elem`.
+    List { left: u64, elem: u8 },
+    /// A map: `left` more keys or values, alternating from a key.
+    Map { left: u64, key: u8, value: u8 },
+}
+
+/// `None` when every container in `footer` (the Thrift bytes of a
+/// `FileMetaData`) claims no more elements than could follow it; else what
+/// is wrong. A footer that ends early is left to arrow-rs, which says so.
+pub(crate) fn implausible(footer: &[u8]) -> Option<String> {
+    let mut walk = Walk { bytes: footer, at: 0 };
+    match walk.run() {
+        Ok(()) | Err(Stop::End) => None,
+        Err(Stop::Damaged(why)) => Some(why),
+    }
+}
+
+enum Stop {
+    /// The bytes ran out: a truncated footer, arrow-rs's to report.
+    End,
+    Damaged(String),
+}
+
+struct Walk<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl Walk<'_> {
+    fn run(&mut self) -> Result<(), Stop> {
+        let mut stack = vec![Frame::Struct];
+        while let Some(frame) = stack.last_mut() {
+            let next = match frame {
+                Frame::Struct => {
+                    let header = self.byte()?;
+                    if header == 0 {
+                        stack.pop();
+                        continue;
+                    }
+                    if header >> 4 == 0 {
+                        self.varint()?; // the field id, written in full
+                    }
+                    header & 0x0f
+                }
+                Frame::List { left: 0, .. } | Frame::Map { left: 0, .. } => {
+                    stack.pop();
+                    continue;
+                }
+                Frame::List { left, elem } => {
+                    *left -= 1;
+                    match *elem {
+                        // A boolean element is one byte, unlike a boolean field.
+                        BOOL_TRUE | BOOL_FALSE => {
+                            self.byte()?;
+                            continue;
+                        }
+                        t => t,
+                    }
+                }
+                Frame::Map { left, key, value } => {
+                    *left -= 1;
+                    let t = if *left % 2 == 1 { *key } else { *value };
+                    if matches!(t, BOOL_TRUE | BOOL_FALSE) {
+                        self.byte()?;
+                        continue;
+                    }
+                    t
+                }
+            };
+            if let Some(frame) = self.value(next)? {
+                if stack.len() >= MAX_DEPTH {
+                    return Err(Stop::Damaged("the file's footer nests deeper than a Parquet footer does".into()));
+                }
+                stack.push(frame);
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads a value of type `t`, or opens its container.
+    fn value(&mut self, t: u8) -> Result<Option<Frame>, Stop> {
+        match t {
+            BOOL_TRUE | BOOL_FALSE => {}
+            BYTE => {
+                self.byte()?;
+            }
+            I16 | I32 | I64 => {
+                self.varint()?;
+            }
+            DOUBLE => self.skip(8)?,
+            UUID => self.skip(16)?,
+            BINARY => {
+                let len = self.varint()?;
+                self.skip(len)?;
+            }
+            LIST | SET => {
+                let header = self.byte()?;
+                let size = match header >> 4 {
+                    15 => self.varint()?,
+                    small => u64::from(small),
+                };
+                return Ok(Some(Frame::List { left: self.claim(size, 1)?, elem: header & 0x0f }));
+            }
+            MAP => {
+                let size = self.varint()?;
+                if size == 0 {
+                    return Ok(None);
+                }
+                let types = self.byte()?;
+                let left = self.claim(size, 2)?.saturating_mul(2);
+                return Ok(Some(Frame::Map { left, key: types >> 4, value: types & 0x0f }));
+            }
+            STRUCT => return Ok(Some(Frame::Struct)),
+            other => return Err(Stop::Damaged(format!("the file's footer is damaged (Thrift type {other})"))),
+        }
+        Ok(None)
+    }
+
+    /// `size` elements of at least `each` bytes must fit in what is left.
+    fn claim(&self, size: u64, each: u64) -> Result<u64, Stop> {
+        let left = (self.bytes.len() - self.at) as u64;
+        if size.saturating_mul(each) > left {
+            return Err(Stop::Damaged(format!(
+                "the file's footer is damaged: a list claims {size} elements in {left} bytes"
+            )));
+        }
+        Ok(size)
+    }
+
+    fn byte(&mut self) -> Result<u8, Stop> {
+        let b = *self.bytes.get(self.at).ok_or(Stop::End)?;
+        self.at += 1;
+        Ok(b)
+    }
+
+    fn skip(&mut self, n: u64) -> Result<(), Stop> {
+        let end = (self.at as u64).checked_add(n).filter(|&e| e <= self.bytes.len() as u64).ok_or(Stop::End)?;
+        self.at = end as usize;
+        Ok(())
+    }
+
+    /// An unsigned LEB128 varint (zigzag does not matter for skipping).
+    fn varint(&mut self) -> Result<u64, Stop> {
+        let mut v = 0u64;
+        for shift in (0..70).step_by(7) {
+            let b = self.byte()?;
+            if shift < 64 {
+                v |= u64::from(b & 0x7f) << shift;
+            }
+            if b & 0x80 == 0 {
+                return Ok(v);
+            }
+        }
+        Err(Stop::Damaged("the file's footer is damaged (a number runs on)".into()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_list_of_two_billion_booleans_in_a_few_bytes_is_damaged() {
+        // Field 1, a list; its header: the size in a varint (2^24 - 1), booleans.
+        let footer = [0x19, 0xf1, 0xff, 0xff, 0xff, 0x07, 0x00];
+        let why = implausible(&footer).expect("refused");
+        assert!(why.contains("claims 16777215 elements in 1 bytes"), "{why}");
+    }
+
+    #[test]
+    fn lists_of_booleans_cost_a_byte_each() {
+        // A list of three booleans (3 bytes), then the struct's stop.
+        assert!(implausible(&[0x19, 0x31, 1, 2, 1, 0x00]).is_none());
+        assert!(implausible(&[0x19, 0x51, 1, 2, 1, 0x00]).is_some());
+    }
+
+    #[test]
+    fn a_map_needs_two_bytes_a_pair_and_a_truncated_footer_is_left_to_arrow() {
+        assert!(implausible(&[0x1b, 0x05, 0x55, 0x00]).is_some());
+        assert!(implausible(&[0x1b, 0x01, 0x55, 0x02, 0x04, 0x00]).is_none());
+        assert!(implausible(&[0x1b]).is_none());
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_without_recursion() {
+        let mut footer = vec![0x1c; 100_000];
+        footer.push(0);
+        let why = implausible(&footer).expect("refused");
+        assert!(why.contains("deeper"), "{why}");
+    }
+}
