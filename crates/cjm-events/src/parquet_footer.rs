@@ -42,10 +42,32 @@ enum Frame {
 /// `FileMetaData`) claims no more elements than could follow it; else what
 /// is wrong. A footer that ends early is left to arrow-rs, which says so.
 pub(crate) fn implausible(footer: &[u8]) -> Option<String> {
-    let mut walk = Walk { bytes: footer, at: 0 };
+    let mut walk = Walk::new(footer);
     match walk.run() {
         Ok(()) | Err(Stop::End) => None,
         Err(Stop::Damaged(why)) => Some(why),
+    }
+}
+
+/// A page header at the start of `bytes`, walked the same way.
+pub(crate) enum PageHeader {
+    /// Its length in bytes and the page's compressed size (field 3).
+    Whole {
+        len: usize,
+        compressed: Option<i64>,
+    },
+    /// `bytes` ends inside the header: ask again with more.
+    Cut,
+    Damaged(String),
+}
+
+/// The page header that starts `bytes` (a Thrift `PageHeader`).
+pub(crate) fn page_header(bytes: &[u8]) -> PageHeader {
+    let mut walk = Walk::new(bytes);
+    match walk.run() {
+        Ok(()) => PageHeader::Whole { len: walk.at, compressed: walk.compressed },
+        Err(Stop::End) => PageHeader::Cut,
+        Err(Stop::Damaged(why)) => PageHeader::Damaged(why.replace("footer", "page header")),
     }
 }
 
@@ -58,9 +80,17 @@ enum Stop {
 struct Walk<'a> {
     bytes: &'a [u8],
     at: usize,
+    /// The outermost struct's last field id (ids are written as deltas).
+    last_id: i64,
+    /// Its field 3 when that is an i32: a page header's compressed size.
+    compressed: Option<i64>,
 }
 
-impl Walk<'_> {
+impl<'a> Walk<'a> {
+    fn new(bytes: &'a [u8]) -> Walk<'a> {
+        Walk { bytes, at: 0, last_id: 0, compressed: None }
+    }
+
     fn run(&mut self) -> Result<(), Stop> {
         let mut stack = vec![Frame::Struct];
         while let Some(frame) = stack.last_mut() {
@@ -71,8 +101,16 @@ impl Walk<'_> {
                         stack.pop();
                         continue;
                     }
-                    if header >> 4 == 0 {
-                        self.varint()?; // the field id, written in full
+                    let id = match header >> 4 {
+                        0 => unzigzag(self.varint()?), // the field id, written in full
+                        delta => self.last_id + i64::from(delta),
+                    };
+                    if stack.len() == 1 {
+                        self.last_id = id;
+                        if id == 3 && header & 0x0f == I32 {
+                            self.compressed = Some(unzigzag(self.varint()?));
+                            continue;
+                        }
                     }
                     header & 0x0f
                 }
@@ -189,6 +227,10 @@ impl Walk<'_> {
     }
 }
 
+fn unzigzag(v: u64) -> i64 {
+    (v >> 1) as i64 ^ -((v & 1) as i64)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -213,6 +255,19 @@ mod tests {
         assert!(implausible(&[0x1b, 0x05, 0x55, 0x00]).is_some());
         assert!(implausible(&[0x1b, 0x01, 0x55, 0x02, 0x04, 0x00]).is_none());
         assert!(implausible(&[0x1b]).is_none());
+    }
+
+    #[test]
+    fn a_page_headers_length_and_compressed_size_are_read() {
+        // type 0, uncompressed 100, compressed 60, then a data page header
+        // struct with one i32 field; then the page's own bytes.
+        let header = [0x15, 0x00, 0x15, 0xc8, 0x01, 0x15, 0x78, 0x2c, 0x15, 0x02, 0x00, 0x00, 0xaa, 0xbb];
+        match page_header(&header) {
+            PageHeader::Whole { len, compressed } => assert_eq!((len, compressed), (12, Some(60))),
+            _ => panic!("a whole header"),
+        }
+        assert!(matches!(page_header(&header[..6]), PageHeader::Cut));
+        assert!(matches!(page_header(&[0x19, 0xf1, 0xff, 0xff, 0xff, 0x07]), PageHeader::Damaged(_)));
     }
 
     #[test]

@@ -103,6 +103,9 @@ pub(crate) fn read(source: Source, shown: &str, opts: &ReadOptions) -> Result<Ev
     wanted.extend(cols.attrs.iter().map(|(i, _, _)| *i));
     wanted.sort_unstable();
     wanted.dedup();
+    if let Some(problem) = damaged_pages(source, builder.metadata(), &wanted) {
+        return Err(err(problem));
+    }
     // Ask for string columns as dictionaries where every row group stores
     // them dictionary-encoded: arrow-rs then hands over the file's
     // dictionaries instead of one string per row. (A column that fell back
@@ -698,6 +701,44 @@ fn footer_bytes(file: &Opened, total: u64) -> Option<bytes::Bytes> {
     file.get_bytes(total.checked_sub(8 + len)?, len as usize).ok()
 }
 
+/// What is wrong with the page headers of the columns to read, walked
+/// before arrow-rs decodes them (see [`crate::parquet_footer`]): each header
+/// is read from a small window, grown when the header is longer, and the
+/// walk jumps over each page by its compressed size. `None` when nothing is
+/// wrong, or when a header is wrong in a way arrow-rs reports itself.
+fn damaged_pages(source: Source, meta: &parquet::file::metadata::ParquetMetaData, columns: &[usize]) -> Option<String> {
+    use crate::parquet_footer::{page_header, PageHeader};
+    use parquet::file::reader::ChunkReader;
+    let file = source.open().ok()?;
+    let schema = meta.file_metadata().schema_descr();
+    for group in meta.row_groups() {
+        for (c, chunk) in group.columns().iter().enumerate() {
+            if !columns.contains(&schema.get_column_root_idx(c)) {
+                continue;
+            }
+            // `damaged_footer` has placed the chunk inside the file.
+            let mut at = chunk.dictionary_page_offset().unwrap_or(chunk.data_page_offset()) as u64;
+            let end = at + chunk.compressed_size() as u64;
+            while at < end {
+                let mut window = 256u64;
+                let (len, compressed) = loop {
+                    let n = window.min(end - at);
+                    match page_header(&file.get_bytes(at, n as usize).ok()?) {
+                        PageHeader::Whole { len, compressed } => break (len as u64, u64::try_from(compressed?).ok()?),
+                        PageHeader::Cut if n < end - at => window *= 4,
+                        PageHeader::Cut => return None,
+                        PageHeader::Damaged(why) => {
+                            return Some(format!("column `{}`: {why}", chunk.column_path().string()));
+                        }
+                    }
+                };
+                at += len + compressed;
+            }
+        }
+    }
+    None
+}
+
 /// What is wrong with a footer that places a column chunk outside the file
 /// (arrow-rs trusts these offsets, and panics on negative ones).
 fn damaged_footer(meta: &parquet::file::metadata::ParquetMetaData, file_len: u64) -> Option<String> {
@@ -710,7 +751,7 @@ fn damaged_footer(meta: &parquet::file::metadata::ParquetMetaData, file_len: u64
             if !inside {
                 return Some(format!(
                     "the file's footer is damaged: it places column `{}` of row group {g} outside the file",
-                    column.column_path()
+                    column.column_path().string()
                 ));
             }
         }

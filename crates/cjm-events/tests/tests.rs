@@ -805,3 +805,37 @@ fn parquet_footers_claiming_huge_lists_are_refused_at_once() {
         }
     }
 }
+
+/// The page headers of the columns read are walked like the footer: a
+/// header whose Thrift declares a list of two billion booleans is refused
+/// with the column named, before arrow-rs spends time skipping it.
+#[test]
+fn parquet_page_headers_claiming_huge_lists_are_refused_at_once() {
+    use arrow_array::{ArrayRef, RecordBatch, StringArray, TimestampMicrosecondArray};
+    use parquet::file::metadata::ParquetMetaDataReader;
+    use std::sync::Arc;
+    let batch = RecordBatch::try_from_iter(vec![
+        ("customer_id", Arc::new(StringArray::from(vec!["c1", "c2"])) as ArrayRef),
+        ("timestamp", Arc::new(TimestampMicrosecondArray::from(vec![1, 2]).with_timezone("UTC")) as ArrayRef),
+        ("touchpoint", Arc::new(StringArray::from(vec!["a", "b"])) as ArrayRef),
+    ])
+    .unwrap();
+    let props = parquet::file::properties::WriterProperties::builder().set_dictionary_enabled(false).build();
+    let mut w = parquet::arrow::ArrowWriter::try_new(Vec::new(), batch.schema(), Some(props)).unwrap();
+    w.write(&batch).unwrap();
+    let file = w.into_inner().unwrap();
+    assert_eq!(cjm_events::read_bytes(&file, "ok.parquet", &ReadOptions::default()).unwrap().len(), 2);
+    let meta = ParquetMetaDataReader::new().parse_and_finish(&bytes::Bytes::from(file.clone())).unwrap();
+    let at = meta.row_group(0).column(2).data_page_offset() as usize;
+    // Field 1 of the touchpoint column's first page header becomes a list
+    // of 2^31 - 1 booleans (the bytes after it are the rest of the header).
+    let mut damaged = file.clone();
+    damaged[at..at + 7].copy_from_slice(&[0x19, 0xf1, 0xff, 0xff, 0xff, 0xff, 0x07]);
+    for threads in [1, 2] {
+        let started = std::time::Instant::now();
+        let e = cjm_events::read_bytes(&damaged, "page.parquet", &ReadOptions { threads, ..ReadOptions::default() })
+            .unwrap_err();
+        assert!(e.message.contains("column `touchpoint`: the file's page header is damaged"), "{e}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(1), "took {:?}", started.elapsed());
+    }
+}
