@@ -22,3 +22,18 @@ fn json_text_with_unicode_indentation_reads() {
     }
     let _ = cjm_model::json::from_json("{\"format\":\"cjm/1\",\"title\":\"a\\n\\u3000b\\n \\u00a0c\",\"stages\":[]}");
 }
+
+/// Found by fuzzing: a score of 4.1e68 read from JSON came back one unit in
+/// the last place away after writing and reading again. serde_json's default
+/// float parser is fast but not exact; test builds had the exact one through
+/// a dev-dependency's features, the shipped binary did not. The workspace now
+/// asks for `float_roundtrip` itself, so every build parses exactly.
+#[test]
+fn json_numbers_survive_the_round_trip_exactly() {
+    let text = include_str!("fuzzed/json-map-huge-score.json");
+    let read = cjm_model::json::from_json(text).expect("reads");
+    let back = cjm_model::json::from_json(&cjm_model::json::to_json(&read.journey)).expect("reads back");
+    assert!(back.journey == read.journey, "the JSON round trip changed the map");
+    let score = read.journey.stages[0].steps[1].score.expect("a score");
+    assert_eq!(score, 411111111111111111111111111111111111111111111111111111111111111111111.0);
+}
