@@ -15,8 +15,13 @@ const admin = { name: 'Ada Admin', email: 'ada@example.com', password: 'correct 
 let mapUrl = '';
 const consoleErrors = [];
 
+// Each page at 1440 px, then at 1024 px (`-1024`), the widths a laptop
+// and a small laptop or tablet show.
 async function shot(name) {
   await page.screenshot({ path: join(shots, `webapp-${name}.png`), fullPage: false });
+  await page.setViewportSize({ width: 1024, height: 768 });
+  await page.screenshot({ path: join(shots, `webapp-${name}-1024.png`), fullPage: false });
+  await page.setViewportSize({ width: 1440, height: 900 });
 }
 
 before(async () => {

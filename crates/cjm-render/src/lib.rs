@@ -22,7 +22,7 @@ pub mod theme;
 
 pub use export::{pdf, png, png_within, RenderError};
 pub use html::html;
-pub use svg::duration;
+pub use svg::{duration, group_digits};
 pub use theme::ThemeName;
 
 use std::collections::HashMap;

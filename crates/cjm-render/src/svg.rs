@@ -375,7 +375,8 @@ fn header(map: &Journey, opts: &Options, t: &Theme, page: Page, width: f32, top:
     (s, y + 24.0 + 24.0)
 }
 
-fn group_digits(n: u64) -> String {
+/// A count with thousands separators: `1,434`, as the map prints counts.
+pub fn group_digits(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {

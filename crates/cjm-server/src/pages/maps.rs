@@ -205,6 +205,27 @@ pub(crate) async fn map_page(
         })
         .await?;
     let body = html! {
+        (map_head(map, version, measured.as_ref().map(|m| m.measurement.customers)))
+        (tabs(map, role, "map"))
+        @if role >= Role::Editor { (map_settings(map, role)) }
+        (toolbar(&parts.personas, &q, &format!("/m/{id}/download")))
+        div.map-layout {
+            div.viewport #viewport tabindex="0" aria-label="Journey map" { div.canvas { (inline_svg(&String::from_utf8_lossy(&svg))) } }
+            aside.side #side {
+                section #details hidden { }
+                (comments_side(&d.comments, role, id, &parts.step_names))
+            }
+        }
+        script type="application/json" #map-data { (PreEscaped(parts.island.as_str())) }
+    };
+    Ok(Page::new(&map.title, &who, "map", body).crumbs(crumbs(map, &d.workspace)).wide().render())
+}
+
+/// The map page's title line: which version, its states, and what it was
+/// measured against (`customers`, when it was).
+fn map_head(map: &MapInfo, version: i64, customers: Option<u64>) -> Markup {
+    let id = map.id;
+    html! {
         div.page-head {
             div {
                 h1 { (map.title) }
@@ -213,49 +234,55 @@ pub(crate) async fn map_page(
                     @if Some(version) == map.current_version { " · " span.state.state-current { "current state" } }
                     @if Some(version) == map.future_version { " · " span.state.state-future { "future state" } }
                     " · changed " (when(map.updated_at))
-                    @if let Some(m) = &measured {
-                        " · measured against " (m.measurement.customers) " customers · "
+                    @if let Some(customers) = customers {
+                        " · measured against " (cjm_render::group_digits(customers)) " customers · "
                         a href={ "/m/" (id) "/evidence#figures" } { "figures" } " · "
                         a href={ "/m/" (id) "/evidence#draft-from-data" } { "the draft the data suggests" }
                     }
                 }
             }
         }
-        (tabs(map, role, "map"))
-        @if role >= Role::Editor {
-            details.map-settings {
-                summary { "Tags and settings" }
-                form.api-form.row data-method="PATCH" data-action={ "/api/maps/" (id) } data-then="reload" {
-                    label { "Tags " span.muted { "(comma-separated)" } input type="text" name="tags" value=(map.tags.join(", ")); }
-                    button type="submit" { "Save tags" }
-                }
-                @if role >= Role::Owner {
-                    p { button.danger data-method="DELETE" data-action={ "/api/maps/" (id) } data-confirm="Delete this map with its history, comments and share links? This cannot be undone." data-then="workspace" data-workspace=(map.workspace_id) { "Delete map" } }
+    }
+}
+
+/// Tags, and for owners deleting the map (editors and owners only).
+fn map_settings(map: &MapInfo, role: Role) -> Markup {
+    let id = map.id;
+    html! {
+        details.map-settings {
+            summary { "Tags and settings" }
+            form.api-form.row data-method="PATCH" data-action={ "/api/maps/" (id) } data-then="reload" {
+                label { "Tags " span.muted { "(comma-separated)" } input type="text" name="tags" value=(map.tags.join(", ")); }
+                button type="submit" { "Save tags" }
+            }
+            @if role >= Role::Owner {
+                p { button.danger data-method="DELETE" data-action={ "/api/maps/" (id) } data-confirm="Delete this map with its history, comments and share links? This cannot be undone." data-then="workspace" data-workspace=(map.workspace_id) { "Delete map" } }
+            }
+        }
+    }
+}
+
+/// The comments beside the map, and the form to add one for commenters.
+fn comments_side(
+    comments: &[store::Comment],
+    role: Role,
+    id: i64,
+    step_names: &std::collections::HashMap<String, String>,
+) -> Markup {
+    html! {
+        section.comments {
+            h2 { "Comments" }
+            p.muted #comment-scope { "On the whole map. Click a step to see and add its comments." }
+            (comment_threads(comments, role >= Role::Commenter, id, step_names))
+            @if role >= Role::Commenter {
+                form.api-form.comment-form #comment-form data-method="POST" data-action={ "/api/maps/" (id) "/comments" } data-then="reload" {
+                    input type="hidden" name="step" value="";
+                    label { span.visually-hidden { "Comment" } textarea name="body" rows="3" required placeholder="Write a comment; @name mentions someone" {} }
+                    button.primary type="submit" { "Comment" }
                 }
             }
         }
-        (toolbar(&parts.personas, &q, &format!("/m/{id}/download")))
-        div.map-layout {
-            div.viewport #viewport tabindex="0" aria-label="Journey map" { div.canvas { (inline_svg(&String::from_utf8_lossy(&svg))) } }
-            aside.side #side {
-                section #details hidden { }
-                section.comments {
-                    h2 { "Comments" }
-                    p.muted #comment-scope { "On the whole map. Click a step to see and add its comments." }
-                    (comment_threads(&d.comments, role >= Role::Commenter, id, &parts.step_names))
-                    @if role >= Role::Commenter {
-                        form.api-form.comment-form #comment-form data-method="POST" data-action={ "/api/maps/" (id) "/comments" } data-then="reload" {
-                            input type="hidden" name="step" value="";
-                            label { span.visually-hidden { "Comment" } textarea name="body" rows="3" required placeholder="Write a comment; @name mentions someone" {} }
-                            button.primary type="submit" { "Comment" }
-                        }
-                    }
-                }
-            }
-        }
-        script type="application/json" #map-data { (PreEscaped(parts.island.as_str())) }
-    };
-    Ok(Page::new(&map.title, &who, "map", body).crumbs(crumbs(map, &d.workspace)).wide().render())
+    }
 }
 
 fn comment_threads(
@@ -573,8 +600,8 @@ pub(crate) async fn evidence_page(
                 @if let Some(err) = &ev.error { p.error role="alert" { (err) } }
                 @if let Some(s) = &ev.summary {
                     dl.facts {
-                        dt { "Customers" } dd { (s.customers) }
-                        dt { "Events" } dd { (s.events) }
+                        dt { "Customers" } dd { (cjm_render::group_digits(s.customers)) }
+                        dt { "Events" } dd { (cjm_render::group_digits(s.events)) }
                         dt { "Touchpoints" } dd { (s.touchpoints) }
                         dt { "Channels" } dd { (s.channels) }
                         @if s.bad_rows > 0 { dt { "Rows left out" } dd { (s.bad_rows) ul { @for p in &s.problems { li { (p) } } } } }
@@ -594,35 +621,7 @@ pub(crate) async fn evidence_page(
                     }
                 }
             }
-            @if let Some(m) = &measured {
-                section.card #figures {
-                    h2 { "The map measured" }
-                    p.muted { (m.measurement.customers) " customers, " (m.measurement.events) " events. The map page draws these figures in its metrics lane." }
-                    table.list.figures {
-                        thead { tr { th { "Step" } th { "Reached" } th { "Of previous" } th { "Drop-off" } th { "Median time since previous" } th { "Mean score" } } }
-                        tbody {
-                            @for s in &m.measurement.steps {
-                                tr {
-                                    td { (s.name) }
-                                    @if s.rule.is_none() { td colspan="5" .muted { "no evidence rule" } }
-                                    @else if s.rule_error.is_some() || s.matched_events == 0 { td colspan="5" .warn { "matches no event" } }
-                                    @else {
-                                        td { (s.reached) }
-                                        td { (pct(s.share_of_previous)) }
-                                        td { (pct(s.drop_off)) }
-                                        td { (s.median_seconds_since_previous.map_or("-".into(), cjm_render::duration)) }
-                                        td { (s.mean_score.map_or("-".into(), |v| format!("{v:.2}"))) }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                    @if !m.measurement.unmapped_touchpoints.is_empty() {
-                        h3 { "Frequent touchpoints the map does not show" }
-                        ul { @for u in m.measurement.unmapped_touchpoints.iter().take(8) { li { (u.touchpoint) " — " (u.customers) " customers" } } }
-                    }
-                }
-            }
+            @if let Some(m) = &measured { (figures_card(&m.measurement)) }
             @if ev.summary.is_some() {
                 section.card #draft-from-data {
                     h2 { "A draft from the data" }
@@ -635,18 +634,56 @@ pub(crate) async fn evidence_page(
         } @else {
             p.muted { "No event log is attached to this map yet." }
         }
-        @if editor {
-            section.card {
-                h2 { @if ev.evidence.is_some() { "Replace the log" } @else { "Upload an event log" } }
-                p.muted { "CSV, TSV, JSON Lines, Parquet or XES (also .gz), up to " (limit_mb) " MB. Each row is one event: a customer id, a time and a touchpoint; a channel and a score are read when present." }
-                form.upload-form data-action={ "/api/maps/" (id) "/evidence" } {
-                    input type="file" name="file" required accept=(upload_accept());
-                    button.primary type="submit" { "Upload" }
-                }
-            }
-        }
+        @if editor { (upload_card(id, ev.evidence.is_some(), limit_mb)) }
     };
     Ok(Page::new("Evidence", &who, "evidence", body).crumbs(crumbs(&map, &ws)).wide().render())
+}
+
+/// The map measured step by step, and the frequent touchpoints it does not show.
+fn figures_card(m: &cjm_mine::measure::Measurement) -> Markup {
+    html! {
+        section.card #figures {
+            h2 { "The map measured" }
+            p.muted { (cjm_render::group_digits(m.customers)) " customers, " (cjm_render::group_digits(m.events)) " events. The map page draws these figures in its metrics lane." }
+            table.list.figures {
+                thead { tr { th { "Step" } th { "Reached" } th { "Of previous" } th { "Drop-off" } th { "Median time since previous" } th { "Mean score" } } }
+                tbody {
+                    @for s in &m.steps {
+                        tr {
+                            td { (s.name) }
+                            @if s.rule.is_none() { td colspan="5" .muted { "no evidence rule" } }
+                            @else if s.rule_error.is_some() || s.matched_events == 0 { td colspan="5" .warn { "matches no event" } }
+                            @else {
+                                td { (s.reached) }
+                                td { (pct(s.share_of_previous)) }
+                                td { (pct(s.drop_off)) }
+                                td { (s.median_seconds_since_previous.map_or("-".into(), cjm_render::duration)) }
+                                td { (s.mean_score.map_or("-".into(), |v| format!("{v:.2}"))) }
+                            }
+                        }
+                    }
+                }
+            }
+            @if !m.unmapped_touchpoints.is_empty() {
+                h3 { "Frequent touchpoints the map does not show" }
+                ul { @for u in m.unmapped_touchpoints.iter().take(8) { li { (u.touchpoint) " — " (u.customers) " customers" } } }
+            }
+        }
+    }
+}
+
+/// The upload form for a log, or for one to replace the log attached.
+fn upload_card(id: i64, replaces: bool, limit_mb: u64) -> Markup {
+    html! {
+        section.card {
+            h2 { @if replaces { "Replace the log" } @else { "Upload an event log" } }
+            p.muted { "CSV, TSV, JSON Lines, Parquet or XES (also .gz), up to " (limit_mb) " MB. Each row is one event: a customer id, a time and a touchpoint; a channel and a score are read when present." }
+            form.upload-form data-action={ "/api/maps/" (id) "/evidence" } {
+                input type="file" name="file" required accept=(upload_accept());
+                button.primary type="submit" { "Upload" }
+            }
+        }
+    }
 }
 
 fn pct(v: Option<f64>) -> String {
