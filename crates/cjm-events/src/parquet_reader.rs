@@ -66,30 +66,8 @@ impl parquet::file::reader::ChunkReader for Opened {
 }
 
 pub(crate) fn read(source: Source, shown: &str, opts: &ReadOptions) -> Result<EventLog, ReadError> {
-    let err = |message: String| ReadError {
-        kind: crate::ReadErrorKind::Contents,
-        path: shown.to_string(),
-        line: None,
-        message,
-    };
-    let file = source.open().map_err(|e| ReadError {
-        kind: crate::ReadErrorKind::File,
-        message: match e.kind() {
-            std::io::ErrorKind::NotFound => "no such file".into(),
-            std::io::ErrorKind::PermissionDenied => "permission denied".into(),
-            _ => e.to_string(),
-        },
-        ..err(String::new())
-    })?;
-    let total = parquet::file::reader::Length::len(&file);
-    if let Some(problem) = footer_bytes(&file, total).and_then(|f| crate::parquet_footer::implausible(&f)) {
-        return Err(err(problem));
-    }
-    let builder =
-        ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| err(format!("not a readable Parquet file: {e}")))?;
-    if let Some(problem) = damaged_footer(builder.metadata(), total) {
-        return Err(err(problem));
-    }
+    let err = |message: String| ReadError::new(crate::ReadErrorKind::Contents, shown, None, message);
+    let (builder, total) = open_checked(source, shown)?;
     let schema = builder.schema().clone();
     let headers: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
     let mut cols = opts.columns.resolve(&headers).map_err(|e| e.into_read_error(shown, None))?;
@@ -106,11 +84,90 @@ pub(crate) fn read(source: Source, shown: &str, opts: &ReadOptions) -> Result<Ev
     if let Some(problem) = damaged_pages(source, builder.metadata(), &wanted) {
         return Err(err(problem));
     }
-    // Ask for string columns as dictionaries where every row group stores
-    // them dictionary-encoded: arrow-rs then hands over the file's
-    // dictionaries instead of one string per row. (A column that fell back
-    // to plain pages is read plainly: building dictionaries would hash twice.)
-    let dictionary_encoded = fully_dictionary_encoded(builder.metadata(), schema.fields().len());
+    let rows_total = checked_rows(builder.metadata(), total, opts, shown)?;
+    let ctx = PartContext {
+        source,
+        shown,
+        opts,
+        cols: &cols,
+        headers: &headers,
+        wanted: &wanted,
+        schema: schema_hint(&schema, builder.metadata()),
+        total,
+        rows_total,
+        done: AtomicU64::new(0),
+    };
+    // With two cores or more and enough rows, the customer column (the
+    // costly one: a hash lookup per row into a dictionary of millions) is
+    // read by one thread and the other columns by another. One dictionary
+    // per column, filled in row order: no merging, no renumbering, and ids
+    // in order of first appearance exactly as one pass gives. (Attribute
+    // columns take the one-pass path.)
+    let mut log = if opts.threads() < 2 || rows_total < 200_000 || !cols.attrs.is_empty() {
+        let (b, _) = read_part(&ctx, Projection::All)?;
+        let mut log = b.finish(opts.lifecycle);
+        if opts.skip_channel {
+            log.channel = Vec::new();
+        }
+        log
+    } else {
+        read_split(&ctx)?
+    };
+    log.columns = Some(described);
+    Ok(log)
+}
+
+/// The file opened for arrow-rs, with its footer checked before arrow-rs
+/// decodes it (see [`crate::parquet_footer`]) and after (chunks inside the
+/// file); and the file's length.
+fn open_checked(source: Source, shown: &str) -> Result<(ParquetRecordBatchReaderBuilder<Opened>, u64), ReadError> {
+    let err = |message: String| ReadError::new(crate::ReadErrorKind::Contents, shown, None, message);
+    let file = source.open().map_err(|e| {
+        let message = match e.kind() {
+            std::io::ErrorKind::NotFound => "no such file".into(),
+            std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+            _ => e.to_string(),
+        };
+        ReadError::new(crate::ReadErrorKind::File, shown, None, message)
+    })?;
+    let total = parquet::file::reader::Length::len(&file);
+    if let Some(problem) = footer_bytes(&file, total).and_then(|f| crate::parquet_footer::implausible(&f)) {
+        return Err(err(problem));
+    }
+    let builder =
+        ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| err(format!("not a readable Parquet file: {e}")))?;
+    if let Some(problem) = damaged_footer(builder.metadata(), total) {
+        return Err(err(problem));
+    }
+    Ok((builder, total))
+}
+
+/// The footer's row count, within the bounds a log has.
+fn checked_rows(
+    meta: &parquet::file::metadata::ParquetMetaData,
+    total: u64,
+    opts: &ReadOptions,
+    shown: &str,
+) -> Result<u64, ReadError> {
+    let rows: u64 = meta.row_groups().iter().map(|rg| rg.num_rows().max(0) as u64).fold(0, u64::saturating_add);
+    if rows > MAX_ROWS {
+        let message = format!(
+            "the file's footer says it holds {rows} rows, more than the {MAX_ROWS} a log can have; the file is damaged or not a log"
+        );
+        return Err(ReadError::new(crate::ReadErrorKind::Limit(crate::Limit::Rows), shown, None, message));
+    }
+    match too_many_rows(rows, total, opts, shown) {
+        Some(problem) => Err(problem),
+        None => Ok(rows),
+    }
+}
+
+/// The schema to read with: string columns as dictionaries where every row
+/// group stores them dictionary-encoded, so arrow-rs hands over the file's
+/// dictionaries instead of one string per row. (A column that fell back to
+/// plain pages is read plainly: building dictionaries would hash twice.)
+fn schema_hint(schema: &Schema, meta: &parquet::file::metadata::ParquetMetaData) -> Arc<Schema> {
+    let dictionary_encoded = fully_dictionary_encoded(meta, schema.fields().len());
     let hinted: Vec<Arc<Field>> = schema
         .fields()
         .iter()
@@ -127,48 +184,13 @@ pub(crate) fn read(source: Source, shown: &str, opts: &ReadOptions) -> Result<Ev
             _ => f.clone(),
         })
         .collect();
-    let schema_hint = Arc::new(Schema::new_with_metadata(hinted, schema.metadata().clone()));
-    let rows_total: u64 =
-        builder.metadata().row_groups().iter().map(|rg| rg.num_rows().max(0) as u64).fold(0, u64::saturating_add);
-    if rows_total > MAX_ROWS {
-        let message = format!(
-            "the file's footer says it holds {rows_total} rows, more than the {MAX_ROWS} a log can have; the file is damaged or not a log"
-        );
-        return Err(ReadError::new(crate::ReadErrorKind::Limit(crate::Limit::Rows), shown, None, message));
-    }
-    if let Some(problem) = too_many_rows(rows_total, total, opts, shown) {
-        return Err(problem);
-    }
-    let ctx = PartContext {
-        source,
-        shown,
-        opts,
-        cols: &cols,
-        headers: &headers,
-        wanted: &wanted,
-        schema: schema_hint,
-        total,
-        rows_total,
-        done: AtomicU64::new(0),
-    };
-    let threads = opts.threads();
-    // With two cores or more and enough rows, the customer column (the
-    // costly one: a hash lookup per row into a dictionary of millions) is
-    // read by one thread and the other columns by another. One dictionary
-    // per column, filled in row order: no merging, no renumbering, and ids
-    // in order of first appearance exactly as one pass gives. (Attribute
-    // columns take the one-pass path.)
-    if threads < 2 || rows_total < 200_000 || !cols.attrs.is_empty() {
-        let (b, _) = read_part(&ctx, Projection::All)?;
-        let mut log = b.finish(opts.lifecycle);
-        if opts.skip_channel {
-            log.channel = Vec::new();
-        }
-        log.columns = Some(described);
-        return Ok(log);
-    }
+    Arc::new(Schema::new_with_metadata(hinted, schema.metadata().clone()))
+}
+
+/// The customer column on one thread and the others on this one, then
+/// joined: bad rows are found once the columns meet.
+fn read_split(ctx: &PartContext) -> Result<EventLog, ReadError> {
     let (customers, others) = std::thread::scope(|scope| {
-        let ctx = &ctx;
         let timed = |projection| {
             let started = std::time::Instant::now();
             let part = read_part(ctx, projection);
@@ -179,20 +201,14 @@ pub(crate) fn read(source: Source, shown: &str, opts: &ReadOptions) -> Result<Ev
         let others = timed(Projection::AllButCustomers);
         (customers.join(), others)
     });
-    let thread_failed = || ReadError {
-        kind: crate::ReadErrorKind::Contents,
-        path: shown.to_string(),
-        line: None,
-        message: "a reader thread failed".into(),
-    };
+    let thread_failed =
+        || ReadError::new(crate::ReadErrorKind::Contents, ctx.shown, None, "a reader thread failed".to_string());
     let (customers, _) = customers.map_err(|_| thread_failed())??;
     let (mut b, bad_times) = others?;
     b.log.cases = customers.log.cases;
     b.log.case = customers.log.case;
-    drop_bad_rows(&mut b, &cols, &headers, bad_times)?;
-    let mut log = b.finish(opts.lifecycle);
-    log.columns = Some(described);
-    Ok(log)
+    drop_bad_rows(&mut b, ctx.cols, ctx.headers, bad_times)?;
+    Ok(b.finish(ctx.opts.lifecycle))
 }
 
 /// After a column-split read every row is in the columns, bad ones too:

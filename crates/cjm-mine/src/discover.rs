@@ -24,17 +24,28 @@ pub struct DiscoverOptions {
 pub fn discover(log: &EventLog, opts: &DiscoverOptions) -> String {
     let j = journeys::build(log);
     let s = summary::summarize(log, &j, &[], 1);
+    let reach = reach_by_touchpoint(log, &s);
+    let path = main_path(log, &j, &s, &reach, opts.max_steps);
+    write_draft(log, &s, &reach, &path, opts)
+}
+
+/// Customers who meet each touchpoint, by activity id.
+fn reach_by_touchpoint(log: &EventLog, s: &crate::Summary) -> Vec<u64> {
+    let mut r = vec![0u64; log.activities.len()];
+    for t in &s.touchpoints {
+        if let Some(a) = log.activities.lookup(&t.touchpoint) {
+            r[a as usize] = t.customers;
+        }
+    }
+    r
+}
+
+/// The steps of the draft: the top variant without repeats, extended along
+/// the most frequent transitions, plus the touchpoints a tenth of the
+/// customers meet at their usual position; at most `max_steps`.
+fn main_path(log: &EventLog, j: &journeys::Journeys, s: &crate::Summary, reach: &[u64], max_steps: usize) -> Vec<u32> {
     let n_act = log.activities.len();
     let customers = s.n_customers.max(1);
-    let reach: Vec<u64> = {
-        let mut r = vec![0u64; n_act];
-        for t in &s.touchpoints {
-            if let Some(a) = log.activities.lookup(&t.touchpoint) {
-                r[a as usize] = t.customers;
-            }
-        }
-        r
-    };
     // Mean position (0..1) of each touchpoint in the journeys it appears in.
     let mut pos_sum = vec![0f64; n_act];
     let mut pos_n = vec![0u64; n_act];
@@ -63,7 +74,7 @@ pub fn discover(log: &EventLog, opts: &DiscoverOptions) -> String {
         .iter()
         .filter_map(|e| Some((log.activities.lookup(&e.from)?, log.activities.lookup(&e.to)?, e.count)))
         .collect();
-    while path.len() < opts.max_steps {
+    while path.len() < max_steps {
         let Some(&last) = path.last() else { break };
         let next = edges.iter().filter(|(a, b, _)| *a == last && !path.contains(b)).max_by_key(|(_, _, c)| *c);
         match next {
@@ -76,14 +87,21 @@ pub fn discover(log: &EventLog, opts: &DiscoverOptions) -> String {
         (0..n_act as u32).filter(|a| !path.contains(a) && reach[*a as usize] * 10 >= customers).collect();
     others.sort_by(|a, b| reach[*b as usize].cmp(&reach[*a as usize]));
     for a in others {
-        if path.len() >= opts.max_steps {
+        if path.len() >= max_steps {
             break;
         }
         let p = position(a);
         let at = path.iter().position(|&x| position(x) > p).unwrap_or(path.len());
         path.insert(at, a);
     }
+    path
+}
 
+/// The draft as `.cjm` text: a comment on where it comes from, the header,
+/// and the path cut into stages, each step with its score, channels, an
+/// evidence rule and its reach.
+fn write_draft(log: &EventLog, s: &crate::Summary, reach: &[u64], path: &[u32], opts: &DiscoverOptions) -> String {
+    let customers = s.n_customers.max(1);
     let observed = crate::measure::observed_score_range(log);
     let score_of = |a: u32| -> Option<f64> {
         let mean = s.touchpoints.iter().find(|t| t.touchpoint == log.activities.get(a))?.mean_score?;
@@ -115,7 +133,7 @@ pub fn discover(log: &EventLog, opts: &DiscoverOptions) -> String {
         3 => &["Beginning", "Middle", "End"],
         _ => &[],
     };
-    for (si, chunk) in chunks(&path, stages).into_iter().enumerate() {
+    for (si, chunk) in chunks(path, stages).into_iter().enumerate() {
         let name = names.get(si).map_or(format!("Stage {}", si + 1), |n| n.to_string());
         let _ = writeln!(out, "\n  section {name}");
         for &a in chunk {
