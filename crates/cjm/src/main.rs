@@ -13,7 +13,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// commands: reading a log frees a few hundred MB of decoding buffers that
 /// would otherwise still be resident when the next stage allocates its own
 /// (1e7 events: peak 733 MB without, see `bash scripts/bench-mine.sh`).
-pub fn release_freed_memory() {
+pub(crate) fn release_freed_memory() {
     // SAFETY: `mi_collect` only walks mimalloc's own heaps and segments; it
     // may be called at any time, from any thread, and touches no Rust data.
     unsafe { libmimalloc_sys::mi_collect(true) }
@@ -50,7 +50,7 @@ fn tune_allocator() {
 /// them and 56 MB without, at the same speed, while 1e7 events read 15%
 /// faster with them. So small logs are read with normal pages: called before
 /// reading one, it holds for the memory the process touches afterwards.
-pub fn prefer_small_pages() {
+pub(crate) fn prefer_small_pages() {
     #[cfg(target_os = "linux")]
     // SAFETY: PR_SET_THP_DISABLE only sets a flag on this process's memory
     // map, honoured by later page faults; no memory is read or written.
@@ -105,7 +105,7 @@ enum Command {
 }
 
 /// How a command ended.
-pub enum Outcome {
+pub(crate) enum Outcome {
     Ok,
     /// The input has errors, or `--check` found something to do.
     Failed,
@@ -114,19 +114,19 @@ pub enum Outcome {
 /// A failure that stops a command, printed as one line: a usage or file
 /// error (exit 2), or input whose contents cannot be read (exit 1).
 #[derive(Debug)]
-pub struct CliError {
-    pub message: String,
-    pub exit: u8,
+pub(crate) struct CliError {
+    pub(crate) message: String,
+    pub(crate) exit: u8,
 }
 
 impl CliError {
     /// A usage or file error: exit 2.
-    pub fn usage(message: impl Into<String>) -> Self {
+    pub(crate) fn usage(message: impl Into<String>) -> Self {
         CliError { message: message.into(), exit: 2 }
     }
 
     /// Input that has errors (a malformed log, one past a limit): exit 1.
-    pub fn input(message: impl Into<String>) -> Self {
+    pub(crate) fn input(message: impl Into<String>) -> Self {
         CliError { message: message.into(), exit: 1 }
     }
 }
