@@ -115,7 +115,7 @@ impl<'a> Walk<'a> {
                     self.visit(1)?;
                     let id = match header >> 4 {
                         0 => unzigzag(self.varint()?), // the field id, written in full
-                        delta => self.last_id + i64::from(delta),
+                        delta => self.last_id.saturating_add(i64::from(delta)),
                     };
                     if stack.len() == 1 {
                         self.last_id = id;
@@ -316,6 +316,14 @@ mod tests {
         }
         assert!(matches!(page_header(&header[..6]), PageHeader::Cut));
         assert!(matches!(page_header(&[0x19, 0xf1, 0xff, 0xff, 0xff, 0x07]), PageHeader::Damaged(_)));
+    }
+
+    /// Found by fuzzing: a field id written in full as the largest varint,
+    /// then a field with a delta, overflowed the id.
+    #[test]
+    fn field_ids_do_not_overflow() {
+        let header = [0x05, 0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 0x00, 0x15, 0x02, 0x00];
+        assert!(matches!(page_header(&header), PageHeader::Whole { .. }));
     }
 
     #[test]

@@ -734,7 +734,7 @@ fn damaged_pages(source: Source, meta: &parquet::file::metadata::ParquetMetaData
             }
             // `damaged_footer` has placed the chunk inside the file.
             let mut at = chunk.dictionary_page_offset().unwrap_or(chunk.data_page_offset()) as u64;
-            let end = at + chunk.compressed_size() as u64;
+            let end = at.saturating_add(chunk.compressed_size() as u64);
             while at < end {
                 let mut window = 256u64;
                 let (len, compressed) = loop {
@@ -748,7 +748,7 @@ fn damaged_pages(source: Source, meta: &parquet::file::metadata::ParquetMetaData
                         }
                     }
                 };
-                at += len + compressed;
+                at = at.checked_add(len)?.checked_add(compressed)?;
             }
         }
     }

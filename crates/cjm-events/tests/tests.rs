@@ -801,6 +801,7 @@ fn parquet_footers_claiming_huge_lists_are_refused_at_once() {
         "parquet-footer-nested-lists.parquet",
         "parquet-footer-slow-2.parquet",
         "parquet-footer-diverging.parquet",
+        "parquet-footer-field-id-overflow.parquet",
     ] {
         let bytes = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz").join(name)).unwrap();
         for threads in [1, 2] {
