@@ -50,19 +50,25 @@ pub fn from_json(text: &str) -> Result<FromJson, Diagnostic> {
             "a map starts with `{\"format\": \"cjm/1\", \"title\": …`; compare with a .cjm map converted to JSON",
         ));
     }
+    // Before the schema: a map of a later format may have fields this one
+    // does not know. (A map is an object, so its format is this key.)
+    if let Some(format) = value.get("format").and_then(Value::as_str) {
+        if format != FORMAT {
+            return Err(Diagnostic::error(
+                codes::BAD_JSON,
+                find(text, format),
+                format!("unsupported format `{format}`"),
+            )
+            .with_label(format!("this cjm reads `{FORMAT}`"))
+            .with_hint("upgrade cjm, or convert the map with the cjm version that wrote it"));
+        }
+    }
     normalise(&mut value);
     let journey: Journey = serde_json::from_value(value).map_err(|e| {
         Diagnostic::error(codes::BAD_JSON, Span::empty(0), format!("the JSON is not a cjm map: {e}"))
             .with_label("does not match the schema")
             .with_hint("compare with the map's JSON Schema, or with a .cjm map converted to JSON")
     })?;
-    // Checked on the map read, so no shape of the JSON can bring in another format.
-    if journey.format != FORMAT {
-        let format = &journey.format;
-        return Err(Diagnostic::error(codes::BAD_JSON, find(text, format), format!("unsupported format `{format}`"))
-            .with_label(format!("this cjm reads `{FORMAT}`"))
-            .with_hint("upgrade cjm, or convert the map with the cjm version that wrote it"));
-    }
     let mut findings = validate(&journey);
     findings.extend(single_line_findings(&journey));
     Ok(FromJson { journey, findings })

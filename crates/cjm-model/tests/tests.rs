@@ -41,11 +41,14 @@ fn json_numbers_survive_the_round_trip_exactly() {
 /// Found by fuzzing: a JSON array read as a map (serde takes a struct from a
 /// sequence, by position), with its first string as the format, which was
 /// only checked on objects; the map written back did not read. A map must
-/// be an object, and its format is checked on the map read.
+/// be an object, whose `format` key is checked before its shape.
 #[test]
 fn a_json_array_is_not_a_map() {
     let e = cjm_model::json::from_json(include_str!("fuzzed/json-map-array.json")).err().expect("refused");
     assert!(e.message.contains("a map is an object"), "{}", e.message);
     let e = cjm_model::json::from_json(r#"{"format": "cjm/9", "title": "t", "stages": []}"#).err().expect("refused");
+    assert!(e.message.contains("unsupported format `cjm/9`"), "{}", e.message);
+    // A later format's new fields do not hide that it is a later format.
+    let e = cjm_model::json::from_json(r#"{"format": "cjm/9", "stages": {"new": true}}"#).err().expect("refused");
     assert!(e.message.contains("unsupported format `cjm/9`"), "{}", e.message);
 }
