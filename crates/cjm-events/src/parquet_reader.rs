@@ -11,6 +11,7 @@ use arrow_array::{Array, ArrayRef};
 use arrow_schema::{DataType, Field, Schema, TimeUnit};
 use parquet::arrow::arrow_reader::{ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
 use parquet::arrow::ProjectionMask;
+use parquet::file::metadata::ParquetMetaDataReader;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -93,6 +94,7 @@ pub(crate) fn read(source: Source, shown: &str, opts: &ReadOptions) -> Result<Ev
         headers: &headers,
         wanted: &wanted,
         schema: schema_hint(&schema, builder.metadata()),
+        parquet_schema: builder.metadata().file_metadata().schema_descr_ptr(),
         total,
         rows_total,
         done: AtomicU64::new(0),
@@ -131,11 +133,17 @@ fn open_checked(source: Source, shown: &str) -> Result<(ParquetRecordBatchReader
         ReadError::new(crate::ReadErrorKind::File, shown, None, message)
     })?;
     let total = parquet::file::reader::Length::len(&file);
-    if let Some(problem) = footer_bytes(&file, total).and_then(|f| crate::parquet_footer::implausible(&f)) {
+    let footer = footer_bytes(&file, total)
+        .ok_or_else(|| err("not a readable Parquet file: it does not end with `PAR1`".into()))?;
+    if let Some(problem) = crate::parquet_footer::implausible(&footer) {
         return Err(err(problem));
     }
-    let builder =
-        ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| err(format!("not a readable Parquet file: {e}")))?;
+    // The schema as checked: arrow-rs then skips the footer's schema fields
+    // instead of decoding one the check did not see.
+    let unreadable = |e: parquet::errors::ParquetError| err(format!("not a readable Parquet file: {e}"));
+    let schema = ParquetMetaDataReader::decode_schema(&footer).map_err(unreadable)?;
+    let options = ArrowReaderOptions::new().with_parquet_schema(schema);
+    let builder = ParquetRecordBatchReaderBuilder::try_new_with_options(file, options).map_err(unreadable)?;
     if let Some(problem) = damaged_footer(builder.metadata(), total) {
         return Err(err(problem));
     }
@@ -281,6 +289,8 @@ struct PartContext<'a> {
     headers: &'a [String],
     wanted: &'a [usize],
     schema: Arc<Schema>,
+    /// The footer's schema, checked and decoded once by [`open_checked`].
+    parquet_schema: Arc<parquet::schema::types::SchemaDescriptor>,
     total: u64,
     rows_total: u64,
     done: AtomicU64,
@@ -298,7 +308,8 @@ fn read_part(ctx: &PartContext, projection: Projection) -> Result<(Builder, Vec<
         message,
     };
     let file = ctx.source.open().map_err(|e| err(e.to_string()))?;
-    let options = ArrowReaderOptions::new().with_schema(ctx.schema.clone());
+    let options =
+        ArrowReaderOptions::new().with_schema(ctx.schema.clone()).with_parquet_schema(ctx.parquet_schema.clone());
     let builder = ParquetRecordBatchReaderBuilder::try_new_with_options(file, options)
         .map_err(|e| err(format!("not a readable Parquet file: {e}")))?;
     let wanted: Vec<usize> = match projection {
@@ -706,7 +717,7 @@ fn strings(array: &dyn Array) -> Result<Vec<Option<String>>, String> {
 }
 
 /// The footer's Thrift bytes, when the file ends as a Parquet file does
-/// (its length, then `PAR1`); `None` leaves the file to arrow-rs.
+/// (its length, then `PAR1`).
 fn footer_bytes(file: &Opened, total: u64) -> Option<bytes::Bytes> {
     use parquet::file::reader::ChunkReader;
     let tail = file.get_bytes(total.checked_sub(8)?, 8).ok()?;

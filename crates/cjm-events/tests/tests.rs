@@ -816,6 +816,43 @@ fn parquet_footers_claiming_huge_lists_are_refused_at_once() {
     }
 }
 
+/// Found by fuzzing: a 62-byte file whose footer's schema, as arrow-rs
+/// decodes it (by field id, whatever type the bytes declare), has a group
+/// claiming hundreds of millions of fields: arrow-rs reserved 3 GB for
+/// them. And a schema of groups nested ten thousand deep, which arrow-rs
+/// builds recursively. Both are refused before arrow-rs decodes them.
+#[test]
+fn parquet_schemas_claiming_huge_or_deep_groups_are_refused() {
+    let name = "parquet-schema-huge-group.parquet";
+    let bytes = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz").join(name)).unwrap();
+    let e = cjm_events::read_bytes(&bytes, name, &ReadOptions::default()).unwrap_err();
+    assert!(e.message.contains("footer is damaged"), "{e}");
+
+    // FileMetaData { 2: schema = [group a (1 child), group a (1 child), …, leaf] }
+    let depth = 10_000u32;
+    let mut footer = vec![0x29, 0xfc];
+    let mut n = depth + 1;
+    while n >= 0x80 {
+        footer.push((n as u8) | 0x80);
+        n >>= 7;
+    }
+    footer.push(n as u8);
+    for i in 0..=depth {
+        footer.extend([0x48, 1, b'a']); // name
+        if i < depth {
+            footer.extend([0x15, 2]); // num_children: 1
+        }
+        footer.push(0);
+    }
+    footer.push(0);
+    let mut file = b"PAR1".to_vec();
+    file.extend(&footer);
+    file.extend((footer.len() as u32).to_le_bytes());
+    file.extend(b"PAR1");
+    let e = cjm_events::read_bytes(&file, "deep.parquet", &ReadOptions::default()).unwrap_err();
+    assert!(e.message.contains("nests deeper than a log's does"), "{e}");
+}
+
 /// The page headers of the columns read are walked like the footer: a
 /// header whose Thrift declares a list of two billion booleans is refused
 /// with the column named, before arrow-rs spends time skipping it.

@@ -12,6 +12,8 @@
 //! than bytes remain is refused too. An explicit stack, and time linear in
 //! the bytes.
 
+mod schema;
+
 /// Thrift compact type ids.
 const BOOL_TRUE: u8 = 1;
 const BOOL_FALSE: u8 = 2;
@@ -45,7 +47,7 @@ enum Frame {
 /// is wrong, a footer that ends inside a value included.
 pub(crate) fn implausible(footer: &[u8]) -> Option<String> {
     let mut walk = Walk::new(footer);
-    match walk.run() {
+    match walk.run().and_then(|()| schema::check(footer)) {
         Ok(()) => None,
         // A footer is whole: one that ends inside a value is damaged (and
         // arrow-rs, whose walk diverges from a wrong one, could be slow on it).
@@ -90,7 +92,7 @@ struct Walk<'a> {
     visited: u64,
     budget: u64,
     /// The outermost struct's last field id (ids are written as deltas).
-    last_id: i64,
+    last_id: i16,
     /// Its field 3 when that is an i32: a page header's compressed size.
     compressed: Option<i64>,
 }
@@ -102,7 +104,41 @@ impl<'a> Walk<'a> {
     }
 
     fn run(&mut self) -> Result<(), Stop> {
-        let mut stack = vec![Frame::Struct];
+        self.run_from(vec![Frame::Struct])
+    }
+
+    /// Skips one value of type `t`, as arrow-rs's skip does.
+    fn skip_value(&mut self, t: u8) -> Result<(), Stop> {
+        let Some(frame) = self.value(t)? else { return Ok(()) };
+        let (last_id, compressed) = (self.last_id, self.compressed);
+        self.run_from(vec![frame])?;
+        (self.last_id, self.compressed) = (last_id, compressed);
+        Ok(())
+    }
+
+    /// The next field of a struct whose last field id was `last`: its type
+    /// and id (`last` becomes the id), or `None` at the struct's end.
+    fn field(&mut self, last: &mut i16) -> Result<Option<(u8, i16)>, Stop> {
+        let header = self.byte()?;
+        if header & 0x0f == 0 {
+            return Ok(None);
+        }
+        *last = self.field_id(header, *last)?;
+        Ok(Some((header & 0x0f, *last)))
+    }
+
+    /// A field's id from its header byte, as arrow-rs reads it: a delta
+    /// from the last id, or an i16 written in full.
+    fn field_id(&mut self, header: u8, last: i16) -> Result<i16, Stop> {
+        match header >> 4 {
+            0 => Ok(unzigzag(self.varint()?) as i16),
+            delta => last
+                .checked_add(i16::from(delta))
+                .ok_or_else(|| Stop::Damaged("the file's footer is damaged: a field id overflows".into())),
+        }
+    }
+
+    fn run_from(&mut self, mut stack: Vec<Frame>) -> Result<(), Stop> {
         while let Some(frame) = stack.last_mut() {
             let next = match frame {
                 Frame::Struct => {
@@ -113,11 +149,9 @@ impl<'a> Walk<'a> {
                         continue;
                     }
                     self.visit(1)?;
-                    let id = match header >> 4 {
-                        0 => unzigzag(self.varint()?), // the field id, written in full
-                        delta => self.last_id.saturating_add(i64::from(delta)),
-                    };
-                    if stack.len() == 1 {
+                    let top = stack.len() == 1;
+                    let id = self.field_id(header, if top { self.last_id } else { 0 })?;
+                    if top {
                         self.last_id = id;
                         if id == 3 && header & 0x0f == I32 {
                             self.compressed = Some(unzigzag(self.varint()?));
