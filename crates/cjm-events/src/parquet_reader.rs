@@ -9,7 +9,7 @@ use arrow_array::cast::AsArray;
 use arrow_array::types::*;
 use arrow_array::{Array, ArrayRef};
 use arrow_schema::{DataType, Field, Schema, TimeUnit};
-use parquet::arrow::arrow_reader::{ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
+use parquet::arrow::arrow_reader::{ArrowReaderOptions, ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
 use parquet::arrow::ProjectionMask;
 use parquet::file::metadata::ParquetMetaDataReader;
 use std::path::Path;
@@ -300,22 +300,46 @@ struct PartContext<'a> {
 /// rows whose time is unreadable when those rows are kept
 /// ([`Projection::AllButCustomers`]).
 fn read_part(ctx: &PartContext, projection: Projection) -> Result<(Builder, Vec<u64>), ReadError> {
-    let (shown, opts, cols, headers) = (ctx.shown, ctx.opts, ctx.cols, ctx.headers);
-    let err = |message: String| ReadError {
-        kind: crate::ReadErrorKind::Contents,
-        path: shown.to_string(),
-        line: None,
-        message,
-    };
+    let (mut reader, wanted) = open_projected(ctx, projection)?;
+    let mut b = Builder::new(ctx.shown, ctx.opts.strict);
+    reserve(&mut b, ctx, projection);
+    // Progress counts both threads' rows in a split read.
+    let progress_rows = if projection == Projection::All { ctx.rows_total } else { 2 * ctx.rows_total };
+    if projection == Projection::Customers {
+        intern_customers(ctx, reader, &mut b, progress_rows)?;
+        return Ok((b, Vec::new()));
+    }
+    let mut part = Part { ctx, wanted, b, bad_times: Vec::new(), caches: Default::default(), row_base: 0 };
+    let mut seen = 0;
+    while let Some(batch) = counted(reader.next(), &mut seen, ctx)? {
+        let columns = part.columns(&batch)?;
+        match columns.case {
+            Some(_) => part.append_checked(&batch, columns)?,
+            None => part.append_all(columns),
+        }
+        part.row_base += batch.num_rows() as u64;
+        report_progress(ctx, batch.num_rows(), progress_rows);
+    }
+    Ok((part.b, part.bad_times))
+}
+
+/// A reader of the columns `projection` needs, and their indexes in the
+/// file (a batch's columns come in that order).
+fn open_projected(
+    ctx: &PartContext,
+    projection: Projection,
+) -> Result<(ParquetRecordBatchReader, Vec<usize>), ReadError> {
+    let err = |message: String| ReadError::new(crate::ReadErrorKind::Contents, ctx.shown, None, message);
     let file = ctx.source.open().map_err(|e| err(e.to_string()))?;
     let options =
         ArrowReaderOptions::new().with_schema(ctx.schema.clone()).with_parquet_schema(ctx.parquet_schema.clone());
     let builder = ParquetRecordBatchReaderBuilder::try_new_with_options(file, options)
         .map_err(|e| err(format!("not a readable Parquet file: {e}")))?;
+    let case = ctx.cols.case;
     let wanted: Vec<usize> = match projection {
         Projection::All => ctx.wanted.to_vec(),
-        Projection::Customers => vec![cols.case],
-        Projection::AllButCustomers => ctx.wanted.iter().copied().filter(|&c| c != cols.case).collect(),
+        Projection::Customers => vec![case],
+        Projection::AllButCustomers => ctx.wanted.iter().copied().filter(|&c| c != case).collect(),
     };
     let mask = ProjectionMask::roots(builder.parquet_schema(), wanted.iter().copied());
     let reader = builder
@@ -323,118 +347,153 @@ fn read_part(ctx: &PartContext, projection: Projection) -> Result<(Builder, Vec<
         .with_batch_size(BATCH)
         .build()
         .map_err(|e| err(format!("cannot read the Parquet file: {e}")))?;
-    let position = |col: usize| wanted.iter().position(|&w| w == col).expect("projected");
-    let column_err = |col: usize| move |m: String| err(format!("column `{}`: {m}", headers[col]));
+    Ok((reader, wanted))
+}
 
-    let mut b = Builder::new(shown, opts.strict);
-    // Each column is allocated once, by the thread that fills it. The
-    // footer's row count is only a claim: reserve no more rows than the
-    // file has bytes, and let a column grow past that if the rows are real.
+/// Each column is allocated once, by the thread that fills it. The footer's
+/// row count is only a claim: reserve no more rows than the file has bytes,
+/// and let a column grow past that if the rows are real.
+fn reserve(b: &mut Builder, ctx: &PartContext, projection: Projection) {
     let room = ctx.rows_total.min(ctx.total) as usize;
     if projection != Projection::AllButCustomers {
         b.log.case.reserve(room);
     }
     if projection != Projection::Customers {
         b.log.activity.reserve(room);
-        if !opts.skip_channel {
+        if !ctx.opts.skip_channel {
             b.log.channel.reserve(room);
         }
         b.log.time.reserve(room);
         b.log.score.reserve(room);
     }
-    let mut bad_times = Vec::new();
-    let mut caches: [DictCache; 3] = Default::default();
-    let mut row_base = 0u64;
-    // Progress counts both threads' rows in a split read.
-    let progress_rows = if projection == Projection::All { ctx.rows_total } else { 2 * ctx.rows_total };
-    if projection == Projection::Customers {
-        intern_customers(ctx, reader, &mut b, progress_rows)?;
-        return Ok((b, bad_times));
+}
+
+/// A read of every column but (maybe) the customers', batch by batch.
+struct Part<'a> {
+    ctx: &'a PartContext<'a>,
+    /// The file's indexes of a batch's columns.
+    wanted: Vec<usize>,
+    b: Builder,
+    /// Rows whose time is unreadable, when every row is kept.
+    bad_times: Vec<u64>,
+    caches: [DictCache; 3],
+    /// The first row of the batch being read.
+    row_base: u64,
+}
+
+/// One batch's columns, as dictionary ids and values.
+struct Columns {
+    /// `None` when the customers are read apart (and every row is kept).
+    case: Option<Vec<u32>>,
+    activity: Vec<u32>,
+    channel: Vec<u32>,
+    /// Empty when the times were copied straight into the log.
+    time: Vec<Option<i64>>,
+    score: Vec<f64>,
+}
+
+impl Part<'_> {
+    fn column<'b>(&self, batch: &'b arrow_array::RecordBatch, col: usize) -> &'b ArrayRef {
+        batch.column(self.wanted.iter().position(|&w| w == col).expect("projected"))
     }
-    let (mut reader, mut seen) = (reader, 0);
-    while let Some(batch) = counted(reader.next(), &mut seen, ctx)? {
-        let n = batch.num_rows();
-        let case_ids = match projection {
-            Projection::All => Some(
-                text_ids(batch.column(position(cols.case)), &mut b.log.cases, &mut caches[0])
-                    .map_err(column_err(cols.case))?,
+
+    fn column_err(&self, col: usize) -> impl Fn(String) -> ReadError + '_ {
+        move |m| {
+            let message = format!("column `{}`: {m}", self.ctx.headers[col]);
+            ReadError::new(crate::ReadErrorKind::Contents, self.ctx.shown, None, message)
+        }
+    }
+
+    fn columns(&mut self, batch: &arrow_array::RecordBatch) -> Result<Columns, ReadError> {
+        let (cols, opts, n) = (self.ctx.cols, self.ctx.opts, batch.num_rows());
+        let case = match self.wanted.contains(&cols.case) {
+            true => Some(
+                text_ids(self.column(batch, cols.case), &mut self.b.log.cases, &mut self.caches[0])
+                    .map_err(self.column_err(cols.case))?,
             ),
-            _ => None,
+            false => None,
         };
-        let activity_ids = text_ids(batch.column(position(cols.activity)), &mut b.log.activities, &mut caches[1])
-            .map_err(column_err(cols.activity))?;
-        let channel_ids = match cols.channel {
-            Some(c) => {
-                text_ids(batch.column(position(c)), &mut b.log.channels, &mut caches[2]).map_err(column_err(c))?
-            }
+        let activity = text_ids(self.column(batch, cols.activity), &mut self.b.log.activities, &mut self.caches[1])
+            .map_err(self.column_err(cols.activity))?;
+        let channel = match cols.channel {
+            Some(c) => text_ids(self.column(batch, c), &mut self.b.log.channels, &mut self.caches[2])
+                .map_err(self.column_err(c))?,
             None => vec![NONE; n],
         };
-        let time_column = batch.column(position(cols.time));
+        let time_column = self.column(batch, cols.time);
         // The usual case when every row is kept: microseconds with no gap,
         // copied as they are.
-        let copied = case_ids.is_none() && append_plain_micros(time_column, opts, &mut b.log.time);
-        let times = if copied { Vec::new() } else { time_values(time_column, opts).map_err(column_err(cols.time))? };
-        let scores = match cols.score {
-            Some(c) => number_values(batch.column(position(c))).map_err(column_err(c))?,
+        let copied = case.is_none() && append_plain_micros(time_column, opts, &mut self.b.log.time);
+        let time = match copied {
+            true => Vec::new(),
+            false => time_values(time_column, opts).map_err(self.column_err(cols.time))?,
+        };
+        let score = match cols.score {
+            Some(c) => number_values(self.column(batch, c)).map_err(self.column_err(c))?,
             None => vec![f64::NAN; n],
         };
-        b.log.stats.rows += n as u64;
-        let Some(case_ids) = case_ids else {
-            // Every row is kept; the caller drops the bad ones once the
-            // customer column is in.
-            b.log.activity.extend_from_slice(&activity_ids);
-            if !opts.skip_channel {
-                b.log.channel.extend_from_slice(&channel_ids);
+        self.b.log.stats.rows += n as u64;
+        Ok(Columns { case, activity, channel, time, score })
+    }
+
+    /// Every row is kept; the caller drops the bad ones once the customer
+    /// column is in.
+    fn append_all(&mut self, columns: Columns) {
+        let log = &mut self.b.log;
+        log.activity.extend_from_slice(&columns.activity);
+        if !self.ctx.opts.skip_channel {
+            log.channel.extend_from_slice(&columns.channel);
+        }
+        log.score.extend_from_slice(&columns.score);
+        // (Empty when the times were copied.)
+        for (r, t) in columns.time.iter().enumerate() {
+            log.time.push(t.unwrap_or(0));
+            if t.is_none() {
+                self.bad_times.push(self.row_base + r as u64);
             }
-            b.log.score.extend_from_slice(&scores);
-            // (Empty when the times were copied above.)
-            for (r, t) in times.iter().enumerate() {
-                b.log.time.push(t.unwrap_or(0));
-                if t.is_none() {
-                    bad_times.push(row_base + r as u64);
-                }
-            }
-            row_base += n as u64;
-            report_progress(ctx, n, progress_rows);
-            continue;
-        };
-        let attr_values: Vec<(Vec<Option<String>>, &str, bool)> = cols
+        }
+    }
+
+    /// Rows with a customer, a touchpoint and a time, and their attributes.
+    fn append_checked(&mut self, batch: &arrow_array::RecordBatch, c: Columns) -> Result<(), ReadError> {
+        let (cols, headers) = (self.ctx.cols, self.ctx.headers);
+        let case = c.case.expect("read with the customers");
+        let attrs: Vec<(Vec<Option<String>>, &str, bool)> = cols
             .attrs
             .iter()
-            .map(|(i, name, case_level)| Ok((strings(batch.column(position(*i)))?, name.as_str(), *case_level)))
+            .map(|(i, name, case_level)| Ok((strings(self.column(batch, *i))?, name.as_str(), *case_level)))
             .collect::<Result<_, String>>()
-            .map_err(err)?;
-        let all_clean = case_ids.iter().all(|&c| c != NONE)
-            && activity_ids.iter().all(|&a| a != NONE)
-            && times.iter().all(Option::is_some);
-        if all_clean && attr_values.is_empty() {
-            b.log.case.extend_from_slice(&case_ids);
-            b.log.activity.extend_from_slice(&activity_ids);
-            b.log.channel.extend_from_slice(&channel_ids);
-            b.log.time.extend(times.iter().map(|t| t.unwrap_or(0)));
-            b.log.score.extend_from_slice(&scores);
-        } else {
-            for r in 0..n {
-                if let Some(problem) = row_problem(case_ids[r], activity_ids[r], times[r].is_some(), cols, headers) {
-                    b.bad_row(row_base + r as u64 + 1, problem)?;
-                    continue;
-                }
-                b.push(case_ids[r], times[r].unwrap_or(0), activity_ids[r], channel_ids[r], scores[r]);
-                for (values, name, case_level) in &attr_values {
-                    if let Some(v) = values[r].as_deref().filter(|v| !v.is_empty()) {
-                        if *case_level {
-                            b.set_case_attr(case_ids[r], name, v)?;
-                        } else {
-                            b.set_attr(name, v)?;
-                        }
+            .map_err(|m| ReadError::new(crate::ReadErrorKind::Contents, self.ctx.shown, None, m))?;
+        let all_clean = case.iter().all(|&c| c != NONE)
+            && c.activity.iter().all(|&a| a != NONE)
+            && c.time.iter().all(Option::is_some);
+        let b = &mut self.b;
+        if all_clean && attrs.is_empty() {
+            b.log.case.extend_from_slice(&case);
+            b.log.activity.extend_from_slice(&c.activity);
+            b.log.channel.extend_from_slice(&c.channel);
+            b.log.time.extend(c.time.iter().map(|t| t.unwrap_or(0)));
+            b.log.score.extend_from_slice(&c.score);
+            return Ok(());
+        }
+        for r in 0..case.len() {
+            if let Some(problem) = row_problem(case[r], c.activity[r], c.time[r].is_some(), cols, headers) {
+                b.bad_row(self.row_base + r as u64 + 1, problem)?;
+                continue;
+            }
+            b.push(case[r], c.time[r].unwrap_or(0), c.activity[r], c.channel[r], c.score[r]);
+            for (values, name, case_level) in &attrs {
+                if let Some(v) = values[r].as_deref().filter(|v| !v.is_empty()) {
+                    if *case_level {
+                        b.set_case_attr(case[r], name, v)?;
+                    } else {
+                        b.set_attr(name, v)?;
                     }
                 }
             }
         }
-        row_base += n as u64;
-        report_progress(ctx, n, progress_rows);
+        Ok(())
     }
-    Ok((b, bad_times))
 }
 
 /// The customer column in two stages on two threads: this one decodes
@@ -445,7 +504,7 @@ fn read_part(ctx: &PartContext, projection: Projection) -> Result<(Builder, Vec<
 /// are those of one pass.
 fn intern_customers(
     ctx: &PartContext,
-    reader: parquet::arrow::arrow_reader::ParquetRecordBatchReader,
+    reader: ParquetRecordBatchReader,
     b: &mut Builder,
     progress_rows: u64,
 ) -> Result<(), ReadError> {

@@ -182,27 +182,10 @@ pub(super) fn read_in_pieces<'a>(
 ) -> Option<Result<(XesState<'a>, bool), ReadError>> {
     let started = std::time::Instant::now();
     let mut feed = Feed::new(raw, gzip, opts.inflate_limit());
-    // The header (extensions, globals, classifiers, log attributes) ends
-    // at the first trace; it sets the rules the pieces are read by.
-    let mut want = 2 * piece_len;
-    let first_trace = loop {
-        if feed.fill(want).is_err() {
-            return None;
-        }
-        // Everything is held once the XML has ended (a plain file at once).
-        let whole = feed.ended();
-        // A small file (under half a piece), or one without traces, is
-        // read in one pass.
-        if whole && feed.held().len() < piece_len / 2 {
-            return Some(read_in_one_pass(feed.held(), path, opts));
-        }
-        if let Some(at) = trace_tags(feed.held()).next() {
-            break at;
-        }
-        if whole {
-            return Some(read_in_one_pass(feed.held(), path, opts));
-        }
-        want *= 2;
+    let first_trace = match first_trace(&mut feed, piece_len) {
+        Start::Trace(at) => at,
+        Start::OnePass => return Some(read_in_one_pass(feed.held(), path, opts)),
+        Start::Damaged => return None,
     };
     // A file of a few pieces is cut finer, so that every thread has some.
     let piece_len = match feed.ended() {
@@ -210,21 +193,7 @@ pub(super) fn read_in_pieces<'a>(
         false => piece_len,
     };
     let mut state = XesState::new(path, opts);
-    let mut stack = vec![root_frame()];
-    let mut saw_log = false;
-    let header = Span { from: 0, to: first_trace, line: 1, report: false };
-    if parse(feed.held(), header, &mut state, &mut stack, &mut saw_log).is_err()
-        || stack.len() != 2
-        || stack[1].ctx != Ctx::Log
-    {
-        return None;
-    }
-    let header = Header {
-        strict: state.strict,
-        versionless: state.versionless,
-        log_name: stack[1].name.clone(),
-        log_phase: stack[1].phase.max(4),
-    };
+    let (header, saw_log) = read_header(feed.held(), first_trace, &mut state)?;
     feed.skip(first_trace);
     let workers = opts.threads();
     let (to_parse, queue) = std::sync::mpsc::sync_channel::<Piece>(workers);
@@ -246,55 +215,14 @@ pub(super) fn read_in_pieces<'a>(
         drop(parsed);
         let mut assembly =
             Assembly { state: &mut state, waiting: Vec::new(), next: 0, failed: false, appending: Default::default() };
-        let mut spare: Vec<Vec<u8>> = Vec::new();
-        let mut traces_before = assembly.state.trace_number;
-        let mut index = 0;
-        let cut_ok = loop {
-            // The next cut, or `None` at the end of the XML.
-            let mut from = piece_len;
-            let cut = loop {
-                if let Some(cut) = boundary_from(feed.held(), from) {
-                    break Ok(Some(cut));
-                }
-                if feed.ended() {
-                    break Ok(None);
-                }
-                // A trace longer than a piece: search on from where this
-                // search ended (less a tag's length), not from the start.
-                from = feed.held().len().saturating_sub(16).max(piece_len);
-                let more = feed.held().len() + piece_len;
-                if let Err(damaged) = feed.fill(more) {
-                    break Err(damaged);
-                }
-            };
-            let Ok(cut) = cut else { break false };
-            if assembly.failed {
-                break false;
-            }
-            let last = cut.is_none();
-            let bytes = feed.take(cut.unwrap_or(feed.held().len()), spare.pop());
-            let traces = count_traces(bytes.bytes());
-            let piece = Piece { index, bytes, traces_before, last };
-            (index, traces_before) = (index + 1, traces_before + traces);
-            if to_parse.send(piece).is_err() {
-                break false;
-            }
-            if let Some(p) = opts.progress {
-                p(feed.progress(raw.len()), raw.len() as u64);
-            }
-            for done in results.try_iter() {
-                spare.extend(assembly.take(done));
-            }
-            if last {
-                break true;
-            }
-        };
+        let mut cutter = Cutter { feed: &mut feed, piece_len, raw_len: raw.len(), opts };
+        let (pieces, cut_ok) = cutter.cut_all(&to_parse, &results, &mut assembly);
         drop(to_parse);
         for done in results.iter() {
             assembly.take(done);
         }
         let appending = assembly.appending;
-        ((index, appending), cut_ok && !assembly.failed && assembly.next == index)
+        ((pieces, appending), cut_ok && !assembly.failed && assembly.next == pieces)
     });
     opts.timing(|| {
         format!("XES read in {pieces} pieces by {workers} threads in {:?} ({appending:?} appending)", started.elapsed())
@@ -303,6 +231,126 @@ pub(super) fn read_in_pieces<'a>(
         return None;
     }
     Some(Ok((state, saw_log)))
+}
+
+/// Where reading in pieces starts.
+enum Start {
+    /// The first trace's offset in the held XML: what comes before it is
+    /// the header.
+    Trace(usize),
+    /// A small file (under half a piece), or one without traces: read it
+    /// in one pass.
+    OnePass,
+    /// The XML could not be inflated.
+    Damaged,
+}
+
+/// Fills `feed` up to the first trace. The header (extensions, globals,
+/// classifiers, log attributes) ends there; it sets the rules the pieces
+/// are read by.
+fn first_trace(feed: &mut Feed, piece_len: usize) -> Start {
+    let mut want = 2 * piece_len;
+    loop {
+        if feed.fill(want).is_err() {
+            return Start::Damaged;
+        }
+        // Everything is held once the XML has ended (a plain file at once).
+        let whole = feed.ended();
+        if whole && feed.held().len() < piece_len / 2 {
+            return Start::OnePass;
+        }
+        if let Some(at) = trace_tags(feed.held()).next() {
+            return Start::Trace(at);
+        }
+        if whole {
+            return Start::OnePass;
+        }
+        want *= 2;
+    }
+}
+
+/// Parses the header (the XML before `first_trace`) into `state`: the rules
+/// for the pieces, and whether the log element was seen. `None` when it is
+/// not one `<log>` element left open.
+fn read_header(held: &[u8], first_trace: usize, state: &mut XesState) -> Option<(Header, bool)> {
+    let mut stack = vec![root_frame()];
+    let mut saw_log = false;
+    let span = Span { from: 0, to: first_trace, line: 1, report: false };
+    if parse(held, span, state, &mut stack, &mut saw_log).is_err() || stack.len() != 2 || stack[1].ctx != Ctx::Log {
+        return None;
+    }
+    let header = Header {
+        strict: state.strict,
+        versionless: state.versionless,
+        log_name: stack[1].name.clone(),
+        log_phase: stack[1].phase.max(4),
+    };
+    Some((header, saw_log))
+}
+
+/// Cuts the XML between traces into pieces of about `piece_len` bytes.
+struct Cutter<'f, 'a> {
+    feed: &'f mut Feed<'a>,
+    piece_len: usize,
+    raw_len: usize,
+    opts: &'f ReadOptions,
+}
+
+impl<'a> Cutter<'_, 'a> {
+    /// Sends every piece to the parsers, filing the pieces they have parsed
+    /// meanwhile (and reusing their buffers). The number of pieces, and
+    /// `false` when the XML could not be inflated or a piece failed.
+    fn cut_all<'s>(
+        &mut self,
+        to_parse: &std::sync::mpsc::SyncSender<Piece<'a>>,
+        results: &std::sync::mpsc::Receiver<Parsed<'s>>,
+        assembly: &mut Assembly<'_, 's>,
+    ) -> (usize, bool) {
+        let mut spare: Vec<Vec<u8>> = Vec::new();
+        let mut traces_before = assembly.state.trace_number;
+        let mut index = 0;
+        loop {
+            let Ok(cut) = self.next_cut() else { return (index, false) };
+            if assembly.failed {
+                return (index, false);
+            }
+            let last = cut.is_none();
+            let bytes = self.feed.take(cut.unwrap_or(self.feed.held().len()), spare.pop());
+            let traces = count_traces(bytes.bytes());
+            let piece = Piece { index, bytes, traces_before, last };
+            (index, traces_before) = (index + 1, traces_before + traces);
+            if to_parse.send(piece).is_err() {
+                return (index, false);
+            }
+            if let Some(p) = self.opts.progress {
+                p(self.feed.progress(self.raw_len), self.raw_len as u64);
+            }
+            for done in results.try_iter() {
+                spare.extend(assembly.take(done));
+            }
+            if last {
+                return (index, true);
+            }
+        }
+    }
+
+    /// The next cut, or `None` at the end of the XML.
+    fn next_cut(&mut self) -> std::io::Result<Option<usize>> {
+        let mut from = self.piece_len;
+        loop {
+            if let Some(cut) = boundary_from(self.feed.held(), from) {
+                return Ok(Some(cut));
+            }
+            if self.feed.ended() {
+                return Ok(None);
+            }
+            // A trace longer than a piece: search on from where this search
+            // ended (less a tag's length), not from the start.
+            from = self.feed.held().len().saturating_sub(16).max(self.piece_len);
+            let more = self.feed.held().len() + self.piece_len;
+            self.feed.fill(more)?;
+        }
+    }
 }
 
 /// Appends parsed pieces to the log in file order, holding those that

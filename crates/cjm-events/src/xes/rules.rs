@@ -71,44 +71,11 @@ pub(super) fn open(
 ) -> Result<Frame, String> {
     let parent = stack.last().expect("root frame");
     let strict = state.strict;
-    let frame = |ctx: Ctx, key: String| Frame { ctx, name: name.clone(), key, phase: 0, values_seen: 0 };
     match parent.ctx {
-        Ctx::Root => {
-            if name != "log" {
-                return Err(format!("expected <log> as the root element, found <{name}>"));
-            }
-            if *saw_log {
-                return Err("a second <log> element".into());
-            }
-            *saw_log = true;
-            // Without a version the log is read leniently (Disco and PM4Py write
-            // such files); an empty one is refused when it closes.
-            let version = get(attrs, "xes.version").unwrap_or("");
-            state.versionless = version.is_empty();
-            // The IEEE schema's version is the decimal 1849.2016; PM4Py writes
-            // "1849-2016" and OpenXES "1.0"/"2.0": those are read leniently.
-            state.strict = version.trim().starts_with("1849.");
-            if state.strict {
-                check_attribute_set("log", attrs, &["xes.version"], &["xes.features"])?;
-            }
-            Ok(frame(Ctx::Log, String::new()))
-        }
+        Ctx::Root => open_log(state, name, attrs, saw_log),
         Ctx::Log | Ctx::Trace => {
-            let in_log = parent.ctx == Ctx::Log;
-            let phase = if in_log {
-                log_phase(&name)
-            } else if is_attribute_element(&name, strict) || name == "container" {
-                Some(3)
-            } else if name == "event" {
-                Some(5)
-            } else {
-                None
-            };
-            let Some(phase) = phase else {
-                if strict || !in_log {
-                    return Err(format!("<{name}> is not expected inside <{}>", parent.name));
-                }
-                return Ok(frame(Ctx::Skip, String::new()));
+            let Some(phase) = phase_in(parent, &name, strict)? else {
+                return Ok(frame(Ctx::Skip, name));
             };
             if strict && phase < parent.phase {
                 return Err(format!(
@@ -117,73 +84,131 @@ pub(super) fn open(
                     parent.name
                 ));
             }
-            match name.as_ref() {
-                "extension" => {
-                    if strict {
-                        check_attribute_set("extension", attrs, &["name", "prefix", "uri"], &[])?;
-                    }
-                    Ok(frame(Ctx::Skip, String::new()))
-                }
-                "classifier" => {
-                    if strict {
-                        check_attribute_set("classifier", attrs, &["name", "keys"], &["scope"])?;
-                    }
-                    Ok(frame(Ctx::Skip, String::new()))
-                }
-                "global" => {
-                    if strict {
-                        check_attribute_set("global", attrs, &[], &["scope"])?;
-                    }
-                    Ok(frame(Ctx::Global, String::new()))
-                }
-                "trace" => {
-                    if strict {
-                        check_attribute_set("trace", attrs, &[], &[])?;
-                    }
-                    state.trace_case = None;
-                    state.trace_attrs.clear();
-                    state.trace_events.clear();
-                    state.trace_number += 1;
-                    Ok(frame(Ctx::Trace, String::new()))
-                }
-                "event" => {
-                    if strict {
-                        check_attribute_set("event", attrs, &[], &[])?;
-                    }
-                    let first_attr = state.event_attrs.len();
-                    state.event = Some(PendingEvent {
-                        score: f64::NAN,
-                        attrs: first_attr..first_attr,
-                        ..PendingEvent::default()
-                    });
-                    Ok(frame(Ctx::Event, String::new()))
-                }
-                _ => open_attribute(state, parent, name.clone(), attrs, has_children),
-            }
+            open_in_log(state, parent, name, attrs, has_children)
         }
         Ctx::Global | Ctx::Event | Ctx::Attr | Ctx::Values => {
             if !is_attribute_element(&name, strict) {
                 return Err(format!("<{name}> is not expected inside <{}>", parent.name));
             }
-            open_attribute(state, parent, name.clone(), attrs, has_children)
+            open_attribute(state, parent, name, attrs, has_children)
         }
-        Ctx::List => {
-            if name != "values" {
-                if !strict && is_attribute_element(&name, false) {
-                    return open_attribute(state, parent, name.clone(), attrs, has_children);
-                }
-                return Err(format!("<{name}> is not expected inside <list>: a list holds one <values> element"));
-            }
-            if strict {
-                check_attribute_set("values", attrs, &["key"], &[])?;
-                if parent.values_seen > 0 {
-                    return Err("a <list> holds exactly one <values> element".into());
-                }
-            }
-            Ok(Frame { ctx: Ctx::Values, name, key: parent.key.clone(), phase: 0, values_seen: 0 })
-        }
-        Ctx::Skip => Ok(frame(Ctx::Skip, String::new())),
+        Ctx::List => open_in_list(state, parent, name, attrs, has_children),
+        Ctx::Skip => Ok(frame(Ctx::Skip, name)),
     }
+}
+
+fn frame(ctx: Ctx, name: Cow<'static, str>) -> Frame {
+    Frame { ctx, name, key: String::new(), phase: 0, values_seen: 0 }
+}
+
+/// The root element, which must be the one `<log>`; its version sets the
+/// rules.
+fn open_log(
+    state: &mut XesState,
+    name: Cow<'static, str>,
+    attrs: &XmlAttrs,
+    saw_log: &mut bool,
+) -> Result<Frame, String> {
+    if name != "log" {
+        return Err(format!("expected <log> as the root element, found <{name}>"));
+    }
+    if *saw_log {
+        return Err("a second <log> element".into());
+    }
+    *saw_log = true;
+    // Without a version the log is read leniently (Disco and PM4Py write
+    // such files); an empty one is refused when it closes.
+    let version = get(attrs, "xes.version").unwrap_or("");
+    state.versionless = version.is_empty();
+    // The IEEE schema's version is the decimal 1849.2016; PM4Py writes
+    // "1849-2016" and OpenXES "1.0"/"2.0": those are read leniently.
+    state.strict = version.trim().starts_with("1849.");
+    if state.strict {
+        check_attribute_set("log", attrs, &["xes.version"], &["xes.features"])?;
+    }
+    Ok(frame(Ctx::Log, name))
+}
+
+/// The phase of element `name` inside a `<log>` or `<trace>` (the order the
+/// standard gives their children); `None` for an element a lenient log
+/// skips.
+fn phase_in(parent: &Frame, name: &str, strict: bool) -> Result<Option<u8>, String> {
+    let in_log = parent.ctx == Ctx::Log;
+    let phase = if in_log {
+        log_phase(name)
+    } else if is_attribute_element(name, strict) || name == "container" {
+        Some(3)
+    } else if name == "event" {
+        Some(5)
+    } else {
+        None
+    };
+    if phase.is_none() && (strict || !in_log) {
+        return Err(format!("<{name}> is not expected inside <{}>", parent.name));
+    }
+    Ok(phase)
+}
+
+/// A child of `<log>` or `<trace>`, in its place.
+fn open_in_log(
+    state: &mut XesState,
+    parent: &Frame,
+    name: Cow<'static, str>,
+    attrs: &XmlAttrs,
+    has_children: bool,
+) -> Result<Frame, String> {
+    let strict = state.strict;
+    let (ctx, required, optional): (Ctx, &[&str], &[&str]) = match name.as_ref() {
+        "extension" => (Ctx::Skip, &["name", "prefix", "uri"], &[]),
+        "classifier" => (Ctx::Skip, &["name", "keys"], &["scope"]),
+        "global" => (Ctx::Global, &[], &["scope"]),
+        "trace" => (Ctx::Trace, &[], &[]),
+        "event" => (Ctx::Event, &[], &[]),
+        _ => return open_attribute(state, parent, name, attrs, has_children),
+    };
+    if strict {
+        check_attribute_set(&name, attrs, required, optional)?;
+    }
+    match ctx {
+        Ctx::Trace => {
+            state.trace_case = None;
+            state.trace_attrs.clear();
+            state.trace_events.clear();
+            state.trace_number += 1;
+        }
+        Ctx::Event => {
+            let first_attr = state.event_attrs.len();
+            state.event =
+                Some(PendingEvent { score: f64::NAN, attrs: first_attr..first_attr, ..PendingEvent::default() });
+        }
+        _ => {}
+    }
+    Ok(frame(ctx, name))
+}
+
+/// A child of `<list>`: its one `<values>` (a lenient log takes attributes
+/// there too).
+fn open_in_list(
+    state: &mut XesState,
+    parent: &Frame,
+    name: Cow<'static, str>,
+    attrs: &XmlAttrs,
+    has_children: bool,
+) -> Result<Frame, String> {
+    let strict = state.strict;
+    if name != "values" {
+        if !strict && is_attribute_element(&name, false) {
+            return open_attribute(state, parent, name, attrs, has_children);
+        }
+        return Err(format!("<{name}> is not expected inside <list>: a list holds one <values> element"));
+    }
+    if strict {
+        check_attribute_set("values", attrs, &["key"], &[])?;
+        if parent.values_seen > 0 {
+            return Err("a <list> holds exactly one <values> element".into());
+        }
+    }
+    Ok(Frame { ctx: Ctx::Values, name, key: parent.key.clone(), phase: 0, values_seen: 0 })
 }
 
 /// `open` for an element quick-xml read.
