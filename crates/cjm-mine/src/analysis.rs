@@ -100,55 +100,100 @@ pub struct FunnelSpec {
 }
 
 pub fn analyse(log: &EventLog, j: &Journeys, funnel: Option<&FunnelSpec>, k: usize, top_variants: &[u64]) -> Analysis {
-    let n_act = log.activities.len();
+    let t = Tallies::count(log, j, k);
     let name = |a: u32| log.activities.get(a).to_string();
-    let mut durations: FxHashMap<(u32, u32), Vec<i64>> = FxHashMap::default();
-    let mut follows: FxHashMap<(u32, u32), u64> = FxHashMap::default();
-    let mut next: Vec<Vec<i64>> = vec![Vec::new(); n_act];
-    let mut switches: FxHashMap<(u32, u32), u64> = FxHashMap::default();
-    let n_ch = log.channels.len();
-    let mut ch_events = vec![0u64; n_ch];
-    let mut ch_customers = vec![0u64; n_ch];
-    let mut ch_last = vec![usize::MAX; n_ch];
-    for c in 0..j.customers() {
-        let r = j.range(c);
-        let acts = &j.acts[r.clone()];
-        let times = &j.times[r.clone()];
-        let rows = &j.rows[r];
-        for i in 0..acts.len() {
-            if i + 1 < acts.len() {
-                let (t0, t1) = (times[i], times[i + 1]);
-                if t0 != UNKNOWN_TIME && t1 != UNKNOWN_TIME {
-                    durations.entry((acts[i], acts[i + 1])).or_default().push(t1 - t0);
-                    next[acts[i] as usize].push(t1 - t0);
+    let channel = |c: u32| log.channels.get(c).to_string();
+    let mut channel_reach: Vec<ChannelReach> = (0..log.channels.len())
+        .map(|c| ChannelReach { channel: channel(c as u32), events: t.ch_events[c], customers: t.ch_customers[c] })
+        .collect();
+    channel_reach.sort_by(|x, y| y.customers.cmp(&x.customers).then_with(|| x.channel.cmp(&y.channel)));
+    let mut channel_switches: Vec<Switch> =
+        t.switches.into_iter().map(|((a, b), count)| Switch { from: channel(a), to: channel(b), count }).collect();
+    channel_switches.sort_by(|x, y| (&x.from, &x.to).cmp(&(&y.from, &y.to)));
+    let mut eventually_follows: Vec<Follows> =
+        t.follows.into_iter().map(|((a, b), count)| Follows { from: name(a), to: name(b), count }).collect();
+    eventually_follows.sort_by(|x, y| y.count.cmp(&x.count).then_with(|| (&x.from, &x.to).cmp(&(&y.from, &y.to))));
+    Analysis {
+        edge_times: edge_times(t.durations, &name),
+        eventually_follows,
+        variant_coverage: coverage(top_variants, j.customers()),
+        next_times: next_times(t.next, &name),
+        funnel: funnel.filter(|f| !f.steps.is_empty()).map(|f| funnel_report(log, j, f)),
+        channel_reach,
+        channel_switches,
+    }
+}
+
+/// What one pass over the journeys counts.
+struct Tallies {
+    /// Microseconds between each directly-following pair.
+    durations: FxHashMap<(u32, u32), Vec<i64>>,
+    /// Pairs up to `k` steps apart.
+    follows: FxHashMap<(u32, u32), u64>,
+    /// Microseconds from each touchpoint to the next.
+    next: Vec<Vec<i64>>,
+    /// Channel to the next event's channel.
+    switches: FxHashMap<(u32, u32), u64>,
+    ch_events: Vec<u64>,
+    ch_customers: Vec<u64>,
+}
+
+impl Tallies {
+    fn count(log: &EventLog, j: &Journeys, k: usize) -> Tallies {
+        let n_ch = log.channels.len();
+        let mut t = Tallies {
+            durations: FxHashMap::default(),
+            follows: FxHashMap::default(),
+            next: vec![Vec::new(); log.activities.len()],
+            switches: FxHashMap::default(),
+            ch_events: vec![0; n_ch],
+            ch_customers: vec![0; n_ch],
+        };
+        let mut ch_last = vec![usize::MAX; n_ch];
+        for c in 0..j.customers() {
+            let r = j.range(c);
+            let (acts, times, rows) = (&j.acts[r.clone()], &j.times[r.clone()], &j.rows[r]);
+            for i in 0..acts.len() {
+                if i + 1 < acts.len() {
+                    let (t0, t1) = (times[i], times[i + 1]);
+                    if t0 != UNKNOWN_TIME && t1 != UNKNOWN_TIME {
+                        t.durations.entry((acts[i], acts[i + 1])).or_default().push(t1 - t0);
+                        t.next[acts[i] as usize].push(t1 - t0);
+                    }
                 }
-            }
-            for step in 1..=k {
-                if let Some(&b) = acts.get(i + step) {
-                    *follows.entry((acts[i], b)).or_insert(0) += 1;
+                for step in 1..=k {
+                    if let Some(&b) = acts.get(i + step) {
+                        *t.follows.entry((acts[i], b)).or_insert(0) += 1;
+                    }
                 }
-            }
-            let ch = log.channel[rows[i] as usize];
-            if ch != NONE {
-                ch_events[ch as usize] += 1;
+                let ch = log.channel[rows[i] as usize];
+                if ch == NONE {
+                    continue;
+                }
+                t.ch_events[ch as usize] += 1;
                 if ch_last[ch as usize] != c {
                     ch_last[ch as usize] = c;
-                    ch_customers[ch as usize] += 1;
+                    t.ch_customers[ch as usize] += 1;
                 }
                 if i > 0 {
                     let prev = log.channel[rows[i - 1] as usize];
                     if prev != NONE {
-                        *switches.entry((prev, ch)).or_insert(0) += 1;
+                        *t.switches.entry((prev, ch)).or_insert(0) += 1;
                     }
                 }
             }
         }
+        t
     }
+}
+
+/// Each pair's durations, as statistics, by pair.
+fn edge_times(durations: FxHashMap<(u32, u32), Vec<i64>>, name: &dyn Fn(u32) -> String) -> Vec<EdgeTimes> {
+    let secs = |us: i64| us as f64 / 1e6;
     let mut edge_times: Vec<EdgeTimes> = durations
         .into_iter()
         .map(|((a, b), mut d)| {
             d.sort_unstable();
-            let secs = |us: i64| us as f64 / 1e6;
             let sum: i128 = d.iter().map(|&x| i128::from(x)).sum();
             EdgeTimes {
                 from: name(a),
@@ -163,52 +208,37 @@ pub fn analyse(log: &EventLog, j: &Journeys, funnel: Option<&FunnelSpec>, k: usi
         })
         .collect();
     edge_times.sort_by(|x, y| (&x.from, &x.to).cmp(&(&y.from, &y.to)));
-    let mut eventually_follows: Vec<Follows> =
-        follows.into_iter().map(|((a, b), count)| Follows { from: name(a), to: name(b), count }).collect();
-    eventually_follows.sort_by(|x, y| y.count.cmp(&x.count).then_with(|| (&x.from, &x.to).cmp(&(&y.from, &y.to))));
-    let customers = j.customers().max(1) as f64;
+    edge_times
+}
+
+/// The share of customers the top variants cover, cumulatively.
+fn coverage(top_variants: &[u64], customers: usize) -> Vec<f64> {
+    let customers = customers.max(1) as f64;
     let mut cum = 0u64;
-    let variant_coverage = top_variants
+    top_variants
         .iter()
         .map(|&c| {
             cum += c;
             cum as f64 / customers
         })
-        .collect();
-    let mut next_times: Vec<NextTime> = (0..n_act as u32)
-        .map(|a| {
-            let d = &mut next[a as usize];
+        .collect()
+}
+
+/// Each touchpoint's median time to the next event, by touchpoint.
+fn next_times(mut next: Vec<Vec<i64>>, name: &dyn Fn(u32) -> String) -> Vec<NextTime> {
+    let mut next_times: Vec<NextTime> = next
+        .iter_mut()
+        .enumerate()
+        .map(|(a, d)| {
             d.sort_unstable();
-            NextTime { touchpoint: name(a), median_seconds_to_next: (!d.is_empty()).then(|| median_sorted(d) / 1e6) }
+            NextTime {
+                touchpoint: name(a as u32),
+                median_seconds_to_next: (!d.is_empty()).then(|| median_sorted(d) / 1e6),
+            }
         })
         .collect();
     next_times.sort_by(|x, y| x.touchpoint.cmp(&y.touchpoint));
-    let mut channel_reach: Vec<ChannelReach> = (0..n_ch)
-        .map(|c| ChannelReach {
-            channel: log.channels.get(c as u32).to_string(),
-            events: ch_events[c],
-            customers: ch_customers[c],
-        })
-        .collect();
-    channel_reach.sort_by(|x, y| y.customers.cmp(&x.customers).then_with(|| x.channel.cmp(&y.channel)));
-    let mut channel_switches: Vec<Switch> = switches
-        .into_iter()
-        .map(|((a, b), count)| Switch {
-            from: log.channels.get(a).to_string(),
-            to: log.channels.get(b).to_string(),
-            count,
-        })
-        .collect();
-    channel_switches.sort_by(|x, y| (&x.from, &x.to).cmp(&(&y.from, &y.to)));
-    Analysis {
-        edge_times,
-        eventually_follows,
-        variant_coverage,
-        next_times,
-        funnel: funnel.filter(|f| !f.steps.is_empty()).map(|f| funnel_report(log, j, f)),
-        channel_reach,
-        channel_switches,
-    }
+    next_times
 }
 
 /// The median of sorted, non-empty values.

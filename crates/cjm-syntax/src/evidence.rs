@@ -250,105 +250,89 @@ fn shift(mut d: Diagnostic, base: usize) -> Diagnostic {
 }
 
 fn lex(src: &str) -> Result<Vec<(Tok, Span)>, Diagnostic> {
-    let bytes = src.as_bytes();
     let mut out = Vec::new();
     let mut i = 0;
-    while i < bytes.len() {
-        let c = src[i..].chars().next().unwrap_or(' ');
-        let start = i;
-        match c {
-            c if c.is_whitespace() => {
-                i += c.len_utf8();
-                continue;
-            }
-            '(' | ')' | ',' => {
-                let tok = match c {
-                    '(' => Tok::LParen,
-                    ')' => Tok::RParen,
-                    _ => Tok::Comma,
-                };
-                out.push((tok, Span::new(i, i + 1)));
-                i += 1;
-            }
-            '=' => {
-                let len = if src[i..].starts_with("==") { 2 } else { 1 };
-                out.push((Tok::Op(CmpOp::Eq), Span::new(i, i + len)));
-                i += len;
-            }
-            '!' | '<' | '>' => {
-                let two = src[i..].get(..2).unwrap_or("");
-                let (op, len) = match (c, two) {
-                    (_, "!=") => (CmpOp::Ne, 2),
-                    (_, "<=") => (CmpOp::Le, 2),
-                    (_, ">=") => (CmpOp::Ge, 2),
-                    (_, "<>") => (CmpOp::Ne, 2),
-                    ('<', _) => (CmpOp::Lt, 1),
-                    ('>', _) => (CmpOp::Gt, 1),
-                    _ => {
-                        return Err(Diagnostic::error(
-                            codes::BAD_EVIDENCE,
-                            Span::new(i, i + 1),
-                            "`!` must be followed by `=`",
-                        )
-                        .with_label("expected `!=`")
-                        .with_hint("write `not` to negate a condition, `!=` for \"is not\""))
-                    }
-                };
-                out.push((Tok::Op(op), Span::new(i, i + len)));
-                i += len;
-            }
-            '"' | '\'' | '`' => {
-                let (text, end) = quoted(src, i, c)?;
-                let tok = if c == '`' { Tok::Quoted(text) } else { Tok::Text(text) };
-                out.push((tok, Span::new(start, end)));
-                i = end;
-            }
-            c if c.is_ascii_digit()
-                || ((c == '-' || c == '+' || c == '.')
-                    && bytes.get(i + 1).is_some_and(|b| b.is_ascii_digit() || *b == b'.')) =>
-            {
-                let mut end = i + 1;
-                while end < bytes.len()
-                    && (bytes[end].is_ascii_alphanumeric() || matches!(bytes[end], b'.' | b'_' | b'+' | b'-'))
-                {
-                    if matches!(bytes[end], b'+' | b'-') && !matches!(bytes[end - 1], b'e' | b'E') {
-                        break;
-                    }
-                    end += 1;
-                }
-                let text = &src[i..end];
-                let value: f64 = text.parse().ok().filter(|v: &f64| v.is_finite()).ok_or_else(|| {
-                    Diagnostic::error(codes::BAD_EVIDENCE, Span::new(i, end), format!("`{text}` is not a number"))
-                        .with_label("expected a number such as `4` or `2.5`")
-                        .with_hint("put text in double quotes: \"…\"")
-                })?;
-                out.push((Tok::Number(value), Span::new(i, end)));
-                i = end;
-            }
-            c if c.is_alphabetic() || c == '_' => {
-                let end = src[i..].find(|c: char| !is_name_char(c)).map_or(src.len(), |n| i + n);
-                let word = &src[i..end];
-                let tok = match keyword(word) {
-                    Some(kw) => Tok::Kw(kw),
-                    None => Tok::Name(word.to_string()),
-                };
-                out.push((tok, Span::new(i, end)));
-                i = end;
-            }
-            other => {
-                return Err(Diagnostic::error(
-                    codes::BAD_EVIDENCE,
-                    Span::new(i, i + other.len_utf8()),
-                    format!("unexpected `{other}` in the evidence rule"),
-                )
-                .with_label("not part of a rule")
-                .with_hint(
-                    "a rule compares fields with values: touchpoint = \"checkout\" and channel in (\"web\", \"app\")",
-                ))
-            }
+    while let Some(c) = src[i..].chars().next() {
+        if c.is_whitespace() {
+            i += c.len_utf8();
+            continue;
         }
+        let (tok, end) = token(src, i, c)?;
+        out.push((tok, Span::new(i, end)));
+        i = end;
     }
     Ok(out)
+}
+
+/// The token that starts at `i` with `c` (not white space), and its end.
+fn token(src: &str, i: usize, c: char) -> Result<(Tok, usize), Diagnostic> {
+    let bytes = src.as_bytes();
+    match c {
+        '(' => Ok((Tok::LParen, i + 1)),
+        ')' => Ok((Tok::RParen, i + 1)),
+        ',' => Ok((Tok::Comma, i + 1)),
+        '=' => Ok((Tok::Op(CmpOp::Eq), i + if src[i..].starts_with("==") { 2 } else { 1 })),
+        '!' | '<' | '>' => comparison(src, i, c),
+        '"' | '\'' | '`' => {
+            let (text, end) = quoted(src, i, c)?;
+            Ok((if c == '`' { Tok::Quoted(text) } else { Tok::Text(text) }, end))
+        }
+        c if c.is_ascii_digit()
+            || ((c == '-' || c == '+' || c == '.')
+                && bytes.get(i + 1).is_some_and(|b| b.is_ascii_digit() || *b == b'.')) =>
+        {
+            number(src, i)
+        }
+        c if c.is_alphabetic() || c == '_' => {
+            let end = src[i..].find(|c: char| !is_name_char(c)).map_or(src.len(), |n| i + n);
+            let word = &src[i..end];
+            Ok((keyword(word).map_or_else(|| Tok::Name(word.to_string()), Tok::Kw), end))
+        }
+        other => Err(Diagnostic::error(
+            codes::BAD_EVIDENCE,
+            Span::new(i, i + other.len_utf8()),
+            format!("unexpected `{other}` in the evidence rule"),
+        )
+        .with_label("not part of a rule")
+        .with_hint("a rule compares fields with values: touchpoint = \"checkout\" and channel in (\"web\", \"app\")")),
+    }
+}
+
+/// `!=`, `<`, `<=`, `<>`, `>` or `>=` at `i`.
+fn comparison(src: &str, i: usize, c: char) -> Result<(Tok, usize), Diagnostic> {
+    let two = src[i..].get(..2).unwrap_or("");
+    let (op, len) = match (c, two) {
+        (_, "!=") | (_, "<>") => (CmpOp::Ne, 2),
+        (_, "<=") => (CmpOp::Le, 2),
+        (_, ">=") => (CmpOp::Ge, 2),
+        ('<', _) => (CmpOp::Lt, 1),
+        ('>', _) => (CmpOp::Gt, 1),
+        _ => {
+            return Err(Diagnostic::error(codes::BAD_EVIDENCE, Span::new(i, i + 1), "`!` must be followed by `=`")
+                .with_label("expected `!=`")
+                .with_hint("write `not` to negate a condition, `!=` for \"is not\""))
+        }
+    };
+    Ok((Tok::Op(op), i + len))
+}
+
+/// A number at `i`: digits, a sign, a point, an exponent.
+fn number(src: &str, i: usize) -> Result<(Tok, usize), Diagnostic> {
+    let bytes = src.as_bytes();
+    let mut end = i + 1;
+    while end < bytes.len() && (bytes[end].is_ascii_alphanumeric() || matches!(bytes[end], b'.' | b'_' | b'+' | b'-')) {
+        if matches!(bytes[end], b'+' | b'-') && !matches!(bytes[end - 1], b'e' | b'E') {
+            break;
+        }
+        end += 1;
+    }
+    let text = &src[i..end];
+    let value: f64 = text.parse().ok().filter(|v: &f64| v.is_finite()).ok_or_else(|| {
+        Diagnostic::error(codes::BAD_EVIDENCE, Span::new(i, end), format!("`{text}` is not a number"))
+            .with_label("expected a number such as `4` or `2.5`")
+            .with_hint("put text in double quotes: \"…\"")
+    })?;
+    Ok((Tok::Number(value), end))
 }
 
 fn quoted(src: &str, start: usize, quote: char) -> Result<(String, usize), Diagnostic> {
