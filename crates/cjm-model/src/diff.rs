@@ -3,7 +3,7 @@
 //! opportunities and the other lanes changed. Steps are matched by id, so a
 //! rename that keeps its id (`id:`) reads as a rename.
 
-use crate::model::{Journey, Stage, Step};
+use crate::model::{Journey, Metric, Opportunity, Pain, Persona, PersonaScore, Stage, Step};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 
@@ -36,6 +36,10 @@ pub fn diff(old: &Journey, new: &Journey) -> Vec<Change> {
             new.state.map(|s| s.as_str().to_string()).unwrap_or_default(),
         ),
         ("version", opt(&old.version), opt(&new.version)),
+        ("date", opt(&old.date), opt(&new.date)),
+        ("scale", format!("{}..{}", old.scale.min, old.scale.max), format!("{}..{}", new.scale.min, new.scale.max)),
+        ("accTitle", opt(&old.acc_title), opt(&new.acc_title)),
+        ("accDescr", opt(&old.acc_descr), opt(&new.acc_descr)),
     ] {
         if a != b {
             out.push(change("changed", "map", "", format!("{field}: {} → {}", shown(&a), shown(&b))));
@@ -48,16 +52,30 @@ pub fn diff(old: &Journey, new: &Journey) -> Vec<Change> {
     for p in only_in(&pa, &pb) {
         out.push(change("removed", "map", "", format!("persona {p}")));
     }
+    out.extend(header_changes(old, new));
     // Stages and steps by id, once: every lookup below is a hash probe, so
     // two versions of tens of thousands of steps compare in linear time.
     let (old_stages, new_stages) = (stages_by_id(old), stages_by_id(new));
     for stage in &new.stages {
         match old_stages.get(stage.id.as_str()) {
             None => out.push(change("added", "stage", &stage.id, format!("stage “{}”", stage.name))),
-            Some(was) if was.name != stage.name => {
-                out.push(change("renamed", "stage", &stage.id, format!("“{}” → “{}”", was.name, stage.name)))
+            Some(was) => {
+                if was.name != stage.name {
+                    out.push(change("renamed", "stage", &stage.id, format!("“{}” → “{}”", was.name, stage.name)));
+                }
+                for (field, a, b) in
+                    [("goal", &was.goal, &stage.goal), ("description", &was.description, &stage.description)]
+                {
+                    if a != b {
+                        let detail = format!(
+                            "{field}: {} → {}",
+                            shown(a.as_deref().unwrap_or("")),
+                            shown(b.as_deref().unwrap_or(""))
+                        );
+                        out.push(change("changed", "stage", &stage.id, detail));
+                    }
+                }
             }
-            Some(_) => {}
         }
     }
     for stage in old.stages.iter().filter(|s| !new_stages.contains_key(s.id.as_str())) {
@@ -93,6 +111,91 @@ pub fn diff(old: &Journey, new: &Journey) -> Vec<Change> {
         out.push(change("removed", "step", &step.id, format!("step “{}”", step.name)));
     }
     out
+}
+
+/// What changed in the personas both versions have, in the journey's
+/// metrics and in its data block.
+fn header_changes(old: &Journey, new: &Journey) -> Vec<Change> {
+    let mut out = Vec::new();
+    let mut push = |detail: String| out.push(change("changed", "map", "", detail));
+    let was_persona: HashMap<&str, &Persona> = old.personas.iter().rev().map(|p| (p.name.as_str(), p)).collect();
+    for p in &new.personas {
+        if let Some(&was) = was_persona.get(p.name.as_str()) {
+            for c in field_changes(was, p, &["id", "name"]) {
+                push(format!("persona {}: {c}", p.name));
+            }
+        }
+    }
+    for line in metric_changes(&old.metrics, &new.metrics) {
+        push(line);
+    }
+    match (&old.data, &new.data) {
+        (None, Some(_)) => push("data block added".into()),
+        (Some(_), None) => push("data block removed".into()),
+        (Some(a), Some(b)) => field_changes(a, b, &[]).into_iter().for_each(|c| push(format!("data {c}"))),
+        (None, None) => {}
+    }
+    out
+}
+
+/// Metrics added and removed (by name), and those whose unit, target or
+/// description changed.
+fn metric_changes(old: &[Metric], new: &[Metric]) -> Vec<String> {
+    let mut out = Vec::new();
+    fn by_name(list: &[Metric]) -> HashMap<&str, &Metric> {
+        list.iter().rev().map(|m| (m.name.as_str(), m)).collect()
+    }
+    let (was, now) = (by_name(old), by_name(new));
+    for m in new {
+        match was.get(m.name.as_str()).copied() {
+            None => out.push(format!("metric added {}", shown(&m.name))),
+            Some(was) => {
+                out.extend(field_changes(was, m, &["name"]).into_iter().map(|c| format!("metric {}: {c}", m.name)))
+            }
+        }
+    }
+    for m in old.iter().filter(|o| !now.contains_key(o.name.as_str())) {
+        out.push(format!("metric removed {}", shown(&m.name)));
+    }
+    out
+}
+
+/// The fields of two values of one type that differ (but `skip`), each as
+/// `field: old → new`, the field named as the `.cjm` key says it.
+fn field_changes<T: Serialize>(a: &T, b: &T, skip: &[&str]) -> Vec<String> {
+    use serde_json::Value;
+    let (Ok(Value::Object(a)), Ok(Value::Object(b))) = (serde_json::to_value(a), serde_json::to_value(b)) else {
+        return Vec::new();
+    };
+    let mut keys: Vec<&String> = a.keys().chain(b.keys().filter(|k| !a.contains_key(*k))).collect();
+    keys.retain(|k| !skip.contains(&k.as_str()) && a.get(*k) != b.get(*k));
+    keys.into_iter()
+        .map(|k| format!("{}: {} → {}", key_name(k), shown_value(a.get(k)), shown_value(b.get(k))))
+        .collect()
+}
+
+/// A model field's name as a `.cjm` key: `goals` is `goal`, `time_format`
+/// is `time-format`.
+fn key_name(field: &str) -> String {
+    match field {
+        "goals" | "needs" | "pains" | "attrs" => field.trim_end_matches('s').to_string(),
+        _ => field.replace('_', "-"),
+    }
+}
+
+fn shown_value(v: Option<&serde_json::Value>) -> String {
+    use serde_json::Value;
+    match v {
+        None | Some(Value::Null) => "(none)".into(),
+        Some(Value::String(s)) => shown(s),
+        Some(Value::Array(items)) => {
+            let texts: Vec<String> =
+                items.iter().map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_string)).collect();
+            shown(&texts.join("; "))
+        }
+        Some(Value::Number(n)) => n.as_f64().map_or_else(|| n.to_string(), crate::print::number),
+        Some(other) => other.to_string(),
+    }
 }
 
 fn persona_names(m: &Journey) -> Vec<&str> {
@@ -179,7 +282,51 @@ fn step_changes(a: &Step, b: &Step) -> Vec<Change> {
     list("backstage", a.backstage.clone(), b.backstage.clone(), &mut push);
     list("system", a.systems.clone(), b.systems.clone(), &mut push);
     list("actor", a.actors.clone(), b.actors.clone(), &mut push);
+    list("note", a.notes.clone(), b.notes.clone(), &mut push);
+    for line in metric_changes(&a.metrics, &b.metrics) {
+        push(line);
+    }
+    for (lane, x, y) in [
+        ("score", &a.persona_scores, &b.persona_scores),
+        ("future score", &a.future_persona_scores, &b.future_persona_scores),
+    ] {
+        for line in persona_score_changes(lane, x, y) {
+            push(line);
+        }
+    }
+    // Pains and opportunities kept with the same text whose attributes changed.
+    let was_pain: HashMap<&str, &Pain> = a.pains.iter().rev().map(|p| (p.text.as_str(), p)).collect();
+    for p in &b.pains {
+        if let Some(&was) = was_pain.get(p.text.as_str()) {
+            field_changes(was, p, &["text"]).into_iter().for_each(|c| push(format!("pain {}: {c}", shown(&p.text))));
+        }
+    }
+    let was_opportunity: HashMap<&str, &Opportunity> =
+        a.opportunities.iter().rev().map(|o| (o.text.as_str(), o)).collect();
+    for o in &b.opportunities {
+        if let Some(&was) = was_opportunity.get(o.text.as_str()) {
+            field_changes(was, o, &["text"])
+                .into_iter()
+                .for_each(|c| push(format!("opportunity {}: {c}", shown(&o.text))));
+        }
+    }
     out
+}
+
+/// `score Sam 2 → 4` for each persona whose own score changed.
+fn persona_score_changes(lane: &str, a: &[PersonaScore], b: &[PersonaScore]) -> Vec<String> {
+    // The first score a persona has counts, as in `Step::score_for`.
+    fn by_persona(list: &[PersonaScore]) -> HashMap<&str, f64> {
+        list.iter().rev().map(|s| (s.persona.as_str(), s.score)).collect()
+    }
+    let (was, now) = (by_persona(a), by_persona(b));
+    let mut seen = HashSet::new();
+    a.iter()
+        .chain(b)
+        .map(|s| s.persona.as_str())
+        .filter(|p| seen.insert(*p) && was.get(p) != now.get(p))
+        .map(|p| format!("{lane} {p} {} → {}", score(was.get(p).copied()), score(now.get(p).copied())))
+        .collect()
 }
 
 #[cfg(test)]
@@ -196,6 +343,31 @@ mod tests {
         let ids: Vec<&str> = d.iter().map(|c| c.id.as_str()).collect();
         assert_eq!(ids, ["step-10000", "step-20000", "step-30000"]);
         assert!(d.iter().all(|c| c.detail.ends_with("score 3 → 4")), "{d:?}");
+    }
+
+    #[test]
+    fn names_changes_inside_personas_metrics_stages_and_lanes() {
+        let a = crate::check(
+            "journey\n  persona Sam\n    goal: Pay\n  section S\n    One: 2: Sam\n      pain: slow [severity 2]\n      score Sam: 2\n",
+        )
+        .journey;
+        let b = crate::check(
+            "journey\n  persona Sam\n    goal: Pay fast\n  metric NPS\n  section S\n    goal: Start\n    One: 2: Sam\n      pain: slow [severity 4]\n      score Sam: 3\n      note: ask support\n",
+        )
+        .journey;
+        let d: Vec<String> =
+            super::diff(&a, &b).iter().map(|c| format!("{} {} {}", c.kind, c.what, c.detail)).collect();
+        assert_eq!(
+            d,
+            [
+                "changed map persona Sam: goal: “Pay” → “Pay fast”",
+                "changed map metric added “NPS”",
+                "changed stage goal: (none) → “Start”",
+                "changed step “One”: note added “ask support”",
+                "changed step “One”: score Sam 2 → 3",
+                "changed step “One”: pain “slow”: severity: 2 → 4",
+            ]
+        );
     }
 
     #[test]

@@ -8,6 +8,7 @@
 
 mod docs;
 mod golden;
+mod keys;
 mod roundtrip;
 mod schema;
 mod templates;
