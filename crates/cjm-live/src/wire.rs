@@ -24,8 +24,13 @@ pub enum Incoming {
     Update(Vec<u8>),
     Awareness(Vec<AwarenessEntry>),
     QueryAwareness,
-    /// Auth messages and cjm's own (`100..`) are not for a server to act on.
-    Ignored(u64),
+    /// "You may not write" (y-protocols' auth message, permission denied),
+    /// with the reason.
+    Denied(String),
+    /// cjm's acknowledgement: the first n sync messages are on disk.
+    Ack(u64),
+    /// cjm's other messages (hello, saved, preview, notice), their JSON.
+    Notice(u64, String),
 }
 
 /// One client's awareness state: its clock and its JSON (`null` when it
@@ -192,16 +197,12 @@ impl<'a> Reader<'a> {
                 Ok(Incoming::Awareness(Reader { bytes: body, at: 0 }.awareness()?))
             }
             MSG_AUTH => {
-                if self.uint()? == 0 {
-                    self.bytes()?;
-                }
-                Ok(Incoming::Ignored(MSG_AUTH))
+                let reason = if self.uint()? == 0 { self.string()? } else { String::new() };
+                Ok(Incoming::Denied(reason))
             }
             MSG_QUERY_AWARENESS => Ok(Incoming::QueryAwareness),
-            t @ 100..=104 => {
-                self.bytes()?;
-                Ok(Incoming::Ignored(t))
-            }
+            101 => Ok(Incoming::Ack(self.uint()?)),
+            t @ 100..=104 => Ok(Incoming::Notice(t, self.string()?)),
             t => Err(WireError::UnknownMessage(t)),
         }
     }
@@ -234,6 +235,11 @@ impl<'a> Reader<'a> {
             }
         }
         Err(WireError::Malformed("a number past 2^53"))
+    }
+
+    fn string(&mut self) -> Result<String, WireError> {
+        let bytes = self.bytes()?;
+        Ok(std::str::from_utf8(bytes).map_err(|_| WireError::Malformed("a string is not UTF-8"))?.to_string())
     }
 
     fn bytes(&mut self) -> Result<&'a [u8], WireError> {
@@ -279,5 +285,7 @@ mod tests {
         for n in 0..64u8 {
             let _ = decode(&[n, 0xff, 0xff, 0xff]);
         }
+        assert_eq!(decode(&ack(7)).unwrap(), [Incoming::Ack(7)]);
+        assert_eq!(decode(&permission_denied("no")).unwrap(), [Incoming::Denied("no".into())]);
     }
 }

@@ -666,3 +666,20 @@ pub(crate) async fn delete_token(
     state.db.write(move |tx| store::delete_api_token(tx, tid, u.id)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+#[derive(Deserialize, JsonSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct LiveSaveBody {
+    /// What changed, for the history (optional).
+    #[serde(default)]
+    pub message: String,
+}
+
+pub(crate) async fn live_save(
+    State(state): State<AppState>,
+    access: MapAccess<Editor>,
+    Body(body): Body<LiveSaveBody>,
+) -> AppResult<(StatusCode, Json<store::Version>)> {
+    let v = crate::live::save(&state, &access.map, &access.user, body.message).await?;
+    Ok((StatusCode::CREATED, Json(v)))
+}

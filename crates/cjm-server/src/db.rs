@@ -15,8 +15,11 @@ use std::sync::{Arc, Mutex};
 
 /// Migrations, applied in order; `PRAGMA user_version` records how many ran.
 /// Never edit one that has shipped: append a new one.
-const MIGRATIONS: &[&str] =
-    &[include_str!("migrations/0001_initial.sql"), include_str!("migrations/0002_token_scope.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_initial.sql"),
+    include_str!("migrations/0002_token_scope.sql"),
+    include_str!("migrations/0003_live.sql"),
+];
 
 #[derive(Clone)]
 pub(crate) struct Db {

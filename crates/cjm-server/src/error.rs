@@ -94,6 +94,21 @@ impl AppError {
     }
 }
 
+/// What the person is told (an internal failure's detail is only logged).
+impl std::fmt::Display for AppError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.parts().2)
+    }
+}
+
+/// Logs an internal failure that no response carries (a live document's
+/// storage failing), as [`log_errors`] does for responses.
+pub(crate) fn log_internal(context: &str, e: &AppError) {
+    if let AppError::Internal(detail) = e {
+        eprintln!("cjm serve: internal error ({context}): {detail}");
+    }
+}
+
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let (status, code, mut message) = self.parts();

@@ -24,6 +24,7 @@ mod db;
 mod demo;
 mod error;
 mod extract;
+mod live;
 mod pages;
 mod routes;
 mod service;
@@ -115,6 +116,8 @@ pub struct StateInner {
     checks: cache::Bounded<i64, cjm_model::Lowered>,
     /// Two versions compared, by their ids.
     diffs: cache::Bounded<(i64, i64), service::diff::Diff>,
+    /// The live documents being edited.
+    pub(crate) live: live::Live,
 }
 
 /// Cache `i`'s share of the cache memory, in bytes.
@@ -194,6 +197,7 @@ pub fn open(config: Config) -> Result<Opened, String> {
             evidence: service::evidence::Cache::new(share(&config, 0), share(&config, 4), config.max_inflated),
             checks: cache::Bounded::new(share(&config, 2)),
             diffs: cache::Bounded::new(share(&config, 5)),
+            live: live::Live::default(),
             config,
         }),
     };
@@ -275,8 +279,9 @@ pub const HEADER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1
 pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::io::Result<()> {
     use hyper_util::rt::{TokioIo, TokioTimer};
     let app = app(state);
-    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
+    // Told to every connection at shutdown: finish the request under way.
+    let (stopping, stop_rx) = tokio::sync::watch::channel(false);
     let mut stop = std::pin::pin!(shutdown());
     loop {
         let permit = tokio::select! {
@@ -299,17 +304,26 @@ pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::i
         let conn = hyper::server::conn::http1::Builder::new()
             .timer(TokioTimer::new())
             .header_read_timeout(HEADER_TIMEOUT)
-            .serve_connection(TokioIo::new(stream), service);
-        let conn = graceful.watch(conn);
+            .serve_connection(TokioIo::new(stream), service)
+            // WebSocket upgrades (live co-editing).
+            .with_upgrades();
+        let mut stop_rx = stop_rx.clone();
         tokio::spawn(async move {
-            let _ = conn.await;
+            let mut conn = std::pin::pin!(conn);
+            tokio::select! {
+                _ = conn.as_mut() => {}
+                _ = async { let _ = stop_rx.wait_for(|&s| s).await; } => {
+                    conn.as_mut().graceful_shutdown();
+                    let _ = conn.await;
+                }
+            }
             drop(permit);
         });
     }
-    tokio::select! {
-        _ = graceful.shutdown() => {}
-        _ = tokio::time::sleep(std::time::Duration::from_secs(30)) => {}
-    }
+    let _ = stopping.send(true);
+    // Every connection's permit back means every request is finished.
+    let all = u32::try_from(MAX_CONNECTIONS).unwrap_or(u32::MAX);
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(30), slots.acquire_many(all)).await;
     Ok(())
 }
 

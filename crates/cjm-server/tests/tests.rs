@@ -3,4 +3,5 @@
 mod common;
 mod flows;
 mod hardening;
+mod live;
 mod roles;

@@ -70,9 +70,13 @@ pub(crate) async fn save(
     message: String,
     base: Option<i64>,
 ) -> AppResult<store::Version> {
+    crate::live::check_no_unsaved(state, map.id).await?;
     let checked = store::Checked::off_runtime(source).await?;
     let (id, uid) = (map.id, user.id);
-    state.db.write(move |tx| store::append_version(tx, id, uid, &checked, &message, base)).await
+    let text = checked.source().to_string();
+    let version = state.db.write(move |tx| store::append_version(tx, id, uid, &checked, &message, base)).await?;
+    crate::live::follow_version(state, id, text, version.number, uid).await?;
+    Ok(version)
 }
 
 fn describe_edit(e: &cjm_model::edit::Edit) -> String {
@@ -106,6 +110,7 @@ pub(crate) async fn edit(
     message: &str,
 ) -> AppResult<(store::Version, String)> {
     let id = map.id;
+    crate::live::check_no_unsaved(state, id).await?;
     let current = state.db.read(move |c| store::version(c, id, base)).await?.source.unwrap_or_default();
     let message = if message.trim().is_empty() { describe_edit(&edit) } else { message.to_string() };
     let checked = tokio::task::spawn_blocking(move || {
@@ -115,13 +120,15 @@ pub(crate) async fn edit(
     .await
     .map_err(|e| AppError::Internal(e.to_string()))??;
     let uid = user.id;
-    state
+    let (version, text) = state
         .db
         .write(move |tx| {
             let version = store::append_version(tx, id, uid, &checked, &message, Some(base))?;
             Ok::<_, AppError>((version, checked.source().to_string()))
         })
-        .await
+        .await?;
+    crate::live::follow_version(state, id, text.clone(), version.number, uid).await?;
+    Ok((version, text))
 }
 
 /// Saves version `n`'s text as the newest version.

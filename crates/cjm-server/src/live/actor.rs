@@ -1,0 +1,446 @@
+//! A map's document actor: the one task that changes the map's live text.
+//!
+//! Its loop takes a command, then every command already queued (a burst),
+//! applies them in order, stores the burst's updates in one SQLite
+//! transaction, and only after the commit sends anything that shows them:
+//! updates to the other connections, answers to sync requests, and
+//! acknowledgements. So whatever any client has seen from the server is on
+//! disk (`synchronous = FULL`), and a `kill -9` loses nothing acknowledged.
+//! A failed commit stops the actor and closes every socket with 4503: the
+//! clients keep their edits and send them again to the next actor.
+
+use crate::store;
+use crate::AppState;
+use cjm_live::presence::{ConnId, Identity, Presence};
+use cjm_live::wire::{self, Incoming};
+use cjm_live::{Limits, LiveDoc};
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+use tokio::sync::{mpsc, oneshot};
+
+/// A document with no connection for this long is stored and unloaded.
+const IDLE: Duration = Duration::from_secs(60);
+/// How often stale presence is swept and silent sockets hear from us.
+const TICK: Duration = Duration::from_secs(10);
+/// Commands taken as one burst, at most.
+const BURST: usize = 256;
+/// Stored updates beyond which the log is folded into the snapshot.
+const COMPACT_AFTER: i64 = 500;
+/// Refused writes a read-only connection may send before it is closed.
+const REFUSED_WRITES: u32 = 10;
+/// Connections one document takes.
+pub(crate) const MAX_CONNECTIONS: usize = 25;
+
+/// What the actor sends a connection's task.
+#[derive(Debug)]
+pub(crate) enum Out {
+    Frame(Vec<u8>),
+    /// Close the socket with this code and reason.
+    Close(u16, String),
+}
+
+pub(crate) enum Cmd {
+    /// A connection joins. `writes`: its updates are taken; `extras`: it
+    /// takes cjm's own messages (acknowledgements).
+    Join {
+        conn: ConnId,
+        who: Identity,
+        writes: bool,
+        extras: bool,
+        out: mpsc::Sender<Out>,
+        reply: oneshot::Sender<Result<(), (u16, String)>>,
+    },
+    Frame {
+        conn: ConnId,
+        bytes: Vec<u8>,
+    },
+    Leave {
+        conn: ConnId,
+    },
+    /// The live text, and the version it was last saved as.
+    Text {
+        reply: oneshot::Sender<Result<(String, i64), String>>,
+    },
+    /// Make the live text `text` (minimal edits, as if typed by `user`).
+    SetText {
+        text: String,
+        user: Option<i64>,
+        reply: oneshot::Sender<Result<bool, String>>,
+    },
+    /// The live text was saved as version `version`.
+    Saved {
+        version: i64,
+        reply: oneshot::Sender<()>,
+    },
+}
+
+struct Conn {
+    who: Identity,
+    writes: bool,
+    extras: bool,
+    out: mpsc::Sender<Out>,
+    /// Sync messages (step 2 and updates) received, and refused writes.
+    received: u64,
+    refused: u32,
+}
+
+/// What a burst leaves to do once its updates are stored.
+#[derive(Default)]
+struct After {
+    /// Frames for one connection.
+    direct: Vec<(ConnId, Vec<u8>)>,
+    /// Frames for everyone but one connection (`None`: everyone).
+    broadcast: Vec<(Option<ConnId>, Vec<u8>)>,
+    replies: Vec<Box<dyn FnOnce() + Send>>,
+    /// Connections to acknowledge.
+    acked: Vec<ConnId>,
+}
+
+struct Actor {
+    state: AppState,
+    map_id: i64,
+    doc: LiveDoc,
+    presence: Presence,
+    conns: HashMap<ConnId, Conn>,
+    saved_version: i64,
+    /// The last stored update's number, and the snapshot's.
+    last_seq: i64,
+    snapshot_seq: i64,
+    /// Updates of this burst, waiting for the commit.
+    to_store: Vec<(Vec<u8>, Option<i64>)>,
+    started: Instant,
+    /// The document broke (yrs failed inside): stop without storing more.
+    poisoned: bool,
+}
+
+/// The actor of map `map_id`: loads (or seeds) the document, then serves
+/// `rx` until the map is idle or storage fails.
+pub(crate) async fn run(state: AppState, map_id: i64, mut rx: mpsc::Receiver<Cmd>) {
+    let mut actor = match Actor::load(state, map_id).await {
+        Ok(actor) => actor,
+        Err(why) => {
+            refuse_all(&mut rx, &format!("the live document cannot be opened: {why}")).await;
+            return;
+        }
+    };
+    let mut idle_since = Some(Instant::now());
+    loop {
+        let first = tokio::select! {
+            cmd = rx.recv() => cmd,
+            _ = tokio::time::sleep(TICK) => None,
+        };
+        let mut burst: Vec<Cmd> = first.into_iter().collect();
+        while burst.len() < BURST {
+            match rx.try_recv() {
+                Ok(cmd) => burst.push(cmd),
+                Err(_) => break,
+            }
+        }
+        let mut after = After::default();
+        for cmd in burst {
+            actor.handle(cmd, &mut after);
+        }
+        actor.tick(&mut after);
+        if actor.poisoned {
+            refuse_all(&mut rx, "the live document failed and is reloading; join again").await;
+            return;
+        }
+        if let Err(why) = actor.commit().await {
+            actor.fail(&why);
+            refuse_all(&mut rx, &why).await;
+            return;
+        }
+        actor.deliver(after);
+        if actor.conns.is_empty() {
+            let since = *idle_since.get_or_insert_with(Instant::now);
+            if since.elapsed() >= IDLE {
+                let _ = actor.compact().await;
+                refuse_all(&mut rx, "the live document was unloaded; join again").await;
+                return;
+            }
+        } else {
+            idle_since = None;
+        }
+    }
+}
+
+/// Answers whatever is still queued with `why`, and stops taking more.
+async fn refuse_all(rx: &mut mpsc::Receiver<Cmd>, why: &str) {
+    rx.close();
+    while let Some(cmd) = rx.recv().await {
+        match cmd {
+            Cmd::Join { reply, .. } => drop(reply.send(Err((1012, why.to_string())))),
+            Cmd::Text { reply } => drop(reply.send(Err(why.to_string()))),
+            Cmd::SetText { reply, .. } => drop(reply.send(Err(why.to_string()))),
+            Cmd::Saved { reply, .. } => drop(reply.send(())),
+            Cmd::Frame { .. } | Cmd::Leave { .. } => {}
+        }
+    }
+}
+
+impl Actor {
+    /// The stored document, or a new one seeded from the map's latest
+    /// version (stored before anybody sees it).
+    async fn load(state: AppState, map_id: i64) -> Result<Actor, String> {
+        let limits = Limits { text_bytes: store::MAX_SOURCE, ..Limits::default() };
+        let stored = state.db.read(move |c| store::load_doc(c, map_id)).await.map_err(|e| e.to_string())?;
+        let (doc, saved_version, last_seq) = match stored {
+            Some(s) => {
+                let doc = tokio::task::spawn_blocking(move || {
+                    LiveDoc::load(&s.snapshot, s.updates.iter().map(Vec::as_slice), limits).map(|d| (d, s))
+                })
+                .await
+                .map_err(|e| e.to_string())?
+                .map_err(|e| e.to_string())?;
+                (doc.0, doc.1.saved_version, doc.1.last_seq)
+            }
+            None => {
+                let seeded = state
+                    .db
+                    .write(move |c| {
+                        let map = store::map(c, map_id)?;
+                        let head = store::version(c, map_id, map.head)?;
+                        let (doc, snapshot) = LiveDoc::seed(head.source.as_deref().unwrap_or(""), limits);
+                        store::seed_doc(c, map_id, &snapshot, map.head)?;
+                        Ok::<_, crate::AppError>((doc, map.head))
+                    })
+                    .await
+                    .map_err(|e| e.to_string())?;
+                (seeded.0, seeded.1, 0)
+            }
+        };
+        Ok(Actor {
+            state,
+            map_id,
+            doc,
+            presence: Presence::default(),
+            conns: HashMap::new(),
+            saved_version,
+            last_seq,
+            snapshot_seq: last_seq,
+            to_store: Vec::new(),
+            started: Instant::now(),
+            poisoned: false,
+        })
+    }
+
+    fn now_ms(&self) -> u64 {
+        self.started.elapsed().as_millis() as u64
+    }
+
+    fn handle(&mut self, cmd: Cmd, after: &mut After) {
+        match cmd {
+            Cmd::Join { conn, who, writes, extras, out, reply } => {
+                if self.conns.len() >= MAX_CONNECTIONS {
+                    let _ = reply.send(Err((4429, format!("{MAX_CONNECTIONS} people are editing this map already"))));
+                    return;
+                }
+                let _ = reply.send(Ok(()));
+                // The server's state vector first (a writer answers with
+                // what the server lacks), then who is here.
+                if writes {
+                    after.direct.push((conn, wire::sync_step1(&self.doc.state_vector())));
+                }
+                let present = self.presence.all();
+                if !present.is_empty() {
+                    after.direct.push((conn, wire::awareness(&present)));
+                }
+                self.conns.insert(conn, Conn { who, writes, extras, out, received: 0, refused: 0 });
+            }
+            Cmd::Frame { conn, bytes } => self.frame(conn, &bytes, after),
+            Cmd::Leave { conn } => {
+                self.conns.remove(&conn);
+                let gone = self.presence.leave(conn);
+                if !gone.is_empty() {
+                    after.broadcast.push((None, wire::awareness(&gone)));
+                }
+            }
+            Cmd::Text { reply } => {
+                let text = (self.doc.text(), self.saved_version);
+                after.replies.push(Box::new(move || drop(reply.send(Ok(text)))));
+            }
+            Cmd::SetText { text, user, reply } => {
+                let result = match self.doc.set_text(&text) {
+                    Ok(Some(update)) => {
+                        after.broadcast.push((None, wire::update(&update)));
+                        self.to_store.push((update, user));
+                        Ok(true)
+                    }
+                    Ok(None) => Ok(false),
+                    Err(e) => Err(e.to_string()),
+                };
+                after.replies.push(Box::new(move || drop(reply.send(result))));
+            }
+            Cmd::Saved { version, reply } => {
+                self.saved_version = version;
+                after.replies.push(Box::new(move || {
+                    let _ = reply.send(());
+                }));
+            }
+        }
+    }
+
+    /// One frame of connection `conn`.
+    fn frame(&mut self, conn: ConnId, bytes: &[u8], after: &mut After) {
+        let Some(c) = self.conns.get(&conn) else { return };
+        let messages = match wire::decode(bytes) {
+            Ok(m) => m,
+            Err(e) => return self.close(conn, 4400, &format!("{e}")),
+        };
+        let (writes, who) = (c.writes, c.who.clone());
+        for message in messages {
+            match message {
+                Incoming::SyncStep1(sv) => match self.doc.missing_for(&sv) {
+                    Ok(update) => after.direct.push((conn, wire::sync_step2(&update))),
+                    Err(e) => return self.close(conn, 4400, &e.to_string()),
+                },
+                Incoming::SyncStep2(update) | Incoming::Update(update) => {
+                    if !writes {
+                        self.refused(conn, after);
+                        continue;
+                    }
+                    match self.doc.apply(&update) {
+                        Ok(true) => {
+                            after.broadcast.push((Some(conn), wire::update(&update)));
+                            self.to_store.push((update, Some(who.user_id)));
+                            // It waits for updates this client has: ask.
+                            if self.doc.has_missing() {
+                                after.direct.push((conn, wire::sync_step1(&self.doc.state_vector())));
+                            }
+                        }
+                        Ok(false) => {}
+                        Err(cjm_live::LiveError::Poisoned(why)) => {
+                            self.poisoned = true;
+                            return self.fail(&why);
+                        }
+                        Err(
+                            e @ (cjm_live::LiveError::TextTooLarge { .. } | cjm_live::LiveError::StateTooLarge { .. }),
+                        ) => return self.close(conn, 4413, &e.to_string()),
+                        Err(e) => return self.close(conn, 4400, &e.to_string()),
+                    }
+                    if let Some(c) = self.conns.get_mut(&conn) {
+                        c.received += 1;
+                    }
+                    after.acked.push(conn);
+                }
+                Incoming::Awareness(entries) => {
+                    let passed = self.presence.receive(conn, &who, entries, self.now_ms());
+                    if !passed.is_empty() {
+                        after.broadcast.push((Some(conn), wire::awareness(&passed)));
+                    }
+                }
+                Incoming::QueryAwareness => after.direct.push((conn, wire::awareness(&self.presence.all()))),
+                // What only a server sends; a client sending it means nothing.
+                Incoming::Denied(_) | Incoming::Ack(_) | Incoming::Notice(..) => {}
+            }
+        }
+    }
+
+    /// A read-only connection sent a write: refused once with a message,
+    /// closed after [`REFUSED_WRITES`].
+    fn refused(&mut self, conn: ConnId, after: &mut After) {
+        let Some(c) = self.conns.get_mut(&conn) else { return };
+        c.refused += 1;
+        if c.refused == 1 {
+            after.direct.push((conn, wire::permission_denied("you may view this map, not edit it")));
+        }
+        if c.refused > REFUSED_WRITES {
+            self.close(conn, 4403, "a read-only connection kept sending changes");
+        }
+    }
+
+    fn close(&mut self, conn: ConnId, code: u16, why: &str) {
+        if let Some(c) = self.conns.remove(&conn) {
+            let _ = c.out.try_send(Out::Close(code, why.to_string()));
+        }
+        self.presence.leave(conn);
+    }
+
+    /// Storage failed or the document broke: everybody is closed with
+    /// 4503 (clients keep their edits and resend them to the next actor).
+    fn fail(&mut self, why: &str) {
+        let conns: Vec<ConnId> = self.conns.keys().copied().collect();
+        for conn in conns {
+            self.close(conn, 4503, why);
+        }
+        self.to_store.clear();
+    }
+
+    fn tick(&mut self, after: &mut After) {
+        let gone = self.presence.sweep(self.now_ms());
+        if !gone.is_empty() {
+            after.broadcast.push((None, wire::awareness(&gone)));
+        }
+    }
+
+    /// Stores the burst's updates, one transaction, and folds the log into
+    /// the snapshot when it has grown long.
+    async fn commit(&mut self) -> Result<(), String> {
+        if self.to_store.is_empty() {
+            return Ok(());
+        }
+        let updates = std::mem::take(&mut self.to_store);
+        let (map_id, first) = (self.map_id, self.last_seq + 1);
+        let n = updates.len() as i64;
+        self.state.db.write(move |c| store::append_updates(c, map_id, first, &updates)).await.map_err(|e| {
+            crate::error::log_internal(&format!("storing live edits of map {map_id}"), &e);
+            format!("storing live edits failed: {e}")
+        })?;
+        self.last_seq += n;
+        if self.last_seq - self.snapshot_seq > COMPACT_AFTER {
+            self.compact().await?;
+        }
+        Ok(())
+    }
+
+    /// Replaces the stored snapshot and log with one snapshot (not while
+    /// updates wait for missing ones).
+    async fn compact(&mut self) -> Result<(), String> {
+        let Some(snapshot) = self.doc.compaction() else { return Ok(()) };
+        let (map_id, upto) = (self.map_id, self.last_seq);
+        self.state.db.write(move |c| store::compact_doc(c, map_id, &snapshot, upto)).await.map_err(|e| {
+            crate::error::log_internal(&format!("compacting the live document of map {map_id}"), &e);
+            format!("compacting the live document failed: {e}")
+        })?;
+        self.snapshot_seq = upto;
+        Ok(())
+    }
+
+    /// Sends what the burst showed, now that it is stored.
+    fn deliver(&mut self, after: After) {
+        let mut slow = Vec::new();
+        let mut send = |conn: ConnId, c: &Conn, frame: Vec<u8>| {
+            if c.out.try_send(Out::Frame(frame)).is_err() {
+                slow.push(conn);
+            }
+        };
+        for (to, frame) in after.direct {
+            if let Some(c) = self.conns.get(&to) {
+                send(to, c, frame);
+            }
+        }
+        for (except, frame) in after.broadcast {
+            for (&id, c) in &self.conns {
+                if Some(id) != except {
+                    send(id, c, frame.clone());
+                }
+            }
+        }
+        let mut acked = after.acked;
+        acked.sort_unstable();
+        acked.dedup();
+        for id in acked {
+            if let Some(c) = self.conns.get(&id).filter(|c| c.extras) {
+                send(id, c, wire::ack(c.received));
+            }
+        }
+        for reply in after.replies {
+            reply();
+        }
+        // A connection that does not read its frames falls behind; it is
+        // closed, and resynchronises when it joins again.
+        for conn in slow {
+            self.close(conn, 4503, "the connection fell behind");
+        }
+    }
+}

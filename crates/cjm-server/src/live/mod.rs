@@ -1,0 +1,144 @@
+//! Live co-editing: one document actor per open map, and the WebSocket
+//! route people (and scripts) join it by.
+//!
+//! - [`actor`] — a tokio task owning a map's [`cjm_live::LiveDoc`] and its
+//!   presence: it takes every frame of every connection in order, stores the
+//!   updates of a burst in one SQLite transaction, and only after the commit
+//!   passes them on and acknowledges them. It is the one writer of the map's
+//!   live text.
+//! - [`socket`] — `GET /api/maps/{id}/live`: the upgrade (role, origin),
+//!   then one task per connection between the socket and the actor.
+//!
+//! [`Live`] finds a map's actor, starting it when the map has none.
+
+pub(crate) mod actor;
+pub(crate) mod socket;
+
+use crate::error::{AppError, AppResult};
+use crate::AppState;
+use actor::Cmd;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use tokio::sync::mpsc;
+
+/// Commands waiting for an actor, at most; a sender waits beyond that.
+const QUEUE: usize = 256;
+
+/// The running actors, by map.
+#[derive(Default)]
+pub(crate) struct Live {
+    actors: Mutex<HashMap<i64, mpsc::Sender<Cmd>>>,
+    next_conn: AtomicU64,
+}
+
+impl Live {
+    pub(crate) fn next_conn(&self) -> u64 {
+        self.next_conn.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    /// Sends `cmd` to the map's actor, starting one when the map has none
+    /// (or its actor has just stopped).
+    pub(crate) async fn send(&self, state: &AppState, map_id: i64, cmd: Cmd) -> AppResult<()> {
+        let mut cmd = cmd;
+        for _ in 0..2 {
+            let tx = self.actor(state, map_id);
+            match tx.send(cmd).await {
+                Ok(()) => return Ok(()),
+                Err(mpsc::error::SendError(back)) => {
+                    cmd = back;
+                    let mut actors = self.actors.lock().unwrap_or_else(|p| p.into_inner());
+                    if actors.get(&map_id).is_some_and(|t| t.same_channel(&tx)) {
+                        actors.remove(&map_id);
+                    }
+                }
+            }
+        }
+        Err(AppError::Unavailable("the live document is restarting; try again".into()))
+    }
+
+    fn actor(&self, state: &AppState, map_id: i64) -> mpsc::Sender<Cmd> {
+        let mut actors = self.actors.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(tx) = actors.get(&map_id).filter(|tx| !tx.is_closed()) {
+            return tx.clone();
+        }
+        let (tx, rx) = mpsc::channel(QUEUE);
+        actors.insert(map_id, tx.clone());
+        tokio::spawn(actor::run(state.clone(), map_id, rx));
+        tx
+    }
+}
+
+/// Refuses (409) a version saved outside the live document while the live
+/// text has changes nobody saved: nobody overwrites edits they have not
+/// seen. A map never opened live has nothing to lose.
+pub(crate) async fn check_no_unsaved(state: &AppState, map_id: i64) -> AppResult<()> {
+    if !state.db.read(move |c| crate::store::has_doc(c, map_id)).await? {
+        return Ok(());
+    }
+    let (text, saved) = socket::text(state, map_id).await?;
+    let saved_text = state.db.read(move |c| crate::store::version(c, map_id, saved)).await?.source.unwrap_or_default();
+    if cjm_live::doc::normalise(&saved_text) != text {
+        return Err(AppError::Conflict(format!(
+            "this map has live edits not saved as a version yet (since version {saved}); open the editor and save them, or save your text there"
+        )));
+    }
+    Ok(())
+}
+
+/// A version saved outside the live document (a script's save, a form edit,
+/// a restore): the live text becomes it by minimal edits, so whoever is
+/// typing sees the change and keeps their cursor.
+pub(crate) async fn follow_version(
+    state: &AppState,
+    map_id: i64,
+    text: String,
+    version: i64,
+    user: i64,
+) -> AppResult<()> {
+    if !state.db.read(move |c| crate::store::has_doc(c, map_id)).await? {
+        return Ok(());
+    }
+    let (reply, done) = tokio::sync::oneshot::channel();
+    state.live.send(state, map_id, Cmd::SetText { text, user: Some(user), reply }).await?;
+    done.await
+        .map_err(|_| AppError::Unavailable("the live document stopped".into()))?
+        .map_err(AppError::Unavailable)?;
+    saved(state, map_id, version).await
+}
+
+/// Records that the live text was saved as `version`.
+pub(crate) async fn saved(state: &AppState, map_id: i64, version: i64) -> AppResult<()> {
+    state.db.write(move |c| crate::store::set_saved_version(c, map_id, version)).await?;
+    let (reply, done) = tokio::sync::oneshot::channel();
+    state.live.send(state, map_id, Cmd::Saved { version, reply }).await?;
+    let _ = done.await;
+    Ok(())
+}
+
+/// Saves the live text as a version (`base` is the version it was last
+/// saved as, so a save made meanwhile outside the live document is a 409).
+pub(crate) async fn save(
+    state: &AppState,
+    map: &crate::store::MapInfo,
+    user: &crate::auth::User,
+    message: String,
+) -> AppResult<crate::store::Version> {
+    let map_id = map.id;
+    let (text, base) = socket::text(state, map_id).await?;
+    let checked = crate::store::Checked::off_runtime(text).await?;
+    let uid = user.id;
+    let message = if message.trim().is_empty() { "Saved from the live editor".to_string() } else { message };
+    let version = state
+        .db
+        .write(move |tx| {
+            let v = crate::store::append_version(tx, map_id, uid, &checked, &message, Some(base))?;
+            crate::store::set_saved_version(tx, map_id, v.number)?;
+            Ok::<_, AppError>(v)
+        })
+        .await?;
+    let (reply, done) = tokio::sync::oneshot::channel();
+    state.live.send(state, map_id, Cmd::Saved { version: version.number, reply }).await?;
+    let _ = done.await;
+    Ok(version)
+}

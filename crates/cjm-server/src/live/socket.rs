@@ -1,0 +1,208 @@
+//! `GET /api/maps/{id}/live`: with `Upgrade: websocket`, a co-editing
+//! socket speaking the y-websocket protocol, so a stock `WebsocketProvider`
+//! at `ws://HOST/api/maps/{id}` with room `live` joins; without it, the live
+//! document's state as JSON.
+//!
+//! The upgrade is a GET, which the CSRF guard does not look at: a cookie
+//! session must come from this site's own pages (`Origin`), a script uses
+//! `Authorization: Bearer`. Editors and owners write (and write-scoped
+//! tokens); everybody else gets a socket whose updates the actor drops.
+//! cjm's own messages (hello, acknowledgements) go only to clients that ask
+//! with `?cjm=1`; a stock client hears an empty awareness update every 10 s
+//! instead, so that it does not take the socket for dead.
+
+use super::actor::{Cmd, Out};
+use crate::auth::{Principal, Role, TokenScope};
+use crate::error::{AppError, AppResult};
+use crate::extract::{MapAccess, Query, Viewer};
+use crate::AppState;
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use cjm_live::presence::Identity;
+use cjm_live::wire;
+use futures_util::{SinkExt, StreamExt};
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot};
+
+/// The largest frame taken (a first sync after long offline work).
+pub(crate) const MAX_FRAME: usize = 4 << 20;
+/// Frames waiting to be written to one socket; a client that falls this
+/// far behind is closed.
+const OUTBOX: usize = 256;
+/// Sync and awareness frames a socket may send: a burst, then per second.
+const RATE_BURST: f64 = 200.0;
+const RATE_PER_SECOND: f64 = 50.0;
+/// A write to the socket that takes longer closes it.
+const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+const HEARTBEAT: Duration = Duration::from_secs(10);
+
+#[derive(serde::Deserialize)]
+pub(crate) struct LiveQuery {
+    /// `1`: send cjm's own messages too (hello, acknowledgements).
+    #[serde(default)]
+    cjm: Option<u8>,
+}
+
+/// The live document's state, for a plain GET.
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub(crate) struct LiveState {
+    /// The version the live text was last saved as (or started from).
+    pub(crate) saved_version: i64,
+    /// Whether the live text differs from that version.
+    pub(crate) unsaved: bool,
+    /// Whether you may edit it.
+    pub(crate) writes: bool,
+}
+
+pub(crate) async fn live(
+    State(state): State<AppState>,
+    who: Principal,
+    access: MapAccess<Viewer>,
+    Query(query): Query<LiveQuery>,
+    headers: HeaderMap,
+    upgrade: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
+) -> AppResult<Response> {
+    let map_id = access.map.id;
+    let writes = access.role >= Role::Editor && !matches!(who, Principal::Token { scope: TokenScope::Read, .. });
+    let Ok(upgrade) = upgrade else {
+        let (text, saved_version) = text(&state, map_id).await?;
+        let saved = state.db.read(move |c| crate::store::version(c, map_id, saved_version)).await?;
+        let unsaved = saved.source.as_deref() != Some(text.as_str());
+        return Ok(Json(LiveState { saved_version, unsaved, writes }).into_response());
+    };
+    if matches!(who, Principal::Session { .. }) && !from_this_site(&headers) {
+        return Err(AppError::Forbidden("open the live document from this site's own pages"));
+    }
+    let identity = Identity::of(access.user.id, &access.user.name);
+    let extras = query.cjm == Some(1);
+    let upgrade = upgrade.max_message_size(MAX_FRAME).max_frame_size(MAX_FRAME).max_write_buffer_size(MAX_FRAME);
+    Ok(upgrade.on_upgrade(move |socket| connection(state, map_id, identity, writes, extras, socket)).into_response())
+}
+
+/// A browser sends `Origin` with every upgrade: it must be this host.
+fn from_this_site(headers: &HeaderMap) -> bool {
+    let host = headers.get(axum::http::header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let origin = headers.get(axum::http::header::ORIGIN).and_then(|v| v.to_str().ok()).unwrap_or("");
+    !host.is_empty() && origin.split("://").nth(1).is_some_and(|o| o.eq_ignore_ascii_case(host))
+}
+
+/// The live text and the version it was last saved as (the actor loads
+/// or seeds the document).
+pub(crate) async fn text(state: &AppState, map_id: i64) -> AppResult<(String, i64)> {
+    let (reply, answer) = oneshot::channel();
+    state.live.send(state, map_id, Cmd::Text { reply }).await?;
+    answer
+        .await
+        .map_err(|_| AppError::Unavailable("the live document stopped; try again".into()))?
+        .map_err(AppError::Unavailable)
+}
+
+/// One connection between its socket and the map's actor.
+async fn connection(state: AppState, map_id: i64, who: Identity, writes: bool, extras: bool, socket: WebSocket) {
+    let (mut sink, mut stream) = socket.split();
+    let conn = state.live.next_conn();
+    let (out, mut outbox) = mpsc::channel::<Out>(OUTBOX);
+    let (reply, joined) = oneshot::channel();
+    let join = Cmd::Join { conn, who: who.clone(), writes, extras, out, reply };
+    let refused: Option<(u16, String)> = match state.live.send(&state, map_id, join).await {
+        Err(e) => Some((1013, e.to_string())),
+        Ok(()) => match joined.await {
+            Ok(Ok(())) => None,
+            Ok(Err(refusal)) => Some(refusal),
+            Err(_) => Some((1013, "the live document stopped; try again".into())),
+        },
+    };
+    if let Some((code, why)) = refused {
+        let _ = sink.send(close(code, &why)).await;
+        return;
+    }
+    if extras {
+        let hello = serde_json::json!({
+            "protocol": 1, "readOnly": !writes,
+            "you": {"id": who.user_id, "name": who.name, "color": who.color, "colorLight": who.color_light},
+        });
+        let _ = sink.send(Message::Binary(wire::notice(wire::Notice::Hello, &hello.to_string()).into())).await;
+    }
+    let mut bucket = Bucket::new();
+    let mut heartbeat = tokio::time::interval(HEARTBEAT);
+    heartbeat.tick().await;
+    loop {
+        tokio::select! {
+            incoming = stream.next() => match incoming {
+                Some(Ok(Message::Binary(bytes))) => {
+                    if !bucket.take() {
+                        let _ = sink.send(close(4429, "too many changes at once; slow down")).await;
+                        break;
+                    }
+                    if state.live.send(&state, map_id, Cmd::Frame { conn, bytes: bytes.to_vec() }).await.is_err() {
+                        let _ = sink.send(close(1013, "the live document stopped; join again")).await;
+                        break;
+                    }
+                }
+                Some(Ok(Message::Text(_))) => {
+                    let _ = sink.send(close(4400, "this socket takes binary y-websocket frames")).await;
+                    break;
+                }
+                Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
+                Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break,
+            },
+            sent = outbox.recv() => {
+                let message = match sent {
+                    Some(Out::Frame(frame)) => Message::Binary(frame.into()),
+                    Some(Out::Close(code, why)) => {
+                        let _ = tokio::time::timeout(SEND_TIMEOUT, sink.send(close(code, &why))).await;
+                        break;
+                    }
+                    None => break,
+                };
+                if !matches!(tokio::time::timeout(SEND_TIMEOUT, sink.send(message)).await, Ok(Ok(()))) {
+                    break;
+                }
+            }
+            _ = heartbeat.tick() => {
+                // y-websocket takes 30 s without a message for a dead socket.
+                let beat = wire::awareness(&[]);
+                if !matches!(tokio::time::timeout(SEND_TIMEOUT, sink.send(Message::Binary(beat.into()))).await, Ok(Ok(()))) {
+                    break;
+                }
+            }
+        }
+    }
+    let _ = state.live.send(&state, map_id, Cmd::Leave { conn }).await;
+}
+
+fn close(code: u16, why: &str) -> Message {
+    // A close reason is at most 123 bytes.
+    let mut reason: String = why.chars().take(120).collect();
+    while reason.len() > 123 {
+        reason.pop();
+    }
+    Message::Close(Some(CloseFrame { code, reason: reason.into() }))
+}
+
+/// A token bucket: [`RATE_BURST`] frames, refilled at [`RATE_PER_SECOND`].
+struct Bucket {
+    tokens: f64,
+    at: tokio::time::Instant,
+}
+
+impl Bucket {
+    fn new() -> Bucket {
+        Bucket { tokens: RATE_BURST, at: tokio::time::Instant::now() }
+    }
+
+    fn take(&mut self) -> bool {
+        let now = tokio::time::Instant::now();
+        self.tokens = (self.tokens + now.duration_since(self.at).as_secs_f64() * RATE_PER_SECOND).min(RATE_BURST);
+        self.at = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}

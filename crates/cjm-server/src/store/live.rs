@@ -1,0 +1,85 @@
+//! The live documents: each map's snapshot and the updates stored after it
+//! (`doc_state`, `doc_updates`).
+
+use super::*;
+
+/// A live document as stored.
+pub(crate) struct StoredDoc {
+    pub(crate) snapshot: Vec<u8>,
+    /// The updates after the snapshot, in order.
+    pub(crate) updates: Vec<Vec<u8>>,
+    /// The last update's number (the snapshot's when there is none).
+    pub(crate) last_seq: i64,
+    /// The version the live text last equalled.
+    pub(crate) saved_version: i64,
+}
+
+pub(crate) fn load_doc(c: &Connection, map_id: i64) -> AppResult<Option<StoredDoc>> {
+    let state = c
+        .query_row("SELECT snapshot, snapshot_seq, saved_version FROM doc_state WHERE map_id = ?1", [map_id], |r| {
+            Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
+        })
+        .optional()?;
+    let Some((snapshot, snapshot_seq, saved_version)) = state else { return Ok(None) };
+    let mut stmt = c.prepare("SELECT seq, data FROM doc_updates WHERE map_id = ?1 AND seq > ?2 ORDER BY seq")?;
+    let rows = stmt.query_map(params![map_id, snapshot_seq], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?)))?;
+    let mut updates = Vec::new();
+    let mut last_seq = snapshot_seq;
+    for row in rows {
+        let (seq, data) = row?;
+        last_seq = seq;
+        updates.push(data);
+    }
+    Ok(Some(StoredDoc { snapshot, updates, last_seq, saved_version }))
+}
+
+/// The first snapshot of a map's live document, made from version
+/// `saved_version`.
+pub(crate) fn seed_doc(c: &Connection, map_id: i64, snapshot: &[u8], saved_version: i64) -> AppResult<()> {
+    c.execute(
+        "INSERT INTO doc_state (map_id, snapshot, snapshot_seq, saved_version, updated_at) VALUES (?1, ?2, 0, ?3, ?4)",
+        params![map_id, snapshot, saved_version, now()],
+    )?;
+    Ok(())
+}
+
+/// Appends updates numbered from `first_seq`, each with who made it
+/// (`None`: the server).
+pub(crate) fn append_updates(
+    c: &Connection,
+    map_id: i64,
+    first_seq: i64,
+    updates: &[(Vec<u8>, Option<i64>)],
+) -> AppResult<()> {
+    let mut stmt = c.prepare_cached(
+        "INSERT INTO doc_updates (map_id, seq, data, user_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    let now = now();
+    for (i, (data, user)) in updates.iter().enumerate() {
+        stmt.execute(params![map_id, first_seq + i as i64, data, user, now])?;
+    }
+    c.execute("UPDATE doc_state SET updated_at = ?2 WHERE map_id = ?1", params![map_id, now])?;
+    Ok(())
+}
+
+/// Replaces the snapshot with one that holds every update up to `upto_seq`,
+/// and deletes those updates.
+pub(crate) fn compact_doc(c: &Connection, map_id: i64, snapshot: &[u8], upto_seq: i64) -> AppResult<()> {
+    c.execute(
+        "UPDATE doc_state SET snapshot = ?2, snapshot_seq = ?3, updated_at = ?4 WHERE map_id = ?1",
+        params![map_id, snapshot, upto_seq, now()],
+    )?;
+    c.execute("DELETE FROM doc_updates WHERE map_id = ?1 AND seq <= ?2", params![map_id, upto_seq])?;
+    Ok(())
+}
+
+/// The live text now equals version `version`.
+pub(crate) fn set_saved_version(c: &Connection, map_id: i64, version: i64) -> AppResult<()> {
+    c.execute("UPDATE doc_state SET saved_version = ?2 WHERE map_id = ?1", params![map_id, version])?;
+    Ok(())
+}
+
+/// Whether the map has a live document.
+pub(crate) fn has_doc(c: &Connection, map_id: i64) -> AppResult<bool> {
+    Ok(c.query_row("SELECT 1 FROM doc_state WHERE map_id = ?1", [map_id], |_| Ok(())).optional()?.is_some())
+}

@@ -1,0 +1,247 @@
+//! Live co-editing over real sockets on loopback: clients speaking the
+//! y-websocket protocol with yrs documents (as the browser's Yjs does),
+//! against `cjm_server::serve`.
+
+use crate::common::{Fixture, Who};
+use cjm_live::wire::{self, Incoming};
+use futures_util::{SinkExt, StreamExt};
+use std::time::Duration;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message;
+use yrs::updates::decoder::Decode;
+use yrs::updates::encoder::Encode;
+use yrs::{Doc, GetString, ReadTxn, StateVector, Text, Transact, Update};
+
+type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn serve(f: &Fixture) -> std::net::SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(cjm_server::serve(f.state.clone(), listener));
+    addr
+}
+
+/// A client: a yrs document and its socket, joined as `who` (API token).
+struct Client {
+    doc: Doc,
+    socket: Socket,
+    /// Every frame received, decoded.
+    seen: Vec<Incoming>,
+}
+
+impl Client {
+    async fn join(addr: std::net::SocketAddr, f: &Fixture, who: Who) -> Client {
+        let token = &f.user(who).unwrap().5;
+        let mut req = format!("ws://{addr}/api/maps/{}/live?cjm=1", f.map).into_client_request().unwrap();
+        req.headers_mut().insert("authorization", format!("Bearer {token}").parse().unwrap());
+        let (socket, _) = tokio_tungstenite::connect_async(req).await.expect("the upgrade is accepted");
+        let doc = Doc::new();
+        doc.get_or_insert_text(cjm_live::doc::TEXT);
+        let mut c = Client { doc, socket, seen: Vec::new() };
+        let sv = c.doc.transact().state_vector().encode_v1();
+        c.send(wire::sync_step1(&sv)).await;
+        c
+    }
+
+    fn text(&self) -> String {
+        self.doc.get_or_insert_text(cjm_live::doc::TEXT).get_string(&self.doc.transact())
+    }
+
+    async fn send(&mut self, frame: Vec<u8>) {
+        self.socket.send(Message::Binary(frame.into())).await.unwrap();
+    }
+
+    /// Types `s` at byte `at`, and sends the update.
+    async fn type_at(&mut self, at: u32, s: &str) {
+        let text = self.doc.get_or_insert_text(cjm_live::doc::TEXT);
+        let update = {
+            let mut txn = self.doc.transact_mut();
+            txn.before_state();
+            text.insert(&mut txn, at, s);
+            txn.encode_update_v1()
+        };
+        self.send(wire::update(&update)).await;
+    }
+
+    /// Reads frames, answering the server's sync step 1 and applying its
+    /// updates, until `done` holds (or 5 s pass: a failure).
+    async fn until(&mut self, what: &str, done: impl Fn(&Client) -> bool) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        while !done(self) {
+            let next = tokio::time::timeout_at(deadline, self.socket.next()).await;
+            let frame = match next {
+                Ok(Some(Ok(Message::Binary(b)))) => b,
+                Ok(Some(Ok(Message::Close(c)))) => panic!("closed while waiting for {what}: {c:?}"),
+                Ok(Some(Ok(_))) => continue,
+                Ok(other) => panic!("socket ended while waiting for {what}: {other:?}"),
+                Err(_) => panic!("timed out waiting for {what}; text {:?}, seen {:?}", self.text(), self.seen),
+            };
+            for m in wire::decode(&frame).expect("the server's frames decode") {
+                match &m {
+                    Incoming::SyncStep1(sv) => {
+                        let sv = StateVector::decode_v1(sv).unwrap();
+                        let diff = self.doc.transact().encode_diff_v1(&sv);
+                        self.send(wire::sync_step2(&diff)).await;
+                    }
+                    Incoming::SyncStep2(u) | Incoming::Update(u) => {
+                        self.doc.transact_mut().apply_update(Update::decode_v1(u).unwrap()).unwrap();
+                    }
+                    _ => {}
+                }
+                self.seen.push(m);
+            }
+        }
+    }
+
+    async fn closed_with(&mut self) -> Option<u16> {
+        loop {
+            match tokio::time::timeout(Duration::from_secs(5), self.socket.next()).await {
+                Ok(Some(Ok(Message::Close(frame)))) => return frame.map(|f| f.code.into()),
+                Ok(Some(Ok(_))) => continue,
+                _ => return None,
+            }
+        }
+    }
+}
+
+fn acked(c: &Client, n: u64) -> bool {
+    c.seen.iter().any(|m| matches!(m, Incoming::Ack(k) if *k >= n))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_editors_type_together_and_a_viewer_only_watches() {
+    let f = Fixture::new();
+    let addr = serve(&f).await;
+    let head =
+        f.get(Who::Editor, &format!("/api/maps/{}", f.map)).await.value()["source"].as_str().unwrap().to_string();
+    let mut ann = Client::join(addr, &f, Who::Editor).await;
+    let mut bob = Client::join(addr, &f, Who::Owner).await;
+    ann.until("the map's text", |c| c.text() == head).await;
+    bob.until("the map's text", |c| c.text() == head).await;
+    assert!(
+        matches!(&ann.seen[0], Incoming::Notice(100, hello) if hello.contains("\"readOnly\":false")),
+        "{:?}",
+        ann.seen[0]
+    );
+
+    ann.type_at(8, "  %% typed live\n").await;
+    ann.until("the acknowledgement", |c| acked(c, 1)).await;
+    bob.until("Ann's typing", |c| c.text().contains("typed live")).await;
+
+    // A viewer sees the live text and cannot change it: the forged update
+    // is refused and reaches nobody.
+    let mut vic = Client::join(addr, &f, Who::Viewer).await;
+    vic.until("the live text", |c| c.text().contains("typed live")).await;
+    vic.type_at(0, "EVIL ").await;
+    vic.until("the refusal", |c| c.seen.iter().any(|m| matches!(m, Incoming::Denied(_)))).await;
+    bob.type_at(8, "  %% bob was here\n").await;
+    ann.until("Bob's typing", |c| c.text().contains("bob was here")).await;
+    assert!(!ann.text().contains("EVIL"), "a viewer's update reached an editor");
+
+    // Presence: the server sets who you are.
+    let state = serde_json::json!({"user": {"name": "Mallory"}, "cursor": null}).to_string();
+    let mine = ann.doc.client_id().get();
+    ann.send(wire::awareness(&[wire::AwarenessEntry { client: mine, clock: 1, json: state }])).await;
+    let name = f.user(Who::Editor).map(|u| u.1).unwrap();
+    bob.until("Ann's presence", |c| {
+        c.seen.iter().any(|m| matches!(m, Incoming::Awareness(e) if e.iter().any(|e| e.json.contains("\"name\"") && !e.json.contains("Mallory"))))
+    })
+    .await;
+    assert!(name > 0);
+
+    // Unsaved live edits: a script's save over them is refused; the live
+    // save makes them a version, and the map's text follows.
+    let live = f.get(Who::Viewer, &format!("/api/maps/{}/live", f.map)).await.value();
+    assert_eq!(live["unsaved"], true, "{live}");
+    let put = f
+        .json(
+            Who::Editor,
+            "PUT",
+            &format!("/api/maps/{}/source", f.map),
+            serde_json::json!({"source": head, "message": "over it"}),
+        )
+        .await;
+    assert_eq!(put.status, 409, "{}", put.text());
+    let saved = f
+        .json(
+            Who::Editor,
+            "POST",
+            &format!("/api/maps/{}/live/save", f.map),
+            serde_json::json!({"message": "pair edit"}),
+        )
+        .await;
+    assert_eq!(saved.status, 201, "{}", saved.text());
+    let map = f.get(Who::Viewer, &format!("/api/maps/{}", f.map)).await.value();
+    assert!(map["source"].as_str().unwrap().contains("bob was here"), "{map}");
+    assert_eq!(f.get(Who::Viewer, &format!("/api/maps/{}/live", f.map)).await.value()["unsaved"], false);
+
+    // A save outside the live document now goes through, and the live
+    // text becomes it for everybody.
+    let mut new_text = map["source"].as_str().unwrap().to_string();
+    new_text.push_str("  section Tell\n    Review: 4\n");
+    let put = f
+        .json(
+            Who::Editor,
+            "PUT",
+            &format!("/api/maps/{}/source", f.map),
+            serde_json::json!({"source": new_text, "message": "script"}),
+        )
+        .await;
+    assert_eq!(put.status, 200, "{}", put.text());
+    bob.until("the script's save", |c| c.text().contains("Review: 4")).await;
+    ann.until("the script's save", |c| c.text().contains("Review: 4")).await;
+    assert_eq!(ann.text(), bob.text());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acknowledged_edits_survive_a_restart_and_bad_frames_close_only_their_socket() {
+    let f = Fixture::new();
+    let addr = serve(&f).await;
+    let mut ann = Client::join(addr, &f, Who::Editor).await;
+    ann.until("the map's text", |c| c.text().starts_with("journey")).await;
+    ann.type_at(0, "%% kept\n").await;
+    ann.until("the acknowledgement", |c| acked(c, 1)).await;
+
+    // Garbage from one client closes that socket with a code; the other
+    // client goes on.
+    let mut mallory = Client::join(addr, &f, Who::Owner).await;
+    mallory.until("the text", |c| c.text().contains("%% kept")).await;
+    mallory.send(vec![0, 2, 200, 1, 2]).await;
+    assert_eq!(mallory.closed_with().await, Some(4400));
+    ann.type_at(0, "%% still here\n").await;
+    ann.until("the acknowledgement", |c| acked(c, 2)).await;
+
+    // A second server on the same data (a restart: the first one's memory
+    // is not used) has every acknowledged edit.
+    let mut config = f.state.config.clone();
+    config.demo = false;
+    let reopened = cjm_server::open(config).unwrap().state;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr2 = listener.local_addr().unwrap();
+    tokio::spawn(cjm_server::serve(reopened, listener));
+    let mut again = Client::join(addr2, &f, Who::Viewer).await;
+    again.until("the acknowledged edits", |c| c.text().starts_with("%% still here\n%% kept\njourney")).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plain_get_is_the_live_state_and_cookies_need_this_sites_origin() {
+    let f = Fixture::new();
+    let addr = serve(&f).await;
+    let state = f.get(Who::Viewer, &format!("/api/maps/{}/live", f.map)).await;
+    assert_eq!(state.status, 200, "{}", state.text());
+    assert_eq!(state.value()["writes"], false);
+    assert_eq!(f.get(Who::Editor, &format!("/api/maps/{}/live", f.map)).await.value()["writes"], true);
+
+    // A session cookie from another site's page: refused before the upgrade.
+    let session = &f.user(Who::Editor).unwrap().2;
+    let mut req = format!("ws://{addr}/api/maps/{}/live", f.map).into_client_request().unwrap();
+    req.headers_mut().insert("cookie", format!("{}={session}", cjm_server::testing::SESSION_COOKIE).parse().unwrap());
+    req.headers_mut().insert("origin", "http://evil.example".parse().unwrap());
+    let refused = tokio_tungstenite::connect_async(req).await;
+    assert!(refused.is_err(), "a cross-site upgrade was accepted");
+    // The same cookie from this site's page joins.
+    let mut req = format!("ws://{addr}/api/maps/{}/live", f.map).into_client_request().unwrap();
+    req.headers_mut().insert("cookie", format!("{}={session}", cjm_server::testing::SESSION_COOKIE).parse().unwrap());
+    req.headers_mut().insert("origin", format!("http://{addr}").parse().unwrap());
+    assert!(tokio_tungstenite::connect_async(req).await.is_ok());
+}
