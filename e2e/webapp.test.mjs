@@ -134,11 +134,13 @@ test('edit the text and watch the preview change; an error shows inline and is f
   await page.locator('.problem.error').waitFor({ state: 'detached' });
   await page.fill('#save-message', 'Added the referral step');
   await page.click('#save');
-  await page.locator('#status', { hasText: 'Saved as version 2' }).waitFor();
-  // A form edit goes through the text too.
+  await page.locator('#status', { hasText: 'v2 is the last saved version' }).waitFor();
+  // A form edit goes into the live text too (as if typed); Save makes it a version.
   const score = page.locator('select[aria-label="Score of Tell a friend about it"]');
   await score.selectOption('3');
-  await page.locator('#status', { hasText: 'Saved as version 3' }).waitFor();
+  await page.waitForFunction(() => document.querySelector('.cm-content')?.textContent.includes('Tell a friend about it: 3'));
+  await page.click('#save');
+  await page.locator('#status', { hasText: 'v3 is the last saved version' }).waitFor();
   // The editor draws only the lines in view: read the saved text from the API.
   const text = (await (await context.request.get(mapUrl.replace('/m/', '/api/maps/'))).json()).source;
   assert.match(text, /Tell a friend about it: 3/);

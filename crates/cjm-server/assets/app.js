@@ -235,37 +235,81 @@
     const mapId = root.dataset.map;
     let base = Number(root.dataset.base);
     const textarea = $("#source");
-    let saved = textarea.value;
     const status = $("#status");
     const preview = $("#preview");
     const problems = $("#problems");
     const state = $("#preview-state");
-    const draftKey = "cjm-draft-" + mapId;
+    const presence = $("#presence");
+    const live = !!(window.cjmEditor && window.cjmEditor.live && window.WebSocket);
     let editor = null;
+    let saved = textarea.value;
     const getText = () => (editor ? editor.getText() : textarea.value);
     const setStatus = (t) => { status.textContent = t; };
-    const dirty = () => getText() !== saved;
+    // Without the live document (no script or no WebSocket) the text is a
+    // draft of this browser, saved as a version with the Save button.
+    const draftKey = "cjm-draft-" + mapId;
+    const dirty = () => !live && getText() !== saved;
+    let liveState = { connected: false, synced: false, readOnly: false, pending: false };
 
     function onChange() {
-      setStatus(dirty() ? "Unsaved changes (version " + base + ")" : "Version " + base);
-      try { if (dirty()) localStorage.setItem(draftKey, JSON.stringify({ base, text: getText() })); else localStorage.removeItem(draftKey); } catch (_) {}
+      if (!live) {
+        setStatus(dirty() ? "Unsaved changes (version " + base + ")" : "Version " + base);
+        try { if (dirty()) localStorage.setItem(draftKey, JSON.stringify({ base, text: getText() })); else localStorage.removeItem(draftKey); } catch (_) {}
+      }
       schedule();
     }
-    if (window.cjmEditor) {
+    function showLive(st) {
+      liveState = st;
+      root.dataset.live = st.connected ? (st.pending ? "sending" : "stored") : "offline";
+      if (st.readOnly && st.connected) setStatus("Read-only: you watch this map being edited");
+      else if (!st.connected) setStatus("Offline: changes are kept in this tab until the connection is back");
+      else if (st.pending) setStatus("Sending changes…");
+      else setStatus("All changes stored · v" + base + " is the last saved version");
+      $("#save").disabled = st.readOnly;
+    }
+    function showPeople(list) {
+      if (!presence) return;
+      presence.replaceChildren();
+      const seen = new Set();
+      for (const u of list) {
+        if (!u.name || seen.has(u.name)) continue;
+        seen.add(u.name);
+        const chip = document.createElement("span");
+        chip.className = "person";
+        chip.style.setProperty("--person", u.color || "#475569");
+        chip.textContent = u.name;
+        chip.title = u.name + " is editing";
+        presence.append(chip);
+      }
+      presence.hidden = seen.size === 0;
+    }
+    if (live) {
+      const holder = $("#editor");
+      textarea.hidden = true;
+      editor = window.cjmEditor.live(holder, {
+        mapId, onChange, onSave: save, onStatus: showLive, onPeople: showPeople,
+        onNotice: (n) => toast(n.message || "", n.kind === "error" ? "error" : undefined),
+      });
+      editor.ready.then(() => { saved = getText(); refresh(); });
+      // For the browser tests (CodeMirror draws only the lines in view).
+      window.cjmEditorInstance = editor;
+    } else if (window.cjmEditor) {
       const holder = $("#editor");
       textarea.hidden = true;
       editor = window.cjmEditor.create(holder, { doc: textarea.value, onChange, onSave: save });
     } else {
       textarea.addEventListener("input", onChange);
     }
-    try {
-      const d = JSON.parse(localStorage.getItem(draftKey) || "null");
-      if (d && d.base === base && d.text !== saved && confirm("You have unsaved changes to this map from before. Restore them?")) {
-        editor ? editor.setText(d.text) : (textarea.value = d.text);
-      }
-    } catch (_) {}
+    if (!live) {
+      try {
+        const d = JSON.parse(localStorage.getItem(draftKey) || "null");
+        if (d && d.base === base && d.text !== saved && confirm("You have unsaved changes to this map from before. Restore them?")) {
+          editor ? editor.setText(d.text) : (textarea.value = d.text);
+        }
+      } catch (_) {}
+    }
 
-    let timer = null, seq = 0;
+    let timer = null, seq = 0, forceOutline = false;
     function schedule() { clearTimeout(timer); timer = setTimeout(refresh, 300); state.textContent = "…"; }
     async function refresh() {
       const mine = ++seq;
@@ -282,7 +326,7 @@
         } else {
           state.textContent = r.errors + " error(s): preview paused";
         }
-        $("#save").disabled = r.errors > 0;
+        $("#save").disabled = r.errors > 0 || liveState.readOnly;
         outline(r.outline);
       } catch (err) { state.textContent = err.message; }
     }
@@ -298,9 +342,16 @@
       }
     }
     async function save() {
-      if (!dirty()) { toast("Nothing to save."); return; }
       const button = $("#save"); button.disabled = true;
       try {
+        if (live) {
+          const v = await api("POST", "/api/maps/" + mapId + "/live/save", { message: $("#save-message").value });
+          base = v.number; saved = getText(); $("#save-message").value = "";
+          showLive(liveState);
+          toast("Saved as version " + base + ".");
+          return;
+        }
+        if (!dirty()) { toast("Nothing to save."); return; }
         const v = await api("PUT", "/api/maps/" + mapId + "/source", { source: getText(), message: $("#save-message").value, base_version: base });
         base = v.number; saved = getText(); $("#save-message").value = "";
         try { localStorage.removeItem(draftKey); } catch (_) {}
@@ -308,13 +359,23 @@
         toast("Saved as version " + base + ".");
       } catch (err) {
         toast(err.message, "error");
-      } finally { button.disabled = false; }
+      } finally { button.disabled = liveState.readOnly; }
     }
     $("#save").addEventListener("click", save);
-    window.addEventListener("beforeunload", (e) => { if (dirty()) { e.preventDefault(); e.returnValue = ""; } });
+    window.addEventListener("beforeunload", (e) => {
+      if (dirty() || (live && liveState.pending)) { e.preventDefault(); e.returnValue = ""; }
+    });
 
     // Forms: each change is an edit of the text on the server.
     async function edit(op) {
+      forceOutline = true;
+      if (live) {
+        // A change on the live document, as if typed: everybody sees it,
+        // and the next save makes it part of a version.
+        try { await api("POST", "/api/maps/" + mapId + "/live/edits", { edit: op }); }
+        catch (err) { toast(err.message, "error"); }
+        return;
+      }
       if (dirty()) { toast("Save or undo your typing first: form changes are saved at once.", "error"); return; }
       try {
         const r = await api("POST", "/api/maps/" + mapId + "/edits", { base_version: base, edit: op });
@@ -337,7 +398,11 @@
     }
     function outline(stages) {
       const box = $("#outline");
-      if (!box || (document.activeElement && box.contains(document.activeElement))) return;
+      // Not while someone types in one of its fields (it would lose the
+      // typing), but always after a form change.
+      const typing = document.activeElement && box && box.contains(document.activeElement) && document.activeElement.matches("input[type=text], input:not([type])");
+      if (!box || (typing && !forceOutline)) return;
+      forceOutline = false;
       box.replaceChildren();
       stages.forEach((stage, si) => {
         const next = stages[si + 1], prev = stages[si - 1];

@@ -683,3 +683,24 @@ pub(crate) async fn live_save(
     let v = crate::live::save(&state, &access.map, &access.user, body.message).await?;
     Ok((StatusCode::CREATED, Json(v)))
 }
+
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct LiveEditBody {
+    pub edit: cjm_model::edit::Edit,
+}
+
+#[derive(Serialize, JsonSchema)]
+pub(crate) struct LiveEdited {
+    /// The live text after the edit.
+    pub source: String,
+}
+
+pub(crate) async fn live_edit(
+    State(state): State<AppState>,
+    access: MapAccess<Editor>,
+    Body(body): Body<LiveEditBody>,
+) -> AppResult<Json<LiveEdited>> {
+    let source = crate::live::edit(&state, access.map.id, access.user.id, body.edit).await?;
+    Ok(Json(LiveEdited { source }))
+}

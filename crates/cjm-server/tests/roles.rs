@@ -31,6 +31,7 @@ const SPEC: &[(&str, &str, &str)] = &[
     ("POST", "/api/maps/{id}/edits", "editor"),
     ("GET", "/api/maps/{id}/live", "viewer"),
     ("POST", "/api/maps/{id}/live/save", "editor"),
+    ("POST", "/api/maps/{id}/live/edits", "editor"),
     ("GET", "/api/maps/{id}/versions", "viewer"),
     ("GET", "/api/maps/{id}/versions/{n}", "viewer"),
     ("POST", "/api/maps/{id}/versions/{n}/restore", "editor"),
@@ -170,6 +171,9 @@ fn concrete(f: &Fixture, who: Who, method: &str, path: &str) -> (String, Body, O
         ("PUT", "/api/maps/{id}/states") => json(serde_json::json!({ "current": 2, "future": 1 })),
         ("POST", "/api/maps/{id}/comments") => json(serde_json::json!({ "body": "Agreed" })),
         ("POST", "/api/maps/{id}/live/save") => json(serde_json::json!({ "message": "live" })),
+        ("POST", "/api/maps/{id}/live/edits") => {
+            json(serde_json::json!({ "edit": { "op": "set_score", "step": "compare", "score": 4 } }))
+        }
         ("PUT", "/api/maps/{id}/comments/{cid}/resolved") => json(serde_json::json!({ "resolved": true })),
         ("POST", "/api/maps/{id}/shares") => json(serde_json::json!({ "expires_in_days": 7 })),
         ("PUT", "/api/maps/{id}/evidence") => json(serde_json::json!({ "evidence_id": null })),

@@ -1,7 +1,10 @@
 // The cjm editor: CodeMirror 6 with .cjm highlighting and the server's
-// diagnostics shown inline. Exposed as window.cjmEditor.create(parent, opts).
-// The document lives in CodeMirror's state, whose transactions are what a
-// collaborative binding (Yjs) plugs into for live co-editing.
+// diagnostics shown inline. Exposed as window.cjmEditor:
+//   create(parent, opts): a plain editor of a text;
+//   live(parent, opts): the map's live document, edited together. Yjs holds
+//     the text (Y.Text "source"), y-websocket speaks to the server's
+//     /api/maps/{id}/live socket, y-codemirror.next binds it to CodeMirror
+//     with everyone's cursors and a per-person undo.
 import { EditorState, Compartment } from "@codemirror/state";
 import { EditorView, keymap, lineNumbers, highlightActiveLine, highlightActiveLineGutter, drawSelection } from "@codemirror/view";
 import { defaultKeymap, history, historyKeymap, indentWithTab } from "@codemirror/commands";
@@ -9,6 +12,10 @@ import { StreamLanguage, syntaxHighlighting, HighlightStyle, indentUnit } from "
 import { tags } from "@lezer/highlight";
 import { setDiagnostics, lintGutter } from "@codemirror/lint";
 import { searchKeymap, highlightSelectionMatches } from "@codemirror/search";
+import * as Y from "yjs";
+import { WebsocketProvider } from "y-websocket";
+import { yCollab, yUndoManagerKeymap } from "y-codemirror.next";
+import * as decoding from "lib0/decoding";
 
 const KEYWORDS = /^(journey|title|section|persona|metric|data|state|scale|version|date|accTitle|accDescr)\b/;
 const PROPERTY = /^([A-Za-z][A-Za-z -]*?)(\s+[^:]*)?:(?=\s|$)/;
@@ -74,25 +81,117 @@ function offset(doc, line, column) {
   return l.from + units;
 }
 
+function extensions(opts, readOnly, extra) {
+  return [
+    lineNumbers(), highlightActiveLineGutter(), drawSelection(), highlightActiveLine(),
+    highlightSelectionMatches(), lintGutter(), indentUnit.of("  "),
+    cjmLanguage, syntaxHighlighting(style),
+    keymap.of([...defaultKeymap, ...searchKeymap, indentWithTab,
+      { key: "Mod-s", run: () => { opts.onSave && opts.onSave(); return true; } }]),
+    readOnly.of(EditorState.readOnly.of(!!opts.readOnly)),
+    EditorView.lineWrapping,
+    EditorView.contentAttributes.of({ "aria-label": "Map text", spellcheck: "false" }),
+    EditorView.updateListener.of((u) => { if (u.docChanged && opts.onChange) opts.onChange(u.state.doc.toString()); }),
+    ...extra,
+  ];
+}
+
 export function create(parent, opts) {
   const readOnly = new Compartment();
   const view = new EditorView({
     parent,
     state: EditorState.create({
       doc: opts.doc || "",
-      extensions: [
-        lineNumbers(), highlightActiveLineGutter(), history(), drawSelection(), highlightActiveLine(),
-        highlightSelectionMatches(), lintGutter(), indentUnit.of("  "),
-        cjmLanguage, syntaxHighlighting(style),
-        keymap.of([...defaultKeymap, ...historyKeymap, ...searchKeymap, indentWithTab,
-          { key: "Mod-s", run: () => { opts.onSave && opts.onSave(); return true; } }]),
-        readOnly.of(EditorState.readOnly.of(!!opts.readOnly)),
-        EditorView.lineWrapping,
-        EditorView.contentAttributes.of({ "aria-label": "Map text", spellcheck: "false" }),
-        EditorView.updateListener.of((u) => { if (u.docChanged && opts.onChange) opts.onChange(u.state.doc.toString()); }),
-      ],
+      extensions: extensions(opts, readOnly, [history(), keymap.of(historyKeymap)]),
     }),
   });
+  return api(view);
+}
+
+// cjm's own messages on the live socket (the server sends them because we
+// ask with ?cjm=1): 100 hello, 101 acknowledgement, 102 saved, 103
+// preview, 104 notice.
+const HELLO = 100, ACK = 101, NOTICE = 104;
+
+// The live document of map `opts.mapId`. opts.onStatus({connected, synced,
+// readOnly, pending}) reports the connection and whether every change sent
+// is on the server's disk; opts.onPeople(list) who else is here.
+export function live(parent, opts) {
+  const doc = new Y.Doc();
+  const ytext = doc.getText("source");
+  const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+  const provider = new WebsocketProvider(scheme + "//" + location.host + "/api/maps/" + opts.mapId, "live", doc, {
+    params: { cjm: "1" }, disableBc: true, maxBackoffTime: 10000,
+  });
+  const readOnly = new Compartment();
+  let view = null, sent = 0, acked = 0, ro = true, me = null;
+  const status = () => opts.onStatus && opts.onStatus({
+    connected: provider.wsconnected, synced: provider.synced, readOnly: ro, pending: sent > acked, me,
+  });
+  provider.messageHandlers[HELLO] = (_e, decoder) => {
+    const hello = JSON.parse(decoding.readVarString(decoder));
+    ro = hello.readOnly; me = hello.you;
+    provider.awareness.setLocalStateField("user", { name: me.name, color: me.color, colorLight: me.colorLight });
+    if (view) view.dispatch({ effects: readOnly.reconfigure(EditorState.readOnly.of(ro)) });
+    status();
+  };
+  provider.messageHandlers[ACK] = (_e, decoder) => { acked = decoding.readVarUint(decoder); status(); };
+  for (const t of [102, 103, NOTICE]) {
+    provider.messageHandlers[t] = (_e, decoder) => {
+      const body = JSON.parse(decoding.readVarString(decoder));
+      if (t === NOTICE && opts.onNotice) opts.onNotice(body);
+    };
+  }
+  // The server acknowledges the sync messages of each socket by count:
+  // count what this socket sends (sync step 2 and updates).
+  provider.on("status", ({ status: s }) => {
+    if (s === "connected" && provider.ws) {
+      sent = 0; acked = 0;
+      const ws = provider.ws, send = ws.send.bind(ws);
+      ws.send = (data) => {
+        const b = data instanceof Uint8Array ? data : new Uint8Array(data);
+        if (b[0] === 0 && (b[1] === 1 || b[1] === 2)) sent += 1;
+        send(data);
+      };
+    }
+    status();
+  });
+  provider.on("connection-close", status);
+  const people = () => {
+    if (!opts.onPeople) return;
+    const list = [];
+    provider.awareness.getStates().forEach((st, id) => { if (id !== doc.clientID && st.user) list.push(st.user); });
+    opts.onPeople(list);
+  };
+  provider.awareness.on("change", people);
+  const undoManager = new Y.UndoManager(ytext);
+  const ready = new Promise((resolve) => {
+    const start = () => {
+      if (view) return;
+      view = new EditorView({
+        parent,
+        state: EditorState.create({
+          doc: ytext.toString(),
+          extensions: extensions({ ...opts, readOnly: ro }, readOnly, [
+            yCollab(ytext, provider.awareness, { undoManager }), keymap.of(yUndoManagerKeymap),
+          ]),
+        }),
+      });
+      status();
+      resolve();
+    };
+    if (provider.synced) start(); else provider.once("sync", start);
+  });
+  const editor = { ready, provider, doc, undoManager, get view() { return view; }, destroy() { provider.destroy(); view && view.destroy(); } };
+  return Object.assign(editor, {
+    getText: () => ytext.toString(),
+    setDiagnostics: (list) => view && api(view).setDiagnostics(list),
+    goTo: (line, column) => view && api(view).goTo(line, column),
+    focus: () => view && view.focus(),
+  });
+}
+
+function api(view) {
   return {
     view,
     getText: () => view.state.doc.toString(),
@@ -119,4 +218,4 @@ export function create(parent, opts) {
   };
 }
 
-window.cjmEditor = { create };
+window.cjmEditor = { create, live };

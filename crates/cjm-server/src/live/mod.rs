@@ -142,3 +142,19 @@ pub(crate) async fn save(
     let _ = done.await;
     Ok(version)
 }
+
+/// A form edit on the live text, as one transaction made by `user`: no
+/// version (the next save takes it in). The new text.
+pub(crate) async fn edit(state: &AppState, map_id: i64, user: i64, edit: cjm_model::edit::Edit) -> AppResult<String> {
+    let (text, _) = socket::text(state, map_id).await?;
+    let new = tokio::task::spawn_blocking(move || cjm_model::edit::apply(&text, &edit))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+        .map_err(|e| AppError::bad(e.0))?;
+    let (reply, done) = tokio::sync::oneshot::channel();
+    state.live.send(state, map_id, Cmd::SetText { text: new.clone(), user: Some(user), reply }).await?;
+    done.await
+        .map_err(|_| AppError::Unavailable("the live document stopped".into()))?
+        .map_err(AppError::Unavailable)?;
+    Ok(new)
+}

@@ -402,6 +402,7 @@ pub(crate) async fn editor(
             section.editor-pane {
                 div.editor-bar {
                     span #status.muted aria-live="polite" { "Version " (head) }
+                    span #presence.presence aria-label="Also editing" hidden {}
                     div.spacer {}
                     label.message { span.visually-hidden { "Change note" } input #save-message type="text" placeholder="What changed? (optional)" maxlength="500"; }
                     button.primary #save type="button" { "Save" }
@@ -415,7 +416,7 @@ pub(crate) async fn editor(
                 details.forms open {
                     summary { "Change without typing" }
                     div #outline {}
-                    p.muted { "Form changes are saved as new versions at once and keep the text's comments. Save or discard your typing first." }
+                    p.muted { "Form changes go into the text as if typed, keep its comments, and everyone editing sees them; Save makes a version." }
                 }
             }
         }

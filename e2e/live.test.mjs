@@ -1,0 +1,129 @@
+// Live co-editing in two real Chromium pages: Ada and Bea open the same
+// map's editor; what one types the other sees (timed), with the other's
+// name on the page and on the cursor; a form change on one page reaches the
+// other; a save makes a version of both people's edits. Screenshots of each
+// state in e2e/screenshots/live-*.png, at 1440 and 1024 px.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { launch, shots } from './browser.mjs';
+import { startServer } from './serve.mjs';
+
+let server, browser, ada, bea, mapId;
+const errors = [];
+
+async function shot(page, name) {
+  await page.screenshot({ path: join(shots, `live-${name}.png`) });
+  await page.setViewportSize({ width: 1024, height: 768 });
+  await page.screenshot({ path: join(shots, `live-${name}-1024.png`) });
+  await page.setViewportSize({ width: 1440, height: 900 });
+}
+
+async function newPage() {
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  const page = await context.newPage();
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('dialog', (d) => d.accept());
+  return page;
+}
+
+const text = (page) => page.evaluate(() => window.__live.getText());
+
+before(async () => {
+  server = await startServer();
+  browser = await launch();
+  ada = await newPage();
+  await ada.goto(server.setup);
+  await ada.fill('input[name=name]', 'Ada Admin');
+  await ada.fill('input[name=email]', 'ada@example.com');
+  await ada.fill('input[name=password]', 'correct horse battery');
+  await ada.click('button[type=submit]');
+  await ada.waitForURL(/\/w\/\d+$/);
+  const ws = /\/w\/(\d+)$/.exec(ada.url())[1];
+  // Ada invites Bea as an editor; Bea joins with her own account.
+  const csrf = await ada.locator('meta[name=csrf-token]').getAttribute('content');
+  const invite = await ada.context().request.post(`${server.base}/api/workspaces/${ws}/invitations`, {
+    headers: { 'x-csrf-token': csrf, origin: server.base }, data: { email: 'bea@example.com', role: 'editor' },
+  });
+  assert.equal(invite.status(), 201, await invite.text());
+  bea = await newPage();
+  await bea.goto((await invite.json()).url);
+  await bea.fill('input[name=name]', 'Bea Builder');
+  await bea.fill('input[name=password]', 'another long password');
+  await bea.click('button[type=submit]');
+  await bea.waitForURL(/\/w\/\d+$/);
+  const maps = await (await ada.context().request.get(`${server.base}/api/workspaces/${ws}/maps`)).json();
+  mapId = maps.find((m) => m.title === 'Applying for an environmental permit').id;
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+async function openEditor(page) {
+  await page.goto(`${server.base}/m/${mapId}/edit`);
+  await page.locator('.cm-content').waitFor();
+  await page.locator('#status', { hasText: 'All changes stored' }).waitFor();
+  // The page's live editor, for reading the whole text (CodeMirror draws
+  // only the lines in view).
+  await page.evaluate(() => { window.__live = document.querySelector('#editor-root') && window.cjmEditorInstance; });
+}
+
+test('two people type in one map and each sees the other at once', async () => {
+  await openEditor(ada);
+  await openEditor(bea);
+  await ada.locator('#presence .person', { hasText: 'Bea Builder' }).waitFor();
+  await bea.locator('#presence .person', { hasText: 'Ada Admin' }).waitFor();
+  // Ada types twenty lines; each time, how long until Bea's page has it.
+  await ada.locator('.cm-content').click();
+  await ada.keyboard.press('Control+Home');
+  const latencies = [];
+  for (let i = 0; i < 20; i++) {
+    const token = `%% ada ${i}`;
+    const started = Date.now();
+    await ada.keyboard.insertText(token + '\n');
+    await bea.waitForFunction((t) => window.__live.getText().includes(t), token, { polling: 5 });
+    latencies.push(Date.now() - started);
+  }
+  latencies.sort((a, b) => a - b);
+  const p95 = latencies[Math.ceil(latencies.length * 0.95) - 1];
+  console.log(`# live typing reached the other page: p50 ${latencies[10]} ms, p95 ${p95} ms`);
+  assert.ok(p95 <= 150, `p95 ${p95} ms: ${latencies.join(', ')}`);
+  // Bea's page shows Ada's cursor with her name.
+  await bea.locator('.cm-ySelectionInfo', { hasText: 'Ada Admin' }).waitFor({ state: 'attached' });
+  await shot(bea, '01-bea-sees-ada');
+  // Bea types at the end while Ada types at the start: both keep both.
+  await bea.locator('.cm-content').click();
+  await bea.keyboard.press('Control+End');
+  await Promise.all([bea.keyboard.insertText('\n%% bea was here'), ada.keyboard.insertText('%% ada again\n')]);
+  for (const page of [ada, bea]) {
+    await page.waitForFunction(() => window.__live.getText().includes('bea was here') && window.__live.getText().includes('ada again'));
+  }
+  assert.equal(await text(ada), await text(bea));
+  await shot(ada, '02-ada-sees-bea');
+});
+
+test('a form change on one page reaches the other, and a save makes a version of everything', async () => {
+  const select = ada.locator('#outline select').first();
+  await select.selectOption('1');
+  const label = await select.getAttribute('aria-label');
+  const step = label.replace('Score of ', '');
+  await bea.waitForFunction((s) => window.__live.getText().includes(`${s}: 1`), step);
+  await shot(bea, '03-form-change-arrives');
+  await bea.fill('#save-message', 'Worked on it together');
+  await bea.click('#save');
+  await bea.locator('#status', { hasText: 'v4 is the last saved version' }).waitFor();
+  const detail = await (await bea.context().request.get(`${server.base}/api/maps/${mapId}`)).json();
+  assert.match(detail.source, /bea was here/);
+  assert.match(detail.source, /ada again/);
+  assert.match(detail.source, new RegExp(`${step.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: 1`));
+  await ada.goto(`${server.base}/m/${mapId}/history`);
+  await ada.locator('table.history tbody tr', { hasText: 'Worked on it together' }).waitFor();
+  await shot(ada, '04-history');
+});
+
+test('no script errors on either page', () => {
+  assert.deepEqual(errors.filter((e) => !/status of 4\d\d/.test(e)), []);
+});
