@@ -124,6 +124,85 @@ test('a form change on one page reaches the other, and a save makes a version of
   await shot(ada, '04-history');
 });
 
+test('updates made by Yjs converge on the server (yrs) and come back as the same text, 20 seeds', async () => {
+  await ada.goto(`${server.base}/m/${mapId}/edit`);
+  await ada.locator('.cm-content').waitFor();
+  const failures = await ada.evaluate(async ({ mapId, seeds }) => {
+    const Y = window.cjmEditor.Y;
+    const url = `ws://${location.host}/api/maps/${mapId}/live?cjm=1`;
+    const uint = (n, a) => { while (n >= 0x80) { a.push((n % 128) | 0x80); n = Math.floor(n / 128); } a.push(n); };
+    const frame = (step, bytes) => { const a = [0, step]; uint(bytes.length, a); return new Uint8Array([...a, ...bytes]); };
+    const readUint = (b, at) => { let v = 0, mul = 1; for (;;) { const x = b[at.i++]; v += (x & 0x7f) * mul; if (x < 0x80) return v; mul *= 128; } };
+    // A socket, the server's frames as [type, step, payload], and a way to wait for one.
+    function open() {
+      const ws = new WebSocket(url);
+      ws.binaryType = 'arraybuffer';
+      const got = [];
+      let wake = () => {};
+      ws.onmessage = (e) => {
+        const b = new Uint8Array(e.data), at = { i: 0 };
+        while (at.i < b.length) {
+          const type = readUint(b, at);
+          if (type === 0) { const step = readUint(b, at), len = readUint(b, at); got.push([0, step, b.slice(at.i, at.i + len)]); at.i += len; }
+          else if (type === 101) got.push([101, readUint(b, at)]);
+          else { const len = readUint(b, at); at.i += len; got.push([type]); }
+        }
+        wake();
+      };
+      const until = (f) => new Promise((res, rej) => {
+        const t = setTimeout(() => rej(new Error('timed out')), 10000);
+        const check = () => { const x = got.find(f); if (x) { clearTimeout(t); res(x); } };
+        wake = check; check();
+      });
+      return new Promise((res) => { ws.onopen = () => res({ ws, got, until }); });
+    }
+    async function serverState() {
+      const s = await open();
+      s.ws.send(frame(0, [0]));  // sync step 1 with an empty state vector
+      const [, , update] = await s.until((m) => m[0] === 0 && m[1] === 1);
+      s.ws.close();
+      return update;
+    }
+    const failures = [];
+    for (const seed of seeds) {
+      let r = seed;
+      const rnd = () => { r = (r * 1103515245 + 12345) % 2147483648; return r / 2147483648; };
+      const start = await serverState();
+      const ref = new Y.Doc();
+      Y.applyUpdate(ref, start);
+      const docs = [0, 1, 2, 3].map(() => { const d = new Y.Doc(); Y.applyUpdate(d, start); return d; });
+      const made = [];
+      docs.forEach((d) => d.on('update', (u, origin) => { if (origin !== 'peer') made.push(u); }));
+      for (let round = 0; round < 40; round++) {
+        const d = docs[Math.floor(rnd() * 4)], t = d.getText('source');
+        if (rnd() < 0.7 || t.length < 4) {
+          t.insert(Math.floor(rnd() * (t.length + 1)), ['é', '🌍', 'x', '\n', ' ab '][Math.floor(rnd() * 5)] + seed);
+        } else {
+          const at = Math.floor(rnd() * (t.length - 2));
+          t.delete(at, 1 + Math.floor(rnd() * 2));
+        }
+        if (rnd() < 0.3) {
+          const a = docs[Math.floor(rnd() * 4)], b = docs[Math.floor(rnd() * 4)];
+          Y.applyUpdate(b, Y.encodeStateAsUpdate(a, Y.encodeStateVector(b)), 'peer');
+        }
+      }
+      // Every update to the server, shuffled, a fifth of them twice.
+      const sent = made.flatMap((u) => (rnd() < 0.2 ? [u, u] : [u])).sort(() => rnd() - 0.5);
+      const s = await open();
+      for (const u of sent) s.ws.send(frame(2, [...u]));
+      await s.until((m) => m[0] === 101 && m[1] >= sent.length);
+      s.ws.close();
+      for (const u of made) Y.applyUpdate(ref, u);
+      const back = new Y.Doc();
+      Y.applyUpdate(back, await serverState());
+      const want = ref.getText('source').toString(), have = back.getText('source').toString();
+      if (want !== have) failures.push({ seed, want: want.length, have: have.length });
+    }
+    return failures;
+  }, { mapId, seeds: Array.from({ length: 20 }, (_, i) => 1000 + i * 7919) });
+  assert.deepEqual(failures, []);
+});
+
 test('no script errors on either page', () => {
   assert.deepEqual(errors.filter((e) => !/status of 4\d\d/.test(e)), []);
 });

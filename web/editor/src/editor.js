@@ -218,4 +218,5 @@ function api(view) {
   };
 }
 
-window.cjmEditor = { create, live };
+// Yjs itself, for the browser tests that check the server against it.
+window.cjmEditor = { create, live, Y };
