@@ -203,6 +203,54 @@ test('updates made by Yjs converge on the server (yrs) and come back as the same
   assert.deepEqual(failures, []);
 });
 
+test('a viewer cannot change anything: the editor is closed to them and a forged write changes nothing', async () => {
+  const csrf = await ada.locator('meta[name=csrf-token]').getAttribute('content').catch(() => null);
+  await ada.goto(`${server.base}/m/${mapId}/edit`);
+  await ada.locator('.cm-content').waitFor();
+  const token = await ada.locator('meta[name=csrf-token]').getAttribute('content');
+  const ws = (await (await ada.context().request.get(`${server.base}/api/workspaces`)).json())[0].id;
+  const invite = await ada.context().request.post(`${server.base}/api/workspaces/${ws}/invitations`, {
+    headers: { 'x-csrf-token': token || csrf, origin: server.base }, data: { email: 'vic@example.com', role: 'viewer' },
+  });
+  assert.equal(invite.status(), 201, await invite.text());
+  const vic = await newPage();
+  await vic.goto((await invite.json()).url);
+  await vic.fill('input[name=name]', 'Vic Viewer');
+  await vic.fill('input[name=password]', 'a viewer password');
+  await vic.click('button[type=submit]');
+  await vic.waitForURL(/\/w\/\d+$/);
+  const edit = await vic.goto(`${server.base}/m/${mapId}/edit`);
+  assert.ok([403, 404].includes(edit.status()), `the editor answered ${edit.status()} to a viewer`);
+  // An update made by Yjs on Ada's page, sent by Vic's page over his own socket.
+  const before = await ada.evaluate(() => window.cjmEditorInstance.getText());
+  const forged = await ada.evaluate(() => {
+    const Y = window.cjmEditor.Y;
+    const d = new Y.Doc();
+    Y.applyUpdate(d, Y.encodeStateAsUpdate(window.cjmEditorInstance.doc));
+    let update = null;
+    d.on('update', (u) => { update = u; });
+    d.getText('source').insert(0, '%% FORGED BY A VIEWER\n');
+    return Array.from(update);
+  });
+  await vic.goto(`${server.base}/m/${mapId}`);
+  const answer = await vic.evaluate(async ({ mapId, forged }) => {
+    const ws = new WebSocket(`ws://${location.host}/api/maps/${mapId}/live`);
+    ws.binaryType = 'arraybuffer';
+    await new Promise((r) => { ws.onopen = r; });
+    const frame = [0, 2];
+    let n = forged.length;
+    while (n >= 0x80) { frame.push((n % 128) | 0x80); n = Math.floor(n / 128); }
+    frame.push(n);
+    const denied = new Promise((r) => { ws.onmessage = (e) => { if (new Uint8Array(e.data)[0] === 2) r('denied'); }; setTimeout(() => r('silence'), 3000); });
+    ws.send(new Uint8Array([...frame, ...forged]));
+    return denied;
+  }, { mapId, forged });
+  assert.equal(answer, 'denied');
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(await ada.evaluate(() => window.cjmEditorInstance.getText()), before);
+  assert.doesNotMatch((await (await ada.context().request.get(`${server.base}/api/maps/${mapId}`)).json()).source, /FORGED/);
+});
+
 test('no script errors on either page', () => {
   assert.deepEqual(errors.filter((e) => !/status of 4\d\d/.test(e)), []);
 });

@@ -8,7 +8,7 @@ import { cjmBin } from './browser.mjs';
 
 export async function startServer(opts = {}) {
   const data = opts.data || mkdtempSync(join(tmpdir(), 'cjm-serve-'));
-  const args = ['serve', '--data', data, '--addr', '127.0.0.1:0', ...(opts.args || [])];
+  const args = ['serve', '--data', data, '--addr', opts.addr || '127.0.0.1:0', ...(opts.args || [])];
   const proc = spawn(cjmBin(), args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   const ready = new Promise((resolve, reject) => {

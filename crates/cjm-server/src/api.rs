@@ -125,6 +125,7 @@ pub(crate) async fn set_member_role(
 ) -> AppResult<StatusCode> {
     let ws = access.ws;
     state.db.write(move |tx| store::set_member_role(tx, ws, user, body.role)).await?;
+    state.live.role_changed(user);
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -135,6 +136,7 @@ pub(crate) async fn remove_member(
 ) -> AppResult<StatusCode> {
     let ws = access.ws;
     state.db.write(move |tx| store::remove_member(tx, ws, user)).await?;
+    state.live.role_changed(user);
     Ok(StatusCode::NO_CONTENT)
 }
 

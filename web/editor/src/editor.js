@@ -139,6 +139,11 @@ export function live(parent, opts) {
   for (const t of [102, 103, NOTICE]) {
     provider.messageHandlers[t] = (_e, decoder) => {
       const body = JSON.parse(decoding.readVarString(decoder));
+      if (t === NOTICE && body.kind === "role") {
+        ro = body.readOnly;
+        if (view) view.dispatch({ effects: readOnly.reconfigure(EditorState.readOnly.of(ro)) });
+        status();
+      }
       if (t === NOTICE && opts.onNotice) opts.onNotice(body);
     };
   }

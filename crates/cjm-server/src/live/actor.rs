@@ -72,11 +72,21 @@ pub(crate) enum Cmd {
         version: i64,
         reply: oneshot::Sender<()>,
     },
+    /// User `user_id`'s role in the map's workspace changed (or they left
+    /// it): their connections follow at once.
+    Recheck {
+        user_id: i64,
+    },
+    /// The map was deleted: everybody is closed with 4404.
+    Deleted,
 }
 
 struct Conn {
     who: Identity,
     writes: bool,
+    /// Whether the connection's credential may write at all (a read-scoped
+    /// API token may not, whatever the role).
+    may_write: bool,
     extras: bool,
     out: mpsc::Sender<Out>,
     /// Sync messages (step 2 and updates) received, and refused writes.
@@ -94,6 +104,8 @@ struct After {
     replies: Vec<Box<dyn FnOnce() + Send>>,
     /// Connections to acknowledge.
     acked: Vec<ConnId>,
+    /// Users whose role to look up again.
+    rechecks: Vec<i64>,
 }
 
 struct Actor {
@@ -150,7 +162,11 @@ pub(crate) async fn run(state: AppState, map_id: i64, mut rx: mpsc::Receiver<Cmd
             refuse_all(&mut rx, &why).await;
             return;
         }
+        let rechecks = std::mem::take(&mut after.rechecks);
         actor.deliver(after);
+        for user_id in rechecks {
+            actor.recheck(user_id).await;
+        }
         if actor.conns.is_empty() {
             let since = *idle_since.get_or_insert_with(Instant::now);
             if since.elapsed() >= IDLE {
@@ -173,7 +189,7 @@ async fn refuse_all(rx: &mut mpsc::Receiver<Cmd>, why: &str) {
             Cmd::Text { reply } => drop(reply.send(Err(why.to_string()))),
             Cmd::SetText { reply, .. } => drop(reply.send(Err(why.to_string()))),
             Cmd::Saved { reply, .. } => drop(reply.send(())),
-            Cmd::Frame { .. } | Cmd::Leave { .. } => {}
+            Cmd::Frame { .. } | Cmd::Leave { .. } | Cmd::Recheck { .. } | Cmd::Deleted => {}
         }
     }
 }
@@ -245,7 +261,7 @@ impl Actor {
                 if !present.is_empty() {
                     after.direct.push((conn, wire::awareness(&present)));
                 }
-                self.conns.insert(conn, Conn { who, writes, extras, out, received: 0, refused: 0 });
+                self.conns.insert(conn, Conn { who, writes, may_write: writes, extras, out, received: 0, refused: 0 });
             }
             Cmd::Frame { conn, bytes } => self.frame(conn, &bytes, after),
             Cmd::Leave { conn } => {
@@ -270,6 +286,13 @@ impl Actor {
                     Err(e) => Err(e.to_string()),
                 };
                 after.replies.push(Box::new(move || drop(reply.send(result))));
+            }
+            Cmd::Recheck { user_id } => after.rechecks.push(user_id),
+            Cmd::Deleted => {
+                let conns: Vec<ConnId> = self.conns.keys().copied().collect();
+                for conn in conns {
+                    self.close(conn, 4404, "this map was deleted");
+                }
             }
             Cmd::Saved { version, reply } => {
                 self.saved_version = version;
@@ -332,6 +355,40 @@ impl Actor {
                 Incoming::QueryAwareness => after.direct.push((conn, wire::awareness(&self.presence.all()))),
                 // What only a server sends; a client sending it means nothing.
                 Incoming::Denied(_) | Incoming::Ack(_) | Incoming::Notice(..) => {}
+            }
+        }
+    }
+
+    /// Looks up `user_id`'s role again: a member who left is closed (4403),
+    /// one whose role changed writes or watches from now on, and is told.
+    async fn recheck(&mut self, user_id: i64) {
+        if !self.conns.values().any(|c| c.who.user_id == user_id) {
+            return;
+        }
+        let map_id = self.map_id;
+        let role = self.state.db.read(move |c| store::map_for(c, user_id, map_id)).await.map(|(_, role, _)| role);
+        let conns: Vec<ConnId> = self.conns.iter().filter(|(_, c)| c.who.user_id == user_id).map(|(&id, _)| id).collect();
+        for conn in conns {
+            let Ok(role) = role else {
+                self.close(conn, 4403, "you are no longer a member of this map's workspace");
+                continue;
+            };
+            let Some(c) = self.conns.get_mut(&conn) else { continue };
+            let writes = c.may_write && role >= crate::auth::Role::Editor;
+            if writes != c.writes {
+                c.writes = writes;
+                c.refused = 0;
+                if c.extras {
+                    let notice = serde_json::json!({
+                        "kind": "role", "readOnly": !writes,
+                        "message": if writes { "You may edit this map now." } else { "Your role changed: you can watch this map, not edit it." },
+                    });
+                    let _ = c.out.try_send(Out::Frame(wire::notice(wire::Notice::Notice, &notice.to_string())));
+                }
+                if writes {
+                    // What the client typed while read-only: ask for it.
+                    let _ = c.out.try_send(Out::Frame(wire::sync_step1(&self.doc.state_vector())));
+                }
             }
         }
     }

@@ -57,6 +57,32 @@ impl Live {
         Err(AppError::Unavailable("the live document is restarting; try again".into()))
     }
 
+    /// Tells every running actor that `cmd_for()` happened (a user's role
+    /// changed); actors of maps nobody has open are not started.
+    fn tell_all(&self, cmd_for: impl Fn() -> Cmd) {
+        let actors: Vec<mpsc::Sender<Cmd>> =
+            self.actors.lock().unwrap_or_else(|p| p.into_inner()).values().cloned().collect();
+        for tx in actors {
+            // A full queue drops it: that actor is busy with a burst, and
+            // the user's next request is checked anyway.
+            let _ = tx.try_send(cmd_for());
+        }
+    }
+
+    /// User `user_id`'s role changed somewhere: their live connections
+    /// follow at once.
+    pub(crate) fn role_changed(&self, user_id: i64) {
+        self.tell_all(|| Cmd::Recheck { user_id });
+    }
+
+    /// Map `map_id` was deleted: its live connections close.
+    pub(crate) fn map_deleted(&self, map_id: i64) {
+        let tx = self.actors.lock().unwrap_or_else(|p| p.into_inner()).get(&map_id).cloned();
+        if let Some(tx) = tx {
+            let _ = tx.try_send(Cmd::Deleted);
+        }
+    }
+
     fn actor(&self, state: &AppState, map_id: i64) -> mpsc::Sender<Cmd> {
         let mut actors = self.actors.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(tx) = actors.get(&map_id).filter(|tx| !tx.is_closed()) {

@@ -167,5 +167,7 @@ pub(crate) async fn set_states(
 
 pub(crate) async fn delete(state: &AppState, map: &MapInfo) -> AppResult<()> {
     let id = map.id;
-    state.db.write(move |tx| store::delete_map(tx, id)).await
+    state.db.write(move |tx| store::delete_map(tx, id)).await?;
+    state.live.map_deleted(id);
+    Ok(())
 }
