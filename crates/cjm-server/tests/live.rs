@@ -254,17 +254,27 @@ async fn a_role_taken_away_while_connected_takes_effect_at_once() {
     ed.until("the text", |c| c.text().starts_with("journey")).await;
     let editor_id = f.user(Who::Editor).unwrap().1;
     let demote = f
-        .json(Who::Owner, "PUT", &format!("/api/workspaces/{}/members/{editor_id}", f.ws), serde_json::json!({"role": "viewer"}))
+        .json(
+            Who::Owner,
+            "PUT",
+            &format!("/api/workspaces/{}/members/{editor_id}", f.ws),
+            serde_json::json!({"role": "viewer"}),
+        )
         .await;
     assert_eq!(demote.status, 204, "{}", demote.text());
-    ed.until("the notice", |c| c.seen.iter().any(|m| matches!(m, Incoming::Notice(104, n) if n.contains("\"readOnly\":true")))).await;
+    ed.until("the notice", |c| {
+        c.seen.iter().any(|m| matches!(m, Incoming::Notice(104, n) if n.contains("\"readOnly\":true")))
+    })
+    .await;
     ed.type_at(0, "%% after the demotion\n").await;
     ed.until("the refusal", |c| c.seen.iter().any(|m| matches!(m, Incoming::Denied(_)))).await;
     let mut watcher = Client::join(addr, &f, Who::Owner).await;
     watcher.until("the text", |c| c.text().starts_with("journey")).await;
     assert!(!watcher.text().contains("after the demotion"));
     // Removed from the workspace: the socket closes.
-    let remove = f.json(Who::Owner, "DELETE", &format!("/api/workspaces/{}/members/{editor_id}", f.ws), serde_json::Value::Null).await;
+    let remove = f
+        .json(Who::Owner, "DELETE", &format!("/api/workspaces/{}/members/{editor_id}", f.ws), serde_json::Value::Null)
+        .await;
     assert_eq!(remove.status, 204, "{}", remove.text());
     assert_eq!(ed.closed_with().await, Some(4403));
 }

@@ -367,7 +367,8 @@ impl Actor {
         }
         let map_id = self.map_id;
         let role = self.state.db.read(move |c| store::map_for(c, user_id, map_id)).await.map(|(_, role, _)| role);
-        let conns: Vec<ConnId> = self.conns.iter().filter(|(_, c)| c.who.user_id == user_id).map(|(&id, _)| id).collect();
+        let conns: Vec<ConnId> =
+            self.conns.iter().filter(|(_, c)| c.who.user_id == user_id).map(|(&id, _)| id).collect();
         for conn in conns {
             let Ok(role) = role else {
                 self.close(conn, 4403, "you are no longer a member of this map's workspace");
