@@ -73,17 +73,19 @@ struct Figures {
     sent: u64,
 }
 
-/// One typist: joins, types, and measures.
-async fn typist(
+/// What every typist shares: where, when, how fast, and the figures.
+#[derive(Clone)]
+struct Run {
     addr: String,
-    map: i64,
-    token: String,
-    me: u64,
     started: Instant,
     stop_at: Instant,
     every: Duration,
     figures: Arc<Mutex<Figures>>,
-) -> (String, Vec<String>) {
+}
+
+/// One typist: joins, types, and measures.
+async fn typist(run: Run, map: i64, token: String, me: u64) -> (String, Vec<String>) {
+    let Run { addr, started, stop_at, every, figures } = run;
     let mut req = format!("ws://{addr}/api/maps/{map}/live?cjm=1").into_client_request().unwrap();
     req.headers_mut().insert("authorization", format!("Bearer {token}").parse().unwrap());
     let (socket, _) = tokio_tungstenite::connect_async(req).await.expect("joins");
@@ -237,11 +239,11 @@ fn main() {
         let started = Instant::now();
         let stop_at = started + Duration::from_secs(seconds);
         let every = Duration::from_micros(1_000_000 / rate.max(1));
+        let run = Run { addr: addr.clone(), started, stop_at, every, figures: figures.clone() };
         let mut tasks = Vec::new();
         for &map in &map_ids {
             for c in 0..clients {
-                let (addr, token, figures) = (addr.clone(), tokens[c as usize].clone(), figures.clone());
-                tasks.push((map, tokio::spawn(typist(addr, map, token, c, started, stop_at, every, figures))));
+                tasks.push((map, tokio::spawn(typist(run.clone(), map, tokens[c as usize].clone(), c))));
             }
         }
         let mut by_map: std::collections::HashMap<i64, Vec<(String, Vec<String>)>> = Default::default();
