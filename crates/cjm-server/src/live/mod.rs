@@ -20,7 +20,7 @@ use actor::Cmd;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 
 /// Commands waiting for an actor, at most; a sender waits beyond that.
 const QUEUE: usize = 256;
@@ -95,6 +95,31 @@ impl Live {
     }
 }
 
+/// Asks the map's actor `cmd(reply)` and waits for its answer.
+async fn ask<T>(state: &AppState, map_id: i64, cmd: impl FnOnce(oneshot::Sender<T>) -> Cmd) -> AppResult<T> {
+    let (reply, answer) = oneshot::channel();
+    state.live.send(state, map_id, cmd(reply)).await?;
+    answer.await.map_err(|_| AppError::Unavailable("the live document stopped; try again".into()))
+}
+
+/// The live text and the version it was last saved as (the actor loads
+/// or seeds the document).
+pub(crate) async fn text(state: &AppState, map_id: i64) -> AppResult<(String, i64)> {
+    ask(state, map_id, |reply| Cmd::Text { reply }).await?.map_err(AppError::Unavailable)
+}
+
+/// Makes the live text `text` by minimal edits, as if typed by `user`.
+async fn set_text(state: &AppState, map_id: i64, text: String, user: i64) -> AppResult<()> {
+    ask(state, map_id, |reply| Cmd::SetText { text, user: Some(user), reply }).await?.map_err(AppError::Unavailable)?;
+    Ok(())
+}
+
+/// Tells the actor the live text was saved as `version` (already stored:
+/// an actor that stopped meanwhile reads it when it loads).
+async fn tell_saved(state: &AppState, map_id: i64, version: i64) {
+    let _ = ask(state, map_id, |reply| Cmd::Saved { version, reply }).await;
+}
+
 /// Refuses (409) a version saved outside the live document while the live
 /// text has changes nobody saved: nobody overwrites edits they have not
 /// seen. A map never opened live has nothing to lose.
@@ -102,7 +127,7 @@ pub(crate) async fn check_no_unsaved(state: &AppState, map_id: i64) -> AppResult
     if !state.db.read(move |c| crate::store::has_doc(c, map_id)).await? {
         return Ok(());
     }
-    let (text, saved) = socket::text(state, map_id).await?;
+    let (text, saved) = text(state, map_id).await?;
     let saved_text = state.db.read(move |c| crate::store::version(c, map_id, saved)).await?.source.unwrap_or_default();
     if cjm_live::doc::normalise(&saved_text) != text {
         return Err(AppError::Conflict(format!(
@@ -125,20 +150,9 @@ pub(crate) async fn follow_version(
     if !state.db.read(move |c| crate::store::has_doc(c, map_id)).await? {
         return Ok(());
     }
-    let (reply, done) = tokio::sync::oneshot::channel();
-    state.live.send(state, map_id, Cmd::SetText { text, user: Some(user), reply }).await?;
-    done.await
-        .map_err(|_| AppError::Unavailable("the live document stopped".into()))?
-        .map_err(AppError::Unavailable)?;
-    saved(state, map_id, version).await
-}
-
-/// Records that the live text was saved as `version`.
-pub(crate) async fn saved(state: &AppState, map_id: i64, version: i64) -> AppResult<()> {
+    set_text(state, map_id, text, user).await?;
     state.db.write(move |c| crate::store::set_saved_version(c, map_id, version)).await?;
-    let (reply, done) = tokio::sync::oneshot::channel();
-    state.live.send(state, map_id, Cmd::Saved { version, reply }).await?;
-    let _ = done.await;
+    tell_saved(state, map_id, version).await;
     Ok(())
 }
 
@@ -151,7 +165,7 @@ pub(crate) async fn save(
     message: String,
 ) -> AppResult<crate::store::Version> {
     let map_id = map.id;
-    let (text, base) = socket::text(state, map_id).await?;
+    let (text, base) = text(state, map_id).await?;
     let checked = crate::store::Checked::off_runtime(text).await?;
     let uid = user.id;
     let message = if message.trim().is_empty() { "Saved from the live editor".to_string() } else { message };
@@ -163,24 +177,18 @@ pub(crate) async fn save(
             Ok::<_, AppError>(v)
         })
         .await?;
-    let (reply, done) = tokio::sync::oneshot::channel();
-    state.live.send(state, map_id, Cmd::Saved { version: version.number, reply }).await?;
-    let _ = done.await;
+    tell_saved(state, map_id, version.number).await;
     Ok(version)
 }
 
 /// A form edit on the live text, as one transaction made by `user`: no
 /// version (the next save takes it in). The new text.
 pub(crate) async fn edit(state: &AppState, map_id: i64, user: i64, edit: cjm_model::edit::Edit) -> AppResult<String> {
-    let (text, _) = socket::text(state, map_id).await?;
+    let (text, _) = text(state, map_id).await?;
     let new = tokio::task::spawn_blocking(move || cjm_model::edit::apply(&text, &edit))
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?
         .map_err(|e| AppError::bad(e.0))?;
-    let (reply, done) = tokio::sync::oneshot::channel();
-    state.live.send(state, map_id, Cmd::SetText { text: new.clone(), user: Some(user), reply }).await?;
-    done.await
-        .map_err(|_| AppError::Unavailable("the live document stopped".into()))?
-        .map_err(AppError::Unavailable)?;
+    set_text(state, map_id, new.clone(), user).await?;
     Ok(new)
 }

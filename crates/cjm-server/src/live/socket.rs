@@ -68,7 +68,7 @@ pub(crate) async fn live(
     let map_id = access.map.id;
     let writes = access.role >= Role::Editor && !matches!(who, Principal::Token { scope: TokenScope::Read, .. });
     let Ok(upgrade) = upgrade else {
-        let (text, saved_version) = text(&state, map_id).await?;
+        let (text, saved_version) = super::text(&state, map_id).await?;
         let saved = state.db.read(move |c| crate::store::version(c, map_id, saved_version)).await?;
         let unsaved = saved.source.as_deref() != Some(text.as_str());
         return Ok(Json(LiveState { saved_version, unsaved, writes }).into_response());
@@ -87,17 +87,6 @@ fn from_this_site(headers: &HeaderMap) -> bool {
     let host = headers.get(axum::http::header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
     let origin = headers.get(axum::http::header::ORIGIN).and_then(|v| v.to_str().ok()).unwrap_or("");
     !host.is_empty() && origin.split("://").nth(1).is_some_and(|o| o.eq_ignore_ascii_case(host))
-}
-
-/// The live text and the version it was last saved as (the actor loads
-/// or seeds the document).
-pub(crate) async fn text(state: &AppState, map_id: i64) -> AppResult<(String, i64)> {
-    let (reply, answer) = oneshot::channel();
-    state.live.send(state, map_id, Cmd::Text { reply }).await?;
-    answer
-        .await
-        .map_err(|_| AppError::Unavailable("the live document stopped; try again".into()))?
-        .map_err(AppError::Unavailable)
 }
 
 /// One connection between its socket and the map's actor.
