@@ -206,8 +206,19 @@ async fn acknowledged_edits_survive_a_restart_and_bad_frames_close_only_their_so
     // client goes on.
     let mut mallory = Client::join(addr, &f, Who::Owner).await;
     mallory.until("the text", |c| c.text().contains("%% kept")).await;
+    let here = wire::AwarenessEntry { client: mallory.doc.client_id().get(), clock: 1, json: "{}".into() };
+    mallory.send(wire::awareness(&[here])).await;
+    ann.until("Mallory's presence", |c| {
+        c.seen.iter().any(|m| matches!(m, Incoming::Awareness(e) if e.iter().any(|e| e.json.contains("Olive Owner"))))
+    })
+    .await;
     mallory.send(vec![0, 2, 200, 1, 2]).await;
     assert_eq!(mallory.closed_with().await, Some(4400));
+    // Her presence goes for the others too.
+    ann.until("Mallory's presence to go", |c| {
+        c.seen.iter().any(|m| matches!(m, Incoming::Awareness(e) if e.iter().any(|e| e.json == "null")))
+    })
+    .await;
     ann.type_at(0, "%% still here\n").await;
     ann.until("the acknowledgement", |c| acked(c, 2)).await;
 

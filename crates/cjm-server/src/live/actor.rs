@@ -407,11 +407,12 @@ impl Actor {
         }
     }
 
+    /// Closes a connection. Its presence goes when its task says it left
+    /// (`Cmd::Leave`), which tells everybody else.
     fn close(&mut self, conn: ConnId, code: u16, why: &str) {
         if let Some(c) = self.conns.remove(&conn) {
             let _ = c.out.try_send(Out::Close(code, why.to_string()));
         }
-        self.presence.leave(conn);
     }
 
     /// Storage failed or the document broke: everybody is closed with
