@@ -9,7 +9,7 @@
 //! `encode_state_as_update_v1` (its Skip structs make Yjs 13 drop text).
 
 use yrs::updates::decoder::Decode;
-use yrs::{Doc, GetString, Options, ReadTxn, StateVector, Text, TextRef, Transact, Update, WriteTxn};
+use yrs::{Doc, GetString, Options, ReadTxn, StateVector, Text, TextRef, Transact, Update};
 
 /// The name of the text every client binds to.
 pub const TEXT: &str = "source";
@@ -202,16 +202,6 @@ impl LiveDoc {
     /// that sent them should be asked for a sync step 2).
     pub fn has_missing(&self) -> bool {
         self.doc.transact().has_missing_updates()
-    }
-
-    /// Drops updates that wait for ones that never came, and returns the
-    /// snapshot that must replace what is stored (the stored log still
-    /// holds them).
-    pub fn prune_missing(&mut self) -> Vec<u8> {
-        self.doc.transact_mut().prune_pending();
-        let snapshot = self.snapshot();
-        self.state_bytes = snapshot.len();
-        snapshot
     }
 
     /// Makes the text `new` by the smallest edits (lines, then characters

@@ -137,21 +137,6 @@ impl Presence {
         out.sort_by_key(|e| e.client);
         out
     }
-
-    /// The people present (once each, by user id), in order of arrival.
-    pub fn people(&self) -> Vec<Value> {
-        let mut seen = std::collections::HashSet::new();
-        let mut all: Vec<(u64, Value)> = self
-            .states
-            .iter()
-            .filter_map(|(&c, s)| {
-                let v: Value = serde_json::from_str(s.json.as_deref()?).ok()?;
-                Some((c, v.get("user")?.clone()))
-            })
-            .collect();
-        all.sort_by_key(|(c, _)| *c);
-        all.into_iter().map(|(_, u)| u).filter(|u| seen.insert(u["id"].to_string())).collect()
-    }
 }
 
 /// The state with the server's `user`, or `None` when it is too large or
@@ -189,7 +174,7 @@ mod tests {
         assert!(p.receive(10, &ann, vec![entry(7, 5, "[1]")], 0).is_empty());
         let big = format!("{{\"x\":\"{}\"}}", "a".repeat(MAX_STATE));
         assert!(p.receive(10, &ann, vec![entry(7, 6, &big)], 0).is_empty());
-        assert_eq!(p.people().len(), 1);
+        assert_eq!(p.all().len(), 1);
     }
 
     #[test]
@@ -201,6 +186,5 @@ mod tests {
         assert_eq!(p.sweep(40_000), [entry(7, 2, "null")]);
         assert_eq!(p.leave(11), [entry(9, 2, "null")]);
         assert!(p.all().is_empty());
-        assert!(p.people().is_empty());
     }
 }
