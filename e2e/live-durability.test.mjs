@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { launch } from './browser.mjs';
-import { startServer } from './serve.mjs';
+import { signUpAdmin, startServer } from './serve.mjs';
 
 const KILLS = Number(process.env.CJM_DURABILITY_KILLS || 20);
 
@@ -49,13 +49,7 @@ test(`live edits passed on survive ${KILLS} kill -9 restarts`, { timeout: 600000
   try {
     const context = await browser.newContext();
     const setup = await context.newPage();
-    await setup.goto(server.setup);
-    await setup.fill('input[name=name]', 'Dora Durable');
-    await setup.fill('input[name=email]', 'dora@example.com');
-    await setup.fill('input[name=password]', 'kill nine survives');
-    await setup.click('button[type=submit]');
-    await setup.waitForURL(/\/w\/\d+$/);
-    const ws = /\/w\/(\d+)$/.exec(setup.url())[1];
+    const ws = await signUpAdmin(setup, server.setup, { name: 'Dora Durable', email: 'dora@example.com', password: 'kill nine survives' });
     const maps = await (await context.request.get(`${server.base}/api/workspaces/${ws}/maps`)).json();
     const mapId = maps[0].id;
     // Two editors of the same account in two pages: each has its own Yjs

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { createServer, connect } from 'node:net';
 import { join } from 'node:path';
 import { launch, shots } from './browser.mjs';
-import { startServer } from './serve.mjs';
+import { signUpAdmin, startServer } from './serve.mjs';
 
 /// A TCP proxy to `port` that can be cut (every connection dropped, new
 /// ones refused) and restored.
@@ -37,13 +37,7 @@ test('two people edit on through a cut connection and converge when it is back',
   try {
     const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
     const setup = await context.newPage();
-    await setup.goto(server.setup.replace(server.base, proxy.origin));
-    await setup.fill('input[name=name]', 'Otto Offline');
-    await setup.fill('input[name=email]', 'otto@example.com');
-    await setup.fill('input[name=password]', 'the line went dead');
-    await setup.click('button[type=submit]');
-    await setup.waitForURL(/\/w\/\d+$/);
-    const ws = /\/w\/(\d+)$/.exec(setup.url())[1];
+    const ws = await signUpAdmin(setup, server.setup.replace(server.base, proxy.origin), { name: 'Otto Offline', email: 'otto@example.com', password: 'the line went dead' });
     const maps = await (await context.request.get(`${proxy.origin}/api/workspaces/${ws}/maps`)).json();
     const mapId = maps[0].id;
     const pages = [];

@@ -7,9 +7,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { launch, shots } from './browser.mjs';
-import { startServer } from './serve.mjs';
+import { signUpAdmin, startServer } from './serve.mjs';
 
-let server, browser, ada, bea, mapId;
+let server, browser, ada, bea, mapId, workspace;
 const errors = [];
 
 async function shot(page, name) {
@@ -30,30 +30,30 @@ async function newPage() {
 
 const text = (page) => page.evaluate(() => window.__live.getText());
 
+/// `inviter` (on one of the app's pages) invites someone to `ws` with
+/// `role`; they join with a new account in a page of their own, answered.
+async function invited(inviter, ws, { name, email, password, role }) {
+  const csrf = await inviter.locator('meta[name=csrf-token]').getAttribute('content');
+  const invite = await inviter.context().request.post(`${server.base}/api/workspaces/${ws}/invitations`, {
+    headers: { 'x-csrf-token': csrf, origin: server.base }, data: { email, role },
+  });
+  assert.equal(invite.status(), 201, await invite.text());
+  const page = await newPage();
+  await page.goto((await invite.json()).url);
+  await page.fill('input[name=name]', name);
+  await page.fill('input[name=password]', password);
+  await page.click('button[type=submit]');
+  await page.waitForURL(/\/w\/\d+$/);
+  return page;
+}
+
 before(async () => {
   server = await startServer();
   browser = await launch();
   ada = await newPage();
-  await ada.goto(server.setup);
-  await ada.fill('input[name=name]', 'Ada Admin');
-  await ada.fill('input[name=email]', 'ada@example.com');
-  await ada.fill('input[name=password]', 'correct horse battery');
-  await ada.click('button[type=submit]');
-  await ada.waitForURL(/\/w\/\d+$/);
-  const ws = /\/w\/(\d+)$/.exec(ada.url())[1];
-  // Ada invites Bea as an editor; Bea joins with her own account.
-  const csrf = await ada.locator('meta[name=csrf-token]').getAttribute('content');
-  const invite = await ada.context().request.post(`${server.base}/api/workspaces/${ws}/invitations`, {
-    headers: { 'x-csrf-token': csrf, origin: server.base }, data: { email: 'bea@example.com', role: 'editor' },
-  });
-  assert.equal(invite.status(), 201, await invite.text());
-  bea = await newPage();
-  await bea.goto((await invite.json()).url);
-  await bea.fill('input[name=name]', 'Bea Builder');
-  await bea.fill('input[name=password]', 'another long password');
-  await bea.click('button[type=submit]');
-  await bea.waitForURL(/\/w\/\d+$/);
-  const maps = await (await ada.context().request.get(`${server.base}/api/workspaces/${ws}/maps`)).json();
+  workspace = await signUpAdmin(ada, server.setup, { name: 'Ada Admin', email: 'ada@example.com', password: 'correct horse battery' });
+  bea = await invited(ada, workspace, { name: 'Bea Builder', email: 'bea@example.com', password: 'another long password', role: 'editor' });
+  const maps = await (await ada.context().request.get(`${server.base}/api/workspaces/${workspace}/maps`)).json();
   mapId = maps.find((m) => m.title === 'Applying for an environmental permit').id;
 });
 
@@ -68,7 +68,7 @@ async function openEditor(page) {
   await page.locator('#status', { hasText: 'All changes stored' }).waitFor();
   // The page's live editor, for reading the whole text (CodeMirror draws
   // only the lines in view).
-  await page.evaluate(() => { window.__live = document.querySelector('#editor-root') && window.cjmEditorInstance; });
+  await page.evaluate(() => { window.__live = window.cjmEditorInstance; });
 }
 
 test('two people type in one map and each sees the other at once', async () => {
@@ -204,21 +204,9 @@ test('updates made by Yjs converge on the server (yrs) and come back as the same
 });
 
 test('a viewer cannot change anything: the editor is closed to them and a forged write changes nothing', async () => {
-  const csrf = await ada.locator('meta[name=csrf-token]').getAttribute('content').catch(() => null);
   await ada.goto(`${server.base}/m/${mapId}/edit`);
   await ada.locator('.cm-content').waitFor();
-  const token = await ada.locator('meta[name=csrf-token]').getAttribute('content');
-  const ws = (await (await ada.context().request.get(`${server.base}/api/workspaces`)).json())[0].id;
-  const invite = await ada.context().request.post(`${server.base}/api/workspaces/${ws}/invitations`, {
-    headers: { 'x-csrf-token': token || csrf, origin: server.base }, data: { email: 'vic@example.com', role: 'viewer' },
-  });
-  assert.equal(invite.status(), 201, await invite.text());
-  const vic = await newPage();
-  await vic.goto((await invite.json()).url);
-  await vic.fill('input[name=name]', 'Vic Viewer');
-  await vic.fill('input[name=password]', 'a viewer password');
-  await vic.click('button[type=submit]');
-  await vic.waitForURL(/\/w\/\d+$/);
+  const vic = await invited(ada, workspace, { name: 'Vic Viewer', email: 'vic@example.com', password: 'a viewer password', role: 'viewer' });
   const edit = await vic.goto(`${server.base}/m/${mapId}/edit`);
   assert.ok([403, 404].includes(edit.status()), `the editor answered ${edit.status()} to a viewer`);
   // An update made by Yjs on Ada's page, sent by Vic's page over his own socket.

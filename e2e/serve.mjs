@@ -62,3 +62,16 @@ export async function apiToken(server, session, name, scope) {
   if (res.status !== 201) throw new Error(`making a token answered ${res.status}`);
   return (await res.json()).token;
 }
+
+/// Signs up the first admin in a browser page through the one-time setup
+/// link (`setupUrl`, which may point at a proxy); answers the demo
+/// workspace's id, where the page lands.
+export async function signUpAdmin(page, setupUrl, { name, email, password }) {
+  await page.goto(setupUrl);
+  await page.fill('input[name=name]', name);
+  await page.fill('input[name=email]', email);
+  await page.fill('input[name=password]', password);
+  await page.click('button[type=submit]');
+  await page.waitForURL(/\/w\/\d+$/);
+  return /\/w\/(\d+)$/.exec(page.url())[1];
+}
