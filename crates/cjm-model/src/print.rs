@@ -130,7 +130,7 @@ fn derive_step_ids(map: &Journey, ids: &mut IdAllocator) -> Vec<Vec<Option<Strin
         .collect()
 }
 
-fn metric_text(m: &Metric) -> String {
+pub(crate) fn metric_text(m: &Metric) -> String {
     let mut attrs = Vec::new();
     if let Some(unit) = &m.unit {
         attrs.push(format!("unit {}", escape_attr(unit)));

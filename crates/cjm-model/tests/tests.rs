@@ -7,6 +7,7 @@
 //! then review the diff.
 
 mod docs;
+mod edits;
 mod golden;
 mod keys;
 mod roundtrip;

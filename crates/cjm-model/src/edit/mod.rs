@@ -8,12 +8,17 @@
 //! turns a map without errors into one with errors.
 
 use crate::ids::slug;
-use crate::model::{Journey, Level};
-use crate::print::{escape_attr, number, with_attrs};
-use cjm_syntax::escape::{escape_name, escape_text, escape_value};
+use crate::model::{Journey, Level, Status};
+use crate::print::number;
+use cjm_syntax::escape::{escape_name, escape_text};
 use cjm_syntax::tree::{Document, NodeKind};
 use cjm_syntax::NO_SCORE;
 use serde::{Deserialize, Serialize};
+
+mod fields;
+mod personas;
+
+use fields::{opportunity_line, pain_line};
 
 /// One edit. `before` names the stage or step to insert in front of; none
 /// means at the end.
@@ -69,6 +74,103 @@ pub enum Edit {
         impact: Option<Level>,
         effort: Option<Level>,
     },
+    /// A plain `key: value` property of the journey, the data block, a
+    /// persona, a journey metric, a stage or a step. `index` picks one of a
+    /// repeatable key's lines (0 is the first); without it a single-valued
+    /// key is set in place or added, and a repeatable one is added. `value`
+    /// none removes the line. `key` may name a persona: `score Sam`,
+    /// `future score Sam`. A value of several lines is written as a `|` block.
+    SetField {
+        owner: Owner,
+        key: String,
+        index: Option<usize>,
+        value: Option<String>,
+    },
+    /// The journey's `title`, `accTitle`, `accDescr` and its `state`,
+    /// `version`, `date` and `scale` keyword lines; none removes the line.
+    SetHeader {
+        key: String,
+        value: Option<String>,
+    },
+    /// A step's pain point: the `index`-th one replaced, or a new one.
+    SetPain {
+        step: String,
+        index: Option<usize>,
+        text: String,
+        severity: Option<u8>,
+    },
+    /// A step's opportunity with all its attributes: the `index`-th one
+    /// replaced, or a new one.
+    SetOpportunity {
+        step: String,
+        index: Option<usize>,
+        text: String,
+        impact: Option<Level>,
+        effort: Option<Level>,
+        status: Option<Status>,
+        owner: Option<String>,
+    },
+    /// A metric of the journey (`metric NPS [unit points]`) or of a step
+    /// (`metric: …`): the `index`-th one replaced, or a new one.
+    SetMetric {
+        owner: Owner,
+        index: Option<usize>,
+        name: String,
+        unit: Option<String>,
+        target: Option<f64>,
+    },
+    /// A step's channels, written as one `channel:` line (none removes them).
+    SetChannels {
+        step: String,
+        channels: Vec<String>,
+    },
+    /// The personas a step's line lists after its score.
+    SetActors {
+        step: String,
+        actors: Vec<String>,
+    },
+    /// One persona's score on a step, as dragging its face on the emotion
+    /// curve sets it: the step line's score when that is the persona's
+    /// alone, else a `score <persona>:` line. `future` sets the future state.
+    SetPersonaScore {
+        step: String,
+        persona: String,
+        score: Option<f64>,
+        #[serde(default)]
+        future: bool,
+    },
+    /// A journey metric's block removed (a step's `metric:` lines go with
+    /// [`Edit::SetField`] and no value).
+    DeleteMetric {
+        metric: String,
+    },
+    /// A persona declared after the others (or, in a map whose personas are
+    /// its actors, the actors declared too).
+    AddPersona {
+        name: String,
+    },
+    /// A persona's new name, in its declaration, every step that lists it
+    /// and every `score <persona>:` line.
+    RenamePersona {
+        persona: String,
+        name: String,
+    },
+    /// A persona's block removed, with its name on steps and its scores.
+    DeletePersona {
+        persona: String,
+    },
+}
+
+/// Whose properties a [`Edit::SetField`] or [`Edit::SetMetric`] changes.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Owner {
+    Journey,
+    Data,
+    Persona { persona: String },
+    Metric { metric: String },
+    Stage { stage: String },
+    Step { step: String },
 }
 
 /// Why an edit could not be made; the message is for the person editing.
@@ -281,6 +383,28 @@ impl<'a> Layout<'a> {
             Edit::SetScore { step, score } => self.set_score(step, score),
             Edit::AddPain { step, text, severity } => self.add_pain(step, text, severity),
             Edit::AddOpportunity { step, text, impact, effort } => self.add_opportunity(step, text, impact, effort),
+            Edit::SetField { owner, key, index, value } => self.set_field(owner, key, *index, value.as_deref()),
+            Edit::SetHeader { key, value } => self.set_header(key, value.as_deref()),
+            Edit::SetPain { step, index, text, severity } => {
+                let line = pain_line(text, *severity)?;
+                self.set_item(&Owner::Step { step: step.clone() }, "pain", *index, &line)
+            }
+            Edit::SetOpportunity { step, index, text, impact, effort, status, owner } => {
+                let line = opportunity_line(text, *impact, *effort, *status, owner.as_deref())?;
+                self.set_item(&Owner::Step { step: step.clone() }, "opportunity", *index, &line)
+            }
+            Edit::SetMetric { owner, index, name, unit, target } => {
+                self.set_metric(owner, *index, name, unit.as_deref(), *target)
+            }
+            Edit::SetChannels { step, channels } => self.set_channels(step, channels),
+            Edit::SetActors { step, actors } => self.set_actors(step, actors),
+            Edit::SetPersonaScore { step, persona, score, future } => {
+                self.set_persona_score(step, persona, *score, *future)
+            }
+            Edit::DeleteMetric { metric } => self.delete_metric(metric),
+            Edit::AddPersona { name } => self.add_persona(name),
+            Edit::RenamePersona { persona, name } => self.rename_persona(persona, name),
+            Edit::DeletePersona { persona } => self.delete_persona(persona),
         }
     }
 
@@ -428,17 +552,7 @@ impl<'a> Layout<'a> {
 
     /// A pain point after the step's last property.
     fn add_pain(&self, step: &str, text: &str, severity: &Option<u8>) -> Result<String, EditError> {
-        let (s, t) = self.step(step)?;
-        let text = clean(text, "pain point")?;
-        let mut attrs = Vec::new();
-        if let Some(v) = severity {
-            if !(1..=5).contains(v) {
-                return fail(format!("severity {v}: expected 1 (minor) to 5 (critical)"));
-            }
-            attrs.push(format!("severity {v}"));
-        }
-        let (at, indent) = self.property_slot(self.stages[s].steps[t].task);
-        Ok(insert_line(self.source, at, &format!("{indent}pain: {}\n", with_attrs(&escape_value(&text), &attrs))))
+        self.set_item(&Owner::Step { step: step.into() }, "pain", None, &pain_line(text, *severity)?)
     }
 
     /// An opportunity after the step's last property.
@@ -449,21 +563,8 @@ impl<'a> Layout<'a> {
         impact: &Option<Level>,
         effort: &Option<Level>,
     ) -> Result<String, EditError> {
-        let (s, t) = self.step(step)?;
-        let text = clean(text, "opportunity")?;
-        let mut attrs = Vec::new();
-        if let Some(l) = impact {
-            attrs.push(format!("impact {}", escape_attr(l.as_str())));
-        }
-        if let Some(l) = effort {
-            attrs.push(format!("effort {}", escape_attr(l.as_str())));
-        }
-        let (at, indent) = self.property_slot(self.stages[s].steps[t].task);
-        Ok(insert_line(
-            self.source,
-            at,
-            &format!("{indent}opportunity: {}\n", with_attrs(&escape_value(&text), &attrs)),
-        ))
+        let line = opportunity_line(text, *impact, *effort, None, None)?;
+        self.set_item(&Owner::Step { step: step.into() }, "opportunity", None, &line)
     }
 
     /// Where a new property of a step goes (after its last one) and its indentation.
@@ -508,6 +609,22 @@ fn splice(source: &str, start: usize, end: usize, with: &str) -> String {
     out.push_str(&source[..start]);
     out.push_str(with);
     out.push_str(&source[end..]);
+    out
+}
+
+/// Several replacements of the original text at once; they must not
+/// overlap (each is a byte range of `source`).
+fn splice_all(source: &str, mut cuts: Vec<(usize, usize, String)>) -> String {
+    cuts.sort_by_key(|c| (c.0, c.1));
+    let mut out = String::with_capacity(source.len());
+    let mut at = 0;
+    for (start, end, with) in cuts {
+        let start = start.max(at);
+        out.push_str(&source[at..start]);
+        out.push_str(&with);
+        at = end.max(start);
+    }
+    out.push_str(&source[at..]);
     out
 }
 
