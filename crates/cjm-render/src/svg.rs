@@ -446,13 +446,15 @@ fn persona_cards(map: &Journey, names: &[String], opts: &Options, t: &Theme, wid
     let bodies: Vec<(String, f32)> = declared.iter().map(|p| persona_card(map, p, opts, t)).collect();
     let mut s = String::new();
     let mut y = top;
-    for row in bodies.chunks(per_row) {
+    for (r, row) in bodies.chunks(per_row).enumerate() {
+        let start = r * per_row;
         let h = row.iter().map(|(_, h)| *h).fold(0.0, f32::max);
-        for (i, (body, _)) in row.iter().enumerate() {
+        for (i, ((body, _), p)) in row.iter().zip(&declared[start..]).enumerate() {
             let x = MARGIN + i as f32 * (CARD_W + 16.0);
             let _ = write!(
                 s,
-                r#"<g class="persona" transform="translate({},{})"><rect width="{CARD_W}" height="{}" rx="12" fill="{}" stroke="{}"/>{body}</g>"#,
+                r#"<g class="persona" data-persona="{}" transform="translate({},{})"><rect width="{CARD_W}" height="{}" rx="12" fill="{}" stroke="{}"/>{body}</g>"#,
+                esc(&p.name),
                 fmt(x),
                 fmt(y),
                 fmt(h),
@@ -489,18 +491,20 @@ fn persona_card(map: &Journey, p: &Persona, opts: &Options, t: &Theme) -> (Strin
     }
     let (name, _) = fit_line(&p.name, inner - 60.0, 17.0, Weight::SemiBold);
     let _ =
-        write!(s, r#"<text x="76" y="36" font-size="17" font-weight="600" fill="{}">{}</text>"#, t.text, esc(&name));
+        write!(s, r#"<text class="persona-name" data-field="name" x="76" y="36" font-size="17" font-weight="600" fill="{}">{}</text>"#, t.text, esc(&name));
     if let Some(seg) = &p.segment {
         let (seg, _) = fit_line(seg, inner - 60.0, 12.0, Weight::Regular);
-        let _ = write!(s, r#"<text x="76" y="55" font-size="12" fill="{}">{}</text>"#, t.muted, esc(&seg));
+        let _ = write!(s, r#"<text class="persona-segment" data-field="segment" x="76" y="55" font-size="12" fill="{}">{}</text>"#, t.muted, esc(&seg));
     }
     let mut y = 80.0;
     if let Some(d) = &p.description {
         let w = wrap(d, inner, BODY, Weight::Regular, 3);
+        s.push_str(r#"<g data-field="description">"#);
         s.push_str(&text_block(&w, d, 16.0, y + 13.0, BODY, LINE, Weight::Regular, t.text, "persona-description"));
+        s.push_str("</g>");
         y += LINE * w.lines.len() as f32 + 8.0;
     }
-    for (label, items) in [("GOALS", &p.goals), ("NEEDS", &p.needs), ("PAINS", &p.pains)] {
+    for (label, key, items) in [("GOALS", "goal", &p.goals), ("NEEDS", "need", &p.needs), ("PAINS", "pain", &p.pains)] {
         if items.is_empty() {
             continue;
         }
@@ -511,10 +515,12 @@ fn persona_card(map: &Journey, p: &Persona, opts: &Options, t: &Theme) -> (Strin
             t.muted
         );
         y += 18.0;
-        for item in items.iter().take(4) {
+        for (i, item) in items.iter().take(4).enumerate() {
             let w = wrap(item, inner - 14.0, BODY, Weight::Regular, 2);
+            let _ = write!(s, r#"<g data-field="{key}" data-index="{i}">"#);
             let _ = write!(s, r#"<circle cx="20" cy="{}" r="2.5" fill="{color}"/>"#, fmt(y + 8.0));
             s.push_str(&text_block(&w, item, 30.0, y + 12.5, BODY, LINE, Weight::Regular, t.text, "persona-item"));
+            s.push_str("</g>");
             y += LINE * w.lines.len() as f32 + 2.0;
         }
         y += 6.0;
@@ -525,7 +531,9 @@ fn persona_card(map: &Journey, p: &Persona, opts: &Options, t: &Theme) -> (Strin
         let h = LINE * w.lines.len() as f32;
         let _ =
             write!(s, r#"<rect x="16" y="{}" width="3" height="{}" rx="1.5" fill="{color}"/>"#, fmt(y + 2.0), fmt(h));
+        s.push_str(r#"<g data-field="quote">"#);
         s.push_str(&text_block(&w, &quoted, 28.0, y + 14.0, BODY, LINE, Weight::SemiBold, t.text, "persona-quote"));
+        s.push_str("</g>");
         y += h + 8.0;
     }
     (s, y + 10.0)
@@ -733,10 +741,10 @@ fn cell(map: &Journey, opts: &Options, t: &Theme, lane: Lane, col: &Col) -> (Str
                 c.para(f, 4, Weight::SemiBold, t.text, PAD, w);
             }
         }
-        Lane::Pains => step.pains.iter().for_each(|pain| pain_card(&mut c, pain)),
-        Lane::Opportunities => step.opportunities.iter().for_each(|o| opportunity_card(&mut c, o)),
-        Lane::Backstage => step.backstage.iter().for_each(|item| backstage_item(&mut c, item)),
-        Lane::Systems => step.systems.iter().for_each(|item| system_chip(&mut c, item)),
+        Lane::Pains => step.pains.iter().enumerate().for_each(|(i, pain)| pain_card(&mut c, i, pain)),
+        Lane::Opportunities => step.opportunities.iter().enumerate().for_each(|(i, o)| opportunity_card(&mut c, i, o)),
+        Lane::Backstage => step.backstage.iter().enumerate().for_each(|(i, item)| backstage_item(&mut c, i, item)),
+        Lane::Systems => step.systems.iter().enumerate().for_each(|(i, item)| system_chip(&mut c, i, item)),
         Lane::Owner => {
             if let Some(o) = &step.owner {
                 c.para(o, 3, Weight::SemiBold, t.text, PAD, w);
@@ -767,10 +775,10 @@ impl Cell<'_> {
 
     /// Opens a card (`<g class>` and its rounded background) `h` high;
     /// the caller closes the group.
-    fn open_card(&mut self, class: &str, h: f32, fill: &str) {
+    fn open_card(&mut self, class: &str, index: usize, h: f32, fill: &str) {
         let _ = write!(
             self.s,
-            r#"<g class="{class}"><rect x="{PAD}" y="{}" width="{}" height="{}" rx="8" fill="{}"/>"#,
+            r#"<g class="{class}" data-item="{class}" data-index="{index}"><rect x="{PAD}" y="{}" width="{}" height="{}" rx="8" fill="{}"/>"#,
             fmt(self.y),
             fmt(self.w),
             fmt(h),
@@ -812,7 +820,7 @@ fn touchpoints(c: &mut Cell, step: &Step) {
         let title = if cut { format!("<title>{}</title>", esc(ch)) } else { String::new() };
         let _ = write!(
             c.s,
-            r##"<g class="channel" data-channel="{}">{title}<use href="#icon-{}" x="{PAD}" y="{}" width="18" height="18"/><text x="{}" y="{}" font-size="12" font-weight="600" fill="{}">{}</text></g>"##,
+            r##"<g class="channel" data-item="channel" data-channel="{}">{title}<use href="#icon-{}" x="{PAD}" y="{}" width="18" height="18"/><text x="{}" y="{}" font-size="12" font-weight="600" fill="{}">{}</text></g>"##,
             icon.id(),
             icon.id(),
             fmt(c.y),
@@ -826,9 +834,11 @@ fn touchpoints(c: &mut Cell, step: &Step) {
     if !step.channels.is_empty() && !step.touchpoints.is_empty() {
         c.y += 2.0;
     }
-    for tp in &step.touchpoints {
+    for (i, tp) in step.touchpoints.iter().enumerate() {
+        let _ = write!(c.s, r#"<g class="touchpoint" data-item="touchpoint" data-index="{i}">"#);
         let _ = write!(c.s, r#"<circle cx="{}" cy="{}" r="2.5" fill="{}"/>"#, PAD + 3.0, fmt(c.y + 8.5), t.muted);
         c.para(tp, 3, Weight::Regular, t.text, PAD + 12.0, c.w - 12.0);
+        c.s.push_str("</g>");
         c.y += 2.0;
     }
 }
@@ -854,13 +864,13 @@ fn thought(c: &mut Cell, thinking: &str) {
 }
 
 /// A pain point's card: its severity as five dots, then its text.
-fn pain_card(c: &mut Cell, pain: &cjm_model::Pain) {
+fn pain_card(c: &mut Cell, index: usize, pain: &cjm_model::Pain) {
     let t = c.t;
     let (y, w) = (c.y, c.w);
     let wr = wrap(&pain.text, w - 16.0, BODY, Weight::Regular, 6);
     let top_h = if pain.severity.is_some() { 22.0 } else { 6.0 };
     let bh = top_h + LINE * wr.lines.len() as f32 + 10.0;
-    c.open_card("pain", bh, t.pain_bg);
+    c.open_card("pain", index, bh, t.pain_bg);
     if let Some(sev) = pain.severity {
         let _ = write!(c.s, "<title>Severity {sev} of 5</title>");
         for i in 0..5u8 {
@@ -889,7 +899,7 @@ fn pain_card(c: &mut Cell, pain: &cjm_model::Pain) {
 }
 
 /// An opportunity's card: its text, then its impact, effort and other tags.
-fn opportunity_card(c: &mut Cell, o: &cjm_model::Opportunity) {
+fn opportunity_card(c: &mut Cell, index: usize, o: &cjm_model::Opportunity) {
     let t = c.t;
     let (y, w) = (c.y, c.w);
     let wr = wrap(&o.text, w - 16.0, BODY, Weight::Regular, 6);
@@ -897,7 +907,7 @@ fn opportunity_card(c: &mut Cell, o: &cjm_model::Opportunity) {
     let tag_lines = wrap(&tags, w - 16.0, SMALL, Weight::SemiBold, 3);
     let tag_h = if tags.is_empty() { 0.0 } else { 15.0 * tag_lines.lines.len() as f32 + 4.0 };
     let bh = 8.0 + LINE * wr.lines.len() as f32 + tag_h + 8.0;
-    c.open_card("opportunity", bh, t.opportunity_bg);
+    c.open_card("opportunity", index, bh, t.opportunity_bg);
     let fill = t.opportunity_text;
     c.s.push_str(&text_block(&wr, &o.text, PAD + 8.0, y + 21.0, BODY, LINE, Weight::Regular, fill, "text"));
     if !tags.is_empty() {
@@ -909,23 +919,25 @@ fn opportunity_card(c: &mut Cell, o: &cjm_model::Opportunity) {
 }
 
 /// A backstage action: a short bar, then its text.
-fn backstage_item(c: &mut Cell, item: &str) {
+fn backstage_item(c: &mut Cell, index: usize, item: &str) {
     let t = c.t;
+    let _ = write!(c.s, r#"<g class="backstage" data-item="backstage" data-index="{index}">"#);
     let _ =
         write!(c.s, r#"<rect x="{PAD}" y="{}" width="3" height="14" rx="1.5" fill="{}"/>"#, fmt(c.y + 2.0), t.muted);
     c.para(item, 5, Weight::Regular, t.text, PAD + 10.0, c.w - 10.0);
+    c.s.push_str("</g>");
     c.y += 6.0;
 }
 
 /// A supporting system as a chip, cut to one line (the whole in a title).
-fn system_chip(c: &mut Cell, item: &str) {
+fn system_chip(c: &mut Cell, index: usize, item: &str) {
     let t = c.t;
     let (label, cut) = fit_line(item, c.w - 16.0, 12.0, Weight::SemiBold);
     let cw = measure(&label, 12.0, Weight::SemiBold) + 16.0;
     let title = if cut { format!("<title>{}</title>", esc(item)) } else { String::new() };
     let _ = write!(
         c.s,
-        r#"<g class="system">{title}<rect x="{PAD}" y="{}" width="{}" height="22" rx="6" fill="{}" stroke="{}"/><text x="{}" y="{}" font-size="12" font-weight="600" fill="{}">{}</text></g>"#,
+        r#"<g class="system" data-item="system" data-index="{index}">{title}<rect x="{PAD}" y="{}" width="{}" height="22" rx="6" fill="{}" stroke="{}"/><text x="{}" y="{}" font-size="12" font-weight="600" fill="{}">{}</text></g>"#,
         fmt(c.y),
         fmt(cw),
         t.chip_bg,
@@ -957,13 +969,15 @@ fn metrics(c: &mut Cell, map: &Journey, opts: &Options, step: &Step) {
         }
         c.y += 4.0;
     }
-    for m in &step.metrics {
+    for (i, m) in step.metrics.iter().enumerate() {
+        let _ = write!(c.s, r#"<g class="metric" data-item="metric" data-index="{i}">"#);
         let mut text = m.name.clone();
         if let Some(target) = m.target {
             let unit = m.unit.as_deref().map(|u| if u == "%" { u.to_string() } else { format!(" {u}") });
             text.push_str(&format!(" · target {}{}", cjm_model::print::number(target), unit.unwrap_or_default()));
         }
         c.para(&text, 3, Weight::Regular, t.muted, PAD, c.w);
+        c.s.push_str("</g>");
         c.y += 2.0;
     }
 }
@@ -1046,7 +1060,11 @@ fn emotion_lane(map: &Journey, opts: &Options, t: &Theme, cols: &[Col], personas
     let x0 = cols.first().map_or(0.0, |c| c.x);
     let x1 = cols.last().map_or(0.0, |c| c.x + c.w);
     let mid = y_of(map.scale.midpoint());
-    let _ = write!(s, r#"<g class="emotion" transform="translate(0,{})">"#, fmt(lane_y));
+    let _ = write!(
+        s,
+        r#"<g class="emotion" data-min="{lo}" data-max="{hi}" data-top="{top}" data-bottom="{bottom}" transform="translate(0,{})">"#,
+        fmt(lane_y)
+    );
     let _ = write!(
         s,
         r#"<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{}" stroke-width="1" stroke-dasharray="3 4"/><text x="{}" y="{}" font-size="10.5" fill="{}" text-anchor="end">neutral</text>"#,
@@ -1094,6 +1112,7 @@ fn emotion_lane(map: &Journey, opts: &Options, t: &Theme, cols: &[Col], personas
         let dx = (pi as f32 - (n - 1.0) / 2.0) * 16.0;
         let points: Vec<Option<(f32, f32, f64)>> =
             cols.iter().map(|c| c.step.score_for(name).map(|v| (c.x + c.w / 2.0 + dx, y_of(v), v))).collect();
+        let ids: Vec<&str> = cols.iter().map(|c| c.step.id.as_str()).collect();
         let future: Vec<Option<(f32, f32, f64)>> =
             cols.iter().map(|c| c.step.future_score_for(name).map(|v| (c.x + c.w / 2.0 + dx, y_of(v), v))).collect();
         if future.iter().any(Option::is_some) {
@@ -1102,15 +1121,17 @@ fn emotion_lane(map: &Journey, opts: &Options, t: &Theme, cols: &[Col], personas
                 r#"<path class="curve-future" d="{}" fill="none" stroke="{color}" stroke-width="2" stroke-dasharray="5 4" opacity="0.8"/>"#,
                 smooth(&future)
             );
-            for (x, y, v) in future.iter().flatten() {
+            for (i, (x, y, v)) in future.iter().enumerate().filter_map(|(i, p)| p.map(|p| (i, p))) {
                 let _ = write!(
                     s,
-                    r#"<circle cx="{}" cy="{}" r="5" fill="{}" stroke="{color}" stroke-width="2"><title>{}: to-be {}</title></circle>"#,
-                    fmt(*x),
-                    fmt(*y),
+                    r#"<circle class="face-future" data-step="{}" data-persona="{}" cx="{}" cy="{}" r="5" fill="{}" stroke="{color}" stroke-width="2"><title>{}: to-be {}</title></circle>"#,
+                    esc(ids[i]),
+                    esc(name),
+                    fmt(x),
+                    fmt(y),
                     t.background,
                     esc(name),
-                    cjm_model::print::number(*v)
+                    cjm_model::print::number(v)
                 );
             }
         }
@@ -1120,9 +1141,9 @@ fn emotion_lane(map: &Journey, opts: &Options, t: &Theme, cols: &[Col], personas
             esc(name),
             smooth(&points)
         );
-        for (x, y, v) in points.iter().flatten() {
+        for (i, (x, y, v)) in points.iter().enumerate().filter_map(|(i, p)| p.map(|p| (i, p))) {
             // Alternate label sides so equal scores of two personas stay readable.
-            s.push_str(&face(*x, *y, *v, map, t, name, pi % 2 == 1));
+            s.push_str(&face((x, y), v, map, t, (name, ids[i]), pi % 2 == 1));
         }
     }
     s.push_str("</g>");
@@ -1131,7 +1152,7 @@ fn emotion_lane(map: &Journey, opts: &Options, t: &Theme, cols: &[Col], personas
 
 /// A face marker: a circle in the sentiment colour with eyes and a mouth
 /// that smiles, frowns or stays flat, and the score beside it.
-fn face(x: f32, y: f32, v: f64, map: &Journey, t: &Theme, persona: &str, label_left: bool) -> String {
+fn face((x, y): (f32, f32), v: f64, map: &Journey, t: &Theme, (persona, step): (&str, &str), label_left: bool) -> String {
     let (lo, hi) = (f64::from(map.scale.min), f64::from(map.scale.max));
     let rel = if hi > lo { (v - lo) / (hi - lo) } else { 0.5 };
     let (fill, mouth, mood) = if rel > 0.6 {
@@ -1142,7 +1163,10 @@ fn face(x: f32, y: f32, v: f64, map: &Journey, t: &Theme, persona: &str, label_l
         (t.neutral, format!("M{} {}h8", fmt(x - 4.0), fmt(y + 3.5)), "neutral")
     };
     format!(
-        r#"<g class="face {mood}"><title>{}: {} ({mood})</title><circle cx="{}" cy="{}" r="11" fill="{fill}"/><circle cx="{}" cy="{}" r="1.6" fill="{on}"/><circle cx="{}" cy="{}" r="1.6" fill="{on}"/><path d="{mouth}" fill="none" stroke="{on}" stroke-width="1.8" stroke-linecap="round"/><text x="{}" y="{}" font-size="11" font-weight="600" fill="{fill}"{anchor}>{}</text></g>"#,
+        r#"<g class="face {mood}" data-step="{}" data-persona="{}" data-score="{}"><title>{}: {} ({mood})</title><circle cx="{}" cy="{}" r="11" fill="{fill}"/><circle cx="{}" cy="{}" r="1.6" fill="{on}"/><circle cx="{}" cy="{}" r="1.6" fill="{on}"/><path d="{mouth}" fill="none" stroke="{on}" stroke-width="1.8" stroke-linecap="round"/><text x="{}" y="{}" font-size="11" font-weight="600" fill="{fill}"{anchor}>{}</text></g>"#,
+        esc(step),
+        esc(persona),
+        cjm_model::print::number(v),
         esc(persona),
         cjm_model::print::number(v),
         fmt(x),

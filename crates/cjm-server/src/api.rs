@@ -623,6 +623,20 @@ pub(crate) async fn preview(_: SignedIn, Body(body): Body<SourceBody>) -> AppRes
     Ok(Json(Preview { checked, svg }))
 }
 
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ComputeEdit {
+    pub source: String,
+    pub edit: cjm_model::edit::Edit,
+}
+
+pub(crate) async fn compute_edit(
+    _: SignedIn,
+    Body(body): Body<ComputeEdit>,
+) -> AppResult<Json<service::check::Computed>> {
+    Ok(Json(service::check::edit(body.source, body.edit).await?))
+}
+
 // ---------------------------------------------------------------- tokens
 
 pub(crate) async fn list_tokens(

@@ -15,8 +15,11 @@ use cjm_syntax::tree::{Document, NodeKind};
 use cjm_syntax::NO_SCORE;
 use serde::{Deserialize, Serialize};
 
+mod describe;
 mod fields;
 mod personas;
+
+pub use describe::describe;
 
 use fields::{opportunity_line, pain_line};
 

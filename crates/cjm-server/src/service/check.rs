@@ -91,3 +91,69 @@ pub(crate) async fn check(source: String) -> AppResult<Checked> {
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?
 }
+
+/// One change of a text, in UTF-16 code units (what a browser's strings and
+/// Yjs count): delete `delete` units at `at`, then insert `insert`.
+#[derive(Serialize, JsonSchema, Debug, PartialEq)]
+pub(crate) struct Change {
+    pub at: usize,
+    pub delete: usize,
+    pub insert: String,
+}
+
+#[derive(Serialize, JsonSchema)]
+pub(crate) struct Computed {
+    /// The text after the edit.
+    pub source: String,
+    /// The smallest changes that make it from the text sent, in order and
+    /// not overlapping: the browser applies them to its live document as
+    /// its own typing, so its undo takes them back.
+    pub changes: Vec<Change>,
+}
+
+/// A form edit worked out on a text, without storing anything.
+pub(crate) async fn edit(source: String, edit: cjm_model::edit::Edit) -> AppResult<Computed> {
+    if source.len() > store::MAX_SOURCE {
+        return Err(AppError::TooLarge(format!("the map is larger than {} bytes", store::MAX_SOURCE)));
+    }
+    tokio::task::spawn_blocking(move || {
+        let new = cjm_model::edit::apply(&source, &edit).map_err(|e| AppError::bad(e.0))?;
+        let changes = utf16_changes(&source, &cjm_live::edits::between(&source, &new));
+        Ok(Computed { source: new, changes })
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))?
+}
+
+/// Byte-offset edits of `old` as UTF-16 changes, in one pass over the text.
+fn utf16_changes(old: &str, edits: &[cjm_live::edits::Edit]) -> Vec<Change> {
+    let (mut byte, mut unit) = (0usize, 0usize);
+    let mut advance = |to: usize| {
+        unit += old[byte..to].encode_utf16().count();
+        byte = to;
+        unit
+    };
+    edits
+        .iter()
+        .map(|e| {
+            let at = advance(e.at);
+            let end = advance(e.at + e.delete);
+            Change { at, delete: end - at, insert: e.insert.clone() }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn changes_count_utf16_units() {
+        let old = "né 😀 x\ny";
+        let new = "né 😀 z\ny";
+        let edits = cjm_live::edits::between(old, new);
+        let changes = utf16_changes(old, &edits);
+        // "né 😀 " is 6 UTF-16 units (the emoji takes two).
+        assert_eq!(changes, vec![Change { at: 6, delete: 1, insert: "z".into() }]);
+    }
+}

@@ -79,25 +79,6 @@ pub(crate) async fn save(
     Ok(version)
 }
 
-fn describe_edit(e: &cjm_model::edit::Edit) -> String {
-    use cjm_model::edit::Edit::*;
-    match e {
-        AddStage { name, .. } => format!("Added stage “{name}”"),
-        RenameStage { name, .. } => format!("Renamed a stage to “{name}”"),
-        MoveStage { stage, .. } => format!("Moved stage {stage}"),
-        DeleteStage { stage } => format!("Deleted stage {stage}"),
-        AddStep { name, .. } => format!("Added step “{name}”"),
-        RenameStep { name, .. } => format!("Renamed a step to “{name}”"),
-        MoveStep { step, .. } => format!("Moved step {step}"),
-        DeleteStep { step } => format!("Deleted step {step}"),
-        SetScore { step, score } => {
-            format!("Set the score of {step} to {}", score.map_or("-".into(), cjm_model::print::number))
-        }
-        AddPain { step, .. } => format!("Added a pain point to {step}"),
-        AddOpportunity { step, .. } => format!("Added an opportunity to {step}"),
-    }
-}
-
 /// Applies a form edit to version `base` and saves the result, refused
 /// (409) if someone saved since. The edit and the check run outside the
 /// write transaction. The new version and its text.
@@ -112,10 +93,11 @@ pub(crate) async fn edit(
     let id = map.id;
     crate::live::check_no_unsaved(state, id).await?;
     let current = state.db.read(move |c| store::version(c, id, base)).await?.source.unwrap_or_default();
-    let message = if message.trim().is_empty() { describe_edit(&edit) } else { message.to_string() };
-    let checked = tokio::task::spawn_blocking(move || {
+    let message = message.trim().to_string();
+    let (checked, message) = tokio::task::spawn_blocking(move || {
         let source = cjm_model::edit::apply(&current, &edit).map_err(|e| AppError::bad(e.0))?;
-        store::Checked::new(source)
+        let message = if message.is_empty() { cjm_model::edit::describe(&current, &edit) } else { message };
+        Ok::<_, AppError>((store::Checked::new(source)?, message))
     })
     .await
     .map_err(|e| AppError::Internal(e.to_string()))??;
