@@ -27,13 +27,29 @@ pub fn between(old: &str, new: &str) -> Vec<Edit> {
         TextDiff::configure().algorithm(Algorithm::Myers).timeout(Duration::from_millis(200)).diff_lines(old, new);
     let (old_at, new_at) = (starts(lines.old_slices()), starts(lines.new_slices()));
     let mut out = Vec::new();
-    for op in lines.ops() {
-        let (o, n) = (op.old_range(), op.new_range());
-        if matches!(op, DiffOp::Equal { .. }) {
-            continue;
-        }
+    for (o, n) in changed(lines.ops()) {
         let (o0, o1, n0, n1) = (old_at[o.start], old_at[o.end], new_at[n.start], new_at[n.end]);
         refine(&old[o0..o1], &new[n0..n1], o0, &mut out);
+    }
+    out
+}
+
+/// The changed stretches of a diff as (old, new) slice ranges. The ranges
+/// are counted here from the lengths, in order: `similar` reports the old
+/// index of an insert (and the new index of a delete) that follows an
+/// equal stretch as where that stretch began, and trusting it put inserted
+/// characters in the wrong place ("costs" came out "cotss"; found by the
+/// map editor's browser test).
+fn changed(ops: &[DiffOp]) -> Vec<(std::ops::Range<usize>, std::ops::Range<usize>)> {
+    let (mut o, mut n) = (0, 0);
+    let mut out = Vec::new();
+    for op in ops {
+        let (ol, nl) = (op.old_range().len(), op.new_range().len());
+        if !matches!(op, DiffOp::Equal { .. }) {
+            out.push((o..o + ol, n..n + nl));
+        }
+        o += ol;
+        n += nl;
     }
     out
 }
@@ -58,11 +74,7 @@ fn refine(old: &str, new: &str, base: usize, out: &mut Vec<Edit>) {
     }
     let chars = TextDiff::configure().algorithm(Algorithm::Myers).diff_chars(old, new);
     let (old_at, new_at) = (starts(chars.old_slices()), starts(chars.new_slices()));
-    for op in chars.ops() {
-        if matches!(op, DiffOp::Equal { .. }) {
-            continue;
-        }
-        let (o, n) = (op.old_range(), op.new_range());
+    for (o, n) in changed(chars.ops()) {
         let (o0, o1, n0, n1) = (old_at[o.start], old_at[o.end], new_at[n.start], new_at[n.end]);
         let edit = Edit { at: base + o0, delete: o1 - o0, insert: new[n0..n1].to_string() };
         // Neighbouring deletes and inserts of one replacement join.
@@ -123,5 +135,16 @@ mod tests {
                 assert_eq!(apply(old, &between(old, new)), new, "{old:?} → {new:?}");
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod joined {
+    use super::*;
+
+    #[test]
+    fn neighbouring_changes_join_in_order() {
+        let (old, new) = ("a: The ad does not show the price\nb\n", "a: Shipping costs appear only at checkout\nb\n");
+        assert_eq!(apply(old, &between(old, new)), new);
     }
 }

@@ -91,3 +91,23 @@ fn offline_insert_and_delete_then_sync_is_stored() {
     let loaded = LiveDoc::load(&snapshot, [diff.as_slice()], Limits::default()).unwrap();
     assert_eq!(loaded.text(), "[b]journey\n");
 }
+
+proptest::proptest! {
+    /// The smallest edits make the new text when applied in order, and
+    /// right to left at the old offsets (how the document applies them):
+    /// words of a few letters changed into others, across lines.
+    #[test]
+    fn edits_between_two_texts_make_the_second(
+        old in proptest::collection::vec("[a-e é😀]{0,8}", 0..6),
+        new in proptest::collection::vec("[a-e é😀]{0,8}", 0..6),
+    ) {
+        let (old, new) = (old.join("\n"), new.join("\n"));
+        let edits = cjm_live::edits::between(&old, &new);
+        proptest::prop_assert_eq!(cjm_live::edits::apply(&old, &edits), new.clone());
+        let mut text = old.clone();
+        for e in edits.iter().rev() {
+            text.replace_range(e.at..e.at + e.delete, &e.insert);
+        }
+        proptest::prop_assert_eq!(text, new);
+    }
+}

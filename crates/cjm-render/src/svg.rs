@@ -701,21 +701,24 @@ fn lane_cells(
     if lane == Lane::Emotion {
         return (emotion_lane(map, opts, t, cols, personas, y), EMOTION_H);
     }
+    let drawn: Vec<(String, f32)> = cols.iter().map(|col| cell(map, opts, t, lane, col)).collect();
+    let h = drawn.iter().map(|(_, ch)| *ch).fold(0.0, f32::max) + PAD;
     let mut s = String::new();
-    let mut h: f32 = 0.0;
-    for col in cols {
-        let (cell, ch) = cell(map, opts, t, lane, col);
-        h = h.max(ch);
+    for (col, (cell, _)) in cols.iter().zip(drawn) {
+        // A clear rectangle under the content makes the whole cell a target
+        // for the map editor's clicks.
         let _ = write!(
             s,
-            r#"<g class="cell" data-step="{}" data-lane="{}" transform="translate({},{})">{cell}</g>"#,
+            r#"<g class="cell" data-step="{}" data-lane="{}" transform="translate({},{})"><rect class="cell-hit" width="{}" height="{}" fill="transparent"/>{cell}</g>"#,
             esc(&col.step.id),
             lane.id(),
             fmt(col.x),
-            fmt(y)
+            fmt(y),
+            fmt(col.w),
+            fmt(h)
         );
     }
-    (s, h + PAD)
+    (s, h)
 }
 
 /// The content of one cell at (0, 0) and its height.

@@ -250,6 +250,7 @@
     const draftKey = "cjm-draft-" + mapId;
     const dirty = () => !live && getText() !== saved;
     let liveState = { connected: false, synced: false, readOnly: false, pending: false };
+    let lastOutline = [], lastModel = null, mapEdit = null;
 
     function onChange() {
       if (!live) {
@@ -282,6 +283,7 @@
         presence.append(chip);
       }
       presence.hidden = seen.size === 0;
+      if (mapEdit) mapEdit.showOthers();
     }
     if (live) {
       const holder = $("#editor");
@@ -289,10 +291,12 @@
       editor = window.cjmEditor.live(holder, {
         mapId, onChange, onSave: save, onStatus: showLive, onPeople: showPeople,
         onNotice: (n) => toast(n.message || "", n.kind === "error" ? "error" : undefined),
+        onUndo: (um) => { $("#undo").disabled = !um.canUndo(); $("#redo").disabled = !um.canRedo(); },
       });
       editor.ready.then(() => { saved = getText(); refresh(); });
       // For the browser tests (CodeMirror draws only the lines in view).
       window.cjmEditorInstance = editor;
+      if (window.cjmMapEditing) mapEdit = window.cjmMapEditing({ preview, editor, edit, outline: () => lastOutline, model: () => lastModel, toast });
     } else if (window.cjmEditor) {
       const holder = $("#editor");
       textarea.hidden = true;
@@ -321,13 +325,20 @@
         if (r.svg) {
           const doc = new DOMParser().parseFromString(r.svg, "image/svg+xml");
           const svg = doc.documentElement;
-          if (svg && svg.nodeName === "svg") preview.replaceChildren(document.importNode(svg, true));
+          if (svg && svg.nodeName === "svg") {
+            // Only the drawing: an open map editor stays, with its typing.
+            const node = document.importNode(svg, true), old = preview.querySelector(":scope > svg");
+            if (old) old.replaceWith(node); else preview.prepend(node);
+          }
+          lastModel = r.map;
           state.textContent = r.warnings ? r.warnings + " warning(s)" : "up to date";
         } else {
           state.textContent = r.errors + " error(s): preview paused";
         }
         $("#save").disabled = r.errors > 0 || liveState.readOnly;
+        lastOutline = r.outline;
         outline(r.outline);
+        if (mapEdit) mapEdit.decorate();
       } catch (err) { state.textContent = err.message; }
     }
     function showProblems(list) {
@@ -366,15 +377,22 @@
       if (dirty() || (live && liveState.pending)) { e.preventDefault(); e.returnValue = ""; }
     });
 
-    // Forms: each change is an edit of the text on the server.
+    // Forms and the map: each change is an edit of the text.
     async function edit(op) {
       forceOutline = true;
       if (live) {
-        // A change on the live document, as if typed: everybody sees it,
-        // and the next save makes it part of a version.
-        try { await api("POST", "/api/maps/" + mapId + "/live/edits", { edit: op }); }
-        catch (err) { toast(err.message, "error"); }
-        return;
+        // Worked out on the server, applied here as this person's typing:
+        // everybody sees it, Undo takes it back, the next save makes it
+        // part of a version. If the text changed meanwhile, once more.
+        try {
+          for (let attempt = 0; attempt < 3; attempt++) {
+            const base = getText();
+            const r = await api("POST", "/api/edit", { source: base, edit: op });
+            if (editor.applyChanges(r.changes, base)) return true;
+          }
+          toast("The map kept changing under this edit; try again.", "error");
+        } catch (err) { toast(err.message, "error"); }
+        return false;
       }
       if (dirty()) { toast("Save or undo your typing first: form changes are saved at once.", "error"); return; }
       try {
@@ -383,7 +401,8 @@
         editor ? editor.setText(r.source) : (textarea.value = r.source);
         setStatus("Saved as version " + base);
         toast(r.version.message + ".");
-      } catch (err) { toast(err.message, "error"); }
+        return true;
+      } catch (err) { toast(err.message, "error"); return false; }
     }
     function el(tag, attrs, ...kids) {
       const e = document.createElement(tag);
@@ -443,6 +462,14 @@
       addStage.addEventListener("submit", (e) => { e.preventDefault(); edit({ op: "add_stage", name: addStage.elements.name.value, before: null }); });
       box.append(addStage);
     }
+    for (const b of $$(".layout-switch [data-layout]")) {
+      b.addEventListener("click", () => {
+        root.dataset.layout = b.dataset.layout;
+        for (const o of $$(".layout-switch [data-layout]")) o.setAttribute("aria-pressed", String(o === b));
+        try { localStorage.setItem("cjm-layout", b.dataset.layout); } catch (_) {}
+      });
+    }
+    try { const l = localStorage.getItem("cjm-layout"); const b = l && $('.layout-switch [data-layout="' + l + '"]'); if (b) b.click(); } catch (_) {}
     refresh();
   }
 })();

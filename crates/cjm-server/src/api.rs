@@ -615,12 +615,15 @@ pub(crate) struct Preview {
     pub checked: Checked,
     /// The drawing, when the text has no errors.
     pub svg: Option<String>,
+    /// The map it draws (what the map editor shows in its fields).
+    pub map: Option<cjm_model::Journey>,
 }
 
 pub(crate) async fn preview(_: SignedIn, Body(body): Body<SourceBody>) -> AppResult<Json<Preview>> {
     let view = drawings::View { persona: body.persona.clone(), theme: body.theme.clone() };
-    let (checked, svg) = service::check::preview(body.source, body.persona, view.theme()?).await?;
-    Ok(Json(Preview { checked, svg }))
+    let (checked, drawn) = service::check::preview(body.source, body.persona, view.theme()?).await?;
+    let (svg, map) = drawn.map_or((None, None), |(svg, map)| (Some(svg), Some(map)));
+    Ok(Json(Preview { checked, svg, map }))
 }
 
 #[derive(Deserialize, JsonSchema)]

@@ -20,6 +20,11 @@ const ASSETS: &[Asset] = &[
     Asset { name: "app.css", content_type: "text/css; charset=utf-8", bytes: include_bytes!("../assets/app.css") },
     Asset { name: "app.js", content_type: "text/javascript; charset=utf-8", bytes: include_bytes!("../assets/app.js") },
     Asset {
+        name: "map-edit.js",
+        content_type: "text/javascript; charset=utf-8",
+        bytes: include_bytes!("../assets/map-edit.js"),
+    },
+    Asset {
         name: "editor.bundle.js",
         content_type: "text/javascript; charset=utf-8",
         bytes: include_bytes!("../assets/editor.bundle.js"),

@@ -188,8 +188,36 @@ export function live(parent, opts) {
     if (provider.synced) start(); else provider.once("sync", start);
   });
   const editor = { ready, provider, doc, undoManager, get view() { return view; }, destroy() { provider.destroy(); view && view.destroy(); } };
+  undoManager.on("stack-item-added", () => opts.onUndo && opts.onUndo(undoManager));
+  undoManager.on("stack-item-popped", () => opts.onUndo && opts.onUndo(undoManager));
   return Object.assign(editor, {
     getText: () => ytext.toString(),
+    // A map edit as this person's own typing: the changes (UTF-16 offsets
+    // of `base`) in one transaction, so one undo takes it back. Refused
+    // (false) when the text is no longer `base`.
+    applyChanges(changes, base) {
+      if (ro || ytext.toString() !== base) return false;
+      undoManager.stopCapturing();
+      doc.transact(() => {
+        for (let i = changes.length - 1; i >= 0; i--) {
+          const c = changes[i];
+          if (c.delete) ytext.delete(c.at, c.delete);
+          if (c.insert) ytext.insert(c.at, c.insert);
+        }
+      });
+      undoManager.stopCapturing();
+      return true;
+    },
+    undo: () => undoManager.undo(),
+    redo: () => undoManager.redo(),
+    // What this person is editing on the map, for the others' presence.
+    setEditing: (value) => provider.awareness.setLocalStateField("editing", value || null),
+    others() {
+      const list = [];
+      provider.awareness.getStates().forEach((st, id) => { if (id !== doc.clientID && st.user) list.push(st); });
+      return list;
+    },
+    isReadOnly: () => ro,
     setDiagnostics: (list) => view && api(view).setDiagnostics(list),
     goTo: (line, column) => view && api(view).goTo(line, column),
     focus: () => view && view.focus(),

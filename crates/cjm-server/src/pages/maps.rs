@@ -398,7 +398,12 @@ pub(crate) async fn editor(
     let body = html! {
         div.page-head { h1 { "Editing " (map.title) } }
         (tabs(&map, role, "edit"))
-        div.editor-layout #editor-root data-map=(id) data-base=(head) {
+        div.layout-switch role="group" aria-label="Show" {
+            button type="button" data-layout="text" { "Text" }
+            button type="button" data-layout="both" aria-pressed="true" { "Text and map" }
+            button type="button" data-layout="map" { "Map" }
+        }
+        div.editor-layout #editor-root data-map=(id) data-base=(head) data-layout="both" {
             section.editor-pane {
                 div.editor-bar {
                     span #status.muted aria-live="polite" { "Version " (head) }
@@ -411,8 +416,16 @@ pub(crate) async fn editor(
                 div #problems.problems aria-live="polite" {}
             }
             section.preview-pane {
-                div.editor-bar { strong { "Preview" } div.spacer {} span.muted #preview-state { "" } }
-                div.viewport #preview aria-label="Live preview" {}
+                div.editor-bar {
+                    strong { "Map" }
+                    span.muted.map-hint #map-hint { "Click anything on the map to change it; drag a face to set a score." }
+                    div.spacer {}
+                    button.icon #undo type="button" title="Undo your last change (Ctrl+Z)" disabled { "↶" }
+                    button.icon #redo type="button" title="Redo (Ctrl+Shift+Z)" disabled { "↷" }
+                    button #add-persona type="button" hidden { "+ Persona" }
+                    span.muted #preview-state { "" }
+                }
+                div.viewport #preview aria-label="The map: click a part to edit it" {}
                 details.forms open {
                     summary { "Change without typing" }
                     div #outline {}

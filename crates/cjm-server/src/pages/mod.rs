@@ -58,7 +58,7 @@ impl<'a> Page<'a> {
                     meta name="csrf-token" content=(self.who.csrf());
                     title { (self.title) " · cjm" }
                     link rel="stylesheet" href=(crate::assets::url("app.css"));
-                    @if self.editor { script src=(crate::assets::url("editor.bundle.js")) defer {} }
+                    @if self.editor { script src=(crate::assets::url("editor.bundle.js")) defer {} script src=(crate::assets::url("map-edit.js")) defer {} }
                     script src=(crate::assets::url("app.js")) defer {}
                 }
                 body data-page=(self.kind) {

@@ -66,20 +66,22 @@ pub(crate) fn checked(source: &str) -> AppResult<(Checked, cjm_model::Journey)> 
     Ok((Checked { warnings, errors, diagnostics, outline }, lowered.journey))
 }
 
-/// The diagnostics, the counts and the drawing of a text (`None` when it
-/// has errors), computed on the blocking pool.
+/// The diagnostics, the counts, and (when the text has no errors) the
+/// drawing with the model it draws, computed on the blocking pool.
 pub(crate) async fn preview(
     source: String,
     persona: Option<String>,
     theme: cjm_render::ThemeName,
-) -> AppResult<(Checked, Option<String>)> {
+) -> AppResult<(Checked, Option<(String, cjm_model::Journey)>)> {
     tokio::task::spawn_blocking(move || {
         let (c, map) = checked(&source)?;
-        let svg = (c.errors == 0).then(|| {
+        let drawn = (c.errors == 0).then(|| {
             let persona = persona.filter(|p| map.personas.iter().any(|x| &x.name == p));
-            cjm_render::svg(&map, &cjm_render::Options { theme, persona, embed_font: false, ..Default::default() })
+            let svg =
+                cjm_render::svg(&map, &cjm_render::Options { theme, persona, embed_font: false, ..Default::default() });
+            (svg, map)
         });
-        Ok((c, svg))
+        Ok((c, drawn))
     })
     .await
     .map_err(|e| AppError::Internal(e.to_string()))?
@@ -155,5 +157,32 @@ mod tests {
         let changes = utf16_changes(old, &edits);
         // "né 😀 " is 6 UTF-16 units (the emoji takes two).
         assert_eq!(changes, vec![Change { at: 6, delete: 1, insert: "z".into() }]);
+    }
+}
+
+#[cfg(test)]
+mod reverse {
+    use super::*;
+
+    /// What the browser does with the changes: right to left, each at its
+    /// offset in the text sent.
+    fn apply_utf16(old: &str, changes: &[Change]) -> String {
+        let mut units: Vec<u16> = old.encode_utf16().collect();
+        for c in changes.iter().rev() {
+            units.splice(c.at..c.at + c.delete, c.insert.encode_utf16());
+        }
+        String::from_utf16(&units).expect("utf-16")
+    }
+
+    #[test]
+    fn changes_applied_right_to_left_make_the_new_text() {
+        for (old, new) in [
+            ("      pain: No price shown [severity 3]\n", "      pain: Shipping costs appear only at checkout [severity 5]\n"),
+            ("a: The ad does not show the price\nb\n", "a: Shipping costs appear only at checkout\nb\n"),
+            ("é 😀 abc\n", "x 😀 acb\nnew\n"),
+        ] {
+            let changes = utf16_changes(old, &cjm_live::edits::between(old, new));
+            assert_eq!(apply_utf16(old, &changes), new, "{changes:?}");
+        }
     }
 }

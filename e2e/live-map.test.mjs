@@ -1,0 +1,153 @@
+// Editing on the map, together: Ada and Bea open the same map's editor;
+// Ada changes a pain point where it is drawn, drags a persona's face on the
+// emotion curve, adds a step with "+", and Bea's map follows each change;
+// while Ada edits a step, Bea sees her name on it; Undo takes Ada's change
+// back. Screenshots in e2e/screenshots/map-edit-*.png, at 1440 and 1024 px.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { launch, shots } from './browser.mjs';
+import { signUpAdmin, startServer } from './serve.mjs';
+
+let server, browser, ada, bea, mapId;
+const errors = [];
+
+async function shot(page, name) {
+  await page.screenshot({ path: join(shots, `map-edit-${name}.png`) });
+  await page.setViewportSize({ width: 1024, height: 768 });
+  await page.screenshot({ path: join(shots, `map-edit-${name}-1024.png`) });
+  await page.setViewportSize({ width: 1440, height: 900 });
+}
+
+async function newPage() {
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  const page = await context.newPage();
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('dialog', (d) => d.accept());
+  return page;
+}
+
+before(async () => {
+  server = await startServer();
+  browser = await launch();
+  ada = await newPage();
+  const ws = await signUpAdmin(ada, server.setup, { name: 'Ada Admin', email: 'ada@example.com', password: 'correct horse battery' });
+  const csrf = await ada.locator('meta[name=csrf-token]').getAttribute('content');
+  const invite = await ada.context().request.post(`${server.base}/api/workspaces/${ws}/invitations`, {
+    headers: { 'x-csrf-token': csrf, origin: server.base }, data: { email: 'bea@example.com', role: 'editor' },
+  });
+  bea = await newPage();
+  await bea.goto((await invite.json()).url);
+  await bea.fill('input[name=name]', 'Bea Builder');
+  await bea.fill('input[name=password]', 'another long password');
+  await bea.click('button[type=submit]');
+  await bea.waitForURL(/\/w\/\d+$/);
+  const maps = await (await ada.context().request.get(`${server.base}/api/workspaces/${ws}/maps`)).json();
+  mapId = maps.find((m) => m.title === 'Buy a laptop online').id;
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+async function openEditor(page) {
+  await page.goto(`${server.base}/m/${mapId}/edit`);
+  await page.locator('.cm-content').waitFor();
+  await page.locator('#status', { hasText: 'All changes stored' }).waitFor();
+  await page.locator('#preview svg .face').first().waitFor();
+  await page.evaluate(() => { window.__live = window.cjmEditorInstance; });
+}
+
+const text = (page) => page.evaluate(() => window.__live.getText());
+const mapHas = (page, s) => page.waitForFunction((s) => (document.querySelector('#preview svg') || {}).textContent?.includes(s), s, { timeout: 10000 });
+
+test('a pain point changed on the map reaches the other page, in the text and on its map', async () => {
+  await openEditor(ada);
+  await openEditor(bea);
+  const pain = ada.locator('#preview [data-item="pain"]').first();
+  await pain.click();
+  const pop = ada.locator('.map-pop');
+  await pop.waitFor();
+  // While Ada's editor is open, Bea's map shows her on that step.
+  await bea.locator('.other-editing', { hasText: 'Ada Admin' }).waitFor();
+  await shot(bea, '01-bea-sees-ada-editing');
+  await pop.locator('textarea[name=text]').fill('Shipping costs appear only at checkout');
+  await pop.locator('select[name=severity]').selectOption('5');
+  await shot(ada, '02-ada-edits-a-pain');
+  await pop.locator('textarea[name=text]').press('Enter');
+  await bea.waitForFunction(() => window.__live.getText().includes('Shipping costs appear only at checkout'));
+  await mapHas(bea, 'Shipping costs');
+  assert.match(await text(bea), /pain: Shipping costs appear only at checkout \[severity 5\]/);
+  assert.equal(await text(ada), await text(bea));
+  await bea.locator('.other-editing').waitFor({ state: 'detached' });
+  await shot(bea, '03-bea-sees-the-change');
+});
+
+test('Escape cancels, and Undo takes a map change back for everybody', async () => {
+  const before = await text(ada);
+  await ada.locator('#preview .cell[data-lane="steps"]').first().click();
+  await ada.locator('.map-pop input[name=name]').fill('Something else');
+  await ada.keyboard.press('Escape');
+  await ada.locator('.map-pop').waitFor({ state: 'detached' });
+  assert.equal(await text(ada), before);
+  await ada.locator('#undo').click();
+  await bea.waitForFunction(() => !window.__live.getText().includes('Shipping costs appear only at checkout'));
+  assert.equal(await text(bea), await text(ada));
+  await ada.locator('#redo').click();
+  await bea.waitForFunction(() => window.__live.getText().includes('Shipping costs appear only at checkout'));
+});
+
+test("dragging a persona's face sets that persona's score, and the arrow keys do too", async () => {
+  const face = ada.locator('#preview .face[data-step]').first();
+  const step = await face.getAttribute('data-step');
+  const persona = await face.getAttribute('data-persona');
+  const score = Number(await face.getAttribute('data-score'));
+  const lane = ada.locator('#preview .emotion');
+  const laneBox = await lane.boundingBox();
+  const box = await face.boundingBox();
+  const target = score >= 3 ? 1 : 5;
+  const y = target === 1 ? laneBox.y + laneBox.height - 5 : laneBox.y + 5;
+  await ada.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await ada.mouse.down();
+  await ada.mouse.move(box.x + box.width / 2, (box.y + y) / 2, { steps: 4 });
+  await ada.mouse.move(box.x + box.width / 2, y, { steps: 4 });
+  await ada.mouse.up();
+  const sel = `#preview .face[data-step="${step}"][data-persona="${persona}"]`;
+  await bea.waitForFunction(({ sel, target }) => document.querySelector(sel)?.dataset.score === String(target), { sel, target }, { timeout: 10000 });
+  await shot(bea, '04-bea-sees-the-dragged-face');
+  // Keyboard: a focused face moves one step per arrow key.
+  await ada.locator(sel).waitFor();
+  await ada.waitForFunction(({ sel, target }) => document.querySelector(sel)?.dataset.score === String(target), { sel, target });
+  await ada.locator(sel).focus();
+  await ada.keyboard.press(target === 1 ? 'ArrowUp' : 'ArrowDown');
+  const next = target === 1 ? 2 : 4;
+  await bea.waitForFunction(({ sel, next }) => document.querySelector(sel)?.dataset.score === String(next), { sel, next }, { timeout: 10000 });
+});
+
+test('"+" between columns adds a step on every persona\'s curve; a new persona appears on both pages', async () => {
+  const plus = ada.locator('#preview .add-between').nth(1);
+  await plus.click();
+  await ada.locator('.map-pop input[name=name]').fill('Read the return policy');
+  await ada.keyboard.press('Enter');
+  await mapHas(bea, 'Read the return policy');
+  assert.match(await text(bea), /Read the return policy: -/);
+  await ada.locator('#add-persona').click();
+  await ada.locator('.map-pop input[name=name]').fill('Omar');
+  await ada.keyboard.press('Enter');
+  await bea.locator('#preview .persona[data-persona="Omar"]').waitFor();
+  await ada.locator('#preview .persona[data-persona="Omar"]').click();
+  await ada.locator('.map-pop textarea[name=description]').fill('Retired teacher, buys for his grandchildren');
+  await ada.keyboard.press('Enter');
+  await mapHas(bea, 'Retired teacher');
+  await shot(bea, '05-new-step-and-persona');
+  // The map alone, as a board room would see it.
+  await ada.locator('.layout-switch [data-layout="map"]').click();
+  await shot(ada, '06-map-only');
+  await ada.locator('.layout-switch [data-layout="both"]').click();
+});
+
+test('no script errors on either page', () => {
+  assert.deepEqual(errors.filter((e) => !/status of 4\d\d/.test(e)), []);
+});
