@@ -104,11 +104,15 @@ test("dragging a persona's face sets that persona's score, and the arrow keys do
   const step = await face.getAttribute('data-step');
   const persona = await face.getAttribute('data-persona');
   const score = Number(await face.getAttribute('data-score'));
-  const lane = ada.locator('#preview .emotion');
-  const laneBox = await lane.boundingBox();
+  await face.evaluate((e) => e.scrollIntoView({ block: 'center', inline: 'center' }));
   const box = await face.boundingBox();
   const target = score >= 3 ? 1 : 5;
-  const y = target === 1 ? laneBox.y + laneBox.height - 5 : laneBox.y + 5;
+  // Where the target score is on the screen, from the lane's scale.
+  const y = await ada.evaluate((target) => {
+    const g = document.querySelector('#preview .emotion'), d = g.dataset, m = g.getScreenCTM();
+    const local = Number(d.top) + ((Number(d.max) - target) / (Number(d.max) - Number(d.min))) * (Number(d.bottom) - Number(d.top));
+    return m.f + m.d * local;
+  }, target);
   await ada.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
   await ada.mouse.down();
   await ada.mouse.move(box.x + box.width / 2, (box.y + y) / 2, { steps: 4 });

@@ -38,7 +38,7 @@
     const scale = () => { const m = model() || {}; const sc = m.scale || { min: 1, max: 5 }; const out = []; for (let v = sc.min; v <= sc.max; v++) out.push(String(v)); return out; };
 
     function close() {
-      if (pop) { pop.remove(); pop = null; editor.setEditing(null); }
+      if (pop) { pop.cleanup(); pop.remove(); pop = null; editor.setEditing(null); }
     }
     // A small form next to `anchor` (an element of the map). `build(form)`
     // fills it; `apply(form)` answers the edit to make (or a list, or null).
@@ -64,10 +64,18 @@
         if (e.key === "Escape") { e.preventDefault(); close(); preview.focus(); }
         else if (e.key === "Enter" && !e.shiftKey && e.target.tagName === "TEXTAREA") { e.preventDefault(); form.requestSubmit(); }
       });
-      const box = anchor.getBoundingClientRect(), host = preview.getBoundingClientRect();
-      form.style.left = Math.max(4, Math.min(box.left - host.left + preview.scrollLeft, preview.scrollWidth - 340)) + "px";
-      form.style.top = (box.bottom - host.top + preview.scrollTop + 6) + "px";
-      preview.append(form);
+      // Fixed on the page, beside the part clicked, inside the window: the
+      // map's own scrolling never hides its buttons.
+      document.body.append(form);
+      const place = () => {
+        const box = anchor.getBoundingClientRect(), w = form.offsetWidth, h = form.offsetHeight;
+        const below = box.bottom + 6 + h <= window.innerHeight;
+        form.style.left = Math.max(8, Math.min(box.left, window.innerWidth - w - 8)) + "px";
+        form.style.top = Math.max(8, below ? box.bottom + 6 : Math.min(box.top - h - 6, window.innerHeight - h - 8)) + "px";
+      };
+      place();
+      window.addEventListener("resize", place);
+      form.cleanup = () => window.removeEventListener("resize", place);
       pop = form;
       const first = form.querySelector("input, textarea, select");
       if (first) { first.focus(); if (first.select) first.select(); }
