@@ -64,7 +64,7 @@ async fn a_stale_save_is_refused_and_an_edit_keeps_comments() {
     assert_eq!(edit.status, StatusCode::OK, "{}", edit.text());
     let v = edit.value();
     assert_eq!(v["version"]["number"], 3);
-    assert_eq!(v["version"]["message"], "Renamed a step to “Compare prices”");
+    assert_eq!(v["version"]["message"], "Renamed the step “Compare” to “Compare prices”");
     let source = v["source"].as_str().unwrap();
     assert!(source.contains("%% a comment to keep") && source.contains("    Compare prices: 2\n"), "{source}");
     // The comment anchored to `compare` still belongs to the step.
@@ -351,4 +351,32 @@ async fn unknown_addresses_and_oversized_bodies_get_clear_answers() {
     let a = f.json(Who::Editor, "PUT", &format!("/api/maps/{}/source", f.map), json!({ "source": big })).await;
     assert_eq!(a.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", a.text());
     assert!(a.value()["error"]["message"].as_str().unwrap().contains("the limit is"));
+}
+
+/// The map editor's edits are worked out on the text sent, store nothing,
+/// and come back as UTF-16 changes that make the new text.
+#[tokio::test]
+async fn an_edit_worked_out_answers_the_changes_and_stores_nothing() {
+    let f = Fixture::new();
+    let source = MAP_V2.replace("Compare: 2", "Compare 😀: 2");
+    let body = json!({ "source": source, "edit": {
+        "op": "set_pain", "step": "pay", "index": null, "text": "Card declined", "severity": 4 } });
+    let a = f.json(Who::Viewer, "POST", "/api/edit", body).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text());
+    let v = a.value();
+    let new = v["source"].as_str().unwrap();
+    // In the order `cjm fmt` writes: the pain point before the evidence rule.
+    assert!(new.ends_with("    Pay: 4\n      pain: Card declined [severity 4]\n      evidence: touchpoint = \"pay\"\n"), "{new}");
+    let mut units: Vec<u16> = source.encode_utf16().collect();
+    for c in v["changes"].as_array().unwrap().iter().rev() {
+        let (at, delete) = (c["at"].as_u64().unwrap() as usize, c["delete"].as_u64().unwrap() as usize);
+        units.splice(at..at + delete, c["insert"].as_str().unwrap().encode_utf16());
+    }
+    assert_eq!(String::from_utf16(&units).unwrap(), new);
+    let map = f.json(Who::Viewer, "GET", &format!("/api/maps/{}", f.map), json!(null)).await;
+    assert!(!map.value()["source"].as_str().unwrap().contains("Card declined"));
+    let bad = json!({ "source": MAP_V2, "edit": { "op": "set_pain", "step": "nope", "index": 0, "text": "x", "severity": null } });
+    let refused = f.json(Who::Viewer, "POST", "/api/edit", bad).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(refused.value()["error"]["message"].as_str().unwrap().contains("no step `nope`"), "{}", refused.text());
 }

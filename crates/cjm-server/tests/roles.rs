@@ -51,6 +51,7 @@ const SPEC: &[(&str, &str, &str)] = &[
     ("GET", "/api/maps/{id}/download/{format}", "viewer"),
     ("POST", "/api/check", "user"),
     ("POST", "/api/preview", "user"),
+    ("POST", "/api/edit", "user"),
     ("GET", "/api/tokens", "user"),
     ("POST", "/api/tokens", "user"),
     ("DELETE", "/api/tokens/{tid}", "user"),
@@ -182,6 +183,9 @@ fn concrete(f: &Fixture, who: Who, method: &str, path: &str) -> (String, Body, O
             (Body::from(body), Some(ct))
         }
         ("POST", "/api/check") | ("POST", "/api/preview") => json(serde_json::json!({ "source": MAP_V2 })),
+        ("POST", "/api/edit") => json(serde_json::json!({
+            "source": MAP_V2, "edit": { "op": "set_score", "step": "compare", "score": 4 }
+        })),
         ("POST", "/api/tokens") => json(serde_json::json!({ "name": "ci" })),
         _ => (Body::empty(), None),
     };
