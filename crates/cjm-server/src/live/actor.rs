@@ -441,7 +441,7 @@ impl Actor {
         let updates = std::mem::take(&mut self.to_store);
         let (map_id, first) = (self.map_id, self.last_seq + 1);
         let n = updates.len() as i64;
-        self.state.db.write(move |c| store::append_updates(c, map_id, first, &updates)).await.map_err(|e| {
+        self.state.db.write_grouped(move |c| store::append_updates(c, map_id, first, &updates)).await.map_err(|e| {
             crate::error::log_internal(&format!("storing live edits of map {map_id}"), &e);
             format!("storing live edits failed: {e}")
         })?;
