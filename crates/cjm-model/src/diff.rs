@@ -393,3 +393,58 @@ mod tests {
         );
     }
 }
+
+/// The changes told in one sentence for a version's note, e.g. "Added 2
+/// steps and changed 3 steps and the map".
+pub fn summary(changes: &[Change]) -> String {
+    if changes.is_empty() {
+        return "Changed the text only (comments or layout)".into();
+    }
+    let mut groups: Vec<(&str, &str, usize)> = Vec::new();
+    for c in changes {
+        match groups.iter_mut().find(|g| g.0 == c.kind && g.1 == c.what) {
+            Some(g) => g.2 += 1,
+            None => groups.push((c.kind, c.what, 1)),
+        }
+    }
+    let mut parts: Vec<String> = Vec::new();
+    let mut last_kind = "";
+    for (kind, what, n) in groups {
+        let thing = match (what, n) {
+            ("map", _) => "the map".to_string(),
+            (w, 1) => format!("a {w}"),
+            (w, n) => format!("{n} {w}s"),
+        };
+        if kind == last_kind {
+            parts.push(thing);
+        } else {
+            parts.push(format!("{kind} {thing}"));
+            last_kind = kind;
+        }
+    }
+    let text = match parts.len() {
+        1 => parts.remove(0),
+        _ => {
+            let last = parts.pop().unwrap_or_default();
+            format!("{} and {last}", parts.join(", "))
+        }
+    };
+    let mut chars = text.chars();
+    chars.next().map_or(text.clone(), |f| f.to_uppercase().chain(chars).collect())
+}
+
+#[cfg(test)]
+mod summary_tests {
+    use super::*;
+
+    #[test]
+    fn changes_read_as_one_sentence() {
+        let c = |kind, what| change(kind, what, "x", String::new());
+        assert_eq!(
+            summary(&[c("added", "step"), c("added", "step"), c("changed", "step"), c("changed", "map")]),
+            "Added 2 steps, changed a step and the map"
+        );
+        assert_eq!(summary(&[c("renamed", "stage")]), "Renamed a stage");
+        assert_eq!(summary(&[]), "Changed the text only (comments or layout)");
+    }
+}

@@ -86,7 +86,9 @@ fn every_edit_and_key_has_a_case() {
         assert!(ops.contains(op), "no golden case for `{op}`");
     }
     use cjm_syntax::keys::Context;
-    for (ctx, kind) in [(Context::Step, "step"), (Context::Stage, "stage"), (Context::Persona, "persona"), (Context::Data, "data")] {
+    for (ctx, kind) in
+        [(Context::Step, "step"), (Context::Stage, "stage"), (Context::Persona, "persona"), (Context::Data, "data")]
+    {
         for key in ctx.keys() {
             let covered = keys.contains(&(kind.to_string(), key.to_string()))
                 || (*key == "pain" || *key == "opportunity" || *key == "channel" || *key == "metric") && kind == "step";

@@ -490,11 +490,20 @@ fn persona_card(map: &Journey, p: &Persona, opts: &Options, t: &Theme) -> (Strin
         }
     }
     let (name, _) = fit_line(&p.name, inner - 60.0, 17.0, Weight::SemiBold);
-    let _ =
-        write!(s, r#"<text class="persona-name" data-field="name" x="76" y="36" font-size="17" font-weight="600" fill="{}">{}</text>"#, t.text, esc(&name));
+    let _ = write!(
+        s,
+        r#"<text class="persona-name" data-field="name" x="76" y="36" font-size="17" font-weight="600" fill="{}">{}</text>"#,
+        t.text,
+        esc(&name)
+    );
     if let Some(seg) = &p.segment {
         let (seg, _) = fit_line(seg, inner - 60.0, 12.0, Weight::Regular);
-        let _ = write!(s, r#"<text class="persona-segment" data-field="segment" x="76" y="55" font-size="12" fill="{}">{}</text>"#, t.muted, esc(&seg));
+        let _ = write!(
+            s,
+            r#"<text class="persona-segment" data-field="segment" x="76" y="55" font-size="12" fill="{}">{}</text>"#,
+            t.muted,
+            esc(&seg)
+        );
     }
     let mut y = 80.0;
     if let Some(d) = &p.description {
@@ -1155,7 +1164,14 @@ fn emotion_lane(map: &Journey, opts: &Options, t: &Theme, cols: &[Col], personas
 
 /// A face marker: a circle in the sentiment colour with eyes and a mouth
 /// that smiles, frowns or stays flat, and the score beside it.
-fn face((x, y): (f32, f32), v: f64, map: &Journey, t: &Theme, (persona, step): (&str, &str), label_left: bool) -> String {
+fn face(
+    (x, y): (f32, f32),
+    v: f64,
+    map: &Journey,
+    t: &Theme,
+    (persona, step): (&str, &str),
+    label_left: bool,
+) -> String {
     let (lo, hi) = (f64::from(map.scale.min), f64::from(map.scale.max));
     let rel = if hi > lo { (v - lo) / (hi - lo) } else { 0.5 };
     let (fill, mouth, mood) = if rel > 0.6 {

@@ -366,7 +366,10 @@ async fn an_edit_worked_out_answers_the_changes_and_stores_nothing() {
     let v = a.value();
     let new = v["source"].as_str().unwrap();
     // In the order `cjm fmt` writes: the pain point before the evidence rule.
-    assert!(new.ends_with("    Pay: 4\n      pain: Card declined [severity 4]\n      evidence: touchpoint = \"pay\"\n"), "{new}");
+    assert!(
+        new.ends_with("    Pay: 4\n      pain: Card declined [severity 4]\n      evidence: touchpoint = \"pay\"\n"),
+        "{new}"
+    );
     let mut units: Vec<u16> = source.encode_utf16().collect();
     for c in v["changes"].as_array().unwrap().iter().rev() {
         let (at, delete) = (c["at"].as_u64().unwrap() as usize, c["delete"].as_u64().unwrap() as usize);

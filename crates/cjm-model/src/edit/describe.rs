@@ -44,12 +44,9 @@ pub fn describe(before: &str, edit: &Edit) -> String {
         Edit::DeleteMetric { metric } => format!("Deleted the metric “{metric}”"),
         Edit::SetChannels { step: s, .. } => format!("Changed the channels of {}", step(s)),
         Edit::SetActors { step: s, .. } => format!("Changed who takes the step {}", step(s)),
-        Edit::SetPersonaScore { step: s, persona, score: v, future } => format!(
-            "Set {persona}'s {}score on {} to {}",
-            if *future { "future " } else { "" },
-            step(s),
-            score(v)
-        ),
+        Edit::SetPersonaScore { step: s, persona, score: v, future } => {
+            format!("Set {persona}'s {}score on {} to {}", if *future { "future " } else { "" }, step(s), score(v))
+        }
         Edit::AddPersona { name } => format!("Added the persona {name}"),
         Edit::RenamePersona { persona, name } => format!("Renamed the persona {persona} to {name}"),
         Edit::DeletePersona { persona } => format!("Deleted the persona {persona}"),

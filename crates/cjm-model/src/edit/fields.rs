@@ -255,7 +255,10 @@ impl Layout<'_> {
                 NodeKind::Title(_)
                 | NodeKind::AccTitle(_)
                 | NodeKind::AccDescr { .. }
-                | NodeKind::Keyword { keyword: Keyword::State | Keyword::Scale | Keyword::Version | Keyword::Date, .. } => {}
+                | NodeKind::Keyword {
+                    keyword: Keyword::State | Keyword::Scale | Keyword::Version | Keyword::Date,
+                    ..
+                } => {}
                 NodeKind::Property(_) if n.owner.is_none() => {}
                 NodeKind::Blank | NodeKind::Comment | NodeKind::Directive => continue,
                 _ => break,
@@ -277,7 +280,9 @@ impl Layout<'_> {
         let (node, ctx) = self.owner_node(owner)?;
         let (base, qualifier) = split_key(key);
         let qualified = ctx == Context::Step && keys::takes_qualifier(base);
-        if !(ctx.knows(base) || (qualified && ctx == Context::Step)) || (ctx == Context::Step && base == "score" && qualifier.is_none()) {
+        if !(ctx.knows(base) || (qualified && ctx == Context::Step))
+            || (ctx == Context::Step && base == "score" && qualifier.is_none())
+        {
             let known = ctx.keys().join(", ");
             return fail(format!("`{key}` is not a property of {}; it takes {known}", ctx.describe()));
         }
@@ -370,7 +375,9 @@ impl Layout<'_> {
         let (node, line) = match key {
             "title" => {
                 let node = self.doc.nodes.iter().position(|n| matches!(n.kind, NodeKind::Title(_)));
-                if node.is_none() && self.doc.nodes.iter().any(|n| matches!(n.kind, NodeKind::FrontMatter { title: Some(_) })) {
+                if node.is_none()
+                    && self.doc.nodes.iter().any(|n| matches!(n.kind, NodeKind::FrontMatter { title: Some(_) }))
+                {
                     return fail("this map's title is in its front matter (`---` … `---`); change it in the text");
                 }
                 (node, value.as_ref().map(|v| format!("title {}", escape_text(v, &['#']))))
@@ -495,7 +502,8 @@ impl Layout<'_> {
         let mut cuts: Vec<(usize, usize, String)> = Vec::new();
         for (k, &n) in lines.iter().enumerate() {
             let (start, end) = self.lines_of(n);
-            let with = if k == 0 && !names.is_empty() { value.lines(self.indent_of(n), "channel") } else { String::new() };
+            let with =
+                if k == 0 && !names.is_empty() { value.lines(self.indent_of(n), "channel") } else { String::new() };
             cuts.push((start, end, with));
         }
         if lines.is_empty() {

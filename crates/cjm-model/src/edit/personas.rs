@@ -43,7 +43,8 @@ impl Layout<'_> {
                 (at, indent, "\n")
             }
         };
-        let lines: String = declare.iter().map(|n| format!("{indent}persona {}\n", escape_text(n, &[':', '#']))).collect();
+        let lines: String =
+            declare.iter().map(|n| format!("{indent}persona {}\n", escape_text(n, &[':', '#']))).collect();
         Ok(super::insert_line(self.source, at, &format!("{gap}{lines}")))
     }
 
@@ -66,10 +67,16 @@ impl Layout<'_> {
         for node in &self.doc.nodes {
             match &node.kind {
                 NodeKind::Task(t) => cuts.extend(
-                    t.actors.iter().filter(|a| a.value == persona).map(|a| (a.span.start, a.span.end, escape_name(&name))),
+                    t.actors
+                        .iter()
+                        .filter(|a| a.value == persona)
+                        .map(|a| (a.span.start, a.span.end, escape_name(&name))),
                 ),
                 NodeKind::Property(p) => cuts.extend(
-                    p.qualifier.iter().filter(|q| q.value == persona).map(|q| (q.span.start, q.span.end, escape_name(&name))),
+                    p.qualifier
+                        .iter()
+                        .filter(|q| q.value == persona)
+                        .map(|q| (q.span.start, q.span.end, escape_name(&name))),
                 ),
                 _ => {}
             }

@@ -164,6 +164,11 @@ pub(crate) async fn run(state: AppState, map_id: i64, mut rx: mpsc::Receiver<Cmd
         }
         let rechecks = std::mem::take(&mut after.rechecks);
         actor.deliver(after);
+        if let Err(why) = actor.compact_if_long().await {
+            actor.fail(&why);
+            refuse_all(&mut rx, &why).await;
+            return;
+        }
         for user_id in rechecks {
             actor.recheck(user_id).await;
         }
@@ -432,8 +437,8 @@ impl Actor {
         }
     }
 
-    /// Stores the burst's updates, one transaction, and folds the log into
-    /// the snapshot when it has grown long.
+    /// Stores the burst's updates (a grouped write: one commit with the
+    /// other documents' bursts of the moment).
     async fn commit(&mut self) -> Result<(), String> {
         if self.to_store.is_empty() {
             return Ok(());
@@ -446,6 +451,12 @@ impl Actor {
             format!("storing live edits failed: {e}")
         })?;
         self.last_seq += n;
+        Ok(())
+    }
+
+    /// Folds the log into the snapshot when it has grown long; called after
+    /// a burst is delivered, so nobody's echo waits for it.
+    async fn compact_if_long(&mut self) -> Result<(), String> {
         if self.last_seq - self.snapshot_seq > COMPACT_AFTER {
             self.compact().await?;
         }

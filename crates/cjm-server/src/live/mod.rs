@@ -166,9 +166,12 @@ pub(crate) async fn save(
 ) -> AppResult<crate::store::Version> {
     let map_id = map.id;
     let (text, base) = text(state, map_id).await?;
+    let message = match message.trim() {
+        "" => what_changed(state, map_id, base, text.clone()).await?,
+        m => m.to_string(),
+    };
     let checked = crate::store::Checked::off_runtime(text).await?;
     let uid = user.id;
-    let message = if message.trim().is_empty() { "Saved from the live editor".to_string() } else { message };
     let version = state
         .db
         .write(move |tx| {
@@ -179,6 +182,18 @@ pub(crate) async fn save(
         .await?;
     tell_saved(state, map_id, version.number).await;
     Ok(version)
+}
+
+/// A save's note when its author wrote none: what changed since version
+/// `base`, in the map's terms ("Added 2 steps and changed a stage").
+async fn what_changed(state: &AppState, map_id: i64, base: i64, text: String) -> AppResult<String> {
+    let old = state.db.read(move |c| crate::store::version(c, map_id, base)).await?.source.unwrap_or_default();
+    tokio::task::spawn_blocking(move || {
+        let (old, new) = (cjm_model::check(&old).journey, cjm_model::check(&text).journey);
+        cjm_model::diff::summary(&cjm_model::diff::diff(&old, &new))
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))
 }
 
 /// A form edit on the live text, as one transaction made by `user`: no

@@ -177,7 +177,10 @@ mod reverse {
     #[test]
     fn changes_applied_right_to_left_make_the_new_text() {
         for (old, new) in [
-            ("      pain: No price shown [severity 3]\n", "      pain: Shipping costs appear only at checkout [severity 5]\n"),
+            (
+                "      pain: No price shown [severity 3]\n",
+                "      pain: Shipping costs appear only at checkout [severity 5]\n",
+            ),
             ("a: The ad does not show the price\nb\n", "a: Shipping costs appear only at checkout\nb\n"),
             ("é 😀 abc\n", "x 😀 acb\nnew\n"),
         ] {
