@@ -90,6 +90,7 @@ pub(crate) async fn change_password(
     let keep =
         crate::auth::cookie(&headers, crate::auth::SESSION_COOKIE).map(crate::token::token_hash).unwrap_or_default();
     accounts::change_password(&state, &user, body.current, &body.new, keep, body.revoke_tokens).await?;
+    state.live.role_changed(user.id);
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -683,6 +684,7 @@ pub(crate) async fn delete_token(
     Path(tid): Path<i64>,
 ) -> AppResult<StatusCode> {
     state.db.write(move |tx| store::delete_api_token(tx, tid, u.id)).await?;
+    state.live.role_changed(u.id);
     Ok(StatusCode::NO_CONTENT)
 }
 

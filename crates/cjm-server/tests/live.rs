@@ -290,3 +290,20 @@ async fn a_role_taken_away_while_connected_takes_effect_at_once() {
     assert_eq!(remove.status, 204, "{}", remove.text());
     assert_eq!(ed.closed_with().await, Some(4403));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revoked_token_closes_its_socket_at_once() {
+    let f = Fixture::new();
+    let addr = serve(&f).await;
+    let mut ed = Client::join(addr, &f, Who::Editor).await;
+    ed.until("the text", |c| c.text().starts_with("journey")).await;
+    // Another person's socket stays.
+    let mut owner = Client::join(addr, &f, Who::Owner).await;
+    owner.until("the text", |c| c.text().starts_with("journey")).await;
+    let token_id = f.user(Who::Editor).unwrap().4;
+    let revoke = f.json(Who::Editor, "DELETE", &format!("/api/tokens/{token_id}"), serde_json::Value::Null).await;
+    assert_eq!(revoke.status, 204, "{}", revoke.text());
+    assert_eq!(ed.closed_with().await, Some(4401));
+    owner.type_at(0, "%% still here\n").await;
+    owner.until("the acknowledgement", |c| acked(c, 2)).await;
+}

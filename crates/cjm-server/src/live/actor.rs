@@ -45,6 +45,7 @@ pub(crate) enum Cmd {
     Join {
         conn: ConnId,
         who: Identity,
+        credential: Option<super::Credential>,
         writes: bool,
         extras: bool,
         out: mpsc::Sender<Out>,
@@ -83,6 +84,8 @@ pub(crate) enum Cmd {
 
 struct Conn {
     who: Identity,
+    /// What it signed in with, checked again on [`Cmd::Recheck`].
+    credential: Option<super::Credential>,
     writes: bool,
     /// Whether the connection's credential may write at all (a read-scoped
     /// API token may not, whatever the role).
@@ -251,7 +254,7 @@ impl Actor {
 
     fn handle(&mut self, cmd: Cmd, after: &mut After) {
         match cmd {
-            Cmd::Join { conn, who, writes, extras, out, reply } => {
+            Cmd::Join { conn, who, credential, writes, extras, out, reply } => {
                 if self.conns.len() >= MAX_CONNECTIONS {
                     let _ = reply.send(Err((4429, format!("{MAX_CONNECTIONS} people are editing this map already"))));
                     return;
@@ -266,7 +269,8 @@ impl Actor {
                 if !present.is_empty() {
                     after.direct.push((conn, wire::awareness(&present)));
                 }
-                self.conns.insert(conn, Conn { who, writes, may_write: writes, extras, out, received: 0, refused: 0 });
+                let c = Conn { who, credential, writes, may_write: writes, extras, out, received: 0, refused: 0 };
+                self.conns.insert(conn, c);
             }
             Cmd::Frame { conn, bytes } => self.frame(conn, &bytes, after),
             Cmd::Leave { conn } => {
@@ -372,13 +376,24 @@ impl Actor {
         }
         let map_id = self.map_id;
         let role = self.state.db.read(move |c| store::map_for(c, user_id, map_id)).await.map(|(_, role, _)| role);
-        let conns: Vec<ConnId> =
-            self.conns.iter().filter(|(_, c)| c.who.user_id == user_id).map(|(&id, _)| id).collect();
-        for conn in conns {
+        let conns: Vec<(ConnId, Option<super::Credential>)> = self
+            .conns
+            .iter()
+            .filter(|(_, c)| c.who.user_id == user_id)
+            .map(|(&id, c)| (id, c.credential.clone()))
+            .collect();
+        for (conn, credential) in conns {
             let Ok(role) = role else {
                 self.close(conn, 4403, "you are no longer a member of this map's workspace");
                 continue;
             };
+            if let Some(credential) = credential {
+                // Signed out, or the token revoked: the socket goes too.
+                if !self.state.db.read(move |c| credential.valid(c)).await.unwrap_or(false) {
+                    self.close(conn, 4401, "you were signed out; sign in again to keep editing");
+                    continue;
+                }
+            }
             let Some(c) = self.conns.get_mut(&conn) else { continue };
             let writes = c.may_write && role >= crate::auth::Role::Editor;
             if writes != c.writes {

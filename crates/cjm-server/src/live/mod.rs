@@ -71,6 +71,8 @@ impl Live {
 
     /// User `user_id`'s role changed somewhere: their live connections
     /// follow at once.
+    /// `user_id`'s role, sessions or tokens changed: their connections are
+    /// checked again at once (a revoked credential closes its socket).
     pub(crate) fn role_changed(&self, user_id: i64) {
         self.tell_all(|| Cmd::Recheck { user_id });
     }
@@ -154,6 +156,36 @@ pub(crate) async fn follow_version(
     state.db.write(move |c| crate::store::set_saved_version(c, map_id, version)).await?;
     tell_saved(state, map_id, version).await;
     Ok(())
+}
+
+/// What a live connection signed in with, checked again whenever its
+/// user's access changes: signing out, a password change that signs out
+/// other sessions, or a revoked token closes the socket at once.
+#[derive(Clone, Debug)]
+pub(crate) enum Credential {
+    /// The hash of a session cookie.
+    Session(String),
+    /// The hash of an API token.
+    Token(String),
+}
+
+impl Credential {
+    pub(crate) fn of(headers: &axum::http::HeaderMap) -> Option<Credential> {
+        if let Some(token) = crate::auth::bearer(headers) {
+            return Some(Credential::Token(crate::token::token_hash(token)));
+        }
+        crate::auth::cookie(headers, crate::auth::SESSION_COOKIE)
+            .map(|t| Credential::Session(crate::token::token_hash(t)))
+    }
+
+    /// Whether it still signs anybody in.
+    pub(crate) fn valid(&self, c: &rusqlite::Connection) -> AppResult<bool> {
+        let now = crate::token::now();
+        Ok(match self {
+            Credential::Session(hash) => crate::store::session_user(c, hash, now)?.is_some(),
+            Credential::Token(hash) => crate::store::token_user(c, hash, now)?.is_some(),
+        })
+    }
 }
 
 /// Saves the live text as a version (`base` is the version it was last

@@ -77,9 +77,15 @@ pub(crate) async fn live(
         return Err(AppError::Forbidden("open the live document from this site's own pages"));
     }
     let identity = Identity::of(access.user.id, &access.user.name);
-    let extras = query.cjm == Some(1);
+    let link = Link {
+        map_id,
+        who: identity,
+        credential: super::Credential::of(&headers),
+        writes,
+        extras: query.cjm == Some(1),
+    };
     let upgrade = upgrade.max_message_size(MAX_FRAME).max_frame_size(MAX_FRAME).max_write_buffer_size(MAX_FRAME);
-    Ok(upgrade.on_upgrade(move |socket| connection(state, map_id, identity, writes, extras, socket)).into_response())
+    Ok(upgrade.on_upgrade(move |socket| connection(state, link, socket)).into_response())
 }
 
 /// A browser sends `Origin` with every upgrade: it must be this host.
@@ -89,13 +95,23 @@ fn from_this_site(headers: &HeaderMap) -> bool {
     !host.is_empty() && origin.split("://").nth(1).is_some_and(|o| o.eq_ignore_ascii_case(host))
 }
 
+/// Who a socket is and what it may do, decided before the upgrade.
+struct Link {
+    map_id: i64,
+    who: Identity,
+    credential: Option<super::Credential>,
+    writes: bool,
+    extras: bool,
+}
+
 /// One connection between its socket and the map's actor.
-async fn connection(state: AppState, map_id: i64, who: Identity, writes: bool, extras: bool, socket: WebSocket) {
+async fn connection(state: AppState, link: Link, socket: WebSocket) {
+    let Link { map_id, who, credential, writes, extras } = link;
     let (mut sink, mut stream) = socket.split();
     let conn = state.live.next_conn();
     let (out, mut outbox) = mpsc::channel::<Out>(OUTBOX);
     let (reply, joined) = oneshot::channel();
-    let join = Cmd::Join { conn, who: who.clone(), writes, extras, out, reply };
+    let join = Cmd::Join { conn, who: who.clone(), credential, writes, extras, out, reply };
     let refused: Option<(u16, String)> = match state.live.send(&state, map_id, join).await {
         Err(e) => Some((1013, e.to_string())),
         Ok(()) => match joined.await {

@@ -210,6 +210,9 @@ pub(crate) async fn logout(
             let hash = token_hash(token);
             state.db.write(move |tx| store::delete_session(tx, &hash)).await?;
         }
+        if let Some(user) = who.user() {
+            state.live.role_changed(user.id);
+        }
     }
     let mut res = Redirect::to("/login").into_response();
     let cookie = set_cookie(SESSION_COOKIE, "", 0, auth::secure(&state, &headers));
