@@ -72,6 +72,13 @@ test('a pain point changed on the map reaches the other page, in the text and on
   await pop.waitFor();
   // While Ada's editor is open, Bea's map shows her on that step.
   await bea.locator('.other-editing', { hasText: 'Ada Admin' }).waitFor();
+  // The frame spans the step's whole column; its name label sits on top.
+  await bea.locator('.other-editing').evaluate((frame) => {
+    const preview = document.getElementById('preview');
+    const top = frame.getBoundingClientRect().top - preview.getBoundingClientRect().top;
+    preview.scrollTop = Math.max(0, preview.scrollTop + top - 40);
+    window.scrollTo(0, 0);
+  });
   await shot(bea, '01-bea-sees-ada-editing');
   await pop.locator('textarea[name=text]').fill('Shipping costs appear only at checkout');
   await pop.locator('select[name=severity]').selectOption('5');

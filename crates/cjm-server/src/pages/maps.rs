@@ -418,8 +418,7 @@ pub(crate) async fn editor(
             section.preview-pane {
                 div.editor-bar {
                     strong { "Map" }
-                    span.muted.map-hint #map-hint { "Click anything on the map to change it; drag a face to set a score." }
-                    div.spacer {}
+                    span.muted.map-hint #map-hint title="Click anything on the map to change it; drag a face to set a score." { "Click anything on the map to change it; drag a face to set a score." }
                     button.icon #undo type="button" title="Undo your last change (Ctrl+Z)" disabled { "↶" }
                     button.icon #redo type="button" title="Redo (Ctrl+Shift+Z)" disabled { "↷" }
                     button #add-persona type="button" hidden { "+ Persona" }
