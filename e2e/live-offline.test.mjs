@@ -80,3 +80,76 @@ test('two people edit on through a cut connection and converge when it is back',
     await server.stop();
   }
 });
+
+test('an edit made offline survives a closed tab; a copy of another document is thrown away', { timeout: 120000 }, async () => {
+  const server = await startServer();
+  const proxy = await proxyTo(Number(new URL(server.base).port));
+  const browser = await launch();
+  try {
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    const setup = await context.newPage();
+    const ws = await signUpAdmin(setup, server.setup.replace(server.base, proxy.origin), { name: 'Tess Tab', email: 'tess@example.com', password: 'closed the tab too soon' });
+    const maps = await (await context.request.get(`${proxy.origin}/api/workspaces/${ws}/maps`)).json();
+    const mapId = maps[0].id;
+    const editorUrl = `${proxy.origin}/m/${mapId}/edit`;
+    let page = await context.newPage();
+    await page.goto(editorUrl);
+    await page.locator('#status', { hasText: 'All changes stored' }).waitFor();
+    proxy.cut();
+    await page.locator('#status', { hasText: 'Offline' }).waitFor();
+    await page.evaluate(() => window.cjmEditorInstance.doc.getText('source').insert(0, '%% typed offline, then the tab was closed\n'));
+    // y-indexeddb stores each update as it happens; give it a moment.
+    await page.waitForTimeout(500);
+    await page.close();
+    proxy.restore();
+
+    // The next visit sends what the closed tab kept.
+    page = await context.newPage();
+    await page.goto(editorUrl);
+    await page.waitForFunction(() => window.cjmEditorInstance.getText().startsWith('%% typed offline'), null, { timeout: 30000 });
+    await page.locator('#status', { hasText: 'All changes stored' }).waitFor({ timeout: 30000 });
+    const live = await (await context.request.get(`${proxy.origin}/api/maps/${mapId}/live`)).json();
+    assert.equal(live.unsaved, true, JSON.stringify(live));
+    assert.equal(live.people[0].name, 'Tess Tab', JSON.stringify(live));
+    await page.screenshot({ path: join(shots, 'live-offline-03-after-closed-tab.png') });
+    await page.close();
+
+    // A copy of another document under this map's id (another generation):
+    // the editor throws it away and reloads instead of merging it.
+    page = await context.newPage();
+    await page.goto(editorUrl);
+    await page.locator('#status', { hasText: 'All changes stored' }).waitFor({ timeout: 30000 });
+    await page.evaluate(async (name) => {
+      const db = await new Promise((resolve, reject) => { const r = indexedDB.open(name); r.onsuccess = () => resolve(r.result); r.onerror = reject; });
+      const other = new window.cjmEditor.Y.Doc();
+      other.getText('source').insert(0, '%% STALE COPY of another document\n');
+      await new Promise((resolve, reject) => {
+        const tx = db.transaction(['updates', 'custom'], 'readwrite');
+        tx.objectStore('updates').add(window.cjmEditor.Y.encodeStateAsUpdate(other));
+        tx.objectStore('custom').put(1, 'generation');
+        tx.oncomplete = resolve; tx.onerror = reject;
+      });
+      db.close();
+    }, `cjm-map-${mapId}`);
+    const reloaded = page.waitForEvent('load', { timeout: 30000 });
+    await page.goto(editorUrl);
+    // The stale copy is found at the hello: the page reloads by itself.
+    await reloaded;
+    await page.waitForEvent('load', { timeout: 30000 });
+    await page.waitForFunction(() => window.cjmEditorInstance && window.cjmEditorInstance.view, null, { timeout: 30000 });
+    await page.locator('#status', { hasText: 'All changes stored' }).waitFor({ timeout: 30000 });
+    const text = await page.evaluate(() => window.cjmEditorInstance.getText());
+    assert.ok(!text.includes('STALE COPY'), text.slice(0, 200));
+    assert.ok(text.startsWith('%% typed offline'), text.slice(0, 200));
+    const saved = await context.request.post(`${proxy.origin}/api/maps/${mapId}/live/save`, {
+      headers: { 'x-csrf-token': await page.locator('meta[name=csrf-token]').getAttribute('content'), origin: proxy.origin }, data: { message: '' },
+    });
+    assert.equal(saved.status(), 201, await saved.text());
+    const detail = await (await context.request.get(`${proxy.origin}/api/maps/${mapId}`)).json();
+    assert.ok(!detail.source.includes('STALE COPY'));
+  } finally {
+    await browser.close();
+    await proxy.close();
+    await server.stop();
+  }
+});

@@ -113,6 +113,24 @@
     t.textContent = d.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
   }
 
+  // ------------------------------------------------------------- sign out
+  // The editor keeps a copy of each live map in this browser (IndexedDB)
+  // so offline edits survive a closed tab; signing out deletes them, so the
+  // next person on a shared computer finds none.
+  for (const form of $$('form[action="/logout"]')) {
+    form.addEventListener("submit", (e) => {
+      if (typeof indexedDB === "undefined" || !indexedDB.databases || form.dataset.cleared) return;
+      e.preventDefault();
+      let sent = false;
+      const done = () => { if (sent) return; sent = true; form.dataset.cleared = "1"; form.submit(); };
+      const timeout = setTimeout(done, 1500);
+      indexedDB.databases().then((list) => Promise.all(list.filter((d) => d.name && d.name.startsWith("cjm-map-")).map((d) => new Promise((resolve) => {
+        const req = indexedDB.deleteDatabase(d.name);
+        req.onsuccess = req.onerror = req.onblocked = resolve;
+      })))).finally(() => { clearTimeout(timeout); done(); });
+    });
+  }
+
   // ------------------------------------------------------------- zoom
   function setupZoom(viewport) {
     const canvas = $(".canvas", viewport);
@@ -290,10 +308,14 @@
       textarea.hidden = true;
       editor = window.cjmEditor.live(holder, {
         mapId, onChange, onSave: save, onStatus: showLive, onPeople: showPeople,
+        // The server checks and draws the live text once per burst of
+        // changes and pushes it to everybody here.
+        onPreview: (r) => { clearTimeout(timer); ++seq; lastPreview = r; show(r); },
+        onStale: () => { toast("This map's live document was replaced since this browser kept a copy; reloading."); setTimeout(() => location.reload(), 1500); },
         onNotice: (n) => toast(n.message || "", n.kind === "error" ? "error" : undefined),
         onUndo: (um) => { $("#undo").disabled = !um.canUndo(); $("#redo").disabled = !um.canRedo(); },
       });
-      editor.ready.then(() => { saved = getText(); refresh(); });
+      editor.ready.then(() => { saved = getText(); if (lastPreview) show(lastPreview); else refresh(); });
       // For the browser tests (CodeMirror draws only the lines in view).
       window.cjmEditorInstance = editor;
       if (window.cjmMapEditing) mapEdit = window.cjmMapEditing({ preview, editor, edit, outline: () => lastOutline, model: () => lastModel, toast });
@@ -313,33 +335,43 @@
       } catch (_) {}
     }
 
-    let timer = null, seq = 0, forceOutline = false;
-    function schedule() { clearTimeout(timer); timer = setTimeout(refresh, 300); state.textContent = "…"; }
+    let timer = null, seq = 0, forceOutline = false, lastPreview = null;
+    function schedule() {
+      clearTimeout(timer);
+      state.textContent = "…";
+      // Connected to the live document, the preview comes to us; alone
+      // (offline, or a plain editor), we ask for it.
+      if (live && editor && editor.pushesPreviews()) return;
+      timer = setTimeout(refresh, 300);
+    }
     async function refresh() {
       const mine = ++seq;
       try {
         const r = await api("POST", "/api/preview", { source: getText() });
         if (mine !== seq) return;
-        showProblems(r.diagnostics);
-        if (editor) editor.setDiagnostics(r.diagnostics);
-        if (r.svg) {
-          const doc = new DOMParser().parseFromString(r.svg, "image/svg+xml");
-          const svg = doc.documentElement;
-          if (svg && svg.nodeName === "svg") {
-            // Only the drawing: an open map editor stays, with its typing.
-            const node = document.importNode(svg, true), old = preview.querySelector(":scope > svg");
-            if (old) old.replaceWith(node); else preview.prepend(node);
-          }
-          lastModel = r.map;
-          state.textContent = r.warnings ? r.warnings + " warning(s)" : "up to date";
-        } else {
-          state.textContent = r.errors + " error(s): preview paused";
-        }
-        $("#save").disabled = r.errors > 0 || liveState.readOnly;
-        lastOutline = r.outline;
-        outline(r.outline);
-        if (mapEdit) mapEdit.decorate();
+        show(r);
       } catch (err) { state.textContent = err.message; }
+    }
+    function show(r) {
+      showProblems(r.diagnostics);
+      if (editor) editor.setDiagnostics(r.diagnostics);
+      if (r.svg) {
+        const doc = new DOMParser().parseFromString(r.svg, "image/svg+xml");
+        const svg = doc.documentElement;
+        if (svg && svg.nodeName === "svg") {
+          // Only the drawing: an open map editor stays, with its typing.
+          const node = document.importNode(svg, true), old = preview.querySelector(":scope > svg");
+          if (old) old.replaceWith(node); else preview.prepend(node);
+        }
+        lastModel = r.map;
+        state.textContent = r.warnings ? r.warnings + " warning(s)" : "up to date";
+      } else {
+        state.textContent = r.errors + " error(s): preview paused";
+      }
+      $("#save").disabled = r.errors > 0 || liveState.readOnly;
+      lastOutline = r.outline;
+      outline(r.outline);
+      if (mapEdit) mapEdit.decorate();
     }
     function showProblems(list) {
       problems.replaceChildren();

@@ -31,8 +31,13 @@ struct Client {
 
 impl Client {
     async fn join(addr: std::net::SocketAddr, f: &Fixture, who: Who) -> Client {
+        Client::join_asking(addr, f, who, "cjm=1").await
+    }
+
+    /// [`Client::join`] with this query.
+    async fn join_asking(addr: std::net::SocketAddr, f: &Fixture, who: Who, query: &str) -> Client {
         let token = &f.user(who).unwrap().5;
-        let mut req = format!("ws://{addr}/api/maps/{}/live?cjm=1", f.map).into_client_request().unwrap();
+        let mut req = format!("ws://{addr}/api/maps/{}/live?{query}", f.map).into_client_request().unwrap();
         req.headers_mut().insert("authorization", format!("Bearer {token}").parse().unwrap());
         let (socket, _) = tokio_tungstenite::connect_async(req).await.expect("the upgrade is accepted");
         let doc = Doc::new();
@@ -306,4 +311,87 @@ async fn a_revoked_token_closes_its_socket_at_once() {
     assert_eq!(ed.closed_with().await, Some(4401));
     owner.type_at(0, "%% still here\n").await;
     owner.until("the acknowledgement", |c| acked(c, 2)).await;
+}
+
+/// The pushed previews a client has seen, their JSON.
+fn previews(c: &Client) -> Vec<serde_json::Value> {
+    c.seen
+        .iter()
+        .filter_map(|m| match m {
+            Incoming::Notice(103, json) => serde_json::from_str(json).ok(),
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_is_previewed_once_for_whoever_watches_and_credited_to_its_author() {
+    let f = Fixture::new();
+    let addr = serve(&f).await;
+    // Ann watches the preview; Bob only types.
+    let mut ann = Client::join_asking(addr, &f, Who::Editor, "cjm=1&preview=1").await;
+    ann.until("the first preview", |c| !previews(c).is_empty()).await;
+    let first = previews(&ann).remove(0);
+    assert!(first["svg"].as_str().is_some_and(|s| s.starts_with("<svg")), "{first}");
+    assert_eq!(first["errors"], 0);
+    assert!(first["map"]["stages"].is_array());
+    let mut bob = Client::join(addr, &f, Who::Owner).await;
+    bob.until("the text", |c| c.text().starts_with("journey")).await;
+    assert!(previews(&bob).is_empty(), "a client that did not ask got previews");
+
+    // Bob adds a step, a character at a time: one burst, far fewer
+    // previews than keystrokes.
+    let line = "    Track the parcel: 5\n";
+    for (i, ch) in line.chars().enumerate() {
+        let at = bob.text().len() as u32;
+        bob.type_at(at, &ch.to_string()).await;
+        bob.until("the acknowledgement", |c| acked(c, i as u64 + 1)).await;
+    }
+    ann.until("the preview with Bob's step", |c| {
+        previews(c).iter().any(|p| p["svg"].as_str().is_some_and(|s| s.contains("Track the parcel")))
+    })
+    .await;
+    let seen = previews(&ann).len();
+    assert!(seen < line.len(), "{seen} previews for {} keystrokes", line.len());
+    let revs: Vec<u64> = previews(&ann).iter().map(|p| p["rev"].as_u64().unwrap()).collect();
+    assert!(revs.windows(2).all(|w| w[0] < w[1]), "revisions go up: {revs:?}");
+
+    // Who changed what: Bob added the step; Ann changed nothing.
+    let live = f.get(Who::Viewer, &format!("/api/maps/{}/live", f.map)).await.value();
+    assert_eq!(live["unsaved"], true, "{live}");
+    assert_eq!(live["summary"], "Added a step", "{live}");
+    let people = live["people"].as_array().unwrap();
+    assert_eq!(people.len(), 1, "{live}");
+    assert_eq!(people[0]["name"], "Olive Owner");
+    assert_eq!(people[0]["changes"], serde_json::json!(["added step “Track the parcel”"]));
+    assert_eq!(people[0]["updates"], line.len());
+
+    // A save takes everybody's part in.
+    let saved = f
+        .json(Who::Editor, "POST", &format!("/api/maps/{}/live/save", f.map), serde_json::json!({"message": ""}))
+        .await;
+    assert_eq!(saved.status, 201, "{}", saved.text());
+    assert_eq!(saved.value()["message"], "Added a step");
+    let live = f.get(Who::Viewer, &format!("/api/maps/{}/live", f.map)).await.value();
+    assert_eq!(live["unsaved"], false, "{live}");
+    assert_eq!(live["people"], serde_json::json!([]), "{live}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_hello_carries_the_documents_generation() {
+    let f = Fixture::new();
+    let addr = serve(&f).await;
+    let generation = |c: &Client| match &c.seen[0] {
+        Incoming::Notice(100, hello) => {
+            serde_json::from_str::<serde_json::Value>(hello).unwrap()["generation"].as_i64().unwrap()
+        }
+        other => panic!("the first frame is the hello: {other:?}"),
+    };
+    let mut ann = Client::join(addr, &f, Who::Editor).await;
+    ann.until("the text", |c| c.text().starts_with("journey")).await;
+    let mut again = Client::join(addr, &f, Who::Viewer).await;
+    again.until("the text", |c| c.text().starts_with("journey")).await;
+    let g = generation(&ann);
+    assert!(g > 0 && g < (1 << 53), "{g}");
+    assert_eq!(generation(&again), g, "one document, one generation");
 }

@@ -4,7 +4,8 @@
 //   live(parent, opts): the map's live document, edited together. Yjs holds
 //     the text (Y.Text "source"), y-websocket speaks to the server's
 //     /api/maps/{id}/live socket, y-codemirror.next binds it to CodeMirror
-//     with everyone's cursors and a per-person undo.
+//     with everyone's cursors and a per-person undo, y-indexeddb keeps a
+//     copy in the browser so edits made offline survive a closed tab.
 import { EditorState, Compartment } from "@codemirror/state";
 import { EditorView, keymap, lineNumbers, highlightActiveLine, highlightActiveLineGutter, drawSelection } from "@codemirror/view";
 import { defaultKeymap, history, historyKeymap, indentWithTab } from "@codemirror/commands";
@@ -14,6 +15,7 @@ import { setDiagnostics, lintGutter } from "@codemirror/lint";
 import { searchKeymap, highlightSelectionMatches } from "@codemirror/search";
 import * as Y from "yjs";
 import { WebsocketProvider } from "y-websocket";
+import { IndexeddbPersistence } from "y-indexeddb";
 import { yCollab, yUndoManagerKeymap } from "y-codemirror.next";
 import * as decoding from "lib0/decoding";
 
@@ -111,7 +113,18 @@ export function create(parent, opts) {
 // cjm's own messages on the live socket (the server sends them because we
 // ask with ?cjm=1): 100 hello, 101 acknowledgement, 102 saved, 103
 // preview, 104 notice.
-const HELLO = 100, ACK = 101, NOTICE = 104;
+const HELLO = 100, ACK = 101, PREVIEW = 103, NOTICE = 104;
+
+// The browser's copy of a map's live document (IndexedDB), by map id.
+export const localName = (mapId) => "cjm-map-" + mapId;
+
+// Deletes every map's copy (signing out on a shared computer).
+export async function forgetLocalCopies() {
+  if (typeof indexedDB === "undefined" || !indexedDB.databases) return;
+  for (const d of await indexedDB.databases()) {
+    if (d.name && d.name.startsWith("cjm-map-")) indexedDB.deleteDatabase(d.name);
+  }
+}
 
 // The live document of map `opts.mapId`. opts.onStatus({connected, synced,
 // readOnly, pending}) reports the connection and whether every change sent
@@ -121,8 +134,16 @@ export function live(parent, opts) {
   const ytext = doc.getText("source");
   const scheme = location.protocol === "https:" ? "wss:" : "ws:";
   const provider = new WebsocketProvider(scheme + "//" + location.host + "/api/maps/" + opts.mapId, "live", doc, {
-    params: { cjm: "1" }, disableBc: true, maxBackoffTime: 10000,
+    params: { cjm: "1", preview: "1" }, disableBc: true, maxBackoffTime: 10000, connect: false,
   });
+  // The copy kept in this browser is loaded first, with the generation of
+  // the document it copies; the socket connects after (so nothing of it is
+  // sent before the server's hello says whether it is the same document).
+  let local = null, localGeneration;
+  try { local = new IndexeddbPersistence(localName(opts.mapId), doc); } catch (_) { local = null; }
+  (local ? local.whenSynced.then(() => local.get("generation")).then((g) => { localGeneration = g; }) : Promise.resolve())
+    .catch(() => { local = null; })
+    .then(() => provider.connect());
   const readOnly = new Compartment();
   let view = null, sent = 0, acked = 0, ro = true, me = null;
   const status = () => opts.onStatus && opts.onStatus({
@@ -130,15 +151,28 @@ export function live(parent, opts) {
   });
   provider.messageHandlers[HELLO] = (_e, decoder) => {
     const hello = JSON.parse(decoding.readVarString(decoder));
+    if (local) {
+      // A copy of another document with this map id (the map was deleted
+      // and the id reused, or the server's data restored): merging would
+      // mix two texts. Throw the copy away and start again.
+      const stale = localGeneration === undefined ? ytext.length > 0 : localGeneration !== hello.generation;
+      if (stale) {
+        provider.disconnect();
+        local.clearData().finally(() => opts.onStale ? opts.onStale() : location.reload());
+        return;
+      }
+      if (localGeneration === undefined) { localGeneration = hello.generation; local.set("generation", hello.generation); }
+    }
     ro = hello.readOnly; me = hello.you;
     provider.awareness.setLocalStateField("user", { name: me.name, color: me.color, colorLight: me.colorLight });
     if (view) view.dispatch({ effects: readOnly.reconfigure(EditorState.readOnly.of(ro)) });
     status();
   };
   provider.messageHandlers[ACK] = (_e, decoder) => { acked = decoding.readVarUint(decoder); status(); };
-  for (const t of [102, 103, NOTICE]) {
+  for (const t of [102, PREVIEW, NOTICE]) {
     provider.messageHandlers[t] = (_e, decoder) => {
       const body = JSON.parse(decoding.readVarString(decoder));
+      if (t === PREVIEW && opts.onPreview) opts.onPreview(body);
       if (t === NOTICE && body.kind === "role") {
         ro = body.readOnly;
         if (view) view.dispatch({ effects: readOnly.reconfigure(EditorState.readOnly.of(ro)) });
@@ -187,7 +221,12 @@ export function live(parent, opts) {
     };
     if (provider.synced) start(); else provider.once("sync", start);
   });
-  const editor = { ready, provider, doc, undoManager, get view() { return view; }, destroy() { provider.destroy(); view && view.destroy(); } };
+  const editor = {
+    ready, provider, doc, undoManager, get view() { return view; },
+    destroy() { provider.destroy(); local && local.destroy(); view && view.destroy(); },
+    // Whether the server pushes the preview now (it does while connected).
+    pushesPreviews: () => provider.wsconnected,
+  };
   undoManager.on("stack-item-added", () => opts.onUndo && opts.onUndo(undoManager));
   undoManager.on("stack-item-popped", () => opts.onUndo && opts.onUndo(undoManager));
   return Object.assign(editor, {
@@ -252,4 +291,4 @@ function api(view) {
 }
 
 // Yjs itself, for the browser tests that check the server against it.
-window.cjmEditor = { create, live, Y };
+window.cjmEditor = { create, live, forgetLocalCopies, Y };

@@ -9,12 +9,14 @@
 //! A failed commit stops the actor and closes every socket with 4503: the
 //! clients keep their edits and send them again to the next actor.
 
+use super::preview::{self, Analysis};
 use crate::store;
 use crate::AppState;
 use cjm_live::presence::{ConnId, Identity, Presence};
 use cjm_live::wire::{self, Incoming};
 use cjm_live::{Limits, LiveDoc};
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot};
 
@@ -48,9 +50,14 @@ pub(crate) enum Cmd {
         credential: Option<super::Credential>,
         writes: bool,
         extras: bool,
+        /// It takes the pushed previews (cjm's message 103).
+        previews: bool,
         out: mpsc::Sender<Out>,
-        reply: oneshot::Sender<Result<(), (u16, String)>>,
+        /// Answered with the document's generation.
+        reply: oneshot::Sender<Result<i64, (u16, String)>>,
     },
+    /// An analysis of the live text finished (see [`preview`]).
+    Analysed(Box<Analysis>),
     Frame {
         conn: ConnId,
         bytes: Vec<u8>,
@@ -91,6 +98,7 @@ struct Conn {
     /// API token may not, whatever the role).
     may_write: bool,
     extras: bool,
+    previews: bool,
     out: mpsc::Sender<Out>,
     /// Sync messages (step 2 and updates) received, and refused writes.
     received: u64,
@@ -126,12 +134,36 @@ struct Actor {
     started: Instant,
     /// The document broke (yrs failed inside): stop without storing more.
     poisoned: bool,
+    generation: i64,
+    /// Where the debounced analysis of the live text stands.
+    analysis: Pending,
+    /// The actor's own queue, for the analyses it starts to report back.
+    me: mpsc::WeakSender<Cmd>,
+}
+
+/// The debounced analysis: what changed since the last one, and when.
+#[derive(Default)]
+struct Pending {
+    /// Bumped by every change of the live text.
+    rev: u64,
+    /// The first and the last change not analysed yet.
+    since: Option<(Instant, Instant)>,
+    running: bool,
+    /// The last model without errors, that the next analysis diffs against.
+    model: Option<Arc<cjm_model::Journey>>,
+    /// The last preview frame, and the revision it shows.
+    frame: Option<(u64, Arc<Vec<u8>>)>,
+    /// People whose updates no analysis has credited yet.
+    authors: BTreeSet<i64>,
+    /// Updates per person waiting for the commit, and items to credit.
+    counts: HashMap<i64, i64>,
+    credit: Vec<(i64, i64, Vec<String>)>,
 }
 
 /// The actor of map `map_id`: loads (or seeds) the document, then serves
 /// `rx` until the map is idle or storage fails.
-pub(crate) async fn run(state: AppState, map_id: i64, mut rx: mpsc::Receiver<Cmd>) {
-    let mut actor = match Actor::load(state, map_id).await {
+pub(crate) async fn run(state: AppState, map_id: i64, me: mpsc::WeakSender<Cmd>, mut rx: mpsc::Receiver<Cmd>) {
+    let mut actor = match Actor::load(state, map_id, me).await {
         Ok(actor) => actor,
         Err(why) => {
             refuse_all(&mut rx, &format!("the live document cannot be opened: {why}")).await;
@@ -140,9 +172,10 @@ pub(crate) async fn run(state: AppState, map_id: i64, mut rx: mpsc::Receiver<Cmd
     };
     let mut idle_since = Some(Instant::now());
     loop {
+        let wake = actor.analysis_due().unwrap_or_else(|| Instant::now() + TICK);
         let first = tokio::select! {
             cmd = rx.recv() => cmd,
-            _ = tokio::time::sleep(TICK) => None,
+            _ = tokio::time::sleep_until(wake.into()) => None,
         };
         let mut burst: Vec<Cmd> = first.into_iter().collect();
         while burst.len() < BURST {
@@ -167,6 +200,7 @@ pub(crate) async fn run(state: AppState, map_id: i64, mut rx: mpsc::Receiver<Cmd
         }
         let rechecks = std::mem::take(&mut after.rechecks);
         actor.deliver(after);
+        actor.start_analysis();
         if let Err(why) = actor.compact_if_long().await {
             actor.fail(&why);
             refuse_all(&mut rx, &why).await;
@@ -197,7 +231,7 @@ async fn refuse_all(rx: &mut mpsc::Receiver<Cmd>, why: &str) {
             Cmd::Text { reply } => drop(reply.send(Err(why.to_string()))),
             Cmd::SetText { reply, .. } => drop(reply.send(Err(why.to_string()))),
             Cmd::Saved { reply, .. } => drop(reply.send(())),
-            Cmd::Frame { .. } | Cmd::Leave { .. } | Cmd::Recheck { .. } | Cmd::Deleted => {}
+            Cmd::Frame { .. } | Cmd::Leave { .. } | Cmd::Recheck { .. } | Cmd::Deleted | Cmd::Analysed(_) => {}
         }
     }
 }
@@ -205,10 +239,10 @@ async fn refuse_all(rx: &mut mpsc::Receiver<Cmd>, why: &str) {
 impl Actor {
     /// The stored document, or a new one seeded from the map's latest
     /// version (stored before anybody sees it).
-    async fn load(state: AppState, map_id: i64) -> Result<Actor, String> {
+    async fn load(state: AppState, map_id: i64, me: mpsc::WeakSender<Cmd>) -> Result<Actor, String> {
         let limits = Limits { text_bytes: store::MAX_SOURCE, ..Limits::default() };
         let stored = state.db.read(move |c| store::load_doc(c, map_id)).await.map_err(|e| e.to_string())?;
-        let (doc, saved_version, last_seq) = match stored {
+        let (doc, saved_version, last_seq, generation) = match stored {
             Some(s) => {
                 let doc = tokio::task::spawn_blocking(move || {
                     LiveDoc::load(&s.snapshot, s.updates.iter().map(Vec::as_slice), limits).map(|d| (d, s))
@@ -216,7 +250,7 @@ impl Actor {
                 .await
                 .map_err(|e| e.to_string())?
                 .map_err(|e| e.to_string())?;
-                (doc.0, doc.1.saved_version, doc.1.last_seq)
+                (doc.0, doc.1.saved_version, doc.1.last_seq, doc.1.generation)
             }
             None => {
                 let seeded = state
@@ -225,12 +259,12 @@ impl Actor {
                         let map = store::map(c, map_id)?;
                         let head = store::version(c, map_id, map.head)?;
                         let (doc, snapshot) = LiveDoc::seed(head.source.as_deref().unwrap_or(""), limits);
-                        store::seed_doc(c, map_id, &snapshot, map.head)?;
-                        Ok::<_, crate::AppError>((doc, map.head))
+                        let generation = store::seed_doc(c, map_id, &snapshot, map.head)?;
+                        Ok::<_, crate::AppError>((doc, map.head, generation))
                     })
                     .await
                     .map_err(|e| e.to_string())?;
-                (seeded.0, seeded.1, 0)
+                (seeded.0, seeded.1, 0, seeded.2)
             }
         };
         Ok(Actor {
@@ -245,6 +279,11 @@ impl Actor {
             to_store: Vec::new(),
             started: Instant::now(),
             poisoned: false,
+            generation,
+            // The text as loaded is the first analysis: the model that
+            // later bursts are credited against.
+            analysis: Pending { since: Some((Instant::now(), Instant::now())), ..Pending::default() },
+            me,
         })
     }
 
@@ -254,12 +293,18 @@ impl Actor {
 
     fn handle(&mut self, cmd: Cmd, after: &mut After) {
         match cmd {
-            Cmd::Join { conn, who, credential, writes, extras, out, reply } => {
+            Cmd::Join { conn, who, credential, writes, extras, previews, out, reply } => {
                 if self.conns.len() >= MAX_CONNECTIONS {
                     let _ = reply.send(Err((4429, format!("{MAX_CONNECTIONS} people are editing this map already"))));
                     return;
                 }
-                let _ = reply.send(Ok(()));
+                let _ = reply.send(Ok(self.generation));
+                if previews {
+                    match &self.analysis.frame {
+                        Some((rev, frame)) if *rev == self.analysis.rev => after.direct.push((conn, frame.to_vec())),
+                        _ => self.changed_now(),
+                    }
+                }
                 // The server's state vector first (a writer answers with
                 // what the server lacks), then who is here.
                 if writes {
@@ -269,7 +314,8 @@ impl Actor {
                 if !present.is_empty() {
                     after.direct.push((conn, wire::awareness(&present)));
                 }
-                let c = Conn { who, credential, writes, may_write: writes, extras, out, received: 0, refused: 0 };
+                let c =
+                    Conn { who, credential, writes, may_write: writes, extras, previews, out, received: 0, refused: 0 };
                 self.conns.insert(conn, c);
             }
             Cmd::Frame { conn, bytes } => self.frame(conn, &bytes, after),
@@ -288,6 +334,7 @@ impl Actor {
                 let result = match self.doc.set_text(&text) {
                     Ok(Some(update)) => {
                         after.broadcast.push((None, wire::update(&update)));
+                        self.changed(user);
                         self.to_store.push((update, user));
                         Ok(true)
                     }
@@ -303,8 +350,12 @@ impl Actor {
                     self.close(conn, 4404, "this map was deleted");
                 }
             }
+            Cmd::Analysed(analysis) => self.analysed(*analysis, after),
             Cmd::Saved { version, reply } => {
                 self.saved_version = version;
+                // The save took everybody's part in (and cleared it).
+                self.analysis.authors.clear();
+                self.analysis.credit.clear();
                 after.replies.push(Box::new(move || {
                     let _ = reply.send(());
                 }));
@@ -334,6 +385,7 @@ impl Actor {
                     match self.doc.apply(&update) {
                         Ok(true) => {
                             after.broadcast.push((Some(conn), wire::update(&update)));
+                            self.changed(Some(who.user_id));
                             self.to_store.push((update, Some(who.user_id)));
                             // It waits for updates this client has: ask.
                             if self.doc.has_missing() {
@@ -455,13 +507,21 @@ impl Actor {
     /// Stores the burst's updates (a grouped write: one commit with the
     /// other documents' bursts of the moment).
     async fn commit(&mut self) -> Result<(), String> {
-        if self.to_store.is_empty() {
+        let mut parts = std::mem::take(&mut self.analysis.credit);
+        for (user, n) in self.analysis.counts.drain() {
+            parts.push((user, n, Vec::new()));
+        }
+        if self.to_store.is_empty() && parts.is_empty() {
             return Ok(());
         }
         let updates = std::mem::take(&mut self.to_store);
         let (map_id, first) = (self.map_id, self.last_seq + 1);
         let n = updates.len() as i64;
-        self.state.db.write_grouped(move |c| store::append_updates(c, map_id, first, &updates)).await.map_err(|e| {
+        let store = move |c: &rusqlite::Transaction| {
+            store::append_updates(c, map_id, first, &updates)?;
+            store::note_contributions(c, map_id, &parts)
+        };
+        self.state.db.write_grouped(store).await.map_err(|e| {
             crate::error::log_internal(&format!("storing live edits of map {map_id}"), &e);
             format!("storing live edits failed: {e}")
         })?;
@@ -526,6 +586,91 @@ impl Actor {
         // closed, and resynchronises when it joins again.
         for conn in slow {
             self.close(conn, 4503, "the connection fell behind");
+        }
+    }
+}
+
+impl Actor {
+    /// The live text changed (by `user`, when a person did it).
+    fn changed(&mut self, user: Option<i64>) {
+        let a = &mut self.analysis;
+        a.rev += 1;
+        let now = Instant::now();
+        a.since = Some((a.since.map_or(now, |(first, _)| first), now));
+        if let Some(user) = user {
+            a.authors.insert(user);
+            *a.counts.entry(user).or_default() += 1;
+        }
+    }
+
+    /// Somebody wants a preview of the text as it is: analyse it at once.
+    fn changed_now(&mut self) {
+        let past = Instant::now() - preview::MAX_WAIT;
+        self.analysis.since = Some((past, past));
+    }
+
+    /// When the next analysis is due (none is while one runs).
+    fn analysis_due(&self) -> Option<Instant> {
+        let a = &self.analysis;
+        let (first, last) = a.since.filter(|_| !a.running)?;
+        Some((last + preview::QUIET).min(first + preview::MAX_WAIT))
+    }
+
+    /// Starts the analysis when it is due: the text is checked (and drawn,
+    /// when somebody watches) on the blocking pool, behind the server-wide
+    /// [`preview::RENDERS`] permits, and reported back as [`Cmd::Analysed`].
+    fn start_analysis(&mut self) {
+        if self.analysis_due().is_none_or(|due| due > Instant::now()) {
+            return;
+        }
+        let draw = self.conns.values().any(|c| c.previews);
+        let a = &mut self.analysis;
+        a.since = None;
+        a.running = true;
+        let (rev, text, before) = (a.rev, self.doc.text(), a.model.clone());
+        let authors: Vec<i64> = std::mem::take(&mut a.authors).into_iter().collect();
+        let (me, permits) = (self.me.clone(), self.state.live.renders.clone());
+        tokio::spawn(async move {
+            let _permit = permits.acquire_owned().await;
+            let job = move || preview::analyse(rev, &text, before.as_deref(), draw, authors);
+            let Ok(analysis) = tokio::task::spawn_blocking(job).await else { return };
+            if let Some(me) = me.upgrade() {
+                let _ = me.send(Cmd::Analysed(Box::new(analysis))).await;
+            }
+        });
+    }
+
+    /// An analysis came back: credit its authors, push its preview.
+    fn analysed(&mut self, analysis: Analysis, after: &mut After) {
+        let a = &mut self.analysis;
+        a.running = false;
+        match analysis.model {
+            Some(model) => {
+                if a.model.is_some() && !analysis.touched.is_empty() {
+                    for &user in &analysis.authors {
+                        a.credit.push((user, 0, analysis.touched.clone()));
+                    }
+                }
+                a.model = Some(model);
+            }
+            // Not a map yet (errors): its authors wait for the next one.
+            None => a.authors.extend(analysis.authors),
+        }
+        if let Some(frame) = analysis.frame {
+            let frame = Arc::new(frame);
+            for (&id, c) in &self.conns {
+                if c.previews {
+                    after.direct.push((id, frame.to_vec()));
+                }
+            }
+            a.frame = Some((analysis.rev, frame));
+        }
+        // Somebody joined wanting a preview while this one ran without.
+        if a.rev == analysis.rev
+            && a.frame.as_ref().is_none_or(|(r, _)| *r != a.rev)
+            && self.conns.values().any(|c| c.previews)
+        {
+            self.changed_now();
         }
     }
 }

@@ -6,12 +6,15 @@
 //!   updates of a burst in one SQLite transaction, and only after the commit
 //!   passes them on and acknowledges them. It is the one writer of the map's
 //!   live text.
+//! - [`preview`] — the debounced analysis of the live text: the preview
+//!   pushed to everybody watching, and who changed what since the last save.
 //! - [`socket`] — `GET /api/maps/{id}/live`: the upgrade (role, origin),
 //!   then one task per connection between the socket and the actor.
 //!
 //! [`Live`] finds a map's actor, starting it when the map has none.
 
 pub(crate) mod actor;
+pub(crate) mod preview;
 pub(crate) mod socket;
 
 use crate::error::{AppError, AppResult};
@@ -19,17 +22,28 @@ use crate::AppState;
 use actor::Cmd;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use tokio::sync::{mpsc, oneshot};
 
 /// Commands waiting for an actor, at most; a sender waits beyond that.
 const QUEUE: usize = 256;
 
 /// The running actors, by map.
-#[derive(Default)]
 pub(crate) struct Live {
     actors: Mutex<HashMap<i64, mpsc::Sender<Cmd>>>,
     next_conn: AtomicU64,
+    /// Permits for analysing (and drawing) live texts, server-wide.
+    pub(crate) renders: Arc<tokio::sync::Semaphore>,
+}
+
+impl Default for Live {
+    fn default() -> Live {
+        Live {
+            actors: Mutex::default(),
+            next_conn: AtomicU64::new(0),
+            renders: Arc::new(tokio::sync::Semaphore::new(preview::RENDERS)),
+        }
+    }
 }
 
 impl Live {
@@ -92,7 +106,7 @@ impl Live {
         }
         let (tx, rx) = mpsc::channel(QUEUE);
         actors.insert(map_id, tx.clone());
-        tokio::spawn(actor::run(state.clone(), map_id, rx));
+        tokio::spawn(actor::run(state.clone(), map_id, tx.downgrade(), rx));
         tx
     }
 }
@@ -153,7 +167,13 @@ pub(crate) async fn follow_version(
         return Ok(());
     }
     set_text(state, map_id, text, user).await?;
-    state.db.write(move |c| crate::store::set_saved_version(c, map_id, version)).await?;
+    state
+        .db
+        .write(move |c| {
+            crate::store::set_saved_version(c, map_id, version)?;
+            crate::store::clear_contributions(c, map_id)
+        })
+        .await?;
     tell_saved(state, map_id, version).await;
     Ok(())
 }
@@ -209,6 +229,7 @@ pub(crate) async fn save(
         .write(move |tx| {
             let v = crate::store::append_version(tx, map_id, uid, &checked, &message, Some(base))?;
             crate::store::set_saved_version(tx, map_id, v.number)?;
+            crate::store::clear_contributions(tx, map_id)?;
             Ok::<_, AppError>(v)
         })
         .await?;
@@ -238,4 +259,46 @@ pub(crate) async fn edit(state: &AppState, map_id: i64, user: i64, edit: cjm_mod
         .map_err(|e| AppError::bad(e.0))?;
     set_text(state, map_id, new.clone(), user).await?;
     Ok(new)
+}
+
+/// The live edits not saved as a version yet, told for people: what
+/// changed overall, and each person's part.
+#[derive(serde::Serialize, schemars::JsonSchema, Clone, Debug)]
+pub(crate) struct Unsaved {
+    /// The version the live text was last saved as (or started from).
+    pub(crate) saved_version: i64,
+    /// What changed since, in one sentence ("Added a step and changed 2
+    /// steps"); `null` when nothing did.
+    pub(crate) summary: Option<String>,
+    /// Who changed what since, the latest first.
+    pub(crate) people: Vec<preview::PersonChanges>,
+}
+
+/// What [`Unsaved`] says of map `map_id` (a map never opened live has
+/// nothing unsaved, and is not loaded for the question).
+pub(crate) async fn unsaved(state: &AppState, map_id: i64) -> AppResult<Unsaved> {
+    let open = state.db.read(move |c| crate::store::has_doc(c, map_id)).await?;
+    if !open {
+        let head = state.db.read(move |c| crate::store::map(c, map_id)).await?.head;
+        return Ok(Unsaved { saved_version: head, summary: None, people: Vec::new() });
+    }
+    let (text, saved_version) = text(state, map_id).await?;
+    let (old, people) = state
+        .db
+        .read(move |c| {
+            let old = crate::store::version(c, map_id, saved_version)?.source.unwrap_or_default();
+            Ok::<_, AppError>((old, crate::store::contributions(c, map_id)?))
+        })
+        .await?;
+    if cjm_live::doc::normalise(&old) == text {
+        return Ok(Unsaved { saved_version, summary: None, people: Vec::new() });
+    }
+    tokio::task::spawn_blocking(move || {
+        let (old, new) = (cjm_model::check(&old).journey, cjm_model::check(&text).journey);
+        let changes = cjm_model::diff::diff(&old, &new);
+        let people = preview::who_changed_what(&changes, &people);
+        Unsaved { saved_version, summary: Some(cjm_model::diff::summary(&changes)), people }
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))
 }

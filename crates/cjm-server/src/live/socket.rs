@@ -44,17 +44,23 @@ pub(crate) struct LiveQuery {
     /// `1`: send cjm's own messages too (hello, acknowledgements).
     #[serde(default)]
     cjm: Option<u8>,
+    /// `1` (with `cjm=1`): push the live text's preview (diagnostics and
+    /// drawing) after each burst of changes.
+    #[serde(default)]
+    preview: Option<u8>,
 }
 
 /// The live document's state, for a plain GET.
 #[derive(serde::Serialize, schemars::JsonSchema)]
 pub(crate) struct LiveState {
-    /// The version the live text was last saved as (or started from).
-    pub(crate) saved_version: i64,
     /// Whether the live text differs from that version.
     pub(crate) unsaved: bool,
     /// Whether you may edit it.
     pub(crate) writes: bool,
+    /// What changed since the last save and who changed what (when
+    /// `unsaved`).
+    #[serde(flatten)]
+    pub(crate) changes: super::Unsaved,
 }
 
 pub(crate) async fn live(
@@ -68,10 +74,9 @@ pub(crate) async fn live(
     let map_id = access.map.id;
     let writes = access.role >= Role::Editor && !matches!(who, Principal::Token { scope: TokenScope::Read, .. });
     let Ok(upgrade) = upgrade else {
-        let (text, saved_version) = super::text(&state, map_id).await?;
-        let saved = state.db.read(move |c| crate::store::version(c, map_id, saved_version)).await?;
-        let unsaved = saved.source.as_deref() != Some(text.as_str());
-        return Ok(Json(LiveState { saved_version, unsaved, writes }).into_response());
+        let changes = super::unsaved(&state, map_id).await?;
+        let unsaved = changes.summary.is_some();
+        return Ok(Json(LiveState { unsaved, writes, changes }).into_response());
     };
     if matches!(who, Principal::Session { .. }) && !from_this_site(&headers) {
         return Err(AppError::Forbidden("open the live document from this site's own pages"));
@@ -83,6 +88,7 @@ pub(crate) async fn live(
         credential: super::Credential::of(&headers),
         writes,
         extras: query.cjm == Some(1),
+        previews: query.cjm == Some(1) && query.preview == Some(1),
     };
     let upgrade = upgrade.max_message_size(MAX_FRAME).max_frame_size(MAX_FRAME).max_write_buffer_size(MAX_FRAME);
     Ok(upgrade.on_upgrade(move |socket| connection(state, link, socket)).into_response())
@@ -102,31 +108,36 @@ struct Link {
     credential: Option<super::Credential>,
     writes: bool,
     extras: bool,
+    previews: bool,
 }
 
 /// One connection between its socket and the map's actor.
 async fn connection(state: AppState, link: Link, socket: WebSocket) {
-    let Link { map_id, who, credential, writes, extras } = link;
+    let Link { map_id, who, credential, writes, extras, previews } = link;
     let (mut sink, mut stream) = socket.split();
     let conn = state.live.next_conn();
     let (out, mut outbox) = mpsc::channel::<Out>(OUTBOX);
     let (reply, joined) = oneshot::channel();
-    let join = Cmd::Join { conn, who: who.clone(), credential, writes, extras, out, reply };
-    let refused: Option<(u16, String)> = match state.live.send(&state, map_id, join).await {
-        Err(e) => Some((1013, e.to_string())),
+    let join = Cmd::Join { conn, who: who.clone(), credential, writes, extras, previews, out, reply };
+    let joined: Result<i64, (u16, String)> = match state.live.send(&state, map_id, join).await {
+        Err(e) => Err((1013, e.to_string())),
         Ok(()) => match joined.await {
-            Ok(Ok(())) => None,
-            Ok(Err(refusal)) => Some(refusal),
-            Err(_) => Some((1013, "the live document stopped; try again".into())),
+            Ok(answer) => answer,
+            Err(_) => Err((1013, "the live document stopped; try again".into())),
         },
     };
-    if let Some((code, why)) = refused {
-        let _ = sink.send(close(code, &why)).await;
-        return;
-    }
+    let generation = match joined {
+        Ok(generation) => generation,
+        Err((code, why)) => {
+            let _ = sink.send(close(code, &why)).await;
+            return;
+        }
+    };
     if extras {
+        // `generation`: a client holding a copy of another generation of
+        // this map's document (kept offline) throws it away and reloads.
         let hello = serde_json::json!({
-            "protocol": 1, "readOnly": !writes,
+            "protocol": 1, "readOnly": !writes, "generation": generation, "previews": previews,
             "you": {"id": who.user_id, "name": who.name, "color": who.color, "colorLight": who.color_light},
         });
         let _ = sink.send(Message::Binary(wire::notice(wire::Notice::Hello, &hello.to_string()).into())).await;
