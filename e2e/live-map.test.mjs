@@ -159,6 +159,22 @@ test('"+" between columns adds a step on every persona\'s curve; a new persona a
   await ada.locator('.layout-switch [data-layout="both"]').click();
 });
 
+test('the map page offers the unsaved live edits for saving, with who changed what', async () => {
+  await bea.goto(`${server.base}/m/${mapId}`);
+  const banner = bea.locator('#unsaved-live');
+  await banner.waitFor();
+  const said = await banner.textContent();
+  assert.match(said, /Ada Admin/);
+  assert.match(said, /added step “Read the return policy”/);
+  await shot(bea, '07-unsaved-offered');
+  await banner.locator('button', { hasText: 'Save as version' }).click();
+  // The page reloads without the offer.
+  await bea.locator('#unsaved-live').waitFor({ state: 'detached' });
+  await bea.locator('.page-head').waitFor();
+  const history = await (await bea.context().request.get(`${server.base}/api/maps/${mapId}/versions`)).json();
+  assert.match(history[0].message, /Added/, JSON.stringify(history[0]));
+});
+
 test('no script errors on either page', () => {
   assert.deepEqual(errors.filter((e) => !/status of 4\d\d/.test(e)), []);
 });

@@ -400,11 +400,23 @@ pub fn summary(changes: &[Change]) -> String {
     if changes.is_empty() {
         return "Changed the text only (comments or layout)".into();
     }
+    // Each thing counts once per kind: a step whose pain was replaced is
+    // one changed step, though it is two changes.
     let mut groups: Vec<(&str, &str, usize)> = Vec::new();
+    let mut seen: HashSet<(&str, &str, &str)> = HashSet::new();
     for c in changes {
-        match groups.iter_mut().find(|g| g.0 == c.kind && g.1 == c.what) {
+        // The map's own additions and removals are its personas.
+        let (what, id) = if c.what == "map" && c.kind != "changed" {
+            ("persona", c.detail.as_str())
+        } else {
+            (c.what, c.id.as_str())
+        };
+        if !seen.insert((c.kind, what, id)) {
+            continue;
+        }
+        match groups.iter_mut().find(|g| g.0 == c.kind && g.1 == what) {
             Some(g) => g.2 += 1,
-            None => groups.push((c.kind, c.what, 1)),
+            None => groups.push((c.kind, what, 1)),
         }
     }
     let mut parts: Vec<String> = Vec::new();
@@ -439,12 +451,20 @@ mod summary_tests {
 
     #[test]
     fn changes_read_as_one_sentence() {
-        let c = |kind, what| change(kind, what, "x", String::new());
+        let mut n = 0;
+        let mut c = |kind, what| {
+            n += 1;
+            change(kind, what, &format!("x{n}"), format!("persona p{n}"))
+        };
         assert_eq!(
             summary(&[c("added", "step"), c("added", "step"), c("changed", "step"), c("changed", "map")]),
             "Added 2 steps, changed a step and the map"
         );
         assert_eq!(summary(&[c("renamed", "stage")]), "Renamed a stage");
+        assert_eq!(summary(&[c("added", "map"), c("changed", "step")]), "Added a persona and changed a step");
         assert_eq!(summary(&[]), "Changed the text only (comments or layout)");
+        // Two changes of one step are one changed step.
+        let pain = |d: &str| change("changed", "step", "pay", d.to_string());
+        assert_eq!(summary(&[pain("pain added “a”"), pain("pain removed “b”")]), "Changed a step");
     }
 }

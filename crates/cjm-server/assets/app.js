@@ -390,6 +390,8 @@
         if (live) {
           const v = await api("POST", "/api/maps/" + mapId + "/live/save", { message: $("#save-message").value });
           base = v.number; saved = getText(); $("#save-message").value = "";
+          const banner = $("#unsaved-live");
+          if (banner) banner.remove();
           showLive(liveState);
           toast("Saved as version " + base + ".");
           return;

@@ -326,7 +326,10 @@
     }
 
     // ------------------------------------------------------------ events
-    let suppressClick = false;
+    // The click that ends a drag is not a click on what is under it; a
+    // drag whose click never comes (the drawing was replaced under the
+    // pointer) does not swallow the next real one.
+    let suppressClickUntil = 0;
     preview.addEventListener("pointerdown", (e) => {
       if (e.button !== 0 || e.target.closest(".map-pop")) return;
       const face = e.target.closest(".face[data-step]");
@@ -340,12 +343,12 @@
     });
     preview.addEventListener("pointerup", async () => {
       if (!drag) return;
-      if (drag.kind === "step") { if (await endStepDrag()) suppressClick = true; return; }
-      suppressClick = true;
+      if (drag.kind === "step") { if (drag.moved) suppressClickUntil = Date.now() + 400; await endStepDrag(); return; }
+      suppressClickUntil = Date.now() + 400;
       await endDrag();
     });
     preview.addEventListener("click", (e) => {
-      if (suppressClick) { suppressClick = false; return; }
+      if (Date.now() < suppressClickUntil) { suppressClickUntil = 0; return; }
       const t = e.target;
       if (t.closest(".map-pop")) return;
       const plus = t.closest(".add-between");

@@ -366,6 +366,15 @@ async fn a_burst_is_previewed_once_for_whoever_watches_and_credited_to_its_autho
     assert_eq!(people[0]["changes"], serde_json::json!(["added step “Track the parcel”"]));
     assert_eq!(people[0]["updates"], line.len());
 
+    // The map page offers them for saving, saying who changed what; a
+    // viewer reads it without the button.
+    let page = f.get(Who::Editor, &format!("/m/{}", f.map)).await.text();
+    assert!(page.contains("Live edits not saved as a version yet"), "{page}");
+    assert!(page.contains("Olive Owner</strong> added step “Track the parcel”"), "{page}");
+    assert!(page.contains("/live/save"), "an editor gets the save button");
+    let page = f.get(Who::Viewer, &format!("/m/{}", f.map)).await.text();
+    assert!(page.contains("Olive Owner") && !page.contains("/live/save"), "{page}");
+
     // A save takes everybody's part in.
     let saved = f
         .json(Who::Editor, "POST", &format!("/api/maps/{}/live/save", f.map), serde_json::json!({"message": ""}))
@@ -375,6 +384,8 @@ async fn a_burst_is_previewed_once_for_whoever_watches_and_credited_to_its_autho
     let live = f.get(Who::Viewer, &format!("/api/maps/{}/live", f.map)).await.value();
     assert_eq!(live["unsaved"], false, "{live}");
     assert_eq!(live["people"], serde_json::json!([]), "{live}");
+    let page = f.get(Who::Editor, &format!("/m/{}", f.map)).await.text();
+    assert!(!page.contains("Live edits not saved"), "the banner stays after the save");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -155,6 +155,11 @@ struct Pending {
     frame: Option<(u64, Arc<Vec<u8>>)>,
     /// People whose updates no analysis has credited yet.
     authors: BTreeSet<i64>,
+    /// Bumped by every save: an analysis started before one credits
+    /// nobody (the save took its changes in).
+    saves: u64,
+    /// The `saves` of the analysis running now.
+    running_saves: u64,
     /// Updates per person waiting for the commit, and items to credit.
     counts: HashMap<i64, i64>,
     credit: Vec<(i64, i64, Vec<String>)>,
@@ -356,6 +361,7 @@ impl Actor {
                 // The save took everybody's part in (and cleared it).
                 self.analysis.authors.clear();
                 self.analysis.credit.clear();
+                self.analysis.saves += 1;
                 after.replies.push(Box::new(move || {
                     let _ = reply.send(());
                 }));
@@ -627,6 +633,7 @@ impl Actor {
         let a = &mut self.analysis;
         a.since = None;
         a.running = true;
+        a.running_saves = a.saves;
         let (rev, text, before) = (a.rev, self.doc.text(), a.model.clone());
         let authors: Vec<i64> = std::mem::take(&mut a.authors).into_iter().collect();
         let (me, permits) = (self.me.clone(), self.state.live.renders.clone());
@@ -646,7 +653,7 @@ impl Actor {
         a.running = false;
         match analysis.model {
             Some(model) => {
-                if a.model.is_some() && !analysis.touched.is_empty() {
+                if a.model.is_some() && !analysis.touched.is_empty() && a.running_saves == a.saves {
                     for &user in &analysis.authors {
                         a.credit.push((user, 0, analysis.touched.clone()));
                     }
@@ -654,7 +661,8 @@ impl Actor {
                 a.model = Some(model);
             }
             // Not a map yet (errors): its authors wait for the next one.
-            None => a.authors.extend(analysis.authors),
+            None if a.running_saves == a.saves => a.authors.extend(analysis.authors),
+            None => {}
         }
         if let Some(frame) = analysis.frame {
             let frame = Arc::new(frame);

@@ -84,8 +84,14 @@ pub(crate) fn who_changed_what(
     people
         .iter()
         .map(|p| {
-            let mine: Vec<String> =
-                changes.iter().filter(|c| p.items.iter().any(|k| *k == key(c))).map(label).collect();
+            let mut mine: Vec<String> = Vec::new();
+            for c in changes.iter().filter(|c| p.items.iter().any(|k| *k == key(c))) {
+                // A step changed in three lanes is one "changed step".
+                let said = label(c);
+                if !mine.contains(&said) {
+                    mine.push(said);
+                }
+            }
             PersonChanges { name: p.name.clone(), updates: p.updates, last_at: p.last_at, changes: mine }
         })
         .collect()

@@ -204,9 +204,11 @@ pub(crate) async fn map_page(
             }
         })
         .await?;
+    let unsaved = if q.version.is_none() { unsaved_live(&state, id).await? } else { None };
     let body = html! {
         (map_head(map, version, measured.as_ref().map(|m| m.measurement.customers)))
         (tabs(map, role, "map"))
+        @if let Some(u) = &unsaved { (unsaved_banner(u, role, id, false)) }
         @if role >= Role::Editor { (map_settings(map, role)) }
         (toolbar(&parts.personas, &q, &format!("/m/{id}/download")))
         div.map-layout {
@@ -219,6 +221,54 @@ pub(crate) async fn map_page(
         script type="application/json" #map-data { (PreEscaped(parts.island.as_str())) }
     };
     Ok(Page::new(&map.title, &who, "map", body).crumbs(crumbs(map, &d.workspace)).wide().render())
+}
+
+/// The live edits nobody saved as a version yet, when somebody made some
+/// (a cheap question first: only then is the live document consulted).
+async fn unsaved_live(state: &AppState, map_id: i64) -> AppResult<Option<crate::live::Unsaved>> {
+    if state.db.read(move |c| store::contributions(c, map_id)).await?.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(crate::live::unsaved(state, map_id).await?).filter(|u| u.summary.is_some()))
+}
+
+/// "Live edits not saved yet": what changed and who changed what, with a
+/// button that saves them as a version (for editors).
+fn unsaved_banner(u: &crate::live::Unsaved, role: Role, id: i64, in_editor: bool) -> Markup {
+    let note = u.summary.clone().unwrap_or_default();
+    let body = json!({ "message": note }).to_string();
+    html! {
+        section.card.unsaved-live #unsaved-live aria-labelledby="unsaved-title" {
+            h2 #unsaved-title { "Live edits not saved as a version yet" }
+            p { (note) " since version " (u.saved_version) "." }
+            ul.unsaved-people {
+                @for p in &u.people {
+                    li {
+                        strong { (p.name) }
+                        @if p.changes.is_empty() { " typed in the text" } @else { " " (first_changes(&p.changes)) }
+                        span.muted { " · " (p.updates) @if p.updates == 1 { " change" } @else { " changes" } ", last " (when(p.last_at)) }
+                    }
+                }
+            }
+            @if role >= Role::Editor {
+                p.actions {
+                    button.primary type="button" data-method="POST" data-action={ "/api/maps/" (id) "/live/save" } data-body=(body) data-then="reload" { "Save as version " (u.saved_version + 1) }
+                    @if !in_editor { a.button href={ "/m/" (id) "/edit" } { "Review in the editor" } }
+                    a.button href={ "/m/" (id) "/history" } { "History" }
+                }
+            }
+        }
+    }
+}
+
+/// At most eight changes, and how many more.
+fn first_changes(changes: &[String]) -> String {
+    const SHOWN: usize = 8;
+    let mut said = changes.iter().take(SHOWN).cloned().collect::<Vec<_>>().join(", ");
+    if changes.len() > SHOWN {
+        said.push_str(&format!(" and {} more", changes.len() - SHOWN));
+    }
+    said
 }
 
 /// The map page's title line: which version, its states, and what it was
@@ -395,9 +445,11 @@ pub(crate) async fn editor(
     let head = map.head;
     let v = state.db.read(move |c| store::version(c, id, head)).await?;
     let source = v.source.unwrap_or_default();
+    let unsaved = unsaved_live(&state, id).await?;
     let body = html! {
         div.page-head { h1 { "Editing " (map.title) } }
         (tabs(&map, role, "edit"))
+        @if let Some(u) = &unsaved { (unsaved_banner(u, role, id, true)) }
         div.layout-switch role="group" aria-label="Show" {
             button type="button" data-layout="text" { "Text" }
             button type="button" data-layout="both" aria-pressed="true" { "Text and map" }
