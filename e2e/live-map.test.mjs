@@ -175,6 +175,34 @@ test('the map page offers the unsaved live edits for saving, with who changed wh
   assert.match(history[0].message, /Added/, JSON.stringify(history[0]));
 });
 
+test('a live share link follows the edits without names, and stops when revoked', async () => {
+  await openEditor(ada);
+  const csrf = await ada.locator('meta[name=csrf-token]').getAttribute('content');
+  const made = await ada.context().request.post(`${server.base}/api/maps/${mapId}/shares`, {
+    headers: { 'x-csrf-token': csrf, origin: server.base }, data: { label: 'board', live: true },
+  });
+  assert.equal(made.status(), 201, await made.text());
+  const link = await made.json();
+  const guest = await browser.newContext({ viewport: { width: 1440, height: 900 } }).then((c) => c.newPage());
+  guest.on('pageerror', (e) => errors.push(String(e)));
+  await guest.goto(link.url);
+  await guest.locator('#live-badge', { hasText: 'Live' }).waitFor();
+  await ada.locator('#preview .cell[data-lane="steps"]').first().click();
+  await ada.locator('.map-pop input[name=name]').fill('Spot the laptop in a story');
+  await ada.keyboard.press('Enter');
+  await guest.waitForFunction(() => document.querySelector('#viewport svg')?.textContent.includes('Spot the laptop in a story'), null, { timeout: 10000 });
+  assert.ok(!(await guest.content()).includes('Ada Admin'), 'a member\'s name reached the share view');
+  await guest.screenshot({ path: join(shots, 'map-edit-08-share-link-live.png') });
+  await guest.setViewportSize({ width: 1024, height: 768 });
+  await guest.screenshot({ path: join(shots, 'map-edit-08-share-link-live-1024.png') });
+  const revoked = await ada.context().request.delete(`${server.base}/api/maps/${mapId}/shares/${link.id}`, {
+    headers: { 'x-csrf-token': csrf, origin: server.base },
+  });
+  assert.equal(revoked.status(), 204);
+  await guest.locator('#live-badge', { hasText: 'revoked' }).waitFor();
+  await guest.context().close();
+});
+
 test('no script errors on either page', () => {
   assert.deepEqual(errors.filter((e) => !/status of 4\d\d/.test(e)), []);
 });

@@ -134,17 +134,24 @@
   // ------------------------------------------------------------- zoom
   function setupZoom(viewport) {
     const canvas = $(".canvas", viewport);
-    const svg = canvas && $("svg", canvas);
-    if (!svg) return;
-    const w = Number(svg.getAttribute("width")) || svg.getBoundingClientRect().width;
-    const h = Number(svg.getAttribute("height")) || svg.getBoundingClientRect().height;
-    let zoom = 1;
+    if (!canvas || !$("svg", canvas)) return;
+    let zoom = 1, w = 0, h = 0;
     const level = $(".zoom-level");
+    // The drawing's own size (again when a live view replaces it).
+    function measure() {
+      const svg = $("svg", canvas);
+      w = Number(svg.getAttribute("width")) || svg.getBoundingClientRect().width;
+      h = Number(svg.getAttribute("height")) || svg.getBoundingClientRect().height;
+      if (!svg.hasAttribute("viewBox")) svg.setAttribute("viewBox", "0 0 " + w + " " + h);
+    }
     function apply() {
+      const svg = $("svg", canvas);
       svg.setAttribute("width", String(Math.round(w * zoom)));
       svg.setAttribute("height", String(Math.round(h * zoom)));
       if (level) level.textContent = Math.round(zoom * 100) + "%";
     }
+    measure();
+    viewport.addEventListener("cjm:redrawn", () => { measure(); apply(); });
     for (const b of $$("[data-zoom]")) {
       b.addEventListener("click", () => {
         const k = b.dataset.zoom;
@@ -154,7 +161,6 @@
         apply();
       });
     }
-    if (!svg.hasAttribute("viewBox")) svg.setAttribute("viewBox", "0 0 " + w + " " + h);
     // Open wide maps fitted to the window (down to half size, where text
     // stays readable); side-by-side views fit completely.
     const fit = (viewport.clientWidth - 8) / w;
@@ -164,10 +170,15 @@
 
   // ------------------------------------------------------------- map page
   const island = $("#map-data");
+  let reindexMap = null;
   if (island) {
     const data = JSON.parse(island.textContent);
-    const steps = {};
-    for (const stage of data.map.stages || []) for (const s of stage.steps || []) steps[s.id] = { step: s, stage };
+    let steps = {};
+    reindexMap = (map) => {
+      steps = {};
+      for (const stage of map.stages || []) for (const s of stage.steps || []) steps[s.id] = { step: s, stage };
+      bindHits();
+    };
     const measured = {};
     if (data.measured) for (const s of data.measured.steps || []) measured[s.id] = s;
     const details = $("#details");
@@ -215,9 +226,57 @@
       const hit = e.target.closest(".step-hit");
       if (hit) show(hit.dataset.step);
     });
-    for (const hit of $$(".step-hit")) { hit.setAttribute("tabindex", "0"); hit.setAttribute("role", "button"); hit.addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); show(hit.dataset.step); } }); }
+    function bindHits() {
+      for (const hit of $$(".step-hit")) { hit.setAttribute("tabindex", "0"); hit.setAttribute("role", "button"); hit.addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); show(hit.dataset.step); } }); }
+    }
+    reindexMap(data.map);
     const wanted = new URLSearchParams(location.search).get("step");
     if (wanted) show(wanted);
+  }
+
+  // ------------------------------------------------------------- live share view
+  // A live share link's page follows the map as the team edits it: the
+  // server pushes the drawing (cjm message 103) on /s/{token}/live; the
+  // page shows it and sends nothing.
+  const watched = $("#viewport[data-live]");
+  if (watched) watchLive(watched);
+  function watchLive(viewport) {
+    const badge = $("#live-badge");
+    let delay = 1000;
+    const say = (text, off) => { if (badge) { badge.textContent = text; badge.classList.toggle("off", !!off); } };
+    const readUint = (b, at) => { let v = 0, mul = 1; for (;;) { const x = b[at.i++]; if (x === undefined) return -1; v += (x & 0x7f) * mul; if (x < 0x80) return v; mul *= 128; } };
+    function show(bytes) {
+      const at = { i: 0 };
+      if (readUint(bytes, at) !== 103) return;
+      const n = readUint(bytes, at);
+      const r = JSON.parse(new TextDecoder().decode(bytes.subarray(at.i, at.i + n)));
+      // While someone's text has errors, the last drawing stays.
+      if (!r.svg) return;
+      const svg = new DOMParser().parseFromString(r.svg, "image/svg+xml").documentElement;
+      if (!svg || svg.nodeName !== "svg") return;
+      const canvas = $(".canvas", viewport), old = $("svg", canvas), node = document.importNode(svg, true);
+      if (old) old.replaceWith(node); else canvas.append(node);
+      if (reindexMap && r.map) reindexMap(r.map);
+      viewport.dispatchEvent(new CustomEvent("cjm:redrawn"));
+      viewport.dataset.rev = String(r.rev);
+    }
+    function open() {
+      const ws = new WebSocket((location.protocol === "https:" ? "wss:" : "ws:") + "//" + location.host + viewport.dataset.live);
+      ws.binaryType = "arraybuffer";
+      ws.onopen = () => { delay = 1000; say("Live"); };
+      ws.onmessage = (e) => { try { show(new Uint8Array(e.data)); } catch (_) { /* a frame we do not show */ } };
+      ws.onclose = (e) => {
+        if (e.code === 4401 || e.code === 4403 || e.code === 4404) {
+          say(e.code === 4404 ? "Map deleted" : e.reason || "Link no longer works", true);
+          toast((e.reason || "This link no longer works") + ".", "error");
+          return;
+        }
+        say("Reconnecting…", true);
+        setTimeout(open, delay);
+        delay = Math.min(delay * 2, 30000);
+      };
+    }
+    open();
   }
 
   // ------------------------------------------------------------- evidence page

@@ -442,6 +442,10 @@ pub(crate) struct NewShare {
     pub label: String,
     /// Days until the link stops working; none: until revoked.
     pub expires_in_days: Option<u32>,
+    /// Holders watch the map being edited, live (the drawing only, never
+    /// anybody's name). Off by default: they see the last saved version.
+    #[serde(default)]
+    pub live: bool,
 }
 
 pub(crate) async fn create_share(
@@ -451,7 +455,8 @@ pub(crate) async fn create_share(
     Body(body): Body<NewShare>,
 ) -> AppResult<(StatusCode, Json<store::ShareLink>)> {
     let base = accounts::base_url(&state, &headers);
-    let link = shares::create(&state, &access.map, &access.user, &body.label, body.expires_in_days, &base).await?;
+    let link =
+        shares::create(&state, &access.map, &access.user, &body.label, body.expires_in_days, body.live, &base).await?;
     Ok((StatusCode::CREATED, Json(link)))
 }
 

@@ -157,6 +157,9 @@ pub const PAGES: &[Route] = &[
     }),
     r("GET", "/m/{id}/share", Editor, "Share links", |m| on(m, crate::pages::maps::share_page)),
     r("GET", "/s/{token}", ShareLink, "A shared map, read-only", |m| on(m, crate::pages::maps::shared_page)),
+    r("GET", "/s/{token}/live", ShareLink, "A live link's socket: the map's drawing pushed as it is edited", |m| {
+        on(m, crate::live::socket::shared_live)
+    }),
     r("GET", "/s/{token}/map.svg", ShareLink, "A shared map's drawing", |m| on(m, crate::pages::maps::shared_svg)),
     r("GET", "/s/{token}/download/{format}", ShareLink, "Download a shared map", |m| {
         on(m, crate::pages::maps::shared_download)

@@ -406,3 +406,106 @@ async fn the_hello_carries_the_documents_generation() {
     assert!(g > 0 && g < (1 << 53), "{g}");
     assert_eq!(generation(&again), g, "one document, one generation");
 }
+
+/// A share-link holder's socket on `url`'s live address; every frame it gets.
+async fn watch(addr: std::net::SocketAddr, url: &str) -> Socket {
+    let token = url.rsplit('/').next().unwrap();
+    let req = format!("ws://{addr}/s/{token}/live").into_client_request().unwrap();
+    tokio_tungstenite::connect_async(req).await.expect("a live link's socket opens").0
+}
+
+/// Reads `socket` until a frame satisfies `done` (5 s at most); every
+/// message it read.
+async fn read_until(socket: &mut Socket, what: &str, done: impl Fn(&Incoming) -> bool) -> Vec<Incoming> {
+    let mut seen = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        match tokio::time::timeout_at(deadline, socket.next()).await {
+            Ok(Some(Ok(Message::Binary(b)))) => {
+                for m in wire::decode(&b).unwrap() {
+                    let stop = done(&m);
+                    seen.push(m);
+                    if stop {
+                        return seen;
+                    }
+                }
+            }
+            Ok(Some(Ok(_))) => {}
+            other => panic!("no {what}: {other:?}; seen {seen:?}"),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_live_share_link_watches_the_drawing_without_text_or_names_until_revoked() {
+    let f = Fixture::new();
+    let addr = serve(&f).await;
+    let share = |live: bool| {
+        let f = &f;
+        async move {
+            let r = f
+                .json(Who::Editor, "POST", &format!("/api/maps/{}/shares", f.map), serde_json::json!({"live": live}))
+                .await;
+            assert_eq!(r.status, 201, "{}", r.text());
+            r.value()
+        }
+    };
+    // A link made without `live` shows the saved version only.
+    let plain = share(false).await;
+    let token = plain["url"].as_str().unwrap().rsplit('/').next().unwrap().to_string();
+    let req = format!("ws://{addr}/s/{token}/live").into_client_request().unwrap();
+    assert!(tokio_tungstenite::connect_async(req).await.is_err(), "a plain link opened a live socket");
+
+    let link = share(true).await;
+    assert_eq!(link["live"], true);
+    let mut ann = Client::join(addr, &f, Who::Editor).await;
+    ann.until("the text", |c| c.text().starts_with("journey")).await;
+    let here = wire::AwarenessEntry { client: ann.doc.client_id().get(), clock: 1, json: "{}".into() };
+    ann.send(wire::awareness(&[here])).await;
+    let mut watcher = watch(addr, link["url"].as_str().unwrap()).await;
+    let first = read_until(&mut watcher, "the first preview", |m| matches!(m, Incoming::Notice(103, _))).await;
+    assert!(matches!(&first[0], Incoming::Notice(100, h) if h.contains("\"watching\":true") && !h.contains("Eddie")));
+    let at = ann.text().len() as u32;
+    ann.type_at(at, "    Watched live: 5\n").await;
+    let seen = read_until(
+        &mut watcher,
+        "the preview with Ann's step",
+        |m| matches!(m, Incoming::Notice(103, p) if p.contains("Watched live")),
+    )
+    .await;
+    // Only hellos, previews and heartbeats: no text, nobody's presence.
+    for m in first.iter().chain(&seen) {
+        match m {
+            Incoming::Notice(100 | 103, json) => assert!(!json.contains("Eddie Editor"), "a name reached a watcher"),
+            Incoming::Awareness(entries) => assert!(entries.is_empty(), "presence reached a watcher: {entries:?}"),
+            other => panic!("a watcher got {other:?}"),
+        }
+    }
+    // A watcher sends nothing.
+    watcher.send(Message::Binary(wire::update(&[0, 0]).into())).await.unwrap();
+    let code = loop {
+        match tokio::time::timeout(Duration::from_secs(5), watcher.next()).await {
+            Ok(Some(Ok(Message::Close(c)))) => break c.map(|c| u16::from(c.code)),
+            Ok(Some(Ok(_))) => continue,
+            other => panic!("{other:?}"),
+        }
+    };
+    assert_eq!(code, Some(4400));
+    assert!(!ann.text().is_empty());
+
+    // Revoked while watched: the socket closes at once.
+    let mut watcher = watch(addr, link["url"].as_str().unwrap()).await;
+    read_until(&mut watcher, "the hello", |m| matches!(m, Incoming::Notice(100, _))).await;
+    let revoke = f
+        .json(Who::Editor, "DELETE", &format!("/api/maps/{}/shares/{}", f.map, link["id"]), serde_json::Value::Null)
+        .await;
+    assert_eq!(revoke.status, 204, "{}", revoke.text());
+    let code = loop {
+        match tokio::time::timeout(Duration::from_secs(5), watcher.next()).await {
+            Ok(Some(Ok(Message::Close(c)))) => break c.map(|c| u16::from(c.code)),
+            Ok(Some(Ok(_))) => continue,
+            other => panic!("{other:?}"),
+        }
+    };
+    assert_eq!(code, Some(4403));
+}

@@ -71,6 +71,7 @@ const SPEC: &[(&str, &str, &str)] = &[
     ("GET", "/m/{id}/evidence", "viewer"),
     ("GET", "/m/{id}/share", "editor"),
     ("GET", "/s/{token}", "share"),
+    ("GET", "/s/{token}/live", "share"),
     ("GET", "/s/{token}/map.svg", "share"),
     ("GET", "/s/{token}/download/{format}", "share"),
 ];

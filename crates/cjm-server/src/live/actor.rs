@@ -30,8 +30,10 @@ const BURST: usize = 256;
 const COMPACT_AFTER: i64 = 500;
 /// Refused writes a read-only connection may send before it is closed.
 const REFUSED_WRITES: u32 = 10;
-/// Connections one document takes.
+/// Connections one document takes (members: editors and viewers).
 pub(crate) const MAX_CONNECTIONS: usize = 25;
+/// Share-link holders watching one document at once, besides.
+pub(crate) const MAX_WATCHERS: usize = 100;
 
 /// What the actor sends a connection's task.
 #[derive(Debug)]
@@ -52,6 +54,9 @@ pub(crate) enum Cmd {
         extras: bool,
         /// It takes the pushed previews (cjm's message 103).
         previews: bool,
+        /// A share-link holder watching (the link's id): previews only,
+        /// no text, nobody's presence, and closed when the link is revoked.
+        share: Option<i64>,
         out: mpsc::Sender<Out>,
         /// Answered with the document's generation.
         reply: oneshot::Sender<Result<i64, (u16, String)>>,
@@ -87,6 +92,10 @@ pub(crate) enum Cmd {
     },
     /// The map was deleted: everybody is closed with 4404.
     Deleted,
+    /// Share link `share` was revoked: its watchers are closed with 4403.
+    LinkRevoked {
+        share: i64,
+    },
 }
 
 struct Conn {
@@ -99,6 +108,7 @@ struct Conn {
     may_write: bool,
     extras: bool,
     previews: bool,
+    share: Option<i64>,
     out: mpsc::Sender<Out>,
     /// Sync messages (step 2 and updates) received, and refused writes.
     received: u64,
@@ -236,7 +246,12 @@ async fn refuse_all(rx: &mut mpsc::Receiver<Cmd>, why: &str) {
             Cmd::Text { reply } => drop(reply.send(Err(why.to_string()))),
             Cmd::SetText { reply, .. } => drop(reply.send(Err(why.to_string()))),
             Cmd::Saved { reply, .. } => drop(reply.send(())),
-            Cmd::Frame { .. } | Cmd::Leave { .. } | Cmd::Recheck { .. } | Cmd::Deleted | Cmd::Analysed(_) => {}
+            Cmd::Frame { .. }
+            | Cmd::Leave { .. }
+            | Cmd::Recheck { .. }
+            | Cmd::Deleted
+            | Cmd::LinkRevoked { .. }
+            | Cmd::Analysed(_) => {}
         }
     }
 }
@@ -298,9 +313,16 @@ impl Actor {
 
     fn handle(&mut self, cmd: Cmd, after: &mut After) {
         match cmd {
-            Cmd::Join { conn, who, credential, writes, extras, previews, out, reply } => {
-                if self.conns.len() >= MAX_CONNECTIONS {
-                    let _ = reply.send(Err((4429, format!("{MAX_CONNECTIONS} people are editing this map already"))));
+            Cmd::Join { conn, who, credential, writes, extras, previews, share, out, reply } => {
+                let watchers = self.conns.values().filter(|c| c.share.is_some()).count();
+                let full = match share {
+                    Some(_) => (watchers >= MAX_WATCHERS)
+                        .then(|| format!("{MAX_WATCHERS} people are watching this map already")),
+                    None => (self.conns.len() - watchers >= MAX_CONNECTIONS)
+                        .then(|| format!("{MAX_CONNECTIONS} people are editing this map already")),
+                };
+                if let Some(why) = full {
+                    let _ = reply.send(Err((4429, why)));
                     return;
                 }
                 let _ = reply.send(Ok(self.generation));
@@ -316,11 +338,21 @@ impl Actor {
                     after.direct.push((conn, wire::sync_step1(&self.doc.state_vector())));
                 }
                 let present = self.presence.all();
-                if !present.is_empty() {
+                if !present.is_empty() && share.is_none() {
                     after.direct.push((conn, wire::awareness(&present)));
                 }
-                let c =
-                    Conn { who, credential, writes, may_write: writes, extras, previews, out, received: 0, refused: 0 };
+                let c = Conn {
+                    who,
+                    credential,
+                    writes,
+                    may_write: writes,
+                    extras,
+                    previews,
+                    share,
+                    out,
+                    received: 0,
+                    refused: 0,
+                };
                 self.conns.insert(conn, c);
             }
             Cmd::Frame { conn, bytes } => self.frame(conn, &bytes, after),
@@ -353,6 +385,13 @@ impl Actor {
                 let conns: Vec<ConnId> = self.conns.keys().copied().collect();
                 for conn in conns {
                     self.close(conn, 4404, "this map was deleted");
+                }
+            }
+            Cmd::LinkRevoked { share } => {
+                let conns: Vec<ConnId> =
+                    self.conns.iter().filter(|(_, c)| c.share == Some(share)).map(|(&id, _)| id).collect();
+                for conn in conns {
+                    self.close(conn, 4403, "this link was revoked");
                 }
             }
             Cmd::Analysed(analysis) => self.analysed(*analysis, after),
@@ -570,9 +609,11 @@ impl Actor {
                 send(to, c, frame);
             }
         }
+        // Updates and presence go to members only: a share-link holder
+        // sees the drawing, never the text or anybody's name.
         for (except, frame) in after.broadcast {
             for (&id, c) in &self.conns {
-                if Some(id) != except {
+                if Some(id) != except && c.share.is_none() {
                     send(id, c, frame.clone());
                 }
             }

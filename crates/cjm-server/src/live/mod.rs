@@ -93,9 +93,24 @@ impl Live {
 
     /// Map `map_id` was deleted: its live connections close.
     pub(crate) fn map_deleted(&self, map_id: i64) {
+        self.tell(map_id, Cmd::Deleted);
+    }
+
+    /// Share link `share` of map `map_id` was revoked: whoever watches
+    /// through it is closed.
+    pub(crate) fn link_revoked(&self, map_id: i64, share: i64) {
+        self.tell(map_id, Cmd::LinkRevoked { share });
+    }
+
+    /// Tells a running actor (none is started for it).
+    fn tell(&self, map_id: i64, cmd: Cmd) {
         let tx = self.actors.lock().unwrap_or_else(|p| p.into_inner()).get(&map_id).cloned();
         if let Some(tx) = tx {
-            let _ = tx.try_send(Cmd::Deleted);
+            // A full queue: the actor is busy; the command waits its turn
+            // on a task rather than being dropped.
+            if let Err(mpsc::error::TrySendError::Full(cmd)) = tx.try_send(cmd) {
+                tokio::spawn(async move { drop(tx.send(cmd).await) });
+            }
         }
     }
 
@@ -196,6 +211,16 @@ impl Credential {
         }
         crate::auth::cookie(headers, crate::auth::SESSION_COOKIE)
             .map(|t| Credential::Session(crate::token::token_hash(t)))
+    }
+
+    /// When it stops working (seconds since the epoch), if it does.
+    pub(crate) fn expires_at(&self, c: &rusqlite::Connection) -> AppResult<Option<i64>> {
+        use rusqlite::OptionalExtension;
+        let (sql, hash) = match self {
+            Credential::Session(h) => ("SELECT expires_at FROM sessions WHERE token_hash = ?1", h),
+            Credential::Token(h) => ("SELECT expires_at FROM api_tokens WHERE token_hash = ?1", h),
+        };
+        Ok(c.query_row(sql, [hash], |r| r.get::<_, Option<i64>>(0)).optional()?.flatten())
     }
 
     /// Whether it still signs anybody in.

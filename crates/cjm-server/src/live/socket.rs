@@ -82,10 +82,17 @@ pub(crate) async fn live(
         return Err(AppError::Forbidden("open the live document from this site's own pages"));
     }
     let identity = Identity::of(access.user.id, &access.user.name);
+    let credential = super::Credential::of(&headers);
+    let ends = match credential.clone() {
+        Some(c) => state.db.read(move |db| c.expires_at(db)).await?,
+        None => None,
+    };
     let link = Link {
         map_id,
         who: identity,
-        credential: super::Credential::of(&headers),
+        credential,
+        share: None,
+        ends: ends.map(|at| (at, "your sign-in expired; sign in again to keep editing")),
         writes,
         extras: query.cjm == Some(1),
         previews: query.cjm == Some(1) && query.preview == Some(1),
@@ -101,11 +108,49 @@ fn from_this_site(headers: &HeaderMap) -> bool {
     !host.is_empty() && origin.split("://").nth(1).is_some_and(|o| o.eq_ignore_ascii_case(host))
 }
 
+/// `GET /s/{token}/live`: a share-link holder watches the map being
+/// edited, when the link says so. The socket carries the pushed previews
+/// (the drawing) and nothing else: no text, nobody's name or cursor; it
+/// takes nothing from the holder, and closes when the link is revoked or
+/// expires.
+pub(crate) async fn shared_live(
+    State(state): State<AppState>,
+    axum::extract::Path(token): axum::extract::Path<String>,
+    upgrade: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
+) -> AppResult<Response> {
+    let open = state.db.read(move |c| crate::store::shared_link(c, &token)).await?;
+    // A plain GET: whether the link shows the map live.
+    let Ok(upgrade) = upgrade else {
+        return Ok(Json(serde_json::json!({ "live": open.live })).into_response());
+    };
+    if !open.live {
+        return Err(AppError::Forbidden("this link shows the last saved version, not the map as it is edited"));
+    }
+    let link = Link {
+        map_id: open.map_id,
+        who: Identity::of(0, ""),
+        credential: None,
+        share: Some(open.id),
+        ends: open.expires_at.map(|at| (at, "this link expired")),
+        writes: false,
+        extras: true,
+        previews: true,
+    };
+    // A watcher sends nothing but control frames.
+    let upgrade = upgrade.max_message_size(1024).max_frame_size(1024);
+    Ok(upgrade.on_upgrade(move |socket| connection(state, link, socket)).into_response())
+}
+
 /// Who a socket is and what it may do, decided before the upgrade.
 struct Link {
     map_id: i64,
     who: Identity,
     credential: Option<super::Credential>,
+    /// A share-link holder's socket: the link's id.
+    share: Option<i64>,
+    /// When the credential or link stops working (seconds since the
+    /// epoch), and what the socket is closed with then.
+    ends: Option<(i64, &'static str)>,
     writes: bool,
     extras: bool,
     previews: bool,
@@ -113,12 +158,12 @@ struct Link {
 
 /// One connection between its socket and the map's actor.
 async fn connection(state: AppState, link: Link, socket: WebSocket) {
-    let Link { map_id, who, credential, writes, extras, previews } = link;
+    let Link { map_id, who, credential, share, ends, writes, extras, previews } = link;
     let (mut sink, mut stream) = socket.split();
     let conn = state.live.next_conn();
     let (out, mut outbox) = mpsc::channel::<Out>(OUTBOX);
     let (reply, joined) = oneshot::channel();
-    let join = Cmd::Join { conn, who: who.clone(), credential, writes, extras, previews, out, reply };
+    let join = Cmd::Join { conn, who: who.clone(), credential, writes, extras, previews, share, out, reply };
     let joined: Result<i64, (u16, String)> = match state.live.send(&state, map_id, join).await {
         Err(e) => Err((1013, e.to_string())),
         Ok(()) => match joined.await {
@@ -133,7 +178,10 @@ async fn connection(state: AppState, link: Link, socket: WebSocket) {
             return;
         }
     };
-    if extras {
+    if share.is_some() {
+        let hello = serde_json::json!({"protocol": 1, "readOnly": true, "watching": true});
+        let _ = sink.send(Message::Binary(wire::notice(wire::Notice::Hello, &hello.to_string()).into())).await;
+    } else if extras {
         // `generation`: a client holding a copy of another generation of
         // this map's document (kept offline) throws it away and reloads.
         let hello = serde_json::json!({
@@ -145,9 +193,21 @@ async fn connection(state: AppState, link: Link, socket: WebSocket) {
     let mut bucket = Bucket::new();
     let mut heartbeat = tokio::time::interval(HEARTBEAT);
     heartbeat.tick().await;
+    let (end_at, end_why) = ends.unwrap_or((i64::MAX, ""));
+    let left = Duration::from_secs(end_at.saturating_sub(crate::token::now()).clamp(0, 10 * 365 * 86400) as u64);
+    let expiry = tokio::time::sleep(left);
+    tokio::pin!(expiry);
     loop {
         tokio::select! {
+            () = &mut expiry => {
+                let _ = sink.send(close(4401, end_why)).await;
+                break;
+            }
             incoming = stream.next() => match incoming {
+                Some(Ok(Message::Binary(_) | Message::Text(_))) if share.is_some() => {
+                    let _ = sink.send(close(4400, "this socket only watches")).await;
+                    break;
+                }
                 Some(Ok(Message::Binary(bytes))) => {
                     if !bucket.take() {
                         let _ = sink.send(close(4429, "too many changes at once; slow down")).await;

@@ -773,6 +773,9 @@ pub(crate) async fn share_page(
             form.api-form.row data-method="POST" data-action={ "/api/maps/" (id) "/shares" } data-reveal="url" {
                 label { "Label" input type="text" name="label" placeholder="e.g. board review" maxlength="100"; }
                 label { "Expires after" select name="expires_in_days" data-type="number" { option value="" { "never" } option value="1" { "1 day" } option value="7" selected { "7 days" } option value="30" { "30 days" } option value="90" { "90 days" } } }
+                label.check title="Holders see the map change as your team edits it, before it is saved as a version; they never see who is editing." {
+                    input type="checkbox" name="live" data-type="bool"; " Live: watch it being edited"
+                }
                 button.primary type="submit" { "Make link" }
             }
             p.reveal hidden { "Copy the link now; it is not shown again: " code.secret {} }
@@ -780,7 +783,7 @@ pub(crate) async fn share_page(
         section.card {
             h2 { "Links" }
             table.list {
-                thead { tr { th { "Label" } th { "Made by" } th { "Made" } th { "Expires" } th { "State" } th {} } }
+                thead { tr { th { "Label" } th { "Made by" } th { "Made" } th { "Expires" } th { "Shows" } th { "State" } th {} } }
                 tbody {
                     @for l in &links {
                         @let live = !l.revoked && l.expires_at.is_none_or(|e| e > now);
@@ -789,11 +792,12 @@ pub(crate) async fn share_page(
                             td { (l.created_by) }
                             td { (when(l.created_at)) }
                             td { @if let Some(e) = l.expires_at { (when(e)) } @else { "never" } }
+                            td { @if l.live { "live edits" } @else { "saved version" } }
                             td { @if l.revoked { "revoked" } @else if live { "live" } @else { "expired" } }
                             td { @if live { button.link.danger data-method="DELETE" data-action={ "/api/maps/" (id) "/shares/" (l.id) } data-confirm="Revoke this link? People who have it lose access at once." data-then="reload" { "Revoke" } } }
                         }
                     }
-                    @if links.is_empty() { tr { td colspan="6" .muted { "No links yet." } } }
+                    @if links.is_empty() { tr { td colspan="7" .muted { "No links yet." } } }
                 }
             }
         }
@@ -812,18 +816,27 @@ pub(crate) async fn shared_page(
     Path(token): Path<String>,
     Query(q): Query<ViewQuery>,
 ) -> AppResult<Response> {
+    let t = token.clone();
+    let open = state.db.read(move |c| store::shared_link(c, &t)).await?;
     let map = shared_map(&state, &token).await?;
     let q = ViewQuery { version: None, ..q };
     let view = view_of(&q);
+    // The live drawing is the default view; another persona or theme shows
+    // the saved version.
+    let watch = open.live && view.persona.is_none() && view.theme.as_deref().is_none_or(|t| t == "light");
     let (svg, measured) = svg_for(&state, &map, map.head, &view, true).await?;
     let (id, head) = (map.id, map.head);
     let v = state.db.read(move |c| store::version(c, id, head)).await?;
     let journey = &state.checked_async(v.id, v.source.clone().unwrap_or_default()).await?.journey;
     let body = html! {
-        div.page-head { div { h1 { (map.title) } p.meta.muted { "Shared read-only · changed " (when(map.updated_at)) } } }
+        div.page-head { div { h1 { (map.title) } p.meta.muted {
+            "Shared read-only · changed " (when(map.updated_at))
+            @if watch { " · " span.live-badge #live-badge title="This view follows the map as the team edits it, before it is saved." { "Live" } }
+            @else if open.live { " · the live view shows the default persona and theme" }
+        } } }
         (toolbar(&journey.persona_names(), &q, &format!("/s/{token}/download")))
         div.map-layout.solo {
-            div.viewport #viewport tabindex="0" aria-label="Journey map" { div.canvas { (inline_svg(&svg)) } }
+            div.viewport #viewport tabindex="0" aria-label="Journey map" data-live=[watch.then(|| format!("/s/{token}/live"))] { div.canvas { (inline_svg(&svg)) } }
             aside.side #side { section #details hidden {} }
         }
         script type="application/json" #map-data { (map_island(journey, measured.as_deref())) }
