@@ -36,8 +36,13 @@ impl Client {
 
     /// [`Client::join`] with this query.
     async fn join_asking(addr: std::net::SocketAddr, f: &Fixture, who: Who, query: &str) -> Client {
+        Client::join_map(addr, f, who, f.map, query).await
+    }
+
+    /// [`Client::join`] on map `map` with this query.
+    async fn join_map(addr: std::net::SocketAddr, f: &Fixture, who: Who, map: i64, query: &str) -> Client {
         let token = &f.user(who).unwrap().5;
-        let mut req = format!("ws://{addr}/api/maps/{}/live?{query}", f.map).into_client_request().unwrap();
+        let mut req = format!("ws://{addr}/api/maps/{map}/live?{query}").into_client_request().unwrap();
         req.headers_mut().insert("authorization", format!("Bearer {token}").parse().unwrap());
         let (socket, _) = tokio_tungstenite::connect_async(req).await.expect("the upgrade is accepted");
         let doc = Doc::new();
@@ -508,4 +513,64 @@ async fn a_live_share_link_watches_the_drawing_without_text_or_names_until_revok
         }
     };
     assert_eq!(code, Some(4403));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_of_cursor_moves_reaches_the_others_coalesced_and_one_person_holds_thirty_sockets() {
+    let f = Fixture::new();
+    let addr = serve(&f).await;
+    let mut ann = Client::join(addr, &f, Who::Editor).await;
+    ann.until("the text", |c| c.text().starts_with("journey")).await;
+    let mut bob = Client::join(addr, &f, Who::Owner).await;
+    bob.until("the text", |c| c.text().starts_with("journey")).await;
+    // Ann's cursor moves 100 times in one frame: Bob gets her last state.
+    let client = ann.doc.client_id().get();
+    let mut frame = Vec::new();
+    for clock in 1..=100u64 {
+        let json = serde_json::json!({"cursor": {"at": clock}}).to_string();
+        frame.extend(wire::awareness(&[wire::AwarenessEntry { client, clock, json }]));
+    }
+    ann.send(frame).await;
+    bob.until("Ann's last cursor", |c| {
+        c.seen.iter().any(|m| matches!(m, Incoming::Awareness(e) if e.iter().any(|e| e.clock == 100)))
+    })
+    .await;
+    let frames = bob.seen.iter().filter(|m| matches!(m, Incoming::Awareness(e) if !e.is_empty())).count();
+    assert!(frames <= 2, "{frames} presence frames for one burst");
+    // Ann never hears her own state back.
+    assert!(!ann.seen.iter().any(|m| matches!(m, Incoming::Awareness(e) if e.iter().any(|e| e.client == client))));
+
+    // Thirty sockets for one person across tabs and maps; the thirty-first
+    // is refused.
+    let made = f
+        .json(
+            Who::Editor,
+            "POST",
+            &format!("/api/workspaces/{}/maps", f.ws),
+            serde_json::json!({"template": "support"}),
+        )
+        .await;
+    assert_eq!(made.status, 201, "{}", made.text());
+    let other = made.value()["id"].as_i64().unwrap();
+    let mut tabs = Vec::new();
+    for i in 0..29 {
+        let map = if i < 15 { f.map } else { other };
+        let mut c = Client::join_map(addr, &f, Who::Editor, map, "cjm=1").await;
+        c.until("the text", |c| c.text().contains("journey")).await;
+        tabs.push(c);
+    }
+    let mut one_too_many = Client::join_map(addr, &f, Who::Editor, other, "cjm=1").await;
+    assert_eq!(one_too_many.closed_with().await, Some(4429));
+    // A tab closed gives its slot back.
+    drop(tabs.pop());
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let mut again = Client::join_map(addr, &f, Who::Editor, other, "cjm=1").await;
+        let answer = tokio::time::timeout(Duration::from_millis(500), again.socket.next()).await;
+        match answer {
+            Ok(Some(Ok(Message::Close(_)))) if tokio::time::Instant::now() < deadline => continue,
+            Ok(Some(Ok(Message::Binary(_)))) => break,
+            other => panic!("the freed slot was not given back: {other:?}"),
+        }
+    }
 }

@@ -43,6 +43,9 @@ pub(crate) enum Out {
     Close(u16, String),
 }
 
+/// The latest preview frame for one connection.
+pub(crate) type PreviewSlot = tokio::sync::watch::Sender<Option<Arc<Vec<u8>>>>;
+
 pub(crate) enum Cmd {
     /// A connection joins. `writes`: its updates are taken; `extras`: it
     /// takes cjm's own messages (acknowledgements).
@@ -52,8 +55,9 @@ pub(crate) enum Cmd {
         credential: Option<super::Credential>,
         writes: bool,
         extras: bool,
-        /// It takes the pushed previews (cjm's message 103).
-        previews: bool,
+        /// Where its pushed previews go (cjm's message 103), when it takes
+        /// them: the latest only, so a slow reader holds one at most.
+        previews: Option<PreviewSlot>,
         /// A share-link holder watching (the link's id): previews only,
         /// no text, nobody's presence, and closed when the link is revoked.
         share: Option<i64>,
@@ -96,6 +100,9 @@ pub(crate) enum Cmd {
     LinkRevoked {
         share: i64,
     },
+    /// The server is short of room for live documents: unload now if
+    /// nobody has this one open.
+    UnloadIfIdle,
 }
 
 struct Conn {
@@ -107,7 +114,7 @@ struct Conn {
     /// API token may not, whatever the role).
     may_write: bool,
     extras: bool,
-    previews: bool,
+    previews: Option<PreviewSlot>,
     share: Option<i64>,
     out: mpsc::Sender<Out>,
     /// Sync messages (step 2 and updates) received, and refused writes.
@@ -125,6 +132,9 @@ struct After {
     replies: Vec<Box<dyn FnOnce() + Send>>,
     /// Connections to acknowledge.
     acked: Vec<ConnId>,
+    /// Presence states passed on in this burst, by the connection that
+    /// sent them: coalesced, so a burst of cursor moves is one frame.
+    awareness: Vec<(ConnId, wire::AwarenessEntry)>,
     /// Users whose role to look up again.
     rechecks: Vec<i64>,
 }
@@ -149,6 +159,18 @@ struct Actor {
     analysis: Pending,
     /// The actor's own queue, for the analyses it starts to report back.
     me: mpsc::WeakSender<Cmd>,
+    /// Asked to unload while nobody has it open.
+    unload: bool,
+}
+
+/// Tells [`super::Live`] the document's size while it is loaded, and that
+/// it is gone when the actor stops, however it stops.
+struct Loaded(AppState, i64);
+
+impl Drop for Loaded {
+    fn drop(&mut self) {
+        self.0.live.report(self.1, None);
+    }
 }
 
 /// The debounced analysis: what changed since the last one, and when.
@@ -178,6 +200,7 @@ struct Pending {
 /// The actor of map `map_id`: loads (or seeds) the document, then serves
 /// `rx` until the map is idle or storage fails.
 pub(crate) async fn run(state: AppState, map_id: i64, me: mpsc::WeakSender<Cmd>, mut rx: mpsc::Receiver<Cmd>) {
+    let _loaded = Loaded(state.clone(), map_id);
     let mut actor = match Actor::load(state, map_id, me).await {
         Ok(actor) => actor,
         Err(why) => {
@@ -186,6 +209,7 @@ pub(crate) async fn run(state: AppState, map_id: i64, me: mpsc::WeakSender<Cmd>,
         }
     };
     let mut idle_since = Some(Instant::now());
+    actor.state.live.report(map_id, Some(actor.doc.state_bytes()));
     loop {
         let wake = actor.analysis_due().unwrap_or_else(|| Instant::now() + TICK);
         let first = tokio::select! {
@@ -224,9 +248,10 @@ pub(crate) async fn run(state: AppState, map_id: i64, me: mpsc::WeakSender<Cmd>,
         for user_id in rechecks {
             actor.recheck(user_id).await;
         }
+        actor.state.live.report(map_id, Some(actor.doc.state_bytes()));
         if actor.conns.is_empty() {
             let since = *idle_since.get_or_insert_with(Instant::now);
-            if since.elapsed() >= IDLE {
+            if since.elapsed() >= IDLE || actor.unload {
                 let _ = actor.compact().await;
                 refuse_all(&mut rx, "the live document was unloaded; join again").await;
                 return;
@@ -251,6 +276,7 @@ async fn refuse_all(rx: &mut mpsc::Receiver<Cmd>, why: &str) {
             | Cmd::Recheck { .. }
             | Cmd::Deleted
             | Cmd::LinkRevoked { .. }
+            | Cmd::UnloadIfIdle
             | Cmd::Analysed(_) => {}
         }
     }
@@ -304,6 +330,7 @@ impl Actor {
             // later bursts are credited against.
             analysis: Pending { since: Some((Instant::now(), Instant::now())), ..Pending::default() },
             me,
+            unload: false,
         })
     }
 
@@ -326,9 +353,10 @@ impl Actor {
                     return;
                 }
                 let _ = reply.send(Ok(self.generation));
-                if previews {
+                self.unload = false;
+                if let Some(slot) = &previews {
                     match &self.analysis.frame {
-                        Some((rev, frame)) if *rev == self.analysis.rev => after.direct.push((conn, frame.to_vec())),
+                        Some((rev, frame)) if *rev == self.analysis.rev => drop(slot.send_replace(Some(frame.clone()))),
                         _ => self.changed_now(),
                     }
                 }
@@ -394,7 +422,8 @@ impl Actor {
                     self.close(conn, 4403, "this link was revoked");
                 }
             }
-            Cmd::Analysed(analysis) => self.analysed(*analysis, after),
+            Cmd::Analysed(analysis) => self.analysed(*analysis),
+            Cmd::UnloadIfIdle => self.unload = self.conns.is_empty(),
             Cmd::Saved { version, reply } => {
                 self.saved_version = version;
                 // The save took everybody's part in (and cleared it).
@@ -453,9 +482,11 @@ impl Actor {
                     after.acked.push(conn);
                 }
                 Incoming::Awareness(entries) => {
-                    let passed = self.presence.receive(conn, &who, entries, self.now_ms());
-                    if !passed.is_empty() {
-                        after.broadcast.push((Some(conn), wire::awareness(&passed)));
+                    for e in self.presence.receive(conn, &who, entries, self.now_ms()) {
+                        match after.awareness.iter_mut().find(|(_, o)| o.client == e.client) {
+                            Some(slot) => *slot = (conn, e),
+                            None => after.awareness.push((conn, e)),
+                        }
                     }
                 }
                 Incoming::QueryAwareness => after.direct.push((conn, wire::awareness(&self.presence.all()))),
@@ -618,6 +649,7 @@ impl Actor {
                 }
             }
         }
+        self.deliver_awareness(after.awareness, &mut send);
         let mut acked = after.acked;
         acked.sort_unstable();
         acked.dedup();
@@ -670,7 +702,7 @@ impl Actor {
         if self.analysis_due().is_none_or(|due| due > Instant::now()) {
             return;
         }
-        let draw = self.conns.values().any(|c| c.previews);
+        let draw = self.conns.values().any(|c| c.previews.is_some());
         let a = &mut self.analysis;
         a.since = None;
         a.running = true;
@@ -689,7 +721,7 @@ impl Actor {
     }
 
     /// An analysis came back: credit its authors, push its preview.
-    fn analysed(&mut self, analysis: Analysis, after: &mut After) {
+    fn analysed(&mut self, analysis: Analysis) {
         let a = &mut self.analysis;
         a.running = false;
         match analysis.model {
@@ -707,19 +739,43 @@ impl Actor {
         }
         if let Some(frame) = analysis.frame {
             let frame = Arc::new(frame);
-            for (&id, c) in &self.conns {
-                if c.previews {
-                    after.direct.push((id, frame.to_vec()));
-                }
+            for slot in self.conns.values().filter_map(|c| c.previews.as_ref()) {
+                slot.send_replace(Some(frame.clone()));
             }
             a.frame = Some((analysis.rev, frame));
         }
         // Somebody joined wanting a preview while this one ran without.
         if a.rev == analysis.rev
             && a.frame.as_ref().is_none_or(|(r, _)| *r != a.rev)
-            && self.conns.values().any(|c| c.previews)
+            && self.conns.values().any(|c| c.previews.is_some())
         {
             self.changed_now();
+        }
+    }
+}
+
+impl Actor {
+    /// The burst's presence states, latest per client, to every member:
+    /// one frame each, without the states a member sent itself.
+    fn deliver_awareness(
+        &self,
+        states: Vec<(ConnId, wire::AwarenessEntry)>,
+        send: &mut impl FnMut(ConnId, &Conn, Vec<u8>),
+    ) {
+        if states.is_empty() {
+            return;
+        }
+        let all = wire::awareness(&states.iter().map(|(_, e)| e.clone()).collect::<Vec<_>>());
+        for (&id, c) in self.conns.iter().filter(|(_, c)| c.share.is_none()) {
+            if !states.iter().any(|(from, _)| *from == id) {
+                send(id, c, all.clone());
+                continue;
+            }
+            let others: Vec<wire::AwarenessEntry> =
+                states.iter().filter(|(from, _)| *from != id).map(|(_, e)| e.clone()).collect();
+            if !others.is_empty() {
+                send(id, c, wire::awareness(&others));
+            }
         }
     }
 }

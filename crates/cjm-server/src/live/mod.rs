@@ -27,10 +27,23 @@ use tokio::sync::{mpsc, oneshot};
 
 /// Commands waiting for an actor, at most; a sender waits beyond that.
 const QUEUE: usize = 256;
+/// Live documents loaded at once, at most.
+pub(crate) const MAX_DOCS: usize = 500;
+/// Their stored state (snapshots and updates, encoded) together, at most:
+/// a yrs document in memory takes a small multiple of it. Past either
+/// limit, documents nobody has open are unloaded at once and a new one is
+/// refused until there is room.
+pub(crate) const MAX_STATE: usize = 256 << 20;
+/// Live sockets one person holds at once, across maps and tabs.
+pub(crate) const MAX_PER_USER: usize = 30;
 
 /// The running actors, by map.
 pub(crate) struct Live {
     actors: Mutex<HashMap<i64, mpsc::Sender<Cmd>>>,
+    /// Each loaded document's stored state size, as its actor reports it.
+    sizes: Mutex<HashMap<i64, usize>>,
+    /// Live sockets per person.
+    per_user: Arc<Mutex<HashMap<i64, usize>>>,
     next_conn: AtomicU64,
     /// Permits for analysing (and drawing) live texts, server-wide.
     pub(crate) renders: Arc<tokio::sync::Semaphore>,
@@ -40,6 +53,8 @@ impl Default for Live {
     fn default() -> Live {
         Live {
             actors: Mutex::default(),
+            sizes: Mutex::default(),
+            per_user: Arc::default(),
             next_conn: AtomicU64::new(0),
             renders: Arc::new(tokio::sync::Semaphore::new(preview::RENDERS)),
         }
@@ -56,7 +71,7 @@ impl Live {
     pub(crate) async fn send(&self, state: &AppState, map_id: i64, cmd: Cmd) -> AppResult<()> {
         let mut cmd = cmd;
         for _ in 0..2 {
-            let tx = self.actor(state, map_id);
+            let tx = self.actor(state, map_id)?;
             match tx.send(cmd).await {
                 Ok(()) => return Ok(()),
                 Err(mpsc::error::SendError(back)) => {
@@ -114,17 +129,69 @@ impl Live {
         }
     }
 
-    fn actor(&self, state: &AppState, map_id: i64) -> mpsc::Sender<Cmd> {
+    fn actor(&self, state: &AppState, map_id: i64) -> AppResult<mpsc::Sender<Cmd>> {
         let mut actors = self.actors.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(tx) = actors.get(&map_id).filter(|tx| !tx.is_closed()) {
-            return tx.clone();
+            return Ok(tx.clone());
+        }
+        actors.retain(|_, tx| !tx.is_closed());
+        let held: usize = self.sizes.lock().unwrap_or_else(|p| p.into_inner()).values().sum();
+        if actors.len() >= MAX_DOCS || held >= MAX_STATE {
+            for tx in actors.values() {
+                let _ = tx.try_send(Cmd::UnloadIfIdle);
+            }
+            return Err(AppError::Unavailable(
+                "the server holds as many live maps as it may right now; try again in a minute".into(),
+            ));
         }
         let (tx, rx) = mpsc::channel(QUEUE);
         actors.insert(map_id, tx.clone());
         tokio::spawn(actor::run(state.clone(), map_id, tx.downgrade(), rx));
-        tx
+        Ok(tx)
+    }
+
+    /// Map `map_id`'s document holds `bytes` of stored state (`None`: it
+    /// was unloaded).
+    pub(crate) fn report(&self, map_id: i64, bytes: Option<usize>) {
+        let mut sizes = self.sizes.lock().unwrap_or_else(|p| p.into_inner());
+        match bytes {
+            Some(b) => sizes.insert(map_id, b),
+            None => sizes.remove(&map_id),
+        };
+    }
+
+    /// A live socket for `user_id`, while the slot lives; `None` when they
+    /// hold [`MAX_PER_USER`] already.
+    pub(crate) fn hold(&self, user_id: i64) -> Option<Slot> {
+        let mut per_user = self.per_user.lock().unwrap_or_else(|p| p.into_inner());
+        let n = per_user.entry(user_id).or_default();
+        if *n >= MAX_PER_USER {
+            return None;
+        }
+        *n += 1;
+        Some(Slot { user_id, per_user: self.per_user.clone() })
     }
 }
+
+/// One of a person's live sockets ([`Live::hold`]); given back when dropped.
+pub(crate) struct Slot {
+    user_id: i64,
+    per_user: Arc<Mutex<HashMap<i64, usize>>>,
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let mut per_user = self.per_user.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(n) = per_user.get_mut(&self.user_id) {
+            *n -= 1;
+            if *n == 0 {
+                per_user.remove(&self.user_id);
+            }
+        }
+    }
+}
+
+impl Live {}
 
 /// Asks the map's actor `cmd(reply)` and waits for its answer.
 async fn ask<T>(state: &AppState, map_id: i64, cmd: impl FnOnce(oneshot::Sender<T>) -> Cmd) -> AppResult<T> {

@@ -160,10 +160,20 @@ struct Link {
 async fn connection(state: AppState, link: Link, socket: WebSocket) {
     let Link { map_id, who, credential, share, ends, writes, extras, previews } = link;
     let (mut sink, mut stream) = socket.split();
+    // A person's sockets across maps and tabs are bounded (share-link
+    // watchers are bounded per map instead).
+    let slot = if share.is_none() { state.live.hold(who.user_id) } else { None };
+    if share.is_none() && slot.is_none() {
+        let why = format!("you have {} live connections open; close some tabs", super::MAX_PER_USER);
+        let _ = sink.send(close(4429, &why)).await;
+        return;
+    }
     let conn = state.live.next_conn();
     let (out, mut outbox) = mpsc::channel::<Out>(OUTBOX);
     let (reply, joined) = oneshot::channel();
-    let join = Cmd::Join { conn, who: who.clone(), credential, writes, extras, previews, share, out, reply };
+    let (slot, mut latest) = tokio::sync::watch::channel(None::<std::sync::Arc<Vec<u8>>>);
+    let slot = previews.then_some(slot);
+    let join = Cmd::Join { conn, who: who.clone(), credential, writes, extras, previews: slot, share, out, reply };
     let joined: Result<i64, (u16, String)> = match state.live.send(&state, map_id, join).await {
         Err(e) => Err((1013, e.to_string())),
         Ok(()) => match joined.await {
@@ -197,8 +207,22 @@ async fn connection(state: AppState, link: Link, socket: WebSocket) {
     let left = Duration::from_secs(end_at.saturating_sub(crate::token::now()).clamp(0, 10 * 365 * 86400) as u64);
     let expiry = tokio::time::sleep(left);
     tokio::pin!(expiry);
+    let mut previewing = previews;
     loop {
         tokio::select! {
+            changed = latest.changed(), if previewing => {
+                let Ok(()) = changed else {
+                    previewing = false;
+                    continue;
+                };
+                let frame = latest.borrow_and_update().clone();
+                if let Some(frame) = frame {
+                    let message = Message::Binary(frame.as_ref().clone().into());
+                    if !matches!(tokio::time::timeout(SEND_TIMEOUT, sink.send(message)).await, Ok(Ok(()))) {
+                        break;
+                    }
+                }
+            }
             () = &mut expiry => {
                 let _ = sink.send(close(4401, end_why)).await;
                 break;
