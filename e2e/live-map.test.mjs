@@ -203,6 +203,31 @@ test('a live share link follows the edits without names, and stops when revoked'
   await guest.context().close();
 });
 
+test('dragging a stage band moves the stage with its steps, for everybody', async () => {
+  await openEditor(bea);
+  const first = ada.locator('#preview .stage[data-stage]', { hasText: 'Discover' });
+  const second = ada.locator('#preview .stage[data-stage]', { hasText: 'Compare' });
+  // Both bands in view: Compare whole, Discover's right end.
+  await second.evaluate((e) => e.scrollIntoView({ block: 'center', inline: 'end' }));
+  const a = await first.boundingBox(), b = await second.boundingBox();
+  const from = a.x + a.width - 30, y = a.y + a.height / 2;
+  await ada.mouse.move(from, y);
+  await ada.mouse.down();
+  await ada.mouse.move(from + 40, y, { steps: 3 });
+  await ada.mouse.move(b.x + b.width - 10, y, { steps: 6 });
+  await ada.locator('#preview .drop-mark').waitFor();
+  await shot(ada, '09-dragging-a-stage');
+  await ada.mouse.up();
+  await bea.waitForFunction(() => {
+    const t = window.__live.getText();
+    return t.indexOf('section Compare') >= 0 && t.indexOf('section Compare') < t.indexOf('section Discover');
+  }, null, { timeout: 10000 });
+  // Its steps went with it, and no dialog opened under the pointer.
+  const t = await text(bea);
+  assert.ok(t.indexOf('See an Instagram ad') > t.indexOf('section Discover') || t.indexOf('Spot the laptop') > t.indexOf('section Discover'));
+  assert.equal(await ada.locator('.map-pop').count(), 0);
+});
+
 test('no script errors on either page', () => {
   assert.deepEqual(errors.filter((e) => !/status of 4\d\d/.test(e)), []);
 });

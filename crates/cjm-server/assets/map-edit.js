@@ -325,6 +325,45 @@
       return true;
     }
 
+    // Dragging a stage band along the row of stages moves the stage with
+    // its steps; a mark shows where it lands.
+    function stageBands() {
+      const named = ((model() || {}).stages || []).filter((s) => s.name).map((s) => s.id);
+      return [...preview.querySelectorAll(".stage[data-stage]")].filter((g) => named.includes(g.dataset.stage))
+        .map((g) => ({ id: g.dataset.stage, box: g.getBoundingClientRect() }));
+    }
+    function startStageDrag(band, e) {
+      if (!canEdit()) return;
+      drag = { kind: "stage", stage: band.dataset.stage, band, x: e.clientX, moved: false };
+    }
+    function moveStageDrag(e) {
+      if (Math.abs(e.clientX - drag.x) > 8) drag.moved = true;
+      if (!drag.moved) return;
+      drag.band.classList.add("dragging");
+      const bands = stageBands();
+      if (!bands.length) return;
+      let target = bands.findIndex((b) => e.clientX < b.box.left + b.box.width / 2);
+      if (target < 0) target = bands.length;
+      drag.target = target;
+      let mark = preview.querySelector(".drop-mark");
+      if (!mark) { mark = el("div", { class: "drop-mark" }); preview.append(mark); }
+      const host = preview.getBoundingClientRect();
+      const edge = target < bands.length ? bands[target].box.left - 4 : bands[bands.length - 1].box.right + 4;
+      mark.style.left = (edge - host.left + preview.scrollLeft) + "px";
+      mark.style.top = (bands[0].box.top - host.top + preview.scrollTop) + "px";
+      mark.style.height = bands[0].box.height + "px";
+    }
+    async function endStageDrag() {
+      const d = drag; drag = null;
+      d.band.classList.remove("dragging");
+      const mark = preview.querySelector(".drop-mark"); if (mark) mark.remove();
+      if (!d.moved || d.target === undefined) return;
+      const bands = stageBands(), t = d.target;
+      // Dropped beside itself: nothing moves.
+      if ((bands[t] && bands[t].id === d.stage) || (bands[t - 1] && bands[t - 1].id === d.stage)) return;
+      await run({ op: "move_stage", stage: d.stage, before: t < bands.length ? bands[t].id : null });
+    }
+
     // ------------------------------------------------------------ events
     // The click that ends a drag is not a click on what is under it; a
     // drag whose click never comes (the drawing was replaced under the
@@ -335,15 +374,20 @@
       const face = e.target.closest(".face[data-step]");
       if (face) { e.preventDefault(); startDrag(face, e); return; }
       const cell = e.target.closest('.cell[data-lane="steps"]');
-      if (cell) startStepDrag(cell, e);
+      if (cell) { startStepDrag(cell, e); return; }
+      const band = e.target.closest(".stage[data-stage]");
+      // No text selection while a band is dragged (its click still opens it).
+      if (band) { e.preventDefault(); startStageDrag(band, e); }
     });
-    preview.addEventListener("pointermove", (e) => {
+    // On the window: a drag goes on when the pointer leaves the map.
+    window.addEventListener("pointermove", (e) => {
       if (!drag) return;
-      if (drag.kind === "step") moveStepDrag(e); else moveDrag(e);
+      if (drag.kind === "step") moveStepDrag(e); else if (drag.kind === "stage") moveStageDrag(e); else moveDrag(e);
     });
-    preview.addEventListener("pointerup", async () => {
+    window.addEventListener("pointerup", async () => {
       if (!drag) return;
       if (drag.kind === "step") { if (drag.moved) suppressClickUntil = Date.now() + 400; await endStepDrag(); return; }
+      if (drag.kind === "stage") { if (drag.moved) suppressClickUntil = Date.now() + 400; await endStageDrag(); return; }
       suppressClickUntil = Date.now() + 400;
       await endDrag();
     });
