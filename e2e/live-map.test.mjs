@@ -173,6 +173,11 @@ test('the map page offers the unsaved live edits for saving, with who changed wh
   await bea.locator('.page-head').waitFor();
   const history = await (await bea.context().request.get(`${server.base}/api/maps/${mapId}/versions`)).json();
   assert.match(history[0].message, /Added/, JSON.stringify(history[0]));
+  // The map page leads to editing on the map itself.
+  await bea.locator('a', { hasText: 'Edit on the map' }).click();
+  await bea.locator('#editor-root[data-layout="map"]').waitFor();
+  await bea.locator('#preview svg .face').first().waitFor();
+  await shot(bea, '07b-edit-on-the-map');
 });
 
 test('a live share link follows the edits without names, and stops when revoked', async () => {

@@ -555,14 +555,18 @@
       addStage.addEventListener("submit", (e) => { e.preventDefault(); edit({ op: "add_stage", name: addStage.elements.name.value, before: null }); });
       box.append(addStage);
     }
-    for (const b of $$(".layout-switch [data-layout]")) {
-      b.addEventListener("click", () => {
-        root.dataset.layout = b.dataset.layout;
-        for (const o of $$(".layout-switch [data-layout]")) o.setAttribute("aria-pressed", String(o === b));
-        try { localStorage.setItem("cjm-layout", b.dataset.layout); } catch (_) {}
-      });
+    function setLayout(layout, remember) {
+      root.dataset.layout = layout;
+      for (const o of $$(".layout-switch [data-layout]")) o.setAttribute("aria-pressed", String(o.dataset.layout === layout));
+      if (remember) try { localStorage.setItem("cjm-layout", layout); } catch (_) {}
     }
-    try { const l = localStorage.getItem("cjm-layout"); const b = l && $('.layout-switch [data-layout="' + l + '"]'); if (b) b.click(); } catch (_) {}
+    for (const b of $$(".layout-switch [data-layout]")) b.addEventListener("click", () => setLayout(b.dataset.layout, true));
+    // `#map` (the map page's "Edit on the map") opens the map alone, this
+    // once; else the layout last chosen.
+    let chosen = null;
+    try { chosen = localStorage.getItem("cjm-layout"); } catch (_) {}
+    if (location.hash === "#map") setLayout("map", false);
+    else if (chosen && $('.layout-switch [data-layout="' + chosen + '"]')) setLayout(chosen, false);
     refresh();
   }
 })();

@@ -209,7 +209,14 @@ pub(crate) async fn map_page(
         (map_head(map, version, measured.as_ref().map(|m| m.measurement.customers)))
         (tabs(map, role, "map"))
         @if let Some(u) = &unsaved { (unsaved_banner(u, role, id, false)) }
-        @if role >= Role::Editor { (map_settings(map, role)) }
+        @if role >= Role::Editor {
+            div.map-tools {
+                (map_settings(map, role))
+                @if q.version.is_none() {
+                    a.button.primary href={ "/m/" (id) "/edit#map" } title="Click any cell to change it, drag faces and stages, together with your team" { "Edit on the map" }
+                }
+            }
+        }
         (toolbar(&parts.personas, &q, &format!("/m/{id}/download")))
         div.map-layout {
             div.viewport #viewport tabindex="0" aria-label="Journey map" { div.canvas { (inline_svg(&String::from_utf8_lossy(&svg))) } }
