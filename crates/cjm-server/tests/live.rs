@@ -574,3 +574,103 @@ async fn a_burst_of_cursor_moves_reaches_the_others_coalesced_and_one_person_hol
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ten_thousand_reconnects_and_a_frame_over_the_limit_leave_the_others_editing() {
+    let f = Fixture::new();
+    let addr = serve(&f).await;
+    let mut ann = Client::join(addr, &f, Who::Owner).await;
+    ann.until("the text", |c| c.text().starts_with("journey")).await;
+    // Ten thousand joins and drops, twenty at a time, by one person.
+    let started = std::time::Instant::now();
+    let mut waves = tokio::task::JoinSet::new();
+    for _ in 0..20 {
+        let f2 = (f.user(Who::Editor).unwrap().5).clone();
+        let map = f.map;
+        waves.spawn(async move {
+            for _ in 0..500 {
+                let mut req = format!("ws://{addr}/api/maps/{map}/live").into_client_request().unwrap();
+                req.headers_mut().insert("authorization", format!("Bearer {f2}").parse().unwrap());
+                let (mut socket, _) = tokio_tungstenite::connect_async(req).await.expect("a join");
+                // Half read their first frame, half go at once.
+                if rand_bit() {
+                    let _ = socket.next().await;
+                }
+                drop(socket);
+            }
+        });
+    }
+    while let Some(done) = waves.join_next().await {
+        done.unwrap();
+    }
+    eprintln!("10,000 reconnects in {:?}", started.elapsed());
+    // Ann kept editing meanwhile, and the person's slots all came back.
+    ann.type_at(0, "%% after the storm\n").await;
+    ann.until("the acknowledgement", |c| acked(c, 1)).await;
+    let mut eddie = Client::join(addr, &f, Who::Editor).await;
+    eddie.until("Ann's line", |c| c.text().starts_with("%% after the storm")).await;
+
+    // A frame over 4 MiB closes that socket (1009) and nobody else's.
+    let big = wire::update(&vec![0u8; (4 << 20) + 1]);
+    eddie.socket.send(Message::Binary(big.into())).await.ok();
+    assert!(matches!(eddie.closed_with().await, Some(1009) | None));
+    ann.type_at(0, "%% still editing\n").await;
+    ann.until("the acknowledgement", |c| acked(c, 2)).await;
+}
+
+/// A coin toss (no rand dependency in the tests: the clock's nanoseconds).
+fn rand_bit() -> bool {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos() & 1 == 1
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_never_reads_is_closed_and_holds_up_nobody() {
+    let f = Fixture::new();
+    let addr = serve(&f).await;
+    let mut ann = Client::join(addr, &f, Who::Owner).await;
+    ann.until("the text", |c| c.text().starts_with("journey")).await;
+    // Sam joins with a small receive buffer and never reads again.
+    let tcp = tokio::net::TcpSocket::new_v4().unwrap();
+    tcp.set_recv_buffer_size(4096).unwrap();
+    let stream = tcp.connect(addr).await.unwrap();
+    let token = &f.user(Who::Editor).unwrap().5;
+    let mut req = format!("ws://{addr}/api/maps/{}/live?cjm=1", f.map).into_client_request().unwrap();
+    req.headers_mut().insert("authorization", format!("Bearer {token}").parse().unwrap());
+    let (mut sam, _) =
+        tokio_tungstenite::client_async(req, tokio_tungstenite::MaybeTlsStream::Plain(stream)).await.unwrap();
+    let _ = tokio::time::timeout(Duration::from_secs(5), sam.next()).await;
+    // Ann pastes and removes 130 KB, 95 times (within her socket's rate
+    // and the document's history limit): some 12 MB for Sam's socket, more
+    // than the kernel's buffers, the socket's write buffer and the queue
+    // hold together.
+    let chunk = format!("%% {}\n", "x".repeat(130_000));
+    let started = std::time::Instant::now();
+    for i in 0..95u64 {
+        ann.type_at(0, &chunk).await;
+        let update = {
+            let text = ann.doc.get_or_insert_text(cjm_live::doc::TEXT);
+            let mut txn = ann.doc.transact_mut();
+            txn.before_state();
+            text.remove_range(&mut txn, 0, chunk.len() as u32);
+            txn.encode_update_v1()
+        };
+        ann.send(wire::update(&update)).await;
+        // Ann's own changes are acknowledged as they go: Sam holds up nobody.
+        ann.until("the acknowledgement", |c| acked(c, 2 * i + 2)).await;
+    }
+    assert!(started.elapsed() < Duration::from_secs(60), "{:?}", started.elapsed());
+    // Sam's socket is gone: reading now ends in a close or a reset, within
+    // the send timeout.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    let closed = loop {
+        match tokio::time::timeout_at(deadline, sam.next()).await {
+            Ok(Some(Ok(Message::Close(frame)))) => break frame.map(|f| u16::from(f.code)),
+            Ok(Some(Ok(_))) => continue,
+            Ok(Some(Err(_))) | Ok(None) => break None,
+            Err(_) => panic!("the socket that did not read is still open"),
+        }
+    };
+    assert!(matches!(closed, Some(4503) | None), "{closed:?}");
+    ann.type_at(0, "%% after Sam\n").await;
+    ann.until("the acknowledgement", |c| acked(c, 191)).await;
+}

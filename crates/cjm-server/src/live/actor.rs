@@ -35,6 +35,37 @@ pub(crate) const MAX_CONNECTIONS: usize = 25;
 /// Share-link holders watching one document at once, besides.
 pub(crate) const MAX_WATCHERS: usize = 100;
 
+/// Bytes waiting for one socket, at most (a single frame always fits an
+/// empty queue): a reader that falls this far behind is closed, however
+/// large the frames that pile up.
+pub(crate) const OUTBOX_BYTES: usize = 4 << 20;
+
+/// A connection's queue of frames, bounded in frames and in bytes.
+#[derive(Clone)]
+pub(crate) struct Outbox {
+    pub(crate) tx: mpsc::Sender<Out>,
+    /// Bytes in the queue; the connection's task takes off what it takes out.
+    pub(crate) queued: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl Outbox {
+    /// Queues a frame; `false` when the reader has fallen too far behind.
+    fn frame(&self, frame: Vec<u8>) -> bool {
+        use std::sync::atomic::Ordering::Relaxed;
+        let n = frame.len();
+        let before = self.queued.fetch_add(n, Relaxed);
+        if (before > 0 && before + n > OUTBOX_BYTES) || self.tx.try_send(Out::Frame(frame)).is_err() {
+            self.queued.fetch_sub(n, Relaxed);
+            return false;
+        }
+        true
+    }
+
+    fn close(&self, code: u16, why: &str) {
+        let _ = self.tx.try_send(Out::Close(code, why.to_string()));
+    }
+}
+
 /// What the actor sends a connection's task.
 #[derive(Debug)]
 pub(crate) enum Out {
@@ -61,7 +92,7 @@ pub(crate) enum Cmd {
         /// A share-link holder watching (the link's id): previews only,
         /// no text, nobody's presence, and closed when the link is revoked.
         share: Option<i64>,
-        out: mpsc::Sender<Out>,
+        out: Outbox,
         /// Answered with the document's generation.
         reply: oneshot::Sender<Result<i64, (u16, String)>>,
     },
@@ -116,7 +147,7 @@ struct Conn {
     extras: bool,
     previews: Option<PreviewSlot>,
     share: Option<i64>,
-    out: mpsc::Sender<Out>,
+    out: Outbox,
     /// Sync messages (step 2 and updates) received, and refused writes.
     received: u64,
     refused: u32,
@@ -532,11 +563,11 @@ impl Actor {
                         "kind": "role", "readOnly": !writes,
                         "message": if writes { "You may edit this map now." } else { "Your role changed: you can watch this map, not edit it." },
                     });
-                    let _ = c.out.try_send(Out::Frame(wire::notice(wire::Notice::Notice, &notice.to_string())));
+                    c.out.frame(wire::notice(wire::Notice::Notice, &notice.to_string()));
                 }
                 if writes {
                     // What the client typed while read-only: ask for it.
-                    let _ = c.out.try_send(Out::Frame(wire::sync_step1(&self.doc.state_vector())));
+                    c.out.frame(wire::sync_step1(&self.doc.state_vector()));
                 }
             }
         }
@@ -559,7 +590,7 @@ impl Actor {
     /// (`Cmd::Leave`), which tells everybody else.
     fn close(&mut self, conn: ConnId, code: u16, why: &str) {
         if let Some(c) = self.conns.remove(&conn) {
-            let _ = c.out.try_send(Out::Close(code, why.to_string()));
+            c.out.close(code, why);
         }
     }
 
@@ -631,7 +662,7 @@ impl Actor {
     fn deliver(&mut self, after: After) {
         let mut slow = Vec::new();
         let mut send = |conn: ConnId, c: &Conn, frame: Vec<u8>| {
-            if c.out.try_send(Out::Frame(frame)).is_err() {
+            if !c.out.frame(frame) {
                 slow.push(conn);
             }
         };

@@ -169,7 +169,9 @@ async fn connection(state: AppState, link: Link, socket: WebSocket) {
         return;
     }
     let conn = state.live.next_conn();
-    let (out, mut outbox) = mpsc::channel::<Out>(OUTBOX);
+    let (tx, mut outbox) = mpsc::channel::<Out>(OUTBOX);
+    let queued = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let out = super::actor::Outbox { tx, queued: queued.clone() };
     let (reply, joined) = oneshot::channel();
     let (slot, mut latest) = tokio::sync::watch::channel(None::<std::sync::Arc<Vec<u8>>>);
     let slot = previews.then_some(slot);
@@ -251,7 +253,10 @@ async fn connection(state: AppState, link: Link, socket: WebSocket) {
             },
             sent = outbox.recv() => {
                 let message = match sent {
-                    Some(Out::Frame(frame)) => Message::Binary(frame.into()),
+                    Some(Out::Frame(frame)) => {
+                        queued.fetch_sub(frame.len(), std::sync::atomic::Ordering::Relaxed);
+                        Message::Binary(frame.into())
+                    }
                     Some(Out::Close(code, why)) => {
                         let _ = tokio::time::timeout(SEND_TIMEOUT, sink.send(close(code, &why))).await;
                         break;
