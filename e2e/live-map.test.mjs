@@ -163,6 +163,8 @@ test('the map page offers the unsaved live edits for saving, with who changed wh
   await bea.goto(`${server.base}/m/${mapId}`);
   const banner = bea.locator('#unsaved-live');
   await banner.waitFor();
+  // Ada has the editor open: the map page says so.
+  await bea.locator('#map-presence .person', { hasText: 'Ada Admin' }).waitFor();
   const said = await banner.textContent();
   assert.match(said, /Ada Admin/);
   assert.match(said, /added step “Read the return policy”/);

@@ -234,6 +234,31 @@
     if (wanted) show(wanted);
   }
 
+  // ------------------------------------------------------------- who is here
+  // The map page's list of people with the map open, asked again every
+  // 15 s while the page is shown.
+  const here = $("#map-presence[data-map]");
+  if (here) {
+    const refreshHere = async () => {
+      if (document.visibilityState !== "visible") return;
+      try {
+        const people = (await api("GET", "/api/maps/" + here.dataset.map + "/live/people")).filter((p) => String(p.id) !== here.dataset.me);
+        here.replaceChildren(Object.assign(document.createElement("span"), { className: "muted", textContent: "Open now:" }));
+        for (const p of people) {
+          const chip = document.createElement("span");
+          chip.className = "person";
+          chip.style.setProperty("--person", p.color);
+          chip.textContent = p.name;
+          chip.title = p.name + (p.editing ? " is editing" : " is watching");
+          here.append(chip);
+        }
+        here.hidden = people.length === 0;
+      } catch (_) { /* the next round tries again */ }
+    };
+    setInterval(refreshHere, 15000);
+    document.addEventListener("visibilitychange", refreshHere);
+  }
+
   // ------------------------------------------------------------- live share view
   // A live share link's page follows the map as the team edits it: the
   // server pushes the drawing (cjm message 103) on /s/{token}/live; the

@@ -701,6 +701,13 @@ pub(crate) struct LiveSaveBody {
     pub message: String,
 }
 
+pub(crate) async fn live_people(
+    State(state): State<AppState>,
+    access: MapAccess<Viewer>,
+) -> AppResult<Json<Vec<crate::live::Person>>> {
+    Ok(Json(crate::live::people(&state, access.map.id).await))
+}
+
 pub(crate) async fn live_save(
     State(state): State<AppState>,
     access: MapAccess<Editor>,

@@ -95,6 +95,7 @@ pub const API: &[Route] = &[
     api("POST", "/api/maps/{id}/edits", Editor, "Apply a form edit (any property, stage, step, persona, metric, score or header line) to the text as a new version", Some(s::<EditBody>), Some(s::<Edited>), 200, |m| on(m, crate::api::form_edit)),
     api("GET", "/api/maps/{id}/live", Viewer, "The live document: with `Upgrade: websocket`, the co-editing socket (the y-websocket protocol; editors write, others watch); without, whether the live text has unsaved changes", None, Some(s::<crate::live::socket::LiveState>), 200, |m| on(m, crate::live::socket::live)),
     api("POST", "/api/maps/{id}/live/edits", Editor, "Apply a form edit to the live text (everyone editing sees it; no version until the next save)", Some(s::<LiveEditBody>), Some(s::<LiveEdited>), 200, |m| on(m, crate::api::live_edit)),
+    api("GET", "/api/maps/{id}/live/people", Viewer, "Who has the map open live now (members only; nobody when nobody does)", None, Some(s::<Vec<crate::live::Person>>), 200, |m| on(m, crate::api::live_people)),
     api("POST", "/api/maps/{id}/live/save", Editor, "Save the live text as a new version", Some(s::<LiveSaveBody>), Some(s::<store::Version>), 201, |m| on(m, crate::api::live_save)),
     api("GET", "/api/maps/{id}/versions", Viewer, "Every version, newest first", None, Some(s::<Vec<store::Version>>), 200, |m| on(m, crate::api::list_versions)),
     api("GET", "/api/maps/{id}/versions/{n}", Viewer, "One version with its text", None, Some(s::<store::Version>), 200, |m| on(m, crate::api::get_version)),

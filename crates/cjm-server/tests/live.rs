@@ -361,6 +361,12 @@ async fn a_burst_is_previewed_once_for_whoever_watches_and_credited_to_its_autho
     let revs: Vec<u64> = previews(&ann).iter().map(|p| p["rev"].as_u64().unwrap()).collect();
     assert!(revs.windows(2).all(|w| w[0] < w[1]), "revisions go up: {revs:?}");
 
+    // Who has it open: both, editing; a viewer may ask.
+    let people = f.get(Who::Viewer, &format!("/api/maps/{}/live/people", f.map)).await.value();
+    let names: Vec<&str> = people.as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["Eddie Editor", "Olive Owner"], "{people}");
+    assert!(people.as_array().unwrap().iter().all(|p| p["editing"] == true));
+
     // Who changed what: Bob added the step; Ann changed nothing.
     let live = f.get(Who::Viewer, &format!("/api/maps/{}/live", f.map)).await.value();
     assert_eq!(live["unsaved"], true, "{live}");

@@ -72,6 +72,7 @@ const SPEC: &[(&str, &str, &str)] = &[
     ("GET", "/m/{id}/share", "editor"),
     ("GET", "/s/{token}", "share"),
     ("GET", "/s/{token}/live", "share"),
+    ("GET", "/api/maps/{id}/live/people", "viewer"),
     ("GET", "/s/{token}/map.svg", "share"),
     ("GET", "/s/{token}/download/{format}", "share"),
 ];

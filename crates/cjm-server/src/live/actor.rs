@@ -134,6 +134,10 @@ pub(crate) enum Cmd {
     /// The server is short of room for live documents: unload now if
     /// nobody has this one open.
     UnloadIfIdle,
+    /// Who has the map open now (members only, once each).
+    People {
+        reply: oneshot::Sender<Vec<super::Person>>,
+    },
 }
 
 struct Conn {
@@ -308,6 +312,7 @@ async fn refuse_all(rx: &mut mpsc::Receiver<Cmd>, why: &str) {
             | Cmd::Deleted
             | Cmd::LinkRevoked { .. }
             | Cmd::UnloadIfIdle
+            | Cmd::People { .. }
             | Cmd::Analysed(_) => {}
         }
     }
@@ -455,6 +460,22 @@ impl Actor {
             }
             Cmd::Analysed(analysis) => self.analysed(*analysis),
             Cmd::UnloadIfIdle => self.unload = self.conns.is_empty(),
+            Cmd::People { reply } => {
+                let mut people: Vec<super::Person> = Vec::new();
+                for c in self.conns.values().filter(|c| c.share.is_none()) {
+                    match people.iter_mut().find(|p| p.id == c.who.user_id) {
+                        Some(p) => p.editing |= c.writes,
+                        None => people.push(super::Person {
+                            id: c.who.user_id,
+                            name: c.who.name.clone(),
+                            color: c.who.color.clone(),
+                            editing: c.writes,
+                        }),
+                    }
+                }
+                people.sort_by(|a, b| a.name.cmp(&b.name));
+                let _ = reply.send(people);
+            }
             Cmd::Saved { version, reply } => {
                 self.saved_version = version;
                 // The save took everybody's part in (and cleared it).

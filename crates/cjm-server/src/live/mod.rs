@@ -353,6 +353,29 @@ pub(crate) async fn edit(state: &AppState, map_id: i64, user: i64, edit: cjm_mod
     Ok(new)
 }
 
+/// Someone with a map open live.
+#[derive(serde::Serialize, schemars::JsonSchema, Clone, Debug)]
+pub(crate) struct Person {
+    pub(crate) id: i64,
+    pub(crate) name: String,
+    /// Their colour on the map and in the text.
+    pub(crate) color: String,
+    /// Whether they may edit (else they watch).
+    pub(crate) editing: bool,
+}
+
+/// Who has map `map_id` open now; nobody when no document is loaded (none
+/// is loaded for the question).
+pub(crate) async fn people(state: &AppState, map_id: i64) -> Vec<Person> {
+    let tx = state.live.actors.lock().unwrap_or_else(|p| p.into_inner()).get(&map_id).cloned();
+    let Some(tx) = tx else { return Vec::new() };
+    let (reply, answer) = oneshot::channel();
+    if tx.send(Cmd::People { reply }).await.is_err() {
+        return Vec::new();
+    }
+    answer.await.unwrap_or_default()
+}
+
 /// The live edits not saved as a version yet, told for people: what
 /// changed overall, and each person's part.
 #[derive(serde::Serialize, schemars::JsonSchema, Clone, Debug)]

@@ -205,14 +205,18 @@ pub(crate) async fn map_page(
         })
         .await?;
     let unsaved = if q.version.is_none() { unsaved_live(&state, id).await? } else { None };
+    // The others (your own tab on the editor is not news to you).
+    let me = who.user().map(|u| u.id);
+    let people: Vec<_> = crate::live::people(&state, id).await.into_iter().filter(|p| Some(p.id) != me).collect();
     let body = html! {
         (map_head(map, version, measured.as_ref().map(|m| m.measurement.customers)))
         (tabs(map, role, "map"))
         @if let Some(u) = &unsaved { (unsaved_banner(u, role, id, false)) }
-        @if role >= Role::Editor {
-            div.map-tools {
-                (map_settings(map, role))
-                @if q.version.is_none() {
+        div.map-tools {
+            @if role >= Role::Editor { (map_settings(map, role)) } @else { div {} }
+            div.map-tools-end {
+                (people_here(&people, id, me))
+                @if role >= Role::Editor && q.version.is_none() {
                     a.button.primary href={ "/m/" (id) "/edit#map" } title="Click any cell to change it, drag faces and stages, together with your team" { "Edit on the map" }
                 }
             }
@@ -263,6 +267,19 @@ fn unsaved_banner(u: &crate::live::Unsaved, role: Role, id: i64, in_editor: bool
                     @if !in_editor { a.button href={ "/m/" (id) "/edit" } { "Review in the editor" } }
                     a.button href={ "/m/" (id) "/history" } { "History" }
                 }
+            }
+        }
+    }
+}
+
+/// Who has the map open now, as coloured names (the page script keeps the
+/// list fresh while the page is shown).
+fn people_here(people: &[crate::live::Person], id: i64, me: Option<i64>) -> Markup {
+    html! {
+        div.presence.here #map-presence data-map=(id) data-me=[me] aria-label="Open now" aria-live="polite" hidden[people.is_empty()] {
+            span.muted { "Open now:" }
+            @for p in people {
+                span.person style={ "--person:" (p.color) } title=(if p.editing { format!("{} is editing", p.name) } else { format!("{} is watching", p.name) }) { (p.name) }
             }
         }
     }
