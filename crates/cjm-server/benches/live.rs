@@ -29,7 +29,8 @@ fn env(name: &str, default: u64) -> u64 {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
-/// Users, maps and a token per user, written before the server starts.
+/// Users (one person per typist: a person holds at most 30 live sockets),
+/// maps and a token per user, written before the server starts.
 fn prepare(dir: &std::path::Path, maps: u64, clients: u64) -> (Vec<i64>, Vec<String>) {
     use cjm_server::testing::{self as t, Checked};
     let mut config = cjm_server::Config::new(dir.to_path_buf());
@@ -39,7 +40,7 @@ fn prepare(dir: &std::path::Path, maps: u64, clients: u64) -> (Vec<i64>, Vec<Str
     let mut tokens = Vec::new();
     t::write(&state, |tx| {
         let mut users = Vec::new();
-        for c in 0..clients {
+        for c in 0..maps * clients {
             let uid = t::create_user(tx, &format!("typist{c}@example.com"), &format!("Typist {c}"), "x", c == 0)?;
             let token = format!("cjm_{}", t::random_token(30));
             tx.execute(
@@ -241,9 +242,10 @@ fn main() {
         let every = Duration::from_micros(1_000_000 / rate.max(1));
         let run = Run { addr: addr.clone(), started, stop_at, every, figures: figures.clone() };
         let mut tasks = Vec::new();
-        for &map in &map_ids {
+        for (m, &map) in map_ids.iter().enumerate() {
             for c in 0..clients {
-                tasks.push((map, tokio::spawn(typist(run.clone(), map, tokens[c as usize].clone(), c))));
+                let token = tokens[m * clients as usize + c as usize].clone();
+                tasks.push((map, tokio::spawn(typist(run.clone(), map, token, c))));
             }
         }
         let mut by_map: std::collections::HashMap<i64, Vec<(String, Vec<String>)>> = Default::default();

@@ -167,6 +167,8 @@ struct After {
     replies: Vec<Box<dyn FnOnce() + Send>>,
     /// Connections to acknowledge.
     acked: Vec<ConnId>,
+    /// A preview for every connection that takes them.
+    preview: Option<Arc<Vec<u8>>>,
     /// Presence states passed on in this burst, by the connection that
     /// sent them: coalesced, so a burst of cursor moves is one frame.
     awareness: Vec<(ConnId, wire::AwarenessEntry)>,
@@ -227,9 +229,12 @@ struct Pending {
     saves: u64,
     /// The `saves` of the analysis running now.
     running_saves: u64,
-    /// Updates per person waiting for the commit, and items to credit.
+    /// Updates per person and items to credit, stored with the commit
+    /// after each analysis (not every burst's: they are a summary, and
+    /// a few seconds of counts lost in a crash cost nothing).
     counts: HashMap<i64, i64>,
     credit: Vec<(i64, i64, Vec<String>)>,
+    flush: bool,
 }
 
 /// The actor of map `map_id`: loads (or seeds) the document, then serves
@@ -458,7 +463,7 @@ impl Actor {
                     self.close(conn, 4403, "this link was revoked");
                 }
             }
-            Cmd::Analysed(analysis) => self.analysed(*analysis),
+            Cmd::Analysed(analysis) => self.analysed(*analysis, after),
             Cmd::UnloadIfIdle => self.unload = self.conns.is_empty(),
             Cmd::People { reply } => {
                 let mut people: Vec<super::Person> = Vec::new();
@@ -481,6 +486,7 @@ impl Actor {
                 // The save took everybody's part in (and cleared it).
                 self.analysis.authors.clear();
                 self.analysis.credit.clear();
+                self.analysis.counts.clear();
                 self.analysis.saves += 1;
                 after.replies.push(Box::new(move || {
                     let _ = reply.send(());
@@ -635,9 +641,15 @@ impl Actor {
     /// Stores the burst's updates (a grouped write: one commit with the
     /// other documents' bursts of the moment).
     async fn commit(&mut self) -> Result<(), String> {
-        let mut parts = std::mem::take(&mut self.analysis.credit);
-        for (user, n) in self.analysis.counts.drain() {
-            parts.push((user, n, Vec::new()));
+        let mut parts = Vec::new();
+        if std::mem::take(&mut self.analysis.flush) {
+            parts = std::mem::take(&mut self.analysis.credit);
+            for (user, n) in self.analysis.counts.drain() {
+                match parts.iter_mut().find(|p| p.0 == user) {
+                    Some(p) => p.1 += n,
+                    None => parts.push((user, n, Vec::new())),
+                }
+            }
         }
         if self.to_store.is_empty() && parts.is_empty() {
             return Ok(());
@@ -702,6 +714,11 @@ impl Actor {
             }
         }
         self.deliver_awareness(after.awareness, &mut send);
+        if let Some(frame) = after.preview {
+            for slot in self.conns.values().filter_map(|c| c.previews.as_ref()) {
+                slot.send_replace(Some(frame.clone()));
+            }
+        }
         let mut acked = after.acked;
         acked.sort_unstable();
         acked.dedup();
@@ -740,11 +757,17 @@ impl Actor {
         self.analysis.since = Some((past, past));
     }
 
-    /// When the next analysis is due (none is while one runs).
+    /// When the next analysis is due (none is while one runs). Nobody
+    /// watching the preview, it only credits authors: far less often.
     fn analysis_due(&self) -> Option<Instant> {
         let a = &self.analysis;
         let (first, last) = a.since.filter(|_| !a.running)?;
-        Some((last + preview::QUIET).min(first + preview::MAX_WAIT))
+        let (quiet, max_wait) = if self.conns.values().any(|c| c.previews.is_some()) {
+            (preview::QUIET, preview::MAX_WAIT)
+        } else {
+            (preview::QUIET_UNWATCHED, preview::MAX_WAIT_UNWATCHED)
+        };
+        Some((last + quiet).min(first + max_wait))
     }
 
     /// Starts the analysis when it is due: the text is checked (and drawn,
@@ -773,9 +796,10 @@ impl Actor {
     }
 
     /// An analysis came back: credit its authors, push its preview.
-    fn analysed(&mut self, analysis: Analysis) {
+    fn analysed(&mut self, analysis: Analysis, after: &mut After) {
         let a = &mut self.analysis;
         a.running = false;
+        a.flush = true;
         match analysis.model {
             Some(model) => {
                 if a.model.is_some() && !analysis.touched.is_empty() && a.running_saves == a.saves {
@@ -791,9 +815,8 @@ impl Actor {
         }
         if let Some(frame) = analysis.frame {
             let frame = Arc::new(frame);
-            for slot in self.conns.values().filter_map(|c| c.previews.as_ref()) {
-                slot.send_replace(Some(frame.clone()));
-            }
+            // Sent after the commit, like everything the burst shows.
+            after.preview = Some(frame.clone());
             a.frame = Some((analysis.rev, frame));
         }
         // Somebody joined wanting a preview while this one ran without.

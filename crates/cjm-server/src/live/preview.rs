@@ -21,6 +21,11 @@ use std::time::Duration;
 pub(crate) const QUIET: Duration = Duration::from_millis(250);
 /// …or this long after its first, when people keep typing.
 pub(crate) const MAX_WAIT: Duration = Duration::from_millis(2000);
+/// With nobody watching the preview, an analysis only credits authors:
+/// 2 s after the last change, at most 10 s after the first (two people
+/// typing within those seconds are both credited with what changed).
+pub(crate) const QUIET_UNWATCHED: Duration = Duration::from_secs(2);
+pub(crate) const MAX_WAIT_UNWATCHED: Duration = Duration::from_secs(10);
 /// Analyses running at once across the server (each takes one core).
 pub(crate) const RENDERS: usize = 1;
 /// Items credited to one person between two saves, at most.

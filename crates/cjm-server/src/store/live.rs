@@ -106,6 +106,14 @@ pub(crate) struct Contribution {
 pub(crate) fn note_contributions(c: &Connection, map_id: i64, parts: &[(i64, i64, Vec<String>)]) -> AppResult<()> {
     let now = now();
     for (user_id, updates, touched) in parts {
+        if touched.is_empty() {
+            c.prepare_cached(
+                "INSERT INTO doc_contributions (map_id, user_id, updates, first_at, last_at) VALUES (?1, ?2, ?3, ?4, ?4)
+                 ON CONFLICT (map_id, user_id) DO UPDATE SET updates = updates + excluded.updates, last_at = excluded.last_at",
+            )?
+            .execute(params![map_id, user_id, updates, now])?;
+            continue;
+        }
         let old: Option<String> = c
             .query_row(
                 "SELECT items FROM doc_contributions WHERE map_id = ?1 AND user_id = ?2",
