@@ -108,7 +108,13 @@ test('an edit made offline survives a closed tab; a copy of another document is 
     await page.goto(editorUrl);
     await page.waitForFunction(() => window.cjmEditorInstance.getText().startsWith('%% typed offline'), null, { timeout: 30000 });
     await page.locator('#status', { hasText: 'All changes stored' }).waitFor({ timeout: 30000 });
-    const live = await (await context.request.get(`${proxy.origin}/api/maps/${mapId}/live`)).json();
+    // Who changed what is credited once the server has analysed the burst.
+    let live;
+    for (let i = 0; i < 50; i++) {
+      live = await (await context.request.get(`${proxy.origin}/api/maps/${mapId}/live`)).json();
+      if (live.people.length) break;
+      await page.waitForTimeout(200);
+    }
     assert.equal(live.unsaved, true, JSON.stringify(live));
     assert.equal(live.people[0].name, 'Tess Tab', JSON.stringify(live));
     await page.screenshot({ path: join(shots, 'live-offline-03-after-closed-tab.png') });
