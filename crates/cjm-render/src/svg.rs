@@ -335,7 +335,8 @@ fn header(map: &Journey, opts: &Options, t: &Theme, page: Page, width: f32, top:
         facts.push((d.clone(), None));
     }
     let steps = map.steps().count();
-    facts.push((format!("{} stages · {steps} steps", map.stages.len()), None));
+    let plural = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    facts.push((format!("{} · {}", plural(map.stages.len(), "stage", "stages"), plural(steps, "step", "steps")), None));
     if let Some(p) = &opts.persona {
         facts.push((format!("Persona view: {p}"), None));
     }
@@ -1118,10 +1119,13 @@ fn emotion_lane(map: &Journey, opts: &Options, t: &Theme, cols: &[Col], personas
         }
     }
     let n = personas.len().max(1) as f32;
+    // Several personas: spread their faces (22 px across) so that none
+    // covers another at the same score, within the narrowest column.
+    let narrowest = cols.iter().map(|c| c.w).fold(f32::INFINITY, f32::min);
+    let spacing = if n > 1.0 { 24f32.min((narrowest - 26.0).max(0.0) / (n - 1.0)) } else { 0.0 };
     for (pi, name) in personas.iter().enumerate() {
         let color = persona_color(map, t, name);
-        // Several personas: spread their markers a little so none hides another.
-        let dx = (pi as f32 - (n - 1.0) / 2.0) * 16.0;
+        let dx = (pi as f32 - (n - 1.0) / 2.0) * spacing;
         let points: Vec<Option<(f32, f32, f64)>> =
             cols.iter().map(|c| c.step.score_for(name).map(|v| (c.x + c.w / 2.0 + dx, y_of(v), v))).collect();
         let ids: Vec<&str> = cols.iter().map(|c| c.step.id.as_str()).collect();
@@ -1202,8 +1206,10 @@ fn face(
     )
 }
 
-/// A smooth path (Catmull-Rom as cubic Béziers) through the points, broken
-/// where a step has no score.
+/// A smooth path through the points, broken where a step has no score: a
+/// monotone cubic (Fritsch–Carlson) drawn as Béziers, so the curve never
+/// leaves the range of the two scores it passes between, and is flat
+/// between equal ones.
 fn smooth(points: &[Option<(f32, f32, f64)>]) -> String {
     let mut d = String::new();
     let mut run: Vec<(f32, f32)> = Vec::new();
@@ -1213,12 +1219,8 @@ fn smooth(points: &[Option<(f32, f32, f64)>]) -> String {
             let _ = write!(d, "M{} {}h0.01", fmt(x), fmt(y));
         } else if run.len() > 1 {
             let _ = write!(d, "M{} {}", fmt(run[0].0), fmt(run[0].1));
-            for i in 0..run.len() - 1 {
-                let p0 = run[i.saturating_sub(1)];
-                let (p1, p2) = (run[i], run[i + 1]);
-                let p3 = run[(i + 2).min(run.len() - 1)];
-                let c1 = (p1.0 + (p2.0 - p0.0) / 6.0, p1.1 + (p2.1 - p0.1) / 6.0);
-                let c2 = (p2.0 - (p3.0 - p1.0) / 6.0, p2.1 - (p3.1 - p1.1) / 6.0);
+            for (i, (c1, c2)) in monotone_controls(run).into_iter().enumerate() {
+                let p2 = run[i + 1];
                 let _ =
                     write!(d, "C{} {} {} {} {} {}", fmt(c1.0), fmt(c1.1), fmt(c2.0), fmt(c2.1), fmt(p2.0), fmt(p2.1));
             }
@@ -1233,6 +1235,50 @@ fn smooth(points: &[Option<(f32, f32, f64)>]) -> String {
     }
     flush(&mut run, &mut d);
     d
+}
+
+/// The Bézier control points of each segment of the monotone cubic
+/// through `p` (x increasing). Tangents are the mean of the neighbouring
+/// slopes, zero at a peak, a trough or a flat stretch, and scaled down
+/// where they would overshoot (Fritsch and Carlson, 1980); a segment's
+/// control points then lie within its two ends' heights.
+fn monotone_controls(p: &[(f32, f32)]) -> Vec<((f32, f32), (f32, f32))> {
+    let n = p.len();
+    let slope = |k: usize| {
+        let h = p[k + 1].0 - p[k].0;
+        if h.abs() < f32::EPSILON {
+            0.0
+        } else {
+            (p[k + 1].1 - p[k].1) / h
+        }
+    };
+    let d: Vec<f32> = (0..n - 1).map(slope).collect();
+    let mut m = vec![0.0f32; n];
+    m[0] = d[0];
+    m[n - 1] = d[n - 2];
+    for k in 1..n - 1 {
+        m[k] = if d[k - 1] * d[k] <= 0.0 { 0.0 } else { (d[k - 1] + d[k]) / 2.0 };
+    }
+    for k in 0..n - 1 {
+        if d[k] == 0.0 {
+            m[k] = 0.0;
+            m[k + 1] = 0.0;
+            continue;
+        }
+        let (a, b) = (m[k] / d[k], m[k + 1] / d[k]);
+        let r = a * a + b * b;
+        if r > 9.0 {
+            let tau = 3.0 / r.sqrt();
+            m[k] = tau * a * d[k];
+            m[k + 1] = tau * b * d[k];
+        }
+    }
+    (0..n - 1)
+        .map(|k| {
+            let h = (p[k + 1].0 - p[k].0) / 3.0;
+            ((p[k].0 + h, p[k].1 + m[k] * h), (p[k + 1].0 - h, p[k + 1].1 - m[k + 1] * h))
+        })
+        .collect()
 }
 
 fn footer_height(map: &Journey, opts: &Options) -> f32 {
@@ -1284,5 +1330,51 @@ fn footer(s: &mut String, map: &Journey, t: &Theme, width: f32, y: f32) {
             );
             x += w + 8.0;
         }
+    }
+}
+
+#[cfg(test)]
+mod curve_tests {
+    use super::monotone_controls;
+
+    /// The curve's height at `t` on the segment from `a` to `b` with
+    /// control points `c1`, `c2`.
+    fn at(a: f32, c1: f32, c2: f32, b: f32, t: f32) -> f32 {
+        let u = 1.0 - t;
+        u * u * u * a + 3.0 * u * u * t * c1 + 3.0 * u * t * t * c2 + t * t * t * b
+    }
+
+    #[test]
+    fn the_emotion_curve_never_leaves_the_range_of_the_scores_it_joins() {
+        // Scores 1..5 on a 5-point scale, drawn at y = 26 + (5 - v) * 30.
+        let mut seed = 0x2545_f491_u64;
+        let mut next = move || {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 33) as u32
+        };
+        for _ in 0..2000 {
+            let n = 2 + (next() % 9) as usize;
+            let p: Vec<(f32, f32)> =
+                (0..n).map(|i| (i as f32 * 170.0, 26.0 + (5 - (next() % 5)) as f32 * 30.0 - 30.0)).collect();
+            for (k, (c1, c2)) in monotone_controls(&p).into_iter().enumerate() {
+                let (a, b) = (p[k].1, p[k + 1].1);
+                let (lo, hi) = (a.min(b) - 1e-3, a.max(b) + 1e-3);
+                for s in 0..=20 {
+                    let y = at(a, c1.1, c2.1, b, s as f32 / 20.0);
+                    assert!(y >= lo && y <= hi, "{p:?}: segment {k} reaches {y} outside {a}..{b}");
+                }
+                // Flat between equal neighbours.
+                if a == b {
+                    assert!((c1.1 - a).abs() < 1e-4 && (c2.1 - a).abs() < 1e-4, "{p:?}: segment {k} bulges");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn two_equal_scores_give_a_straight_line() {
+        let c = monotone_controls(&[(0.0, 50.0), (170.0, 50.0), (340.0, 110.0)]);
+        assert_eq!(c[0].0 .1, 50.0);
+        assert_eq!(c[0].1 .1, 50.0);
     }
 }
