@@ -214,9 +214,16 @@ test('dragging a stage band moves the stage with its steps, for everybody', asyn
   await openEditor(bea);
   const first = ada.locator('#preview .stage[data-stage]', { hasText: 'Discover' });
   const second = ada.locator('#preview .stage[data-stage]', { hasText: 'Compare' });
-  // Both bands in view: Compare whole, Discover's right end.
-  await second.evaluate((e) => e.scrollIntoView({ block: 'center', inline: 'end' }));
-  const a = await first.boundingBox(), b = await second.boundingBox();
+  // Both bands in view: Compare whole, Discover's right end. (The drawing
+  // may be replaced by a pushed preview meanwhile: ask until both are there.)
+  let a = null, b = null;
+  for (let i = 0; i < 50 && !(a && b); i++) {
+    await mapHas(ada, 'Compare');
+    await second.evaluate((e) => e.scrollIntoView({ block: 'center', inline: 'end' })).catch(() => {});
+    [a, b] = [await first.boundingBox(), await second.boundingBox()];
+    if (!(a && b)) await ada.waitForTimeout(200);
+  }
+  assert.ok(a && b, 'the stage bands are drawn');
   const from = a.x + a.width - 30, y = a.y + a.height / 2;
   await ada.mouse.move(from, y);
   await ada.mouse.down();
