@@ -300,17 +300,22 @@
     function moveStepDrag(e) {
       if (Math.abs(e.clientX - drag.x) > 8) drag.moved = true;
       if (!drag.moved) return;
-      const cols = columns();
-      let target = cols.findIndex((c) => e.clientX < c.box.left + c.box.width / 2);
-      if (target < 0) target = cols.length;
-      drag.target = target;
+      drag.target = dropAt(columns(), e.clientX, 5);
+    }
+    // Where a drag over these boxes (left to right) lands: the index of
+    // the box it goes before (their count: after the last), with the mark
+    // drawn `gap` px outside that edge.
+    function dropAt(boxes, x, gap) {
+      let target = boxes.findIndex((c) => x < c.box.left + c.box.width / 2);
+      if (target < 0) target = boxes.length;
       let mark = preview.querySelector(".drop-mark");
       if (!mark) { mark = el("div", { class: "drop-mark" }); preview.append(mark); }
       const host = preview.getBoundingClientRect();
-      const edge = target < cols.length ? cols[target].box.left - 5 : cols[cols.length - 1].box.right + 5;
+      const edge = target < boxes.length ? boxes[target].box.left - gap : boxes[boxes.length - 1].box.right + gap;
       mark.style.left = (edge - host.left + preview.scrollLeft) + "px";
-      mark.style.top = (cols[0].box.top - host.top + preview.scrollTop) + "px";
-      mark.style.height = cols[0].box.height + "px";
+      mark.style.top = (boxes[0].box.top - host.top + preview.scrollTop) + "px";
+      mark.style.height = boxes[0].box.height + "px";
+      return target;
     }
     async function endStepDrag() {
       const d = drag; drag = null;
@@ -342,16 +347,7 @@
       drag.band.classList.add("dragging");
       const bands = stageBands();
       if (!bands.length) return;
-      let target = bands.findIndex((b) => e.clientX < b.box.left + b.box.width / 2);
-      if (target < 0) target = bands.length;
-      drag.target = target;
-      let mark = preview.querySelector(".drop-mark");
-      if (!mark) { mark = el("div", { class: "drop-mark" }); preview.append(mark); }
-      const host = preview.getBoundingClientRect();
-      const edge = target < bands.length ? bands[target].box.left - 4 : bands[bands.length - 1].box.right + 4;
-      mark.style.left = (edge - host.left + preview.scrollLeft) + "px";
-      mark.style.top = (bands[0].box.top - host.top + preview.scrollTop) + "px";
-      mark.style.height = bands[0].box.height + "px";
+      drag.target = dropAt(bands, e.clientX, 4);
     }
     async function endStageDrag() {
       const d = drag; drag = null;
