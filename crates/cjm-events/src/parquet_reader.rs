@@ -429,7 +429,7 @@ impl Part<'_> {
             false => time_values(time_column, opts).map_err(self.column_err(cols.time))?,
         };
         let score = match cols.score {
-            Some(c) => number_values(self.column(batch, c)).map_err(self.column_err(c))?,
+            Some(c) => number_values(self.column(batch, c), self.row_base).map_err(self.column_err(c))?,
             None => vec![f64::NAN; n],
         };
         self.b.log.stats.rows += n as u64;
@@ -977,8 +977,21 @@ fn adjust(values: Vec<Option<i64>>, naive: bool, opts: &ReadOptions) -> Vec<Opti
     values.into_iter().map(|v| v.and_then(|t| t.checked_sub(off))).collect()
 }
 
-/// Numbers (NaN for nulls).
-fn number_values(array: &ArrayRef) -> Result<Vec<f64>, String> {
+/// Scores: numbers, NaN for nulls (and for NaN itself, as pandas writes a
+/// missing float); an infinite score is refused, naming its row.
+fn number_values(array: &ArrayRef, first_row: u64) -> Result<Vec<f64>, String> {
+    let values = numbers(array)?;
+    match values.iter().position(|v| v.is_infinite()) {
+        Some(i) => Err(format!(
+            "row {} holds the score `{}`; a score must be a finite number such as 4 or 3.5 (or null for none)",
+            first_row + i as u64 + 1,
+            values[i],
+        )),
+        None => Ok(values),
+    }
+}
+
+fn numbers(array: &ArrayRef) -> Result<Vec<f64>, String> {
     let n = array.len();
     macro_rules! num {
         ($t:ty) => {{
@@ -1001,7 +1014,13 @@ fn number_values(array: &ArrayRef) -> Result<Vec<f64>, String> {
             .into_iter()
             .map(|v| match v.as_deref().map(str::trim) {
                 None | Some("") => Ok(f64::NAN),
-                Some(t) => t.parse::<f64>().map_err(|_| format!("the score `{t}` is not a number")),
+                Some(t) => t.parse::<f64>().map_err(|_| format!("the score `{t}` is not a number")).and_then(|v| {
+                    if v.is_nan() {
+                        Err(format!("the score `{t}` is not a number"))
+                    } else {
+                        Ok(v)
+                    }
+                }),
             })
             .collect::<Result<_, _>>()?,
     })

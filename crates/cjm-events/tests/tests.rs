@@ -886,3 +886,49 @@ fn parquet_page_headers_claiming_huge_lists_are_refused_at_once() {
         assert!(started.elapsed() < std::time::Duration::from_secs(1), "took {:?}", started.elapsed());
     }
 }
+
+/// A score enters every mean of its touchpoint: one that is not a finite
+/// number is refused where it is read, in every format (a bad row in text
+/// logs, the file with its line or row in XES and Parquet), never kept as
+/// an infinity that turns means into `null`.
+#[test]
+fn non_finite_scores_are_refused_in_every_format() {
+    let dir = tempdir();
+    for (name, line, text) in [
+        ("inf.csv", 2, "customer_id,timestamp,touchpoint,score\nA,2024-01-01T00:00:00Z,x,inf\nA,2024-01-01T00:01:00Z,y,4\nB,2024-01-01T00:00:00Z,x,NaN\n"),
+        ("inf.jsonl", 1, "{\"customer_id\":\"A\",\"timestamp\":\"2024-01-01T00:00:00Z\",\"touchpoint\":\"x\",\"score\":\"-Infinity\"}\n{\"customer_id\":\"A\",\"timestamp\":\"2024-01-01T00:01:00Z\",\"touchpoint\":\"y\",\"score\":4}\n"),
+    ] {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        let log = read_path(&path, &ReadOptions::default()).unwrap();
+        assert!(log.score.iter().all(|s| s.is_finite() || s.is_nan()), "{name}");
+        assert!(log.stats.bad_rows >= 1, "{name}: {:?}", log.stats);
+        assert!(log.stats.problems[0].message.contains("is not a number"), "{name}: {:?}", log.stats.problems);
+        assert_eq!(log.stats.problems[0].line, line, "{name}");
+    }
+    let xml = "<log xes.version=\"1.0\">\n<trace>\n<string key=\"concept:name\" value=\"c1\"/>\n<event>\n<string key=\"concept:name\" value=\"a\"/>\n<float key=\"score\" value=\"INF\"/>\n</event>\n</trace>\n</log>\n";
+    let path = dir.join("inf.xes");
+    std::fs::write(&path, xml).unwrap();
+    let err = read_path(&path, &ReadOptions::default()).unwrap_err();
+    assert_eq!(err.line, Some(6), "{err}");
+    assert!(err.message.contains("a score must be a finite number"), "{err}");
+
+    use arrow_array::{ArrayRef, Float64Array, RecordBatch, StringArray};
+    use std::sync::Arc;
+    let batch = RecordBatch::try_from_iter(vec![
+        ("customer_id", Arc::new(StringArray::from(vec!["c1", "c1", "c2"])) as ArrayRef),
+        ("timestamp", Arc::new(StringArray::from(vec!["2024-01-01T00:00:00Z"; 3])) as ArrayRef),
+        ("touchpoint", Arc::new(StringArray::from(vec!["a", "b", "c"])) as ArrayRef),
+        ("score", Arc::new(Float64Array::from(vec![Some(4.0), None, Some(f64::INFINITY)])) as ArrayRef),
+    ])
+    .unwrap();
+    let path = dir.join("inf.parquet");
+    let mut w =
+        parquet::arrow::ArrowWriter::try_new(std::fs::File::create(&path).unwrap(), batch.schema(), None).unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+    let err = read_path(&path, &ReadOptions::default()).unwrap_err();
+    assert!(err.message.contains("row 3 holds the score `inf`"), "{err}");
+    assert!(err.message.contains("column `score`"), "{err}");
+    std::fs::remove_dir_all(dir).ok();
+}

@@ -104,6 +104,7 @@ pub fn analyse(log: &EventLog, j: &Journeys, funnel: Option<&FunnelSpec>, k: usi
     let name = |a: u32| log.activities.get(a).to_string();
     let channel = |c: u32| log.channels.get(c).to_string();
     let mut channel_reach: Vec<ChannelReach> = (0..log.channels.len())
+        .filter(|&c| t.ch_events[c] > 0)
         .map(|c| ChannelReach { channel: channel(c as u32), events: t.ch_events[c], customers: t.ch_customers[c] })
         .collect();
     channel_reach.sort_by(|x, y| y.customers.cmp(&x.customers).then_with(|| x.channel.cmp(&y.channel)));
@@ -117,7 +118,7 @@ pub fn analyse(log: &EventLog, j: &Journeys, funnel: Option<&FunnelSpec>, k: usi
         edge_times: edge_times(t.durations, &name),
         eventually_follows,
         variant_coverage: coverage(top_variants, j.customers()),
-        next_times: next_times(t.next, &name),
+        next_times: next_times(t.next, &t.act_events, &name),
         funnel: funnel.filter(|f| !f.steps.is_empty()).map(|f| funnel_report(log, j, f)),
         channel_reach,
         channel_switches,
@@ -136,6 +137,8 @@ struct Tallies {
     switches: FxHashMap<(u32, u32), u64>,
     ch_events: Vec<u64>,
     ch_customers: Vec<u64>,
+    /// Events per touchpoint (a filter leaves some with none).
+    act_events: Vec<u64>,
 }
 
 impl Tallies {
@@ -148,12 +151,14 @@ impl Tallies {
             switches: FxHashMap::default(),
             ch_events: vec![0; n_ch],
             ch_customers: vec![0; n_ch],
+            act_events: vec![0; log.activities.len()],
         };
         let mut ch_last = vec![usize::MAX; n_ch];
-        for c in 0..j.customers() {
+        for c in 0..j.slots() {
             let r = j.range(c);
             let (acts, times, rows) = (&j.acts[r.clone()], &j.times[r.clone()], &j.rows[r]);
             for i in 0..acts.len() {
+                t.act_events[acts[i] as usize] += 1;
                 if i + 1 < acts.len() {
                     let (t0, t1) = (times[i], times[i + 1]);
                     if t0 != UNKNOWN_TIME && t1 != UNKNOWN_TIME {
@@ -203,12 +208,19 @@ fn edge_times(durations: FxHashMap<(u32, u32), Vec<i64>>, name: &dyn Fn(u32) -> 
                 median_seconds: median_sorted(&d) / 1e6,
                 min_seconds: secs(d[0]),
                 max_seconds: secs(d[d.len() - 1]),
-                p90_seconds: secs(d[((d.len() as f64 * 0.9).ceil() as usize).clamp(1, d.len()) - 1]),
+                p90_seconds: secs(d[p90_rank(d.len()) - 1]),
             }
         })
         .collect();
     edge_times.sort_by(|x, y| (&x.from, &x.to).cmp(&(&y.from, &y.to)));
     edge_times
+}
+
+/// The 1-based rank of the 90th percentile of `n` sorted values (nearest
+/// rank, ⌈0.9·n⌉), in integers: the float formula rounds wrongly for some
+/// large `n`.
+pub(crate) fn p90_rank(n: usize) -> usize {
+    (n.saturating_mul(9).div_ceil(10)).clamp(1, n.max(1))
 }
 
 /// The share of customers the top variants cover, cumulatively.
@@ -224,11 +236,13 @@ fn coverage(top_variants: &[u64], customers: usize) -> Vec<f64> {
         .collect()
 }
 
-/// Each touchpoint's median time to the next event, by touchpoint.
-fn next_times(mut next: Vec<Vec<i64>>, name: &dyn Fn(u32) -> String) -> Vec<NextTime> {
+/// Each touchpoint's median time to the next event, by touchpoint (those
+/// with an event only).
+fn next_times(mut next: Vec<Vec<i64>>, events: &[u64], name: &dyn Fn(u32) -> String) -> Vec<NextTime> {
     let mut next_times: Vec<NextTime> = next
         .iter_mut()
         .enumerate()
+        .filter(|(a, _)| events[*a] > 0)
         .map(|(a, d)| {
             d.sort_unstable();
             NextTime {
@@ -258,7 +272,7 @@ pub fn funnel_report(log: &EventLog, j: &Journeys, spec: &FunnelSpec) -> FunnelR
     let mut reached = vec![0u64; n];
     let mut to_convert: Vec<Vec<i64>> = vec![Vec::new(); n];
     let mut dropped: Vec<Vec<String>> = vec![Vec::new(); n];
-    for c in 0..j.customers() {
+    for c in 0..j.slots() {
         let r = j.range(c);
         if r.is_empty() {
             continue;
@@ -361,7 +375,7 @@ pub fn sessions(log: &EventLog, gap_seconds: i64) -> EventLog {
     let mut out = log.clone();
     let mut cases = cjm_events::Dict::default();
     let mut case_of_row = vec![0u32; log.len()];
-    for c in 0..j.customers() {
+    for c in 0..j.slots() {
         let r = j.range(c);
         let base = log.cases.get(c as u32).to_string();
         let mut session = 1;
@@ -512,14 +526,16 @@ pub fn customers_with(log: &EventLog, name: &str, value: &str) -> EventLog {
 pub fn keep_covering_variants(log: &EventLog, share: f64) -> EventLog {
     let j = journeys::build(log);
     let mut counts: FxHashMap<&[u32], u64> = FxHashMap::default();
-    for c in 0..j.customers() {
+    for c in 0..j.slots() {
         let r = j.range(c);
         if !r.is_empty() {
             *counts.entry(&j.acts[r]).or_insert(0) += 1;
         }
     }
     let mut ranked: Vec<(&[u32], u64)> = counts.into_iter().collect();
-    ranked.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+    // Ties by the sequence's names, byte-wise, as the top variants are ranked.
+    let names = |v: &[u32]| v.iter().map(|&a| log.activities.get(a)).collect::<Vec<_>>();
+    ranked.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| names(a.0).cmp(&names(b.0))));
     let total: u64 = ranked.iter().map(|v| v.1).sum();
     let mut kept: rustc_hash::FxHashSet<&[u32]> = rustc_hash::FxHashSet::default();
     let mut covered = 0u64;
@@ -531,7 +547,7 @@ pub fn keep_covering_variants(log: &EventLog, share: f64) -> EventLog {
         covered += n;
     }
     let mut keep_case = vec![false; log.cases.len()];
-    for (c, k) in keep_case.iter_mut().enumerate().take(j.customers()) {
+    for (c, k) in keep_case.iter_mut().enumerate().take(j.slots()) {
         let r = j.range(c);
         *k = !r.is_empty() && kept.contains(&j.acts[r]);
     }
@@ -597,4 +613,25 @@ fn connected(edges: &[crate::contract::Edge], keep: &[bool], starts: &[&str], en
     let from_start = reach(starts, &fwd);
     let to_end = reach(ends, &back);
     nodes.iter().all(|n| from_start.contains(*n) && to_end.contains(*n))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The nearest rank is the smallest r with r ≥ 0.9·n, i.e. 10·r ≥ 9·n,
+    /// checked in integers, for small n and for n where 0.9·n in floats
+    /// lands just above a whole number.
+    #[test]
+    fn p90_rank_is_the_smallest_rank_covering_nine_tenths() {
+        let large = [10usize.pow(16) + 1, 123_456_789_012_340, 9_007_199_254_740_990];
+        for n in (1..100_000).chain(large) {
+            let r = p90_rank(n) as u128;
+            assert!(r * 10 >= 9 * n as u128 && (r - 1) * 10 < 9 * n as u128, "n = {n}: rank {r}");
+        }
+        assert_eq!(p90_rank(0), 1, "no values: the caller never asks");
+        // The float formula ⌈n × 0.9⌉ is one too low for this n.
+        let n = 10usize.pow(16) + 1;
+        assert_ne!((n as f64 * 0.9).ceil() as usize, p90_rank(n));
+    }
 }

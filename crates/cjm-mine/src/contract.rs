@@ -25,6 +25,24 @@
 //!   necessarily consecutive, no time window), matched greedily at the
 //!   earliest occurrence, each step strictly after the previous one.
 //!
+//! Rules every output of the engine keeps (the summary and the analysis):
+//!
+//! - **Customers** are those with at least one event after the filters
+//!   (date range, attribute), sessions and variant cover; in a breakdown,
+//!   those of the segment. Every share (funnel conversion at step 1,
+//!   variant coverage, a measured step's reach) divides by that count —
+//!   never by the customer ids the reader saw.
+//! - **Lists hold what exists**: a channel, touchpoint or pair is listed
+//!   only when at least one remaining event has it; nothing with zero
+//!   counts is listed.
+//! - **Ties are broken by name bytes**, everywhere: top variants and the
+//!   variant cover by the sequence's names (element by element, a proper
+//!   prefix first), everything else by the names it lists.
+//! - **Scores are finite**: the readers refuse `inf` and non-numbers where
+//!   they read them, so no mean is ever infinite or `null` for that reason.
+//! - **The 90th percentile** is the nearest rank ⌈9n/10⌉ of the sorted
+//!   values, computed in integers.
+//!
 //! Output rounding (summary JSON): floats to 6 decimals, as Python's
 //! `round(x, 6)`; lists sorted as documented per field.
 

@@ -49,7 +49,7 @@ fn main_path(log: &EventLog, j: &journeys::Journeys, s: &crate::Summary, reach: 
     // Mean position (0..1) of each touchpoint in the journeys it appears in.
     let mut pos_sum = vec![0f64; n_act];
     let mut pos_n = vec![0u64; n_act];
-    for c in 0..j.customers() {
+    for c in 0..j.slots() {
         let acts = &j.acts[j.range(c)];
         let len = acts.len().max(2) as f64 - 1.0;
         for (i, &a) in acts.iter().enumerate() {
@@ -94,7 +94,50 @@ fn main_path(log: &EventLog, j: &journeys::Journeys, s: &crate::Summary, reach: 
         let at = path.iter().position(|&x| position(x) > p).unwrap_or(path.len());
         path.insert(at, a);
     }
-    path
+    along_dominant_order(&path, &first_before(j, &path))
+}
+
+/// `before[x][y]`: the customers whose first `path[x]` comes before their
+/// first `path[y]` (customers with both; positions in contract order).
+fn first_before(j: &journeys::Journeys, path: &[u32]) -> Vec<Vec<u64>> {
+    let n = path.len();
+    let mut before = vec![vec![0u64; n]; n];
+    let mut step_of = vec![usize::MAX; path.iter().max().map_or(0, |&m| m as usize + 1)];
+    for (k, &a) in path.iter().enumerate() {
+        step_of[a as usize] = k;
+    }
+    let mut first = vec![usize::MAX; n];
+    for c in 0..j.slots() {
+        first.fill(usize::MAX);
+        for (i, &a) in j.acts[j.range(c)].iter().enumerate() {
+            if let Some(&k) = step_of.get(a as usize).filter(|&&k| k != usize::MAX) {
+                first[k] = first[k].min(i);
+            }
+        }
+        for x in 0..n {
+            for y in 0..n {
+                if x != y && first[x] < first[y] && first[y] != usize::MAX {
+                    before[x][y] += 1;
+                }
+            }
+        }
+    }
+    before
+}
+
+/// The steps reordered so that each one comes before the next for at least
+/// as many customers as the other way round (of those who have both): each
+/// step, in the draft's order, goes right after the last placed step that
+/// precedes it, which the step then precedes in turn (so the order is a
+/// path through the "comes first" tournament, Rédei's theorem).
+fn along_dominant_order(path: &[u32], before: &[Vec<u64>]) -> Vec<u32> {
+    let precedes = |x: usize, y: usize| before[x][y] >= before[y][x];
+    let mut order: Vec<usize> = Vec::with_capacity(path.len());
+    for k in 0..path.len() {
+        let at = order.iter().rposition(|&x| precedes(x, k)).map_or(0, |i| i + 1);
+        order.insert(at, k);
+    }
+    order.into_iter().map(|k| path[k]).collect()
 }
 
 /// The draft as `.cjm` text: a comment on where it comes from, the header,

@@ -20,8 +20,14 @@ pub struct Journeys {
 }
 
 impl Journeys {
-    pub fn customers(&self) -> usize {
+    /// Customer ids, including those left with no event (by a filter, or
+    /// because every row of theirs was bad): iterate `0..slots()`.
+    pub fn slots(&self) -> usize {
         self.offsets.len() - 1
+    }
+    /// Customers with at least one event: the denominator of every share.
+    pub fn customers(&self) -> usize {
+        self.offsets.windows(2).filter(|w| w[0] < w[1]).count()
     }
     pub fn range(&self, c: usize) -> std::ops::Range<usize> {
         self.offsets[c]..self.offsets[c + 1]

@@ -114,7 +114,7 @@ pub fn measure(map: &Journey, log: &EventLog) -> Measurement {
         .collect();
     let j = journeys::build(log);
     let mut tally = Tally::new(steps.len(), map.stages.len(), log.activities.len());
-    for c in 0..j.customers() {
+    for c in 0..j.slots() {
         tally.customer(log, &j, c, &rules, &measured, &stage_ends);
     }
     let observed = observed_score_range(log);
@@ -341,7 +341,7 @@ fn unmapped(log: &EventLog, j: &journeys::Journeys, matched_by_act: &[u64]) -> (
     let mut last = vec![usize::MAX; n_act];
     let mut edges: rustc_hash::FxHashMap<(u32, u32), u64> = rustc_hash::FxHashMap::default();
     let is_unmapped = |a: u32| matched_by_act[a as usize] == 0;
-    for c in 0..j.customers() {
+    for c in 0..j.slots() {
         let acts = &j.acts[j.range(c)];
         for (i, &a) in acts.iter().enumerate() {
             events[a as usize] += 1;

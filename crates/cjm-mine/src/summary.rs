@@ -320,7 +320,7 @@ fn summarize_parts(
     // counts, one per core.
     let cuts = crate::journeys::customer_cuts(&j.offsets);
     let parts: Vec<Partial> = if cuts.len() == 2 {
-        vec![partial(j, 0, j.customers(), n_act, &funnel_ids)]
+        vec![partial(j, 0, j.slots(), n_act, &funnel_ids)]
     } else {
         std::thread::scope(|scope| {
             let handles: Vec<_> = cuts

@@ -231,3 +231,145 @@ fn the_data_blocks_formats_are_the_readers() {
         assert_eq!(cjm_events::Format::from_path(std::path::Path::new(&file)), Some(f));
     }
 }
+
+/// The peers' tie-heavy log as plain rows, read by the test itself:
+/// (customer, timestamp text, touchpoint, channel), in file order. Its
+/// timestamps share one layout, so text order is time order.
+fn reference_rows() -> Vec<[String; 4]> {
+    let text = std::fs::read_to_string(peers().join("ties_2e4.csv")).unwrap();
+    text.lines()
+        .skip(1)
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            [f[0].to_string(), f[1].to_string(), f[2].to_string(), f[3].to_string()]
+        })
+        .collect()
+}
+
+/// Each customer's touchpoints in contract order (time, then row), by customer.
+fn reference_journeys(rows: &[[String; 4]]) -> std::collections::BTreeMap<String, Vec<String>> {
+    let mut by: std::collections::BTreeMap<String, Vec<(String, usize, String)>> = Default::default();
+    for (i, r) in rows.iter().enumerate() {
+        by.entry(r[0].clone()).or_default().push((r[1].clone(), i, r[2].clone()));
+    }
+    by.into_iter()
+        .map(|(c, mut evs)| {
+            evs.sort();
+            (c, evs.into_iter().map(|e| e.2).collect())
+        })
+        .collect()
+}
+
+/// Greedy in-order funnel: how many steps a journey reaches.
+fn reference_reached(journey: &[String], steps: &[&str]) -> usize {
+    let mut k = 0;
+    for t in journey {
+        if k < steps.len() && t == steps[k] {
+            k += 1;
+        }
+    }
+    k
+}
+
+/// Every share divides by the customers with at least one event after the
+/// filters (and, in a breakdown, in that segment), and the lists name only
+/// what is left: the expected figures come from the rows, read here.
+#[test]
+fn shares_divide_by_the_customers_left_after_filters() {
+    let steps = ["product_page", "add_to_cart", "checkout_start"];
+    let rows = reference_rows();
+    let spec =
+        cjm_mine::analysis::FunnelSpec { steps: steps.iter().map(|s| s.to_string()).collect(), ..Default::default() };
+    let check = |label: &str, log: &cjm_events::EventLog, kept: Vec<[String; 4]>| {
+        let journeys = reference_journeys(&kept);
+        let n = journeys.len() as f64;
+        let first = journeys.values().filter(|j| reference_reached(j, &steps) >= 1).count() as f64;
+        let mut variants: std::collections::BTreeMap<&Vec<String>, u64> = Default::default();
+        for j in journeys.values() {
+            *variants.entry(j).or_insert(0) += 1;
+        }
+        let top = variants.values().copied().max().unwrap() as f64;
+        let j = cjm_mine::journeys::build(log);
+        let s = cjm_mine::summary::summarize(log, &j, &spec.steps, 5);
+        let counts: Vec<u64> = s.top_variants.iter().map(|v| v.count).collect();
+        let a = cjm_mine::analysis::analyse(log, &j, Some(&spec), 1, &counts);
+        assert_eq!(s.n_customers as f64, n, "{label}: customers");
+        let f = a.funnel.unwrap();
+        assert_eq!(f.steps[0].conversion, first / n, "{label}: step 1 of the funnel");
+        assert_eq!(a.variant_coverage[0], top / n, "{label}: coverage of the top variant");
+        let channels: std::collections::BTreeSet<&str> = kept.iter().map(|r| r[3].as_str()).collect();
+        let reach: std::collections::BTreeSet<&str> = a.channel_reach.iter().map(|c| c.channel.as_str()).collect();
+        assert_eq!(reach, channels, "{label}: channels listed");
+        let touchpoints: std::collections::BTreeSet<&str> = kept.iter().map(|r| r[2].as_str()).collect();
+        let next: std::collections::BTreeSet<&str> = a.next_times.iter().map(|t| t.touchpoint.as_str()).collect();
+        assert_eq!(next, touchpoints, "{label}: touchpoints listed");
+    };
+    let read = || read_path(&peers().join("ties_2e4.csv"), &ReadOptions::default()).unwrap();
+    // `--where channel=web`: only the web events, and their customers.
+    let mut web = read();
+    cjm_mine::analysis::filter(&mut web, None, None, Some(("channel", &["web".to_string()]))).unwrap();
+    check("where channel=web", &web, rows.iter().filter(|r| r[3] == "web").cloned().collect());
+    // `--by channel`, segment email: the customers with an email event, all their events.
+    let whole = read();
+    let emailed: std::collections::HashSet<&str> =
+        rows.iter().filter(|r| r[3] == "email").map(|r| r[0].as_str()).collect();
+    let segment = cjm_mine::analysis::customers_with(&whole, "channel", "email");
+    check("by channel: email", &segment, rows.iter().filter(|r| emailed.contains(r[0].as_str())).cloned().collect());
+}
+
+/// `--cover` ranks variants as the top variants are ranked: by count, then
+/// by the sequence's names, not by which came first in the file.
+#[test]
+fn cover_breaks_ties_by_name() {
+    let log = small_log(
+        "customer_id,timestamp,touchpoint\nA,2024-01-01T10:00:00Z,zebra\nB,2024-01-01T10:00:00Z,apple\nC,2024-01-01T10:00:00Z,mango\nC,2024-01-01T11:00:00Z,mango\nD,2024-01-01T10:00:00Z,mango\nD,2024-01-01T11:00:00Z,mango\n",
+    );
+    // mango→mango (2 customers) first, then apple and zebra tie at 1: 3 of 4 is apple's.
+    let kept = cjm_mine::analysis::keep_covering_variants(&log, 0.75);
+    let acts: std::collections::BTreeSet<&str> = kept.activity.iter().map(|&a| kept.activities.get(a)).collect();
+    assert_eq!(acts, ["apple", "mango"].into_iter().collect());
+    let s = cjm_mine::summarize(&log, &[], 2);
+    assert_eq!(s.top_variants[1].sequence, ["apple"], "the top variants agree");
+}
+
+/// On every real log, each pair of consecutive steps of a draft is in the
+/// order most customers who meet both meet them (first meetings, counted
+/// here from the journeys).
+#[test]
+fn drafts_follow_the_dominant_order_on_real_logs() {
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/logs");
+    let complaints = ReadOptions {
+        encoding: cjm_events::Encoding::Latin1,
+        columns: cjm_events::ColumnMap {
+            case: Some("CustomerID".into()),
+            time: Some("ContactDate".into()),
+            activity: Some("ComplaintTopic_EN".into()),
+            channel: Some("ContactChannelID".into()),
+            ..Default::default()
+        },
+        ..ReadOptions::default()
+    };
+    for name in ["bpic2012.xes.gz", "bpic2016_complaints.csv", "helpdesk.xes.gz", "receipt.parquet", "sepsis.csv"] {
+        let opts = if name.starts_with("bpic2016") { complaints.clone() } else { ReadOptions::default() };
+        let log = read_path(&data.join(name), &opts).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let opts = cjm_mine::discover::DiscoverOptions { title: name.into(), source: name.into(), max_steps: 12 };
+        let map = cjm_model::check(&cjm_mine::discover::discover(&log, &opts)).journey;
+        let steps: Vec<String> = map.steps().map(|s| s.name.clone()).collect();
+        assert!(steps.len() >= 2, "{name}: {steps:?}");
+        let j = cjm_mine::journeys::build(&log);
+        let first_at = |c: usize, t: &str| j.acts[j.range(c)].iter().position(|&a| log.activities.get(a) == t);
+        for w in steps.windows(2) {
+            let (mut forward, mut backward) = (0, 0);
+            for c in 0..j.slots() {
+                if let (Some(x), Some(y)) = (first_at(c, &w[0]), first_at(c, &w[1])) {
+                    if x < y {
+                        forward += 1;
+                    } else {
+                        backward += 1;
+                    }
+                }
+            }
+            assert!(forward >= backward, "{name}: {} before {}: {forward} customers, after: {backward}", w[0], w[1]);
+        }
+    }
+}

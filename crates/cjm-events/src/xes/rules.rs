@@ -315,6 +315,14 @@ pub(super) fn check_value(state: &XesState, name: &str, key: &str, value: &str) 
         }
         _ => true,
     };
+    if ok && matches!(key, "score" | "rating") && !v.is_empty() && !v.parse::<f64>().is_ok_and(f64::is_finite) {
+        // Scores are averaged: an infinite or non-numeric one would spoil
+        // every mean it enters, so the file is refused where it holds one.
+        return Err(format!(
+            "<{name} key=\"{key}\"> has the value `{}`; a score must be a finite number such as 4 or 3.5",
+            clip(value)
+        ));
+    }
     if ok {
         Ok(time)
     } else {
@@ -354,6 +362,7 @@ pub(super) fn record(state: &mut XesState, parent: &Frame, key: &str, kind: &str
             }
             "score" | "rating" => {
                 if let Some(ev) = state.event.as_mut() {
+                    // `check_value` has refused anything but a finite number.
                     ev.score = value.trim().parse().unwrap_or(f64::NAN);
                 }
             }
