@@ -81,7 +81,13 @@ test('the demo map shows measured figures from its real log', async () => {
   await shot('04-demo-map');
   await page.click('text=the draft the data suggests');
   await page.locator('table.figures').waitFor();
-  assert.match(await page.locator('table.figures').innerText(), /Receipt is checked\s+1316/);
+  const figures = await page.locator('table.figures').innerText();
+  // Reach and the funnel in map order are two labelled figures; the funnel never rises.
+  assert.match(figures, /Receipt is checked\s+1,316 · \d+\.\d%/);
+  assert.match(await page.locator('table.figures thead').innerText(), /Reach\s+In funnel\s+Conversion\s+Drop-off/);
+  assert.equal(await page.locator('table.figures th[title*="in map order"]').count(), 1, 'each figure says how it is computed');
+  const funnel = await page.locator('table.figures tbody tr').evaluateAll((rows) => rows.map((r) => r.cells[2] && r.cells[2].innerText.replace(/,/g, '')).filter((t) => /^\d+$/.test(t || '')).map(Number));
+  assert.ok(funnel.length >= 2 && funnel.every((n, i) => i === 0 || n <= funnel[i - 1]), 'funnel ' + funnel);
   await page.click('#load-draft');
   await page.locator('#draft:not([hidden])').waitFor();
   assert.match(await page.locator('#draft').innerText(), /evidence: touchpoint = "Confirmation of receipt"/);

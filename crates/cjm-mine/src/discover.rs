@@ -5,7 +5,8 @@
 //! along the most frequent transitions of the directly-follows graph to
 //! touchpoints not yet on it, plus every other touchpoint that at least a
 //! tenth of the customers meet, placed at its usual position. The path is cut
-//! into stages of about equal length. Each step gets its touchpoint's mean
+//! into stages of about equal length; steps off the most frequent variant
+//! are marked optional (left out of the measured funnel). Each step gets its touchpoint's mean
 //! score (mapped onto 1..5), its most common channels, an evidence rule that
 //! finds it, and its measured reach as a comment.
 
@@ -152,6 +153,9 @@ fn write_draft(log: &EventLog, s: &crate::Summary, reach: &[u64], path: &[u32], 
         Some((mapped * 10.0).round() / 10.0)
     };
     let channels_of = channels_by_touchpoint(log);
+    // Steps off the most frequent variant are ones many customers skip.
+    let dominant: Vec<&str> =
+        s.top_variants.first().map_or(Vec::new(), |v| v.sequence.iter().map(String::as_str).collect());
 
     let mut out = String::new();
     let _ =
@@ -188,6 +192,9 @@ fn write_draft(log: &EventLog, s: &crate::Summary, reach: &[u64], path: &[u32], 
             if let Some(chs) = channels_of.get(&a) {
                 let list: Vec<String> = chs.iter().map(|c| escape_value(c).replace(',', "\\,")).collect();
                 let _ = writeln!(out, "      channel: {}", list.join(", "));
+            }
+            if !dominant.contains(&touchpoint) {
+                let _ = writeln!(out, "      optional: yes");
             }
             let rule = Expr::Compare {
                 field: "touchpoint".into(),

@@ -2,14 +2,16 @@
 //! and the customers' journeys give reach, conversion, drop-off, time and
 //! score per step.
 //!
-//! Definitions:
+//! Definitions (worded for people in [`cjm_model::measures::Figure`]):
 //! - A customer **reaches** a step when at least one of its events matches
-//!   the step's rule; the step's time for that customer is the first match.
-//! - **Share of previous**: of the customers who reached the previous
-//!   measured step (the previous step in map order that has a rule), the
-//!   share who also reached this one.
-//! - **Drop-off**: of the customers who reached the step, the share who did
-//!   not reach the next measured step.
+//!   the step's rule, in any order; the step's time for that customer is
+//!   the first match. **Reach share**: reached ÷ all customers.
+//! - The **funnel** runs along the measured steps in map order, leaving out
+//!   those marked `optional`: a customer is at funnel step k when the
+//!   journey has events matching funnel steps 1…k in that order, each
+//!   strictly after the previous (greedy, earliest match), so the funnel
+//!   never rises. **Conversion**: funnel at k ÷ funnel at k−1.
+//!   **Drop-off**: of the customers at funnel step k, the share not at k+1.
 //! - **Time since previous**: for customers who reached both, the time from
 //!   the previous step's first match to this step's first match, when not
 //!   negative; the median is reported.
@@ -35,10 +37,13 @@ impl Measurement {
             .map(|s| {
                 let figures = cjm_model::measures::StepFigures {
                     reached: s.reached,
-                    share_of_previous: s.share_of_previous,
+                    reach_share: s.reach_share,
+                    funnel: s.funnel,
+                    conversion: s.conversion,
                     drop_off: s.drop_off,
                     median_seconds_since_previous: s.median_seconds_since_previous,
                     mean_score: s.mean_score,
+                    optional: s.optional,
                 };
                 (s.id.clone(), figures)
             })
@@ -67,9 +72,13 @@ pub struct StepMeasure {
     /// The step's rule, or why it could not be used.
     pub rule: Option<String>,
     pub rule_error: Option<String>,
+    pub optional: bool,
     pub matched_events: u64,
     pub reached: u64,
-    pub share_of_previous: Option<f64>,
+    pub reach_share: f64,
+    /// Customers at this funnel step (`None` for optional or unmeasured steps).
+    pub funnel: Option<u64>,
+    pub conversion: Option<f64>,
     pub drop_off: Option<f64>,
     pub median_seconds_since_previous: Option<f64>,
     pub mean_score: Option<f64>,
@@ -112,26 +121,33 @@ pub fn measure(map: &Journey, log: &EventLog) -> Measurement {
             Some((*ks.first()?, *ks.last()?))
         })
         .collect();
+    let funnel: Vec<usize> = measured.iter().copied().filter(|&k| !steps[k].optional).collect();
     let j = journeys::build(log);
-    let mut tally = Tally::new(steps.len(), map.stages.len(), log.activities.len());
+    let mut tally = Tally::new(steps.len(), map.stages.len(), log.activities.len(), funnel.clone());
     for c in 0..j.slots() {
         tally.customer(log, &j, c, &rules, &measured, &stage_ends);
     }
+    let customers = j.customers() as u64;
     let observed = observed_score_range(log);
     let scale = (f64::from(map.scale.min), f64::from(map.scale.max));
-    for (i, &k) in measured.iter().enumerate() {
+    for &k in &measured {
         let step = &mut steps[k];
         step.matched_events = tally.matched[k];
         step.reached = tally.reached[k];
-        if i + 1 < measured.len() && step.reached > 0 {
-            step.drop_off = Some(1.0 - tally.reached_next[k] as f64 / step.reached as f64);
-        }
+        step.reach_share = if customers == 0 { 0.0 } else { step.reached as f64 / customers as f64 };
         step.median_seconds_since_previous = median(&mut tally.deltas[k]).map(|us| us / 1e6);
         let (sum, n) = (tally.score_sum[k], tally.score_n[k]);
         step.mean_score = (n > 0).then(|| onto_scale(sum / n as f64, observed, scale));
-        if i > 0 {
-            let prev = tally.reached[measured[i - 1]];
-            step.share_of_previous = (prev > 0).then(|| tally.with_prev[k] as f64 / prev as f64);
+    }
+    let share = |part: u64, whole: u64| (whole > 0).then(|| part as f64 / whole as f64);
+    for (f, &k) in funnel.iter().enumerate() {
+        let here = tally.at_funnel[f];
+        steps[k].funnel = Some(here);
+        if f > 0 {
+            steps[k].conversion = share(here, tally.at_funnel[f - 1]);
+        }
+        if let Some(&next) = tally.at_funnel.get(f + 1) {
+            steps[k].drop_off = share(here - next, here);
         }
     }
     let stages = map
@@ -151,14 +167,7 @@ pub fn measure(map: &Journey, log: &EventLog) -> Measurement {
         })
         .collect();
     let (unmapped_touchpoints, unmapped_transitions) = unmapped(log, &j, &tally.matched_by_act);
-    Measurement {
-        customers: j.customers() as u64,
-        events: log.len() as u64,
-        steps,
-        stages,
-        unmapped_touchpoints,
-        unmapped_transitions,
-    }
+    Measurement { customers, events: log.len() as u64, steps, stages, unmapped_touchpoints, unmapped_transitions }
 }
 
 /// The map's steps in order, each with its rule compiled against the log
@@ -175,9 +184,12 @@ fn compile_steps(map: &Journey, log: &EventLog) -> (Vec<StepMeasure>, Vec<Option
                 name: step.name.clone(),
                 rule: step.evidence.clone(),
                 rule_error: None,
+                optional: step.optional,
                 matched_events: 0,
                 reached: 0,
-                share_of_previous: None,
+                reach_share: 0.0,
+                funnel: None,
+                conversion: None,
                 drop_off: None,
                 median_seconds_since_previous: None,
                 mean_score: None,
@@ -200,10 +212,10 @@ fn compile_steps(map: &Journey, log: &EventLog) -> (Vec<StepMeasure>, Vec<Option
 struct Tally {
     matched: Vec<u64>,
     reached: Vec<u64>,
-    /// Customers who reached this step and the next measured one.
-    reached_next: Vec<u64>,
-    /// Customers who reached the previous measured step and this one.
-    with_prev: Vec<u64>,
+    /// The funnel's steps (indexes of the map's steps), and the customers
+    /// at each.
+    funnel: Vec<usize>,
+    at_funnel: Vec<u64>,
     score_sum: Vec<f64>,
     score_n: Vec<u64>,
     /// Microseconds from the previous measured step's first match.
@@ -215,15 +227,17 @@ struct Tally {
     // One customer's state, reused.
     first: Vec<i64>,
     hit: Vec<bool>,
+    /// How many funnel steps the customer has done so far.
+    done: usize,
 }
 
 impl Tally {
-    fn new(steps: usize, stages: usize, touchpoints: usize) -> Tally {
+    fn new(steps: usize, stages: usize, touchpoints: usize, funnel: Vec<usize>) -> Tally {
         Tally {
             matched: vec![0; steps],
             reached: vec![0; steps],
-            reached_next: vec![0; steps],
-            with_prev: vec![0; steps],
+            at_funnel: vec![0; funnel.len()],
+            funnel,
             score_sum: vec![0.0; steps],
             score_n: vec![0; steps],
             deltas: vec![Vec::new(); steps],
@@ -231,6 +245,7 @@ impl Tally {
             matched_by_act: vec![0; touchpoints],
             first: vec![0; steps],
             hit: vec![false; steps],
+            done: 0,
         }
     }
 
@@ -249,8 +264,12 @@ impl Tally {
             return;
         }
         self.hit.iter_mut().for_each(|h| *h = false);
+        self.done = 0;
         for pos in r {
             self.event(log, j, pos, rules, measured);
+        }
+        for slot in &mut self.at_funnel[..self.done] {
+            *slot += 1;
         }
         let hit = &self.hit;
         for (i, &k) in measured.iter().enumerate() {
@@ -258,12 +277,8 @@ impl Tally {
                 continue;
             }
             self.reached[k] += 1;
-            if measured.get(i + 1).is_some_and(|&next| hit[next]) {
-                self.reached_next[k] += 1;
-            }
             let Some(&prev) = i.checked_sub(1).and_then(|p| measured.get(p)) else { continue };
             if hit[prev] {
-                self.with_prev[k] += 1;
                 let (at, since) = (self.first[k], self.first[prev]);
                 if at != UNKNOWN_TIME && since != UNKNOWN_TIME && at >= since {
                     self.deltas[k].push(at - since);
@@ -288,11 +303,16 @@ impl Tally {
     ) {
         let row = j.rows[pos] as usize;
         let mut any = false;
+        let next_funnel_step = self.funnel.get(self.done).copied();
         for &k in measured {
             if !rules[k].as_ref().is_some_and(|rule| rule.matches(log, row)) {
                 continue;
             }
             any = true;
+            if Some(k) == next_funnel_step {
+                // One event moves the customer one funnel step at most.
+                self.done += 1;
+            }
             self.matched[k] += 1;
             let s = log.score.get(row);
             if !s.is_nan() {

@@ -67,22 +67,65 @@ fn measure_gives_reach_conversion_drop_off_time_and_score() {
     let by = |name: &str| m.steps.iter().find(|s| s.name == name).unwrap();
     assert_eq!((m.customers, m.events), (4, 8));
     let ad = by("See ad");
-    assert_eq!(ad.reached, 3);
-    assert_eq!(ad.drop_off, Some(1.0 - 2.0 / 3.0));
+    assert_eq!((ad.reached, ad.reach_share, ad.funnel, ad.conversion), (3, 0.75, Some(3), None));
+    assert_eq!(ad.drop_off, Some(1.0 / 3.0), "D never added to the cart");
     let cart = by("Add to cart");
-    assert_eq!(cart.reached, 3);
-    assert_eq!(cart.share_of_previous, Some(2.0 / 3.0));
+    // C added to the cart without the ad: reached, but not in the funnel.
+    assert_eq!((cart.reached, cart.funnel), (3, Some(2)));
+    assert_eq!(cart.conversion, Some(2.0 / 3.0));
     // A: 5 min, B: 20 min after the ad: median 12.5 min.
     assert_eq!(cart.median_seconds_since_previous, Some(750.0));
     assert_eq!(cart.mean_score, Some(3.0));
     let pay = by("Pay");
-    assert_eq!((pay.reached, pay.share_of_previous), (1, Some(1.0 / 3.0)));
+    assert_eq!((pay.reached, pay.funnel, pay.conversion), (1, Some(1), Some(0.5)));
     let fax = by("Phone us");
     assert_eq!(fax.matched_events, 0);
     assert_eq!(m.stages[0].entered, 3);
     assert_eq!(m.stages[0].completed, 0, "nobody reached both the ad and the (unmatched) last step");
     assert_eq!(m.unmapped_touchpoints.len(), 1);
     assert_eq!(m.unmapped_touchpoints[0].touchpoint, "help");
+}
+
+/// An optional step is measured for its reach but is no link of the
+/// funnel: skipping it is no drop-off.
+#[test]
+fn optional_steps_stay_out_of_the_funnel() {
+    let log = small_log(LOG);
+    let map = cjm_model::check(
+        "journey\n  section Buy\n    See ad: 3\n      evidence: touchpoint = \"ad\"\n    Add to cart: 3\n      optional: yes\n      evidence: touchpoint = \"cart\"\n    Pay: 4\n      evidence: touchpoint = \"pay\"\n",
+    );
+    assert!(cjm_model::to_cjm(&map.journey).contains("      optional: yes\n"), "printed back");
+    let m = cjm_mine::measure::measure(&map.journey, &log);
+    let by = |name: &str| m.steps.iter().find(|s| s.name == name).unwrap();
+    assert_eq!((by("Add to cart").reached, by("Add to cart").funnel, by("Add to cart").optional), (3, None, true));
+    assert_eq!(by("See ad").drop_off, Some(2.0 / 3.0), "of A, B and D only A paid");
+    assert_eq!((by("Pay").funnel, by("Pay").conversion), (Some(1), Some(1.0 / 3.0)));
+    let bad = cjm_model::check("journey\n  section S\n    X: 3\n      optional: maybe\n");
+    assert!(
+        bad.diagnostics.iter().any(|d| d.message.contains("expected yes or no, found `maybe`")),
+        "{:?}",
+        bad.diagnostics
+    );
+}
+
+/// On real logs, a draft's funnel never rises and never exceeds a step's
+/// reach, although reach may rise along the map (receipt: 1,300 → 1,309).
+#[test]
+fn measured_funnels_never_rise_on_real_logs() {
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/logs");
+    for name in ["receipt.parquet", "helpdesk.xes.gz", "sepsis.csv"] {
+        let log = read_path(&data.join(name), &ReadOptions::default()).unwrap();
+        let opts = cjm_mine::discover::DiscoverOptions { title: name.into(), source: name.into(), max_steps: 12 };
+        let map = cjm_model::check(&cjm_mine::discover::discover(&log, &opts)).journey;
+        let m = cjm_mine::measure::measure(&map, &log);
+        let funnel: Vec<u64> = m.steps.iter().filter_map(|s| s.funnel).collect();
+        assert!(funnel.len() >= 2, "{name}");
+        assert!(funnel.windows(2).all(|w| w[1] <= w[0]), "{name}: {funnel:?}");
+        for s in &m.steps {
+            assert!(s.funnel.is_none_or(|f| f <= s.reached), "{name}: {}", s.name);
+            assert_eq!(s.reach_share, s.reached as f64 / m.customers as f64);
+        }
+    }
 }
 
 #[test]

@@ -244,6 +244,9 @@ fn step_changes(a: &Step, b: &Step) -> Vec<Change> {
     if a.future_score != b.future_score {
         push(format!("future score {} → {}", score(a.future_score), score(b.future_score)));
     }
+    if a.optional != b.optional {
+        push(if b.optional { "now optional".into() } else { "no longer optional".into() });
+    }
     for (lane, x, y) in [
         ("doing", &a.doing, &b.doing),
         ("thinking", &a.thinking, &b.thinking),

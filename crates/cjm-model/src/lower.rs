@@ -495,6 +495,7 @@ impl<'s> Lowering<'s> {
                 return;
             }
             "evidence" => self.spans.step(s, t).evidence = value_span,
+            "optional" => return self.optional(s, t, p),
             _ => {}
         }
         let channels = (key == "channel").then(|| self.list(&p.value));
@@ -513,6 +514,23 @@ impl<'s> Lowering<'s> {
             "evidence" => step.evidence = Some(text),
             _ => unreachable_key(key),
         }
+    }
+
+    /// `optional: yes` (or `no`): a step some customers skip.
+    fn optional(&mut self, s: usize, t: usize, p: Property) {
+        let flag = match p.value.value.trim().to_ascii_lowercase().as_str() {
+            "yes" | "true" => true,
+            "no" | "false" => false,
+            other => {
+                self.diags.push(
+                    Diagnostic::error(codes::BAD_VALUE, p.value.span, format!("expected yes or no, found `{other}`"))
+                        .with_label("not yes or no")
+                        .with_hint("write `optional: yes` for a step some customers skip"),
+                );
+                return;
+            }
+        };
+        self.map.stages[s].steps[t].optional = flag;
     }
 
     /// A comma-separated value, each item unescaped and trimmed.

@@ -128,7 +128,7 @@ fn dropped(map: &Journey) -> Vec<String> {
         out.push(format!("{explicit_ids} explicit id(s)"));
     }
     let count = |f: &dyn Fn(&Step) -> usize| map.steps().map(f).sum::<usize>();
-    let lanes: [(&str, usize); 14] = [
+    let lanes: [(&str, usize); 15] = [
         ("per-persona score(s)", count(&|s| s.persona_scores.len())),
         ("future-state score(s)", count(&|s| s.future_score.iter().count() + s.future_persona_scores.len())),
         ("channel(s)", count(&|s| s.channels.len())),
@@ -143,6 +143,7 @@ fn dropped(map: &Journey) -> Vec<String> {
         ("owner(s)", count(&|s| s.owner.iter().count())),
         ("note(s)", count(&|s| s.notes.len())),
         ("step metric(s) and evidence rule(s)", count(&|s| s.metrics.len() + s.evidence.iter().count())),
+        ("optional step mark(s)", count(&|s| usize::from(s.optional))),
     ];
     for (what, n) in lanes {
         if n > 0 {

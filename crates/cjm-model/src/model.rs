@@ -277,6 +277,10 @@ pub struct Step {
     /// A filter over event attributes that finds this step in a log.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub evidence: Option<String>,
+    /// A step not every customer takes (`optional: yes`): measured for its
+    /// reach, but left out of the map's funnel, so skipping it is no drop-off.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub optional: bool,
 }
 
 impl Step {

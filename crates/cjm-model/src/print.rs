@@ -270,6 +270,9 @@ impl Printer {
         for m in &step.metrics {
             self.line(inner, &format!("metric: {}", metric_text(m)));
         }
+        if step.optional {
+            self.line(inner, "optional: yes");
+        }
         if let Some(rule) = &step.evidence {
             self.line(inner, &format!("evidence: {rule}"));
         }

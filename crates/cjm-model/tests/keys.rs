@@ -44,6 +44,7 @@ fn value(context: Context, key: &str) -> &'static str {
         (Context::Step, "metric") => "Completion [unit %, target 70]",
         (Context::Step, "evidence") => "touchpoint = \"ad_click\"",
         (Context::Step, "feeling") => "curious",
+        (Context::Step, "optional") => "yes",
         _ => "Something only this key says",
     }
 }

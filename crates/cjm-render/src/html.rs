@@ -52,6 +52,7 @@ html, body {{ margin: 0; height: 100%; background: var(--bg); color: var(--text)
 #details h2 {{ font-size: 17px; margin: 0 0 2px; }}
 #details .stage {{ color: var(--muted); font-size: 12px; margin-bottom: 10px; }}
 #details dt {{ font-size: 11px; font-weight: 600; letter-spacing: .06em; text-transform: uppercase; color: var(--muted); margin-top: 10px; }}
+#details dt.explained {{ cursor: help; text-decoration: underline dotted; text-underline-offset: 3px; }}
 #details dd {{ margin: 2px 0 0; white-space: pre-wrap; overflow-wrap: anywhere; }}
 #details .close {{ float: right; }}
 @media print {{
@@ -120,7 +121,16 @@ fn island(map: &Journey, opts: &Options) -> String {
         .as_ref()
         .map(|m| m.steps.iter().map(|(id, f)| (id.clone(), figures_json(f))).collect())
         .unwrap_or_default();
-    let value = json!({ "map": map, "figures": figures });
+    use cjm_model::measures::Figure;
+    let explain = json!({
+        "reach": Figure::Reach.explain(),
+        "funnel": Figure::Funnel.explain(),
+        "conversion": Figure::Conversion.explain(),
+        "drop_off": Figure::DropOff.explain(),
+        "time": Figure::Time.explain(),
+        "score": Figure::Score.explain(),
+    });
+    let value = json!({ "map": map, "figures": figures, "explain": explain });
     serde_json::to_string(&value)
         .expect("JSON values always serialise")
         .replace('<', "\\u003c")
@@ -131,7 +141,10 @@ fn island(map: &Journey, opts: &Options) -> String {
 fn figures_json(f: &StepFigures) -> serde_json::Value {
     json!({
         "reached": f.reached,
-        "share_of_previous": f.share_of_previous,
+        "reach_share": f.reach_share,
+        "funnel": f.funnel,
+        "optional": f.optional,
+        "conversion": f.conversion,
         "drop_off": f.drop_off,
         "median_seconds_since_previous": f.median_seconds_since_previous,
         "mean_score": f.mean_score,
@@ -184,9 +197,10 @@ const SCRIPT: &str = r#"
   });
   var panel = document.getElementById('details');
   var pinned = null;
-  function add(dl, label, value) {
+  function add(dl, label, value, why) {
     if (value === undefined || value === null || value === '' || (Array.isArray(value) && !value.length)) return;
     var dt = document.createElement('dt'); dt.textContent = label; dl.appendChild(dt);
+    if (why) { dt.title = why; dt.className = 'explained'; }
     var dd = document.createElement('dd'); dd.textContent = Array.isArray(value) ? value.join('\n') : String(value); dl.appendChild(dd);
   }
   function pct(v) { return v === null || v === undefined ? null : (v * 100).toFixed(1) + '%'; }
@@ -224,10 +238,12 @@ const SCRIPT: &str = r#"
     add(dl, 'Metrics', (s.metrics || []).map(function (m) { return m.name + (m.target !== undefined ? ' (target ' + m.target + (m.unit ? ' ' + m.unit : '') + ')' : ''); }));
     var f = data.figures[id];
     if (f) {
-      add(dl, 'Reached', f.reached);
-      add(dl, 'Of previous step', pct(f.share_of_previous));
-      add(dl, 'Drop-off', pct(f.drop_off));
-      add(dl, 'Measured score', f.mean_score === null ? null : f.mean_score.toFixed(2));
+      var why = data.explain;
+      add(dl, 'Reach', f.reached + ' (' + pct(f.reach_share) + ' of all customers)', why.reach);
+      add(dl, 'In funnel', f.optional ? 'optional step: not in the funnel' : f.funnel, why.funnel);
+      add(dl, 'Conversion', pct(f.conversion), why.conversion);
+      add(dl, 'Drop-off', pct(f.drop_off), why.drop_off);
+      add(dl, 'Measured score', f.mean_score === null ? null : f.mean_score.toFixed(2), why.score);
     }
     add(dl, 'Evidence rule', s.evidence);
     panel.appendChild(dl);

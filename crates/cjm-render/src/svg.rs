@@ -11,6 +11,7 @@ use crate::icons::Channel;
 use crate::text::{esc, fit_line, wrap, Wrapped};
 use crate::theme::{theme, Theme};
 use crate::{Lane, Options, StepFigures};
+use cjm_model::measures::Figure;
 use cjm_model::{Journey, Level, Persona, Stage, Status, Step};
 use std::fmt::Write;
 
@@ -812,7 +813,8 @@ fn step_name(c: &mut Cell, opts: &Options, step: &Step) {
     let bw = measure(&label, 11.0, Weight::SemiBold) + 14.0;
     let _ = write!(
         c.s,
-        r#"<g class="drop-off"><rect x="{PAD}" y="{}" width="{}" height="20" rx="10" fill="{}"/><text x="{}" y="{}" font-size="11" font-weight="600" fill="{}">{}</text></g>"#,
+        r#"<g class="drop-off"><title>{}</title><rect x="{PAD}" y="{}" width="{}" height="20" rx="10" fill="{}"/><text x="{}" y="{}" font-size="11" font-weight="600" fill="{}">{}</text></g>"#,
+        esc(Figure::DropOff.explain()),
         fmt(c.y + 6.0),
         fmt(bw),
         t.pain_bg,
@@ -968,9 +970,15 @@ fn system_chip(c: &mut Cell, index: usize, item: &str) {
 fn metrics(c: &mut Cell, map: &Journey, opts: &Options, step: &Step) {
     let t = c.t;
     if let Some(f) = opts.measures.as_ref().and_then(|m| m.steps.get(&step.id)) {
-        for (label, value) in measured_lines(map, f) {
+        for (figure, value) in measured_lines(map, f) {
             let y = fmt(c.y + 12.0);
-            let _ = write!(c.s, r#"<text x="{PAD}" y="{y}" font-size="11.5" fill="{}">{}</text>"#, t.muted, esc(label));
+            let _ = write!(
+                c.s,
+                r#"<g class="figure"><title>{}</title><text x="{PAD}" y="{y}" font-size="11.5" fill="{}">{}</text>"#,
+                esc(figure.explain()),
+                t.muted,
+                esc(figure.label())
+            );
             let _ = write!(
                 c.s,
                 r#"<text x="{}" y="{y}" font-size="13" font-weight="600" fill="{}" text-anchor="end">{}</text>"#,
@@ -978,6 +986,7 @@ fn metrics(c: &mut Cell, map: &Journey, opts: &Options, step: &Step) {
                 t.text,
                 esc(&value)
             );
+            c.s.push_str("</g>");
             c.y += 19.0;
         }
         c.y += 4.0;
@@ -995,20 +1004,26 @@ fn metrics(c: &mut Cell, map: &Journey, opts: &Options, step: &Step) {
     }
 }
 
-/// Label and value lines for the measured figures of a step.
-fn measured_lines(map: &Journey, f: &StepFigures) -> Vec<(&'static str, String)> {
-    let mut out = vec![("Reached", group_digits(f.reached))];
-    if let Some(share) = f.share_of_previous {
-        out.push(("Of previous step", format!("{:.1}%", share * 100.0)));
+/// The measured figures of a step, each with its value as drawn.
+fn measured_lines(map: &Journey, f: &StepFigures) -> Vec<(Figure, String)> {
+    let pct = |x: f64| format!("{:.1}%", x * 100.0);
+    let mut out = vec![(Figure::Reach, format!("{} · {}", group_digits(f.reached), pct(f.reach_share)))];
+    match f.funnel {
+        Some(n) => out.push((Figure::Funnel, group_digits(n))),
+        None if f.optional => out.push((Figure::Funnel, "optional".into())),
+        None => {}
+    }
+    if let Some(share) = f.conversion {
+        out.push((Figure::Conversion, pct(share)));
     }
     if let Some(drop) = f.drop_off {
-        out.push(("Drop-off", format!("{:.1}%", drop * 100.0)));
+        out.push((Figure::DropOff, pct(drop)));
     }
     if let Some(secs) = f.median_seconds_since_previous {
-        out.push(("Median time", duration(secs)));
+        out.push((Figure::Time, duration(secs)));
     }
     if let Some(score) = f.mean_score {
-        out.push(("Measured score", format!("{score:.1} / {}", map.scale.max)));
+        out.push((Figure::Score, format!("{score:.1} / {}", map.scale.max)));
     }
     out
 }

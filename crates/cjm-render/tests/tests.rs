@@ -288,24 +288,35 @@ fn measured_figures_fill_the_metrics_lane() {
         "check-out".into(),
         StepFigures {
             reached: 4200,
-            share_of_previous: Some(0.61),
+            reach_share: 0.34,
+            funnel: Some(3900),
+            conversion: Some(0.61),
             drop_off: Some(0.34),
             median_seconds_since_previous: Some(5400.0),
             mean_score: Some(2.4),
+            optional: false,
         },
     );
     let out = svg(&map, &Options { measures: Some(measures), ..plain() });
     for needle in [
         "Measured: 12,345 customers in shop.parquet",
-        "4,200",
+        "4,200 · 34.0%",
+        "3,900",
         "61.0%",
-        "34.0%",
         "1.5 h",
         "2.4 / 5",
         "▼ 34% drop-off",
         "curve-measured",
+        ">Reach<",
+        ">In funnel<",
+        ">Conversion<",
     ] {
         assert!(out.contains(needle), "missing {needle}");
+    }
+    // Every figure says how it was computed, in a tooltip.
+    for figure in cjm_model::measures::Figure::ALL {
+        let title = format!("<title>{}</title>", figure.explain().replace('\'', "&#39;"));
+        assert!(out.contains(&title), "no tooltip for {}", figure.label());
     }
 }
 

@@ -217,7 +217,10 @@
       add(dl, "Notes", step.notes);
       add(dl, "Evidence rule", step.evidence);
       const m = measured[id];
-      if (m && m.rule && !m.rule_error) add(dl, "Measured", m.reached + " customers reached · " + pct(m.share_of_previous) + " of the previous step · drop-off " + pct(m.drop_off));
+      if (m && m.rule && !m.rule_error) {
+        add(dl, "Reach", m.reached + " customers with a matching event · " + pct(m.reach_share) + " of all");
+        add(dl, "Funnel", m.optional ? "optional step: not in the map's funnel" : m.funnel + " did the funnel steps up to here in order" + (m.conversion == null ? "" : " · " + pct(m.conversion) + " of the previous funnel step") + (m.drop_off == null ? "" : " · " + pct(m.drop_off) + " drop off before the next"));
+      }
       details.append(close, h, st, dl);
       details.hidden = false;
       if (scope) scope.textContent = "On “" + step.name + "”.";

@@ -99,6 +99,9 @@
         f.append(field("Name", text("name", step.name, "Step name")));
         if (names.length) f.append(field("Who", text("actors", (step.actors || []).join(", "), "Personas on this step (none: everyone)")));
         for (const k of Object.keys(SINGLE)) f.append(field(k[0].toUpperCase() + k.slice(1), text(k, step[k], SINGLE[k], k !== "owner")));
+        const optional = el("input", { type: "checkbox", name: "optional" });
+        optional.checked = !!step.optional;
+        f.append(el("label", { class: "pop-check", title: "An optional step keeps its reach but is left out of the measured funnel, so skipping it is no drop-off" }, optional, " Optional step (some customers skip it)"));
         f.append(el("div", { class: "pop-adds" }, "Add: ",
           ...[["pain point", "pains"], ["opportunity", "opportunities"], ["touchpoint", "touchpoints"], ["backstage", "backstage"], ["system", "systems"], ["metric", "metrics"]]
             .map(([label, lane]) => el("button", { type: "button", class: "link", on: { click: () => itemPop(anchor, id, lane, null) } }, label))));
@@ -114,6 +117,8 @@
           const v = val(f, k);
           if ((v || null) !== (step[k] || null)) ops.push({ op: "set_field", owner: owner(id), key: k, index: null, value: v });
         }
+        const optional = f.elements.optional.checked;
+        if (optional !== !!step.optional) ops.push({ op: "set_field", owner: owner(id), key: "optional", index: null, value: optional ? "yes" : null });
         return ops;
       }, [
         ["◀ Move", at > 0 && (() => { const prev = ids[at - 1]; return { op: "move_step", step: id, stage: prev.stage, before: prev.id }; })],

@@ -59,6 +59,7 @@ const STEP_KEYS: &[&str] = &[
     "note",
     "metric",
     "evidence",
+    "optional",
     "score",
     "future score",
 ];
@@ -76,7 +77,7 @@ pub fn takes_qualifier(key: &str) -> bool {
 /// Keys that may be given only once per owner.
 pub fn single_valued(context: Context, key: &str) -> bool {
     match context {
-        Context::Step => matches!(key, "id" | "doing" | "thinking" | "feeling" | "owner" | "evidence"),
+        Context::Step => matches!(key, "id" | "doing" | "thinking" | "feeling" | "owner" | "evidence" | "optional"),
         Context::Persona => matches!(key, "description" | "quote" | "segment" | "image"),
         Context::Stage => matches!(key, "id" | "goal" | "description"),
         Context::Journey | Context::Metric => key == "description",

@@ -46,6 +46,7 @@ const STEP_ORDER: &[&str] = &[
     "owner",
     "note",
     "metric",
+    "optional",
     "evidence",
 ];
 

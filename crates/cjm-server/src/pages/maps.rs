@@ -13,6 +13,7 @@ use crate::AppState;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use cjm_model::measures::Figure;
 use maud::{html, Markup, PreEscaped};
 use serde::Deserialize;
 use serde_json::json;
@@ -694,6 +695,10 @@ pub(crate) async fn evidence_page(
                         dt { "Touchpoints" } dd { (s.touchpoints) }
                         dt { "Channels" } dd { (s.channels) }
                         @if s.bad_rows > 0 { dt { "Rows left out" } dd { (s.bad_rows) ul { @for p in &s.problems { li { (p) } } } } }
+                        @if s.lifecycle_skipped > 0 {
+                            dt { "Lifecycle" }
+                            dd.lifecycle-note { (cjm_render::group_digits(s.lifecycle_skipped)) " start (and other non-complete) events left out: the log has start/complete pairs, so each activity counts once, at its completion. The customers, events and every figure on this page are of the complete events." }
+                        }
                     }
                 }
                 @if editor {
@@ -735,16 +740,20 @@ fn figures_card(m: &cjm_mine::measure::Measurement) -> Markup {
             h2 { "The map measured" }
             p.muted { (cjm_render::group_digits(m.customers)) " customers, " (cjm_render::group_digits(m.events)) " events. The map page draws these figures in its metrics lane." }
             table.list.figures {
-                thead { tr { th { "Step" } th { "Reached" } th { "Of previous" } th { "Drop-off" } th { "Median time since previous" } th { "Mean score" } } }
+                thead { tr {
+                    th { "Step" }
+                    @for f in Figure::ALL { th title=(f.explain()) { (f.label()) } }
+                } }
                 tbody {
                     @for s in &m.steps {
                         tr {
                             td { (s.name) }
-                            @if s.rule.is_none() { td colspan="5" .muted { "no evidence rule" } }
-                            @else if s.rule_error.is_some() || s.matched_events == 0 { td colspan="5" .warn { "matches no event" } }
+                            @if s.rule.is_none() { td colspan="6" .muted { "no evidence rule" } }
+                            @else if s.rule_error.is_some() || s.matched_events == 0 { td colspan="6" .warn { "matches no event" } }
                             @else {
-                                td { (s.reached) }
-                                td { (pct(s.share_of_previous)) }
+                                td { (cjm_render::group_digits(s.reached)) " · " (pct(Some(s.reach_share))) }
+                                td { @if s.optional { span.muted { "optional" } } @else { (s.funnel.map_or("-".into(), cjm_render::group_digits)) } }
+                                td { (pct(s.conversion)) }
                                 td { (pct(s.drop_off)) }
                                 td { (s.median_seconds_since_previous.map_or("-".into(), cjm_render::duration)) }
                                 td { (s.mean_score.map_or("-".into(), |v| format!("{v:.2}"))) }
@@ -752,6 +761,10 @@ fn figures_card(m: &cjm_mine::measure::Measurement) -> Markup {
                         }
                     }
                 }
+            }
+            details.figure-defs {
+                summary { "What the figures mean" }
+                dl { @for f in Figure::ALL { dt { (f.label()) } dd { (f.explain()) } } }
             }
             @if !m.unmapped_touchpoints.is_empty() {
                 h3 { "Frequent touchpoints the map does not show" }

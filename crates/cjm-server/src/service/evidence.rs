@@ -113,6 +113,9 @@ pub(crate) struct LogSummary {
     pub touchpoints: u64,
     pub channels: u64,
     pub bad_rows: u64,
+    /// Events the lifecycle choice left out (start events when the log has
+    /// start/complete pairs).
+    pub lifecycle_skipped: u64,
     /// The first problems, as `line N: message`.
     pub problems: Vec<String>,
     /// Every column in the file, and the ones read for each role.
@@ -122,12 +125,19 @@ pub(crate) struct LogSummary {
 
 pub(crate) fn summarize(log: &EventLog) -> LogSummary {
     let cols = log.columns.clone().unwrap_or_default();
+    // Counted from the events: a reader may have seen a customer (or a
+    // channel) only on rows it then left out.
+    let distinct = |ids: &[u32], n: usize| {
+        let mut seen = vec![false; n];
+        ids.iter().filter(|&&i| i != cjm_events::NONE && !std::mem::replace(&mut seen[i as usize], true)).count() as u64
+    };
     LogSummary {
         events: log.len() as u64,
-        customers: log.cases.len() as u64,
-        touchpoints: log.activities.len() as u64,
-        channels: log.channels.len() as u64,
+        customers: distinct(&log.case, log.cases.len()),
+        touchpoints: distinct(&log.activity, log.activities.len()),
+        channels: distinct(&log.channel, log.channels.len()),
         bad_rows: log.stats.bad_rows,
+        lifecycle_skipped: log.stats.lifecycle_skipped,
         problems: log.stats.problems.iter().map(|p| format!("line {}: {}", p.line, p.message)).collect(),
         detected: ColumnMapping {
             case: Some(cols.case.clone()).filter(|s| !s.is_empty()),

@@ -4,15 +4,18 @@ use crate::input;
 use crate::output::emit;
 use crate::{CliError, Outcome};
 use cjm_mine::measure::Measurement;
+use cjm_model::measures::Figure;
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
 #[command(
     about = "Measure a map against an event log, step by step",
     long_about = "Measure a map against an event log, step by step.\n\n\
-Each step's `evidence:` rule finds its events. Per step: customers reached, share of the previous \
-step, drop-off, median time since the previous step, mean score; per stage: conversion. Steps \
-whose rule matches nothing are flagged, and frequent touchpoints the map does not show are listed.",
+Each step's `evidence:` rule finds its events. Per step: reach (customers with a matching event, \
+and their share of all), the funnel in map order (customers who did the steps in order; steps \
+marked `optional: yes` are left out) with conversion from the previous funnel step and drop-off, \
+median time since the previous step, mean score; per stage: conversion. Steps whose rule matches \
+nothing are flagged, and frequent touchpoints the map does not show are listed.",
     after_help = "Examples:\n  cjm measure checkout.cjm events.parquet\n  cjm measure checkout.cjm events.csv --format json -o measured.json\n  cjm render checkout.cjm --events events.parquet -o measured.png"
 )]
 pub(crate) struct Args {
@@ -82,8 +85,8 @@ fn report(map: &cjm_model::Journey, m: &Measurement) -> String {
     );
     let _ = writeln!(
         out,
-        "\n  {:<36} {:>9} {:>8} {:>8} {:>10} {:>6}",
-        "step", "reached", "of prev", "drop", "median", "score"
+        "\n  {:<36} {:>9} {:>7} {:>9} {:>7} {:>7} {:>10} {:>6}",
+        "step", "reach", "of all", "funnel", "conv", "drop", "median", "score"
     );
     let mut stage = String::new();
     for s in &m.steps {
@@ -105,15 +108,22 @@ fn report(map: &cjm_model::Journey, m: &Measurement) -> String {
         }
         let median = s.median_seconds_since_previous.map_or("-".into(), cjm_render::duration);
         let score = s.mean_score.map_or("-".into(), |v| format!("{v:.2}"));
+        let funnel = if s.optional { "optional".into() } else { s.funnel.map_or("-".into(), |n| n.to_string()) };
         let _ = writeln!(
             out,
-            "  {name:<36} {:>9} {:>8} {:>8} {:>10} {:>6}",
+            "  {name:<36} {:>9} {:>7} {:>9} {:>7} {:>7} {:>10} {:>6}",
             s.reached,
-            pct(s.share_of_previous),
+            pct(Some(s.reach_share)),
+            funnel,
+            pct(s.conversion),
             pct(s.drop_off),
             median,
             score
         );
+    }
+    let _ = writeln!(out, "\nWhat the figures mean");
+    for (f, column) in Figure::ALL.iter().zip(["reach, of all", "funnel", "conv", "drop", "median", "score"]) {
+        let _ = writeln!(out, "  {column}: {}", f.explain());
     }
     if !m.unmapped_touchpoints.is_empty() {
         let _ = writeln!(out, "\nFrequent touchpoints the map does not show (customers, events)");
