@@ -327,7 +327,7 @@
       } catch (err) { toast(err.message, "error"); }
     });
     if ($("#create-draft")) $("#create-draft").addEventListener("click", async () => {
-      try { const r = await api("POST", "/api/workspaces/" + loadDraft.dataset.workspace + "/maps", { source: draft, tags: ["draft", "evidence"] }); location.href = r.url; }
+      try { const r = await api("POST", "/api/workspaces/" + loadDraft.dataset.workspace + "/maps", { source: draft, tags: ["draft", "evidence"], evidence_id: loadDraft.dataset.evidence ? Number(loadDraft.dataset.evidence) : null }); location.href = r.url; }
       catch (err) { toast(err.message, "error"); }
     });
   }

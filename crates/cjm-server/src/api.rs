@@ -198,6 +198,10 @@ pub(crate) struct NewMap {
     pub title: Option<String>,
     #[serde(default)]
     pub tags: Vec<String>,
+    /// Attach this log of the workspace to the new map (a map made from a
+    /// log's draft keeps its log).
+    #[serde(default)]
+    pub evidence_id: Option<i64>,
 }
 
 #[derive(Serialize, JsonSchema)]
@@ -213,7 +217,17 @@ pub(crate) async fn create_map(
     Body(body): Body<NewMap>,
 ) -> AppResult<(StatusCode, Json<Created>)> {
     let start = maps::Start { template: body.template, source: body.source, journey: body.journey, title: body.title };
-    let id = maps::create(&state, access.ws, &access.user, &start, &body.tags).await?;
+    let ws = access.ws;
+    if let Some(eid) = body.evidence_id {
+        // Checked before the map exists: a log of another workspace is not found.
+        if state.db.read(move |c| store::evidence(c, eid)).await?.1 != ws {
+            return Err(AppError::NotFound);
+        }
+    }
+    let id = maps::create(&state, ws, &access.user, &start, &body.tags).await?;
+    if let Some(eid) = body.evidence_id {
+        state.db.write(move |tx| store::attach_evidence(tx, id, Some(eid))).await?;
+    }
     Ok((StatusCode::CREATED, Json(Created { id, url: format!("/m/{id}") })))
 }
 

@@ -105,6 +105,19 @@ impl<K: Clone + Eq + Hash, V> Bounded<K, V> {
         made.map(|(value, _)| value)
     }
 
+    /// Drops every value whose key `stale` picks (a record that was
+    /// deleted, so that an id used again never finds the old value).
+    pub(crate) fn forget(&self, stale: impl Fn(&K) -> bool) {
+        let mut inner = self.lock();
+        let keys: Vec<K> = inner.entries.keys().filter(|k| stale(k)).cloned().collect();
+        for k in keys {
+            if let Some(old) = inner.entries.remove(&k) {
+                inner.by_use.remove(&old.tick);
+                inner.used -= old.bytes;
+            }
+        }
+    }
+
     /// Accounted bytes held now.
     #[cfg(test)]
     fn used(&self) -> usize {

@@ -160,6 +160,10 @@ async fn sign_in_is_rate_limited() {
 #[tokio::test]
 async fn uploads_are_limited_and_read_with_their_columns() {
     let f = Fixture::new();
+    // A map with no log takes one whose columns need choosing, and says which.
+    let detached =
+        f.json(Who::Editor, "PUT", &format!("/api/maps/{}/evidence", f.map), json!({ "evidence_id": null })).await;
+    assert_eq!(detached.status, StatusCode::OK, "{}", detached.text());
     let (ct, body) = multipart("events.csv", b"who,when,what\nc1,2026-01-01T00:00:00Z,search\n");
     let req = f.request(Who::Editor, "POST", &format!("/api/maps/{}/evidence", f.map), Body::from(body), Some(&ct));
     let a = f.send(req).await;
@@ -203,6 +207,121 @@ async fn uploads_are_limited_and_read_with_their_columns() {
     let a = f2.send(req).await;
     assert_eq!(a.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", a.text());
     assert!(a.value()["error"]["message"].as_str().unwrap().contains("upload limit"), "{}", a.text());
+}
+
+/// Logs belong to the workspace: a bad upload is refused and never
+/// detaches the good log, every log is listed with who uploaded it and how
+/// many maps use it, a previous one is re-attached by id, and a map made
+/// from a log's draft is attached to that log.
+#[tokio::test]
+async fn a_bad_upload_keeps_the_good_log_and_logs_are_listed_and_reattached() {
+    let f = Fixture::new();
+    let path = format!("/api/maps/{}/evidence", f.map);
+    let before = f.get(Who::Viewer, &path).await.value();
+    let good = before["evidence"]["id"].as_i64().unwrap();
+    for (name, bytes) in
+        [("bad.csv", b"who,when,what\nc1,2026-01-01T00:00:00Z,search\n".as_slice()), ("bad.xes", b"<log><trace>")]
+    {
+        let (ct, body) = multipart(name, bytes);
+        let a = f.send(f.request(Who::Editor, "POST", &path, Body::from(body), Some(&ct))).await;
+        assert_eq!(a.status, StatusCode::BAD_REQUEST, "{name}: {}", a.text());
+        assert!(a.text().contains("The map keeps the log it had"), "{name}: {}", a.text());
+        let now = f.get(Who::Viewer, &path).await.value();
+        assert_eq!(now["evidence"]["id"], good, "{name}: the good log stays attached");
+        assert_eq!(now["summary"]["customers"], 3);
+        assert_eq!(now["logs"].as_array().unwrap().len(), 1, "{name}: the refused log is not kept: {now}");
+    }
+    // A second good log replaces the first, which stays listed.
+    let (ct, body) =
+        multipart("more.csv", format!("{}c4,2026-01-03T09:00:00Z,search\n", crate::common::LOG).as_bytes());
+    let a = f.send(f.request(Who::Editor, "POST", &path, Body::from(body), Some(&ct))).await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.text());
+    let v = a.value();
+    assert_eq!(v["summary"]["customers"], 4);
+    let logs = v["logs"].as_array().unwrap();
+    assert_eq!(logs.len(), 2);
+    assert_eq!((logs[0]["file_name"].as_str(), logs[0]["maps"].as_i64()), (Some("more.csv"), Some(1)));
+    assert_eq!((logs[1]["id"].as_i64(), logs[1]["maps"].as_i64()), (Some(good), Some(0)));
+    assert!(logs[1]["uploaded_by"].is_string() && logs[1]["bytes"].as_i64().unwrap() > 0);
+    let page = f.get(Who::Editor, &format!("/m/{}/evidence", f.map)).await.text();
+    assert!(
+        page.contains("Logs in this workspace") && page.contains(&format!("evidence_id&quot;:{good}}}")),
+        "an Attach button"
+    );
+    let back = f.json(Who::Editor, "PUT", &path, json!({ "evidence_id": good })).await.value();
+    assert_eq!((back["evidence"]["id"].as_i64(), &back["summary"]["customers"]), (Some(good), &json!(3)));
+    // A map made from the draft keeps its log; a log of another workspace is not found.
+    let draft = f.get(Who::Viewer, &format!("/api/maps/{}/discover", f.map)).await.value();
+    let made = f
+        .json(
+            Who::Editor,
+            "POST",
+            &format!("/api/workspaces/{}/maps", f.ws),
+            json!({ "source": draft["source"], "evidence_id": good }),
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.text());
+    let id = made.value()["id"].as_i64().unwrap();
+    let ev = f.get(Who::Viewer, &format!("/api/maps/{id}/evidence")).await.value();
+    assert_eq!(ev["evidence"]["id"], good);
+    assert_eq!(ev["logs"][1]["maps"], 2, "{ev}");
+    let other = f
+        .json(
+            Who::Editor,
+            "POST",
+            &format!("/api/workspaces/{}/maps", f.ws),
+            json!({ "title": "X", "evidence_id": good + 1000 }),
+        )
+        .await;
+    assert_eq!(other.status, StatusCode::NOT_FOUND);
+}
+
+/// The evidence page reads a log as the CLI can: a Latin-1 file gets a hint
+/// in the page's words and reads whole once Latin-1 is chosen; the
+/// lifecycle choice keeps start events or not, and says how many it left out.
+#[tokio::test]
+async fn encoding_and_lifecycle_are_chosen_on_the_evidence_page() {
+    let f = Fixture::new();
+    let path = format!("/api/maps/{}/evidence", f.map);
+    let mut latin1 =
+        b"customer_id,timestamp,touchpoint\nc1,2026-01-01T10:00:00Z,search\nc2,2026-01-01T10:00:00Z,caf".to_vec();
+    latin1.extend([0xE9, b'\n']);
+    let (ct, body) = multipart("latin1.csv", &latin1);
+    let v = f.send(f.request(Who::Editor, "POST", &path, Body::from(body), Some(&ct))).await.value();
+    assert_eq!(v["summary"]["bad_rows"], 1, "{v}");
+    assert!(v["summary"]["hints"][0].as_str().unwrap().contains("choose Latin-1 as the encoding"), "{v}");
+    assert!(!v.to_string().contains("--encoding"), "no CLI flag in the web app: {v}");
+    let eid = v["evidence"]["id"].as_i64().unwrap();
+    let fixed = f
+        .json(Who::Editor, "PUT", &path, json!({ "evidence_id": eid, "mapping": { "encoding": "latin1" } }))
+        .await
+        .value();
+    assert_eq!((&fixed["summary"]["bad_rows"], &fixed["summary"]["customers"]), (&json!(0), &json!(2)), "{fixed}");
+    let bad =
+        f.json(Who::Editor, "PUT", &path, json!({ "evidence_id": eid, "mapping": { "encoding": "ebcdic" } })).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.text());
+
+    let event = |name: &str, t: &str, life: &str| {
+        format!("<event><string key=\"concept:name\" value=\"{name}\"/><string key=\"lifecycle:transition\" value=\"{life}\"/><date key=\"time:timestamp\" value=\"{t}\"/></event>")
+    };
+    let xes = format!(
+        "<log xes.version=\"1.0\"><trace><string key=\"concept:name\" value=\"c1\"/>{}{}{}{}</trace></log>",
+        event("a", "2026-01-01T10:00:00Z", "start"),
+        event("a", "2026-01-01T10:01:00Z", "complete"),
+        event("b", "2026-01-01T10:02:00Z", "start"),
+        event("b", "2026-01-01T10:03:00Z", "complete")
+    );
+    let (ct, body) = multipart("pairs.xes", xes.as_bytes());
+    let v = f.send(f.request(Who::Editor, "POST", &path, Body::from(body), Some(&ct))).await.value();
+    assert_eq!((&v["summary"]["events"], &v["summary"]["lifecycle_skipped"]), (&json!(2), &json!(2)), "{v}");
+    let page = f.get(Who::Viewer, &format!("/m/{}/evidence", f.map)).await.text();
+    assert!(page.contains("2 start (and other non-complete) events left out"), "the page says what was left out");
+    let eid = v["evidence"]["id"].as_i64().unwrap();
+    let all = f
+        .json(Who::Editor, "PUT", &path, json!({ "evidence_id": eid, "mapping": { "lifecycle": "all" } }))
+        .await
+        .value();
+    assert_eq!((&all["summary"]["events"], &all["summary"]["lifecycle_skipped"]), (&json!(4), &json!(0)), "{all}");
 }
 
 #[tokio::test]

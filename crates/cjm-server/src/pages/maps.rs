@@ -694,7 +694,7 @@ pub(crate) async fn evidence_page(
                         dt { "Events" } dd { (cjm_render::group_digits(s.events)) }
                         dt { "Touchpoints" } dd { (s.touchpoints) }
                         dt { "Channels" } dd { (s.channels) }
-                        @if s.bad_rows > 0 { dt { "Rows left out" } dd { (s.bad_rows) ul { @for p in &s.problems { li { (p) } } } } }
+                        @if s.bad_rows > 0 { dt { "Rows left out" } dd { (s.bad_rows) ul { @for p in &s.problems { li { (p) } } } @for h in &s.hints { p.hint { (h) } } } }
                         @if s.lifecycle_skipped > 0 {
                             dt { "Lifecycle" }
                             dd.lifecycle-note { (cjm_render::group_digits(s.lifecycle_skipped)) " start (and other non-complete) events left out: the log has start/complete pairs, so each activity counts once, at its completion. The customers, events and every figure on this page are of the complete events." }
@@ -703,7 +703,7 @@ pub(crate) async fn evidence_page(
                 }
                 @if editor {
                     form.api-form.mapping data-method="PUT" data-action={ "/api/maps/" (id) "/evidence" } data-wrap="mapping" data-extra={ r#"{"evidence_id":"# (e.id) "}" } data-then="reload" {
-                        h3 { "Columns" }
+                        h3 { "How to read the log" }
                         p.muted { "Leave a field empty to detect it from the usual names." }
                         datalist #columns { @for c in &columns { option value=(c) {} } }
                         div.grid {
@@ -711,7 +711,23 @@ pub(crate) async fn evidence_page(
                                 label { (label) input type="text" name=(field) list="columns" value=(given.clone().unwrap_or_default()) placeholder=(found.clone().map(|f| format!("detected: {f}")).unwrap_or_else(|| "detect".into())); }
                             }
                         }
-                        button type="submit" { "Read again with these columns" }
+                        div.grid {
+                            label { "Encoding"
+                                select name="encoding" {
+                                    @for (v, shown) in [("utf-8", "UTF-8"), ("latin1", "Latin-1 (ISO-8859-1)")] {
+                                        option value=(v) selected[mapping.encoding.as_deref().unwrap_or("utf-8") == v] { (shown) }
+                                    }
+                                }
+                            }
+                            label { "Lifecycle events"
+                                select name="lifecycle" {
+                                    @for (v, shown) in [("auto", "Automatic: complete events when there are start/complete pairs"), ("all", "All events"), ("complete", "Complete events only"), ("start", "Start events only")] {
+                                        option value=(v) selected[mapping.lifecycle.as_deref().unwrap_or("auto") == v] { (shown) }
+                                    }
+                                }
+                            }
+                        }
+                        button type="submit" { "Read again with these settings" }
                     }
                 }
             }
@@ -720,7 +736,7 @@ pub(crate) async fn evidence_page(
                 section.card #draft-from-data {
                     h2 { "A draft from the data" }
                     p.muted { "The journeys customers really take, as a starting map: the dominant path, scores from ratings, channels, an evidence rule on every step." }
-                    button #load-draft type="button" data-action={ "/api/maps/" (id) "/discover" } data-workspace=(map.workspace_id) { "Show the draft" }
+                    button #load-draft type="button" data-action={ "/api/maps/" (id) "/discover" } data-workspace=(map.workspace_id) data-evidence=[map.evidence_id] { "Show the draft" }
                     pre #draft hidden {}
                     @if editor { button.primary #create-draft type="button" hidden { "Create a map from the draft" } }
                 }
@@ -729,6 +745,7 @@ pub(crate) async fn evidence_page(
             p.muted { "No event log is attached to this map yet." }
         }
         @if editor { (upload_card(id, ev.evidence.is_some(), limit_mb)) }
+        (logs_card(id, map.evidence_id, &ev.logs, editor))
     };
     Ok(Page::new("Evidence", &who, "evidence", body).crumbs(crumbs(&map, &ws)).wide().render())
 }
@@ -785,6 +802,50 @@ fn upload_card(id: i64, replaces: bool, limit_mb: u64) -> Markup {
                 button.primary type="submit" { "Upload" }
             }
         }
+    }
+}
+
+/// The workspace's logs: size, who uploaded them, how many maps use them,
+/// and (for editors) one click to attach another or re-attach the previous.
+fn logs_card(id: i64, attached: Option<i64>, logs: &[store::LogEntry], editor: bool) -> Markup {
+    html! {
+        @if logs.len() > usize::from(attached.is_some()) {
+            section.card #workspace-logs {
+                h2 { "Logs in this workspace" }
+                table.list.logs {
+                    thead { tr { th { "Log" } th { "Size" } th { "Uploaded" } th { "Used by" } @if editor { th aria-label="Action" {} } } }
+                    tbody {
+                        @for l in logs {
+                            tr {
+                                td { (l.file_name) }
+                                td { (size(l.bytes)) }
+                                td { (l.uploaded_by) " · " (when(l.created_at)) }
+                                td { (l.maps) @if l.maps == 1 { " map" } @else { " maps" } }
+                                @if editor {
+                                    td {
+                                        @if Some(l.id) == attached { span.muted { "attached" } }
+                                        @else {
+                                            form.api-form data-method="PUT" data-action={ "/api/maps/" (id) "/evidence" } data-extra={ r#"{"evidence_id":"# (l.id) "}" } data-then="reload" {
+                                                button type="submit" { "Attach" }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `1536` bytes → `1.5 kB`.
+fn size(bytes: i64) -> String {
+    match bytes {
+        b if b < 1024 => format!("{b} B"),
+        b if b < 1024 * 1024 => format!("{:.1} kB", b as f64 / 1024.0),
+        b => format!("{:.1} MB", b as f64 / (1024.0 * 1024.0)),
     }
 }
 

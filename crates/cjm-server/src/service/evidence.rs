@@ -68,7 +68,24 @@ pub(crate) fn path_of(data_dir: &Path, stored_as: &str) -> PathBuf {
 /// names the line and the column to choose; the file name shown is the one
 /// the user uploaded.
 pub(crate) fn read(path: &Path, shown_name: &str, mapping: &ColumnMapping, max_inflated: u64) -> AppResult<EventLog> {
+    let pick = |v: &Option<String>| v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_lowercase);
+    let encoding = match pick(&mapping.encoding).as_deref() {
+        None | Some("utf-8" | "utf8") => cjm_events::Encoding::Utf8,
+        Some("latin1" | "latin-1" | "iso-8859-1") => cjm_events::Encoding::Latin1,
+        Some(other) => return Err(AppError::Unprocessable(format!("encoding `{other}`: choose utf-8 or latin1"))),
+    };
+    let lifecycle = match pick(&mapping.lifecycle).as_deref() {
+        None | Some("auto") => cjm_events::Lifecycle::Auto,
+        Some("all") => cjm_events::Lifecycle::All,
+        Some("complete") => cjm_events::Lifecycle::Complete,
+        Some("start") => cjm_events::Lifecycle::Start,
+        Some(other) => {
+            return Err(AppError::Unprocessable(format!("lifecycle `{other}`: choose auto, all, complete or start")))
+        }
+    };
     let opts = ReadOptions {
+        encoding,
+        lifecycle,
         format: Format::from_path(Path::new(&shown_name.to_lowercase())),
         columns: ColumnMap {
             case: mapping.case.clone().filter(|s| !s.is_empty()),
@@ -113,6 +130,8 @@ pub(crate) struct LogSummary {
     pub touchpoints: u64,
     pub channels: u64,
     pub bad_rows: u64,
+    /// What to change on the evidence page for the problems found.
+    pub hints: Vec<String>,
     /// Events the lifecycle choice left out (start events when the log has
     /// start/complete pairs).
     pub lifecycle_skipped: u64,
@@ -137,6 +156,7 @@ pub(crate) fn summarize(log: &EventLog) -> LogSummary {
         touchpoints: distinct(&log.activity, log.activities.len()),
         channels: distinct(&log.channel, log.channels.len()),
         bad_rows: log.stats.bad_rows,
+        hints: hints(log),
         lifecycle_skipped: log.stats.lifecycle_skipped,
         problems: log.stats.problems.iter().map(|p| format!("line {}: {}", p.line, p.message)).collect(),
         detected: ColumnMapping {
@@ -145,9 +165,28 @@ pub(crate) fn summarize(log: &EventLog) -> LogSummary {
             activity: Some(cols.activity.clone()).filter(|s| !s.is_empty()),
             channel: cols.channel.clone(),
             score: cols.score.clone(),
+            ..ColumnMapping::default()
         },
         columns: cols.all,
     }
+}
+
+/// The bad rows' kinds, as what to change on the evidence page (the CLI
+/// words the same kinds as its flags).
+fn hints(log: &EventLog) -> Vec<String> {
+    use cjm_events::ProblemKind as P;
+    let mut out: Vec<String> = Vec::new();
+    for p in &log.stats.problems {
+        let hint = match p.kind {
+            P::NotUtf8 => "Some rows are not UTF-8: choose Latin-1 as the encoding below and read again.",
+            P::BadTime => "Some times do not read: check that the timestamp column is the right one.",
+            _ => continue,
+        };
+        if !out.iter().any(|h| h == hint) {
+            out.push(hint.to_string());
+        }
+    }
+    out
 }
 
 /// A map version measured against a log.
@@ -191,6 +230,12 @@ fn log_bytes(log: &EventLog) -> usize {
 impl Cache {
     /// The log of evidence `id` read with `mapping`, from memory or disk
     /// (on the blocking pool).
+    /// Forgets log `id` (its record was deleted; SQLite may give the id again).
+    pub(crate) fn forget(&self, id: i64) {
+        self.logs.forget(|k| k.0 == id);
+        self.measured.forget(|k| k.0 == id);
+    }
+
     pub(crate) async fn log(
         &self,
         id: i64,
@@ -267,6 +312,9 @@ pub(crate) fn discover(log: &EventLog, shown: &str) -> AppResult<String> {
 #[derive(Serialize, JsonSchema)]
 pub(crate) struct EvidenceState {
     pub evidence: Option<store::Evidence>,
+    /// Every log of the workspace, newest first, with how many maps use
+    /// each: another can be attached (or the previous one re-attached).
+    pub logs: Vec<store::LogEntry>,
     /// The log as read with the mapping (absent when reading failed).
     pub summary: Option<LogSummary>,
     /// Why the log could not be read with the mapping, and what to change.
@@ -274,14 +322,18 @@ pub(crate) struct EvidenceState {
 }
 
 pub(crate) async fn evidence_state(state: &AppState, map: &MapInfo) -> AppResult<EvidenceState> {
-    let Some(eid) = map.evidence_id else { return Ok(EvidenceState { evidence: None, summary: None, error: None }) };
+    let ws = map.workspace_id;
+    let logs = state.db.read(move |c| store::workspace_logs(c, ws)).await?;
+    let Some(eid) = map.evidence_id else {
+        return Ok(EvidenceState { evidence: None, logs, summary: None, error: None });
+    };
     let (ev, _) = state.db.read(move |c| store::evidence(c, eid)).await?;
     let path = path_of(&state.config.data_dir, &ev.stored_as);
     let read = state.evidence.log(ev.id, path, ev.file_name.clone(), ev.mapping.clone()).await;
     Ok(match read {
-        Ok(log) => EvidenceState { summary: Some(summarize(&log)), evidence: Some(ev), error: None },
+        Ok(log) => EvidenceState { summary: Some(summarize(&log)), evidence: Some(ev), logs, error: None },
         Err(AppError::BadRequest(m) | AppError::Unprocessable(m)) => {
-            EvidenceState { evidence: Some(ev), summary: None, error: Some(m) }
+            EvidenceState { evidence: Some(ev), logs, summary: None, error: Some(m) }
         }
         Err(e) => return Err(e),
     })
@@ -341,10 +393,20 @@ pub(crate) async fn upload(
     let (name, stored_as, m) = (file_name.clone(), stored.clone(), mapping.clone());
     let eid = state.db.write(move |tx| store::insert_evidence(tx, ws, &name, &stored_as, size, &m, uid)).await?;
     let path = path_of(&state.config.data_dir, &stored);
-    if let Err(AppError::Unprocessable(m)) = state.evidence.log(eid, path.clone(), file_name, mapping).await {
-        state.db.write(move |tx| store::delete_evidence(tx, eid)).await?;
-        let _ = tokio::fs::remove_file(&path).await;
-        return Err(AppError::Unprocessable(m));
+    if let Err(e) = state.evidence.log(eid, path.clone(), file_name, mapping).await {
+        // A map with no log takes one whose columns need choosing (the page
+        // then offers the column fields); a log that does not read never
+        // replaces one the map has, and a column the form named must exist.
+        let keep_for_mapping = map.evidence_id.is_none() && matches!(e, AppError::BadRequest(_));
+        if !keep_for_mapping {
+            state.db.write(move |tx| store::delete_evidence(tx, eid)).await?;
+            let _ = tokio::fs::remove_file(&path).await;
+            state.evidence.forget(eid);
+            return Err(match (e, map.evidence_id) {
+                (AppError::BadRequest(m), Some(_)) => AppError::bad(format!("{m}. The map keeps the log it had.")),
+                (e, _) => e,
+            });
+        }
     }
     let id = map.id;
     state.db.write(move |tx| store::attach_evidence(tx, id, Some(eid))).await?;
@@ -368,9 +430,8 @@ pub(crate) async fn attach(
             return Err(AppError::NotFound);
         }
         let path = path_of(&state.config.data_dir, &ev.stored_as);
-        if let Err(e @ AppError::Unprocessable(_)) = state.evidence.log(eid, path, ev.file_name, mapping).await {
-            return Err(e);
-        }
+        // A mapping the log does not read with is refused, not saved.
+        state.evidence.log(eid, path, ev.file_name, mapping).await?;
     }
     let id = map.id;
     state

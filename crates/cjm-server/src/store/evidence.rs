@@ -9,6 +9,14 @@ pub(crate) struct ColumnMapping {
     pub activity: Option<String>,
     pub channel: Option<String>,
     pub score: Option<String>,
+    /// `utf-8` (the default) or `latin1`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encoding: Option<String>,
+    /// Which lifecycle events to keep: `auto` (the default: complete
+    /// events when the log has start/complete pairs), `all`, `complete`
+    /// or `start`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lifecycle: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, JsonSchema)]
@@ -45,6 +53,37 @@ pub(crate) fn evidence(c: &Connection, id: i64) -> AppResult<(Evidence, i64)> {
     )
     .optional()?
     .ok_or(AppError::NotFound)
+}
+
+/// A log of a workspace, as its list shows it.
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub(crate) struct LogEntry {
+    pub id: i64,
+    pub file_name: String,
+    pub bytes: i64,
+    pub uploaded_by: String,
+    pub created_at: i64,
+    /// Maps of the workspace this log is attached to.
+    pub maps: i64,
+}
+
+/// The logs of a workspace, newest first (at most 200).
+pub(crate) fn workspace_logs(c: &Connection, ws: i64) -> AppResult<Vec<LogEntry>> {
+    let mut st = c.prepare(
+        "SELECT e.id, e.file_name, e.bytes, u.name, e.created_at, (SELECT COUNT(*) FROM maps m WHERE m.evidence_id = e.id) \
+         FROM evidence e JOIN users u ON u.id = e.uploaded_by WHERE e.workspace_id = ?1 ORDER BY e.created_at DESC, e.id DESC LIMIT 200",
+    )?;
+    let rows = st.query_map([ws], |r| {
+        Ok(LogEntry {
+            id: r.get(0)?,
+            file_name: r.get(1)?,
+            bytes: r.get(2)?,
+            uploaded_by: r.get(3)?,
+            created_at: r.get(4)?,
+            maps: r.get(5)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// Records an uploaded log (already on disk as `stored_as`); its id.
