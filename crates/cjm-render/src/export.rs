@@ -136,7 +136,13 @@ const PAGE_CONTENT: f32 = 1800.0;
 /// about 1,800 units; every page repeats the title and the lane labels.
 pub fn pdf(map: &Journey, opts: &Options) -> Result<Vec<u8>, RenderError> {
     let opts = without_embedded_font(opts);
-    let pages = paginate(map, &opts);
+    let svgs: Vec<String> = paginate(map, &opts).into_iter().map(|page| draw(map, &opts, page).svg).collect();
+    let title = map.title.clone().unwrap_or_else(|| "Customer journey map".into());
+    pdf_of(&svgs, &title)
+}
+
+/// SVG drawings cjm made, one per page, as a vector PDF titled `title`.
+pub(crate) fn pdf_of(svgs: &[String], title: &str) -> Result<Vec<u8>, RenderError> {
     let mut alloc = Ref::new(1);
     let catalog = alloc.bump();
     let tree_id = alloc.bump();
@@ -144,9 +150,8 @@ pub fn pdf(map: &Journey, opts: &Options) -> Result<Vec<u8>, RenderError> {
     let mut pdf = Pdf::new();
     let mut page_ids = Vec::new();
     let mut chunks = Vec::new();
-    for page in &pages {
-        let drawing = draw(map, &opts, *page);
-        let tree = parse(&drawing.svg)?;
+    for svg in svgs {
+        let tree = parse(svg)?;
         let (chunk, svg_ref) = svg2pdf::to_chunk(&tree, svg2pdf::ConversionOptions::default())
             .map_err(|e| RenderError::Backend(e.to_string()))?;
         let mut renumbered = HashMap::new();
@@ -169,8 +174,7 @@ pub fn pdf(map: &Journey, opts: &Options) -> Result<Vec<u8>, RenderError> {
     }
     pdf.catalog(catalog).pages(tree_id);
     pdf.pages(tree_id).kids(page_ids.iter().copied()).count(page_ids.len() as i32);
-    let title = map.title.clone().unwrap_or_else(|| "Customer journey map".into());
-    pdf.document_info(info).title(TextStr(&title)).creator(TextStr("cjm"));
+    pdf.document_info(info).title(TextStr(title)).creator(TextStr("cjm"));
     for chunk in &chunks {
         pdf.extend(chunk);
     }

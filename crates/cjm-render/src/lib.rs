@@ -8,10 +8,13 @@
 //! - [`png()`] — rasterised by resvg with the same font.
 //! - [`pdf()`] — vector PDF (svg2pdf), split across pages by stage with the
 //!   lane labels repeated; text stays selectable.
+//! - [`charts`] — evidence charts (a funnel, the top variants) as SVG, PNG
+//!   and PDF, from figures the caller computed.
 //! - [`html()`] — one file, no network: the SVG inline, zoom, step details on
 //!   hover or click, lane labels that stay in view, a print stylesheet.
 
 #![warn(unreachable_pub)]
+pub mod charts;
 mod export;
 pub mod fonts;
 mod html;

@@ -179,20 +179,24 @@ fn accessible_description(map: &Journey) -> String {
 fn defs(opts: &Options, t: &Theme) -> String {
     let mut d = String::from("<defs>");
     if opts.embed_font {
-        use base64::Engine;
-        let b64 = base64::engine::general_purpose::STANDARD;
-        let _ = write!(
-            d,
-            "<style>@font-face{{font-family:Inter;font-weight:400;src:url(data:font/woff2;base64,{}) format('woff2')}}@font-face{{font-family:Inter;font-weight:600;src:url(data:font/woff2;base64,{}) format('woff2')}}</style>",
-            b64.encode(fonts::REGULAR_WOFF2),
-            b64.encode(fonts::SEMIBOLD_WOFF2)
-        );
+        d.push_str(&font_face_style());
     }
     for channel in Channel::ALL {
         d.push_str(&channel.symbol(t.text));
     }
     d.push_str("</defs>");
     d
+}
+
+/// The embedded Inter faces, as a `<style>` element.
+pub(crate) fn font_face_style() -> String {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    format!(
+        "<style>@font-face{{font-family:Inter;font-weight:400;src:url(data:font/woff2;base64,{}) format('woff2')}}@font-face{{font-family:Inter;font-weight:600;src:url(data:font/woff2;base64,{}) format('woff2')}}</style>",
+        b64.encode(fonts::REGULAR_WOFF2),
+        b64.encode(fonts::SEMIBOLD_WOFF2)
+    )
 }
 
 /// The emotion curves to draw, by persona name. A map whose steps have

@@ -333,3 +333,60 @@ fn images_are_embedded_and_bad_ones_fall_back_to_initials() {
     let out = svg(&map, &opts);
     assert!(!out.contains("data:image") && out.contains(">M</text>"), "initials instead of a bad image");
 }
+
+/// The evidence charts, as golden SVGs: a funnel and the top variants, with
+/// hostile names that must stay text.
+#[test]
+fn golden_charts() {
+    use cjm_render::charts::*;
+    let funnel: Chart = FunnelChart {
+        title: "Funnel in shop.parquet".into(),
+        subtitle: "1,000 customers; steps in order".into(),
+        customers: 1000,
+        steps: vec![
+            FunnelBar { name: "product_page".into(), reached: 640, median_seconds_from_start: Some(0.0) },
+            FunnelBar {
+                name: "<script>alert(1)</script>".into(),
+                reached: 320,
+                median_seconds_from_start: Some(3900.0),
+            },
+            FunnelBar { name: "payment & \"done\"".into(), reached: 0, median_seconds_from_start: None },
+        ],
+    }
+    .into();
+    let variants: Chart = VariantsChart {
+        title: "Top variants".into(),
+        subtitle: "1,000 customers, 3 variants".into(),
+        customers: 1000,
+        variants: vec![
+            VariantBar { sequence: vec!["a".into(), "b".into()], customers: 600 },
+            VariantBar { sequence: vec!["a".into(), "<b onload=x>".into(), "c".into()], customers: 300 },
+            VariantBar { sequence: vec!["a".repeat(400)], customers: 100 },
+        ],
+    }
+    .into();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
+    for (name, chart) in [("chart-funnel", &funnel), ("chart-variants", &variants)] {
+        let actual = chart_svg(chart, false);
+        assert!(!actual.contains("<script") && !actual.contains("<b onload"), "{name}: markup escaped");
+        assert!(usvg::Tree::from_str(&actual, &usvg::Options::default()).is_ok(), "{name}: a valid SVG");
+        let path = dir.join(format!("{name}.svg"));
+        if updating() {
+            std::fs::write(&path, &actual).unwrap();
+            continue;
+        }
+        let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("{name} missing (UPDATE_GOLDEN=1)"));
+        assert_eq!(expected, actual, "{name} differs (UPDATE_GOLDEN=1 to accept, and look at it)");
+        assert!(chart_png(chart, 1.0).unwrap().starts_with(b"\x89PNG"));
+        assert!(chart_pdf(chart).unwrap().starts_with(b"%PDF"));
+    }
+    let f = chart_svg(&funnel, false);
+    for needle in ["640", "64.0%", "50.0%", "▼ 320 dropped", "median 65 min from step 1", "Funnel of 1,000 customers"]
+    {
+        assert!(f.contains(needle), "funnel: missing {needle}");
+    }
+    let v = chart_svg(&variants, false);
+    for needle in ["600 · 60.0%", "cumulative 90.0%", "cumulative 100.0%", "a → &lt;b onload=x&gt; → c"] {
+        assert!(v.contains(needle), "variants: missing {needle}");
+    }
+}

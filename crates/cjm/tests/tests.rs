@@ -593,3 +593,71 @@ fn mine_breaks_every_figure_down_by_a_customer_attribute() {
 }
 
 mod limits;
+
+/// `cjm mine --chart`: the funnel and the variants drawn for a deck carry
+/// the very figures `--format json` reports, in every format; a funnel
+/// chart without steps, or a file the format cannot be told from, is a
+/// usage error that writes nothing.
+#[test]
+fn mine_charts_carry_the_reports_figures() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = peers_log("ties_2e4.csv");
+    let funnel = "product_page,add_to_cart,checkout_start";
+    let json = run(&["mine", &log, "--where", "channel=web", "--funnel", funnel, "--format", "json"]);
+    assert_eq!(code(&json), 0, "{}", stderr(&json));
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let svg_path = dir.path().join("funnel.svg");
+    let o = run(&[
+        "mine",
+        &log,
+        "--where",
+        "channel=web",
+        "--funnel",
+        funnel,
+        "--chart",
+        "funnel",
+        "-o",
+        svg_path.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(o.stdout.is_empty(), "the chart goes to the file, not stdout");
+    let svg = std::fs::read_to_string(&svg_path).unwrap();
+    let group = |n: u64| {
+        let s = n.to_string();
+        let mut out = String::new();
+        for (i, c) in s.chars().enumerate() {
+            if i > 0 && (s.len() - i).is_multiple_of(3) {
+                out.push(',');
+            }
+            out.push(c);
+        }
+        out
+    };
+    for step in v["analysis"]["funnel"]["steps"].as_array().unwrap() {
+        let reached = step["reached"].as_u64().unwrap();
+        let conversion = format!("{:.1}%", step["conversion"].as_f64().unwrap() * 100.0);
+        assert!(svg.contains(&format!(">{}</text>", group(reached))), "reached {reached} drawn");
+        assert!(svg.contains(&format!(">{conversion}</text>")), "conversion {conversion} drawn");
+    }
+    assert!(svg.contains("34.8%"), "step 1 of the web customers only (962 of 2,768)");
+    let v_path = dir.path().join("variants.png");
+    let o = run(&["mine", &log, "--chart", "variants", "--top", "5", "-o", v_path.to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(std::fs::read(&v_path).unwrap().starts_with(b"\x89PNG"));
+    let pdf_path = dir.path().join("funnel.pdf");
+    let o = run(&["mine", &log, "--funnel", funnel, "--chart", "funnel", "-o", pdf_path.to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(std::fs::read(&pdf_path).unwrap().starts_with(b"%PDF"));
+    for (args, says) in [
+        (vec!["--chart", "funnel", "-o", "x.svg"], "--chart funnel needs the steps"),
+        (vec!["--funnel", funnel, "--chart", "funnel", "-o", "x.docx"], "use .svg, .png or .pdf"),
+        (vec!["--chart", "variants"], "--chart needs a file to write"),
+    ] {
+        let mut all = vec!["mine", log.as_str()];
+        all.extend(args);
+        let o = run_in(dir.path(), &all);
+        assert_eq!(code(&o), 2, "{all:?}");
+        assert!(stderr(&o).contains(says), "{all:?}: {}", stderr(&o));
+        assert!(!dir.path().join("x.svg").exists() && !dir.path().join("x.docx").exists());
+    }
+}

@@ -1,6 +1,7 @@
 //! `cjm mine`: the journeys customers really take, from an event log.
 //! The report for people is in `report.rs`.
 
+mod chart;
 mod report;
 
 use crate::logs::memory;
@@ -20,7 +21,7 @@ variants, per-touchpoint events, customers and mean score, and a funnel. Columns
 from the usual names (PM4Py's case:concept:name / concept:name / time:timestamp, customer_id / \
 timestamp / touchpoint …) or named with --case, --time, --activity, --channel, --score.\n\n\
 --format summary-json writes journey-summary/1, byte-identical in layout to ../shared/peers.",
-    after_help = "Examples:\n  cjm mine events.parquet\n  cjm mine events.csv --funnel product_page,add_to_cart,payment\n  cjm mine log.xes.gz --format json -o summary.json\n  cjm mine complaints.csv --encoding latin1 --case CustomerID --time ContactDate --activity ComplaintTopic_EN"
+    after_help = "Examples:\n  cjm mine events.parquet\n  cjm mine events.csv --funnel product_page,add_to_cart,payment\n  cjm mine events.csv --funnel product_page,add_to_cart,payment --chart funnel -o funnel.png\n  cjm mine log.xes.gz --format json -o summary.json\n  cjm mine complaints.csv --encoding latin1 --case CustomerID --time ContactDate --activity ComplaintTopic_EN"
 )]
 pub(crate) struct Args {
     /// The event log
@@ -72,6 +73,9 @@ pub(crate) struct Args {
     /// Show the main flow: the transitions making up this share of all (e.g. 0.8), kept connected
     #[arg(long, value_name = "SHARE")]
     simplify: Option<f64>,
+    /// Draw a chart into the -o file (.svg, .png, .pdf) instead of the report
+    #[arg(long, value_enum, value_name = "KIND")]
+    chart: Option<chart::ChartKind>,
     /// Write to this file instead of standard output
     #[arg(short, long)]
     output: Option<PathBuf>,
@@ -179,6 +183,7 @@ pub(crate) fn run(args: Args) -> Result<Outcome, CliError> {
     // The summary alone needs neither channels nor the log afterwards: its
     // columns are freed as they are used (the smallest peak).
     let summary_only = args.format == OutFormat::SummaryJson
+        && args.chart.is_none()
         && args.by.is_none()
         && args.where_.is_none()
         && narrowing.from.is_none()
@@ -211,13 +216,17 @@ pub(crate) fn run(args: Args) -> Result<Outcome, CliError> {
         strict: args.funnel_strict,
         window_seconds: narrowing.window,
     };
-    let analysis = (args.format != OutFormat::SummaryJson).then(|| {
+    let analysis = (args.format != OutFormat::SummaryJson || args.chart.is_some()).then(|| {
         let counts: Vec<u64> = summary.top_variants.iter().map(|v| v.count).collect();
         cjm_mine::analysis::analyse(&log, &journeys, Some(&spec), args.follows, &counts)
     });
     drop(journeys);
     if let Some(path) = &args.export_dropped {
         export_dropped(path, analysis.as_ref())?;
+    }
+    if let (Some(kind), Some(a)) = (args.chart, analysis.as_ref()) {
+        chart::write(&args, kind, &summary, a)?;
+        return Ok(Outcome::Ok);
     }
     let breakdown = match &args.by {
         Some(attr) => Some(breakdown(&log, attr, &spec, &args)?),

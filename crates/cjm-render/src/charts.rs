@@ -1,0 +1,286 @@
+//! Evidence charts in cjm's theme: a funnel and a variant chart, drawn as
+//! SVG from plain figures (the caller computes them; this module knows no
+//! event log), and exported to PNG and PDF like a map.
+//!
+//! Every chart carries its figures as text as well as bars: a value label
+//! on each bar, a `<title>` tooltip saying how it was computed, and an
+//! accessible name and description, so nothing is told by colour or
+//! length alone.
+
+use crate::fonts::Weight;
+use crate::svg::{duration, group_digits};
+use crate::text::{esc, fit_line};
+use crate::theme::{theme, ThemeName};
+use std::fmt::Write;
+
+/// A chart of evidence, ready to draw.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Chart {
+    Funnel(FunnelChart),
+    Variants(VariantsChart),
+}
+
+/// Customers through a funnel, step by step.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FunnelChart {
+    pub title: String,
+    /// How the funnel was matched and over which log, in words.
+    pub subtitle: String,
+    /// Customers in the log (after filters): the first step's denominator.
+    pub customers: u64,
+    pub steps: Vec<FunnelBar>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct FunnelBar {
+    pub name: String,
+    pub reached: u64,
+    /// Median seconds from the first step, for those who reached this one.
+    pub median_seconds_from_start: Option<f64>,
+}
+
+/// The most frequent variants with their share and cumulative coverage.
+#[derive(Clone, Debug, PartialEq)]
+pub struct VariantsChart {
+    pub title: String,
+    pub subtitle: String,
+    pub customers: u64,
+    pub variants: Vec<VariantBar>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct VariantBar {
+    pub sequence: Vec<String>,
+    pub customers: u64,
+}
+
+impl From<FunnelChart> for Chart {
+    fn from(f: FunnelChart) -> Chart {
+        Chart::Funnel(f)
+    }
+}
+
+impl From<VariantsChart> for Chart {
+    fn from(v: VariantsChart) -> Chart {
+        Chart::Variants(v)
+    }
+}
+
+/// The chart as a standalone SVG (the font embedded when `embed_font`).
+pub fn chart_svg(chart: &Chart, embed_font: bool) -> String {
+    let body = match chart {
+        Chart::Funnel(f) => funnel(f),
+        Chart::Variants(v) => variants(v),
+    };
+    let (w, h, title, desc, inner) = body;
+    let t = theme(ThemeName::Light);
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" role="img" aria-labelledby="chart-title chart-desc" font-family="Inter, sans-serif"><title id="chart-title">{}</title><desc id="chart-desc">{}</desc>"#,
+        esc(&title),
+        esc(&desc)
+    );
+    if embed_font {
+        s.push_str(&crate::svg::font_face_style());
+    }
+    let _ = write!(s, r#"<rect width="{w}" height="{h}" fill="{}"/>{inner}</svg>"#, t.background);
+    s
+}
+
+/// The chart as a PNG, `scale` pixels per SVG unit.
+pub fn chart_png(chart: &Chart, scale: f32) -> Result<Vec<u8>, crate::RenderError> {
+    crate::export::rasterise(&chart_svg(chart, false), scale)
+}
+
+/// The chart as a one-page vector PDF.
+pub fn chart_pdf(chart: &Chart) -> Result<Vec<u8>, crate::RenderError> {
+    let title = match chart {
+        Chart::Funnel(f) => &f.title,
+        Chart::Variants(v) => &v.title,
+    };
+    crate::export::pdf_of(&[chart_svg(chart, false)], title)
+}
+
+const PAD: f32 = 40.0;
+
+fn pct(part: u64, whole: u64) -> String {
+    if whole == 0 {
+        "-".into()
+    } else {
+        format!("{:.1}%", part as f64 * 100.0 / whole as f64)
+    }
+}
+
+/// Title and subtitle at the top; the y where the chart starts.
+fn heading(s: &mut String, title: &str, subtitle: &str, width: f32) -> f32 {
+    let t = theme(ThemeName::Light);
+    let (title, _) = fit_line(title, width - 2.0 * PAD, 22.0, Weight::SemiBold);
+    let (sub, _) = fit_line(subtitle, width - 2.0 * PAD, 13.0, Weight::Regular);
+    let _ = write!(
+        s,
+        r#"<text x="{PAD}" y="{}" font-size="22" font-weight="600" fill="{}">{}</text><text x="{PAD}" y="{}" font-size="13" fill="{}">{}</text>"#,
+        PAD + 18.0,
+        t.text,
+        esc(&title),
+        PAD + 42.0,
+        t.muted,
+        esc(&sub)
+    );
+    PAD + 72.0
+}
+
+type Drawn = (u32, u32, String, String, String);
+
+/// Columns of bars: each step's customers as a solid bar over a pale one
+/// for the previous step's, the conversion from it and the drop-off.
+fn funnel(f: &FunnelChart) -> Drawn {
+    let t = theme(ThemeName::Light);
+    let col = 150.0;
+    let width = (2.0 * PAD + col * f.steps.len().max(1) as f32).max(640.0);
+    let (bar_h, label_h) = (260.0, 70.0);
+    let mut s = String::new();
+    let top = heading(&mut s, &f.title, &f.subtitle, width);
+    let base = top + 40.0 + bar_h;
+    let max = f.customers.max(f.steps.first().map_or(0, |b| b.reached)).max(1) as f32;
+    let height = |n: u64| n as f32 / max * bar_h;
+    let mut prev = f.customers;
+    let mut desc = Vec::new();
+    for (i, b) in f.steps.iter().enumerate() {
+        let x = PAD + col * i as f32;
+        let bw = col - 36.0;
+        let conversion = pct(b.reached, prev);
+        let drop = prev.saturating_sub(b.reached);
+        let tip = format!(
+            "{}: {} customers reached this step in order, {conversion} of the {} at the {}; {} dropped off{}",
+            b.name,
+            group_digits(b.reached),
+            group_digits(prev),
+            if i == 0 { "start (all customers)" } else { "previous step" },
+            group_digits(drop),
+            b.median_seconds_from_start
+                .map_or(String::new(), |m| format!("; median {} from the first step", duration(m)))
+        );
+        desc.push(format!("{} {} ({conversion})", b.name, group_digits(b.reached)));
+        let _ = write!(
+            s,
+            r#"<g class="funnel-step"><title>{}</title><rect x="{x}" y="{}" width="{bw}" height="{}" rx="4" fill="{}"/><rect x="{x}" y="{}" width="{bw}" height="{}" rx="4" fill="{}"/>"#,
+            esc(&tip),
+            base - height(prev),
+            height(prev),
+            t.surface,
+            base - height(b.reached),
+            height(b.reached).max(1.0),
+            t.accent
+        );
+        let _ = write!(
+            s,
+            r#"<text x="{}" y="{}" font-size="15" font-weight="600" fill="{}" text-anchor="middle">{}</text><text x="{}" y="{}" font-size="12" fill="{}" text-anchor="middle">{conversion}</text>"#,
+            x + bw / 2.0,
+            base - height(prev) - 24.0,
+            t.text,
+            group_digits(b.reached),
+            x + bw / 2.0,
+            base - height(prev) - 8.0,
+            t.muted
+        );
+        if drop > 0 && i > 0 {
+            let _ = write!(
+                s,
+                r#"<text x="{}" y="{}" font-size="11" font-weight="600" fill="{}" text-anchor="middle">▼ {} dropped</text>"#,
+                x + bw / 2.0,
+                base + 16.0,
+                t.pain_text,
+                group_digits(drop)
+            );
+        }
+        let (name, _) = fit_line(&b.name, col - 12.0, 12.5, Weight::SemiBold);
+        let _ = write!(
+            s,
+            r#"<text x="{}" y="{}" font-size="12.5" font-weight="600" fill="{}" text-anchor="middle">{}. {}</text>"#,
+            x + bw / 2.0,
+            base + 36.0,
+            t.text,
+            i + 1,
+            esc(&name)
+        );
+        if let Some(m) = b.median_seconds_from_start.filter(|_| i > 0) {
+            let _ = write!(
+                s,
+                r#"<text x="{}" y="{}" font-size="11" fill="{}" text-anchor="middle">median {} from step 1</text>"#,
+                x + bw / 2.0,
+                base + 54.0,
+                t.muted,
+                duration(m)
+            );
+        }
+        s.push_str("</g>");
+        prev = b.reached;
+    }
+    let _ = write!(s, r#"<line x1="{PAD}" y1="{base}" x2="{}" y2="{base}" stroke="{}"/>"#, width - PAD, t.border);
+    let h = base + label_h + PAD / 2.0;
+    let desc = format!("Funnel of {} customers: {}.", group_digits(f.customers), desc.join(", "));
+    (width.ceil() as u32, h.ceil() as u32, f.title.clone(), desc, s)
+}
+
+/// Rows of bars: each variant's customers, its share and the cumulative
+/// coverage, with its path written out.
+fn variants(v: &VariantsChart) -> Drawn {
+    let t = theme(ThemeName::Light);
+    let width = 1100.0;
+    let row = 54.0;
+    let bar_w = 300.0;
+    let mut s = String::new();
+    let top = heading(&mut s, &v.title, &v.subtitle, width);
+    let max = v.variants.iter().map(|x| x.customers).max().unwrap_or(1).max(1) as f32;
+    let mut covered = 0u64;
+    let mut desc = Vec::new();
+    for (i, x) in v.variants.iter().enumerate() {
+        covered += x.customers;
+        let y = top + row * i as f32;
+        let path = x.sequence.join(" → ");
+        let path_x = PAD + 50.0 + bar_w + 140.0;
+        let (shown, _) = fit_line(&path, width - PAD - path_x, 12.5, Weight::Regular);
+        let share = pct(x.customers, v.customers);
+        let cover = pct(covered, v.customers);
+        let tip = format!(
+            "Variant {}: {} customers ({share}) took exactly this path; the top {} variants cover {cover} of customers. {path}",
+            i + 1,
+            group_digits(x.customers),
+            i + 1
+        );
+        desc.push(format!("{} {} ({share})", i + 1, group_digits(x.customers)));
+        let len = (x.customers as f32 / max * bar_w).max(1.0);
+        let _ = write!(
+            s,
+            r#"<g class="variant"><title>{}</title><text x="{PAD}" y="{}" font-size="13" font-weight="600" fill="{}">#{}</text><rect x="{}" y="{}" width="{bar_w}" height="18" rx="4" fill="{}"/><rect x="{}" y="{}" width="{len}" height="18" rx="4" fill="{}"/>"#,
+            esc(&tip),
+            y + 14.0,
+            t.text,
+            i + 1,
+            PAD + 40.0,
+            y,
+            t.surface,
+            PAD + 40.0,
+            y,
+            t.accent
+        );
+        let after = PAD + 50.0 + bar_w;
+        let _ = write!(
+            s,
+            r#"<text x="{after}" y="{}" font-size="13" font-weight="600" fill="{}">{} · {share}</text><text x="{after}" y="{}" font-size="11" fill="{}">cumulative {cover}</text><text x="{}" y="{}" font-size="12.5" fill="{}">{}</text></g>"#,
+            y + 13.0,
+            t.text,
+            group_digits(x.customers),
+            y + 30.0,
+            t.muted,
+            path_x,
+            y + 13.0,
+            t.text,
+            esc(&shown)
+        );
+    }
+    let h = top + row * v.variants.len().max(1) as f32 + PAD / 2.0;
+    let desc = format!("Top variants of {} customers: {}.", group_digits(v.customers), desc.join(", "));
+    (width as u32, h.ceil() as u32, v.title.clone(), desc, s)
+}
