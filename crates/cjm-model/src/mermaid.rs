@@ -17,19 +17,9 @@ pub struct MermaidExport {
 pub fn to_mermaid(map: &Journey) -> MermaidExport {
     let mut out = String::from("journey\n");
     let mut changed = Vec::new();
-    let mut replaced = false;
-    let mut clean = |text: &str, also: &[(char, char)]| {
-        let mut s = text.replace(['\n', '\r'], " ");
-        for (from, to) in [('#', '＃'), (';', '；')].iter().chain(also) {
-            if s.contains(*from) {
-                replaced = true;
-                s = s.replace(*from, &to.to_string());
-            }
-        }
-        s
-    };
+    let clean = |text: &str| cjm_syntax::escape::mermaid_entities(text, false);
     if let Some(title) = &map.title {
-        out.push_str(&format!("  title {}\n", clean(title, &[])));
+        out.push_str(&format!("  title {}\n", clean(title)));
     }
     if let Some(t) = &map.acc_title {
         out.push_str(&format!("  accTitle: {}\n", t.replace('\n', " ")));
@@ -50,7 +40,7 @@ pub fn to_mermaid(map: &Journey) -> MermaidExport {
         let indent = if stage.name.is_empty() && s == 0 {
             "  "
         } else {
-            out.push_str(&format!("  section {}\n", clean(&stage.name, &[(':', '꞉')])));
+            out.push_str(&format!("  section {}\n", clean(&stage.name)));
             "    "
         };
         for step in &stage.steps {
@@ -62,9 +52,10 @@ pub fn to_mermaid(map: &Journey) -> MermaidExport {
                     3.0
                 }
             };
-            let mut line = format!("{indent}{}: {}", clean(&step.name, &[(':', '꞉')]), number(score));
+            let mut line = format!("{indent}{}: {}", clean(&step.name), number(score));
             if !step.actors.is_empty() {
-                let actors: Vec<String> = step.actors.iter().map(|a| clean(a, &[(':', '꞉'), (',', '‚')])).collect();
+                let actors: Vec<String> =
+                    step.actors.iter().map(|a| cjm_syntax::escape::mermaid_entities(a, true)).collect();
                 line.push_str(&format!(": {}", actors.join(", ")));
             }
             out.push_str(&line);
@@ -76,9 +67,6 @@ pub fn to_mermaid(map: &Journey) -> MermaidExport {
     }
     if unscored > 0 {
         changed.push(format!("{unscored} step(s) without a score drawn as 3 (neutral)"));
-    }
-    if replaced {
-        changed.push("`#`, `;`, `:` and `,` in names replaced by look-alike characters Mermaid accepts".into());
     }
     MermaidExport { text: out, dropped: dropped(map), changed }
 }

@@ -81,3 +81,27 @@ fn mermaid_conformance_inputs_have_no_errors() {
         assert!(errors.is_empty(), "{}: {errors:?}", input.display());
     }
 }
+
+/// The Mermaid export writes `:`, `#`, `;`, `,` (in actors) and `\` in
+/// names as entity codes, so it reads back the same: names, sections,
+/// title and actors, character for character.
+#[test]
+fn mermaid_exports_read_back_with_their_punctuation() {
+    let source = "journey\n  title Orders \\#1; \\: \"quoted\"\n  persona Ops\\, Legal\n  section Buy \\: online\n    Check \\: then pay \\#2; C\\\\temp: 3: Ops\\, Legal\n    Literal #58; text: 4\n";
+    let map = check(source);
+    assert!(!map.has_errors(), "{:?}", map.diagnostics);
+    let exported = cjm_model::mermaid::to_mermaid(&map.journey);
+    assert!(exported.text.contains("Check #58; then pay #35;2#59; C#92;temp: 3: Ops#44; Legal"), "{}", exported.text);
+    let back = check(&exported.text);
+    assert!(!back.has_errors(), "{}\n{:?}", exported.text, back.diagnostics);
+    let (a, b) = (&map.journey, &back.journey);
+    assert_eq!(a.title, b.title);
+    let names = |j: &cjm_model::Journey| {
+        j.stages
+            .iter()
+            .map(|s| (s.name.clone(), s.steps.iter().map(|t| (t.name.clone(), t.actors.clone())).collect::<Vec<_>>()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(names(a), names(b), "{}", exported.text);
+    assert_eq!(a.stages[0].steps[1].name, "Literal : text", "cjm reads the code as Mermaid does");
+}

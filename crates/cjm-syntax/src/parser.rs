@@ -17,7 +17,7 @@
 
 use crate::codes;
 use crate::diag::{Diagnostic, Span};
-use crate::escape::{find_comment, find_unescaped, rfind_unescaped, split_unescaped, unescape};
+use crate::escape::{find_comment, find_unescaped, rfind_unescaped, split_unescaped, unescape, unescape_mermaid};
 use crate::keys::{self, Context};
 use crate::number::js_number;
 use crate::tree::*;
@@ -394,7 +394,7 @@ impl<'s> Parser<'s> {
     fn title(&mut self, span: Span, indent: usize) {
         let body_start = span.start + 6;
         let (end, comment) = self.cut_hash(body_start, span.end, "title");
-        let value = text_at(self.src, body_start, end);
+        let value = mermaid_text_at(self.src, body_start, end);
         self.warn_inline_comment(&value);
         self.scope.block = None;
         if value.value.is_empty() {
@@ -435,7 +435,7 @@ impl<'s> Parser<'s> {
     fn section(&mut self, span: Span, indent: usize) {
         let body_start = span.start + 8;
         let (end, comment) = self.cut_hash(body_start, span.end, "section name");
-        let name = text_at(self.src, body_start, end);
+        let name = mermaid_text_at(self.src, body_start, end);
         self.warn_inline_comment(&name);
         self.scope = Scope { body_started: true, ..Scope::default() };
         if name.value.is_empty() {
@@ -800,7 +800,7 @@ impl<'s> Parser<'s> {
             self.push(NodeKind::Error, span, indent, level, self.scope.section);
             return;
         };
-        let name = text_at(self.src, span.start, span.start + colon);
+        let name = mermaid_text_at(self.src, span.start, span.start + colon);
         if name.value.is_empty() {
             self.diags.push(
                 Diagnostic::error(
@@ -843,7 +843,7 @@ impl<'s> Parser<'s> {
             let list = &data[range.clone()];
             let list_start = data_start + range.start;
             for part in split_unescaped(list, b',') {
-                let actor = text_at(self.src, list_start + part.start, list_start + part.end);
+                let actor = mermaid_text_at(self.src, list_start + part.start, list_start + part.end);
                 if actor.value.is_empty() {
                     let at = Span::new(list_start + part.start.saturating_sub(1), list_start + part.end);
                     self.diags.push(
@@ -938,11 +938,21 @@ pub(crate) fn looks_like_task_data(value: &str) -> bool {
 
 /// Trimmed, unescaped text between two offsets.
 fn text_at(src: &str, start: usize, end: usize) -> Text {
+    decoded_at(src, start, end, unescape)
+}
+
+/// [`text_at`] on a Mermaid line: entity codes (`#58;`) read as Mermaid
+/// reads them.
+fn mermaid_text_at(src: &str, start: usize, end: usize) -> Text {
+    decoded_at(src, start, end, unescape_mermaid)
+}
+
+fn decoded_at(src: &str, start: usize, end: usize, decode: fn(&str) -> String) -> Text {
     let raw = &src[start..end];
     let lead = raw.len() - raw.trim_start().len();
     let trimmed = raw.trim();
     let span = Span::new(start + lead, start + lead + trimmed.len());
-    Text { value: unescape(trimmed), span }
+    Text { value: decode(trimmed), span }
 }
 
 /// Trimmed text between two offsets, escapes kept.
