@@ -178,6 +178,12 @@ test('comment on a step, reply, resolve', async () => {
   await page.locator('.thread button:has-text("Resolve")').first().click();
   await page.locator('.thread.resolved').first().waitFor();
   assert.ok(step.length > 0);
+  // Escape closes the step's details (a workshop habit), and the tab has cjm's icon.
+  await page.locator('.step-hit').nth(1).click();
+  await page.locator('#details:not([hidden]) h2').waitFor();
+  await page.keyboard.press('Escape');
+  await page.locator('#details').waitFor({ state: 'hidden' });
+  assert.match(await page.locator('link[rel=icon]').getAttribute('href'), /^data:image\/svg\+xml,/);
 });
 
 test('history: compare two versions and restore the first', async () => {

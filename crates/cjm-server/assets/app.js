@@ -229,6 +229,11 @@
       const hit = e.target.closest(".step-hit");
       if (hit) show(hit.dataset.step);
     });
+    // Escape closes the step's details (not while typing in a field, where it belongs to the field).
+    document.addEventListener("keydown", (e) => {
+      if (e.key !== "Escape" || details.hidden || e.target.closest("input, textarea, select, [contenteditable]")) return;
+      show(null);
+    });
     function bindHits() {
       for (const hit of $$(".step-hit")) { hit.setAttribute("tabindex", "0"); hit.setAttribute("role", "button"); hit.addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); show(hit.dataset.step); } }); }
     }
