@@ -9,6 +9,7 @@
 //! - [`rules`] — evidence rules compiled against a log.
 //! - [`measure`] — a map measured against a log, step by step.
 //! - [`discover`] — a draft map from a log.
+//! - [`trend`] — events and customers per day, week or month.
 //! - [`analysis`] — time statistics, eventually-follows, coverage, funnels
 //!   with options, channels, breakdowns, sessions and filters.
 
@@ -21,6 +22,7 @@ pub mod measure;
 pub mod pyjson;
 pub mod rules;
 pub mod summary;
+pub mod trend;
 
 pub use contract::Summary;
 

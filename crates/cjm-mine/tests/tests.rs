@@ -416,3 +416,22 @@ fn drafts_follow_the_dominant_order_on_real_logs() {
         }
     }
 }
+
+/// Volume over time, counted by hand from the four customers of `LOG`
+/// (A and B on 1 January 2024, C on the 2nd, D on the 3rd; a Monday week).
+#[test]
+fn trends_count_events_active_and_new_customers_per_bucket() {
+    use cjm_mine::trend::{trend, Interval};
+    let log = small_log(&format!("{LOG}A,2024-01-03T08:00:00Z,help,phone,\n"));
+    let j = cjm_mine::journeys::build(&log);
+    let days = trend(&j, Interval::Day).unwrap();
+    let got: Vec<(&str, u64, u64, u64)> =
+        days.iter().map(|b| (b.start.as_str(), b.events, b.customers, b.new_customers)).collect();
+    assert_eq!(got, [("2024-01-01", 5, 2, 2), ("2024-01-02", 2, 1, 1), ("2024-01-03", 2, 2, 1)]);
+    let weeks = trend(&j, Interval::Week).unwrap();
+    assert_eq!((weeks.len(), weeks[0].start.as_str(), weeks[0].customers, weeks[0].events), (1, "2024-01-01", 4, 9));
+    let wide = small_log("customer_id,timestamp,touchpoint\nA,1990-01-01T00:00:00Z,x\nA,2024-01-01T00:00:00Z,y\n");
+    let e = trend(&cjm_mine::journeys::build(&wide), Interval::Day).unwrap_err();
+    assert!(e.to_string().contains("choose a longer interval"), "{e}");
+    assert_eq!(trend(&cjm_mine::journeys::build(&wide), Interval::Month).unwrap().len(), 409);
+}

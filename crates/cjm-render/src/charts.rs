@@ -18,6 +18,30 @@ use std::fmt::Write;
 pub enum Chart {
     Funnel(FunnelChart),
     Variants(VariantsChart),
+    Trend(TrendChart),
+}
+
+/// Active customers per day, week or month.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrendChart {
+    pub title: String,
+    pub subtitle: String,
+    pub buckets: Vec<TrendBar>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrendBar {
+    /// The bucket's first day, as shown.
+    pub start: String,
+    pub events: u64,
+    pub customers: u64,
+    pub new_customers: u64,
+}
+
+impl From<TrendChart> for Chart {
+    fn from(t: TrendChart) -> Chart {
+        Chart::Trend(t)
+    }
 }
 
 /// Customers through a funnel, step by step.
@@ -71,6 +95,7 @@ pub fn chart_svg(chart: &Chart, embed_font: bool) -> String {
     let body = match chart {
         Chart::Funnel(f) => funnel(f),
         Chart::Variants(v) => variants(v),
+        Chart::Trend(t) => trend(t),
     };
     let (w, h, title, desc, inner) = body;
     let t = theme(ThemeName::Light);
@@ -98,6 +123,7 @@ pub fn chart_pdf(chart: &Chart) -> Result<Vec<u8>, crate::RenderError> {
     let title = match chart {
         Chart::Funnel(f) => &f.title,
         Chart::Variants(v) => &v.title,
+        Chart::Trend(t) => &t.title,
     };
     crate::export::pdf_of(&[chart_svg(chart, false)], title)
 }
@@ -283,4 +309,69 @@ fn variants(v: &VariantsChart) -> Drawn {
     let h = top + row * v.variants.len().max(1) as f32 + PAD / 2.0;
     let desc = format!("Top variants of {} customers: {}.", group_digits(v.customers), desc.join(", "));
     (width as u32, h.ceil() as u32, v.title.clone(), desc, s)
+}
+
+/// Columns of active customers per bucket (new customers darker at the
+/// foot), the highest value and every few buckets' start written out.
+fn trend(t: &TrendChart) -> Drawn {
+    let th = theme(ThemeName::Light);
+    let n = t.buckets.len().max(1);
+    let step = (900.0 / n as f32).clamp(3.0, 48.0);
+    let width = (2.0 * PAD + step * n as f32).max(640.0);
+    let bar_h = 240.0;
+    let mut s = String::new();
+    let top = heading(&mut s, &t.title, &t.subtitle, width);
+    let base = top + 30.0 + bar_h;
+    let max = t.buckets.iter().map(|b| b.customers).max().unwrap_or(0).max(1);
+    let scale = |v: u64| v as f32 / max as f32 * bar_h;
+    let label_every = (70.0 / step).ceil().max(1.0) as usize;
+    for (i, b) in t.buckets.iter().enumerate() {
+        let x = PAD + step * i as f32;
+        let w = (step - if step > 6.0 { 2.0 } else { 0.5 }).max(1.0);
+        let tip = format!(
+            "From {}: {} customers active ({} new), {} events",
+            b.start,
+            group_digits(b.customers),
+            group_digits(b.new_customers),
+            group_digits(b.events)
+        );
+        let _ = write!(
+            s,
+            r#"<g class="trend-bucket"><title>{}</title><rect x="{x}" y="{}" width="{w}" height="{}" fill="{}"/><rect x="{x}" y="{}" width="{w}" height="{}" fill="{}"/></g>"#,
+            esc(&tip),
+            base - scale(b.customers),
+            scale(b.customers),
+            th.accent,
+            base - scale(b.new_customers),
+            scale(b.new_customers),
+            th.text
+        );
+        if i % label_every == 0 {
+            let _ = write!(
+                s,
+                r#"<text x="{x}" y="{}" font-size="11" fill="{}">{}</text>"#,
+                base + 16.0,
+                th.muted,
+                esc(&b.start)
+            );
+        }
+    }
+    let _ = write!(
+        s,
+        r#"<line x1="{PAD}" y1="{base}" x2="{}" y2="{base}" stroke="{}"/><text x="{PAD}" y="{}" font-size="11" fill="{}">{} customers at most; darker: new customers</text>"#,
+        width - PAD,
+        th.border,
+        top + 18.0,
+        th.muted,
+        group_digits(max)
+    );
+    let total: u64 = t.buckets.iter().map(|b| b.events).sum();
+    let desc = format!(
+        "Active customers in {} periods from {} to {}, {} events in all.",
+        t.buckets.len(),
+        t.buckets.first().map_or("", |b| b.start.as_str()),
+        t.buckets.last().map_or("", |b| b.start.as_str()),
+        group_digits(total)
+    );
+    (width.ceil() as u32, (base + 40.0).ceil() as u32, t.title.clone(), desc, s)
 }

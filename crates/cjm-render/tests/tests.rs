@@ -365,8 +365,21 @@ fn golden_charts() {
         ],
     }
     .into();
+    let trend: Chart = TrendChart {
+        title: "Customers over time".into(),
+        subtitle: "active customers per week (from Monday), UTC".into(),
+        buckets: (0..30u64)
+            .map(|i| TrendBar {
+                start: format!("2024-{:02}-{:02}", 1 + i / 4, 1 + (i % 4) * 7),
+                events: 10 * i,
+                customers: 3 * i,
+                new_customers: i,
+            })
+            .collect(),
+    }
+    .into();
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
-    for (name, chart) in [("chart-funnel", &funnel), ("chart-variants", &variants)] {
+    for (name, chart) in [("chart-funnel", &funnel), ("chart-variants", &variants), ("chart-trend", &trend)] {
         let actual = chart_svg(chart, false);
         assert!(!actual.contains("<script") && !actual.contains("<b onload"), "{name}: markup escaped");
         assert!(usvg::Tree::from_str(&actual, &usvg::Options::default()).is_ok(), "{name}: a valid SVG");
@@ -384,6 +397,14 @@ fn golden_charts() {
     for needle in ["640", "64.0%", "50.0%", "▼ 320 dropped", "median 65 min from step 1", "Funnel of 1,000 customers"]
     {
         assert!(f.contains(needle), "funnel: missing {needle}");
+    }
+    let t = chart_svg(&trend, false);
+    for needle in [
+        "87 customers at most",
+        "From 2024-08-08: 87 customers active (29 new), 290 events",
+        "Active customers in 30 periods",
+    ] {
+        assert!(t.contains(needle), "trend: missing {needle}");
     }
     let v = chart_svg(&variants, false);
     for needle in ["600 · 60.0%", "cumulative 90.0%", "cumulative 100.0%", "a → &lt;b onload=x&gt; → c"] {

@@ -648,7 +648,21 @@ fn mine_charts_carry_the_reports_figures() {
     let o = run(&["mine", &log, "--funnel", funnel, "--chart", "funnel", "-o", pdf_path.to_str().unwrap()]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert!(std::fs::read(&pdf_path).unwrap().starts_with(b"%PDF"));
+    let t_path = dir.path().join("trend.svg");
+    let o = run(&["mine", &log, "--chart", "trend", "--interval", "month", "-o", t_path.to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let trend = std::fs::read_to_string(&t_path).unwrap();
+    let events: u64 = v["summary"]["n_events"].as_u64().unwrap();
+    assert!(trend.contains("class=\"trend-bucket\""), "a bar per month");
+    let all = run(&["mine", &log, "--format", "json"]);
+    let all: serde_json::Value = serde_json::from_slice(&all.stdout).unwrap();
+    assert!(
+        trend.contains(&format!("{} events in all", group(all["summary"]["n_events"].as_u64().unwrap()))),
+        "every event in some month"
+    );
+    assert!(events > 0);
     for (args, says) in [
+        (vec!["--chart", "trend", "--interval", "year", "-o", "x.svg"], "expected day, week or month"),
         (vec!["--chart", "funnel", "-o", "x.svg"], "--chart funnel needs the steps"),
         (vec!["--funnel", funnel, "--chart", "funnel", "-o", "x.docx"], "use .svg, .png or .pdf"),
         (vec!["--chart", "variants"], "--chart needs a file to write"),

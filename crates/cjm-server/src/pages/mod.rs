@@ -189,6 +189,10 @@ pub(crate) fn safe_next(next: Option<&str>) -> String {
     }
 }
 
+/// cjm's mark (the accent diamond of the header) as the tab's icon, inline
+/// so it costs no request.
+const FAVICON: &str = "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 32 32'%3E%3Crect x='6' y='6' width='20' height='20' rx='3' transform='rotate(45 16 16)' fill='%234F46E5'/%3E%3C/svg%3E";
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -209,7 +213,3 @@ mod tests {
         assert_eq!(super::safe_next(Some("/m/3?version=2#step-pay")), "/m/3?version=2#step-pay");
     }
 }
-
-/// cjm's mark (the accent diamond of the header) as the tab's icon, inline
-/// so it costs no request.
-const FAVICON: &str = "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 32 32'%3E%3Crect x='6' y='6' width='20' height='20' rx='3' transform='rotate(45 16 16)' fill='%234F46E5'/%3E%3C/svg%3E";

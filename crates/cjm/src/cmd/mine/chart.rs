@@ -5,7 +5,7 @@ use super::Args;
 use crate::CliError;
 use cjm_mine::analysis::Analysis;
 use cjm_mine::Summary;
-use cjm_render::charts::{Chart, FunnelBar, FunnelChart, VariantBar, VariantsChart};
+use cjm_render::charts::{Chart, FunnelBar, FunnelChart, TrendBar, TrendChart, VariantBar, VariantsChart};
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub(crate) enum ChartKind {
@@ -13,16 +13,24 @@ pub(crate) enum ChartKind {
     Funnel,
     /// The most frequent variants (--top), their share and coverage
     Variants,
+    /// Active and new customers per --interval (day, week, month)
+    Trend,
 }
 
 /// Draws the chart and writes it where `-o` says, in the format its
 /// extension names.
-pub(crate) fn write(args: &Args, kind: ChartKind, summary: &Summary, analysis: &Analysis) -> Result<(), CliError> {
+pub(crate) fn write(
+    args: &Args,
+    kind: ChartKind,
+    log: &cjm_events::EventLog,
+    summary: &Summary,
+    analysis: &Analysis,
+) -> Result<(), CliError> {
     let Some(out) = &args.output else {
         return Err(CliError::usage("--chart needs a file to write: -o funnel.svg (or .png, .pdf)"));
     };
     let ext = out.extension().and_then(|e| e.to_str()).unwrap_or("").to_lowercase();
-    let chart = build(args, kind, summary, analysis)?;
+    let chart = build(args, kind, log, summary, analysis)?;
     let bytes = match ext.as_str() {
         "svg" => cjm_render::charts::chart_svg(&chart, true).into_bytes(),
         "png" => cjm_render::charts::chart_png(&chart, 2.0).map_err(|e| CliError::usage(e.to_string()))?,
@@ -35,13 +43,59 @@ pub(crate) fn write(args: &Args, kind: ChartKind, summary: &Summary, analysis: &
         }
     };
     crate::output::write_atomic(out, &bytes)?;
-    eprintln!("wrote the {} chart to {}", if kind == ChartKind::Funnel { "funnel" } else { "variants" }, out.display());
+    let name = match kind {
+        ChartKind::Funnel => "funnel",
+        ChartKind::Variants => "variants",
+        ChartKind::Trend => "trend",
+    };
+    eprintln!("wrote the {name} chart to {}", out.display());
     Ok(())
 }
 
-fn build(args: &Args, kind: ChartKind, summary: &Summary, analysis: &Analysis) -> Result<Chart, CliError> {
-    let log =
-        std::path::Path::new(&args.log).file_name().map_or(args.log.clone(), |n| n.to_string_lossy().into_owned());
+fn shown_log(args: &Args) -> String {
+    std::path::Path::new(&args.log).file_name().map_or(args.log.clone(), |n| n.to_string_lossy().into_owned())
+}
+
+fn trend(args: &Args, log: &cjm_events::EventLog) -> Result<Chart, CliError> {
+    use cjm_mine::trend::Interval;
+    let interval = match args.interval.as_deref().unwrap_or("week") {
+        "day" => Interval::Day,
+        "week" => Interval::Week,
+        "month" => Interval::Month,
+        other => return Err(CliError::usage(format!("--interval: expected day, week or month, found `{other}`"))),
+    };
+    let j = cjm_mine::journeys::build(log);
+    let buckets = cjm_mine::trend::trend(&j, interval)
+        .map_err(|e| CliError::usage(format!("--chart trend: {e} (--interval)")))?;
+    let per = match interval {
+        Interval::Day => "day",
+        Interval::Week => "week (from Monday)",
+        Interval::Month => "month",
+    };
+    Ok(TrendChart {
+        title: format!("Customers over time in {}", shown_log(args)),
+        subtitle: format!("active customers per {per}, UTC"),
+        buckets: buckets
+            .into_iter()
+            .map(|b| TrendBar {
+                start: b.start,
+                events: b.events,
+                customers: b.customers,
+                new_customers: b.new_customers,
+            })
+            .collect(),
+    }
+    .into())
+}
+
+fn build(
+    args: &Args,
+    kind: ChartKind,
+    log: &cjm_events::EventLog,
+    summary: &Summary,
+    analysis: &Analysis,
+) -> Result<Chart, CliError> {
+    let shown = shown_log(args);
     let customers = summary.n_customers;
     Ok(match kind {
         ChartKind::Funnel => {
@@ -56,7 +110,7 @@ fn build(args: &Args, kind: ChartKind, summary: &Summary, analysis: &Analysis) -
             let window =
                 f.window_seconds.map_or(String::new(), |w| format!(", within {}", cjm_render::duration(w as f64)));
             FunnelChart {
-                title: format!("Funnel in {log}"),
+                title: format!("Funnel in {shown}"),
                 subtitle: format!("{} customers; steps {how}{window}", cjm_render::group_digits(customers)),
                 customers,
                 steps: f
@@ -72,7 +126,7 @@ fn build(args: &Args, kind: ChartKind, summary: &Summary, analysis: &Analysis) -
             .into()
         }
         ChartKind::Variants => VariantsChart {
-            title: format!("Top variants in {log}"),
+            title: format!("Top variants in {shown}"),
             subtitle: format!(
                 "{} customers, {} variants; the {} most frequent",
                 cjm_render::group_digits(customers),
@@ -87,5 +141,6 @@ fn build(args: &Args, kind: ChartKind, summary: &Summary, analysis: &Analysis) -
                 .collect(),
         }
         .into(),
+        ChartKind::Trend => trend(args, log)?,
     })
 }

@@ -76,6 +76,9 @@ pub(crate) struct Args {
     /// Draw a chart into the -o file (.svg, .png, .pdf) instead of the report
     #[arg(long, value_enum, value_name = "KIND")]
     chart: Option<chart::ChartKind>,
+    /// The trend chart's period: day, week (from Monday) or month [default: week]
+    #[arg(long, value_name = "PERIOD")]
+    interval: Option<String>,
     /// Write to this file instead of standard output
     #[arg(short, long)]
     output: Option<PathBuf>,
@@ -225,7 +228,7 @@ pub(crate) fn run(args: Args) -> Result<Outcome, CliError> {
         export_dropped(path, analysis.as_ref())?;
     }
     if let (Some(kind), Some(a)) = (args.chart, analysis.as_ref()) {
-        chart::write(&args, kind, &summary, a)?;
+        chart::write(&args, kind, &log, &summary, a)?;
         return Ok(Outcome::Ok);
     }
     let breakdown = match &args.by {
