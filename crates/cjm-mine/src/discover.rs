@@ -165,6 +165,13 @@ fn write_draft(log: &EventLog, s: &crate::Summary, reach: &[u64], path: &[u32], 
         "%% {} customers, {} events, {} variants; steps follow the dominant path.",
         s.n_customers, s.n_events, s.n_variants
     );
+    if log.stats.lifecycle_skipped > 0 {
+        let _ = writeln!(
+            out,
+            "%% {} start (and other non-complete) events left out: the log has start/complete pairs, so each activity counts once, at completion.",
+            log.stats.lifecycle_skipped
+        );
+    }
     let _ = writeln!(out, "journey");
     let _ = writeln!(out, "  title {}", cjm_syntax::escape::escape_text(&opts.title, &['#']));
     let _ = writeln!(
