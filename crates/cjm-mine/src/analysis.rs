@@ -58,6 +58,11 @@ pub struct FunnelReport {
     /// Per step, the customers who reached the previous step but not this one.
     #[serde(skip)]
     pub dropped: Vec<Vec<String>>,
+    /// Seconds from step 1 to the last step, ascending, for each customer
+    /// who reached the last step with both times known (the histogram of
+    /// time to convert).
+    #[serde(skip)]
+    pub conversion_seconds: Vec<f64>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -305,7 +310,53 @@ pub fn funnel_report(log: &EventLog, j: &Journeys, spec: &FunnelSpec) -> FunnelR
             }
         })
         .collect();
-    FunnelReport { ordered: !spec.any_order, strict: spec.strict, window_seconds: spec.window_seconds, steps, dropped }
+    let conversion_seconds = to_convert.last().map_or(Vec::new(), |t| t.iter().map(|&us| us as f64 / 1e6).collect());
+    FunnelReport {
+        ordered: !spec.any_order,
+        strict: spec.strict,
+        window_seconds: spec.window_seconds,
+        steps,
+        dropped,
+        conversion_seconds,
+    }
+}
+
+/// For each customer who reached the funnel's first step: when (in
+/// microseconds; [`UNKNOWN_TIME`] when not known) and how many steps they
+/// reached, matched as [`funnel_report`] matches.
+pub fn funnel_entries(log: &EventLog, j: &Journeys, spec: &FunnelSpec) -> Vec<(i64, usize)> {
+    let ids: Vec<u32> = spec.steps.iter().map(|s| log.activities.lookup(s).unwrap_or(NONE)).collect();
+    let mut out = Vec::new();
+    if ids.is_empty() {
+        return out;
+    }
+    for c in 0..j.slots() {
+        let r = j.range(c);
+        if r.is_empty() {
+            continue;
+        }
+        let (k, hit) = match_funnel(&j.acts[r.clone()], &j.times[r], &ids, spec);
+        if k > 0 {
+            out.push((hit[0], k));
+        }
+    }
+    out
+}
+
+/// The customers whose whole journey is exactly `sequence` (a variant).
+pub fn customers_taking(log: &EventLog, sequence: &[String]) -> EventLog {
+    let ids: Option<Vec<u32>> = sequence.iter().map(|s| log.activities.lookup(s)).collect();
+    let j = journeys::build(log);
+    let mut keep_case = vec![false; log.cases.len()];
+    if let Some(ids) = ids {
+        for (c, k) in keep_case.iter_mut().enumerate().take(j.slots()) {
+            *k = j.acts[j.range(c)] == ids[..] && !ids.is_empty();
+        }
+    }
+    let mut out = log.clone();
+    let mask: Vec<bool> = log.case.iter().map(|&c| keep_case[c as usize]).collect();
+    retain_rows(&mut out, &mask);
+    out
 }
 
 /// How many steps a journey reaches, and when it reached each.

@@ -10,6 +10,7 @@
 //! - [`measure`] — a map measured against a log, step by step.
 //! - [`discover`] — a draft map from a log.
 //! - [`trend`] — events and customers per day, week or month.
+//! - [`paths`] — the flows from (or into) a touchpoint, for a Sankey.
 //! - [`analysis`] — time statistics, eventually-follows, coverage, funnels
 //!   with options, channels, breakdowns, sessions and filters.
 
@@ -19,6 +20,7 @@ pub mod contract;
 pub mod discover;
 pub mod journeys;
 pub mod measure;
+pub mod paths;
 pub mod pyjson;
 pub mod rules;
 pub mod summary;

@@ -97,6 +97,46 @@ pub fn trend(j: &Journeys, interval: Interval) -> Result<Vec<Bucket>, TooManyBuc
     Ok(out)
 }
 
+/// Funnel conversion per bucket, customers counted in the bucket where
+/// they did the first step.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ConversionBucket {
+    pub start: String,
+    /// Customers who did the first step in the bucket.
+    pub entered: u64,
+    /// Of those, the customers who went on to the last step.
+    pub converted: u64,
+}
+
+/// Conversion over time from [`crate::analysis::funnel_entries`]: every
+/// bucket from the first entry's to the last's; entries without a time are
+/// left out.
+pub fn conversion(
+    entries: &[(i64, usize)],
+    steps: usize,
+    interval: Interval,
+) -> Result<Vec<ConversionBucket>, TooManyBuckets> {
+    let timed = || entries.iter().filter(|e| e.0 != UNKNOWN_TIME);
+    let (Some(lo), Some(hi)) = (timed().map(|e| e.0).min(), timed().map(|e| e.0).max()) else {
+        return Ok(Vec::new());
+    };
+    let (first, last) = (bucket_of(lo, interval), bucket_of(hi, interval));
+    let n = (last - first + 1) as u64;
+    if n > MAX_BUCKETS as u64 {
+        return Err(TooManyBuckets { buckets: n });
+    }
+    let mut out: Vec<ConversionBucket> =
+        (first..=last).map(|b| ConversionBucket { start: bucket_start(b, interval), entered: 0, converted: 0 }).collect();
+    for &(t, k) in timed() {
+        let b = &mut out[(bucket_of(t, interval) - first) as usize];
+        b.entered += 1;
+        if k >= steps {
+            b.converted += 1;
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -602,4 +602,7 @@
     else if (chosen && $('.layout-switch [data-layout="' + chosen + '"]')) setLayout(chosen, false);
     refresh();
   }
+
+  // The process map's slider shows the new map when let go.
+  for (const r of $$("input[data-autosubmit]")) r.addEventListener("change", () => r.form.requestSubmit());
 })();

@@ -112,6 +112,8 @@ pub struct StateInner {
     pub(crate) login_limit: throttle::RateLimiter,
     pub(crate) renders: service::drawings::Cache,
     pub(crate) evidence: service::evidence::Cache,
+    /// The log pages' answers.
+    pub(crate) answers: service::analytics::Answers,
     /// Each saved version checked once (versions never change).
     checks: cache::Bounded<i64, cjm_model::Lowered>,
     /// Two versions compared, by their ids.
@@ -131,8 +133,9 @@ fn available_verifications() -> usize {
 }
 
 /// How the cache memory (`Config::cache_bytes`) is shared, in 64ths: logs
-/// read, drawings, checked versions, page parts, measurements, comparisons.
-const SHARES: [usize; 6] = [32, 16, 8, 3, 3, 2];
+/// read, drawings, checked versions, page parts, measurements, comparisons,
+/// the log pages' answers.
+const SHARES: [usize; 7] = [30, 15, 8, 3, 3, 2, 3];
 
 impl AppState {
     /// Version `version_id` (whose text is `source`) parsed, lowered and
@@ -195,6 +198,7 @@ pub fn open(config: Config) -> Result<Opened, String> {
             login_limit: throttle::RateLimiter::new(config.login_attempts, std::time::Duration::from_secs(15 * 60)),
             renders: service::drawings::Cache::new(share(&config, 1), share(&config, 3)),
             evidence: service::evidence::Cache::new(share(&config, 0), share(&config, 4), config.max_inflated),
+            answers: service::analytics::Answers::new(share(&config, 6)),
             checks: cache::Bounded::new(share(&config, 2)),
             diffs: cache::Bounded::new(share(&config, 5)),
             live: live::Live::default(),

@@ -687,6 +687,7 @@ pub(crate) async fn evidence_page(
             section.card {
                 h2 { (e.file_name) }
                 p.muted { (e.bytes / 1024) " kB · uploaded by " (e.uploaded_by) " · " (when(e.created_at)) }
+                p { a.button href={ "/w/" (map.workspace_id) "/logs/" (e.id) } { "Explore this log" } " " span.muted { "funnel, paths, process map, variants and trends, with filters" } }
                 @if let Some(err) = &ev.error { p.error role="alert" { (err) } }
                 @if let Some(s) = &ev.summary {
                     dl.facts {
@@ -841,7 +842,7 @@ fn logs_card(id: i64, attached: Option<i64>, logs: &[store::LogEntry], editor: b
 }
 
 /// `1536` bytes → `1.5 kB`.
-fn size(bytes: i64) -> String {
+pub(crate) fn size(bytes: i64) -> String {
     match bytes {
         b if b < 1024 => format!("{b} B"),
         b if b < 1024 * 1024 => format!("{:.1} kB", b as f64 / 1024.0),

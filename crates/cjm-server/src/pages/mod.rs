@@ -4,6 +4,7 @@
 //! (the Content-Security-Policy forbids it).
 
 pub(crate) mod account;
+pub(crate) mod logs;
 pub(crate) mod maps;
 pub(crate) mod workspace;
 

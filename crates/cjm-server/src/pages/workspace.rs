@@ -72,6 +72,7 @@ pub(crate) async fn gallery(
             div.actions {
                 a.button href="/?all" { "All workspaces" }
                 a.button href={ "/w/" (ws) "/members" } { "Members" }
+                a.button href={ "/w/" (ws) "/logs" } { "Logs" }
                 @if can_edit { a.button.primary href={ "/w/" (ws) "/new" } { "New map" } }
             }
         }

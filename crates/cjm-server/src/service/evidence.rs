@@ -402,6 +402,7 @@ pub(crate) async fn upload(
             state.db.write(move |tx| store::delete_evidence(tx, eid)).await?;
             let _ = tokio::fs::remove_file(&path).await;
             state.evidence.forget(eid);
+            state.answers.forget(eid);
             return Err(match (e, map.evidence_id) {
                 (AppError::BadRequest(m), Some(_)) => AppError::bad(format!("{m}. The map keeps the log it had.")),
                 (e, _) => e,

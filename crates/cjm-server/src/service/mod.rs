@@ -5,6 +5,7 @@
 //! read and write closures, and run heavy work on the blocking pool.
 
 pub(crate) mod accounts;
+pub(crate) mod analytics;
 pub(crate) mod check;
 pub(crate) mod comments;
 pub(crate) mod diff;

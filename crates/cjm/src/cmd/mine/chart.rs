@@ -1,146 +1,107 @@
-//! `cjm mine --chart`: the funnel or the top variants drawn for a deck,
-//! from the same figures the report prints.
+//! `cjm mine --chart`: a view of `cjm-analytics` drawn for a deck, from
+//! the same figures the report prints and the web app's log pages show.
 
 use super::Args;
 use crate::CliError;
-use cjm_mine::analysis::Analysis;
-use cjm_mine::Summary;
-use cjm_render::charts::{Chart, FunnelBar, FunnelChart, TrendBar, TrendChart, VariantBar, VariantsChart};
+use cjm_analytics::QueryError;
+use cjm_mine::analysis::FunnelSpec;
+use cjm_mine::paths::{Anchor, PathsSpec};
+use cjm_render::charts::Chart;
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub(crate) enum ChartKind {
-    /// Customers through the --funnel steps, with conversion and drop-off
+    /// Customers through the --funnel steps, with conversion and drop-off (--by: grouped bars)
     Funnel,
+    /// A Sankey of the paths from the first event, --paths-from or --paths-into, --depth steps
+    Paths,
+    /// The directly-follows graph, laid out in layers (--simplify, --performance)
+    Process,
     /// The most frequent variants (--top), their share and coverage
     Variants,
     /// Active and new customers per --interval (day, week, month)
     Trend,
 }
 
+impl ChartKind {
+    fn name(self) -> &'static str {
+        match self {
+            ChartKind::Funnel => "funnel",
+            ChartKind::Paths => "paths",
+            ChartKind::Process => "process",
+            ChartKind::Variants => "variants",
+            ChartKind::Trend => "trend",
+        }
+    }
+}
+
 /// Draws the chart and writes it where `-o` says, in the format its
 /// extension names.
-pub(crate) fn write(
-    args: &Args,
-    kind: ChartKind,
-    log: &cjm_events::EventLog,
-    summary: &Summary,
-    analysis: &Analysis,
-) -> Result<(), CliError> {
+pub(crate) fn write(args: &Args, kind: ChartKind, log: &cjm_events::EventLog, spec: &FunnelSpec) -> Result<(), CliError> {
     let Some(out) = &args.output else {
         return Err(CliError::usage("--chart needs a file to write: -o funnel.svg (or .png, .pdf)"));
     };
     let ext = out.extension().and_then(|e| e.to_str()).unwrap_or("").to_lowercase();
-    let chart = build(args, kind, log, summary, analysis)?;
+    if !matches!(ext.as_str(), "svg" | "png" | "pdf") {
+        return Err(CliError::usage(format!(
+            "cannot tell the chart's format from `{}`; use .svg, .png or .pdf",
+            out.display()
+        )));
+    }
+    let chart = build(args, kind, log, spec).map_err(|e| CliError::usage(format!("{}: {e}", flag(e.field))))?;
     let bytes = match ext.as_str() {
         "svg" => cjm_render::charts::chart_svg(&chart, true).into_bytes(),
         "png" => cjm_render::charts::chart_png(&chart, 2.0).map_err(|e| CliError::usage(e.to_string()))?,
-        "pdf" => cjm_render::charts::chart_pdf(&chart).map_err(|e| CliError::usage(e.to_string()))?,
-        _ => {
-            return Err(CliError::usage(format!(
-                "cannot tell the chart's format from `{}`; use .svg, .png or .pdf",
-                out.display()
-            )))
-        }
+        _ => cjm_render::charts::chart_pdf(&chart).map_err(|e| CliError::usage(e.to_string()))?,
     };
     crate::output::write_atomic(out, &bytes)?;
-    let name = match kind {
-        ChartKind::Funnel => "funnel",
-        ChartKind::Variants => "variants",
-        ChartKind::Trend => "trend",
-    };
-    eprintln!("wrote the {name} chart to {}", out.display());
+    eprintln!("wrote the {} chart to {}", kind.name(), out.display());
     Ok(())
+}
+
+/// The flag a question's field comes from.
+pub(crate) fn flag(field: &str) -> &'static str {
+    match field {
+        "steps" => "--funnel",
+        "by" => "--by",
+        "interval" => "--interval",
+        "depth" => "--depth",
+        "anchor" => "--paths-from/--paths-into",
+        "simplify" => "--simplify",
+        "where" => "--where",
+        _ => "--chart",
+    }
 }
 
 fn shown_log(args: &Args) -> String {
     std::path::Path::new(&args.log).file_name().map_or(args.log.clone(), |n| n.to_string_lossy().into_owned())
 }
 
-fn trend(args: &Args, log: &cjm_events::EventLog) -> Result<Chart, CliError> {
-    use cjm_mine::trend::Interval;
-    let interval = match args.interval.as_deref().unwrap_or("week") {
-        "day" => Interval::Day,
-        "week" => Interval::Week,
-        "month" => Interval::Month,
-        other => return Err(CliError::usage(format!("--interval: expected day, week or month, found `{other}`"))),
+/// The paths question of the flags.
+pub(crate) fn paths_spec(args: &Args) -> PathsSpec {
+    let anchor = match (&args.paths_from, &args.paths_into) {
+        (Some(t), _) => Anchor::From(t.clone()),
+        (None, Some(t)) => Anchor::Into(t.clone()),
+        (None, None) => Anchor::Start,
     };
-    let j = cjm_mine::journeys::build(log);
-    let buckets = cjm_mine::trend::trend(&j, interval)
-        .map_err(|e| CliError::usage(format!("--chart trend: {e} (--interval)")))?;
-    let per = match interval {
-        Interval::Day => "day",
-        Interval::Week => "week (from Monday)",
-        Interval::Month => "month",
-    };
-    Ok(TrendChart {
-        title: format!("Customers over time in {}", shown_log(args)),
-        subtitle: format!("active customers per {per}, UTC"),
-        buckets: buckets
-            .into_iter()
-            .map(|b| TrendBar {
-                start: b.start,
-                events: b.events,
-                customers: b.customers,
-                new_customers: b.new_customers,
-            })
-            .collect(),
-    }
-    .into())
+    PathsSpec { anchor, depth: args.depth, min_share: 0.01, per_column: 8 }
 }
 
-fn build(
-    args: &Args,
-    kind: ChartKind,
-    log: &cjm_events::EventLog,
-    summary: &Summary,
-    analysis: &Analysis,
-) -> Result<Chart, CliError> {
+fn build(args: &Args, kind: ChartKind, log: &cjm_events::EventLog, spec: &FunnelSpec) -> Result<Chart, QueryError> {
     let shown = shown_log(args);
-    let customers = summary.n_customers;
     Ok(match kind {
-        ChartKind::Funnel => {
-            let Some(f) = analysis.funnel.as_ref() else {
-                return Err(CliError::usage("--chart funnel needs the steps: --funnel A,B,C"));
-            };
-            let how = match (f.ordered, f.strict) {
-                (false, _) => "in any order",
-                (true, true) => "each directly after the previous",
-                (true, false) => "in order",
-            };
-            let window =
-                f.window_seconds.map_or(String::new(), |w| format!(", within {}", cjm_render::duration(w as f64)));
-            FunnelChart {
-                title: format!("Funnel in {shown}"),
-                subtitle: format!("{} customers; steps {how}{window}", cjm_render::group_digits(customers)),
-                customers,
-                steps: f
-                    .steps
-                    .iter()
-                    .map(|s| FunnelBar {
-                        name: s.touchpoint.clone(),
-                        reached: s.reached,
-                        median_seconds_from_start: s.median_seconds_from_start,
-                    })
-                    .collect(),
-            }
-            .into()
+        ChartKind::Funnel => cjm_analytics::funnel_chart(&cjm_analytics::funnel(log, spec, args.by.as_deref())?, &shown),
+        ChartKind::Paths => {
+            let spec = paths_spec(args);
+            cjm_analytics::paths_chart(&cjm_analytics::paths(log, &spec)?, &spec, &shown, &|_| None)
         }
-        ChartKind::Variants => VariantsChart {
-            title: format!("Top variants in {shown}"),
-            subtitle: format!(
-                "{} customers, {} variants; the {} most frequent",
-                cjm_render::group_digits(customers),
-                cjm_render::group_digits(summary.n_variants),
-                summary.top_variants.len()
-            ),
-            customers,
-            variants: summary
-                .top_variants
-                .iter()
-                .map(|v| VariantBar { sequence: v.sequence.clone(), customers: v.count })
-                .collect(),
+        ChartKind::Process => {
+            let v = cjm_analytics::process(log, args.simplify)?;
+            cjm_analytics::process_chart(&v, args.performance, &shown, &|_| None)
         }
-        .into(),
-        ChartKind::Trend => trend(args, log)?,
+        ChartKind::Variants => cjm_analytics::variants_chart(&cjm_analytics::variants(log, args.top), &shown),
+        ChartKind::Trend => {
+            let interval = cjm_analytics::parse_interval(args.interval.as_deref().unwrap_or("week"))?;
+            cjm_analytics::trend_chart(&cjm_analytics::trend(log, interval, None)?, &shown)
+        }
     })
 }

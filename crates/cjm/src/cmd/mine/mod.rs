@@ -79,6 +79,18 @@ pub(crate) struct Args {
     /// The trend chart's period: day, week (from Monday) or month [default: week]
     #[arg(long, value_name = "PERIOD")]
     interval: Option<String>,
+    /// Paths (chart and JSON): where customers go after their first TOUCHPOINT
+    #[arg(long, value_name = "TOUCHPOINT", conflicts_with = "paths_into")]
+    paths_from: Option<String>,
+    /// Paths (chart and JSON): how customers arrive at their first TOUCHPOINT
+    #[arg(long, value_name = "TOUCHPOINT")]
+    paths_into: Option<String>,
+    /// Paths: how many steps from the touchpoint (1 to 10)
+    #[arg(long, default_value = "3", value_name = "N")]
+    depth: usize,
+    /// The process chart labels arrows with median times instead of counts
+    #[arg(long)]
+    performance: bool,
     /// Write to this file instead of standard output
     #[arg(short, long)]
     output: Option<PathBuf>,
@@ -86,18 +98,7 @@ pub(crate) struct Args {
 
 /// `30m`, `2h`, `7d`, `1w`, `45s` or plain seconds.
 pub(crate) fn parse_duration(text: &str) -> Option<i64> {
-    let t = text.trim();
-    let (num, unit) = t.split_at(t.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(t.len()));
-    let v: f64 = num.parse().ok()?;
-    let mult = match unit.trim() {
-        "" | "s" | "sec" => 1.0,
-        "m" | "min" => 60.0,
-        "h" => 3600.0,
-        "d" => 86_400.0,
-        "w" => 604_800.0,
-        _ => return None,
-    };
-    (v >= 0.0).then_some((v * mult) as i64)
+    cjm_analytics::parse_duration(text)
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -206,6 +207,16 @@ pub(crate) fn run(args: Args) -> Result<Outcome, CliError> {
         emit(args.output.as_deref(), cjm_mine::summary_json(&summary).as_bytes())?;
         return Ok(Outcome::Ok);
     }
+    let spec = FunnelSpec {
+        steps: funnel.clone(),
+        any_order: args.funnel_any_order,
+        strict: args.funnel_strict,
+        window_seconds: narrowing.window,
+    };
+    if let Some(kind) = args.chart {
+        chart::write(&args, kind, &log, &spec)?;
+        return Ok(Outcome::Ok);
+    }
     let t0 = std::time::Instant::now();
     let journeys = cjm_mine::journeys::build(&log);
     let t1 = std::time::Instant::now();
@@ -213,23 +224,13 @@ pub(crate) fn run(args: Args) -> Result<Outcome, CliError> {
     if std::env::var_os("CJM_TIMINGS").is_some() {
         eprintln!("timings: journeys {:?}, summary {:?}{}", t1 - t0, t1.elapsed(), memory());
     }
-    let spec = FunnelSpec {
-        steps: funnel.clone(),
-        any_order: args.funnel_any_order,
-        strict: args.funnel_strict,
-        window_seconds: narrowing.window,
-    };
-    let analysis = (args.format != OutFormat::SummaryJson || args.chart.is_some()).then(|| {
+    let analysis = (args.format != OutFormat::SummaryJson).then(|| {
         let counts: Vec<u64> = summary.top_variants.iter().map(|v| v.count).collect();
         cjm_mine::analysis::analyse(&log, &journeys, Some(&spec), args.follows, &counts)
     });
     drop(journeys);
     if let Some(path) = &args.export_dropped {
         export_dropped(path, analysis.as_ref())?;
-    }
-    if let (Some(kind), Some(a)) = (args.chart, analysis.as_ref()) {
-        chart::write(&args, kind, &log, &summary, a)?;
-        return Ok(Outcome::Ok);
     }
     let breakdown = match &args.by {
         Some(attr) => Some(breakdown(&log, attr, &spec, &args)?),
@@ -261,14 +262,7 @@ fn export_dropped(path: &std::path::Path, analysis: Option<&Analysis>) -> Result
     let Some(f) = analysis.and_then(|a| a.funnel.as_ref()) else {
         return Err(CliError::usage("--export-dropped needs a --funnel (and a text or json report)"));
     };
-    let mut csv = String::from("dropped_before_step,step,customer_id\n");
-    for (i, ids) in f.dropped.iter().enumerate() {
-        for id in ids {
-            let quoted =
-                if id.contains([',', '"', '\n']) { format!("\"{}\"", id.replace('"', "\"\"")) } else { id.clone() };
-            csv.push_str(&format!("{},{},{}\n", i + 1, f.steps[i].touchpoint, quoted));
-        }
-    }
+    let csv = cjm_analytics::dropped_csv(f);
     crate::output::write_atomic(path, csv.as_bytes())?;
     eprintln!("wrote the dropped customers to {}", path.display());
     Ok(())
@@ -301,6 +295,17 @@ fn breakdown(log: &EventLog, attr: &str, spec: &FunnelSpec, args: &Args) -> Resu
     Ok(parts)
 }
 
+/// With `--paths-from` or `--paths-into`: the paths' nodes and flows.
+fn paths_json(args: &Args, log: &EventLog) -> Result<Option<cjm_mine::paths::Paths>, CliError> {
+    if args.paths_from.is_none() && args.paths_into.is_none() {
+        return Ok(None);
+    }
+    let spec = chart::paths_spec(args);
+    cjm_analytics::paths(log, &spec)
+        .map(Some)
+        .map_err(|e| CliError::usage(format!("{}: {e}", chart::flag(e.field))))
+}
+
 /// `--format json`: the read, the summary, the analysis and the breakdown.
 fn json_report(
     args: &Args,
@@ -320,6 +325,7 @@ fn json_report(
         "summary": summary,
         "analysis": analysis,
         "main_flow": args.simplify.map(|share| cjm_mine::analysis::simplify_dfg(summary, share)),
+        "paths": paths_json(args, log)?,
         "by": args.by,
         "breakdown": by,
     }))?;

@@ -1,6 +1,7 @@
-//! Evidence charts in cjm's theme: a funnel and a variant chart, drawn as
-//! SVG from plain figures (the caller computes them; this module knows no
-//! event log), and exported to PNG and PDF like a map.
+//! Evidence charts in cjm's theme: a funnel, the top variants, a trend, the
+//! paths as a Sankey diagram ([`sankey`]) and the process map ([`process`]),
+//! drawn as SVG from plain figures (the caller computes them; this module
+//! knows no event log), and exported to PNG and PDF like a map.
 //!
 //! Every chart carries its figures as text as well as bars: a value label
 //! on each bar, a `<title>` tooltip saying how it was computed, and an
@@ -13,12 +14,47 @@ use crate::text::{esc, fit_line};
 use crate::theme::{theme, ThemeName};
 use std::fmt::Write;
 
+mod process;
+mod sankey;
+
+pub use process::{ProcessChart, ProcessEdge, ProcessNode, MAX_EDGES as PROCESS_MAX_EDGES, MAX_NODES as PROCESS_MAX_NODES};
+pub use sankey::{PathsChart, SankeyLink, SankeyNode};
+
 /// A chart of evidence, ready to draw.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Chart {
     Funnel(FunnelChart),
     Variants(VariantsChart),
     Trend(TrendChart),
+    Paths(PathsChart),
+    Process(ProcessChart),
+    Bars(BarsChart),
+}
+
+impl From<PathsChart> for Chart {
+    fn from(p: PathsChart) -> Chart {
+        Chart::Paths(p)
+    }
+}
+
+impl From<ProcessChart> for Chart {
+    fn from(p: ProcessChart) -> Chart {
+        Chart::Process(p)
+    }
+}
+
+impl Chart {
+    /// The chart's title (the PDF's too).
+    pub fn title(&self) -> &str {
+        match self {
+            Chart::Funnel(f) => &f.title,
+            Chart::Variants(v) => &v.title,
+            Chart::Trend(t) => &t.title,
+            Chart::Paths(p) => &p.title,
+            Chart::Process(p) => &p.title,
+            Chart::Bars(b) => &b.title,
+        }
+    }
 }
 
 /// Active customers per day, week or month.
@@ -53,6 +89,44 @@ pub struct FunnelChart {
     /// Customers in the log (after filters): the first step's denominator.
     pub customers: u64,
     pub steps: Vec<FunnelBar>,
+    /// A breakdown: the same steps per segment, drawn as grouped bars.
+    pub groups: Vec<FunnelGroup>,
+}
+
+/// One segment of a funnel's breakdown.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FunnelGroup {
+    pub name: String,
+    /// The segment's customers: its first step's denominator.
+    pub customers: u64,
+    /// Customers of the segment reaching each step, in the funnel's order.
+    pub reached: Vec<u64>,
+}
+
+/// Plain columns with a label and a value written on each (a histogram,
+/// conversion per period).
+#[derive(Clone, Debug, PartialEq)]
+pub struct BarsChart {
+    pub title: String,
+    pub subtitle: String,
+    pub bars: Vec<Bar>,
+    /// What a bar's height is, written by the axis.
+    pub note: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Bar {
+    pub label: String,
+    pub value: f64,
+    /// The value as written on the bar.
+    pub shown: String,
+    pub tip: String,
+}
+
+impl From<BarsChart> for Chart {
+    fn from(b: BarsChart) -> Chart {
+        Chart::Bars(b)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -92,10 +166,32 @@ impl From<VariantsChart> for Chart {
 
 /// The chart as a standalone SVG (the font embedded when `embed_font`).
 pub fn chart_svg(chart: &Chart, embed_font: bool) -> String {
+    chart_svg_ids(chart, embed_font, "chart")
+}
+
+/// The chart's SVG with its element ids starting `prefix-`, so several
+/// charts can stand in one HTML page.
+pub fn chart_svg_ids(chart: &Chart, embed_font: bool, prefix: &str) -> String {
+    let prefix: String = prefix.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').collect();
+    let svg = chart_svg_plain(chart, embed_font);
+    if prefix == "chart" {
+        return svg;
+    }
+    svg.replace("\"chart-title", &format!("\"{prefix}-title"))
+        .replace(" chart-desc\"", &format!(" {prefix}-desc\""))
+        .replace("\"chart-desc\"", &format!("\"{prefix}-desc\""))
+        .replace("url(#arrow)", &format!("url(#{prefix}-arrow)"))
+        .replace("id=\"arrow\"", &format!("id=\"{prefix}-arrow\""))
+}
+
+fn chart_svg_plain(chart: &Chart, embed_font: bool) -> String {
     let body = match chart {
         Chart::Funnel(f) => funnel(f),
         Chart::Variants(v) => variants(v),
         Chart::Trend(t) => trend(t),
+        Chart::Paths(p) => sankey::draw(p),
+        Chart::Process(p) => process::draw(p),
+        Chart::Bars(b) => bars(b),
     };
     let (w, h, title, desc, inner) = body;
     let t = theme(ThemeName::Light);
@@ -120,12 +216,7 @@ pub fn chart_png(chart: &Chart, scale: f32) -> Result<Vec<u8>, crate::RenderErro
 
 /// The chart as a one-page vector PDF.
 pub fn chart_pdf(chart: &Chart) -> Result<Vec<u8>, crate::RenderError> {
-    let title = match chart {
-        Chart::Funnel(f) => &f.title,
-        Chart::Variants(v) => &v.title,
-        Chart::Trend(t) => &t.title,
-    };
-    crate::export::pdf_of(&[chart_svg(chart, false)], title)
+    crate::export::pdf_of(&[chart_svg(chart, false)], chart.title())
 }
 
 const PAD: f32 = 40.0;
@@ -161,6 +252,9 @@ type Drawn = (u32, u32, String, String, String);
 /// Columns of bars: each step's customers as a solid bar over a pale one
 /// for the previous step's, the conversion from it and the drop-off.
 fn funnel(f: &FunnelChart) -> Drawn {
+    if !f.groups.is_empty() {
+        return funnel_grouped(f);
+    }
     let t = theme(ThemeName::Light);
     let col = 150.0;
     let width = (2.0 * PAD + col * f.steps.len().max(1) as f32).max(640.0);
@@ -247,6 +341,152 @@ fn funnel(f: &FunnelChart) -> Drawn {
     let h = base + label_h + PAD / 2.0;
     let desc = format!("Funnel of {} customers: {}.", group_digits(f.customers), desc.join(", "));
     (width.ceil() as u32, h.ceil() as u32, f.title.clone(), desc, s)
+}
+
+/// A funnel broken down: at each step a bar per segment, its height the
+/// share of the segment's customers who got that far (so segments of any
+/// size compare), numbered as in the legend and labelled with the share.
+fn funnel_grouped(f: &FunnelChart) -> Drawn {
+    let t = theme(ThemeName::Light);
+    let g = f.groups.len();
+    let bar = (110.0 / g as f32).clamp(10.0, 34.0);
+    let col = (bar + 3.0) * g as f32 + 40.0;
+    let width = (2.0 * PAD + col * f.steps.len().max(1) as f32).max(760.0);
+    let mut s = String::new();
+    let top = heading(&mut s, &f.title, &f.subtitle, width);
+    // The legend: number, colour swatch, name, customers.
+    let per_row = ((width - 2.0 * PAD) / 230.0).floor().max(1.0) as usize;
+    for (i, gr) in f.groups.iter().enumerate() {
+        let (x, y) = (PAD + 230.0 * (i % per_row) as f32, top + 22.0 * (i / per_row) as f32);
+        let (name, _) = fit_line(&gr.name, 150.0, 12.0, Weight::Regular);
+        let _ = write!(
+            s,
+            r#"<rect x="{x}" y="{}" width="12" height="12" rx="2" fill="{}"/><text x="{}" y="{}" font-size="12" fill="{}">{}. {} · {}</text>"#,
+            y - 10.0,
+            t.personas[i % t.personas.len()],
+            x + 18.0,
+            y,
+            t.text,
+            i + 1,
+            esc(&name),
+            group_digits(gr.customers)
+        );
+    }
+    let legend_rows = g.div_ceil(per_row) as f32;
+    let bar_h = 240.0;
+    let base = top + 22.0 * legend_rows + 36.0 + bar_h;
+    for (k, step) in f.steps.iter().enumerate() {
+        let x0 = PAD + col * k as f32;
+        for (i, gr) in f.groups.iter().enumerate() {
+            let reached = gr.reached.get(k).copied().unwrap_or(0);
+            let share = if gr.customers == 0 { 0.0 } else { reached as f32 / gr.customers as f32 };
+            let x = x0 + (bar + 3.0) * i as f32;
+            let h = (share * bar_h).max(1.0);
+            let tip = format!(
+                "{}, segment {}: {} of {} customers reached step {} ({})",
+                step.name,
+                gr.name,
+                group_digits(reached),
+                group_digits(gr.customers),
+                k + 1,
+                pct(reached, gr.customers)
+            );
+            let _ = write!(
+                s,
+                r#"<g class="funnel-group"><title>{}</title><rect x="{x:.1}" y="{:.1}" width="{bar:.1}" height="{h:.1}" fill="{}"/><text x="{:.1}" y="{:.1}" font-size="10" fill="{}" text-anchor="middle">{}</text><text x="{:.1}" y="{:.1}" font-size="10" fill="{}" text-anchor="middle">{:.0}%</text></g>"#,
+                esc(&tip),
+                base - h,
+                t.personas[i % t.personas.len()],
+                x + bar / 2.0,
+                base + 12.0,
+                t.muted,
+                i + 1,
+                x + bar / 2.0,
+                base - h - 4.0,
+                t.text,
+                share * 100.0
+            );
+        }
+        let (name, _) = fit_line(&step.name, col - 10.0, 12.5, Weight::SemiBold);
+        let _ = write!(
+            s,
+            r#"<text x="{:.1}" y="{:.1}" font-size="12.5" font-weight="600" fill="{}" text-anchor="middle">{}. {}</text>"#,
+            x0 + (col - 40.0) / 2.0,
+            base + 32.0,
+            t.text,
+            k + 1,
+            esc(&name)
+        );
+    }
+    let _ = write!(s, r#"<line x1="{PAD}" y1="{base}" x2="{}" y2="{base}" stroke="{}"/>"#, width - PAD, t.border);
+    let desc = format!(
+        "Funnel of {} customers broken down into {g} segments; bar heights are the share of each segment's customers reaching each step.",
+        group_digits(f.customers)
+    );
+    (width.ceil() as u32, (base + 56.0).ceil() as u32, f.title.clone(), desc, s)
+}
+
+/// Columns, each with its value written above and its label below (every
+/// few labels when there are many).
+fn bars(b: &BarsChart) -> Drawn {
+    let t = theme(ThemeName::Light);
+    let n = b.bars.len().max(1);
+    let step = (900.0 / n as f32).clamp(4.0, 90.0);
+    let width = (2.0 * PAD + step * n as f32).max(640.0);
+    let bar_h = 220.0;
+    let mut s = String::new();
+    let top = heading(&mut s, &b.title, &b.subtitle, width);
+    let base = top + 40.0 + bar_h;
+    let max = b.bars.iter().map(|x| x.value).fold(0.0f64, f64::max).max(f64::MIN_POSITIVE);
+    let label_every = (80.0 / step).ceil().max(1.0) as usize;
+    for (i, x) in b.bars.iter().enumerate() {
+        let bx = PAD + step * i as f32;
+        let w = (step - if step > 8.0 { 6.0 } else { 1.0 }).max(1.0);
+        let h = if x.value > 0.0 { ((x.value / max) as f32 * bar_h).max(1.0) } else { 0.0 };
+        let _ = write!(
+            s,
+            r#"<g class="bar"><title>{}</title><rect x="{bx:.1}" y="{:.1}" width="{w:.1}" height="{h:.1}" fill="{}"/>"#,
+            esc(&x.tip),
+            base - h,
+            t.accent
+        );
+        if step >= 28.0 {
+            let _ = write!(
+                s,
+                r#"<text x="{:.1}" y="{:.1}" font-size="11" font-weight="600" fill="{}" text-anchor="middle">{}</text>"#,
+                bx + w / 2.0,
+                base - h - 5.0,
+                t.text,
+                esc(&x.shown)
+            );
+        }
+        s.push_str("</g>");
+        if i % label_every == 0 {
+            let (label, _) = fit_line(&x.label, step * label_every as f32 - 4.0, 11.0, Weight::Regular);
+            let _ = write!(
+                s,
+                r#"<text x="{bx:.1}" y="{:.1}" font-size="11" fill="{}">{}</text>"#,
+                base + 16.0,
+                t.muted,
+                esc(&label)
+            );
+        }
+    }
+    let _ = write!(
+        s,
+        r#"<line x1="{PAD}" y1="{base}" x2="{}" y2="{base}" stroke="{}"/><text x="{PAD}" y="{}" font-size="11" fill="{}">{}</text>"#,
+        width - PAD,
+        t.border,
+        top + 14.0,
+        t.muted,
+        esc(&b.note)
+    );
+    let desc = format!(
+        "{}: {}.",
+        b.note,
+        b.bars.iter().take(24).map(|x| format!("{} {}", x.label, x.shown)).collect::<Vec<_>>().join(", ")
+    );
+    (width.ceil() as u32, (base + 36.0).ceil() as u32, b.title.clone(), desc, s)
 }
 
 /// Rows of bars: each variant's customers, its share and the cumulative

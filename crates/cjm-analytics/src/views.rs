@@ -1,0 +1,583 @@
+//! The views: each a function from a (filtered) log to its figures, and a
+//! function from the figures to a chart. Every view is bounded: work is
+//! linear in the log (the breakdown: in the log times [`MAX_SEGMENTS`]),
+//! and what is drawn has a fixed most.
+
+use crate::QueryError;
+use cjm_events::{EventLog, NONE, UNKNOWN_TIME};
+use cjm_mine::analysis::{FunnelReport, FunnelSpec};
+use cjm_mine::paths::{Anchor, NodeKind, Paths, PathsSpec};
+use cjm_mine::trend::{Bucket, ConversionBucket, Interval};
+use cjm_render::charts::*;
+use cjm_render::{duration, group_digits};
+use rustc_hash::FxHashSet;
+use serde::Serialize;
+
+/// The most segments a breakdown compares (those with the most customers).
+pub const MAX_SEGMENTS: usize = 12;
+/// The most variants a view lists.
+pub const MAX_VARIANTS: usize = 200;
+
+// ---------------------------------------------------------------- overview
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Overview {
+    pub events: u64,
+    pub customers: u64,
+    /// The first and last event times (microseconds), if any are known.
+    pub first: Option<i64>,
+    pub last: Option<i64>,
+    pub touchpoints: Vec<cjm_mine::contract::TouchpointStats>,
+    pub channels: Vec<cjm_mine::analysis::ChannelReach>,
+}
+
+pub fn overview(log: &EventLog) -> Overview {
+    let j = cjm_mine::journeys::build(log);
+    let s = cjm_mine::summary::summarize(log, &j, &[], 0);
+    let timed = || log.time.iter().copied().filter(|&t| t != UNKNOWN_TIME);
+    Overview {
+        events: s.n_events,
+        customers: s.n_customers,
+        first: timed().min(),
+        last: timed().max(),
+        touchpoints: s.touchpoints,
+        channels: channel_reach(log),
+    }
+}
+
+/// Events and customers per channel, most customers first (ties by name).
+fn channel_reach(log: &EventLog) -> Vec<cjm_mine::analysis::ChannelReach> {
+    let n = log.channels.len();
+    let mut events = vec![0u64; n];
+    let mut seen: FxHashSet<(u32, u32)> = FxHashSet::default();
+    let mut customers = vec![0u64; n];
+    for (&c, &case) in log.channel.iter().zip(&log.case) {
+        if c != NONE {
+            events[c as usize] += 1;
+            if seen.insert((c, case)) {
+                customers[c as usize] += 1;
+            }
+        }
+    }
+    let mut out: Vec<_> = (0..n)
+        .filter(|&c| events[c] > 0)
+        .map(|c| cjm_mine::analysis::ChannelReach {
+            channel: log.channels.get(c as u32).to_string(),
+            events: events[c],
+            customers: customers[c],
+        })
+        .collect();
+    out.sort_by(|a, b| b.customers.cmp(&a.customers).then_with(|| a.channel.as_bytes().cmp(b.channel.as_bytes())));
+    out
+}
+
+// ---------------------------------------------------------------- funnel
+
+#[derive(Clone, Debug, Serialize)]
+pub struct FunnelView {
+    /// Customers with an event after the filters: step 1's denominator.
+    pub customers: u64,
+    pub report: FunnelReport,
+    /// Time from the first step to the last, for those who converted.
+    pub histogram: Vec<Bin>,
+    pub by: Option<String>,
+    /// The funnel per value of `by`, most customers first.
+    pub breakdown: Vec<Segment>,
+    /// Values of `by` beyond [`MAX_SEGMENTS`], left out.
+    pub segments_left_out: usize,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Bin {
+    pub from_seconds: f64,
+    pub to_seconds: f64,
+    pub customers: u64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Segment {
+    pub value: String,
+    pub customers: u64,
+    pub report: FunnelReport,
+}
+
+pub fn funnel(log: &EventLog, spec: &FunnelSpec, by: Option<&str>) -> Result<FunnelView, QueryError> {
+    if spec.steps.is_empty() {
+        return Err(QueryError::new("steps", "choose the funnel's steps: at least one touchpoint"));
+    }
+    let j = cjm_mine::journeys::build(log);
+    let report = cjm_mine::analysis::funnel_report(log, &j, spec);
+    let histogram = bins(&report.conversion_seconds);
+    let (mut breakdown, mut left_out) = (Vec::new(), 0);
+    if let Some(attr) = by {
+        let ranked = segment_sizes(log, attr)?;
+        left_out = ranked.len().saturating_sub(MAX_SEGMENTS);
+        for (value, _) in ranked.into_iter().take(MAX_SEGMENTS) {
+            let sub = cjm_mine::analysis::customers_with(log, attr, &value);
+            let sj = cjm_mine::journeys::build(&sub);
+            let report = cjm_mine::analysis::funnel_report(&sub, &sj, spec);
+            breakdown.push(Segment { value, customers: sj.customers() as u64, report });
+        }
+    }
+    Ok(FunnelView {
+        customers: j.customers() as u64,
+        report,
+        histogram,
+        by: by.map(str::to_string),
+        breakdown,
+        segments_left_out: left_out,
+    })
+}
+
+/// Each value of `attr` with its customers, most first (ties by name bytes).
+fn segment_sizes(log: &EventLog, attr: &str) -> Result<Vec<(String, u64)>, QueryError> {
+    cjm_mine::analysis::breakdown_values(log, attr).map_err(|e| QueryError::new("by", e.to_string()))?;
+    let bare = attr.strip_prefix("case:").unwrap_or(attr);
+    let mut pairs: FxHashSet<(u32, u32)> = FxHashSet::default();
+    let name_of: Box<dyn Fn(u32) -> String + '_>;
+    if let Some(col) = log.case_attrs.iter().find(|a| a.name == bare) {
+        for &case in &log.case {
+            let v = col.id(case as usize);
+            if v != NONE {
+                pairs.insert((v, case));
+            }
+        }
+        name_of = Box::new(move |v| col.dict.get(v).to_string());
+    } else if let Some(col) = log.attrs.iter().find(|a| a.name == attr) {
+        for (row, &case) in log.case.iter().enumerate() {
+            let v = col.id(row);
+            if v != NONE {
+                pairs.insert((v, case));
+            }
+        }
+        name_of = Box::new(move |v| col.dict.get(v).to_string());
+    } else {
+        for (&c, &case) in log.channel.iter().zip(&log.case) {
+            if c != NONE {
+                pairs.insert((c, case));
+            }
+        }
+        name_of = Box::new(|v| log.channels.get(v).to_string());
+    }
+    let mut counts: rustc_hash::FxHashMap<u32, u64> = rustc_hash::FxHashMap::default();
+    for (v, _) in pairs {
+        *counts.entry(v).or_insert(0) += 1;
+    }
+    let mut out: Vec<(String, u64)> = counts.into_iter().map(|(v, n)| (name_of(v), n)).collect();
+    out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.as_bytes().cmp(b.0.as_bytes())));
+    Ok(out)
+}
+
+/// Up to 12 bins of a whole number of "nice" widths covering the times.
+fn bins(seconds: &[f64]) -> Vec<Bin> {
+    let Some(&max) = seconds.iter().max_by(|a, b| a.total_cmp(b)) else { return Vec::new() };
+    const NICE: [f64; 14] =
+        [1.0, 5.0, 15.0, 60.0, 300.0, 900.0, 3600.0, 10800.0, 21600.0, 86400.0, 604800.0, 2592000.0, 7776000.0, 31536000.0];
+    let width = NICE.iter().copied().find(|w| max / w < 12.0).unwrap_or_else(|| (max / 12.0).ceil().max(1.0));
+    let n = ((max / width).floor() as usize + 1).min(12);
+    let mut out: Vec<Bin> = (0..n)
+        .map(|i| Bin { from_seconds: i as f64 * width, to_seconds: (i + 1) as f64 * width, customers: 0 })
+        .collect();
+    for &s in seconds {
+        let i = ((s.max(0.0) / width).floor() as usize).min(n - 1);
+        out[i].customers += 1;
+    }
+    out
+}
+
+/// The funnel's bars; with a breakdown, a bar per segment at each step.
+pub fn funnel_chart(v: &FunnelView, log_name: &str) -> Chart {
+    let f = &v.report;
+    let how = match (f.ordered, f.strict) {
+        (false, _) => "in any order",
+        (true, true) => "each directly after the previous",
+        (true, false) => "in order",
+    };
+    let window = f.window_seconds.map_or(String::new(), |w| format!(", within {}", duration(w as f64)));
+    FunnelChart {
+        title: format!("Funnel in {log_name}"),
+        subtitle: format!("{} customers; steps {how}{window}", group_digits(v.customers)),
+        customers: v.customers,
+        steps: f
+            .steps
+            .iter()
+            .map(|s| FunnelBar {
+                name: s.touchpoint.clone(),
+                reached: s.reached,
+                median_seconds_from_start: s.median_seconds_from_start,
+            })
+            .collect(),
+        groups: v
+            .breakdown
+            .iter()
+            .map(|s| FunnelGroup {
+                name: s.value.clone(),
+                customers: s.customers,
+                reached: s.report.steps.iter().map(|x| x.reached).collect(),
+            })
+            .collect(),
+    }
+    .into()
+}
+
+/// The histogram of time to convert; `None` when nobody converted.
+pub fn time_to_convert_chart(v: &FunnelView, log_name: &str) -> Option<Chart> {
+    if v.histogram.is_empty() {
+        return None;
+    }
+    let converted: u64 = v.histogram.iter().map(|b| b.customers).sum();
+    let last = v.report.steps.last().map_or("", |s| s.touchpoint.as_str());
+    let first = v.report.steps.first().map_or("", |s| s.touchpoint.as_str());
+    let median = v.report.steps.last().and_then(|s| s.median_seconds_from_start);
+    Some(
+        BarsChart {
+            title: format!("Time to convert in {log_name}"),
+            subtitle: format!(
+                "{} customers from {first} to {last}{}",
+                group_digits(converted),
+                median.map_or(String::new(), |m| format!("; median {}", duration(m)))
+            ),
+            bars: v
+                .histogram
+                .iter()
+                .map(|b| Bar {
+                    label: format!("{}–{}", duration(b.from_seconds), duration(b.to_seconds)),
+                    value: b.customers as f64,
+                    shown: group_digits(b.customers),
+                    tip: format!(
+                        "{} customers took from {} to {} to go from {first} to {last}",
+                        group_digits(b.customers),
+                        duration(b.from_seconds),
+                        duration(b.to_seconds)
+                    ),
+                })
+                .collect(),
+            note: "customers per time band".into(),
+        }
+        .into(),
+    )
+}
+
+/// `--export-dropped` and the web page's download: who dropped before each
+/// step, as CSV (`dropped_before_step,step,customer_id`).
+pub fn dropped_csv(f: &FunnelReport) -> String {
+    let mut csv = String::from("dropped_before_step,step,customer_id\n");
+    for (i, ids) in f.dropped.iter().enumerate() {
+        for id in ids {
+            csv.push_str(&format!("{},{},{}\n", i + 1, csv_field(&f.steps[i].touchpoint), csv_field(id)));
+        }
+    }
+    csv
+}
+
+/// A CSV field, quoted when needed; a leading `=`, `+`, `-` or `@` is
+/// prefixed with `'` so a spreadsheet does not run it as a formula.
+fn csv_field(v: &str) -> String {
+    let v = if v.starts_with(['=', '+', '-', '@']) { format!("'{v}") } else { v.to_string() };
+    if v.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", v.replace('"', "\"\""))
+    } else {
+        v
+    }
+}
+
+// ---------------------------------------------------------------- paths
+
+pub fn paths(log: &EventLog, spec: &PathsSpec) -> Result<Paths, QueryError> {
+    if !(1..=cjm_mine::paths::MAX_DEPTH).contains(&spec.depth) {
+        return Err(QueryError::new("depth", format!("choose a depth from 1 to {}", cjm_mine::paths::MAX_DEPTH)));
+    }
+    if let Anchor::From(t) | Anchor::Into(t) = &spec.anchor {
+        if log.activities.lookup(t).is_none() {
+            return Err(QueryError::new("anchor", format!("the log has no touchpoint `{t}`")));
+        }
+    }
+    let j = cjm_mine::journeys::build(log);
+    Ok(cjm_mine::paths::paths(log, &j, spec))
+}
+
+/// The Sankey of `p`; `href` says where a click on a touchpoint goes.
+pub fn paths_chart(
+    p: &Paths,
+    spec: &PathsSpec,
+    log_name: &str,
+    href: &dyn Fn(&cjm_mine::paths::PathNode) -> Option<String>,
+) -> Chart {
+    let cols = spec.depth + 1;
+    let (columns, how): (Vec<String>, String) = match &spec.anchor {
+        Anchor::Start => ((0..cols).map(|k| format!("step {}", k + 1)).collect(), "from the first event".into()),
+        Anchor::From(t) => (
+            (0..cols).map(|k| if k == 0 { t.clone() } else { format!("{k} after") }).collect(),
+            format!("after the first {t}"),
+        ),
+        Anchor::Into(t) => (
+            (0..cols).map(|k| if k == cols - 1 { t.clone() } else { format!("{} before", cols - 1 - k) }).collect(),
+            format!("leading to the first {t}"),
+        ),
+    };
+    PathsChart {
+        title: format!("Paths in {log_name}"),
+        subtitle: format!(
+            "{} of {} customers, {how}, {} steps; rare touchpoints grouped as other",
+            group_digits(p.anchored),
+            group_digits(p.customers),
+            spec.depth
+        ),
+        columns,
+        anchored: p.anchored,
+        nodes: p
+            .nodes
+            .iter()
+            .map(|n| SankeyNode {
+                column: n.column,
+                name: n.name.clone(),
+                muted: n.kind != NodeKind::Touchpoint,
+                customers: n.customers,
+                href: if n.kind == NodeKind::Touchpoint { href(n) } else { None },
+            })
+            .collect(),
+        links: p.links.iter().map(|l| SankeyLink { from: l.from, to: l.to, customers: l.customers }).collect(),
+    }
+    .into()
+}
+
+// ---------------------------------------------------------------- process map
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ProcessView {
+    pub customers: u64,
+    /// Touchpoints shown, most events first.
+    pub nodes: Vec<cjm_mine::contract::TouchpointStats>,
+    pub edges: Vec<ProcessEdgeFigures>,
+    pub starts: Vec<cjm_mine::contract::Count>,
+    pub ends: Vec<cjm_mine::contract::Count>,
+    /// Transitions in the whole graph, and touchpoints not shown.
+    pub all_edges: usize,
+    pub hidden_touchpoints: usize,
+    /// The share of transitions the simplification keeps (`None`: all).
+    pub simplify: Option<f64>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ProcessEdgeFigures {
+    pub from: String,
+    pub to: String,
+    pub count: u64,
+    pub median_seconds: Option<f64>,
+}
+
+/// The directly-follows graph, simplified to the transitions making up
+/// `simplify` of all (kept connected), at most [`PROCESS_MAX_NODES`]
+/// touchpoints (the most frequent) and [`PROCESS_MAX_EDGES`] arrows.
+pub fn process(log: &EventLog, simplify: Option<f64>) -> Result<ProcessView, QueryError> {
+    if simplify.is_some_and(|s| !(0.0..=1.0).contains(&s)) {
+        return Err(QueryError::new("simplify", "choose a share from 0 to 1, e.g. 0.8"));
+    }
+    let j = cjm_mine::journeys::build(log);
+    let s = cjm_mine::summary::summarize(log, &j, &[], 0);
+    let a = cjm_mine::analysis::analyse(log, &j, None, 1, &[]);
+    let kept_edges = match simplify {
+        Some(share) => cjm_mine::analysis::simplify_dfg(&s, share),
+        None => s.dfg.clone(),
+    };
+    let mut tps = s.touchpoints.clone();
+    tps.sort_by(|a, b| b.events.cmp(&a.events).then_with(|| a.touchpoint.as_bytes().cmp(b.touchpoint.as_bytes())));
+    let on_edge: FxHashSet<&str> = kept_edges.iter().flat_map(|e| [e.from.as_str(), e.to.as_str()]).collect();
+    let starts_set: FxHashSet<&str> = s.start_touchpoints.iter().map(|c| c.touchpoint.as_str()).collect();
+    let shown: Vec<_> = tps
+        .into_iter()
+        .filter(|t| on_edge.contains(t.touchpoint.as_str()) || (kept_edges.is_empty() && starts_set.contains(t.touchpoint.as_str())))
+        .take(PROCESS_MAX_NODES)
+        .collect();
+    let names: FxHashSet<&str> = shown.iter().map(|t| t.touchpoint.as_str()).collect();
+    let median: rustc_hash::FxHashMap<(&str, &str), f64> =
+        a.edge_times.iter().map(|e| ((e.from.as_str(), e.to.as_str()), e.median_seconds)).collect();
+    let mut edges: Vec<ProcessEdgeFigures> = kept_edges
+        .iter()
+        .filter(|e| names.contains(e.from.as_str()) && names.contains(e.to.as_str()))
+        .map(|e| ProcessEdgeFigures {
+            from: e.from.clone(),
+            to: e.to.clone(),
+            count: e.count,
+            median_seconds: median.get(&(e.from.as_str(), e.to.as_str())).copied(),
+        })
+        .collect();
+    edges.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| (&a.from, &a.to).cmp(&(&b.from, &b.to))));
+    edges.truncate(PROCESS_MAX_EDGES);
+    let keep = |c: &&cjm_mine::contract::Count| names.contains(c.touchpoint.as_str());
+    Ok(ProcessView {
+        customers: s.n_customers,
+        hidden_touchpoints: s.touchpoints.len() - shown.len(),
+        starts: s.start_touchpoints.iter().filter(keep).cloned().collect(),
+        ends: s.end_touchpoints.iter().filter(keep).cloned().collect(),
+        nodes: shown,
+        edges,
+        all_edges: s.dfg.len(),
+        simplify,
+    })
+}
+
+pub fn process_chart(
+    v: &ProcessView,
+    performance: bool,
+    log_name: &str,
+    href: &dyn Fn(&str) -> Option<String>,
+) -> Chart {
+    let index: rustc_hash::FxHashMap<&str, usize> =
+        v.nodes.iter().enumerate().map(|(i, n)| (n.touchpoint.as_str(), i)).collect();
+    let shown = match v.simplify {
+        Some(s) if v.edges.len() < v.all_edges => format!(
+            "the main flow: {} of {} transitions (those making up {:.0}% of all, kept connected)",
+            v.edges.len(),
+            v.all_edges,
+            s * 100.0
+        ),
+        _ => format!("{} transitions", v.edges.len()),
+    };
+    let hidden = if v.hidden_touchpoints > 0 {
+        let s = if v.hidden_touchpoints == 1 { "" } else { "s" };
+        format!("; {} rarer touchpoint{s} not shown", v.hidden_touchpoints)
+    } else {
+        String::new()
+    };
+    ProcessChart {
+        title: format!("Process map of {log_name}"),
+        subtitle: format!(
+            "{} customers; {shown}{hidden}; arrows: {}",
+            group_digits(v.customers),
+            if performance { "median time between" } else { "how often one follows the other" }
+        ),
+        performance,
+        nodes: v
+            .nodes
+            .iter()
+            .map(|n| ProcessNode { name: n.touchpoint.clone(), events: n.events, href: href(&n.touchpoint) })
+            .collect(),
+        edges: v
+            .edges
+            .iter()
+            .map(|e| ProcessEdge {
+                from: index[e.from.as_str()],
+                to: index[e.to.as_str()],
+                count: e.count,
+                median_seconds: e.median_seconds,
+            })
+            .collect(),
+        starts: v.starts.iter().map(|c| (index[c.touchpoint.as_str()], c.count)).collect(),
+        ends: v.ends.iter().map(|c| (index[c.touchpoint.as_str()], c.count)).collect(),
+    }
+    .into()
+}
+
+// ---------------------------------------------------------------- variants
+
+#[derive(Clone, Debug, Serialize)]
+pub struct VariantsView {
+    pub customers: u64,
+    pub n_variants: u64,
+    pub top: Vec<cjm_mine::contract::Variant>,
+}
+
+pub fn variants(log: &EventLog, top: usize) -> VariantsView {
+    let j = cjm_mine::journeys::build(log);
+    let s = cjm_mine::summary::summarize(log, &j, &[], top.clamp(1, MAX_VARIANTS));
+    VariantsView { customers: s.n_customers, n_variants: s.n_variants, top: s.top_variants }
+}
+
+pub fn variants_chart(v: &VariantsView, log_name: &str) -> Chart {
+    VariantsChart {
+        title: format!("Top variants in {log_name}"),
+        subtitle: format!(
+            "{} customers, {} variants; the {} most frequent",
+            group_digits(v.customers),
+            group_digits(v.n_variants),
+            v.top.len()
+        ),
+        customers: v.customers,
+        variants: v.top.iter().map(|x| VariantBar { sequence: x.sequence.clone(), customers: x.count }).collect(),
+    }
+    .into()
+}
+
+// ---------------------------------------------------------------- trends
+
+#[derive(Clone, Debug, Serialize)]
+pub struct TrendView {
+    pub interval: Interval,
+    pub buckets: Vec<Bucket>,
+    /// With funnel steps: conversion by the bucket of each customer's first step.
+    pub conversion: Option<Vec<ConversionBucket>>,
+    pub steps: Vec<String>,
+}
+
+pub fn trend(log: &EventLog, interval: Interval, funnel: Option<&FunnelSpec>) -> Result<TrendView, QueryError> {
+    let j = cjm_mine::journeys::build(log);
+    let err = |e: cjm_mine::trend::TooManyBuckets| QueryError::new("interval", e.to_string());
+    let buckets = cjm_mine::trend::trend(&j, interval).map_err(err)?;
+    let conversion = match funnel.filter(|f| !f.steps.is_empty()) {
+        Some(spec) => {
+            let entries = cjm_mine::analysis::funnel_entries(log, &j, spec);
+            Some(cjm_mine::trend::conversion(&entries, spec.steps.len(), interval).map_err(err)?)
+        }
+        None => None,
+    };
+    Ok(TrendView { interval, buckets, conversion, steps: funnel.map(|f| f.steps.clone()).unwrap_or_default() })
+}
+
+fn per(interval: Interval) -> &'static str {
+    match interval {
+        Interval::Day => "day",
+        Interval::Week => "week (from Monday)",
+        Interval::Month => "month",
+    }
+}
+
+pub fn trend_chart(v: &TrendView, log_name: &str) -> Chart {
+    TrendChart {
+        title: format!("Customers over time in {log_name}"),
+        subtitle: format!("active customers per {}, UTC", per(v.interval)),
+        buckets: v
+            .buckets
+            .iter()
+            .map(|b| TrendBar {
+                start: b.start.clone(),
+                events: b.events,
+                customers: b.customers,
+                new_customers: b.new_customers,
+            })
+            .collect(),
+    }
+    .into()
+}
+
+/// Conversion per bucket; `None` without funnel steps.
+pub fn conversion_chart(v: &TrendView, log_name: &str) -> Option<Chart> {
+    let conv = v.conversion.as_ref()?;
+    let (first, last) = (v.steps.first()?, v.steps.last()?);
+    Some(
+        BarsChart {
+            title: format!("Conversion over time in {log_name}"),
+            subtitle: format!("customers from {first} to {last}, by the {} of their {first}", per(v.interval)),
+            bars: conv
+                .iter()
+                .map(|b| {
+                    let share = if b.entered == 0 { 0.0 } else { b.converted as f64 / b.entered as f64 };
+                    Bar {
+                        label: b.start.clone(),
+                        value: share * 100.0,
+                        shown: if b.entered == 0 { "-".into() } else { format!("{:.0}%", share * 100.0) },
+                        tip: format!(
+                            "From {}: {} of {} customers converted ({})",
+                            b.start,
+                            group_digits(b.converted),
+                            group_digits(b.entered),
+                            if b.entered == 0 { "-".into() } else { format!("{:.1}%", share * 100.0) }
+                        ),
+                    }
+                })
+                .collect(),
+            note: "conversion, % of those who did the first step".into(),
+        }
+        .into(),
+    )
+}
