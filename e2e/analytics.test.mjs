@@ -78,7 +78,7 @@ test('a funnel of three steps equals cjm mine --funnel, and downloads who droppe
   await page.click('nav.tabs >> text=Funnel');
   for (const s of steps) {
     await page.locator('fieldset.steps input').last().fill(s);
-    await page.click('form.view-form button[type=submit]');
+    await page.click('form.log-view button[type=submit]');
     await page.waitForLoadState('load');
   }
   const report = mine('--funnel', steps.join(','));
@@ -100,7 +100,7 @@ test('a funnel of three steps equals cjm mine --funnel, and downloads who droppe
   }
   // The same funnel within a day, then broken down by channel when the log has one.
   await page.fill('input[name=window]', '1d');
-  await page.click('form.view-form button[type=submit]');
+  await page.click('form.log-view button[type=submit]');
   await page.waitForLoadState('load');
   const windowed = mine('--funnel', steps.join(','), '--window', '1d');
   const t2 = await rows('table.funnel');
@@ -113,7 +113,7 @@ test('paths from the first event match cjm mine --paths-from; a node click re-an
   await shot('03-paths');
   await page.selectOption('select[name=anchor]', 'from');
   await page.fill('input[name=at]', 'Confirmation of receipt');
-  await page.click('form.view-form button[type=submit]');
+  await page.click('form.log-view button[type=submit]');
   await page.waitForLoadState('load');
   const report = mine('--paths-from', 'Confirmation of receipt', '--depth', '3');
   const flows = await rows('table.flows');
@@ -139,7 +139,7 @@ test('the process map simplifies and switches to median times', async () => {
   assert.ok(kept.length < full.length);
   await shot('04-process');
   await page.selectOption('select[name=measure]', 'performance');
-  await page.click('form.view-form button[type=submit]');
+  await page.click('form.log-view button[type=submit]');
   await page.waitForLoadState('load');
   assert.match(await page.locator('.chart svg').innerHTML(), /median time between/);
   await shot('05-process-performance');

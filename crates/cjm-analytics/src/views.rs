@@ -171,8 +171,10 @@ fn segment_sizes(log: &EventLog, attr: &str) -> Result<Vec<(String, u64)>, Query
 /// Up to 12 bins of a whole number of "nice" widths covering the times.
 fn bins(seconds: &[f64]) -> Vec<Bin> {
     let Some(&max) = seconds.iter().max_by(|a, b| a.total_cmp(b)) else { return Vec::new() };
-    const NICE: [f64; 14] =
-        [1.0, 5.0, 15.0, 60.0, 300.0, 900.0, 3600.0, 10800.0, 21600.0, 86400.0, 604800.0, 2592000.0, 7776000.0, 31536000.0];
+    const NICE: [f64; 14] = [
+        1.0, 5.0, 15.0, 60.0, 300.0, 900.0, 3600.0, 10800.0, 21600.0, 86400.0, 604800.0, 2592000.0, 7776000.0,
+        31536000.0,
+    ];
     let width = NICE.iter().copied().find(|w| max / w < 12.0).unwrap_or_else(|| (max / 12.0).ceil().max(1.0));
     let n = ((max / width).floor() as usize + 1).min(12);
     let mut out: Vec<Bin> = (0..n)
@@ -386,7 +388,10 @@ pub fn process(log: &EventLog, simplify: Option<f64>) -> Result<ProcessView, Que
     let starts_set: FxHashSet<&str> = s.start_touchpoints.iter().map(|c| c.touchpoint.as_str()).collect();
     let shown: Vec<_> = tps
         .into_iter()
-        .filter(|t| on_edge.contains(t.touchpoint.as_str()) || (kept_edges.is_empty() && starts_set.contains(t.touchpoint.as_str())))
+        .filter(|t| {
+            on_edge.contains(t.touchpoint.as_str())
+                || (kept_edges.is_empty() && starts_set.contains(t.touchpoint.as_str()))
+        })
         .take(PROCESS_MAX_NODES)
         .collect();
     let names: FxHashSet<&str> = shown.iter().map(|t| t.touchpoint.as_str()).collect();

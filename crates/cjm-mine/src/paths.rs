@@ -80,6 +80,8 @@ pub struct Paths {
 }
 
 const END: u32 = u32::MAX;
+/// A node while counting: its column and its label.
+type Node = (usize, u32);
 const OTHER: u32 = u32::MAX - 1;
 
 /// The flows of `spec` over the journeys `j` of `log`. Work and memory are
@@ -153,7 +155,7 @@ fn group_rare(rows: &mut [u32], cols: usize, anchored: usize, spec: &PathsSpec) 
 fn build(log: &EventLog, customers: u64, anchored: u64, rows: &[u32], cols: usize, backwards: bool) -> Paths {
     let start_marker = u32::MAX - 2;
     let mut node_count: FxHashMap<(usize, u32), u64> = FxHashMap::default();
-    let mut link_count: FxHashMap<((usize, u32), (usize, u32)), u64> = FxHashMap::default();
+    let mut link_count: FxHashMap<(Node, Node), u64> = FxHashMap::default();
     for r in rows.chunks(cols) {
         let mut prev: Option<(usize, u32)> = None;
         for (k, &label) in r.iter().enumerate() {
@@ -198,10 +200,8 @@ fn build(log: &EventLog, customers: u64, anchored: u64, rows: &[u32], cols: usiz
             .then_with(|| a.0.name.as_bytes().cmp(b.0.name.as_bytes()))
     });
     let index: FxHashMap<(usize, u32), usize> = nodes.iter().enumerate().map(|(i, n)| (n.1, i)).collect();
-    let mut links: Vec<PathLink> = link_count
-        .into_iter()
-        .map(|((a, b), n)| PathLink { from: index[&a], to: index[&b], customers: n })
-        .collect();
-    links.sort_by(|a, b| (a.from, a.to).cmp(&(b.from, b.to)));
+    let mut links: Vec<PathLink> =
+        link_count.into_iter().map(|((a, b), n)| PathLink { from: index[&a], to: index[&b], customers: n }).collect();
+    links.sort_by_key(|l| (l.from, l.to));
     Paths { customers, anchored, nodes: nodes.into_iter().map(|n| n.0).collect(), links }
 }

@@ -125,8 +125,9 @@ pub fn conversion(
     if n > MAX_BUCKETS as u64 {
         return Err(TooManyBuckets { buckets: n });
     }
-    let mut out: Vec<ConversionBucket> =
-        (first..=last).map(|b| ConversionBucket { start: bucket_start(b, interval), entered: 0, converted: 0 }).collect();
+    let mut out: Vec<ConversionBucket> = (first..=last)
+        .map(|b| ConversionBucket { start: bucket_start(b, interval), entered: 0, converted: 0 })
+        .collect();
     for &(t, k) in timed() {
         let b = &mut out[(bucket_of(t, interval) - first) as usize];
         b.entered += 1;

@@ -352,6 +352,73 @@ fn golden_charts() {
             },
             FunnelBar { name: "payment & \"done\"".into(), reached: 0, median_seconds_from_start: None },
         ],
+        groups: Vec::new(),
+    }
+    .into();
+    let grouped: Chart = FunnelChart {
+        title: "Funnel by channel".into(),
+        subtitle: "1,000 customers".into(),
+        customers: 1000,
+        steps: vec![
+            FunnelBar { name: "search".into(), reached: 900, median_seconds_from_start: None },
+            FunnelBar { name: "pay".into(), reached: 300, median_seconds_from_start: Some(600.0) },
+        ],
+        groups: vec![
+            FunnelGroup { name: "web".into(), customers: 600, reached: vec![600, 240] },
+            FunnelGroup { name: "<i onclick=x>app</i>".into(), customers: 400, reached: vec![300, 60] },
+        ],
+    }
+    .into();
+    let paths: Chart = PathsChart {
+        title: "Paths in shop.parquet".into(),
+        subtitle: "100 of 120 customers".into(),
+        columns: vec!["search".into(), "1 after".into()],
+        anchored: 100,
+        nodes: vec![
+            SankeyNode {
+                column: 0,
+                name: "search".into(),
+                muted: false,
+                customers: 100,
+                href: Some("/x?at=search&b=\"".into()),
+            },
+            SankeyNode { column: 1, name: "<script>pay</script>".into(), muted: false, customers: 70, href: None },
+            SankeyNode { column: 1, name: "journey ends".into(), muted: true, customers: 30, href: None },
+        ],
+        links: vec![SankeyLink { from: 0, to: 1, customers: 70 }, SankeyLink { from: 0, to: 2, customers: 30 }],
+    }
+    .into();
+    let process: Chart = ProcessChart {
+        title: "Process map".into(),
+        subtitle: "3 touchpoints".into(),
+        performance: false,
+        nodes: vec![
+            ProcessNode { name: "search".into(), events: 120, href: None },
+            ProcessNode { name: "<b onload=x>compare</b>".into(), events: 90, href: None },
+            ProcessNode { name: "pay".into(), events: 40, href: None },
+        ],
+        edges: vec![
+            ProcessEdge { from: 0, to: 1, count: 90, median_seconds: Some(120.0) },
+            ProcessEdge { from: 1, to: 2, count: 40, median_seconds: Some(3600.0) },
+            ProcessEdge { from: 1, to: 0, count: 10, median_seconds: Some(30.0) },
+            ProcessEdge { from: 2, to: 2, count: 5, median_seconds: None },
+        ],
+        starts: vec![(0, 100)],
+        ends: vec![(1, 60), (2, 40)],
+    }
+    .into();
+    let bars: Chart = BarsChart {
+        title: "Time to convert".into(),
+        subtitle: "40 customers".into(),
+        bars: (0..6)
+            .map(|i| Bar {
+                label: format!("{i}–{} h", i + 1),
+                value: (i * 3) as f64,
+                shown: (i * 3).to_string(),
+                tip: format!("band {i}"),
+            })
+            .collect(),
+        note: "customers per time band".into(),
     }
     .into();
     let variants: Chart = VariantsChart {
@@ -379,9 +446,22 @@ fn golden_charts() {
     }
     .into();
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
-    for (name, chart) in [("chart-funnel", &funnel), ("chart-variants", &variants), ("chart-trend", &trend)] {
+    let all = [
+        ("chart-funnel", &funnel),
+        ("chart-variants", &variants),
+        ("chart-trend", &trend),
+        ("chart-funnel-grouped", &grouped),
+        ("chart-paths", &paths),
+        ("chart-process", &process),
+        ("chart-bars", &bars),
+    ];
+    for (name, chart) in all {
         let actual = chart_svg(chart, false);
-        assert!(!actual.contains("<script") && !actual.contains("<b onload"), "{name}: markup escaped");
+        assert_eq!(actual, chart_svg(chart, false), "{name}: drawn the same every time");
+        assert!(
+            !actual.contains("<script") && !actual.contains("<b onload") && !actual.contains("<i onclick"),
+            "{name}: markup escaped"
+        );
         assert!(usvg::Tree::from_str(&actual, &usvg::Options::default()).is_ok(), "{name}: a valid SVG");
         let path = dir.join(format!("{name}.svg"));
         if updating() {
@@ -405,6 +485,30 @@ fn golden_charts() {
         "Active customers in 30 periods",
     ] {
         assert!(t.contains(needle), "trend: missing {needle}");
+    }
+    let g = chart_svg(&grouped, false);
+    for needle in [
+        "1. web · 600",
+        "2. &lt;i onclick=x&gt;app&lt;/i&gt; · 400",
+        "pay, segment web: 240 of 600 customers reached step 2 (40.0%)",
+    ] {
+        assert!(g.contains(needle), "grouped funnel: missing {needle}");
+    }
+    let p = chart_svg(&paths, false);
+    for needle in [
+        "search → &lt;script&gt;pay&lt;/script&gt;: 70 customers (70.0% of the 100 on these paths)",
+        "href=\"/x?at=search&amp;b=&quot;\"",
+    ] {
+        assert!(p.contains(needle), "paths: missing {needle}");
+    }
+    let m = chart_svg(&process, false);
+    for needle in [
+        "search → &lt;b onload=x&gt;compare&lt;/b&gt;: 90 times directly after, median 2 min between them",
+        "100 customers start at search",
+        ">start</text>",
+        ">end</text>",
+    ] {
+        assert!(m.contains(needle), "process: missing {needle}");
     }
     let v = chart_svg(&variants, false);
     for needle in ["600 · 60.0%", "cumulative 90.0%", "cumulative 100.0%", "a → &lt;b onload=x&gt; → c"] {

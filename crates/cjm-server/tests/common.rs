@@ -51,6 +51,8 @@ pub struct Fixture {
     pub share: i64,
     pub share_token: String,
     pub invitation: i64,
+    /// The workspace's log (attached to the map).
+    pub log: i64,
     /// (user id, session token, csrf, api token id, api token) by role.
     pub users: Vec<(Who, i64, String, String, i64, String)>,
 }
@@ -71,6 +73,7 @@ impl Fixture {
         let evidence_dir = dir.path().join("evidence");
         let (mut users, mut ws, mut other_ws, mut map, mut comment, mut share, mut invitation) =
             (Vec::new(), 0, 0, 0, 0, 0, 0);
+        let mut log = 0;
         let share_token = auth::random_token(24);
         cjm_server::testing::write(&state, |tx| {
                 for (who, name) in [(Who::Owner, "Olive Owner"), (Who::Editor, "Eddie Editor"), (Who::Commenter, "Cora Commenter"), (Who::Viewer, "Vic Viewer"), (Who::OtherOwner, "Otto Outsider")] {
@@ -101,11 +104,12 @@ impl Fixture {
                 invitation = tx.last_insert_rowid();
                 let stored = cjm_server::testing::store_upload(&evidence_dir, "log.csv", LOG.as_bytes())?;
                 tx.execute("INSERT INTO evidence (workspace_id, file_name, stored_as, bytes, uploaded_by, created_at) VALUES (?1, 'log.csv', ?2, ?3, ?4, ?5)", params![ws, stored, LOG.len() as i64, id(Who::Owner), now()])?;
-                tx.execute("UPDATE maps SET evidence_id = ?2 WHERE id = ?1", [map, tx.last_insert_rowid()])?;
+                log = tx.last_insert_rowid();
+                tx.execute("UPDATE maps SET evidence_id = ?2 WHERE id = ?1", [map, log])?;
                 Ok::<_, cjm_server::AppError>(())
             })
             .unwrap();
-        Fixture { _dir: dir, state, ws, other_ws, map, comment, share, share_token, invitation, users }
+        Fixture { _dir: dir, state, ws, other_ws, map, comment, share, share_token, invitation, log, users }
     }
 
     pub fn user(&self, who: Who) -> Option<&(Who, i64, String, String, i64, String)> {

@@ -60,6 +60,11 @@ const SPEC: &[(&str, &str, &str)] = &[
     ("GET", "/w/{ws}", "viewer"),
     ("GET", "/w/{ws}/new", "editor"),
     ("GET", "/w/{ws}/members", "viewer"),
+    ("GET", "/w/{ws}/logs", "viewer"),
+    ("GET", "/w/{ws}/logs/{log}", "viewer"),
+    ("GET", "/w/{ws}/logs/{log}/{view}", "viewer"),
+    ("GET", "/w/{ws}/logs/{log}/{view}/chart/{file}", "viewer"),
+    ("GET", "/w/{ws}/logs/{log}/funnel/dropped.csv", "viewer"),
     ("GET", "/m/{id}", "viewer"),
     ("GET", "/m/{id}/map.svg", "viewer"),
     ("GET", "/m/{id}/download/{format}", "viewer"),
@@ -149,9 +154,15 @@ fn concrete(f: &Fixture, who: Who, method: &str, path: &str) -> (String, Body, O
         .replace("{tid}", &own_token.to_string())
         .replace("{iid}", &f.invitation.to_string())
         .replace("{format}", "json")
+        .replace("{log}", &f.log.to_string())
+        .replace("{view}", "funnel")
+        .replace("{file}", "funnel.svg")
         .replace("{token}", &token);
     if path.ends_with("/diff") {
         p.push_str("?from=1&to=2");
+    }
+    if path.contains("/logs/{log}/") {
+        p.push_str("?step=search&step=compare");
     }
     let json = |v: serde_json::Value| (Body::from(v.to_string()), Some("application/json".to_string()));
     let (body, ct) = match (method, path) {

@@ -1,5 +1,6 @@
 //! The web app driven without a socket: `app(state)` and `oneshot`.
 
+mod analytics;
 mod common;
 mod flows;
 mod hardening;

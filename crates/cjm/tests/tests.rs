@@ -661,9 +661,44 @@ fn mine_charts_carry_the_reports_figures() {
         "every event in some month"
     );
     assert!(events > 0);
+    // Paths and the process map: the chart's flows are the JSON's.
+    let from = all["summary"]["start_touchpoints"][0]["touchpoint"].as_str().unwrap().to_string();
+    let p_path = dir.path().join("paths.svg");
+    let o =
+        run(&["mine", &log, "--chart", "paths", "--paths-from", &from, "--depth", "2", "-o", p_path.to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let paths_svg = std::fs::read_to_string(&p_path).unwrap();
+    let pj = run(&["mine", &log, "--format", "json", "--paths-from", &from, "--depth", "2"]);
+    let pj: serde_json::Value = serde_json::from_slice(&pj.stdout).unwrap();
+    let links = pj["paths"]["links"].as_array().unwrap();
+    assert!(!links.is_empty());
+    assert_eq!(paths_svg.matches("class=\"flow\"").count(), links.len(), "a band per flow");
+    for l in links {
+        let n = l["customers"].as_u64().unwrap();
+        assert!(paths_svg.contains(&format!(": {} customers (", group(n))), "flow of {n} drawn");
+    }
+    let m_path = dir.path().join("process.svg");
+    let o = run(&["mine", &log, "--chart", "process", "--simplify", "0.8", "-o", m_path.to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let process_svg = std::fs::read_to_string(&m_path).unwrap();
+    let mj = run(&["mine", &log, "--format", "json", "--simplify", "0.8"]);
+    let mj: serde_json::Value = serde_json::from_slice(&mj.stdout).unwrap();
+    let kept = mj["main_flow"].as_array().unwrap();
+    assert!(process_svg.matches("class=\"transition\"").count() >= kept.len());
+    for e in kept {
+        let tip = format!(
+            "{} → {}: {} times directly after",
+            e["from"].as_str().unwrap(),
+            e["to"].as_str().unwrap(),
+            group(e["count"].as_u64().unwrap())
+        );
+        assert!(process_svg.contains(&tip), "{tip}");
+    }
     for (args, says) in [
         (vec!["--chart", "trend", "--interval", "year", "-o", "x.svg"], "expected day, week or month"),
-        (vec!["--chart", "funnel", "-o", "x.svg"], "--chart funnel needs the steps"),
+        (vec!["--chart", "funnel", "-o", "x.svg"], "--funnel: choose the funnel's steps"),
+        (vec!["--chart", "paths", "--depth", "11", "-o", "x.svg"], "--depth: choose a depth from 1 to 10"),
+        (vec!["--chart", "paths", "--paths-from", "nowhere", "-o", "x.svg"], "the log has no touchpoint `nowhere`"),
         (vec!["--funnel", funnel, "--chart", "funnel", "-o", "x.docx"], "use .svg, .png or .pdf"),
         (vec!["--chart", "variants"], "--chart needs a file to write"),
     ] {

@@ -17,7 +17,9 @@ use std::fmt::Write;
 mod process;
 mod sankey;
 
-pub use process::{ProcessChart, ProcessEdge, ProcessNode, MAX_EDGES as PROCESS_MAX_EDGES, MAX_NODES as PROCESS_MAX_NODES};
+pub use process::{
+    ProcessChart, ProcessEdge, ProcessNode, MAX_EDGES as PROCESS_MAX_EDGES, MAX_NODES as PROCESS_MAX_NODES,
+};
 pub use sankey::{PathsChart, SankeyLink, SankeyNode};
 
 /// A chart of evidence, ready to draw.

@@ -96,7 +96,12 @@ impl layout::core::format::RenderBackend for Placed {
         // The points as one list: start, then control, control, end per curve.
         let mut pts: Vec<(f64, f64)> = Vec::new();
         if let [first, second, rest @ ..] = path {
-            pts.extend([(first.0.x, first.0.y), (first.1.x, first.1.y), (second.0.x, second.0.y), (second.1.x, second.1.y)]);
+            pts.extend([
+                (first.0.x, first.0.y),
+                (first.1.x, first.1.y),
+                (second.0.x, second.0.y),
+                (second.1.x, second.1.y),
+            ]);
             let mut prev_ctrl = (second.0.x, second.0.y);
             let mut prev_end = (second.1.x, second.1.y);
             for p in rest {
@@ -137,7 +142,13 @@ fn layout(p: &ProcessChart, widths: &[f32]) -> Option<Placed> {
         let mut vg = layout::topo::layout::VisualGraph::new(Orientation::TopToBottom);
         let boxed = |vg: &mut layout::topo::layout::VisualGraph, name: String, w: f32, h: f32| {
             let size = Point::new(w as f64, h as f64);
-            vg.add_node(Element::create_with_properties(ShapeKind::new_box(""), StyleAttr::simple(), Orientation::LeftToRight, size, name))
+            vg.add_node(Element::create_with_properties(
+                ShapeKind::new_box(""),
+                StyleAttr::simple(),
+                Orientation::LeftToRight,
+                size,
+                name,
+            ))
         };
         let handles: Vec<_> = (0..n).map(|i| boxed(&mut vg, format!("n{i}"), widths[i], BOX_H)).collect();
         let start = boxed(&mut vg, "start".into(), 70.0, 30.0);
@@ -202,7 +213,8 @@ pub(super) fn draw(p: &ProcessChart) -> Drawn {
     let top = heading(&mut s, &p.title, &p.subtitle, width);
     let (ox, oy) = ((width - (max_x - min_x)) / 2.0 - min_x, top + 20.0 - min_y);
     let pos: Vec<(f32, f32)> = centres.iter().map(|a| (a.0 + ox, a.1 + oy)).collect();
-    let shift = |pts: &Vec<(f64, f64)>| -> Vec<(f32, f32)> { pts.iter().map(|q| (q.0 as f32 + ox, q.1 as f32 + oy)).collect() };
+    let shift =
+        |pts: &Vec<(f64, f64)>| -> Vec<(f32, f32)> { pts.iter().map(|q| (q.0 as f32 + ox, q.1 as f32 + oy)).collect() };
     let max_count = p.edges.iter().map(|e| e.count).max().unwrap_or(1).max(1) as f32;
     let max_time = p.edges.iter().filter_map(|e| e.median_seconds).fold(0.0f64, f64::max).max(1.0);
     let _ = write!(
@@ -216,11 +228,8 @@ pub(super) fn draw(p: &ProcessChart) -> Drawn {
         } else {
             e.count as f32 / max_count
         };
-        let label = if p.performance {
-            e.median_seconds.map_or("-".to_string(), duration)
-        } else {
-            group_digits(e.count)
-        };
+        let label =
+            if p.performance { e.median_seconds.map_or("-".to_string(), duration) } else { group_digits(e.count) };
         let tip = format!(
             "{} → {}: {} times directly after{}",
             p.nodes[e.from].name,
@@ -228,18 +237,28 @@ pub(super) fn draw(p: &ProcessChart) -> Drawn {
             group_digits(e.count),
             e.median_seconds.map_or(String::new(), |m| format!(", median {} between them", duration(m)))
         );
-        let route = paths.get(&format!("e{k}")).map(shift);
-        arrow(&mut s, route, pos[e.from], pos[e.to], (widths[e.from], widths[e.to]), strength, &label, &tip);
+        // A pair of opposite arrows would lie on one line: each moves to its own side.
+        let opposite = p.edges.iter().any(|o| o.from == e.to && o.to == e.from && e.from != e.to);
+        let side = if !opposite {
+            0.0
+        } else if e.from < e.to {
+            9.0
+        } else {
+            -9.0
+        };
+        let route = paths.get(&format!("e{k}")).map(|r| shift(r).into_iter().map(|q| (q.0 + side, q.1)).collect());
+        let (a, b) = ((pos[e.from].0 + side, pos[e.from].1), (pos[e.to].0 + side, pos[e.to].1));
+        arrow(&mut s, route, a, b, (widths[e.from], widths[e.to]), strength, &label, &tip, side * 1.6);
     }
     for &(i, c) in p.starts.iter().filter(|s| s.0 < n) {
         let tip = format!("{} customers start at {}", group_digits(c), p.nodes[i].name);
         let route = paths.get(&format!("s{i}")).map(shift);
-        arrow(&mut s, route, pos[n], pos[i], (70.0, widths[i]), 0.0, &group_digits(c), &tip);
+        arrow(&mut s, route, pos[n], pos[i], (70.0, widths[i]), 0.0, &group_digits(c), &tip, 0.0);
     }
     for &(i, c) in p.ends.iter().filter(|e| e.0 < n) {
         let tip = format!("{} customers end at {}", group_digits(c), p.nodes[i].name);
         let route = paths.get(&format!("t{i}")).map(shift);
-        arrow(&mut s, route, pos[i], pos[n + 1], (widths[i], 70.0), 0.0, &group_digits(c), &tip);
+        arrow(&mut s, route, pos[i], pos[n + 1], (widths[i], 70.0), 0.0, &group_digits(c), &tip, 0.0);
     }
     for (i, node) in p.nodes.iter().enumerate() {
         draw_node(&mut s, node, pos[i], widths[i]);
@@ -295,8 +314,8 @@ fn draw_node(s: &mut String, node: &ProcessNode, (x, y): (f32, f32), w: f32) {
 
 /// An arrow from box `a` to box `b`: along the layout's `route` when there
 /// is one, else down from a's foot to b's head (or round the right-hand
-/// side when b is not below a); its label at the middle. `strength` (0..1)
-/// sets width and shade.
+/// side when b is not below a); its label at the middle, moved `label_dx`
+/// sideways. `strength` (0..1) sets width and shade.
 #[allow(clippy::too_many_arguments)]
 fn arrow(
     s: &mut String,
@@ -307,6 +326,7 @@ fn arrow(
     strength: f32,
     label: &str,
     tip: &str,
+    label_dx: f32,
 ) {
     let t = theme(ThemeName::Light);
     let half = BOX_H / 2.0;
@@ -326,7 +346,11 @@ fn arrow(
         if b.1 > a.1 + 1.0 {
             let (sy, ey) = (a.1 + half, b.1 - half - 2.0);
             let my = (sy + ey) / 2.0;
-            (format!("M{:.1},{sy:.1} C{:.1},{my:.1} {:.1},{my:.1} {:.1},{ey:.1}", a.0, a.0, b.0, b.0), (a.0 + b.0) / 2.0, my)
+            (
+                format!("M{:.1},{sy:.1} C{:.1},{my:.1} {:.1},{my:.1} {:.1},{ey:.1}", a.0, a.0, b.0, b.0),
+                (a.0 + b.0) / 2.0,
+                my,
+            )
         } else {
             let (sx, ex) = (a.0 + wa / 2.0, b.0 + wb / 2.0 + 2.0);
             let out = sx.max(ex) + 40.0 + (a.1 - b.1).abs() * 0.15;
@@ -338,6 +362,7 @@ fn arrow(
         }
     });
     let shade = if strength > 0.5 { t.text } else { t.muted };
+    let lx = lx + label_dx;
     let _ = write!(
         s,
         r#"<g class="transition"><title>{}</title><path d="{d}" fill="none" stroke="{shade}" stroke-width="{width:.2}" stroke-opacity="0.75" marker-end="url(#arrow)"/><text x="{lx:.1}" y="{:.1}" font-size="11" font-weight="600" fill="{}" text-anchor="middle" paint-order="stroke" stroke="{}" stroke-width="3">{}</text></g>"#,

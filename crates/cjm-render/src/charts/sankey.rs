@@ -93,7 +93,7 @@ pub(super) fn draw(p: &PathsChart) -> Drawn {
     let unit = flow_h / p.anchored.max(1) as f32;
     let mut order: Vec<&SankeyLink> =
         p.links.iter().filter(|l| l.from < p.nodes.len() && l.to < p.nodes.len()).collect();
-    order.sort_by(|a, b| (a.from, a.to).cmp(&(b.from, b.to)));
+    order.sort_by_key(|l| (l.from, l.to));
     for l in order {
         let (x0, y0, _) = at[l.from];
         let (x1, y1, _) = at[l.to];

@@ -121,7 +121,10 @@ async fn page(
                 (head(&ev, ws))
                 section.card.error-box role="alert" { h2 { "This log does not read" } p { (m) } p { "Choose its columns on the evidence page of a map it is attached to." } }
             };
-            return Ok(Page::new(&ev.file_name, &who, "log", body).crumbs(crumbs(ws, &access.workspace.name)).wide().render());
+            return Ok(Page::new(&ev.file_name, &who, "log", body)
+                .crumbs(crumbs(ws, &access.workspace.name))
+                .wide()
+                .render());
         }
         Err(e) => return Err(e),
     };
@@ -199,7 +202,14 @@ impl Choices {
 /// The filters, as a GET form that keeps the view's own choices, and the
 /// active ones as chips, each removable.
 fn filter_form(ask: &Ask, here: &str, c: &Choices) -> Markup {
-    let keep = Ask { from: String::new(), to: String::new(), where_: Vec::new(), channel: String::new(), segment: String::new(), ..ask.clone() };
+    let keep = Ask {
+        from: String::new(),
+        to: String::new(),
+        where_: Vec::new(),
+        channel: String::new(),
+        segment: String::new(),
+        ..ask.clone()
+    };
     let mut chips: Vec<(String, String)> = Vec::new();
     if !ask.from.is_empty() {
         chips.push((format!("from {}", ask.from), ask.with(|a| a.from.clear())));
@@ -208,9 +218,12 @@ fn filter_form(ask: &Ask, here: &str, c: &Choices) -> Markup {
         chips.push((format!("before {}", ask.to), ask.with(|a| a.to.clear())));
     }
     for (i, w) in ask.where_.iter().enumerate() {
-        chips.push((w.clone(), ask.with(|a| {
-            a.where_.remove(i);
-        })));
+        chips.push((
+            w.clone(),
+            ask.with(|a| {
+                a.where_.remove(i);
+            }),
+        ));
     }
     if !ask.channel.is_empty() {
         chips.push((format!("channel {}", ask.channel), ask.with(|a| a.channel.clear())));
@@ -291,7 +304,7 @@ fn view_form(view: View, ask: &Ask, here: &str, c: &Choices) -> Markup {
     match view {
         View::Overview => html! {},
         View::Funnel | View::Trends => html! {
-            form.card.view-form method="get" action=(here) aria-label="Funnel steps" {
+            form.card.log-view method="get" action=(here) aria-label="Funnel steps" {
                 (hidden(&filters))
                 fieldset.steps {
                     legend { "Steps, in order" }
@@ -331,7 +344,7 @@ fn view_form(view: View, ask: &Ask, here: &str, c: &Choices) -> Markup {
             }
         },
         View::Paths => html! {
-            form.card.view-form method="get" action=(here) aria-label="Paths" {
+            form.card.log-view method="get" action=(here) aria-label="Paths" {
                 (hidden(&filters))
                 div.filter-row {
                     label { "Paths"
@@ -349,10 +362,10 @@ fn view_form(view: View, ask: &Ask, here: &str, c: &Choices) -> Markup {
             }
         },
         View::Process => html! {
-            form.card.view-form method="get" action=(here) aria-label="Process map" {
+            form.card.log-view method="get" action=(here) aria-label="Process map" {
                 (hidden(&filters))
                 div.filter-row {
-                    label { "Transitions kept (%)"
+                    label { "Transitions kept: " (if ask.simplify.is_empty() { "100" } else { ask.simplify.as_str() }) "%"
                         input type="range" name="simplify" min="1" max="100" value=(if ask.simplify.is_empty() { "100" } else { ask.simplify.as_str() }) data-autosubmit="";
                     }
                     label { "Arrows show"
@@ -366,7 +379,7 @@ fn view_form(view: View, ask: &Ask, here: &str, c: &Choices) -> Markup {
             }
         },
         View::Variants => html! {
-            form.card.view-form method="get" action=(here) aria-label="Variants" {
+            form.card.log-view method="get" action=(here) aria-label="Variants" {
                 (hidden(&filters))
                 div.filter-row {
                     label { "Variants shown" input type="number" name="top" min="1" max=(cjm_analytics::MAX_VARIANTS) value=(if ask.top.is_empty() { "20" } else { ask.top.as_str() }); }
@@ -379,10 +392,16 @@ fn view_form(view: View, ask: &Ask, here: &str, c: &Choices) -> Markup {
 
 /// The figures of a view: its chart(s) with downloads, and its table.
 fn content(a: &Answer, ask: &Ask, ev: &Evidence, ws: i64, id: i64, here: &str) -> Markup {
-    let paths_from = |t: &str| Some(format!("{}{}", base(ws, id, View::Paths), only_filters(ask).with(|q| {
-        q.anchor = "from".into();
-        q.at = t.to_string();
-    })));
+    let paths_from = |t: &str| {
+        Some(format!(
+            "{}{}",
+            base(ws, id, View::Paths),
+            only_filters(ask).with(|q| {
+                q.anchor = "from".into();
+                q.at = t.to_string();
+            })
+        ))
+    };
     let chart_card = |which: Which, name: &str, heading: &str| -> Markup {
         let Some(chart) = analytics::chart(a, which, ask, &ev.file_name, &paths_from) else { return html! {} };
         let svg = cjm_render::charts::chart_svg_ids(&chart, false, name);
@@ -390,7 +409,8 @@ fn content(a: &Answer, ask: &Ask, ev: &Evidence, ws: i64, id: i64, here: &str) -
         html! {
             section.card.chart {
                 h2 { (heading) }
-                div.chart-frame { (PreEscaped(svg)) }
+                // Graphs keep their size (and scroll); bar charts fit the page.
+                div.chart-frame.natural[matches!(name, "paths" | "process")] { (PreEscaped(svg)) }
                 p.chart-downloads { "Download: "
                     @for ext in ["svg", "png", "pdf"] { a href={ (here) "/chart/" (name) "." (ext) (q) } download { (ext.to_uppercase()) } " " }
                 }
@@ -406,7 +426,9 @@ fn content(a: &Answer, ask: &Ask, ev: &Evidence, ws: i64, id: i64, here: &str) -
         },
         Answer::Paths(p, _) => html! { (chart_card(Which::Main, "paths", "Paths")) (paths_table(p)) },
         Answer::Process(v) => html! { (chart_card(Which::Main, "process", "Process map")) (process_table(v)) },
-        Answer::Variants(v) => html! { (chart_card(Which::Main, "variants", "Variants")) (variants_table(v, ask, ws, id)) },
+        Answer::Variants(v) => {
+            html! { (chart_card(Which::Main, "variants", "Variants")) (variants_table(v, ask, ws, id)) }
+        }
         Answer::Trends(v) => html! {
             (chart_card(Which::Main, "trend", "Customers over time"))
             (chart_card(Which::Second, "conversion", "Conversion over time"))
@@ -552,7 +574,14 @@ fn process_table(v: &cjm_analytics::ProcessView) -> Markup {
 }
 
 fn variants_table(v: &cjm_analytics::VariantsView, ask: &Ask, ws: i64, id: i64) -> Markup {
-    let mut covered = 0u64;
+    let covered: Vec<u64> = v
+        .top
+        .iter()
+        .scan(0u64, |acc, x| {
+            *acc += x.count;
+            Some(*acc)
+        })
+        .collect();
     html! {
         section.card {
             h2 { "Variants" }
@@ -560,10 +589,9 @@ fn variants_table(v: &cjm_analytics::VariantsView, ask: &Ask, ws: i64, id: i64) 
             table.list.data.variants {
                 thead { tr { th { "#" } th.num { "Customers" } th.num { "Share" } th.num { "Cumulative" } th { "Path" } th { "Look closer" } } }
                 tbody { @for (i, x) in v.top.iter().enumerate() {
-                    @let _ = { covered += x.count; };
                     @let seq = x.sequence.join(" → ");
                     tr {
-                        td { (i + 1) } td.num { (group_digits(x.count)) } td.num { (pct(x.count, v.customers)) } td.num { (pct(covered, v.customers)) }
+                        td { (i + 1) } td.num { (group_digits(x.count)) } td.num { (pct(x.count, v.customers)) } td.num { (pct(covered[i], v.customers)) }
                         td { (seq) }
                         td { a href={ (base(ws, id, View::Paths)) (only_filters(ask).with(|q| q.variant = seq.clone())) } { "as paths" } }
                     }

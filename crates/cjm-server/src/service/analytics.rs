@@ -186,10 +186,9 @@ impl Ask {
             })
         };
         let pair = |field: &'static str, t: &str| -> Result<(String, String), QueryError> {
-            t.split_once('=').map(|(a, b)| (a.trim().to_string(), b.trim().to_string())).ok_or_else(|| QueryError {
-                field,
-                message: format!("`{t}`: write it as attribute=value"),
-            })
+            t.split_once('=')
+                .map(|(a, b)| (a.trim().to_string(), b.trim().to_string()))
+                .ok_or_else(|| QueryError { field, message: format!("`{t}`: write it as attribute=value") })
         };
         let mut where_ = Vec::new();
         for w in &self.where_ {
@@ -288,7 +287,10 @@ pub(crate) struct Answers {
 
 impl Answers {
     pub(crate) fn new(bytes: usize) -> Self {
-        Answers { kept: Bounded::new(bytes), running: tokio::sync::Semaphore::new(cjm_events::available_threads().clamp(1, 4)) }
+        Answers {
+            kept: Bounded::new(bytes),
+            running: tokio::sync::Semaphore::new(cjm_events::available_threads().clamp(1, 4)),
+        }
     }
 
     pub(crate) fn forget(&self, id: i64) {

@@ -36,7 +36,12 @@ impl ChartKind {
 
 /// Draws the chart and writes it where `-o` says, in the format its
 /// extension names.
-pub(crate) fn write(args: &Args, kind: ChartKind, log: &cjm_events::EventLog, spec: &FunnelSpec) -> Result<(), CliError> {
+pub(crate) fn write(
+    args: &Args,
+    kind: ChartKind,
+    log: &cjm_events::EventLog,
+    spec: &FunnelSpec,
+) -> Result<(), CliError> {
     let Some(out) = &args.output else {
         return Err(CliError::usage("--chart needs a file to write: -o funnel.svg (or .png, .pdf)"));
     };
@@ -89,7 +94,9 @@ pub(crate) fn paths_spec(args: &Args) -> PathsSpec {
 fn build(args: &Args, kind: ChartKind, log: &cjm_events::EventLog, spec: &FunnelSpec) -> Result<Chart, QueryError> {
     let shown = shown_log(args);
     Ok(match kind {
-        ChartKind::Funnel => cjm_analytics::funnel_chart(&cjm_analytics::funnel(log, spec, args.by.as_deref())?, &shown),
+        ChartKind::Funnel => {
+            cjm_analytics::funnel_chart(&cjm_analytics::funnel(log, spec, args.by.as_deref())?, &shown)
+        }
         ChartKind::Paths => {
             let spec = paths_spec(args);
             cjm_analytics::paths_chart(&cjm_analytics::paths(log, &spec)?, &spec, &shown, &|_| None)

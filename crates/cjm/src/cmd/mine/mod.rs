@@ -301,9 +301,7 @@ fn paths_json(args: &Args, log: &EventLog) -> Result<Option<cjm_mine::paths::Pat
         return Ok(None);
     }
     let spec = chart::paths_spec(args);
-    cjm_analytics::paths(log, &spec)
-        .map(Some)
-        .map_err(|e| CliError::usage(format!("{}: {e}", chart::flag(e.field))))
+    cjm_analytics::paths(log, &spec).map(Some).map_err(|e| CliError::usage(format!("{}: {e}", chart::flag(e.field))))
 }
 
 /// `--format json`: the read, the summary, the analysis and the breakdown.
