@@ -16,6 +16,7 @@ pub mod diff;
 pub mod edit;
 pub mod ids;
 pub mod json;
+pub mod kpi;
 pub mod lower;
 pub mod measures;
 pub mod mermaid;

@@ -66,6 +66,8 @@ enum Target {
 struct Spans {
     personas: Vec<Span>,
     metrics: Vec<Span>,
+    /// Each metric's `measure:` value (the metric's own span when it has none).
+    measures: Vec<Span>,
     stages: Vec<StageSpans>,
 }
 
@@ -96,6 +98,7 @@ impl Spans {
         match loc {
             Loc::Persona(i) => self.personas.get(i).copied(),
             Loc::Metric(i) => self.metrics.get(i).copied(),
+            Loc::MetricMeasure(i) => self.measures.get(i).copied(),
             Loc::Stage(s) => self.stages.get(s).map(|st| st.name),
             Loc::StageId(s) => self.stages.get(s).map(|st| st.id.unwrap_or(st.name)),
             Loc::Step(s, t) => step(s, t).map(|x| x.name),
@@ -234,6 +237,7 @@ impl<'s> Lowering<'s> {
                 let i = self.map.metrics.len() - 1;
                 self.targets[index] = Some(Target::Metric(i));
                 self.spans.metrics.push(span);
+                self.spans.measures.push(span);
             }
         }
     }
@@ -415,6 +419,7 @@ impl<'s> Lowering<'s> {
                     _ => unreachable_key(key),
                 }
             }
+            Some(Target::Metric(i)) if key == "measure" => self.measure(i, text, p.value.span),
             Some(Target::Metric(i)) => self.map.metrics[i].description = Some(text),
             Some(Target::Data) => self.data_property(key, text, p.value.span),
             Some(Target::Stage(s)) => match key {
@@ -424,6 +429,24 @@ impl<'s> Lowering<'s> {
                 _ => unreachable_key(key),
             },
             Some(Target::Step(..)) => unreachable!("handled above"),
+        }
+    }
+
+    /// A metric's formula; a diagnostic at the word that does not read.
+    fn measure(&mut self, i: usize, text: String, span: Span) {
+        self.spans.measures[i] = span;
+        match crate::kpi::Kpi::parse(&text) {
+            Ok(k) => self.map.metrics[i].measure = Some(k),
+            Err(e) => {
+                let start = span.start + e.at.start.min(text.len());
+                let end = (span.start + e.at.end.min(text.len())).max(start);
+                let at = if end > start { Span::new(start, end) } else { span };
+                self.diags.push(
+                    Diagnostic::error(codes::BAD_VALUE, at, e.message)
+                        .with_label("here")
+                        .with_hint(format!("write e.g. `measure: {}`", crate::kpi::FORMS[0])),
+                );
+            }
         }
     }
 

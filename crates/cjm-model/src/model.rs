@@ -206,6 +206,10 @@ pub struct Metric {
     pub target: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// How to compute the metric from the evidence (`measure:`); journey
+    /// metrics only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub measure: Option<crate::kpi::Kpi>,
 }
 
 /// A phase of the journey (a Mermaid `section`).

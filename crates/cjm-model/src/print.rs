@@ -47,6 +47,7 @@ pub fn to_cjm(map: &Journey) -> String {
     for metric in &map.metrics {
         p.line(1, &format!("metric {}", metric_text(metric)));
         p.prop(2, "description", metric.description.as_deref());
+        p.prop(2, "measure", metric.measure.as_ref().map(|k| k.to_string()).as_deref());
     }
     if let Some(d) = &map.data {
         p.blank();

@@ -14,6 +14,8 @@ use std::collections::{HashMap, HashSet};
 pub enum Loc {
     Persona(usize),
     Metric(usize),
+    /// A journey metric's `measure:` formula.
+    MetricMeasure(usize),
     Stage(usize),
     StageId(usize),
     Step(usize, usize),
@@ -35,6 +37,7 @@ impl Loc {
         match *self {
             Loc::Persona(i) => format!("personas[{i}]"),
             Loc::Metric(i) => format!("metrics[{i}]"),
+            Loc::MetricMeasure(i) => format!("metrics[{i}].measure"),
             Loc::Stage(s) => format!("stages[{s}]"),
             Loc::StageId(s) => format!("stages[{s}].id"),
             Loc::Step(s, t) => step(s, t),
@@ -82,6 +85,7 @@ pub fn validate(map: &Journey) -> Vec<Finding> {
     let mut out = Vec::new();
     check_personas(map, &mut out);
     check_metrics(&map.metrics, Loc::Metric, &mut out);
+    check_measures(map, &mut out);
     check_ids(map, &mut out);
     check_stages(map, &mut out);
     let mut personas = Declared::new(map);
@@ -169,6 +173,44 @@ fn check_metrics(metrics: &[Metric], loc: impl Fn(usize) -> Loc, out: &mut Vec<F
                 )
                 .label("a second declaration")
                 .hint("keep one declaration; give it both the unit and the target"),
+            );
+        }
+    }
+}
+
+/// Every step a metric's formula names is a step of the map, by id or name.
+fn check_measures(map: &Journey, out: &mut Vec<Finding>) {
+    if map.metrics.iter().all(|m| m.measure.is_none()) {
+        return;
+    }
+    let steps: Vec<&crate::Step> = map.steps().collect();
+    let known: HashSet<&str> = steps.iter().flat_map(|s| [s.id.as_str(), s.name.as_str()]).collect();
+    let mut suggested = 0;
+    for (i, m) in map.metrics.iter().enumerate() {
+        let Some(k) = &m.measure else { continue };
+        for name in k.steps() {
+            if known.contains(name) {
+                continue;
+            }
+            suggested += 1;
+            let best = (suggested <= SUGGEST_FOR)
+                .then(|| {
+                    cjm_syntax::keys::did_you_mean(name, steps.iter().flat_map(|s| [s.id.as_str(), s.name.as_str()]))
+                })
+                .flatten();
+            let hint = match best {
+                Some(b) => format!("did you mean `{b}`?"),
+                None => "name a step by its id, or by its name in double quotes".to_string(),
+            };
+            out.push(
+                Finding::new(
+                    Severity::Error,
+                    codes::UNKNOWN_STEP,
+                    Loc::MetricMeasure(i),
+                    format!("metric `{}` measures step `{name}`, which the map does not have", m.name),
+                )
+                .label("no such step")
+                .hint(hint),
             );
         }
     }

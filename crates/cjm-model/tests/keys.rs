@@ -45,6 +45,7 @@ fn value(context: Context, key: &str) -> &'static str {
         (Context::Step, "evidence") => "touchpoint = \"ad_click\"",
         (Context::Step, "feeling") => "curious",
         (Context::Step, "optional") => "yes",
+        (Context::Metric, "measure") => "reach \"See an ad\"",
         _ => "Something only this key says",
     }
 }

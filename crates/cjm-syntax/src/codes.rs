@@ -23,6 +23,7 @@ pub const DUPLICATE_PERSONA: &str = "E103";
 pub const DUPLICATE_METRIC: &str = "E104";
 pub const BAD_ID: &str = "E105";
 pub const BAD_JSON: &str = "E106";
+pub const UNKNOWN_STEP: &str = "E107";
 
 pub const MIXED_INDENT: &str = "W001";
 pub const SCORE_NOT_NUMBER: &str = "W010";
@@ -60,6 +61,7 @@ pub const ALL: &[(&str, &str, &str)] = &[
     (DUPLICATE_METRIC, "duplicate-metric", "a metric is declared twice in one place"),
     (BAD_ID, "bad-id", "an explicit id is not lowercase letters, digits and `-`"),
     (BAD_JSON, "bad-json", "a JSON map does not match the schema"),
+    (UNKNOWN_STEP, "unknown-step", "a metric's `measure` names a step the map does not have"),
     (MIXED_INDENT, "mixed-indent", "indentation mixes tabs and spaces"),
     (SCORE_NOT_NUMBER, "score-not-number", "a step's score is not a number (Mermaid reads NaN)"),
     (SCORE_OUT_OF_SCALE, "score-out-of-scale", "a score lies outside the declared scale"),

@@ -28,7 +28,7 @@ impl Context {
         match self {
             Context::Journey => &["description"],
             Context::Persona => &["description", "goal", "need", "pain", "quote", "segment", "image"],
-            Context::Metric => &["description"],
+            Context::Metric => &["description", "measure"],
             Context::Data => DATA_KEYS,
             Context::Stage => &["id", "goal", "description"],
             Context::Step => STEP_KEYS,
@@ -80,7 +80,8 @@ pub fn single_valued(context: Context, key: &str) -> bool {
         Context::Step => matches!(key, "id" | "doing" | "thinking" | "feeling" | "owner" | "evidence" | "optional"),
         Context::Persona => matches!(key, "description" | "quote" | "segment" | "image"),
         Context::Stage => matches!(key, "id" | "goal" | "description"),
-        Context::Journey | Context::Metric => key == "description",
+        Context::Journey => key == "description",
+        Context::Metric => matches!(key, "description" | "measure"),
         Context::Data => key != "attr",
     }
 }

@@ -430,7 +430,7 @@ impl Layout<'_> {
             return fail("the target is not a number");
         }
         let unit = unit.map(one_line).filter(|u| !u.is_empty());
-        let text = metric_text(&Metric { name, unit, target, description: None });
+        let text = metric_text(&Metric { name, unit, target, description: None, measure: None });
         if !matches!(owner, Owner::Journey) {
             let value = Value { text, attrs: Vec::new(), verbatim: true };
             return self.set_item(owner, "metric", index, &value);

@@ -1,5 +1,5 @@
 //! Evidence charts in cjm's theme: a funnel, the top variants, a trend, the
-//! paths as a Sankey diagram ([`sankey`]) and the process map ([`process`]),
+//! paths as a Sankey diagram ([`PathsChart`]) and the process map ([`ProcessChart`]),
 //! drawn as SVG from plain figures (the caller computes them; this module
 //! knows no event log), and exported to PNG and PDF like a map.
 //!
