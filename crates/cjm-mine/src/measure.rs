@@ -48,7 +48,44 @@ impl Measurement {
                 (s.id.clone(), figures)
             })
             .collect();
-        cjm_model::measures::Measures { customers: self.customers, source: Some(source.to_string()), steps }
+        let kpis = self.kpis.iter().map(KpiMeasure::figure).collect();
+        cjm_model::measures::Measures { customers: self.customers, source: Some(source.to_string()), steps, kpis }
+    }
+}
+
+impl KpiMeasure {
+    /// The value as people read it: `62.3%`, `5.2 h`, `3.8`.
+    pub fn shown(&self, v: f64) -> String {
+        if self.formula.starts_with("conversion")
+            || self.formula.starts_with("reach")
+            || self.formula.starts_with("channel")
+        {
+            format!("{v:.1}%")
+        } else if self.formula.starts_with("mean score") {
+            format!("{v:.2}")
+        } else {
+            // The metric's own unit when it is one of time, else hours.
+            let unit = self.unit.as_deref().map(str::trim).filter(|u| is_time_unit(u)).unwrap_or("h");
+            if v.abs() >= 1.0 {
+                format!("{v:.1} {unit}")
+            } else {
+                // Under one unit: the time itself too (`0.005 d (7 min)`).
+                format!("{v:.3} {unit} ({})", short_duration(v * seconds_per(Some(unit))))
+            }
+        }
+    }
+
+    /// What the drawing and the pages show of it.
+    pub fn figure(&self) -> cjm_model::measures::KpiFigure {
+        let value = self.value.map(|v| self.shown(v));
+        let target = self
+            .target
+            .map(|t| format!("{} {}", if self.higher_is_better { "at least" } else { "at most" }, self.shown(t)));
+        let how = match &self.note {
+            Some(n) => n.clone(),
+            None => format!("{}, over {} customers", self.formula, grouped(self.customers)),
+        };
+        cjm_model::measures::KpiFigure { metric: self.metric.clone(), value, target, met: self.met, explain: how }
     }
 }
 
@@ -62,6 +99,8 @@ pub struct Measurement {
     pub unmapped_touchpoints: Vec<Unmapped>,
     /// Frequent transitions that involve an unmapped touchpoint.
     pub unmapped_transitions: Vec<Transition>,
+    /// The journey metrics with a formula, measured.
+    pub kpis: Vec<KpiMeasure>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -167,7 +206,8 @@ pub fn measure(map: &Journey, log: &EventLog) -> Measurement {
         })
         .collect();
     let (unmapped_touchpoints, unmapped_transitions) = unmapped(log, &j, &tally.matched_by_act);
-    Measurement { customers, events: log.len() as u64, steps, stages, unmapped_touchpoints, unmapped_transitions }
+    let kpis = kpis(map, log, &j, &steps, &rules);
+    Measurement { customers, events: log.len() as u64, steps, stages, unmapped_touchpoints, unmapped_transitions, kpis }
 }
 
 /// The map's steps in order, each with its rule compiled against the log
@@ -394,4 +434,235 @@ fn unmapped(log: &EventLog, j: &journeys::Journeys, matched_by_act: &[u64]) -> (
     trans.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| (&a.from, &a.to).cmp(&(&b.from, &b.to))));
     trans.truncate(15);
     (list, trans)
+}
+
+/// The most metric formulas measured in one map; the rest say so.
+pub const MAX_KPIS: usize = 50;
+
+/// A journey metric's formula measured against the log.
+#[derive(Clone, Debug, Serialize)]
+pub struct KpiMeasure {
+    pub metric: String,
+    /// The formula as the map would print it.
+    pub formula: String,
+    pub unit: Option<String>,
+    pub target: Option<f64>,
+    /// In the metric's terms: percent for shares, the time unit (hours
+    /// unless `unit` says `s`, `min` or `d`) for times, the map's scale for
+    /// scores. `None` when nothing could be measured (`note` says why).
+    pub value: Option<f64>,
+    /// The customers the value is of: the denominator of a share, the
+    /// customers timed, or those with a scored matching event.
+    pub customers: u64,
+    pub higher_is_better: bool,
+    /// Against the target: `None` without a target or a value.
+    pub met: Option<bool>,
+    pub note: Option<String>,
+}
+
+/// Each journey metric with a `measure:` formula, in map order.
+fn kpis(
+    map: &Journey,
+    log: &EventLog,
+    j: &journeys::Journeys,
+    steps: &[StepMeasure],
+    rules: &[Option<Compiled>],
+) -> Vec<KpiMeasure> {
+    let with: Vec<&cjm_model::Metric> = map.metrics.iter().filter(|m| m.measure.is_some()).collect();
+    let observed = observed_score_range(log);
+    let scale = (f64::from(map.scale.min), f64::from(map.scale.max));
+    with.iter()
+        .enumerate()
+        .map(|(n, m)| {
+            let k = m.measure.as_ref().expect("filtered");
+            let mut out = KpiMeasure {
+                metric: m.name.clone(),
+                formula: k.to_string(),
+                unit: m.unit.clone(),
+                target: m.target,
+                value: None,
+                customers: 0,
+                higher_is_better: k.higher_is_better(),
+                met: None,
+                note: None,
+            };
+            if n >= MAX_KPIS {
+                out.note = Some(format!("not measured: a map's first {MAX_KPIS} formulas are"));
+                return out;
+            }
+            let resolved: Result<Vec<&Compiled>, String> = k
+                .steps()
+                .into_iter()
+                .map(|name| {
+                    let i =
+                        steps.iter().position(|s| s.id == name).or_else(|| steps.iter().position(|s| s.name == name));
+                    let i = i.ok_or_else(|| format!("the map has no step `{name}`"))?;
+                    rules[i].as_ref().ok_or_else(|| format!("step `{}` has no evidence rule that reads", steps[i].name))
+                })
+                .collect();
+            match resolved {
+                Ok(r) => {
+                    let (value, customers) = kpi_value(k, log, j, &r, m.unit.as_deref(), observed, scale);
+                    out.value = value;
+                    out.customers = customers;
+                    if value.is_none() {
+                        out.note = Some("no customer in the log to measure it on".into());
+                    }
+                }
+                Err(e) => out.note = Some(e),
+            }
+            out.met = match (out.value, out.target) {
+                (Some(v), Some(t)) => Some(if out.higher_is_better { v >= t } else { v <= t }),
+                _ => None,
+            };
+            out
+        })
+        .collect()
+}
+
+/// `1,434`.
+fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Seconds as people say them: `45 s`, `7 min`, `5.2 h`.
+fn short_duration(secs: f64) -> String {
+    if secs < 90.0 {
+        format!("{secs:.0} s")
+    } else if secs < 5400.0 {
+        format!("{:.0} min", secs / 60.0)
+    } else {
+        format!("{:.1} h", secs / 3600.0)
+    }
+}
+
+fn is_time_unit(u: &str) -> bool {
+    matches!(
+        u.to_lowercase().as_str(),
+        "s" | "sec"
+            | "secs"
+            | "second"
+            | "seconds"
+            | "m"
+            | "min"
+            | "mins"
+            | "minute"
+            | "minutes"
+            | "h"
+            | "hour"
+            | "hours"
+            | "d"
+            | "day"
+            | "days"
+    )
+}
+
+/// Seconds per unit of a time metric (hours when the unit is not a time).
+fn seconds_per(unit: Option<&str>) -> f64 {
+    match unit.map(|u| u.trim().to_lowercase()).as_deref() {
+        Some("s" | "sec" | "secs" | "second" | "seconds") => 1.0,
+        Some("m" | "min" | "mins" | "minute" | "minutes") => 60.0,
+        Some("d" | "day" | "days") => 86_400.0,
+        _ => 3_600.0,
+    }
+}
+
+/// The value of a formula over every customer, and its customers.
+fn kpi_value(
+    k: &cjm_model::kpi::Kpi,
+    log: &EventLog,
+    j: &journeys::Journeys,
+    r: &[&Compiled],
+    unit: Option<&str>,
+    observed: (f64, f64),
+    scale: (f64, f64),
+) -> (Option<f64>, u64) {
+    use cjm_model::kpi::{Kpi, TimeStat};
+    let share = |part: u64, whole: u64| ((whole > 0).then(|| part as f64 * 100.0 / whole as f64), whole);
+    let matches = |rule: &Compiled, pos: usize| rule.matches(log, j.rows[pos] as usize);
+    match k {
+        Kpi::Reach { .. } => {
+            let reached = (0..j.slots()).filter(|&c| j.range(c).any(|p| matches(r[0], p))).count() as u64;
+            share(reached, j.customers() as u64)
+        }
+        Kpi::Score { .. } => {
+            let (mut sum, mut n, mut customers) = (0.0, 0u64, 0u64);
+            for c in 0..j.slots() {
+                let before = n;
+                for p in j.range(c).filter(|&p| matches(r[0], p)) {
+                    let s = log.score.get(j.rows[p] as usize);
+                    if !s.is_nan() {
+                        sum += s;
+                        n += 1;
+                    }
+                }
+                customers += u64::from(n > before);
+            }
+            ((n > 0).then(|| onto_scale(sum / n as f64, observed, scale)), customers)
+        }
+        Kpi::Conversion { within_seconds, .. } => {
+            let (mut entered, mut converted) = (0u64, 0u64);
+            for c in 0..j.slots() {
+                let Some((a, b)) = first_then(j, c, r, &matches) else { continue };
+                entered += 1;
+                let within = |b: usize| match within_seconds {
+                    Some(w) => {
+                        let (ta, tb) = (j.times[a], j.times[b]);
+                        ta != UNKNOWN_TIME && tb != UNKNOWN_TIME && tb - ta <= w * 1_000_000
+                    }
+                    None => true,
+                };
+                converted += u64::from(b.is_some_and(within));
+            }
+            share(converted, entered)
+        }
+        Kpi::Time { stat, .. } => {
+            let mut d: Vec<i64> = (0..j.slots())
+                .filter_map(|c| {
+                    let (a, b) = first_then(j, c, r, &matches)?;
+                    let (ta, tb) = (j.times[a], j.times[b?]);
+                    (ta != UNKNOWN_TIME && tb != UNKNOWN_TIME).then_some(tb - ta)
+                })
+                .collect();
+            let n = d.len() as u64;
+            d.sort_unstable();
+            let v = match stat {
+                TimeStat::Median => (!d.is_empty()).then(|| crate::analysis::median_sorted(&d)),
+                TimeStat::P90 => d.get(crate::analysis::p90_rank(d.len()).saturating_sub(1)).map(|&x| x as f64),
+            };
+            (v.map(|us| us / 1e6 / seconds_per(unit)), n)
+        }
+        Kpi::Switch { .. } => {
+            let (mut both, mut switched) = (0u64, 0u64);
+            for c in 0..j.slots() {
+                let Some((a, Some(b))) = first_then(j, c, r, &matches) else { continue };
+                both += 1;
+                let (ca, cb) = (log.channel[j.rows[a] as usize], log.channel[j.rows[b] as usize]);
+                switched += u64::from(ca != cjm_events::NONE && cb != cjm_events::NONE && ca != cb);
+            }
+            share(switched, both)
+        }
+    }
+}
+
+/// A customer's first event matching `r[0]`, and the first after it
+/// matching `r[1]` (when the formula has two steps); `None` without the first.
+fn first_then(
+    j: &journeys::Journeys,
+    c: usize,
+    r: &[&Compiled],
+    matches: &dyn Fn(&Compiled, usize) -> bool,
+) -> Option<(usize, Option<usize>)> {
+    let range = j.range(c);
+    let a = range.clone().find(|&p| matches(r[0], p))?;
+    let b = r.get(1).and_then(|rb| (a + 1..range.end).find(|&p| matches(rb, p)));
+    Some((a, b))
 }

@@ -86,6 +86,45 @@ fn measure_gives_reach_conversion_drop_off_time_and_score() {
     assert_eq!(m.unmapped_touchpoints[0].touchpoint, "help");
 }
 
+/// Each formula on the four customers of LOG, worked out by hand.
+#[test]
+fn kpi_formulas_are_measured_against_their_targets() {
+    let log = small_log(LOG);
+    let map = cjm_model::check(
+        "journey\n  scale 1..5\n  metric Ad to pay [unit %, target 30]\n    measure: conversion from ad to pay\n  metric Ad to cart in 10 min [unit %, target 50]\n    measure: conversion from ad to cart within 10m\n  metric Cart time [unit min, target 10]\n    measure: median time from ad to cart\n  metric Slowest cart [unit min]\n    measure: p90 time from ad to cart\n  metric Carts [unit %, target 80]\n    measure: reach cart\n  metric Cart score [target 3]\n    measure: mean score at cart\n  metric Switching [unit %, target 50]\n    measure: channel switch from ad to cart\n  metric Unmeasured\n    measure: reach nothing\n  section Buy\n    See ad: 3\n      id: ad\n      evidence: touchpoint = \"ad\"\n    Add to cart: 3\n      id: cart\n      evidence: touchpoint = \"cart\"\n    Pay: 4\n      id: pay\n      evidence: touchpoint = \"pay\"\n    Nothing: 3\n      id: nothing\n",
+    );
+    assert!(!map.has_errors(), "{:?}", map.diagnostics);
+    let m = cjm_mine::measure::measure(&map.journey, &log);
+    let k = |name: &str| m.kpis.iter().find(|k| k.metric == name).unwrap();
+    // A, B and D saw the ad; only A paid: 1 of 3.
+    assert_eq!(
+        (k("Ad to pay").value, k("Ad to pay").customers, k("Ad to pay").met),
+        (Some(100.0 / 3.0), 3, Some(true))
+    );
+    // A's cart came 5 min after the ad, B's 20: one of three within 10 min.
+    assert_eq!((k("Ad to cart in 10 min").value, k("Ad to cart in 10 min").met), (Some(100.0 / 3.0), Some(false)));
+    // Median of 5 and 20 minutes; the nearest-rank p90 of two is the second.
+    assert_eq!((k("Cart time").value, k("Cart time").customers, k("Cart time").met), (Some(12.5), 2, Some(false)));
+    assert_eq!(k("Slowest cart").value, Some(20.0));
+    assert_eq!(k("Slowest cart").met, None, "no target");
+    // A, B and C reached the cart: 3 of 4.
+    assert_eq!((k("Carts").value, k("Carts").met), (Some(75.0), Some(false)));
+    // Scores 4, 2 and 3 on cart events.
+    assert_eq!((k("Cart score").value, k("Cart score").customers, k("Cart score").met), (Some(3.0), 3, Some(true)));
+    // A and B went from social (the ad) to web (the cart): both switched.
+    assert_eq!((k("Switching").value, k("Switching").met), (Some(100.0), Some(false)));
+    assert!(!k("Switching").higher_is_better);
+    let none = k("Unmeasured");
+    assert_eq!(none.value, None);
+    assert!(none.note.as_deref().unwrap().contains("has no evidence rule"), "{:?}", none.note);
+    let f = k("Cart time").figure();
+    assert_eq!(
+        (f.value.as_deref(), f.target.as_deref(), f.verdict()),
+        (Some("12.5 min"), Some("at most 10.0 min"), Some("✗ missed"))
+    );
+    assert_eq!(m.figures("log.csv").kpis.len(), 8);
+}
+
 /// An optional step is measured for its reach but is no link of the
 /// funnel: skipping it is no drop-off.
 #[test]

@@ -94,7 +94,7 @@ impl Kpi {
         let first = w.next_word("a formula")?;
         let kpi = match first.0.as_str() {
             "conversion" => {
-                let (from, to) = w.from_to()?;
+                let (from, to) = w.two_steps()?;
                 let within = if w.peek() == Some("within") {
                     w.at += 1;
                     let (d, span) = w.next_word("a duration after `within`")?;
@@ -109,7 +109,7 @@ impl Kpi {
             }
             "median" | "p90" => {
                 w.expect("time")?;
-                let (from, to) = w.from_to()?;
+                let (from, to) = w.two_steps()?;
                 let stat = if first.0 == "median" { TimeStat::Median } else { TimeStat::P90 };
                 Kpi::Time { stat, from, to }
             }
@@ -121,7 +121,7 @@ impl Kpi {
             }
             "channel" => {
                 w.expect("switch")?;
-                let (from, to) = w.from_to()?;
+                let (from, to) = w.two_steps()?;
                 Kpi::Switch { from, to }
             }
             other => {
@@ -173,7 +173,7 @@ impl std::fmt::Display for Kpi {
 /// Seconds in the largest whole unit: `7d`, `2h`, `30m`, `45s`.
 fn duration_text(s: i64) -> String {
     for (unit, n) in [("d", 86_400), ("h", 3_600), ("m", 60)] {
-        if s != 0 && s % n == 0 {
+        if s != 0 && s.rem_euclid(n) == 0 {
             return format!("{}{unit}", s / n);
         }
     }
@@ -278,7 +278,7 @@ impl Words<'_> {
         Ok(w)
     }
 
-    fn from_to(&mut self) -> Result<(String, String), KpiError> {
+    fn two_steps(&mut self) -> Result<(String, String), KpiError> {
         self.expect("from")?;
         let from = self.step()?;
         self.expect("to")?;

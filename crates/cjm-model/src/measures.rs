@@ -14,6 +14,29 @@ pub struct Measures {
     /// Where the figures come from, e.g. the log's file name.
     pub source: Option<String>,
     pub steps: HashMap<String, StepFigures>,
+    /// The journey metrics with a `measure:` formula, in map order.
+    pub kpis: Vec<KpiFigure>,
+}
+
+/// A journey metric's formula, measured: its value against its target.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct KpiFigure {
+    pub metric: String,
+    /// The value as shown (`62.3%`, `5.2 h`); `None` when it could not be measured.
+    pub value: Option<String>,
+    /// The target with its direction (`at least 60.0%`).
+    pub target: Option<String>,
+    /// Met or missed; `None` without a target or a value.
+    pub met: Option<bool>,
+    /// The formula and its customers, or why it has no value.
+    pub explain: String,
+}
+
+impl KpiFigure {
+    /// `met`, `missed`, or nothing: said in words, never by colour alone.
+    pub fn verdict(&self) -> Option<&'static str> {
+        self.met.map(|m| if m { "✓ met" } else { "✗ missed" })
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]

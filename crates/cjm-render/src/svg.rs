@@ -125,7 +125,7 @@ pub(crate) fn draw(map: &Journey, opts: &Options, page: Page) -> Drawing {
         );
     }
     let height = grid_bottom + footer_height(map, opts) + MARGIN;
-    footer(&mut body, map, &t, width, grid_bottom + 16.0);
+    footer(&mut body, map, opts.measures.as_ref(), &t, width, grid_bottom + 16.0);
 
     let labels_svg = format!(
         r#"<rect x="0" y="{grid_top}" width="{}" height="{}" fill="{}"/>{labels}"#,
@@ -1309,7 +1309,14 @@ fn footer_height(map: &Journey, opts: &Options) -> f32 {
 }
 
 /// Journey metrics and a credit line under the grid.
-fn footer(s: &mut String, map: &Journey, t: &Theme, width: f32, y: f32) {
+fn footer(
+    s: &mut String,
+    map: &Journey,
+    measures: Option<&cjm_model::measures::Measures>,
+    t: &Theme,
+    width: f32,
+    y: f32,
+) {
     let mut x = MARGIN;
     let mut line_y = y + 14.0;
     if !map.metrics.is_empty() {
@@ -1322,22 +1329,45 @@ fn footer(s: &mut String, map: &Journey, t: &Theme, width: f32, y: f32) {
         line_y += 22.0;
         for m in &map.metrics {
             let mut text = m.name.clone();
-            if let Some(target) = m.target {
-                let unit = m
-                    .unit
-                    .as_deref()
-                    .map(|u| if u == "%" { u.to_string() } else { format!(" {u}") })
-                    .unwrap_or_default();
-                text.push_str(&format!(": target {}{unit}", cjm_model::print::number(target)));
+            // A formula measured: the verdict in words first (so a cut chip
+            // keeps it), then the value and the target.
+            let kpi = measures.and_then(|ms| ms.kpis.iter().find(|k| k.metric == m.name));
+            match kpi {
+                Some(k) => {
+                    if let Some(v) = k.verdict() {
+                        text = format!("{v}: {text}");
+                    }
+                    text.push_str(&format!(" {}", k.value.as_deref().unwrap_or("not measured")));
+                    if let Some(target) = &k.target {
+                        text.push_str(&format!(" (target {target})"));
+                    }
+                }
+                None => {
+                    if let Some(target) = m.target {
+                        let unit = m
+                            .unit
+                            .as_deref()
+                            .map(|u| if u == "%" { u.to_string() } else { format!(" {u}") })
+                            .unwrap_or_default();
+                        text.push_str(&format!(": target {}{unit}", cjm_model::print::number(target)));
+                    }
+                }
             }
-            let (text, _) = fit_line(&text, 320.0, 12.0, Weight::Regular);
+            let (text, _) = fit_line(&text, if kpi.is_some() { 620.0 } else { 320.0 }, 12.0, Weight::Regular);
             let w = measure(&text, 12.0, Weight::Regular) + 20.0;
             if x + w > width - MARGIN && x > MARGIN {
                 break;
             }
+            // Met or missed also outlines the chip (the words say it too).
+            let stroke = match kpi.and_then(|k| k.met) {
+                Some(true) => format!(r#" stroke="{}""#, t.positive),
+                Some(false) => format!(r#" stroke="{}""#, t.negative),
+                None => String::new(),
+            };
+            let tip = kpi.map_or(String::new(), |k| format!("<title>{}</title>", esc(&k.explain)));
             let _ = write!(
                 s,
-                r#"<rect x="{}" y="{}" width="{}" height="22" rx="11" fill="{}"/><text x="{}" y="{}" font-size="12" fill="{}">{}</text>"#,
+                r#"<g class="journey-metric">{tip}<rect x="{}" y="{}" width="{}" height="22" rx="11" fill="{}"{stroke}/><text x="{}" y="{}" font-size="12" fill="{}">{}</text></g>"#,
                 fmt(x),
                 fmt(line_y - 15.0),
                 fmt(w),

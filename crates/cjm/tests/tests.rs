@@ -532,6 +532,47 @@ fn measure_reads_the_log_named_by_the_data_block() {
     assert!(stderr(&o).contains("add `data LOG`"), "{}", stderr(&o));
 }
 
+/// The demo map's formulas on its own log: in the text report with the
+/// verdict in words, in the JSON, and on the rendered map's metric chips.
+#[test]
+fn measure_and_render_show_each_kpi_against_its_target() {
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../cjm-server/assets/demo");
+    let dir = tmp();
+    for f in ["permit.cjm", "receipt.parquet"] {
+        std::fs::copy(demo.join(f), dir.path().join(f)).unwrap();
+    }
+    let map = dir.path().join("permit.cjm");
+    let o = run(&["measure", map.to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("Journey KPIs (measured, target, met or missed)"), "{text}");
+    let line = text.lines().find(|l| l.contains("Applications confirmed within 5 days")).unwrap();
+    assert!(line.contains("target at least 90.0%") && line.contains("✗ missed"), "{line}");
+    let o = run(&["measure", map.to_str().unwrap(), "--format", "json"]);
+    let m: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let k = &m["kpis"][0];
+    assert_eq!(k["customers"], 1434);
+    assert_eq!(k["met"], false);
+    let v = k["value"].as_f64().unwrap();
+    assert!(v > 0.0 && v < 90.0, "{v}");
+    let svg = dir.path().join("permit.svg");
+    let o = run(&[
+        "render",
+        map.to_str().unwrap(),
+        "--events",
+        dir.path().join("receipt.parquet").to_str().unwrap(),
+        "-o",
+        svg.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let drawn = std::fs::read_to_string(&svg).unwrap();
+    assert!(
+        drawn.contains(&format!("✗ missed: Applications confirmed within 5 days {v:.1}% (target at least 90.0%)")),
+        "the chip says it"
+    );
+    assert!(drawn.contains("✓ met: Time to the go-ahead"));
+}
+
 #[test]
 fn serve_refuses_bad_settings_before_starting() {
     let dir = tempfile::tempdir().unwrap();

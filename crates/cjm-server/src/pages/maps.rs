@@ -780,6 +780,24 @@ fn figures_card(m: &cjm_mine::measure::Measurement) -> Markup {
                     }
                 }
             }
+            @if !m.kpis.is_empty() {
+                h3 { "Journey KPIs" }
+                table.list.kpis {
+                    thead { tr { th { "Metric" } th { "Measured" } th { "Target" } th { "Met?" } th { "How" } } }
+                    tbody {
+                        @for k in &m.kpis {
+                            @let f = k.figure();
+                            tr {
+                                td { (k.metric) }
+                                td { (f.value.as_deref().unwrap_or("-")) }
+                                td { (f.target.as_deref().unwrap_or("-")) }
+                                td { @match f.met { Some(true) => span.ok { "✓ met" }, Some(false) => span.warn { "✗ missed" }, None => span.muted { "-" } } }
+                                td.muted { (f.explain) }
+                            }
+                        }
+                    }
+                }
+            }
             details.figure-defs {
                 summary { "What the figures mean" }
                 dl { @for f in Figure::ALL { dt { (f.label()) } dd { (f.explain()) } } }

@@ -121,6 +121,21 @@ fn report(map: &cjm_model::Journey, m: &Measurement) -> String {
             score
         );
     }
+    if !m.kpis.is_empty() {
+        let _ = writeln!(out, "\nJourney KPIs (measured, target, met or missed)");
+        for k in &m.kpis {
+            let f = k.figure();
+            let _ = writeln!(
+                out,
+                "  {:<36} {:>12} {:>22} {:>9}",
+                k.metric.chars().take(36).collect::<String>(),
+                f.value.as_deref().unwrap_or("-"),
+                f.target.as_deref().map_or(String::new(), |t| format!("target {t}")),
+                f.verdict().unwrap_or("")
+            );
+            let _ = writeln!(out, "    {}", f.explain);
+        }
+    }
     let _ = writeln!(out, "\nWhat the figures mean");
     for (f, column) in Figure::ALL.iter().zip(["reach, of all", "funnel", "conv", "drop", "median", "score"]) {
         let _ = writeln!(out, "  {column}: {}", f.explain());
