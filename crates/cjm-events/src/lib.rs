@@ -19,6 +19,7 @@ mod jsonl;
 mod mapping;
 mod parquet_footer;
 mod parquet_reader;
+mod preview;
 mod scores;
 pub mod time;
 mod xes;
@@ -26,6 +27,7 @@ mod xes;
 pub use attrs::AttrColumn;
 pub use dict::Dict;
 pub use mapping::{ColumnMap, Role, SourceColumns};
+pub use preview::{preview_path, Preview, MAX_PREVIEW_COLUMNS, MAX_PREVIEW_ROWS, PREVIEW_BYTES};
 pub use scores::Scores;
 pub use time::TimeFormat;
 

@@ -159,6 +159,26 @@ impl Resolved {
 }
 
 impl ColumnMap {
+    /// The column of each role (case, time, activity, channel, score)
+    /// among `headers`, each found on its own and never an error: the name
+    /// given when the headers have it, else the first usual name present.
+    /// A detected channel or score is never a column a required role took.
+    pub(crate) fn detect(&self, headers: &[String]) -> [Option<usize>; 5] {
+        let normed: Vec<String> = headers.iter().map(|h| norm(h)).collect();
+        let find = |role: Role, given: &Option<String>| {
+            let named = given.as_ref().and_then(|name| {
+                let wanted = norm(name);
+                headers.iter().position(|h| h == name).or_else(|| normed.iter().position(|h| *h == wanted))
+            });
+            named.or_else(|| role.candidates().iter().find_map(|c| normed.iter().position(|h| *h == norm(c))))
+        };
+        let required = [find(Role::Case, &self.case), find(Role::Time, &self.time), find(Role::Activity, &self.activity)];
+        let optional = |role, given: &Option<String>| find(role, given).filter(|i| given.is_some() || !required.contains(&Some(*i)));
+        [required[0], required[1], required[2], optional(Role::Channel, &self.channel), optional(Role::Score, &self.score)]
+    }
+}
+
+impl ColumnMap {
     /// Finds every role among `headers`. The error names the missing role
     /// and lists the columns.
     pub(crate) fn resolve(&self, headers: &[String]) -> Result<Resolved, ColumnError> {

@@ -793,11 +793,21 @@ fn footer_bytes(file: &Opened, total: u64) -> Option<bytes::Bytes> {
 /// walk jumps over each page by its compressed size. `None` when nothing is
 /// wrong, or when a header is wrong in a way arrow-rs reports itself.
 fn damaged_pages(source: Source, meta: &parquet::file::metadata::ParquetMetaData, columns: &[usize]) -> Option<String> {
+    damaged_pages_in(source, meta, columns, usize::MAX)
+}
+
+/// [`damaged_pages`] in the first `groups` row groups.
+fn damaged_pages_in(
+    source: Source,
+    meta: &parquet::file::metadata::ParquetMetaData,
+    columns: &[usize],
+    groups: usize,
+) -> Option<String> {
     use crate::parquet_footer::{page_header, PageHeader};
     use parquet::file::reader::ChunkReader;
     let file = source.open().ok()?;
     let schema = meta.file_metadata().schema_descr();
-    for group in meta.row_groups() {
+    for group in meta.row_groups().iter().take(groups) {
         for (c, chunk) in group.columns().iter().enumerate() {
             if !columns.contains(&schema.get_column_root_idx(c)) {
                 continue;
@@ -1024,4 +1034,50 @@ fn numbers(array: &ArrayRef) -> Result<Vec<f64>, String> {
             })
             .collect::<Result<_, _>>()?,
     })
+}
+
+/// The columns and first `max_rows` rows of a Parquet file as text (see
+/// [`crate::preview`]): the footer and the pages read are checked as a
+/// full read checks them; a column of a type no log reads shows that type.
+pub(crate) fn preview(
+    source: Source,
+    shown: &str,
+    max_rows: usize,
+) -> Result<(Vec<String>, Vec<Vec<String>>), ReadError> {
+    let err = |message: String| ReadError::new(crate::ReadErrorKind::Contents, shown, None, message);
+    let (builder, _) = open_checked(source, shown)?;
+    let headers: Vec<String> = builder.schema().fields().iter().map(|f| f.name().clone()).collect();
+    // Only the first row group is read; its pages are walked first.
+    let first_group = builder.metadata().row_groups().first().map(|g| g.num_rows()).unwrap_or(0);
+    if first_group == 0 || max_rows == 0 {
+        return Ok((headers, Vec::new()));
+    }
+    let all: Vec<usize> = (0..builder.metadata().file_metadata().schema_descr().num_columns()).collect();
+    if let Some(problem) = damaged_pages_in(source, builder.metadata(), &all, 1) {
+        return Err(err(problem));
+    }
+    let reader = builder
+        .with_row_groups(vec![0])
+        .with_batch_size(max_rows)
+        .with_limit(max_rows)
+        .build()
+        .map_err(|e| err(format!("cannot read the Parquet file: {e}")))?;
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    for batch in reader {
+        let batch = batch.map_err(|e| err(format!("cannot read the Parquet file: {e}")))?;
+        let n = batch.num_rows().min(max_rows - rows.len());
+        let cells: Vec<Vec<String>> = batch
+            .columns()
+            .iter()
+            .map(|col| match strings(col.as_ref()) {
+                Ok(values) => values.into_iter().take(n).map(Option::unwrap_or_default).collect(),
+                Err(_) => vec![format!("({})", col.data_type()); n],
+            })
+            .collect();
+        rows.extend((0..n).map(|r| cells.iter().map(|c| c[r].clone()).collect()));
+        if rows.len() >= max_rows {
+            break;
+        }
+    }
+    Ok((headers, rows))
 }

@@ -932,3 +932,118 @@ fn non_finite_scores_are_refused_in_every_format() {
     assert!(err.message.contains("column `score`"), "{err}");
     std::fs::remove_dir_all(dir).ok();
 }
+
+// ---------------------------------------------------------------- previews
+
+/// The cells of `column` in a preview, row by row.
+fn preview_column<'a>(p: &'a cjm_events::Preview, column: &str) -> Vec<&'a str> {
+    let i = p.columns.iter().position(|c| c == column).unwrap_or_else(|| panic!("no column {column} in {:?}", p.columns));
+    p.rows.iter().map(|r| r[i].as_str()).collect()
+}
+
+/// A preview of each real log shows its first rows as the full read has
+/// them (customer and touchpoint of each of the first 25 events, in order)
+/// and names the columns the full read took for each role.
+#[test]
+fn previews_of_the_real_logs_show_their_first_events() {
+    for (file, case_col, act_col) in [
+        ("logs/sepsis.csv", "Case ID", "Activity"),
+        ("logs/receipt.parquet", "case:concept:name", "concept:name"),
+        ("logs/receipt.xes.gz", "case:concept:name", "concept:name"),
+        ("logs/helpdesk.xes.gz", "case:concept:name", "concept:name"),
+    ] {
+        let path = data().join(file);
+        let log = read_path(&path, &opts_all()).unwrap();
+        let p = cjm_events::preview_path(&path, &opts_all(), 25).unwrap();
+        assert_eq!(p.rows.len(), 25, "{file}");
+        let want_cases: Vec<&str> = (0..25).map(|r| log.cases.get(log.case[r])).collect();
+        let want_acts: Vec<&str> = (0..25).map(|r| log.activities.get(log.activity[r])).collect();
+        assert_eq!(preview_column(&p, case_col), want_cases, "{file}");
+        assert_eq!(preview_column(&p, act_col), want_acts, "{file}");
+        assert_eq!(p.case.as_deref(), Some(case_col), "{file}");
+        assert_eq!(p.activity.as_deref(), Some(act_col), "{file}");
+        if let Some(cols) = &log.columns {
+            assert_eq!(p.time.as_deref(), Some(cols.time.as_str()), "{file}");
+        }
+        assert!(p.rows.iter().all(|r| r.len() == p.columns.len()), "{file}: ragged rows");
+        assert!(!p.not_utf8, "{file}");
+    }
+}
+
+/// BPIC 2016's complaints are Latin-1 and name the touchpoint
+/// `ComplaintTopic_EN`: the preview still shows the file, finds the
+/// customer and the time on their own, leaves the touchpoint to choose,
+/// and says the text is not UTF-8 until Latin-1 is chosen.
+#[test]
+fn a_preview_finds_each_role_on_its_own_and_notices_the_encoding() {
+    let path = data().join("logs/bpic2016_complaints.csv");
+    assert!(read_path(&path, &opts_all()).is_err() || read_path(&path, &opts_all()).unwrap().stats.bad_rows > 0);
+    let p = cjm_events::preview_path(&path, &opts_all(), 10).unwrap();
+    assert_eq!(p.case.as_deref(), Some("CustomerID"));
+    assert_eq!(p.time.as_deref(), Some("ContactDate"));
+    assert_eq!(p.activity, None);
+    assert!(p.not_utf8 && p.rows.iter().flatten().any(|c| c.contains('\u{fffd}')));
+    assert!(p.columns.iter().any(|c| c == "ComplaintTopic_EN"));
+    let latin1 = ReadOptions { encoding: cjm_events::Encoding::Latin1, ..opts_all() };
+    let p1 = cjm_events::preview_path(&path, &latin1, 10).unwrap();
+    assert!(!p1.not_utf8);
+    assert!(p1.rows.iter().flatten().all(|c| !c.contains('\u{fffd}')));
+    // A name the caller gives wins over detection; one not there is detection's.
+    let named = ReadOptions {
+        columns: cjm_events::ColumnMap {
+            activity: Some("ComplaintTopic_EN".into()),
+            case: Some("nope".into()),
+            ..Default::default()
+        },
+        ..latin1
+    };
+    let p2 = cjm_events::preview_path(&path, &named, 10).unwrap();
+    assert_eq!(p2.activity.as_deref(), Some("ComplaintTopic_EN"));
+    assert_eq!(p2.case.as_deref(), Some("CustomerID"));
+}
+
+/// Previews are bounded whatever the file: a gzip bomb inflates 1 MiB, a
+/// line with no end is cut, a header of 100,000 columns lists 1,000 and
+/// counts the rest, JSON Lines take their keys as the reader does (each object's sorted, new
+/// ones after), and
+/// a file that is not its format is an error naming it.
+#[test]
+fn previews_are_bounded_and_bad_files_are_errors() {
+    use std::io::Write;
+    let dir = tempdir();
+    let bomb = dir.join("bomb.csv.gz");
+    let mut gz = flate2::write::GzEncoder::new(std::fs::File::create(&bomb).unwrap(), flate2::Compression::best());
+    gz.write_all(b"case,time,activity\n").unwrap();
+    let zeros = vec![b'0'; 1 << 20];
+    for _ in 0..64 {
+        gz.write_all(&zeros).unwrap();
+    }
+    gz.finish().unwrap();
+    let started = std::time::Instant::now();
+    let p = cjm_events::preview_path(&bomb, &opts_all(), 10).unwrap();
+    assert!(started.elapsed() < std::time::Duration::from_secs(5), "{:?}", started.elapsed());
+    assert_eq!(p.columns, ["case", "time", "activity"]);
+    assert!(p.rows.len() <= 1 && p.rows.iter().flatten().all(|c| c.chars().count() <= 200));
+
+    let wide = dir.join("wide.csv");
+    let header: Vec<String> = (0..100_000).map(|i| format!("c{i}")).collect();
+    std::fs::write(&wide, format!("{}\n", header.join(","))).unwrap();
+    let p = cjm_events::preview_path(&wide, &opts_all(), 10).unwrap();
+    assert_eq!((p.columns.len(), p.more_columns), (1_000, 99_000));
+
+    let jsonl = dir.join("e.jsonl");
+    std::fs::write(&jsonl, "{\"user\":\"u1\",\"ts\":\"2024-01-01\",\"event\":\"a\"}\nnot json\n{\"user\":\"u2\",\"plan\":{\"tier\":1},\"event\":\"b\"}\n").unwrap();
+    let p = cjm_events::preview_path(&jsonl, &opts_all(), 10).unwrap();
+    assert_eq!(p.columns, ["event", "ts", "user", "plan"]);
+    assert_eq!(p.rows, [vec!["a", "2024-01-01", "u1", ""], vec!["", "", "", ""], vec!["b", "", "u2", "{\"tier\":1}"]]);
+    assert_eq!((p.case.as_deref(), p.time.as_deref(), p.activity.as_deref()), (Some("user"), Some("ts"), Some("event")));
+
+    let fake = dir.join("fake.parquet");
+    std::fs::write(&fake, "case,time,activity\n").unwrap();
+    let e = cjm_events::preview_path(&fake, &opts_all(), 10).unwrap_err();
+    assert!(e.to_string().contains("fake.parquet") && e.to_string().contains("PAR1"), "{e}");
+    let xml = dir.join("bad.xes");
+    std::fs::write(&xml, "<log><trace><<<").unwrap();
+    let e = cjm_events::preview_path(&xml, &opts_all(), 10).unwrap_err();
+    assert!(e.to_string().contains("bad.xes:1"), "{e}");
+}
