@@ -103,6 +103,44 @@ test('the demo map shows measured figures from its real log', async () => {
   await shot('06-current-vs-future');
 });
 
+test('a log with unusual column names: choose them beside its first rows, then re-attach the previous log', async () => {
+  await page.goto(new URL('/', server.base).href);
+  await page.click('text=Applying for an environmental permit');
+  await page.waitForURL(/\/m\/\d+$/);
+  await page.click('nav.tabs >> text=Evidence');
+  await page.locator('.upload-form').waitFor();
+  const rows = ['member;moment;action;plan'];
+  for (let i = 0; i < 30; i++) rows.push(`m${i % 7};2026-03-${String(1 + (i % 28)).padStart(2, '0')}T10:00:00Z;${['visit', 'sign up', 'pay'][i % 3]};${i % 2 ? 'gold' : 'free'}`);
+  await page.setInputFiles('.upload-form input[type=file]', { name: 'signups.csv', mimeType: 'text/csv', buffer: Buffer.from(rows.join('\n') + '\n') });
+  await page.click('.upload-form button[type=submit]');
+  await page.waitForURL(/\?log=\d+/);
+  const card = page.locator('#pending-log');
+  await card.waitFor();
+  assert.match(await card.locator('h2').innerText(), /Choose how to read signups\.csv/);
+  assert.match(await card.locator('[role=alert]').innerText(), /no customer \(case\) id column found/);
+  // Every column is offered, and the first rows are shown.
+  const options = await card.locator('select[name=case] option').allInnerTexts();
+  assert.deepEqual(options.slice(1), ['member', 'moment', 'action', 'plan']);
+  assert.match(await card.locator('table.preview').innerText(), /m0\s+2026-03-01T10:00:00Z\s+visit\s+free/);
+  await shot('05b-choose-columns');
+  await card.locator('select[name=case]').selectOption('member');
+  await card.locator('select[name=time]').selectOption('moment');
+  await card.locator('select[name=activity]').selectOption('action');
+  await card.locator('button[type=submit]').click();
+  await page.locator('#figures').waitFor();
+  const facts = await page.locator('dl.facts').first().innerText();
+  assert.match(facts, /Customers\s+7/);
+  assert.match(facts, /Events\s+30/);
+  assert.equal(await page.locator('#pending-log').count(), 0);
+  // The columns chosen are marked in the first rows of the attached log.
+  assert.match(await page.locator('table.preview thead').textContent(), /member\s*customer/);
+  await shot('05c-columns-chosen');
+  // The demo log is one click away, and comes back whole.
+  const receipt = page.locator('#workspace-logs tr', { hasText: 'receipt' });
+  await receipt.locator('button', { hasText: 'Attach' }).click();
+  await page.waitForFunction(() => /1,434/.test(document.querySelector('dl.facts')?.innerText || ''));
+});
+
 test('create a map from a template', async () => {
   await page.goto(new URL('/', server.base).href);
   await page.click('text=New map');

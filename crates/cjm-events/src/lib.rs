@@ -315,6 +315,9 @@ pub enum ReadErrorKind {
     StrictStop(ProblemKind),
     /// No column for a required role was found among the usual names.
     MissingColumn(Role),
+    /// Every row was bad (the first one's problem is in the message): the
+    /// columns chosen, the encoding or the time layout may be wrong.
+    NoRows,
     /// A column the caller named is not in the log: for a role, or (`None`)
     /// as an extra attribute column.
     UnknownColumn { role: Option<Role>, name: String },
@@ -628,7 +631,7 @@ fn some_rows(log: EventLog, shown: &str) -> Result<EventLog, ReadError> {
         let first =
             log.stats.problems.first().map(|p| format!(" (line {}: {})", p.line, p.message)).unwrap_or_default();
         return Err(ReadError {
-            kind: ReadErrorKind::Contents,
+            kind: ReadErrorKind::NoRows,
             path: shown.to_string(),
             line: None,
             message: format!("no row could be read{first}"),

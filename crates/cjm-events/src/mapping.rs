@@ -172,9 +172,18 @@ impl ColumnMap {
             });
             named.or_else(|| role.candidates().iter().find_map(|c| normed.iter().position(|h| *h == norm(c))))
         };
-        let required = [find(Role::Case, &self.case), find(Role::Time, &self.time), find(Role::Activity, &self.activity)];
-        let optional = |role, given: &Option<String>| find(role, given).filter(|i| given.is_some() || !required.contains(&Some(*i)));
-        [required[0], required[1], required[2], optional(Role::Channel, &self.channel), optional(Role::Score, &self.score)]
+        let required =
+            [find(Role::Case, &self.case), find(Role::Time, &self.time), find(Role::Activity, &self.activity)];
+        let optional = |role, given: &Option<String>| {
+            find(role, given).filter(|i| given.is_some() || !required.contains(&Some(*i)))
+        };
+        [
+            required[0],
+            required[1],
+            required[2],
+            optional(Role::Channel, &self.channel),
+            optional(Role::Score, &self.score),
+        ]
     }
 }
 

@@ -187,7 +187,9 @@ fn csv_preview(text: &str, max_rows: usize, shown: &str) -> Result<Preview, Read
     let mut reader =
         csv::ReaderBuilder::new().delimiter(delimiter).flexible(true).has_headers(false).from_reader(text.as_bytes());
     let mut records = reader.records();
-    let bad = |e: csv::Error| ReadError::new(ReadErrorKind::Contents, shown, Some(1), format!("cannot read the header line: {e}"));
+    let bad = |e: csv::Error| {
+        ReadError::new(ReadErrorKind::Contents, shown, Some(1), format!("cannot read the header line: {e}"))
+    };
     let columns: Vec<String> = match records.next() {
         Some(header) => header.map_err(bad)?.iter().map(|h| h.trim().to_string()).collect(),
         None => Vec::new(),
@@ -230,7 +232,8 @@ fn jsonl_preview(text: &str, max_rows: usize) -> Preview {
         serde_json::Value::Null => String::new(),
         other => cell(&other.to_string()),
     };
-    let rows = objects.iter().map(|o| columns.iter().map(|c| o.get(c).map(text_of).unwrap_or_default()).collect()).collect();
+    let rows =
+        objects.iter().map(|o| columns.iter().map(|c| o.get(c).map(text_of).unwrap_or_default()).collect()).collect();
     Preview { columns, rows, ..Preview::default() }
 }
 
@@ -353,7 +356,10 @@ impl XesRows {
 fn key_value(e: &quick_xml::events::BytesStart) -> Option<(String, String)> {
     let (mut key, mut value) = (None, String::new());
     for a in e.attributes().flatten() {
-        let v = a.unescape_value().map(|v| v.into_owned()).unwrap_or_else(|_| String::from_utf8_lossy(&a.value).into_owned());
+        let v = a
+            .unescape_value()
+            .map(|v| v.into_owned())
+            .unwrap_or_else(|_| String::from_utf8_lossy(&a.value).into_owned());
         match a.key.as_ref() {
             b"key" => key = Some(v),
             b"value" => value = v,

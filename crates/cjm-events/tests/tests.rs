@@ -937,7 +937,8 @@ fn non_finite_scores_are_refused_in_every_format() {
 
 /// The cells of `column` in a preview, row by row.
 fn preview_column<'a>(p: &'a cjm_events::Preview, column: &str) -> Vec<&'a str> {
-    let i = p.columns.iter().position(|c| c == column).unwrap_or_else(|| panic!("no column {column} in {:?}", p.columns));
+    let i =
+        p.columns.iter().position(|c| c == column).unwrap_or_else(|| panic!("no column {column} in {:?}", p.columns));
     p.rows.iter().map(|r| r[i].as_str()).collect()
 }
 
@@ -1036,7 +1037,10 @@ fn previews_are_bounded_and_bad_files_are_errors() {
     let p = cjm_events::preview_path(&jsonl, &opts_all(), 10).unwrap();
     assert_eq!(p.columns, ["event", "ts", "user", "plan"]);
     assert_eq!(p.rows, [vec!["a", "2024-01-01", "u1", ""], vec!["", "", "", ""], vec!["b", "", "u2", "{\"tier\":1}"]]);
-    assert_eq!((p.case.as_deref(), p.time.as_deref(), p.activity.as_deref()), (Some("user"), Some("ts"), Some("event")));
+    assert_eq!(
+        (p.case.as_deref(), p.time.as_deref(), p.activity.as_deref()),
+        (Some("user"), Some("ts"), Some("event"))
+    );
 
     let fake = dir.join("fake.parquet");
     std::fs::write(&fake, "case,time,activity\n").unwrap();

@@ -318,7 +318,12 @@
     e.preventDefault();
     const button = $('button[type="submit"]', upload);
     button.disabled = true; button.textContent = "Uploading…";
-    try { await api("POST", upload.dataset.action, new FormData(upload)); location.reload(); }
+    try {
+      const r = await api("POST", upload.dataset.action, new FormData(upload));
+      // Kept but not attached: its columns are chosen next, on this page.
+      if (r && r.pending) location.href = location.pathname + "?log=" + r.pending + "#pending-log";
+      else location.href = location.pathname;
+    }
     catch (err) { toast(err.message, "error"); button.disabled = false; button.textContent = "Upload"; }
   });
   const loadDraft = $("#load-draft");

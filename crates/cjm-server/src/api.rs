@@ -530,13 +530,17 @@ pub(crate) async fn upload_evidence(
                 "activity" => mapping.activity = value,
                 "channel" => mapping.channel = value,
                 "score" => mapping.score = value,
+                "encoding" => mapping.encoding = value,
+                "lifecycle" => mapping.lifecycle = value,
                 _ => {}
             }
         }
     }
     let (file_name, bytes) = file.ok_or_else(|| AppError::bad("no file: send the log in a form field named `file`"))?;
     let answer = evidence::upload(&state, &access.map, &access.user, file_name, bytes, mapping).await?;
-    Ok((StatusCode::CREATED, Json(answer)))
+    // Kept in the workspace but not attached: its columns are to choose.
+    let status = if answer.pending.is_some() { StatusCode::ACCEPTED } else { StatusCode::CREATED };
+    Ok((status, Json(answer)))
 }
 
 /// The longest text field of the upload form (a column name).
@@ -570,6 +574,15 @@ fn upload_error(e: axum::extract::multipart::MultipartError, limit: u64) -> AppE
     } else {
         AppError::bad(format!("the upload: {}", e.body_text()))
     }
+}
+
+pub(crate) async fn remove_log(
+    State(state): State<AppState>,
+    access: WorkspaceAccess<Editor>,
+    Path((_, log)): Path<(i64, i64)>,
+) -> AppResult<StatusCode> {
+    evidence::remove(&state, access.ws, log).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Deserialize, JsonSchema)]

@@ -219,9 +219,11 @@ async fn a_bad_upload_keeps_the_good_log_and_logs_are_listed_and_reattached() {
     let path = format!("/api/maps/{}/evidence", f.map);
     let before = f.get(Who::Viewer, &path).await.value();
     let good = before["evidence"]["id"].as_i64().unwrap();
-    for (name, bytes) in
-        [("bad.csv", b"who,when,what\nc1,2026-01-01T00:00:00Z,search\n".as_slice()), ("bad.xes", b"<log><trace>")]
-    {
+    for (name, bytes) in [
+        ("bad.xes", b"<log><trace>".as_slice()),
+        ("damaged.csv.gz", b"\x1f\x8b\x08\x00 not gzip at all"),
+        ("empty-rows.parquet", b"PAR1 not really"),
+    ] {
         let (ct, body) = multipart(name, bytes);
         let a = f.send(f.request(Who::Editor, "POST", &path, Body::from(body), Some(&ct))).await;
         assert_eq!(a.status, StatusCode::BAD_REQUEST, "{name}: {}", a.text());
@@ -274,6 +276,107 @@ async fn a_bad_upload_keeps_the_good_log_and_logs_are_listed_and_reattached() {
         )
         .await;
     assert_eq!(other.status, StatusCode::NOT_FOUND);
+}
+
+/// A log whose columns are not found is kept, unattached, when the map
+/// already has one: the answer says so (`202`, `pending`), the page shows
+/// its first rows with a picker per role listing every column, a mapping
+/// it does not read with is refused, the right one attaches it, and a log
+/// no map uses can be removed (one in use cannot). Attaching a log that
+/// does not read never detaches the good one.
+#[tokio::test]
+async fn a_log_whose_columns_are_not_found_waits_for_them_and_the_map_keeps_its_log() {
+    let f = Fixture::new();
+    let path = format!("/api/maps/{}/evidence", f.map);
+    let good = f.get(Who::Viewer, &path).await.value()["evidence"]["id"].as_i64().unwrap();
+    let csv = "who;when;what;plan\nc1;2026-01-01T00:00:00Z;search;gold\nc2;2026-01-02T00:00:00Z;<b>buy</b>;free\n";
+    let (ct, body) = multipart("mine.csv", csv.as_bytes());
+    let a = f.send(f.request(Who::Editor, "POST", &path, Body::from(body), Some(&ct))).await;
+    assert_eq!(a.status, StatusCode::ACCEPTED, "{}", a.text());
+    let v = a.value();
+    let pending = v["pending"].as_i64().expect("pending");
+    assert_eq!(v["evidence"]["id"], good, "the map keeps its log: {v}");
+    assert!(v["error"].as_str().unwrap().contains("no customer (case) id column found"), "{v}");
+    assert!(v["error"].as_str().unwrap().contains("until the columns are chosen"), "{v}");
+    assert_eq!(v["logs"].as_array().unwrap().len(), 2);
+
+    let page = f.get(Who::Editor, &format!("/m/{}/evidence?log={pending}", f.map)).await.text();
+    assert!(page.contains("Choose how to read mine.csv"), "the pending card");
+    for col in ["who", "when", "what", "plan"] {
+        assert!(page.contains(&format!("<option value=\"{col}\">{col}</option>")), "a picker lists {col}");
+    }
+    assert!(page.contains("<td>gold</td>") && page.contains("&lt;b&gt;buy&lt;/b&gt;"), "the first rows, escaped");
+    assert!(!page.contains("<b>buy</b>"));
+    // Another workspace's log, or a viewer, sees no such card.
+    let viewer = f.get(Who::Viewer, &format!("/m/{}/evidence?log={pending}", f.map)).await.text();
+    assert!(!viewer.contains("Choose how to read"));
+    let foreign = f.get(Who::Editor, &format!("/m/{}/evidence?log={}", f.map, pending + 999)).await;
+    assert_eq!(foreign.status, StatusCode::NOT_FOUND);
+
+    // Attaching it as it is, or with a time column that is not a time, is refused.
+    let plain = f.json(Who::Editor, "PUT", &path, json!({ "evidence_id": pending })).await;
+    assert_eq!(plain.status, StatusCode::BAD_REQUEST, "{}", plain.text());
+    assert!(plain.text().contains("Choose its columns first"), "{}", plain.text());
+    let wrong = json!({ "evidence_id": pending, "mapping": { "case": "who", "time": "plan", "activity": "what" } });
+    let wrong = f.json(Who::Editor, "PUT", &path, wrong).await;
+    assert_eq!(wrong.status, StatusCode::BAD_REQUEST, "{}", wrong.text());
+    assert!(wrong.text().contains("no row could be read"), "{}", wrong.text());
+    assert_eq!(f.get(Who::Viewer, &path).await.value()["evidence"]["id"], good, "still the good log");
+
+    let right = json!({ "evidence_id": pending, "mapping": { "case": "who", "time": "when", "activity": "what" } });
+    let right = f.json(Who::Editor, "PUT", &path, right).await;
+    assert_eq!(right.status, StatusCode::OK, "{}", right.text());
+    let r = right.value();
+    assert_eq!((r["evidence"]["id"].as_i64(), &r["summary"]["customers"]), (Some(pending), &json!(2)), "{r}");
+    assert_eq!(r["preview"]["detected"]["time"], "when");
+    assert_eq!(r["preview"]["rows"][0], json!(["c1", "2026-01-01T00:00:00Z", "search", "gold"]));
+
+    // The log in use cannot be removed; the one no map uses can, by an editor.
+    let ws_logs = format!("/api/workspaces/{}/logs", f.ws);
+    let busy = f.json(Who::Editor, "DELETE", &format!("{ws_logs}/{pending}"), json!(null)).await;
+    assert_eq!(busy.status, StatusCode::CONFLICT, "{}", busy.text());
+    assert!(busy.text().contains("attach another log"), "{}", busy.text());
+    let by_viewer = f.json(Who::Viewer, "DELETE", &format!("{ws_logs}/{good}"), json!(null)).await;
+    assert_eq!(by_viewer.status, StatusCode::FORBIDDEN);
+    let gone = f.json(Who::Editor, "DELETE", &format!("{ws_logs}/{good}"), json!(null)).await;
+    assert_eq!(gone.status, StatusCode::NO_CONTENT, "{}", gone.text());
+    let after = f.get(Who::Viewer, &path).await.value();
+    assert_eq!(after["logs"].as_array().unwrap().len(), 1, "{after}");
+    let again = f.json(Who::Editor, "PUT", &path, json!({ "evidence_id": good })).await;
+    assert_eq!(again.status, StatusCode::NOT_FOUND);
+}
+
+/// A log uploaded in Latin-1 with the encoding chosen on the upload form
+/// reads whole at once; without it the page says to choose Latin-1.
+#[tokio::test]
+async fn the_upload_form_takes_the_encoding_and_the_lifecycle() {
+    let f = Fixture::new();
+    let path = format!("/api/maps/{}/evidence", f.map);
+    let mut latin1 = b"customer_id,timestamp,touchpoint\nc1,2026-01-01T10:00:00Z,caf".to_vec();
+    latin1.extend([0xE9, b'\n']);
+    let boundary = "cjmtestboundary7f3a";
+    let mut body = Vec::new();
+    for (name, value) in [("encoding", "latin1"), ("lifecycle", "all")] {
+        body.extend(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes(),
+        );
+    }
+    body.extend(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"l.csv\"\r\nContent-Type: text/csv\r\n\r\n").as_bytes());
+    body.extend(&latin1);
+    body.extend(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let ct = format!("multipart/form-data; boundary={boundary}");
+    let a = f.send(f.request(Who::Editor, "POST", &path, Body::from(body), Some(&ct))).await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.text());
+    let v = a.value();
+    assert_eq!((&v["summary"]["bad_rows"], &v["summary"]["events"]), (&json!(0), &json!(1)), "{v}");
+    assert_eq!(
+        (&v["evidence"]["mapping"]["encoding"], &v["evidence"]["mapping"]["lifecycle"]),
+        (&json!("latin1"), &json!("all"))
+    );
+    assert_eq!(v["preview"]["rows"][0][2], "café");
+    assert_eq!(v["preview"]["not_utf8"], false);
+    let page = f.get(Who::Editor, &format!("/m/{}/evidence", f.map)).await.text();
+    assert!(page.contains("<option value=\"latin1\" selected>"), "the encoding chosen shows");
 }
 
 /// The evidence page reads a log as the CLI can: a Latin-1 file gets a hint

@@ -23,6 +23,7 @@ const SPEC: &[(&str, &str, &str)] = &[
     ("GET", "/api/workspaces/{ws}/members", "viewer"),
     ("PUT", "/api/workspaces/{ws}/members/{user}", "owner"),
     ("DELETE", "/api/workspaces/{ws}/members/{user}", "owner"),
+    ("DELETE", "/api/workspaces/{ws}/logs/{log}", "editor"),
     ("POST", "/api/workspaces/{ws}/invitations", "owner"),
     ("GET", "/api/maps/{id}", "viewer"),
     ("PATCH", "/api/maps/{id}", "editor"),
@@ -221,6 +222,15 @@ async fn every_route_against_every_visitor() {
             // A fresh workspace for each case: deleting the map as the owner
             // must not change what the next visitor sees.
             let f = Fixture::new();
+            if path == "/api/workspaces/{ws}/logs/{log}" {
+                // A log no map uses is the one that can be removed.
+                let map = f.map;
+                cjm_server::testing::write(&f.state, |tx| {
+                    tx.execute("UPDATE maps SET evidence_id = NULL WHERE id = ?1", [map])?;
+                    Ok(())
+                })
+                .unwrap();
+            }
             let (uri, body, ct) = concrete(&f, who, method, path);
             let req = f.request(who, method, &uri, body, ct.as_deref());
             let answer = f.send(req).await;

@@ -203,6 +203,9 @@ fn read_error(e: cjm_events::ReadError) -> CliError {
         }
         K::MissingColumn(role) => format!("; name it with `{} COLUMN`", role_flag(*role)),
         K::UnknownColumn { role, .. } => format!("; check `{}`", role.map_or("--attr", role_flag)),
+        K::NoRows => {
+            "; check the columns (`--case`, `--time`, `--activity`), `--encoding` and `--time-format`".to_string()
+        }
         K::File | K::Contents | K::Limit(_) => String::new(),
     };
     if e.is_usage() {

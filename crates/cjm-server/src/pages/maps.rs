@@ -666,10 +666,17 @@ pub(crate) async fn compare(
     Ok(Page::new("Current vs future", &who, "compare", body).crumbs(crumbs(&map, &ws)).wide().render())
 }
 
+/// `?log=ID`: a log of the workspace to choose the columns of.
+#[derive(serde::Deserialize)]
+pub(crate) struct EvidenceQuery {
+    log: Option<i64>,
+}
+
 pub(crate) async fn evidence_page(
     State(state): State<AppState>,
     who: Principal,
     access: MapAccess<Viewer>,
+    Query(q): Query<EvidenceQuery>,
 ) -> AppResult<Response> {
     let MapAccess { map, role, workspace: ws, .. } = access;
     let id = map.id;
@@ -677,12 +684,24 @@ pub(crate) async fn evidence_page(
     let measured = if ev.summary.is_some() { evidence::measured(&state, &map, None).await? } else { None };
     let editor = role >= Role::Editor;
     let limit_mb = state.config.max_upload / (1024 * 1024);
-    let mapping = ev.evidence.as_ref().map(|e| e.mapping.clone()).unwrap_or_default();
-    let detected = ev.summary.as_ref().map(|s| s.detected.clone()).unwrap_or_default();
-    let columns: Vec<String> = ev.summary.as_ref().map(|s| s.columns.clone()).unwrap_or_default();
+    // A workspace log chosen to read (an upload waiting for its columns).
+    let to_map = match q.log.filter(|l| Some(*l) != map.evidence_id) {
+        Some(l) if editor => Some(evidence::log_to_map(&state, map.workspace_id, l).await?),
+        _ => None,
+    };
     let body = html! {
         div.page-head { h1 { "Evidence for " (map.title) } }
         (tabs(&map, role, "evidence"))
+        @if let Some((log, preview, error)) = &to_map {
+            section.card #pending-log {
+                h2 { "Choose how to read " (log.file_name) }
+                p.muted { (size(log.bytes)) " · uploaded by " (log.uploaded_by) " · " (when(log.created_at)) ". "
+                    @if map.evidence_id.is_some() { "The map keeps the log it has until this one reads." } }
+                @if let Some(err) = error { p.error role="alert" { (err) } }
+                @else { p.ok { "This log reads with these settings: attach it to use it." } }
+                (mapping_form(id, log, preview.as_ref(), true, "Columns, encoding and lifecycle"))
+            }
+        }
         @if let Some(e) = &ev.evidence {
             section.card {
                 h2 { (e.file_name) }
@@ -702,35 +721,8 @@ pub(crate) async fn evidence_page(
                         }
                     }
                 }
-                @if editor {
-                    form.api-form.mapping data-method="PUT" data-action={ "/api/maps/" (id) "/evidence" } data-wrap="mapping" data-extra={ r#"{"evidence_id":"# (e.id) "}" } data-then="reload" {
-                        h3 { "How to read the log" }
-                        p.muted { "Leave a field empty to detect it from the usual names." }
-                        datalist #columns { @for c in &columns { option value=(c) {} } }
-                        div.grid {
-                            @for (field, label, given, found) in [("case", "Customer (case) id", &mapping.case, &detected.case), ("time", "Timestamp", &mapping.time, &detected.time), ("activity", "Touchpoint (activity)", &mapping.activity, &detected.activity), ("channel", "Channel", &mapping.channel, &detected.channel), ("score", "Score or rating", &mapping.score, &detected.score)] {
-                                label { (label) input type="text" name=(field) list="columns" value=(given.clone().unwrap_or_default()) placeholder=(found.clone().map(|f| format!("detected: {f}")).unwrap_or_else(|| "detect".into())); }
-                            }
-                        }
-                        div.grid {
-                            label { "Encoding"
-                                select name="encoding" {
-                                    @for (v, shown) in [("utf-8", "UTF-8"), ("latin1", "Latin-1 (ISO-8859-1)")] {
-                                        option value=(v) selected[mapping.encoding.as_deref().unwrap_or("utf-8") == v] { (shown) }
-                                    }
-                                }
-                            }
-                            label { "Lifecycle events"
-                                select name="lifecycle" {
-                                    @for (v, shown) in [("auto", "Automatic: complete events when there are start/complete pairs"), ("all", "All events"), ("complete", "Complete events only"), ("start", "Start events only")] {
-                                        option value=(v) selected[mapping.lifecycle.as_deref().unwrap_or("auto") == v] { (shown) }
-                                    }
-                                }
-                            }
-                        }
-                        button type="submit" { "Read again with these settings" }
-                    }
-                }
+                @if editor { (mapping_form(id, e, ev.preview.as_ref(), ev.error.is_some() || ev.summary.as_ref().is_some_and(|s| s.bad_rows > 0), "How to read the log")) }
+                @else if let Some(p) = &ev.preview { (preview_table(p)) }
             }
             @if let Some(m) = &measured { (figures_card(&m.measurement)) }
             @if ev.summary.is_some() {
@@ -746,7 +738,7 @@ pub(crate) async fn evidence_page(
             p.muted { "No event log is attached to this map yet." }
         }
         @if editor { (upload_card(id, ev.evidence.is_some(), limit_mb)) }
-        (logs_card(id, map.evidence_id, &ev.logs, editor))
+        (logs_card(id, map.workspace_id, map.evidence_id, &ev.logs, editor))
     };
     Ok(Page::new("Evidence", &who, "evidence", body).crumbs(crumbs(&map, &ws)).wide().render())
 }
@@ -810,6 +802,122 @@ fn figures_card(m: &cjm_mine::measure::Measurement) -> Markup {
     }
 }
 
+/// How to read a log: a picker for each role listing every column (the
+/// detected one said so), the encoding and the lifecycle choice, with the
+/// file's first rows. Saving reads the log with the settings first: a
+/// setting it does not read with is refused and the map keeps its log.
+fn mapping_form(
+    id: i64,
+    log: &store::Evidence,
+    preview: Option<&evidence::LogPreview>,
+    open: bool,
+    title: &str,
+) -> Markup {
+    let mapping = &log.mapping;
+    let fixed = preview.is_some_and(|p| p.fixed_roles);
+    let roles = [
+        ("case", "Customer (case) id", &mapping.case, preview.and_then(|p| p.detected.case.as_ref())),
+        ("time", "Timestamp", &mapping.time, preview.and_then(|p| p.detected.time.as_ref())),
+        ("activity", "Touchpoint (activity)", &mapping.activity, preview.and_then(|p| p.detected.activity.as_ref())),
+        ("channel", "Channel", &mapping.channel, preview.and_then(|p| p.detected.channel.as_ref())),
+        ("score", "Score or rating", &mapping.score, preview.and_then(|p| p.detected.score.as_ref())),
+    ];
+    let encoding = mapping.encoding.as_deref().unwrap_or("utf-8");
+    html! {
+        form.api-form.mapping data-method="PUT" data-action={ "/api/maps/" (id) "/evidence" } data-wrap="mapping" data-extra={ r#"{"evidence_id":"# (log.id) "}" } data-then="reload" {
+            h3 { (title) }
+            @if fixed {
+                p.muted { "XES names its roles itself: the trace's " code { "concept:name" } " is the customer, the event's " code { "concept:name" } " the touchpoint and " code { "time:timestamp" } " the time." }
+            } @else {
+                p.muted { "Each field lists the file's columns; " em { "Detect" } " takes the usual names (customer, case id, timestamp, activity…)." }
+                @if preview.is_some_and(|p| p.not_utf8) && encoding == "utf-8" {
+                    p.hint { "The file has bytes that are not UTF-8: choose Latin-1 (ISO-8859-1) as the encoding." }
+                }
+                div.grid {
+                    @for (field, label, given, found) in roles {
+                        label { (label)
+                            select name=(field) {
+                                option value="" selected[given.is_none()] {
+                                    @match found { Some(f) if given.is_none() => { "Detect (found: " (f) ")" }, _ => { "Detect" } }
+                                }
+                                @for c in preview.map(|p| p.columns.as_slice()).unwrap_or_default() {
+                                    option value=(c) selected[given.as_deref() == Some(c.as_str())] {
+                                        (c) @if found.map(String::as_str) == Some(c.as_str()) && given.is_none() { " (detected)" }
+                                    }
+                                }
+                                // A name saved earlier that the file's first rows do not show.
+                                @if let Some(g) = given.as_ref().filter(|g| !preview.is_some_and(|p| p.columns.contains(g))) {
+                                    option value=(g) selected { (g) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            div.grid {
+                @if !fixed {
+                    label { "Encoding"
+                        select name="encoding" {
+                            @for (v, shown) in [("utf-8", "UTF-8"), ("latin1", "Latin-1 (ISO-8859-1)")] {
+                                option value=(v) selected[encoding == v] { (shown) }
+                            }
+                        }
+                    }
+                }
+                label { "Lifecycle events"
+                    select name="lifecycle" {
+                        @for (v, shown) in LIFECYCLES {
+                            option value=(v) selected[mapping.lifecycle.as_deref().unwrap_or("auto") == v] { (shown) }
+                        }
+                    }
+                }
+            }
+            button type="submit" { "Read with these settings" }
+            @if let Some(p) = preview {
+                details.preview open[open] { summary { "The file's first " (p.rows.len()) " rows" } (preview_table(p)) }
+            } @else {
+                p.muted { "The file's first rows cannot be shown: it does not read as its format (see the message above)." }
+            }
+        }
+    }
+}
+
+/// The lifecycle choices, as the reader's options name them.
+const LIFECYCLES: [(&str, &str); 4] = [
+    ("auto", "Automatic: complete events when there are start/complete pairs"),
+    ("all", "All events"),
+    ("complete", "Complete events only"),
+    ("start", "Start events only"),
+];
+
+/// A log's first rows, the columns read for a role marked in the header.
+fn preview_table(p: &evidence::LogPreview) -> Markup {
+    let d = &p.detected;
+    let role_of = |c: &str| {
+        [
+            (&d.case, "customer"),
+            (&d.time, "time"),
+            (&d.activity, "touchpoint"),
+            (&d.channel, "channel"),
+            (&d.score, "score"),
+        ]
+        .into_iter()
+        .find(|(col, _)| col.as_deref() == Some(c))
+        .map(|(_, r)| r)
+    };
+    html! {
+        div.table-scroll {
+            table.list.preview {
+                caption.muted { "As the file holds them" @if p.more_columns > 0 { "; " (p.more_columns) " more columns not shown" } "." }
+                thead { tr { @for c in &p.columns {
+                    th class=[role_of(c).map(|_| "role")] scope="col" { (c) @if let Some(r) = role_of(c) { br; span.badge { (r) } } }
+                } } }
+                tbody { @for r in &p.rows { tr { @for v in r { td { (v) } } } } }
+            }
+        }
+    }
+}
+
 /// The upload form for a log, or for one to replace the log attached.
 fn upload_card(id: i64, replaces: bool, limit_mb: u64) -> Markup {
     html! {
@@ -818,6 +926,15 @@ fn upload_card(id: i64, replaces: bool, limit_mb: u64) -> Markup {
             p.muted { "CSV, TSV, JSON Lines, Parquet or XES (also .gz), up to " (limit_mb) " MB. Each row is one event: a customer id, a time and a touchpoint; a channel and a score are read when present." }
             form.upload-form data-action={ "/api/maps/" (id) "/evidence" } {
                 input type="file" name="file" required accept=(upload_accept());
+                div.grid {
+                    label { "Encoding (CSV and TSV)"
+                        select name="encoding" { option value="utf-8" selected { "UTF-8" } option value="latin1" { "Latin-1 (ISO-8859-1)" } }
+                    }
+                    label { "Lifecycle events"
+                        select name="lifecycle" { @for (v, shown) in LIFECYCLES { option value=(v) selected[v == "auto"] { (shown) } } }
+                    }
+                }
+                p.muted { "Columns are detected from the usual names; when one is not found you choose it next, with the file's first rows beside." }
                 button.primary type="submit" { "Upload" }
             }
         }
@@ -826,7 +943,7 @@ fn upload_card(id: i64, replaces: bool, limit_mb: u64) -> Markup {
 
 /// The workspace's logs: size, who uploaded them, how many maps use them,
 /// and (for editors) one click to attach another or re-attach the previous.
-fn logs_card(id: i64, attached: Option<i64>, logs: &[store::LogEntry], editor: bool) -> Markup {
+fn logs_card(id: i64, ws: i64, attached: Option<i64>, logs: &[store::LogEntry], editor: bool) -> Markup {
     html! {
         @if logs.len() > usize::from(attached.is_some()) {
             section.card #workspace-logs {
@@ -844,8 +961,14 @@ fn logs_card(id: i64, attached: Option<i64>, logs: &[store::LogEntry], editor: b
                                     td {
                                         @if Some(l.id) == attached { span.muted { "attached" } }
                                         @else {
-                                            form.api-form data-method="PUT" data-action={ "/api/maps/" (id) "/evidence" } data-extra={ r#"{"evidence_id":"# (l.id) "}" } data-then="reload" {
-                                                button type="submit" { "Attach" }
+                                            div.row-actions {
+                                                form.api-form data-method="PUT" data-action={ "/api/maps/" (id) "/evidence" } data-extra={ r#"{"evidence_id":"# (l.id) "}" } data-then="reload" {
+                                                    button type="submit" { "Attach" }
+                                                }
+                                                a.button href={ "?log=" (l.id) } { "Columns…" }
+                                                @if l.maps == 0 {
+                                                    button.link.danger type="button" data-method="DELETE" data-action={ "/api/workspaces/" (ws) "/logs/" (l.id) } data-then="reload" data-confirm={ "Remove " (l.file_name) " from the workspace? Its file is deleted." } { "Remove" }
+                                                }
                                             }
                                         }
                                     }

@@ -67,7 +67,33 @@ pub(crate) fn path_of(data_dir: &Path, stored_as: &str) -> PathBuf {
 /// Reads a stored log with a mapping. The error is the reader's, which
 /// names the line and the column to choose; the file name shown is the one
 /// the user uploaded.
-pub(crate) fn read(path: &Path, shown_name: &str, mapping: &ColumnMapping, max_inflated: u64) -> AppResult<EventLog> {
+pub(crate) fn read(
+    path: &Path,
+    shown_name: &str,
+    mapping: &ColumnMapping,
+    max_inflated: u64,
+) -> Result<EventLog, Unread> {
+    let opts = read_options(shown_name, mapping, max_inflated).map_err(|error| Unread { error, settings: true })?;
+    cjm_events::read_path(path, &opts).map_err(|e| {
+        use cjm_events::ReadErrorKind as K;
+        let settings = matches!(e.kind, K::MissingColumn(_) | K::NoRows);
+        Unread { error: read_error(e, shown_name), settings }
+    })
+}
+
+/// Why a stored log does not read: the error in the web app's words, and
+/// whether other settings (its columns, encoding, lifecycle) may read it
+/// — a required column not found, or every row bad — rather than the file
+/// being damaged, too big or not its format.
+#[derive(Clone, Debug)]
+pub(crate) struct Unread {
+    pub error: AppError,
+    pub settings: bool,
+}
+
+/// The reader's options for a mapping: its column names, encoding and
+/// lifecycle choice (each checked), the format from the name shown.
+fn read_options(shown_name: &str, mapping: &ColumnMapping, max_inflated: u64) -> AppResult<ReadOptions> {
     let pick = |v: &Option<String>| v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_lowercase);
     let encoding = match pick(&mapping.encoding).as_deref() {
         None | Some("utf-8" | "utf8") => cjm_events::Encoding::Utf8,
@@ -83,22 +109,66 @@ pub(crate) fn read(path: &Path, shown_name: &str, mapping: &ColumnMapping, max_i
             return Err(AppError::Unprocessable(format!("lifecycle `{other}`: choose auto, all, complete or start")))
         }
     };
-    let opts = ReadOptions {
+    let named = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
+    Ok(ReadOptions {
         encoding,
         lifecycle,
         format: Format::from_path(Path::new(&shown_name.to_lowercase())),
         columns: ColumnMap {
-            case: mapping.case.clone().filter(|s| !s.is_empty()),
-            time: mapping.time.clone().filter(|s| !s.is_empty()),
-            activity: mapping.activity.clone().filter(|s| !s.is_empty()),
-            channel: mapping.channel.clone().filter(|s| !s.is_empty()),
-            score: mapping.score.clone().filter(|s| !s.is_empty()),
+            case: named(&mapping.case),
+            time: named(&mapping.time),
+            activity: named(&mapping.activity),
+            channel: named(&mapping.channel),
+            score: named(&mapping.score),
             attrs: Vec::new(),
         },
         max_inflated: Some(max_inflated),
         ..ReadOptions::default()
-    };
-    cjm_events::read_path(path, &opts).map_err(|e| read_error(e, shown_name))
+    })
+}
+
+/// The rows of a log the evidence page shows, to choose its columns by.
+pub(crate) const PREVIEW_ROWS: usize = 10;
+
+/// The first rows of a log as its file holds them, and the column each
+/// role is read from: what the column pickers offer, also when the log
+/// does not read.
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+pub(crate) struct LogPreview {
+    /// Every column, in file order (at most 1,000).
+    pub columns: Vec<String>,
+    /// Columns past those listed.
+    pub more_columns: usize,
+    /// The first rows, one text per column.
+    pub rows: Vec<Vec<String>>,
+    /// The column read for each role: the one the mapping names, else the
+    /// one detected; absent when neither finds one.
+    pub detected: ColumnMapping,
+    /// The format names the roles itself (XES): nothing to choose.
+    pub fixed_roles: bool,
+    /// The text is not UTF-8: Latin-1 may read it.
+    pub not_utf8: bool,
+}
+
+/// The preview of a stored log read with `mapping` (its encoding and names).
+pub(crate) fn preview(path: &Path, shown: &str, mapping: &ColumnMapping, max_inflated: u64) -> AppResult<LogPreview> {
+    let opts = read_options(shown, mapping, max_inflated)?;
+    let p = cjm_events::preview_path(path, &opts, PREVIEW_ROWS).map_err(|e| read_error(e, shown))?;
+    Ok(LogPreview {
+        detected: ColumnMapping {
+            case: p.case.clone(),
+            time: p.time.clone(),
+            activity: p.activity.clone(),
+            channel: p.channel.clone(),
+            score: p.score.clone(),
+            ..ColumnMapping::default()
+        },
+        columns: p.columns,
+        more_columns: p.more_columns,
+        rows: p.rows,
+        fixed_roles: p.fixed_roles,
+        not_utf8: p.not_utf8,
+    })
 }
 
 /// A read error in the web app's words: the file as the user named it,
@@ -201,8 +271,9 @@ pub(crate) struct Measured {
 /// not one per view. Both are bounded in bytes; identical concurrent reads
 /// share one.
 pub(crate) struct Cache {
-    logs: Bounded<(i64, String), Result<Arc<EventLog>, AppError>>,
+    logs: Bounded<(i64, String), Result<Arc<EventLog>, Unread>>,
     measured: Bounded<(i64, String, i64), Measured>,
+    previews: Bounded<(i64, String), Result<LogPreview, AppError>>,
     /// The most bytes a compressed log may inflate to (`Config::max_inflated`).
     max_inflated: u64,
 }
@@ -211,9 +282,18 @@ impl Cache {
     /// Logs and measurements holding at most `logs` and `measured` bytes;
     /// compressed logs inflate to at most `max_inflated` bytes.
     pub(crate) fn new(logs: usize, measured: usize, max_inflated: u64) -> Self {
-        Cache { logs: Bounded::new(logs), measured: Bounded::new(measured), max_inflated }
+        Cache {
+            logs: Bounded::new(logs),
+            measured: Bounded::new(measured),
+            previews: Bounded::new(PREVIEW_CACHE),
+            max_inflated,
+        }
     }
 }
+
+/// The bytes of previews kept (each at most 1,000 columns of 10 rows of
+/// 200 characters; most are a few kB).
+const PREVIEW_CACHE: usize = 16 << 20;
 
 /// What a log holds in memory: its columns and its dictionaries.
 fn log_bytes(log: &EventLog) -> usize {
@@ -228,14 +308,40 @@ fn log_bytes(log: &EventLog) -> usize {
 }
 
 impl Cache {
-    /// The log of evidence `id` read with `mapping`, from memory or disk
-    /// (on the blocking pool).
     /// Forgets log `id` (its record was deleted; SQLite may give the id again).
     pub(crate) fn forget(&self, id: i64) {
         self.logs.forget(|k| k.0 == id);
         self.measured.forget(|k| k.0 == id);
+        self.previews.forget(|k| k.0 == id);
     }
 
+    /// The preview of evidence `id` with `mapping` (its encoding and names),
+    /// from memory or read on the blocking pool; a file that does not
+    /// preview is remembered as such.
+    pub(crate) async fn preview(
+        &self,
+        id: i64,
+        path: PathBuf,
+        shown: String,
+        mapping: ColumnMapping,
+    ) -> AppResult<Arc<LogPreview>> {
+        let max_inflated = self.max_inflated;
+        let key = (id, mapping_key(&mapping));
+        let made = self
+            .previews
+            .get_or_make(key, move || {
+                let p = preview(&path, &shown, &mapping, max_inflated);
+                let bytes = p.as_ref().map_or(1024, |p| {
+                    p.columns.iter().chain(p.rows.iter().flatten()).map(|c| c.len() + 24).sum::<usize>() + 1024
+                });
+                Ok((p, bytes))
+            })
+            .await?;
+        (*made).clone().map(Arc::new)
+    }
+
+    /// The log of evidence `id` read with `mapping`, from memory or disk
+    /// (on the blocking pool).
     pub(crate) async fn log(
         &self,
         id: i64,
@@ -243,6 +349,18 @@ impl Cache {
         shown: String,
         mapping: ColumnMapping,
     ) -> AppResult<Arc<EventLog>> {
+        self.log_or_unread(id, path, shown, mapping).await?.map_err(|u| u.error)
+    }
+
+    /// [`Cache::log`], telling a log that does not read (and whether
+    /// other settings may read it) from a failure of the server's own.
+    pub(crate) async fn log_or_unread(
+        &self,
+        id: i64,
+        path: PathBuf,
+        shown: String,
+        mapping: ColumnMapping,
+    ) -> AppResult<Result<Arc<EventLog>, Unread>> {
         let max_inflated = self.max_inflated;
         let key = (id, mapping_key(&mapping));
         let read = self
@@ -253,7 +371,7 @@ impl Cache {
                 Ok((read, bytes))
             })
             .await?;
-        (*read).clone()
+        Ok((*read).clone())
     }
 
     /// Version `version_id` (with `source`) measured against the log of
@@ -319,24 +437,69 @@ pub(crate) struct EvidenceState {
     pub summary: Option<LogSummary>,
     /// Why the log could not be read with the mapping, and what to change.
     pub error: Option<String>,
+    /// The attached log's first rows and the column read for each role
+    /// (absent when the file is not even its format).
+    pub preview: Option<LogPreview>,
+    /// An upload kept in the workspace but not attached: the map had a log
+    /// and this one needs its columns chosen (`GET /m/{id}/evidence?log=…`).
+    pub pending: Option<i64>,
 }
 
 pub(crate) async fn evidence_state(state: &AppState, map: &MapInfo) -> AppResult<EvidenceState> {
     let ws = map.workspace_id;
     let logs = state.db.read(move |c| store::workspace_logs(c, ws)).await?;
     let Some(eid) = map.evidence_id else {
-        return Ok(EvidenceState { evidence: None, logs, summary: None, error: None });
+        return Ok(EvidenceState { evidence: None, logs, summary: None, error: None, preview: None, pending: None });
     };
     let (ev, _) = state.db.read(move |c| store::evidence(c, eid)).await?;
-    let path = path_of(&state.config.data_dir, &ev.stored_as);
-    let read = state.evidence.log(ev.id, path, ev.file_name.clone(), ev.mapping.clone()).await;
-    Ok(match read {
-        Ok(log) => EvidenceState { summary: Some(summarize(&log)), evidence: Some(ev), logs, error: None },
-        Err(AppError::BadRequest(m) | AppError::Unprocessable(m)) => {
-            EvidenceState { evidence: Some(ev), logs, summary: None, error: Some(m) }
-        }
+    let (summary, error) = match read_log(state, &ev).await {
+        Ok(log) => (Some(summarize(&log)), None),
+        Err(AppError::BadRequest(m) | AppError::Unprocessable(m)) => (None, Some(m)),
         Err(e) => return Err(e),
-    })
+    };
+    let preview = preview_of(state, &ev, &ev.mapping).await?;
+    Ok(EvidenceState { evidence: Some(ev), logs, summary, error, preview, pending: None })
+}
+
+/// A stored log read with its mapping (from the cache).
+async fn read_log(state: &AppState, ev: &Evidence) -> AppResult<Arc<EventLog>> {
+    let path = path_of(&state.config.data_dir, &ev.stored_as);
+    state.evidence.log(ev.id, path, ev.file_name.clone(), ev.mapping.clone()).await
+}
+
+/// A stored log's preview with `mapping`; `None` when the file is not its
+/// format at all (the read error says why).
+pub(crate) async fn preview_of(
+    state: &AppState,
+    ev: &Evidence,
+    mapping: &ColumnMapping,
+) -> AppResult<Option<LogPreview>> {
+    let path = path_of(&state.config.data_dir, &ev.stored_as);
+    match state.evidence.preview(ev.id, path, ev.file_name.clone(), mapping.clone()).await {
+        Ok(p) => Ok(Some((*p).clone())),
+        Err(AppError::BadRequest(_) | AppError::Unprocessable(_)) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// A log of workspace `ws` to choose the columns of, with how it reads
+/// now: the record, its preview, and why it does not read (if it does not).
+pub(crate) async fn log_to_map(
+    state: &AppState,
+    ws: i64,
+    id: i64,
+) -> AppResult<(Evidence, Option<LogPreview>, Option<String>)> {
+    let (ev, owner) = state.db.read(move |c| store::evidence(c, id)).await?;
+    if owner != ws {
+        return Err(AppError::NotFound);
+    }
+    let error = match read_log(state, &ev).await {
+        Ok(_) => None,
+        Err(AppError::BadRequest(m) | AppError::Unprocessable(m)) => Some(m),
+        Err(e) => return Err(e),
+    };
+    let preview = preview_of(state, &ev, &ev.mapping).await?;
+    Ok((ev, preview, error))
 }
 
 /// The head version measured against the map's evidence.
@@ -393,12 +556,32 @@ pub(crate) async fn upload(
     let (name, stored_as, m) = (file_name.clone(), stored.clone(), mapping.clone());
     let eid = state.db.write(move |tx| store::insert_evidence(tx, ws, &name, &stored_as, size, &m, uid)).await?;
     let path = path_of(&state.config.data_dir, &stored);
-    if let Err(e) = state.evidence.log(eid, path.clone(), file_name, mapping).await {
-        // A map with no log takes one whose columns need choosing (the page
-        // then offers the column fields); a log that does not read never
-        // replaces one the map has, and a column the form named must exist.
-        let keep_for_mapping = map.evidence_id.is_none() && matches!(e, AppError::BadRequest(_));
-        if !keep_for_mapping {
+    if let Err(Unread { error: e, settings }) =
+        state.evidence.log_or_unread(eid, path.clone(), file_name.clone(), mapping.clone()).await?
+    {
+        // A log whose columns need choosing (or another encoding) is kept
+        // when its first rows show: a map with no log takes it, and the
+        // page offers the column pickers; a map with a log keeps the one it
+        // has and the new one waits, unattached, for its columns. A file
+        // that is damaged, too big or not its format is refused.
+        let previews = settings
+            && state
+                .evidence
+                .preview(eid, path.clone(), file_name, mapping)
+                .await
+                .is_ok_and(|p| !p.columns.is_empty() && !p.rows.is_empty());
+        if previews && map.evidence_id.is_some() {
+            let id = map.id;
+            let map = state.db.read(move |c| store::map(c, id)).await?;
+            let mut out = evidence_state(state, &map).await?;
+            out.pending = Some(eid);
+            out.error = Some(match e {
+                AppError::BadRequest(m) => format!("{m}. The map keeps the log it had until the columns are chosen."),
+                other => other.to_string(),
+            });
+            return Ok(out);
+        }
+        if !previews {
             state.db.write(move |tx| store::delete_evidence(tx, eid)).await?;
             let _ = tokio::fs::remove_file(&path).await;
             state.evidence.forget(eid);
@@ -425,14 +608,23 @@ pub(crate) async fn attach(
     mapping: Option<ColumnMapping>,
 ) -> AppResult<EvidenceState> {
     let ws = map.workspace_id;
-    if let (Some(eid), Some(mapping)) = (evidence_id, mapping.clone()) {
+    if let Some(eid) = evidence_id {
         let (ev, owner_ws) = state.db.read(move |c| store::evidence(c, eid)).await?;
         if owner_ws != ws {
             return Err(AppError::NotFound);
         }
         let path = path_of(&state.config.data_dir, &ev.stored_as);
-        // A mapping the log does not read with is refused, not saved.
-        state.evidence.log(eid, path, ev.file_name, mapping).await?;
+        // A log that does not read (with the mapping given, or its own) is
+        // refused: the mapping is not saved and the map keeps its log.
+        let with = mapping.clone().unwrap_or_else(|| ev.mapping.clone());
+        if let Err(e) = state.evidence.log(eid, path, ev.file_name.clone(), with).await {
+            return Err(match e {
+                AppError::BadRequest(m) if mapping.is_none() => AppError::bad(format!(
+                    "{m}. Choose its columns first (Columns… beside it in the workspace's logs)."
+                )),
+                e => e,
+            });
+        }
     }
     let id = map.id;
     state
@@ -463,4 +655,35 @@ pub(crate) async fn draft(state: &AppState, map: &MapInfo) -> AppResult<String> 
     tokio::task::spawn_blocking(move || discover(&log, &ev.file_name))
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?
+}
+
+/// Removes log `id` of workspace `ws` with its file: only a log no map
+/// uses (detach it first), so no map loses its evidence by surprise.
+pub(crate) async fn remove(state: &AppState, ws: i64, id: i64) -> AppResult<()> {
+    let ev = state
+        .db
+        .write(move |tx| {
+            let (ev, owner) = store::evidence(tx, id)?;
+            if owner != ws {
+                return Err(AppError::NotFound);
+            }
+            let used: i64 = tx.query_row("SELECT COUNT(*) FROM maps WHERE evidence_id = ?1", [id], |r| r.get(0))?;
+            if used > 0 {
+                return Err(AppError::Conflict(format!(
+                    "{} is attached to {used} map{}; attach another log to {} first",
+                    ev.file_name,
+                    if used == 1 { "" } else { "s" },
+                    if used == 1 { "it" } else { "them" }
+                )));
+            }
+            store::delete_evidence(tx, id)?;
+            Ok(ev)
+        })
+        .await?;
+    // The record is gone (committed) before the file: a crash between the
+    // two leaves an unreferenced file, never a record without its file.
+    let _ = tokio::fs::remove_file(path_of(&state.config.data_dir, &ev.stored_as)).await;
+    state.evidence.forget(id);
+    state.answers.forget(id);
+    Ok(())
 }
