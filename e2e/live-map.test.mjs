@@ -242,6 +242,47 @@ test('dragging a stage band moves the stage with its steps, for everybody', asyn
   assert.equal(await ada.locator('.map-pop').count(), 0);
 });
 
+test("a step's evidence rule picked from the log's values, with their counts, through the live text", async () => {
+  await ada.goto(`${server.base}/`);
+  await ada.click('text=Applying for an environmental permit');
+  await ada.waitForURL(/\/m\/\d+$/);
+  const permit = ada.url().match(/\/m\/(\d+)/)[1];
+  await ada.goto(`${server.base}/m/${permit}/edit`);
+  await ada.locator('.cm-content').waitFor();
+  await ada.locator('#status', { hasText: 'All changes stored' }).waitFor();
+  await ada.evaluate(() => { window.__live = window.cjmEditorInstance; });
+  const cell = ada.locator('#preview .cell[data-lane="steps"][data-step]').first();
+  await cell.click();
+  await ada.locator('.map-pop [data-evidence-pick]').click();
+  const pop = ada.locator('.map-pop.pick-pop');
+  await pop.waitFor();
+  // The rule the step has is read back as ticks, and counted.
+  const ticked = pop.locator('input[type=checkbox][data-field=touchpoint]:checked');
+  assert.equal(await ticked.count(), 1);
+  await pop.locator('.pick-summary', { hasText: 'matches' }).waitFor();
+  const before = await pop.locator('.pick-summary').innerText();
+  // Tick a second touchpoint: the rule becomes a list, counted again.
+  const second = pop.locator('input[type=checkbox][data-field=touchpoint]:not(:checked)').first();
+  const value = await second.getAttribute('value');
+  await second.check();
+  await pop.locator('.pick-summary code', { hasText: ' in (' }).waitFor();
+  const after = await pop.locator('.pick-summary').innerText();
+  assert.notEqual(after, before);
+  const shown = Number(after.match(/matches ([\d,]+) customers/)[1].replace(/,/g, ''));
+  const rule = await pop.locator('.pick-summary code').innerText();
+  const csrf = await ada.locator('meta[name=csrf-token]').getAttribute('content');
+  const counted = await (await ada.context().request.post(`${server.base}/api/maps/${permit}/evidence/rule`, { headers: { 'x-csrf-token': csrf, origin: server.base }, data: { rule } })).json();
+  assert.equal(shown, counted.customers);
+  await shot(ada, '08-evidence-picked');
+  await pop.locator('button[type=submit]').click();
+  await ada.waitForFunction((v) => window.__live.getText().includes(v), value);
+  const line = (await text(ada)).split('\n').find((l) => l.includes('evidence:') && l.includes(value));
+  assert.ok(line && line.trim() === `evidence: ${rule}`, line);
+  // Undo takes it back.
+  await ada.click('#undo');
+  await ada.waitForFunction((r) => !window.__live.getText().includes('evidence: ' + r), rule);
+});
+
 test('no script errors on either page', () => {
   assert.deepEqual(errors.filter((e) => !/status of 4\d\d/.test(e)), []);
 });

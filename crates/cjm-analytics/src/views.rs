@@ -586,3 +586,93 @@ pub fn conversion_chart(v: &TrendView, log_name: &str) -> Option<Chart> {
         .into(),
     )
 }
+
+// ---------------------------------------------------------------- values
+
+/// The most fields [`field_values`] lists (touchpoint and channel first).
+pub const MAX_PICK_FIELDS: usize = 40;
+/// The most values listed for a field (those with the most customers).
+pub const MAX_PICK_VALUES: usize = 200;
+/// A field with more distinct values than this (an id, a time, free
+/// text) is not a list to pick from, and is left out.
+pub const MAX_PICK_DISTINCT: usize = 5_000;
+
+/// A field an evidence rule can name, with its values and their counts.
+#[derive(Clone, Debug, Serialize)]
+pub struct FieldValues {
+    /// As a rule names it: `touchpoint`, `channel`, an event attribute,
+    /// `case:` and a customer attribute.
+    pub field: String,
+    /// A customer (case) attribute: one value per customer.
+    pub customer_level: bool,
+    /// Distinct values in the log.
+    pub distinct: usize,
+    /// The values with the most customers, at most [`MAX_PICK_VALUES`]
+    /// (ties by name bytes).
+    pub values: Vec<ValueCount>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ValueCount {
+    pub value: String,
+    pub customers: u64,
+    pub events: u64,
+}
+
+/// What a step's evidence rule can pick from: touchpoints, channels and
+/// every attribute with at most [`MAX_PICK_DISTINCT`] values (at most
+/// [`MAX_PICK_FIELDS`] fields), each value with the customers and events
+/// that have it. Linear in the log for each field listed.
+pub fn field_values(log: &EventLog) -> Vec<FieldValues> {
+    let mut out = vec![count_values("touchpoint", false, &log.activities, log, |r| log.activity[r])];
+    if !log.channels.is_empty() {
+        out.push(count_values("channel", false, &log.channels, log, |r| log.channel[r]));
+    }
+    let small = |d: &cjm_events::Dict| !d.is_empty() && d.len() <= MAX_PICK_DISTINCT;
+    for a in log.attrs.iter().filter(|a| small(&a.dict)) {
+        if out.len() >= MAX_PICK_FIELDS {
+            break;
+        }
+        out.push(count_values(&a.name, false, &a.dict, log, |r| a.id(r)));
+    }
+    for a in log.case_attrs.iter().filter(|a| small(&a.dict)) {
+        if out.len() >= MAX_PICK_FIELDS {
+            break;
+        }
+        let field = format!("case:{}", a.name);
+        out.push(count_values(&field, true, &a.dict, log, |r| a.id(log.case[r] as usize)));
+    }
+    out.retain(|f| !f.values.is_empty());
+    out
+}
+
+/// Events and distinct customers per value of one field (`id` of a row).
+fn count_values(
+    field: &str,
+    customer_level: bool,
+    dict: &cjm_events::Dict,
+    log: &EventLog,
+    id: impl Fn(usize) -> u32,
+) -> FieldValues {
+    let n = dict.len();
+    let mut events = vec![0u64; n];
+    let mut customers = vec![0u64; n];
+    let mut seen: FxHashSet<(u32, u32)> = FxHashSet::default();
+    for (r, &case) in log.case.iter().enumerate() {
+        let v = id(r);
+        if v != NONE && (v as usize) < n {
+            events[v as usize] += 1;
+            if seen.insert((v, case)) {
+                customers[v as usize] += 1;
+            }
+        }
+    }
+    let mut values: Vec<ValueCount> = (0..n)
+        .filter(|&v| events[v] > 0)
+        .map(|v| ValueCount { value: dict.get(v as u32).to_string(), customers: customers[v], events: events[v] })
+        .collect();
+    let distinct = values.len();
+    values.sort_by(|a, b| b.customers.cmp(&a.customers).then_with(|| a.value.as_bytes().cmp(b.value.as_bytes())));
+    values.truncate(MAX_PICK_VALUES);
+    FieldValues { field: field.to_string(), customer_level, distinct, values }
+}

@@ -29,7 +29,7 @@
     ? el("textarea", { name, rows: "3", "aria-label": label }, value || "")
     : el("input", { type: "text", name, value: value || "", "aria-label": label });
 
-  window.cjmMapEditing = function ({ preview, editor, edit, outline, model, toast }) {
+  window.cjmMapEditing = function ({ preview, editor, edit, outline, model, toast, api, mapId, hasEvidence }) {
     let pop = null, drag = null;
     const canEdit = () => !editor.isReadOnly();
     const stepOf = (id) => { for (const st of (model() || {}).stages || []) for (const s of st.steps) if (s.id === id) return { step: s, stage: st }; return null; };
@@ -105,6 +105,8 @@
         f.append(el("div", { class: "pop-adds" }, "Add: ",
           ...[["pain point", "pains"], ["opportunity", "opportunities"], ["touchpoint", "touchpoints"], ["backstage", "backstage"], ["system", "systems"], ["metric", "metrics"]]
             .map(([label, lane]) => el("button", { type: "button", class: "link", on: { click: () => itemPop(anchor, id, lane, null) } }, label))));
+        if (hasEvidence) f.append(el("div", { class: "pop-adds" }, "Evidence: ",
+          el("button", { type: "button", class: "link", "data-evidence-pick": "", on: { click: () => evidencePop(anchor, id) } }, step.evidence ? "change the rule from the log…" : "pick from the log…")));
       }, (f) => {
         const ops = [];
         const name = val(f, "name");
@@ -126,6 +128,78 @@
         ["Delete step", { op: "delete_step", step: id }, "Delete the step “" + step.name + "” with everything on it?"],
       ].filter((x) => x[1]));
       void stage;
+    }
+
+    // ------------------------------------------------ evidence by clicking
+    // The log's touchpoints, channels and attributes with their counts;
+    // ticking values makes the rule (on the server, in canonical form),
+    // counted against the log as it changes; Apply writes it as the step's
+    // `evidence` through the same form edit as every other field.
+    async function evidencePop(anchor, id) {
+      const found = stepOf(id); if (!found) return;
+      const { step } = found;
+      let fields, current;
+      try {
+        [fields, current] = await Promise.all([
+          api("GET", "/api/maps/" + mapId + "/evidence/values"),
+          api("POST", "/api/maps/" + mapId + "/evidence/rule", { rule: step.evidence || "" }),
+        ]);
+      } catch (err) { toast(err.message, "error"); return; }
+      const picked = new Map((current.picks || []).map((p) => [p.field, new Set(p.values)]));
+      let answer = current, seq = 0, timer = null;
+      const summary = el("p", { class: "pick-summary", "aria-live": "polite" });
+      const showAnswer = (a) => {
+        summary.replaceChildren();
+        if (a.rule) summary.append(el("code", {}, a.rule));
+        else summary.append(el("span", { class: "muted" }, "Nothing picked yet."));
+        if (a.problem) summary.append(el("span", { class: "error" }, " " + a.problem));
+        else if (a.rule) {
+          const share = a.of_customers ? (100 * a.customers / a.of_customers).toFixed(1) : "0.0";
+          summary.append(el("span", { class: "muted" }, " · matches " + a.customers.toLocaleString("en-US") + " customers (" + share + " %), " + a.events.toLocaleString("en-US") + " events"));
+        }
+      };
+      const recount = () => {
+        clearTimeout(timer);
+        timer = setTimeout(async () => {
+          const mine = ++seq;
+          const picks = [...picked].filter(([, v]) => v.size).map(([field, v]) => ({ field, values: [...v] }));
+          try { const a = await api("POST", "/api/maps/" + mapId + "/evidence/rule", { picks }); if (mine === seq) { answer = a; showAnswer(a); } }
+          catch (err) { if (mine === seq) summary.replaceChildren(el("span", { class: "error" }, err.message)); }
+        }, 200);
+      };
+      open(anchor, "Evidence for “" + step.name + "”", (f) => {
+        f.classList.add("pick-pop");
+        if (step.evidence && !current.picks) f.append(el("p", { class: "hint" }, "The rule now (", el("code", {}, step.evidence), ") is more than a list of values; picking replaces it."));
+        f.append(el("p", { class: "muted" }, "Tick the values a customer's event has at this step; values of one field are alternatives, fields are all required."));
+        f.append(summary);
+        for (const fv of fields) {
+          const box = el("details", { class: "pick-field" });
+          if (fv.field === "touchpoint" || picked.has(fv.field)) box.open = true;
+          const count = el("span", { class: "muted" }, " · " + fv.distinct + (fv.distinct === 1 ? " value" : " values") + (fv.customer_level ? " · per customer" : ""));
+          box.append(el("summary", {}, el("strong", {}, fv.field), count));
+          const list = el("div", { class: "pick-list", role: "group", "aria-label": fv.field });
+          for (const v of fv.values) {
+            const cb = el("input", { type: "checkbox", value: v.value, "data-field": fv.field });
+            cb.checked = !!(picked.get(fv.field) && picked.get(fv.field).has(v.value));
+            cb.addEventListener("change", () => {
+              if (!picked.has(fv.field)) picked.set(fv.field, new Set());
+              if (cb.checked) picked.get(fv.field).add(v.value); else picked.get(fv.field).delete(v.value);
+              recount();
+            });
+            list.append(el("label", { class: "pick-value", title: v.events.toLocaleString("en-US") + " events" }, cb, el("span", { class: "pick-name" }, v.value), el("span", { class: "muted" }, v.customers.toLocaleString("en-US"))));
+          }
+          if (fv.values.length > 12) {
+            const filter = el("input", { type: "search", placeholder: "Filter " + fv.field, "aria-label": "Filter " + fv.field });
+            filter.addEventListener("input", () => { const q = filter.value.toLowerCase(); for (const l of list.children) l.hidden = !!q && !l.textContent.toLowerCase().includes(q); });
+            box.append(filter);
+          }
+          if (fv.distinct > fv.values.length) box.append(el("p", { class: "muted" }, "The " + fv.values.length + " values with the most customers of " + fv.distinct + "."));
+          box.append(list);
+          f.append(box);
+        }
+        showAnswer(current);
+      }, () => (answer.rule && answer.rule !== (step.evidence || null) ? { op: "set_field", owner: owner(id), key: "evidence", index: null, value: answer.rule } : null),
+      step.evidence ? [["Remove rule", { op: "set_field", owner: owner(id), key: "evidence", index: null, value: null }, "Remove this step's evidence rule?"]] : []);
     }
 
     // -------------------------------------------------- single fields

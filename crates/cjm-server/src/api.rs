@@ -576,6 +576,21 @@ fn upload_error(e: axum::extract::multipart::MultipartError, limit: u64) -> AppE
     }
 }
 
+pub(crate) async fn evidence_values(
+    State(state): State<AppState>,
+    access: MapAccess<Viewer>,
+) -> AppResult<Json<Vec<cjm_analytics::FieldValues>>> {
+    Ok(Json((*service::picks::values(&state, &access.map).await?).clone()))
+}
+
+pub(crate) async fn evidence_rule(
+    State(state): State<AppState>,
+    access: MapAccess<Editor>,
+    Body(body): Body<service::picks::RuleQuestion>,
+) -> AppResult<Json<service::picks::RuleAnswer>> {
+    Ok(Json(service::picks::rule(&state, &access.map, body).await?))
+}
+
 pub(crate) async fn remove_log(
     State(state): State<AppState>,
     access: WorkspaceAccess<Editor>,

@@ -114,6 +114,8 @@ pub struct StateInner {
     pub(crate) evidence: service::evidence::Cache,
     /// The log pages' answers.
     pub(crate) answers: service::analytics::Answers,
+    /// The values a step's evidence rule can pick, by log.
+    pub(crate) values: service::picks::ValuesCache,
     /// Each saved version checked once (versions never change).
     checks: cache::Bounded<i64, cjm_model::Lowered>,
     /// Two versions compared, by their ids.
@@ -199,6 +201,7 @@ pub fn open(config: Config) -> Result<Opened, String> {
             renders: service::drawings::Cache::new(share(&config, 1), share(&config, 3)),
             evidence: service::evidence::Cache::new(share(&config, 0), share(&config, 4), config.max_inflated),
             answers: service::analytics::Answers::new(share(&config, 6)),
+            values: cache::Bounded::new(16 << 20),
             checks: cache::Bounded::new(share(&config, 2)),
             diffs: cache::Bounded::new(share(&config, 5)),
             live: live::Live::default(),

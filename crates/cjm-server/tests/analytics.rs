@@ -6,6 +6,7 @@
 use crate::common::{multipart, Fixture, Who};
 use axum::body::Body;
 use axum::http::StatusCode;
+use serde_json::json;
 
 const VIEWS: [&str; 6] = ["", "/funnel", "/paths", "/process", "/variants", "/trends"];
 
@@ -186,4 +187,100 @@ fn tags(doc: &str) -> Vec<String> {
 
 fn urlencode(s: &str) -> String {
     s.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
+}
+
+/// Evidence by clicking: the values of the map's log with their counts,
+/// each counted here from the rows; a rule from picks in canonical form
+/// with the customers and events it matches (counted here too); a rule
+/// read back into picks; a field the log lacks named; bounds; hostile
+/// values kept as data.
+#[tokio::test]
+async fn a_steps_rule_is_picked_from_the_logs_values_with_their_counts() {
+    let f = Fixture::new();
+    let path = format!("/api/maps/{}/evidence", f.map);
+    let mut csv = String::from("customer_id,timestamp,touchpoint,channel,plan\n");
+    let mut rows = Vec::new();
+    for i in 0..60u32 {
+        let (c, tp) = (format!("c{}", i % 17), ["search", "compare", "pay", "Pay \"now\" <b>"][(i % 4) as usize]);
+        let (ch, plan) = (["web", "app", "phone"][(i % 3) as usize], ["gold", "free"][(i % 17 % 2) as usize]);
+        csv.push_str(&format!("{c},2026-01-{:02}T10:00:00Z,\"{}\",{ch},{plan}\n", 1 + i % 28, tp.replace('"', "\"\"")));
+        rows.push((c, tp.to_string(), ch.to_string(), plan.to_string()));
+    }
+    let (ct, body) = multipart("rich.csv", csv.as_bytes());
+    let up = f.send(f.request(Who::Editor, "POST", &path, Body::from(body), Some(&ct))).await;
+    assert_eq!(up.status, StatusCode::CREATED, "{}", up.text());
+
+    let values = f.get(Who::Viewer, &format!("/api/maps/{}/evidence/values", f.map)).await;
+    assert_eq!(values.status, StatusCode::OK, "{}", values.text());
+    let values = values.value();
+    let field = |name: &str| {
+        values
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["field"] == name)
+            .unwrap_or_else(|| panic!("{name}: {values}"))
+            .clone()
+    };
+    for (name, of) in [("touchpoint", 1usize), ("channel", 2), ("plan", 3)] {
+        let fv = field(name);
+        let mut want: std::collections::BTreeMap<String, (std::collections::BTreeSet<String>, u64)> =
+            Default::default();
+        for r in &rows {
+            let v = [&r.0, &r.1, &r.2, &r.3][of].clone();
+            let e = want.entry(v).or_default();
+            e.0.insert(r.0.clone());
+            e.1 += 1;
+        }
+        assert_eq!(fv["distinct"], want.len(), "{name}");
+        for v in fv["values"].as_array().unwrap() {
+            let (cs, events) = &want[v["value"].as_str().unwrap()];
+            assert_eq!(
+                (v["customers"].as_u64().unwrap(), v["events"].as_u64().unwrap()),
+                (cs.len() as u64, *events),
+                "{name} {v}"
+            );
+        }
+        let order: Vec<u64> =
+            fv["values"].as_array().unwrap().iter().map(|v| v["customers"].as_u64().unwrap()).collect();
+        assert!(order.windows(2).all(|w| w[0] >= w[1]), "most customers first: {order:?}");
+    }
+
+    let rule_path = format!("/api/maps/{}/evidence/rule", f.map);
+    let picks = json!({ "picks": [
+        { "field": "touchpoint", "values": ["pay", "Pay \"now\" <b>"] },
+        { "field": "channel", "values": ["web"] },
+    ] });
+    let a = f.json(Who::Editor, "POST", &rule_path, picks).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text());
+    let a = a.value();
+    assert_eq!(a["rule"], r#"touchpoint in ("pay", "Pay \"now\" <b>") and channel = "web""#);
+    let hits: Vec<_> = rows.iter().filter(|r| (r.1 == "pay" || r.1.starts_with("Pay \"now")) && r.2 == "web").collect();
+    let customers: std::collections::BTreeSet<_> = hits.iter().map(|r| &r.0).collect();
+    assert_eq!(
+        (a["events"].as_u64(), a["customers"].as_u64()),
+        (Some(hits.len() as u64), Some(customers.len() as u64)),
+        "{a}"
+    );
+    assert_eq!(a["of_customers"], 17);
+    // Read back: the same picks; a rule of another shape has none but is counted.
+    let back = f.json(Who::Editor, "POST", &rule_path, json!({ "rule": a["rule"] })).await.value();
+    assert_eq!(back["picks"][0]["values"], json!(["pay", "Pay \"now\" <b>"]));
+    assert_eq!(back["customers"], a["customers"]);
+    let other = f.json(Who::Editor, "POST", &rule_path, json!({ "rule": "not channel = \"web\"" })).await.value();
+    assert!(other["picks"].is_null() && other["events"].as_u64().unwrap() == 40, "{other}");
+    let lacking = f
+        .json(Who::Editor, "POST", &rule_path, json!({ "picks": [{ "field": "region", "values": ["x"] }] }))
+        .await
+        .value();
+    assert!(lacking["problem"].as_str().unwrap().contains("no field `region`"), "{lacking}");
+    // Bounds, and a viewer may look but not make rules.
+    let many: Vec<String> = (0..501).map(|i| format!("v{i}")).collect();
+    let big = f.json(Who::Editor, "POST", &rule_path, json!({ "picks": [{ "field": "plan", "values": many }] })).await;
+    assert_eq!(big.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", big.text());
+    let both = f.json(Who::Editor, "POST", &rule_path, json!({ "rule": "a = 1", "picks": [] })).await;
+    assert_eq!(both.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let bad = f.json(Who::Editor, "POST", &rule_path, json!({ "rule": "touchpoint = " })).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(f.json(Who::Viewer, "POST", &rule_path, json!({ "rule": "" })).await.status, StatusCode::FORBIDDEN);
 }

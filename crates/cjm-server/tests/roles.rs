@@ -24,6 +24,8 @@ const SPEC: &[(&str, &str, &str)] = &[
     ("PUT", "/api/workspaces/{ws}/members/{user}", "owner"),
     ("DELETE", "/api/workspaces/{ws}/members/{user}", "owner"),
     ("DELETE", "/api/workspaces/{ws}/logs/{log}", "editor"),
+    ("GET", "/api/maps/{id}/evidence/values", "viewer"),
+    ("POST", "/api/maps/{id}/evidence/rule", "editor"),
     ("POST", "/api/workspaces/{ws}/invitations", "owner"),
     ("GET", "/api/maps/{id}", "viewer"),
     ("PATCH", "/api/maps/{id}", "editor"),
@@ -192,6 +194,9 @@ fn concrete(f: &Fixture, who: Who, method: &str, path: &str) -> (String, Body, O
         ("PUT", "/api/maps/{id}/comments/{cid}/resolved") => json(serde_json::json!({ "resolved": true })),
         ("POST", "/api/maps/{id}/shares") => json(serde_json::json!({ "expires_in_days": 7 })),
         ("PUT", "/api/maps/{id}/evidence") => json(serde_json::json!({ "evidence_id": null })),
+        ("POST", "/api/maps/{id}/evidence/rule") => {
+            json(serde_json::json!({ "picks": [{ "field": "touchpoint", "values": ["search"] }] }))
+        }
         ("POST", "/api/maps/{id}/evidence") => {
             let (ct, body) = multipart("events.csv", LOG.as_bytes());
             (Body::from(body), Some(ct))

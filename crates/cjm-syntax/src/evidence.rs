@@ -88,6 +88,53 @@ impl Expr {
         }
     }
 
+    /// The rule that picks, for each field, any of its values: `field =
+    /// "v"` for one value, `field in ("a", "b")` for several, the fields
+    /// joined by `and`. `None` when nothing is picked.
+    pub fn of_picks(picks: &[(String, Vec<String>)]) -> Option<Expr> {
+        let mut terms: Vec<Expr> = picks
+            .iter()
+            .filter(|(_, values)| !values.is_empty())
+            .map(|(field, values)| match values.as_slice() {
+                [one] => Expr::Compare { field: field.clone(), op: CmpOp::Eq, value: Literal::Text(one.clone()) },
+                many => Expr::In {
+                    field: field.clone(),
+                    negated: false,
+                    values: many.iter().cloned().map(Literal::Text).collect(),
+                },
+            })
+            .collect();
+        match terms.len() {
+            0 => None,
+            1 => terms.pop(),
+            _ => Some(Expr::And(terms)),
+        }
+    }
+
+    /// The picks a rule of [`Expr::of_picks`]'s shape holds (text values
+    /// only); `None` for any other rule.
+    pub fn picks(&self) -> Option<Vec<(String, Vec<String>)>> {
+        let term = |e: &Expr| match e {
+            Expr::Compare { field, op: CmpOp::Eq, value: Literal::Text(v) } => Some((field.clone(), vec![v.clone()])),
+            Expr::In { field, negated: false, values } => {
+                let texts = values.iter().map(|l| match l {
+                    Literal::Text(t) => Some(t.clone()),
+                    _ => None,
+                });
+                Some((field.clone(), texts.collect::<Option<Vec<_>>>()?))
+            }
+            _ => None,
+        };
+        let out: Vec<_> = match self {
+            Expr::And(all) => all.iter().map(term).collect::<Option<_>>()?,
+            one => vec![term(one)?],
+        };
+        let mut fields: Vec<&str> = out.iter().map(|(f, _)| f.as_str()).collect();
+        fields.sort_unstable();
+        fields.dedup();
+        (fields.len() == out.len()).then_some(out)
+    }
+
     fn precedence(&self) -> u8 {
         match self {
             Expr::Or(..) => 1,
@@ -567,6 +614,27 @@ mod tests {
 
     fn ok(src: &str) -> String {
         parse(src, 0).unwrap_or_else(|d| panic!("{src}: {}", d.message)).to_string()
+    }
+
+    /// Picks become a rule that reads back as the same picks, hostile
+    /// values and field names included; a rule of another shape has none.
+    #[test]
+    fn picks_make_a_rule_and_read_back() {
+        let picks = vec![
+            ("touchpoint".to_string(), vec!["Pay \"now\"".to_string(), "a\\b".to_string()]),
+            ("order type".to_string(), vec!["`x` and y".to_string()]),
+            ("case:plan".to_string(), vec!["gold".to_string()]),
+        ];
+        let rule = Expr::of_picks(&picks).unwrap().to_string();
+        assert_eq!(
+            rule,
+            r#"touchpoint in ("Pay \"now\"", "a\\b") and `order type` = "`x` and y" and case:plan = "gold""#
+        );
+        assert_eq!(parse(&rule, 0).unwrap().picks().unwrap(), picks);
+        assert_eq!(Expr::of_picks(&[("channel".into(), vec![])]), None);
+        for other in [r#"a = 1"#, r#"a = "x" or b = "y""#, r#"not a = "x""#, r#"a = "x" and a = "y""#, r#"a != "x""#] {
+            assert_eq!(parse(other, 0).unwrap().picks(), None, "{other}");
+        }
     }
 
     #[test]

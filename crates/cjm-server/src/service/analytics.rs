@@ -296,6 +296,11 @@ impl Answers {
     pub(crate) fn forget(&self, id: i64) {
         self.kept.forget(|k| k.0 == id);
     }
+
+    /// A turn to compute over a log: at most one per core run at once.
+    pub(crate) async fn permit(&self) -> AppResult<tokio::sync::SemaphorePermit<'_>> {
+        self.running.acquire().await.map_err(|e| AppError::Internal(e.to_string()))
+    }
 }
 
 /// The answer to `ask` on `view` of log `ev`; a question that cannot be

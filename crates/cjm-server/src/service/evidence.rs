@@ -586,6 +586,7 @@ pub(crate) async fn upload(
             let _ = tokio::fs::remove_file(&path).await;
             state.evidence.forget(eid);
             state.answers.forget(eid);
+            state.values.forget(|k| k.0 == eid);
             return Err(match (e, map.evidence_id) {
                 (AppError::BadRequest(m), Some(_)) => AppError::bad(format!("{m}. The map keeps the log it had.")),
                 (e, _) => e,
@@ -685,5 +686,6 @@ pub(crate) async fn remove(state: &AppState, ws: i64, id: i64) -> AppResult<()> 
     let _ = tokio::fs::remove_file(path_of(&state.config.data_dir, &ev.stored_as)).await;
     state.evidence.forget(id);
     state.answers.forget(id);
+    state.values.forget(|k| k.0 == id);
     Ok(())
 }

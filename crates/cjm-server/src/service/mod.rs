@@ -12,4 +12,5 @@ pub(crate) mod diff;
 pub(crate) mod drawings;
 pub(crate) mod evidence;
 pub(crate) mod maps;
+pub(crate) mod picks;
 pub(crate) mod shares;
