@@ -2,7 +2,7 @@
 //! quoted fields, UTF-8 or Latin-1, gzip looked through by the caller.
 
 use crate::mapping::Resolved;
-use crate::{latin1, Bad, Builder, Encoding, EventLog, ProblemKind, ReadError, ReadOptions, NONE};
+use crate::{Bad, Builder, Encoding, EventLog, ProblemKind, ReadError, ReadOptions, NONE};
 
 /// The delimiter that splits the header line into the most fields, counting
 /// only outside quotes.
@@ -24,20 +24,38 @@ pub(crate) fn sniff_delimiter(header: &[u8]) -> u8 {
 }
 
 pub(crate) fn read(bytes: &[u8], path: &str, opts: &ReadOptions) -> Result<EventLog, ReadError> {
-    let decoded;
-    let mut data: &[u8] = match opts.encoding {
-        Encoding::Utf8 => bytes,
-        Encoding::Latin1 => {
-            decoded = latin1(bytes);
-            decoded.as_bytes()
-        }
+    read_stream(bytes, Some(bytes.len() as u64), path, opts)
+}
+
+/// Reads CSV as a stream: the file's bytes pass once through a 64 KiB
+/// buffer (Latin-1 decoded on the way), so a log on disk is never whole in
+/// memory. `total` is its size when known, for progress. An error of the
+/// stream itself (damaged gzip, the inflate limit) ends the read.
+pub(crate) fn read_stream(
+    input: impl std::io::Read,
+    total: Option<u64>,
+    path: &str,
+    opts: &ReadOptions,
+) -> Result<EventLog, ReadError> {
+    use std::io::{BufRead, Read};
+    let input: Box<dyn Read> = match opts.encoding {
+        Encoding::Utf8 => Box::new(input),
+        Encoding::Latin1 => Box::new(crate::Latin1::new(input)),
     };
-    if data.starts_with(b"\xEF\xBB\xBF") {
-        data = &data[3..];
+    let mut buffered = std::io::BufReader::with_capacity(1 << 16, input);
+    let mut first = Vec::new();
+    buffered.read_until(b'\n', &mut first).map_err(|e| stream_error(e, path))?;
+    if first.starts_with(b"\xEF\xBB\xBF") {
+        first.drain(..3);
     }
-    let header_end = data.iter().position(|&b| b == b'\n').unwrap_or(data.len());
-    let delimiter = sniff_delimiter(&data[..header_end]);
-    let mut reader = csv::ReaderBuilder::new().delimiter(delimiter).flexible(true).has_headers(true).from_reader(data);
+    let delimiter = sniff_delimiter(first.strip_suffix(b"\n").unwrap_or(&first));
+    let data = std::io::Cursor::new(first).chain(buffered);
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .has_headers(true)
+        .buffer_capacity(1 << 16)
+        .from_reader(data);
     let err = |line: Option<u64>, message: String| ReadError {
         kind: crate::ReadErrorKind::Contents,
         path: path.to_string(),
@@ -46,7 +64,13 @@ pub(crate) fn read(bytes: &[u8], path: &str, opts: &ReadOptions) -> Result<Event
     };
     let headers: Vec<String> = reader
         .byte_headers()
-        .map_err(|e| err(Some(1), format!("cannot read the header line: {e}")))?
+        .map_err(|e| {
+            if e.is_io_error() {
+                let csv::ErrorKind::Io(io) = e.into_kind() else { unreachable!("an I/O error") };
+                return stream_error(io, path);
+            }
+            err(Some(1), format!("cannot read the header line: {e}"))
+        })?
         .iter()
         .map(|h| String::from_utf8_lossy(h).trim().to_string())
         .collect();
@@ -56,11 +80,14 @@ pub(crate) fn read(bytes: &[u8], path: &str, opts: &ReadOptions) -> Result<Event
     let cols = opts.columns.resolve(&headers).map_err(|e| e.into_read_error(path, Some(1)))?;
     let mut b = Builder::new(path, opts.strict);
     let mut record = csv::ByteRecord::new();
-    let total = data.len() as u64;
     let mut next_progress = 1u64 << 22;
     loop {
         let more = match reader.read_byte_record(&mut record) {
             Ok(more) => more,
+            Err(e) if e.is_io_error() => {
+                let csv::ErrorKind::Io(io) = e.into_kind() else { unreachable!("an I/O error") };
+                return Err(stream_error(io, path));
+            }
             Err(e) => {
                 let line = e.position().map(|p| p.line()).unwrap_or(0);
                 b.log.stats.rows += 1;
@@ -73,21 +100,36 @@ pub(crate) fn read(bytes: &[u8], path: &str, opts: &ReadOptions) -> Result<Event
         }
         b.log.stats.rows += 1;
         let line = record.position().map_or(0, |p| p.line());
-        if let Some(p) = opts.progress {
+        if let (Some(p), Some(total)) = (opts.progress, total) {
             let at = record.position().map_or(0, |p| p.byte());
             if at >= next_progress {
-                p(at, total);
+                p(at.min(total), total);
                 next_progress = at + (1 << 22);
             }
         }
         row(&mut b, &record, &cols, opts, line)?;
     }
-    if let Some(p) = opts.progress {
+    if let (Some(p), Some(total)) = (opts.progress, total) {
         p(total, total);
     }
     let mut log = b.finish(opts.lifecycle);
     log.columns = Some(cols.describe(&headers));
     Ok(log)
+}
+
+/// An error of the stream under the CSV: the inflate limit (see
+/// [`crate::Inflating`]) or data that does not inflate.
+fn stream_error(e: std::io::Error, path: &str) -> ReadError {
+    if let Some(limit) = crate::inflate_limit_of(&e) {
+        return crate::too_inflated(limit, path);
+    }
+    let message = match e.kind() {
+        std::io::ErrorKind::InvalidInput | std::io::ErrorKind::InvalidData | std::io::ErrorKind::UnexpectedEof => {
+            format!("the gzip data is damaged: {e}")
+        }
+        _ => format!("cannot read the file: {e}"),
+    };
+    ReadError::new(crate::ReadErrorKind::Contents, path, None, message)
 }
 
 fn field(record: &csv::ByteRecord, i: usize) -> Result<&str, Bad> {

@@ -557,9 +557,112 @@ pub fn read_path(path: &Path, opts: &ReadOptions) -> Result<EventLog, ReadError>
     let format = format_for(opts, path, &shown)?;
     let log = match format {
         Format::Parquet => parquet_guarded(parquet_reader::Source::Path(path), &shown, opts)?,
+        Format::Csv => csv_streamed(path, &shown, opts).map_err(|e| e.unwrap_or_else(|why| file_err(why)))?,
         _ => read_text(format, std::borrow::Cow::Owned(read_file(path).map_err(file_err)?), &shown, opts)?,
     };
     some_rows(log, &shown)
+}
+
+/// A CSV file read as a stream (inflated as it is parsed when gzipped, up
+/// to the inflate limit): never whole in memory, whatever its size.
+/// `Err(Err(why))` is a file that cannot be opened.
+fn csv_streamed(path: &Path, shown: &str, opts: &ReadOptions) -> Result<EventLog, Result<ReadError, String>> {
+    use std::io::Read;
+    let io_err = |e: std::io::Error| match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".to_string(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        _ => e.to_string(),
+    };
+    let mut file = std::fs::File::open(path).map_err(|e| Err(io_err(e)))?;
+    let size = file.metadata().map(|m| m.len()).ok();
+    let mut magic = [0u8; 2];
+    let got = file.read(&mut magic).map_err(|e| Err(io_err(e)))?;
+    let head = std::io::Cursor::new(magic[..got].to_vec()).chain(file);
+    if magic[..got] == [0x1f, 0x8b] {
+        let inflated =
+            Inflating::new(flate2::read::MultiGzDecoder::new(std::io::BufReader::new(head)), opts.inflate_limit());
+        csv_reader::read_stream(inflated, None, shown, opts).map_err(Ok)
+    } else {
+        csv_reader::read_stream(head, size, shown, opts).map_err(Ok)
+    }
+}
+
+/// Inflated bytes, counted: past `limit` the stream ends with an error
+/// that [`Inflating::limit_of`] recognises (a gzip bomb costs no memory).
+pub(crate) struct Inflating<R> {
+    inner: R,
+    left: u64,
+    limit: u64,
+}
+
+/// The error an [`Inflating`] stream ends with at its limit.
+#[derive(Debug)]
+struct InflateLimit(u64);
+
+impl std::fmt::Display for InflateLimit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "inflates past {} bytes", self.0)
+    }
+}
+
+impl std::error::Error for InflateLimit {}
+
+impl<R> Inflating<R> {
+    pub(crate) fn new(inner: R, limit: u64) -> Self {
+        Inflating { inner, left: limit, limit }
+    }
+}
+
+/// The limit an error of an [`Inflating`] stream reports having passed,
+/// if it is that error.
+pub(crate) fn inflate_limit_of(e: &std::io::Error) -> Option<u64> {
+    e.get_ref().and_then(|inner| inner.downcast_ref::<InflateLimit>()).map(|l| l.0)
+}
+
+impl<R: std::io::Read> std::io::Read for Inflating<R> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(out)?;
+        if n as u64 > self.left {
+            return Err(std::io::Error::other(InflateLimit(self.limit)));
+        }
+        self.left -= n as u64;
+        Ok(n)
+    }
+}
+
+/// Latin-1 bytes read as UTF-8 text, as [`latin1`] decodes them, in a stream.
+pub(crate) struct Latin1<R> {
+    inner: R,
+    out: Vec<u8>,
+    at: usize,
+}
+
+impl<R> Latin1<R> {
+    pub(crate) fn new(inner: R) -> Self {
+        Latin1 { inner, out: Vec::new(), at: 0 }
+    }
+}
+
+impl<R: std::io::Read> std::io::Read for Latin1<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.at == self.out.len() {
+            let mut raw = [0u8; 16 * 1024];
+            let n = self.inner.read(&mut raw)?;
+            self.out.clear();
+            self.at = 0;
+            for &b in &raw[..n] {
+                if b < 0x80 {
+                    self.out.push(b);
+                } else {
+                    self.out.extend_from_slice(&[0xC0 | (b >> 6), 0x80 | (b & 0x3F)]);
+                }
+            }
+        }
+        let k = buf.len().min(self.out.len() - self.at);
+        buf[..k].copy_from_slice(&self.out[self.at..self.at + k]);
+        self.at += k;
+        Ok(k)
+    }
 }
 
 /// Reads a log from memory, as [`read_path`] reads a file: `name` (a file

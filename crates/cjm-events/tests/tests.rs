@@ -1052,3 +1052,38 @@ fn previews_are_bounded_and_bad_files_are_errors() {
     let e = cjm_events::preview_path(&xml, &opts_all(), 10).unwrap_err();
     assert!(e.to_string().contains("bad.xes:1"), "{e}");
 }
+
+/// A CSV file is read as a stream: a gzip cut short or damaged midway
+/// ends the read with an error naming the file (not a loop of bad rows),
+/// and a gzipped Latin-1 log read from disk equals the same bytes read
+/// from memory.
+#[test]
+fn csv_streams_end_at_damage_and_equal_the_read_from_memory() {
+    use std::io::Write;
+    let dir = tempdir();
+    let mut csv = b"customer_id;timestamp;touchpoint\n".to_vec();
+    for i in 0..50_000u32 {
+        csv.extend(format!("c{};2026-01-01T10:{:02}:00Z;caf", i % 997, i % 60).as_bytes());
+        csv.extend([0xE9, b'\n']);
+    }
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(&csv).unwrap();
+    let gz = gz.finish().unwrap();
+    let whole = dir.join("l.csv.gz");
+    std::fs::write(&whole, &gz).unwrap();
+    let opts = ReadOptions { encoding: cjm_events::Encoding::Latin1, ..opts_all() };
+    let from_file = read_path(&whole, &opts).unwrap();
+    assert_eq!((from_file.len(), from_file.stats.bad_rows), (50_000, 0));
+    assert_eq!(from_file.activities.get(0), "café");
+    assert_same_log(&from_file, &cjm_events::read_bytes(&gz, "l.csv.gz", &opts).unwrap());
+    let cut = dir.join("cut.csv.gz");
+    std::fs::write(&cut, &gz[..gz.len() / 2]).unwrap();
+    let e = read_path(&cut, &opts).unwrap_err();
+    assert!(e.to_string().starts_with(&cut.display().to_string()) && e.message.contains("gzip"), "{e}");
+    let mut damaged = gz.clone();
+    let mid = damaged.len() / 2;
+    damaged[mid..mid + 64].fill(0xAB);
+    let bad = dir.join("bad.csv.gz");
+    std::fs::write(&bad, &damaged).unwrap();
+    assert!(read_path(&bad, &opts).is_err());
+}
