@@ -557,7 +557,7 @@ pub fn read_path(path: &Path, opts: &ReadOptions) -> Result<EventLog, ReadError>
     let format = format_for(opts, path, &shown)?;
     let log = match format {
         Format::Parquet => parquet_guarded(parquet_reader::Source::Path(path), &shown, opts)?,
-        Format::Csv => csv_streamed(path, &shown, opts).map_err(|e| e.unwrap_or_else(|why| file_err(why)))?,
+        Format::Csv => csv_streamed(path, &shown, opts).map_err(|e| e.unwrap_or_else(&file_err))?,
         _ => read_text(format, std::borrow::Cow::Owned(read_file(path).map_err(file_err)?), &shown, opts)?,
     };
     some_rows(log, &shown)

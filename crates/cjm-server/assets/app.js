@@ -62,6 +62,8 @@
       toast("Done. Copy it now.");
       return;
     }
+    // A log kept but not attached: its columns are chosen next, on this page.
+    if (data && data.pending && el.closest("#server-logs")) { location.href = location.pathname + "?log=" + data.pending + "#pending-log"; return; }
     if (then === "reload" || !then) { location.reload(); }
   }
 

@@ -591,6 +591,34 @@ pub(crate) async fn evidence_rule(
     Ok(Json(service::picks::rule(&state, &access.map, body).await?))
 }
 
+pub(crate) async fn folder_logs(
+    State(state): State<AppState>,
+    _access: WorkspaceAccess<Editor>,
+) -> AppResult<Json<service::folder::FolderListing>> {
+    let config = state.config.clone();
+    let listing = tokio::task::spawn_blocking(move || service::folder::list(&config))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))??;
+    Ok(Json(listing))
+}
+
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct FolderPath {
+    /// The file's path inside the server's log folder, as listed.
+    pub path: String,
+}
+
+pub(crate) async fn attach_folder_log(
+    State(state): State<AppState>,
+    access: MapAccess<Editor>,
+    Body(body): Body<FolderPath>,
+) -> AppResult<(StatusCode, Json<EvidenceState>)> {
+    let answer = service::folder::attach(&state, &access.map, &access.user, body.path).await?;
+    let status = if answer.pending.is_some() { StatusCode::ACCEPTED } else { StatusCode::OK };
+    Ok((status, Json(answer)))
+}
+
 pub(crate) async fn remove_log(
     State(state): State<AppState>,
     access: WorkspaceAccess<Editor>,

@@ -20,6 +20,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0002_token_scope.sql"),
     include_str!("migrations/0003_live.sql"),
     include_str!("migrations/0004_live_more.sql"),
+    include_str!("migrations/0005_log_folder.sql"),
 ];
 
 #[derive(Clone)]

@@ -82,6 +82,9 @@ pub struct Config {
     pub login_attempts: u32,
     /// Reverse proxies whose `X-Forwarded-For` names the client.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// A folder of log files on the server that workspaces attach in
+    /// place (no upload, no upload limit).
+    pub logs_dir: Option<PathBuf>,
 }
 
 impl Config {
@@ -95,6 +98,7 @@ impl Config {
             demo: true,
             login_attempts: 10,
             trusted_proxies: Vec::new(),
+            logs_dir: None,
         }
     }
 }

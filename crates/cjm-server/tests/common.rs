@@ -67,6 +67,11 @@ impl Fixture {
         let dir = tempfile::tempdir().unwrap();
         let mut config = Config::new(dir.path().to_path_buf());
         config.demo = false;
+        // The server's log folder, with one log (`server.csv`).
+        let folder = dir.path().join("server-logs");
+        std::fs::create_dir_all(&folder).unwrap();
+        std::fs::write(folder.join("server.csv"), LOG).unwrap();
+        config.logs_dir = Some(folder);
         adjust(&mut config);
         let opened = cjm_server::open(config).unwrap();
         let state = opened.state;

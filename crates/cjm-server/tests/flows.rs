@@ -346,6 +346,86 @@ async fn a_log_whose_columns_are_not_found_waits_for_them_and_the_map_keeps_its_
     assert_eq!(again.status, StatusCode::NOT_FOUND);
 }
 
+/// The server's log folder: its log files are listed (not hidden files,
+/// other files or links), one bigger than the upload limit attaches in
+/// place and reads whole, attaching it again reuses its record, a path
+/// that leaves the folder (`..`, absolute, a link out) is refused with
+/// nothing recorded, and removing the log leaves the file on the server.
+#[tokio::test]
+async fn logs_of_the_server_folder_attach_in_place_and_paths_stay_inside() {
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("secret.csv"), crate::common::LOG).unwrap();
+    let secret = outside.path().join("secret.csv");
+    let f = Fixture::with(|c| c.max_upload = 1024);
+    let folder = f.state.config.logs_dir.clone().unwrap();
+    let mut big = String::from("customer_id,timestamp,touchpoint\n");
+    for i in 0..2_000 {
+        big.push_str(&format!("c{},2026-01-01T10:{:02}:00Z,step {}\n", i % 250, i % 60, i % 5));
+    }
+    std::fs::create_dir_all(folder.join("2026/q1")).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut gz, big.as_bytes()).unwrap();
+    std::fs::write(folder.join("2026/q1/big.csv.gz"), gz.finish().unwrap()).unwrap();
+    std::fs::write(folder.join(".hidden.csv"), "x").unwrap();
+    std::fs::write(folder.join("notes.md"), "x").unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(&secret, folder.join("link.csv")).unwrap();
+
+    let listing = f.get(Who::Editor, &format!("/api/workspaces/{}/folder", f.ws)).await.value();
+    let paths: Vec<&str> = listing["files"].as_array().unwrap().iter().map(|x| x["path"].as_str().unwrap()).collect();
+    assert_eq!(paths, ["2026/q1/big.csv.gz", "server.csv"], "{listing}");
+    assert_eq!(listing["files"][0]["format"], "csv");
+    let page = f.get(Who::Editor, &format!("/m/{}/evidence", f.map)).await.text();
+    assert!(page.contains("Logs on the server") && page.contains("2026/q1/big.csv.gz"));
+    assert!(!f.get(Who::Viewer, &format!("/m/{}/evidence", f.map)).await.text().contains("Logs on the server"));
+
+    let path = format!("/api/maps/{}/evidence/folder", f.map);
+    let a = f.json(Who::Editor, "POST", &path, json!({ "path": "2026/q1/big.csv.gz" })).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text());
+    let v = a.value();
+    assert_eq!((&v["summary"]["events"], &v["summary"]["customers"]), (&json!(2000), &json!(250)), "{v}");
+    assert_eq!(v["evidence"]["in_folder"], true);
+    let id = v["evidence"]["id"].as_i64().unwrap();
+    let again = f.json(Who::Editor, "POST", &path, json!({ "path": "2026/q1/big.csv.gz" })).await.value();
+    assert_eq!(again["evidence"]["id"], id, "one record per file and workspace");
+    assert_eq!(again["logs"].as_array().unwrap().len(), 2);
+
+    for bad in [
+        "../secret.csv",
+        "/etc/passwd",
+        secret.to_str().unwrap(),
+        "2026/../../x.csv",
+        "link.csv",
+        "notes.md",
+        "",
+        "a\\b.csv",
+    ] {
+        let r = f.json(Who::Editor, "POST", &path, json!({ "path": bad })).await;
+        assert!(matches!(r.status.as_u16(), 400 | 422), "{bad}: {} {}", r.status, r.text());
+        assert!(!r.text().contains(folder.to_str().unwrap()), "{bad}: the folder's place is not told: {}", r.text());
+    }
+    assert_eq!(
+        f.get(Who::Viewer, &format!("/api/maps/{}/evidence", f.map)).await.value()["logs"].as_array().unwrap().len(),
+        2
+    );
+
+    // Re-attach the fixture's upload, then remove the folder log: its file stays.
+    let first =
+        again["logs"].as_array().unwrap().iter().find(|l| l["in_folder"] == false).unwrap()["id"].as_i64().unwrap();
+    f.json(Who::Editor, "PUT", &format!("/api/maps/{}/evidence", f.map), json!({ "evidence_id": first })).await;
+    let gone = f.json(Who::Editor, "DELETE", &format!("/api/workspaces/{}/logs/{id}", f.ws), json!(null)).await;
+    assert_eq!(gone.status, StatusCode::NO_CONTENT, "{}", gone.text());
+    assert!(folder.join("2026/q1/big.csv.gz").is_file(), "the administrator's file stays");
+    // A server without a folder lists nothing and attaches nothing.
+    let none = Fixture::with(|c| c.logs_dir = None);
+    let l = none.get(Who::Editor, &format!("/api/workspaces/{}/folder", none.ws)).await.value();
+    assert_eq!((&l["configured"], l["files"].as_array().unwrap().len()), (&json!(false), 0));
+    let r = none
+        .json(Who::Editor, "POST", &format!("/api/maps/{}/evidence/folder", none.map), json!({ "path": "server.csv" }))
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text());
+}
+
 /// A log uploaded in Latin-1 with the encoding chosen on the upload form
 /// reads whole at once; without it the page says to choose Latin-1.
 #[tokio::test]

@@ -25,6 +25,8 @@ const SPEC: &[(&str, &str, &str)] = &[
     ("DELETE", "/api/workspaces/{ws}/members/{user}", "owner"),
     ("DELETE", "/api/workspaces/{ws}/logs/{log}", "editor"),
     ("GET", "/api/maps/{id}/evidence/values", "viewer"),
+    ("GET", "/api/workspaces/{ws}/folder", "editor"),
+    ("POST", "/api/maps/{id}/evidence/folder", "editor"),
     ("POST", "/api/maps/{id}/evidence/rule", "editor"),
     ("POST", "/api/workspaces/{ws}/invitations", "owner"),
     ("GET", "/api/maps/{id}", "viewer"),
@@ -194,6 +196,7 @@ fn concrete(f: &Fixture, who: Who, method: &str, path: &str) -> (String, Body, O
         ("PUT", "/api/maps/{id}/comments/{cid}/resolved") => json(serde_json::json!({ "resolved": true })),
         ("POST", "/api/maps/{id}/shares") => json(serde_json::json!({ "expires_in_days": 7 })),
         ("PUT", "/api/maps/{id}/evidence") => json(serde_json::json!({ "evidence_id": null })),
+        ("POST", "/api/maps/{id}/evidence/folder") => json(serde_json::json!({ "path": "server.csv" })),
         ("POST", "/api/maps/{id}/evidence/rule") => {
             json(serde_json::json!({ "picks": [{ "field": "touchpoint", "values": ["search"] }] }))
         }

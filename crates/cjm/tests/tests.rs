@@ -593,6 +593,10 @@ fn serve_refuses_bad_settings_before_starting() {
     let o = run(&["serve", "--data", file.to_str().unwrap()]);
     assert_eq!(code(&o), 2);
     assert!(stderr(&o).contains("cannot create the data directory"), "{}", stderr(&o));
+    // A log folder that is not one.
+    let o = run(&["serve", "--data", data, "--logs", file.to_str().unwrap()]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("not a folder; give the folder that holds the logs"), "{}", stderr(&o));
 }
 
 #[test]

@@ -112,7 +112,7 @@ async fn page(
     let ws = access.ws;
     let ev = log_of(&state, ws, id).await?;
     let ask = Ask::parse(raw.as_deref())?;
-    let path = crate::service::evidence::path_of(&state.config.data_dir, &ev.stored_as);
+    let path = crate::service::evidence::file_of(&state.config, &ev)?;
     let read = state.evidence.log(ev.id, path, ev.file_name.clone(), ev.mapping.clone()).await;
     let log = match read {
         Ok(log) => log,

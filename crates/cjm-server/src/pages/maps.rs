@@ -684,6 +684,17 @@ pub(crate) async fn evidence_page(
     let measured = if ev.summary.is_some() { evidence::measured(&state, &map, None).await? } else { None };
     let editor = role >= Role::Editor;
     let limit_mb = state.config.max_upload / (1024 * 1024);
+    // The server's log folder, for editors when there is one.
+    let folder = if editor && state.config.logs_dir.is_some() {
+        let config = state.config.clone();
+        Some(
+            tokio::task::spawn_blocking(move || crate::service::folder::list(&config))
+                .await
+                .map_err(|e| AppError::Internal(e.to_string()))??,
+        )
+    } else {
+        None
+    };
     // A workspace log chosen to read (an upload waiting for its columns).
     let to_map = match q.log.filter(|l| Some(*l) != map.evidence_id) {
         Some(l) if editor => Some(evidence::log_to_map(&state, map.workspace_id, l).await?),
@@ -738,6 +749,7 @@ pub(crate) async fn evidence_page(
             p.muted { "No event log is attached to this map yet." }
         }
         @if editor { (upload_card(id, ev.evidence.is_some(), limit_mb)) }
+        @if let Some(f) = folder.as_ref().filter(|f| f.configured) { (folder_card(id, f)) }
         (logs_card(id, map.workspace_id, map.evidence_id, &ev.logs, editor))
     };
     Ok(Page::new("Evidence", &who, "evidence", body).crumbs(crumbs(&map, &ws)).wide().render())
@@ -941,6 +953,38 @@ fn upload_card(id: i64, replaces: bool, limit_mb: u64) -> Markup {
     }
 }
 
+/// The files of the server's log folder, each attached in place in one click.
+fn folder_card(id: i64, f: &crate::service::folder::FolderListing) -> Markup {
+    html! {
+        section.card #server-logs {
+            h2 { "Logs on the server" }
+            p.muted { "Files the administrator put in the server's log folder, for logs bigger than an upload. They are read where they are, as a stream, with no size limit, and stay on the server when removed from the workspace." }
+            @if f.files.is_empty() { p.muted { "The folder holds no CSV, TSV, JSON Lines, Parquet or XES file (also .gz)." } }
+            @else {
+                table.list.logs {
+                    thead { tr { th { "File" } th { "Format" } th { "Size" } th { "Changed" } th aria-label="Action" {} } }
+                    tbody {
+                        @for file in &f.files {
+                            tr {
+                                td { code { (file.path) } }
+                                td { (file.format) }
+                                td { (size(file.bytes as i64)) }
+                                td { (when(file.modified)) }
+                                td {
+                                    form.api-form data-method="POST" data-action={ "/api/maps/" (id) "/evidence/folder" } data-extra=(serde_json::json!({ "path": file.path }).to_string()) data-then="reload" {
+                                        button type="submit" title="Attach to this map; a file attached before is read again as it is now" { "Attach" }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                @if f.cut { p.muted { "Only the first " (crate::service::folder::MAX_FOLDER_FILES) " files are listed." } }
+            }
+        }
+    }
+}
+
 /// The workspace's logs: size, who uploaded them, how many maps use them,
 /// and (for editors) one click to attach another or re-attach the previous.
 fn logs_card(id: i64, ws: i64, attached: Option<i64>, logs: &[store::LogEntry], editor: bool) -> Markup {
@@ -953,7 +997,7 @@ fn logs_card(id: i64, ws: i64, attached: Option<i64>, logs: &[store::LogEntry], 
                     tbody {
                         @for l in logs {
                             tr {
-                                td { (l.file_name) }
+                                td { (l.file_name) @if l.in_folder { " " span.badge title="A file of the server's log folder, read in place" { "server" } } }
                                 td { (size(l.bytes)) }
                                 td { (l.uploaded_by) " · " (when(l.created_at)) }
                                 td { (l.maps) @if l.maps == 1 { " map" } @else { " maps" } }

@@ -9,7 +9,6 @@
 
 use crate::cache::Bounded;
 use crate::error::{AppError, AppResult};
-use crate::service::evidence::path_of;
 use crate::store::Evidence;
 use crate::AppState;
 use cjm_analytics::{Filters, FunnelView, Overview, ProcessView, QueryError, TrendView, VariantsView};
@@ -311,7 +310,7 @@ pub(crate) async fn answer(state: &AppState, ev: &Evidence, view: View, ask: &As
         return Ok(hit);
     }
     let _permit = state.answers.running.acquire().await.map_err(|e| AppError::Internal(e.to_string()))?;
-    let path = path_of(&state.config.data_dir, &ev.stored_as);
+    let path = crate::service::evidence::file_of(&state.config, ev)?;
     let log = state.evidence.log(ev.id, path, ev.file_name.clone(), ev.mapping.clone()).await?;
     let ask = ask.clone();
     state

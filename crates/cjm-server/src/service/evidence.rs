@@ -64,6 +64,16 @@ pub(crate) fn path_of(data_dir: &Path, stored_as: &str) -> PathBuf {
     data_dir.join("evidence").join(stored_as)
 }
 
+/// The file of a log: an upload in the data directory, or a file of the
+/// server's log folder (checked, on every use, to be inside it still).
+pub(crate) fn file_of(config: &crate::Config, ev: &Evidence) -> AppResult<PathBuf> {
+    if ev.in_folder {
+        crate::service::folder::resolve(config, &ev.stored_as)
+    } else {
+        Ok(path_of(&config.data_dir, &ev.stored_as))
+    }
+}
+
 /// Reads a stored log with a mapping. The error is the reader's, which
 /// names the line and the column to choose; the file name shown is the one
 /// the user uploaded.
@@ -387,7 +397,7 @@ impl Cache {
         if let Some(hit) = self.measured.get(&key) {
             return Ok(hit);
         }
-        let path = path_of(&state.config.data_dir, &ev.stored_as);
+        let path = file_of(&state.config, ev)?;
         let log = self.log(ev.id, path, ev.file_name.clone(), ev.mapping.clone()).await?;
         let (st, shown) = (state.clone(), ev.file_name.clone());
         self.measured
@@ -463,7 +473,7 @@ pub(crate) async fn evidence_state(state: &AppState, map: &MapInfo) -> AppResult
 
 /// A stored log read with its mapping (from the cache).
 async fn read_log(state: &AppState, ev: &Evidence) -> AppResult<Arc<EventLog>> {
-    let path = path_of(&state.config.data_dir, &ev.stored_as);
+    let path = file_of(&state.config, ev)?;
     state.evidence.log(ev.id, path, ev.file_name.clone(), ev.mapping.clone()).await
 }
 
@@ -474,7 +484,7 @@ pub(crate) async fn preview_of(
     ev: &Evidence,
     mapping: &ColumnMapping,
 ) -> AppResult<Option<LogPreview>> {
-    let path = path_of(&state.config.data_dir, &ev.stored_as);
+    let path = file_of(&state.config, ev)?;
     match state.evidence.preview(ev.id, path, ev.file_name.clone(), mapping.clone()).await {
         Ok(p) => Ok(Some((*p).clone())),
         Err(AppError::BadRequest(_) | AppError::Unprocessable(_)) => Ok(None),
@@ -556,14 +566,40 @@ pub(crate) async fn upload(
     let (name, stored_as, m) = (file_name.clone(), stored.clone(), mapping.clone());
     let eid = state.db.write(move |tx| store::insert_evidence(tx, ws, &name, &stored_as, size, &m, uid)).await?;
     let path = path_of(&state.config.data_dir, &stored);
+    adopt(state, map, eid, path, file_name, mapping, New::Upload).await
+}
+
+/// Where a log being adopted came from, for what a refusal undoes.
+#[derive(Clone, Copy, PartialEq)]
+pub(crate) enum New {
+    /// An upload: a refusal drops its record and its file.
+    Upload,
+    /// A file of the server's folder first attached: a refusal drops the
+    /// record, never the administrator's file.
+    Folder,
+    /// A log the workspace had (a folder file attached again): a refusal
+    /// leaves it as it was.
+    Known,
+}
+
+/// Attaches log `eid` (just recorded) to `map` once it reads. A log whose
+/// columns need choosing (or another encoding) is kept when its first rows
+/// show: a map with no log takes it, and the page offers the column
+/// pickers; a map with a log keeps the one it has and the new one waits,
+/// unattached, for its columns. A file that is damaged, too big or not its
+/// format is refused.
+pub(crate) async fn adopt(
+    state: &AppState,
+    map: &MapInfo,
+    eid: i64,
+    path: PathBuf,
+    file_name: String,
+    mapping: ColumnMapping,
+    new: New,
+) -> AppResult<EvidenceState> {
     if let Err(Unread { error: e, settings }) =
         state.evidence.log_or_unread(eid, path.clone(), file_name.clone(), mapping.clone()).await?
     {
-        // A log whose columns need choosing (or another encoding) is kept
-        // when its first rows show: a map with no log takes it, and the
-        // page offers the column pickers; a map with a log keeps the one it
-        // has and the new one waits, unattached, for its columns. A file
-        // that is damaged, too big or not its format is refused.
         let previews = settings
             && state
                 .evidence
@@ -582,11 +618,13 @@ pub(crate) async fn upload(
             return Ok(out);
         }
         if !previews {
-            state.db.write(move |tx| store::delete_evidence(tx, eid)).await?;
-            let _ = tokio::fs::remove_file(&path).await;
-            state.evidence.forget(eid);
-            state.answers.forget(eid);
-            state.values.forget(|k| k.0 == eid);
+            if new != New::Known {
+                state.db.write(move |tx| store::delete_evidence(tx, eid)).await?;
+                if new == New::Upload {
+                    let _ = tokio::fs::remove_file(&path).await;
+                }
+                forget(state, eid);
+            }
             return Err(match (e, map.evidence_id) {
                 (AppError::BadRequest(m), Some(_)) => AppError::bad(format!("{m}. The map keeps the log it had.")),
                 (e, _) => e,
@@ -597,6 +635,13 @@ pub(crate) async fn upload(
     state.db.write(move |tx| store::attach_evidence(tx, id, Some(eid))).await?;
     let map = state.db.read(move |c| store::map(c, id)).await?;
     evidence_state(state, &map).await
+}
+
+/// Forgets everything kept of log `eid`: read, measured, answered, listed.
+pub(crate) fn forget(state: &AppState, eid: i64) {
+    state.evidence.forget(eid);
+    state.answers.forget(eid);
+    state.values.forget(|k| k.0 == eid);
 }
 
 /// Attaches a log of the workspace (`None` detaches) and, with `mapping`,
@@ -614,7 +659,7 @@ pub(crate) async fn attach(
         if owner_ws != ws {
             return Err(AppError::NotFound);
         }
-        let path = path_of(&state.config.data_dir, &ev.stored_as);
+        let path = file_of(&state.config, &ev)?;
         // A log that does not read (with the mapping given, or its own) is
         // refused: the mapping is not saved and the map keeps its log.
         let with = mapping.clone().unwrap_or_else(|| ev.mapping.clone());
@@ -651,7 +696,7 @@ pub(crate) async fn draft(state: &AppState, map: &MapInfo) -> AppResult<String> 
     let eid =
         map.evidence_id.ok_or_else(|| AppError::bad("this map has no evidence; upload a log on the evidence page"))?;
     let (ev, _) = state.db.read(move |c| store::evidence(c, eid)).await?;
-    let path = path_of(&state.config.data_dir, &ev.stored_as);
+    let path = file_of(&state.config, &ev)?;
     let log = state.evidence.log(ev.id, path, ev.file_name.clone(), ev.mapping.clone()).await?;
     tokio::task::spawn_blocking(move || discover(&log, &ev.file_name))
         .await
@@ -683,9 +728,10 @@ pub(crate) async fn remove(state: &AppState, ws: i64, id: i64) -> AppResult<()> 
         .await?;
     // The record is gone (committed) before the file: a crash between the
     // two leaves an unreferenced file, never a record without its file.
-    let _ = tokio::fs::remove_file(path_of(&state.config.data_dir, &ev.stored_as)).await;
-    state.evidence.forget(id);
-    state.answers.forget(id);
-    state.values.forget(|k| k.0 == id);
+    // A file of the server's folder is the administrator's: only its record goes.
+    if !ev.in_folder {
+        let _ = tokio::fs::remove_file(path_of(&state.config.data_dir, &ev.stored_as)).await;
+    }
+    forget(state, id);
     Ok(())
 }

@@ -11,6 +11,7 @@ pub(crate) mod comments;
 pub(crate) mod diff;
 pub(crate) mod drawings;
 pub(crate) mod evidence;
+pub(crate) mod folder;
 pub(crate) mod maps;
 pub(crate) mod picks;
 pub(crate) mod shares;

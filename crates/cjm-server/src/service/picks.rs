@@ -6,7 +6,6 @@
 
 use crate::cache::Bounded;
 use crate::error::{AppError, AppResult};
-use crate::service::evidence::path_of;
 use crate::store::{self, MapInfo};
 use crate::AppState;
 use cjm_analytics::FieldValues;
@@ -150,7 +149,7 @@ async fn log_of(state: &AppState, map: &MapInfo) -> AppResult<(store::Evidence, 
     let eid =
         map.evidence_id.ok_or_else(|| AppError::bad("this map has no evidence; upload a log on the evidence page"))?;
     let (ev, _) = state.db.read(move |c| store::evidence(c, eid)).await?;
-    let path = path_of(&state.config.data_dir, &ev.stored_as);
+    let path = crate::service::evidence::file_of(&state.config, &ev)?;
     let log = state.evidence.log(ev.id, path, ev.file_name.clone(), ev.mapping.clone()).await?;
     Ok((ev, log))
 }

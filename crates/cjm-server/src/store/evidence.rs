@@ -27,13 +27,17 @@ pub(crate) struct Evidence {
     pub mapping: ColumnMapping,
     pub uploaded_by: String,
     pub created_at: i64,
+    /// A file of the server's log folder, attached in place (not uploaded).
+    pub in_folder: bool,
+    /// The upload's name in the data directory, or the file's path inside
+    /// the log folder.
     #[serde(skip)]
     pub stored_as: String,
 }
 
 pub(crate) fn evidence(c: &Connection, id: i64) -> AppResult<(Evidence, i64)> {
     c.query_row(
-        "SELECT e.id, e.file_name, e.bytes, e.mapping, u.name, e.created_at, e.stored_as, e.workspace_id FROM evidence e JOIN users u ON u.id = e.uploaded_by WHERE e.id = ?1",
+        "SELECT e.id, e.file_name, e.bytes, e.mapping, u.name, e.created_at, e.stored_as, e.workspace_id, e.in_folder FROM evidence e JOIN users u ON u.id = e.uploaded_by WHERE e.id = ?1",
         [id],
         |r| {
             let mapping: String = r.get(3)?;
@@ -46,6 +50,7 @@ pub(crate) fn evidence(c: &Connection, id: i64) -> AppResult<(Evidence, i64)> {
                     uploaded_by: r.get(4)?,
                     created_at: r.get(5)?,
                     stored_as: r.get(6)?,
+                    in_folder: r.get(8)?,
                 },
                 r.get(7)?,
             ))
@@ -65,12 +70,14 @@ pub(crate) struct LogEntry {
     pub created_at: i64,
     /// Maps of the workspace this log is attached to.
     pub maps: i64,
+    /// A file of the server's log folder, attached in place.
+    pub in_folder: bool,
 }
 
 /// The logs of a workspace, newest first (at most 200).
 pub(crate) fn workspace_logs(c: &Connection, ws: i64) -> AppResult<Vec<LogEntry>> {
     let mut st = c.prepare(
-        "SELECT e.id, e.file_name, e.bytes, u.name, e.created_at, (SELECT COUNT(*) FROM maps m WHERE m.evidence_id = e.id) \
+        "SELECT e.id, e.file_name, e.bytes, u.name, e.created_at, (SELECT COUNT(*) FROM maps m WHERE m.evidence_id = e.id), e.in_folder \
          FROM evidence e JOIN users u ON u.id = e.uploaded_by WHERE e.workspace_id = ?1 ORDER BY e.created_at DESC, e.id DESC LIMIT 200",
     )?;
     let rows = st.query_map([ws], |r| {
@@ -81,6 +88,7 @@ pub(crate) fn workspace_logs(c: &Connection, ws: i64) -> AppResult<Vec<LogEntry>
             uploaded_by: r.get(3)?,
             created_at: r.get(4)?,
             maps: r.get(5)?,
+            in_folder: r.get(6)?,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
@@ -102,6 +110,35 @@ pub(crate) fn insert_evidence(
         params![ws, file_name, stored_as, bytes, mapping, by, now()],
     )?;
     Ok(c.last_insert_rowid())
+}
+
+/// Records a file of the server's log folder (`rel`, its path inside the
+/// folder) as a log of workspace `ws`, or finds the record it has; its id
+/// and whether it is new.
+pub(crate) fn folder_log(
+    c: &Connection,
+    ws: i64,
+    file_name: &str,
+    rel: &str,
+    bytes: i64,
+    by: i64,
+) -> AppResult<(i64, bool)> {
+    let known: Option<i64> = c
+        .query_row(
+            "SELECT id FROM evidence WHERE workspace_id = ?1 AND in_folder = 1 AND stored_as = ?2",
+            params![ws, rel],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if let Some(id) = known {
+        c.execute("UPDATE evidence SET bytes = ?2 WHERE id = ?1", params![id, bytes])?;
+        return Ok((id, false));
+    }
+    c.execute(
+        "INSERT INTO evidence (workspace_id, file_name, stored_as, bytes, mapping, uploaded_by, created_at, in_folder) VALUES (?1, ?2, ?3, ?4, '{}', ?5, ?6, 1)",
+        params![ws, file_name, rel, bytes, by, now()],
+    )?;
+    Ok((c.last_insert_rowid(), true))
 }
 
 pub(crate) fn delete_evidence(c: &Connection, id: i64) -> AppResult<()> {

@@ -9,7 +9,7 @@ use std::path::PathBuf;
     long_about = "Run the team web app.\n\n\
 The database and uploaded logs live in --data (created on first start, with a demo workspace). \
 While no account exists, the server prints a one-time setup link for the first administrator.",
-    after_help = "Examples:\n  cjm serve                                   data in ./cjm-data, on 127.0.0.1:8080\n  cjm serve --data /var/lib/cjm --addr 0.0.0.0:8080 --public-url https://cjm.example.com"
+    after_help = "Examples:\n  cjm serve                                   data in ./cjm-data, on 127.0.0.1:8080\n  cjm serve --data /var/lib/cjm --addr 0.0.0.0:8080 --public-url https://cjm.example.com\n  cjm serve --logs /srv/event-logs                 big logs attached in place, no upload"
 )]
 pub(crate) struct Args {
     /// Where the database and uploaded logs live
@@ -39,6 +39,11 @@ pub(crate) struct Args {
     /// Do not seed the demo workspace on first start
     #[arg(long)]
     no_demo: bool,
+    /// A folder of log files (Parquet, CSV, XES, JSON Lines, gzipped too)
+    /// that workspaces attach in place: read where they are, as a stream,
+    /// with no upload limit
+    #[arg(long, value_name = "DIR")]
+    logs: Option<PathBuf>,
 }
 
 pub(crate) fn run(args: Args) -> Result<Outcome, CliError> {
@@ -58,7 +63,16 @@ pub(crate) fn run(args: Args) -> Result<Outcome, CliError> {
             )));
         }
     }
+    if let Some(dir) = &args.logs {
+        if !dir.is_dir() {
+            return Err(CliError::usage(format!(
+                "--logs {}: not a folder; give the folder that holds the logs",
+                dir.display()
+            )));
+        }
+    }
     let mut config = cjm_server::Config::new(args.data.clone());
+    config.logs_dir = args.logs.clone();
     config.public_url = args.public_url.clone();
     config.max_upload = args.max_upload * 1024 * 1024;
     config.max_inflated = args.max_inflated * 1024 * 1024;
