@@ -25,7 +25,8 @@ async function shot(name) {
 }
 
 before(async () => {
-  server = await startServer();
+  // The real logs of ../shared/data/logs as the server's log folder.
+  server = await startServer({ args: ['--logs', join(repo, '..', 'shared', 'data', 'logs')] });
   browser = await launch();
   context = await browser.newContext({ viewport: { width: 1440, height: 900 }, acceptDownloads: true });
   page = await context.newPage();
@@ -135,6 +136,14 @@ test('a log with unusual column names: choose them beside its first rows, then r
   // The columns chosen are marked in the first rows of the attached log.
   assert.match(await page.locator('table.preview thead').textContent(), /member\s*customer/);
   await shot('05c-columns-chosen');
+  // A log of the server's folder attaches in place.
+  const serverLogs = page.locator('#server-logs');
+  assert.match(await serverLogs.innerText(), /bpic2012\.xes\.gz[\s\S]*sepsis\.csv/);
+  await serverLogs.scrollIntoViewIfNeeded();
+  await shot('05d-server-logs');
+  await serverLogs.locator('tr', { hasText: 'sepsis.csv' }).locator('button', { hasText: 'Attach' }).click();
+  await page.waitForFunction(() => /Customers\s+1,050/.test(document.querySelector('dl.facts')?.innerText || ''));
+  assert.match(await page.locator('#workspace-logs').innerText(), /sepsis\.csv\s+SERVER/i);
   // The demo log is one click away, and comes back whole.
   const receipt = page.locator('#workspace-logs tr', { hasText: 'receipt' });
   await receipt.locator('button', { hasText: 'Attach' }).click();
