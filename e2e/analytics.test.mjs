@@ -186,6 +186,33 @@ test('trends by month, and a date filter held in the URL equals cjm mine --from 
   assert.match(dl.suggestedFilename(), /variants\.png/);
 });
 
+test('two periods compared side by side: each side equals cjm mine on its own period', async () => {
+  const steps = ['Confirmation of receipt', 'T02 Check confirmation of receipt', 'T04 Determine confirmation of receipt'];
+  await page.goto(logBase + '/funnel?' + steps.map((s) => 'step=' + encodeURIComponent(s)).join('&') + '&to=2011-07-01');
+  await page.click('details.compare-form summary');
+  await page.fill('input[name=from2]', '2011-07-01');
+  await page.click('details.compare-form button[type=submit]');
+  await page.waitForLoadState('load');
+  assert.match(page.url(), /from2=2011-07-01/);
+  const a = mine('--funnel', steps.join(','), '--to', '2011-07-01');
+  const b = mine('--funnel', steps.join(','), '--from', '2011-07-01');
+  const ta = await rows('.compare-a table.funnel');
+  const tb = await rows('.compare-b table.funnel');
+  a.analysis.funnel.steps.forEach((s, i) => assert.equal(num(ta[i][1]), s.reached, 'A ' + s.touchpoint));
+  b.analysis.funnel.steps.forEach((s, i) => assert.equal(num(tb[i][1]), s.reached, 'B ' + s.touchpoint));
+  assert.match(await page.locator('.compare-b .compare-side').innerText(), /from 2011-07-01/);
+  await page.locator('.compare-pair').scrollIntoViewIfNeeded();
+  await shot('09-compare-periods');
+  // Every tab keeps the comparison.
+  await page.click('nav.tabs >> text=Variants');
+  assert.match(page.url(), /from2=2011-07-01/);
+  assert.equal(await page.locator('.compare-pair table.variants').count(), 2);
+  await page.click('text=Stop comparing');
+  await page.waitForLoadState('load');
+  assert.doesNotMatch(page.url(), /from2=/);
+  assert.equal(await page.locator('.compare-pair').count(), 0);
+});
+
 test('no script errors on any page', () => {
   assert.deepEqual(errors, []);
 });

@@ -284,3 +284,55 @@ async fn a_steps_rule_is_picked_from_the_logs_values_with_their_counts() {
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(f.json(Who::Viewer, "POST", &rule_path, json!({ "rule": "" })).await.status, StatusCode::FORBIDDEN);
 }
+
+/// Compare: two periods of one log, or two logs, side by side; each side
+/// holds what its own page shows (the fixture by hand: the first day has
+/// c1 and c2, the second c3 alone), each side's downloads point at its
+/// own log, and a log of another workspace, or a `vs` that is not a
+/// number, is refused.
+#[tokio::test]
+async fn two_periods_or_two_logs_compare_side_by_side() {
+    let f = Fixture::new();
+    let funnel = "/funnel?step=search&step=compare&step=pay";
+    let page = f.get(Who::Viewer, &log_url(&f, &format!("{funnel}&to=2026-01-02&from2=2026-01-02"))).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text());
+    let page = page.text();
+    let (a, b) = page.split_once("aria-label=\"Side B\"").expect("two sides");
+    assert!(a.contains("aria-label=\"Side A\"") && !a.contains("all time") && a.contains("before 2026-01-02"));
+    // Side A (day 1): search 2, compare 2 (100%), pay 1 (50%). Side B (day 2): search 1, then no one.
+    let row = |side: &str, cells: &[&str]| {
+        let want = cells.iter().map(|c| format!("<td class=\"num\">{c}</td>")).collect::<String>();
+        side.contains(&want)
+    };
+    assert!(row(a, &["2", "100.0%", "0.0%"]) && row(a, &["1", "50.0%", "50.0%"]), "side A");
+    assert!(row(b, &["1", "100.0%", "0.0%"]) && row(b, &["0", "0.0%", "100.0%"]), "side B");
+    assert!(b.contains("from 2026-01-02"));
+    // Each side equals its own page.
+    let alone = f.get(Who::Viewer, &log_url(&f, &format!("{funnel}&from=2026-01-02"))).await.text();
+    assert!(row(&alone, &["1", "100.0%", "0.0%"]));
+    // The SVG ids of the two sides differ.
+    assert!(a.contains("id=\"a-funnel") && b.contains("id=\"b-funnel"));
+
+    // Another log of the workspace: upload one with one more customer.
+    let (ct, body) =
+        multipart("more.csv", format!("{}c4,2026-01-03T09:00:00Z,search\n", crate::common::LOG).as_bytes());
+    let up = f
+        .send(f.request(Who::Editor, "POST", &format!("/api/maps/{}/evidence", f.map), Body::from(body), Some(&ct)))
+        .await;
+    let other = up.value()["evidence"]["id"].as_i64().unwrap();
+    let page = f.get(Who::Viewer, &log_url(&f, &format!("{funnel}&vs={other}"))).await.text();
+    let (a, b) = page.split_once("aria-label=\"Side B\"").expect("two sides");
+    assert!(row(a, &["3", "100.0%", "0.0%"]) && row(b, &["4", "100.0%", "0.0%"]), "three against four customers");
+    assert!(
+        b.contains("more.csv") && b.contains(&format!("/w/{}/logs/{other}/funnel/chart/funnel.svg", f.ws)),
+        "B downloads its own log's chart"
+    );
+    assert!(page.contains("Stop comparing"));
+    assert_eq!(
+        f.get(Who::Viewer, &log_url(&f, &format!("{funnel}&vs={}", other + 1000))).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(f.get(Who::Viewer, &log_url(&f, &format!("{funnel}&vs=x"))).await.status, StatusCode::BAD_REQUEST);
+    // Tabs keep the comparison.
+    assert!(page.contains(&format!("/w/{}/logs/{}/variants?vs={other}", f.ws, f.log)), "tabs keep vs");
+}

@@ -41,6 +41,9 @@ fn only_filters(ask: &Ask) -> Ask {
         channel: ask.channel.clone(),
         segment: ask.segment.clone(),
         variant: ask.variant.clone(),
+        vs: ask.vs.clone(),
+        from2: ask.from2.clone(),
+        to2: ask.to2.clone(),
         ..Ask::default()
     }
 }
@@ -130,13 +133,17 @@ async fn page(
     };
     let answer = analytics::answer(&state, &ev, view, &ask).await;
     let here = base(ws, id, view);
-    let (content, error) = match &answer {
-        Ok(a) => (content(a, &ask, &ev, ws, id, &here), None),
+    let (mut content, error) = match &answer {
+        Ok(a) => (content(a, &ask, &ev, ws, id, &here, "a"), None),
         Err(AppError::Unprocessable(m)) => (html! {}, Some(m.clone())),
         Err(e) => return Err(clone_err(e)),
     };
+    let logs = state.db.read(move |c| store::workspace_logs(c, ws)).await?;
+    if ask.comparing() && error.is_none() {
+        content = compared(&state, &ev, &ask, view, ws, content).await?;
+    }
     let choices = Choices::of(&log);
-    let read = (view == View::Overview).then(|| crate::service::evidence::summarize(&log));
+    let read = (view == View::Overview && !ask.comparing()).then(|| crate::service::evidence::summarize(&log));
     let body = html! {
         (head(&ev, ws))
         nav.tabs aria-label="Views of the log" {
@@ -145,6 +152,7 @@ async fn page(
             }
         }
         (filter_form(&ask, &here, &choices))
+        (compare_form(&ask, &here, id, &logs))
         (view_form(view, &ask, &here, &choices))
         @if let Some(m) = error { section.card.error-box role="alert" { p { (m) } } }
         @if let Some(r) = &read { (read_card(r)) }
@@ -288,6 +296,9 @@ fn hidden(a: &Ask) -> Markup {
         ("measure", &a.measure),
         ("top", &a.top),
         ("interval", &a.interval),
+        ("vs", &a.vs),
+        ("from2", &a.from2),
+        ("to2", &a.to2),
     ];
     html! {
         @for (k, v) in pairs { @if !v.is_empty() { input type="hidden" name=(k) value=(v); } }
@@ -391,7 +402,7 @@ fn view_form(view: View, ask: &Ask, here: &str, c: &Choices) -> Markup {
 }
 
 /// The figures of a view: its chart(s) with downloads, and its table.
-fn content(a: &Answer, ask: &Ask, ev: &Evidence, ws: i64, id: i64, here: &str) -> Markup {
+fn content(a: &Answer, ask: &Ask, ev: &Evidence, ws: i64, id: i64, here: &str, side: &str) -> Markup {
     let paths_from = |t: &str| {
         Some(format!(
             "{}{}",
@@ -404,7 +415,7 @@ fn content(a: &Answer, ask: &Ask, ev: &Evidence, ws: i64, id: i64, here: &str) -
     };
     let chart_card = |which: Which, name: &str, heading: &str| -> Markup {
         let Some(chart) = analytics::chart(a, which, ask, &ev.file_name, &paths_from) else { return html! {} };
-        let svg = cjm_render::charts::chart_svg_ids(&chart, false, name);
+        let svg = cjm_render::charts::chart_svg_ids(&chart, false, &format!("{side}-{name}"));
         let q = ask.with(|_| {});
         html! {
             section.card.chart {
@@ -434,6 +445,67 @@ fn content(a: &Answer, ask: &Ask, ev: &Evidence, ws: i64, id: i64, here: &str) -
             (chart_card(Which::Second, "conversion", "Conversion over time"))
             (trend_table(v))
         },
+    }
+}
+
+/// The page's view beside the same view of side B (another period, or
+/// another log of the workspace, every other choice alike), each side
+/// with its own chart, table and downloads.
+async fn compared(state: &AppState, ev: &Evidence, ask: &Ask, view: View, ws: i64, a: Markup) -> AppResult<Markup> {
+    let b_ask = ask.side_b();
+    let b_ev = match ask.vs_log()? {
+        Some(other) => log_of(state, ws, other).await?,
+        None => ev.clone(),
+    };
+    let b_here = base(ws, b_ev.id, view);
+    let b = match analytics::answer(state, &b_ev, view, &b_ask).await {
+        Ok(answer) => content(&answer, &b_ask, &b_ev, ws, b_ev.id, &b_here, "b"),
+        Err(AppError::Unprocessable(m) | AppError::BadRequest(m)) => {
+            html! { section.card.error-box role="alert" { p { (m) } } }
+        }
+        Err(e) => return Err(e),
+    };
+    let side = |name: &str, ev: &Evidence, q: &Ask| {
+        let period = match (q.from.as_str(), q.to.as_str()) {
+            ("", "") => "all time".to_string(),
+            (f, "") => format!("from {}", date_value(f)),
+            ("", t) => format!("before {}", date_value(t)),
+            (f, t) => format!("{} to before {}", date_value(f), date_value(t)),
+        };
+        html! { h2.compare-side { span.badge { (name) } " " (ev.file_name) " · " (period) } }
+    };
+    Ok(html! {
+        div.compare-pair {
+            section.compare-a aria-label="Side A" { (side("A", ev, &ask.side_a())) (a) }
+            section.compare-b aria-label="Side B" { (side("B", &b_ev, &b_ask)) (b) }
+        }
+    })
+}
+
+/// Compare with another period or another log: a GET form keeping every
+/// other choice, and a link that stops comparing.
+fn compare_form(ask: &Ask, here: &str, id: i64, logs: &[store::LogEntry]) -> Markup {
+    let keep = Ask { vs: String::new(), from2: String::new(), to2: String::new(), ..ask.clone() };
+    html! {
+        details.card.compare-form open[ask.comparing()] {
+            summary { "Compare" @if ask.comparing() { span.muted { " — side by side below" } } }
+            form method="get" action=(here) aria-label="Compare" {
+                (hidden(&keep))
+                div.filter-row {
+                    label { "Other period from" input type="date" name="from2" value=(date_value(&ask.from2)); }
+                    label { "before" input type="date" name="to2" value=(date_value(&ask.to2)); }
+                    label { "Other log"
+                        select name="vs" {
+                            option value="" { "this log" }
+                            @for l in logs.iter().filter(|l| l.id != id) { option value=(l.id) selected[ask.vs == l.id.to_string()] { (l.file_name) } }
+                        }
+                    }
+                    button type="submit" { "Compare" }
+                    @if ask.comparing() { a.button href={ (here) (keep.with(|_| {})) } { "Stop comparing" } }
+                }
+                p.muted { "Side A is this log with the filters above; side B the other period, the other log, or both, with every other filter alike." }
+            }
+        }
     }
 }
 

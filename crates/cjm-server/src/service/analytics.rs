@@ -88,6 +88,11 @@ pub(crate) struct Ask {
     pub measure: String,
     pub top: String,
     pub interval: String,
+    /// Compare with: another log of the workspace (its id) …
+    pub vs: String,
+    /// … and/or another period (`from2`, `to2`), the other filters alike.
+    pub from2: String,
+    pub to2: String,
 }
 
 /// The longest a parameter may be, and the most repeated ones.
@@ -123,6 +128,9 @@ impl Ask {
                 "measure" => one(&mut a.measure),
                 "top" => one(&mut a.top),
                 "interval" => one(&mut a.interval),
+                "vs" => one(&mut a.vs),
+                "from2" => one(&mut a.from2),
+                "to2" => one(&mut a.to2),
                 _ => {}
             }
             if a.where_.len() > MAX_REPEATS || a.steps.len() > MAX_REPEATS {
@@ -138,7 +146,7 @@ impl Ask {
         let mut a = self.clone();
         change(&mut a);
         let mut out = form_urlencoded::Serializer::new(String::new());
-        let pairs: [(&str, &String); 15] = [
+        let pairs: [(&str, &String); 18] = [
             ("from", &a.from),
             ("to", &a.to),
             ("channel", &a.channel),
@@ -154,6 +162,9 @@ impl Ask {
             ("measure", &a.measure),
             ("top", &a.top),
             ("interval", &a.interval),
+            ("vs", &a.vs),
+            ("from2", &a.from2),
+            ("to2", &a.to2),
         ];
         for w in &a.where_ {
             out.append_pair("where", w);
@@ -172,6 +183,39 @@ impl Ask {
         } else {
             format!("?{q}")
         }
+    }
+
+    /// Whether the page compares two sides.
+    pub(crate) fn comparing(&self) -> bool {
+        !(self.vs.is_empty() && self.from2.is_empty() && self.to2.is_empty())
+    }
+
+    /// The question without its comparison: side A.
+    pub(crate) fn side_a(&self) -> Ask {
+        Ask { vs: String::new(), from2: String::new(), to2: String::new(), ..self.clone() }
+    }
+
+    /// Side B of a comparison: the other period in place of this one (when
+    /// given), every other choice alike; the log it asks of is `vs`.
+    pub(crate) fn side_b(&self) -> Ask {
+        let mut b = self.side_a();
+        if !(self.from2.is_empty() && self.to2.is_empty()) {
+            (b.from, b.to) = (self.from2.clone(), self.to2.clone());
+        }
+        b
+    }
+
+    /// The log side B asks of: `vs`, or `None` for the same log.
+    pub(crate) fn vs_log(&self) -> AppResult<Option<i64>> {
+        if self.vs.is_empty() {
+            return Ok(None);
+        }
+        self.vs.parse().map(Some).map_err(|_| {
+            AppError::bad(format!(
+                "the query's `vs` is `{}`: compare with a log of this workspace, by its number",
+                self.vs.chars().take(40).collect::<String>()
+            ))
+        })
     }
 
     pub(crate) fn filters(&self) -> Result<Filters, QueryError> {
@@ -305,6 +349,8 @@ impl Answers {
 /// The answer to `ask` on `view` of log `ev`; a question that cannot be
 /// answered is `Unprocessable`, naming the field.
 pub(crate) async fn answer(state: &AppState, ev: &Evidence, view: View, ask: &Ask) -> AppResult<Arc<Answer>> {
+    // A comparison's fields name the other side; this side's answer is the same.
+    let ask = &ask.side_a();
     let key = (ev.id, serde_json::to_string(&ev.mapping).unwrap_or_default(), view, format!("{ask:?}"));
     if let Some(hit) = state.answers.kept.get(&key) {
         return Ok(hit);
