@@ -201,7 +201,8 @@ test('two periods compared side by side: each side equals cjm mine on its own pe
   a.analysis.funnel.steps.forEach((s, i) => assert.equal(num(ta[i][1]), s.reached, 'A ' + s.touchpoint));
   b.analysis.funnel.steps.forEach((s, i) => assert.equal(num(tb[i][1]), s.reached, 'B ' + s.touchpoint));
   assert.match(await page.locator('.compare-b .compare-side').innerText(), /from 2011-07-01/);
-  await page.locator('.compare-pair').scrollIntoViewIfNeeded();
+  await page.locator('.compare-headline').scrollIntoViewIfNeeded();
+  assert.match(await page.locator('.compare-headline').innerText(), /Converted, of all customers/);
   await shot('09-compare-periods');
   // Every tab keeps the comparison.
   await page.click('nav.tabs >> text=Variants');

@@ -307,6 +307,14 @@ async fn two_periods_or_two_logs_compare_side_by_side() {
     assert!(row(a, &["2", "100.0%", "0.0%"]) && row(a, &["1", "50.0%", "50.0%"]), "side A");
     assert!(row(b, &["1", "100.0%", "0.0%"]) && row(b, &["0", "0.0%", "100.0%"]), "side B");
     assert!(b.contains("from 2026-01-02"));
+    // The headline: counts with their change, shares in points.
+    let head = |cells: [&str; 4]| {
+        let [l, x, y, d] = cells;
+        format!("<td>{l}</td><td class=\"num\">{x}</td><td class=\"num\">{y}</td><td class=\"num\">{d}</td>")
+    };
+    assert!(a.contains(&head(["Customers", "2", "1", "−1 (−50.0%)"])), "customers A against B");
+    assert!(a.contains(&head(["Converted, of all customers", "50.0%", "0.0%", "−50.0 pts"])));
+    assert!(a.contains(&head(["2. compare (conversion)", "100.0%", "0.0%", "−100.0 pts"])));
     // Each side equals its own page.
     let alone = f.get(Who::Viewer, &log_url(&f, &format!("{funnel}&from=2026-01-02"))).await.text();
     assert!(row(&alone, &["1", "100.0%", "0.0%"]));

@@ -458,10 +458,13 @@ async fn compared(state: &AppState, ev: &Evidence, ask: &Ask, view: View, ws: i6
         None => ev.clone(),
     };
     let b_here = base(ws, b_ev.id, view);
-    let b = match analytics::answer(state, &b_ev, view, &b_ask).await {
-        Ok(answer) => content(&answer, &b_ask, &b_ev, ws, b_ev.id, &b_here, "b"),
+    let a_answer = analytics::answer(state, ev, view, ask).await?;
+    let (b, headline) = match analytics::answer(state, &b_ev, view, &b_ask).await {
+        Ok(answer) => {
+            (content(&answer, &b_ask, &b_ev, ws, b_ev.id, &b_here, "b"), headline_figures(&a_answer, &answer))
+        }
         Err(AppError::Unprocessable(m) | AppError::BadRequest(m)) => {
-            html! { section.card.error-box role="alert" { p { (m) } } }
+            (html! { section.card.error-box role="alert" { p { (m) } } }, Vec::new())
         }
         Err(e) => return Err(e),
     };
@@ -475,11 +478,83 @@ async fn compared(state: &AppState, ev: &Evidence, ask: &Ask, view: View, ws: i6
         html! { h2.compare-side { span.badge { (name) } " " (ev.file_name) " · " (period) } }
     };
     Ok(html! {
+        @if !headline.is_empty() {
+            section.card.compare-headline {
+                h2 { "A against B" }
+                table.list.data.headline {
+                    thead { tr { th { "Figure" } th.num { "A" } th.num { "B" } th.num { "B − A" } } }
+                    tbody { @for h in &headline { tr { td { (h.label) } td.num { (h.a) } td.num { (h.b) } td.num { (h.delta) } } } }
+                }
+            }
+        }
         div.compare-pair {
             section.compare-a aria-label="Side A" { (side("A", ev, &ask.side_a())) (a) }
             section.compare-b aria-label="Side B" { (side("B", &b_ev, &b_ask)) (b) }
         }
     })
+}
+
+/// One headline figure of both sides and their difference, as shown.
+struct Headline {
+    label: String,
+    a: String,
+    b: String,
+    delta: String,
+}
+
+/// The figures a comparison leads with: counts (difference and change in
+/// percent) and shares (difference in points), by view.
+fn headline_figures(a: &Answer, b: &Answer) -> Vec<Headline> {
+    let count = |label: &str, x: u64, y: u64| {
+        let change =
+            if x == 0 { String::new() } else { format!(" ({:+.1}%)", (y as f64 - x as f64) * 100.0 / x as f64) };
+        let delta = i128::from(y) - i128::from(x);
+        let sign = match delta.signum() {
+            1 => "+",
+            -1 => "−",
+            _ => "",
+        };
+        Headline {
+            label: label.to_string(),
+            a: group_digits(x),
+            b: group_digits(y),
+            delta: format!("{sign}{}{}", group_digits(delta.unsigned_abs() as u64), change.replace('-', "−")),
+        }
+    };
+    let share = |label: String, x: f64, y: f64| Headline {
+        label,
+        a: format!("{:.1}%", x * 100.0),
+        b: format!("{:.1}%", y * 100.0),
+        delta: format!("{:+.1} pts", (y - x) * 100.0).replace('-', "−"),
+    };
+    let of = |part: u64, whole: u64| if whole == 0 { 0.0 } else { part as f64 / whole as f64 };
+    match (a, b) {
+        (Answer::Overview(x), Answer::Overview(y)) => vec![
+            count("Customers", x.customers, y.customers),
+            count("Events", x.events, y.events),
+            count("Touchpoints", x.touchpoints.len() as u64, y.touchpoints.len() as u64),
+        ],
+        (Answer::Funnel(x), Answer::Funnel(y)) => {
+            let whole = |v: &cjm_analytics::FunnelView| v.report.steps.last().map_or(0.0, |l| of(l.reached, v.customers));
+            let mut out = vec![
+                count("Customers", x.customers, y.customers),
+                share("Converted, of all customers".into(), whole(x), whole(y)),
+            ];
+            for (i, (sx, sy)) in x.report.steps.iter().zip(&y.report.steps).enumerate() {
+                out.push(share(format!("{}. {} (conversion)", i + 1, sx.touchpoint), sx.conversion, sy.conversion));
+            }
+            out
+        }
+        (Answer::Variants(x), Answer::Variants(y)) => {
+            let top = |v: &cjm_analytics::VariantsView| v.top.first().map_or(0.0, |t| of(t.count, v.customers));
+            vec![
+                count("Customers", x.customers, y.customers),
+                count("Variants", x.n_variants, y.n_variants),
+                share("The most common variant's share".into(), top(x), top(y)),
+            ]
+        }
+        _ => Vec::new(),
+    }
 }
 
 /// Compare with another period or another log: a GET form keeping every
