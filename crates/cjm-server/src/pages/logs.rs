@@ -535,7 +535,8 @@ fn headline_figures(a: &Answer, b: &Answer) -> Vec<Headline> {
             count("Touchpoints", x.touchpoints.len() as u64, y.touchpoints.len() as u64),
         ],
         (Answer::Funnel(x), Answer::Funnel(y)) => {
-            let whole = |v: &cjm_analytics::FunnelView| v.report.steps.last().map_or(0.0, |l| of(l.reached, v.customers));
+            let whole =
+                |v: &cjm_analytics::FunnelView| v.report.steps.last().map_or(0.0, |l| of(l.reached, v.customers));
             let mut out = vec![
                 count("Customers", x.customers, y.customers),
                 share("Converted, of all customers".into(), whole(x), whole(y)),
