@@ -10,7 +10,9 @@
 //!   those marked `optional`: a customer is at funnel step k when the
 //!   journey has events matching funnel steps 1…k in that order, each
 //!   strictly after the previous (greedy, earliest match), so the funnel
-//!   never rises. **Conversion**: funnel at k ÷ funnel at k−1.
+//!   never rises. With the data block's `window`, steps 2…k must come
+//!   within it of the customer's first funnel step (as `cjm mine --funnel
+//!   --window`). **Conversion**: funnel at k ÷ funnel at k−1.
 //!   **Drop-off**: of the customers at funnel step k, the share not at k+1.
 //! - **Time since previous**: for customers who reached both, the time from
 //!   the previous step's first match to this step's first match, when not
@@ -93,6 +95,8 @@ impl KpiMeasure {
 pub struct Measurement {
     pub customers: u64,
     pub events: u64,
+    /// The funnel's window (the data block's `window`), in seconds.
+    pub funnel_window_seconds: Option<i64>,
     pub steps: Vec<StepMeasure>,
     pub stages: Vec<StageMeasure>,
     /// Touchpoints of the log that no step's rule matches, most customers first.
@@ -163,6 +167,9 @@ pub fn measure(map: &Journey, log: &EventLog) -> Measurement {
     let funnel: Vec<usize> = measured.iter().copied().filter(|&k| !steps[k].optional).collect();
     let j = journeys::build(log);
     let mut tally = Tally::new(steps.len(), map.stages.len(), log.activities.len(), funnel.clone());
+    let funnel_window_seconds =
+        map.data.as_ref().and_then(|d| d.window.as_deref()).and_then(cjm_model::kpi::parse_duration);
+    tally.window_us = funnel_window_seconds.map(|s| s.saturating_mul(1_000_000));
     for c in 0..j.slots() {
         tally.customer(log, &j, c, &rules, &measured, &stage_ends);
     }
@@ -207,7 +214,16 @@ pub fn measure(map: &Journey, log: &EventLog) -> Measurement {
         .collect();
     let (unmapped_touchpoints, unmapped_transitions) = unmapped(log, &j, &tally.matched_by_act);
     let kpis = kpis(map, log, &j, &steps, &rules);
-    Measurement { customers, events: log.len() as u64, steps, stages, unmapped_touchpoints, unmapped_transitions, kpis }
+    Measurement {
+        customers,
+        events: log.len() as u64,
+        funnel_window_seconds,
+        steps,
+        stages,
+        unmapped_touchpoints,
+        unmapped_transitions,
+        kpis,
+    }
 }
 
 /// The map's steps in order, each with its rule compiled against the log
@@ -269,6 +285,10 @@ struct Tally {
     hit: Vec<bool>,
     /// How many funnel steps the customer has done so far.
     done: usize,
+    /// The funnel's window in microseconds, and when this customer met the
+    /// first funnel step.
+    window_us: Option<i64>,
+    funnel_start: i64,
 }
 
 impl Tally {
@@ -286,6 +306,8 @@ impl Tally {
             first: vec![0; steps],
             hit: vec![false; steps],
             done: 0,
+            window_us: None,
+            funnel_start: UNKNOWN_TIME,
         }
     }
 
@@ -332,6 +354,18 @@ impl Tally {
         }
     }
 
+    /// Whether an event at `t` may move the customer along the funnel: any
+    /// event for the first step; a later one within the window of the
+    /// first step's (an unknown time is not held to it).
+    fn in_window(&self, t: i64) -> bool {
+        match self.window_us {
+            Some(w) if self.done > 0 && t != UNKNOWN_TIME && self.funnel_start != UNKNOWN_TIME => {
+                t - self.funnel_start <= w
+            }
+            _ => true,
+        }
+    }
+
     /// The event at journey position `pos` against every measured step.
     fn event(
         &mut self,
@@ -349,8 +383,11 @@ impl Tally {
                 continue;
             }
             any = true;
-            if Some(k) == next_funnel_step {
+            if Some(k) == next_funnel_step && self.in_window(j.times[pos]) {
                 // One event moves the customer one funnel step at most.
+                if self.done == 0 {
+                    self.funnel_start = j.times[pos];
+                }
                 self.done += 1;
             }
             self.matched[k] += 1;

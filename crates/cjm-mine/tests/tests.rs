@@ -147,6 +147,49 @@ fn optional_steps_stay_out_of_the_funnel() {
     );
 }
 
+/// The data block's `window` holds the measured funnel to a time from
+/// each customer's first funnel step, as `cjm mine --funnel --window`
+/// does: by hand, A pays 15 min after the ad, E three days after; with
+/// `window: 1d` only A is at Pay, while reach is the same. A window that
+/// does not read is an error at its value.
+#[test]
+fn the_funnel_window_holds_steps_to_a_time_from_the_first() {
+    let text = format!(
+        "{LOG}E,2024-01-05T10:00:00Z,ad,social,\nE,2024-01-05T11:00:00Z,cart,web,\nE,2024-01-08T10:00:00Z,pay,web,\n"
+    );
+    let log = small_log(&text);
+    let map = |window: &str| {
+        cjm_model::check(&format!(
+            "journey\n  data events.csv\n{window}  section Buy\n    See ad: 3\n      evidence: touchpoint = \"ad\"\n    Add to cart: 3\n      evidence: touchpoint = \"cart\"\n    Pay: 4\n      evidence: touchpoint = \"pay\"\n"
+        ))
+    };
+    let open = cjm_mine::measure::measure(&map("").journey, &log);
+    let held = map("    window: 1d\n");
+    assert!(held.diagnostics.is_empty(), "{:?}", held.diagnostics);
+    assert!(cjm_model::to_cjm(&held.journey).contains("    window: 1d\n"), "printed back");
+    let held = cjm_mine::measure::measure(&held.journey, &log);
+    let pay = |m: &cjm_mine::measure::Measurement| m.steps.iter().find(|s| s.name == "Pay").unwrap().clone();
+    assert_eq!((pay(&open).funnel, pay(&open).reached), (Some(2), 2), "A and E pay");
+    assert_eq!((pay(&held).funnel, pay(&held).reached), (Some(1), 2), "only A within a day; reach unchanged");
+    assert_eq!((open.funnel_window_seconds, held.funnel_window_seconds), (None, Some(86_400)));
+    // The same as the CLI funnel with the same window.
+    let spec = cjm_mine::analysis::FunnelSpec {
+        steps: vec!["ad".into(), "cart".into(), "pay".into()],
+        window_seconds: Some(86_400),
+        ..Default::default()
+    };
+    let cli = cjm_mine::analysis::funnel_report(&log, &cjm_mine::journeys::build(&log), &spec);
+    let cli: Vec<u64> = cli.steps.iter().map(|s| s.reached).collect();
+    let ours: Vec<u64> = held.steps.iter().filter_map(|s| s.funnel).collect();
+    assert_eq!(ours, cli);
+    let bad = map("    window: soon\n");
+    assert!(
+        bad.diagnostics.iter().any(|d| d.message.contains("`window` takes a duration, not `soon`")),
+        "{:?}",
+        bad.diagnostics
+    );
+}
+
 /// On real logs, a draft's funnel never rises and never exceeds a step's
 /// reach, although reach may rise along the map (receipt: 1,300 → 1,309).
 #[test]

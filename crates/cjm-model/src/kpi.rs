@@ -180,7 +180,9 @@ fn duration_text(s: i64) -> String {
     format!("{s}s")
 }
 
-fn parse_duration(t: &str) -> Option<i64> {
+/// Seconds of a duration written `30s`, `30m` (or `30min`), `2h`, `7d` or
+/// `4w`; `None` for any other text, zero, or an overflow.
+pub fn parse_duration(t: &str) -> Option<i64> {
     let (num, unit) = t.split_at(t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len()));
     let n: i64 = num.parse().ok()?;
     let mult = match unit {

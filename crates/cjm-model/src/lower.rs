@@ -477,6 +477,14 @@ impl<'s> Lowering<'s> {
             );
             return;
         }
+        if key == "window" && crate::kpi::parse_duration(&text).is_none() {
+            self.diags.push(
+                Diagnostic::error(codes::BAD_VALUE, span, format!("`window` takes a duration, not `{text}`"))
+                    .with_label("not a duration")
+                    .with_hint("write e.g. `window: 30m`, `2h`, `7d` or `4w`"),
+            );
+            return;
+        }
         let Some(d) = self.map.data.as_mut() else { return };
         match key {
             "case" => d.case = Some(text),
@@ -490,6 +498,7 @@ impl<'s> Lowering<'s> {
             "encoding" => d.encoding = Some(text),
             "lifecycle" => d.lifecycle = Some(text),
             "format" => d.format = Some(text),
+            "window" => d.window = Some(text),
             _ => unreachable_key(key),
         }
     }

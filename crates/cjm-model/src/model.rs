@@ -146,6 +146,10 @@ pub struct DataSource {
     /// `auto`, `all`, `start` or `complete`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lifecycle: Option<String>,
+    /// The measured funnel's window, e.g. `30d`: a customer is at funnel
+    /// step k only when steps 2…k come within it of their first funnel step.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window: Option<String>,
     /// `csv`, `jsonl`, `parquet` or `xes`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub format: Option<String>,

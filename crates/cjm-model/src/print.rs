@@ -65,6 +65,7 @@ pub fn to_cjm(map: &Journey) -> String {
             ("time-format", &d.time_format),
             ("encoding", &d.encoding),
             ("lifecycle", &d.lifecycle),
+            ("window", &d.window),
             ("format", &d.format),
         ];
         for (key, value) in single {

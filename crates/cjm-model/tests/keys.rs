@@ -37,6 +37,7 @@ fn value(context: Context, key: &str) -> &'static str {
         (Context::Data, "encoding") => "latin1",
         (Context::Data, "lifecycle") => "complete",
         (Context::Data, "format") => "csv",
+        (Context::Data, "window") => "7d",
         (Context::Data, _) => "some_column",
         (Context::Step, "score" | "future score") => "5",
         (Context::Step, "pain") => "Slow page [severity 4]",

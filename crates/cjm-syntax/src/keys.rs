@@ -41,8 +41,20 @@ impl Context {
 }
 
 /// How to read the map's event log (the flags of `cjm mine`).
-const DATA_KEYS: &[&str] =
-    &["case", "time", "activity", "channel", "score", "attr", "tz", "time-format", "encoding", "lifecycle", "format"];
+const DATA_KEYS: &[&str] = &[
+    "case",
+    "time",
+    "activity",
+    "channel",
+    "score",
+    "attr",
+    "tz",
+    "time-format",
+    "encoding",
+    "lifecycle",
+    "format",
+    "window",
+];
 
 const STEP_KEYS: &[&str] = &[
     "id",

@@ -760,7 +760,9 @@ fn figures_card(m: &cjm_mine::measure::Measurement) -> Markup {
     html! {
         section.card #figures {
             h2 { "The map measured" }
-            p.muted { (cjm_render::group_digits(m.customers)) " customers, " (cjm_render::group_digits(m.events)) " events. The map page draws these figures in its metrics lane." }
+            p.muted { (cjm_render::group_digits(m.customers)) " customers, " (cjm_render::group_digits(m.events)) " events. "
+                @if let Some(w) = m.funnel_window_seconds { "The funnel counts steps within " (cjm_render::duration(w as f64)) " of a customer's first funnel step (the data block's window). " }
+                "The map page draws these figures in its metrics lane." }
             table.list.figures {
                 thead { tr {
                     th { "Step" }

@@ -78,10 +78,14 @@ fn report(map: &cjm_model::Journey, m: &Measurement) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{}: measured against {} customers, {} events",
+        "{}: measured against {} customers, {} events{}",
         map.title.as_deref().unwrap_or("map"),
         m.customers,
-        m.events
+        m.events,
+        m.funnel_window_seconds.map_or(String::new(), |s| format!(
+            "; the funnel within {} of its first step",
+            cjm_render::duration(s as f64)
+        ))
     );
     let _ = writeln!(
         out,
