@@ -344,3 +344,33 @@ async fn two_periods_or_two_logs_compare_side_by_side() {
     // Tabs keep the comparison.
     assert!(page.contains(&format!("/w/{}/logs/{}/variants?vs={other}", f.ws, f.log)), "tabs keep vs");
 }
+
+/// A variant measures the map on its customers only: the variants page
+/// links each map using the log, and the map's evidence page then counts
+/// just those customers (by hand: search → compare is c2 alone).
+#[tokio::test]
+async fn a_variant_measures_the_map_on_its_customers_only() {
+    let f = Fixture::new();
+    let variants = f.get(Who::Viewer, &log_url(&f, "/variants")).await.text();
+    let link = format!("/m/{}/evidence?variant=search+%E2%86%92+compare#figures", f.map);
+    assert!(variants.contains(&link.replace('&', "&amp;")), "a measure link per map: {link}");
+    let all = f.get(Who::Viewer, &format!("/m/{}/evidence", f.map)).await.text();
+    assert!(all.contains("3 customers, "), "the whole log");
+    let page = f.get(Who::Viewer, &link.replace("#figures", "")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let page = page.text();
+    assert!(
+        page.contains("Measured on the 1 customer whose journey is exactly <strong>search → compare</strong>"),
+        "the note"
+    );
+    assert!(page.contains("1 customer, 2 events."), "figures of c2 alone: search and compare");
+    assert!(!page.contains("3 customers, "));
+    // A variant nobody takes measures nobody; an overlong one is refused.
+    let none = f.get(Who::Viewer, &format!("/m/{}/evidence?variant=pay", f.map)).await.text();
+    assert!(none.contains("Measured on the 0 customers"));
+    let long = "x".repeat(10_000);
+    assert_eq!(
+        f.get(Who::Viewer, &format!("/m/{}/evidence?variant={long}", f.map)).await.status,
+        StatusCode::BAD_REQUEST
+    );
+}

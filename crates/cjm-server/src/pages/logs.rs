@@ -133,8 +133,9 @@ async fn page(
     };
     let answer = analytics::answer(&state, &ev, view, &ask).await;
     let here = base(ws, id, view);
+    let maps = state.db.read(move |c| store::maps_using(c, id)).await?;
     let (mut content, error) = match &answer {
-        Ok(a) => (content(a, &ask, &ev, ws, id, &here, "a"), None),
+        Ok(a) => (content(a, &Side { ask: &ask, ev: &ev, ws, here: &here, prefix: "a", maps: &maps }), None),
         Err(AppError::Unprocessable(m)) => (html! {}, Some(m.clone())),
         Err(e) => return Err(clone_err(e)),
     };
@@ -402,7 +403,23 @@ fn view_form(view: View, ask: &Ask, here: &str, c: &Choices) -> Markup {
 }
 
 /// The figures of a view: its chart(s) with downloads, and its table.
-fn content(a: &Answer, ask: &Ask, ev: &Evidence, ws: i64, id: i64, here: &str, side: &str) -> Markup {
+/// One side of a page: its question, its log and where it lives.
+struct Side<'a> {
+    ask: &'a Ask,
+    ev: &'a Evidence,
+    ws: i64,
+    here: &'a str,
+    /// Prefix of its charts' element ids (`a`, `b`).
+    prefix: &'a str,
+    /// The maps using the log (the variants offer to measure them on a
+    /// variant's customers).
+    maps: &'a [(i64, String)],
+}
+
+/// A view's charts and tables.
+fn content(a: &Answer, s: &Side) -> Markup {
+    let Side { ask, ev, ws, here, prefix: side, maps } = *s;
+    let id = ev.id;
     let paths_from = |t: &str| {
         Some(format!(
             "{}{}",
@@ -438,7 +455,7 @@ fn content(a: &Answer, ask: &Ask, ev: &Evidence, ws: i64, id: i64, here: &str, s
         Answer::Paths(p, _) => html! { (chart_card(Which::Main, "paths", "Paths")) (paths_table(p)) },
         Answer::Process(v) => html! { (chart_card(Which::Main, "process", "Process map")) (process_table(v)) },
         Answer::Variants(v) => {
-            html! { (chart_card(Which::Main, "variants", "Variants")) (variants_table(v, ask, ws, id)) }
+            html! { (chart_card(Which::Main, "variants", "Variants")) (variants_table(v, ask, ws, id, maps)) }
         }
         Answer::Trends(v) => html! {
             (chart_card(Which::Main, "trend", "Customers over time"))
@@ -458,10 +475,13 @@ async fn compared(state: &AppState, ev: &Evidence, ask: &Ask, view: View, ws: i6
         None => ev.clone(),
     };
     let b_here = base(ws, b_ev.id, view);
+    let b_id = b_ev.id;
+    let b_maps = state.db.read(move |c| store::maps_using(c, b_id)).await?;
     let a_answer = analytics::answer(state, ev, view, ask).await?;
     let (b, headline) = match analytics::answer(state, &b_ev, view, &b_ask).await {
         Ok(answer) => {
-            (content(&answer, &b_ask, &b_ev, ws, b_ev.id, &b_here, "b"), headline_figures(&a_answer, &answer))
+            let side = Side { ask: &b_ask, ev: &b_ev, ws, here: &b_here, prefix: "b", maps: &b_maps };
+            (content(&answer, &side), headline_figures(&a_answer, &answer))
         }
         Err(AppError::Unprocessable(m) | AppError::BadRequest(m)) => {
             (html! { section.card.error-box role="alert" { p { (m) } } }, Vec::new())
@@ -721,7 +741,7 @@ fn process_table(v: &cjm_analytics::ProcessView) -> Markup {
     }
 }
 
-fn variants_table(v: &cjm_analytics::VariantsView, ask: &Ask, ws: i64, id: i64) -> Markup {
+fn variants_table(v: &cjm_analytics::VariantsView, ask: &Ask, ws: i64, id: i64, maps: &[(i64, String)]) -> Markup {
     let covered: Vec<u64> = v
         .top
         .iter()
@@ -741,7 +761,13 @@ fn variants_table(v: &cjm_analytics::VariantsView, ask: &Ask, ws: i64, id: i64) 
                     tr {
                         td { (i + 1) } td.num { (group_digits(x.count)) } td.num { (pct(x.count, v.customers)) } td.num { (pct(covered[i], v.customers)) }
                         td { (seq) }
-                        td { a href={ (base(ws, id, View::Paths)) (only_filters(ask).with(|q| q.variant = seq.clone())) } { "as paths" } }
+                        td {
+                            a href={ (base(ws, id, View::Paths)) (only_filters(ask).with(|q| q.variant = seq.clone())) } { "as paths" }
+                            // The maps using this log, measured on these customers only.
+                            @for (m, title) in maps.iter().take(3) {
+                                " · " a href={ "/m/" (m) "/evidence?" (form_urlencoded::Serializer::new(String::new()).append_pair("variant", &seq).finish()) "#figures" } title={ "Measure “" (title) "” on these customers only" } { "measure " (title) }
+                            }
+                        }
                     }
                 } }
             }

@@ -670,6 +670,8 @@ pub(crate) async fn compare(
 #[derive(serde::Deserialize)]
 pub(crate) struct EvidenceQuery {
     log: Option<i64>,
+    /// Measure the map on the customers of this variant only.
+    variant: Option<String>,
 }
 
 pub(crate) async fn evidence_page(
@@ -681,7 +683,12 @@ pub(crate) async fn evidence_page(
     let MapAccess { map, role, workspace: ws, .. } = access;
     let id = map.id;
     let ev = evidence::evidence_state(&state, &map).await?;
-    let measured = if ev.summary.is_some() { evidence::measured(&state, &map, None).await? } else { None };
+    let variant = q.variant.as_deref().map(str::trim).filter(|v| !v.is_empty());
+    let measured = match (ev.summary.is_some(), variant) {
+        (false, _) => None,
+        (true, None) => evidence::measured(&state, &map, None).await?,
+        (true, Some(v)) => evidence::measured_on_variant(&state, &map, v).await?,
+    };
     let editor = role >= Role::Editor;
     let limit_mb = state.config.max_upload / (1024 * 1024);
     // The server's log folder, for editors when there is one.
@@ -735,6 +742,10 @@ pub(crate) async fn evidence_page(
                 @if editor { (mapping_form(id, e, ev.preview.as_ref(), ev.error.is_some() || ev.summary.as_ref().is_some_and(|s| s.bad_rows > 0), "How to read the log")) }
                 @else if let Some(p) = &ev.preview { (preview_table(p)) }
             }
+            @if let (Some(m), Some(v)) = (&measured, variant) {
+                @let n = m.measurement.customers;
+                p.variant-note role="status" { "Measured on the " (cjm_render::group_digits(n)) @if n == 1 { " customer whose journey is" } @else { " customers whose journey is" } " exactly " strong { (v) } ". " a href={ "/m/" (id) "/evidence#figures" } { "Measure on all customers" } }
+            }
             @if let Some(m) = &measured { (figures_card(&m.measurement)) }
             @if ev.summary.is_some() {
                 section.card #draft-from-data {
@@ -760,7 +771,7 @@ fn figures_card(m: &cjm_mine::measure::Measurement) -> Markup {
     html! {
         section.card #figures {
             h2 { "The map measured" }
-            p.muted { (cjm_render::group_digits(m.customers)) " customers, " (cjm_render::group_digits(m.events)) " events. "
+            p.muted { (cjm_render::group_digits(m.customers)) @if m.customers == 1 { " customer, " } @else { " customers, " } (cjm_render::group_digits(m.events)) @if m.events == 1 { " event. " } @else { " events. " }
                 @if let Some(w) = m.funnel_window_seconds { "The funnel counts steps within " (cjm_render::duration(w as f64)) " of a customer's first funnel step (the data block's window). " }
                 "The map page draws these figures in its metrics lane." }
             table.list.figures {

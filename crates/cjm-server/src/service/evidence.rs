@@ -284,6 +284,8 @@ pub(crate) struct Cache {
     logs: Bounded<(i64, String), Result<Arc<EventLog>, Unread>>,
     measured: Bounded<(i64, String, i64), Measured>,
     previews: Bounded<(i64, String), Result<LogPreview, AppError>>,
+    /// Versions measured on one variant's customers: (log, mapping, version, variant).
+    on_variant: Bounded<(i64, String, i64, String), Measured>,
     /// The most bytes a compressed log may inflate to (`Config::max_inflated`).
     max_inflated: u64,
 }
@@ -296,6 +298,7 @@ impl Cache {
             logs: Bounded::new(logs),
             measured: Bounded::new(measured),
             previews: Bounded::new(PREVIEW_CACHE),
+            on_variant: Bounded::new(measured / 4),
             max_inflated,
         }
     }
@@ -323,6 +326,7 @@ impl Cache {
         self.logs.forget(|k| k.0 == id);
         self.measured.forget(|k| k.0 == id);
         self.previews.forget(|k| k.0 == id);
+        self.on_variant.forget(|k| k.0 == id);
     }
 
     /// The preview of evidence `id` with `mapping` (its encoding and names),
@@ -410,6 +414,53 @@ impl Cache {
             })
             .await
     }
+}
+
+/// The longest variant a map is measured on.
+pub(crate) const MAX_VARIANT_BYTES: usize = 8 * 1024;
+
+/// The head version of `map` measured on the customers whose journey is
+/// exactly `variant` (touchpoints joined by ` → `, as the variants page
+/// writes it): kept by log, mapping, version and variant; one computation
+/// per core at most. `None` when the map has no log that reads.
+pub(crate) async fn measured_on_variant(
+    state: &AppState,
+    map: &MapInfo,
+    variant: &str,
+) -> AppResult<Option<Arc<Measured>>> {
+    let Some(eid) = map.evidence_id else { return Ok(None) };
+    if variant.len() > MAX_VARIANT_BYTES {
+        return Err(AppError::bad(format!("the variant is longer than {MAX_VARIANT_BYTES} bytes")));
+    }
+    let (id, n) = (map.id, map.head);
+    let (ev, v) =
+        state.db.read(move |c| Ok::<_, AppError>((store::evidence(c, eid)?.0, store::version(c, id, n)?))).await?;
+    let key = (ev.id, mapping_key(&ev.mapping), v.id, variant.to_string());
+    if let Some(hit) = state.evidence.on_variant.get(&key) {
+        return Ok(Some(hit));
+    }
+    let log = match read_log(state, &ev).await {
+        Ok(log) => log,
+        Err(AppError::BadRequest(_) | AppError::Unprocessable(_)) => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let _permit = state.answers.permit().await?;
+    let (st, shown, source, version_id) =
+        (state.clone(), ev.file_name.clone(), v.source.clone().unwrap_or_default(), v.id);
+    let seq: Vec<String> = variant.split(" → ").map(str::to_string).collect();
+    let made = state
+        .evidence
+        .on_variant
+        .get_or_make(key, move || {
+            let only = cjm_mine::analysis::customers_taking(&log, &seq);
+            let map = &st.checked(version_id, &source).journey;
+            let measurement = cjm_mine::measure::measure(map, &only);
+            let figures = Arc::new(measurement.figures(&shown));
+            let bytes = serde_json::to_vec(&measurement).map_or(4096, |v| v.len() * 2);
+            Ok((Measured { measurement, figures }, bytes))
+        })
+        .await?;
+    Ok(Some(made))
 }
 
 /// A mapping as a cache key (reading with another mapping is another log).

@@ -154,6 +154,13 @@ pub(crate) fn set_mapping(c: &Connection, id: i64, mapping: &ColumnMapping) -> A
     Ok(())
 }
 
+/// The maps a log is attached to, by title (at most 20): id and title.
+pub(crate) fn maps_using(c: &Connection, log: i64) -> AppResult<Vec<(i64, String)>> {
+    let mut st = c.prepare("SELECT id, title FROM maps WHERE evidence_id = ?1 ORDER BY title, id LIMIT 20")?;
+    let rows = st.query_map([log], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
 /// Attaches a log to a map (`None` detaches).
 pub(crate) fn attach_evidence(c: &Connection, map_id: i64, evidence_id: Option<i64>) -> AppResult<()> {
     c.execute("UPDATE maps SET evidence_id = ?2 WHERE id = ?1", params![map_id, evidence_id])?;
