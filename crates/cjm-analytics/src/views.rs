@@ -110,13 +110,16 @@ pub fn funnel(log: &EventLog, spec: &FunnelSpec, by: Option<&str>) -> Result<Fun
     let histogram = bins(&report.conversion_seconds);
     let (mut breakdown, mut left_out) = (Vec::new(), 0);
     if let Some(attr) = by {
-        let ranked = segment_sizes(log, attr)?;
+        // Each segment keeps whole customers, so a customer's funnel is the
+        // same in it as in the log: every journey is matched once.
+        let column = SegmentColumn::of(log, attr)?;
+        let mut ranked = segment_sizes(log, &column);
         left_out = ranked.len().saturating_sub(MAX_SEGMENTS);
-        for (value, _) in ranked.into_iter().take(MAX_SEGMENTS) {
-            let sub = cjm_mine::analysis::customers_with(log, attr, &value);
-            let sj = cjm_mine::journeys::build(&sub);
-            let report = cjm_mine::analysis::funnel_report(&sub, &sj, spec);
-            breakdown.push(Segment { value, customers: sj.customers() as u64, report });
+        ranked.truncate(MAX_SEGMENTS);
+        let masks = segment_masks(log, &column, &ranked, j.slots());
+        let reports = cjm_mine::analysis::funnel_reports_in(log, &j, spec, &masks);
+        for ((_, value, customers), report) in ranked.into_iter().zip(reports) {
+            breakdown.push(Segment { value, customers, report });
         }
     }
     Ok(FunnelView {
@@ -129,43 +132,81 @@ pub fn funnel(log: &EventLog, spec: &FunnelSpec, by: Option<&str>) -> Result<Fun
     })
 }
 
-/// Each value of `attr` with its customers, most first (ties by name bytes).
-fn segment_sizes(log: &EventLog, attr: &str) -> Result<Vec<(String, u64)>, QueryError> {
-    cjm_mine::analysis::breakdown_values(log, attr).map_err(|e| QueryError::new("by", e.to_string()))?;
-    let bare = attr.strip_prefix("case:").unwrap_or(attr);
-    let mut pairs: FxHashSet<(u32, u32)> = FxHashSet::default();
-    let name_of: Box<dyn Fn(u32) -> String + '_>;
-    if let Some(col) = log.case_attrs.iter().find(|a| a.name == bare) {
-        for &case in &log.case {
-            let v = col.id(case as usize);
-            if v != NONE {
-                pairs.insert((v, case));
-            }
-        }
-        name_of = Box::new(move |v| col.dict.get(v).to_string());
-    } else if let Some(col) = log.attrs.iter().find(|a| a.name == attr) {
-        for (row, &case) in log.case.iter().enumerate() {
-            let v = col.id(row);
-            if v != NONE {
-                pairs.insert((v, case));
-            }
-        }
-        name_of = Box::new(move |v| col.dict.get(v).to_string());
-    } else {
-        for (&c, &case) in log.channel.iter().zip(&log.case) {
-            if c != NONE {
-                pairs.insert((c, case));
-            }
-        }
-        name_of = Box::new(|v| log.channels.get(v).to_string());
+/// Where a breakdown's values are: a customer attribute (one value per
+/// customer), an event attribute or the channel (a customer has every
+/// value of its events).
+enum SegmentColumn<'a> {
+    Customer(&'a cjm_events::AttrColumn),
+    Event(&'a cjm_events::AttrColumn),
+    Channel,
+}
+
+impl<'a> SegmentColumn<'a> {
+    fn of(log: &'a EventLog, attr: &str) -> Result<Self, QueryError> {
+        cjm_mine::analysis::breakdown_values(log, attr).map_err(|e| QueryError::new("by", e.to_string()))?;
+        let bare = attr.strip_prefix("case:").unwrap_or(attr);
+        Ok(if let Some(col) = log.case_attrs.iter().find(|a| a.name == bare) {
+            SegmentColumn::Customer(col)
+        } else if let Some(col) = log.attrs.iter().find(|a| a.name == attr) {
+            SegmentColumn::Event(col)
+        } else {
+            SegmentColumn::Channel
+        })
     }
+
+    /// Each (value, customer) pair of the log, once or more.
+    fn pairs(&self, log: &EventLog, mut each: impl FnMut(u32, u32)) {
+        match self {
+            SegmentColumn::Customer(col) => log.case.iter().for_each(|&case| each(col.id(case as usize), case)),
+            SegmentColumn::Event(col) => {
+                log.case.iter().enumerate().for_each(|(row, &case)| each(col.id(row), case));
+            }
+            SegmentColumn::Channel => log.channel.iter().zip(&log.case).for_each(|(&c, &case)| each(c, case)),
+        }
+    }
+
+    fn name(&self, log: &EventLog, v: u32) -> String {
+        match self {
+            SegmentColumn::Customer(col) | SegmentColumn::Event(col) => col.dict.get(v).to_string(),
+            SegmentColumn::Channel => log.channels.get(v).to_string(),
+        }
+    }
+}
+
+/// Each value with its customers, most first (ties by name bytes).
+fn segment_sizes(log: &EventLog, column: &SegmentColumn) -> Vec<(u32, String, u64)> {
+    let mut pairs: FxHashSet<(u32, u32)> = FxHashSet::default();
+    column.pairs(log, |v, case| {
+        if v != NONE {
+            pairs.insert((v, case));
+        }
+    });
     let mut counts: rustc_hash::FxHashMap<u32, u64> = rustc_hash::FxHashMap::default();
     for (v, _) in pairs {
         *counts.entry(v).or_insert(0) += 1;
     }
-    let mut out: Vec<(String, u64)> = counts.into_iter().map(|(v, n)| (name_of(v), n)).collect();
-    out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.as_bytes().cmp(b.0.as_bytes())));
-    Ok(out)
+    let mut out: Vec<(u32, String, u64)> = counts.into_iter().map(|(v, n)| (v, column.name(log, v), n)).collect();
+    out.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.1.as_bytes().cmp(b.1.as_bytes())));
+    out
+}
+
+/// For each ranked value, which customers have it.
+fn segment_masks(
+    log: &EventLog,
+    column: &SegmentColumn,
+    ranked: &[(u32, String, u64)],
+    slots: usize,
+) -> Vec<Vec<bool>> {
+    let mut masks = vec![vec![false; slots]; ranked.len()];
+    let index: rustc_hash::FxHashMap<u32, usize> = ranked.iter().enumerate().map(|(i, (v, _, _))| (*v, i)).collect();
+    column.pairs(log, |v, case| {
+        if let Some(&i) = index.get(&v) {
+            if let Some(slot) = masks[i].get_mut(case as usize) {
+                *slot = true;
+            }
+        }
+    });
+    masks
 }
 
 /// Up to 12 bins of a whole number of "nice" widths covering the times.

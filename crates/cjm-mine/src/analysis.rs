@@ -272,52 +272,99 @@ pub(crate) fn median_sorted(d: &[i64]) -> f64 {
 
 /// A funnel with its options; `dropped[k]` lists who reached step k-1 but not k.
 pub fn funnel_report(log: &EventLog, j: &Journeys, spec: &FunnelSpec) -> FunnelReport {
-    let ids: Vec<u32> = spec.steps.iter().map(|s| log.activities.lookup(s).unwrap_or(NONE)).collect();
-    let n = ids.len();
-    let mut reached = vec![0u64; n];
-    let mut to_convert: Vec<Vec<i64>> = vec![Vec::new(); n];
-    let mut dropped: Vec<Vec<String>> = vec![Vec::new(); n];
+    let ids = step_ids(log, spec);
+    let mut tally = FunnelTally::new(ids.len());
     for c in 0..j.slots() {
-        let r = j.range(c);
-        if r.is_empty() {
-            continue;
-        }
-        let acts = &j.acts[r.clone()];
-        let times = &j.times[r];
-        let (k, hit_times) = match_funnel(acts, times, &ids, spec);
-        for step in 0..k {
-            reached[step] += 1;
-            if hit_times[step] != UNKNOWN_TIME && hit_times[0] != UNKNOWN_TIME {
-                to_convert[step].push(hit_times[step] - hit_times[0]);
-            }
-        }
-        if k < n {
-            dropped[k].push(log.cases.get(c as u32).to_string());
+        if let Some((k, hit)) = match_customer(j, c, &ids, spec) {
+            tally.add(log, c, k, &hit);
         }
     }
-    let total = j.customers() as u64;
-    let steps = (0..n)
-        .map(|i| {
-            let prev = if i == 0 { total } else { reached[i - 1] };
-            let conversion = if prev == 0 { 0.0 } else { reached[i] as f64 / prev as f64 };
-            to_convert[i].sort_unstable();
-            FunnelStep {
-                touchpoint: spec.steps[i].clone(),
-                reached: reached[i],
-                conversion,
-                drop_off: 1.0 - conversion,
-                median_seconds_from_start: (!to_convert[i].is_empty()).then(|| median_sorted(&to_convert[i]) / 1e6),
+    tally.finish(spec)
+}
+
+/// The funnel of each group of customers (`groups[g][c]`: customer `c` is
+/// in group `g`), each journey matched once: what [`funnel_report`] gives
+/// on the log narrowed to each group's customers (all their events).
+pub fn funnel_reports_in(log: &EventLog, j: &Journeys, spec: &FunnelSpec, groups: &[Vec<bool>]) -> Vec<FunnelReport> {
+    let ids = step_ids(log, spec);
+    let mut tallies: Vec<FunnelTally> = groups.iter().map(|_| FunnelTally::new(ids.len())).collect();
+    for c in 0..j.slots() {
+        if !groups.iter().any(|g| g.get(c).copied().unwrap_or(false)) {
+            continue;
+        }
+        let Some((k, hit)) = match_customer(j, c, &ids, spec) else { continue };
+        for (g, tally) in groups.iter().zip(&mut tallies) {
+            if g.get(c).copied().unwrap_or(false) {
+                tally.add(log, c, k, &hit);
             }
-        })
-        .collect();
-    let conversion_seconds = to_convert.last().map_or(Vec::new(), |t| t.iter().map(|&us| us as f64 / 1e6).collect());
-    FunnelReport {
-        ordered: !spec.any_order,
-        strict: spec.strict,
-        window_seconds: spec.window_seconds,
-        steps,
-        dropped,
-        conversion_seconds,
+        }
+    }
+    tallies.into_iter().map(|t| t.finish(spec)).collect()
+}
+
+fn step_ids(log: &EventLog, spec: &FunnelSpec) -> Vec<u32> {
+    spec.steps.iter().map(|s| log.activities.lookup(s).unwrap_or(NONE)).collect()
+}
+
+/// Customer `c`'s steps reached and when; `None` for an empty journey.
+fn match_customer(j: &Journeys, c: usize, ids: &[u32], spec: &FunnelSpec) -> Option<(usize, Vec<i64>)> {
+    let r = j.range(c);
+    (!r.is_empty()).then(|| match_funnel(&j.acts[r.clone()], &j.times[r], ids, spec))
+}
+
+/// What a funnel counts, customer by customer.
+struct FunnelTally {
+    total: u64,
+    reached: Vec<u64>,
+    to_convert: Vec<Vec<i64>>,
+    dropped: Vec<Vec<String>>,
+}
+
+impl FunnelTally {
+    fn new(n: usize) -> Self {
+        FunnelTally { total: 0, reached: vec![0; n], to_convert: vec![Vec::new(); n], dropped: vec![Vec::new(); n] }
+    }
+
+    fn add(&mut self, log: &EventLog, c: usize, k: usize, hit_times: &[i64]) {
+        self.total += 1;
+        for step in 0..k {
+            self.reached[step] += 1;
+            if hit_times[step] != UNKNOWN_TIME && hit_times[0] != UNKNOWN_TIME {
+                self.to_convert[step].push(hit_times[step] - hit_times[0]);
+            }
+        }
+        if k < self.reached.len() {
+            self.dropped[k].push(log.cases.get(c as u32).to_string());
+        }
+    }
+
+    fn finish(mut self, spec: &FunnelSpec) -> FunnelReport {
+        let n = self.reached.len();
+        let steps = (0..n)
+            .map(|i| {
+                let prev = if i == 0 { self.total } else { self.reached[i - 1] };
+                let conversion = if prev == 0 { 0.0 } else { self.reached[i] as f64 / prev as f64 };
+                self.to_convert[i].sort_unstable();
+                FunnelStep {
+                    touchpoint: spec.steps[i].clone(),
+                    reached: self.reached[i],
+                    conversion,
+                    drop_off: 1.0 - conversion,
+                    median_seconds_from_start: (!self.to_convert[i].is_empty())
+                        .then(|| median_sorted(&self.to_convert[i]) / 1e6),
+                }
+            })
+            .collect();
+        let conversion_seconds =
+            self.to_convert.last().map_or(Vec::new(), |t| t.iter().map(|&us| us as f64 / 1e6).collect());
+        FunnelReport {
+            ordered: !spec.any_order,
+            strict: spec.strict,
+            window_seconds: spec.window_seconds,
+            steps,
+            dropped: self.dropped,
+            conversion_seconds,
+        }
     }
 }
 
