@@ -478,6 +478,13 @@ pub fn process_chart(
             v.all_edges,
             s * 100.0
         ),
+        _ if v.edges.len() < v.all_edges => {
+            format!(
+                "the {} most frequent of {} transitions (simplify to see the main flow)",
+                v.edges.len(),
+                v.all_edges
+            )
+        }
         _ => format!("{} transitions", v.edges.len()),
     };
     let hidden = if v.hidden_touchpoints > 0 {

@@ -275,3 +275,33 @@ fn a_breakdown_equals_the_funnel_of_each_segment_alone() {
         }
     }
 }
+
+/// A dense log (30 touchpoints, every one followed by every other) draws
+/// a process map of at most 80 arrows, in bounded time: laying out all
+/// 900 would take layout-rs minutes.
+#[test]
+fn a_dense_process_map_is_cut_to_what_lays_out_quickly() {
+    let mut b = String::from("customer_id,timestamp,touchpoint\n");
+    let mut n = 0u64;
+    for c in 0..600u32 {
+        for k in 0..12u32 {
+            let tp = (c * 7 + k * (c % 29 + 1)) % 30;
+            b.push_str(&format!("c{c},2024-01-01T00:{:02}:{:02}Z,tp{tp:02}\n", k / 60, k % 60));
+            n += 1;
+        }
+    }
+    let log = cjm_events::read_bytes(b.as_bytes(), "dense.csv", &ReadOptions::default()).unwrap();
+    assert_eq!(log.len() as u64, n);
+    let v = process(&log, None).unwrap();
+    assert!(v.all_edges > 300, "{} transitions", v.all_edges);
+    assert_eq!(v.edges.len(), cjm_render::charts::PROCESS_MAX_EDGES);
+    let started = std::time::Instant::now();
+    let chart = process_chart(&v, false, "dense.csv", &|_| None);
+    let svg = cjm_render::charts::chart_svg(&chart, false);
+    assert!(started.elapsed() < std::time::Duration::from_secs(30), "{:?}", started.elapsed());
+    assert!(svg.contains(&format!("the 80 most frequent of {} transitions", v.all_edges)));
+    // Drawn again (the page, its download), the layout is the one kept.
+    let again = std::time::Instant::now();
+    assert_eq!(cjm_render::charts::chart_svg(&chart, false), svg);
+    assert!(again.elapsed() < std::time::Duration::from_secs(2), "{:?}", again.elapsed());
+}

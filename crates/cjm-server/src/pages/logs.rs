@@ -135,7 +135,7 @@ async fn page(
     let here = base(ws, id, view);
     let maps = state.db.read(move |c| store::maps_using(c, id)).await?;
     let (mut content, error) = match &answer {
-        Ok(a) => (content(a, &Side { ask: &ask, ev: &ev, ws, here: &here, prefix: "a", maps: &maps }), None),
+        Ok(a) => (drawn(a.clone(), &ask, &ev, ws, &here, "a", &maps).await?, None),
         Err(AppError::Unprocessable(m)) => (html! {}, Some(m.clone())),
         Err(e) => return Err(clone_err(e)),
     };
@@ -416,6 +416,23 @@ struct Side<'a> {
     maps: &'a [(i64, String)],
 }
 
+/// [`content`] on the blocking pool: laying out a process map or a Sankey
+/// is real work, kept off the threads that answer requests.
+async fn drawn(
+    a: std::sync::Arc<Answer>,
+    ask: &Ask,
+    ev: &Evidence,
+    ws: i64,
+    here: &str,
+    prefix: &'static str,
+    maps: &[(i64, String)],
+) -> AppResult<Markup> {
+    let (ask, ev, here, maps) = (ask.clone(), ev.clone(), here.to_string(), maps.to_vec());
+    tokio::task::spawn_blocking(move || content(&a, &Side { ask: &ask, ev: &ev, ws, here: &here, prefix, maps: &maps }))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))
+}
+
 /// A view's charts and tables.
 fn content(a: &Answer, s: &Side) -> Markup {
     let Side { ask, ev, ws, here, prefix: side, maps } = *s;
@@ -480,8 +497,8 @@ async fn compared(state: &AppState, ev: &Evidence, ask: &Ask, view: View, ws: i6
     let a_answer = analytics::answer(state, ev, view, ask).await?;
     let (b, headline) = match analytics::answer(state, &b_ev, view, &b_ask).await {
         Ok(answer) => {
-            let side = Side { ask: &b_ask, ev: &b_ev, ws, here: &b_here, prefix: "b", maps: &b_maps };
-            (content(&answer, &side), headline_figures(&a_answer, &answer))
+            let b = drawn(answer.clone(), &b_ask, &b_ev, ws, &b_here, "b", &b_maps).await?;
+            (b, headline_figures(&a_answer, &answer))
         }
         Err(AppError::Unprocessable(m) | AppError::BadRequest(m)) => {
             (html! { section.card.error-box role="alert" { p { (m) } } }, Vec::new())
@@ -815,7 +832,12 @@ pub(crate) async fn chart(
     let answer = analytics::answer(&state, &ev, view, &ask).await?;
     let chart = analytics::chart(&answer, which, &ask, &ev.file_name, &|_| None).ok_or(AppError::NotFound)?;
     let (bytes, mime) = match ext {
-        "svg" => (cjm_render::charts::chart_svg(&chart, true).into_bytes(), "image/svg+xml"),
+        "svg" => (
+            tokio::task::spawn_blocking(move || cjm_render::charts::chart_svg(&chart, true).into_bytes())
+                .await
+                .map_err(|e| AppError::Internal(e.to_string()))?,
+            "image/svg+xml",
+        ),
         "png" => (
             tokio::task::spawn_blocking(move || cjm_render::charts::chart_png(&chart, 2.0))
                 .await
