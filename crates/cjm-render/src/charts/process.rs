@@ -152,26 +152,24 @@ fn layout_key(p: &ProcessChart, widths: &[f32]) -> u64 {
 /// [`lay_out`], from the kept layouts when this graph was laid out lately.
 fn layout(p: &ProcessChart, widths: &[f32]) -> Option<Placed> {
     static KEPT: std::sync::Mutex<Vec<(u64, Placed)>> = std::sync::Mutex::new(Vec::new());
+    let kept = || KEPT.lock().unwrap_or_else(|e| e.into_inner());
     let key = layout_key(p, widths);
-    let kept = |f: &mut dyn FnMut(&mut Vec<(u64, Placed)>)| f(&mut KEPT.lock().unwrap_or_else(|e| e.into_inner()));
-    let mut hit = None;
-    kept(&mut |k| {
+    {
+        let mut k = kept();
         if let Some(i) = k.iter().position(|(h, _)| *h == key) {
+            // Most recently used last.
             let entry = k.remove(i);
-            hit = Some(entry.1.clone());
+            let placed = entry.1.clone();
             k.push(entry);
+            return Some(placed);
         }
-    });
-    if hit.is_some() {
-        return hit;
     }
     let placed = lay_out(p, widths)?;
-    kept(&mut |k| {
-        if k.len() >= KEPT_LAYOUTS {
-            k.remove(0);
-        }
-        k.push((key, placed.clone()));
-    });
+    let mut k = kept();
+    if k.len() >= KEPT_LAYOUTS {
+        k.remove(0);
+    }
+    k.push((key, placed.clone()));
     Some(placed)
 }
 
