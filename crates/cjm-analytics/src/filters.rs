@@ -28,13 +28,18 @@ impl Filters {
         *self == Filters::default()
     }
 
-    /// The log narrowed by the filters; the log itself when there are none.
+    /// The log narrowed by the filters; the log itself (no copy) when there
+    /// are none, or the dates keep every event and nothing else is asked.
     pub fn apply<'a>(&self, log: &'a EventLog) -> Result<Cow<'a, EventLog>, QueryError> {
-        if self.is_empty() {
+        // The same test as `cjm_mine::analysis::filter`'s.
+        let within = |t: i64| self.from.is_none_or(|f| t >= f) && self.to.is_none_or(|e| t < e);
+        let timed = (self.from.is_some() || self.to.is_some()) && !log.time.iter().all(|&t| within(t));
+        let rest =
+            !self.where_.is_empty() || self.channel.is_some() || self.segment.is_some() || self.variant.is_some();
+        if !timed && !rest {
             return Ok(Cow::Borrowed(log));
         }
         let mut out = log.clone();
-        let timed = self.from.is_some() || self.to.is_some();
         if timed {
             cjm_mine::analysis::filter(&mut out, self.from, self.to, None)
                 .map_err(|e| QueryError::new("where", e.to_string()))?;

@@ -197,6 +197,14 @@ fn filters_narrow_events_then_customers() {
     let bad = Filters { segment: Some(("planet".into(), "x".into())), ..Filters::default() };
     assert!(bad.apply(&log).is_err_and(|e| e.field == "segment"));
     assert!(Filters::default().apply(&log).is_ok_and(|l| matches!(l, std::borrow::Cow::Borrowed(_))));
+    // Dates that keep every event need no copy; one event outside them does.
+    let (first, last) = (*log.time.iter().min().unwrap(), *log.time.iter().max().unwrap());
+    let all = Filters { from: Some(first), to: Some(last + 1), ..Filters::default() };
+    assert!(all.apply(&log).is_ok_and(|l| matches!(l, std::borrow::Cow::Borrowed(_))));
+    let cut = Filters { from: Some(first), to: Some(last), ..Filters::default() };
+    let cut = cut.apply(&log).unwrap();
+    assert!(matches!(cut, std::borrow::Cow::Owned(_)));
+    assert_eq!(cut.len(), log.time.iter().filter(|&&t| t < last).count());
 }
 
 #[test]

@@ -144,7 +144,11 @@ async fn page(
         content = compared(&state, &ev, &ask, view, ws, content).await?;
     }
     let choices = Choices::of(&log);
-    let read = (view == View::Overview && !ask.comparing()).then(|| crate::service::evidence::summarize(&log));
+    let read = if view == View::Overview && !ask.comparing() {
+        Some(state.evidence.summary(&ev, log.clone()).await?)
+    } else {
+        None
+    };
     let body = html! {
         (head(&ev, ws))
         nav.tabs aria-label="Views of the log" {

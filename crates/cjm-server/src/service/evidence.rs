@@ -284,6 +284,8 @@ pub(crate) struct Cache {
     logs: Bounded<(i64, String), Result<Arc<EventLog>, Unread>>,
     measured: Bounded<(i64, String, i64), Measured>,
     previews: Bounded<(i64, String), Result<LogPreview, AppError>>,
+    /// What each log read holds, counted once: (log, mapping).
+    summaries: Bounded<(i64, String), LogSummary>,
     /// Versions measured on one variant's customers: (log, mapping, version, variant).
     on_variant: Bounded<(i64, String, i64, String), Measured>,
     /// The most bytes a compressed log may inflate to (`Config::max_inflated`).
@@ -299,6 +301,7 @@ impl Cache {
             measured: Bounded::new(measured),
             previews: Bounded::new(PREVIEW_CACHE),
             on_variant: Bounded::new(measured / 4),
+            summaries: Bounded::new(4 << 20),
             max_inflated,
         }
     }
@@ -327,6 +330,21 @@ impl Cache {
         self.measured.forget(|k| k.0 == id);
         self.previews.forget(|k| k.0 == id);
         self.on_variant.forget(|k| k.0 == id);
+        self.summaries.forget(|k| k.0 == id);
+    }
+
+    /// [`summarize`] of log `ev` as read, counted once (on the blocking
+    /// pool: the distinct customers are a pass over every event).
+    pub(crate) async fn summary(&self, ev: &Evidence, log: Arc<EventLog>) -> AppResult<Arc<LogSummary>> {
+        let key = (ev.id, mapping_key(&ev.mapping));
+        self.summaries
+            .get_or_make(key, move || {
+                let s = summarize(&log);
+                let bytes =
+                    s.problems.iter().chain(&s.hints).chain(&s.columns).map(|t| t.len() + 24).sum::<usize>() + 512;
+                Ok((s, bytes))
+            })
+            .await
     }
 
     /// The preview of evidence `id` with `mapping` (its encoding and names),
@@ -514,7 +532,7 @@ pub(crate) async fn evidence_state(state: &AppState, map: &MapInfo) -> AppResult
     };
     let (ev, _) = state.db.read(move |c| store::evidence(c, eid)).await?;
     let (summary, error) = match read_log(state, &ev).await {
-        Ok(log) => (Some(summarize(&log)), None),
+        Ok(log) => (Some((*state.evidence.summary(&ev, log).await?).clone()), None),
         Err(AppError::BadRequest(m) | AppError::Unprocessable(m)) => (None, Some(m)),
         Err(e) => return Err(e),
     };
