@@ -113,10 +113,10 @@ pub fn funnel(log: &EventLog, spec: &FunnelSpec, by: Option<&str>) -> Result<Fun
         // Each segment keeps whole customers, so a customer's funnel is the
         // same in it as in the log: every journey is matched once.
         let column = SegmentColumn::of(log, attr)?;
-        let mut ranked = segment_sizes(log, &column);
+        let mut ranked = segment_sizes(log, &j, &column);
         left_out = ranked.len().saturating_sub(MAX_SEGMENTS);
         ranked.truncate(MAX_SEGMENTS);
-        let masks = segment_masks(log, &column, &ranked, j.slots());
+        let masks = segment_masks(log, &j, &column, &ranked);
         let reports = cjm_mine::analysis::funnel_reports_in(log, &j, spec, &masks);
         for ((_, value, customers), report) in ranked.into_iter().zip(reports) {
             breakdown.push(Segment { value, customers, report });
@@ -154,14 +154,31 @@ impl<'a> SegmentColumn<'a> {
         })
     }
 
-    /// Each (value, customer) pair of the log, once or more.
-    fn pairs(&self, log: &EventLog, mut each: impl FnMut(u32, u32)) {
-        match self {
-            SegmentColumn::Customer(col) => log.case.iter().for_each(|&case| each(col.id(case as usize), case)),
-            SegmentColumn::Event(col) => {
-                log.case.iter().enumerate().for_each(|(row, &case)| each(col.id(row), case));
+    /// Each (value, customer) pair of the log, once each: customer by
+    /// customer along the journeys, a value marked with the customer that
+    /// last had it (no hashing).
+    fn pairs(&self, log: &EventLog, j: &cjm_mine::journeys::Journeys, mut each: impl FnMut(u32, usize)) {
+        let values = match self {
+            SegmentColumn::Customer(col) | SegmentColumn::Event(col) => col.dict.len(),
+            SegmentColumn::Channel => log.channels.len(),
+        };
+        let mut last = vec![usize::MAX; values];
+        for c in 0..j.slots() {
+            let r = j.range(c);
+            if r.is_empty() {
+                continue;
             }
-            SegmentColumn::Channel => log.channel.iter().zip(&log.case).for_each(|(&c, &case)| each(c, case)),
+            let mut mark = |v: u32| {
+                if v != NONE && (v as usize) < values && last[v as usize] != c {
+                    last[v as usize] = c;
+                    each(v, c);
+                }
+            };
+            match self {
+                SegmentColumn::Customer(col) => mark(col.id(c)),
+                SegmentColumn::Event(col) => r.for_each(|pos| mark(col.id(j.rows[pos] as usize))),
+                SegmentColumn::Channel => r.for_each(|pos| mark(log.channel[j.rows[pos] as usize])),
+            }
         }
     }
 
@@ -174,17 +191,9 @@ impl<'a> SegmentColumn<'a> {
 }
 
 /// Each value with its customers, most first (ties by name bytes).
-fn segment_sizes(log: &EventLog, column: &SegmentColumn) -> Vec<(u32, String, u64)> {
-    let mut pairs: FxHashSet<(u32, u32)> = FxHashSet::default();
-    column.pairs(log, |v, case| {
-        if v != NONE {
-            pairs.insert((v, case));
-        }
-    });
+fn segment_sizes(log: &EventLog, j: &cjm_mine::journeys::Journeys, column: &SegmentColumn) -> Vec<(u32, String, u64)> {
     let mut counts: rustc_hash::FxHashMap<u32, u64> = rustc_hash::FxHashMap::default();
-    for (v, _) in pairs {
-        *counts.entry(v).or_insert(0) += 1;
-    }
+    column.pairs(log, j, |v, _| *counts.entry(v).or_insert(0) += 1);
     let mut out: Vec<(u32, String, u64)> = counts.into_iter().map(|(v, n)| (v, column.name(log, v), n)).collect();
     out.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.1.as_bytes().cmp(b.1.as_bytes())));
     out
@@ -193,17 +202,15 @@ fn segment_sizes(log: &EventLog, column: &SegmentColumn) -> Vec<(u32, String, u6
 /// For each ranked value, which customers have it.
 fn segment_masks(
     log: &EventLog,
+    j: &cjm_mine::journeys::Journeys,
     column: &SegmentColumn,
     ranked: &[(u32, String, u64)],
-    slots: usize,
 ) -> Vec<Vec<bool>> {
-    let mut masks = vec![vec![false; slots]; ranked.len()];
+    let mut masks = vec![vec![false; j.slots()]; ranked.len()];
     let index: rustc_hash::FxHashMap<u32, usize> = ranked.iter().enumerate().map(|(i, (v, _, _))| (*v, i)).collect();
-    column.pairs(log, |v, case| {
+    column.pairs(log, j, |v, c| {
         if let Some(&i) = index.get(&v) {
-            if let Some(slot) = masks[i].get_mut(case as usize) {
-                *slot = true;
-            }
+            masks[i][c] = true;
         }
     });
     masks
