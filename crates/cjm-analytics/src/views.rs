@@ -425,7 +425,7 @@ pub fn process(log: &EventLog, simplify: Option<f64>) -> Result<ProcessView, Que
     }
     let j = cjm_mine::journeys::build(log);
     let s = cjm_mine::summary::summarize(log, &j, &[], 0);
-    let a = cjm_mine::analysis::analyse(log, &j, None, 1, &[]);
+    let edge_times = cjm_mine::analysis::transition_times(log, &j);
     let kept_edges = match simplify {
         Some(share) => cjm_mine::analysis::simplify_dfg(&s, share),
         None => s.dfg.clone(),
@@ -444,7 +444,7 @@ pub fn process(log: &EventLog, simplify: Option<f64>) -> Result<ProcessView, Que
         .collect();
     let names: FxHashSet<&str> = shown.iter().map(|t| t.touchpoint.as_str()).collect();
     let median: rustc_hash::FxHashMap<(&str, &str), f64> =
-        a.edge_times.iter().map(|e| ((e.from.as_str(), e.to.as_str()), e.median_seconds)).collect();
+        edge_times.iter().map(|e| ((e.from.as_str(), e.to.as_str()), e.median_seconds)).collect();
     let mut edges: Vec<ProcessEdgeFigures> = kept_edges
         .iter()
         .filter(|e| names.contains(e.from.as_str()) && names.contains(e.to.as_str()))

@@ -197,6 +197,24 @@ impl Tallies {
     }
 }
 
+/// The time between consecutive events of each transition (both times
+/// known), as statistics by pair: what [`analyse`] reports as
+/// `edge_times`, in one pass and nothing else.
+pub fn transition_times(log: &EventLog, j: &Journeys) -> Vec<EdgeTimes> {
+    let mut durations: FxHashMap<(u32, u32), Vec<i64>> = FxHashMap::default();
+    for c in 0..j.slots() {
+        let r = j.range(c);
+        let (acts, times) = (&j.acts[r.clone()], &j.times[r]);
+        for i in 1..acts.len() {
+            let (t0, t1) = (times[i - 1], times[i]);
+            if t0 != UNKNOWN_TIME && t1 != UNKNOWN_TIME {
+                durations.entry((acts[i - 1], acts[i])).or_default().push(t1 - t0);
+            }
+        }
+    }
+    edge_times(durations, &|a| log.activities.get(a).to_string())
+}
+
 /// Each pair's durations, as statistics, by pair.
 fn edge_times(durations: FxHashMap<(u32, u32), Vec<i64>>, name: &dyn Fn(u32) -> String) -> Vec<EdgeTimes> {
     let secs = |us: i64| us as f64 / 1e6;

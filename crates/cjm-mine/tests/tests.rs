@@ -524,3 +524,17 @@ fn trends_count_events_active_and_new_customers_per_bucket() {
     assert!(e.to_string().contains("choose a longer interval"), "{e}");
     assert_eq!(trend(&cjm_mine::journeys::build(&wide), Interval::Month).unwrap().len(), 409);
 }
+
+/// The transition times alone equal the analysis's, on every real log.
+#[test]
+fn transition_times_alone_equal_the_analysis() {
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/logs");
+    for name in ["receipt.parquet", "helpdesk.xes.gz", "sepsis.csv"] {
+        let log = read_path(&data.join(name), &ReadOptions::default()).unwrap();
+        let j = cjm_mine::journeys::build(&log);
+        let full = cjm_mine::analysis::analyse(&log, &j, None, 1, &[]).edge_times;
+        let alone = cjm_mine::analysis::transition_times(&log, &j);
+        assert_eq!(format!("{alone:?}"), format!("{full:?}"), "{name}");
+        assert!(!alone.is_empty(), "{name}");
+    }
+}
