@@ -588,7 +588,7 @@ fn csv_streamed(path: &Path, shown: &str, opts: &ReadOptions) -> Result<EventLog
 }
 
 /// Inflated bytes, counted: past `limit` the stream ends with an error
-/// that [`Inflating::limit_of`] recognises (a gzip bomb costs no memory).
+/// that [`inflate_limit_of`] recognises (a gzip bomb costs no memory).
 pub(crate) struct Inflating<R> {
     inner: R,
     left: u64,
