@@ -406,6 +406,9 @@ pub struct ProcessView {
     pub hidden_touchpoints: usize,
     /// The share of transitions the simplification keeps (`None`: all).
     pub simplify: Option<f64>,
+    /// Transitions among the shown touchpoints that the simplification kept
+    /// but the arrow limit ([`PROCESS_MAX_EDGES`]) left out.
+    pub over_limit: usize,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -456,6 +459,7 @@ pub fn process(log: &EventLog, simplify: Option<f64>) -> Result<ProcessView, Que
         })
         .collect();
     edges.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| (&a.from, &a.to).cmp(&(&b.from, &b.to))));
+    let over_limit = edges.len().saturating_sub(PROCESS_MAX_EDGES);
     edges.truncate(PROCESS_MAX_EDGES);
     let keep = |c: &&cjm_mine::contract::Count| names.contains(c.touchpoint.as_str());
     Ok(ProcessView {
@@ -467,6 +471,7 @@ pub fn process(log: &EventLog, simplify: Option<f64>) -> Result<ProcessView, Que
         edges,
         all_edges: s.dfg.len(),
         simplify,
+        over_limit,
     })
 }
 
@@ -479,6 +484,12 @@ pub fn process_chart(
     let index: rustc_hash::FxHashMap<&str, usize> =
         v.nodes.iter().enumerate().map(|(i, n)| (n.touchpoint.as_str(), i)).collect();
     let shown = match v.simplify {
+        Some(s) if v.over_limit > 0 => format!(
+            "the {} most frequent of the main flow's {} transitions (those making up {:.0}% of all); simplify more to see them all",
+            v.edges.len(),
+            v.edges.len() + v.over_limit,
+            s * 100.0
+        ),
         Some(s) if v.edges.len() < v.all_edges => format!(
             "the main flow: {} of {} transitions (those making up {:.0}% of all, kept connected)",
             v.edges.len(),
