@@ -406,9 +406,14 @@ pub struct ProcessView {
     pub hidden_touchpoints: usize,
     /// The share of transitions the simplification keeps (`None`: all).
     pub simplify: Option<f64>,
-    /// Transitions among the shown touchpoints that the simplification kept
-    /// but the arrow limit ([`PROCESS_MAX_EDGES`]) left out.
-    pub over_limit: usize,
+}
+
+impl ProcessView {
+    /// Transitions the chart leaves out past [`PROCESS_MAX_EDGES`] (the
+    /// table lists them all).
+    pub fn over_limit(&self) -> usize {
+        self.edges.len().saturating_sub(PROCESS_MAX_EDGES)
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -421,7 +426,8 @@ pub struct ProcessEdgeFigures {
 
 /// The directly-follows graph, simplified to the transitions making up
 /// `simplify` of all (kept connected), at most [`PROCESS_MAX_NODES`]
-/// touchpoints (the most frequent) and [`PROCESS_MAX_EDGES`] arrows.
+/// touchpoints (the most frequent); every transition among them, most
+/// frequent first (the chart draws the first [`PROCESS_MAX_EDGES`]).
 pub fn process(log: &EventLog, simplify: Option<f64>) -> Result<ProcessView, QueryError> {
     if simplify.is_some_and(|s| !(0.0..=1.0).contains(&s)) {
         return Err(QueryError::new("simplify", "choose a share from 0 to 1, e.g. 0.8"));
@@ -459,8 +465,7 @@ pub fn process(log: &EventLog, simplify: Option<f64>) -> Result<ProcessView, Que
         })
         .collect();
     edges.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| (&a.from, &a.to).cmp(&(&b.from, &b.to))));
-    let over_limit = edges.len().saturating_sub(PROCESS_MAX_EDGES);
-    edges.truncate(PROCESS_MAX_EDGES);
+
     let keep = |c: &&cjm_mine::contract::Count| names.contains(c.touchpoint.as_str());
     Ok(ProcessView {
         customers: s.n_customers,
@@ -471,7 +476,6 @@ pub fn process(log: &EventLog, simplify: Option<f64>) -> Result<ProcessView, Que
         edges,
         all_edges: s.dfg.len(),
         simplify,
-        over_limit,
     })
 }
 
@@ -483,11 +487,11 @@ pub fn process_chart(
 ) -> Chart {
     let index: rustc_hash::FxHashMap<&str, usize> =
         v.nodes.iter().enumerate().map(|(i, n)| (n.touchpoint.as_str(), i)).collect();
+    let drawn = v.edges.len().min(PROCESS_MAX_EDGES);
     let shown = match v.simplify {
-        Some(s) if v.over_limit > 0 => format!(
-            "the {} most frequent of the main flow's {} transitions (those making up {:.0}% of all); simplify more to see them all",
+        Some(s) if v.over_limit() > 0 => format!(
+            "the {drawn} most frequent of the main flow's {} transitions (those making up {:.0}% of all); simplify more to see them all",
             v.edges.len(),
-            v.edges.len() + v.over_limit,
             s * 100.0
         ),
         Some(s) if v.edges.len() < v.all_edges => format!(
@@ -496,12 +500,8 @@ pub fn process_chart(
             v.all_edges,
             s * 100.0
         ),
-        _ if v.edges.len() < v.all_edges => {
-            format!(
-                "the {} most frequent of {} transitions (simplify to see the main flow)",
-                v.edges.len(),
-                v.all_edges
-            )
+        _ if drawn < v.all_edges => {
+            format!("the {drawn} most frequent of {} transitions (simplify to see the main flow)", v.all_edges)
         }
         _ => format!("{} transitions", v.edges.len()),
     };
@@ -527,6 +527,7 @@ pub fn process_chart(
         edges: v
             .edges
             .iter()
+            .take(PROCESS_MAX_EDGES)
             .map(|e| ProcessEdge {
                 from: index[e.from.as_str()],
                 to: index[e.to.as_str()],

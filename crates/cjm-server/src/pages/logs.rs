@@ -750,7 +750,8 @@ fn process_table(v: &cjm_analytics::ProcessView) -> Markup {
     html! {
         section.card {
             h2 { "Transitions" }
-            p.muted { (v.edges.len()) " of " (v.all_edges) " transitions shown"
+            p.muted { (v.edges.len()) " of " (v.all_edges) " transitions listed"
+                @if v.over_limit() > 0 { "; the chart draws the " (v.edges.len() - v.over_limit()) " most frequent" }
                 @if v.hidden_touchpoints > 0 { "; " (v.hidden_touchpoints) " touchpoints not shown" } "." }
             table.list.data.transitions {
                 thead { tr { th { "From" } th { "To" } th.num { "Times" } th.num { "Median time" } } }
