@@ -191,9 +191,8 @@ test('two periods compared side by side: each side equals cjm mine on its own pe
   await page.goto(logBase + '/funnel?' + steps.map((s) => 'step=' + encodeURIComponent(s)).join('&') + '&to=2011-07-01');
   await page.click('details.compare-form summary');
   await page.fill('input[name=from2]', '2011-07-01');
-  await page.click('details.compare-form button[type=submit]');
-  await page.waitForLoadState('load');
-  assert.match(page.url(), /from2=2011-07-01/);
+  await Promise.all([page.waitForURL(/from2=2011-07-01/), page.click('details.compare-form button[type=submit]')]);
+  await page.locator('.compare-pair').waitFor();
   const a = mine('--funnel', steps.join(','), '--to', '2011-07-01');
   const b = mine('--funnel', steps.join(','), '--from', '2011-07-01');
   const ta = await rows('.compare-a table.funnel');
@@ -205,12 +204,9 @@ test('two periods compared side by side: each side equals cjm mine on its own pe
   assert.match(await page.locator('.compare-headline').innerText(), /Converted, of all customers/);
   await shot('09-compare-periods');
   // Every tab keeps the comparison.
-  await page.click('nav.tabs >> text=Variants');
-  assert.match(page.url(), /from2=2011-07-01/);
+  await Promise.all([page.waitForURL(/\/variants\?.*from2=2011-07-01/), page.click('nav.tabs >> text=Variants')]);
   assert.equal(await page.locator('.compare-pair table.variants').count(), 2);
-  await page.click('text=Stop comparing');
-  await page.waitForLoadState('load');
-  assert.doesNotMatch(page.url(), /from2=/);
+  await Promise.all([page.waitForURL((u) => !/from2=/.test(String(u))), page.click('text=Stop comparing')]);
   assert.equal(await page.locator('.compare-pair').count(), 0);
 });
 

@@ -128,6 +128,9 @@ test('a log with unusual column names: choose them beside its first rows, then r
   await card.locator('select[name=time]').selectOption('moment');
   await card.locator('select[name=activity]').selectOption('action');
   await card.locator('button[type=submit]').click();
+  // The page reloads with the new log attached (the old page had figures too).
+  await page.locator('#pending-log').waitFor({ state: 'detached' });
+  await page.waitForFunction(() => /Customers\s+7\b/.test(document.querySelector('dl.facts')?.innerText || ''));
   await page.locator('#figures').waitFor();
   const facts = await page.locator('dl.facts').first().innerText();
   assert.match(facts, /Customers\s+7/);
