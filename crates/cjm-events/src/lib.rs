@@ -567,23 +567,35 @@ pub fn read_path(path: &Path, opts: &ReadOptions) -> Result<EventLog, ReadError>
 /// to the inflate limit): never whole in memory, whatever its size.
 /// `Err(Err(why))` is a file that cannot be opened.
 fn csv_streamed(path: &Path, shown: &str, opts: &ReadOptions) -> Result<EventLog, Result<ReadError, String>> {
-    use std::io::Read;
-    let io_err = |e: std::io::Error| match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file".to_string(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
-        _ => e.to_string(),
-    };
-    let mut file = std::fs::File::open(path).map_err(|e| Err(io_err(e)))?;
-    let size = file.metadata().map(|m| m.len()).ok();
-    let mut magic = [0u8; 2];
-    let got = file.read(&mut magic).map_err(|e| Err(io_err(e)))?;
-    let head = std::io::Cursor::new(magic[..got].to_vec()).chain(file);
-    if magic[..got] == [0x1f, 0x8b] {
+    let (head, gzipped, size) = open_peeked(path).map_err(|e| Err(io_message(&e)))?;
+    if gzipped {
         let inflated =
             Inflating::new(flate2::read::MultiGzDecoder::new(std::io::BufReader::new(head)), opts.inflate_limit());
         csv_reader::read_stream(inflated, None, shown, opts).map_err(Ok)
     } else {
-        csv_reader::read_stream(head, size, shown, opts).map_err(Ok)
+        csv_reader::read_stream(head, Some(size), shown, opts).map_err(Ok)
+    }
+}
+
+/// A file opened to be read from its start, with whether it starts with
+/// the gzip magic bytes (read to know, and given back in the stream) and
+/// its size.
+pub(crate) fn open_peeked(path: &Path) -> std::io::Result<(impl std::io::Read, bool, u64)> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let size = file.metadata()?.len();
+    let mut magic = [0u8; 2];
+    let got = file.read(&mut magic)?;
+    let gzipped = magic[..got] == [0x1f, 0x8b];
+    Ok((std::io::Cursor::new(magic[..got].to_vec()).chain(file), gzipped, size))
+}
+
+/// A file that cannot be read, in the readers' words.
+pub(crate) fn io_message(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".to_string(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        _ => e.to_string(),
     }
 }
 
@@ -700,7 +712,7 @@ fn parquet_guarded(source: parquet_reader::Source, shown: &str, opts: &ReadOptio
     )
 }
 
-fn format_for(opts: &ReadOptions, path: &Path, shown: &str) -> Result<Format, ReadError> {
+pub(crate) fn format_for(opts: &ReadOptions, path: &Path, shown: &str) -> Result<Format, ReadError> {
     opts.format.or_else(|| Format::from_path(path)).ok_or_else(|| {
         let message = "cannot tell the log's format (CSV, JSON Lines, Parquet or XES) from the file name".to_string();
         ReadError::new(ReadErrorKind::UnknownFormat, shown, None, message)
@@ -756,11 +768,7 @@ fn maybe_gunzip<'a>(
 }
 
 fn read_file(path: &Path) -> Result<Vec<u8>, String> {
-    std::fs::read(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file".to_string(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
-        _ => e.to_string(),
-    })
+    std::fs::read(path).map_err(|e| io_message(&e))
 }
 
 /// The text of a gzip stream (one member or several), inflated as a

@@ -124,14 +124,8 @@ pub(crate) fn read(source: Source, shown: &str, opts: &ReadOptions) -> Result<Ev
 /// file); and the file's length.
 fn open_checked(source: Source, shown: &str) -> Result<(ParquetRecordBatchReaderBuilder<Opened>, u64), ReadError> {
     let err = |message: String| ReadError::new(crate::ReadErrorKind::Contents, shown, None, message);
-    let file = source.open().map_err(|e| {
-        let message = match e.kind() {
-            std::io::ErrorKind::NotFound => "no such file".into(),
-            std::io::ErrorKind::PermissionDenied => "permission denied".into(),
-            _ => e.to_string(),
-        };
-        ReadError::new(crate::ReadErrorKind::File, shown, None, message)
-    })?;
+    let file =
+        source.open().map_err(|e| ReadError::new(crate::ReadErrorKind::File, shown, None, crate::io_message(&e)))?;
     let total = parquet::file::reader::Length::len(&file);
     let footer = footer_bytes(&file, total)
         .ok_or_else(|| err("not a readable Parquet file: it does not end with `PAR1`".into()))?;

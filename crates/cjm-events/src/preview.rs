@@ -8,7 +8,7 @@
 //! works on a file that [`crate::read_path`] refuses (no time column found,
 //! the wrong encoding, every row bad).
 
-use crate::mapping::{ColumnMap, Role};
+use crate::mapping::ColumnMap;
 use crate::{Encoding, Format, ReadError, ReadErrorKind, ReadOptions};
 use std::io::Read;
 use std::path::Path;
@@ -47,28 +47,12 @@ pub struct Preview {
     pub not_utf8: bool,
 }
 
-impl Preview {
-    /// The column read for `role`.
-    pub fn role(&self, role: Role) -> Option<&str> {
-        match role {
-            Role::Case => self.case.as_deref(),
-            Role::Time => self.time.as_deref(),
-            Role::Activity => self.activity.as_deref(),
-            Role::Channel => self.channel.as_deref(),
-            Role::Score => self.score.as_deref(),
-        }
-    }
-}
-
 /// The first `max_rows` rows (at most [`MAX_PREVIEW_ROWS`]) of the log at
 /// `path`, its columns and the column each role would be read from.
 pub fn preview_path(path: &Path, opts: &ReadOptions, max_rows: usize) -> Result<Preview, ReadError> {
     let shown = path.display().to_string();
     let max_rows = max_rows.min(MAX_PREVIEW_ROWS);
-    let format = opts.format.or_else(|| Format::from_path(path)).ok_or_else(|| {
-        let message = "cannot tell the log's format (CSV, JSON Lines, Parquet or XES) from the file name".to_string();
-        ReadError::new(ReadErrorKind::UnknownFormat, &shown, None, message)
-    })?;
+    let format = crate::format_for(opts, path, &shown)?;
     if path.is_dir() {
         return Err(ReadError::new(ReadErrorKind::File, &shown, None, "is a directory; give a log file".into()));
     }
@@ -132,20 +116,10 @@ fn detect_roles(p: &mut Preview, map: &ColumnMap) {
 /// The first [`PREVIEW_BYTES`] of a text log, inflated when gzipped, cut
 /// after its last whole line when there is more.
 fn read_prefix(path: &Path, shown: &str) -> Result<Vec<u8>, ReadError> {
-    let file_err = |e: std::io::Error| {
-        let message = match e.kind() {
-            std::io::ErrorKind::NotFound => "no such file".to_string(),
-            std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
-            _ => e.to_string(),
-        };
-        ReadError::new(ReadErrorKind::File, shown, None, message)
-    };
-    let mut file = std::fs::File::open(path).map_err(file_err)?;
-    let mut magic = [0u8; 2];
-    let got = file.read(&mut magic).map_err(file_err)?;
-    let head = std::io::Cursor::new(magic[..got].to_vec()).chain(file);
+    let (head, gzipped, _) = crate::open_peeked(path)
+        .map_err(|e| ReadError::new(ReadErrorKind::File, shown, None, crate::io_message(&e)))?;
     let mut out = Vec::new();
-    let read = if magic[..got] == [0x1f, 0x8b] {
+    let read = if gzipped {
         flate2::read::MultiGzDecoder::new(head).take(PREVIEW_BYTES + 1).read_to_end(&mut out)
     } else {
         head.take(PREVIEW_BYTES + 1).read_to_end(&mut out)
