@@ -51,6 +51,10 @@
     return Object.assign(out, JSON.parse(form.dataset.extra || "{}"));
   }
 
+  // A log kept but not attached (its columns not found): this page, with
+  // its column pickers open.
+  function toPendingLog(id) { location.href = location.pathname + "?log=" + id + "#pending-log"; }
+
   function after(el, data) {
     const then = el.dataset.then;
     if (then === "url" && data && data.url) { location.href = data.url; return; }
@@ -63,7 +67,7 @@
       return;
     }
     // A log kept but not attached: its columns are chosen next, on this page.
-    if (data && data.pending && el.closest("#server-logs")) { location.href = location.pathname + "?log=" + data.pending + "#pending-log"; return; }
+    if (data && data.pending) { toPendingLog(data.pending); return; }
     if (then === "reload" || !then) { location.reload(); }
   }
 
@@ -323,7 +327,7 @@
     try {
       const r = await api("POST", upload.dataset.action, new FormData(upload));
       // Kept but not attached: its columns are chosen next, on this page.
-      if (r && r.pending) location.href = location.pathname + "?log=" + r.pending + "#pending-log";
+      if (r && r.pending) toPendingLog(r.pending);
       else location.href = location.pathname;
     }
     catch (err) { toast(err.message, "error"); button.disabled = false; button.textContent = "Upload"; }

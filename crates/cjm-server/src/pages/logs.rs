@@ -133,15 +133,15 @@ async fn page(
     };
     let answer = analytics::answer(&state, &ev, view, &ask).await;
     let here = base(ws, id, view);
-    let maps = state.db.read(move |c| store::maps_using(c, id)).await?;
+    let maps = maps_for(&state, view, id).await?;
     let (mut content, error) = match &answer {
         Ok(a) => (drawn(a.clone(), &ask, &ev, ws, &here, "a", &maps).await?, None),
         Err(AppError::Unprocessable(m)) => (html! {}, Some(m.clone())),
         Err(e) => return Err(clone_err(e)),
     };
     let logs = state.db.read(move |c| store::workspace_logs(c, ws)).await?;
-    if ask.comparing() && error.is_none() {
-        content = compared(&state, &ev, &ask, view, ws, content).await?;
+    if let (true, Ok(a_answer)) = (ask.comparing(), &answer) {
+        content = compared(&state, &ev, &ask, view, ws, (a_answer, content)).await?;
     }
     let choices = Choices::of(&log);
     let read = if view == View::Overview && !ask.comparing() {
@@ -489,20 +489,36 @@ fn content(a: &Answer, s: &Side) -> Markup {
 /// The page's view beside the same view of side B (another period, or
 /// another log of the workspace, every other choice alike), each side
 /// with its own chart, table and downloads.
-async fn compared(state: &AppState, ev: &Evidence, ask: &Ask, view: View, ws: i64, a: Markup) -> AppResult<Markup> {
+/// The maps using log `id`, for the variants view (which offers to measure
+/// them on a variant's customers); no other view needs them.
+async fn maps_for(state: &AppState, view: View, id: i64) -> AppResult<Vec<(i64, String)>> {
+    if view != View::Variants {
+        return Ok(Vec::new());
+    }
+    state.db.read(move |c| store::maps_using(c, id)).await
+}
+
+/// `side_a` is this page's answer and what it drew.
+async fn compared(
+    state: &AppState,
+    ev: &Evidence,
+    ask: &Ask,
+    view: View,
+    ws: i64,
+    side_a: (&Answer, Markup),
+) -> AppResult<Markup> {
+    let (a_answer, a) = side_a;
     let b_ask = ask.side_b();
     let b_ev = match ask.vs_log()? {
         Some(other) => log_of(state, ws, other).await?,
         None => ev.clone(),
     };
     let b_here = base(ws, b_ev.id, view);
-    let b_id = b_ev.id;
-    let b_maps = state.db.read(move |c| store::maps_using(c, b_id)).await?;
-    let a_answer = analytics::answer(state, ev, view, ask).await?;
+    let b_maps = maps_for(state, view, b_ev.id).await?;
     let (b, headline) = match analytics::answer(state, &b_ev, view, &b_ask).await {
         Ok(answer) => {
             let b = drawn(answer.clone(), &b_ask, &b_ev, ws, &b_here, "b", &b_maps).await?;
-            (b, headline_figures(&a_answer, &answer))
+            (b, headline_figures(a_answer, &answer))
         }
         Err(AppError::Unprocessable(m) | AppError::BadRequest(m)) => {
             (html! { section.card.error-box role="alert" { p { (m) } } }, Vec::new())
@@ -602,7 +618,7 @@ fn headline_figures(a: &Answer, b: &Answer) -> Vec<Headline> {
 /// Compare with another period or another log: a GET form keeping every
 /// other choice, and a link that stops comparing.
 fn compare_form(ask: &Ask, here: &str, id: i64, logs: &[store::LogEntry]) -> Markup {
-    let keep = Ask { vs: String::new(), from2: String::new(), to2: String::new(), ..ask.clone() };
+    let keep = ask.side_a();
     html! {
         details.card.compare-form open[ask.comparing()] {
             summary { "Compare" @if ask.comparing() { span.muted { " — side by side below" } } }

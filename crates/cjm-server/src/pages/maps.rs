@@ -883,7 +883,7 @@ fn mapping_form(
                 @if !fixed {
                     label { "Encoding"
                         select name="encoding" {
-                            @for (v, shown) in [("utf-8", "UTF-8"), ("latin1", "Latin-1 (ISO-8859-1)")] {
+                            @for (v, shown) in ENCODINGS {
                                 option value=(v) selected[encoding == v] { (shown) }
                             }
                         }
@@ -906,6 +906,9 @@ fn mapping_form(
         }
     }
 }
+
+/// The encodings a text log may be in, as the reader's options name them.
+const ENCODINGS: [(&str, &str); 2] = [("utf-8", "UTF-8"), ("latin1", "Latin-1 (ISO-8859-1)")];
 
 /// The lifecycle choices, as the reader's options name them.
 const LIFECYCLES: [(&str, &str); 4] = [
@@ -953,7 +956,7 @@ fn upload_card(id: i64, replaces: bool, limit_mb: u64) -> Markup {
                 input type="file" name="file" required accept=(upload_accept());
                 div.grid {
                     label { "Encoding (CSV and TSV)"
-                        select name="encoding" { option value="utf-8" selected { "UTF-8" } option value="latin1" { "Latin-1 (ISO-8859-1)" } }
+                        select name="encoding" { @for (v, shown) in ENCODINGS { option value=(v) selected[v == "utf-8"] { (shown) } } }
                     }
                     label { "Lifecycle events"
                         select name="lifecycle" { @for (v, shown) in LIFECYCLES { option value=(v) selected[v == "auto"] { (shown) } } }

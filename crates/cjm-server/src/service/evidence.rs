@@ -222,14 +222,16 @@ pub(crate) struct LogSummary {
     pub detected: ColumnMapping,
 }
 
+/// How many distinct ids (of a dictionary of `n`) a column holds.
+pub(crate) fn distinct(ids: &[u32], n: usize) -> u64 {
+    let mut seen = vec![false; n];
+    ids.iter().filter(|&&i| i != cjm_events::NONE && !std::mem::replace(&mut seen[i as usize], true)).count() as u64
+}
+
 pub(crate) fn summarize(log: &EventLog) -> LogSummary {
     let cols = log.columns.clone().unwrap_or_default();
     // Counted from the events: a reader may have seen a customer (or a
     // channel) only on rows it then left out.
-    let distinct = |ids: &[u32], n: usize| {
-        let mut seen = vec![false; n];
-        ids.iter().filter(|&&i| i != cjm_events::NONE && !std::mem::replace(&mut seen[i as usize], true)).count() as u64
-    };
     LogSummary {
         events: log.len() as u64,
         customers: distinct(&log.case, log.cases.len()),
@@ -422,16 +424,18 @@ impl Cache {
         let path = file_of(&state.config, ev)?;
         let log = self.log(ev.id, path, ev.file_name.clone(), ev.mapping.clone()).await?;
         let (st, shown) = (state.clone(), ev.file_name.clone());
-        self.measured
-            .get_or_make(key, move || {
-                let map = &st.checked(version_id, &source).journey;
-                let measurement = cjm_mine::measure::measure(map, &log);
-                let figures = Arc::new(measurement.figures(&shown));
-                let bytes = serde_json::to_vec(&measurement).map_or(4096, |v| v.len() * 2);
-                Ok((Measured { measurement, figures }, bytes))
-            })
-            .await
+        self.measured.get_or_make(key, move || Ok(measured_now(&st, version_id, &source, &log, &shown))).await
     }
+}
+
+/// Version `version_id` (with `source`) measured against `log` (named
+/// `shown`), with its accounted size: what the measurement caches keep.
+fn measured_now(state: &AppState, version_id: i64, source: &str, log: &EventLog, shown: &str) -> (Measured, usize) {
+    let map = &state.checked(version_id, source).journey;
+    let measurement = cjm_mine::measure::measure(map, log);
+    let figures = Arc::new(measurement.figures(shown));
+    let bytes = serde_json::to_vec(&measurement).map_or(4096, |v| v.len() * 2);
+    (Measured { measurement, figures }, bytes)
 }
 
 /// The longest variant a map is measured on.
@@ -471,11 +475,7 @@ pub(crate) async fn measured_on_variant(
         .on_variant
         .get_or_make(key, move || {
             let only = cjm_mine::analysis::customers_taking(&log, &seq);
-            let map = &st.checked(version_id, &source).journey;
-            let measurement = cjm_mine::measure::measure(map, &only);
-            let figures = Arc::new(measurement.figures(&shown));
-            let bytes = serde_json::to_vec(&measurement).map_or(4096, |v| v.len() * 2);
-            Ok((Measured { measurement, figures }, bytes))
+            Ok(measured_now(&st, version_id, &source, &only, &shown))
         })
         .await?;
     Ok(Some(made))
@@ -538,6 +538,15 @@ pub(crate) async fn evidence_state(state: &AppState, map: &MapInfo) -> AppResult
     };
     let preview = preview_of(state, &ev, &ev.mapping).await?;
     Ok(EvidenceState { evidence: Some(ev), logs, summary, error, preview, pending: None })
+}
+
+/// The map's log as read with its mapping; a map with none is told to get one.
+pub(crate) async fn map_log(state: &AppState, map: &MapInfo) -> AppResult<(Evidence, Arc<EventLog>)> {
+    let eid =
+        map.evidence_id.ok_or_else(|| AppError::bad("this map has no evidence; upload a log on the evidence page"))?;
+    let (ev, _) = state.db.read(move |c| store::evidence(c, eid)).await?;
+    let log = read_log(state, &ev).await?;
+    Ok((ev, log))
 }
 
 /// A stored log read with its mapping (from the cache).
@@ -762,11 +771,7 @@ pub(crate) async fn attach(
 
 /// A draft map discovered from the map's evidence (`cjm discover`).
 pub(crate) async fn draft(state: &AppState, map: &MapInfo) -> AppResult<String> {
-    let eid =
-        map.evidence_id.ok_or_else(|| AppError::bad("this map has no evidence; upload a log on the evidence page"))?;
-    let (ev, _) = state.db.read(move |c| store::evidence(c, eid)).await?;
-    let path = file_of(&state.config, &ev)?;
-    let log = state.evidence.log(ev.id, path, ev.file_name.clone(), ev.mapping.clone()).await?;
+    let (ev, log) = map_log(state, map).await?;
     tokio::task::spawn_blocking(move || discover(&log, &ev.file_name))
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?

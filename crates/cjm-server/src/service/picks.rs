@@ -6,7 +6,8 @@
 
 use crate::cache::Bounded;
 use crate::error::{AppError, AppResult};
-use crate::store::{self, MapInfo};
+use crate::service::evidence;
+use crate::store::MapInfo;
 use crate::AppState;
 use cjm_analytics::FieldValues;
 use cjm_events::EventLog;
@@ -27,7 +28,7 @@ pub(crate) type ValuesCache = Bounded<(i64, String), Vec<FieldValues>>;
 /// The lists of the map's log (from memory, or counted once on the
 /// blocking pool, one computation per core at most).
 pub(crate) async fn values(state: &AppState, map: &MapInfo) -> AppResult<Arc<Vec<FieldValues>>> {
-    let (ev, log) = log_of(state, map).await?;
+    let (ev, log) = evidence::map_log(state, map).await?;
     let key = (ev.id, serde_json::to_string(&ev.mapping).unwrap_or_default());
     if let Some(hit) = state.values.get(&key) {
         return Ok(hit);
@@ -103,13 +104,13 @@ pub(crate) async fn rule(state: &AppState, map: &MapInfo, q: RuleQuestion) -> Ap
         }
         _ => return Err(AppError::Unprocessable("give either `picks` or `rule`".into())),
     };
-    let (_, log) = log_of(state, map).await?;
+    let (_, log) = evidence::map_log(state, map).await?;
     let _permit = state.answers.permit().await?;
     tokio::task::spawn_blocking(move || count(&log, expr)).await.map_err(|e| AppError::Internal(e.to_string()))
 }
 
 fn count(log: &EventLog, expr: Option<Expr>) -> RuleAnswer {
-    let of_customers = distinct(&log.case, log.cases.len());
+    let of_customers = evidence::distinct(&log.case, log.cases.len());
     let picks = expr
         .as_ref()
         .and_then(Expr::picks)
@@ -137,19 +138,4 @@ fn count(log: &EventLog, expr: Option<Expr>) -> RuleAnswer {
         Err(e) => out.problem = Some(e.0),
     }
     out
-}
-
-fn distinct(ids: &[u32], n: usize) -> u64 {
-    let mut seen = vec![false; n];
-    ids.iter().filter(|&&i| i != cjm_events::NONE && !std::mem::replace(&mut seen[i as usize], true)).count() as u64
-}
-
-/// The map's log as read with its mapping; a map with none is told to get one.
-async fn log_of(state: &AppState, map: &MapInfo) -> AppResult<(store::Evidence, Arc<EventLog>)> {
-    let eid =
-        map.evidence_id.ok_or_else(|| AppError::bad("this map has no evidence; upload a log on the evidence page"))?;
-    let (ev, _) = state.db.read(move |c| store::evidence(c, eid)).await?;
-    let path = crate::service::evidence::file_of(&state.config, &ev)?;
-    let log = state.evidence.log(ev.id, path, ev.file_name.clone(), ev.mapping.clone()).await?;
-    Ok((ev, log))
 }
