@@ -98,6 +98,8 @@ pub struct Bin {
 pub struct Segment {
     pub value: String,
     pub customers: u64,
+    /// The segment's funnel; its `dropped` lists are empty (the page
+    /// names a segment's dropped customers through the `segment` filter).
     pub report: FunnelReport,
 }
 
@@ -106,22 +108,24 @@ pub fn funnel(log: &EventLog, spec: &FunnelSpec, by: Option<&str>) -> Result<Fun
         return Err(QueryError::new("steps", "choose the funnel's steps: at least one touchpoint"));
     }
     let j = cjm_mine::journeys::build(log);
-    let report = cjm_mine::analysis::funnel_report(log, &j, spec);
-    let histogram = bins(&report.conversion_seconds);
-    let (mut breakdown, mut left_out) = (Vec::new(), 0);
+    let (mut ranked, mut masks, mut left_out) = (Vec::new(), Vec::new(), 0);
     if let Some(attr) = by {
         // Each segment keeps whole customers, so a customer's funnel is the
-        // same in it as in the log: every journey is matched once.
+        // same in it as in the log: every journey is matched once, for the
+        // whole funnel and its segments together.
         let column = SegmentColumn::of(log, attr)?;
-        let mut ranked = segment_sizes(log, &j, &column);
+        ranked = segment_sizes(log, &j, &column);
         left_out = ranked.len().saturating_sub(MAX_SEGMENTS);
         ranked.truncate(MAX_SEGMENTS);
-        let masks = segment_masks(log, &j, &column, &ranked);
-        let reports = cjm_mine::analysis::funnel_reports_in(log, &j, spec, &masks);
-        for ((_, value, customers), report) in ranked.into_iter().zip(reports) {
-            breakdown.push(Segment { value, customers, report });
-        }
+        masks = segment_masks(log, &j, &column, &ranked);
     }
+    let (report, reports) = cjm_mine::analysis::funnel_report_by(log, &j, spec, &masks);
+    let histogram = bins(&report.conversion_seconds);
+    let breakdown = ranked
+        .into_iter()
+        .zip(reports)
+        .map(|((_, value, customers), report)| Segment { value, customers, report })
+        .collect();
     Ok(FunnelView {
         customers: j.customers() as u64,
         report,
@@ -158,10 +162,7 @@ impl<'a> SegmentColumn<'a> {
     /// customer along the journeys, a value marked with the customer that
     /// last had it (no hashing).
     fn pairs(&self, log: &EventLog, j: &cjm_mine::journeys::Journeys, mut each: impl FnMut(u32, usize)) {
-        let values = match self {
-            SegmentColumn::Customer(col) | SegmentColumn::Event(col) => col.dict.len(),
-            SegmentColumn::Channel => log.channels.len(),
-        };
+        let values = self.values(log);
         let mut last = vec![usize::MAX; values];
         for c in 0..j.slots() {
             let r = j.range(c);
@@ -182,6 +183,14 @@ impl<'a> SegmentColumn<'a> {
         }
     }
 
+    /// How many values there can be: each is below this.
+    fn values(&self, log: &EventLog) -> usize {
+        match self {
+            SegmentColumn::Customer(col) | SegmentColumn::Event(col) => col.dict.len(),
+            SegmentColumn::Channel => log.channels.len(),
+        }
+    }
+
     fn name(&self, log: &EventLog, v: u32) -> String {
         match self {
             SegmentColumn::Customer(col) | SegmentColumn::Event(col) => col.dict.get(v).to_string(),
@@ -192,9 +201,12 @@ impl<'a> SegmentColumn<'a> {
 
 /// Each value with its customers, most first (ties by name bytes).
 fn segment_sizes(log: &EventLog, j: &cjm_mine::journeys::Journeys, column: &SegmentColumn) -> Vec<(u32, String, u64)> {
-    let mut counts: rustc_hash::FxHashMap<u32, u64> = rustc_hash::FxHashMap::default();
-    column.pairs(log, j, |v, _| *counts.entry(v).or_insert(0) += 1);
-    let mut out: Vec<(u32, String, u64)> = counts.into_iter().map(|(v, n)| (v, column.name(log, v), n)).collect();
+    let mut counts = vec![0u64; column.values(log)];
+    column.pairs(log, j, |v, _| counts[v as usize] += 1);
+    let mut out: Vec<(u32, String, u64)> = (0..counts.len() as u32)
+        .filter(|&v| counts[v as usize] > 0)
+        .map(|v| (v, column.name(log, v), counts[v as usize]))
+        .collect();
     out.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.1.as_bytes().cmp(b.1.as_bytes())));
     out
 }
@@ -207,10 +219,13 @@ fn segment_masks(
     ranked: &[(u32, String, u64)],
 ) -> Vec<Vec<bool>> {
     let mut masks = vec![vec![false; j.slots()]; ranked.len()];
-    let index: rustc_hash::FxHashMap<u32, usize> = ranked.iter().enumerate().map(|(i, (v, _, _))| (*v, i)).collect();
+    let mut index = vec![usize::MAX; column.values(log)];
+    for (i, (v, _, _)) in ranked.iter().enumerate() {
+        index[*v as usize] = i;
+    }
     column.pairs(log, j, |v, c| {
-        if let Some(&i) = index.get(&v) {
-            masks[i][c] = true;
+        if let Some(mask) = masks.get_mut(index[v as usize]) {
+            mask[c] = true;
         }
     });
     masks

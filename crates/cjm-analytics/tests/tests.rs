@@ -278,7 +278,7 @@ fn a_breakdown_equals_the_funnel_of_each_segment_alone() {
                     .collect::<Vec<_>>()
             };
             assert_eq!(figures(&seg.report), figures(&alone), "{by}={}", seg.value);
-            assert_eq!(seg.report.dropped, alone.dropped, "{by}={}", seg.value);
+            assert!(seg.report.dropped.iter().all(Vec::is_empty), "{by}={}: a segment names no one", seg.value);
             assert_eq!(seg.report.conversion_seconds, alone.conversion_seconds, "{by}={}", seg.value);
         }
     }

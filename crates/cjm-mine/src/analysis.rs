@@ -294,30 +294,37 @@ pub fn funnel_report(log: &EventLog, j: &Journeys, spec: &FunnelSpec) -> FunnelR
     let mut tally = FunnelTally::new(ids.len());
     for c in 0..j.slots() {
         if let Some((k, hit)) = match_customer(j, c, &ids, spec) {
-            tally.add(log, c, k, &hit);
+            tally.add(c, k, &hit);
         }
     }
-    tally.finish(spec)
+    tally.finish(log, spec)
 }
 
-/// The funnel of each group of customers (`groups[g][c]`: customer `c` is
-/// in group `g`), each journey matched once: what [`funnel_report`] gives
-/// on the log narrowed to each group's customers (all their events).
-pub fn funnel_reports_in(log: &EventLog, j: &Journeys, spec: &FunnelSpec, groups: &[Vec<bool>]) -> Vec<FunnelReport> {
+/// The whole funnel and that of each group of customers (`groups[g][c]`:
+/// customer `c` is in group `g`), each journey matched once: a group's
+/// report is what [`funnel_report`] gives on the log narrowed to the
+/// group's customers (all their events), but for `dropped`, left empty
+/// (naming a million customers once per group is most of the work; narrow
+/// the log to the group to list its dropped customers).
+pub fn funnel_report_by(
+    log: &EventLog,
+    j: &Journeys,
+    spec: &FunnelSpec,
+    groups: &[Vec<bool>],
+) -> (FunnelReport, Vec<FunnelReport>) {
     let ids = step_ids(log, spec);
-    let mut tallies: Vec<FunnelTally> = groups.iter().map(|_| FunnelTally::new(ids.len())).collect();
+    let mut whole = FunnelTally::new(ids.len());
+    let mut tallies: Vec<FunnelTally> = groups.iter().map(|_| FunnelTally::unnamed(ids.len())).collect();
     for c in 0..j.slots() {
-        if !groups.iter().any(|g| g.get(c).copied().unwrap_or(false)) {
-            continue;
-        }
         let Some((k, hit)) = match_customer(j, c, &ids, spec) else { continue };
+        whole.add(c, k, &hit);
         for (g, tally) in groups.iter().zip(&mut tallies) {
             if g.get(c).copied().unwrap_or(false) {
-                tally.add(log, c, k, &hit);
+                tally.add(c, k, &hit);
             }
         }
     }
-    tallies.into_iter().map(|t| t.finish(spec)).collect()
+    (whole.finish(log, spec), tallies.into_iter().map(|t| t.finish(log, spec)).collect())
 }
 
 fn step_ids(log: &EventLog, spec: &FunnelSpec) -> Vec<u32> {
@@ -335,15 +342,22 @@ struct FunnelTally {
     total: u64,
     reached: Vec<u64>,
     to_convert: Vec<Vec<i64>>,
-    dropped: Vec<Vec<String>>,
+    /// Customer slots, named only when the report is made; `None` when
+    /// the report leaves them out.
+    dropped: Option<Vec<Vec<u32>>>,
 }
 
 impl FunnelTally {
     fn new(n: usize) -> Self {
-        FunnelTally { total: 0, reached: vec![0; n], to_convert: vec![Vec::new(); n], dropped: vec![Vec::new(); n] }
+        FunnelTally { dropped: Some(vec![Vec::new(); n]), ..FunnelTally::unnamed(n) }
     }
 
-    fn add(&mut self, log: &EventLog, c: usize, k: usize, hit_times: &[i64]) {
+    /// A tally whose report lists no dropped customers.
+    fn unnamed(n: usize) -> Self {
+        FunnelTally { total: 0, reached: vec![0; n], to_convert: vec![Vec::new(); n], dropped: None }
+    }
+
+    fn add(&mut self, c: usize, k: usize, hit_times: &[i64]) {
         self.total += 1;
         for step in 0..k {
             self.reached[step] += 1;
@@ -351,12 +365,12 @@ impl FunnelTally {
                 self.to_convert[step].push(hit_times[step] - hit_times[0]);
             }
         }
-        if k < self.reached.len() {
-            self.dropped[k].push(log.cases.get(c as u32).to_string());
+        if let Some(d) = self.dropped.as_mut().and_then(|d| d.get_mut(k)) {
+            d.push(c as u32);
         }
     }
 
-    fn finish(mut self, spec: &FunnelSpec) -> FunnelReport {
+    fn finish(mut self, log: &EventLog, spec: &FunnelSpec) -> FunnelReport {
         let n = self.reached.len();
         let steps = (0..n)
             .map(|i| {
@@ -380,7 +394,10 @@ impl FunnelTally {
             strict: spec.strict,
             window_seconds: spec.window_seconds,
             steps,
-            dropped: self.dropped,
+            dropped: match &self.dropped {
+                Some(d) => d.iter().map(|d| d.iter().map(|&c| log.cases.get(c).to_string()).collect()).collect(),
+                None => vec![Vec::new(); n],
+            },
             conversion_seconds,
         }
     }

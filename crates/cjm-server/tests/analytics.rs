@@ -115,6 +115,29 @@ async fn charts_download_in_three_formats_and_dropped_customers_as_csv() {
     assert_eq!(none.status, StatusCode::NOT_FOUND, "no steps, no conversion chart");
 }
 
+/// A breakdown's segment links to its funnel alone, where its dropped
+/// customers download: c1 and c3 on the web, c2 in the app.
+#[tokio::test]
+async fn a_segment_of_a_breakdown_opens_its_own_funnel_and_dropped_customers() {
+    let f = Fixture::new();
+    let csv = "customer_id,timestamp,touchpoint,channel\n\
+        c1,2026-01-01T10:00:00Z,search,web\nc1,2026-01-01T10:01:00Z,compare,web\n\
+        c2,2026-01-01T11:00:00Z,search,app\nc2,2026-01-01T11:01:00Z,compare,app\nc2,2026-01-01T11:02:00Z,pay,app\n\
+        c3,2026-01-02T09:00:00Z,search,web\n";
+    let (ct, body) = multipart("channels.csv", csv.as_bytes());
+    let req = f.request(Who::Editor, "POST", &format!("/api/maps/{}/evidence", f.map), Body::from(body), Some(&ct));
+    let up = f.send(req).await;
+    assert_eq!(up.status, StatusCode::CREATED, "{}", up.text());
+    let log = up.value()["evidence"]["id"].as_i64().unwrap();
+    let base = format!("/w/{}/logs/{log}/funnel", f.ws);
+    let q = "step=search&step=compare&step=pay";
+    let page = f.get(Who::Viewer, &format!("{base}?{q}&by=channel")).await.text();
+    let link = format!("href=\"{base}?segment=channel%3Dweb&amp;{}\"", q.replace('&', "&amp;"));
+    assert!(page.contains(&link), "the web segment links {link}");
+    let web = f.get(Who::Viewer, &format!("{base}/dropped.csv?segment=channel%3Dweb&{q}")).await.text();
+    assert_eq!(web, "dropped_before_step,step,customer_id\n2,compare,c3\n3,pay,c1\n");
+}
+
 /// A log whose customers, touchpoints and channels are the hostile-text
 /// corpus: no view lets any of it out as markup.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -736,7 +736,9 @@ fn funnel_table(v: &cjm_analytics::FunnelView, here: &str, ask: &Ask) -> Markup 
                 table.list.data.breakdown {
                     thead { tr { th { "Segment" } th.num { "Customers" } @for (i, s) in steps.iter().enumerate() { th.num { (i + 1) ". " (s.touchpoint) } } } }
                     tbody { @for seg in &v.breakdown { tr {
-                        td { (seg.value) } td.num { (group_digits(seg.customers)) }
+                        td { a href={ (here) (ask.with(|a| { a.segment = format!("{}={}", v.by.as_deref().unwrap_or(""), seg.value); a.by.clear(); })) }
+                            title="this segment's funnel alone, with its dropped customers" { (seg.value) } }
+                        td.num { (group_digits(seg.customers)) }
                         @for s in &seg.report.steps { td.num { (group_digits(s.reached)) " · " (pct(s.reached, seg.customers)) } }
                     } } }
                 }
