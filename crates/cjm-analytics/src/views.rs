@@ -8,6 +8,7 @@ use cjm_events::{EventLog, NONE, UNKNOWN_TIME};
 use cjm_mine::analysis::{FunnelReport, FunnelSpec};
 use cjm_mine::paths::{Anchor, NodeKind, Paths, PathsSpec};
 use cjm_mine::trend::{Bucket, ConversionBucket, Interval};
+use cjm_model::portfolio::csv_field;
 use cjm_render::charts::*;
 use cjm_render::{duration, group_digits};
 use rustc_hash::FxHashSet;
@@ -333,17 +334,6 @@ pub fn dropped_csv(f: &FunnelReport) -> String {
         }
     }
     csv
-}
-
-/// A CSV field, quoted when needed; a leading `=`, `+`, `-` or `@` is
-/// prefixed with `'` so a spreadsheet does not run it as a formula.
-fn csv_field(v: &str) -> String {
-    let v = if v.starts_with(['=', '+', '-', '@']) { format!("'{v}") } else { v.to_string() };
-    if v.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", v.replace('"', "\"\""))
-    } else {
-        v
-    }
 }
 
 // ---------------------------------------------------------------- paths

@@ -7,7 +7,8 @@
 //! - [`json`]: JSON reading with clear errors, and the JSON Schema.
 //! - [`mod@print`]: model → canonical `.cjm` text; [`mermaid`]: model → Mermaid.
 //! - [`edit`]: the forms' edits on the text; [`diff`]: two versions compared;
-//!   [`measures`]: figures measured from a log, for the renderer.
+//!   [`measures`]: figures measured from a log, for the renderer;
+//!   [`portfolio`]: the opportunities of maps on the impact × effort matrix, ranked.
 //!
 //! No IO: text in, values out.
 
@@ -21,6 +22,7 @@ pub mod lower;
 pub mod measures;
 pub mod mermaid;
 pub mod model;
+pub mod portfolio;
 pub mod print;
 pub mod templates;
 pub mod validate;

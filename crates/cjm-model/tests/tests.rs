@@ -10,6 +10,7 @@ mod docs;
 mod edits;
 mod golden;
 mod keys;
+mod portfolio;
 mod roundtrip;
 mod schema;
 mod templates;

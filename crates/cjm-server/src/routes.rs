@@ -177,7 +177,27 @@ pub const PAGES: &[Route] = &[
         "The customers who dropped in the funnel (`at_step` for one step), as CSV",
         |m| on(m, crate::pages::logs::dropped),
     ),
+    r("GET", "/w/{ws}/opportunities", Viewer, "The opportunity portfolio of every map: impact × effort matrix and ranked list (filters in the query)", |m| {
+        on(m, crate::pages::portfolio::workspace_page)
+    }),
+    r(
+        "GET",
+        "/w/{ws}/opportunities/{file}",
+        Viewer,
+        "The workspace's portfolio as `matrix.svg`, `matrix.png`, `matrix.pdf`, `opportunities.csv` (Jira and Linear columns) or `opportunities.json`",
+        |m| on(m, crate::pages::portfolio::workspace_file),
+    ),
     r("GET", "/m/{id}", Viewer, "The map page", |m| on(m, crate::pages::maps::map_page)),
+    r("GET", "/m/{id}/opportunities", Viewer, "The map's opportunity portfolio: impact × effort matrix and ranked list (filters in the query)", |m| {
+        on(m, crate::pages::portfolio::map_page)
+    }),
+    r(
+        "GET",
+        "/m/{id}/opportunities/{file}",
+        Viewer,
+        "The map's portfolio as `matrix.svg`, `matrix.png`, `matrix.pdf`, `opportunities.csv` or `opportunities.json`",
+        |m| on(m, crate::pages::portfolio::map_file),
+    ),
     r("GET", "/m/{id}/map.svg", Viewer, "The map's drawing", |m| on(m, crate::pages::maps::map_svg)),
     r("GET", "/m/{id}/download/{format}", Viewer, "Download the map", |m| on(m, crate::pages::maps::download)),
     r("GET", "/m/{id}/edit", Editor, "The editor", |m| on(m, crate::pages::maps::editor)),

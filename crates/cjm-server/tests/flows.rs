@@ -685,3 +685,68 @@ async fn an_edit_worked_out_answers_the_changes_and_stores_nothing() {
     assert_eq!(refused.status, StatusCode::BAD_REQUEST);
     assert!(refused.value()["error"]["message"].as_str().unwrap().contains("no step `nope`"), "{}", refused.text());
 }
+
+/// The opportunity portfolio of a map and of the workspace: the matrix and
+/// the ranked list, filters that keep ranks, the downloads (CSV for Jira
+/// and Linear, JSON, the matrix as SVG, PNG, PDF), bad filters named, and
+/// hostile text escaped.
+#[tokio::test]
+async fn the_portfolio_ranks_filters_and_exports_a_map_and_the_workspace() {
+    let f = Fixture::new();
+    let source = "journey\n  title Shop\n  section Buy\n    Pay: 2: Sam\n      pain: Too slow [severity 4]\n      opportunity: <script>alert(1)</script> [impact low, effort high, owner Ops]\n      opportunity: Keep the cart [impact high, effort low, status planned, owner Growth]\n";
+    let made =
+        f.json(Who::Editor, "POST", &format!("/api/workspaces/{}/maps", f.ws), json!({ "source": source })).await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.text());
+    let id = made.value()["id"].as_i64().unwrap();
+    let page = f.get(Who::Viewer, &format!("/m/{id}/opportunities")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let html = page.text();
+    assert!(!html.contains("<script>alert"), "opportunity text is escaped");
+    assert!(html.contains("2 opportunities: 1 quick win, 1 money pit"), "the summary counts quadrants");
+    let keep = html.find("Keep the cart").unwrap();
+    let pit = html.rfind("&lt;script&gt;alert(1)&lt;/script&gt;").unwrap();
+    assert!(keep < pit, "the quick win is listed before the money pit");
+    let growth = f.get(Who::Viewer, &format!("/m/{id}/opportunities?owner=Growth")).await.text();
+    assert!(
+        growth.contains("1 opportunity: 1 quick win") && growth.contains("(of 2 in all"),
+        "a filter narrows the list"
+    );
+    let csv = f.get(Who::Viewer, &format!("/m/{id}/opportunities/opportunities.csv?owner=Growth")).await;
+    assert_eq!(csv.headers["content-type"], "text/csv; charset=utf-8");
+    let text = csv.text();
+    assert!(text.starts_with("Summary,Description,Priority,Status,Assignee,Labels,Rank"), "{text}");
+    assert!(
+        text.contains("Keep the cart,") && text.contains(",High,To Do,Growth,quick-win,1,") && !text.contains("alert"),
+        "{text}"
+    );
+    for (file, mime) in [
+        ("matrix.svg", "image/svg+xml"),
+        ("matrix.png", "image/png"),
+        ("matrix.pdf", "application/pdf"),
+        ("opportunities.json", "application/json"),
+    ] {
+        let a = f.get(Who::Viewer, &format!("/m/{id}/opportunities/{file}")).await;
+        assert_eq!(a.status, StatusCode::OK, "{file}");
+        assert_eq!(a.headers["content-type"], mime, "{file}");
+    }
+    assert_eq!(f.get(Who::Viewer, &format!("/m/{id}/opportunities/secrets.txt")).await.status, StatusCode::NOT_FOUND);
+    let bad = f.get(Who::Viewer, &format!("/m/{id}/opportunities?severity=9")).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.text().contains("severity"), "the page names the field");
+    // The workspace's portfolio holds this map's opportunities and the fixture map's (none).
+    let ws = f.get(Who::Viewer, &format!("/w/{}/opportunities", f.ws)).await.text();
+    assert!(
+        ws.contains("Keep the cart") && ws.contains(&format!("<option value=\"{id}\">Shop</option>")),
+        "every map, with a map filter"
+    );
+    let only = f.get(Who::Viewer, &format!("/w/{}/opportunities?map={}", f.ws, f.map)).await.text();
+    assert!(!only.contains("Keep the cart"), "one map's opportunities only");
+    let json =
+        f.get(Who::Viewer, &format!("/w/{}/opportunities/opportunities.json?status=planned", f.ws)).await.value();
+    assert_eq!(json["opportunities"].as_array().unwrap().len(), 1);
+    assert_eq!(f.get(Who::OtherOwner, &format!("/w/{}/opportunities", f.ws)).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        f.get(Who::Viewer, &format!("/w/{}/opportunities?map=999999", f.ws)).await.status,
+        StatusCode::NOT_FOUND
+    );
+}

@@ -66,6 +66,10 @@ const SPEC: &[(&str, &str, &str)] = &[
     ("GET", "/w/{ws}/new", "editor"),
     ("GET", "/w/{ws}/members", "viewer"),
     ("GET", "/w/{ws}/logs", "viewer"),
+    ("GET", "/w/{ws}/opportunities", "viewer"),
+    ("GET", "/w/{ws}/opportunities/{file}", "viewer"),
+    ("GET", "/m/{id}/opportunities", "viewer"),
+    ("GET", "/m/{id}/opportunities/{file}", "viewer"),
     ("GET", "/w/{ws}/logs/{log}", "viewer"),
     ("GET", "/w/{ws}/logs/{log}/{view}", "viewer"),
     ("GET", "/w/{ws}/logs/{log}/{view}/chart/{file}", "viewer"),
@@ -161,7 +165,7 @@ fn concrete(f: &Fixture, who: Who, method: &str, path: &str) -> (String, Body, O
         .replace("{format}", "json")
         .replace("{log}", &f.log.to_string())
         .replace("{view}", "funnel")
-        .replace("{file}", "funnel.svg")
+        .replace("{file}", if path.contains("/opportunities/") { "opportunities.csv" } else { "funnel.svg" })
         .replace("{token}", &token);
     if path.ends_with("/diff") {
         p.push_str("?from=1&to=2");

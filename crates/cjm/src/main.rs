@@ -78,6 +78,7 @@ Examples:
   cjm mine events.parquet                       the journeys customers really take
   cjm discover events.parquet -o draft.cjm      a draft map from data
   cjm measure checkout.cjm events.parquet       the map measured, step by step
+  cjm opportunities *.cjm -o matrix.png         what to fix first: the impact × effort matrix
   cjm serve                                     the team web app on http://127.0.0.1:8080
 
 Every Mermaid `journey` diagram is already a valid cjm map.
@@ -100,6 +101,7 @@ enum Command {
     Mine(Box<cmd::mine::Args>),
     Measure(cmd::measure::Args),
     Discover(cmd::discover::Args),
+    Opportunities(cmd::opportunities::Args),
     Schema(cmd::schema::Args),
     Serve(cmd::serve::Args),
 }
@@ -159,6 +161,7 @@ fn main() -> ExitCode {
         Command::Mine(args) => cmd::mine::run(*args),
         Command::Measure(args) => cmd::measure::run(args),
         Command::Discover(args) => cmd::discover::run(args),
+        Command::Opportunities(args) => cmd::opportunities::run(args),
         Command::Schema(args) => cmd::schema::run(args),
         Command::Serve(args) => cmd::serve::run(args),
     };

@@ -766,3 +766,47 @@ fn mine_charts_carry_the_reports_figures() {
         assert!(!dir.path().join("x.svg").exists() && !dir.path().join("x.docx").exists());
     }
 }
+
+/// `cjm opportunities`: the ranked list on stdout, the matrix and the CSV
+/// by -o's extension, filters, and the errors of a bad map or flag.
+#[test]
+fn opportunities_rank_draw_and_export_across_maps() {
+    let (a, b) = (golden("portfolio/checkout.cjm"), golden("portfolio/onboarding.cjm"));
+    let o = run(&["opportunities", &a, &b]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(
+        text.starts_with("9 opportunities in 2 maps: 4 quick wins, 1 big bet, 2 fill-ins, 1 money pit, 1 not rated"),
+        "{text}"
+    );
+    let first = text.lines().nth(3).unwrap_or("");
+    assert!(first.starts_with("1  Sign up with Google") && first.contains("quick win"), "{first}");
+    let o = run(&["opportunities", &a, "--owner", "Marketing", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let ranks: Vec<i64> = v["opportunities"].as_array().unwrap().iter().map(|i| i["rank"].as_i64().unwrap()).collect();
+    assert_eq!(ranks, [1, 3], "filters keep the ranks of the whole portfolio");
+    let dir = tmp();
+    for file in ["matrix.svg", "matrix.png", "matrix.pdf", "backlog.csv"] {
+        let out = dir.path().join(file);
+        let o = run(&["opportunities", &a, &b, "-o", out.to_str().unwrap()]);
+        assert_eq!(code(&o), 0, "{file}: {}", stderr(&o));
+        assert!(stdout(&o).is_empty(), "-o alone keeps stdout empty");
+        let bytes = std::fs::read(&out).unwrap();
+        let magic: &[u8] = match file {
+            "matrix.svg" => b"<svg",
+            "matrix.png" => b"\x89PNG",
+            "matrix.pdf" => b"%PDF",
+            _ => b"Summary,Description,Priority,Status,Assignee,Labels",
+        };
+        assert!(bytes.starts_with(magic), "{file}");
+    }
+    let svg = std::fs::read_to_string(dir.path().join("matrix.svg")).unwrap();
+    assert!(
+        svg.contains("Quick wins · 4") && svg.contains("Sign up with Google"),
+        "the matrix names its quadrants and chips"
+    );
+    assert_eq!(code(&run(&["opportunities", &a, "-o", "x.docx"])), 2);
+    assert_eq!(code(&run(&["opportunities", &a, "--status", "someday"])), 2);
+    assert_eq!(code(&run(&["opportunities", &a, "--min-severity", "9"])), 2);
+    assert_eq!(code(&run(&["opportunities", &golden("bad/bad-values.cjm")])), 1, "a map with errors");
+}

@@ -1,5 +1,6 @@
-//! Evidence charts in cjm's theme: a funnel, the top variants, a trend, the
-//! paths as a Sankey diagram ([`PathsChart`]) and the process map ([`ProcessChart`]),
+//! Charts in cjm's theme: of evidence, a funnel, the top variants, a trend, the
+//! paths as a Sankey diagram ([`PathsChart`]) and the process map ([`ProcessChart`]);
+//! of a portfolio, the opportunity matrix ([`MatrixChart`]);
 //! drawn as SVG from plain figures (the caller computes them; this module
 //! knows no event log), and exported to PNG and PDF like a map.
 //!
@@ -14,9 +15,11 @@ use crate::text::{esc, fit_line};
 use crate::theme::{theme, ThemeName};
 use std::fmt::Write;
 
+mod matrix;
 mod process;
 mod sankey;
 
+pub use matrix::MatrixChart;
 pub use process::{
     ProcessChart, ProcessEdge, ProcessNode, MAX_EDGES as PROCESS_MAX_EDGES, MAX_NODES as PROCESS_MAX_NODES,
 };
@@ -31,6 +34,7 @@ pub enum Chart {
     Paths(PathsChart),
     Process(ProcessChart),
     Bars(BarsChart),
+    Matrix(MatrixChart),
 }
 
 impl From<PathsChart> for Chart {
@@ -55,6 +59,7 @@ impl Chart {
             Chart::Paths(p) => &p.title,
             Chart::Process(p) => &p.title,
             Chart::Bars(b) => &b.title,
+            Chart::Matrix(m) => &m.title,
         }
     }
 }
@@ -194,6 +199,7 @@ fn chart_svg_plain(chart: &Chart, embed_font: bool) -> String {
         Chart::Paths(p) => sankey::draw(p),
         Chart::Process(p) => process::draw(p),
         Chart::Bars(b) => bars(b),
+        Chart::Matrix(m) => matrix::draw(m),
     };
     let (w, h, title, desc, inner) = body;
     let t = theme(ThemeName::Light);

@@ -908,7 +908,7 @@ pub(crate) async fn dropped(
     Ok(download(csv.into_bytes(), "text/csv; charset=utf-8", &name))
 }
 
-fn download(bytes: Vec<u8>, mime: &'static str, name: &str) -> Response {
+pub(super) fn download(bytes: Vec<u8>, mime: &'static str, name: &str) -> Response {
     (
         [
             (header::CONTENT_TYPE, mime.to_string()),

@@ -18,7 +18,7 @@ use maud::{html, Markup, PreEscaped};
 use serde::Deserialize;
 use serde_json::json;
 
-fn crumbs(map: &MapInfo, ws_name: &str) -> Vec<(String, String)> {
+pub(super) fn crumbs(map: &MapInfo, ws_name: &str) -> Vec<(String, String)> {
     vec![(format!("/w/{}", map.workspace_id), ws_name.to_string()), (format!("/m/{}", map.id), map.title.clone())]
 }
 
@@ -54,7 +54,7 @@ fn inline_svg(svg: &str) -> PreEscaped<String> {
     PreEscaped(body.to_string())
 }
 
-fn tabs(map: &MapInfo, role: Role, current: &str) -> Markup {
+pub(super) fn tabs(map: &MapInfo, role: Role, current: &str) -> Markup {
     let id = map.id;
     let mut items = vec![("map", format!("/m/{id}"), "Map")];
     if role >= Role::Editor {
@@ -64,6 +64,7 @@ fn tabs(map: &MapInfo, role: Role, current: &str) -> Markup {
     if map.current_version.is_some() && map.future_version.is_some() {
         items.push(("compare", format!("/m/{id}/compare"), "Current vs future"));
     }
+    items.push(("opportunities", format!("/m/{id}/opportunities"), "Opportunities"));
     items.push(("evidence", format!("/m/{id}/evidence"), "Evidence"));
     if role >= Role::Editor {
         items.push(("share", format!("/m/{id}/share"), "Share"));

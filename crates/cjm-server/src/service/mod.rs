@@ -14,4 +14,5 @@ pub(crate) mod evidence;
 pub(crate) mod folder;
 pub(crate) mod maps;
 pub(crate) mod picks;
+pub(crate) mod portfolio;
 pub(crate) mod shares;

@@ -7,6 +7,7 @@ pub(crate) mod fmt;
 pub(crate) mod measure;
 pub(crate) mod mine;
 pub(crate) mod new;
+pub(crate) mod opportunities;
 pub(crate) mod render;
 pub(crate) mod schema;
 pub(crate) mod serve;
