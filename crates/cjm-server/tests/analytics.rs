@@ -183,7 +183,7 @@ async fn hostile_values_are_escaped_in_every_chart_and_table() {
 /// Every tag of a document with its double-quoted attribute values taken
 /// out: what is left is markup the page (or an injection) wrote, since an
 /// escaped value holds no `"`, `<` or `>`.
-fn tags(doc: &str) -> Vec<String> {
+pub(crate) fn tags(doc: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut rest = doc;
     while let Some(open) = rest.find('<') {
@@ -396,4 +396,48 @@ async fn a_variant_measures_the_map_on_its_customers_only() {
         f.get(Who::Viewer, &format!("/m/{}/evidence?variant={long}", f.map)).await.status,
         StatusCode::BAD_REQUEST
     );
+}
+
+/// The hostile-text corpus as opportunities, their owners and their
+/// steps' pains: neither portfolio page nor the matrix lets it out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_values_are_escaped_in_the_portfolio() {
+    let f = Fixture::new();
+    let corpus: serde_json::Value = serde_json::from_str(include_str!("../../../testdata/hostile-text.json")).unwrap();
+    let strings: Vec<String> =
+        corpus["strings"].as_array().unwrap().iter().filter_map(|s| s.as_str()).map(str::to_string).collect();
+    let steps: Vec<serde_json::Value> = strings
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let short: String = s.chars().filter(|c| !c.is_control()).take(40).collect();
+            let (impact, effort) = (["low", "medium", "high"][i % 3], ["low", "high"][i % 2]);
+            json!({
+                "id": format!("s{i}"), "name": format!("Step {i}"), "score": 3,
+                "pains": [{ "text": s, "severity": 1 + i % 5 }],
+                "opportunities": [{ "text": s, "impact": impact, "effort": effort, "owner": short }],
+            })
+        })
+        .collect();
+    let journey =
+        json!({ "format": "cjm/1", "title": "Hostile", "stages": [{ "id": "st", "name": "Stage", "steps": steps }] });
+    let made =
+        f.json(Who::Editor, "POST", &format!("/api/workspaces/{}/maps", f.ws), json!({ "journey": journey })).await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.text());
+    let id = made.value()["id"].as_i64().unwrap();
+    for path in [
+        format!("/m/{id}/opportunities"),
+        format!("/w/{}/opportunities", f.ws),
+        format!("/m/{id}/opportunities/matrix.svg"),
+        format!("/w/{}/opportunities?owner={}", f.ws, urlencode(&strings[0])),
+    ] {
+        let a = f.get(Who::Viewer, &path).await;
+        assert_eq!(a.status, StatusCode::OK, "{path}");
+        for tag in tags(&a.text()) {
+            let name = tag.split_whitespace().next().unwrap_or("").to_ascii_lowercase();
+            assert!(name != "img" && (name != "script" || tag.contains(" src")), "{path} lets <{tag}> through");
+            let handler = tag.split_whitespace().skip(1).find(|w| w.to_ascii_lowercase().starts_with("on"));
+            assert!(handler.is_none(), "{path} lets an event handler through: <{tag}>");
+        }
+    }
 }

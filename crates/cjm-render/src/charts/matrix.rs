@@ -6,7 +6,7 @@
 
 use super::{heading, Drawn, PAD};
 use crate::fonts::Weight;
-use crate::text::{esc, fit_line};
+use crate::text::{esc, fit_line, wrap};
 use crate::theme::{theme, ThemeName};
 use cjm_model::portfolio::{Item, Quadrant};
 use cjm_model::Level;
@@ -18,6 +18,9 @@ pub struct MatrixChart {
     pub title: String,
     pub subtitle: String,
     pub items: Vec<Item>,
+    /// The matrix alone: no heading and no list (a page that shows both
+    /// itself); a download or a deck has them.
+    pub bare: bool,
 }
 
 impl From<MatrixChart> for super::Chart {
@@ -28,7 +31,9 @@ impl From<MatrixChart> for super::Chart {
 
 const WIDTH: f32 = 1200.0;
 const AXIS: f32 = 96.0;
+/// A chip's height for one line of text; each more line adds [`LINE`].
 const CHIP_H: f32 = 24.0;
+const LINE: f32 = 15.0;
 /// Chips drawn in one cell before "+N more".
 const CELL_CHIPS: usize = 8;
 /// Rows of the ranked list drawn under the matrix.
@@ -45,7 +50,7 @@ fn row(impact: Level) -> usize {
 pub(super) fn draw(m: &MatrixChart) -> Drawn {
     let t = theme(ThemeName::Light);
     let mut s = String::new();
-    let top = heading(&mut s, &m.title, &m.subtitle, WIDTH);
+    let top = if m.bare { PAD / 2.0 } else { heading(&mut s, &m.title, &m.subtitle, WIDTH) };
     let mut cells: Vec<Vec<&Item>> = vec![Vec::new(); 9];
     for i in &m.items {
         if let (Some(a), Some(e)) = (i.impact, i.effort) {
@@ -53,12 +58,16 @@ pub(super) fn draw(m: &MatrixChart) -> Drawn {
         }
     }
     let cell_w = (WIDTH - 2.0 * PAD - AXIS) / 3.0;
-    let heights: Vec<f32> = (0..3)
-        .map(|r| {
-            let most = (0..3).map(|c| cells[r * 3 + c].len().min(CELL_CHIPS + 1)).max().unwrap_or(0);
-            (34.0 + most as f32 * (CHIP_H + 4.0) + 8.0).max(96.0)
-        })
-        .collect();
+    let chip_w = cell_w - 20.0;
+    // Each cell's chips laid out first: their lines decide the row heights.
+    let laid: Vec<Vec<(&Item, Vec<String>)>> =
+        cells.iter().map(|cell| cell.iter().take(CELL_CHIPS).map(|i| (*i, chip_lines(i, chip_w))).collect()).collect();
+    let cell_h = |k: usize| {
+        let chips: f32 = laid[k].iter().map(|(_, l)| chip_h(l) + 4.0).sum();
+        let more = if cells[k].len() > CELL_CHIPS { 22.0 } else { 0.0 };
+        34.0 + chips + more + 8.0
+    };
+    let heights: Vec<f32> = (0..3).map(|r| (0..3).map(|c| cell_h(r * 3 + c)).fold(96.0f32, f32::max)).collect();
     let x0 = PAD + AXIS;
     let y_of = |r: usize| top + heights[..r].iter().sum::<f32>();
     let grid_h: f32 = heights.iter().sum();
@@ -132,9 +141,9 @@ pub(super) fn draw(m: &MatrixChart) -> Drawn {
     for (k, cell) in cells.iter().enumerate() {
         let (r, c) = (k / 3, k % 3);
         let (x, mut y) = (x0 + cell_w * c as f32 + 10.0, y_of(r) + 32.0);
-        for i in cell.iter().take(CELL_CHIPS) {
-            chip(&mut s, i, x, y, cell_w - 20.0);
-            y += CHIP_H + 4.0;
+        for (i, lines) in &laid[k] {
+            chip(&mut s, i, lines, x, y, chip_w);
+            y += chip_h(lines) + 4.0;
         }
         if cell.len() > CELL_CHIPS {
             let _ = write!(
@@ -156,7 +165,9 @@ pub(super) fn draw(m: &MatrixChart) -> Drawn {
         );
         y += 24.0;
     }
-    y = list(&mut s, &m.items, y);
+    if !m.bare {
+        y = list(&mut s, &m.items, y);
+    }
     let desc = format!(
         "Impact × effort matrix of {} opportunities: {}.",
         m.items.len(),
@@ -169,27 +180,43 @@ pub(super) fn draw(m: &MatrixChart) -> Drawn {
     (WIDTH as u32, (y + PAD / 2.0).ceil() as u32, m.title.clone(), desc, s)
 }
 
+/// A chip's text: the opportunity and its status, in at most two lines.
+fn chip_lines(i: &Item, w: f32) -> Vec<String> {
+    let status = i.status.map_or(String::new(), |st| format!(" · {}", st.as_str()));
+    wrap(&format!("{}{status}", i.text), w - 40.0, 12.0, Weight::Regular, 2).lines
+}
+
+fn chip_h(lines: &[String]) -> f32 {
+    CHIP_H + LINE * lines.len().saturating_sub(1) as f32
+}
+
 /// One opportunity in its cell: its rank and text, greyed when closed.
-fn chip(s: &mut String, i: &Item, x: f32, y: f32, w: f32) {
+fn chip(s: &mut String, i: &Item, lines: &[String], x: f32, y: f32, w: f32) {
     let t = theme(ThemeName::Light);
     let closed = !i.is_open();
-    let status = i.status.map_or(String::new(), |st| format!(" · {}", st.as_str()));
-    let (text, _) = fit_line(&format!("{}{status}", i.text), w - 40.0, 12.0, Weight::Regular);
     let _ = write!(
         s,
-        r#"<g class="chip"><title>{}</title><rect x="{x:.1}" y="{y:.1}" width="{w:.1}" height="{CHIP_H}" rx="5" fill="{}" stroke="{}"/><text x="{:.1}" y="{:.1}" font-size="12" font-weight="700" fill="{}">{}</text><text x="{:.1}" y="{:.1}" font-size="12" fill="{}">{}</text></g>"#,
+        r#"<g class="chip"><title>{}</title><rect x="{x:.1}" y="{y:.1}" width="{w:.1}" height="{:.1}" rx="5" fill="{}" stroke="{}"/><text x="{:.1}" y="{:.1}" font-size="12" font-weight="700" fill="{}">{}</text>"#,
         esc(&tip(i)),
+        chip_h(lines),
         t.background,
         t.border,
         x + 8.0,
         y + 16.0,
         t.accent,
         i.rank,
-        x + 36.0,
-        y + 16.0,
-        if closed { t.muted } else { t.text },
-        esc(&text)
     );
+    for (n, line) in lines.iter().enumerate() {
+        let _ = write!(
+            s,
+            r#"<text x="{:.1}" y="{:.1}" font-size="12" fill="{}">{}</text>"#,
+            x + 36.0,
+            y + 16.0 + LINE * n as f32,
+            if closed { t.muted } else { t.text },
+            esc(line)
+        );
+    }
+    s.push_str("</g>");
 }
 
 fn tip(i: &Item) -> String {

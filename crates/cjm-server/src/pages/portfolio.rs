@@ -106,7 +106,7 @@ async fn file_of(p: Portfolio, file: &str, name: &str) -> AppResult<Response> {
             Ok(download(json, "application/json", &format!("{stem}-opportunities.json")))
         }
         "matrix.svg" | "matrix.png" | "matrix.pdf" => {
-            let chart = chart(&p, name);
+            let chart = chart(&p, name, false);
             let ext = file.rsplit('.').next().unwrap_or("svg").to_string();
             let bytes = tokio::task::spawn_blocking(move || match ext.as_str() {
                 "svg" => Ok(cjm_render::charts::chart_svg(&chart, true).into_bytes()),
@@ -154,17 +154,19 @@ fn summary(items: &[Item]) -> String {
     }
 }
 
-fn chart(p: &Portfolio, name: &str) -> cjm_render::charts::Chart {
+/// The matrix; `bare` for the page (no heading, no list: the page has them).
+fn chart(p: &Portfolio, name: &str, bare: bool) -> cjm_render::charts::Chart {
     cjm_render::charts::MatrixChart {
         title: format!("Opportunities: {name}"),
         subtitle: summary(&p.shown),
         items: p.shown.clone(),
+        bare,
     }
     .into()
 }
 
 fn content(p: &Portfolio, ask: &Ask, here: &str, name: &str, maps: Option<&[(i64, String)]>) -> Markup {
-    let svg = cjm_render::charts::chart_svg_ids(&chart(p, name), false, "matrix");
+    let svg = cjm_render::charts::chart_svg_ids(&chart(p, name, true), false, "matrix");
     let q = ask.query();
     let filtered = p.shown.len() != p.all.len();
     html! {

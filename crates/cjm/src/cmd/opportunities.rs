@@ -127,8 +127,13 @@ fn picture(ext: &str, items: &[Item], maps: &[(String, &cjm_model::Journey)]) ->
         [(name, _)] => format!("Opportunities: {name}"),
         _ => format!("Opportunities of {} maps", maps.len()),
     };
-    let chart: cjm_render::charts::Chart =
-        cjm_render::charts::MatrixChart { title, subtitle: summary(items, maps.len()), items: items.to_vec() }.into();
+    let chart: cjm_render::charts::Chart = cjm_render::charts::MatrixChart {
+        title,
+        subtitle: summary(items, maps.len()),
+        items: items.to_vec(),
+        bare: false,
+    }
+    .into();
     let render = |e: cjm_render::RenderError| CliError::usage(e.to_string());
     Ok(match ext {
         "svg" => cjm_render::charts::chart_svg(&chart, true).into_bytes(),

@@ -1,0 +1,100 @@
+// The opportunity portfolio as a CX lead uses it, in real headless Chromium:
+// from the demo map's tab to its matrix and ranked list, whose ranks and
+// quadrants equal `cjm opportunities --format json` on the same map; a
+// filter held in the URL; the CSV for Jira or Linear; then the workspace's
+// portfolio across every demo map, narrowed to one owner.
+// Screenshots: e2e/screenshots/portfolio-*.png at 1440 and 1024 px.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { launch, shots, repo, cjmBin } from './browser.mjs';
+import { startServer, signUpAdmin } from './serve.mjs';
+
+let server, browser, context, page;
+const admin = { name: 'Carla Lead', email: 'carla@example.com', password: 'correct horse battery' };
+const errors = [];
+const demoMap = join(repo, 'crates/cjm-server/assets/demo/permit.cjm');
+
+async function shot(name) {
+  await page.screenshot({ path: join(shots, `portfolio-${name}.png`), fullPage: false });
+  await page.setViewportSize({ width: 1024, height: 768 });
+  await page.screenshot({ path: join(shots, `portfolio-${name}-1024.png`), fullPage: false });
+  await page.setViewportSize({ width: 1440, height: 900 });
+}
+
+function opportunities(...args) {
+  return JSON.parse(execFileSync(cjmBin(), ['opportunities', ...args, '--format', 'json'], { encoding: 'utf8' })).opportunities;
+}
+
+async function rows() {
+  return page.locator('table.portfolio tbody tr').evaluateAll((trs) => trs.map((tr) => Array.from(tr.cells, (c) => c.innerText.trim())));
+}
+
+before(async () => {
+  server = await startServer();
+  browser = await launch();
+  context = await browser.newContext({ viewport: { width: 1440, height: 900 }, acceptDownloads: true });
+  page = await context.newPage();
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  await signUpAdmin(page, server.setup, admin);
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+test("the demo map's portfolio ranks as cjm opportunities does", async () => {
+  await Promise.all([page.waitForURL(/\/m\/\d+$/), page.click('text=Applying for an environmental permit')]);
+  await Promise.all([page.waitForURL(/\/opportunities$/), page.click('nav.tabs >> text=Opportunities')]);
+  const want = opportunities(demoMap);
+  const got = await rows();
+  assert.equal(got.length, want.length);
+  const names = { 'quick-win': 'Quick win', 'big-bet': 'Big bet', 'fill-in': 'Fill-in', 'money-pit': 'Money pit', unrated: 'Not rated' };
+  want.forEach((o, k) => {
+    assert.equal(Number(got[k][0]), o.rank, o.text);
+    assert.equal(got[k][1], o.text);
+    assert.equal(got[k][2], names[o.quadrant], o.text);
+  });
+  const svg = page.locator('.chart-frame svg');
+  await svg.waitFor();
+  for (const q of ['Quick wins · 3', 'Big bets · 1', 'Fill-ins · 1', 'Money pits · 1']) {
+    assert.ok((await svg.innerHTML()).includes(q), `the matrix shows ${q}`);
+  }
+  await shot('01-map');
+  await page.locator('.chart-frame').scrollIntoViewIfNeeded();
+  await page.locator('table.portfolio').scrollIntoViewIfNeeded();
+  await shot('02-map-list');
+});
+
+test('a status filter stays in the URL, keeps the ranks, and the CSV follows it', async () => {
+  await page.check('input[name=status][value=idea]');
+  await Promise.all([page.waitForURL(/status=idea/), page.click('.portfolio-filters button[type=submit]')]);
+  const want = opportunities(demoMap, '--status', 'idea');
+  const got = await rows();
+  assert.deepEqual(got.map((r) => Number(r[0])), want.map((o) => o.rank));
+  assert.match(await page.locator('.portfolio-summary').innerText(), /of 6 in all/);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('text=CSV for Jira or Linear')]);
+  const csv = readFileSync(await download.path(), 'utf8');
+  assert.ok(csv.startsWith('Summary,Description,Priority,Status,Assignee,Labels'), csv.slice(0, 80));
+  assert.equal(csv.split('\n').filter((l) => l.includes(',Backlog,')).length, want.length, 'ideas import to the backlog');
+  await shot('03-filtered');
+});
+
+test("the workspace's portfolio spans every map and narrows to one owner", async () => {
+  await page.goto(new URL('/', page.url()).href);
+  await Promise.all([page.waitForURL(/\/w\/\d+$/), page.locator('a[href^="/w/"]').first().click()]);
+  await Promise.all([page.waitForURL(/\/opportunities$/), page.click('.page-head >> text=Opportunities')]);
+  const all = await rows();
+  assert.ok(all.length > 6, `more than the demo map's: ${all.length}`);
+  assert.deepEqual(all.map((r) => Number(r[0])), all.map((_, k) => k + 1), 'ranked 1…n');
+  await shot('04-workspace');
+  await page.selectOption('select[name=owner]', 'Permit desk');
+  await Promise.all([page.waitForURL(/owner=Permit/), page.click('.portfolio-filters button[type=submit]')]);
+  const desk = await rows();
+  assert.ok(desk.length >= 2 && desk.every((r) => r[6] === 'Permit desk'), JSON.stringify(desk));
+  assert.deepEqual(errors, []);
+});
