@@ -20,6 +20,8 @@ pub(crate) const LABEL_W: f32 = 176.0;
 const GAP: f32 = 10.0;
 const PAD: f32 = 12.0;
 const MIN_COL: f32 = 128.0;
+/// The narrowest drawing: room for the header and two persona cards.
+const MIN_WIDTH: f32 = 720.0;
 const BODY: f32 = 13.0;
 const LINE: f32 = 18.0;
 const SMALL: f32 = 11.5;
@@ -63,7 +65,7 @@ pub(crate) fn draw(map: &Journey, opts: &Options, page: Page) -> Drawing {
     let lanes = visible_lanes(map, opts);
     let cols = columns(map, opts, page, &lanes);
     let content_w = cols.last().map_or(0.0, |c| c.x + c.w) - (MARGIN + LABEL_W + GAP);
-    let width = (MARGIN * 2.0 + LABEL_W + GAP + content_w).max(720.0);
+    let width = (MARGIN * 2.0 + LABEL_W + GAP + content_w).max(MIN_WIDTH);
 
     let mut out = String::with_capacity(64 * 1024);
     let mut y = MARGIN;
@@ -173,7 +175,13 @@ fn accessible_description(map: &Journey) -> String {
     }
     let steps = map.steps().count();
     let stages: Vec<&str> = map.stages.iter().map(|s| s.name.as_str()).filter(|n| !n.is_empty()).collect();
-    format!("A customer journey map with {steps} steps in {} stages: {}.", map.stages.len(), stages.join(", "))
+    let n = |k: usize, one: &str, many: &str| format!("{k} {}", if k == 1 { one } else { many });
+    format!(
+        "A customer journey map with {} in {}: {}.",
+        n(steps, "step", "steps"),
+        n(map.stages.len(), "stage", "stages"),
+        stages.join(", ")
+    )
 }
 
 fn defs(opts: &Options, t: &Theme) -> String {
@@ -259,7 +267,16 @@ fn columns<'a>(map: &'a Journey, opts: &Options, page: Page, lanes: &[Lane]) -> 
             }
         }
     }
-    let mut x = MARGIN + LABEL_W + GAP;
+    // A small map is drawn at least MIN_WIDTH wide (its header needs the
+    // room): its columns widen to fill the grid rather than leave a gap.
+    let start = MARGIN + LABEL_W + GAP;
+    let room = MIN_WIDTH - MARGIN - start - GAP * (cols.len().max(1) - 1) as f32;
+    let natural: f32 = cols.iter().map(|c| c.w).sum();
+    if natural > 0.0 && natural < room {
+        let k = room / natural;
+        cols.iter_mut().for_each(|c| c.w *= k);
+    }
+    let mut x = start;
     for c in &mut cols {
         c.x = x;
         x += c.w + GAP;
@@ -1142,6 +1159,8 @@ fn emotion_lane(map: &Journey, opts: &Options, t: &Theme, cols: &[Col], personas
     // covers another at the same score, within the narrowest column.
     let narrowest = cols.iter().map(|c| c.w).fold(f32::INFINITY, f32::min);
     let spacing = if n > 1.0 { 24f32.min((narrowest - 26.0).max(0.0) / (n - 1.0)) } else { 0.0 };
+    // Too many for the column at full size: smaller faces, 1 px apart.
+    let size = if n > 1.0 { ((spacing - 1.0) / 22.0).clamp(0.4, 1.0) } else { 1.0 };
     for (pi, name) in personas.iter().enumerate() {
         let color = persona_color(map, t, name);
         let dx = (pi as f32 - (n - 1.0) / 2.0) * spacing;
@@ -1178,7 +1197,21 @@ fn emotion_lane(map: &Journey, opts: &Options, t: &Theme, cols: &[Col], personas
         );
         for (i, (x, y, v)) in points.iter().enumerate().filter_map(|(i, p)| p.map(|p| (i, p))) {
             // Alternate label sides so equal scores of two personas stay readable.
-            s.push_str(&face((x, y), v, map, t, (name, ids[i]), pi % 2 == 1));
+            let drawn = face((x, y), v, map, t, (name, ids[i]), pi % 2 == 1);
+            if size < 1.0 {
+                // Scaled about its own centre, so it stays on its score.
+                let _ = write!(
+                    s,
+                    r#"<g transform="translate({x} {y}) scale({k}) translate({nx} {ny})">{drawn}</g>"#,
+                    x = fmt(x),
+                    y = fmt(y),
+                    k = fmt(size),
+                    nx = fmt(-x),
+                    ny = fmt(-y)
+                );
+            } else {
+                s.push_str(&drawn);
+            }
         }
     }
     s.push_str("</g>");

@@ -515,3 +515,57 @@ fn golden_charts() {
         assert!(v.contains(needle), "variants: missing {needle}");
     }
 }
+
+/// The header and the accessible description count in words that agree
+/// with the number: "1 stage", "2 steps".
+#[test]
+fn counts_read_in_the_singular_for_one() {
+    let one = check("journey\n  title One\n  section Only\n    Pay: 3: Me\n").journey;
+    let doc = svg(&one, &plain());
+    assert!(doc.contains("with 1 step in 1 stage: Only."), "{}", &doc[..doc.len().min(600)]);
+    assert!(doc.contains("1 stage · 1 step"));
+    let two = check("journey\n  section A\n    Pay: 3: Me\n  section B\n    Go: 3: Me\n").journey;
+    assert!(svg(&two, &plain()).contains("with 2 steps in 2 stages: A, B."));
+}
+
+/// Twelve personas giving every step the same score, in the narrowest
+/// columns: their faces sit side by side, smaller, none covering another.
+#[test]
+fn faces_of_many_personas_at_one_score_do_not_cover_each_other() {
+    let names: Vec<String> = (1..=12).map(|i| format!("P{i}")).collect();
+    let mut text = String::from("journey\n  title Crowd\n");
+    for n in &names {
+        text.push_str(&format!("  persona {n}\n"));
+    }
+    text.push_str(&format!("  section S\n    Look: 3: {}\n    Buy: 3: {}\n", names.join(", "), names.join(", ")));
+    let map = check(&text).journey;
+    let doc = svg(&map, &Options { width: Some(320.0), ..plain() });
+    // Each face: its centre and drawn radius (11, times its group's scale).
+    let mut faces: Vec<(f32, f32, f32)> = Vec::new();
+    for (at, _) in doc.match_indices("<g class=\"face ") {
+        let before = &doc[..at];
+        let scale = before
+            .rfind("scale(")
+            .filter(|&i| !before[i..].contains("</g>"))
+            .map_or(1.0, |i| before[i + 6..].split(')').next().unwrap().parse::<f32>().unwrap());
+        let attr = |name: &str| -> f32 {
+            let rest = &doc[at..];
+            let i = rest.find(&format!("<circle {name}=\"")).unwrap() + name.len() + 10;
+            rest[i..].split('"').next().unwrap().parse().unwrap()
+        };
+        let cy = {
+            let rest = &doc[at..];
+            let i = rest.find(" cy=\"").unwrap() + 5;
+            rest[i..].split('"').next().unwrap().parse::<f32>().unwrap()
+        };
+        faces.push((attr("cx"), cy, 11.0 * scale));
+    }
+    assert_eq!(faces.len(), 24, "12 personas × 2 steps");
+    assert!(faces.iter().all(|f| f.2 < 11.0), "too many for full size: drawn smaller");
+    for (i, a) in faces.iter().enumerate() {
+        for b in &faces[i + 1..] {
+            let d = ((a.0 - b.0).powi(2) + (a.1 - b.1).powi(2)).sqrt();
+            assert!(d >= a.2 + b.2, "faces at {a:?} and {b:?} overlap ({d:.1} px apart)");
+        }
+    }
+}

@@ -106,7 +106,7 @@ pub(crate) async fn gallery(
                     }
                     p.meta {
                         @if let Some(s) = f.state { span class={ "state state-" (s) } { (s) } " " }
-                        (f.steps) " steps"
+                        (f.steps) @if f.steps == 1 { " step" } @else { " steps" }
                         @if !f.personas.is_empty() { " · " (f.personas.join(", ")) }
                     }
                     p.meta.muted { (m.owner) " · changed " (when(m.updated_at)) }
