@@ -30,6 +30,7 @@ pub fn diff(old: &Journey, new: &Journey) -> Vec<Change> {
     for (field, a, b) in [
         ("title", opt(&old.title), opt(&new.title)),
         ("description", opt(&old.description), opt(&new.description)),
+        ("promise", opt(&old.promise), opt(&new.promise)),
         (
             "state",
             old.state.map(|s| s.as_str().to_string()).unwrap_or_default(),
@@ -63,9 +64,11 @@ pub fn diff(old: &Journey, new: &Journey) -> Vec<Change> {
                 if was.name != stage.name {
                     out.push(change("renamed", "stage", &stage.id, format!("“{}” → “{}”", was.name, stage.name)));
                 }
-                for (field, a, b) in
-                    [("goal", &was.goal, &stage.goal), ("description", &was.description, &stage.description)]
-                {
+                for (field, a, b) in [
+                    ("goal", &was.goal, &stage.goal),
+                    ("promise", &was.promise, &stage.promise),
+                    ("description", &was.description, &stage.description),
+                ] {
                     if a != b {
                         let detail = format!(
                             "{field}: {} → {}",

@@ -405,6 +405,7 @@ impl<'s> Lowering<'s> {
         }
         let text = p.value.value;
         match target {
+            None if key == "promise" => self.map.promise = Some(text),
             None => self.map.description = Some(text),
             Some(Target::Persona(i)) => {
                 let persona = &mut self.map.personas[i];
@@ -425,6 +426,7 @@ impl<'s> Lowering<'s> {
             Some(Target::Stage(s)) => match key {
                 "id" => self.explicit_id(Text { value: text, span: p.value.span }, IdTarget::Stage(s)),
                 "goal" => self.map.stages[s].goal = Some(text),
+                "promise" => self.map.stages[s].promise = Some(text),
                 "description" => self.map.stages[s].description = Some(text),
                 _ => unreachable_key(key),
             },

@@ -84,6 +84,9 @@ fn dropped(map: &Journey) -> Vec<String> {
     if map.description.is_some() {
         header.push("description");
     }
+    if map.promise.is_some() {
+        header.push("brand promise");
+    }
     if map.state.is_some() {
         header.push("state");
     }
@@ -106,9 +109,10 @@ fn dropped(map: &Journey) -> Vec<String> {
     if map.data.is_some() {
         out.push("the data block (event log and columns)".into());
     }
-    let stage_extras = map.stages.iter().filter(|s| s.goal.is_some() || s.description.is_some()).count();
+    let stage_extras =
+        map.stages.iter().filter(|s| s.goal.is_some() || s.promise.is_some() || s.description.is_some()).count();
     if stage_extras > 0 {
-        out.push(format!("goals or descriptions of {stage_extras} stage(s)"));
+        out.push(format!("goals, promises or descriptions of {stage_extras} stage(s)"));
     }
     let explicit_ids = map.stages.iter().filter(|s| s.id != crate::ids::slug(&s.name)).count()
         + map.steps().filter(|s| s.id != crate::ids::slug(&s.name)).count();

@@ -27,6 +27,9 @@ pub struct Journey {
     pub title: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// The brand promise the journey should keep (`promise:`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub promise: Option<String>,
     /// Whether the map shows the journey as it is or as it should become.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<MapState>,
@@ -62,6 +65,7 @@ impl Default for Journey {
             format: format_tag(),
             title: None,
             description: None,
+            promise: None,
             state: None,
             version: None,
             date: None,
@@ -226,6 +230,9 @@ pub struct Stage {
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub goal: Option<String>,
+    /// What the brand promise means in this stage (`promise:`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub promise: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

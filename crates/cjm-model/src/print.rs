@@ -29,6 +29,7 @@ pub fn to_cjm(map: &Journey) -> String {
         }
     }
     p.prop(1, "description", map.description.as_deref());
+    p.prop(1, "promise", map.promise.as_deref());
     if let Some(state) = map.state {
         p.line(1, &format!("state {}", state.as_str()));
     }
@@ -94,6 +95,7 @@ pub fn to_cjm(map: &Journey) -> String {
                 p.line(2, &format!("id: {}", stage.id));
             }
             p.prop(2, "goal", stage.goal.as_deref());
+            p.prop(2, "promise", stage.promise.as_deref());
             p.prop(2, "description", stage.description.as_deref());
             2
         };

@@ -340,6 +340,9 @@ fn header(map: &Journey, opts: &Options, t: &Theme, page: Page, width: f32, top:
             ));
             y += 21.0 * lines.lines.len() as f32 + 6.0;
         }
+        if let Some(promise) = &map.promise {
+            y = brand_promise(&mut s, promise, t, text_w, y);
+        }
     }
     // Facts as chips.
     let mut facts: Vec<(String, Option<&str>)> = Vec::new();
@@ -589,6 +592,26 @@ pub(crate) fn data_uri(bytes: &[u8]) -> Option<String> {
     Some(format!("data:{mime};base64,{}", base64::engine::general_purpose::STANDARD.encode(bytes)))
 }
 
+/// The brand promise under the title: a label and the promise beside an
+/// accent bar; the y below it.
+fn brand_promise(s: &mut String, promise: &str, t: &Theme, text_w: f32, y: f32) -> f32 {
+    let lines = wrap(promise, text_w - 16.0, 15.0, Weight::SemiBold, 2);
+    let h = 18.0 + 21.0 * lines.lines.len() as f32;
+    let _ = write!(
+        s,
+        r#"<g class="brand-promise"><rect x="{MARGIN}" y="{}" width="3" height="{}" rx="1.5" fill="{}"/><text x="{}" y="{}" font-size="11" font-weight="600" fill="{}" letter-spacing="0.6">BRAND PROMISE</text>"#,
+        fmt(y + 4.0),
+        fmt(h),
+        t.accent,
+        MARGIN + 12.0,
+        fmt(y + 16.0),
+        t.accent
+    );
+    s.push_str(&text_block(&lines, promise, MARGIN + 12.0, y + 35.0, 15.0, 21.0, Weight::SemiBold, t.text, "promise"));
+    s.push_str("</g>");
+    y + h + 12.0
+}
+
 fn stage_band(map: &Journey, cols: &[Col], t: &Theme, top: f32) -> (String, f32) {
     let mut s = String::new();
     let mut groups: Vec<(usize, f32, f32)> = Vec::new(); // stage, x0, x1
@@ -606,13 +629,14 @@ fn stage_band(map: &Journey, cols: &[Col], t: &Theme, top: f32) -> (String, f32)
         let name = if st.name.is_empty() { "Journey".to_string() } else { st.name.replace("<br>", " ") };
         let nw = wrap(&name, w, 15.0, Weight::SemiBold, 2);
         let gw = st.goal.as_ref().map(|g| wrap(g, w, 12.0, Weight::Regular, 2));
-        let h =
-            14.0 + 20.0 * nw.lines.len() as f32 + gw.as_ref().map_or(0.0, |g| 16.0 * g.lines.len() as f32 + 2.0) + 10.0;
+        let pw = st.promise.as_ref().map(|p| wrap(&format!("Promise: {p}"), w, 12.0, Weight::SemiBold, 2));
+        let lines = |x: &Option<Wrapped>| x.as_ref().map_or(0.0, |g| 16.0 * g.lines.len() as f32 + 2.0);
+        let h = 14.0 + 20.0 * nw.lines.len() as f32 + lines(&gw) + lines(&pw) + 10.0;
         heights.push(h);
-        parts.push((stage, x0, x1, name, nw, gw));
+        parts.push((stage, x0, x1, name, nw, gw, pw));
     }
     let h = heights.iter().copied().fold(52.0, f32::max);
-    for (stage, x0, x1, name, nw, gw) in parts {
+    for (stage, x0, x1, name, nw, gw, pw) in parts {
         let fill = t.stages[stage % t.stages.len()];
         let _ = write!(
             s,
@@ -623,9 +647,14 @@ fn stage_band(map: &Journey, cols: &[Col], t: &Theme, top: f32) -> (String, f32)
             t.border
         );
         s.push_str(&text_block(&nw, &name, x0 + PAD, top + 26.0, 15.0, 20.0, Weight::SemiBold, t.text, "stage-name"));
+        let mut gy = top + 26.0 + 20.0 * nw.lines.len() as f32;
         if let (Some(gw), Some(goal)) = (gw, map.stages[stage].goal.as_ref()) {
-            let gy = top + 26.0 + 20.0 * nw.lines.len() as f32;
             s.push_str(&text_block(&gw, goal, x0 + PAD, gy, 12.0, 16.0, Weight::Regular, t.muted, "stage-goal"));
+            gy += 16.0 * gw.lines.len() as f32 + 2.0;
+        }
+        if let (Some(pw), Some(promise)) = (pw, map.stages[stage].promise.as_ref()) {
+            let full = format!("Promise: {promise}");
+            s.push_str(&text_block(&pw, &full, x0 + PAD, gy, 12.0, 16.0, Weight::SemiBold, t.accent, "stage-promise"));
         }
         s.push_str("</g>");
     }
@@ -1065,8 +1094,12 @@ pub fn duration(secs: f64) -> String {
 
 fn opportunity_tags(o: &cjm_model::Opportunity) -> String {
     let mut tags = Vec::new();
-    if o.impact == Some(Level::High) && o.effort == Some(Level::Low) {
-        tags.push("★ Quick win".to_string());
+    // The portfolio's quadrant, so the card and `cjm opportunities` agree.
+    use cjm_model::portfolio::Quadrant;
+    match Quadrant::of(o.impact, o.effort) {
+        Quadrant::QuickWin => tags.push("★ Quick win".to_string()),
+        Quadrant::Unrated => {}
+        q => tags.push(q.name().to_string()),
     }
     if let Some(l) = o.impact {
         tags.push(format!("Impact {}", arrow(l)));

@@ -158,6 +158,8 @@ mod tests {
             for s in t.stages {
                 pairs.push((t.text, s));
                 pairs.push((t.muted, s));
+                // A stage's promise is written in the accent colour on its band.
+                pairs.push((t.accent, s));
             }
             for p in t.personas {
                 pairs.push((p, t.background));

@@ -257,11 +257,11 @@
       const named = stages.filter((s) => s.name);
       const i = named.findIndex((s) => s.id === id);
       open(anchor, "Stage", (f) => {
-        f.append(field("Name", text("name", st.name, "Stage name")), field("Goal", text("goal", st.goal, "The customer's goal in this stage", true)), field("Description", text("description", st.description, "Stage description", true)));
+        f.append(field("Name", text("name", st.name, "Stage name")), field("Goal", text("goal", st.goal, "The customer's goal in this stage", true)), field("Promise", text("promise", st.promise, "What the brand promise means in this stage", true)), field("Description", text("description", st.description, "Stage description", true)));
       }, (f) => {
         const ops = [];
         if (val(f, "name") && val(f, "name") !== st.name) ops.push({ op: "rename_stage", stage: id, name: val(f, "name") });
-        for (const k of ["goal", "description"]) if ((val(f, k) || null) !== (st[k] || null)) ops.push({ op: "set_field", owner: { kind: "stage", stage: id }, key: k, index: null, value: val(f, k) });
+        for (const k of ["goal", "promise", "description"]) if ((val(f, k) || null) !== (st[k] || null)) ops.push({ op: "set_field", owner: { kind: "stage", stage: id }, key: k, index: null, value: val(f, k) });
         return ops;
       }, [
         ["◀ Move", i > 0 && { op: "move_stage", stage: id, before: named[i - 1].id }],

@@ -26,11 +26,11 @@ impl Context {
     /// Plain keys (one word) allowed in this context.
     pub fn keys(self) -> &'static [&'static str] {
         match self {
-            Context::Journey => &["description"],
+            Context::Journey => &["description", "promise"],
             Context::Persona => &["description", "goal", "need", "pain", "quote", "segment", "image"],
             Context::Metric => &["description", "measure"],
             Context::Data => DATA_KEYS,
-            Context::Stage => &["id", "goal", "description"],
+            Context::Stage => &["id", "goal", "promise", "description"],
             Context::Step => STEP_KEYS,
         }
     }
@@ -91,8 +91,8 @@ pub fn single_valued(context: Context, key: &str) -> bool {
     match context {
         Context::Step => matches!(key, "id" | "doing" | "thinking" | "feeling" | "owner" | "evidence" | "optional"),
         Context::Persona => matches!(key, "description" | "quote" | "segment" | "image"),
-        Context::Stage => matches!(key, "id" | "goal" | "description"),
-        Context::Journey => key == "description",
+        Context::Stage => matches!(key, "id" | "goal" | "promise" | "description"),
+        Context::Journey => matches!(key, "description" | "promise"),
         Context::Metric => matches!(key, "description" | "measure"),
         Context::Data => key != "attr",
     }

@@ -15,6 +15,7 @@ const LONGEST_VALUE: usize = 10_000;
 /// Keys whose value may run over several lines (a `|` block).
 const PROSE: &[&str] = &[
     "description",
+    "promise",
     "goal",
     "need",
     "pain",
@@ -287,7 +288,7 @@ impl Layout<'_> {
             let known = ctx.keys().join(", ");
             return fail(format!("`{key}` is not a property of {}; it takes {known}", ctx.describe()));
         }
-        if ctx == Context::Journey && base != "description" {
+        if ctx == Context::Journey && !matches!(base, "description" | "promise") {
             return fail(format!("`{key}` is not a property of the journey"));
         }
         if base == "metric" {
