@@ -2,7 +2,9 @@
 // from the demo map's tab to its matrix and ranked list, whose ranks and
 // quadrants equal `cjm opportunities --format json` on the same map; a
 // filter held in the URL; the CSV for Jira or Linear; then the workspace's
-// portfolio across every demo map, narrowed to one owner.
+// portfolio across every demo map, narrowed to one owner. And the
+// current-vs-future board the demo map's marked versions make, fitting
+// the screen at 1440 and 1024 px.
 // Screenshots: e2e/screenshots/portfolio-*.png at 1440 and 1024 px.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -96,5 +98,24 @@ test("the workspace's portfolio spans every map and narrows to one owner", async
   await Promise.all([page.waitForURL(/owner=Permit/), page.click('.portfolio-filters button[type=submit]')]);
   const desk = await rows();
   assert.ok(desk.length >= 2 && desk.every((r) => r[6] === 'Permit desk'), JSON.stringify(desk));
+  assert.deepEqual(errors, []);
+});
+
+test('the current-vs-future board fits the screen and marks each step', async () => {
+  await page.goto(new URL('/', page.url()).href);
+  await Promise.all([page.waitForURL(/\/m\/\d+$/), page.click('text=Applying for an environmental permit')]);
+  await Promise.all([page.waitForURL(/\/compare$/), page.click('nav.tabs >> text=Current vs future')]);
+  const board = page.locator('.compare-board svg');
+  await board.waitFor();
+  assert.match(await board.innerHTML(), /class="step change-/);
+  for (const width of [1440, 1024]) {
+    await page.setViewportSize({ width, height: 900 });
+    const fits = await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
+    assert.ok(fits, `no sideways scrolling at ${width} px`);
+    const box = await board.boundingBox();
+    assert.ok(box.width <= width, `the board is ${box.width} px wide at ${width}`);
+  }
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await shot('05-current-vs-future');
   assert.deepEqual(errors, []);
 });

@@ -100,7 +100,7 @@ test('the demo map shows measured figures from its real log', async () => {
   await page.goBack();
   await page.goto(page.url().replace(/\/evidence.*$/, '').replace(/#.*$/, ''));
   await page.click('nav.tabs >> text=Current vs future');
-  await page.locator('.compare svg').first().waitFor();
+  await page.locator('.compare-board svg').waitFor();
   await shot('06-current-vs-future');
 });
 

@@ -15,6 +15,7 @@
 
 #![warn(unreachable_pub)]
 pub mod charts;
+pub mod compare;
 mod export;
 pub mod fonts;
 mod html;

@@ -1295,7 +1295,7 @@ fn face(
 /// monotone cubic (Fritsch–Carlson) drawn as Béziers, so the curve never
 /// leaves the range of the two scores it passes between, and is flat
 /// between equal ones.
-fn smooth(points: &[Option<(f32, f32, f64)>]) -> String {
+pub(crate) fn smooth(points: &[Option<(f32, f32, f64)>]) -> String {
     let mut d = String::new();
     let mut run: Vec<(f32, f32)> = Vec::new();
     let flush = |run: &mut Vec<(f32, f32)>, d: &mut String| {

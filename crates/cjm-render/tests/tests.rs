@@ -569,3 +569,37 @@ fn faces_of_many_personas_at_one_score_do_not_cover_each_other() {
         }
     }
 }
+
+/// The current-vs-future board: shared columns in the future's order with
+/// a removed step after the one it followed, each step's change named,
+/// each persona's score change written out, each stage's verdict.
+#[test]
+fn the_comparison_board_marks_what_changed() {
+    let current = check(
+        "journey\n  title Shop\n  promise: Easy\n  persona Sam\n  section Find\n    promise: Quick\n    Search: 2: Sam\n    Browse: 3: Sam\n  section Buy\n    Pay: 2: Sam\n      pain: Slow [severity 4]\n",
+    )
+    .journey;
+    let future = check(
+        "journey\n  title Shop\n  promise: Easy\n  persona Sam\n  section Find\n    promise: Quick\n    Search: 4: Sam\n  section Buy\n    Save the cart: 4: Sam\n    Pay: 2: Sam\n",
+    )
+    .journey;
+    let board = cjm_render::compare::compare_svg(&current, &future, ("v1", "v2"), false);
+    assert_markup_is_ours(&board);
+    assert!(board.contains("4 steps in all: 1 added, 1 removed, 2 changed, 0 unchanged."), "{}", &board[..800]);
+    let order: Vec<usize> = ["Search", "Browse", "Save the cart", "Pay"]
+        .iter()
+        .map(|n| board.find(&format!(">{n}</text>")).unwrap())
+        .collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "Browse (removed) stays after Search; the new step before Pay");
+    for (class, n) in [("change-added", 1), ("change-removed", 1), ("change-changed", 2)] {
+        assert_eq!(board.matches(&format!("class=\"step {class}\"")).count(), n, "{class}");
+    }
+    assert!(board.contains("2 → 4 ▲ +2"), "Sam's score at Search, with an arrow");
+    assert!(board.contains("1 → 0 ▼ fewer"), "Pay lost its pain");
+    assert!(board.contains("mean 2.5 → 4.0 ▲ keeps the promise better"), "Find: (2+3)/2 → 4");
+    // The hostile corpus on both sides stays text.
+    let hostile = hostile_map();
+    assert_markup_is_ours(&cjm_render::compare::compare_svg(&hostile, &current, ("<b>", "\"x"), true));
+    let png = cjm_render::compare::compare_png(&current, &future, ("v1", "v2"), 1.0).unwrap();
+    assert!(png.starts_with(b"\x89PNG"));
+}

@@ -204,8 +204,11 @@ pub const PAGES: &[Route] = &[
     r("GET", "/m/{id}/history", Viewer, "Versions", |m| on(m, crate::pages::maps::history)),
     r("GET", "/m/{id}/versions/{n}", Viewer, "One version", |m| on(m, crate::pages::maps::version_page)),
     r("GET", "/m/{id}/diff", Viewer, "Two versions compared", |m| on(m, crate::pages::maps::diff_page)),
-    r("GET", "/m/{id}/compare", Viewer, "Current and future state side by side", |m| {
+    r("GET", "/m/{id}/compare", Viewer, "Current and future state on one board, with the changes and both maps", |m| {
         on(m, crate::pages::maps::compare)
+    }),
+    r("GET", "/m/{id}/compare/{file}", Viewer, "The current-vs-future board as `board.svg`, `board.png` or `board.pdf`", |m| {
+        on(m, crate::pages::maps::compare_download)
     }),
     r("GET", "/m/{id}/evidence", Viewer, "Evidence: upload, column mapping, figures, draft", |m| {
         on(m, crate::pages::maps::evidence_page)

@@ -750,3 +750,33 @@ async fn the_portfolio_ranks_filters_and_exports_a_map_and_the_workspace() {
         StatusCode::NOT_FOUND
     );
 }
+
+/// The current-vs-future board on the compare page and as downloads for a
+/// deck; without both marks the page says how to set them.
+#[tokio::test]
+async fn the_comparison_board_shows_and_downloads() {
+    let f = Fixture::new();
+    let made =
+        f.json(Who::Editor, "POST", &format!("/api/workspaces/{}/maps", f.ws), json!({ "title": "Unmarked" })).await;
+    let unmarked = made.value()["id"].as_i64().unwrap();
+    let page = f.get(Who::Viewer, &format!("/m/{unmarked}/compare")).await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST, "no marks yet");
+    assert!(page.text().contains("History page"));
+    let marked =
+        f.json(Who::Editor, "PUT", &format!("/api/maps/{}/states", f.map), json!({ "current": 1, "future": 2 })).await;
+    assert_eq!(marked.status, StatusCode::OK, "{}", marked.text());
+    let html = f.get(Who::Viewer, &format!("/m/{}/compare", f.map)).await.text();
+    assert!(html.contains("compare-board") && html.contains("Current and future:"), "the board is on the page");
+    assert!(html.contains("class=\"step change-"), "each step marked");
+    for (file, mime) in [("board.svg", "image/svg+xml"), ("board.png", "image/png"), ("board.pdf", "application/pdf")] {
+        let a = f.get(Who::Viewer, &format!("/m/{}/compare/{file}", f.map)).await;
+        assert_eq!(a.status, StatusCode::OK, "{file}");
+        assert_eq!(a.headers["content-type"], mime, "{file}");
+    }
+    assert!(
+        f.get(Who::Viewer, &format!("/m/{}/compare/board.svg", f.map)).await.text().contains("@font-face"),
+        "a download embeds its font"
+    );
+    assert_eq!(f.get(Who::Viewer, &format!("/m/{}/compare/board.gif", f.map)).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(f.get(Who::OtherOwner, &format!("/m/{}/compare/board.svg", f.map)).await.status, StatusCode::NOT_FOUND);
+}

@@ -82,6 +82,7 @@ const SPEC: &[(&str, &str, &str)] = &[
     ("GET", "/m/{id}/versions/{n}", "viewer"),
     ("GET", "/m/{id}/diff", "viewer"),
     ("GET", "/m/{id}/compare", "viewer"),
+    ("GET", "/m/{id}/compare/{file}", "viewer"),
     ("GET", "/m/{id}/evidence", "viewer"),
     ("GET", "/m/{id}/share", "editor"),
     ("GET", "/s/{token}", "share"),
@@ -165,7 +166,16 @@ fn concrete(f: &Fixture, who: Who, method: &str, path: &str) -> (String, Body, O
         .replace("{format}", "json")
         .replace("{log}", &f.log.to_string())
         .replace("{view}", "funnel")
-        .replace("{file}", if path.contains("/opportunities/") { "opportunities.csv" } else { "funnel.svg" })
+        .replace(
+            "{file}",
+            if path.contains("/opportunities/") {
+                "opportunities.csv"
+            } else if path.contains("/compare/") {
+                "board.svg"
+            } else {
+                "funnel.svg"
+            },
+        )
         .replace("{token}", &token);
     if path.ends_with("/diff") {
         p.push_str("?from=1&to=2");

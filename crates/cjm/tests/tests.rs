@@ -810,3 +810,42 @@ fn opportunities_rank_draw_and_export_across_maps() {
     assert_eq!(code(&run(&["opportunities", &a, "--min-severity", "9"])), 2);
     assert_eq!(code(&run(&["opportunities", &golden("bad/bad-values.cjm")])), 1, "a map with errors");
 }
+
+/// `cjm render CURRENT --compare FUTURE`: the board in each format, and the
+/// flags that do not apply refused.
+#[test]
+fn render_compare_draws_the_board() {
+    let dir = tmp();
+    let future = dir.path().join("future.cjm");
+    let text = std::fs::read_to_string(template("support")).unwrap().replace("state current", "state future");
+    std::fs::write(&future, text.replacen(": 1: Dana", ": 3: Dana", 1)).unwrap();
+    let current = template("support");
+    for file in ["board.svg", "board.png", "board.pdf", "board.html"] {
+        let out = dir.path().join(file);
+        let o = run(&[
+            "render",
+            current.to_str().unwrap(),
+            "--compare",
+            future.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(code(&o), 0, "{file}: {}", stderr(&o));
+        let bytes = std::fs::read(&out).unwrap();
+        assert!(!bytes.is_empty(), "{file}");
+    }
+    let svg = std::fs::read_to_string(dir.path().join("board.svg")).unwrap();
+    assert!(svg.contains("1 changed") && svg.contains("1 → 3 ▲ +2"), "one step's score rose by 2");
+    let o = run(&[
+        "render",
+        current.to_str().unwrap(),
+        "--compare",
+        future.to_str().unwrap(),
+        "--persona",
+        "Dana",
+        "-o",
+        "x.svg",
+    ]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("--persona does not apply with --compare"));
+}

@@ -643,28 +643,112 @@ pub(crate) async fn compare(
 ) -> AppResult<Response> {
     let MapAccess { map, role, workspace: ws, .. } = access;
     let id = map.id;
-    let (Some(cur), Some(fut)) = (map.current_version, map.future_version) else {
-        return Err(AppError::bad(
-            "mark one version as current state and one as future state on the History page first",
-        ));
-    };
+    let (cur, fut) = marked_states(&map)?;
     let view = view_of(&q);
+    let board = compare_board(&state, &map, Board::Page).await?;
     let (a, _) = svg_for(&state, &map, cur, &view, false).await?;
     let (b, _) = svg_for(&state, &map, fut, &view, false).await?;
     let d = diff::compute_diff(&state, id, cur, fut).await?;
     let body = html! {
         div.page-head { h1 { "Current and future state" } }
         (tabs(&map, role, "compare"))
-        div.compare {
-            section { h2 { "Current state " span.muted { "(version " (cur) ")" } } div.viewport.small { div.canvas { (inline_svg(&a)) } } }
-            section { h2 { "Future state " span.muted { "(version " (fut) ")" } } div.viewport.small { div.canvas { (inline_svg(&b)) } } }
+        section.card.chart.compare-board {
+            h2 { "Current state " span.muted { "(version " (cur) ")" } " → future state " span.muted { "(version " (fut) ")" } }
+            div.chart-frame { (inline_svg(&String::from_utf8_lossy(&board))) }
+            p.chart-downloads { "Download: "
+                @for ext in ["svg", "png", "pdf"] { a href={ "/m/" (id) "/compare/board." (ext) } download { (ext.to_uppercase()) } " " }
+            }
         }
         section.card {
             h2 { "From current to future" }
             ul.changes { @for c in &d.changes { li class={ "change change-" (c.kind) } { span.badge { (c.kind) " " (c.what) } " " (c.detail) } } }
         }
+        details.card.compare-maps {
+            summary { "Both maps in full" }
+            div.compare {
+                section { h2 { "Current state " span.muted { "(version " (cur) ")" } } div.viewport.small { div.canvas { (inline_svg(&a)) } } }
+                section { h2 { "Future state " span.muted { "(version " (fut) ")" } } div.viewport.small { div.canvas { (inline_svg(&b)) } } }
+            }
+        }
     };
     Ok(Page::new("Current vs future", &who, "compare", body).crumbs(crumbs(&map, &ws)).wide().render())
+}
+
+/// The versions marked current and future, or how to mark them.
+fn marked_states(map: &MapInfo) -> AppResult<(i64, i64)> {
+    match (map.current_version, map.future_version) {
+        (Some(cur), Some(fut)) => Ok((cur, fut)),
+        _ => Err(AppError::bad("mark one version as current state and one as future state on the History page first")),
+    }
+}
+
+/// How the comparison board is wanted.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Board {
+    /// SVG for the page (the font comes from the stylesheet).
+    Page,
+    /// SVG to download, its font embedded.
+    Svg,
+    Png,
+    Pdf,
+}
+
+/// The current and future state on one board (cjm-render's comparison),
+/// drawn off the async runtime.
+async fn compare_board(state: &AppState, map: &MapInfo, format: Board) -> AppResult<Vec<u8>> {
+    let (cur, fut) = marked_states(map)?;
+    let id = map.id;
+    let (a, b) =
+        state.db.read(move |c| Ok::<_, AppError>((store::version(c, id, cur)?, store::version(c, id, fut)?))).await?;
+    let st = state.clone();
+    tokio::task::spawn_blocking(move || {
+        let current = st.checked(a.id, a.source.as_deref().unwrap_or_default());
+        let future = st.checked(b.id, b.source.as_deref().unwrap_or_default());
+        let (la, lb) = (format!("version {cur}"), format!("version {fut}"));
+        let labels = (la.as_str(), lb.as_str());
+        let (current, future) = (&current.journey, &future.journey);
+        let failed = |e: cjm_render::RenderError| AppError::Internal(e.to_string());
+        match format {
+            Board::Png => match cjm_render::compare::compare_png(current, future, labels, 2.0) {
+                // Too big at twice the size: at the size it is drawn.
+                Err(cjm_render::RenderError::TooLarge { .. }) => {
+                    cjm_render::compare::compare_png(current, future, labels, 1.0).map_err(failed)
+                }
+                other => other.map_err(failed),
+            },
+            Board::Pdf => cjm_render::compare::compare_pdf(current, future, labels).map_err(failed),
+            Board::Page | Board::Svg => {
+                Ok(cjm_render::compare::compare_svg(current, future, labels, format == Board::Svg).into_bytes())
+            }
+        }
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))?
+}
+
+/// `board.svg`, `board.png` or `board.pdf`: the comparison for a deck.
+pub(crate) async fn compare_download(
+    State(state): State<AppState>,
+    access: MapAccess<Viewer>,
+    Path((_, file)): Path<(i64, String)>,
+) -> AppResult<Response> {
+    let (format, mime, kind) = match file.as_str() {
+        "board.svg" => (Board::Svg, "image/svg+xml", Format::Svg),
+        "board.png" => (Board::Png, "image/png", Format::Png),
+        "board.pdf" => (Board::Pdf, "application/pdf", Format::Pdf),
+        _ => return Err(AppError::NotFound),
+    };
+    let bytes = compare_board(&state, &access.map, format).await?;
+    let name = drawings::file_name(&format!("{} current vs future", access.map.title), kind);
+    Ok((
+        [
+            (header::CONTENT_TYPE, mime.to_string()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+            (header::CACHE_CONTROL, "private, max-age=60".to_string()),
+        ],
+        bytes,
+    )
+        .into_response())
 }
 
 /// `?log=ID`: a log of the workspace to choose the columns of.

@@ -15,7 +15,7 @@ steps, doing, touchpoints (with channel icons), thinking, feeling, the emotion c
 pain points, opportunities, then below the line of visibility backstage, support systems and owners, \
 and metrics. PDF splits long maps across pages by stage. HTML is one self-contained file with zoom \
 and step details.",
-    after_help = "Examples:\n  cjm render checkout.cjm -o checkout.svg\n  cjm render checkout.cjm -o checkout.png --scale 2\n  cjm render checkout.cjm -o checkout.pdf --theme print\n  cjm render checkout.cjm -o checkout.html --persona Sam\n  cjm render checkout.cjm -o slim.png --lanes steps,emotion,pains,opportunities --width 1600"
+    after_help = "Examples:\n  cjm render checkout.cjm -o checkout.svg\n  cjm render checkout.cjm -o checkout.png --scale 2\n  cjm render checkout.cjm -o checkout.pdf --theme print\n  cjm render checkout.cjm -o checkout.html --persona Sam\n  cjm render checkout.cjm -o slim.png --lanes steps,emotion,pains,opportunities --width 1600\n  cjm render today.cjm --compare tomorrow.cjm -o board.pdf"
 )]
 pub(crate) struct Args {
     /// The map (.cjm, .mmd, .md, .json)
@@ -47,6 +47,11 @@ pub(crate) struct Args {
     /// Measure the map against this event log and draw the figures
     #[arg(long, value_name = "LOG")]
     events: Option<String>,
+    /// Draw INPUT (the current state) against this map (the future state):
+    /// shared step columns marked added, removed or changed, both emotion
+    /// curves, each persona's score change, and each stage's promise
+    #[arg(long, value_name = "FUTURE")]
+    compare: Option<String>,
     #[command(flatten, next_help_heading = "Reading the event log (with --events)")]
     read: crate::logs::LogArgs,
 }
@@ -83,6 +88,9 @@ pub(crate) fn run(args: Args) -> Result<Outcome, CliError> {
     let Some(journey) = crate::input::load_map_as(&args.input, args.from)? else {
         return Ok(Outcome::Failed);
     };
+    if let Some(future) = &args.compare {
+        return compare(&args, format, &journey, future);
+    }
     if let Some(p) = &args.persona {
         let names = journey.persona_names();
         if !names.contains(p) {
@@ -126,6 +134,36 @@ pub(crate) fn run(args: Args) -> Result<Outcome, CliError> {
     emit(args.output.as_deref(), &bytes)?;
     if let Some(out) = &args.output {
         eprintln!("rendered {} ({} kB)", out.display(), bytes.len().div_ceil(1024));
+    }
+    Ok(Outcome::Ok)
+}
+
+/// `--compare`: the current and the future state on one board.
+fn compare(args: &Args, format: Format, current: &cjm_model::Journey, future_path: &str) -> Result<Outcome, CliError> {
+    for (given, flag) in [
+        (args.events.is_some(), "--events"),
+        (args.persona.is_some(), "--persona"),
+        (args.lanes.is_some(), "--lanes"),
+        (args.width.is_some(), "--width"),
+    ] {
+        if given {
+            return Err(CliError::usage(format!("{flag} does not apply with --compare; draw each map alone for it")));
+        }
+    }
+    let Some(future) = crate::input::load_map(future_path)? else { return Ok(Outcome::Failed) };
+    let name = |p: &str| Path::new(p).file_name().map_or(p.to_string(), |f| f.to_string_lossy().into_owned());
+    let (a, b) = (name(&args.input), name(future_path));
+    let labels = (a.as_str(), b.as_str());
+    let render = |e: cjm_render::RenderError| png_error(e);
+    let bytes = match format {
+        Format::Svg => cjm_render::compare::compare_svg(current, &future, labels, true).into_bytes(),
+        Format::Html => cjm_render::compare::compare_html(current, &future, labels).into_bytes(),
+        Format::Png => cjm_render::compare::compare_png(current, &future, labels, args.scale).map_err(render)?,
+        Format::Pdf => cjm_render::compare::compare_pdf(current, &future, labels).map_err(render)?,
+    };
+    emit(args.output.as_deref(), &bytes)?;
+    if let Some(out) = &args.output {
+        eprintln!("rendered the comparison to {} ({} kB)", out.display(), bytes.len().div_ceil(1024));
     }
     Ok(Outcome::Ok)
 }
