@@ -119,3 +119,17 @@ test('the current-vs-future board fits the screen and marks each step', async ()
   await shot('05-current-vs-future');
   assert.deepEqual(errors, []);
 });
+
+test('a new map starts from a template chosen by its picture', async () => {
+  await page.goto(new URL('/', page.url()).href);
+  await Promise.all([page.waitForURL(/\/w\/\d+$/), page.locator('a[href^="/w/"]').first().click()]);
+  await Promise.all([page.waitForURL(/\/new$/), page.click('text=New map')]);
+  const previews = page.locator('img.template-preview');
+  await previews.first().waitFor();
+  for (const img of await previews.all()) await img.scrollIntoViewIfNeeded();
+  await page.waitForFunction(() => Array.from(document.querySelectorAll('img.template-preview')).every((i) => i.complete));
+  await page.evaluate(() => window.scrollTo(0, 0));
+  const loaded = await previews.evaluateAll((imgs) => imgs.map((i) => i.complete && i.naturalWidth > 0));
+  assert.ok(loaded.length >= 5 && loaded.every(Boolean), `every preview drawn: ${loaded}`);
+  await shot('06-template-gallery');
+});

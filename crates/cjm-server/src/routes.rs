@@ -145,6 +145,9 @@ pub const PAGES: &[Route] = &[
         on(m, crate::pages::account::accept_invite)
     }),
     r("GET", "/account", User, "Your account and API tokens", |m| on(m, crate::pages::account::account)),
+    r("GET", "/templates/{name}/preview.svg", User, "A template's drawing, for the new-map gallery", |m| {
+        on(m, crate::pages::workspace::template_preview)
+    }),
     r("GET", "/w/{ws}", Viewer, "Gallery of a workspace's maps", |m| on(m, crate::pages::workspace::gallery)),
     r("GET", "/w/{ws}/new", Editor, "New map form", |m| on(m, crate::pages::workspace::new_map)),
     r("GET", "/w/{ws}/members", Viewer, "Members and invitations", |m| on(m, crate::pages::workspace::members)),

@@ -780,3 +780,18 @@ async fn the_comparison_board_shows_and_downloads() {
     assert_eq!(f.get(Who::Viewer, &format!("/m/{}/compare/board.gif", f.map)).await.status, StatusCode::NOT_FOUND);
     assert_eq!(f.get(Who::OtherOwner, &format!("/m/{}/compare/board.svg", f.map)).await.status, StatusCode::NOT_FOUND);
 }
+
+/// The new-map form shows each template with its drawing.
+#[tokio::test]
+async fn the_template_gallery_previews_each_template() {
+    let f = Fixture::new();
+    let form = f.get(Who::Editor, &format!("/w/{}/new", f.ws)).await.text();
+    for t in cjm_model::templates::ALL {
+        assert!(form.contains(&format!("src=\"/templates/{}/preview.svg\"", t.name)), "{}", t.name);
+        let a = f.get(Who::Viewer, &format!("/templates/{}/preview.svg", t.name)).await;
+        assert_eq!(a.status, StatusCode::OK, "{}", t.name);
+        assert_eq!(a.headers["content-type"], "image/svg+xml");
+        assert!(a.text().contains("<svg"));
+    }
+    assert_eq!(f.get(Who::Viewer, "/templates/nope/preview.svg").await.status, StatusCode::NOT_FOUND);
+}

@@ -66,6 +66,7 @@ const SPEC: &[(&str, &str, &str)] = &[
     ("GET", "/w/{ws}/new", "editor"),
     ("GET", "/w/{ws}/members", "viewer"),
     ("GET", "/w/{ws}/logs", "viewer"),
+    ("GET", "/templates/{name}/preview.svg", "user"),
     ("GET", "/w/{ws}/opportunities", "viewer"),
     ("GET", "/w/{ws}/opportunities/{file}", "viewer"),
     ("GET", "/m/{id}/opportunities", "viewer"),
@@ -176,6 +177,7 @@ fn concrete(f: &Fixture, who: Who, method: &str, path: &str) -> (String, Body, O
                 "funnel.svg"
             },
         )
+        .replace("{name}", "support")
         .replace("{token}", &token);
     if path.ends_with("/diff") {
         p.push_str("?from=1&to=2");

@@ -7,7 +7,7 @@ use crate::extract::{Editor, Query, Viewer, WorkspaceAccess};
 use crate::store;
 use crate::AppState;
 use axum::extract::State;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use maud::html;
 
 /// What a gallery card shows of a map besides its record: personas and state.
@@ -129,7 +129,13 @@ pub(crate) async fn new_map(who: Principal, access: WorkspaceAccess<Editor>) -> 
                 legend { "Start from" }
                 label.choice { input type="radio" name="template" value="" checked; span { strong { "An empty map" } br; span.muted { "One stage, one step" } } }
                 @for t in cjm_model::templates::ALL {
-                    label.choice { input type="radio" name="template" value=(t.name); span { strong { (t.name) } br; span.muted { (t.summary) } } }
+                    label.choice.template-choice {
+                        input type="radio" name="template" value=(t.name);
+                        span {
+                            img.template-preview src={ "/templates/" (t.name) "/preview.svg" } alt={ "Preview of the " (t.name) " template" } loading="lazy" width="320" height="200";
+                            strong { (t.name) } br; span.muted { (t.summary) }
+                        }
+                    }
                 }
             }
             label { "Tags " span.muted { "(comma-separated)" } input type="text" name="tags" placeholder="e.g. checkout, q3"; }
@@ -198,4 +204,40 @@ pub(crate) async fn members(
         }
     };
     Ok(Page::new("Members", &who, "members", body).crumbs(vec![(format!("/w/{ws}"), w.name.clone())]).render())
+}
+
+/// A template's drawing for the new-map gallery, drawn once per server
+/// (the templates are built in, so this costs nothing per request).
+pub(crate) async fn template_preview(
+    _: crate::extract::SignedIn,
+    axum::extract::Path(name): axum::extract::Path<String>,
+) -> AppResult<Response> {
+    static DRAWN: std::sync::OnceLock<Vec<(&'static str, String)>> = std::sync::OnceLock::new();
+    let t = cjm_model::templates::get(&name).ok_or(AppError::NotFound)?;
+    let drawn = match DRAWN.get() {
+        Some(d) => d,
+        None => {
+            let all = tokio::task::spawn_blocking(|| {
+                cjm_model::templates::ALL
+                    .iter()
+                    .map(|t| {
+                        let opts = cjm_render::Options { embed_font: false, ..Default::default() };
+                        (t.name, cjm_render::svg(&cjm_model::check(t.text).journey, &opts))
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+            DRAWN.get_or_init(|| all)
+        }
+    };
+    let svg = drawn.iter().find(|(n, _)| *n == t.name).map(|(_, s)| s.clone()).ok_or(AppError::NotFound)?;
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "image/svg+xml"),
+            (axum::http::header::CACHE_CONTROL, "private, max-age=3600"),
+        ],
+        svg,
+    )
+        .into_response())
 }
