@@ -133,3 +133,35 @@ test('a new map starts from a template chosen by its picture', async () => {
   assert.ok(loaded.length >= 5 && loaded.every(Boolean), `every preview drawn: ${loaded}`);
   await shot('06-template-gallery');
 });
+
+test('a share link pinned to the current state, shown again with its embed code', async () => {
+  await page.goto(new URL('/', page.url()).href);
+  await Promise.all([page.waitForURL(/\/m\/\d+$/), page.click('text=Applying for an environmental permit')]);
+  await Promise.all([page.waitForURL(/\/share$/), page.click('nav.tabs >> text=Share')]);
+  await page.fill('input[name=label]', 'Board review');
+  await page.selectOption('select[name=pin]', 'current');
+  await page.fill('input[name=embed_origins]', 'https://example.atlassian.net');
+  await page.click('button:has-text("Make link")');
+  const made = page.locator('#new-link:not([hidden]) code.secret');
+  await made.waitFor();
+  const url = await made.innerText();
+  assert.match(await page.locator('#new-link code.embed-code').innerText(), /<iframe src=".*\/embed"/);
+  await page.reload();
+  await page.click('button:has-text("Show link")');
+  const shown = page.locator('#shown-link:not([hidden]) code.secret');
+  await shown.waitFor();
+  assert.equal(await shown.innerText(), url, 'the same link, shown again');
+  assert.match(await page.locator('table.list').innerText(), /the version marked current \(now 1\)/);
+  await shot('07-share-options');
+  const embed = await context.request.get(url + '/embed');
+  assert.equal(embed.status(), 200);
+  assert.match(embed.headers()['content-security-policy'], /frame-ancestors https:\/\/example\.atlassian\.net/);
+  const viewer = await browser.newContext({ viewport: { width: 1024, height: 700 } });
+  const p = await viewer.newPage();
+  await p.goto(url + '/embed');
+  await p.locator('main svg').waitFor();
+  assert.match(await p.locator('footer').innerText(), /version 1, the current state/);
+  await p.screenshot({ path: join(shots, 'portfolio-08-embed-1024.png') });
+  await viewer.close();
+  assert.deepEqual(errors, []);
+});

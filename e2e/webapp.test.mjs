@@ -258,8 +258,8 @@ let shareUrl = '';
 test('a read-only share link opens while signed out', async () => {
   await page.goto(`${mapUrl}/share`);
   await page.click('button:has-text("Make link")');
-  await page.locator('.reveal:not([hidden]) code').waitFor();
-  shareUrl = await page.locator('.reveal code').innerText();
+  await page.locator('.reveal:not([hidden]) code.secret').waitFor();
+  shareUrl = await page.locator('.reveal:not([hidden]) code.secret').innerText();
   assert.match(shareUrl, /\/s\/[A-Za-z0-9_-]{20,}$/);
   const outsider = await browser.newContext({ viewport: { width: 1280, height: 860 } });
   const p = await outsider.newPage();

@@ -43,6 +43,7 @@
       if ((el.type === "radio" || el.type === "checkbox") && !el.checked) continue;
       let v = el.value;
       if (el.name === "tags") { out.tags = v.split(",").map((s) => s.trim()).filter(Boolean); continue; }
+      if (el.dataset.type === "list") { out[el.name] = v.split(/[\s,]+/).filter(Boolean); continue; }
       if (v === "") { if (el.dataset.type === "number") out[el.name] = null; continue; }
       if (el.dataset.type === "number" || el.name === "parent_id") v = Number(v);
       out[el.name] = v;
@@ -61,9 +62,16 @@
     if (then === "workspace") { location.href = "/w/" + el.dataset.workspace; return; }
     if (then === "message") { toast(el.dataset.message || "Done."); if (el.reset) el.reset(); return; }
     if (el.dataset.reveal && data) {
-      const box = el.nextElementSibling && el.nextElementSibling.classList.contains("reveal") ? el.nextElementSibling : $(".reveal");
-      if (box) { $(".secret", box).textContent = data[el.dataset.reveal] || ""; box.hidden = false; }
-      toast("Done. Copy it now.");
+      const box = el.dataset.revealBox ? $(el.dataset.revealBox) : el.nextElementSibling && el.nextElementSibling.classList.contains("reveal") ? el.nextElementSibling : $(".reveal");
+      if (box) {
+        const url = data[el.dataset.reveal] || "";
+        $(".secret", box).textContent = url;
+        // A share link's embed code: its embeddable view in a frame.
+        const embed = $(".embed-code", box);
+        if (embed) embed.textContent = url ? '<iframe src="' + url + '/embed" title="Journey map" width="100%" height="640" style="border:0"></iframe>' : "";
+        box.hidden = false;
+      }
+      toast(el.dataset.method === "GET" ? "Here it is." : "Done. Copy it now.");
       return;
     }
     // A log kept but not attached: its columns are chosen next, on this page.
@@ -99,6 +107,15 @@
     } catch (err) {
       toast(err.message, "error");
     }
+  });
+
+  // Copy buttons: the text of the element `data-copy` names.
+  document.addEventListener("click", async (e) => {
+    const b = e.target.closest("button[data-copy]");
+    if (!b) return;
+    const from = b.closest(".reveal") ? $(b.dataset.copy, b.closest(".reveal")) : $(b.dataset.copy);
+    try { await navigator.clipboard.writeText(from ? from.textContent : ""); toast("Copied."); }
+    catch (err) { toast("Select the text and copy it: the browser refused (" + err.message + ")", "error"); }
   });
 
   document.addEventListener("change", async (e) => {

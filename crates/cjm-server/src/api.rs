@@ -460,6 +460,15 @@ pub(crate) struct NewShare {
     /// anybody's name). Off by default: they see the last saved version.
     #[serde(default)]
     pub live: bool,
+    /// Which version the link shows: `current` (the version marked current,
+    /// else the latest; the default), `latest` (the default of a live
+    /// link), or a version number.
+    #[serde(default)]
+    pub pin: Option<String>,
+    /// Origins that may show the embeddable view (`/s/{token}/embed`) in a
+    /// frame, e.g. `https://example.atlassian.net` (at most 10).
+    #[serde(default)]
+    pub embed_origins: Vec<String>,
 }
 
 pub(crate) async fn create_share(
@@ -469,9 +478,25 @@ pub(crate) async fn create_share(
     Body(body): Body<NewShare>,
 ) -> AppResult<(StatusCode, Json<store::ShareLink>)> {
     let base = accounts::base_url(&state, &headers);
-    let link =
-        shares::create(&state, &access.map, &access.user, &body.label, body.expires_in_days, body.live, &base).await?;
+    let ask = shares::Ask {
+        label: &body.label,
+        expires_in_days: body.expires_in_days,
+        live: body.live,
+        pin: body.pin.as_deref(),
+        embed_origins: &body.embed_origins,
+    };
+    let link = shares::create(&state, &access.map, &access.user, ask, &base).await?;
     Ok((StatusCode::CREATED, Json(link)))
+}
+
+pub(crate) async fn show_share(
+    State(state): State<AppState>,
+    access: MapAccess<Editor>,
+    headers: HeaderMap,
+    Path((_, sid)): Path<(i64, i64)>,
+) -> AppResult<Json<store::ShareLink>> {
+    let base = accounts::base_url(&state, &headers);
+    Ok(Json(shares::show(&state, &access.map, sid, &base).await?))
 }
 
 pub(crate) async fn revoke_share(

@@ -21,6 +21,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0003_live.sql"),
     include_str!("migrations/0004_live_more.sql"),
     include_str!("migrations/0005_log_folder.sql"),
+    include_str!("migrations/0006_share_pins.sql"),
 ];
 
 #[derive(Clone)]

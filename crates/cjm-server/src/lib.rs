@@ -45,6 +45,11 @@ pub mod testing {
     pub use crate::store::{append_version, create_map, create_user, create_workspace, Checked, MAX_SOURCE};
     pub use crate::token::{now, random_token, token_hash};
 
+    /// The token of a share link made from `nonce` with this server's key.
+    pub fn share_token(state: &crate::AppState, nonce: &str) -> String {
+        crate::token::keyed_token(&state.share_key, nonce)
+    }
+
     /// Runs `f` in one write transaction of the app's database (fixtures).
     pub fn write<T>(
         state: &crate::AppState,
@@ -126,6 +131,9 @@ pub struct StateInner {
     diffs: cache::Bounded<(i64, i64), service::diff::Diff>,
     /// The live documents being edited.
     pub(crate) live: live::Live,
+    /// The key share links' tokens are made with (`share.key` in the data
+    /// directory), so a link can be shown again.
+    pub(crate) share_key: [u8; 32],
 }
 
 /// Cache `i`'s share of the cache memory, in bytes.
@@ -198,6 +206,7 @@ pub fn open(config: Config) -> Result<Opened, String> {
     std::fs::create_dir_all(config.data_dir.join("evidence"))
         .map_err(|e| format!("{}: cannot create the data directory: {e}", config.data_dir.display()))?;
     let db = db::Db::open(&config.data_dir.join("cjm.sqlite3")).map_err(|e| e.to_string())?;
+    let share_key = token::load_or_make_key(&config.data_dir.join("share.key"))?;
     let state = AppState {
         inner: Arc::new(StateInner {
             db,
@@ -209,6 +218,7 @@ pub fn open(config: Config) -> Result<Opened, String> {
             checks: cache::Bounded::new(share(&config, 2)),
             diffs: cache::Bounded::new(share(&config, 5)),
             live: live::Live::default(),
+            share_key,
             config,
         }),
     };
@@ -261,7 +271,7 @@ fn store_limit() -> usize {
     store::MAX_SOURCE * 2 + 64 * 1024
 }
 
-const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+pub(crate) const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 async fn security_headers(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
     let mut res = next.run(req).await;
@@ -269,7 +279,15 @@ async fn security_headers(req: axum::extract::Request, next: axum::middleware::N
     // A response with a policy of its own (the HTML download's sandbox) keeps it.
     h.entry(header::CONTENT_SECURITY_POLICY).or_insert(HeaderValue::from_static(CSP));
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    // Only a share link's embeddable view may be framed, by the origins its
+    // own policy names (X-Frame-Options has no way to name them).
+    let framable = h
+        .get(header::CONTENT_SECURITY_POLICY)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|p| p.contains("frame-ancestors https://") || p.contains("frame-ancestors http://localhost"));
+    if !framable {
+        h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    }
     // Share links carry their token in the address: never send it to another
     // site. (`no-referrer` would also make browsers send `Origin: null` on our
     // own form posts, which the CSRF guard rightly refuses.)

@@ -110,6 +110,7 @@ pub const API: &[Route] = &[
     api("GET", "/api/maps/{id}/shares", Editor, "Share links of a map", None, Some(s::<Vec<store::ShareLink>>), 200, |m| on(m, crate::api::list_shares)),
     api("POST", "/api/maps/{id}/shares", Editor, "Make a read-only share link (the answer is the only time the link is shown)", Some(s::<NewShare>), Some(s::<store::ShareLink>), 201, |m| on(m, crate::api::create_share)),
     api("DELETE", "/api/maps/{id}/shares/{sid}", Editor, "Revoke a share link", None, None, 204, |m| on(m, crate::api::revoke_share)),
+    api("GET", "/api/maps/{id}/shares/{sid}/link", Editor, "A share link shown again, with its address (`409` for links made before they could be)", None, Some(s::<store::ShareLink>), 200, |m| on(m, crate::api::show_share)),
     api("GET", "/api/maps/{id}/evidence", Viewer, "The event log attached to the map and how it reads", None, Some(s::<EvidenceState>), 200, |m| on(m, crate::api::get_evidence)),
     api("POST", "/api/maps/{id}/evidence", Editor, "Upload an event log (multipart: `file`, optional `case`, `time`, `activity`, `channel`, `score` column names, `encoding` utf-8 or latin1, `lifecycle` auto, all, complete or start) and attach it; `202` with `pending` when the map has a log and the new one needs its columns chosen (it is kept in the workspace, unattached)", None, Some(s::<EvidenceState>), 201, |m| on(m, crate::api::upload_evidence).layer(axum::extract::DefaultBodyLimit::disable())),
     api("PUT", "/api/maps/{id}/evidence", Editor, "Attach or detach a log, or change its column mapping", Some(s::<SetEvidence>), Some(s::<EvidenceState>), 200, |m| on(m, crate::api::set_evidence)),
@@ -222,6 +223,9 @@ pub const PAGES: &[Route] = &[
         on(m, crate::live::socket::shared_live)
     }),
     r("GET", "/s/{token}/map.svg", ShareLink, "A shared map's drawing", |m| on(m, crate::pages::maps::shared_svg)),
+    r("GET", "/s/{token}/embed", ShareLink, "A shared map alone, to show in a frame on the origins the link names (Confluence, Notion)", |m| {
+        on(m, crate::pages::maps::shared_embed)
+    }),
     r("GET", "/s/{token}/download/{format}", ShareLink, "Download a shared map", |m| {
         on(m, crate::pages::maps::shared_download)
     }),

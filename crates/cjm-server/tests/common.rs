@@ -79,7 +79,8 @@ impl Fixture {
         let (mut users, mut ws, mut other_ws, mut map, mut comment, mut share, mut invitation) =
             (Vec::new(), 0, 0, 0, 0, 0, 0);
         let mut log = 0;
-        let share_token = auth::random_token(24);
+        let share_nonce = auth::random_token(18);
+        let share_token = cjm_server::testing::share_token(&state, &share_nonce);
         cjm_server::testing::write(&state, |tx| {
                 for (who, name) in [(Who::Owner, "Olive Owner"), (Who::Editor, "Eddie Editor"), (Who::Commenter, "Cora Commenter"), (Who::Viewer, "Vic Viewer"), (Who::OtherOwner, "Otto Outsider")] {
                     let email = format!("{}@example.com", name.split(' ').next().unwrap().to_lowercase());
@@ -103,7 +104,7 @@ impl Fixture {
                 tx.execute("UPDATE maps SET current_version = 1, future_version = 2 WHERE id = ?1", [map])?;
                 tx.execute("INSERT INTO comments (map_id, step, author_id, body, created_at) VALUES (?1, 'compare', ?2, 'Too slow', ?3)", params![map, id(Who::Commenter), now()])?;
                 comment = tx.last_insert_rowid();
-                tx.execute("INSERT INTO share_links (map_id, token_hash, created_by, created_at) VALUES (?1, ?2, ?3, ?4)", params![map, token_hash(&share_token), id(Who::Owner), now()])?;
+                tx.execute("INSERT INTO share_links (map_id, token_hash, created_by, created_at, nonce) VALUES (?1, ?2, ?3, ?4, ?5)", params![map, token_hash(&share_token), id(Who::Owner), now(), share_nonce])?;
                 share = tx.last_insert_rowid();
                 tx.execute("INSERT INTO invitations (workspace_id, email, role, token_hash, created_by, created_at, expires_at) VALUES (?1, 'guest@example.com', 'viewer', ?2, ?3, ?4, ?5)", params![ws, token_hash("invite"), id(Who::Owner), now(), now() + 86400])?;
                 invitation = tx.last_insert_rowid();

@@ -795,3 +795,79 @@ async fn the_template_gallery_previews_each_template() {
     }
     assert_eq!(f.get(Who::Viewer, "/templates/nope/preview.svg").await.status, StatusCode::NOT_FOUND);
 }
+
+/// A share link shows the version it is pinned to (the one marked current
+/// by default, the latest draft, or a number), can be shown again with the
+/// same address, and its embeddable view may be framed only by the
+/// origins it names.
+#[tokio::test]
+async fn share_links_pin_a_version_show_again_and_embed_where_named() {
+    let f = Fixture::new();
+    let url = |v: &serde_json::Value| v["url"].as_str().unwrap().split("/s/").nth(1).unwrap().to_string();
+    let shares = format!("/api/maps/{}/shares", f.map);
+    let make = |body: serde_json::Value| f.json(Who::Editor, "POST", &shares, body);
+    // Version 1 marked current; version 2 is the latest.
+    let marked =
+        f.json(Who::Editor, "PUT", &format!("/api/maps/{}/states", f.map), json!({ "current": 1, "future": 2 })).await;
+    assert_eq!(marked.status, StatusCode::OK);
+    let current = make(json!({ "label": "board" })).await;
+    assert_eq!(current.status, StatusCode::CREATED, "{}", current.text());
+    assert_eq!(current.value()["pin"], "current");
+    let latest =
+        make(json!({ "pin": "latest", "embed_origins": ["https://example.atlassian.net", "https://www.notion.so/"] }))
+            .await;
+    assert_eq!(latest.value()["embed_origins"], json!(["https://example.atlassian.net", "https://www.notion.so"]));
+    let first = make(json!({ "pin": "1" })).await;
+    for (link, version) in [(&current, 1), (&latest, 2), (&first, 1)] {
+        let token = url(&link.value());
+        let page = f.get(Who::Anonymous, &format!("/s/{token}")).await.text();
+        assert!(
+            page.contains(&format!("version {version}")),
+            "the {} link shows version {version}",
+            link.value()["pin"]
+        );
+        let cjm = f.get(Who::Anonymous, &format!("/s/{token}/download/cjm")).await.text();
+        let want = f.get(Who::Viewer, &format!("/api/maps/{}/versions/{version}", f.map)).await.value()["source"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert_eq!(cjm, want, "the download is that version too");
+    }
+    // Refused: a live link pinned to a version, a version that does not exist, a bad origin.
+    assert_eq!(make(json!({ "live": true, "pin": "1" })).await.status, StatusCode::BAD_REQUEST);
+    assert_eq!(make(json!({ "pin": "99" })).await.status, StatusCode::NOT_FOUND);
+    let bad = make(json!({ "embed_origins": ["https://x.com; script-src *"] })).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.text().contains("embed_origins"));
+    // Shown again: the same address.
+    let sid = latest.value()["id"].as_i64().unwrap();
+    let again = f.get(Who::Editor, &format!("/api/maps/{}/shares/{sid}/link", f.map)).await;
+    assert_eq!(again.value()["url"], latest.value()["url"]);
+    assert_eq!(
+        f.get(Who::Viewer, &format!("/api/maps/{}/shares/{sid}/link", f.map)).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let (map, owner) = (f.map, f.user(Who::Owner).unwrap().1);
+    let legacy = cjm_server::testing::write(&f.state, |tx| {
+        tx.execute(
+            "INSERT INTO share_links (map_id, token_hash, created_by, created_at) VALUES (?1, 'x', ?2, 0)",
+            rusqlite::params![map, owner],
+        )?;
+        Ok(tx.last_insert_rowid())
+    })
+    .unwrap();
+    let old = f.get(Who::Editor, &format!("/api/maps/{}/shares/{legacy}/link", f.map)).await;
+    assert_eq!(old.status, StatusCode::CONFLICT, "a link made before nonces were kept");
+    // Embedding: framed by the named origins only.
+    let embed = f.get(Who::Anonymous, &format!("/s/{}/embed", url(&latest.value()))).await;
+    assert_eq!(embed.status, StatusCode::OK);
+    let csp = embed.headers["content-security-policy"].to_str().unwrap().to_string();
+    assert!(csp.contains("frame-ancestors https://example.atlassian.net https://www.notion.so"), "{csp}");
+    assert!(!embed.headers.contains_key("x-frame-options"));
+    assert!(embed.text().contains("<svg"));
+    let nowhere = f.get(Who::Anonymous, &format!("/s/{}/embed", url(&current.value()))).await;
+    assert!(nowhere.headers["content-security-policy"].to_str().unwrap().contains("frame-ancestors 'none'"));
+    assert_eq!(nowhere.headers["x-frame-options"], "DENY");
+    let page = f.get(Who::Anonymous, &format!("/s/{}", url(&latest.value()))).await;
+    assert_eq!(page.headers["x-frame-options"], "DENY", "only the embeddable view may be framed");
+}

@@ -48,6 +48,7 @@ const SPEC: &[(&str, &str, &str)] = &[
     ("GET", "/api/maps/{id}/shares", "editor"),
     ("POST", "/api/maps/{id}/shares", "editor"),
     ("DELETE", "/api/maps/{id}/shares/{sid}", "editor"),
+    ("GET", "/api/maps/{id}/shares/{sid}/link", "editor"),
     ("GET", "/api/maps/{id}/evidence", "viewer"),
     ("POST", "/api/maps/{id}/evidence", "editor"),
     ("PUT", "/api/maps/{id}/evidence", "editor"),
@@ -90,6 +91,7 @@ const SPEC: &[(&str, &str, &str)] = &[
     ("GET", "/s/{token}/live", "share"),
     ("GET", "/api/maps/{id}/live/people", "viewer"),
     ("GET", "/s/{token}/map.svg", "share"),
+    ("GET", "/s/{token}/embed", "share"),
     ("GET", "/s/{token}/download/{format}", "share"),
 ];
 

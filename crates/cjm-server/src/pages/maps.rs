@@ -12,7 +12,7 @@ use crate::store::{self, MapInfo};
 use crate::AppState;
 use axum::extract::State;
 use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::{Html, IntoResponse, Response};
 use cjm_model::measures::Figure;
 use maud::{html, Markup, PreEscaped};
 use serde::Deserialize;
@@ -1147,52 +1147,108 @@ pub(crate) async fn share_page(
 ) -> AppResult<Response> {
     let MapAccess { map, role, workspace: ws, .. } = access;
     let id = map.id;
-    let links = state.db.read(move |c| store::share_links(c, id)).await?;
+    let (links, versions) =
+        state.db.read(move |c| Ok::<_, AppError>((store::share_links(c, id)?, store::versions(c, id)?))).await?;
     let now = crate::token::now();
     let body = html! {
         div.page-head { h1 { "Share " (map.title) } }
         (tabs(&map, role, "share"))
         section.card {
             h2 { "New read-only link" }
-            p.muted { "Anyone with the link sees the latest version of the map and can download it; they cannot see comments, history or evidence files, and cannot change anything." }
+            p.muted { "Anyone with the link sees the version it shows and can download it; they cannot see comments, history or evidence files, and cannot change anything." }
             form.api-form.row data-method="POST" data-action={ "/api/maps/" (id) "/shares" } data-reveal="url" {
                 label { "Label" input type="text" name="label" placeholder="e.g. board review" maxlength="100"; }
+                label { "Shows"
+                    select name="pin" {
+                        option value="current" selected { "marked current" }
+                        option value="latest" { "latest draft" }
+                        @for v in &versions { option value=(v.number) { "version " (v.number) @if !v.message.is_empty() { ": " (v.message.chars().take(60).collect::<String>()) } } }
+                    }
+                }
                 label { "Expires after" select name="expires_in_days" data-type="number" { option value="" { "never" } option value="1" { "1 day" } option value="7" selected { "7 days" } option value="30" { "30 days" } option value="90" { "90 days" } } }
-                label.check title="Holders see the map change as your team edits it, before it is saved as a version; they never see who is editing." {
+                label title="Sites that may show the map in a frame (Confluence, Notion), e.g. https://example.atlassian.net; separate several with spaces." {
+                    "Embed on " input type="text" name="embed_origins" data-type="list" placeholder="https://example.atlassian.net";
+                }
+                label.check title="Holders see the map change as your team edits it, before it is saved as a version; they never see who is editing. A live link shows the latest draft." {
                     input type="checkbox" name="live" data-type="bool"; " Live: watch it being edited"
                 }
                 button.primary type="submit" { "Make link" }
             }
-            p.reveal hidden { "Copy the link now; it is not shown again: " code.secret {} }
+            (link_box("new-link"))
         }
         section.card {
             h2 { "Links" }
             table.list {
-                thead { tr { th { "Label" } th { "Made by" } th { "Made" } th { "Expires" } th { "Shows" } th { "State" } th {} } }
+                thead { tr { th { "Label" } th { "Shows" } th { "Made by" } th { "Made" } th { "Expires" } th { "Embed on" } th { "State" } th {} } }
                 tbody {
                     @for l in &links {
-                        @let live = !l.revoked && l.expires_at.is_none_or(|e| e > now);
+                        @let working = !l.revoked && l.expires_at.is_none_or(|e| e > now);
                         tr {
                             td { @if l.label.is_empty() { span.muted { "—" } } @else { (l.label) } }
+                            td { (pin_words(&l.pin, &map)) @if l.live { " · live edits" } }
                             td { (l.created_by) }
                             td { (when(l.created_at)) }
                             td { @if let Some(e) = l.expires_at { (when(e)) } @else { "never" } }
-                            td { @if l.live { "live edits" } @else { "saved version" } }
-                            td { @if l.revoked { "revoked" } @else if live { "live" } @else { "expired" } }
-                            td { @if live { button.link.danger data-method="DELETE" data-action={ "/api/maps/" (id) "/shares/" (l.id) } data-confirm="Revoke this link? People who have it lose access at once." data-then="reload" { "Revoke" } } }
+                            td { @if l.embed_origins.is_empty() { span.muted { "nowhere" } } @else { (l.embed_origins.join(", ")) } }
+                            td { @if l.revoked { "revoked" } @else if working { "working" } @else { "expired" } }
+                            td.actions { @if working {
+                                @if l.can_show { button.link data-method="GET" data-action={ "/api/maps/" (id) "/shares/" (l.id) "/link" } data-reveal="url" data-reveal-box="#shown-link" { "Show link" } " " }
+                                button.link.danger data-method="DELETE" data-action={ "/api/maps/" (id) "/shares/" (l.id) } data-confirm="Revoke this link? People who have it lose access at once." data-then="reload" { "Revoke" } } }
                         }
                     }
-                    @if links.is_empty() { tr { td colspan="7" .muted { "No links yet." } } }
+                    @if links.is_empty() { tr { td colspan="8" .muted { "No links yet." } } }
                 }
             }
+            (link_box("shown-link"))
         }
     };
     Ok(Page::new("Share", &who, "share", body).crumbs(crumbs(&map, &ws)).render())
 }
 
-async fn shared_map(state: &AppState, token: &str) -> AppResult<MapInfo> {
+/// A link shown (just made, or again) with its embed code and Copy buttons.
+fn link_box(id: &str) -> Markup {
+    html! {
+        div.reveal.link-box id=(id) hidden {
+            p { "Link: " code.secret {} " " button.link type="button" data-copy=".secret" { "Copy" } }
+            p { "Embed code (the site must be listed under “Embed on”): " code.embed-code {} " " button.link type="button" data-copy=".embed-code" { "Copy" } }
+        }
+    }
+}
+
+/// What a link's pin shows, in words.
+fn pin_words(pin: &str, map: &MapInfo) -> String {
+    match store::Pin::parse(pin) {
+        Some(store::Pin::Current) => match map.current_version {
+            Some(v) => format!("the version marked current (now {v})"),
+            None => "the version marked current (none yet: the latest)".into(),
+        },
+        Some(store::Pin::Version(n)) => format!("version {n}"),
+        _ => "the latest draft".into(),
+    }
+}
+
+/// The map a link opens, the link, and the version it shows.
+async fn shared_map(state: &AppState, token: &str) -> AppResult<(MapInfo, store::OpenLink, i64)> {
     let token = token.to_string();
-    state.db.read(move |c| store::map(c, store::shared_map(c, &token)?)).await
+    let (map, open) = state
+        .db
+        .read(move |c| {
+            let open = store::shared_link(c, &token)?;
+            Ok::<_, AppError>((store::map(c, open.map_id)?, open))
+        })
+        .await?;
+    let version = open.pin.version_of(&map);
+    Ok((map, open, version))
+}
+
+/// What a shared page says of the version it shows.
+fn shown_version(map: &MapInfo, open: &store::OpenLink, version: i64) -> String {
+    match open.pin {
+        store::Pin::Latest => format!("version {version}, the latest"),
+        store::Pin::Current if map.current_version == Some(version) => format!("version {version}, the current state"),
+        store::Pin::Current => format!("version {version}, the latest (no version is marked current)"),
+        store::Pin::Version(_) => format!("version {version}"),
+    }
 }
 
 pub(crate) async fn shared_page(
@@ -1201,21 +1257,19 @@ pub(crate) async fn shared_page(
     Path(token): Path<String>,
     Query(q): Query<ViewQuery>,
 ) -> AppResult<Response> {
-    let t = token.clone();
-    let open = state.db.read(move |c| store::shared_link(c, &t)).await?;
-    let map = shared_map(&state, &token).await?;
+    let (map, open, shown) = shared_map(&state, &token).await?;
     let q = ViewQuery { version: None, ..q };
     let view = view_of(&q);
     // The live drawing is the default view; another persona or theme shows
     // the saved version.
     let watch = open.live && view.persona.is_none() && view.theme.as_deref().is_none_or(|t| t == "light");
-    let (svg, measured) = svg_for(&state, &map, map.head, &view, true).await?;
-    let (id, head) = (map.id, map.head);
-    let v = state.db.read(move |c| store::version(c, id, head)).await?;
+    let (svg, measured) = svg_for(&state, &map, shown, &view, true).await?;
+    let id = map.id;
+    let v = state.db.read(move |c| store::version(c, id, shown)).await?;
     let journey = &state.checked_async(v.id, v.source.clone().unwrap_or_default()).await?.journey;
     let body = html! {
         div.page-head { div { h1 { (map.title) } p.meta.muted {
-            "Shared read-only · changed " (when(map.updated_at))
+            "Shared read-only · " (shown_version(&map, &open, shown)) " · changed " (when(map.updated_at))
             @if watch { " · " span.live-badge #live-badge title="This view follows the map as the team edits it, before it is saved." { "Live" } }
             @else if open.live { " · the live view shows the default persona and theme" }
         } } }
@@ -1231,13 +1285,50 @@ pub(crate) async fn shared_page(
     Ok(res)
 }
 
+/// A shared map alone, for a frame on a wiki page: the drawing fitting the
+/// frame's width and a link to the full view. Framed only by the origins
+/// the link names (none: by nobody).
+pub(crate) async fn shared_embed(State(state): State<AppState>, Path(token): Path<String>) -> AppResult<Response> {
+    let (map, open, shown) = shared_map(&state, &token).await?;
+    let view = View { persona: None, theme: None };
+    let (svg, _) = svg_for(&state, &map, shown, &view, true).await?;
+    let doc = html! {
+        (maud::DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                meta name="robots" content="noindex";
+                title { (map.title) }
+                style { "body{margin:0;font:14px Inter,system-ui,sans-serif;color:#1b1f24;background:#fff}main{overflow:auto}main svg{display:block;width:100%;height:auto}footer{padding:6px 12px;border-top:1px solid #dde1e7;color:#59616e}footer a{color:#3451b2}" }
+            }
+            body {
+                main { (inline_svg(&svg)) }
+                footer { (map.title) " · " (shown_version(&map, &open, shown)) " · shared read-only from cjm · "
+                    a href={ "/s/" (token) } target="_blank" rel="noopener" { "open the full view" } }
+            }
+        }
+    };
+    let ancestors =
+        if open.embed_origins.trim().is_empty() { "'none'".to_string() } else { open.embed_origins.clone() };
+    let policy = crate::CSP.replace("frame-ancestors 'none'", &format!("frame-ancestors {ancestors}"));
+    let mut res = Html(doc.into_string()).into_response();
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        axum::http::HeaderValue::from_str(&policy).map_err(|e| AppError::Internal(e.to_string()))?,
+    );
+    h.insert("x-robots-tag", axum::http::HeaderValue::from_static("noindex"));
+    Ok(res)
+}
+
 pub(crate) async fn shared_svg(
     State(state): State<AppState>,
     Path(token): Path<String>,
     Query(q): Query<ViewQuery>,
 ) -> AppResult<Response> {
-    let map = shared_map(&state, &token).await?;
-    let dq = DownloadQuery { version: None, persona: q.persona, theme: q.theme, evidence: None };
+    let (map, _, shown) = shared_map(&state, &token).await?;
+    let dq = DownloadQuery { version: Some(shown), persona: q.persona, theme: q.theme, evidence: None };
     drawings::download_response(&state, &map, "svg", dq, false).await
 }
 
@@ -1246,9 +1337,9 @@ pub(crate) async fn shared_download(
     Path((token, format)): Path<(String, String)>,
     Query(q): Query<DownloadQuery>,
 ) -> AppResult<Response> {
-    let map = shared_map(&state, &token).await?;
-    // A share link shows the latest version only.
-    let dq = DownloadQuery { version: None, ..q };
+    let (map, _, shown) = shared_map(&state, &token).await?;
+    // A share link shows its own version only.
+    let dq = DownloadQuery { version: Some(shown), ..q };
     drawings::download_response(&state, &map, &format, dq, true).await.map(IntoResponse::into_response)
 }
 
