@@ -233,8 +233,13 @@ pub(crate) async fn authenticate(State(state): State<AppState>, mut req: Request
             }
         }
     }
-    req.extensions_mut().insert(principal);
-    next.run(req).await
+    req.extensions_mut().insert(principal.clone());
+    let mut res = next.run(req).await;
+    // An error page drawn outside this layer still says who is signed in.
+    if res.status().is_client_error() || res.status().is_server_error() {
+        res.extensions_mut().insert(principal);
+    }
+    res
 }
 
 /// A browser tells where a request comes from; refuse another site's.

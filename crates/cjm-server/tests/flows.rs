@@ -871,3 +871,33 @@ async fn share_links_pin_a_version_show_again_and_embed_where_named() {
     let page = f.get(Who::Anonymous, &format!("/s/{}", url(&latest.value()))).await;
     assert_eq!(page.headers["x-frame-options"], "DENY", "only the embeddable view may be framed");
 }
+
+/// Focus outlines reach 3:1 against the page and the cards (WCAG 2.2,
+/// focus appearance): read from the stylesheet itself.
+#[test]
+fn focus_outlines_have_three_to_one_contrast() {
+    let css = include_str!("../assets/app.css");
+    let rule = css.lines().find(|l| l.starts_with(":focus-visible")).expect("a :focus-visible rule");
+    let color = rule.split('#').nth(1).map(|c| format!("#{}", &c[..6])).expect("a colour");
+    let var = |name: &str| {
+        let at = css.find(&format!("--{name}: #")).unwrap() + name.len() + 4;
+        css[at..at + 7].to_string()
+    };
+    for bg in [var("bg"), var("surface")] {
+        let c = cjm_render::theme::contrast(&color, &bg);
+        assert!(c >= 3.0, "focus outline {color} on {bg}: {c:.2}");
+    }
+}
+
+/// An error page says who is signed in, and an invitation defaults to
+/// viewer and has a Copy button.
+#[tokio::test]
+async fn error_pages_name_the_person_and_invitations_default_to_viewer() {
+    let f = Fixture::new();
+    let missing = f.get(Who::Viewer, "/m/999999").await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert!(missing.text().contains("Vic Viewer"), "the 404 page shows who is signed in");
+    let members = f.get(Who::Owner, &format!("/w/{}/members", f.ws)).await.text();
+    assert!(members.contains("<option value=\"viewer\" selected>"), "viewer is the default role");
+    assert!(members.contains("data-copy=\".secret\""), "a Copy button beside the link");
+}

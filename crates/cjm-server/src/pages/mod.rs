@@ -140,7 +140,7 @@ pub(crate) async fn html_errors(req: Request, next: Next) -> Response {
         let next = urlencode(&format!("{path}{query}"));
         return Redirect::to(&format!("/login?next={next}")).into_response();
     }
-    let who = Principal::Anonymous;
+    let who = res.extensions().get::<Principal>().cloned().unwrap_or(Principal::Anonymous);
     let title = match info.status {
         StatusCode::NOT_FOUND => "Not found",
         StatusCode::FORBIDDEN => "Not allowed",

@@ -185,10 +185,10 @@ pub(crate) async fn members(
                 p.muted { "They get a link to join; it works once, for 14 days. Viewers read; commenters also comment; editors also change maps and share them; owners also manage members." }
                 form.api-form.row data-method="POST" data-action={ "/api/workspaces/" (ws) "/invitations" } data-reveal="url" {
                     label { "E-mail" input type="email" name="email" required; }
-                    label { "Role" select name="role" { @for r in Role::ALL { option value=(r.as_str()) selected[r == Role::Editor] { (r.as_str()) } } } }
+                    label { "Role" select name="role" { @for r in Role::ALL { option value=(r.as_str()) selected[r == Role::Viewer] { (r.as_str()) } } } }
                     button.primary type="submit" { "Make invitation link" }
                 }
-                p.reveal hidden { "Send this link: " code.secret {} }
+                p.reveal hidden { "Send this link: " code.secret {} " " button.link type="button" data-copy=".secret" { "Copy" } }
                 @if !pending.is_empty() {
                     h3 { "Waiting to be accepted" }
                     table.list {
