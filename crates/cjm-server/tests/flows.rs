@@ -901,3 +901,36 @@ async fn error_pages_name_the_person_and_invitations_default_to_viewer() {
     assert!(members.contains("<option value=\"viewer\" selected>"), "viewer is the default role");
     assert!(members.contains("data-copy=\".secret\""), "a Copy button beside the link");
 }
+
+/// The version marked future is drawn as the future state (and the one
+/// marked current as the current state), whatever its text's `state` says.
+#[tokio::test]
+async fn a_version_marked_future_is_drawn_as_the_future_state() {
+    let f = Fixture::new();
+    let text = "journey\n  title Marks\n  state current\n  section S\n    Pay: 2: Me\n";
+    let made = f.json(Who::Editor, "POST", &format!("/api/workspaces/{}/maps", f.ws), json!({ "source": text })).await;
+    let id = made.value()["id"].as_i64().unwrap();
+    let saved = f
+        .json(
+            Who::Editor,
+            "PUT",
+            &format!("/api/maps/{id}/source"),
+            json!({ "source": text.replace(": 2:", ": 4:"), "base_version": 1 }),
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.text());
+    let marked =
+        f.json(Who::Editor, "PUT", &format!("/api/maps/{id}/states"), json!({ "current": 1, "future": 2 })).await;
+    assert_eq!(marked.status, StatusCode::OK);
+    let future = f.get(Who::Viewer, &format!("/m/{id}?version=2")).await.text();
+    assert!(
+        future.contains(">Future state</text>") && !future.contains(">Current state</text>"),
+        "version 2 is the future"
+    );
+    let current = f.get(Who::Viewer, &format!("/m/{id}?version=1")).await.text();
+    assert!(current.contains(">Current state</text>"));
+    let svg = f.get(Who::Viewer, &format!("/api/maps/{id}/download/svg?version=2")).await.text();
+    assert!(svg.contains(">Future state</text>"), "downloads too");
+    let cjm = f.get(Who::Viewer, &format!("/api/maps/{id}/download/cjm?version=2")).await.text();
+    assert!(cjm.contains("state current"), "the text itself is left as written");
+}

@@ -36,7 +36,12 @@ async fn svg_for(
     let measures = measured.as_ref().map(|m| (map.evidence_id.unwrap_or(0), m.figures.clone()));
     let bytes = drawings::draw(
         state,
-        Drawable { version_id: v.id, source: v.source.unwrap_or_default(), measures },
+        Drawable {
+            version_id: v.id,
+            source: v.source.unwrap_or_default(),
+            measures,
+            mark: drawings::mark_of(map, version),
+        },
         Format::Svg,
         view,
         false,
@@ -190,6 +195,7 @@ pub(crate) async fn map_page(
         version_id: d.version.id,
         source: d.version.source.clone().unwrap_or_default(),
         measures: measured.as_ref().map(|m| (map.evidence_id.unwrap_or(0), m.figures.clone())),
+        mark: drawings::mark_of(map, version),
     };
     let svg = drawings::draw(&state, drawable, Format::Svg, &view_of(&q), false).await?;
     let source = d.version.source.clone().unwrap_or_default();

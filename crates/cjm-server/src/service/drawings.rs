@@ -28,6 +28,11 @@ pub(crate) enum Format {
 }
 
 impl Format {
+    /// A drawing (whose header shows the state), not the map's own text.
+    fn is_drawn(self) -> bool {
+        matches!(self, Format::Svg | Format::Png | Format::Pdf | Format::Html)
+    }
+
     pub(crate) const ALL: [Format; 7] =
         [Format::Svg, Format::Png, Format::Pdf, Format::Html, Format::Json, Format::Mermaid, Format::Cjm];
 
@@ -97,6 +102,7 @@ struct Key {
     /// The evidence whose figures are drawn, and whether the SVG embeds its font.
     evidence: Option<i64>,
     embed_font: bool,
+    mark: Option<cjm_model::MapState>,
 }
 
 /// The most pixels a PNG drawn by the server has; a wider map is drawn at a
@@ -156,6 +162,20 @@ pub(crate) struct Drawable {
     pub version_id: i64,
     pub source: String,
     pub measures: Option<(i64, Arc<Measures>)>,
+    /// The state the map's marks give this version (marked current or
+    /// future on the History page), drawn instead of the text's `state`.
+    pub mark: Option<cjm_model::MapState>,
+}
+
+/// The state `map`'s marks give version `number`, if any.
+pub(crate) fn mark_of(map: &crate::store::MapInfo, number: i64) -> Option<cjm_model::MapState> {
+    if map.future_version == Some(number) {
+        Some(cjm_model::MapState::Future)
+    } else if map.current_version == Some(number) {
+        Some(cjm_model::MapState::Current)
+    } else {
+        None
+    }
 }
 
 /// The map in `format`, from the cache or drawn now (on the blocking pool:
@@ -174,6 +194,7 @@ pub(crate) async fn draw(
         view: view.clone(),
         evidence: what.measures.as_ref().map(|m| m.0),
         embed_font,
+        mark: what.mark,
     };
     let theme = view.theme()?;
     let persona = view.persona.clone().filter(|p| !p.is_empty());
@@ -183,7 +204,15 @@ pub(crate) async fn draw(
         .drawings
         .get_or_make(key, move || {
             let checked = state2.checked(what.version_id, &what.source);
-            let bytes = render(&checked.journey, &what, format, theme, persona, embed_font)?;
+            let marked;
+            let map = match what.mark {
+                Some(m) if checked.journey.state != Some(m) && format.is_drawn() => {
+                    marked = cjm_model::Journey { state: Some(m), ..checked.journey.clone() };
+                    &marked
+                }
+                _ => &checked.journey,
+            };
+            let bytes = render(map, &what, format, theme, persona, embed_font)?;
             let len = bytes.len();
             Ok((bytes, len))
         })
@@ -281,9 +310,14 @@ pub(crate) async fn download_response(
         None => None,
     };
     let view = View { persona: q.persona, theme: q.theme };
-    let bytes =
-        draw(state, Drawable { version_id: v.id, source: v.source.unwrap_or_default(), measures }, format, &view, true)
-            .await?;
+    let bytes = draw(
+        state,
+        Drawable { version_id: v.id, source: v.source.unwrap_or_default(), measures, mark: mark_of(map, n) },
+        format,
+        &view,
+        true,
+    )
+    .await?;
     let name = file_name(&map.title, format);
     let disposition =
         if attachment { format!("attachment; filename=\"{name}\"") } else { format!("inline; filename=\"{name}\"") };
