@@ -165,3 +165,20 @@ test('a share link pinned to the current state, shown again with its embed code'
   await viewer.close();
   assert.deepEqual(errors, []);
 });
+
+test('a comment posted on a step keeps the step selected, and the step shows its count', async () => {
+  await page.goto(new URL('/', page.url()).href);
+  await Promise.all([page.waitForURL(/\/m\/\d+$/), page.click('text=Applying for an environmental permit')]);
+  const hit = page.locator('rect.step-hit[data-step="receipt-is-checked"]');
+  await hit.waitFor({ state: 'attached' });
+  assert.equal(await page.locator('.comment-count[data-step="receipt-is-checked"] text').textContent(), '1 comment', 'the demo comment counted');
+  await hit.dispatchEvent('click');
+  await page.locator('#details:not([hidden])').waitFor();
+  await page.fill('#comment-form textarea', 'Can we show the status by Friday?');
+  await Promise.all([page.waitForURL(/step=receipt-is-checked/), page.click('#comment-form button[type=submit]')]);
+  await page.locator('#details:not([hidden]) h2').waitFor();
+  assert.equal(await page.locator('#details h2').innerText(), 'Receipt is checked', 'the step is still selected');
+  assert.equal(await page.locator('.comment-count[data-step="receipt-is-checked"] text').textContent(), '2 comments');
+  await shot('09-comment-kept-on-step');
+  assert.deepEqual(errors, []);
+});

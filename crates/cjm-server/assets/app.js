@@ -76,6 +76,16 @@
     }
     // A log kept but not attached: its columns are chosen next, on this page.
     if (data && data.pending) { toPendingLog(data.pending); return; }
+    // A comment posted: the page again, with the step that was selected.
+    if (then === "reload-step") {
+      const main = $("#comment-form");
+      const step = main && main.elements.step ? main.elements.step.value : "";
+      const u = new URL(location.href);
+      if (step) u.searchParams.set("step", step); else u.searchParams.delete("step");
+      history.replaceState(null, "", u.pathname + u.search + "#comments");
+      location.reload();
+      return;
+    }
     if (then === "reload" || !then) { location.reload(); }
   }
 
@@ -233,7 +243,11 @@
       add(dl, "Thinking", step.thinking);
       add(dl, "Feeling", step.feeling);
       add(dl, "Pain points", (step.pains || []).map((p) => p.text + (p.severity ? " (severity " + p.severity + ")" : "")));
-      add(dl, "Opportunities", (step.opportunities || []).map((o) => o.text + [o.impact && " impact " + o.impact, o.effort && " effort " + o.effort, o.status && " · " + o.status].filter(Boolean).join(",")));
+      add(dl, "Opportunities", (step.opportunities || []).map((o) => {
+        const rated = [o.impact && "impact " + o.impact, o.effort && "effort " + o.effort].filter(Boolean).join(", ");
+        const more = [rated, o.status, o.owner].filter(Boolean).join(" · ");
+        return o.text + (more ? " (" + more + ")" : "");
+      }));
       add(dl, "Backstage", step.backstage);
       add(dl, "Systems", step.systems);
       add(dl, "Owner", step.owner);
@@ -257,10 +271,33 @@
       if (e.key !== "Escape" || details.hidden || e.target.closest("input, textarea, select, [contenteditable]")) return;
       show(null);
     });
+    // Each step's open comment threads, as a count on the step's header.
+    function commentCounts() {
+      const counts = {};
+      for (const t of $$(".thread:not(.resolved)")) if (t.dataset.step) counts[t.dataset.step] = (counts[t.dataset.step] || 0) + 1;
+      const NS = "http://www.w3.org/2000/svg";
+      for (const hit of $$("rect.step-hit")) {
+        const n = counts[hit.dataset.step];
+        if (!n || hit.parentNode.querySelector('.comment-count[data-step="' + CSS.escape(hit.dataset.step) + '"]')) continue;
+        const x = Number(hit.getAttribute("x")) + Number(hit.getAttribute("width")) - 10, y = Number(hit.getAttribute("y")) - 9;
+        const label = n + (n === 1 ? " comment" : " comments");
+        const g = document.createElementNS(NS, "g");
+        g.setAttribute("class", "comment-count"); g.dataset.step = hit.dataset.step; g.setAttribute("pointer-events", "none");
+        const w = 12 + label.length * 6.2;
+        const r = document.createElementNS(NS, "rect");
+        Object.entries({ x: x - w, y, width: w, height: 18, rx: 9, fill: "#3451B2" }).forEach(([k, v]) => r.setAttribute(k, v));
+        const t = document.createElementNS(NS, "text");
+        Object.entries({ x: x - w / 2, y: y + 12.5, "font-size": 10.5, "font-weight": 600, fill: "#fff", "text-anchor": "middle" }).forEach(([k, v]) => t.setAttribute(k, v));
+        t.textContent = label;
+        g.append(r, t);
+        hit.after(g);
+      }
+    }
     function bindHits() {
       for (const hit of $$(".step-hit")) { hit.setAttribute("tabindex", "0"); hit.setAttribute("role", "button"); hit.addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); show(hit.dataset.step); } }); }
     }
     reindexMap(data.map);
+    commentCounts();
     const wanted = new URLSearchParams(location.search).get("step");
     if (wanted) show(wanted);
   }

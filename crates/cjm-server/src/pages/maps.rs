@@ -352,12 +352,12 @@ fn comments_side(
     step_names: &std::collections::HashMap<String, String>,
 ) -> Markup {
     html! {
-        section.comments {
+        section.comments #comments {
             h2 { "Comments" }
             p.muted #comment-scope { "On the whole map. Click a step to see and add its comments." }
             (comment_threads(comments, role >= Role::Commenter, id, step_names))
             @if role >= Role::Commenter {
-                form.api-form.comment-form #comment-form data-method="POST" data-action={ "/api/maps/" (id) "/comments" } data-then="reload" {
+                form.api-form.comment-form #comment-form data-method="POST" data-action={ "/api/maps/" (id) "/comments" } data-then="reload-step" {
                     input type="hidden" name="step" value="";
                     label { span.visually-hidden { "Comment" } textarea name="body" rows="3" required placeholder="Write a comment; @name mentions someone" {} }
                     button.primary type="submit" { "Comment" }
@@ -383,7 +383,7 @@ fn comment_threads(
                     @if can_comment {
                         details.reply {
                             summary { "Reply" }
-                            form.api-form data-method="POST" data-action={ "/api/maps/" (map_id) "/comments" } data-then="reload" {
+                            form.api-form data-method="POST" data-action={ "/api/maps/" (map_id) "/comments" } data-then="reload-step" {
                                 input type="hidden" name="parent_id" value=(c.id);
                                 textarea name="body" rows="2" required aria-label="Reply" {}
                                 button type="submit" { "Reply" }
