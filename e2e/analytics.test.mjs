@@ -3,7 +3,9 @@
 // the dropped customers' CSV), paths (click a node), process map
 // (simplified, performance), variants (one opened as paths) and trends,
 // with filters held in the URL. The figures on each page are checked
-// against `cjm mine --format json` on the same log with the same filters.
+// against `cjm mine --format json` on the same log with the same filters:
+// dates, window, where (one value and several), channel, segment, any
+// order, strict, a breakdown and a comparison of two periods.
 // Screenshots: e2e/screenshots/analytics-*.png at 1440 and 1024 px.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -208,6 +210,41 @@ test('two periods compared side by side: each side equals cjm mine on its own pe
   assert.equal(await page.locator('.compare-pair table.variants').count(), 2);
   await Promise.all([page.waitForURL((u) => !/from2=/.test(String(u))), page.click('text=Stop comparing')]);
   assert.equal(await page.locator('.compare-pair').count(), 0);
+});
+
+test('every filter and funnel choice equals cjm mine with the same flags: where, channel, segment, any order, strict, breakdown', async () => {
+  const steps = ['Confirmation of receipt', 'T02 Check confirmation of receipt', 'T04 Determine confirmation of receipt'];
+  const url = (view, extra) => `${logBase}/${view}?` + new URLSearchParams([...steps.map((s) => ['step', s]), ...extra]).toString();
+  const reached = async () => (await rows('table.funnel')).map((r) => num(r[1]));
+  const cases = [
+    [[['where', 'org:group=Group 1']], ['--where', 'org:group=Group 1']],
+    [[['channel', 'Internet']], ['--where', 'channel=Internet']],
+    [[['order', 'any']], ['--funnel-any-order']],
+    [[['order', 'strict']], ['--funnel-strict']],
+    [[['where', 'org:group=Group 1,Group 2'], ['order', 'any']], ['--where', 'org:group=Group 1,Group 2', '--funnel-any-order']],
+  ];
+  for (const [params, flags] of cases) {
+    await page.goto(url('funnel', params));
+    const report = mine('--funnel', steps.join(','), ...flags);
+    assert.deepEqual(await reached(), report.analysis.funnel.steps.map((s) => s.reached), JSON.stringify(params));
+    // The variants page under the same filters counts the same customers.
+    await page.goto(url('variants', params.filter(([k]) => k !== 'order')));
+    const top = (await rows('table.variants')).slice(0, 3);
+    assert.deepEqual(top.map((r) => [num(r[1]), r[4]]), report.summary.top_variants.slice(0, 3).map((v) => [v.count, v.sequence.join(' → ')]), `variants ${JSON.stringify(params)}`);
+  }
+  // A breakdown: each segment's row equals its part of cjm mine --by; the
+  // segment filter alone gives the same funnel as that row.
+  await page.goto(url('funnel', [['by', 'org:group']]));
+  const by = mine('--funnel', steps.join(','), '--by', 'org:group').breakdown;
+  const segs = await rows('table.breakdown');
+  assert.ok(segs.length >= 5, `${segs.length} segments`);
+  for (const row of segs) {
+    const want = by[row[0]].analysis.funnel.steps.map((s) => s.reached);
+    assert.deepEqual(row.slice(2).map((c) => num(c)), want, row[0]);
+  }
+  await page.goto(url('funnel', [['segment', `org:group=${segs[0][0]}`]]));
+  assert.deepEqual(await reached(), by[segs[0][0]].analysis.funnel.steps.map((s) => s.reached), 'the segment alone');
+  await shot('10-filters-and-options');
 });
 
 test('no script errors on any page', () => {
