@@ -182,3 +182,17 @@ test('a comment posted on a step keeps the step selected, and the step shows its
   await shot('09-comment-kept-on-step');
   assert.deepEqual(errors, []);
 });
+
+test('@ in a comment offers the workspace\'s people and writes the handle', async () => {
+  const box = page.locator('#comment-form textarea');
+  await box.fill('');
+  await box.pressSequentially('Ask @car');
+  const option = page.locator('#mention-list:not([hidden]) li').first();
+  await option.waitFor();
+  assert.match(await option.innerText(), /^@\S+ · Carla Lead$/);
+  await shot('10-mention');
+  await box.press('Enter');
+  assert.match(await box.inputValue(), /^Ask @\S+ $/);
+  assert.ok(await page.locator('#mention-list').isHidden());
+  assert.deepEqual(errors, []);
+});

@@ -119,6 +119,58 @@
     }
   });
 
+  // `@` in a comment offers the workspace's people: typing filters them by
+  // handle or name; a click, Enter or Tab puts `@handle ` in the text.
+  const mentioning = $("textarea.mentions[data-members]");
+  if (mentioning) {
+    const list = $("#mention-list");
+    let people = null, shown = [], at = 0;
+    const word = () => {
+      const before = mentioning.value.slice(0, mentioning.selectionStart);
+      const m = before.match(/(^|\s)@([\w.-]*)$/);
+      return m ? { start: before.length - m[2].length - 1, text: m[2].toLowerCase() } : null;
+    };
+    const close = () => { list.hidden = true; shown = []; };
+    const pick = (p) => {
+      const w = word();
+      if (!w) return close();
+      const end = mentioning.selectionStart;
+      mentioning.value = mentioning.value.slice(0, w.start) + "@" + p.handle + " " + mentioning.value.slice(end);
+      const caret = w.start + p.handle.length + 2;
+      mentioning.setSelectionRange(caret, caret);
+      mentioning.focus();
+      close();
+    };
+    const render = () => {
+      list.replaceChildren(...shown.map((p, i) => {
+        const li = document.createElement("li");
+        li.setAttribute("role", "option");
+        li.setAttribute("aria-selected", i === at ? "true" : "false");
+        li.textContent = "@" + p.handle + " · " + p.name;
+        li.addEventListener("mousedown", (e) => { e.preventDefault(); pick(p); });
+        return li;
+      }));
+      list.hidden = shown.length === 0;
+    };
+    mentioning.addEventListener("input", async () => {
+      const w = word();
+      if (!w) return close();
+      if (!people) {
+        try { people = await api("GET", mentioning.dataset.members); } catch (_) { people = []; }
+      }
+      shown = people.filter((p) => p.handle.toLowerCase().startsWith(w.text) || p.name.toLowerCase().includes(w.text)).slice(0, 8);
+      at = 0;
+      render();
+    });
+    mentioning.addEventListener("keydown", (e) => {
+      if (list.hidden || !shown.length) return;
+      if (e.key === "ArrowDown" || e.key === "ArrowUp") { e.preventDefault(); at = (at + (e.key === "ArrowDown" ? 1 : shown.length - 1)) % shown.length; render(); }
+      else if (e.key === "Enter" || e.key === "Tab") { e.preventDefault(); pick(shown[at]); }
+      else if (e.key === "Escape") { e.preventDefault(); e.stopPropagation(); close(); }
+    });
+    mentioning.addEventListener("blur", () => setTimeout(close, 150));
+  }
+
   // Copy buttons: the text of the element `data-copy` names.
   document.addEventListener("click", async (e) => {
     const b = e.target.closest("button[data-copy]");

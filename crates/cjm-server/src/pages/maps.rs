@@ -234,7 +234,7 @@ pub(crate) async fn map_page(
             div.viewport #viewport tabindex="0" aria-label="Journey map" { div.canvas { (inline_svg(&String::from_utf8_lossy(&svg))) } }
             aside.side #side {
                 section #details hidden { }
-                (comments_side(&d.comments, role, id, &parts.step_names))
+                (comments_side(&d.comments, role, (id, map.workspace_id), &parts.step_names))
             }
         }
         script type="application/json" #map-data { (PreEscaped(parts.island.as_str())) }
@@ -348,7 +348,7 @@ fn map_settings(map: &MapInfo, role: Role) -> Markup {
 fn comments_side(
     comments: &[store::Comment],
     role: Role,
-    id: i64,
+    (id, ws): (i64, i64),
     step_names: &std::collections::HashMap<String, String>,
 ) -> Markup {
     html! {
@@ -359,7 +359,8 @@ fn comments_side(
             @if role >= Role::Commenter {
                 form.api-form.comment-form #comment-form data-method="POST" data-action={ "/api/maps/" (id) "/comments" } data-then="reload-step" {
                     input type="hidden" name="step" value="";
-                    label { span.visually-hidden { "Comment" } textarea name="body" rows="3" required placeholder="Write a comment; @name mentions someone" {} }
+                    label { span.visually-hidden { "Comment" } textarea.mentions name="body" rows="3" required placeholder="Write a comment; @name mentions someone" data-members={ "/api/workspaces/" (ws) "/members" } aria-autocomplete="list" aria-controls="mention-list" {} }
+                    ul.mention-list #mention-list role="listbox" hidden {}
                     button.primary type="submit" { "Comment" }
                 }
             }
