@@ -196,3 +196,31 @@ test('@ in a comment offers the workspace\'s people and writes the handle', asyn
   assert.ok(await page.locator('#mention-list').isHidden());
   assert.deepEqual(errors, []);
 });
+
+test('a wide map: a minimap that moves the view, Fit on both axes, zoom keeping its place', async () => {
+  await page.setViewportSize({ width: 1024, height: 768 });
+  await page.goto(new URL('/', page.url()).href);
+  await Promise.all([page.waitForURL(/\/w\/\d+$/), page.locator('a[href^="/w/"]').first().click()]);
+  await Promise.all([page.waitForURL(/\/m\/\d+$/), page.click('text=Buy a laptop online')]);
+  const mini = page.locator('.minimap');
+  await mini.waitFor();
+  assert.ok(await mini.isVisible(), 'a wide map at 1024 px has a minimap');
+  const box = await mini.boundingBox();
+  await page.mouse.click(box.x + box.width * 0.9, box.y + box.height / 2);
+  assert.ok(await page.locator('#viewport').evaluate((v) => v.scrollLeft > 0), 'a click on the minimap moves the view');
+  await shot('11-minimap');
+  await page.setViewportSize({ width: 1024, height: 768 });
+  await page.click('[data-zoom=fit]');
+  const fits = await page.locator('#viewport').evaluate((v) => {
+    const r = v.querySelector('svg').getBoundingClientRect();
+    return r.width <= v.clientWidth && r.height <= parseFloat(getComputedStyle(v).maxHeight);
+  });
+  assert.ok(fits, 'Fit shows the whole map, both ways');
+  assert.ok(await mini.isHidden(), 'no minimap when the whole map is in view');
+  const before = Number((await page.locator('.zoom-level').innerText()).replace('%', ''));
+  await page.click('[data-zoom=in]');
+  const after = Number((await page.locator('.zoom-level').innerText()).replace('%', ''));
+  assert.ok(after > before, `+ zooms in: ${before}% → ${after}%`);
+  await page.setViewportSize({ width: 1440, height: 900 });
+  assert.deepEqual(errors, []);
+});

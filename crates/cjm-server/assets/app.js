@@ -229,20 +229,32 @@
       h = Number(svg.getAttribute("height")) || svg.getBoundingClientRect().height;
       if (!svg.hasAttribute("viewBox")) svg.setAttribute("viewBox", "0 0 " + w + " " + h);
     }
+    // Zooming keeps the point at the middle of the view where it was.
     function apply() {
       const svg = $("svg", canvas);
+      const cx = (viewport.scrollLeft + viewport.clientWidth / 2) / Math.max(1, svg.getBoundingClientRect().width);
+      const cy = (viewport.scrollTop + viewport.clientHeight / 2) / Math.max(1, svg.getBoundingClientRect().height);
       svg.setAttribute("width", String(Math.round(w * zoom)));
       svg.setAttribute("height", String(Math.round(h * zoom)));
+      viewport.scrollLeft = cx * w * zoom - viewport.clientWidth / 2;
+      viewport.scrollTop = cy * h * zoom - viewport.clientHeight / 2;
       if (level) level.textContent = Math.round(zoom * 100) + "%";
+      if (mini) mini.update();
     }
+    // The whole map fits the view: its width and the view's tallest height.
+    function fitBoth() {
+      const tallest = parseFloat(getComputedStyle(viewport).maxHeight) || window.innerHeight - 210;
+      return Math.min(1, (viewport.clientWidth - 8) / w, (tallest - 8) / h);
+    }
+    const mini = viewport.id === "viewport" ? minimap(viewport, canvas) : null;
     measure();
-    viewport.addEventListener("cjm:redrawn", () => { measure(); apply(); });
+    viewport.addEventListener("cjm:redrawn", () => { measure(); apply(); if (mini) mini.redraw(); });
     for (const b of $$("[data-zoom]")) {
       b.addEventListener("click", () => {
         const k = b.dataset.zoom;
         if (k === "in") zoom = Math.min(zoom * 1.25, 4);
         else if (k === "out") zoom = Math.max(zoom / 1.25, 0.2);
-        else if (k === "fit") zoom = Math.min(1, (viewport.clientWidth - 8) / w);
+        else if (k === "fit") zoom = fitBoth();
         apply();
       });
     }
@@ -250,6 +262,55 @@
     // stays readable); side-by-side views fit completely.
     const fit = (viewport.clientWidth - 8) / w;
     if (fit < 1) { zoom = viewport.closest(".small") ? fit : Math.max(fit, 0.5); apply(); }
+    else if (mini) mini.update();
+  }
+
+  // A minimap for a map wider or taller than its view: the whole drawing
+  // small in the view's top right corner, the part in view outlined; a
+  // click there moves the view.
+  function minimap(viewport, canvas) {
+    const box = document.createElement("div");
+    box.className = "minimap";
+    box.setAttribute("aria-hidden", "true");
+    const frame = document.createElement("div");
+    frame.className = "minimap-view";
+    viewport.after(box);
+    // The drawing as an image, so the copy adds nothing to the page's own
+    // elements (no second set of steps to find or click).
+    const img = document.createElement("img");
+    img.alt = "";
+    function redraw() {
+      img.src = "data:image/svg+xml;charset=utf-8," + encodeURIComponent($("svg", canvas).outerHTML);
+      box.replaceChildren(img, frame);
+    }
+    img.addEventListener("load", () => update());
+    function update() {
+      const svg = $("svg", canvas);
+      const sw = svg.getBoundingClientRect().width, sh = svg.getBoundingClientRect().height;
+      const wide = sw > viewport.clientWidth + 4 || sh > viewport.clientHeight + 4;
+      box.hidden = !wide;
+      if (!wide) return;
+      const bw = box.clientWidth, bh = bw * sh / Math.max(1, sw);
+      // In the view's top right corner (where a map's header leaves room),
+      // wherever the layout puts the view.
+      box.style.left = viewport.offsetLeft + viewport.clientWidth - bw - 14 + "px";
+      box.style.top = viewport.offsetTop + 14 + "px";
+      frame.style.left = (viewport.scrollLeft / sw) * bw + "px";
+      frame.style.top = (viewport.scrollTop / sh) * bh + "px";
+      frame.style.width = Math.min(1, viewport.clientWidth / sw) * bw + "px";
+      frame.style.height = Math.min(1, viewport.clientHeight / sh) * bh + "px";
+    }
+    box.addEventListener("click", (e) => {
+      const svg = $("svg", canvas);
+      const r = box.getBoundingClientRect();
+      const sw = svg.getBoundingClientRect().width, sh = svg.getBoundingClientRect().height;
+      viewport.scrollLeft = ((e.clientX - r.left) / r.width) * sw - viewport.clientWidth / 2;
+      viewport.scrollTop = ((e.clientY - r.top) / (r.width * sh / sw)) * sh - viewport.clientHeight / 2;
+    });
+    viewport.addEventListener("scroll", update, { passive: true });
+    window.addEventListener("resize", update);
+    redraw();
+    return { update, redraw };
   }
   for (const v of $$(".viewport")) if (v.id !== "preview") setupZoom(v);
 
