@@ -208,6 +208,10 @@ test('a wide map: a minimap that moves the view, Fit on both axes, zoom keeping 
   const box = await mini.boundingBox();
   await page.mouse.click(box.x + box.width * 0.9, box.y + box.height / 2);
   assert.ok(await page.locator('#viewport').evaluate((v) => v.scrollLeft > 0), 'a click on the minimap moves the view');
+  // The lane labels stayed in view: still at the view's left edge.
+  const label = await page.locator('#viewport .lane-label[data-lane="steps"] text').first().boundingBox();
+  const view = await page.locator('#viewport').boundingBox();
+  assert.ok(label.x >= view.x && label.x < view.x + 60, `the Steps label is at the view's left (${label.x} vs ${view.x})`);
   await shot('11-minimap');
   await page.setViewportSize({ width: 1024, height: 768 });
   await page.click('[data-zoom=fit]');

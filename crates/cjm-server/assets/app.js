@@ -247,6 +247,28 @@
       return Math.min(1, (viewport.clientWidth - 8) / w, (tallest - 8) / h);
     }
     const mini = viewport.id === "viewport" ? minimap(viewport, canvas) : null;
+    // The lane labels stay in view while a wide map scrolls sideways: they
+    // (drawn last, so on top) and a backing the width of their column move
+    // by the scroll, in the drawing's own units.
+    function pinLabels() {
+      const svg = $("svg", canvas);
+      const labels = $$(".lane-label", svg);
+      const hit = $("rect.step-hit", svg);
+      if (!labels.length || !hit) return;
+      let backing = $("rect.label-backing", svg);
+      if (!backing) {
+        backing = document.createElementNS("http://www.w3.org/2000/svg", "rect");
+        backing.setAttribute("class", "label-backing");
+        for (const [k, v] of Object.entries({ x: 0, y: hit.getAttribute("y"), width: hit.getAttribute("x"), height: hit.getAttribute("height"), fill: "#ffffff", stroke: "#dde1e7" })) backing.setAttribute(k, v);
+        labels[0].before(backing);
+      }
+      const dx = viewport.scrollLeft * (w / Math.max(1, svg.getBoundingClientRect().width));
+      const move = dx > 1 ? "translate(" + dx.toFixed(1) + " 0)" : null;
+      for (const el of [backing, ...labels]) { if (move) el.setAttribute("transform", move); else el.removeAttribute("transform"); }
+      backing.style.display = move ? "" : "none";
+    }
+    viewport.addEventListener("scroll", pinLabels, { passive: true });
+    viewport.addEventListener("cjm:redrawn", () => pinLabels());
     measure();
     viewport.addEventListener("cjm:redrawn", () => { measure(); apply(); if (mini) mini.redraw(); });
     for (const b of $$("[data-zoom]")) {
