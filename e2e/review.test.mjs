@@ -1,10 +1,12 @@
-// The opportunity portfolio as a CX lead uses it, in real headless Chromium:
-// from the demo map's tab to its matrix and ranked list, whose ranks and
-// quadrants equal `cjm opportunities --format json` on the same map; a
-// filter held in the URL; the CSV for Jira or Linear; then the workspace's
-// portfolio across every demo map, narrowed to one owner. And the
-// current-vs-future board the demo map's marked versions make, fitting
-// the screen at 1440 and 1024 px.
+// The web app as a CX lead prepares a review, in real headless Chromium:
+// the opportunity portfolio (the demo map's matrix and ranked list, whose
+// ranks and quadrants equal `cjm opportunities --format json`; a status
+// filter in the URL; the CSV for Jira or Linear; the workspace's portfolio
+// narrowed to one owner); the current-vs-future board fitting 1440 and
+// 1024 px; the template gallery; share links pinned to the current state,
+// shown again, and their embeddable view; comments kept on their step with
+// counts and `@` suggestions; and a wide map's minimap, Fit, zoom and lane
+// labels that stay in view.
 // Screenshots: e2e/screenshots/portfolio-*.png at 1440 and 1024 px.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
