@@ -187,6 +187,17 @@ pub fn portfolio(maps: &[(String, &Journey)]) -> Vec<Item> {
     items
 }
 
+/// How many of `items` stand in each quadrant, in [`Quadrant::ALL`]'s order.
+pub fn tally(items: &[Item]) -> [(Quadrant, usize); 5] {
+    Quadrant::ALL.map(|q| (q, items.iter().filter(|i| i.quadrant == q).count()))
+}
+
+/// The quadrants that hold any of `items`, counted: "4 quick wins, 1 big
+/// bet"; empty for no items.
+pub fn counted(items: &[Item]) -> String {
+    tally(items).iter().filter(|(_, n)| *n > 0).map(|(q, n)| q.count(*n)).collect::<Vec<_>>().join(", ")
+}
+
 /// Which opportunities a view shows; every field empty keeps them all.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Filter {

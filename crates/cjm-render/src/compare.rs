@@ -153,20 +153,7 @@ pub fn compare_svg(current: &Journey, future: &Journey, labels: (&str, &str), em
     let height = y + PAD;
     let title =
         format!("Current and future: {}", future.title.as_deref().or(current.title.as_deref()).unwrap_or("journey"));
-    let mut out = String::new();
-    let _ = write!(
-        out,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" role="img" aria-labelledby="compare-title compare-desc" font-family="Inter, sans-serif"><title id="compare-title">{}</title><desc id="compare-desc">{}</desc>"#,
-        esc(&title),
-        esc(&summary(&cols)),
-        w = fmt(width),
-        h = fmt(height)
-    );
-    if embed_font {
-        out.push_str(&crate::svg::font_face_style());
-    }
-    let _ = write!(out, r#"<rect width="{}" height="{}" fill="{}"/>{s}</svg>"#, fmt(width), fmt(height), t.background);
-    out
+    crate::charts::document((width, height), (&title, &summary(&cols)), &s, embed_font, "compare")
 }
 
 /// The board as one self-contained HTML page (the font embedded), fitting
@@ -357,6 +344,18 @@ fn stage_lines(
     (promise.map_or(Vec::new(), |p| lines(&format!("Promise: {p}"))), lines(&verdict), d)
 }
 
+/// A shaded row from the left margin to `right`, `h` tall, from `y`.
+fn band(s: &mut String, t: &Theme, (right, y): (f32, f32), h: f32) {
+    let _ = write!(
+        s,
+        r#"<rect x="{PAD}" y="{}" width="{}" height="{}" fill="{}"/>"#,
+        fmt(y),
+        fmt(right - PAD),
+        fmt(h),
+        t.surface
+    );
+}
+
 /// A row's title in the label column.
 fn label(s: &mut String, title: &str, hint: &str, t: &Theme, y: f32) {
     let _ = write!(
@@ -371,13 +370,7 @@ fn label(s: &mut String, title: &str, hint: &str, t: &Theme, y: f32) {
 }
 
 fn step_row(s: &mut String, cols: &[Column], t: &Theme, (x0, col_w, y): (f32, f32, f32)) -> f32 {
-    let _ = write!(
-        s,
-        r#"<rect x="{PAD}" y="{}" width="{}" height="{STEP_H}" fill="{}"/>"#,
-        fmt(y),
-        fmt(x0 + col_w * cols.len() as f32 - PAD),
-        t.surface
-    );
+    band(s, t, (x0 + col_w * cols.len() as f32, y), STEP_H);
     label(s, "Step", "what changed", t, y);
     for (i, c) in cols.iter().enumerate() {
         let x = x0 + col_w * i as f32 + 8.0;
@@ -514,13 +507,7 @@ fn score_changes(
     (x0, col_w, y): (f32, f32, f32),
 ) -> f32 {
     let h = (16.0 + 17.0 * people.len() as f32).max(44.0);
-    let _ = write!(
-        s,
-        r#"<rect x="{PAD}" y="{}" width="{}" height="{h}" fill="{}"/>"#,
-        fmt(y),
-        fmt(x0 + col_w * cols.len() as f32 - PAD),
-        t.surface
-    );
+    band(s, t, (x0 + col_w * cols.len() as f32, y), h);
     label(s, "Score change", "per persona", t, y);
     for (i, c) in cols.iter().enumerate() {
         for (pi, p) in people.iter().enumerate() {

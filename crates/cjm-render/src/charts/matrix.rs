@@ -171,11 +171,7 @@ pub(super) fn draw(m: &MatrixChart) -> Drawn {
     let desc = format!(
         "Impact × effort matrix of {} opportunities: {}.",
         m.items.len(),
-        Quadrant::ALL
-            .iter()
-            .map(|q| q.count(m.items.iter().filter(|i| i.quadrant == *q).count()))
-            .collect::<Vec<_>>()
-            .join(", ")
+        cjm_model::portfolio::tally(&m.items).iter().map(|(q, n)| q.count(*n)).collect::<Vec<_>>().join(", ")
     );
     (WIDTH as u32, (y + PAD / 2.0).ceil() as u32, m.title.clone(), desc, s)
 }

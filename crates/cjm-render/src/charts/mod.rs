@@ -202,19 +202,55 @@ fn chart_svg_plain(chart: &Chart, embed_font: bool) -> String {
         Chart::Matrix(m) => matrix::draw(m),
     };
     let (w, h, title, desc, inner) = body;
+    document((w as f32, h as f32), (&title, &desc), &inner, embed_font, "chart")
+}
+
+/// A standalone SVG of `size` around `inner`: its accessible name and
+/// description (ids `{id}-title`, `{id}-desc`), the font when `embed_font`,
+/// and the theme's background. Charts and the comparison board share it.
+pub(crate) fn document(
+    (w, h): (f32, f32),
+    (title, desc): (&str, &str),
+    inner: &str,
+    embed_font: bool,
+    id: &str,
+) -> String {
     let t = theme(ThemeName::Light);
+    let (w, h) = (crate::svg::fmt(w), crate::svg::fmt(h));
     let mut s = String::new();
     let _ = write!(
         s,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" role="img" aria-labelledby="chart-title chart-desc" font-family="Inter, sans-serif"><title id="chart-title">{}</title><desc id="chart-desc">{}</desc>"#,
-        esc(&title),
-        esc(&desc)
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" role="img" aria-labelledby="{id}-title {id}-desc" font-family="Inter, sans-serif"><title id="{id}-title">{}</title><desc id="{id}-desc">{}</desc>"#,
+        esc(title),
+        esc(desc)
     );
     if embed_font {
         s.push_str(&crate::svg::font_face_style());
     }
     let _ = write!(s, r#"<rect width="{w}" height="{h}" fill="{}"/>{inner}</svg>"#, t.background);
     s
+}
+
+/// The media type of a chart downloaded as `ext` (`svg`, `png`, `pdf`);
+/// `None` for any other extension.
+pub fn chart_mime(ext: &str) -> Option<&'static str> {
+    match ext {
+        "svg" => Some("image/svg+xml"),
+        "png" => Some("image/png"),
+        "pdf" => Some("application/pdf"),
+        _ => None,
+    }
+}
+
+/// The chart as a file for a deck, by extension: SVG with its font
+/// embedded, PNG at 2 pixels a unit, else PDF (check `ext` with
+/// [`chart_mime`] first).
+pub fn chart_file(chart: &Chart, ext: &str) -> Result<Vec<u8>, crate::RenderError> {
+    match ext {
+        "svg" => Ok(chart_svg(chart, true).into_bytes()),
+        "png" => chart_png(chart, 2.0),
+        _ => chart_pdf(chart),
+    }
 }
 
 /// The chart as a PNG, `scale` pixels per SVG unit.

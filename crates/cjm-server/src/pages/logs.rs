@@ -854,30 +854,19 @@ pub(crate) async fn chart(
     let ask = Ask::parse(raw.as_deref())?;
     let answer = analytics::answer(&state, &ev, view, &ask).await?;
     let chart = analytics::chart(&answer, which, &ask, &ev.file_name, &|_| None).ok_or(AppError::NotFound)?;
-    let (bytes, mime) = match ext {
-        "svg" => (
-            tokio::task::spawn_blocking(move || cjm_render::charts::chart_svg(&chart, true).into_bytes())
-                .await
-                .map_err(|e| AppError::Internal(e.to_string()))?,
-            "image/svg+xml",
-        ),
-        "png" => (
-            tokio::task::spawn_blocking(move || cjm_render::charts::chart_png(&chart, 2.0))
-                .await
-                .map_err(|e| AppError::Internal(e.to_string()))?
-                .map_err(|e| AppError::Internal(e.to_string()))?,
-            "image/png",
-        ),
-        "pdf" => (
-            tokio::task::spawn_blocking(move || cjm_render::charts::chart_pdf(&chart))
-                .await
-                .map_err(|e| AppError::Internal(e.to_string()))?
-                .map_err(|e| AppError::Internal(e.to_string()))?,
-            "application/pdf",
-        ),
-        _ => return Err(AppError::NotFound),
-    };
-    Ok(download(bytes, mime, &format!("{name}.{ext}")))
+    chart_download(chart, ext, &format!("{name}.{ext}")).await
+}
+
+/// A chart as a download named `file`: SVG, PNG or PDF by `ext` (drawn on
+/// the blocking pool); `404` for another extension.
+pub(super) async fn chart_download(chart: cjm_render::charts::Chart, ext: &str, file: &str) -> AppResult<Response> {
+    let mime = cjm_render::charts::chart_mime(ext).ok_or(AppError::NotFound)?;
+    let ext = ext.to_string();
+    let bytes = tokio::task::spawn_blocking(move || cjm_render::charts::chart_file(&chart, &ext))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(download(bytes, mime, file))
 }
 
 /// The customers who dropped at funnel step `at_step` (at every step

@@ -747,15 +747,7 @@ pub(crate) async fn compare_download(
     };
     let bytes = compare_board(&state, &access.map, format).await?;
     let name = drawings::file_name(&format!("{} current vs future", access.map.title), kind);
-    Ok((
-        [
-            (header::CONTENT_TYPE, mime.to_string()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
-            (header::CACHE_CONTROL, "private, max-age=60".to_string()),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(super::logs::download(bytes, mime, &name))
 }
 
 /// `?log=ID`: a log of the workspace to choose the columns of.

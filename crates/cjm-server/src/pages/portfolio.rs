@@ -4,7 +4,8 @@
 //! status, owner, stage, persona, severity (and map, across a workspace),
 //! with a CSV for Jira or Linear and the JSON.
 
-use super::{logs::download, maps, Page};
+use super::logs::{chart_download, download};
+use super::{maps, Page};
 use crate::auth::Principal;
 use crate::error::{AppError, AppResult};
 use crate::extract::{MapAccess, Viewer, WorkspaceAccess};
@@ -13,7 +14,7 @@ use crate::store;
 use crate::AppState;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::Response;
-use cjm_model::portfolio::{choices, Item, Quadrant};
+use cjm_model::portfolio::{choices, Item};
 use maud::{html, Markup, PreEscaped};
 
 /// Rows the page's list shows; the CSV and JSON hold every one.
@@ -93,7 +94,7 @@ async fn workspace_maps(state: &AppState, ws: i64) -> AppResult<Vec<store::MapIn
 }
 
 async fn file_of(p: Portfolio, file: &str, name: &str) -> AppResult<Response> {
-    let stem = slug(name);
+    let stem = crate::service::drawings::file_stem(name);
     match file {
         "opportunities.csv" => Ok(download(
             cjm_model::portfolio::csv(&p.shown).into_bytes(),
@@ -106,51 +107,19 @@ async fn file_of(p: Portfolio, file: &str, name: &str) -> AppResult<Response> {
             Ok(download(json, "application/json", &format!("{stem}-opportunities.json")))
         }
         "matrix.svg" | "matrix.png" | "matrix.pdf" => {
-            let chart = chart(&p, name, false);
-            let ext = file.rsplit('.').next().unwrap_or("svg").to_string();
-            let bytes = tokio::task::spawn_blocking(move || match ext.as_str() {
-                "svg" => Ok(cjm_render::charts::chart_svg(&chart, true).into_bytes()),
-                "png" => cjm_render::charts::chart_png(&chart, 2.0),
-                _ => cjm_render::charts::chart_pdf(&chart),
-            })
-            .await
-            .map_err(|e| AppError::Internal(e.to_string()))?
-            .map_err(|e| AppError::Internal(e.to_string()))?;
-            let mime = match file {
-                "matrix.svg" => "image/svg+xml",
-                "matrix.png" => "image/png",
-                _ => "application/pdf",
-            };
-            Ok(download(bytes, mime, &format!("{stem}-{file}")))
+            let ext = file.rsplit('.').next().unwrap_or("svg");
+            chart_download(chart(&p, name, false), ext, &format!("{stem}-{file}")).await
         }
         _ => Err(AppError::NotFound),
     }
 }
 
-/// A file name's stem from a title: letters, digits and dashes.
-fn slug(name: &str) -> String {
-    let s: String =
-        name.chars().map(|c| if c.is_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).take(60).collect();
-    let s = s.split('-').filter(|p| !p.is_empty()).collect::<Vec<_>>().join("-");
-    if s.is_empty() {
-        "map".into()
-    } else {
-        s
-    }
-}
-
 fn summary(items: &[Item]) -> String {
-    let counts: Vec<String> = Quadrant::ALL
-        .iter()
-        .map(|q| (q, items.iter().filter(|i| i.quadrant == *q).count()))
-        .filter(|(_, n)| *n > 0)
-        .map(|(q, n)| q.count(n))
-        .collect();
     let what = if items.len() == 1 { "opportunity" } else { "opportunities" };
-    if counts.is_empty() {
+    if items.is_empty() {
         format!("No {what}")
     } else {
-        format!("{} {what}: {}", items.len(), counts.join(", "))
+        format!("{} {what}: {}", items.len(), cjm_model::portfolio::counted(items))
     }
 }
 

@@ -253,6 +253,13 @@ fn render(
 
 /// A file name for a download: the title with anything unsafe replaced.
 pub(crate) fn file_name(title: &str, format: Format) -> String {
+    format!("{}.{}", file_stem(title), format.extension())
+}
+
+/// A download's name without its extension: the title lower-cased, each
+/// run of anything but letters, digits, `-` and `_` one dash, ASCII only,
+/// at most 80 bytes (`journey-map` when nothing is left).
+pub(crate) fn file_stem(title: &str) -> String {
     let mut stem: String = title
         .chars()
         .map(|c| if c.is_alphanumeric() || c == '-' || c == '_' { c.to_ascii_lowercase() } else { '-' })
@@ -268,7 +275,7 @@ pub(crate) fn file_name(title: &str, format: Format) -> String {
         stem = "journey-map".into();
     }
     stem.truncate(80);
-    format!("{stem}.{}", format.extension())
+    stem
 }
 
 #[derive(Deserialize, Default)]

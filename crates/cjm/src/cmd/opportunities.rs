@@ -4,7 +4,7 @@
 use crate::input;
 use crate::output::{emit, write_atomic};
 use crate::{CliError, Outcome};
-use cjm_model::portfolio::{self, Filter, Item, Quadrant};
+use cjm_model::portfolio::{self, Filter, Item};
 use cjm_model::Status;
 use std::path::PathBuf;
 
@@ -134,12 +134,7 @@ fn picture(ext: &str, items: &[Item], maps: &[(String, &cjm_model::Journey)]) ->
         bare: false,
     }
     .into();
-    let render = |e: cjm_render::RenderError| CliError::usage(e.to_string());
-    Ok(match ext {
-        "svg" => cjm_render::charts::chart_svg(&chart, true).into_bytes(),
-        "png" => cjm_render::charts::chart_png(&chart, 2.0).map_err(render)?,
-        _ => cjm_render::charts::chart_pdf(&chart).map_err(render)?,
-    })
+    cjm_render::charts::chart_file(&chart, ext).map_err(|e| CliError::usage(e.to_string()))
 }
 
 fn json(items: &[Item]) -> Result<String, CliError> {
@@ -150,18 +145,12 @@ fn json(items: &[Item]) -> Result<String, CliError> {
 
 /// "12 opportunities in 2 maps: 4 quick wins, 3 big bets…"
 fn summary(items: &[Item], maps: usize) -> String {
-    let counts: Vec<String> = Quadrant::ALL
-        .iter()
-        .map(|q| (q, items.iter().filter(|i| i.quadrant == *q).count()))
-        .filter(|(_, n)| *n > 0)
-        .map(|(q, n)| q.count(n))
-        .collect();
     let what = if items.len() == 1 { "opportunity" } else { "opportunities" };
     let of = if maps == 1 { "1 map".to_string() } else { format!("{maps} maps") };
-    if counts.is_empty() {
+    if items.is_empty() {
         format!("no {what} in {of}")
     } else {
-        format!("{} {what} in {of}: {}", items.len(), counts.join(", "))
+        format!("{} {what} in {of}: {}", items.len(), portfolio::counted(items))
     }
 }
 

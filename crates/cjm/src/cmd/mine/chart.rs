@@ -53,11 +53,7 @@ pub(crate) fn write(
         )));
     }
     let chart = build(args, kind, log, spec).map_err(|e| CliError::usage(format!("{}: {e}", flag(e.field))))?;
-    let bytes = match ext.as_str() {
-        "svg" => cjm_render::charts::chart_svg(&chart, true).into_bytes(),
-        "png" => cjm_render::charts::chart_png(&chart, 2.0).map_err(|e| CliError::usage(e.to_string()))?,
-        _ => cjm_render::charts::chart_pdf(&chart).map_err(|e| CliError::usage(e.to_string()))?,
-    };
+    let bytes = cjm_render::charts::chart_file(&chart, &ext).map_err(|e| CliError::usage(e.to_string()))?;
     crate::output::write_atomic(out, &bytes)?;
     eprintln!("wrote the {} chart to {}", kind.name(), out.display());
     Ok(())
