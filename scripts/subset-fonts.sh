@@ -6,7 +6,10 @@
 # its outputs are committed.
 #   .otf   — measured by the layout, rendered by resvg (PNG) and svg2pdf (PDF)
 #   .woff2 — embedded in SVG and HTML output, so browsers show the same font
-# Needs: apt-get install fonts-inter; pip install fonttools brotli
+# Then the fallback faces for every other script (scripts/fallback-fonts.py:
+# Noto Sans Arabic, Hebrew, Devanagari, Thai and CJK, Twemoji's emoji).
+# Needs: apt-get install fonts-inter fonts-noto-core fonts-noto-cjk;
+#        pip install fonttools==4.69.1 brotli; npm (for twemoji-colr-font)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 src=${INTER_DIR:-/usr/share/fonts/opentype/inter}
@@ -26,4 +29,9 @@ printf 'SIL OPEN FONT LICENSE Version 1.1 - 26 February 2007\n\n' > "$out/OFL.tx
 sed -n '/^License: OFL-1.1$/,/^License: Apache/p' /usr/share/doc/fonts-inter/copyright \
   | sed '1d;$d' | sed 's/^ //; s/^\.$//' >> "$out/OFL.txt"
 printf '\nCopyright 2016-2022 The Inter Project Authors (https://github.com/rsms/inter)\n' >> "$out/OFL.txt"
-ls -l "$out"
+# Twemoji Mozilla, from npm, into a scratch folder.
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+(cd "$scratch" && npm pack --silent twemoji-colr-font@15.0.3 >/dev/null && tar xzf twemoji-colr-font-15.0.3.tgz)
+python3 scripts/fallback-fonts.py "$out/fallback" "$scratch/package/twemoji.woff2"
+ls -l "$out" "$out/fallback"

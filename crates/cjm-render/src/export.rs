@@ -34,13 +34,26 @@ impl std::error::Error for RenderError {}
 const MAX_PIXELS: u64 = 256_000_000;
 
 /// usvg options with the embedded fonts and nothing from the system, so the
-/// same map gives the same pixels on every machine.
-fn usvg_options() -> &'static usvg::Options<'static> {
-    static OPTIONS: OnceLock<usvg::Options<'static>> = OnceLock::new();
-    OPTIONS.get_or_init(|| {
+/// same map gives the same pixels on every machine. A drawing whose text
+/// needs a fallback face (see `fonts::runs`) gets a database with them all;
+/// one in Inter alone does not pay for inflating them.
+fn usvg_options(svg: &str) -> &'static usvg::Options<'static> {
+    static INTER: OnceLock<usvg::Options<'static>> = OnceLock::new();
+    static ALL: OnceLock<usvg::Options<'static>> = OnceLock::new();
+    let fallbacks = svg.contains(crate::fonts::runs::MARK);
+    let slot = if fallbacks { &ALL } else { &INTER };
+    slot.get_or_init(|| {
         let mut db = usvg::fontdb::Database::new();
         db.load_font_data(crate::fonts::REGULAR_OTF.to_vec());
         db.load_font_data(crate::fonts::SEMIBOLD_OTF.to_vec());
+        if fallbacks {
+            for face in crate::fonts::Fallback::ALL {
+                db.load_font_data(face.data(false).to_vec());
+                if face.bold(crate::fonts::Weight::SemiBold) {
+                    db.load_font_data(face.data(true).to_vec());
+                }
+            }
+        }
         db.set_sans_serif_family(crate::fonts::FAMILY);
         usvg::Options {
             font_family: crate::fonts::FAMILY.to_string(),
@@ -51,7 +64,8 @@ fn usvg_options() -> &'static usvg::Options<'static> {
 }
 
 fn parse(svg: &str) -> Result<usvg::Tree, RenderError> {
-    usvg::Tree::from_str(svg, usvg_options()).map_err(|e| RenderError::Backend(e.to_string()))
+    usvg::Tree::from_str(&crate::fonts::runs::for_usvg(svg), usvg_options(svg))
+        .map_err(|e| RenderError::Backend(e.to_string()))
 }
 
 fn without_embedded_font(opts: &Options) -> Options {
@@ -168,7 +182,7 @@ pub(crate) fn pdf_of(svgs: &[String], title: &str) -> Result<Vec<u8>, RenderErro
     let mut page_ids = Vec::new();
     let mut chunks = Vec::new();
     for svg in svgs {
-        let tree = parse(svg)?;
+        let tree = parse(&crate::fonts::emoji::as_paths(svg))?;
         let (chunk, svg_ref) = svg2pdf::to_chunk(&tree, svg2pdf::ConversionOptions::default())
             .map_err(|e| RenderError::Backend(e.to_string()))?;
         let mut renumbered = HashMap::new();

@@ -6,6 +6,7 @@
 //! whose `<`, `>` and `&` are `\u` escapes; the script writes details with
 //! `textContent`, never as markup.
 
+use crate::fonts::Weight;
 use crate::svg::{draw, fmt, Page, LABEL_W, MARGIN};
 use crate::text::esc;
 use crate::theme::{theme, ThemeName};
@@ -20,7 +21,14 @@ pub fn html(map: &Journey, opts: &Options) -> String {
     let title = map.title.clone().unwrap_or_else(|| "Customer journey map".into());
     let label_w = MARGIN + LABEL_W;
     let data = island(map, opts);
-    let font_css = font_face_css();
+    // The page shows the map's text outside the drawing too (the title,
+    // step details, headings in bold): embed what all of it needs.
+    let mut used = drawing.used.clone();
+    used.add_text(&title, Weight::SemiBold);
+    used.add_text(&data, Weight::Regular);
+    used.add_text(&data, Weight::SemiBold);
+    let font_css = format!("{}\n{}", font_face_css(), crate::fonts::embed::font_faces(&used));
+    let font_stack = font_stack(&used);
     let dark = opts.theme == ThemeName::Dark;
     let mut out = String::with_capacity(drawing.svg.len() + 200_000);
     let _ = write!(
@@ -36,7 +44,7 @@ pub fn html(map: &Journey, opts: &Options) -> String {
 {font_css}
 :root {{ --bg: {bg}; --surface: {surface}; --text: {text}; --muted: {muted}; --border: {border}; --accent: {accent}; color-scheme: {scheme}; }}
 * {{ box-sizing: border-box; }}
-html, body {{ margin: 0; height: 100%; background: var(--bg); color: var(--text); font-family: Inter, 'Helvetica Neue', Arial, sans-serif; }}
+html, body {{ margin: 0; height: 100%; background: var(--bg); color: var(--text); font-family: {font_stack}; }}
 .toolbar {{ position: sticky; top: 0; z-index: 5; display: flex; gap: 12px; align-items: center; padding: 10px 16px; background: var(--surface); border-bottom: 1px solid var(--border); }}
 .toolbar h1 {{ font-size: 15px; font-weight: 600; margin: 0; flex: 1; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }}
 .toolbar button {{ font: inherit; font-size: 14px; min-width: 34px; height: 30px; border: 1px solid var(--border); border-radius: 6px; background: var(--bg); color: var(--text); cursor: pointer; }}
@@ -76,7 +84,7 @@ html, body {{ margin: 0; height: 100%; background: var(--bg); color: var(--text)
 </header>
 <main id="viewport" tabindex="0" aria-label="Journey map">
 <div id="canvas" data-width="{w}" data-height="{h}" style="width:{w}px;height:{h}px">
-<div class="sticky-labels" aria-hidden="true" data-width="{label_w}" style="width:{label_w}px;height:{h}px"><svg xmlns="http://www.w3.org/2000/svg" width="{label_w}" height="{h}" viewBox="0 0 {label_w} {h}" font-family="Inter, 'Helvetica Neue', Arial, sans-serif">{labels}</svg></div>
+<div class="sticky-labels" aria-hidden="true" data-width="{label_w}" style="width:{label_w}px;height:{h}px"><svg xmlns="http://www.w3.org/2000/svg" width="{label_w}" height="{h}" viewBox="0 0 {label_w} {h}" font-family="Inter, &#39;Helvetica Neue&#39;, Arial, sans-serif">{labels}</svg></div>
 {svg}
 </div>
 </main>
@@ -101,6 +109,16 @@ html, body {{ margin: 0; height: 100%; background: var(--bg); color: var(--text)
         script = SCRIPT,
     );
     out
+}
+
+/// Inter, then the fallback faces the page uses, then the system's.
+fn font_stack(used: &crate::fonts::runs::Used) -> String {
+    let mut stack = String::from("Inter, ");
+    for family in used.families() {
+        let _ = write!(stack, "'{family}', ");
+    }
+    stack.push_str("'Helvetica Neue', Arial, sans-serif");
+    stack
 }
 
 fn font_face_css() -> String {

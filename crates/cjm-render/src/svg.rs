@@ -57,6 +57,8 @@ pub(crate) struct Drawing {
     pub height: f32,
     /// The lane label column as its own SVG fragment (HTML keeps it in view).
     pub labels_svg: String,
+    /// What the fallback faces drew (the HTML page embeds them).
+    pub used: fonts::runs::Used,
 }
 
 pub(crate) fn draw(map: &Journey, opts: &Options, page: Page) -> Drawing {
@@ -153,7 +155,12 @@ pub(crate) fn draw(map: &Journey, opts: &Options, page: Page) -> Drawing {
     out.push_str(&body);
     out.push_str(&labels);
     out.push_str("</svg>\n");
-    Drawing { svg: out, width, height, labels_svg }
+    let (mut svg, used) = fonts::runs::mark(out);
+    if opts.embed_font {
+        fonts::embed::embed_in_svg(&mut svg, &used);
+    }
+    let labels_svg = fonts::runs::mark(labels_svg).0;
+    Drawing { svg, width, height, labels_svg, used }
 }
 
 pub(crate) fn fmt(v: f32) -> String {

@@ -78,25 +78,105 @@ fn png_references_match_within_tolerance() {
     let dir = root().join("docs/img");
     for t in templates::ALL {
         let actual = png(&template_map(t.name), &Options::default(), 1.0).expect("renders");
-        let path = dir.join(format!("{}.png", t.name));
-        if updating() {
-            std::fs::create_dir_all(&dir).unwrap();
-            std::fs::write(&path, &actual).unwrap();
-            continue;
-        }
-        let reference = std::fs::read(&path).unwrap_or_else(|_| panic!("{} missing (UPDATE_GOLDEN=1)", path.display()));
-        let (w1, h1, a) = decode(&reference);
-        let (w2, h2, b) = decode(&actual);
-        assert_eq!((w1, h1), (w2, h2), "{}: size changed", t.name);
-        // Anti-aliasing may differ by a few levels between builds; a changed
-        // drawing changes many pixels by a lot.
-        let differing = a
-            .chunks(4)
-            .zip(b.chunks(4))
-            .filter(|(p, q)| p.iter().zip(q.iter()).any(|(x, y)| x.abs_diff(*y) > 24))
-            .count();
-        let share = differing as f64 / f64::from(w1 * h1);
-        assert!(share < 0.002, "{}: {:.3}% of pixels differ", t.name, share * 100.0);
+        assert_png_matches(&actual, &dir.join(format!("{}.png", t.name)));
+    }
+}
+
+/// `actual` against the reference PNG at `path` (rewritten when updating).
+fn assert_png_matches(actual: &[u8], path: &Path) {
+    if updating() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, actual).unwrap();
+        return;
+    }
+    let name = path.display();
+    let reference = std::fs::read(path).unwrap_or_else(|_| panic!("{name} missing (UPDATE_GOLDEN=1)"));
+    let (w1, h1, a) = decode(&reference);
+    let (w2, h2, b) = decode(actual);
+    assert_eq!((w1, h1), (w2, h2), "{name}: size changed");
+    // Anti-aliasing may differ by a few levels between builds; a changed
+    // drawing changes many pixels by a lot.
+    let differing =
+        a.chunks(4).zip(b.chunks(4)).filter(|(p, q)| p.iter().zip(q.iter()).any(|(x, y)| x.abs_diff(*y) > 24)).count();
+    let share = differing as f64 / f64::from(w1 * h1);
+    assert!(
+        share < 0.002,
+        "{name}: {:.3}% of pixels differ (UPDATE_GOLDEN=1 to accept, and look at it)",
+        share * 100.0
+    );
+}
+
+fn multi_script_map() -> Journey {
+    let text = std::fs::read_to_string(root().join("testdata/multi-script.cjm")).unwrap();
+    let lowered = check(&text);
+    assert!(!lowered.has_errors());
+    lowered.journey
+}
+
+/// Text in every script, drawn by the embedded fonts alone (no system font
+/// is ever consulted): PNG references a person has looked at, a golden SVG,
+/// and a PDF whose text reads back.
+#[test]
+fn every_script_draws_the_same_in_every_format() {
+    let map = multi_script_map();
+    let golden = root().join("crates/cjm-render/tests/golden");
+    assert_png_matches(&png(&map, &Options::default(), 1.0).unwrap(), &golden.join("multi-script.png"));
+    assert_png_matches(&png(&hostile_map(), &Options::default(), 1.0).unwrap(), &golden.join("hostile-text.png"));
+    let plain_svg = svg(&map, &plain());
+    let path = golden.join("multi-script.svg");
+    if updating() {
+        std::fs::write(&path, &plain_svg).unwrap();
+    } else {
+        let expected = std::fs::read_to_string(&path).expect("multi-script.svg (UPDATE_GOLDEN=1)");
+        assert_eq!(expected, plain_svg, "multi-script.svg differs (UPDATE_GOLDEN=1 to accept, and look at it)");
+    }
+    // Every run a fallback face draws names it; mixed lines are placed run
+    // by run, and no run is left to a browser's own font choice.
+    for family in [
+        "Noto Sans CJK JP",
+        "Noto Sans Arabic",
+        "Noto Sans Hebrew",
+        "Noto Sans Devanagari",
+        "Noto Sans Thai",
+        "Twemoji Mozilla",
+    ] {
+        assert!(plain_svg.contains(&format!("<tspan font-family=\"{family}\"")), "{family} unused");
+    }
+
+    // SVG and HTML carry the faces they use, cut to the map's characters.
+    let embedded = svg(&map, &Options::default());
+    for family in ["Noto Sans CJK JP", "Noto Sans Arabic", "Twemoji Mozilla"] {
+        assert!(embedded.contains(&format!("font-family:'{family}'")), "{family} not embedded");
+    }
+    assert!(embedded.len() < 1_000_000, "the embedded SVG is {} bytes", embedded.len());
+    let page = html(&map, &Options::default());
+    assert!(
+        page.contains("font-family:'Noto Sans Devanagari';font-weight:700"),
+        "the bold face is embedded for headings"
+    );
+    assert!(page.len() < 1_500_000, "the HTML is {} bytes", page.len());
+    // A map in Latin alone embeds Inter and nothing else.
+    assert!(!svg(&template_map("ecommerce"), &Options::default()).contains("font/ttf"));
+
+    // The PDF's text is text: pdftotext reads every script back.
+    let pdf_path = std::env::temp_dir().join(format!("cjm-multi-script-{}.pdf", std::process::id()));
+    std::fs::write(&pdf_path, pdf(&map, &Options::default()).unwrap()).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .args([pdf_path.to_str().unwrap(), "-"])
+        .output()
+        .expect("pdftotext (poppler-utils; scripts/test.sh installs it)");
+    std::fs::remove_file(&pdf_path).unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    for expected in
+        ["多言語の旅", "Путь клиента", "리뷰 검색하기", "广告里看到新款笔记", "שאלה", "Ελπίζω", "سارة", "🚀"]
+    {
+        assert!(text.contains(expected), "pdftotext lost {expected:?}:\n{text}");
+    }
+    // Devanagari and Thai are drawn right, but svg2pdf maps a cluster of
+    // several glyphs to its text glyph by glyph, so a reader gets their
+    // letters out of order: the text is there, not in reading order.
+    for (script, range) in [("Devanagari", '\u{0900}'..='\u{097F}'), ("Thai", '\u{0E00}'..='\u{0E7F}')] {
+        assert!(text.chars().filter(|c| range.contains(c)).count() > 20, "no {script} text in the PDF");
     }
 }
 
@@ -155,8 +235,8 @@ fn hostile_map() -> Journey {
 /// link to script, and every user string stayed text.
 fn assert_markup_is_ours(svg_text: &str) {
     const ELEMENTS: &[&str] = &[
-        "svg", "title", "desc", "defs", "style", "symbol", "g", "rect", "text", "circle", "path", "line", "use",
-        "clipPath", "image",
+        "svg", "title", "desc", "defs", "style", "symbol", "g", "rect", "text", "tspan", "circle", "path", "line",
+        "use", "clipPath", "image",
     ];
     let doc = roxmltree::Document::parse(svg_text).expect("well-formed XML");
     for node in doc.descendants().filter(|n| n.is_element()) {

@@ -228,6 +228,10 @@ pub(crate) fn document(
         s.push_str(&crate::svg::font_face_style());
     }
     let _ = write!(s, r#"<rect width="{w}" height="{h}" fill="{}"/>{inner}</svg>"#, t.background);
+    let (mut s, used) = crate::fonts::runs::mark(s);
+    if embed_font {
+        crate::fonts::embed::embed_in_svg(&mut s, &used);
+    }
     s
 }
 
