@@ -79,3 +79,31 @@ test('the print stylesheet hides the controls', async () => {
   assert.equal(await page.locator('.toolbar').isVisible(), false);
   await page.emulateMedia({ media: 'screen' });
 });
+
+// A map in every script: the SVG and the HTML carry the faces they use, cut
+// to their characters, and the browser accepts every one (its font
+// sanitizer refuses a malformed cut, and the text would fall back to
+// whatever the machine has).
+for (const ext of ['svg', 'html']) {
+  test(`every embedded face loads in the browser (${ext})`, async () => {
+    const out = join(dir, `multi-script.${ext}`);
+    execFileSync(cjmBin(), ['render', join(repo, 'testdata/multi-script.cjm'), '-o', out]);
+    const p = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
+    const refused = [];
+    p.on('console', (m) => { if (/font|OTS/i.test(m.text())) refused.push(m.text().slice(0, 200)); });
+    await p.goto(pathToFileURL(out).href);
+    const faces = await p.evaluate(async () => {
+      await document.fonts.ready;
+      const all = [...document.fonts];
+      await Promise.allSettled(all.map((f) => f.load()));
+      return all.map((f) => `${f.family.replaceAll('"', '')} ${f.weight} ${f.status}`);
+    });
+    assert.deepEqual(refused, []);
+    for (const family of ['Inter', 'Noto Sans CJK JP', 'Noto Sans Arabic', 'Noto Sans Hebrew', 'Noto Sans Devanagari', 'Noto Sans Thai', 'Twemoji Mozilla']) {
+      assert.ok(faces.some((f) => f.startsWith(family) && f.endsWith('loaded')), `${family}: ${faces.join(', ')}`);
+    }
+    assert.ok(faces.every((f) => f.endsWith('loaded')), faces.join(', '));
+    await p.screenshot({ path: join(shots, `multi-script-${ext}.png`) });
+    await p.close();
+  });
+}

@@ -207,6 +207,12 @@ test('a wide map: a minimap that moves the view, Fit on both axes, zoom keeping 
   const mini = page.locator('.minimap');
   await mini.waitFor();
   assert.ok(await mini.isVisible(), 'a wide map at 1024 px has a minimap');
+  // It opens readable, not shrunk to fit: cell text at 10 px or more.
+  const start = Number((await page.locator('.zoom-level').innerText()).replace('%', ''));
+  assert.ok(start >= 80, `a wide map opens at a readable zoom (${start}%)`);
+  const cellText = await page.locator('#viewport .cell text').first().evaluate((t) => t.getBoundingClientRect().height);
+  assert.ok(cellText >= 10, `cell text is ${cellText} px tall`);
+  await shot('11a-start-1024');
   const box = await mini.boundingBox();
   await page.mouse.click(box.x + box.width * 0.9, box.y + box.height / 2);
   assert.ok(await page.locator('#viewport').evaluate((v) => v.scrollLeft > 0), 'a click on the minimap moves the view');

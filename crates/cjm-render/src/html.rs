@@ -44,7 +44,7 @@ pub fn html(map: &Journey, opts: &Options) -> String {
 {font_css}
 :root {{ --bg: {bg}; --surface: {surface}; --text: {text}; --muted: {muted}; --border: {border}; --accent: {accent}; color-scheme: {scheme}; }}
 * {{ box-sizing: border-box; }}
-html, body {{ margin: 0; height: 100%; background: var(--bg); color: var(--text); font-family: {font_stack}; }}
+html, body {{ margin: 0; height: 100%; background: var(--bg); color: var(--text); font-family: {font_stack}; font-synthesis: none; }}
 .toolbar {{ position: sticky; top: 0; z-index: 5; display: flex; gap: 12px; align-items: center; padding: 10px 16px; background: var(--surface); border-bottom: 1px solid var(--border); }}
 .toolbar h1 {{ font-size: 15px; font-weight: 600; margin: 0; flex: 1; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }}
 .toolbar button {{ font: inherit; font-size: 14px; min-width: 34px; height: 30px; border: 1px solid var(--border); border-radius: 6px; background: var(--bg); color: var(--text); cursor: pointer; }}

@@ -6,6 +6,8 @@
   const $ = (sel, root) => (root || document).querySelector(sel);
   const $$ = (sel, root) => Array.from((root || document).querySelectorAll(sel));
   const csrf = () => ($('meta[name="csrf-token"]') || {}).content || "";
+  // The smallest zoom a map opens at: its 13 px cell text at 10 px.
+  const READABLE_ZOOM = 0.8;
 
   function toast(message, kind) {
     const t = $("#toast");
@@ -280,10 +282,12 @@
         apply();
       });
     }
-    // Open wide maps fitted to the window (down to half size, where text
-    // stays readable); side-by-side views fit completely.
+    // Open a wide map fitted to the window, but never below 80%, where its
+    // 13 px cell text is still 10 px: past that, the map opens at its first
+    // stages, readable, and the minimap and Fit show the rest. Side-by-side
+    // views fit completely.
     const fit = (viewport.clientWidth - 8) / w;
-    if (fit < 1) { zoom = viewport.closest(".small") ? fit : Math.max(fit, 0.5); apply(); }
+    if (fit < 1) { zoom = viewport.closest(".small") ? fit : Math.max(fit, READABLE_ZOOM); apply(); }
     else if (mini) mini.update();
   }
 

@@ -934,3 +934,33 @@ async fn a_version_marked_future_is_drawn_as_the_future_state() {
     let cjm = f.get(Who::Viewer, &format!("/api/maps/{id}/download/cjm?version=2")).await.text();
     assert!(cjm.contains("state current"), "the text itself is left as written");
 }
+
+/// The map pages draw every script with cjm's own faces: the stylesheet
+/// names each, and each is served compressed to a browser that takes
+/// `deflate` and whole to one that does not.
+#[tokio::test]
+async fn the_fallback_faces_are_served_for_the_map_pages() {
+    let f = Fixture::new();
+    let page = f.get(Who::Viewer, &format!("/m/{}", f.map)).await.text();
+    let css_url = page.split("href=\"").find_map(|s| s.split('"').next().filter(|u| u.ends_with("/app.css"))).unwrap();
+    let css = f.get(Who::Anonymous, css_url).await.text();
+    let base = css_url.trim_end_matches("app.css");
+    let fonts: Vec<&str> =
+        css.split("url(").skip(1).filter_map(|s| s.split(')').next()).filter(|u| u.ends_with(".ttf")).collect();
+    assert_eq!(fonts.len(), 10, "{fonts:?}");
+    for font in fonts {
+        let path = format!("{base}{font}");
+        let mut req = f.request(Who::Anonymous, "GET", &path, Body::empty(), None);
+        req.headers_mut().insert(header::ACCEPT_ENCODING, "gzip, deflate, br".parse().unwrap());
+        let compressed = f.send(req).await;
+        assert_eq!(compressed.status, StatusCode::OK, "{path}");
+        assert_eq!(compressed.headers[header::CONTENT_ENCODING], "deflate");
+        assert_eq!(compressed.headers[header::CONTENT_TYPE], "font/ttf");
+        let whole = f.get(Who::Anonymous, &path).await;
+        assert!(whole.headers.get(header::CONTENT_ENCODING).is_none());
+        assert_eq!(&whole.body[..4], &[0, 1, 0, 0], "{path} is TrueType");
+        let mut inflated = Vec::new();
+        std::io::Read::read_to_end(&mut flate2::read::ZlibDecoder::new(&compressed.body[..]), &mut inflated).unwrap();
+        assert_eq!(inflated, whole.body, "{path}");
+    }
+}

@@ -47,7 +47,9 @@ pub(crate) fn embed_in_svg(svg: &mut String, used: &Used) {
         return;
     }
     let Some(at) = svg.find('>').map(|i| i + 1) else { return };
-    svg.insert_str(at, &format!("<style>{}</style>", font_faces(used)));
+    // No synthetic bold: resvg draws a one-weight face as it is, and so
+    // must a browser.
+    svg.insert_str(at, &format!("<style>svg{{font-synthesis:none}}{}</style>", font_faces(used)));
 }
 
 /// `data` cut to `chars` (and what shaping them needs).
@@ -56,8 +58,12 @@ fn cut(data: &[u8], chars: &BTreeSet<char>) -> Option<Vec<u8>> {
     let mut unicodes = IntSet::empty();
     unicodes.extend(chars.iter().map(|&c| c as u32));
     let mut drop_tables = IntSet::empty();
-    for tag in ["morx", "mort", "kerx", "kern", "JSTF", "DSIG", "EBDT", "EBLC", "EBSC", "SVG ", "PCLT", "LTSH", "feat"]
-    {
+    // Vertical metrics too: cjm writes no vertical text, and klippa keeps
+    // `vhea` whole while cutting `vmtx`, which browsers then refuse.
+    for tag in [
+        "morx", "mort", "kerx", "kern", "JSTF", "DSIG", "EBDT", "EBLC", "EBSC", "SVG ", "PCLT", "LTSH", "feat", "vhea",
+        "vmtx", "VORG",
+    ] {
         drop_tables.insert(Tag::new_checked(tag.as_bytes()).ok()?);
     }
     let mut name_ids = IntSet::<NameId>::empty();

@@ -2,11 +2,11 @@
 //! wrapping matches what resvg, svg2pdf and browsers draw.
 //!
 //! Inter (SIL OFL 1.1; see `assets/fonts/OFL.txt`) draws Latin, Greek and
-//! Cyrillic. What it lacks, a [`Fallback`] face draws: Noto Sans Arabic,
+//! Cyrillic. What it lacks, a `Fallback` face draws: Noto Sans Arabic,
 //! Hebrew, Devanagari, Thai and CJK, and Twemoji's colour emoji (all OFL;
-//! `assets/fonts/README.md` says where each comes from). [`runs`] decides
+//! `assets/fonts/README.md` says where each comes from). `runs` decides
 //! which face draws each character and marks those runs in the SVG, so every
-//! renderer uses the same face; [`embed`] carries the faces a document uses,
+//! renderer uses the same face; `embed` carries the faces a document uses,
 //! cut to its characters, into SVG and HTML.
 
 pub(crate) mod embed;
@@ -112,6 +112,52 @@ impl Fallback {
     pub(crate) fn has(self, c: char) -> bool {
         self.face(false).glyph_index(c).is_some()
     }
+}
+
+/// A fallback face as a web page loads it, so a browser draws the web app's
+/// maps with the faces cjm measured them with.
+pub struct WebFont {
+    /// The file name in its URL.
+    pub name: &'static str,
+    /// The CSS family and weight (`100 900`: one file serves every weight).
+    pub family: &'static str,
+    pub weight: &'static str,
+    /// The TrueType file compressed with zlib: HTTP's `deflate` encoding.
+    pub zlib: &'static [u8],
+    face: Fallback,
+    bold: bool,
+}
+
+impl WebFont {
+    /// The TrueType file itself, for a client that does not take `deflate`.
+    pub fn ttf(&self) -> &'static [u8] {
+        self.face.data(self.bold)
+    }
+}
+
+/// Every fallback face, named for the web app's `@font-face` rules.
+pub fn web_fonts() -> Vec<WebFont> {
+    use Fallback::*;
+    const FILES: [(Fallback, bool, &str, &str); 10] = [
+        (Arabic, false, "noto-sans-arabic-400.ttf", "400"),
+        (Arabic, true, "noto-sans-arabic-700.ttf", "700"),
+        (Hebrew, false, "noto-sans-hebrew-400.ttf", "400"),
+        (Hebrew, true, "noto-sans-hebrew-700.ttf", "700"),
+        (Devanagari, false, "noto-sans-devanagari-400.ttf", "400"),
+        (Devanagari, true, "noto-sans-devanagari-700.ttf", "700"),
+        (Thai, false, "noto-sans-thai-400.ttf", "400"),
+        (Thai, true, "noto-sans-thai-700.ttf", "700"),
+        (Emoji, false, "twemoji-mozilla.ttf", "100 900"),
+        (Cjk, false, "noto-sans-cjk-jp.ttf", "100 900"),
+    ];
+    FILES
+        .iter()
+        .map(|&(face, bold, name, weight)| {
+            let (regular, bolder) = face.files();
+            let zlib = if bold { bolder.unwrap_or(regular) } else { regular };
+            WebFont { name, family: face.family(), weight, zlib, face, bold }
+        })
+        .collect()
 }
 
 /// Advance widths in em, by character, for one Inter face.
