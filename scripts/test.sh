@@ -3,6 +3,8 @@
 # fresh machine with a Rust toolchain needs nothing else:
 #   - Debian's chromium (browser tests; playwright-core cannot fetch a browser here)
 #   - poppler-utils (the tests read the PDFs cjm writes)
+#   - LibreOffice Impress (the deck test converts cjm's .pptx to PDF) and,
+#     by scripts/deck-test.sh, python-pptx in a cached virtualenv
 #   - the npm packages in e2e/package-lock.json
 #   - cargo-fuzz (the fuzz smoke run; RUSTC_BOOTSTRAP lets stable build it)
 set -euo pipefail
@@ -12,6 +14,7 @@ echo "== setup"
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
+command -v soffice >/dev/null 2>&1 || missing+=(libreoffice-impress)
 if [ ${#missing[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
@@ -46,6 +49,12 @@ export CJM_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/cjm"
 (cd e2e && npm test) 2>&1 | tee "$log"
 passed=$((passed + $(grep -Eo '^# pass [0-9]+' "$log" | awk '{s += $3} END {print s + 0}')))
 failed=$((failed + $(grep -Eo '^# fail [0-9]+' "$log" | awk '{s += $3} END {print s + 0}')))
+
+echo "== decks (python-pptx and LibreOffice open what cjm writes)"
+bash scripts/deck-test.sh 2>&1 | tee "$log" || true
+passed=$((passed + $(grep -ac '^deck .* ok$' "$log" || true)))
+failed=$((failed + $(grep -ac '^deck .*FAILED' "$log" || true)))
+if [ "$(grep -ac '^deck ' "$log" || true)" -eq 0 ]; then failed=$((failed + 1)); fi
 
 echo "== fuzz smoke (20 s a target)"
 bash scripts/fuzz.sh "${FUZZ_SECONDS:-20}" 2>&1 | tee "$log" || true

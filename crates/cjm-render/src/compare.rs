@@ -14,6 +14,8 @@ use cjm_model::{Journey, Step};
 use std::collections::HashMap;
 use std::fmt::Write;
 
+pub use crate::deck::compare_pptx;
+
 const PAD: f32 = 40.0;
 const LABEL_W: f32 = 150.0;
 const STEP_H: f32 = 76.0;

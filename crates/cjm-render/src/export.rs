@@ -63,7 +63,7 @@ fn usvg_options(svg: &str) -> &'static usvg::Options<'static> {
     })
 }
 
-fn parse(svg: &str) -> Result<usvg::Tree, RenderError> {
+pub(crate) fn parse(svg: &str) -> Result<usvg::Tree, RenderError> {
     usvg::Tree::from_str(&crate::fonts::runs::for_usvg(svg), usvg_options(svg))
         .map_err(|e| RenderError::Backend(e.to_string()))
 }
@@ -229,5 +229,5 @@ pub(crate) fn paginate(map: &Journey, opts: &Options) -> Vec<Page> {
     }
     groups.push((start, widths.len()));
     let count = groups.len();
-    groups.into_iter().enumerate().map(|(i, stages)| Page { stages, number: i + 1, count }).collect()
+    groups.into_iter().enumerate().map(|(i, stages)| Page { stages, number: i + 1, count, cards: i == 0 }).collect()
 }

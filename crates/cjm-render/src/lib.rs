@@ -10,12 +10,15 @@
 //!   lane labels repeated; text stays selectable.
 //! - [`charts`] — evidence charts (a funnel, the top variants) as SVG, PNG
 //!   and PDF, from figures the caller computed.
+//! - [`pptx()`] — a slide deck: title, whole map, a slide per stage,
+//!   personas, the opportunity matrix; pictures as SVG with a PNG fallback.
 //! - [`html()`] — one file, no network: the SVG inline, zoom, step details on
 //!   hover or click, lane labels that stay in view, a print stylesheet.
 
 #![warn(unreachable_pub)]
 pub mod charts;
 pub mod compare;
+mod deck;
 mod export;
 pub mod fonts;
 mod html;
@@ -24,6 +27,7 @@ mod svg;
 pub mod text;
 pub mod theme;
 
+pub use deck::pptx;
 pub use export::{pdf, png, png_within, RenderError};
 pub use html::html;
 pub use svg::{duration, group_digits};

@@ -34,11 +34,14 @@ pub(crate) struct Page {
     pub stages: (usize, usize),
     pub number: usize,
     pub count: usize,
+    /// Whether the persona cards are drawn (the first page; a deck shows
+    /// them on a slide of their own).
+    pub cards: bool,
 }
 
 impl Page {
     pub(crate) fn whole(map: &Journey) -> Page {
-        Page { stages: (0, map.stages.len()), number: 1, count: 1 }
+        Page { stages: (0, map.stages.len()), number: 1, count: 1, cards: true }
     }
 }
 
@@ -69,12 +72,11 @@ pub(crate) fn draw(map: &Journey, opts: &Options, page: Page) -> Drawing {
     let content_w = cols.last().map_or(0.0, |c| c.x + c.w) - (MARGIN + LABEL_W + GAP);
     let width = (MARGIN * 2.0 + LABEL_W + GAP + content_w).max(MIN_WIDTH);
 
-    let mut out = String::with_capacity(64 * 1024);
     let mut y = MARGIN;
     let header = header(map, opts, &t, page, width, y);
     y = header.1;
     let mut body = header.0;
-    if page.number == 1 && !personas.is_empty() {
+    if page.cards && !personas.is_empty() {
         let (cards, bottom) = persona_cards(map, &personas, opts, &t, width, y);
         body.push_str(&cards);
         y = bottom + 24.0;
@@ -137,6 +139,23 @@ pub(crate) fn draw(map: &Journey, opts: &Options, page: Page) -> Drawing {
         grid_bottom - grid_top,
         t.background
     );
+    body.push_str(&labels);
+    let (svg, used) = document(map, opts, &t, (width, height), &body);
+    let labels_svg = fonts::runs::mark(labels_svg).0;
+    Drawing { svg, width, height, labels_svg, used }
+}
+
+/// The standalone SVG around a drawing's `body`: its size, accessible name
+/// and description, definitions and background; its text marked by font
+/// (and the fonts embedded when the options say so).
+fn document(
+    map: &Journey,
+    opts: &Options,
+    t: &Theme,
+    (width, height): (f32, f32),
+    body: &str,
+) -> (String, fonts::runs::Used) {
+    let mut out = String::with_capacity(body.len() + 4096);
     let _ = write!(
         out,
         r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" role="img" aria-labelledby="cjm-title cjm-desc" font-family="{font}">"#,
@@ -150,17 +169,29 @@ pub(crate) fn draw(map: &Journey, opts: &Options, page: Page) -> Drawing {
         esc(&accessible_title(map)),
         esc(&accessible_description(map))
     );
-    out.push_str(&defs(opts, &t));
+    out.push_str(&defs(opts, t));
     let _ = write!(out, r#"<rect width="100%" height="100%" fill="{}"/>"#, t.background);
-    out.push_str(&body);
-    out.push_str(&labels);
+    out.push_str(body);
     out.push_str("</svg>\n");
     let (mut svg, used) = fonts::runs::mark(out);
     if opts.embed_font {
         fonts::embed::embed_in_svg(&mut svg, &used);
     }
-    let labels_svg = fonts::runs::mark(labels_svg).0;
-    Drawing { svg, width, height, labels_svg, used }
+    (svg, used)
+}
+
+/// The persona cards alone, up to three a row, as a standalone SVG (a
+/// deck's persona slide); `None` when the map shows no declared persona.
+pub(crate) fn persona_sheet(map: &Journey, opts: &Options) -> Option<String> {
+    let t = theme(opts.theme);
+    let names = shown_personas(map, opts);
+    let declared = names.iter().filter(|n| map.personas.iter().any(|p| &p.name == *n)).count();
+    if declared == 0 {
+        return None;
+    }
+    let width = 2.0 * MARGIN + declared.min(3) as f32 * (CARD_W + 16.0) - 16.0;
+    let (cards, bottom) = persona_cards(map, &names, opts, &t, width, MARGIN);
+    Some(document(map, opts, &t, (width, bottom + MARGIN), &cards).0)
 }
 
 pub(crate) fn fmt(v: f32) -> String {

@@ -683,3 +683,67 @@ fn the_comparison_board_marks_what_changed() {
     let png = cjm_render::compare::compare_png(&current, &future, ("v1", "v2"), 1.0).unwrap();
     assert!(png.starts_with(b"\x89PNG"));
 }
+
+/// A deck is a package any Office reader opens: every part a slide names is
+/// there, each picture is an SVG (text as outlines) with a PNG fallback,
+/// and one map gives one file, byte for byte.
+#[test]
+fn the_deck_has_a_slide_per_part_and_every_picture_twice() {
+    use std::io::Read;
+    let map = template_map("ecommerce");
+    let bytes = cjm_render::pptx(&map, &plain()).expect("a deck");
+    assert_eq!(bytes, cjm_render::pptx(&map, &plain()).unwrap(), "the same map, the same deck");
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(&bytes)).expect("a zip");
+    let mut part = |name: &str| {
+        let mut s = Vec::new();
+        zip.by_name(name).unwrap_or_else(|_| panic!("{name} missing")).read_to_end(&mut s).unwrap();
+        s
+    };
+    let text = |b: Vec<u8>| String::from_utf8(b).unwrap();
+    let presentation = text(part("ppt/presentation.xml"));
+    // Title, whole map, five stages, personas, opportunities.
+    assert_eq!(presentation.matches("<p:sldId ").count(), 9, "{presentation}");
+    assert!(text(part("[Content_Types].xml")).contains(r#"Extension="svg" ContentType="image/svg+xml""#));
+    let title = text(part("ppt/slides/slide1.xml"));
+    assert!(title.contains("<a:t>Buy a laptop online</a:t>") && title.contains("Brand promise: The right laptop"));
+    for n in 2..=9 {
+        let rels = text(part(&format!("ppt/slides/_rels/slide{n}.xml.rels")));
+        let slide = text(part(&format!("ppt/slides/slide{n}.xml")));
+        assert!(slide.contains(r#"<a:blip r:embed="rId2">"#) && slide.contains(r#"<asvg:svgBlip"#), "slide {n}");
+        let targets: Vec<&str> =
+            rels.split("Target=\"../media/").skip(1).map(|s| s.split('"').next().unwrap()).collect();
+        assert_eq!(targets.len(), 2, "slide {n}: {rels}");
+        let png = part(&format!("ppt/media/{}", targets[0]));
+        let (w, h, _) = decode(&png);
+        assert!(w.max(h) <= 3200 && w.min(h) > 100, "slide {n}: fallback {w}×{h}");
+        let svg = text(part(&format!("ppt/media/{}", targets[1])));
+        assert!(!svg.contains("<text"), "slide {n}: text is drawn as outlines");
+        usvg::Tree::from_str(&svg, &usvg::Options::default()).expect("the SVG reads back");
+    }
+    assert!(text(part("ppt/slides/slide3.xml")).contains("<a:t>Stage 1 of 5: Discover</a:t>"));
+    assert!(text(part("ppt/slides/slide9.xml")).contains("<a:t>Opportunities, by impact and effort</a:t>"));
+}
+
+/// Hostile text reaches a deck as text: every XML part stays well-formed
+/// and the title is the string itself.
+#[test]
+fn hostile_text_keeps_the_deck_well_formed() {
+    use std::io::Read;
+    let map = hostile_map();
+    let bytes = cjm_render::pptx(&map, &plain()).expect("a deck");
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(&bytes)).unwrap();
+    for i in 0..zip.len() {
+        let mut file = zip.by_index(i).unwrap();
+        let name = file.name().unwrap().to_string();
+        if !(name.ends_with(".xml") || name.ends_with(".rels")) {
+            continue;
+        }
+        let mut text = String::new();
+        file.read_to_string(&mut text).unwrap();
+        let doc = roxmltree::Document::parse(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
+        if name == "ppt/slides/slide1.xml" {
+            let texts: Vec<&str> = doc.descendants().filter(|n| n.has_tag_name("t")).filter_map(|n| n.text()).collect();
+            assert_eq!(texts[0], hostile_strings()[0], "the title is the string itself");
+        }
+    }
+}

@@ -129,6 +129,8 @@ pub struct StateInner {
     checks: cache::Bounded<i64, cjm_model::Lowered>,
     /// Two versions compared, by their ids.
     diffs: cache::Bounded<(i64, i64), service::diff::Diff>,
+    /// Comparison boards drawn, by the two versions' ids and the kind.
+    pub(crate) boards: cache::Bounded<(i64, i64, pages::maps::Board), Vec<u8>>,
     /// The live documents being edited.
     pub(crate) live: live::Live,
     /// The key share links' tokens are made with (`share.key` in the data
@@ -216,7 +218,8 @@ pub fn open(config: Config) -> Result<Opened, String> {
             answers: service::analytics::Answers::new(share(&config, 6)),
             values: cache::Bounded::new(16 << 20),
             checks: cache::Bounded::new(share(&config, 2)),
-            diffs: cache::Bounded::new(share(&config, 5)),
+            diffs: cache::Bounded::new(share(&config, 5) / 2),
+            boards: cache::Bounded::new(share(&config, 5) / 2),
             live: live::Live::default(),
             share_key,
             config,

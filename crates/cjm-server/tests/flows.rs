@@ -768,11 +768,26 @@ async fn the_comparison_board_shows_and_downloads() {
     let html = f.get(Who::Viewer, &format!("/m/{}/compare", f.map)).await.text();
     assert!(html.contains("compare-board") && html.contains("Current and future:"), "the board is on the page");
     assert!(html.contains("class=\"step change-"), "each step marked");
-    for (file, mime) in [("board.svg", "image/svg+xml"), ("board.png", "image/png"), ("board.pdf", "application/pdf")] {
+    let deck = "application/vnd.openxmlformats-officedocument.presentationml.presentation";
+    for (file, mime) in [
+        ("board.svg", "image/svg+xml"),
+        ("board.png", "image/png"),
+        ("board.pdf", "application/pdf"),
+        ("board.pptx", deck),
+    ] {
         let a = f.get(Who::Viewer, &format!("/m/{}/compare/{file}", f.map)).await;
         assert_eq!(a.status, StatusCode::OK, "{file}");
         assert_eq!(a.headers["content-type"], mime, "{file}");
+        // Asked again: the same file.
+        assert_eq!(f.get(Who::Viewer, &format!("/m/{}/compare/{file}", f.map)).await.body, a.body, "{file}");
     }
+    // The map alone as a deck, from the map's downloads.
+    let page = f.get(Who::Viewer, &format!("/m/{}", f.map)).await.text();
+    assert!(page.contains(">PowerPoint</a>"), "the map page offers the deck");
+    let one = f.get(Who::Viewer, &format!("/api/maps/{}/download/pptx?version=2", f.map)).await;
+    assert_eq!(one.status, StatusCode::OK, "{}", one.text());
+    assert_eq!(one.headers["content-type"], deck);
+    assert!(one.body.starts_with(b"PK\x03\x04"), "a zip package");
     assert!(
         f.get(Who::Viewer, &format!("/m/{}/compare/board.svg", f.map)).await.text().contains("@font-face"),
         "a download embeds its font"

@@ -820,7 +820,7 @@ fn render_compare_draws_the_board() {
     let text = std::fs::read_to_string(template("support")).unwrap().replace("state current", "state future");
     std::fs::write(&future, text.replacen(": 1: Dana", ": 3: Dana", 1)).unwrap();
     let current = template("support");
-    for file in ["board.svg", "board.png", "board.pdf", "board.html"] {
+    for file in ["board.svg", "board.png", "board.pdf", "board.html", "board.pptx"] {
         let out = dir.path().join(file);
         let o = run(&[
             "render",

@@ -663,7 +663,7 @@ pub(crate) async fn compare(
             h2 { "Current state " span.muted { "(version " (cur) ")" } " → future state " span.muted { "(version " (fut) ")" } }
             div.chart-frame { (inline_svg(&String::from_utf8_lossy(&board))) }
             p.chart-downloads { "Download: "
-                @for ext in ["svg", "png", "pdf"] { a href={ "/m/" (id) "/compare/board." (ext) } download { (ext.to_uppercase()) } " " }
+                @for (ext, label) in [("svg", "SVG"), ("png", "PNG"), ("pdf", "PDF"), ("pptx", "PowerPoint")] { a href={ "/m/" (id) "/compare/board." (ext) } download { (label) } " " }
             }
         }
         section.card {
@@ -690,50 +690,65 @@ fn marked_states(map: &MapInfo) -> AppResult<(i64, i64)> {
 }
 
 /// How the comparison board is wanted.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Board {
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub(crate) enum Board {
     /// SVG for the page (the font comes from the stylesheet).
     Page,
     /// SVG to download, its font embedded.
     Svg,
     Png,
     Pdf,
+    /// A deck: title, the board, each state's whole map, the opportunities.
+    Pptx,
 }
 
 /// The current and future state on one board (cjm-render's comparison),
-/// drawn off the async runtime.
-async fn compare_board(state: &AppState, map: &MapInfo, format: Board) -> AppResult<Vec<u8>> {
+/// drawn off the async runtime once per pair of versions and kind (versions
+/// never change), then from the cache: a viewer asking again costs nothing.
+async fn compare_board(state: &AppState, map: &MapInfo, format: Board) -> AppResult<std::sync::Arc<Vec<u8>>> {
     let (cur, fut) = marked_states(map)?;
     let id = map.id;
     let (a, b) =
         state.db.read(move |c| Ok::<_, AppError>((store::version(c, id, cur)?, store::version(c, id, fut)?))).await?;
     let st = state.clone();
-    tokio::task::spawn_blocking(move || {
-        let current = st.checked(a.id, a.source.as_deref().unwrap_or_default());
-        let future = st.checked(b.id, b.source.as_deref().unwrap_or_default());
-        let (la, lb) = (format!("version {cur}"), format!("version {fut}"));
-        let labels = (la.as_str(), lb.as_str());
-        let (current, future) = (&current.journey, &future.journey);
-        let failed = |e: cjm_render::RenderError| AppError::Internal(e.to_string());
-        match format {
-            Board::Png => match cjm_render::compare::compare_png(current, future, labels, 2.0) {
-                // Too big at twice the size: at the size it is drawn.
-                Err(cjm_render::RenderError::TooLarge { .. }) => {
-                    cjm_render::compare::compare_png(current, future, labels, 1.0).map_err(failed)
-                }
-                other => other.map_err(failed),
-            },
-            Board::Pdf => cjm_render::compare::compare_pdf(current, future, labels).map_err(failed),
-            Board::Page | Board::Svg => {
-                Ok(cjm_render::compare::compare_svg(current, future, labels, format == Board::Svg).into_bytes())
-            }
-        }
-    })
-    .await
-    .map_err(|e| AppError::Internal(e.to_string()))?
+    state
+        .boards
+        .get_or_make((a.id, b.id, format), move || {
+            let current = st.checked(a.id, a.source.as_deref().unwrap_or_default());
+            let future = st.checked(b.id, b.source.as_deref().unwrap_or_default());
+            let (la, lb) = (format!("version {cur}"), format!("version {fut}"));
+            let bytes = draw_board(&current.journey, &future.journey, (&la, &lb), format)?;
+            let len = bytes.len();
+            Ok((bytes, len))
+        })
+        .await
 }
 
-/// `board.svg`, `board.png` or `board.pdf`: the comparison for a deck.
+fn draw_board(
+    current: &cjm_model::Journey,
+    future: &cjm_model::Journey,
+    labels: (&str, &str),
+    format: Board,
+) -> AppResult<Vec<u8>> {
+    let failed = |e: cjm_render::RenderError| AppError::Internal(e.to_string());
+    match format {
+        Board::Png => match cjm_render::compare::compare_png(current, future, labels, 2.0) {
+            // Too big at twice the size: at the size it is drawn.
+            Err(cjm_render::RenderError::TooLarge { .. }) => {
+                cjm_render::compare::compare_png(current, future, labels, 1.0).map_err(failed)
+            }
+            other => other.map_err(failed),
+        },
+        Board::Pdf => cjm_render::compare::compare_pdf(current, future, labels).map_err(failed),
+        Board::Pptx => cjm_render::compare::compare_pptx(current, future, labels).map_err(failed),
+        Board::Page | Board::Svg => {
+            Ok(cjm_render::compare::compare_svg(current, future, labels, format == Board::Svg).into_bytes())
+        }
+    }
+}
+
+/// `board.svg`, `board.png`, `board.pdf` or `board.pptx`: the comparison
+/// for a deck.
 pub(crate) async fn compare_download(
     State(state): State<AppState>,
     access: MapAccess<Viewer>,
@@ -743,11 +758,12 @@ pub(crate) async fn compare_download(
         "board.svg" => (Board::Svg, "image/svg+xml", Format::Svg),
         "board.png" => (Board::Png, "image/png", Format::Png),
         "board.pdf" => (Board::Pdf, "application/pdf", Format::Pdf),
+        "board.pptx" => (Board::Pptx, Format::Pptx.content_type(), Format::Pptx),
         _ => return Err(AppError::NotFound),
     };
     let bytes = compare_board(&state, &access.map, format).await?;
     let name = drawings::file_name(&format!("{} current vs future", access.map.title), kind);
-    Ok(super::logs::download(bytes, mime, &name))
+    Ok(super::logs::download(bytes.to_vec(), mime, &name))
 }
 
 /// `?log=ID`: a log of the workspace to choose the columns of.

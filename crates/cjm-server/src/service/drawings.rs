@@ -22,6 +22,8 @@ pub(crate) enum Format {
     Png,
     Pdf,
     Html,
+    /// A slide deck (PowerPoint).
+    Pptx,
     Json,
     Mermaid,
     Cjm,
@@ -30,11 +32,11 @@ pub(crate) enum Format {
 impl Format {
     /// A drawing (whose header shows the state), not the map's own text.
     fn is_drawn(self) -> bool {
-        matches!(self, Format::Svg | Format::Png | Format::Pdf | Format::Html)
+        matches!(self, Format::Svg | Format::Png | Format::Pdf | Format::Html | Format::Pptx)
     }
 
-    pub(crate) const ALL: [Format; 7] =
-        [Format::Svg, Format::Png, Format::Pdf, Format::Html, Format::Json, Format::Mermaid, Format::Cjm];
+    pub(crate) const ALL: [Format; 8] =
+        [Format::Svg, Format::Png, Format::Pdf, Format::Html, Format::Pptx, Format::Json, Format::Mermaid, Format::Cjm];
 
     pub(crate) fn parse(s: &str) -> Option<Format> {
         Format::ALL.into_iter().find(|f| f.extension() == s || (s == "mmd" && *f == Format::Mermaid))
@@ -46,6 +48,7 @@ impl Format {
             Format::Png => "png",
             Format::Pdf => "pdf",
             Format::Html => "html",
+            Format::Pptx => "pptx",
             Format::Json => "json",
             Format::Mermaid => "mmd",
             Format::Cjm => "cjm",
@@ -58,6 +61,7 @@ impl Format {
             Format::Png => "PNG",
             Format::Pdf => "PDF",
             Format::Html => "HTML",
+            Format::Pptx => "PowerPoint",
             Format::Json => "JSON",
             Format::Mermaid => "Mermaid",
             Format::Cjm => ".cjm",
@@ -70,6 +74,7 @@ impl Format {
             Format::Png => "image/png",
             Format::Pdf => "application/pdf",
             Format::Html => "text/html; charset=utf-8",
+            Format::Pptx => "application/vnd.openxmlformats-officedocument.presentationml.presentation",
             Format::Json => "application/json",
             Format::Mermaid | Format::Cjm => "text/plain; charset=utf-8",
         }
@@ -245,6 +250,7 @@ fn render(
         Format::Png => cjm_render::png_within(map, &opts, 2.0, MAX_PNG_PIXELS).map_err(failed)?,
         Format::Pdf => cjm_render::pdf(map, &opts).map_err(failed)?,
         Format::Html => cjm_render::html(map, &opts).into_bytes(),
+        Format::Pptx => cjm_render::pptx(map, &opts).map_err(failed)?,
         Format::Json => cjm_model::json::to_json(map).into_bytes(),
         Format::Mermaid => cjm_model::mermaid::to_mermaid(map).text.into_bytes(),
         Format::Cjm => what.source.clone().into_bytes(),
@@ -295,10 +301,11 @@ pub(crate) async fn download_response(
     q: DownloadQuery,
     attachment: bool,
 ) -> AppResult<Response> {
-    let format = Format::parse(format)
-        .ok_or_else(|| AppError::bad(format!("format `{format}`: expected svg, png, pdf, html, json, mmd or cjm")))?;
+    let format = Format::parse(format).ok_or_else(|| {
+        AppError::bad(format!("format `{format}`: expected svg, png, pdf, html, pptx, json, mmd or cjm"))
+    })?;
     let (id, n, eid) = (map.id, q.version.unwrap_or(map.head), map.evidence_id);
-    let drawn = matches!(format, Format::Svg | Format::Png | Format::Pdf | Format::Html);
+    let drawn = format.is_drawn();
     let with_evidence = q.evidence.unwrap_or(true) && drawn;
     let (v, ev) = state
         .db

@@ -8,14 +8,15 @@ use std::path::{Path, PathBuf};
 
 #[derive(clap::Args)]
 #[command(
-    about = "Draw a map as SVG, PNG, PDF or HTML",
-    long_about = "Draw a map as SVG, PNG, PDF or HTML, ready to present.\n\n\
+    about = "Draw a map as SVG, PNG, PDF, HTML or a PowerPoint deck",
+    long_about = "Draw a map as SVG, PNG, PDF, HTML or a PowerPoint deck (.pptx), ready to present.\n\n\
 The format comes from the output file's extension, or --format. Every lane with content is drawn: \
 steps, doing, touchpoints (with channel icons), thinking, feeling, the emotion curve (one per persona), \
 pain points, opportunities, then below the line of visibility backstage, support systems and owners, \
-and metrics. PDF splits long maps across pages by stage. HTML is one self-contained file with zoom \
+and metrics. PDF splits long maps across pages by stage. A deck has a title slide, the whole map, a slide per stage, \
+persona cards and the opportunity matrix, its pictures SVG with a PNG fallback. HTML is one self-contained file with zoom \
 and step details.",
-    after_help = "Examples:\n  cjm render checkout.cjm -o checkout.svg\n  cjm render checkout.cjm -o checkout.png --scale 2\n  cjm render checkout.cjm -o checkout.pdf --theme print\n  cjm render checkout.cjm -o checkout.html --persona Sam\n  cjm render checkout.cjm -o slim.png --lanes steps,emotion,pains,opportunities --width 1600\n  cjm render today.cjm --compare tomorrow.cjm -o board.pdf"
+    after_help = "Examples:\n  cjm render checkout.cjm -o checkout.svg\n  cjm render checkout.cjm -o checkout.png --scale 2\n  cjm render checkout.cjm -o checkout.pdf --theme print\n  cjm render checkout.cjm -o checkout.html --persona Sam\n  cjm render checkout.cjm -o slim.png --lanes steps,emotion,pains,opportunities --width 1600\n  cjm render checkout.cjm -o deck.pptx\n  cjm render today.cjm --compare tomorrow.cjm -o board.pdf"
 )]
 pub(crate) struct Args {
     /// The map (.cjm, .mmd, .md, .json)
@@ -62,6 +63,8 @@ enum Format {
     Png,
     Pdf,
     Html,
+    /// A slide deck (PowerPoint)
+    Pptx,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -130,6 +133,7 @@ pub(crate) fn run(args: Args) -> Result<Outcome, CliError> {
         Format::Html => cjm_render::html(&journey, &opts).into_bytes(),
         Format::Png => cjm_render::png(&journey, &opts, args.scale).map_err(png_error)?,
         Format::Pdf => cjm_render::pdf(&journey, &opts).map_err(|e| CliError::usage(e.to_string()))?,
+        Format::Pptx => cjm_render::pptx(&journey, &opts).map_err(png_error)?,
     };
     emit(args.output.as_deref(), &bytes)?;
     if let Some(out) = &args.output {
@@ -160,6 +164,7 @@ fn compare(args: &Args, format: Format, current: &cjm_model::Journey, future_pat
         Format::Html => cjm_render::compare::compare_html(current, &future, labels).into_bytes(),
         Format::Png => cjm_render::compare::compare_png(current, &future, labels, args.scale).map_err(render)?,
         Format::Pdf => cjm_render::compare::compare_pdf(current, &future, labels).map_err(render)?,
+        Format::Pptx => cjm_render::compare::compare_pptx(current, &future, labels).map_err(render)?,
     };
     emit(args.output.as_deref(), &bytes)?;
     if let Some(out) = &args.output {
@@ -181,8 +186,9 @@ fn resolve_format(args: &Args) -> Result<Format, CliError> {
         "png" => Ok(Format::Png),
         "pdf" => Ok(Format::Pdf),
         "html" | "htm" => Ok(Format::Html),
+        "pptx" => Ok(Format::Pptx),
         _ => Err(CliError::usage(format!(
-            "cannot tell the format of `{}` from its extension; use .svg, .png, .pdf or .html, or --format",
+            "cannot tell the format of `{}` from its extension; use .svg, .png, .pdf, .html or .pptx, or --format",
             out.display()
         ))),
     }
