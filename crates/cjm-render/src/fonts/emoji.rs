@@ -19,7 +19,7 @@ pub(crate) fn as_paths(svg: &str) -> Cow<'_, str> {
     }
     let mut out = String::with_capacity(svg.len() + 4096);
     let mut rest = svg;
-    while let Some(at) = rest.find("<text ") {
+    while let Some(at) = runs::find_text(rest) {
         let Some(close) = rest[at..].find("</text>").map(|i| at + i + "</text>".len()) else { break };
         let element = &rest[at..close];
         out.push_str(&rest[..close]);
@@ -35,8 +35,8 @@ pub(crate) fn as_paths(svg: &str) -> Cow<'_, str> {
 /// Draws the emoji runs of one text element after it.
 fn paint_runs(element: &str, mark: &str, out: &mut String) {
     let open = &element[..element.find('>').unwrap_or(element.len())];
-    let number = |name: &str| runs::attribute(open, name).and_then(|v| v.parse::<f32>().ok());
-    let (y, size) = (number("y").unwrap_or(0.0), number("font-size").unwrap_or(16.0));
+    let y = runs::attribute(open, "y").and_then(|v| v.parse::<f32>().ok()).unwrap_or(0.0);
+    let (size, _) = runs::text_style(open);
     let fill = runs::attribute(open, "fill").and_then(hex_colour).unwrap_or(RgbaColor::new(0, 0, 0, 255));
     match runs::attribute(open, "transform") {
         Some(t) => {
@@ -59,10 +59,7 @@ fn paint_runs(element: &str, mark: &str, out: &mut String) {
 /// One emoji run shaped by Twemoji and painted glyph by glyph from `at`.
 fn paint_run(text: &str, (x, y): (f32, f32), size: f32, fill: RgbaColor, out: &mut String) {
     let face = Fallback::Emoji.face(false);
-    let mut buffer = rustybuzz::UnicodeBuffer::new();
-    buffer.push_str(text);
-    buffer.guess_segment_properties();
-    let glyphs = rustybuzz::shape(face, &[], buffer);
+    let (_, glyphs) = super::shape(face, text);
     let scale = size / face.units_per_em() as f32;
     let mut pen = 0i32;
     for (info, pos) in glyphs.glyph_infos().iter().zip(glyphs.glyph_positions()) {

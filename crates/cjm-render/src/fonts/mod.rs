@@ -269,13 +269,10 @@ pub(crate) fn shaped_width(face: Option<Fallback>, text: &str, weight: Weight) -
 /// em) usvg falls short before it; `None` when it never does.
 pub(crate) fn usvg_shortfalls(face: Fallback, text: &str, weight: Weight) -> Option<Vec<(usize, f32)>> {
     let face = face.face(face.bold(weight));
-    let mut buffer = rustybuzz::UnicodeBuffer::new();
-    buffer.push_str(text);
-    buffer.guess_segment_properties();
-    if buffer.direction() != rustybuzz::Direction::LeftToRight {
+    let (direction, glyphs) = shape(face, text);
+    if direction != rustybuzz::Direction::LeftToRight {
         return None;
     }
-    let glyphs = rustybuzz::shape(face, &[], buffer);
     let upem = face.units_per_em() as f32;
     // (first byte, sum of advances, widest advance) per cluster.
     let mut clusters: Vec<(usize, i32, i32)> = Vec::new();
@@ -307,12 +304,19 @@ fn inter(weight: Weight) -> &'static rustybuzz::Face<'static> {
     slot.get_or_init(|| rustybuzz::Face::from_slice(data, 0).expect("the embedded font parses"))
 }
 
-/// The advance of `text` shaped by `face`, in em.
-fn shaped_em(face: &rustybuzz::Face, text: &str) -> f32 {
+/// `text` shaped by `face` with the script, language and direction it
+/// implies (as usvg shapes it), and that direction.
+pub(crate) fn shape(face: &rustybuzz::Face, text: &str) -> (rustybuzz::Direction, rustybuzz::GlyphBuffer) {
     let mut buffer = rustybuzz::UnicodeBuffer::new();
     buffer.push_str(text);
     buffer.guess_segment_properties();
-    let glyphs = rustybuzz::shape(face, &[], buffer);
+    let direction = buffer.direction();
+    (direction, rustybuzz::shape(face, &[], buffer))
+}
+
+/// The advance of `text` shaped by `face`, in em.
+fn shaped_em(face: &rustybuzz::Face, text: &str) -> f32 {
+    let (_, glyphs) = shape(face, text);
     let units: i64 = glyphs.glyph_positions().iter().map(|p| i64::from(p.x_advance)).sum();
     units as f32 / face.units_per_em() as f32
 }

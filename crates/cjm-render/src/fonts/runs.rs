@@ -141,7 +141,7 @@ pub(crate) fn mark(svg: String) -> (String, Used) {
 }
 
 /// Where the next `<text` start tag is.
-fn find_text(s: &str) -> Option<usize> {
+pub(crate) fn find_text(s: &str) -> Option<usize> {
     let mut from = 0;
     while let Some(i) = s[from..].find("<text") {
         let at = from + i;
@@ -171,17 +171,12 @@ fn layout(open: &str, content: &str, used: &mut Used) -> Option<String> {
     if faces.iter().all(|(_, f)| f.is_none()) {
         return None;
     }
-    let attr = |name: &str| attribute(open, name);
-    let size: f32 = attr("font-size").and_then(|v| v.parse().ok()).unwrap_or(16.0);
-    let spacing: f32 = attr("letter-spacing").and_then(|v| v.parse().ok()).unwrap_or(0.0);
-    let weight = match attr("font-weight") {
-        Some("600" | "700" | "bold") => Weight::SemiBold,
-        _ => Weight::Regular,
-    };
+    let (size, weight) = text_style(open);
+    let spacing: f32 = attribute(open, "letter-spacing").and_then(|v| v.parse().ok()).unwrap_or(0.0);
     let pieces = visual_pieces(&text, &faces, size, spacing, weight);
     let total: f32 = pieces.iter().map(|p| p.width).sum();
-    let x: f32 = attr("x").and_then(|v| v.parse().ok()).unwrap_or(0.0);
-    let mut at = match attr("text-anchor") {
+    let x: f32 = attribute(open, "x").and_then(|v| v.parse().ok()).unwrap_or(0.0);
+    let mut at = match attribute(open, "text-anchor") {
         Some("middle") => x - total / 2.0,
         Some("end") => x - total,
         _ => x,
@@ -255,11 +250,7 @@ pub(crate) fn for_usvg(svg: &str) -> std::borrow::Cow<'_, str> {
         let open_end = rest[at..close].find('>').map_or(close, |i| at + i + 1);
         out.push_str(&rest[..open_end]);
         let open = &rest[at..open_end];
-        let size: f32 = attribute(open, "font-size").and_then(|v| v.parse().ok()).unwrap_or(16.0);
-        let weight = match attribute(open, "font-weight") {
-            Some("600" | "700" | "bold") => Weight::SemiBold,
-            _ => Weight::Regular,
-        };
+        let (size, weight) = text_style(open);
         shift_runs(&rest[open_end..close], size, weight, &mut out);
         rest = &rest[close..];
     }
@@ -287,6 +278,17 @@ fn shift_runs(content: &str, size: f32, weight: Weight, out: &mut String) {
         rest = &rest[tag_end..];
     }
     out.push_str(rest);
+}
+
+/// The font size and weight a `<text>` start tag sets (SVG's 16 px and
+/// regular when it sets none).
+pub(crate) fn text_style(open: &str) -> (f32, Weight) {
+    let size = attribute(open, "font-size").and_then(|v| v.parse().ok()).unwrap_or(16.0);
+    let weight = match attribute(open, "font-weight") {
+        Some("600" | "700" | "bold") => Weight::SemiBold,
+        _ => Weight::Regular,
+    };
+    (size, weight)
 }
 
 /// The value of attribute `name` in start tag `tag`.
