@@ -50,7 +50,7 @@ fn main() {
         // For `perf record`: lowering alone, many times.
         let parsed = cjm_syntax::parse(&text);
         for _ in 0..200 {
-            black_box(cjm_model::lower(&text, &parsed));
+            black_box(cjm_model::lower(&text, &parsed, &cjm_model::uses::no_files));
         }
         return;
     }
@@ -65,7 +65,7 @@ fn main() {
     });
     let parsed = cjm_syntax::parse(&text);
     measure("lower only (from a parse)", 30, || {
-        black_box(cjm_model::lower(black_box(&text), &parsed));
+        black_box(cjm_model::lower(black_box(&text), &parsed, &cjm_model::uses::no_files));
     });
     let lowered_map = cjm_model::check(&text).journey;
     measure("validate only", 30, || {

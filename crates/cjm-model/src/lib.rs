@@ -25,8 +25,10 @@ pub mod model;
 pub mod portfolio;
 pub mod print;
 pub mod templates;
+pub mod uses;
 pub mod validate;
 
-pub use lower::{check, lower, Lowered};
+pub use lower::{check, check_with, lower, Lowered};
 pub use model::*;
 pub use print::to_cjm;
+pub use uses::Resolve;

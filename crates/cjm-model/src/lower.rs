@@ -3,6 +3,7 @@
 
 use crate::ids::{is_valid_id, IdAllocator};
 use crate::model::*;
+use crate::uses::{self, Resolve, UseLine};
 use crate::validate::{validate, Loc};
 use cjm_syntax::codes;
 use cjm_syntax::escape::{split_unescaped, unescape};
@@ -26,22 +27,29 @@ impl Lowered {
     }
 }
 
-/// Parses and lowers a `.cjm` or Mermaid journey text.
+/// Parses and lowers a `.cjm` or Mermaid journey text read on its own: a
+/// `use` line is an error ([`check_with`] reads the files it names).
 pub fn check(source: &str) -> Lowered {
-    lower_owned(source, cjm_syntax::parse(source))
+    lower_owned(source, cjm_syntax::parse(source), &uses::no_files)
+}
+
+/// [`check`], reading the files `use` lines name with `resolve`.
+pub fn check_with(source: &str, resolve: Resolve) -> Lowered {
+    lower_owned(source, cjm_syntax::parse(source), resolve)
 }
 
 /// Lowers a parse. The result holds the parse's diagnostics too.
-pub fn lower(source: &str, parse: &Parse) -> Lowered {
-    lower_owned(source, parse.clone())
+pub fn lower(source: &str, parse: &Parse, resolve: Resolve) -> Lowered {
+    lower_owned(source, parse.clone(), resolve)
 }
 
 /// Lowers a parse it owns, moving its text into the model (no copies).
-pub fn lower_owned(source: &str, parse: Parse) -> Lowered {
+pub fn lower_owned(source: &str, parse: Parse, resolve: Resolve) -> Lowered {
     let mut l = Lowering::new(source, parse.document.nodes.len());
     for (index, node) in parse.document.nodes.into_iter().enumerate() {
         l.node(index, node);
     }
+    l.resolve_uses(resolve);
     l.assign_ids();
     l.run_validation();
     let mut diagnostics = parse.diagnostics;
@@ -138,6 +146,8 @@ struct Lowering<'s> {
     /// Built at the first keyword, so a line costs a lookup, not a scan.
     lines: Option<cjm_syntax::diag::LineIndex<'s>>,
     title_set_by_statement: bool,
+    /// `use` lines, with the persona index their personas go before.
+    uses: Vec<(UseLine, usize)>,
 }
 
 impl<'s> Lowering<'s> {
@@ -155,6 +165,7 @@ impl<'s> Lowering<'s> {
             keywords_given: HashMap::new(),
             lines: None,
             title_set_by_statement: false,
+            uses: Vec::new(),
         }
     }
 
@@ -187,7 +198,7 @@ impl<'s> Lowering<'s> {
     }
 
     fn keyword(&mut self, index: usize, span: Span, keyword: Keyword, arg: Text, attrs: Option<Attrs>) {
-        if !keyword.opens_block() {
+        if !keyword.repeats() {
             let src = self.src;
             let (line, _) =
                 self.lines.get_or_insert_with(|| cjm_syntax::diag::LineIndex::new(src)).line_col(span.start);
@@ -217,6 +228,16 @@ impl<'s> Lowering<'s> {
                 self.targets[index] = Some(Target::Persona(i));
                 self.spans.personas.push(span);
             }
+            Keyword::Use => match uses::read_line(self.src, &arg) {
+                Ok(line) => {
+                    self.map.uses.push(PersonaUse {
+                        path: line.path.clone(),
+                        personas: line.names.iter().map(|n| n.value.clone()).collect(),
+                    });
+                    self.uses.push((line, self.map.personas.len()));
+                }
+                Err(d) => self.diags.push(d),
+            },
             Keyword::Data => {
                 if self.map.data.is_some() {
                     self.diags.push(
@@ -756,6 +777,47 @@ impl<'s> Lowering<'s> {
             .with_label("not a valid value")
             .with_hint(format!("write e.g. `[{example}]`")),
         );
+    }
+
+    /// Reads each file the `use` lines name (once per path, at most
+    /// [`uses::MAX_FILES`]) and puts its personas where the line stands.
+    fn resolve_uses(&mut self, resolve: Resolve) {
+        let mut files: Vec<(String, uses::Library)> = Vec::new();
+        let mut taken = Vec::new();
+        for (line, at) in std::mem::take(&mut self.uses) {
+            let known = files.iter().position(|(p, _)| *p == line.path);
+            let i = match known {
+                Some(i) => i,
+                None if files.len() == uses::MAX_FILES => {
+                    self.diags.push(
+                        Diagnostic::error(
+                            codes::MISSING_LIBRARY,
+                            line.path_span,
+                            format!("a map may use at most {} files", uses::MAX_FILES),
+                        )
+                        .with_label("one file too many")
+                        .with_hint("gather these personas into fewer files"),
+                    );
+                    continue;
+                }
+                None => {
+                    files.push((line.path.clone(), uses::read_library(&line, resolve)));
+                    files.len() - 1
+                }
+            };
+            match &files[i].1 {
+                uses::Library::Read(personas) => {
+                    taken.push((at, line.path_span, uses::take(&line, personas, &mut self.diags)));
+                }
+                uses::Library::Failed(d) if known.is_none() => self.diags.push(d.clone()),
+                uses::Library::Failed(_) => {}
+            }
+        }
+        for (at, span, personas) in taken.into_iter().rev() {
+            let n = personas.len();
+            self.map.personas.splice(at..at, personas);
+            self.spans.personas.splice(at..at, std::iter::repeat_n(span, n));
+        }
     }
 
     /// Explicit ids first (so derived ids never take them), then derived ids.

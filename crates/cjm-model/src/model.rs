@@ -47,6 +47,10 @@ pub struct Journey {
     /// Accessible description (Mermaid `accDescr`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub acc_descr: Option<String>,
+    /// Files the map takes personas from (`use`), in the order written.
+    /// Their personas are in `personas` too, each marked with its `source`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub uses: Vec<PersonaUse>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub personas: Vec<Persona>,
     /// Metrics the map tracks as a whole.
@@ -72,6 +76,7 @@ impl Default for Journey {
             scale: Scale::default(),
             acc_title: None,
             acc_descr: None,
+            uses: Vec::new(),
             personas: Vec::new(),
             metrics: Vec::new(),
             data: None,
@@ -198,9 +203,25 @@ pub struct Persona {
     pub quote: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub segment: Option<String>,
-    /// Path or URL of a portrait.
+    /// Path or URL of a portrait. For a persona from another file, a
+    /// relative path is relative to the map, not to that file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image: Option<String>,
+    /// The file this persona was taken from (a `use` line's path), when
+    /// the map does not declare it itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+}
+
+/// A `use` line: personas declared in another `.cjm` file.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PersonaUse {
+    /// The file's path as written, relative to the map.
+    pub path: String,
+    /// The personas taken from it; empty means every persona it declares.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub personas: Vec<String>,
 }
 
 /// A measure the team tracks: a name, a unit and a target.

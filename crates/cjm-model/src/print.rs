@@ -42,8 +42,15 @@ pub fn to_cjm(map: &Journey) -> String {
     if map.scale != Scale::default() {
         p.line(1, &format!("scale {}..{}", map.scale.min, map.scale.max));
     }
+    for u in &map.uses {
+        p.line(1, &use_line(u));
+    }
     for persona in &map.personas {
-        p.persona(persona);
+        // A persona taken from a file is printed as its `use` line.
+        let used = persona.source.as_ref().is_some_and(|s| map.uses.iter().any(|u| &u.path == s));
+        if !used {
+            p.persona(persona);
+        }
     }
     for metric in &map.metrics {
         p.line(1, &format!("metric {}", metric_text(metric)));
@@ -151,6 +158,20 @@ pub(crate) fn with_attrs(text: &str, attrs: &[String]) -> String {
     } else {
         format!("{text} [{}]", attrs.join(", "))
     }
+}
+
+/// `use personas.cjm` or `use Sam, Dana from personas.cjm`.
+fn use_line(u: &PersonaUse) -> String {
+    let path = if u.path.contains(" from ") || u.path.starts_with('"') || u.path != u.path.trim() {
+        format!("\"{}\"", u.path)
+    } else {
+        escape_text(&u.path, &[':'])
+    };
+    if u.personas.is_empty() {
+        return format!("use {path}");
+    }
+    let names: Vec<String> = u.personas.iter().map(|n| escape_text(n, &[':', ','])).collect();
+    format!("use {} from {path}", names.join(", "))
 }
 
 /// Attribute values end at `,` or `]`.

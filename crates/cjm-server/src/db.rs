@@ -22,6 +22,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0004_live_more.sql"),
     include_str!("migrations/0005_log_folder.sql"),
     include_str!("migrations/0006_share_pins.sql"),
+    include_str!("migrations/0007_personas.sql"),
 ];
 
 #[derive(Clone)]
@@ -100,21 +101,29 @@ impl Db {
         E: From<DbError> + From<rusqlite::Error> + Send + 'static,
         F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
     {
-        let inner = self.inner.clone();
-        tokio::task::spawn_blocking(move || {
-            let conn = match inner.readers.lock().unwrap_or_else(|p| p.into_inner()).pop() {
-                Some(c) => c,
-                None => open_reader(&inner.path)?,
-            };
-            let out = f(&conn);
-            let mut pool = inner.readers.lock().unwrap_or_else(|p| p.into_inner());
-            if pool.len() < 8 {
-                pool.push(conn);
-            }
-            out
-        })
-        .await
-        .map_err(|e| E::from(DbError(format!("database task failed: {e}"))))?
+        let db = self.clone();
+        tokio::task::spawn_blocking(move || db.read_blocking(f))
+            .await
+            .map_err(|e| E::from(DbError(format!("database task failed: {e}"))))?
+    }
+
+    /// [`Db::read`] for code already on the blocking pool (drawing a
+    /// version reads the persona library text it drew).
+    pub(crate) fn read_blocking<T, E>(&self, f: impl FnOnce(&Connection) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<DbError> + From<rusqlite::Error>,
+    {
+        let inner = &self.inner;
+        let conn = match inner.readers.lock().unwrap_or_else(|p| p.into_inner()).pop() {
+            Some(c) => c,
+            None => open_reader(&inner.path)?,
+        };
+        let out = f(&conn);
+        let mut pool = inner.readers.lock().unwrap_or_else(|p| p.into_inner());
+        if pool.len() < 8 {
+            pool.push(conn);
+        }
+        out
     }
 
     /// Runs `f` inside one transaction on the writer connection; commits

@@ -2,6 +2,7 @@
 //! against a real log shipped in the binary) and the one-time setup link.
 
 use crate::error::{AppError, AppResult};
+use crate::service::personas::Library;
 use crate::store;
 use crate::token::{random_token, token_hash};
 use crate::AppState;
@@ -23,9 +24,10 @@ pub(crate) fn seed(state: &AppState) -> AppResult<()> {
     let templates = cjm_model::templates::ALL
         .iter()
         .rev()
-        .map(|t| Ok((t, store::Checked::new(t.text.to_string())?)))
+        .map(|t| Ok((t, store::Checked::new(t.text.to_string(), &Library::default())?)))
         .collect::<AppResult<Vec<_>>>()?;
-    let (permit, future) = (store::Checked::new(PERMIT_MAP.to_string())?, store::Checked::new(future)?);
+    let none = Library::default();
+    let (permit, future) = (store::Checked::new(PERMIT_MAP.to_string(), &none)?, store::Checked::new(future, &none)?);
     state.db.write_blocking(|tx| {
         if store::demo_seeded(tx)? {
             return Ok(());

@@ -160,7 +160,8 @@ impl AppState {
         if let Some(hit) = self.checks.get(&version_id) {
             return hit;
         }
-        let lowered = Arc::new(cjm_model::check(source));
+        let resolve = service::personas::version_resolver(self, version_id);
+        let lowered = Arc::new(cjm_model::check_with(source, &resolve));
         self.checks.insert(version_id, lowered.clone(), lowered_bytes(&lowered, source.len()));
         lowered
     }

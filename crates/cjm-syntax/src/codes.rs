@@ -24,6 +24,9 @@ pub const DUPLICATE_METRIC: &str = "E104";
 pub const BAD_ID: &str = "E105";
 pub const BAD_JSON: &str = "E106";
 pub const UNKNOWN_STEP: &str = "E107";
+pub const MISSING_LIBRARY: &str = "E108";
+pub const LIBRARY_ERRORS: &str = "E109";
+pub const UNKNOWN_LIBRARY_PERSONA: &str = "E110";
 
 pub const MIXED_INDENT: &str = "W001";
 pub const SCORE_NOT_NUMBER: &str = "W010";
@@ -62,6 +65,9 @@ pub const ALL: &[(&str, &str, &str)] = &[
     (BAD_ID, "bad-id", "an explicit id is not lowercase letters, digits and `-`"),
     (BAD_JSON, "bad-json", "a JSON map does not match the schema"),
     (UNKNOWN_STEP, "unknown-step", "a metric's `measure` names a step the map does not have"),
+    (MISSING_LIBRARY, "missing-library", "a file named by `use` cannot be read or declares no personas"),
+    (LIBRARY_ERRORS, "library-errors", "a file named by `use` has errors of its own"),
+    (UNKNOWN_LIBRARY_PERSONA, "unknown-library-persona", "`use … from` names a persona the file does not declare"),
     (MIXED_INDENT, "mixed-indent", "indentation mixes tabs and spaces"),
     (SCORE_NOT_NUMBER, "score-not-number", "a step's score is not a number (Mermaid reads NaN)"),
     (SCORE_OUT_OF_SCALE, "score-out-of-scale", "a score lies outside the declared scale"),

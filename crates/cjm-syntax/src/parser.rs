@@ -516,12 +516,18 @@ impl<'s> Parser<'s> {
             self.push(NodeKind::Error, span, indent, 1, None);
             return;
         }
-        if keyword.opens_block() && self.scope.body_started {
+        if keyword.header_only() && self.scope.body_started {
             // A block here would swallow the steps indented after it.
             self.diags.push(
                 Diagnostic::error(codes::MISPLACED, span, format!("`{word}` stands after the first section"))
-                    .with_label(format!("{word}s are declared in the map's header"))
-                    .with_hint(format!("move this `{word}` block above the first `section`")),
+                    .with_label(match keyword {
+                        Keyword::Use => "personas are taken from other files in the map's header".to_string(),
+                        _ => format!("{word}s are declared in the map's header"),
+                    })
+                    .with_hint(match keyword {
+                        Keyword::Use => "move this `use` line above the first `section`".to_string(),
+                        _ => format!("move this `{word}` block above the first `section`"),
+                    }),
             );
             // Its indented properties still belong to it, not to the section.
             let id = self.push(NodeKind::Error, span, indent, 1, None);
@@ -1004,6 +1010,7 @@ fn keyword_argument(keyword: Keyword) -> &'static str {
         Keyword::Persona => "the persona's name",
         Keyword::Metric => "the metric's name",
         Keyword::Data => "the log's path",
+        Keyword::Use => "the path of a file with personas",
     }
 }
 
@@ -1016,5 +1023,6 @@ fn keyword_example(keyword: Keyword) -> &'static str {
         Keyword::Persona => "persona Sam",
         Keyword::Metric => "metric Conversion [unit %, target 30]",
         Keyword::Data => "data events.parquet",
+        Keyword::Use => "use personas.cjm",
     }
 }

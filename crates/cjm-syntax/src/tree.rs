@@ -29,10 +29,12 @@ pub enum Keyword {
     Metric,
     /// `data [LOG]`: the event log behind the map and how to read it.
     Data,
+    /// `use FILE` / `use Sam, Dana from FILE`: personas declared in another file.
+    Use,
 }
 
 impl Keyword {
-    pub const ALL: [Keyword; 7] = [
+    pub const ALL: [Keyword; 8] = [
         Keyword::State,
         Keyword::Scale,
         Keyword::Version,
@@ -40,6 +42,7 @@ impl Keyword {
         Keyword::Persona,
         Keyword::Metric,
         Keyword::Data,
+        Keyword::Use,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -50,6 +53,7 @@ impl Keyword {
             Keyword::Persona => "persona",
             Keyword::Metric => "metric",
             Keyword::Data => "data",
+            Keyword::Use => "use",
         }
     }
     pub fn from_word(word: &str) -> Option<Keyword> {
@@ -58,6 +62,14 @@ impl Keyword {
     /// Persona, metric and data lines open a block of indented properties.
     pub fn opens_block(self) -> bool {
         matches!(self, Keyword::Persona | Keyword::Metric | Keyword::Data)
+    }
+    /// Keywords that may be given more than once (each block or file its own).
+    pub fn repeats(self) -> bool {
+        self.opens_block() || self == Keyword::Use
+    }
+    /// Keywords that belong in the header, before the first section.
+    pub fn header_only(self) -> bool {
+        self.opens_block() || self == Keyword::Use
     }
 }
 

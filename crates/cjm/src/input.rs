@@ -96,6 +96,30 @@ pub(crate) fn read(path: &str, kind: Option<Kind>) -> Result<(Source, Option<Dia
     }
 }
 
+/// The largest file a `use` line may name.
+const MAX_LIBRARY: u64 = 2 * 1024 * 1024;
+
+/// The directory a map's `use` paths are relative to.
+fn map_dir(name: &str) -> std::path::PathBuf {
+    match Path::new(name).parent() {
+        Some(dir) if name != "<stdin>" && !dir.as_os_str().is_empty() => dir.to_path_buf(),
+        _ => Path::new(".").to_path_buf(),
+    }
+}
+
+/// Reads a file a `use` line names; `Err` is the reason, for the diagnostic.
+fn read_library(path: &Path) -> Result<String, String> {
+    let meta = std::fs::metadata(path).map_err(|e| io_reason(&e))?;
+    if meta.is_dir() {
+        return Err("it is a directory".into());
+    }
+    if meta.len() > MAX_LIBRARY {
+        return Err(format!("it is {} bytes; a persona file may have {MAX_LIBRARY}", meta.len()));
+    }
+    let bytes = std::fs::read(path).map_err(|e| io_reason(&e))?;
+    String::from_utf8(bytes).map_err(|_| "it is not UTF-8 text".into())
+}
+
 /// A short reason for an IO error, without the OS error number.
 pub(crate) fn io_reason(e: &std::io::Error) -> String {
     match e.kind() {
@@ -108,23 +132,24 @@ pub(crate) fn io_reason(e: &std::io::Error) -> String {
 /// Every map in a source.
 pub(crate) fn maps(source: &Source) -> Vec<LoadedMap> {
     match source.kind {
-        Kind::Cjm | Kind::Mermaid => vec![text_map(&source.text, 0..source.text.len(), None)],
+        Kind::Cjm | Kind::Mermaid => vec![text_map(source, 0..source.text.len(), None)],
         Kind::Json => vec![json_map(&source.text)],
         Kind::Markdown => markdown::journey_blocks(&source.text)
             .into_iter()
             .enumerate()
             .map(|(i, block)| {
                 let label = format!("block {} (line {})", i + 1, block.fence_line);
-                text_map(&source.text, block.range, Some(label))
+                text_map(source, block.range, Some(label))
             })
             .collect(),
     }
 }
 
-fn text_map(text: &str, range: Range<usize>, label: Option<String>) -> LoadedMap {
-    let part = &text[range.clone()];
+fn text_map(source: &Source, range: Range<usize>, label: Option<String>) -> LoadedMap {
+    let part = &source.text[range.clone()];
     let parse = cjm_syntax::parse(part);
-    let lowered = lower(part, &parse);
+    let base = map_dir(&source.name);
+    let lowered = lower(part, &parse, &|path: &str| read_library(&base.join(path)));
     let diagnostics = lowered
         .diagnostics
         .into_iter()

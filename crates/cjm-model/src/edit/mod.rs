@@ -192,10 +192,11 @@ fn fail<T>(message: impl Into<String>) -> Result<T, EditError> {
     Err(EditError(message.into()))
 }
 
-/// Applies `edit` to `source` and returns the new text.
-pub fn apply(source: &str, edit: &Edit) -> Result<String, EditError> {
-    let out = Layout::read(source)?.apply(edit)?;
-    let checked = crate::check(&out);
+/// Applies `edit` to `source` and returns the new text. `resolve` reads
+/// the files the map's `use` lines name, as lowering does.
+pub fn apply(source: &str, edit: &Edit, resolve: crate::Resolve) -> Result<String, EditError> {
+    let out = Layout::read(source, resolve)?.apply(edit)?;
+    let checked = crate::check_with(&out, resolve);
     if let Some(d) = checked.diagnostics.iter().find(|d| d.is_error()) {
         return fail(format!("the edit would leave the map with an error ({}); nothing was changed", d.message));
     }
@@ -223,6 +224,7 @@ struct Layout<'a> {
     doc: Document,
     map: Journey,
     stages: Vec<StageAt>,
+    resolve: crate::Resolve<'a>,
 }
 
 fn text_value(kind: &NodeKind) -> Option<&cjm_syntax::tree::Text> {
@@ -234,8 +236,8 @@ fn text_value(kind: &NodeKind) -> Option<&cjm_syntax::tree::Text> {
 }
 
 impl<'a> Layout<'a> {
-    fn read(source: &'a str) -> Result<Self, EditError> {
-        let checked = crate::check(source);
+    fn read(source: &'a str, resolve: crate::Resolve<'a>) -> Result<Self, EditError> {
+        let checked = crate::check_with(source, resolve);
         if checked.has_errors() {
             return fail("the map has errors; fix them in the text first, then use the form again");
         }
@@ -277,7 +279,7 @@ impl<'a> Layout<'a> {
                 .collect();
             stages.push(StageAt { id: stage.id.clone(), section, steps });
         }
-        Ok(Layout { source, doc, map, stages })
+        Ok(Layout { source, doc, map, stages, resolve })
     }
 
     fn stage(&self, id: &str) -> Result<usize, EditError> {
@@ -459,7 +461,7 @@ impl<'a> Layout<'a> {
             block.push('\n');
         }
         let without = splice(self.source, start, end, "");
-        let rest = Layout::read(&without)?;
+        let rest = Layout::read(&without, self.resolve)?;
         match before {
             Some(b) => {
                 let t = rest.stage(b)?;
@@ -526,7 +528,7 @@ impl<'a> Layout<'a> {
             block.push('\n');
         }
         let without = splice(self.source, start, end, "");
-        let rest = Layout::read(&without)?;
+        let rest = Layout::read(&without, self.resolve)?;
         let target = rest.stage(stage)?;
         let (at, indent) = rest.step_slot(target, before.as_deref())?;
         Ok(insert_line(&without, at, &reindent(&block, &old_indent, &indent)))
@@ -684,7 +686,7 @@ journey
 ";
 
     fn ok(edit: Edit) -> String {
-        apply(MAP, &edit).unwrap_or_else(|e| panic!("{edit:?}: {e}"))
+        apply(MAP, &edit, &crate::uses::no_files).unwrap_or_else(|e| panic!("{edit:?}: {e}"))
     }
 
     #[test]
@@ -754,17 +756,25 @@ journey
         );
         let out = ok(Edit::DeleteStage { stage: "browse".into() });
         assert!(out.contains("  Hear about us: 3\n  section Buy\n"), "{out}");
-        assert!(apply(MAP, &Edit::SetScore { step: "pay".into(), score: Some(9.0) })
+        assert!(apply(MAP, &Edit::SetScore { step: "pay".into(), score: Some(9.0) }, &crate::uses::no_files)
             .unwrap_err()
             .0
             .contains("scale is 1..5"));
-        assert!(apply(MAP, &Edit::RenameStep { step: "nope".into(), name: "x".into() })
+        assert!(apply(MAP, &Edit::RenameStep { step: "nope".into(), name: "x".into() }, &crate::uses::no_files)
             .unwrap_err()
             .0
             .contains("no step `nope`"));
-        assert!(
-            apply(MAP, &Edit::AddStep { stage: "buy".into(), name: "  ".into(), score: None, before: None }).is_err()
-        );
-        assert!(apply("journey\n  Bad: x\n  section\n", &Edit::DeleteStage { stage: "x".into() }).is_err());
+        assert!(apply(
+            MAP,
+            &Edit::AddStep { stage: "buy".into(), name: "  ".into(), score: None, before: None },
+            &crate::uses::no_files
+        )
+        .is_err());
+        assert!(apply(
+            "journey\n  Bad: x\n  section\n",
+            &Edit::DeleteStage { stage: "x".into() },
+            &crate::uses::no_files
+        )
+        .is_err());
     }
 }

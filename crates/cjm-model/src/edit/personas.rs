@@ -8,6 +8,9 @@ use cjm_syntax::tree::{Keyword, NodeKind};
 
 impl Layout<'_> {
     pub(super) fn persona_node(&self, name: &str) -> Result<usize, EditError> {
+        if let Some(file) = self.map.personas.iter().find(|p| p.name == name).and_then(|p| p.source.as_deref()) {
+            return fail(format!("{name} comes from `{file}`; edit the persona there"));
+        }
         self.keyword_nodes(Keyword::Persona)
             .find(|&n| self.keyword_arg(n) == Some(name))
             .map_or_else(|| fail(format!("there is no persona `{name}` declared in the map (reload)")), Ok)

@@ -785,9 +785,14 @@ impl Actor {
         let (rev, text, before) = (a.rev, self.doc.text(), a.model.clone());
         let authors: Vec<i64> = std::mem::take(&mut a.authors).into_iter().collect();
         let (me, permits) = (self.me.clone(), self.state.live.renders.clone());
+        let (state, map_id) = (self.state.clone(), self.map_id);
         tokio::spawn(async move {
             let _permit = permits.acquire_owned().await;
-            let job = move || preview::analyse(rev, &text, before.as_deref(), draw, authors);
+            let library = crate::service::personas::Library::of_map(&state, map_id).await.unwrap_or_default();
+            let job = preview::Job { rev, text, before, draw, authors };
+            let images =
+                move |m: &cjm_model::Journey| crate::service::personas::portraits(&state, library.workspace_id, m);
+            let job = move || preview::analyse(job, &library, images);
             let Ok(analysis) = tokio::task::spawn_blocking(job).await else { return };
             if let Some(me) = me.upgrade() {
                 let _ = me.send(Cmd::Analysed(Box::new(analysis))).await;

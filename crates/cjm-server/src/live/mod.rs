@@ -311,10 +311,11 @@ pub(crate) async fn save(
     let map_id = map.id;
     let (text, base) = text(state, map_id).await?;
     let message = match message.trim() {
-        "" => what_changed(state, map_id, base, text.clone()).await?,
+        "" => what_changed(state, map.workspace_id, map_id, base, text.clone()).await?,
         m => m.to_string(),
     };
-    let checked = crate::store::Checked::off_runtime(text).await?;
+    let library = crate::service::personas::Library::of(state, map.workspace_id).await?;
+    let checked = crate::store::Checked::off_runtime(text, library).await?;
     let uid = user.id;
     let version = state
         .db
@@ -331,10 +332,13 @@ pub(crate) async fn save(
 
 /// A save's note when its author wrote none: what changed since version
 /// `base`, in the map's terms ("Added 2 steps and changed a stage").
-async fn what_changed(state: &AppState, map_id: i64, base: i64, text: String) -> AppResult<String> {
+async fn what_changed(state: &AppState, ws: i64, map_id: i64, base: i64, text: String) -> AppResult<String> {
     let old = state.db.read(move |c| crate::store::version(c, map_id, base)).await?.source.unwrap_or_default();
+    let library = crate::service::personas::Library::of(state, ws).await?;
     tokio::task::spawn_blocking(move || {
-        let (old, new) = (cjm_model::check(&old).journey, cjm_model::check(&text).journey);
+        let resolve = |p: &str| library.resolve(p);
+        let (old, new) =
+            (cjm_model::check_with(&old, &resolve).journey, cjm_model::check_with(&text, &resolve).journey);
         cjm_model::diff::summary(&cjm_model::diff::diff(&old, &new))
     })
     .await
@@ -343,9 +347,16 @@ async fn what_changed(state: &AppState, map_id: i64, base: i64, text: String) ->
 
 /// A form edit on the live text, as one transaction made by `user`: no
 /// version (the next save takes it in). The new text.
-pub(crate) async fn edit(state: &AppState, map_id: i64, user: i64, edit: cjm_model::edit::Edit) -> AppResult<String> {
+pub(crate) async fn edit(
+    state: &AppState,
+    map: &crate::store::MapInfo,
+    user: i64,
+    edit: cjm_model::edit::Edit,
+) -> AppResult<String> {
+    let map_id = map.id;
     let (text, _) = text(state, map_id).await?;
-    let new = tokio::task::spawn_blocking(move || cjm_model::edit::apply(&text, &edit))
+    let library = crate::service::personas::Library::of(state, map.workspace_id).await?;
+    let new = tokio::task::spawn_blocking(move || cjm_model::edit::apply(&text, &edit, &|p| library.resolve(p)))
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?
         .map_err(|e| AppError::bad(e.0))?;

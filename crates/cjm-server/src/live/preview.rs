@@ -12,6 +12,7 @@
 //! the server, so a viewer (or a thousand) cannot make it draw more: the
 //! rate is set by the editors' bursts, never by the watchers.
 
+use crate::service::personas::Library;
 use cjm_live::wire;
 use cjm_model::Journey;
 use std::sync::Arc;
@@ -50,10 +51,26 @@ pub(crate) fn key(change: &cjm_model::diff::Change) -> String {
     format!("{}:{}", change.what, change.id)
 }
 
-/// Checks `text` (and draws it, when `draw`), and lists what changed since
-/// `before`. Runs on the blocking pool.
-pub(crate) fn analyse(rev: u64, text: &str, before: Option<&Journey>, draw: bool, authors: Vec<i64>) -> Analysis {
-    let Ok((checked, map)) = crate::service::check::checked(text) else {
+/// What an analysis is of: the text at revision `rev`, the model it had
+/// before, whether to draw it, and who changed it since.
+pub(crate) struct Job {
+    pub(crate) rev: u64,
+    pub(crate) text: String,
+    pub(crate) before: Option<Arc<Journey>>,
+    pub(crate) draw: bool,
+    pub(crate) authors: Vec<i64>,
+}
+
+/// Portraits by `image:` key.
+pub(crate) type ImageMap = std::collections::HashMap<String, Vec<u8>>;
+
+/// Checks the text (its `use` lines read from `library`; drawn, when
+/// `draw`, with the portraits `images` finds), and lists what changed
+/// since `before`. Runs on the blocking pool.
+pub(crate) fn analyse(job: Job, library: &Library, images: impl Fn(&Journey) -> ImageMap) -> Analysis {
+    let Job { rev, text, before, draw, authors } = job;
+    let before = before.as_deref();
+    let Ok((checked, map)) = crate::service::check::checked(&text, library) else {
         // Larger than a map may be: the document's own limit refuses
         // such edits first, so there is nothing to show or credit.
         return Analysis { rev, model: None, touched: Vec::new(), frame: None, authors };
@@ -68,7 +85,12 @@ pub(crate) fn analyse(rev: u64, text: &str, before: Option<&Journey>, draw: bool
         _ => Vec::new(),
     };
     let frame = draw.then(|| {
-        let svg = ok.then(|| cjm_render::svg(&map, &cjm_render::Options { embed_font: false, ..Default::default() }));
+        let svg = ok.then(|| {
+            cjm_render::svg(
+                &map,
+                &cjm_render::Options { images: images(&map), embed_font: false, ..Default::default() },
+            )
+        });
         let body = crate::api::Preview { checked, svg, map: ok.then(|| map.clone()) };
         let mut json = serde_json::to_value(&body).unwrap_or_default();
         if let Some(o) = json.as_object_mut() {
@@ -145,13 +167,9 @@ mod tests {
     #[test]
     fn an_analysis_credits_the_items_a_burst_changed() {
         let before = model("journey\n  section Buy\n    Pay: 3: Me\n    Ship: 4: Me\n");
-        let a = analyse(
-            7,
-            "journey\n  section Buy\n    Pay: 1: Me\n    Ship: 4: Me\n    Track: 5: Me\n",
-            Some(&before),
-            false,
-            vec![3],
-        );
+        let text = "journey\n  section Buy\n    Pay: 1: Me\n    Ship: 4: Me\n    Track: 5: Me\n".to_string();
+        let job = Job { rev: 7, text, before: Some(Arc::new(before)), draw: false, authors: vec![3] };
+        let a = analyse(job, &Library::default(), |_| ImageMap::new());
         assert_eq!(a.rev, 7);
         assert_eq!(a.authors, [3]);
         assert!(a.model.is_some() && a.frame.is_none());
@@ -161,7 +179,9 @@ mod tests {
     #[test]
     fn a_text_with_errors_credits_nothing_and_previews_its_diagnostics() {
         let before = model("journey\n  section Buy\n    Pay: 3: Me\n");
-        let a = analyse(1, "journey\n  bogus line here\n  section Buy\n    Pay: 3: Me\n", Some(&before), true, vec![]);
+        let text = "journey\n  bogus line here\n  section Buy\n    Pay: 3: Me\n".to_string();
+        let job = Job { rev: 1, text, before: Some(Arc::new(before)), draw: true, authors: vec![] };
+        let a = analyse(job, &Library::default(), |_| ImageMap::new());
         assert!(a.model.is_none() && a.touched.is_empty());
         let frame = a.frame.expect("a preview frame");
         let Ok(messages) = wire::decode(&frame) else { panic!("the frame decodes") };

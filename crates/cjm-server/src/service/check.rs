@@ -2,6 +2,7 @@
 //! outline the forms offer, and the live preview's drawing.
 
 use crate::error::{AppError, AppResult};
+use crate::service::personas::{self, Library};
 use crate::store;
 use cjm_syntax::diag::DiagnosticRecord;
 use schemars::JsonSchema;
@@ -41,11 +42,11 @@ pub(crate) struct OutlineStep {
     pub score: Option<f64>,
 }
 
-pub(crate) fn checked(source: &str) -> AppResult<(Checked, cjm_model::Journey)> {
+pub(crate) fn checked(source: &str, library: &Library) -> AppResult<(Checked, cjm_model::Journey)> {
     if source.len() > store::MAX_SOURCE {
         return Err(AppError::TooLarge(format!("the map is larger than {} bytes", store::MAX_SOURCE)));
     }
-    let lowered = cjm_model::check(source);
+    let lowered = cjm_model::check_with(source, &|p| library.resolve(p));
     let diagnostics = diagnostics(source, &lowered.diagnostics);
     let errors = lowered.diagnostics.iter().filter(|d| d.is_error()).count();
     let outline = lowered
@@ -69,16 +70,20 @@ pub(crate) fn checked(source: &str) -> AppResult<(Checked, cjm_model::Journey)> 
 /// The diagnostics, the counts, and (when the text has no errors) the
 /// drawing with the model it draws, computed on the blocking pool.
 pub(crate) async fn preview(
+    state: &crate::AppState,
     source: String,
+    library: Library,
     persona: Option<String>,
     theme: cjm_render::ThemeName,
 ) -> AppResult<(Checked, Option<(String, cjm_model::Journey)>)> {
+    let state = state.clone();
     tokio::task::spawn_blocking(move || {
-        let (c, map) = checked(&source)?;
+        let (c, map) = checked(&source, &library)?;
         let drawn = (c.errors == 0).then(|| {
             let persona = persona.filter(|p| map.personas.iter().any(|x| &x.name == p));
-            let svg =
-                cjm_render::svg(&map, &cjm_render::Options { theme, persona, embed_font: false, ..Default::default() });
+            let images = personas::portraits(&state, library.workspace_id, &map);
+            let opts = cjm_render::Options { theme, persona, images, embed_font: false, ..Default::default() };
+            let svg = cjm_render::svg(&map, &opts);
             (svg, map)
         });
         Ok((c, drawn))
@@ -88,8 +93,8 @@ pub(crate) async fn preview(
 }
 
 /// [`checked`] on the blocking pool.
-pub(crate) async fn check(source: String) -> AppResult<Checked> {
-    tokio::task::spawn_blocking(move || checked(&source).map(|(c, _)| c))
+pub(crate) async fn check(source: String, library: Library) -> AppResult<Checked> {
+    tokio::task::spawn_blocking(move || checked(&source, &library).map(|(c, _)| c))
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?
 }
@@ -114,12 +119,12 @@ pub(crate) struct Computed {
 }
 
 /// A form edit worked out on a text, without storing anything.
-pub(crate) async fn edit(source: String, edit: cjm_model::edit::Edit) -> AppResult<Computed> {
+pub(crate) async fn edit(source: String, library: Library, edit: cjm_model::edit::Edit) -> AppResult<Computed> {
     if source.len() > store::MAX_SOURCE {
         return Err(AppError::TooLarge(format!("the map is larger than {} bytes", store::MAX_SOURCE)));
     }
     tokio::task::spawn_blocking(move || {
-        let new = cjm_model::edit::apply(&source, &edit).map_err(|e| AppError::bad(e.0))?;
+        let new = cjm_model::edit::apply(&source, &edit, &|p| library.resolve(p)).map_err(|e| AppError::bad(e.0))?;
         let changes = utf16_changes(&source, &cjm_live::edits::between(&source, &new));
         Ok(Computed { source: new, changes })
     })

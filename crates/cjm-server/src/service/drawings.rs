@@ -217,7 +217,8 @@ pub(crate) async fn draw(
                 }
                 _ => &checked.journey,
             };
-            let bytes = render(map, &what, format, theme, persona, embed_font)?;
+            let images = crate::service::personas::version_portraits(&state2, what.version_id, map);
+            let bytes = render(map, &what, format, theme, persona, embed_font, images)?;
             let len = bytes.len();
             Ok((bytes, len))
         })
@@ -231,6 +232,7 @@ fn render(
     theme: ThemeName,
     persona: Option<String>,
     embed_font: bool,
+    images: std::collections::HashMap<String, Vec<u8>>,
 ) -> AppResult<Vec<u8>> {
     if let Some(p) = &persona {
         if !map.personas.iter().any(|x| &x.name == p || &x.id == p) {
@@ -242,6 +244,7 @@ fn render(
         persona,
         measures: what.measures.as_ref().map(|m| (*m.1).clone()),
         embed_font,
+        images,
         ..Options::default()
     };
     let failed = |e: cjm_render::RenderError| AppError::Internal(e.to_string());

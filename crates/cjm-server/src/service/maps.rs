@@ -4,6 +4,7 @@
 
 use crate::auth::User;
 use crate::error::{AppError, AppResult};
+use crate::service::personas::Library;
 use crate::store::{self, MapInfo};
 use crate::AppState;
 
@@ -56,7 +57,8 @@ pub(crate) async fn create(state: &AppState, ws: i64, user: &User, start: &Start
         Some(t) => format!("Created from the {t} template"),
         None => "Created".into(),
     };
-    let checked = store::Checked::off_runtime(source).await?;
+    let library = Library::of(state, ws).await?;
+    let checked = store::Checked::off_runtime(source, library).await?;
     let uid = user.id;
     state.db.write(move |tx| store::create_map(tx, ws, uid, &checked, &tags, &message)).await
 }
@@ -71,7 +73,8 @@ pub(crate) async fn save(
     base: Option<i64>,
 ) -> AppResult<store::Version> {
     crate::live::check_no_unsaved(state, map.id).await?;
-    let checked = store::Checked::off_runtime(source).await?;
+    let library = Library::of(state, map.workspace_id).await?;
+    let checked = store::Checked::off_runtime(source, library).await?;
     let (id, uid) = (map.id, user.id);
     let text = checked.source().to_string();
     let version = state.db.write(move |tx| store::append_version(tx, id, uid, &checked, &message, base)).await?;
@@ -94,10 +97,12 @@ pub(crate) async fn edit(
     crate::live::check_no_unsaved(state, id).await?;
     let current = state.db.read(move |c| store::version(c, id, base)).await?.source.unwrap_or_default();
     let message = message.trim().to_string();
+    let library = Library::of(state, map.workspace_id).await?;
     let (checked, message) = tokio::task::spawn_blocking(move || {
-        let source = cjm_model::edit::apply(&current, &edit).map_err(|e| AppError::bad(e.0))?;
+        let source =
+            cjm_model::edit::apply(&current, &edit, &|p| library.resolve(p)).map_err(|e| AppError::bad(e.0))?;
         let message = if message.is_empty() { cjm_model::edit::describe(&current, &edit) } else { message };
-        Ok::<_, AppError>((store::Checked::new(source)?, message))
+        Ok::<_, AppError>((store::Checked::new(source, &library)?, message))
     })
     .await
     .map_err(|e| AppError::Internal(e.to_string()))??;

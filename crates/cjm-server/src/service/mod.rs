@@ -13,6 +13,7 @@ pub(crate) mod drawings;
 pub(crate) mod evidence;
 pub(crate) mod folder;
 pub(crate) mod maps;
+pub(crate) mod personas;
 pub(crate) mod picks;
 pub(crate) mod portfolio;
 pub(crate) mod shares;

@@ -1,6 +1,7 @@
 //! Maps and their versions. A version is written once and never changes.
 
 use super::*;
+use crate::service::personas::{Library, Pins};
 
 #[derive(Clone, Debug, Serialize, JsonSchema)]
 pub(crate) struct MapInfo {
@@ -153,19 +154,22 @@ pub const MAX_SOURCE: usize = 2 * 1024 * 1024;
 pub struct Checked {
     source: String,
     title: String,
+    /// What the text takes from the workspace's persona library.
+    pins: Option<Pins>,
 }
 
 impl Checked {
     /// Checks a source for saving: not too large, and no errors (a map
-    /// that does not read cannot be drawn or shared).
-    pub fn new(source: String) -> AppResult<Checked> {
-        let title = check_source(&source)?;
-        Ok(Checked { source, title })
+    /// that does not read cannot be drawn or shared), reading its `use`
+    /// lines from the workspace's persona `library`.
+    pub(crate) fn new(source: String, library: &Library) -> AppResult<Checked> {
+        let (title, pins) = check_source(&source, library)?;
+        Ok(Checked { source, title, pins })
     }
 
     /// [`Checked::new`] on the blocking pool.
-    pub async fn off_runtime(source: String) -> AppResult<Checked> {
-        tokio::task::spawn_blocking(move || Checked::new(source))
+    pub(crate) async fn off_runtime(source: String, library: Library) -> AppResult<Checked> {
+        tokio::task::spawn_blocking(move || Checked::new(source, &library))
             .await
             .map_err(|e| AppError::Internal(format!("checking a map: {e}")))?
     }
@@ -175,8 +179,9 @@ impl Checked {
     }
 }
 
-/// The map's title when `source` can be saved.
-fn check_source(source: &str) -> AppResult<String> {
+/// The map's title when `source` can be saved, and what it takes from
+/// the persona library.
+fn check_source(source: &str, library: &Library) -> AppResult<(String, Option<Pins>)> {
     if source.len() > MAX_SOURCE {
         return Err(AppError::TooLarge(format!(
             "the map is {} bytes; the limit is {} bytes",
@@ -184,7 +189,7 @@ fn check_source(source: &str) -> AppResult<String> {
             MAX_SOURCE
         )));
     }
-    let checked = cjm_model::check(source);
+    let checked = cjm_model::check_with(source, &|p| library.resolve(p));
     if let Some(d) = checked.diagnostics.iter().find(|d| d.is_error()) {
         let lines = cjm_syntax::diag::LineIndex::new(source);
         let (line, col) = lines.line_col(d.span.start);
@@ -193,7 +198,8 @@ fn check_source(source: &str) -> AppResult<String> {
             d.message, d.code
         )));
     }
-    Ok(checked.journey.title.clone().filter(|t| !t.trim().is_empty()).unwrap_or_else(|| "Untitled map".into()))
+    let title = checked.journey.title.clone().filter(|t| !t.trim().is_empty()).unwrap_or_else(|| "Untitled map".into());
+    Ok((title, library.pins(&checked.journey)))
 }
 
 /// Creates a map with its first version; returns its id.
@@ -248,6 +254,16 @@ pub fn append_version(
         params![map_id, number, source, sha, user_id, message, now],
     )?;
     let id = c.last_insert_rowid();
+    if let Some(pins) = &checked.pins {
+        for (persona, name, version) in &pins.personas {
+            if super::persona_version_now(c, *persona)? != Some(*version) {
+                return Err(AppError::Conflict(format!(
+                    "{name} was changed in the persona library while this was saved; save again to draw the new version"
+                )));
+            }
+        }
+        super::pin_personas(c, id, &pins.text, &pins.personas)?;
+    }
     c.execute(
         "UPDATE maps SET head = ?2, title = ?3, updated_at = ?4 WHERE id = ?1",
         params![map_id, number, title, now],

@@ -8,6 +8,7 @@
 use crate::auth::{Principal, Role, TokenScope};
 use crate::error::{AppError, AppResult};
 use crate::extract::{Body, Commenter, Editor, Form, MapAccess, Owner, Path, Query, SignedIn, Viewer, WorkspaceAccess};
+use crate::service::personas::Library;
 use crate::service::{self, accounts, comments, drawings, evidence, maps, shares};
 use crate::store::{self, ColumnMapping, MapInfo};
 use crate::AppState;
@@ -17,6 +18,9 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+
+mod personas;
+pub(crate) use personas::*;
 
 pub(crate) use crate::service::check::Checked;
 pub(crate) use crate::service::diff::Diff;
@@ -704,10 +708,27 @@ pub(crate) struct SourceBody {
     pub source: String,
     pub persona: Option<String>,
     pub theme: Option<String>,
+    /// The map the text is of: its `use personas.cjm` lines read that
+    /// map's workspace's persona library (you must be a member).
+    pub map: Option<i64>,
 }
 
-pub(crate) async fn check(_: SignedIn, Body(body): Body<SourceBody>) -> AppResult<Json<Checked>> {
-    Ok(Json(service::check::check(body.source).await?))
+/// The persona library a text of map `map` reads (an empty one for no
+/// map); `404` unless `user` is a member of the map's workspace.
+async fn library_for(state: &AppState, user: &crate::auth::User, map: Option<i64>) -> AppResult<Library> {
+    let Some(id) = map else { return Ok(Library::default()) };
+    let uid = user.id;
+    let ws = state.db.read(move |c| store::map_for(c, uid, id).map(|(m, _, _)| m.workspace_id)).await?;
+    Library::of(state, ws).await
+}
+
+pub(crate) async fn check(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    Body(body): Body<SourceBody>,
+) -> AppResult<Json<Checked>> {
+    let library = library_for(&state, &user, body.map).await?;
+    Ok(Json(service::check::check(body.source, library).await?))
 }
 
 #[derive(Serialize, JsonSchema)]
@@ -720,9 +741,14 @@ pub(crate) struct Preview {
     pub map: Option<cjm_model::Journey>,
 }
 
-pub(crate) async fn preview(_: SignedIn, Body(body): Body<SourceBody>) -> AppResult<Json<Preview>> {
+pub(crate) async fn preview(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    Body(body): Body<SourceBody>,
+) -> AppResult<Json<Preview>> {
     let view = drawings::View { persona: body.persona.clone(), theme: body.theme.clone() };
-    let (checked, drawn) = service::check::preview(body.source, body.persona, view.theme()?).await?;
+    let library = library_for(&state, &user, body.map).await?;
+    let (checked, drawn) = service::check::preview(&state, body.source, library, body.persona, view.theme()?).await?;
     let (svg, map) = drawn.map_or((None, None), |(svg, map)| (Some(svg), Some(map)));
     Ok(Json(Preview { checked, svg, map }))
 }
@@ -732,13 +758,17 @@ pub(crate) async fn preview(_: SignedIn, Body(body): Body<SourceBody>) -> AppRes
 pub(crate) struct ComputeEdit {
     pub source: String,
     pub edit: cjm_model::edit::Edit,
+    /// The map the text is of (its `use` lines read that workspace's library).
+    pub map: Option<i64>,
 }
 
 pub(crate) async fn compute_edit(
-    _: SignedIn,
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
     Body(body): Body<ComputeEdit>,
 ) -> AppResult<Json<service::check::Computed>> {
-    Ok(Json(service::check::edit(body.source, body.edit).await?))
+    let library = library_for(&state, &user, body.map).await?;
+    Ok(Json(service::check::edit(body.source, library, body.edit).await?))
 }
 
 // ---------------------------------------------------------------- tokens
@@ -829,6 +859,6 @@ pub(crate) async fn live_edit(
     access: MapAccess<Editor>,
     Body(body): Body<LiveEditBody>,
 ) -> AppResult<Json<LiveEdited>> {
-    let source = crate::live::edit(&state, access.map.id, access.user.id, body.edit).await?;
+    let source = crate::live::edit(&state, &access.map, access.user.id, body.edit).await?;
     Ok(Json(LiveEdited { source }))
 }
