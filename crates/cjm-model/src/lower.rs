@@ -784,6 +784,7 @@ impl<'s> Lowering<'s> {
     fn resolve_uses(&mut self, resolve: Resolve) {
         let mut files: Vec<(String, uses::Library)> = Vec::new();
         let mut taken = Vec::new();
+        let mut count = 0;
         for (line, at) in std::mem::take(&mut self.uses) {
             let known = files.iter().position(|(p, _)| *p == line.path);
             let i = match known {
@@ -807,17 +808,36 @@ impl<'s> Lowering<'s> {
             };
             match &files[i].1 {
                 uses::Library::Read(personas) => {
-                    taken.push((at, line.path_span, uses::take(&line, personas, &mut self.diags)));
+                    let some = uses::take(&line, personas, count, &mut self.diags);
+                    count += some.len();
+                    taken.push((at, line.path_span, some));
                 }
                 uses::Library::Failed(d) if known.is_none() => self.diags.push(d.clone()),
                 uses::Library::Failed(_) => {}
             }
         }
-        for (at, span, personas) in taken.into_iter().rev() {
-            let n = personas.len();
-            self.map.personas.splice(at..at, personas);
-            self.spans.personas.splice(at..at, std::iter::repeat_n(span, n));
+        if taken.is_empty() {
+            return;
         }
+        // One merge, in order: the lines' `at` never decrease.
+        let own = std::mem::take(&mut self.map.personas);
+        let own_spans = std::mem::take(&mut self.spans.personas);
+        let mut taken = taken.into_iter().peekable();
+        for (i, (persona, span)) in own.into_iter().zip(own_spans).enumerate() {
+            while let Some((_, line_span, personas)) = taken.next_if(|t| t.0 <= i) {
+                self.push_taken(line_span, personas);
+            }
+            self.map.personas.push(persona);
+            self.spans.personas.push(span);
+        }
+        for (_, line_span, personas) in taken {
+            self.push_taken(line_span, personas);
+        }
+    }
+
+    fn push_taken(&mut self, span: Span, personas: Vec<Persona>) {
+        self.spans.personas.extend(std::iter::repeat_n(span, personas.len()));
+        self.map.personas.extend(personas);
     }
 
     /// Explicit ids first (so derived ids never take them), then derived ids.

@@ -17,6 +17,8 @@ pub type Resolve<'a> = &'a dyn Fn(&str) -> Result<String, String>;
 
 /// At most this many different files per map.
 pub const MAX_FILES: usize = 16;
+/// At most this many personas taken from files, all `use` lines together.
+pub const MAX_TAKEN: usize = 10_000;
 
 /// The resolver of a map read on its own: every `use` is an error.
 pub fn no_files(_: &str) -> Result<String, String> {
@@ -35,11 +37,11 @@ pub(crate) struct UseLine {
 /// path) into names and path. `Err` is a diagnostic at the faulty part.
 pub(crate) fn read_line(src: &str, arg: &Text) -> Result<UseLine, Diagnostic> {
     let raw = &src[arg.span.start..arg.span.end];
-    let (names_raw, path_at) = match raw.rfind(" from ") {
-        Some(at) if !raw.starts_with('"') || raw[..at].matches('"').count() % 2 == 0 => {
-            (Some(&raw[..at]), at + " from ".len())
-        }
-        _ => (None, 0),
+    // The last ` from ` outside a quoted path splits names from the path.
+    let split = raw.rmatch_indices(" from ").map(|(at, _)| at).find(|&at| raw[..at].matches('"').count() % 2 == 0);
+    let (names_raw, path_at) = match split {
+        Some(at) => (Some(&raw[..at]), at + " from ".len()),
+        None => (None, 0),
     };
     let path_raw = &raw[path_at..];
     let lead = path_raw.len() - path_raw.trim_start().len();
@@ -137,7 +139,20 @@ pub(crate) fn read_library(line: &UseLine, resolve: Resolve) -> Library {
 
 /// The personas a line takes from its file, with a diagnostic for each
 /// name the file does not declare.
-pub(crate) fn take(line: &UseLine, personas: &[Persona], diags: &mut Vec<Diagnostic>) -> Vec<Persona> {
+pub(crate) fn take(line: &UseLine, personas: &[Persona], taken: usize, diags: &mut Vec<Diagnostic>) -> Vec<Persona> {
+    let wanted = if line.names.is_empty() { personas.len() } else { line.names.len() };
+    if taken + wanted > MAX_TAKEN {
+        diags.push(
+            Diagnostic::error(
+                codes::MISSING_LIBRARY,
+                line.path_span,
+                format!("a map may take at most {MAX_TAKEN} personas from files"),
+            )
+            .with_label("these personas are not taken")
+            .with_hint("name the personas this map needs: `use Sam, Dana from …`"),
+        );
+        return Vec::new();
+    }
     if line.names.is_empty() {
         return personas.to_vec();
     }

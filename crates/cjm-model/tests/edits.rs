@@ -37,7 +37,7 @@ fn every_edit_reads_like_its_golden_file() {
     assert!(cases.len() >= 70, "expected the edit cases, found {}", cases.len());
     for path in &cases {
         let (head, edit, before, expected) = read(path);
-        let actual = match apply(&before, &edit) {
+        let actual = match apply(&before, &edit, &cjm_model::uses::no_files) {
             Ok(after) => {
                 let checked = cjm_model::check(&after);
                 if let Some(d) = checked.diagnostics.iter().find(|d| d.is_error()) {

@@ -88,7 +88,14 @@ fn format_reference_examples_are_valid() {
         };
         let body = body.as_str();
         examples += 1;
-        let lowered = check(body);
+        // The files the `use` example names.
+        let resolve = |path: &str| match path {
+            "personas.cjm" => Ok("journey\n  persona Sam\n  persona Dana\n".to_string()),
+            "team/personas.cjm" => Ok("journey\n  persona Lee\n  persona Kim\n  persona Ola\n".to_string()),
+            "shared files/personas.cjm" => Ok("journey\n  persona Ana\n".to_string()),
+            _ => Err("no such file".to_string()),
+        };
+        let lowered = cjm_model::check_with(body, &resolve);
         let errors: Vec<String> =
             lowered.diagnostics.iter().filter(|d| d.is_error()).map(|d| format!("{} {}", d.code, d.message)).collect();
         assert!(errors.is_empty(), "example {examples} in docs/format.md has errors: {errors:?}\n{body}");

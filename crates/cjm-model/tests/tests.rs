@@ -55,3 +55,63 @@ fn a_json_array_is_not_a_map() {
     let e = cjm_model::json::from_json(r#"{"format": "cjm/9", "stages": {"new": true}}"#).err().expect("refused");
     assert!(e.message.contains("unsupported format `cjm/9`"), "{}", e.message);
 }
+
+/// A file's personas are taken once however many `use` lines name it; a
+/// map may name at most 16 files, and what `use` took prints back as the
+/// `use` lines, from the text and from the JSON.
+#[test]
+fn use_lines_are_bounded_and_print_back() {
+    let reads = std::cell::Cell::new(0);
+    let resolve = |path: &str| {
+        reads.set(reads.get() + 1);
+        Ok(format!("journey\n  persona P{}\n", path.trim_end_matches(".cjm")))
+    };
+    let mut text = String::from("journey\n");
+    for _ in 0..100_000 {
+        text.push_str("  use 1.cjm\n");
+    }
+    let started = std::time::Instant::now();
+    let lowered = cjm_model::check_with(&text, &resolve);
+    assert_eq!(reads.get(), 1, "one read for one file");
+    assert!(started.elapsed().as_secs() < 20);
+    // 100,000 lines take the same persona 100,000 times: one error per extra line.
+    assert!(lowered.diagnostics.iter().all(|d| d.code == "E103"));
+
+    let many: String = (1..=17).map(|i| format!("  use {i}.cjm\n")).collect();
+    let lowered = cjm_model::check_with(&format!("journey\n{many}"), &resolve);
+    let errors: Vec<&str> = lowered.diagnostics.iter().map(|d| d.message.as_str()).collect();
+    assert_eq!(errors, ["a map may use at most 16 files"]);
+    assert_eq!(lowered.journey.personas.len(), 16);
+
+    let map = "journey\n  title T\n  use P1, P2 from team/a.cjm\n  persona Own\n  section S\n    Go: 3: P1, Own\n";
+    let resolve = |_: &str| Ok("journey\n  persona P1\n    goal: g\n  persona P2\n  persona P3\n".to_string());
+    let lowered = cjm_model::check_with(map, &resolve);
+    assert!(!lowered.has_errors(), "{:?}", lowered.diagnostics);
+    let printed = cjm_model::to_cjm(&lowered.journey);
+    assert!(printed.contains("  use P1, P2 from team/a.cjm\n") && !printed.contains("persona P1"), "{printed}");
+    let json = cjm_model::json::to_json(&lowered.journey);
+    assert!(json.contains("\"source\": \"team/a.cjm\"") && json.contains("\"goals\""), "{json}");
+    let back = cjm_model::json::from_json(&json).expect("reads");
+    assert_eq!(cjm_model::to_cjm(&back.journey), printed);
+    // Read on its own (no files), the map says the file is not read.
+    let alone = cjm_model::check(map);
+    assert!(alone.diagnostics.iter().any(|d| d.code == "E108"));
+}
+
+/// A file of 20,000 personas named by 50,000 lines costs one read and at
+/// most 10,000 personas taken.
+#[test]
+fn personas_taken_from_files_are_bounded() {
+    let library: String =
+        std::iter::once("journey\n".to_string()).chain((0..20_000).map(|i| format!("  persona P{i}\n"))).collect();
+    let resolve = |_: &str| Ok(library.clone());
+    let text: String =
+        std::iter::once("journey\n".to_string()).chain((0..50_000).map(|_| "  use big.cjm\n".into())).collect();
+    let started = std::time::Instant::now();
+    let lowered = cjm_model::check_with(&text, &resolve);
+    assert!(started.elapsed().as_secs() < 10, "{:?}", started.elapsed());
+    assert!(lowered.journey.personas.is_empty());
+    assert!(lowered.diagnostics.iter().all(|d| d.message == "a map may take at most 10000 personas from files"));
+    let some = cjm_model::check_with("journey\n  use P1, P7 from big.cjm\n", &resolve);
+    assert!(!some.has_errors() && some.journey.personas.len() == 2);
+}

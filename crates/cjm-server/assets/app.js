@@ -46,6 +46,7 @@
       let v = el.value;
       if (el.name === "tags") { out.tags = v.split(",").map((s) => s.trim()).filter(Boolean); continue; }
       if (el.dataset.type === "list") { out[el.name] = v.split(/[\s,]+/).filter(Boolean); continue; }
+      if (el.dataset.type === "lines") { out[el.name] = v.split("\n").map((s) => s.trim()).filter(Boolean); continue; }
       if (v === "") { if (el.dataset.type === "number") out[el.name] = null; continue; }
       if (el.dataset.type === "number" || el.name === "parent_id") v = Number(v);
       out[el.name] = v;
@@ -104,6 +105,28 @@
       toast(err.message, "error");
     } finally {
       if (button) button.disabled = false;
+    }
+  });
+
+  // A persona's portrait: the chosen image is sent as it is; the server
+  // re-encodes it and the page shows the new version.
+  document.addEventListener("change", async (e) => {
+    const input = e.target.closest("input[type=file][data-portrait]");
+    if (!input || !input.files.length) return;
+    const file = input.files[0];
+    if (file.size > 8 * 1024 * 1024) { toast("The portrait is larger than 8 MiB; choose a smaller image.", "error"); input.value = ""; return; }
+    input.disabled = true;
+    try {
+      const res = await fetch(input.dataset.portrait, { method: "PUT", credentials: "same-origin", headers: { "X-CSRF-Token": csrf(), "Content-Type": file.type || "application/octet-stream", Accept: "application/json" }, body: file });
+      if (!res.ok) {
+        let message = "the server answered " + res.status;
+        try { const d = await res.json(); message = (d.error && d.error.message) || message; } catch (_) {}
+        throw new Error(message);
+      }
+      location.reload();
+    } catch (err) {
+      toast(err.message, "error");
+      input.disabled = false; input.value = "";
     }
   });
 
@@ -643,7 +666,7 @@
     async function refresh() {
       const mine = ++seq;
       try {
-        const r = await api("POST", "/api/preview", { source: getText() });
+        const r = await api("POST", "/api/preview", { source: getText(), map: Number(mapId) });
         if (mine !== seq) return;
         show(r);
       } catch (err) { state.textContent = err.message; }
@@ -717,7 +740,7 @@
         try {
           for (let attempt = 0; attempt < 3; attempt++) {
             const base = getText();
-            const r = await api("POST", "/api/edit", { source: base, edit: op });
+            const r = await api("POST", "/api/edit", { source: base, edit: op, map: Number(mapId) });
             if (editor.applyChanges(r.changes, base)) return true;
           }
           toast("The map kept changing under this edit; try again.", "error");

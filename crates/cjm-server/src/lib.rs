@@ -42,6 +42,7 @@ pub mod testing {
     pub use crate::service::check::MAX_DIAGNOSTICS;
     pub use crate::service::drawings::MAX_PNG_PIXELS;
     pub use crate::service::evidence::store_upload;
+    pub use crate::service::personas::Library;
     pub use crate::store::{append_version, create_map, create_user, create_workspace, Checked, MAX_SOURCE};
     pub use crate::token::{now, random_token, token_hash};
 

@@ -160,6 +160,9 @@ pub const PAGES: &[Route] = &[
     r("GET", "/w/{ws}", Viewer, "Gallery of a workspace's maps", |m| on(m, crate::pages::workspace::gallery)),
     r("GET", "/w/{ws}/new", Editor, "New map form", |m| on(m, crate::pages::workspace::new_map)),
     r("GET", "/w/{ws}/members", Viewer, "Members and invitations", |m| on(m, crate::pages::workspace::members)),
+    r("GET", "/w/{ws}/personas", Viewer, "The persona library: personas defined once, with portraits, the maps that take them and their versions", |m| {
+        on(m, crate::pages::personas::library_page)
+    }),
     r("GET", "/w/{ws}/logs", Viewer, "The workspace's event logs", |m| on(m, crate::pages::logs::logs_index)),
     r(
         "GET",

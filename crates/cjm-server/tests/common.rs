@@ -4,8 +4,8 @@
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
-use cjm_server::testing::Checked;
 use cjm_server::testing::{self as auth, now, token_hash};
+use cjm_server::testing::{Checked, Library};
 use cjm_server::{AppState, Config};
 use http_body_util::BodyExt;
 use rusqlite::params;
@@ -53,6 +53,9 @@ pub struct Fixture {
     pub invitation: i64,
     /// The workspace's log (attached to the map).
     pub log: i64,
+    /// A persona of the workspace's library (no map takes it), and its portrait.
+    pub persona: i64,
+    pub portrait: i64,
     /// (user id, session token, csrf, api token id, api token) by role.
     pub users: Vec<(Who, i64, String, String, i64, String)>,
 }
@@ -78,7 +81,7 @@ impl Fixture {
         let evidence_dir = dir.path().join("evidence");
         let (mut users, mut ws, mut other_ws, mut map, mut comment, mut share, mut invitation) =
             (Vec::new(), 0, 0, 0, 0, 0, 0);
-        let mut log = 0;
+        let (mut log, mut persona, mut portrait) = (0, 0, 0);
         let share_nonce = auth::random_token(18);
         let share_token = cjm_server::testing::share_token(&state, &share_nonce);
         cjm_server::testing::write(&state, |tx| {
@@ -98,7 +101,7 @@ impl Fixture {
                 for (w, role) in [(Who::Editor, "editor"), (Who::Commenter, "commenter"), (Who::Viewer, "viewer")] {
                     tx.execute("INSERT INTO members (workspace_id, user_id, role) VALUES (?1, ?2, ?3)", params![ws, id(w), role])?;
                 }
-                let (v1, v2) = (Checked::new(MAP_V1.into())?, Checked::new(MAP_V2.into())?);
+                let (v1, v2) = (Checked::new(MAP_V1.into(), &Library::default())?, Checked::new(MAP_V2.into(), &Library::default())?);
                 map = cjm_server::testing::create_map(tx, ws, id(Who::Owner), &v1, "fixture", "first")?;
                 cjm_server::testing::append_version(tx, map, id(Who::Editor), &v2, "with evidence rules", None)?;
                 tx.execute("UPDATE maps SET current_version = 1, future_version = 2 WHERE id = ?1", [map])?;
@@ -112,10 +115,29 @@ impl Fixture {
                 tx.execute("INSERT INTO evidence (workspace_id, file_name, stored_as, bytes, uploaded_by, created_at) VALUES (?1, 'log.csv', ?2, ?3, ?4, ?5)", params![ws, stored, LOG.len() as i64, id(Who::Owner), now()])?;
                 log = tx.last_insert_rowid();
                 tx.execute("UPDATE maps SET evidence_id = ?2 WHERE id = ?1", [map, log])?;
+                tx.execute("INSERT INTO portraits (workspace_id, bytes, width, height, created_at) VALUES (?1, ?2, 1, 1, ?3)", params![ws, tiny_png(), now()])?;
+                portrait = tx.last_insert_rowid();
+                tx.execute("INSERT INTO library_personas (workspace_id, name, version, body, portrait_id, updated_by, updated_at) VALUES (?1, 'Dana', 1, '{\"description\":\"Freelance designer\"}', ?2, ?3, ?4)", params![ws, portrait, id(Who::Owner), now()])?;
+                persona = tx.last_insert_rowid();
+                tx.execute("INSERT INTO library_persona_versions (persona_id, version, name, body, portrait_id, author_id, created_at) VALUES (?1, 1, 'Dana', '{}', ?2, ?3, ?4)", params![persona, portrait, id(Who::Owner), now()])?;
                 Ok::<_, cjm_server::AppError>(())
             })
             .unwrap();
-        Fixture { _dir: dir, state, ws, other_ws, map, comment, share, share_token, invitation, log, users }
+        Fixture {
+            _dir: dir,
+            state,
+            ws,
+            other_ws,
+            map,
+            comment,
+            share,
+            share_token,
+            invitation,
+            log,
+            persona,
+            portrait,
+            users,
+        }
     }
 
     pub fn user(&self, who: Who) -> Option<&(Who, i64, String, String, i64, String)> {
@@ -171,6 +193,18 @@ impl Answer {
     pub fn value(&self) -> serde_json::Value {
         serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
     }
+}
+
+/// A PNG of `w` × `h` pixels, half transparent red.
+pub fn png(w: u32, h: u32) -> Vec<u8> {
+    let img = image::RgbaImage::from_pixel(w, h, image::Rgba([200, 30, 30, 128]));
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+fn tiny_png() -> Vec<u8> {
+    png(2, 2)
 }
 
 /// A multipart body with one file field.

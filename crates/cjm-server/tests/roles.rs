@@ -21,6 +21,15 @@ const SPEC: &[(&str, &str, &str)] = &[
     ("GET", "/api/workspaces/{ws}/maps", "viewer"),
     ("POST", "/api/workspaces/{ws}/maps", "editor"),
     ("GET", "/api/workspaces/{ws}/members", "viewer"),
+    ("GET", "/api/workspaces/{ws}/personas", "viewer"),
+    ("POST", "/api/workspaces/{ws}/personas", "editor"),
+    ("GET", "/api/workspaces/{ws}/personas/{pid}", "viewer"),
+    ("PUT", "/api/workspaces/{ws}/personas/{pid}", "editor"),
+    ("DELETE", "/api/workspaces/{ws}/personas/{pid}", "editor"),
+    ("PUT", "/api/workspaces/{ws}/personas/{pid}/portrait", "editor"),
+    ("GET", "/api/workspaces/{ws}/portraits/{pid}", "viewer"),
+    ("GET", "/api/workspaces/{ws}/personas.cjm", "viewer"),
+    ("GET", "/w/{ws}/personas", "viewer"),
     ("PUT", "/api/workspaces/{ws}/members/{user}", "owner"),
     ("DELETE", "/api/workspaces/{ws}/members/{user}", "owner"),
     ("DELETE", "/api/workspaces/{ws}/logs/{log}", "editor"),
@@ -165,6 +174,7 @@ fn concrete(f: &Fixture, who: Who, method: &str, path: &str) -> (String, Body, O
         .replace("{cid}", &f.comment.to_string())
         .replace("{sid}", &f.share.to_string())
         .replace("{tid}", &own_token.to_string())
+        .replace("{pid}", &if path.contains("/portraits/") { f.portrait } else { f.persona }.to_string())
         .replace("{iid}", &f.invitation.to_string())
         .replace("{format}", "json")
         .replace("{log}", &f.log.to_string())
@@ -184,6 +194,9 @@ fn concrete(f: &Fixture, who: Who, method: &str, path: &str) -> (String, Body, O
     if path.ends_with("/diff") {
         p.push_str("?from=1&to=2");
     }
+    if path.ends_with("/portrait") {
+        p.push_str("?base_version=1");
+    }
     if path.contains("/logs/{log}/") {
         p.push_str("?step=search&step=compare");
     }
@@ -195,6 +208,13 @@ fn concrete(f: &Fixture, who: Who, method: &str, path: &str) -> (String, Body, O
             json(serde_json::json!({ "current": crate::common::PASSWORD, "new": "a brand new password" }))
         }
         ("PUT", "/api/workspaces/{ws}/members/{user}") => json(serde_json::json!({ "role": "viewer" })),
+        ("POST", "/api/workspaces/{ws}/personas") => json(serde_json::json!({ "name": "Sam", "goals": ["Be quick"] })),
+        ("PUT", "/api/workspaces/{ws}/personas/{pid}") => {
+            json(serde_json::json!({ "name": "Dana", "description": "Designer", "base_version": 1 }))
+        }
+        ("PUT", "/api/workspaces/{ws}/personas/{pid}/portrait") => {
+            (Body::from(crate::common::png(40, 30)), Some("image/png".to_string()))
+        }
         ("POST", "/api/workspaces/{ws}/invitations") => {
             json(serde_json::json!({ "email": "new@example.com", "role": "viewer" }))
         }

@@ -208,6 +208,12 @@ pub(crate) async fn map_page(
             drawings::Parts {
                 island: map_island(journey, for_parts.as_deref()).0,
                 personas: journey.persona_names(),
+                from_library: journey
+                    .personas
+                    .iter()
+                    .filter(|p| p.source.as_deref() == Some(crate::service::personas::LIBRARY_FILE))
+                    .map(|p| p.name.clone())
+                    .collect(),
                 step_names: journey.steps().map(|s| (s.id.clone(), s.name.clone())).collect(),
             }
         })
@@ -230,6 +236,12 @@ pub(crate) async fn map_page(
             }
         }
         (toolbar(&parts.personas, &q, &format!("/m/{id}/download")))
+        @if !parts.from_library.is_empty() {
+            p.drew #from-library {
+                "From the " a href={ "/w/" (map.workspace_id) "/personas" } { "persona library" } ": " (parts.from_library.join(", "))
+                " — edit them there; every map that takes them follows."
+            }
+        }
         div.map-layout {
             div.viewport #viewport tabindex="0" aria-label="Journey map" { div.canvas { (inline_svg(&String::from_utf8_lossy(&svg))) } }
             aside.side #side {
@@ -532,8 +544,10 @@ pub(crate) async fn history(
 ) -> AppResult<Response> {
     let MapAccess { map, role, workspace: ws, .. } = access;
     let id = map.id;
-    let versions = state.db.read(move |c| store::versions(c, id)).await?;
+    let (versions, drawn) =
+        state.db.read(move |c| Ok::<_, AppError>((store::versions(c, id)?, store::drawn_personas(c, id)?))).await?;
     let editor = role >= Role::Editor;
+    let library = format!("/w/{}/personas", map.workspace_id);
     let body = html! {
         div.page-head { h1 { "History of " (map.title) } }
         (tabs(&map, role, "history"))
@@ -548,7 +562,19 @@ pub(crate) async fn history(
                             td { a href={ "/m/" (id) "/versions/" (v.number) } { "v" (v.number) }
                                 @if Some(v.number) == map.current_version { " " span.state.state-current { "current" } }
                                 @if Some(v.number) == map.future_version { " " span.state.state-future { "future" } } }
-                            td { @if v.message.is_empty() { span.muted { "—" } } @else { (v.message) } }
+                            td {
+                                @if v.message.is_empty() { span.muted { "—" } } @else { (v.message) }
+                                @if let Some(list) = drawn.get(&v.id) {
+                                    div.drew {
+                                        "Drew from the "
+                                        a href=(library) { "persona library" } ": "
+                                        @for (k, p) in list.iter().enumerate() {
+                                            @if k > 0 { ", " }
+                                            a href={ (library) "#persona-" (p.persona_id) } { (p.name) } " v" (p.persona_version)
+                                        }
+                                    }
+                                }
+                            }
                             td { (v.author) }
                             td { (when(v.created_at)) }
                             @if editor {

@@ -6,6 +6,7 @@
 pub(crate) mod account;
 pub(crate) mod logs;
 pub(crate) mod maps;
+pub(crate) mod personas;
 pub(crate) mod portfolio;
 pub(crate) mod workspace;
 

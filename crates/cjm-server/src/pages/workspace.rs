@@ -72,6 +72,7 @@ pub(crate) async fn gallery(
             div.actions {
                 a.button href="/?all" { "All workspaces" }
                 a.button href={ "/w/" (ws) "/members" } { "Members" }
+                a.button href={ "/w/" (ws) "/personas" } { "Personas" }
                 a.button href={ "/w/" (ws) "/logs" } { "Logs" }
                 a.button href={ "/w/" (ws) "/opportunities" } { "Opportunities" }
                 @if can_edit { a.button.primary href={ "/w/" (ws) "/new" } { "New map" } }

@@ -131,6 +131,8 @@ pub(crate) struct Parts {
     /// The map (and its measured figures) as a JSON island for the page script.
     pub island: String,
     pub personas: Vec<String>,
+    /// The personas taken from the workspace's persona library.
+    pub from_library: Vec<String>,
     /// Step names by id (comments name the step they are on).
     pub step_names: HashMap<String, String>,
 }
@@ -138,7 +140,7 @@ pub(crate) struct Parts {
 impl Parts {
     fn bytes(&self) -> usize {
         self.island.len()
-            + self.personas.iter().map(|p| p.len() + 24).sum::<usize>()
+            + self.personas.iter().chain(&self.from_library).map(|p| p.len() + 24).sum::<usize>()
             + self.step_names.iter().map(|(k, v)| k.len() + v.len() + 64).sum::<usize>()
     }
 }

@@ -31,9 +31,9 @@ pub(crate) const MAX_PERSONAS: usize = 500;
 
 /// A workspace's personas as `use` reads them.
 #[derive(Clone, Default)]
-pub(crate) struct Library {
+pub struct Library {
     /// The workspace it is of (0: none, an empty library).
-    pub workspace_id: i64,
+    pub(crate) workspace_id: i64,
     entries: Vec<Entry>,
 }
 
@@ -48,8 +48,8 @@ struct Entry {
 /// and each one's id, name and version.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Pins {
-    pub text: String,
-    pub personas: Vec<(i64, String, i64)>,
+    pub(crate) text: String,
+    pub(crate) personas: Vec<(i64, String, i64)>,
 }
 
 impl Library {

@@ -162,7 +162,7 @@ impl Checked {
     /// Checks a source for saving: not too large, and no errors (a map
     /// that does not read cannot be drawn or shared), reading its `use`
     /// lines from the workspace's persona `library`.
-    pub(crate) fn new(source: String, library: &Library) -> AppResult<Checked> {
+    pub fn new(source: String, library: &Library) -> AppResult<Checked> {
         let (title, pins) = check_source(&source, library)?;
         Ok(Checked { source, title, pins })
     }

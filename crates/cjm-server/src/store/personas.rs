@@ -297,3 +297,61 @@ pub(crate) fn portraits(c: &Connection, workspace_id: i64, ids: &[i64]) -> AppRe
     }
     Ok(out)
 }
+
+/// [`persona_users`] for every persona of the workspace at once.
+pub(crate) fn persona_users_in(
+    c: &Connection,
+    workspace_id: i64,
+) -> AppResult<std::collections::HashMap<i64, Vec<PersonaUser>>> {
+    let mut st = c.prepare(
+        "SELECT vp.persona_id, m.id, m.title, m.head, vp.persona_version FROM version_personas vp
+         JOIN versions v ON v.id = vp.version_id JOIN maps m ON m.id = v.map_id AND v.number = m.head
+         WHERE m.workspace_id = ?1 ORDER BY m.title COLLATE NOCASE",
+    )?;
+    let mut out: std::collections::HashMap<i64, Vec<PersonaUser>> = std::collections::HashMap::new();
+    let rows = st.query_map([workspace_id], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            PersonaUser { map_id: r.get(1)?, title: r.get(2)?, head: r.get(3)?, persona_version: r.get(4)? },
+        ))
+    })?;
+    for row in rows {
+        let (p, u) = row?;
+        out.entry(p).or_default().push(u);
+    }
+    Ok(out)
+}
+
+/// The newest `per` versions of every persona of the workspace.
+pub(crate) fn recent_persona_versions(
+    c: &Connection,
+    workspace_id: i64,
+    per: i64,
+) -> AppResult<std::collections::HashMap<i64, Vec<PersonaVersion>>> {
+    let mut st = c.prepare(
+        "SELECT persona_id, version, name, author, message, created_at FROM (
+           SELECT v.persona_id, v.version, v.name, u.name AS author, v.message, v.created_at,
+                  ROW_NUMBER() OVER (PARTITION BY v.persona_id ORDER BY v.version DESC) AS n
+           FROM library_persona_versions v JOIN users u ON u.id = v.author_id
+           JOIN library_personas p ON p.id = v.persona_id WHERE p.workspace_id = ?1)
+         WHERE n <= ?2 ORDER BY persona_id, version DESC",
+    )?;
+    let mut out: std::collections::HashMap<i64, Vec<PersonaVersion>> = std::collections::HashMap::new();
+    let rows = st.query_map([workspace_id, per], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            PersonaVersion {
+                version: r.get(1)?,
+                name: r.get(2)?,
+                author: r.get(3)?,
+                message: r.get(4)?,
+                created_at: r.get(5)?,
+            },
+        ))
+    })?;
+    for row in rows {
+        let (p, v) = row?;
+        out.entry(p).or_default().push(v);
+    }
+    Ok(out)
+}
