@@ -979,3 +979,162 @@ async fn the_fallback_faces_are_served_for_the_map_pages() {
         assert_eq!(inflated, whole.body, "{path}");
     }
 }
+
+/// The persona library: a persona defined once, taken by a map, edited in
+/// one place (every map that takes it saves a version that draws the new
+/// one, and each version keeps drawing the persona version it drew), a
+/// portrait re-encoded, and what the library refuses.
+#[tokio::test]
+async fn a_library_persona_is_defined_once_and_maps_follow_it() {
+    let f = Fixture::new();
+    let ws = f.ws;
+    let added = f
+        .json(
+            Who::Editor,
+            "POST",
+            &format!("/api/workspaces/{ws}/personas"),
+            json!({
+                "name": "Sam", "description": "Busy professional, 34", "goals": ["Get a laptop by Friday", " "],
+                "quote": "\"No time for reviews\"", "segment": "Professionals"
+            }),
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::CREATED, "{}", added.text());
+    let sam = added.value()["id"].as_i64().unwrap();
+    let persona = format!("/api/workspaces/{ws}/personas/{sam}");
+
+    // A map takes Sam from the library.
+    let source = "journey\n  title Fixture\n  use Sam from personas.cjm\n  section Find\n    Search the shop: 3: Sam\n";
+    let saved = f
+        .json(
+            Who::Editor,
+            "PUT",
+            &format!("/api/maps/{}/source", f.map),
+            json!({ "source": source, "base_version": 2 }),
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.text());
+    let map = f.get(Who::Viewer, &format!("/api/maps/{}", f.map)).await.value();
+    let p = &map["journey"]["personas"][0];
+    assert_eq!((p["name"].as_str(), p["source"].as_str()), (Some("Sam"), Some("personas.cjm")));
+    assert_eq!(p["goals"], json!(["Get a laptop by Friday"]));
+    assert_eq!(p["quote"], "No time for reviews");
+    let history = f.get(Who::Viewer, &format!("/m/{}/history", f.map)).await.text();
+    assert!(history.contains("persona library") && history.contains(">Sam</a> v1"), "{history}");
+
+    // Editing Sam saves version 4 of the map, drawing Sam's version 2;
+    // version 3 still draws version 1.
+    let edit = json!({ "name": "Sam", "description": "Busy parent, 35", "base_version": 1, "message": "Older now" });
+    let edited = f.json(Who::Editor, "PUT", &persona, edit.clone()).await;
+    assert_eq!(edited.status, StatusCode::OK, "{}", edited.text());
+    let d = edited.value();
+    assert_eq!(d["version"], 2);
+    assert_eq!(d["used_by"][0]["head"], 4);
+    assert_eq!(d["versions"][0]["message"], "Older now");
+    let versions = f.get(Who::Viewer, &format!("/api/maps/{}/versions", f.map)).await.value();
+    assert_eq!(versions[0]["message"], "Sam updated in the persona library (version 2)");
+    let json_of = |n: i64| format!("/api/maps/{}/download/json?version={n}", f.map);
+    let v4 = f.get(Who::Viewer, &json_of(4)).await.text();
+    let v3 = f.get(Who::Viewer, &json_of(3)).await.text();
+    assert!(v4.contains("Busy parent, 35") && !v4.contains("Busy professional"), "{v4}");
+    assert!(v3.contains("Busy professional, 34"), "{v3}");
+    // A stale edit, a rename of a persona maps take, removing it: refused.
+    assert_eq!(f.json(Who::Editor, "PUT", &persona, edit).await.status, StatusCode::CONFLICT);
+    let rename = f.json(Who::Editor, "PUT", &persona, json!({ "name": "Samuel", "base_version": 2 })).await;
+    assert_eq!(rename.status, StatusCode::CONFLICT, "{}", rename.text());
+    assert_eq!(f.json(Who::Editor, "DELETE", &persona, json!(null)).await.status, StatusCode::CONFLICT);
+
+    // A portrait: any size in, at most 512 px of JPEG out, drawn on the map.
+    let put = |bytes: Vec<u8>, ct: &'static str, base: i64| {
+        f.request(Who::Editor, "PUT", &format!("{persona}/portrait?base_version={base}"), Body::from(bytes), Some(ct))
+    };
+    let big = f.send(put(crate::common::png(1600, 900), "image/png", 2)).await;
+    assert_eq!(big.status, StatusCode::OK, "{}", big.text());
+    let src = big.value()["portrait"].as_str().unwrap().to_string();
+    let jpeg = f.get(Who::Viewer, &src).await;
+    assert_eq!(&jpeg.body[..3], &[0xFF, 0xD8, 0xFF], "a JPEG");
+    let decoded = image::load_from_memory(&jpeg.body).unwrap();
+    assert_eq!((decoded.width(), decoded.height()), (512, 288));
+    assert_eq!(f.get(Who::OtherOwner, &src).await.status, StatusCode::NOT_FOUND);
+    let svg = f.get(Who::Viewer, &format!("/m/{}/map.svg", f.map)).await.text();
+    assert!(svg.contains("data:image/jpeg;base64,"), "the map draws Sam's portrait");
+    // Not an image, a bomb of a size, too many bytes.
+    let text = f.send(put(b"<svg xmlns='http://www.w3.org/2000/svg'/>".to_vec(), "image/svg+xml", 3)).await;
+    assert_eq!(text.status, StatusCode::BAD_REQUEST);
+    assert!(text.text().contains("PNG, JPEG or WebP"), "{}", text.text());
+    let wide = f.send(put(crate::common::png(9000, 2), "image/png", 3)).await;
+    assert_eq!(wide.status, StatusCode::BAD_REQUEST);
+    assert!(wide.text().contains("8000"), "{}", wide.text());
+    let huge = f.send(put(vec![0x89; 9 * 1024 * 1024], "image/png", 3)).await;
+    assert_eq!(huge.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", huge.text());
+
+    // A map's own text cannot borrow a portrait by its key.
+    let borrow = format!("journey\n  persona Eve\n    image: portrait:{}\n  section S\n    Go: 3: Eve\n", f.portrait);
+    let saved = f
+        .json(
+            Who::Editor,
+            "PUT",
+            &format!("/api/maps/{}/source", f.map),
+            json!({ "source": borrow, "base_version": 5 }),
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.text());
+    let svg = f.get(Who::Viewer, &format!("/m/{}/map.svg", f.map)).await.text();
+    assert!(!svg.contains("data:image/"), "only library personas get portraits");
+
+    // Another path than the library's, and names that cannot stand.
+    let other = "journey\n  use team/personas.cjm\n  section S\n    Go: 3\n";
+    let refused = f.json(Who::Editor, "POST", "/api/check", json!({ "source": other, "map": f.map })).await.value();
+    assert!(refused["diagnostics"][0]["message"].as_str().unwrap().contains("cannot read `team/personas.cjm`"));
+    assert!(refused["diagnostics"][0]["message"].as_str().unwrap().contains("persona library"));
+    for name in ["Ops, Legal", "A: B", "", "x\ny"] {
+        let a = f.json(Who::Editor, "POST", &format!("/api/workspaces/{ws}/personas"), json!({ "name": name })).await;
+        assert_eq!(a.status, StatusCode::BAD_REQUEST, "{name:?}");
+    }
+    let dup = f.json(Who::Editor, "POST", &format!("/api/workspaces/{ws}/personas"), json!({ "name": "Sam" })).await;
+    assert_eq!(dup.status, StatusCode::CONFLICT);
+    // The library as a file: the personas without the server's portraits.
+    let file = f.get(Who::Viewer, &format!("/api/workspaces/{ws}/personas.cjm")).await.text();
+    assert!(file.contains("  persona Sam\n    description: Busy parent, 35\n") && !file.contains("image:"), "{file}");
+    assert!(file.contains("  persona Dana\n"), "{file}");
+}
+
+/// Hostile text in a library persona stays text on the library page and
+/// the map page, and reads back as it was written.
+#[tokio::test]
+async fn hostile_persona_text_is_escaped_and_kept() {
+    let f = Fixture::new();
+    let ws = f.ws;
+    let evil = "<script>alert(1)</script> & \u{202E}evil \u{1F600} \"quoted\" {{x}} `tick`";
+    let added = f
+        .json(
+            Who::Editor,
+            "POST",
+            &format!("/api/workspaces/{ws}/personas"),
+            json!({
+                "name": "Zoë Ünïcode 日本", "description": evil, "needs": [evil], "segment": "<b>seg</b>"
+            }),
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::CREATED, "{}", added.text());
+    let page = f.get(Who::Viewer, &format!("/w/{ws}/personas")).await.text();
+    assert!(!page.contains("<script>alert") && page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert!(!page.contains("<b>seg</b>"));
+    let list = f.get(Who::Viewer, &format!("/api/workspaces/{ws}/personas")).await.value();
+    let zoe = list.as_array().unwrap().iter().find(|p| p["name"] == "Zoë Ünïcode 日本").unwrap();
+    assert_eq!(zoe["description"], evil);
+    let source =
+        "journey\n  title T\n  use Zoë Ünïcode 日本 from personas.cjm\n  section S\n    Go: 3: Zoë Ünïcode 日本\n";
+    let saved = f
+        .json(
+            Who::Editor,
+            "PUT",
+            &format!("/api/maps/{}/source", f.map),
+            json!({ "source": source, "base_version": 2 }),
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.text());
+    let map = f.get(Who::Viewer, &format!("/m/{}", f.map)).await.text();
+    assert!(!map.contains("<script>alert"));
+    assert!(map.contains("From the") && map.contains("Zoë Ünïcode 日本"));
+}

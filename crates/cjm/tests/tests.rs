@@ -849,3 +849,66 @@ fn render_compare_draws_the_board() {
     assert_eq!(code(&o), 2);
     assert!(stderr(&o).contains("--persona does not apply with --compare"));
 }
+
+/// `use` reads personas from a file beside the map: check, render (with
+/// the file's portraits, relative to it), measure, opportunities and
+/// convert follow it, fmt keeps it, and a missing file or persona is an
+/// error on the `use` line.
+#[test]
+fn use_takes_personas_from_another_file() {
+    let dir = tmp();
+    let team = dir.path().join("team");
+    std::fs::create_dir_all(team.join("img")).unwrap();
+    std::fs::write(
+        team.join("personas.cjm"),
+        "journey\n  title Team personas\n  persona Sam\n    goal: Be quick\n    image: img/nope.png\n  persona Dana\n",
+    )
+    .unwrap();
+    let map = "journey\n  title Buy\n  use Sam from team/personas.cjm\n  section Find\n    Search: 3: Sam\n      evidence: touchpoint = \"search\"\n      opportunity: Faster search [impact high, effort low]\n";
+    std::fs::write(dir.path().join("map.cjm"), map).unwrap();
+    std::fs::write(dir.path().join("log.csv"), "customer_id,timestamp,touchpoint\nc1,2026-01-01T10:00:00Z,search\n")
+        .unwrap();
+    let o = run_in(dir.path(), &["check", "map.cjm"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let json = run_in(dir.path(), &["convert", "map.cjm", "--to", "json"]);
+    assert_eq!(code(&json), 0, "{}", stderr(&json));
+    let text = stdout(&json);
+    assert!(text.contains("\"source\": \"team/personas.cjm\"") && text.contains("\"Be quick\""), "{text}");
+    assert!(text.contains("\"image\": \"team/img/nope.png\""), "portraits are relative to the file: {text}");
+    let png = run_in(dir.path(), &["render", "map.cjm", "-o", "map.png"]);
+    assert_eq!(code(&png), 0, "{}", stderr(&png));
+    assert!(stderr(&png).contains("team/img/nope.png"), "the missing portrait is named: {}", stderr(&png));
+    let m = run_in(dir.path(), &["measure", "map.cjm", "log.csv", "--format", "json"]);
+    assert_eq!(code(&m), 0, "{}", stderr(&m));
+    let op = run_in(dir.path(), &["opportunities", "map.cjm", "--format", "csv"]);
+    assert_eq!(code(&op), 0, "{}", stderr(&op));
+    let f = run_in(dir.path(), &["fmt", "--check", "map.cjm"]);
+    assert_eq!(code(&f), 0, "{}", stderr(&f));
+    assert_eq!(std::fs::read_to_string(dir.path().join("map.cjm")).unwrap(), map);
+
+    std::fs::write(dir.path().join("bad.cjm"), "journey\n  use Sam, Dan from team/personas.cjm\n  use gone.cjm\n")
+        .unwrap();
+    let o = run_in(dir.path(), &["check", "bad.cjm"]);
+    assert_eq!(code(&o), 1);
+    let err = stderr(&o);
+    assert!(
+        err.contains("error[E110]: `team/personas.cjm` declares no persona `Dan`") && err.contains("bad.cjm:2:12"),
+        "{err}"
+    );
+    assert!(err.contains("did you mean `Dana`?"), "{err}");
+    assert!(err.contains("error[E108]: cannot read `gone.cjm`: no such file") && err.contains("bad.cjm:3:7"), "{err}");
+    // From standard input, paths are relative to the working directory.
+    let o = cjm()
+        .current_dir(dir.path())
+        .args(["check", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut o = o;
+    use std::io::Write;
+    o.stdin.take().unwrap().write_all(map.as_bytes()).unwrap();
+    let o = o.wait_with_output().unwrap();
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+}

@@ -149,11 +149,11 @@ fn persona_form(ws: i64, p: Option<&LibraryPersona>) -> Markup {
         form.api-form.persona-form data-method=(method) data-action=(action) {
             @if let Some(p) = p { input type="hidden" name="base_version" value=(p.version) data-type="number"; }
             div.grid {
-                label { "Name" input name="name" required maxlength="80" value=[p.map(|p| &p.name)]; }
-                label { "Segment" input name="segment" maxlength="500" value=[p.and_then(|p| p.segment.as_ref())]; }
+                label { "Name" input type="text" name="name" required maxlength="80" value=[p.map(|p| &p.name)]; }
+                label { "Segment" input type="text" name="segment" maxlength="500" value=[p.and_then(|p| p.segment.as_ref())]; }
             }
             label { "Description" textarea name="description" rows="2" maxlength="2000" { (p.and_then(|p| p.description.clone()).unwrap_or_default()) } }
-            label { "Quote" input name="quote" maxlength="2000" value=[p.and_then(|p| p.quote.as_ref())]; }
+            label { "Quote" input type="text" name="quote" maxlength="2000" value=[p.and_then(|p| p.quote.as_ref())]; }
             div.grid {
                 label { "Goals (one a line)" textarea name="goals" rows="3" data-type="lines" { (lines(p.map(|p| &p.goals))) } }
                 label { "Needs (one a line)" textarea name="needs" rows="3" data-type="lines" { (lines(p.map(|p| &p.needs))) } }
@@ -162,7 +162,7 @@ fn persona_form(ws: i64, p: Option<&LibraryPersona>) -> Markup {
             @if p.is_some_and(|p| p.portrait.is_some()) {
                 label.check { input type="checkbox" name="remove_portrait" data-type="bool"; " Remove the portrait" }
             }
-            @if p.is_some() { label { "What changed (for the history)" input name="message" maxlength="500"; } }
+            @if p.is_some() { label { "What changed (for the history)" input type="text" name="message" maxlength="500"; } }
             button.primary type="submit" { @if p.is_some() { "Save" } @else { "Add persona" } }
         }
     }
