@@ -1138,3 +1138,29 @@ async fn hostile_persona_text_is_escaped_and_kept() {
     assert!(!map.contains("<script>alert"));
     assert!(map.contains("From the") && map.contains("Zoë Ünïcode 日本"));
 }
+
+/// A map being edited live when a library persona it takes changes: the
+/// live edits stay unsaved, and their save is not refused as stale.
+#[tokio::test]
+async fn a_persona_edit_while_a_map_is_edited_live_keeps_the_live_edits() {
+    let f = Fixture::new();
+    let (ws, map) = (f.ws, f.map);
+    let persona = format!("/api/workspaces/{ws}/personas/{}", f.persona);
+    let source = "journey\n  title Fixture\n  use Dana from personas.cjm\n  section Find\n    Search the shop: 3: Dana\n    Compare: 2: Dana\n";
+    let saved = f
+        .json(Who::Editor, "PUT", &format!("/api/maps/{map}/source"), json!({ "source": source, "base_version": 2 }))
+        .await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.text());
+    let live = json!({ "edit": { "op": "set_score", "step": "compare", "score": 4 } });
+    let edited = f.json(Who::Editor, "POST", &format!("/api/maps/{map}/live/edits"), live).await;
+    assert_eq!(edited.status, StatusCode::OK, "{}", edited.text());
+    let dana = json!({ "name": "Dana", "description": "Runs a studio now", "base_version": 1 });
+    let changed = f.json(Who::Editor, "PUT", &persona, dana).await;
+    assert_eq!(changed.status, StatusCode::OK, "{}", changed.text());
+    let save = f.json(Who::Editor, "POST", &format!("/api/maps/{map}/live/save"), json!({ "message": "live" })).await;
+    assert_eq!(save.status, StatusCode::CREATED, "{}", save.text());
+    assert_eq!(save.value()["number"], 5);
+    let now = f.get(Who::Viewer, &format!("/api/maps/{map}/download/json")).await.value();
+    assert_eq!(now["personas"][0]["description"], "Runs a studio now");
+    assert_eq!(now["stages"][0]["steps"][1]["score"], 4.0);
+}

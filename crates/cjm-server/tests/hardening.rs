@@ -290,3 +290,56 @@ async fn a_check_lists_at_most_a_thousand_diagnostics() {
     assert_eq!(v["diagnostics"].as_array().unwrap().len(), cjm_server::testing::MAX_DIAGNOSTICS);
     assert!(a.body.len() < 20 << 20, "{} bytes", a.body.len());
 }
+
+/// A full persona library: 500 personas holding close to 2 MiB of text.
+/// One more persona, or more text, is refused; a map taking every one of
+/// them saves, draws and lists in bounded time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_persona_library_is_bounded_and_still_quick() {
+    let f = Fixture::new();
+    let (ws, owner) = (f.ws, f.user(Who::Owner).unwrap().1);
+    let description = "d".repeat(4_150);
+    cjm_server::testing::write(&f.state, |tx| {
+        tx.execute("DELETE FROM library_personas", [])?;
+        for i in 0..500 {
+            let body = serde_json::json!({ "description": description, "goals": [format!("goal {i}")] }).to_string();
+            tx.execute(
+                "INSERT INTO library_personas (workspace_id, name, version, body, updated_by, updated_at) VALUES (?1, ?2, 1, ?3, ?4, 0)",
+                rusqlite::params![ws, format!("P{i}"), body, owner],
+            )?;
+        }
+        Ok(())
+    })
+    .unwrap();
+    let add =
+        f.json(Who::Editor, "POST", &format!("/api/workspaces/{ws}/personas"), json!({ "name": "One more" })).await;
+    assert_eq!(add.status, StatusCode::BAD_REQUEST, "{}", add.text());
+    assert!(add.text().contains("at most 500 personas"));
+    let p0: i64 = cjm_server::testing::write(&f.state, |tx| {
+        Ok(tx.query_row("SELECT id FROM library_personas WHERE name = 'P0'", [], |r| r.get(0))?)
+    })
+    .unwrap();
+    let grow = json!({ "name": "P0", "description": "x".repeat(2_000), "needs": vec!["n".repeat(500); 30], "base_version": 1 });
+    let a = f.json(Who::Editor, "PUT", &format!("/api/workspaces/{ws}/personas/{p0}"), grow).await;
+    assert_eq!(a.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", a.text());
+
+    let started = std::time::Instant::now();
+    let source = "journey\n  title Everyone\n  use personas.cjm\n  section S\n    Go: 3: P1, P499\n";
+    let saved = f
+        .json(
+            Who::Editor,
+            "PUT",
+            &format!("/api/maps/{}/source", f.map),
+            json!({ "source": source, "base_version": 2 }),
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.text());
+    assert_eq!(f.get(Who::Viewer, &format!("/m/{}", f.map)).await.status, StatusCode::OK);
+    assert_eq!(f.get(Who::Viewer, &format!("/w/{ws}/personas")).await.status, StatusCode::OK);
+    let preview = f.json(Who::Editor, "POST", "/api/preview", json!({ "source": source, "map": f.map })).await;
+    assert_eq!(preview.value()["errors"], 0);
+    assert!(started.elapsed().as_secs() < 60, "{:?}", started.elapsed());
+    // An outsider cannot read another workspace's library through a check.
+    let outsider = f.json(Who::OtherOwner, "POST", "/api/check", json!({ "source": source, "map": f.map })).await;
+    assert_eq!(outsider.status, StatusCode::NOT_FOUND);
+}

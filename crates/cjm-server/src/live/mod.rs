@@ -260,6 +260,19 @@ pub(crate) async fn follow_version(
     Ok(())
 }
 
+/// A version saved with the same text but a new persona library version
+/// (a library persona was edited): the live document keeps its text and
+/// its unsaved edits, and counts from the new version, so its next save
+/// is not refused as stale.
+pub(crate) async fn follow_library(state: &AppState, map_id: i64, version: i64) -> AppResult<()> {
+    if !state.db.read(move |c| crate::store::has_doc(c, map_id)).await? {
+        return Ok(());
+    }
+    state.db.write(move |c| crate::store::set_saved_version(c, map_id, version)).await?;
+    tell_saved(state, map_id, version).await;
+    Ok(())
+}
+
 /// What a live connection signed in with, checked again whenever its
 /// user's access changes: signing out, a password change that signs out
 /// other sessions, or a revoked token closes the socket at once.

@@ -26,8 +26,22 @@ pub(crate) const MAX_PORTRAIT_BYTES: usize = 8 * 1024 * 1024;
 const MAX_PORTRAIT_SIDE: u32 = 8_000;
 /// Portraits are stored at most this wide and high.
 const STORED_SIDE: u32 = 512;
-/// A library holds at most this many personas.
+/// A library holds at most this many personas...
 pub(crate) const MAX_PERSONAS: usize = 500;
+/// ...and this much text, like a map (every check of a map that takes
+/// from the library reads it).
+const MAX_LIBRARY_BYTES: i64 = 2 * 1024 * 1024;
+
+/// Refuses a write that leaves the library larger than it may be.
+fn check_size(tx: &rusqlite::Connection, ws: i64) -> AppResult<()> {
+    let bytes = store::library_bytes(tx, ws)?;
+    if bytes > MAX_LIBRARY_BYTES {
+        return Err(AppError::TooLarge(format!(
+            "the persona library would hold {bytes} bytes of text; the limit is {MAX_LIBRARY_BYTES}: shorten this persona or remove one"
+        )));
+    }
+    Ok(())
+}
 
 /// A workspace's personas as `use` reads them.
 #[derive(Clone, Default)]
@@ -328,7 +342,9 @@ pub(crate) async fn create(state: &AppState, ws: i64, user: i64, form: PersonaFo
                 return Err(AppError::bad(format!("a persona library holds at most {MAX_PERSONAS} personas")));
             }
             let w = PersonaWrite { name: &persona.name, body: &body, portrait_id: None, message: "Created" };
-            store::insert_persona(tx, ws, user, &w)
+            let id = store::insert_persona(tx, ws, user, &w)?;
+            check_size(tx, ws)?;
+            Ok(id)
         })
         .await
 }
@@ -351,7 +367,7 @@ pub(crate) async fn update(state: &AppState, ws: i64, id: i64, user: i64, base: 
         Change::Fields(f) => f.message.clone().unwrap_or_default(),
         Change::Portrait(..) => "New portrait".into(),
     };
-    state
+    let (version, saved) = state
         .db
         .write(move |tx| {
             let row = store::library_persona(tx, ws, id)?;
@@ -372,23 +388,37 @@ pub(crate) async fn update(state: &AppState, ws: i64, id: i64, user: i64, base: 
             let message = if message.trim().is_empty() { "Edited".to_string() } else { message };
             let w = PersonaWrite { name: &persona.name, body: &body, portrait_id, message: &message };
             let version = store::update_persona(tx, ws, id, base, user, &w)?;
-            repin(tx, ws, id, user, &persona.name, version)?;
-            Ok(version)
+            check_size(tx, ws)?;
+            let saved = repin(tx, ws, id, user, &persona.name, version)?;
+            Ok::<_, AppError>((version, saved))
         })
-        .await
+        .await?;
+    for (map_id, number) in saved {
+        crate::live::follow_library(state, map_id, number).await?;
+    }
+    Ok(version)
 }
 
 /// Saves a version of each map whose newest version takes persona `id`,
-/// with the library as it now is.
-fn repin(tx: &rusqlite::Connection, ws: i64, id: i64, user: i64, name: &str, version: i64) -> AppResult<()> {
+/// with the library as it now is; the maps and their new version numbers.
+fn repin(
+    tx: &rusqlite::Connection,
+    ws: i64,
+    id: i64,
+    user: i64,
+    name: &str,
+    version: i64,
+) -> AppResult<Vec<(i64, i64)>> {
     let library = Library::from_rows(ws, &store::library_personas(tx, ws)?);
+    let mut saved = Vec::new();
     for u in store::persona_users(tx, id)? {
         let head = store::version(tx, u.map_id, u.head)?;
         let checked = store::Checked::new(head.source.unwrap_or_default(), &library)?;
         let message = format!("{name} updated in the persona library (version {version})");
-        store::append_version(tx, u.map_id, user, &checked, &message, Some(u.head))?;
+        let v = store::append_version(tx, u.map_id, user, &checked, &message, Some(u.head))?;
+        saved.push((u.map_id, v.number));
     }
-    Ok(())
+    Ok(saved)
 }
 
 pub(crate) async fn delete(state: &AppState, ws: i64, id: i64) -> AppResult<()> {

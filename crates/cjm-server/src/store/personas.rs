@@ -51,6 +51,15 @@ pub(crate) fn library_persona(c: &Connection, workspace_id: i64, id: i64) -> App
     .ok_or(AppError::NotFound)
 }
 
+/// The text the workspace's library holds, in bytes.
+pub(crate) fn library_bytes(c: &Connection, workspace_id: i64) -> AppResult<i64> {
+    Ok(c.query_row(
+        "SELECT COALESCE(SUM(length(CAST(name AS BLOB)) + length(CAST(body AS BLOB))), 0) FROM library_personas WHERE workspace_id = ?1",
+        [workspace_id],
+        |r| r.get(0),
+    )?)
+}
+
 /// What a new persona version holds.
 pub(crate) struct PersonaWrite<'a> {
     pub name: &'a str,
