@@ -118,6 +118,14 @@ test('a map takes Sam from the library, and follows an edit', async () => {
   assert.match(rows[0], /Sam updated in the persona library \(version 3\)[\s\S]*Drew from the persona library: Sam v3/);
   assert.match(rows[1], /Sam from the library[\s\S]*Sam v2/);
   await shot('03-history');
+  // Editing on the map, Sam's card says where Sam is edited.
+  await page.goto(new URL(`/m/${permit.id}/edit#map`, server.base).href);
+  await page.locator('#preview .persona[data-persona="Sam"]').click();
+  const pop = page.locator('.map-pop');
+  await pop.waitFor();
+  assert.match(await pop.innerText(), /Sam comes from the persona library; edit it there/);
+  assert.equal(await pop.locator(`a[href="/w/${ws}/personas"]`).count(), 1);
+  await page.keyboard.press('Escape');
   const old = (await api('GET', `/api/maps/${permit.id}/download/json?version=${permit.head + 1}`)).body;
   assert.equal(old.personas.find((p) => p.name === 'Sam').description, '34, buys on mobile between meetings', 'the older version draws the older Sam');
 });
@@ -130,6 +138,8 @@ test('hostile text in a persona stays text', async () => {
   const card = page.locator('li.persona-entry', { hasText: 'Zoë 日本' });
   assert.ok((await card.innerText()).includes('<img src=x onerror=alert(1)>'), 'shown as text');
   assert.equal(await card.locator('img:not(.portrait), b').count(), 0);
+  await page.locator('li.persona-entry', { hasText: 'Sam' }).locator('summary:has-text("Edit Sam")').click();
+  await shot('04-library-editing');
   assert.deepEqual(dialogs, []);
   assert.deepEqual(errors, []);
 });

@@ -637,7 +637,7 @@
       editor.ready.then(() => { saved = getText(); if (lastPreview) show(lastPreview); else refresh(); });
       // For the browser tests (CodeMirror draws only the lines in view).
       window.cjmEditorInstance = editor;
-      if (window.cjmMapEditing) mapEdit = window.cjmMapEditing({ preview, editor, edit, outline: () => lastOutline, model: () => lastModel, toast, api, mapId, hasEvidence: !!root.dataset.evidence });
+      if (window.cjmMapEditing) mapEdit = window.cjmMapEditing({ preview, editor, edit, outline: () => lastOutline, model: () => lastModel, toast, api, mapId, hasEvidence: !!root.dataset.evidence, library: root.dataset.library });
     } else if (window.cjmEditor) {
       const holder = $("#editor");
       textarea.hidden = true;

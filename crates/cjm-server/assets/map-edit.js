@@ -29,7 +29,7 @@
     ? el("textarea", { name, rows: "3", "aria-label": label }, value || "")
     : el("input", { type: "text", name, value: value || "", "aria-label": label });
 
-  window.cjmMapEditing = function ({ preview, editor, edit, outline, model, toast, api, mapId, hasEvidence }) {
+  window.cjmMapEditing = function ({ preview, editor, edit, outline, model, toast, api, mapId, hasEvidence, library }) {
     let pop = null, drag = null;
     const canEdit = () => !editor.isReadOnly();
     const stepOf = (id) => { for (const st of (model() || {}).stages || []) for (const s of st.steps) if (s.id === id) return { step: s, stage: st }; return null; };
@@ -283,6 +283,14 @@
     function personaPop(anchor, name, fieldName, index) {
       const p = ((model() || {}).personas || []).find((x) => x.name === name);
       if (!p) return;
+      // A persona the map takes from a file is edited there: for
+      // `personas.cjm`, the workspace's persona library.
+      if (p.source) {
+        const where = p.source === "personas.cjm" && library
+          ? el("p", {}, name + " comes from the ", el("a", { href: library, target: "_blank", rel: "noopener" }, "persona library"), "; edit it there, and every map that takes it follows.")
+          : el("p", {}, name + " comes from " + p.source + "; edit it there.");
+        return open(anchor, name, (f) => f.append(where), () => null);
+      }
       const list = { goal: p.goals, need: p.needs, pain: p.pains }[fieldName];
       if (list) {
         const label = { goal: "Goal", need: "Need", pain: "Pain" }[fieldName];

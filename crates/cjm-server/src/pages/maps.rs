@@ -500,7 +500,7 @@ pub(crate) async fn editor(
             button type="button" data-layout="both" aria-pressed="true" { "Text and map" }
             button type="button" data-layout="map" { "Map" }
         }
-        div.editor-layout #editor-root data-map=(id) data-base=(head) data-layout="both" data-evidence=[map.evidence_id] {
+        div.editor-layout #editor-root data-map=(id) data-base=(head) data-layout="both" data-evidence=[map.evidence_id] data-library={ "/w/" (map.workspace_id) "/personas" } {
             section.editor-pane {
                 div.editor-bar {
                     span #status.muted aria-live="polite" { "Version " (head) }
