@@ -38,7 +38,8 @@ pub(crate) struct UseLine {
 pub(crate) fn read_line(src: &str, arg: &Text) -> Result<UseLine, Diagnostic> {
     let raw = &src[arg.span.start..arg.span.end];
     // The last ` from ` outside a quoted path splits names from the path.
-    let split = raw.rmatch_indices(" from ").map(|(at, _)| at).find(|&at| raw[..at].matches('"').count() % 2 == 0);
+    let split =
+        raw.rmatch_indices(" from ").map(|(at, _)| at).find(|&at| raw[..at].matches('"').count().is_multiple_of(2));
     let (names_raw, path_at) = match split {
         Some(at) => (Some(&raw[..at]), at + " from ".len()),
         None => (None, 0),

@@ -59,7 +59,7 @@ fn prepare(dir: &std::path::Path, maps: u64, clients: u64) -> (Vec<i64>, Vec<Str
         }
         for m in 0..maps {
             let text = format!("journey\n  title Map {m}\n  section Typing\n    Type: 3\n");
-            map_ids.push(t::create_map(tx, ws, users[0], &Checked::new(text)?, "", "start")?);
+            map_ids.push(t::create_map(tx, ws, users[0], &Checked::new(text, &t::Library::default())?, "", "start")?);
         }
         Ok::<_, cjm_server::AppError>(())
     })
