@@ -1,7 +1,9 @@
 //! The journey summary contract: what each output means, independent of how
 //! it is computed. The in-memory engine ([`crate::summary`]) implements it;
 //! any other backend (a cluster engine, a database) must produce the same
-//! [`Summary`] for the same log, and is tested against this engine.
+//! [`Summary`] for the same log, and is tested against this engine. A
+//! backend computes only the exact parts of [`crate::parts`]; the one
+//! [`crate::parts::finish`] makes the summary of them.
 //!
 //! Definitions (they match `journey-summary/1` of `../shared/peers`):
 //!
@@ -19,7 +21,12 @@
 //!   sequence compared element by element as byte strings, a proper prefix
 //!   first.
 //! - **Touchpoint statistics**: events, distinct customers, and the mean of
-//!   the scores present (none when no event of the touchpoint has a score).
+//!   the scores present (none when no event of the touchpoint has a score):
+//!   the exact sum of the scores rounded once to the nearest f64 (ties to
+//!   even), divided by their count — Python's `math.fsum(s) / len(s)`. It
+//!   does not depend on the order of the rows, so any engine can compute it
+//!   exactly; for whole scores it is the plain sum over the count. A
+//!   measured step's mean score is defined the same way.
 //! - **Funnel** `s1, …, sn`: `reached[k]` is the number of customers whose
 //!   journey contains `s1 … s(k+1)` in order as a subsequence (not
 //!   necessarily consecutive, no time window), matched greedily at the

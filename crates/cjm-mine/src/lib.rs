@@ -4,6 +4,9 @@
 //!   definitions), separate from how it is computed, so another backend can
 //!   implement the same contract and be tested against this one.
 //! - [`journeys`] — customers' events in contract order.
+//! - [`parts`] — the backend boundary: the exact parts a backend computes
+//!   and the one `finish` that makes the summary of them.
+//! - [`exact`] — exact sums of f64 scores, in any order, rounded once.
 //! - [`summary`] — the in-memory engine, parallel over customers.
 //! - [`pyjson`] — the summary JSON, byte-identical to the peers' layout.
 //! - [`rules`] — evidence rules compiled against a log.
@@ -18,8 +21,10 @@
 pub mod analysis;
 pub mod contract;
 pub mod discover;
+pub mod exact;
 pub mod journeys;
 pub mod measure;
+pub mod parts;
 pub mod paths;
 pub mod pyjson;
 pub mod rules;

@@ -182,7 +182,7 @@ pub fn measure(map: &Journey, log: &EventLog) -> Measurement {
         step.reached = tally.reached[k];
         step.reach_share = if customers == 0 { 0.0 } else { step.reached as f64 / customers as f64 };
         step.median_seconds_since_previous = median(&mut tally.deltas[k]).map(|us| us / 1e6);
-        let (sum, n) = (tally.score_sum[k], tally.score_n[k]);
+        let (sum, n) = (tally.score_sum[k].to_f64(), tally.score_n[k]);
         step.mean_score = (n > 0).then(|| onto_scale(sum / n as f64, observed, scale));
     }
     let share = |part: u64, whole: u64| (whole > 0).then(|| part as f64 / whole as f64);
@@ -272,7 +272,8 @@ struct Tally {
     /// at each.
     funnel: Vec<usize>,
     at_funnel: Vec<u64>,
-    score_sum: Vec<f64>,
+    /// Exact: the order customers are visited in does not matter.
+    score_sum: Vec<crate::exact::ExactSum>,
     score_n: Vec<u64>,
     /// Microseconds from the previous measured step's first match.
     deltas: Vec<Vec<i64>>,
@@ -298,7 +299,7 @@ impl Tally {
             reached: vec![0; steps],
             at_funnel: vec![0; funnel.len()],
             funnel,
-            score_sum: vec![0.0; steps],
+            score_sum: vec![crate::exact::ExactSum::default(); steps],
             score_n: vec![0; steps],
             deltas: vec![Vec::new(); steps],
             stage_both: vec![0; stages],
@@ -393,7 +394,7 @@ impl Tally {
             self.matched[k] += 1;
             let s = log.score.get(row);
             if !s.is_nan() {
-                self.score_sum[k] += s;
+                self.score_sum[k].add(s);
                 self.score_n[k] += 1;
             }
             if !self.hit[k] {

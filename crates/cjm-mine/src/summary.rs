@@ -2,7 +2,9 @@
 //! journeys per core, merged.
 
 use crate::contract::*;
+use crate::exact::ExactSum;
 use crate::journeys::Journeys;
+use crate::parts::{finish, EdgeParts, SummaryParts, TouchpointParts};
 use cjm_events::{Dict, EventLog, NONE, UNKNOWN_TIME};
 use rustc_hash::FxHashMap;
 
@@ -204,19 +206,24 @@ fn partial(j: &Journeys, c0: usize, c1: usize, n_act: usize, funnel: &[u32]) -> 
 /// besides the journeys.
 pub struct TouchpointTotals {
     events: Vec<u64>,
-    score_sum: Vec<f64>,
+    score_sum: Vec<ExactSum>,
     score_n: Vec<u64>,
     n_events: u64,
 }
 
 impl TouchpointTotals {
     fn empty(n_act: usize, n_events: u64) -> TouchpointTotals {
-        TouchpointTotals { events: vec![0; n_act], score_sum: vec![0.0; n_act], score_n: vec![0; n_act], n_events }
+        TouchpointTotals {
+            events: vec![0; n_act],
+            score_sum: vec![ExactSum::default(); n_act],
+            score_n: vec![0; n_act],
+            n_events,
+        }
     }
 
     /// One pass over the activity and score columns: on every core when
-    /// the log is big and its scores are small whole numbers (their sums are
-    /// exact in any order), else in row order, as the peers sum.
+    /// the log is big and its scores are small whole numbers (their f64
+    /// sums are exact in any order), else in one pass summing exactly.
     pub fn of(log: &EventLog) -> TouchpointTotals {
         let threads = cjm_events::available_threads();
         match log.score.small_whole_codes() {
@@ -230,32 +237,33 @@ impl TouchpointTotals {
     fn in_parallel(log: &EventLog, values: &[f64], codes: &[u8], threads: usize) -> TouchpointTotals {
         let n_act = log.activities.len();
         let n = log.len();
-        let parts: Vec<TouchpointTotals> = std::thread::scope(|scope| {
+        let parts: Vec<(Vec<u64>, Vec<f64>, Vec<u64>)> = std::thread::scope(|scope| {
             let handles: Vec<_> = (0..threads)
                 .map(|t| {
                     let rows = n * t / threads..n * (t + 1) / threads;
                     let (acts, codes) = (&log.activity[rows.clone()], &codes[rows]);
                     scope.spawn(move || {
-                        let mut part = TouchpointTotals::empty(n_act, acts.len() as u64);
+                        let (mut events, mut sums, mut scored) = (vec![0; n_act], vec![0f64; n_act], vec![0; n_act]);
                         for (&a, &c) in acts.iter().zip(codes) {
-                            part.events[a as usize] += 1;
+                            events[a as usize] += 1;
                             if c != cjm_events::Scores::NO_SCORE {
-                                part.score_sum[a as usize] += values[c as usize];
-                                part.score_n[a as usize] += 1;
+                                sums[a as usize] += values[c as usize];
+                                scored[a as usize] += 1;
                             }
                         }
-                        part
+                        (events, sums, scored)
                     })
                 })
                 .collect();
             handles.into_iter().map(|h| h.join().expect("counting does not panic")).collect()
         });
         let mut total = TouchpointTotals::empty(n_act, n as u64);
-        for p in parts {
-            add_counts(&mut total.events, &p.events);
-            add_counts(&mut total.score_n, &p.score_n);
-            for (sum, part) in total.score_sum.iter_mut().zip(&p.score_sum) {
-                *sum += part;
+        for (events, sums, scored) in parts {
+            add_counts(&mut total.events, &events);
+            add_counts(&mut total.score_n, &scored);
+            // Each part's f64 sum of small whole numbers is exact.
+            for (sum, part) in total.score_sum.iter_mut().zip(sums) {
+                sum.add(part);
             }
         }
         total
@@ -266,10 +274,10 @@ impl TouchpointTotals {
         for &a in &log.activity {
             t.events[a as usize] += 1;
         }
-        // Summed in row order, as the peers do.
+        // Summed exactly: the order of the rows does not matter.
         log.score.for_each_present(|row, s| {
             let a = log.activity[row] as usize;
-            t.score_sum[a] += s;
+            t.score_sum[a].add(s);
             t.score_n[a] += 1;
         });
         t
@@ -351,88 +359,58 @@ fn summarize_parts(
     }
     let TouchpointTotals { events, score_sum, score_n, .. } = totals;
     let name = |a: u32| activities.get(a).to_string();
-    let mut by_name: Vec<u32> = (0..n_act as u32).collect();
-    by_name.sort_by(|&a, &b| activities.get(a).cmp(activities.get(b)));
-
-    let mut edges = total.edges.entries();
-    edges.sort_by(|(x, _), (y, _)| {
-        (activities.get(x.0), activities.get(x.1)).cmp(&(activities.get(y.0), activities.get(y.1)))
-    });
-    let dfg = edges.iter().map(|((a, b), acc)| Edge { from: name(*a), to: name(*b), count: acc.count }).collect();
-    let performance_dfg = edges
-        .iter()
-        .map(|((a, b), acc)| EdgeTime {
-            from: name(*a),
-            to: name(*b),
-            mean_seconds: mean_seconds(acc.micros, acc.timed),
+    let edges = total
+        .edges
+        .entries()
+        .into_iter()
+        .map(|((a, b), acc)| EdgeParts {
+            from: name(a),
+            to: name(b),
+            count: acc.count,
+            timed: acc.timed,
+            micros: acc.micros,
         })
         .collect();
-    let counts = |v: &[u64]| -> Vec<Count> {
-        by_name
-            .iter()
-            .filter(|&&a| v[a as usize] > 0)
-            .map(|&a| Count { touchpoint: name(a), count: v[a as usize] })
-            .collect()
-    };
-    let touchpoints = by_name
-        .iter()
-        .filter(|&&a| events[a as usize] > 0)
-        .map(|&a| TouchpointStats {
-            touchpoint: name(a),
-            events: events[a as usize],
-            customers: total.customers_per_act[a as usize],
-            mean_score: (score_n[a as usize] > 0).then(|| score_sum[a as usize] / score_n[a as usize] as f64),
+    let named = |v: &[u64]| (0..n_act as u32).map(|a| (name(a), v[a as usize])).filter(|x| x.1 > 0).collect();
+    let touchpoints = (0..n_act)
+        .filter(|&a| events[a] > 0)
+        .map(|a| TouchpointParts {
+            touchpoint: name(a as u32),
+            events: events[a],
+            customers: total.customers_per_act[a],
+            scored: score_n[a],
+            score_sum: score_sum[a].clone(),
         })
         .collect();
-    Summary {
+    let parts = SummaryParts {
         n_events: totals.n_events,
         n_customers: total.customers,
-        dfg,
-        start_touchpoints: counts(&total.starts),
-        end_touchpoints: counts(&total.ends),
+        edges,
+        starts: named(&total.starts),
+        ends: named(&total.ends),
         n_variants: total.variants.len() as u64,
-        top_variants: top_variants(activities, &total.variants, &total.variant_counts, top),
+        variant_candidates: variant_candidates(activities, &total.variants, &total.variant_counts, top),
         touchpoints,
-        performance_dfg,
-        funnel: Funnel { steps: funnel.to_vec(), reached: total.reached },
-    }
+        funnel_reached: total.reached,
+    };
+    finish(parts, funnel, top)
 }
 
-/// Mean seconds from a sum of microseconds, exact for whole seconds: the
-/// sum in seconds over the count, one correctly rounded division (as the
-/// peers' integer sum / count).
-fn mean_seconds(micros: i128, n: u64) -> f64 {
-    if n == 0 {
-        return f64::NAN;
-    }
-    if micros % 1_000_000 == 0 {
-        (micros / 1_000_000) as f64 / n as f64
-    } else {
-        micros as f64 / 1e6 / n as f64
-    }
-}
-
-/// The `top` variants by count, then by sequence (byte-wise, prefix first).
-fn top_variants(activities: &Dict, variants: &Dict, counts: &[u64], top: usize) -> Vec<Variant> {
+/// Every variant whose count could be among the `top` (ties at the
+/// k-th count included), as names, for [`finish`] to order.
+fn variant_candidates(activities: &Dict, variants: &Dict, counts: &[u64], top: usize) -> Vec<(Vec<String>, u64)> {
     let mut all: Vec<(u32, u64)> = counts.iter().enumerate().map(|(id, &n)| (id as u32, n)).collect();
     if top == 0 || all.is_empty() {
         return Vec::new();
     }
-    // Keep every variant whose count could reach the top, then order those.
     if all.len() > top {
         let nth = top - 1;
         all.select_nth_unstable_by(nth, |a, b| b.1.cmp(&a.1));
         let threshold = all[nth].1;
         all.retain(|v| v.1 >= threshold);
     }
-    let mut candidates: Vec<(Vec<u32>, u64)> =
-        all.into_iter().map(|(id, n)| (decode_variant(variants.get(id)), n)).collect();
-    let names = |s: &[u32]| s.iter().map(|&a| activities.get(a)).collect::<Vec<_>>();
-    candidates.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| names(&a.0).cmp(&names(&b.0))));
-    candidates.truncate(top);
-    candidates
-        .into_iter()
-        .map(|(s, c)| Variant { count: c, sequence: s.iter().map(|&a| activities.get(a).to_string()).collect() })
+    all.into_iter()
+        .map(|(id, n)| (decode_variant(variants.get(id)).iter().map(|&a| activities.get(a).to_string()).collect(), n))
         .collect()
 }
 
