@@ -538,3 +538,25 @@ fn transition_times_alone_equal_the_analysis() {
         assert!(!alone.is_empty(), "{name}");
     }
 }
+
+/// A mean score is the exact sum rounded once over the count: ten scores
+/// of 0.1 mean 0.1 in any row order (a row-order f64 fold gives
+/// 0.09999999999999999), in the summary and in a measured map.
+#[test]
+fn mean_scores_are_exact_and_do_not_depend_on_row_order() {
+    let rows: Vec<String> = (0..10).map(|i| format!("c{i},2026-01-01T10:00:0{i}Z,a,web,0.1")).collect();
+    let extra = ["c0,2026-01-01T11:00:00Z,a,web,1e16", "c1,2026-01-01T11:00:00Z,a,web,-1e16"];
+    let forward: Vec<&str> = rows.iter().map(String::as_str).chain(extra).collect();
+    let mut backward = forward.clone();
+    backward.reverse();
+    let mut means = Vec::new();
+    for order in [&forward, &backward] {
+        let log = small_log(&format!("customer_id,timestamp,touchpoint,channel,score\n{}\n", order.join("\n")));
+        let s = cjm_mine::summarize(&log, &[], 5);
+        means.push(s.touchpoints[0].mean_score.unwrap());
+    }
+    assert_eq!(means[0].to_bits(), means[1].to_bits());
+    assert_eq!(means[0], 1.0 / 12.0, "(0.1 × 10 + 1e16 − 1e16) / 12, the sum exact");
+    let naive: f64 = forward.iter().map(|r| r.rsplit(',').next().unwrap().parse::<f64>().unwrap()).sum::<f64>() / 12.0;
+    assert_ne!(naive, means[0], "a row-order fold loses the 0.1s to the 1e16");
+}
