@@ -13,6 +13,7 @@
 
 #![warn(unreachable_pub)]
 mod attrs;
+pub mod canonical;
 mod csv_reader;
 mod dict;
 mod jsonl;

@@ -4,7 +4,7 @@
 
 use crate::csv_reader::time_problem;
 use crate::dict::hash_str;
-use crate::{Builder, Dict, EventLog, ReadError, ReadOptions, NONE};
+use crate::{Builder, Dict, EventLog, ReadError, ReadOptions, NONE, UNKNOWN_TIME};
 use arrow_array::cast::AsArray;
 use arrow_array::types::*;
 use arrow_array::{Array, ArrayRef};
@@ -71,7 +71,14 @@ pub(crate) fn read(source: Source, shown: &str, opts: &ReadOptions) -> Result<Ev
     let (builder, total) = open_checked(source, shown)?;
     let schema = builder.schema().clone();
     let headers: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
-    let mut cols = opts.columns.resolve(&headers).map_err(|e| e.into_read_error(shown, None))?;
+    // A log cjm exported: the roles by their layout names, its row numbers
+    // not an attribute, a null time an unknown one.
+    let canonical = crate::canonical::is_canonical(builder.metadata());
+    let map = if canonical { canonical_roles(&opts.columns) } else { opts.columns.clone() };
+    let mut cols = map.resolve(&headers).map_err(|e| e.into_read_error(shown, None))?;
+    if canonical {
+        cols.attrs.retain(|(_, name, case_level)| *case_level || name != crate::canonical::ROW_COLUMN);
+    }
     let described = cols.describe(&headers);
     if opts.skip_channel {
         cols.channel = None;
@@ -98,6 +105,7 @@ pub(crate) fn read(source: Source, shown: &str, opts: &ReadOptions) -> Result<Ev
         total,
         rows_total,
         done: AtomicU64::new(0),
+        unknown_times: canonical,
     };
     // With two cores or more and enough rows, the customer column (the
     // costly one: a hash lookup per row into a dictionary of millions) is
@@ -288,6 +296,21 @@ struct PartContext<'a> {
     total: u64,
     rows_total: u64,
     done: AtomicU64,
+    /// A null time is an unknown time (the canonical layout), not a bad row.
+    unknown_times: bool,
+}
+
+/// The roles of the canonical layout, where the caller named none.
+fn canonical_roles(given: &crate::mapping::ColumnMap) -> crate::mapping::ColumnMap {
+    let [case, time, activity, channel, score] = crate::canonical::ROLE_COLUMNS.map(|n| Some(n.to_string()));
+    crate::mapping::ColumnMap {
+        case: given.case.clone().or(case),
+        time: given.time.clone().or(time),
+        activity: given.activity.clone().or(activity),
+        channel: given.channel.clone().or(channel),
+        score: given.score.clone().or(score),
+        attrs: given.attrs.clone(),
+    }
 }
 
 /// Reads the columns of `projection`, every row group in order. Returns the
@@ -420,7 +443,17 @@ impl Part<'_> {
         let copied = case.is_none() && append_plain_micros(time_column, opts, &mut self.b.log.time);
         let time = match copied {
             true => Vec::new(),
-            false => time_values(time_column, opts).map_err(self.column_err(cols.time))?,
+            false => {
+                let mut t = time_values(time_column, opts).map_err(self.column_err(cols.time))?;
+                if self.ctx.unknown_times {
+                    for (i, v) in t.iter_mut().enumerate() {
+                        if time_column.is_null(i) {
+                            *v = Some(UNKNOWN_TIME);
+                        }
+                    }
+                }
+                t
+            }
         };
         let score = match cols.score {
             Some(c) => number_values(self.column(batch, c), self.row_base).map_err(self.column_err(c))?,

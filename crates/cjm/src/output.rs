@@ -9,6 +9,15 @@ use std::path::Path;
 
 /// Writes `bytes` to `path` atomically.
 pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
+    write_atomic_with(path, |file| file.write_all(bytes).map_err(|e| io_reason(&e)))
+}
+
+/// Writes to `path` atomically what `write` streams into the temporary
+/// file (an `Err` is the reason, and leaves `path` as it was).
+pub(crate) fn write_atomic_with<T>(
+    path: &Path,
+    write: impl FnOnce(&mut std::fs::File) -> Result<T, String>,
+) -> Result<T, CliError> {
     let shown = path.display();
     if path.is_dir() {
         return Err(CliError::usage(format!("`{shown}` is a directory; give a file name to write")));
@@ -19,7 +28,7 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
     };
     let fail = |e: std::io::Error| CliError::usage(format!("cannot write `{shown}`: {}", io_reason(&e)));
     let mut tmp = tempfile::Builder::new().prefix(".cjm-").suffix(".tmp").tempfile_in(dir).map_err(fail)?;
-    tmp.write_all(bytes).map_err(fail)?;
+    let out = write(tmp.as_file_mut()).map_err(|why| CliError::usage(format!("cannot write `{shown}`: {why}")))?;
     tmp.as_file().sync_all().map_err(fail)?;
     match std::fs::metadata(path) {
         // Keep the permissions of a file we replace.
@@ -39,7 +48,7 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
     tmp.persist(path).map_err(|e| fail(e.error))?;
     // The rename survives a crash once the directory is synced too.
     std::fs::File::open(dir).and_then(|d| d.sync_all()).map_err(fail)?;
-    Ok(())
+    Ok(out)
 }
 
 /// Writes to `out` (atomically) or to stdout.

@@ -3,6 +3,7 @@
 pub(crate) mod check;
 pub(crate) mod convert;
 pub(crate) mod discover;
+pub(crate) mod export;
 pub(crate) mod fmt;
 pub(crate) mod measure;
 pub(crate) mod mine;
