@@ -60,6 +60,65 @@ impl ExactSum {
         }
     }
 
+    /// Adds `x` taken `n` times, exactly (a backend that counts each
+    /// distinct score once hands over the value and its count).
+    pub fn add_times(&mut self, x: f64, n: u64) {
+        if !x.is_finite() || x == 0.0 || n == 0 {
+            return;
+        }
+        let bits = x.to_bits();
+        let exp = ((bits >> 52) & 0x7FF) as i32;
+        let frac = bits & ((1 << 52) - 1);
+        let (mantissa, shift) = if exp == 0 { (frac, 0) } else { (frac | (1 << 52), exp - 1) };
+        // mantissa × n < 2^117: three words at most, shifted into place.
+        let product = u128::from(mantissa) * u128::from(n);
+        let (word, bit) = ((shift / 64) as usize, (shift % 64) as u32);
+        let parts = [product as u64, (product >> 64) as u64, 0u64];
+        let mut shifted = [0u64; 4];
+        for (i, &p) in parts.iter().enumerate() {
+            shifted[i] |= p << bit;
+            if bit != 0 {
+                shifted[i + 1] |= p >> (64 - bit);
+            }
+        }
+        for (i, &w) in shifted.iter().enumerate() {
+            if w == 0 || word + i >= WORDS {
+                continue;
+            }
+            if x > 0.0 {
+                self.add_word(word + i, w);
+            } else {
+                self.sub_word(word + i, w);
+            }
+        }
+    }
+
+    /// Adds `w` at word `at`, carrying up.
+    fn add_word(&mut self, at: usize, w: u64) {
+        let (s, mut carry) = self.words[at].overflowing_add(w);
+        self.words[at] = s;
+        let mut i = at + 1;
+        while carry && i < WORDS {
+            let (s, c) = self.words[i].overflowing_add(1);
+            self.words[i] = s;
+            carry = c;
+            i += 1;
+        }
+    }
+
+    /// Subtracts `w` at word `at`, borrowing up.
+    fn sub_word(&mut self, at: usize, w: u64) {
+        let (s, mut borrow) = self.words[at].overflowing_sub(w);
+        self.words[at] = s;
+        let mut i = at + 1;
+        while borrow && i < WORDS {
+            let (s, b) = self.words[i].overflowing_sub(1);
+            self.words[i] = s;
+            borrow = b;
+            i += 1;
+        }
+    }
+
     fn add_at(&mut self, word: usize, low: u64, high: u64) {
         let (w0, c0) = self.words[word].overflowing_add(low);
         self.words[word] = w0;
@@ -234,6 +293,19 @@ mod tests {
         }
         a.merge(&b);
         assert_eq!(a.to_f64().to_bits(), whole.to_bits());
+        // A value and its count, as a backend that groups by score hands them.
+        let mut grouped = ExactSum::default();
+        let mut once = ExactSum::default();
+        for (k, &x) in xs.iter().take(300).enumerate() {
+            let n = (k as u64 * 7_919) % 1_000 + 1;
+            grouped.add_times(x, n);
+            (0..n).for_each(|_| once.add(x));
+        }
+        grouped.add_times(f64::MAX, u64::MAX);
+        grouped.add_times(-f64::MAX, u64::MAX);
+        grouped.add_times(5e-324, 3);
+        (0..3).for_each(|_| once.add(5e-324));
+        assert_eq!(grouped, once);
         // Whole numbers: the plain f64 sum is exact, and equal.
         let ints: Vec<f64> = (0..10_000).map(|_| (next() % 2_001) as f64 - 1_000.0).collect();
         assert_eq!(sum(&ints), ints.iter().sum::<f64>());
