@@ -7,6 +7,8 @@
 #     by scripts/deck-test.sh, python-pptx in a cached virtualenv
 #   - the npm packages in e2e/package-lock.json
 #   - cargo-fuzz (the fuzz smoke run; RUSTC_BOOTSTRAP lets stable build it)
+#   - pyspark 4.3.0 in a cached virtualenv, by scripts/spark-parity.sh (a
+#     Spark Connect server for the summary's parity; Java 17 is needed)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -55,6 +57,10 @@ bash scripts/deck-test.sh 2>&1 | tee "$log" || true
 passed=$((passed + $(grep -ac '^deck .* ok$' "$log" || true)))
 failed=$((failed + $(grep -ac '^deck .*FAILED' "$log" || true)))
 if [ "$(grep -ac '^deck ' "$log" || true)" -eq 0 ]; then failed=$((failed + 1)); fi
+
+echo "== Spark (the summary on a Spark Connect server, byte for byte)"
+bash scripts/spark-parity.sh 2>&1 | tee "$log" || true
+if grep -aq '^spark parity ok$' "$log"; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 
 echo "== fuzz smoke (20 s a target)"
 bash scripts/fuzz.sh "${FUZZ_SECONDS:-20}" 2>&1 | tee "$log" || true

@@ -1,0 +1,236 @@
+//! The queries' rows, as Arrow record batches, turned into cjm-mine's
+//! exact [`SummaryParts`]. Columns are found by name and read whatever
+//! integer or text type the engine chose (Spark's BIGINT or INT, UTF8,
+//! large UTF8 or a string view), so only a missing column or a value of
+//! the wrong kind is an error, named.
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Decimal128Type, Float64Type, Int32Type, Int64Type};
+use arrow_array::{Array, ArrayRef, RecordBatch};
+use arrow_schema::DataType;
+use cjm_mine::exact::ExactSum;
+use cjm_mine::parts::{EdgeParts, SummaryParts, TouchpointParts};
+use std::collections::HashMap;
+
+/// Why results could not be read: which query and column, and what was wrong.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DecodeError(pub String);
+
+impl std::fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for DecodeError {}
+
+/// Each query's rows, by the query's name.
+pub type Results = HashMap<String, Vec<RecordBatch>>;
+
+/// Arrow IPC bytes (the file or the stream format) as record batches.
+pub fn read_ipc(bytes: &[u8]) -> Result<Vec<RecordBatch>, DecodeError> {
+    let bad = |e: arrow_schema::ArrowError| DecodeError(format!("the engine's Arrow answer cannot be read: {e}"));
+    if bytes.starts_with(b"ARROW1") {
+        let reader = arrow_ipc::reader::FileReader::try_new(std::io::Cursor::new(bytes), None).map_err(bad)?;
+        reader.collect::<Result<_, _>>().map_err(bad)
+    } else {
+        let reader = arrow_ipc::reader::StreamReader::try_new(std::io::Cursor::new(bytes), None).map_err(bad)?;
+        reader.collect::<Result<_, _>>().map_err(bad)
+    }
+}
+
+/// One query's rows, with readers for its columns.
+struct Rows<'a> {
+    query: &'a str,
+    batches: &'a [RecordBatch],
+}
+
+impl<'a> Rows<'a> {
+    fn of(results: &'a Results, query: &'a str) -> Result<Rows<'a>, DecodeError> {
+        match results.get(query) {
+            Some(batches) => Ok(Rows { query, batches }),
+            None => Err(DecodeError(format!("the query `{query}` gave no answer"))),
+        }
+    }
+
+    fn column(&self, b: &RecordBatch, name: &str) -> Result<ArrayRef, DecodeError> {
+        b.column_by_name(name)
+            .cloned()
+            .ok_or_else(|| DecodeError(format!("the answer of `{}` has no column `{name}`", self.query)))
+    }
+
+    fn wrong(&self, name: &str, t: &DataType) -> DecodeError {
+        DecodeError(format!("the column `{name}` of `{}` is {t}, not what cjm reads there", self.query))
+    }
+
+    /// Every row's value of a count column (null: 0).
+    fn counts(&self, name: &str) -> Result<Vec<u64>, DecodeError> {
+        let mut out = Vec::new();
+        for b in self.batches {
+            let a = self.column(b, name)?;
+            match a.data_type() {
+                DataType::Int64 => {
+                    out.extend(a.as_primitive::<Int64Type>().iter().map(|v| v.unwrap_or(0).max(0) as u64))
+                }
+                DataType::Int32 => {
+                    out.extend(a.as_primitive::<Int32Type>().iter().map(|v| v.unwrap_or(0).max(0) as u64))
+                }
+                t => return Err(self.wrong(name, t)),
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every row's `DECIMAL(38,0)` sum (null: 0).
+    fn sums(&self, name: &str) -> Result<Vec<i128>, DecodeError> {
+        let mut out = Vec::new();
+        for b in self.batches {
+            let a = self.column(b, name)?;
+            match a.data_type() {
+                DataType::Decimal128(_, 0) => {
+                    out.extend(a.as_primitive::<Decimal128Type>().iter().map(|v| v.unwrap_or(0)))
+                }
+                DataType::Int64 => out.extend(a.as_primitive::<Int64Type>().iter().map(|v| i128::from(v.unwrap_or(0)))),
+                t => return Err(self.wrong(name, t)),
+            }
+        }
+        Ok(out)
+    }
+
+    fn floats(&self, name: &str) -> Result<Vec<f64>, DecodeError> {
+        let mut out = Vec::new();
+        for b in self.batches {
+            let a = self.column(b, name)?;
+            match a.data_type() {
+                DataType::Float64 => out.extend(a.as_primitive::<Float64Type>().iter().map(|v| v.unwrap_or(f64::NAN))),
+                t => return Err(self.wrong(name, t)),
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every row's text (a null is an error: names are never null here).
+    fn texts(&self, name: &str) -> Result<Vec<String>, DecodeError> {
+        let mut out = Vec::new();
+        for b in self.batches {
+            let a = self.column(b, name)?;
+            for v in text_values(&a).ok_or_else(|| self.wrong(name, a.data_type()))? {
+                out.push(
+                    v.ok_or_else(|| DecodeError(format!("the column `{name}` of `{}` holds a null", self.query)))?,
+                );
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every row's list of texts.
+    fn text_lists(&self, name: &str) -> Result<Vec<Vec<String>>, DecodeError> {
+        let mut out = Vec::new();
+        for b in self.batches {
+            let a = self.column(b, name)?;
+            let lists: Vec<Option<ArrayRef>> = match a.data_type() {
+                DataType::List(_) => a.as_list::<i32>().iter().collect(),
+                DataType::LargeList(_) => a.as_list::<i64>().iter().collect(),
+                t => return Err(self.wrong(name, t)),
+            };
+            for list in lists {
+                let list = list.ok_or_else(|| DecodeError(format!("a `{name}` of `{}` is null", self.query)))?;
+                let items = text_values(&list).ok_or_else(|| self.wrong(name, list.data_type()))?;
+                out.push(items.into_iter().map(Option::unwrap_or_default).collect());
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn text_values(a: &ArrayRef) -> Option<Vec<Option<String>>> {
+    Some(match a.data_type() {
+        DataType::Utf8 => a.as_string::<i32>().iter().map(|v| v.map(String::from)).collect(),
+        DataType::LargeUtf8 => a.as_string::<i64>().iter().map(|v| v.map(String::from)).collect(),
+        DataType::Utf8View => a.as_string_view().iter().map(|v| v.map(String::from)).collect(),
+        _ => return None,
+    })
+}
+
+fn one(rows: &Rows, name: &str) -> Result<u64, DecodeError> {
+    let v = rows.counts(name)?;
+    match v.as_slice() {
+        [n] => Ok(*n),
+        _ => Err(DecodeError(format!("`{}` answered {} rows, not one", rows.query, v.len()))),
+    }
+}
+
+/// The summary's parts from the answers of [`crate::sql::summary_plan`]
+/// for a funnel of `funnel_steps` steps.
+pub fn summary_parts(results: &Results, funnel_steps: usize) -> Result<SummaryParts, DecodeError> {
+    let totals = Rows::of(results, "totals")?;
+    let edges = Rows::of(results, "edges")?;
+    let (from, to) = (edges.texts("from_touchpoint")?, edges.texts("to_touchpoint")?);
+    let (n, timed, micros) = (edges.counts("n")?, edges.counts("timed")?, edges.sums("micros")?);
+    let edges = (0..from.len())
+        .map(|i| EdgeParts {
+            from: from[i].clone(),
+            to: to[i].clone(),
+            count: n[i],
+            timed: timed[i],
+            micros: micros[i],
+        })
+        .collect();
+    let named = |query: &str| -> Result<Vec<(String, u64)>, DecodeError> {
+        let rows = Rows::of(results, query)?;
+        Ok(rows.texts("touchpoint")?.into_iter().zip(rows.counts("n")?).collect())
+    };
+    let top = Rows::of(results, "top_variants")?;
+    let touchpoints = touchpoint_parts(results)?;
+    let funnel_reached = match funnel_steps {
+        0 => Vec::new(),
+        steps => {
+            let rows = Rows::of(results, "funnel")?;
+            let mut reached = vec![0u64; steps];
+            for (level, n) in rows.counts("lvl")?.into_iter().zip(rows.counts("n")?) {
+                // Customers who reached level `l` count at every step up to it.
+                for slot in reached.iter_mut().take((level as usize).min(steps)) {
+                    *slot += n;
+                }
+            }
+            reached
+        }
+    };
+    Ok(SummaryParts {
+        n_events: one(&totals, "events")?,
+        n_customers: one(&totals, "customers")?,
+        edges,
+        starts: named("starts")?,
+        ends: named("ends")?,
+        n_variants: one(&Rows::of(results, "variant_count")?, "n")?,
+        variant_candidates: top.text_lists("seq")?.into_iter().zip(top.counts("n")?).collect(),
+        touchpoints,
+        funnel_reached,
+    })
+}
+
+/// Events, customers and scored events per touchpoint, with the exact sum
+/// of each one's scores from the (score, count) pairs.
+fn touchpoint_parts(results: &Results) -> Result<Vec<TouchpointParts>, DecodeError> {
+    let rows = Rows::of(results, "touchpoints")?;
+    let scores = Rows::of(results, "scores")?;
+    let mut sums: HashMap<String, ExactSum> = HashMap::new();
+    let (names, values, counts) = (scores.texts("touchpoint")?, scores.floats("score")?, scores.counts("n")?);
+    for ((name, value), n) in names.into_iter().zip(values).zip(counts) {
+        if !value.is_finite() {
+            return Err(DecodeError(format!("the score {value} of `{name}` is not finite; scores must be")));
+        }
+        sums.entry(name).or_default().add_times(value, n);
+    }
+    let (names, events, customers, scored) =
+        (rows.texts("touchpoint")?, rows.counts("events")?, rows.counts("customers")?, rows.counts("scored")?);
+    Ok((0..names.len())
+        .map(|i| TouchpointParts {
+            score_sum: sums.remove(&names[i]).unwrap_or_default(),
+            touchpoint: names[i].clone(),
+            events: events[i],
+            customers: customers[i],
+            scored: scored[i],
+        })
+        .collect())
+}

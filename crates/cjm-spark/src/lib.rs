@@ -1,0 +1,28 @@
+//! The journey summary on Apache Spark, reached through Spark Connect.
+//!
+//! - [`sql`] — the plan: Spark SQL with named parameters that computes only
+//!   exact parts (counts, `DECIMAL` sums, names), over the log in the
+//!   canonical layout (`cjm export`) as the view `cjm_src`.
+//! - [`decode`] — the answers (Arrow record batches, read from IPC bytes
+//!   with cjm's own arrow) into cjm-mine's `SummaryParts`, which
+//!   `cjm_mine::parts::finish` makes the summary of, as it does the
+//!   in-memory engine's.
+//!
+//! The Spark Connect client that sends the plan is not in this crate yet;
+//! the plan and its decoding are tested without a server, and against a
+//! real one by `scripts/spark-parity.sh`.
+
+#![warn(unreachable_pub)]
+pub mod decode;
+pub mod sql;
+
+/// The summary of the log behind `results` (the answers of
+/// [`sql::summary_plan`] for `funnel` and `top`).
+pub fn summary(
+    results: &decode::Results,
+    funnel: &[String],
+    top: usize,
+) -> Result<cjm_mine::Summary, decode::DecodeError> {
+    let parts = decode::summary_parts(results, funnel.len())?;
+    Ok(cjm_mine::parts::finish(parts, funnel, top))
+}
