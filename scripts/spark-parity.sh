@@ -1,46 +1,91 @@
 #!/usr/bin/env bash
-# The journey summary on a real Apache Spark (a Spark Connect server in
-# local mode, one JVM), byte for byte against the peers and the in-memory
-# engine. Each log is exported with `cjm export` (the canonical layout),
-# the plan of cjm-spark runs on the server (scripts/spark-parity.py, the
-# PySpark client, until cjm's own Spark Connect client lands), and
-# cjm-spark's ignored test decodes the answers, finishes them with
-# cjm-mine's `finish` and compares the JSON bytes.
+# The journey summary on a real Apache Spark, byte for byte against the
+# peers and the in-memory engine. Each log is exported with `cjm export`
+# (the canonical layout), the plan of cjm-spark runs on a Spark Connect
+# server (scripts/spark-parity.py, the PySpark client, until cjm's own
+# Spark Connect client lands), and cjm-spark's ignored test decodes the
+# answers, finishes them with cjm-mine's `finish` and compares the JSON.
+#
+# Two rounds: Spark's local mode (one JVM), then a standalone cluster on
+# loopback — a master on 127.0.0.1, two workers on 127.0.0.2 and
+# 127.0.0.3 with one core each, the Connect server as the driver — with
+# settings that spread the work (no locality wait, no partition
+# coalescing, 128 KiB splits of a 10-row-group log), and the executors'
+# logs must show shuffle blocks fetched from the other worker.
 #
 # Installs pyspark 4.3.0 into a cached virtualenv (~900 MB, ~40 s once);
-# needs Java 17. Starts the server on 127.0.0.1:15002 and stops it by PID.
-# Prints `spark parity ok` or `spark parity FAILED`.
+# needs Java 17. Stops every JVM it started by PID (the workers' executors
+# are their children). Prints `spark parity ok` or `spark parity FAILED`.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 target="${CARGO_TARGET_DIR:-$PWD/target}"
 venv="${CJM_SPARK_VENV:-$HOME/.cache/cjm-spark-venv}"
 port="${CJM_SPARK_PORT:-15002}"
 
-if ! command -v java >/dev/null 2>&1; then
-  echo "spark parity FAILED: java is not installed (Spark needs Java 17)"; exit 1
-fi
+fail() { echo "spark parity FAILED: $*"; exit 1; }
+command -v java >/dev/null 2>&1 || fail "java is not installed (Spark needs Java 17)"
 if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import pyspark' 2>/dev/null; then
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q 'pyspark[connect]==4.3.0' 'pandas<3'
 fi
 export SPARK_HOME
 SPARK_HOME="$("$venv/bin/python" -c 'import os, pyspark; print(os.path.dirname(pyspark.__file__))')"
+unset SPARK_DAEMON_MEMORY # it would cap the Connect server's heap too
 
 work="$(mktemp -d)"
-pid=""
-stop() {
-  if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
-  rm -rf "$work"
+pids=()
+stop_all() {
+  # Newest first: the driver, then the workers (their executors with them), then the master.
+  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+    kill "${pids[$i]}" 2>/dev/null || true
+    wait "${pids[$i]}" 2>/dev/null || true
+  done
+  pids=()
 }
-trap stop EXIT
+trap 'stop_all; rm -rf "$work"' EXIT
 
-# spark-submit execs java, so $! is the server's JVM.
-SPARK_LOCAL_IP=127.0.0.1 "$SPARK_HOME/bin/spark-submit" \
-  --class org.apache.spark.sql.connect.service.SparkConnectServer --master 'local[2]' --driver-memory 1g \
-  --conf spark.sql.shuffle.partitions=4 --conf spark.sql.session.timeZone=UTC --conf spark.ui.enabled=false \
-  --conf spark.connect.grpc.binding.address=127.0.0.1 --conf "spark.connect.grpc.binding.port=$port" \
-  spark-internal > "$work/server.log" 2>&1 &
-pid=$!
+# Waits up to $3 s for $2 in file $1 while process $4 lives.
+wait_for() {
+  for _ in $(seq 1 "$3"); do
+    grep -q "$2" "$1" 2>/dev/null && return 0
+    kill -0 "$4" 2>/dev/null || { tail -20 "$1"; fail "a Spark process stopped ($1)"; }
+    sleep 1
+  done
+  tail -20 "$1"
+  fail "no \"$2\" in $3 s ($1)"
+}
+
+# Starts the Connect server (the driver) with master $1 and extra confs.
+start_connect() {
+  local master="$1"; shift
+  # spark-submit execs java, so $! is the JVM.
+  SPARK_LOCAL_IP=127.0.0.1 "$SPARK_HOME/bin/spark-submit" \
+    --class org.apache.spark.sql.connect.service.SparkConnectServer --master "$master" \
+    --conf spark.sql.shuffle.partitions=4 --conf spark.sql.session.timeZone=UTC --conf spark.ui.enabled=false \
+    --conf spark.connect.grpc.binding.address=127.0.0.1 --conf "spark.connect.grpc.binding.port=$port" \
+    "$@" spark-internal > "$work/connect.log" 2>&1 &
+  pids+=($!)
+  wait_for "$work/connect.log" "Spark Connect server started" 120 "${pids[-1]}"
+}
+
+start_cluster() {
+  "$SPARK_HOME/bin/spark-class" org.apache.spark.deploy.master.Master --host 127.0.0.1 --port 7077 \
+    > "$work/master.log" 2>&1 &
+  pids+=($!)
+  wait_for "$work/master.log" "I have been elected leader" 60 "${pids[-1]}"
+  for n in 2 3; do
+    mkdir -p "$work/worker$n/work" "$work/worker$n/local"
+    SPARK_LOCAL_IP="127.0.0.$n" SPARK_WORKER_DIR="$work/worker$n/work" SPARK_LOCAL_DIRS="$work/worker$n/local" \
+      "$SPARK_HOME/bin/spark-class" org.apache.spark.deploy.worker.Worker --host "127.0.0.$n" --cores 1 --memory 1g \
+      spark://127.0.0.1:7077 > "$work/worker$n.log" 2>&1 &
+    pids+=($!)
+  done
+  wait_for "$work/worker2.log" "Successfully registered with master" 60 "${pids[-2]}"
+  wait_for "$work/worker3.log" "Successfully registered with master" 60 "${pids[-1]}"
+  start_connect spark://127.0.0.1:7077 --driver-memory 768m --conf spark.executor.memory=640m --conf spark.cores.max=2 \
+    --conf spark.locality.wait=0s --conf spark.sql.adaptive.coalescePartitions.enabled=false \
+    --conf spark.sql.files.maxPartitionBytes=131072
+}
 
 cargo build -q -p cjm -p cjm-spark --examples
 cjm="$target/debug/cjm"
@@ -50,31 +95,47 @@ peer_funnel="product_page,add_to_cart,checkout_start,payment,app_login,review_po
 receipt=../shared/data/logs/receipt.parquet
 receipt_funnel="Confirmation of receipt,T02 Check confirmation of receipt,T04 Determine confirmation of receipt"
 "$cjm" mine "$receipt" --funnel "$receipt_funnel" --format summary-json > "$work/receipt.expected.json"
+# The logs in the canonical layout; the peers' 1e5 log also cut into ten row groups.
+"$cjm" export "$peers/events_1e5.parquet" --to parquet -o "$work/events_1e5.parquet" 2>/dev/null
+"$cjm" export "$peers/events_1e5.parquet" --to parquet --row-group-rows 10000 -o "$work/events_1e5_10rg.parquet" 2>/dev/null
+"$cjm" export "$peers/ties_2e4.csv" --to parquet -o "$work/ties_2e4.parquet" 2>/dev/null
+"$cjm" export "$receipt" --to parquet -o "$work/receipt.parquet" 2>/dev/null
+"$cjm" export "$receipt" --to parquet --row-group-rows 900 -o "$work/receipt_10rg.parquet" 2>/dev/null
+"$plan" "$peer_funnel" 20 > "$work/peers.plan.json"
+"$plan" "$receipt_funnel" 20 > "$work/receipt.plan.json"
 
-for i in $(seq 1 90); do
-  grep -q "Spark Connect server started" "$work/server.log" && break
-  kill -0 "$pid" 2>/dev/null || { cat "$work/server.log"; echo "spark parity FAILED: the server stopped"; exit 1; }
-  sleep 1
-done
-grep -q "Spark Connect server started" "$work/server.log" || { echo "spark parity FAILED: no server in 90 s"; exit 1; }
-
-: > "$work/manifest.tsv"
-run() { # name, log, funnel, expected summary JSON
-  "$cjm" export "$2" --to parquet -o "$work/$1.parquet" 2>/dev/null
-  "$plan" "$3" 20 > "$work/$1.plan.json"
-  "$venv/bin/python" scripts/spark-parity.py "sc://127.0.0.1:$port" "$work/$1.plan.json" "$work/$1.parquet" "$work/answers/$1" 2>"$work/$1.client.log" \
-    || { tail -5 "$work/$1.client.log"; return 1; }
-  printf '%s\t%s\t20\t%s\n' "$1" "$3" "$4" >> "$work/answers/manifest.tsv"
+# One round: the logs named after the round's name through the plan on the
+# running server, then the comparison.
+round() {
+  local answers="$work/answers-$1"
+  shift
+  mkdir -p "$answers"
+  : > "$answers/manifest.tsv"
+  local started; started=$(date +%s)
+  for spec in "$@"; do
+    set -- $spec
+    local expected="$PWD/$peers/${1%_10rg}.expected.json" funnel="$peer_funnel"
+    if [ "$2" = receipt ]; then expected="$work/receipt.expected.json"; funnel="$receipt_funnel"; fi
+    "$venv/bin/python" scripts/spark-parity.py "sc://127.0.0.1:$port" "$work/$2.plan.json" "$work/$1.parquet" "$answers/$1" \
+      2> "$work/$1.client.log" || { tail -5 "$work/$1.client.log"; fail "the plan did not run on $1"; }
+    printf '%s\t%s\t20\t%s\n' "$1" "$funnel" "$expected" >> "$answers/manifest.tsv"
+  done
+  echo "answers from Spark ($round_name) in $(( $(date +%s) - started )) s"
+  CJM_SPARK_ANSWERS="$answers" cargo test -q -p cjm-spark --test tests -- --ignored > "$work/compare.log" 2>&1 \
+    || { tail -20 "$work/compare.log"; fail "the summaries differ ($round_name)"; }
 }
-mkdir -p "$work/answers"
-started=$(date +%s)
-run events_1e5 "$peers/events_1e5.parquet" "$peer_funnel" "$PWD/$peers/events_1e5.expected.json"
-run ties_2e4 "$peers/ties_2e4.csv" "$peer_funnel" "$PWD/$peers/ties_2e4.expected.json"
-run receipt "$receipt" "$receipt_funnel" "$work/receipt.expected.json"
-echo "answers from Spark in $(( $(date +%s) - started )) s"
-if CJM_SPARK_ANSWERS="$work/answers" cargo test -q -p cjm-spark --test tests -- --ignored 2>&1 | tail -3 | grep -q "1 passed"; then
-  echo "spark parity ok"
-else
-  CJM_SPARK_ANSWERS="$work/answers" cargo test -q -p cjm-spark --test tests -- --ignored 2>&1 | tail -20
-  echo "spark parity FAILED"; exit 1
-fi
+
+round_name="local mode"
+start_connect 'local[2]' --driver-memory 1g
+round local "events_1e5 peers" "ties_2e4 peers" "receipt receipt"
+stop_all
+
+round_name="2-worker cluster"
+start_cluster
+round cluster "events_1e5_10rg peers" "ties_2e4 peers" "receipt_10rg receipt"
+# Shuffle blocks crossed between the workers' executors.
+remote=$(grep -rhoE 'and [0-9]+ \([^)]*\) remote blocks' "$work"/worker*/work 2>/dev/null | grep -vc 'and 0 (' || true)
+stop_all
+[ "$remote" -gt 0 ] || fail "no shuffle block was fetched remotely on the cluster"
+echo "shuffle fetches with remote blocks on the cluster: $remote"
+echo "spark parity ok"

@@ -40,8 +40,8 @@ pub const ROLE_COLUMNS: [&str; 5] = ["cjm_customer", "cjm_time", "cjm_touchpoint
 
 /// Rows per written batch (the writer's row groups hold many batches).
 const BATCH: usize = 65_536;
-/// Rows per row group.
-const ROW_GROUP: usize = 1 << 20;
+/// Rows per row group, unless told otherwise.
+pub const ROW_GROUP: usize = 1 << 20;
 
 /// What was written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -51,12 +51,13 @@ pub struct Written {
     pub attributes: usize,
 }
 
-/// Writes `log` in the canonical layout to `out`.
-pub fn write<W: std::io::Write + Send>(log: &EventLog, out: W) -> Result<Written, String> {
+/// Writes `log` in the canonical layout to `out`, `row_group` rows to a
+/// row group (an engine reads row groups in parallel).
+pub fn write<W: std::io::Write + Send>(log: &EventLog, out: W, row_group: usize) -> Result<Written, String> {
     let schema = Arc::new(schema(log)?);
     let props = parquet::file::properties::WriterProperties::builder()
         .set_compression(parquet::basic::Compression::SNAPPY)
-        .set_max_row_group_row_count(Some(ROW_GROUP))
+        .set_max_row_group_row_count(Some(row_group.max(1)))
         .set_key_value_metadata(Some(vec![parquet::file::metadata::KeyValue::new(
             LAYOUT_KEY.to_string(),
             LAYOUT.to_string(),
@@ -66,8 +67,9 @@ pub fn write<W: std::io::Write + Send>(log: &EventLog, out: W) -> Result<Written
     let mut writer = parquet::arrow::ArrowWriter::try_new(out, schema.clone(), Some(props)).map_err(failed)?;
     let n = log.len();
     let mut from = 0;
+    let batch = BATCH.min(row_group.max(1));
     while from < n {
-        let to = (from + BATCH).min(n);
+        let to = (from + batch).min(n);
         let batch = RecordBatch::try_new(schema.clone(), columns(log, from, to))
             .map_err(|e| format!("cannot build a batch of rows {from}..{to}: {e}"))?;
         writer.write(&batch).map_err(failed)?;

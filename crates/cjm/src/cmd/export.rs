@@ -31,6 +31,9 @@ pub(crate) struct Args {
     /// The file to write (refuses to overwrite without --force)
     #[arg(short, long)]
     output: PathBuf,
+    /// Rows per Parquet row group (engines read row groups in parallel)
+    #[arg(long, value_name = "ROWS", default_value_t = cjm_events::canonical::ROW_GROUP)]
+    row_group_rows: usize,
     /// Overwrite the output file
     #[arg(long)]
     force: bool,
@@ -38,6 +41,9 @@ pub(crate) struct Args {
 
 pub(crate) fn run(args: Args) -> Result<Outcome, CliError> {
     let To::Parquet = args.to;
+    if args.row_group_rows == 0 {
+        return Err(CliError::usage("--row-group-rows 0: a row group holds at least one row"));
+    }
     if args.output.exists() && !args.force {
         return Err(CliError::usage(format!(
             "`{}` already exists; add --force to overwrite it",
@@ -45,7 +51,8 @@ pub(crate) fn run(args: Args) -> Result<Outcome, CliError> {
         )));
     }
     let log = args.read.read(&args.log)?;
-    let written = write_atomic_with(&args.output, |file| cjm_events::canonical::write(&log, file))?;
+    let written =
+        write_atomic_with(&args.output, |file| cjm_events::canonical::write(&log, file, args.row_group_rows))?;
     eprintln!(
         "wrote {} ({} events, {} row group{}, {} attribute{}; {} bad row{} left out)",
         args.output.display(),
