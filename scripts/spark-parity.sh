@@ -4,7 +4,9 @@
 # (the canonical layout), the plan of cjm-spark runs on a Spark Connect
 # server (scripts/spark-parity.py, the PySpark client, until cjm's own
 # Spark Connect client lands), and cjm-spark's ignored test decodes the
-# answers, finishes them with cjm-mine's `finish` and compares the JSON.
+# answers, finishes them with cjm-mine's `finish` and compares the JSON
+# (the summary's bytes, and the analysis' transition times: median and
+# p90 picked by rank).
 #
 # Two rounds: Spark's local mode (one JVM), then a standalone cluster on
 # loopback — a master on 127.0.0.1, two workers on 127.0.0.2 and
@@ -118,7 +120,7 @@ round() {
     if [ "$2" = receipt ]; then expected="$work/receipt.expected.json"; funnel="$receipt_funnel"; fi
     "$venv/bin/python" scripts/spark-parity.py "sc://127.0.0.1:$port" "$work/$2.plan.json" "$work/$1.parquet" "$answers/$1" \
       2> "$work/$1.client.log" || { tail -5 "$work/$1.client.log"; fail "the plan did not run on $1"; }
-    printf '%s\t%s\t20\t%s\n' "$1" "$funnel" "$expected" >> "$answers/manifest.tsv"
+    printf '%s\t%s\t20\t%s\t%s\n' "$1" "$funnel" "$expected" "$work/$1.parquet" >> "$answers/manifest.tsv"
   done
   echo "answers from Spark ($round_name) in $(( $(date +%s) - started )) s"
   CJM_SPARK_ANSWERS="$answers" cargo test -q -p cjm-spark --test tests -- --ignored > "$work/compare.log" 2>&1 \

@@ -215,28 +215,17 @@ pub fn transition_times(log: &EventLog, j: &Journeys) -> Vec<EdgeTimes> {
     edge_times(durations, &|a| log.activities.get(a).to_string())
 }
 
-/// Each pair's durations, as statistics, by pair.
+/// Each pair's durations, as statistics, by pair: exact parts first
+/// ([`crate::parts::OrderStats`]), finished as any backend's are.
 fn edge_times(durations: FxHashMap<(u32, u32), Vec<i64>>, name: &dyn Fn(u32) -> String) -> Vec<EdgeTimes> {
-    let secs = |us: i64| us as f64 / 1e6;
-    let mut edge_times: Vec<EdgeTimes> = durations
+    let parts = durations
         .into_iter()
         .map(|((a, b), mut d)| {
             d.sort_unstable();
-            let sum: i128 = d.iter().map(|&x| i128::from(x)).sum();
-            EdgeTimes {
-                from: name(a),
-                to: name(b),
-                count: d.len() as u64,
-                mean_seconds: sum as f64 / 1e6 / d.len() as f64,
-                median_seconds: median_sorted(&d) / 1e6,
-                min_seconds: secs(d[0]),
-                max_seconds: secs(d[d.len() - 1]),
-                p90_seconds: secs(d[p90_rank(d.len()) - 1]),
-            }
+            crate::parts::EdgeTimeParts { from: name(a), to: name(b), stats: crate::parts::OrderStats::of_sorted(&d) }
         })
         .collect();
-    edge_times.sort_by(|x, y| (&x.from, &x.to).cmp(&(&y.from, &y.to)));
-    edge_times
+    crate::parts::finish_edge_times(parts)
 }
 
 /// The 1-based rank of the 90th percentile of `n` sorted values (nearest

@@ -52,6 +52,87 @@ pub struct TouchpointParts {
     pub score_sum: ExactSum,
 }
 
+/// One transition's durations (microseconds, both times known) as the
+/// statistics a backend can compute exactly: the count, the sum, the
+/// extremes and three values picked by rank (see [`OrderStats::ranks`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct OrderStats {
+    pub n: u64,
+    pub total: i128,
+    pub min: i64,
+    pub max: i64,
+    /// The values at the ranks of the median's lower and upper middle.
+    pub lo: i64,
+    pub hi: i64,
+    /// The value at the 90th percentile's nearest rank.
+    pub p90: i64,
+}
+
+impl OrderStats {
+    /// The 1-based ranks of `lo`, `hi` and `p90` among `n` sorted values:
+    /// ⌈n/2⌉, ⌊n/2⌋+1 and ⌈9n/10⌉, in integers, as the SQL computes them.
+    pub fn ranks(n: u64) -> (u64, u64, u64) {
+        ((n + 1) / 2, n / 2 + 1, (n * 9).div_ceil(10).clamp(1, n.max(1)))
+    }
+
+    /// The statistics of sorted, non-empty values.
+    pub fn of_sorted(d: &[i64]) -> OrderStats {
+        let n = d.len() as u64;
+        let (lo, hi, p90) = Self::ranks(n);
+        let at = |rank: u64| d[rank as usize - 1];
+        OrderStats {
+            n,
+            total: d.iter().map(|&x| i128::from(x)).sum(),
+            min: d[0],
+            max: d[d.len() - 1],
+            lo: at(lo),
+            hi: at(hi),
+            p90: at(p90),
+        }
+    }
+
+    /// The median: the middle value, or the mean of the two middle ones.
+    pub fn median(&self) -> f64 {
+        if self.n % 2 == 1 {
+            self.lo as f64
+        } else {
+            (self.lo as f64 + self.hi as f64) / 2.0
+        }
+    }
+}
+
+/// A transition's duration statistics, names resolved.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EdgeTimeParts {
+    pub from: String,
+    pub to: String,
+    pub stats: OrderStats,
+}
+
+/// The analysis' `edge_times` from their parts, sorted by (from, to).
+pub fn finish_edge_times(parts: Vec<EdgeTimeParts>) -> Vec<crate::analysis::EdgeTimes> {
+    let secs = |us: i64| us as f64 / 1e6;
+    let mut out: Vec<crate::analysis::EdgeTimes> = parts
+        .into_iter()
+        .filter(|p| p.stats.n > 0)
+        .map(|p| {
+            let s = p.stats;
+            crate::analysis::EdgeTimes {
+                from: p.from,
+                to: p.to,
+                count: s.n,
+                mean_seconds: s.total as f64 / 1e6 / s.n as f64,
+                median_seconds: s.median() / 1e6,
+                min_seconds: secs(s.min),
+                max_seconds: secs(s.max),
+                p90_seconds: secs(s.p90),
+            }
+        })
+        .collect();
+    out.sort_by(|x, y| (&x.from, &x.to).cmp(&(&y.from, &y.to)));
+    out
+}
+
 /// The summary from its parts: lists sorted by name bytes, means from the
 /// exact sums, the top `top` variants in contract order.
 pub fn finish(parts: SummaryParts, funnel: &[String], top: usize) -> Summary {
@@ -134,6 +215,18 @@ mod tests {
         let mut s = ExactSum::default();
         xs.iter().for_each(|&x| s.add(x));
         s
+    }
+
+    #[test]
+    fn order_statistics_by_rank_are_the_median_and_p90_of_the_values() {
+        for n in 1..600usize {
+            let d: Vec<i64> = (0..n as i64).map(|i| i * i % 97 - 40).collect::<Vec<_>>();
+            let mut d = d;
+            d.sort_unstable();
+            let s = OrderStats::of_sorted(&d);
+            assert_eq!(s.median().to_bits(), crate::analysis::median_sorted(&d).to_bits(), "n = {n}");
+            assert_eq!(OrderStats::ranks(n as u64).2 as usize, crate::analysis::p90_rank(n), "n = {n}");
+        }
     }
 
     #[test]

@@ -9,7 +9,7 @@ use arrow_array::types::{Decimal128Type, Float64Type, Int32Type, Int64Type};
 use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::DataType;
 use cjm_mine::exact::ExactSum;
-use cjm_mine::parts::{EdgeParts, SummaryParts, TouchpointParts};
+use cjm_mine::parts::{EdgeParts, EdgeTimeParts, OrderStats, SummaryParts, TouchpointParts};
 use std::collections::HashMap;
 
 /// Why results could not be read: which query and column, and what was wrong.
@@ -207,6 +207,23 @@ pub fn summary_parts(results: &Results, funnel_steps: usize) -> Result<SummaryPa
         touchpoints,
         funnel_reached,
     })
+}
+
+/// The analysis' transition times from the `edge_times` answer.
+pub fn edge_time_parts(results: &Results) -> Result<Vec<EdgeTimeParts>, DecodeError> {
+    let rows = Rows::of(results, "edge_times")?;
+    let (from, to, n, total) =
+        (rows.texts("from_touchpoint")?, rows.texts("to_touchpoint")?, rows.counts("n")?, rows.sums("total")?);
+    let values =
+        |name: &str| -> Result<Vec<i64>, DecodeError> { Ok(rows.sums(name)?.into_iter().map(|v| v as i64).collect()) };
+    let (min, max, lo, hi, p90) = (values("min_d")?, values("max_d")?, values("lo")?, values("hi")?, values("p90")?);
+    Ok((0..from.len())
+        .map(|i| EdgeTimeParts {
+            from: from[i].clone(),
+            to: to[i].clone(),
+            stats: OrderStats { n: n[i], total: total[i], min: min[i], max: max[i], lo: lo[i], hi: hi[i], p90: p90[i] },
+        })
+        .collect())
 }
 
 /// Events, customers and scored events per touchpoint, with the exact sum

@@ -127,6 +127,28 @@ FROM cjm_ev GROUP BY a",
             ),
         },
     ];
+    // The analysis' transition times: a histogram of durations per pair,
+    // a running count, and the values at the ranks `OrderStats::ranks`
+    // names, all in integers.
+    queries.push(Query {
+        name: "edge_times",
+        statement: plain(
+            "WITH d AS (
+  SELECT pa, a, t - pt AS d, count(*) AS cnt FROM cjm_seq
+  WHERE pos > 1 AND t IS NOT NULL AND pt IS NOT NULL GROUP BY pa, a, t - pt),
+cum AS (
+  SELECT pa, a, d, cnt,
+         sum(cnt) OVER (PARTITION BY pa, a ORDER BY d ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS upto,
+         sum(cnt) OVER (PARTITION BY pa, a) AS n
+  FROM d)
+SELECT pa AS from_touchpoint, a AS to_touchpoint, n, sum(CAST(d AS DECIMAL(38,0)) * cnt) AS total,
+       min(d) AS min_d, max(d) AS max_d,
+       min(IF(upto >= (n + 1) DIV 2, d, NULL)) AS lo,
+       min(IF(upto >= n DIV 2 + 1, d, NULL)) AS hi,
+       min(IF(upto >= (9 * n + 9) DIV 10, d, NULL)) AS p90
+FROM cum GROUP BY pa, a, n",
+        ),
+    });
     if !funnel.is_empty() {
         // Greedy earliest subsequence match, one fold per journey.
         queries.push(Query {

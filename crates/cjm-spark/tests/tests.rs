@@ -131,9 +131,10 @@ fn spark_answers_give_the_same_summary() {
     let manifest = std::fs::read_to_string(dir.join("manifest.tsv")).expect("the runner writes manifest.tsv");
     let mut checked = 0;
     for line in manifest.lines() {
-        // name, funnel (comma-separated), top, the expected summary JSON file
+        // name, funnel (comma-separated), top, the expected summary JSON
+        // file, the log (the canonical layout the server read)
         let cols: Vec<&str> = line.split('\t').collect();
-        let [name, funnel, top, expected] = cols[..] else { panic!("a manifest line has four fields: {line}") };
+        let [name, funnel, top, expected, log] = cols[..] else { panic!("a manifest line has five fields: {line}") };
         let funnel: Vec<String> = funnel.split(',').filter(|s| !s.is_empty()).map(String::from).collect();
         let mut results = Results::new();
         for entry in std::fs::read_dir(dir.join(name)).unwrap() {
@@ -145,6 +146,13 @@ fn spark_answers_give_the_same_summary() {
         let got = cjm_mine::summary_json(&summary);
         let want = std::fs::read_to_string(expected).unwrap();
         assert!(got == want, "{name}: Spark's summary differs from {expected}");
+        // The analysis' transition times, against the in-memory engine's.
+        let log = cjm_events::read_path(Path::new(log), &cjm_events::ReadOptions::default()).unwrap();
+        let j = cjm_mine::journeys::build(&log);
+        let engine = serde_json::to_string(&cjm_mine::analysis::transition_times(&log, &j)).unwrap();
+        let parts = cjm_spark::decode::edge_time_parts(&results).unwrap();
+        let spark = serde_json::to_string(&cjm_mine::parts::finish_edge_times(parts)).unwrap();
+        assert!(spark == engine, "{name}: Spark's transition times differ");
         checked += 1;
     }
     assert!(checked >= 3, "only {checked} logs checked");

@@ -44,6 +44,22 @@ FROM cjm_ev GROUP BY a;
 -- scores
 SELECT a AS touchpoint, s AS score, count(*) AS n FROM cjm_ev WHERE s IS NOT NULL GROUP BY a, s;
 
+-- edge_times
+WITH d AS (
+  SELECT pa, a, t - pt AS d, count(*) AS cnt FROM cjm_seq
+  WHERE pos > 1 AND t IS NOT NULL AND pt IS NOT NULL GROUP BY pa, a, t - pt),
+cum AS (
+  SELECT pa, a, d, cnt,
+         sum(cnt) OVER (PARTITION BY pa, a ORDER BY d ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS upto,
+         sum(cnt) OVER (PARTITION BY pa, a) AS n
+  FROM d)
+SELECT pa AS from_touchpoint, a AS to_touchpoint, n, sum(CAST(d AS DECIMAL(38,0)) * cnt) AS total,
+       min(d) AS min_d, max(d) AS max_d,
+       min(IF(upto >= (n + 1) DIV 2, d, NULL)) AS lo,
+       min(IF(upto >= n DIV 2 + 1, d, NULL)) AS hi,
+       min(IF(upto >= (9 * n + 9) DIV 10, d, NULL)) AS p90
+FROM cum GROUP BY pa, a, n;
+
 -- funnel
 -- :n = 3
 -- :steps = ["product_page","add_to_cart","payment"]
