@@ -72,7 +72,7 @@ impl OrderStats {
     /// The 1-based ranks of `lo`, `hi` and `p90` among `n` sorted values:
     /// ⌈n/2⌉, ⌊n/2⌋+1 and ⌈9n/10⌉, in integers, as the SQL computes them.
     pub fn ranks(n: u64) -> (u64, u64, u64) {
-        ((n + 1) / 2, n / 2 + 1, (n * 9).div_ceil(10).clamp(1, n.max(1)))
+        (n.div_ceil(2), n / 2 + 1, (n * 9).div_ceil(10).clamp(1, n.max(1)))
     }
 
     /// The statistics of sorted, non-empty values.
