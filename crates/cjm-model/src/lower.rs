@@ -785,6 +785,7 @@ impl<'s> Lowering<'s> {
         let mut files: Vec<(String, uses::Library)> = Vec::new();
         let mut taken = Vec::new();
         let mut count = 0;
+        let mut suggested = 0;
         for (line, at) in std::mem::take(&mut self.uses) {
             let known = files.iter().position(|(p, _)| *p == line.path);
             let i = match known {
@@ -808,7 +809,7 @@ impl<'s> Lowering<'s> {
             };
             match &files[i].1 {
                 uses::Library::Read(personas) => {
-                    let some = uses::take(&line, personas, count, &mut self.diags);
+                    let some = uses::take(&line, personas, count, &mut suggested, &mut self.diags);
                     count += some.len();
                     taken.push((at, line.path_span, some));
                 }

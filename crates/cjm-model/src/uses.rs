@@ -7,6 +7,7 @@
 //! path, and its personas are inserted where the `use` line stands.
 
 use crate::model::Persona;
+use std::collections::HashMap;
 use cjm_syntax::escape::unescape;
 use cjm_syntax::tree::Text;
 use cjm_syntax::{codes, Diagnostic, Span};
@@ -79,9 +80,30 @@ pub(crate) fn read_line(src: &str, arg: &Text) -> Result<UseLine, Diagnostic> {
 
 /// What one file gave: its personas, or why it gave none.
 pub(crate) enum Library {
-    Read(Vec<Persona>),
+    Read(Personas),
     Failed(Diagnostic),
 }
+
+/// A file's personas and where each name stands, built once per file.
+pub(crate) struct Personas {
+    list: Vec<Persona>,
+    by_name: HashMap<String, usize>,
+}
+
+impl Personas {
+    fn new(list: Vec<Persona>) -> Self {
+        let mut by_name = HashMap::with_capacity(list.len());
+        for (i, p) in list.iter().enumerate() {
+            by_name.entry(p.name.clone()).or_insert(i);
+        }
+        Personas { list, by_name }
+    }
+}
+
+/// "Did you mean" is tried for this many unknown names per map, all `use`
+/// lines together; the rest get the plain list (each try compares the name
+/// with every persona the file declares).
+const SUGGEST_FOR: usize = 32;
 
 /// Reads and lowers the file at `path` for the `use` line at `span`.
 /// Problems inside the file become one diagnostic at the line, naming the
@@ -135,12 +157,20 @@ pub(crate) fn read_library(line: &UseLine, resolve: Resolve) -> Library {
             p
         })
         .collect();
-    Library::Read(personas)
+    Library::Read(Personas::new(personas))
 }
 
 /// The personas a line takes from its file, with a diagnostic for each
-/// name the file does not declare.
-pub(crate) fn take(line: &UseLine, personas: &[Persona], taken: usize, diags: &mut Vec<Diagnostic>) -> Vec<Persona> {
+/// name the file does not declare. `suggested` counts the map's "did you
+/// mean" tries so far.
+pub(crate) fn take(
+    line: &UseLine,
+    file: &Personas,
+    taken: usize,
+    suggested: &mut usize,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<Persona> {
+    let personas = &file.list;
     let wanted = if line.names.is_empty() { personas.len() } else { line.names.len() };
     if taken + wanted > MAX_TAKEN {
         diags.push(
@@ -159,13 +189,17 @@ pub(crate) fn take(line: &UseLine, personas: &[Persona], taken: usize, diags: &m
     }
     let mut out = Vec::new();
     for name in &line.names {
-        match personas.iter().find(|p| p.name == name.value) {
-            Some(p) => out.push(p.clone()),
+        match file.by_name.get(&name.value) {
+            Some(&i) => out.push(personas[i].clone()),
             None => {
-                let known: Vec<&str> = personas.iter().map(|p| p.name.as_str()).collect();
-                let hint = match cjm_syntax::keys::did_you_mean(&name.value, known.iter().copied()) {
+                let known = personas.iter().map(|p| p.name.as_str());
+                *suggested += 1;
+                let best = (*suggested <= SUGGEST_FOR)
+                    .then(|| cjm_syntax::keys::did_you_mean(&name.value, known.clone()))
+                    .flatten();
+                let hint = match best {
                     Some(best) => format!("did you mean `{best}`?"),
-                    None => format!("`{}` declares {}", line.path, list(&known)),
+                    None => format!("`{}` declares {}", line.path, list(known, personas.len())),
                 };
                 diags.push(
                     Diagnostic::error(
@@ -182,9 +216,9 @@ pub(crate) fn take(line: &UseLine, personas: &[Persona], taken: usize, diags: &m
     out
 }
 
-fn list(names: &[&str]) -> String {
-    let shown: Vec<String> = names.iter().take(6).map(|n| format!("`{n}`")).collect();
-    match names.len() {
+fn list<'a>(names: impl Iterator<Item = &'a str>, len: usize) -> String {
+    let shown: Vec<String> = names.take(6).map(|n| format!("`{n}`")).collect();
+    match len {
         n if n > 6 => format!("{} and {} more", shown.join(", "), n - 6),
         _ => shown.join(", "),
     }

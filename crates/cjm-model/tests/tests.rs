@@ -118,3 +118,30 @@ fn personas_taken_from_files_are_bounded() {
     let some = cjm_model::check_with("journey\n  use P1, P7 from big.cjm\n", &resolve);
     assert!(!some.has_errors() && some.journey.personas.len() == 2);
 }
+
+/// Unknown names taken from a large file are found by lookup, and "did you
+/// mean" is tried for the first 32 of the map only: 5,000 unknown names
+/// against 10,000 personas stay quick, and the rest get the list.
+#[test]
+fn unknown_names_from_a_file_are_bounded() {
+    let library: String =
+        std::iter::once("journey\n".to_string()).chain((0..10_000).map(|i| format!("  persona Person{i}\n"))).collect();
+    let resolve = |_: &str| Ok(library.clone());
+    let names: Vec<String> = (0..5_000).map(|i| format!("Persn{i}")).collect();
+    let text = format!("journey\n  use {}, Person9 from big.cjm\n", names.join(", "));
+    let started = std::time::Instant::now();
+    let lowered = cjm_model::check_with(&text, &resolve);
+    assert!(started.elapsed().as_secs() < 5, "{:?}", started.elapsed());
+    assert_eq!(lowered.journey.personas.len(), 1);
+    let hints: Vec<&str> = lowered
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "E110")
+        .map(|d| d.hint.as_deref().unwrap_or(""))
+        .collect();
+    assert_eq!(hints.len(), 5_000);
+    assert_eq!(hints[0], "did you mean `Person0`?");
+    assert!(hints[..32].iter().all(|h| h.starts_with("did you mean")), "{:?}", &hints[..32]);
+    assert!(hints[32].starts_with("`big.cjm` declares `Person0`"), "{}", hints[32]);
+    assert!(hints[32].ends_with("and 9994 more"), "{}", hints[32]);
+}
