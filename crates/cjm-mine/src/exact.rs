@@ -42,37 +42,20 @@ impl ExactSum {
     /// refuse them, so none reaches a sum).
     #[inline]
     pub fn add(&mut self, x: f64) {
-        if !x.is_finite() || x == 0.0 {
-            return;
-        }
-        let bits = x.to_bits();
-        let exp = ((bits >> 52) & 0x7FF) as i32;
-        let frac = bits & ((1 << 52) - 1);
-        // x = mantissa × 2^(shift − ONE), shift ≥ 0.
-        let (mantissa, shift) = if exp == 0 { (frac, 0) } else { (frac | (1 << 52), exp - 1) };
-        let (word, bit) = ((shift / 64) as usize, (shift % 64) as u32);
-        let low = mantissa << bit;
-        let high = if bit == 0 { 0 } else { mantissa >> (64 - bit) };
-        if x > 0.0 {
-            self.add_at(word, low, high);
-        } else {
-            self.sub_at(word, low, high);
+        let Some(Term { mantissa, word, bit, negative }) = Term::of(x) else { return };
+        // word ≤ 31, so the word above is in range.
+        self.add_word(word, mantissa << bit, negative);
+        if bit != 0 {
+            self.add_word(word + 1, mantissa >> (64 - bit), negative);
         }
     }
 
     /// Adds `x` taken `n` times, exactly (a backend that counts each
     /// distinct score once hands over the value and its count).
     pub fn add_times(&mut self, x: f64, n: u64) {
-        if !x.is_finite() || x == 0.0 || n == 0 {
-            return;
-        }
-        let bits = x.to_bits();
-        let exp = ((bits >> 52) & 0x7FF) as i32;
-        let frac = bits & ((1 << 52) - 1);
-        let (mantissa, shift) = if exp == 0 { (frac, 0) } else { (frac | (1 << 52), exp - 1) };
+        let Some(Term { mantissa, word, bit, negative }) = Term::of(x) else { return };
         // mantissa × n < 2^117: three words at most, shifted into place.
         let product = u128::from(mantissa) * u128::from(n);
-        let (word, bit) = ((shift / 64) as usize, (shift % 64) as u32);
         let parts = [product as u64, (product >> 64) as u64, 0u64];
         let mut shifted = [0u64; 4];
         for (i, &p) in parts.iter().enumerate() {
@@ -82,71 +65,26 @@ impl ExactSum {
             }
         }
         for (i, &w) in shifted.iter().enumerate() {
-            if w == 0 || word + i >= WORDS {
-                continue;
-            }
-            if x > 0.0 {
-                self.add_word(word + i, w);
-            } else {
-                self.sub_word(word + i, w);
+            if word + i < WORDS {
+                self.add_word(word + i, w, negative);
             }
         }
     }
 
-    /// Adds `w` at word `at`, carrying up.
-    fn add_word(&mut self, at: usize, w: u64) {
-        let (s, mut carry) = self.words[at].overflowing_add(w);
+    /// Adds (or, for a negative term, subtracts) `w` at word `at`, carrying
+    /// or borrowing up.
+    fn add_word(&mut self, at: usize, w: u64, negative: bool) {
+        if w == 0 {
+            return;
+        }
+        let step = |a: u64, b: u64| if negative { a.overflowing_sub(b) } else { a.overflowing_add(b) };
+        let (s, mut carry) = step(self.words[at], w);
         self.words[at] = s;
         let mut i = at + 1;
         while carry && i < WORDS {
-            let (s, c) = self.words[i].overflowing_add(1);
+            let (s, c) = step(self.words[i], 1);
             self.words[i] = s;
             carry = c;
-            i += 1;
-        }
-    }
-
-    /// Subtracts `w` at word `at`, borrowing up.
-    fn sub_word(&mut self, at: usize, w: u64) {
-        let (s, mut borrow) = self.words[at].overflowing_sub(w);
-        self.words[at] = s;
-        let mut i = at + 1;
-        while borrow && i < WORDS {
-            let (s, b) = self.words[i].overflowing_sub(1);
-            self.words[i] = s;
-            borrow = b;
-            i += 1;
-        }
-    }
-
-    fn add_at(&mut self, word: usize, low: u64, high: u64) {
-        let (w0, c0) = self.words[word].overflowing_add(low);
-        self.words[word] = w0;
-        let (w1, c1) = self.words[word + 1].overflowing_add(high);
-        let (w1, c2) = w1.overflowing_add(u64::from(c0));
-        self.words[word + 1] = w1;
-        let mut carry = c1 || c2;
-        let mut i = word + 2;
-        while carry && i < WORDS {
-            let (w, c) = self.words[i].overflowing_add(1);
-            self.words[i] = w;
-            carry = c;
-            i += 1;
-        }
-    }
-
-    fn sub_at(&mut self, word: usize, low: u64, high: u64) {
-        let (w0, b0) = self.words[word].overflowing_sub(low);
-        self.words[word] = w0;
-        let (w1, b1) = self.words[word + 1].overflowing_sub(high);
-        let (w1, b2) = w1.overflowing_sub(u64::from(b0));
-        self.words[word + 1] = w1;
-        let mut borrow = b1 || b2;
-        let mut i = word + 2;
-        while borrow && i < WORDS {
-            let (w, b) = self.words[i].overflowing_sub(1);
-            self.words[i] = w;
-            borrow = b;
             i += 1;
         }
     }
@@ -198,6 +136,27 @@ impl ExactSum {
         } else {
             value
         }
+    }
+}
+
+/// A finite nonzero value as `mantissa × 2^(64 × word + bit − ONE)`.
+struct Term {
+    mantissa: u64,
+    word: usize,
+    bit: u32,
+    negative: bool,
+}
+
+impl Term {
+    fn of(x: f64) -> Option<Term> {
+        if !x.is_finite() || x == 0.0 {
+            return None;
+        }
+        let bits = x.to_bits();
+        let exp = ((bits >> 52) & 0x7FF) as i32;
+        let frac = bits & ((1 << 52) - 1);
+        let (mantissa, shift) = if exp == 0 { (frac, 0) } else { (frac | (1 << 52), exp - 1) };
+        Some(Term { mantissa, word: (shift / 64) as usize, bit: (shift % 64) as u32, negative: x < 0.0 })
     }
 }
 
