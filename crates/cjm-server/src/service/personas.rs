@@ -163,11 +163,12 @@ fn persona_of(row: &PersonaRow) -> Persona {
 
 /// [`portraits`] for a drawing of stored version `version_id`.
 pub(crate) fn version_portraits(state: &AppState, version_id: i64, map: &Journey) -> HashMap<String, Vec<u8>> {
-    if portrait_ids(map).is_empty() {
+    let ids = portrait_ids(map);
+    if ids.is_empty() {
         return HashMap::new();
     }
     match state.db.read_blocking(|c| store::version_workspace(c, version_id)) {
-        Ok(ws) => portraits(state, ws, map),
+        Ok(ws) => portraits_by_id(state, ws, ids),
         Err(_) => HashMap::new(),
     }
 }
@@ -183,11 +184,14 @@ fn portrait_ids(map: &Journey) -> Vec<i64> {
 /// The portraits a drawing of `map` needs, by `image:` key: only for
 /// personas taken from the library, only of `workspace_id`.
 pub(crate) fn portraits(state: &AppState, workspace_id: i64, map: &Journey) -> HashMap<String, Vec<u8>> {
-    let ids = portrait_ids(map);
+    portraits_by_id(state, workspace_id, portrait_ids(map))
+}
+
+fn portraits_by_id(state: &AppState, workspace_id: i64, ids: Vec<i64>) -> HashMap<String, Vec<u8>> {
     if ids.is_empty() {
         return HashMap::new();
     }
-    match state.db.read_blocking(|c| store::portraits(c, workspace_id, &ids)) {
+    match state.db.read_blocking(move |c| store::portraits(c, workspace_id, &ids)) {
         Ok(found) => found.into_iter().map(|(id, bytes)| (format!("{PORTRAIT_PREFIX}{id}"), bytes)).collect(),
         Err(_) => HashMap::new(),
     }
@@ -325,9 +329,10 @@ pub(crate) async fn list(state: &AppState, ws: i64) -> AppResult<Vec<LibraryPers
     state
         .db
         .read(move |c| {
-            let counts = store::persona_use_counts(c, ws)?;
+            let users = store::persona_users_in(c, ws)?;
             let rows = store::library_personas(c, ws)?;
-            Ok(rows.iter().map(|r| shown(ws, r, counts.get(&r.id).copied().unwrap_or(0))).collect())
+            let maps = |id| users.get(&id).map_or(0, |u| u.len() as i64);
+            Ok(rows.iter().map(|r| shown(ws, r, maps(r.id))).collect())
         })
         .await
 }

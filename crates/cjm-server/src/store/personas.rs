@@ -2,6 +2,7 @@
 //! portraits, and which persona versions each map version drew.
 
 use super::*;
+use std::collections::HashMap;
 
 /// A library persona as stored.
 #[derive(Clone, Debug)]
@@ -199,17 +200,6 @@ pub(crate) fn persona_users(c: &Connection, id: i64) -> AppResult<Vec<PersonaUse
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// How many maps' newest versions take each persona of the workspace.
-pub(crate) fn persona_use_counts(c: &Connection, workspace_id: i64) -> AppResult<std::collections::HashMap<i64, i64>> {
-    let mut st = c.prepare(
-        "SELECT vp.persona_id, COUNT(*) FROM version_personas vp
-         JOIN versions v ON v.id = vp.version_id JOIN maps m ON m.id = v.map_id AND v.number = m.head
-         WHERE m.workspace_id = ?1 GROUP BY vp.persona_id",
-    )?;
-    let rows = st.query_map([workspace_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    Ok(rows.collect::<Result<_, _>>()?)
-}
-
 /// A persona a map version drew.
 #[derive(Clone, Debug, Serialize, JsonSchema)]
 pub(crate) struct DrawnPersona {
@@ -222,20 +212,15 @@ pub(crate) struct DrawnPersona {
 pub(crate) fn drawn_personas(
     c: &Connection,
     map_id: i64,
-) -> AppResult<std::collections::HashMap<i64, Vec<DrawnPersona>>> {
+) -> AppResult<HashMap<i64, Vec<DrawnPersona>>> {
     let mut st = c.prepare(
         "SELECT vp.version_id, vp.persona_id, vp.name, vp.persona_version FROM version_personas vp
          JOIN versions v ON v.id = vp.version_id WHERE v.map_id = ?1 ORDER BY vp.name",
     )?;
-    let mut out: std::collections::HashMap<i64, Vec<DrawnPersona>> = std::collections::HashMap::new();
     let rows = st.query_map([map_id], |r| {
         Ok((r.get::<_, i64>(0)?, DrawnPersona { persona_id: r.get(1)?, name: r.get(2)?, persona_version: r.get(3)? }))
     })?;
-    for row in rows {
-        let (v, p) = row?;
-        out.entry(v).or_default().push(p);
-    }
-    Ok(out)
+    grouped(rows)
 }
 
 /// Records what version `version_id` drew: the library text and each persona.
@@ -311,24 +296,19 @@ pub(crate) fn portraits(c: &Connection, workspace_id: i64, ids: &[i64]) -> AppRe
 pub(crate) fn persona_users_in(
     c: &Connection,
     workspace_id: i64,
-) -> AppResult<std::collections::HashMap<i64, Vec<PersonaUser>>> {
+) -> AppResult<HashMap<i64, Vec<PersonaUser>>> {
     let mut st = c.prepare(
         "SELECT vp.persona_id, m.id, m.title, m.head, vp.persona_version FROM version_personas vp
          JOIN versions v ON v.id = vp.version_id JOIN maps m ON m.id = v.map_id AND v.number = m.head
          WHERE m.workspace_id = ?1 ORDER BY m.title COLLATE NOCASE",
     )?;
-    let mut out: std::collections::HashMap<i64, Vec<PersonaUser>> = std::collections::HashMap::new();
     let rows = st.query_map([workspace_id], |r| {
         Ok((
             r.get::<_, i64>(0)?,
             PersonaUser { map_id: r.get(1)?, title: r.get(2)?, head: r.get(3)?, persona_version: r.get(4)? },
         ))
     })?;
-    for row in rows {
-        let (p, u) = row?;
-        out.entry(p).or_default().push(u);
-    }
-    Ok(out)
+    grouped(rows)
 }
 
 /// The newest `per` versions of every persona of the workspace.
@@ -336,7 +316,7 @@ pub(crate) fn recent_persona_versions(
     c: &Connection,
     workspace_id: i64,
     per: i64,
-) -> AppResult<std::collections::HashMap<i64, Vec<PersonaVersion>>> {
+) -> AppResult<HashMap<i64, Vec<PersonaVersion>>> {
     let mut st = c.prepare(
         "SELECT persona_id, version, name, author, message, created_at FROM (
            SELECT v.persona_id, v.version, v.name, u.name AS author, v.message, v.created_at,
@@ -345,7 +325,6 @@ pub(crate) fn recent_persona_versions(
            JOIN library_personas p ON p.id = v.persona_id WHERE p.workspace_id = ?1)
          WHERE n <= ?2 ORDER BY persona_id, version DESC",
     )?;
-    let mut out: std::collections::HashMap<i64, Vec<PersonaVersion>> = std::collections::HashMap::new();
     let rows = st.query_map([workspace_id, per], |r| {
         Ok((
             r.get::<_, i64>(0)?,
@@ -358,9 +337,15 @@ pub(crate) fn recent_persona_versions(
             },
         ))
     })?;
+    grouped(rows)
+}
+
+/// Rows of `(key, value)` gathered by key, in row order.
+fn grouped<T>(rows: impl Iterator<Item = rusqlite::Result<(i64, T)>>) -> AppResult<HashMap<i64, Vec<T>>> {
+    let mut out: HashMap<i64, Vec<T>> = HashMap::new();
     for row in rows {
-        let (p, v) = row?;
-        out.entry(p).or_default().push(v);
+        let (key, value) = row?;
+        out.entry(key).or_default().push(value);
     }
     Ok(out)
 }
