@@ -213,6 +213,24 @@ pub struct Persona {
     pub source: Option<String>,
 }
 
+impl Persona {
+    /// What stands for a missing portrait: the first letters of the first
+    /// two words of the name, upper-cased ("?" for a blank name).
+    pub fn initials(&self) -> String {
+        initials(&self.name)
+    }
+}
+
+/// [`Persona::initials`] of a name.
+pub fn initials(name: &str) -> String {
+    let out: String = name.split_whitespace().filter_map(|w| w.chars().next()).take(2).collect();
+    if out.is_empty() {
+        "?".into()
+    } else {
+        out.to_uppercase()
+    }
+}
+
 /// A `use` line: personas declared in another `.cjm` file.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]

@@ -487,14 +487,6 @@ fn text_block(
     s
 }
 
-fn initials(name: &str) -> String {
-    let mut out: String = name.split_whitespace().filter_map(|w| w.chars().next()).take(2).collect();
-    if out.is_empty() {
-        out.push('?');
-    }
-    out.to_uppercase()
-}
-
 fn persona_color<'t>(map: &Journey, t: &'t Theme, name: &str) -> &'t str {
     let names = map.persona_names();
     let i = names.iter().position(|n| n == name).unwrap_or(0);
@@ -549,7 +541,7 @@ fn persona_card(map: &Journey, p: &Persona, opts: &Options, t: &Theme) -> (Strin
                 s,
                 r#"<circle cx="40" cy="40" r="24" fill="{color}"/><text x="40" y="46" font-size="17" font-weight="600" fill="{}" text-anchor="middle">{}</text>"#,
                 t.background,
-                esc(&initials(&p.name))
+                esc(&p.initials())
             );
         }
     }

@@ -74,7 +74,7 @@ fn card(
             div.persona-head {
                 @match &p.portrait {
                     Some(src) => img.portrait src=(src) alt={ "Portrait of " (p.name) } width="72" height="72";,
-                    None => span.portrait.initials aria-hidden="true" { (initials(&p.name)) },
+                    None => span.portrait.initials aria-hidden="true" { (cjm_model::initials(&p.name)) },
                 }
                 div {
                     h2 { (p.name) }
@@ -168,11 +168,3 @@ fn persona_form(ws: i64, p: Option<&LibraryPersona>) -> Markup {
     }
 }
 
-fn initials(name: &str) -> String {
-    let out: String = name.split_whitespace().filter_map(|w| w.chars().next()).take(2).collect();
-    if out.is_empty() {
-        "?".into()
-    } else {
-        out.to_uppercase()
-    }
-}
