@@ -178,6 +178,16 @@ impl Fixture {
     pub async fn get(&self, who: Who, path: &str) -> Answer {
         self.send(self.request(who, "GET", path, Body::empty(), None)).await
     }
+
+    /// Saves `source` as map `map`'s next version, as the editor; `base` is
+    /// the version the edit started from (none: save over whatever is there).
+    pub async fn save(&self, map: i64, source: &str, base: Option<i64>) -> Answer {
+        let mut body = serde_json::json!({ "source": source });
+        if let Some(base) = base {
+            body["base_version"] = base.into();
+        }
+        self.json(Who::Editor, "PUT", &format!("/api/maps/{map}/source"), body).await
+    }
 }
 
 pub struct Answer {

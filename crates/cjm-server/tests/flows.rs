@@ -647,10 +647,10 @@ async fn unknown_addresses_and_oversized_bodies_get_clear_answers() {
     assert_eq!(page.status, StatusCode::NOT_FOUND);
     assert!(page.text().contains("<h1>Not found</h1>"));
     let huge = "x".repeat(cjm_server::testing::MAX_SOURCE * 3);
-    let a = f.json(Who::Editor, "PUT", &format!("/api/maps/{}/source", f.map), json!({ "source": huge })).await;
+    let a = f.save(f.map, &huge, None).await;
     assert_eq!(a.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", a.text());
     let big = "journey\n".to_string() + &"  %% padding\n".repeat(cjm_server::testing::MAX_SOURCE / 12 + 10);
-    let a = f.json(Who::Editor, "PUT", &format!("/api/maps/{}/source", f.map), json!({ "source": big })).await;
+    let a = f.save(f.map, &big, None).await;
     assert_eq!(a.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", a.text());
     assert!(a.value()["error"]["message"].as_str().unwrap().contains("the limit is"));
 }
@@ -1005,14 +1005,7 @@ async fn a_library_persona_is_defined_once_and_maps_follow_it() {
 
     // A map takes Sam from the library.
     let source = "journey\n  title Fixture\n  use Sam from personas.cjm\n  section Find\n    Search the shop: 3: Sam\n";
-    let saved = f
-        .json(
-            Who::Editor,
-            "PUT",
-            &format!("/api/maps/{}/source", f.map),
-            json!({ "source": source, "base_version": 2 }),
-        )
-        .await;
+    let saved = f.save(f.map, &source, Some(2)).await;
     assert_eq!(saved.status, StatusCode::OK, "{}", saved.text());
     let map = f.get(Who::Viewer, &format!("/api/maps/{}", f.map)).await.value();
     let p = &map["journey"]["personas"][0];
@@ -1070,14 +1063,7 @@ async fn a_library_persona_is_defined_once_and_maps_follow_it() {
 
     // A map's own text cannot borrow a portrait by its key.
     let borrow = format!("journey\n  persona Eve\n    image: portrait:{}\n  section S\n    Go: 3: Eve\n", f.portrait);
-    let saved = f
-        .json(
-            Who::Editor,
-            "PUT",
-            &format!("/api/maps/{}/source", f.map),
-            json!({ "source": borrow, "base_version": 5 }),
-        )
-        .await;
+    let saved = f.save(f.map, &borrow, Some(5)).await;
     assert_eq!(saved.status, StatusCode::OK, "{}", saved.text());
     let svg = f.get(Who::Viewer, &format!("/m/{}/map.svg", f.map)).await.text();
     assert!(!svg.contains("data:image/"), "only library personas get portraits");
@@ -1125,14 +1111,7 @@ async fn hostile_persona_text_is_escaped_and_kept() {
     assert_eq!(zoe["description"], evil);
     let source =
         "journey\n  title T\n  use Zoë Ünïcode 日本 from personas.cjm\n  section S\n    Go: 3: Zoë Ünïcode 日本\n";
-    let saved = f
-        .json(
-            Who::Editor,
-            "PUT",
-            &format!("/api/maps/{}/source", f.map),
-            json!({ "source": source, "base_version": 2 }),
-        )
-        .await;
+    let saved = f.save(f.map, &source, Some(2)).await;
     assert_eq!(saved.status, StatusCode::OK, "{}", saved.text());
     let map = f.get(Who::Viewer, &format!("/m/{}", f.map)).await.text();
     assert!(!map.contains("<script>alert"));
@@ -1147,9 +1126,7 @@ async fn a_persona_edit_while_a_map_is_edited_live_keeps_the_live_edits() {
     let (ws, map) = (f.ws, f.map);
     let persona = format!("/api/workspaces/{ws}/personas/{}", f.persona);
     let source = "journey\n  title Fixture\n  use Dana from personas.cjm\n  section Find\n    Search the shop: 3: Dana\n    Compare: 2: Dana\n";
-    let saved = f
-        .json(Who::Editor, "PUT", &format!("/api/maps/{map}/source"), json!({ "source": source, "base_version": 2 }))
-        .await;
+    let saved = f.save(map, &source, Some(2)).await;
     assert_eq!(saved.status, StatusCode::OK, "{}", saved.text());
     let live = json!({ "edit": { "op": "set_score", "step": "compare", "score": 4 } });
     let edited = f.json(Who::Editor, "POST", &format!("/api/maps/{map}/live/edits"), live).await;

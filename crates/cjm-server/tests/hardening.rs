@@ -51,7 +51,7 @@ async fn a_share_link_cannot_ask_for_a_huge_png() {
     let f = Fixture::new();
     let steps: String = (0..600).map(|i| format!("    Step {i}: 3\n")).collect();
     let source = format!("journey\n  title Wide\n  section S\n{steps}");
-    let a = f.json(Who::Editor, "PUT", &format!("/api/maps/{}/source", f.map), json!({ "source": source })).await;
+    let a = f.save(f.map, &source, None).await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.text());
     let a = f.get(Who::Anonymous, &format!("/s/{}/download/png", f.share_token)).await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.text().chars().take(200).collect::<String>());
@@ -325,14 +325,7 @@ async fn a_full_persona_library_is_bounded_and_still_quick() {
 
     let started = std::time::Instant::now();
     let source = "journey\n  title Everyone\n  use personas.cjm\n  section S\n    Go: 3: P1, P499\n";
-    let saved = f
-        .json(
-            Who::Editor,
-            "PUT",
-            &format!("/api/maps/{}/source", f.map),
-            json!({ "source": source, "base_version": 2 }),
-        )
-        .await;
+    let saved = f.save(f.map, &source, Some(2)).await;
     assert_eq!(saved.status, StatusCode::OK, "{}", saved.text());
     assert_eq!(f.get(Who::Viewer, &format!("/m/{}", f.map)).await.status, StatusCode::OK);
     assert_eq!(f.get(Who::Viewer, &format!("/w/{ws}/personas")).await.status, StatusCode::OK);
