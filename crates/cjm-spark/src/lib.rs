@@ -8,11 +8,15 @@
 //!   `cjm_mine::parts::finish` makes the summary of, as it does the
 //!   in-memory engine's.
 //!
-//! The Spark Connect client that sends the plan is not in this crate yet;
-//! the plan and its decoding are tested without a server, and against a
-//! real one by `scripts/spark-parity.sh`.
+//! - [`client`] (feature `client`) — the plan run on a Spark Connect
+//!   server with the official Rust client, answers read back as Arrow IPC.
+//!
+//! The plan and its decoding are tested without a server; the client
+//! against a real one by `scripts/spark-parity.sh`.
 
 #![warn(unreachable_pub)]
+#[cfg(feature = "client")]
+pub mod client;
 pub mod decode;
 pub mod sql;
 

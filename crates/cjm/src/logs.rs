@@ -92,6 +92,28 @@ fn progress(done: u64, total: u64) {
 }
 
 impl LogArgs {
+    /// The first of these flags given, for commands that read a log some
+    /// other way (in the canonical layout, on Spark).
+    pub(crate) fn first_given(&self) -> Option<&'static str> {
+        [
+            (self.case.is_some(), "--case"),
+            (self.time.is_some(), "--time"),
+            (self.activity.is_some(), "--activity"),
+            (self.channel.is_some(), "--channel"),
+            (self.score.is_some(), "--score"),
+            (!self.attrs.is_empty(), "--attr"),
+            (self.input_format.is_some(), "--input-format"),
+            (self.time_format.is_some(), "--time-format"),
+            (self.tz.is_some(), "--tz"),
+            (self.encoding.is_some(), "--encoding"),
+            (self.lifecycle.is_some(), "--lifecycle"),
+            (self.strict, "--strict"),
+            (self.max_inflated.is_some(), "--max-inflated"),
+        ]
+        .into_iter()
+        .find_map(|(given, flag)| given.then_some(flag))
+    }
+
     /// These flags, with a map's `data` block filling in what they leave out.
     pub(crate) fn with_data(&self, data: Option<&cjm_model::DataSource>) -> LogArgs {
         let Some(d) = data else { return self.clone() };

@@ -74,7 +74,7 @@ pub(crate) fn flag(field: &str) -> &'static str {
 }
 
 fn shown_log(args: &Args) -> String {
-    std::path::Path::new(&args.log).file_name().map_or(args.log.clone(), |n| n.to_string_lossy().into_owned())
+    std::path::Path::new(args.log()).file_name().map_or(args.log().to_string(), |n| n.to_string_lossy().into_owned())
 }
 
 /// The paths question of the flags.

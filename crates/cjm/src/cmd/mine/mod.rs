@@ -3,6 +3,7 @@
 
 mod chart;
 mod report;
+mod spark;
 
 use crate::logs::memory;
 use crate::output::emit;
@@ -24,8 +25,9 @@ timestamp / touchpoint …) or named with --case, --time, --activity, --channel,
     after_help = "Examples:\n  cjm mine events.parquet\n  cjm mine events.csv --funnel product_page,add_to_cart,payment\n  cjm mine events.csv --funnel product_page,add_to_cart,payment --chart funnel -o funnel.png\n  cjm mine log.xes.gz --format json -o summary.json\n  cjm mine complaints.csv --encoding latin1 --case CustomerID --time ContactDate --activity ComplaintTopic_EN"
 )]
 pub(crate) struct Args {
-    /// The event log
-    log: String,
+    /// The event log (with --spark: a Parquet path or URI the cluster reads)
+    #[arg(required_unless_present_any = ["table", "explain"])]
+    log: Option<String>,
     #[command(flatten)]
     read: crate::logs::LogArgs,
     /// What to write: a readable report, the full JSON, or journey-summary/1
@@ -91,9 +93,28 @@ pub(crate) struct Args {
     /// The process chart labels arrows with median times instead of counts
     #[arg(long)]
     performance: bool,
+    /// Compute on Apache Spark through Spark Connect; the log must be in cjm's canonical layout (`cjm export LOG --to parquet`)
+    #[arg(long, value_name = "sc://HOST:PORT", help_heading = "Spark")]
+    spark: Option<String>,
+    /// With --spark: read this table of the Spark session instead of a file
+    #[arg(long, value_name = "NAME", help_heading = "Spark")]
+    table: Option<String>,
+    /// Print the Spark SQL that --spark runs, and stop (no server needed)
+    #[arg(long, help_heading = "Spark")]
+    explain: bool,
+    /// With --spark: show the JVM's stack when Spark fails
+    #[arg(long, help_heading = "Spark")]
+    verbose: bool,
     /// Write to this file instead of standard output
     #[arg(short, long)]
     output: Option<PathBuf>,
+}
+
+impl Args {
+    /// The log's path as given (empty with `--table`, which reads no file).
+    fn log(&self) -> &str {
+        self.log.as_deref().unwrap_or("")
+    }
 }
 
 /// `30m`, `2h`, `7d`, `1w`, `45s` or plain seconds.
@@ -176,13 +197,16 @@ impl Narrowing {
             log = cjm_mine::analysis::keep_covering_variants(&log, share);
         }
         if log.is_empty() {
-            return Err(CliError::usage(format!("{}: no events left (check --from, --to and --where)", args.log)));
+            return Err(CliError::usage(format!("{}: no events left (check --from, --to and --where)", args.log())));
         }
         Ok(log)
     }
 }
 
 pub(crate) fn run(args: Args) -> Result<Outcome, CliError> {
+    if args.spark.is_some() || args.explain || args.table.is_some() {
+        return spark::run(&args);
+    }
     let narrowing = Narrowing::parse(&args)?;
     // The summary alone needs neither channels nor the log afterwards: its
     // columns are freed as they are used (the smallest peak).
@@ -195,7 +219,7 @@ pub(crate) fn run(args: Args) -> Result<Outcome, CliError> {
         && narrowing.gap.is_none()
         && args.cover.is_none()
         && args.export_dropped.is_none();
-    let log = narrowing.apply(args.read.read_with(&args.log, summary_only)?, &args)?;
+    let log = narrowing.apply(args.read.read_with(args.log(), summary_only)?, &args)?;
     let funnel: Vec<String> = args.funnel.iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
     warn_unknown_steps(&log, &funnel);
     if summary_only {
@@ -318,7 +342,7 @@ fn json_report(
         )
     });
     let mut s = serde_json::to_string_pretty(&serde_json::json!({
-        "log": args.log,
+        "log": args.log(),
         "read": {"rows": log.stats.rows, "bad_rows": log.stats.bad_rows, "lifecycle_skipped": log.stats.lifecycle_skipped},
         "summary": summary,
         "analysis": analysis,

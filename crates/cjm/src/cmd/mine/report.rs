@@ -14,7 +14,7 @@ pub(super) fn text(
     analysis: Option<&Analysis>,
     breakdown: Option<&[Part]>,
 ) -> String {
-    let mut t = report(&args.log, log, summary);
+    let mut t = report(args.log(), log, summary);
     if let Some(share) = args.simplify {
         use std::fmt::Write;
         let main = cjm_mine::analysis::simplify_dfg(summary, share);

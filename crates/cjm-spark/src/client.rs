@@ -1,0 +1,338 @@
+//! Runs a [`Plan`] on a Spark Connect server with the official client
+//! (`apache-spark-connect`, pinned) and hands back each query's rows as
+//! Arrow record batches of cjm's own arrow: the client's Arrow (another
+//! major version) is written to IPC bytes and read again here, so its types
+//! never leave this module.
+//!
+//! The client keeps its own tokio runtime and blocks on it: call it from a
+//! plain thread (the web app calls it in `spawn_blocking`).
+
+use crate::decode::{read_ipc, Results};
+use crate::sql::{Param, Plan, Statement, SESSION_CONF, SOURCE_VIEW};
+use spark_connect::expression::{Expression, LiteralExpression};
+use spark_connect::{SparkError, SparkSession};
+use std::collections::HashMap;
+use std::net::{TcpStream, ToSocketAddrs};
+use std::time::Duration;
+
+/// The oldest Spark the plans run on: `unix_micros`, named parameters
+/// (`sql` with args) and `_metadata.row_index` are all there from 3.5.
+pub const OLDEST_SPARK: (u32, u32) = (3, 5);
+
+/// How long reaching the server may take before it is called unreachable.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Where the log is, as the cluster sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// A Parquet file or directory in the canonical layout (`cjm export`),
+    /// by a path or URI the cluster reads (`/data/e.parquet`, `s3a://…`).
+    Parquet(String),
+    /// A table or view the session can see, in the canonical layout.
+    Table(String),
+}
+
+impl std::fmt::Display for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Source::Parquet(p) => write!(f, "`{p}`"),
+            Source::Table(t) => write!(f, "table `{t}`"),
+        }
+    }
+}
+
+/// What went wrong, as data; the command line words it.
+#[derive(Debug)]
+pub enum ClientError {
+    /// The address is not `sc://HOST[:PORT][/;params]`.
+    BadAddress { url: String, reason: String },
+    /// Nothing answered at the address within [`CONNECT_TIMEOUT`].
+    Unreachable { url: String, reason: String },
+    /// The server's Spark is older than [`OLDEST_SPARK`].
+    OldSpark { found: String },
+    /// The log lacks columns of the canonical layout.
+    MissingColumns { source: Source, missing: Vec<&'static str> },
+    /// Spark refused or failed a statement: its one-line message, and the
+    /// JVM's stack when the server sent one.
+    Spark { step: String, message: String, stack: Option<String> },
+    /// An answer could not be read.
+    Decode(crate::decode::DecodeError),
+}
+
+impl std::fmt::Display for ClientError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ClientError::BadAddress { url, reason } => write!(f, "`{url}` is not a Spark Connect address: {reason}"),
+            ClientError::Unreachable { url, reason } => write!(
+                f,
+                "no Spark Connect server answered at {url} within {} s: {reason}",
+                CONNECT_TIMEOUT.as_secs()
+            ),
+            ClientError::OldSpark { found } => write!(
+                f,
+                "the server runs Spark {found}; cjm needs Spark {}.{} or newer",
+                OLDEST_SPARK.0, OLDEST_SPARK.1
+            ),
+            ClientError::MissingColumns { source, missing } => {
+                let names: Vec<String> = missing.iter().map(|m| format!("`{m}`")).collect();
+                write!(f, "{source} has no column {}: it is not in cjm's canonical layout", names.join(", "))
+            }
+            ClientError::Spark { step, message, .. } => write!(f, "Spark failed at {step}: {message}"),
+            ClientError::Decode(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for ClientError {}
+
+/// The columns of the canonical layout the plans read.
+pub const LAYOUT_COLUMNS: [&str; 6] =
+    ["cjm_row", "cjm_customer", "cjm_time", "cjm_touchpoint", "cjm_channel", "cjm_score"];
+
+/// An open session on a Spark Connect server.
+pub struct Session {
+    spark: SparkSession,
+    /// The server's Spark version.
+    pub version: String,
+}
+
+impl Session {
+    /// Opens a session at `url` (`sc://HOST:PORT`), checks the server's
+    /// version and sets the session's time zone and ANSI mode. With
+    /// `stacks`, Spark's errors carry the JVM's stack.
+    pub fn connect(url: &str, stacks: bool) -> Result<Session, ClientError> {
+        let (host, port) = address(url)?;
+        reachable(url, &host, port)?;
+        let spark = spark_connect::SparkSession::builder()
+            .remote(url)
+            .get_or_create()
+            .map_err(|e| ClientError::Unreachable { url: url.to_string(), reason: one_line(&e.message()) })?;
+        let version = spark.version().map_err(|e| failed("the version check", &e))?;
+        if !new_enough(&version) {
+            let _ = spark.stop();
+            return Err(ClientError::OldSpark { found: version });
+        }
+        let stack_conf =
+            [("spark.sql.connect.serverStacktrace.enabled", "true"), ("spark.sql.pyspark.jvmStacktrace.enabled", "true")];
+        for (k, v) in SESSION_CONF.iter().chain(stacks.then_some(&stack_conf[..]).unwrap_or_default()) {
+            spark.conf().set(k, v).map_err(|e| failed(&format!("setting `{k}`"), &e))?;
+        }
+        Ok(Session { spark, version })
+    }
+
+    /// Runs `plan` over `source`: the source view, the setup, every query
+    /// (its rows kept) and the teardown. `progress` hears each step's name.
+    pub fn run(&self, plan: &Plan, source: &Source, progress: &dyn Fn(&str)) -> Result<Results, ClientError> {
+        progress("reading the log");
+        self.source_view(source)?;
+        for s in &plan.setup {
+            progress(setup_label(s));
+            self.execute(s, "a setup statement")?;
+        }
+        let mut results = Results::new();
+        for q in &plan.queries {
+            progress(q.name);
+            let df = self.dataframe(&q.statement);
+            let bytes = df.to_arrow().map_err(|e| failed(&format!("the query `{}`", q.name), &e))?;
+            results.insert(q.name.to_string(), read_ipc(&bytes).map_err(ClientError::Decode)?);
+        }
+        for s in &plan.teardown {
+            self.execute(s, "the teardown")?;
+        }
+        Ok(results)
+    }
+
+    /// Makes the view [`SOURCE_VIEW`] of the log, after checking it has
+    /// the layout's columns.
+    fn source_view(&self, source: &Source) -> Result<(), ClientError> {
+        let df = match source {
+            Source::Parquet(path) => self.spark.read().parquet(path),
+            Source::Table(name) => self.spark.table(name).map_err(|e| failed(&format!("{source}"), &e))?,
+        };
+        let columns = df.columns().map_err(|e| failed(&format!("reading {source}"), &e))?;
+        let missing: Vec<&'static str> =
+            LAYOUT_COLUMNS.iter().copied().filter(|c| !columns.iter().any(|have| have == c)).collect();
+        if !missing.is_empty() {
+            return Err(ClientError::MissingColumns { source: source.clone(), missing });
+        }
+        df.create_or_replace_temp_view(SOURCE_VIEW).map_err(|e| failed(&format!("reading {source}"), &e))
+    }
+
+    fn dataframe(&self, s: &Statement) -> spark_connect::DataFrame {
+        let args: HashMap<String, Expression> =
+            s.params.iter().map(|(k, v)| (k.to_string(), argument(v))).collect();
+        // Building the plan is local and cannot fail; errors come when it runs.
+        self.spark.sql_with_args(&s.sql, Vec::new(), args).expect("a SQL relation is always built")
+    }
+
+    /// Runs a statement whose rows are not needed (a view, a cache).
+    fn execute(&self, s: &Statement, step: &str) -> Result<(), ClientError> {
+        self.dataframe(s).collect_record_batches().map(drop).map_err(|e| failed(step, &e))
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        // Releases the server's side (its views and caches); a server gone
+        // already has nothing to release.
+        let _ = self.spark.stop();
+    }
+}
+
+fn argument(p: &Param) -> Expression {
+    match p {
+        // As PySpark does: INT when it fits (LIMIT takes nothing wider).
+        Param::Int(i) => Expression::Literal(match i32::try_from(*i) {
+            Ok(small) => LiteralExpression::Integer(small),
+            Err(_) => LiteralExpression::Long(*i),
+        }),
+        Param::Text(t) => Expression::Literal(LiteralExpression::string(t.clone())),
+        // `array(…)` of string literals, as PySpark sends a list: the
+        // client's array literal leaves out its element type, which Spark
+        // 4 refuses (CONNECT_INVALID_PLAN.ARRAY_LITERAL_MISSING_DATA_TYPE).
+        Param::Texts(ts) => {
+            spark_connect::functions::array(ts.iter().map(|t| spark_connect::lit_string(t))).expression().clone()
+        }
+    }
+}
+
+/// `CACHE TABLE cjm_seq AS …` → `cjm_seq`, for progress.
+fn setup_label(s: &Statement) -> &str {
+    let sql = s.sql.trim_start();
+    ["CACHE TABLE ", "CREATE OR REPLACE TEMP VIEW "]
+        .iter()
+        .find_map(|p| sql.strip_prefix(p))
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or("setup")
+}
+
+fn failed(step: &str, e: &SparkError) -> ClientError {
+    ClientError::Spark { step: step.to_string(), message: one_line(&e.message()), stack: e.get_stacktrace() }
+}
+
+/// The first line of a message, without the JVM's stack or SQL excerpt
+/// (and without the error class the client repeats: `[X] [X] text`).
+fn one_line(message: &str) -> String {
+    let mut first = message.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("no message");
+    if let Some(end) = first.find("] ").filter(|_| first.starts_with('[')) {
+        let class = &first[..end + 2];
+        if first[end + 2..].starts_with(class) {
+            first = &first[end + 2..];
+        }
+    }
+    first.trim_end_matches(';').chars().take(400).collect()
+}
+
+/// The host and port of `sc://HOST[:PORT][/][;key=value…]` (port 15002
+/// when not given).
+pub fn address(url: &str) -> Result<(String, u16), ClientError> {
+    let bad = |reason: &str| ClientError::BadAddress { url: url.to_string(), reason: reason.to_string() };
+    let rest = url.strip_prefix("sc://").ok_or_else(|| bad("it must start with sc://"))?;
+    let authority = rest.split([';', '/']).next().unwrap_or("");
+    if authority.is_empty() {
+        return Err(bad("no host after sc://"));
+    }
+    let (host, port) = match authority.strip_prefix('[') {
+        Some(v6) => {
+            let (h, after) = v6.split_once(']').ok_or_else(|| bad("an IPv6 host needs its closing ]"))?;
+            match after {
+                "" => (h, None),
+                _ => (h, Some(after.strip_prefix(':').ok_or_else(|| bad("expected :PORT after the host"))?)),
+            }
+        }
+        None => match authority.rsplit_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (authority, None),
+        },
+    };
+    let port = match port {
+        Some(p) => p
+            .parse::<u16>()
+            .ok()
+            .filter(|&p| p != 0)
+            .ok_or_else(|| bad("the port must be a number from 1 to 65535"))?,
+        None => 15002,
+    };
+    if host.is_empty() {
+        return Err(bad("no host after sc://"));
+    }
+    Ok((host.to_string(), port))
+}
+
+/// A TCP connection to the server within [`CONNECT_TIMEOUT`]: the client
+/// itself would retry an unreachable address for minutes.
+fn reachable(url: &str, host: &str, port: u16) -> Result<(), ClientError> {
+    let unreachable = |reason: String| ClientError::Unreachable { url: url.to_string(), reason };
+    let addrs: Vec<_> = (host, port).to_socket_addrs().map_err(|e| unreachable(format!("`{host}`: {e}")))?.collect();
+    let mut last = String::from("the name has no address");
+    for a in addrs {
+        match TcpStream::connect_timeout(&a, CONNECT_TIMEOUT) {
+            Ok(_) => return Ok(()),
+            Err(e) => last = e.to_string(),
+        }
+    }
+    Err(unreachable(last))
+}
+
+/// Whether a version string (`4.3.0`, `3.5.1-databricks`) is at least
+/// [`OLDEST_SPARK`]. A version that cannot be read is taken as new enough:
+/// a statement Spark lacks then fails with its own message.
+fn new_enough(version: &str) -> bool {
+    let mut parts = version.split(|c: char| !c.is_ascii_digit()).filter(|p| !p.is_empty());
+    let (Some(major), Some(minor)) = (parts.next(), parts.next()) else { return true };
+    match (major.parse::<u32>(), minor.parse::<u32>()) {
+        (Ok(a), Ok(b)) => (a, b) >= OLDEST_SPARK,
+        _ => true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_are_read_or_refused_with_a_reason() {
+        assert_eq!(address("sc://127.0.0.1:15002").unwrap(), ("127.0.0.1".into(), 15002));
+        assert_eq!(address("sc://spark.example.com").unwrap(), ("spark.example.com".into(), 15002));
+        assert_eq!(address("sc://h:443/;token=x;use_ssl=true").unwrap(), ("h".into(), 443));
+        assert_eq!(address("sc://[::1]:15003").unwrap(), ("::1".into(), 15003));
+        let reason = |u: &str| match address(u) {
+            Err(ClientError::BadAddress { reason, .. }) => reason,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(reason("http://h:1"), "it must start with sc://");
+        assert_eq!(reason("sc://"), "no host after sc://");
+        assert_eq!(reason("sc://h:port"), "the port must be a number from 1 to 65535");
+        assert_eq!(reason("sc://h:0"), "the port must be a number from 1 to 65535");
+    }
+
+    #[test]
+    fn versions_are_compared_by_major_and_minor() {
+        assert!(new_enough("4.3.0") && new_enough("3.5.1") && new_enough("3.5.0-databricks") && new_enough("10.0"));
+        assert!(!new_enough("3.4.1") && !new_enough("2.4.8"));
+        assert!(new_enough("unknown"));
+    }
+
+    #[test]
+    fn an_unreachable_server_is_named_within_the_timeout() {
+        // A port nobody listens on: refused at once, not retried for minutes.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        drop(listener);
+        let started = std::time::Instant::now();
+        let url = format!("sc://127.0.0.1:{port}");
+        let e = Session::connect(&url, false).err().expect("nothing listens there");
+        assert!(started.elapsed() < CONNECT_TIMEOUT + Duration::from_secs(1));
+        let text = e.to_string();
+        assert!(text.starts_with(&format!("no Spark Connect server answered at {url} within 10 s: ")), "{text}");
+    }
+
+    #[test]
+    fn messages_keep_their_first_line() {
+        assert_eq!(
+            one_line("\n  [TABLE_OR_VIEW_NOT_FOUND] The table `x` cannot be found.\n\tat org.apache…"),
+            "[TABLE_OR_VIEW_NOT_FOUND] The table `x` cannot be found."
+        );
+        assert_eq!(one_line("[A.B] [A.B] The limit is bad; line 1 pos 88;"), "[A.B] The limit is bad; line 1 pos 88");
+    }
+}
