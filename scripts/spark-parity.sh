@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # The journey summary on a real Apache Spark, byte for byte against the
 # peers and the in-memory engine. Each log is exported with `cjm export`
-# (the canonical layout), the plan of cjm-spark runs on a Spark Connect
-# server (scripts/spark-parity.py, the PySpark client, until cjm's own
-# Spark Connect client lands), and cjm-spark's ignored test decodes the
-# answers, finishes them with cjm-mine's `finish` and compares the JSON
-# (the summary's bytes, and the analysis' transition times: median and
-# p90 picked by rank).
+# (the canonical layout) and then, through cjm's own Spark Connect client
+# (cargo feature `spark`): `cjm mine LOG --spark sc://… --format
+# summary-json` must give the embedded engine's bytes, and cjm-spark's
+# ignored test compares the summary and the analysis' transition times
+# (median and p90 picked by rank) log by log. The logs: the peers' 1e5
+# and ties logs, an edge-case log (scripts/spark-edge-log.py) and the real
+# receipt log, split into row groups on the cluster.
 #
 # Two rounds: Spark's local mode (one JVM), then a standalone cluster on
 # loopback — a master on 127.0.0.1, two workers on 127.0.0.2 and
@@ -15,8 +16,9 @@
 # coalescing, 128 KiB splits of a 10-row-group log), and the executors'
 # logs must show shuffle blocks fetched from the other worker.
 #
-# Installs pyspark 4.3.0 into a cached virtualenv (~900 MB, ~40 s once);
-# needs Java 17. Stops every JVM it started by PID (the workers' executors
+# Installs pyspark 4.3.0 (for the server's jars) into a cached virtualenv
+# (~900 MB, ~40 s once); needs Java 17 and protoc (the client's build).
+# Stops every JVM it started by PID (the workers' executors
 # are their children). Prints `spark parity ok` or `spark parity FAILED`.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -26,6 +28,7 @@ port="${CJM_SPARK_PORT:-15002}"
 
 fail() { echo "spark parity FAILED: $*"; exit 1; }
 command -v java >/dev/null 2>&1 || fail "java is not installed (Spark needs Java 17)"
+command -v protoc >/dev/null 2>&1 || fail "protoc is not installed (apt-get install protobuf-compiler; scripts/test.sh does)"
 if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import pyspark' 2>/dev/null; then
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q 'pyspark[connect]==4.3.0' 'pandas<3'
@@ -89,52 +92,58 @@ start_cluster() {
     --conf spark.sql.files.maxPartitionBytes=131072
 }
 
-cargo build -q -p cjm -p cjm-spark --examples
+cargo build -q -p cjm --features spark
+cargo test -q --no-run -p cjm-spark --features client --test tests 2>/dev/null
 cjm="$target/debug/cjm"
-plan="$target/debug/examples/plan"
 peers=crates/cjm-mine/tests/peers
 peer_funnel="product_page,add_to_cart,checkout_start,payment,app_login,review_posted"
 receipt=../shared/data/logs/receipt.parquet
 receipt_funnel="Confirmation of receipt,T02 Check confirmation of receipt,T04 Determine confirmation of receipt"
+edge_funnel="a,ab,pay"
+python3 scripts/spark-edge-log.py > "$work/edge.csv"
 "$cjm" mine "$receipt" --funnel "$receipt_funnel" --format summary-json > "$work/receipt.expected.json"
-# The logs in the canonical layout; the peers' 1e5 log also cut into ten row groups.
+"$cjm" mine "$work/edge.csv" --funnel "$edge_funnel" --format summary-json > "$work/edge.expected.json" 2>/dev/null
+# The logs in the canonical layout; the 1e5 and receipt logs also cut into ten row groups.
 "$cjm" export "$peers/events_1e5.parquet" --to parquet -o "$work/events_1e5.parquet" 2>/dev/null
 "$cjm" export "$peers/events_1e5.parquet" --to parquet --row-group-rows 10000 -o "$work/events_1e5_10rg.parquet" 2>/dev/null
 "$cjm" export "$peers/ties_2e4.csv" --to parquet -o "$work/ties_2e4.parquet" 2>/dev/null
 "$cjm" export "$receipt" --to parquet -o "$work/receipt.parquet" 2>/dev/null
 "$cjm" export "$receipt" --to parquet --row-group-rows 900 -o "$work/receipt_10rg.parquet" 2>/dev/null
-"$plan" "$peer_funnel" 20 > "$work/peers.plan.json"
-"$plan" "$receipt_funnel" 20 > "$work/receipt.plan.json"
+"$cjm" export "$work/edge.csv" --to parquet --row-group-rows 300 -o "$work/edge.parquet" 2>/dev/null
 
-# One round: the logs named after the round's name through the plan on the
-# running server, then the comparison.
+# One round on the running server: each log through `cjm mine --spark`
+# (bytes compared), then the parts test over all of them.
 round() {
-  local answers="$work/answers-$1"
+  local list="$work/logs-$1.tsv"
   shift
-  mkdir -p "$answers"
-  : > "$answers/manifest.tsv"
-  local started; started=$(date +%s)
+  : > "$list"
+  local started; started=$(date +%s) count=$#
   for spec in "$@"; do
     set -- $spec
     local expected="$PWD/$peers/${1%_10rg}.expected.json" funnel="$peer_funnel"
-    if [ "$2" = receipt ]; then expected="$work/receipt.expected.json"; funnel="$receipt_funnel"; fi
-    "$venv/bin/python" scripts/spark-parity.py "sc://127.0.0.1:$port" "$work/$2.plan.json" "$work/$1.parquet" "$answers/$1" \
-      2> "$work/$1.client.log" || { tail -5 "$work/$1.client.log"; fail "the plan did not run on $1"; }
-    printf '%s\t%s\t20\t%s\t%s\n' "$1" "$funnel" "$expected" "$work/$1.parquet" >> "$answers/manifest.tsv"
+    case "$2" in
+      receipt) expected="$work/receipt.expected.json"; funnel="$receipt_funnel" ;;
+      edge) expected="$work/edge.expected.json"; funnel="$edge_funnel" ;;
+    esac
+    "$cjm" mine "$work/$1.parquet" --spark "sc://127.0.0.1:$port" --funnel "$funnel" --format summary-json \
+      > "$work/$1.spark.json" 2> "$work/$1.client.log" || { tail -5 "$work/$1.client.log"; fail "cjm mine --spark failed on $1"; }
+    cmp -s "$work/$1.spark.json" "$expected" || fail "$1: the summary on Spark differs from $expected ($round_name)"
+    printf '%s\t%s\t%s\t%s\n' "$1" "$funnel" "$expected" "$work/$1.parquet" >> "$list"
   done
-  echo "answers from Spark ($round_name) in $(( $(date +%s) - started )) s"
-  CJM_SPARK_ANSWERS="$answers" cargo test -q -p cjm-spark --test tests -- --ignored > "$work/compare.log" 2>&1 \
-    || { tail -20 "$work/compare.log"; fail "the summaries differ ($round_name)"; }
+  echo "cjm mine --spark: $count logs byte-identical ($round_name, $(( $(date +%s) - started )) s)"
+  CJM_SPARK_URL="sc://127.0.0.1:$port" CJM_SPARK_LOGS="$list" \
+    cargo test -q -p cjm-spark --features client --test tests -- --ignored > "$work/compare.log" 2>&1 \
+    || { tail -20 "$work/compare.log"; fail "the parts differ ($round_name)"; }
 }
 
 round_name="local mode"
 start_connect 'local[2]' --driver-memory 1g
-round local "events_1e5 peers" "ties_2e4 peers" "receipt receipt"
+round local "events_1e5 peers" "ties_2e4 peers" "receipt receipt" "edge edge"
 stop_all
 
 round_name="2-worker cluster"
 start_cluster
-round cluster "events_1e5_10rg peers" "ties_2e4 peers" "receipt_10rg receipt"
+round cluster "events_1e5_10rg peers" "ties_2e4 peers" "receipt_10rg receipt" "edge edge"
 # Shuffle blocks crossed between the workers' executors.
 remote=$(grep -rhoE 'and [0-9]+ \([^)]*\) remote blocks' "$work"/worker*/work 2>/dev/null | grep -vc 'and 0 (' || true)
 stop_all

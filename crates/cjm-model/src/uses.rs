@@ -7,10 +7,10 @@
 //! path, and its personas are inserted where the `use` line stands.
 
 use crate::model::Persona;
-use std::collections::HashMap;
 use cjm_syntax::escape::unescape;
 use cjm_syntax::tree::Text;
 use cjm_syntax::{codes, Diagnostic, Span};
+use std::collections::HashMap;
 
 /// Reads the file a `use` line names, by the path as written. `Err` is the
 /// reason, worded for the person who wrote the line ("no such file").

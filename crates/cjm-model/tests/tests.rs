@@ -133,12 +133,8 @@ fn unknown_names_from_a_file_are_bounded() {
     let lowered = cjm_model::check_with(&text, &resolve);
     assert!(started.elapsed().as_secs() < 5, "{:?}", started.elapsed());
     assert_eq!(lowered.journey.personas.len(), 1);
-    let hints: Vec<&str> = lowered
-        .diagnostics
-        .iter()
-        .filter(|d| d.code == "E110")
-        .map(|d| d.hint.as_deref().unwrap_or(""))
-        .collect();
+    let hints: Vec<&str> =
+        lowered.diagnostics.iter().filter(|d| d.code == "E110").map(|d| d.hint.as_deref().unwrap_or("")).collect();
     assert_eq!(hints.len(), 5_000);
     assert_eq!(hints[0], "did you mean `Person0`?");
     assert!(hints[..32].iter().all(|h| h.starts_with("did you mean")), "{:?}", &hints[..32]);

@@ -1005,7 +1005,7 @@ async fn a_library_persona_is_defined_once_and_maps_follow_it() {
 
     // A map takes Sam from the library.
     let source = "journey\n  title Fixture\n  use Sam from personas.cjm\n  section Find\n    Search the shop: 3: Sam\n";
-    let saved = f.save(f.map, &source, Some(2)).await;
+    let saved = f.save(f.map, source, Some(2)).await;
     assert_eq!(saved.status, StatusCode::OK, "{}", saved.text());
     let map = f.get(Who::Viewer, &format!("/api/maps/{}", f.map)).await.value();
     let p = &map["journey"]["personas"][0];
@@ -1111,7 +1111,7 @@ async fn hostile_persona_text_is_escaped_and_kept() {
     assert_eq!(zoe["description"], evil);
     let source =
         "journey\n  title T\n  use Zoë Ünïcode 日本 from personas.cjm\n  section S\n    Go: 3: Zoë Ünïcode 日本\n";
-    let saved = f.save(f.map, &source, Some(2)).await;
+    let saved = f.save(f.map, source, Some(2)).await;
     assert_eq!(saved.status, StatusCode::OK, "{}", saved.text());
     let map = f.get(Who::Viewer, &format!("/m/{}", f.map)).await.text();
     assert!(!map.contains("<script>alert"));
@@ -1126,7 +1126,7 @@ async fn a_persona_edit_while_a_map_is_edited_live_keeps_the_live_edits() {
     let (ws, map) = (f.ws, f.map);
     let persona = format!("/api/workspaces/{ws}/personas/{}", f.persona);
     let source = "journey\n  title Fixture\n  use Dana from personas.cjm\n  section Find\n    Search the shop: 3: Dana\n    Compare: 2: Dana\n";
-    let saved = f.save(map, &source, Some(2)).await;
+    let saved = f.save(map, source, Some(2)).await;
     assert_eq!(saved.status, StatusCode::OK, "{}", saved.text());
     let live = json!({ "edit": { "op": "set_score", "step": "compare", "score": 4 } });
     let edited = f.json(Who::Editor, "POST", &format!("/api/maps/{map}/live/edits"), live).await;

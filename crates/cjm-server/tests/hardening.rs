@@ -325,7 +325,7 @@ async fn a_full_persona_library_is_bounded_and_still_quick() {
 
     let started = std::time::Instant::now();
     let source = "journey\n  title Everyone\n  use personas.cjm\n  section S\n    Go: 3: P1, P499\n";
-    let saved = f.save(f.map, &source, Some(2)).await;
+    let saved = f.save(f.map, source, Some(2)).await;
     assert_eq!(saved.status, StatusCode::OK, "{}", saved.text());
     assert_eq!(f.get(Who::Viewer, &format!("/m/{}", f.map)).await.status, StatusCode::OK);
     assert_eq!(f.get(Who::Viewer, &format!("/w/{ws}/personas")).await.status, StatusCode::OK);

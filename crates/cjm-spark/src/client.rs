@@ -63,11 +63,9 @@ impl std::fmt::Display for ClientError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             ClientError::BadAddress { url, reason } => write!(f, "`{url}` is not a Spark Connect address: {reason}"),
-            ClientError::Unreachable { url, reason } => write!(
-                f,
-                "no Spark Connect server answered at {url} within {} s: {reason}",
-                CONNECT_TIMEOUT.as_secs()
-            ),
+            ClientError::Unreachable { url, reason } => {
+                write!(f, "no Spark Connect server answered at {url} within {} s: {reason}", CONNECT_TIMEOUT.as_secs())
+            }
             ClientError::OldSpark { found } => write!(
                 f,
                 "the server runs Spark {found}; cjm needs Spark {}.{} or newer",
@@ -112,9 +110,11 @@ impl Session {
             let _ = spark.stop();
             return Err(ClientError::OldSpark { found: version });
         }
-        let stack_conf =
-            [("spark.sql.connect.serverStacktrace.enabled", "true"), ("spark.sql.pyspark.jvmStacktrace.enabled", "true")];
-        for (k, v) in SESSION_CONF.iter().chain(stacks.then_some(&stack_conf[..]).unwrap_or_default()) {
+        let stack_conf = [
+            ("spark.sql.connect.serverStacktrace.enabled", "true"),
+            ("spark.sql.pyspark.jvmStacktrace.enabled", "true"),
+        ];
+        for (k, v) in SESSION_CONF.iter().chain(if stacks { &stack_conf[..] } else { &[] }) {
             spark.conf().set(k, v).map_err(|e| failed(&format!("setting `{k}`"), &e))?;
         }
         Ok(Session { spark, version })
@@ -159,8 +159,7 @@ impl Session {
     }
 
     fn dataframe(&self, s: &Statement) -> spark_connect::DataFrame {
-        let args: HashMap<String, Expression> =
-            s.params.iter().map(|(k, v)| (k.to_string(), argument(v))).collect();
+        let args: HashMap<String, Expression> = s.params.iter().map(|(k, v)| (k.to_string(), argument(v))).collect();
         // Building the plan is local and cannot fail; errors come when it runs.
         self.spark.sql_with_args(&s.sql, Vec::new(), args).expect("a SQL relation is always built")
     }
@@ -246,11 +245,9 @@ pub fn address(url: &str) -> Result<(String, u16), ClientError> {
         },
     };
     let port = match port {
-        Some(p) => p
-            .parse::<u16>()
-            .ok()
-            .filter(|&p| p != 0)
-            .ok_or_else(|| bad("the port must be a number from 1 to 65535"))?,
+        Some(p) => {
+            p.parse::<u16>().ok().filter(|&p| p != 0).ok_or_else(|| bad("the port must be a number from 1 to 65535"))?
+        }
         None => 15002,
     };
     if host.is_empty() {

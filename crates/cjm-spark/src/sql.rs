@@ -163,7 +163,13 @@ WHERE lvl > 0 GROUP BY lvl"
             },
         });
     }
-    let teardown = vec![plain("UNCACHE TABLE IF EXISTS cjm_journeys"), plain("UNCACHE TABLE IF EXISTS cjm_seq")];
+    // Dropping a cached view releases its cache too; the session can run
+    // the next plan.
+    let teardown = vec![
+        plain("DROP VIEW IF EXISTS cjm_journeys"),
+        plain("DROP VIEW IF EXISTS cjm_seq"),
+        plain("DROP VIEW IF EXISTS cjm_ev"),
+    ];
     Plan { setup, queries, teardown }
 }
 

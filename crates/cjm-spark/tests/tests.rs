@@ -1,11 +1,11 @@
 //! cjm-spark's tests: the generated SQL as golden text (no server needed),
-//! the decoding of answers into parts, and — with `CJM_SPARK_ANSWERS` set by
-//! `scripts/spark-parity.sh` — the summary from a real Spark's answers,
-//! byte for byte against the peers' and the in-memory engine's.
+//! the decoding of answers into parts, and — with the `client` feature and
+//! a server started by `scripts/spark-parity.sh` — the summary computed on
+//! a real Spark, byte for byte against the peers' and the in-memory engine's.
 
 use arrow_array::builder::{Decimal128Builder, Float64Builder, Int64Builder, ListBuilder, StringBuilder};
 use arrow_array::{ArrayRef, RecordBatch};
-use cjm_spark::decode::{read_ipc, Results};
+use cjm_spark::decode::Results;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -121,32 +121,31 @@ c3,2024-01-01T09:00:00Z,b,4\n";
     assert_eq!(cjm_spark::summary(&r, &funnel, 20).unwrap_err().0, "the query `ends` gave no answer");
 }
 
-/// The summary from a real Spark's answers (written by
-/// `scripts/spark-parity.sh` into `CJM_SPARK_ANSWERS/<log>/<query>.arrow`)
-/// equals the peers' bytes and the in-memory engine's.
+/// On a real Spark Connect server (`CJM_SPARK_URL`, started by
+/// `scripts/spark-parity.sh`), through cjm's own client: for each log of
+/// `CJM_SPARK_LOGS` (a TSV of name, funnel, expected summary JSON, log in
+/// the canonical layout), the summary equals the expected bytes and the
+/// analysis' transition times equal the in-memory engine's.
+#[cfg(feature = "client")]
 #[test]
-#[ignore = "needs a Spark Connect server's answers: bash scripts/spark-parity.sh"]
-fn spark_answers_give_the_same_summary() {
-    let dir = PathBuf::from(std::env::var("CJM_SPARK_ANSWERS").expect("CJM_SPARK_ANSWERS names the answers' folder"));
-    let manifest = std::fs::read_to_string(dir.join("manifest.tsv")).expect("the runner writes manifest.tsv");
+#[ignore = "needs a Spark Connect server: bash scripts/spark-parity.sh"]
+fn on_spark_the_summary_and_the_times_are_the_engines() {
+    use cjm_spark::client::{Session, Source};
+    let url = std::env::var("CJM_SPARK_URL").expect("CJM_SPARK_URL names the server");
+    let manifest = std::fs::read_to_string(std::env::var("CJM_SPARK_LOGS").expect("CJM_SPARK_LOGS names the logs"))
+        .expect("the script writes the list of logs");
+    let session = Session::connect(&url, true).unwrap_or_else(|e| panic!("{e}"));
     let mut checked = 0;
     for line in manifest.lines() {
-        // name, funnel (comma-separated), top, the expected summary JSON
-        // file, the log (the canonical layout the server read)
         let cols: Vec<&str> = line.split('\t').collect();
-        let [name, funnel, top, expected, log] = cols[..] else { panic!("a manifest line has five fields: {line}") };
+        let [name, funnel, expected, log] = cols[..] else { panic!("a line has four fields: {line}") };
         let funnel: Vec<String> = funnel.split(',').filter(|s| !s.is_empty()).map(String::from).collect();
-        let mut results = Results::new();
-        for entry in std::fs::read_dir(dir.join(name)).unwrap() {
-            let path = entry.unwrap().path();
-            let query = path.file_stem().unwrap().to_string_lossy().into_owned();
-            results.insert(query, read_ipc(&std::fs::read(&path).unwrap()).unwrap());
-        }
-        let summary = cjm_spark::summary(&results, &funnel, top.parse().unwrap()).unwrap();
-        let got = cjm_mine::summary_json(&summary);
+        let plan = cjm_spark::sql::summary_plan(&funnel, 20);
+        let results =
+            session.run(&plan, &Source::Parquet(log.to_string()), &|_| {}).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let got = cjm_mine::summary_json(&cjm_spark::summary(&results, &funnel, 20).unwrap());
         let want = std::fs::read_to_string(expected).unwrap();
         assert!(got == want, "{name}: Spark's summary differs from {expected}");
-        // The analysis' transition times, against the in-memory engine's.
         let log = cjm_events::read_path(Path::new(log), &cjm_events::ReadOptions::default()).unwrap();
         let j = cjm_mine::journeys::build(&log);
         let engine = serde_json::to_string(&cjm_mine::analysis::transition_times(&log, &j)).unwrap();
@@ -155,5 +154,5 @@ fn spark_answers_give_the_same_summary() {
         assert!(spark == engine, "{name}: Spark's transition times differ");
         checked += 1;
     }
-    assert!(checked >= 3, "only {checked} logs checked");
+    assert!(checked >= 4, "only {checked} logs checked");
 }

@@ -1004,3 +1004,30 @@ fn unknown_times_survive_the_canonical_layout() {
     assert_eq!(stdout(&a), stdout(&b));
     assert!(stdout(&b).contains("\"n_events\": 5"), "no event lost: {}", stdout(&b));
 }
+
+/// `--explain` prints the Spark SQL without a server; flags the Spark plans
+/// lack are refused by name; a build without the `spark` feature says how
+/// to get one; a bad address or a server nobody runs is a usage error.
+#[test]
+fn mine_on_spark_explains_and_refuses_clearly() {
+    let o = run(&["mine", "--explain", "--funnel", "a,b"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let sql = stdout(&o);
+    assert!(sql.starts_with("-- setup\nCREATE OR REPLACE TEMP VIEW cjm_ev AS"), "{sql}");
+    assert!(sql.contains("-- :steps = [\"a\",\"b\"]") && !sql.contains("'a'"), "values are parameters: {sql}");
+    let o = run(&["mine", "x.parquet", "--spark", "sc://127.0.0.1:1", "--format", "summary-json", "--gap", "30m"]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("--gap: not computed on Spark yet"), "{}", stderr(&o));
+    let o = run(&["mine", "x.parquet", "--spark", "sc://127.0.0.1:1", "--format", "summary-json", "--case", "id"]);
+    assert!(stderr(&o).contains("--case: with --spark the log is read in cjm's canonical layout"), "{}", stderr(&o));
+    let o = run(&["mine", "--table", "events"]);
+    assert!(stderr(&o).contains("give --spark sc://HOST:PORT too"), "{}", stderr(&o));
+    let o = run(&["mine", "x.parquet", "--spark", "sc://127.0.0.1:1", "--format", "summary-json"]);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(
+        e.contains("built without Spark: build it with `cargo build --release -p cjm --features spark`")
+            || e.contains("no Spark Connect server answered at sc://127.0.0.1:1 within 10 s"),
+        "{e}"
+    );
+}

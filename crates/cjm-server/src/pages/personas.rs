@@ -167,4 +167,3 @@ fn persona_form(ws: i64, p: Option<&LibraryPersona>) -> Markup {
         }
     }
 }
-

@@ -209,10 +209,7 @@ pub(crate) struct DrawnPersona {
 }
 
 /// The library personas each version of a map drew, by version id.
-pub(crate) fn drawn_personas(
-    c: &Connection,
-    map_id: i64,
-) -> AppResult<HashMap<i64, Vec<DrawnPersona>>> {
+pub(crate) fn drawn_personas(c: &Connection, map_id: i64) -> AppResult<HashMap<i64, Vec<DrawnPersona>>> {
     let mut st = c.prepare(
         "SELECT vp.version_id, vp.persona_id, vp.name, vp.persona_version FROM version_personas vp
          JOIN versions v ON v.id = vp.version_id WHERE v.map_id = ?1 ORDER BY vp.name",
@@ -293,10 +290,7 @@ pub(crate) fn portraits(c: &Connection, workspace_id: i64, ids: &[i64]) -> AppRe
 }
 
 /// [`persona_users`] for every persona of the workspace at once.
-pub(crate) fn persona_users_in(
-    c: &Connection,
-    workspace_id: i64,
-) -> AppResult<HashMap<i64, Vec<PersonaUser>>> {
+pub(crate) fn persona_users_in(c: &Connection, workspace_id: i64) -> AppResult<HashMap<i64, Vec<PersonaUser>>> {
     let mut st = c.prepare(
         "SELECT vp.persona_id, m.id, m.title, m.head, vp.persona_version FROM version_personas vp
          JOIN versions v ON v.id = vp.version_id JOIN maps m ON m.id = v.map_id AND v.number = m.head

@@ -69,8 +69,11 @@ SELECT lvl, count(*) AS n FROM (
 WHERE lvl > 0 GROUP BY lvl;
 
 -- teardown
-UNCACHE TABLE IF EXISTS cjm_journeys;
+DROP VIEW IF EXISTS cjm_journeys;
 
 -- teardown
-UNCACHE TABLE IF EXISTS cjm_seq;
+DROP VIEW IF EXISTS cjm_seq;
+
+-- teardown
+DROP VIEW IF EXISTS cjm_ev;
 

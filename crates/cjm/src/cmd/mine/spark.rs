@@ -37,10 +37,7 @@ fn refuse_what_spark_lacks(args: &Args) -> Result<(), CliError> {
         )));
     }
     let lacking = [
-        (
-            args.format != OutFormat::SummaryJson && !args.explain,
-            "--format text and json (use --format summary-json)",
-        ),
+        (args.format != OutFormat::SummaryJson && !args.explain, "--format text and json (use --format summary-json)"),
         (args.chart.is_some(), "--chart"),
         (args.by.is_some(), "--by"),
         (args.gap.is_some(), "--gap"),
