@@ -8,7 +8,7 @@
 //!   `cjm_mine::parts::finish` makes the summary of, as it does the
 //!   in-memory engine's.
 //!
-//! - [`client`] (feature `client`) — the plan run on a Spark Connect
+//! - `client` (feature `client`) — the plan run on a Spark Connect
 //!   server with the official Rust client, answers read back as Arrow IPC.
 //!
 //! The plan and its decoding are tested without a server; the client
