@@ -5,7 +5,7 @@
 //! never leave this module.
 //!
 //! The client keeps its own tokio runtime and blocks on it: call it from a
-//! plain thread (the web app calls it in `spawn_blocking`).
+//! plain thread (from an async server, in `spawn_blocking`).
 
 use crate::decode::{read_ipc, Results};
 use crate::sql::{Param, Plan, Statement, SESSION_CONF, SOURCE_VIEW};

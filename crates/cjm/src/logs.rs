@@ -91,11 +91,16 @@ fn progress(done: u64, total: u64) {
     }
 }
 
+/// The name of the first flag marked as given.
+pub(crate) fn first_set<const N: usize>(flags: [(bool, &'static str); N]) -> Option<&'static str> {
+    flags.into_iter().find_map(|(given, flag)| given.then_some(flag))
+}
+
 impl LogArgs {
     /// The first of these flags given, for commands that read a log some
     /// other way (in the canonical layout, on Spark).
     pub(crate) fn first_given(&self) -> Option<&'static str> {
-        [
+        first_set([
             (self.case.is_some(), "--case"),
             (self.time.is_some(), "--time"),
             (self.activity.is_some(), "--activity"),
@@ -109,9 +114,7 @@ impl LogArgs {
             (self.lifecycle.is_some(), "--lifecycle"),
             (self.strict, "--strict"),
             (self.max_inflated.is_some(), "--max-inflated"),
-        ]
-        .into_iter()
-        .find_map(|(given, flag)| given.then_some(flag))
+        ])
     }
 
     /// These flags, with a map's `data` block filling in what they leave out.

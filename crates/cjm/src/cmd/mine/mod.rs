@@ -115,6 +115,11 @@ impl Args {
     fn log(&self) -> &str {
         self.log.as_deref().unwrap_or("")
     }
+
+    /// The funnel's steps, trimmed, empty ones left out.
+    fn funnel_steps(&self) -> Vec<String> {
+        self.funnel.iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()
+    }
 }
 
 /// `30m`, `2h`, `7d`, `1w`, `45s` or plain seconds.
@@ -220,7 +225,7 @@ pub(crate) fn run(args: Args) -> Result<Outcome, CliError> {
         && args.cover.is_none()
         && args.export_dropped.is_none();
     let log = narrowing.apply(args.read.read_with(args.log(), summary_only)?, &args)?;
-    let funnel: Vec<String> = args.funnel.iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
+    let funnel = args.funnel_steps();
     warn_unknown_steps(&log, &funnel);
     if summary_only {
         let t0 = std::time::Instant::now();

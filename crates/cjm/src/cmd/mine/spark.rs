@@ -15,14 +15,13 @@ pub(super) fn run(args: &Args) -> Result<Outcome, CliError> {
         return Err(CliError::usage("give either a log or --table, not both"));
     }
     refuse_what_spark_lacks(args)?;
-    let funnel: Vec<String> = args.funnel.iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
+    let funnel = args.funnel_steps();
     let plan = cjm_spark::sql::summary_plan(&funnel, args.top);
     if args.explain {
         emit(args.output.as_deref(), plan.explain().as_bytes())?;
         return Ok(Outcome::Ok);
     }
-    let url = args.spark.as_deref().unwrap_or_default();
-    let summary = on_spark(url, &source(args), &plan, &funnel, args)?;
+    let summary = on_spark(&plan, &funnel, args)?;
     emit(args.output.as_deref(), cjm_mine::summary_json(&summary).as_bytes())?;
     Ok(Outcome::Ok)
 }
@@ -52,8 +51,8 @@ fn refuse_what_spark_lacks(args: &Args) -> Result<(), CliError> {
         (args.window.is_some(), "--window"),
         (args.paths_from.is_some() || args.paths_into.is_some(), "--paths-from and --paths-into"),
     ];
-    match lacking.iter().find(|(given, _)| *given) {
-        Some((_, what)) => Err(CliError::usage(format!(
+    match crate::logs::first_set(lacking) {
+        Some(what) => Err(CliError::usage(format!(
             "{what}: not computed on Spark yet; run without --spark on a copy of the log (`cjm export`), \
              or see `cjm mine --help`"
         ))),
@@ -63,36 +62,23 @@ fn refuse_what_spark_lacks(args: &Args) -> Result<(), CliError> {
 
 /// The log as the cluster sees it: a table, a URI, or a local path made
 /// absolute (the server does not share this shell's directory).
-#[cfg_attr(not(feature = "spark"), allow(dead_code))]
-fn source_path(log: &str) -> String {
-    if log.contains("://") {
-        return log.to_string();
-    }
-    std::fs::canonicalize(log).map_or_else(|_| log.to_string(), |p| p.to_string_lossy().into_owned())
-}
-
 #[cfg(feature = "spark")]
 fn source(args: &Args) -> cjm_spark::client::Source {
+    use cjm_spark::client::Source;
+    let log = args.log();
     match &args.table {
-        Some(t) => cjm_spark::client::Source::Table(t.clone()),
-        None => cjm_spark::client::Source::Parquet(source_path(args.log())),
+        Some(t) => Source::Table(t.clone()),
+        None if log.contains("://") => Source::Parquet(log.to_string()),
+        None => Source::Parquet(
+            std::fs::canonicalize(log).map_or_else(|_| log.to_string(), |p| p.to_string_lossy().into_owned()),
+        ),
     }
 }
 
-#[cfg(not(feature = "spark"))]
-fn source(args: &Args) -> String {
-    args.table.clone().unwrap_or_else(|| source_path(args.log()))
-}
-
 #[cfg(feature = "spark")]
-fn on_spark(
-    url: &str,
-    source: &cjm_spark::client::Source,
-    plan: &cjm_spark::sql::Plan,
-    funnel: &[String],
-    args: &Args,
-) -> Result<cjm_mine::Summary, CliError> {
+fn on_spark(plan: &cjm_spark::sql::Plan, funnel: &[String], args: &Args) -> Result<cjm_mine::Summary, CliError> {
     use cjm_spark::client::{ClientError, Session};
+    let url = args.spark.as_deref().unwrap_or_default();
     let worded = |e: ClientError| {
         let mut message = e.to_string();
         match &e {
@@ -121,7 +107,7 @@ fn on_spark(
     let session = Session::connect(url, args.verbose).map_err(worded)?;
     let results = {
         let step = |name: &str| bar.set_message(format!("Spark {}: {name}", session.version));
-        session.run(plan, source, &step)
+        session.run(plan, &source(args), &step)
     };
     bar.finish_and_clear();
     drop(session);
@@ -141,13 +127,7 @@ fn progress() -> indicatif::ProgressBar {
 }
 
 #[cfg(not(feature = "spark"))]
-fn on_spark(
-    _url: &str,
-    _source: &str,
-    _plan: &cjm_spark::sql::Plan,
-    _funnel: &[String],
-    _args: &Args,
-) -> Result<cjm_mine::Summary, CliError> {
+fn on_spark(_plan: &cjm_spark::sql::Plan, _funnel: &[String], _args: &Args) -> Result<cjm_mine::Summary, CliError> {
     Err(CliError::usage(
         "this cjm was built without Spark: build it with `cargo build --release -p cjm --features spark` \
          (needs protoc, e.g. `apt-get install protobuf-compiler`); --explain prints the SQL without it",
