@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# The journey summary on a real Apache Spark, byte for byte against the
-# peers and the in-memory engine. Each log is exported with `cjm export`
-# (the canonical layout) and then, through cjm's own Spark Connect client
-# (cargo feature `spark`): `cjm mine LOG --spark sc://… --format
-# summary-json` must give the embedded engine's bytes, and cjm-spark's
-# ignored test compares the summary and the analysis' transition times
-# (median and p90 picked by rank) log by log. The logs: the peers' 1e5
-# and ties logs, an edge-case log (scripts/spark-edge-log.py) and the real
-# receipt log, split into row groups on the cluster.
+# The journey summary, the analysis and measured maps on a real Apache
+# Spark, byte for byte against the peers and the in-memory engine. Each log is exported
+# with `cjm export` (the canonical layout) and then, through cjm's own
+# Spark Connect client (cargo feature `spark`), cjm-spark's ignored test
+# compares the summary's bytes and the analysis part by part (`round`),
+# and `cjm mine --spark` must print the embedded engine's bytes
+# (`same`), and so must `cjm measure --spark` (`measured`: the maps of
+# crates/cjm-spark/tests/maps and the demo map, every kind of rule and
+# journey metric). The logs: the peers' 1e5 and ties logs, an edge-case log
+# (scripts/spark-edge-log.py) and the real receipt log, split into row
+# groups on the cluster.
 #
 # Two rounds: Spark's local mode (one JVM), then a standalone cluster on
 # loopback — a master on 127.0.0.1, two workers on 127.0.0.2 and
@@ -23,79 +25,18 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 target="${CARGO_TARGET_DIR:-$PWD/target}"
-venv="${CJM_SPARK_VENV:-$HOME/.cache/cjm-spark-venv}"
-port="${CJM_SPARK_PORT:-15002}"
 
 fail() { echo "spark parity FAILED: $*"; exit 1; }
-command -v java >/dev/null 2>&1 || fail "java is not installed (Spark needs Java 17)"
 command -v protoc >/dev/null 2>&1 || fail "protoc is not installed (apt-get install protobuf-compiler; scripts/test.sh does)"
-if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import pyspark' 2>/dev/null; then
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install -q 'pyspark[connect]==4.3.0' 'pandas<3'
-fi
-export SPARK_HOME
-SPARK_HOME="$("$venv/bin/python" -c 'import os, pyspark; print(os.path.dirname(pyspark.__file__))')"
-unset SPARK_DAEMON_MEMORY # it would cap the Connect server's heap too
-
 work="$(mktemp -d)"
-pids=()
-stop_all() {
-  # Newest first: the driver, then the workers (their executors with them), then the master.
-  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
-    kill "${pids[$i]}" 2>/dev/null || true
-    wait "${pids[$i]}" 2>/dev/null || true
-  done
-  pids=()
-}
+source scripts/spark-lib.sh
 trap 'stop_all; rm -rf "$work"' EXIT
-
-# Waits up to $3 s for $2 in file $1 while process $4 lives.
-wait_for() {
-  for _ in $(seq 1 "$3"); do
-    grep -q "$2" "$1" 2>/dev/null && return 0
-    kill -0 "$4" 2>/dev/null || { tail -20 "$1"; fail "a Spark process stopped ($1)"; }
-    sleep 1
-  done
-  tail -20 "$1"
-  fail "no \"$2\" in $3 s ($1)"
-}
-
-# Starts the Connect server (the driver) with master $1 and extra confs.
-start_connect() {
-  local master="$1"; shift
-  # spark-submit execs java, so $! is the JVM.
-  SPARK_LOCAL_IP=127.0.0.1 "$SPARK_HOME/bin/spark-submit" \
-    --class org.apache.spark.sql.connect.service.SparkConnectServer --master "$master" \
-    --conf spark.sql.shuffle.partitions=4 --conf spark.sql.session.timeZone=UTC --conf spark.ui.enabled=false \
-    --conf spark.connect.grpc.binding.address=127.0.0.1 --conf "spark.connect.grpc.binding.port=$port" \
-    "$@" spark-internal > "$work/connect.log" 2>&1 &
-  pids+=($!)
-  wait_for "$work/connect.log" "Spark Connect server started" 120 "${pids[-1]}"
-}
-
-start_cluster() {
-  "$SPARK_HOME/bin/spark-class" org.apache.spark.deploy.master.Master --host 127.0.0.1 --port 7077 \
-    > "$work/master.log" 2>&1 &
-  pids+=($!)
-  wait_for "$work/master.log" "I have been elected leader" 60 "${pids[-1]}"
-  for n in 2 3; do
-    mkdir -p "$work/worker$n/work" "$work/worker$n/local"
-    SPARK_LOCAL_IP="127.0.0.$n" SPARK_WORKER_DIR="$work/worker$n/work" SPARK_LOCAL_DIRS="$work/worker$n/local" \
-      "$SPARK_HOME/bin/spark-class" org.apache.spark.deploy.worker.Worker --host "127.0.0.$n" --cores 1 --memory 1g \
-      spark://127.0.0.1:7077 > "$work/worker$n.log" 2>&1 &
-    pids+=($!)
-  done
-  wait_for "$work/worker2.log" "Successfully registered with master" 60 "${pids[-2]}"
-  wait_for "$work/worker3.log" "Successfully registered with master" 60 "${pids[-1]}"
-  start_connect spark://127.0.0.1:7077 --driver-memory 768m --conf spark.executor.memory=640m --conf spark.cores.max=2 \
-    --conf spark.locality.wait=0s --conf spark.sql.adaptive.coalescePartitions.enabled=false \
-    --conf spark.sql.files.maxPartitionBytes=131072
-}
 
 cargo build -q -p cjm --features spark
 cargo test -q --no-run -p cjm-spark --features client --test tests 2>/dev/null
 cjm="$target/debug/cjm"
 peers=crates/cjm-mine/tests/peers
+maps=crates/cjm-spark/tests/maps
 peer_funnel="product_page,add_to_cart,checkout_start,payment,app_login,review_posted"
 receipt=../shared/data/logs/receipt.parquet
 receipt_funnel="Confirmation of receipt,T02 Check confirmation of receipt,T04 Determine confirmation of receipt"
@@ -111,13 +52,18 @@ python3 scripts/spark-edge-log.py > "$work/edge.csv"
 "$cjm" export "$receipt" --to parquet --row-group-rows 900 -o "$work/receipt_10rg.parquet" 2>/dev/null
 "$cjm" export "$work/edge.csv" --to parquet --row-group-rows 300 -o "$work/edge.parquet" 2>/dev/null
 
-# One round on the running server: each log through `cjm mine --spark`
-# (bytes compared), then the parts test over all of them.
+# One round on the running server: cjm-spark's ignored test runs one plan
+# a log (and the other funnel matchers on the edge log) over one session,
+# comparing the summary's bytes and the analysis part by part; then the
+# command line itself: `cjm mine --spark` against the embedded `cjm mine`
+# on the same file, byte for byte, for journey-summary/1 and for the
+# `--format json` report and dropped customers with filters, sessions and
+# windows.
 round() {
-  local list="$work/logs-$1.tsv"
-  shift
+  local list="$work/logs-$1.tsv" peers_log="$2" receipt_log="$3"
+  shift 3
   : > "$list"
-  local started; started=$(date +%s) count=$#
+  local started count=$#; started=$(date +%s)
   for spec in "$@"; do
     set -- $spec
     local expected="$PWD/$peers/${1%_10rg}.expected.json" funnel="$peer_funnel"
@@ -125,25 +71,79 @@ round() {
       receipt) expected="$work/receipt.expected.json"; funnel="$receipt_funnel" ;;
       edge) expected="$work/edge.expected.json"; funnel="$edge_funnel" ;;
     esac
-    "$cjm" mine "$work/$1.parquet" --spark "sc://127.0.0.1:$port" --funnel "$funnel" --format summary-json \
-      > "$work/$1.spark.json" 2> "$work/$1.client.log" || { tail -5 "$work/$1.client.log"; fail "cjm mine --spark failed on $1"; }
-    cmp -s "$work/$1.spark.json" "$expected" || fail "$1: the summary on Spark differs from $expected ($round_name)"
     printf '%s\t%s\t%s\t%s\n' "$1" "$funnel" "$expected" "$work/$1.parquet" >> "$list"
   done
-  echo "cjm mine --spark: $count logs byte-identical ($round_name, $(( $(date +%s) - started )) s)"
-  CJM_SPARK_URL="sc://127.0.0.1:$port" CJM_SPARK_LOGS="$list" \
+  CJM_SPARK_URL="sc://127.0.0.1:$port" CJM_SPARK_LOGS="$list" CJM_SPARK_MATCHERS="$matchers" \
     cargo test -q -p cjm-spark --features client --test tests -- --ignored > "$work/compare.log" 2>&1 \
     || { tail -20 "$work/compare.log"; fail "the parts differ ($round_name)"; }
+  echo "summary and analysis on Spark equal the engine's: $count logs ($round_name, $(( $(date +%s) - started )) s)"
+  started=$(date +%s)
+  if [ "$matchers" = all ]; then
+    same "$peers_log" --funnel "$peer_funnel" --format summary-json
+    cmp -s "$work/out.spark" "$PWD/$peers/events_1e5.expected.json" || fail "$peers_log: the summary differs from the peers'"
+  fi
+  if [ "$matchers" = all ]; then
+    same edge --funnel "$edge_funnel" --format json --funnel-strict --window 2h --gap 30m --by channel --export-dropped
+  fi
+  same "$receipt_log" --funnel "$receipt_funnel" --format json --funnel-any-order --window 1d \
+    --where "org:group=Group 1,Group 4" --from 2011-10-12 --export-dropped
+  echo "cjm mine --spark: its runs byte-identical to the embedded engine's ($round_name, $(( $(date +%s) - started )) s)"
+  started=$(date +%s)
+  measured "$maps/receipt.cjm" "$receipt_log"
+  if [ "$matchers" = all ]; then
+    measured "$maps/edge.cjm" edge
+    measured crates/cjm-server/assets/demo/permit.cjm receipt
+  fi
+  echo "cjm measure --spark: the embedded engine's JSON, byte for byte ($round_name, $(( $(date +%s) - started )) s)"
 }
 
-round_name="local mode"
+# `cjm measure MAP LOG --format json`, embedded and on Spark, on the log
+# $2 in the canonical layout: the same bytes.
+measured() {
+  local log="$work/$2.parquet"
+  "$cjm" measure "$1" "$log" --format json -o "$work/measured.embedded" 2>/dev/null \
+    || fail "cjm measure $1 failed on $log"
+  "$cjm" measure "$1" "$log" --spark "sc://127.0.0.1:$port" --format json -o "$work/measured.spark" \
+    2> "$work/client.log" || { tail -5 "$work/client.log"; fail "cjm measure --spark $1 failed on $log"; }
+  cmp -s "$work/measured.spark" "$work/measured.embedded" || fail "$1 on $log: cjm measure --spark differs ($round_name)"
+}
+
+# `cjm mine` on the log $1 in the canonical layout, embedded and on Spark,
+# with the rest as flags (`--export-dropped` last, its file added here):
+# the outputs (and the dropped customers) must be the same bytes.
+same() {
+  local log="$work/$1.parquet"
+  shift
+  local dropped_embedded=() dropped_spark=()
+  if [ "${*: -1}" = "--export-dropped" ]; then
+    set -- "${@:1:$(($# - 1))}"
+    dropped_embedded=(--export-dropped "$work/dropped.embedded.csv")
+    dropped_spark=(--export-dropped "$work/dropped.spark.csv")
+  fi
+  "$cjm" mine "$log" "$@" "${dropped_embedded[@]}" -o "$work/out.embedded" 2>/dev/null \
+    || fail "cjm mine $* failed on $log"
+  "$cjm" mine "$log" --spark "sc://127.0.0.1:$port" "$@" "${dropped_spark[@]}" -o "$work/out.spark" \
+    2> "$work/client.log" || { tail -5 "$work/client.log"; fail "cjm mine --spark $* failed on $log"; }
+  cmp -s "$work/out.spark" "$work/out.embedded" || fail "$log: cjm mine --spark $* differs ($round_name)"
+  if [ ${#dropped_spark[@]} -gt 0 ]; then
+    cmp -s "$work/dropped.spark.csv" "$work/dropped.embedded.csv" \
+      || fail "$log: the dropped customers of --spark $* differ ($round_name)"
+  fi
+}
+
+# Local mode: every funnel matcher and every command-line run; the
+# cluster: each log's plan, and a command-line run of each kind on the
+# ten-row-group receipt log, whose answers depend on how the work is
+# spread (the other runs' folds stay inside one journey's task).
+round_name="local mode" matchers=all
 start_connect 'local[2]' --driver-memory 1g
-round local "events_1e5 peers" "ties_2e4 peers" "receipt receipt" "edge edge"
+round local events_1e5 receipt "events_1e5 peers" "ties_2e4 peers" "receipt receipt" "edge edge"
 stop_all
 
-round_name="2-worker cluster"
-start_cluster
-round cluster "events_1e5_10rg peers" "ties_2e4 peers" "receipt_10rg receipt" "edge edge"
+round_name="2-worker cluster" matchers=ordered
+start_cluster --conf spark.locality.wait=0s --conf spark.sql.adaptive.coalescePartitions.enabled=false \
+  --conf spark.sql.files.maxPartitionBytes=131072
+round cluster events_1e5_10rg receipt_10rg "events_1e5_10rg peers" "ties_2e4 peers" "receipt_10rg receipt" "edge edge"
 # Shuffle blocks crossed between the workers' executors.
 remote=$(grep -rhoE 'and [0-9]+ \([^)]*\) remote blocks' "$work"/worker*/work 2>/dev/null | grep -vc 'and 0 (' || true)
 stop_all

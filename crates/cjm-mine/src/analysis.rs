@@ -5,6 +5,7 @@
 //! that come before them (filters, inactivity-gap sessions).
 
 use crate::journeys::{self, Journeys};
+use crate::parts::{AnalysisParts, EdgeTimeParts, FunnelParts, OrderStats};
 use cjm_events::{retain_rows, EventLog, NONE, UNKNOWN_TIME};
 use rustc_hash::FxHashMap;
 use serde::Serialize;
@@ -93,7 +94,7 @@ pub struct Analysis {
 }
 
 /// How a funnel is matched.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct FunnelSpec {
     pub steps: Vec<String>,
     /// Steps in any order (each once) instead of in the given order.
@@ -105,28 +106,32 @@ pub struct FunnelSpec {
 }
 
 pub fn analyse(log: &EventLog, j: &Journeys, funnel: Option<&FunnelSpec>, k: usize, top_variants: &[u64]) -> Analysis {
+    let funnel = funnel.filter(|f| !f.steps.is_empty());
+    let parts = analysis_parts(log, j, funnel, k);
+    crate::parts::finish_analysis(parts, funnel, top_variants, j.customers() as u64)
+}
+
+/// The analysis' exact parts, as any backend computes them: one pass over
+/// the journeys, and the funnel's own.
+pub fn analysis_parts(log: &EventLog, j: &Journeys, funnel: Option<&FunnelSpec>, k: usize) -> AnalysisParts {
     let t = Tallies::count(log, j, k);
     let name = |a: u32| log.activities.get(a).to_string();
     let channel = |c: u32| log.channels.get(c).to_string();
-    let mut channel_reach: Vec<ChannelReach> = (0..log.channels.len())
-        .filter(|&c| t.ch_events[c] > 0)
-        .map(|c| ChannelReach { channel: channel(c as u32), events: t.ch_events[c], customers: t.ch_customers[c] })
-        .collect();
-    channel_reach.sort_by(|x, y| y.customers.cmp(&x.customers).then_with(|| x.channel.cmp(&y.channel)));
-    let mut channel_switches: Vec<Switch> =
-        t.switches.into_iter().map(|((a, b), count)| Switch { from: channel(a), to: channel(b), count }).collect();
-    channel_switches.sort_by(|x, y| (&x.from, &x.to).cmp(&(&y.from, &y.to)));
-    let mut eventually_follows: Vec<Follows> =
-        t.follows.into_iter().map(|((a, b), count)| Follows { from: name(a), to: name(b), count }).collect();
-    eventually_follows.sort_by(|x, y| y.count.cmp(&x.count).then_with(|| (&x.from, &x.to).cmp(&(&y.from, &y.to))));
-    Analysis {
-        edge_times: edge_times(t.durations, &name),
-        eventually_follows,
-        variant_coverage: coverage(top_variants, j.customers()),
-        next_times: next_times(t.next, &t.act_events, &name),
-        funnel: funnel.filter(|f| !f.steps.is_empty()).map(|f| funnel_report(log, j, f)),
-        channel_reach,
-        channel_switches,
+    AnalysisParts {
+        edge_times: edge_time_parts(t.durations, &name),
+        follows: t.follows.into_iter().map(|((a, b), n)| (name(a), name(b), n)).collect(),
+        next_times: t
+            .next
+            .into_iter()
+            .enumerate()
+            .filter(|(a, _)| t.act_events[*a] > 0)
+            .map(|(a, mut d)| (name(a as u32), OrderStats::of(&mut d)))
+            .collect(),
+        channel_reach: (0..log.channels.len())
+            .map(|c| (channel(c as u32), t.ch_events[c], t.ch_customers[c]))
+            .collect(),
+        channel_switches: t.switches.into_iter().map(|((a, b), n)| (channel(a), channel(b), n)).collect(),
+        funnel: funnel.map(|f| funnel_parts(log, j, f)),
     }
 }
 
@@ -212,62 +217,30 @@ pub fn transition_times(log: &EventLog, j: &Journeys) -> Vec<EdgeTimes> {
             }
         }
     }
-    edge_times(durations, &|a| log.activities.get(a).to_string())
+    crate::parts::finish_edge_times(edge_time_parts(durations, &|a| log.activities.get(a).to_string()))
 }
 
-/// Each pair's durations, as statistics, by pair: exact parts first
-/// ([`crate::parts::OrderStats`]), finished as any backend's are.
-fn edge_times(durations: FxHashMap<(u32, u32), Vec<i64>>, name: &dyn Fn(u32) -> String) -> Vec<EdgeTimes> {
-    let parts = durations
+/// Each pair's durations as exact parts ([`OrderStats`]).
+fn edge_time_parts(durations: FxHashMap<(u32, u32), Vec<i64>>, name: &dyn Fn(u32) -> String) -> Vec<EdgeTimeParts> {
+    durations
         .into_iter()
-        .map(|((a, b), mut d)| {
-            d.sort_unstable();
-            crate::parts::EdgeTimeParts { from: name(a), to: name(b), stats: crate::parts::OrderStats::of_sorted(&d) }
+        .filter_map(|((a, b), mut d)| {
+            Some(EdgeTimeParts { from: name(a), to: name(b), stats: OrderStats::of(&mut d)? })
         })
-        .collect();
-    crate::parts::finish_edge_times(parts)
+        .collect()
 }
 
 /// The 1-based rank of the 90th percentile of `n` sorted values (nearest
 /// rank, ⌈0.9·n⌉), in integers: the float formula rounds wrongly for some
 /// large `n`.
+#[cfg(test)]
 pub(crate) fn p90_rank(n: usize) -> usize {
     (n.saturating_mul(9).div_ceil(10)).clamp(1, n.max(1))
 }
 
-/// The share of customers the top variants cover, cumulatively.
-fn coverage(top_variants: &[u64], customers: usize) -> Vec<f64> {
-    let customers = customers.max(1) as f64;
-    let mut cum = 0u64;
-    top_variants
-        .iter()
-        .map(|&c| {
-            cum += c;
-            cum as f64 / customers
-        })
-        .collect()
-}
-
-/// Each touchpoint's median time to the next event, by touchpoint (those
-/// with an event only).
-fn next_times(mut next: Vec<Vec<i64>>, events: &[u64], name: &dyn Fn(u32) -> String) -> Vec<NextTime> {
-    let mut next_times: Vec<NextTime> = next
-        .iter_mut()
-        .enumerate()
-        .filter(|(a, _)| events[*a] > 0)
-        .map(|(a, d)| {
-            d.sort_unstable();
-            NextTime {
-                touchpoint: name(a as u32),
-                median_seconds_to_next: (!d.is_empty()).then(|| median_sorted(d) / 1e6),
-            }
-        })
-        .collect();
-    next_times.sort_by(|x, y| x.touchpoint.cmp(&y.touchpoint));
-    next_times
-}
-
-/// The median of sorted, non-empty values.
+/// The median of sorted, non-empty values (the reference
+/// `OrderStats::median` is tested against).
+#[cfg(test)]
 pub(crate) fn median_sorted(d: &[i64]) -> f64 {
     let m = d.len() / 2;
     if d.len() % 2 == 1 {
@@ -279,6 +252,11 @@ pub(crate) fn median_sorted(d: &[i64]) -> f64 {
 
 /// A funnel with its options; `dropped[k]` lists who reached step k-1 but not k.
 pub fn funnel_report(log: &EventLog, j: &Journeys, spec: &FunnelSpec) -> FunnelReport {
+    crate::parts::finish_funnel(funnel_parts(log, j, spec), spec)
+}
+
+/// A funnel's exact parts, the dropped customers named.
+pub fn funnel_parts(log: &EventLog, j: &Journeys, spec: &FunnelSpec) -> FunnelParts {
     let ids = step_ids(log, spec);
     let mut tally = FunnelTally::new(ids.len());
     for c in 0..j.slots() {
@@ -286,7 +264,7 @@ pub fn funnel_report(log: &EventLog, j: &Journeys, spec: &FunnelSpec) -> FunnelR
             tally.add(c, k, &hit);
         }
     }
-    tally.finish(log, spec)
+    tally.parts(log)
 }
 
 /// The whole funnel and that of each group of customers (`groups[g][c]`:
@@ -313,7 +291,8 @@ pub fn funnel_report_by(
             }
         }
     }
-    (whole.finish(log, spec), tallies.into_iter().map(|t| t.finish(log, spec)).collect())
+    let report = |t: FunnelTally| crate::parts::finish_funnel(t.parts(log), spec);
+    (report(whole), tallies.into_iter().map(report).collect())
 }
 
 fn step_ids(log: &EventLog, spec: &FunnelSpec) -> Vec<u32> {
@@ -359,35 +338,18 @@ impl FunnelTally {
         }
     }
 
-    fn finish(mut self, log: &EventLog, spec: &FunnelSpec) -> FunnelReport {
+    fn parts(mut self, log: &EventLog) -> FunnelParts {
         let n = self.reached.len();
-        let steps = (0..n)
-            .map(|i| {
-                let prev = if i == 0 { self.total } else { self.reached[i - 1] };
-                let conversion = if prev == 0 { 0.0 } else { self.reached[i] as f64 / prev as f64 };
-                self.to_convert[i].sort_unstable();
-                FunnelStep {
-                    touchpoint: spec.steps[i].clone(),
-                    reached: self.reached[i],
-                    conversion,
-                    drop_off: 1.0 - conversion,
-                    median_seconds_from_start: (!self.to_convert[i].is_empty())
-                        .then(|| median_sorted(&self.to_convert[i]) / 1e6),
-                }
-            })
-            .collect();
-        let conversion_seconds =
-            self.to_convert.last().map_or(Vec::new(), |t| t.iter().map(|&us| us as f64 / 1e6).collect());
-        FunnelReport {
-            ordered: !spec.any_order,
-            strict: spec.strict,
-            window_seconds: spec.window_seconds,
-            steps,
+        FunnelParts {
+            total: self.total,
+            reached: self.reached,
+            // Sorted in place, so the last step's times go out ascending.
+            from_start: self.to_convert.iter_mut().map(|d| OrderStats::of(d)).collect(),
+            conversion_micros: self.to_convert.pop().unwrap_or_default(),
             dropped: match &self.dropped {
                 Some(d) => d.iter().map(|d| d.iter().map(|&c| log.cases.get(c).to_string()).collect()).collect(),
                 None => vec![Vec::new(); n],
             },
-            conversion_seconds,
         }
     }
 }

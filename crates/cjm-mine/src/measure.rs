@@ -22,7 +22,9 @@
 //! - **Stage conversion**: of the customers who reached the stage's first
 //!   measured step, the share who also reached its last.
 
+use crate::exact::ExactSum;
 use crate::journeys;
+use crate::parts::{KpiParts, MeasureParts, OrderStats};
 use crate::rules::Compiled;
 use cjm_events::{EventLog, UNKNOWN_TIME};
 use cjm_model::Journey;
@@ -153,56 +155,115 @@ pub struct Transition {
 }
 
 pub fn measure(map: &Journey, log: &EventLog) -> Measurement {
-    let (mut steps, rules) = compile_steps(map, log);
-    let measured: Vec<usize> = (0..steps.len()).filter(|&k| rules[k].is_some()).collect();
-    // Per stage: its first and last measured step.
-    let stage_ends: Vec<Option<(usize, usize)>> = map
-        .stages
-        .iter()
-        .map(|st| {
-            let ks: Vec<usize> = measured.iter().copied().filter(|&k| steps[k].stage == st.id).collect();
-            Some((*ks.first()?, *ks.last()?))
+    let (steps, rules) = compile_steps(map, |expr| Compiled::new(expr, log).map_err(|e| e.0));
+    let parts = measure_parts(map, log, &steps, &rules);
+    finish_measure(map, steps, parts)
+}
+
+/// The map's measured steps (those whose rule compiled), the funnel (the
+/// measured steps not optional) and each stage's first and last measured
+/// step, all as indexes of the map's steps.
+pub struct Layout {
+    pub measured: Vec<usize>,
+    pub funnel: Vec<usize>,
+    pub stage_ends: Vec<Option<(usize, usize)>>,
+}
+
+impl Layout {
+    pub fn of(map: &Journey, steps: &[StepMeasure]) -> Layout {
+        let measured: Vec<usize> =
+            (0..steps.len()).filter(|&k| steps[k].rule.is_some() && steps[k].rule_error.is_none()).collect();
+        let stage_ends = map
+            .stages
+            .iter()
+            .map(|st| {
+                let ks: Vec<usize> = measured.iter().copied().filter(|&k| steps[k].stage == st.id).collect();
+                Some((*ks.first()?, *ks.last()?))
+            })
+            .collect();
+        let funnel = measured.iter().copied().filter(|&k| !steps[k].optional).collect();
+        Layout { measured, funnel, stage_ends }
+    }
+}
+
+/// The funnel's window (the data block's `window`), in seconds.
+pub fn funnel_window_seconds(map: &Journey) -> Option<i64> {
+    map.data.as_ref().and_then(|d| d.window.as_deref()).and_then(cjm_model::kpi::parse_duration)
+}
+
+/// The in-memory engine's parts: one pass over the journeys.
+fn measure_parts(map: &Journey, log: &EventLog, steps: &[StepMeasure], rules: &[Option<Compiled>]) -> MeasureParts {
+    let layout = Layout::of(map, steps);
+    let j = journeys::build(log);
+    let mut tally = Tally::new(steps.len(), map.stages.len(), log.activities.len(), layout.funnel.clone());
+    tally.window_us = funnel_window_seconds(map).map(|s| s.saturating_mul(1_000_000));
+    for c in 0..j.slots() {
+        tally.customer(log, &j, c, rules, &layout.measured, &layout.stage_ends);
+    }
+    let (touchpoints, edges) = touchpoints_and_edges(log, &j, &tally.matched_by_act);
+    let kpis = kpi_steps(map, steps)
+        .into_iter()
+        .map(|(_, k, at)| match at {
+            Ok(at) => {
+                let r: Vec<&Compiled> = at.iter().map(|&i| rules[i].as_ref().expect("a measured step")).collect();
+                kpi_parts(k, log, &j, &r)
+            }
+            Err(_) => KpiParts::None,
         })
         .collect();
-    let funnel: Vec<usize> = measured.iter().copied().filter(|&k| !steps[k].optional).collect();
-    let j = journeys::build(log);
-    let mut tally = Tally::new(steps.len(), map.stages.len(), log.activities.len(), funnel.clone());
-    let funnel_window_seconds =
-        map.data.as_ref().and_then(|d| d.window.as_deref()).and_then(cjm_model::kpi::parse_duration);
-    tally.window_us = funnel_window_seconds.map(|s| s.saturating_mul(1_000_000));
-    for c in 0..j.slots() {
-        tally.customer(log, &j, c, &rules, &measured, &stage_ends);
+    let since_previous = tally.deltas.iter_mut().map(|d| OrderStats::of(d)).collect();
+    MeasureParts {
+        customers: j.customers() as u64,
+        events: log.len() as u64,
+        matched: tally.matched,
+        reached: tally.reached,
+        scored: tally.score_n,
+        score_sums: tally.score_sum,
+        since_previous,
+        at_funnel: tally.at_funnel,
+        stage_both: tally.stage_both,
+        touchpoints,
+        edges,
+        score_range: observed_score_range(log),
+        kpis,
     }
-    let customers = j.customers() as u64;
-    let observed = observed_score_range(log);
+}
+
+/// The measurement from its parts, as any backend's are finished.
+pub fn finish_measure(map: &Journey, mut steps: Vec<StepMeasure>, parts: MeasureParts) -> Measurement {
+    let layout = Layout::of(map, &steps);
+    let customers = parts.customers;
     let scale = (f64::from(map.scale.min), f64::from(map.scale.max));
-    for &k in &measured {
+    let at = |v: &[u64], k: usize| v.get(k).copied().unwrap_or(0);
+    for &k in &layout.measured {
         let step = &mut steps[k];
-        step.matched_events = tally.matched[k];
-        step.reached = tally.reached[k];
+        step.matched_events = at(&parts.matched, k);
+        step.reached = at(&parts.reached, k);
         step.reach_share = if customers == 0 { 0.0 } else { step.reached as f64 / customers as f64 };
-        step.median_seconds_since_previous = median(&mut tally.deltas[k]).map(|us| us / 1e6);
-        let (sum, n) = (tally.score_sum[k].to_f64(), tally.score_n[k]);
-        step.mean_score = (n > 0).then(|| onto_scale(sum / n as f64, observed, scale));
+        step.median_seconds_since_previous = parts.since_previous.get(k).copied().flatten().map(|s| s.median() / 1e6);
+        let n = at(&parts.scored, k);
+        let sum = parts.score_sums.get(k).map_or(0.0, ExactSum::to_f64);
+        step.mean_score = (n > 0).then(|| onto_scale(sum / n as f64, parts.score_range, scale));
     }
     let share = |part: u64, whole: u64| (whole > 0).then(|| part as f64 / whole as f64);
-    for (f, &k) in funnel.iter().enumerate() {
-        let here = tally.at_funnel[f];
+    for (f, &k) in layout.funnel.iter().enumerate() {
+        let here = at(&parts.at_funnel, f);
         steps[k].funnel = Some(here);
         if f > 0 {
-            steps[k].conversion = share(here, tally.at_funnel[f - 1]);
+            steps[k].conversion = share(here, at(&parts.at_funnel, f - 1));
         }
-        if let Some(&next) = tally.at_funnel.get(f + 1) {
-            steps[k].drop_off = share(here - next, here);
+        if f + 1 < layout.funnel.len() {
+            steps[k].drop_off = share(here.saturating_sub(at(&parts.at_funnel, f + 1)), here);
         }
     }
     let stages = map
         .stages
         .iter()
-        .zip(&stage_ends)
-        .zip(&tally.stage_both)
-        .map(|((stage, ends), &both)| {
+        .zip(&layout.stage_ends)
+        .enumerate()
+        .map(|(i, (stage, ends))| {
             let entered = ends.map_or(0, |(a, _)| steps[a].reached);
+            let both = at(&parts.stage_both, i);
             StageMeasure {
                 id: stage.id.clone(),
                 name: stage.name.clone(),
@@ -212,12 +273,12 @@ pub fn measure(map: &Journey, log: &EventLog) -> Measurement {
             }
         })
         .collect();
-    let (unmapped_touchpoints, unmapped_transitions) = unmapped(log, &j, &tally.matched_by_act);
-    let kpis = kpis(map, log, &j, &steps, &rules);
+    let (unmapped_touchpoints, unmapped_transitions) = unmapped(&parts);
+    let kpis = finish_kpis(map, &steps, &parts, scale);
     Measurement {
         customers,
-        events: log.len() as u64,
-        funnel_window_seconds,
+        events: parts.events,
+        funnel_window_seconds: funnel_window_seconds(map),
         steps,
         stages,
         unmapped_touchpoints,
@@ -226,10 +287,14 @@ pub fn measure(map: &Journey, log: &EventLog) -> Measurement {
     }
 }
 
-/// The map's steps in order, each with its rule compiled against the log
+/// The map's steps in order, each with its rule compiled by `compile`
 /// (`None` when it has none, or it does not compile: then `rule_error`
-/// says why).
-fn compile_steps(map: &Journey, log: &EventLog) -> (Vec<StepMeasure>, Vec<Option<Compiled>>) {
+/// says why). The in-memory engine compiles against the log's
+/// dictionaries, a cluster backend into its own predicates.
+pub fn compile_steps<C>(
+    map: &Journey,
+    mut compile: impl FnMut(&cjm_syntax::evidence::Expr) -> Result<C, String>,
+) -> (Vec<StepMeasure>, Vec<Option<C>>) {
     let mut steps = Vec::new();
     let mut rules = Vec::new();
     for stage in &map.stages {
@@ -251,9 +316,7 @@ fn compile_steps(map: &Journey, log: &EventLog) -> (Vec<StepMeasure>, Vec<Option
                 mean_score: None,
             };
             let compiled = step.evidence.as_ref().and_then(|r| {
-                let compiled = cjm_syntax::evidence::parse(r, 0)
-                    .map_err(|d| d.message)
-                    .and_then(|expr| Compiled::new(&expr, log).map_err(|e| e.0));
+                let compiled = cjm_syntax::evidence::parse(r, 0).map_err(|d| d.message).and_then(|e| compile(&e));
                 compiled.map_err(|e| m.rule_error = Some(e)).ok()
             });
             steps.push(m);
@@ -423,22 +486,19 @@ pub(crate) fn onto_scale(v: f64, (lo, hi): (f64, f64), (smin, smax): (f64, f64))
     }
 }
 
-fn median(values: &mut [i64]) -> Option<f64> {
-    if values.is_empty() {
-        return None;
-    }
-    values.sort_unstable();
-    Some(crate::analysis::median_sorted(values))
-}
-
-/// Touchpoints no rule matches, and the frequent transitions touching them.
-fn unmapped(log: &EventLog, j: &journeys::Journeys, matched_by_act: &[u64]) -> (Vec<Unmapped>, Vec<Transition>) {
+/// Each touchpoint's events and customers, whether a rule matched one of
+/// its events, and every transition's count.
+#[allow(clippy::type_complexity)]
+fn touchpoints_and_edges(
+    log: &EventLog,
+    j: &journeys::Journeys,
+    matched_by_act: &[u64],
+) -> (Vec<(String, u64, u64, bool)>, Vec<(String, String, u64)>) {
     let n_act = log.activities.len();
     let mut events = vec![0u64; n_act];
     let mut customers = vec![0u64; n_act];
     let mut last = vec![usize::MAX; n_act];
     let mut edges: rustc_hash::FxHashMap<(u32, u32), u64> = rustc_hash::FxHashMap::default();
-    let is_unmapped = |a: u32| matched_by_act[a as usize] == 0;
     for c in 0..j.slots() {
         let acts = &j.acts[j.range(c)];
         for (i, &a) in acts.iter().enumerate() {
@@ -447,27 +507,36 @@ fn unmapped(log: &EventLog, j: &journeys::Journeys, matched_by_act: &[u64]) -> (
                 last[a as usize] = c;
                 customers[a as usize] += 1;
             }
-            if i > 0 && (is_unmapped(acts[i - 1]) || is_unmapped(a)) {
+            if i > 0 {
                 *edges.entry((acts[i - 1], a)).or_insert(0) += 1;
             }
         }
     }
-    let mut list: Vec<Unmapped> = (0..n_act as u32)
-        .filter(|&a| is_unmapped(a) && events[a as usize] > 0)
-        .map(|a| Unmapped {
-            touchpoint: log.activities.get(a).to_string(),
-            events: events[a as usize],
-            customers: customers[a as usize],
-        })
+    let name = |a: u32| log.activities.get(a).to_string();
+    let touchpoints = (0..n_act as u32)
+        .filter(|&a| events[a as usize] > 0)
+        .map(|a| (name(a), events[a as usize], customers[a as usize], matched_by_act[a as usize] > 0))
+        .collect();
+    (touchpoints, edges.into_iter().map(|((a, b), n)| (name(a), name(b), n)).collect())
+}
+
+/// Touchpoints no rule matches, most customers first, and the 15 most
+/// frequent transitions touching them.
+fn unmapped(parts: &MeasureParts) -> (Vec<Unmapped>, Vec<Transition>) {
+    let unmatched: rustc_hash::FxHashSet<&str> =
+        parts.touchpoints.iter().filter(|t| !t.3).map(|t| t.0.as_str()).collect();
+    let mut list: Vec<Unmapped> = parts
+        .touchpoints
+        .iter()
+        .filter(|t| !t.3 && t.1 > 0)
+        .map(|t| Unmapped { touchpoint: t.0.clone(), events: t.1, customers: t.2 })
         .collect();
     list.sort_by(|a, b| b.customers.cmp(&a.customers).then_with(|| a.touchpoint.cmp(&b.touchpoint)));
-    let mut trans: Vec<Transition> = edges
-        .into_iter()
-        .map(|((a, b), count)| Transition {
-            from: log.activities.get(a).to_string(),
-            to: log.activities.get(b).to_string(),
-            count,
-        })
+    let mut trans: Vec<Transition> = parts
+        .edges
+        .iter()
+        .filter(|(a, b, n)| *n > 0 && (unmatched.contains(a.as_str()) || unmatched.contains(b.as_str())))
+        .map(|(from, to, count)| Transition { from: from.clone(), to: to.clone(), count: *count })
         .collect();
     trans.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| (&a.from, &a.to).cmp(&(&b.from, &b.to))));
     trans.truncate(15);
@@ -498,21 +567,46 @@ pub struct KpiMeasure {
     pub note: Option<String>,
 }
 
-/// Each journey metric with a `measure:` formula, in map order.
-fn kpis(
-    map: &Journey,
-    log: &EventLog,
-    j: &journeys::Journeys,
+/// Each journey metric with a `measure:` formula, in map order, with
+/// the map steps its formula reads, or why it is not measured.
+#[allow(clippy::type_complexity)]
+pub fn kpi_steps<'m>(
+    map: &'m Journey,
     steps: &[StepMeasure],
-    rules: &[Option<Compiled>],
-) -> Vec<KpiMeasure> {
-    let with: Vec<&cjm_model::Metric> = map.metrics.iter().filter(|m| m.measure.is_some()).collect();
-    let observed = observed_score_range(log);
-    let scale = (f64::from(map.scale.min), f64::from(map.scale.max));
-    with.iter()
+) -> Vec<(&'m cjm_model::Metric, &'m cjm_model::kpi::Kpi, Result<Vec<usize>, String>)> {
+    map.metrics
+        .iter()
+        .filter_map(|m| Some((m, m.measure.as_ref()?)))
         .enumerate()
-        .map(|(n, m)| {
-            let k = m.measure.as_ref().expect("filtered");
+        .map(|(n, (m, k))| {
+            if n >= MAX_KPIS {
+                return (m, k, Err(format!("not measured: a map's first {MAX_KPIS} formulas are")));
+            }
+            let at = k
+                .steps()
+                .into_iter()
+                .map(|name| {
+                    let i =
+                        steps.iter().position(|s| s.id == name).or_else(|| steps.iter().position(|s| s.name == name));
+                    let i = i.ok_or_else(|| format!("the map has no step `{name}`"))?;
+                    if steps[i].rule.is_none() || steps[i].rule_error.is_some() {
+                        return Err(format!("step `{}` has no evidence rule that reads", steps[i].name));
+                    }
+                    Ok(i)
+                })
+                .collect();
+            (m, k, at)
+        })
+        .collect()
+}
+
+/// The journey metrics from their parts.
+fn finish_kpis(map: &Journey, steps: &[StepMeasure], parts: &MeasureParts, scale: (f64, f64)) -> Vec<KpiMeasure> {
+    use cjm_model::kpi::{Kpi, TimeStat};
+    kpi_steps(map, steps)
+        .into_iter()
+        .enumerate()
+        .map(|(i, (m, k, at))| {
             let mut out = KpiMeasure {
                 metric: m.name.clone(),
                 formula: k.to_string(),
@@ -524,30 +618,31 @@ fn kpis(
                 met: None,
                 note: None,
             };
-            if n >= MAX_KPIS {
-                out.note = Some(format!("not measured: a map's first {MAX_KPIS} formulas are"));
+            if let Err(e) = at {
+                out.note = Some(e);
                 return out;
             }
-            let resolved: Result<Vec<&Compiled>, String> = k
-                .steps()
-                .into_iter()
-                .map(|name| {
-                    let i =
-                        steps.iter().position(|s| s.id == name).or_else(|| steps.iter().position(|s| s.name == name));
-                    let i = i.ok_or_else(|| format!("the map has no step `{name}`"))?;
-                    rules[i].as_ref().ok_or_else(|| format!("step `{}` has no evidence rule that reads", steps[i].name))
-                })
-                .collect();
-            match resolved {
-                Ok(r) => {
-                    let (value, customers) = kpi_value(k, log, j, &r, m.unit.as_deref(), observed, scale);
-                    out.value = value;
-                    out.customers = customers;
-                    if value.is_none() {
-                        out.note = Some("no customer in the log to measure it on".into());
-                    }
+            let (value, customers) = match (parts.kpis.get(i).cloned().unwrap_or_default(), k) {
+                (KpiParts::Share { part, whole }, _) => {
+                    ((whole > 0).then(|| part as f64 * 100.0 / whole as f64), whole)
                 }
-                Err(e) => out.note = Some(e),
+                (KpiParts::Score { customers, scored, sum }, _) => (
+                    (scored > 0).then(|| onto_scale(sum.to_f64() / scored as f64, parts.score_range, scale)),
+                    customers,
+                ),
+                (KpiParts::Time(stats), Kpi::Time { stat, .. }) => {
+                    let us = stats.map(|s| match stat {
+                        TimeStat::Median => s.median(),
+                        TimeStat::P90 => s.p90 as f64,
+                    });
+                    (us.map(|us| us / 1e6 / seconds_per(m.unit.as_deref())), stats.map_or(0, |s| s.n))
+                }
+                _ => (None, 0),
+            };
+            out.value = value;
+            out.customers = customers;
+            if value.is_none() {
+                out.note = Some("no customer in the log to measure it on".into());
             }
             out.met = match (out.value, out.target) {
                 (Some(v), Some(t)) => Some(if out.higher_is_better { v >= t } else { v <= t }),
@@ -613,38 +708,29 @@ fn seconds_per(unit: Option<&str>) -> f64 {
     }
 }
 
-/// The value of a formula over every customer, and its customers.
-fn kpi_value(
-    k: &cjm_model::kpi::Kpi,
-    log: &EventLog,
-    j: &journeys::Journeys,
-    r: &[&Compiled],
-    unit: Option<&str>,
-    observed: (f64, f64),
-    scale: (f64, f64),
-) -> (Option<f64>, u64) {
-    use cjm_model::kpi::{Kpi, TimeStat};
-    let share = |part: u64, whole: u64| ((whole > 0).then(|| part as f64 * 100.0 / whole as f64), whole);
+/// A formula's parts over every customer.
+fn kpi_parts(k: &cjm_model::kpi::Kpi, log: &EventLog, j: &journeys::Journeys, r: &[&Compiled]) -> KpiParts {
+    use cjm_model::kpi::Kpi;
     let matches = |rule: &Compiled, pos: usize| rule.matches(log, j.rows[pos] as usize);
     match k {
         Kpi::Reach { .. } => {
             let reached = (0..j.slots()).filter(|&c| j.range(c).any(|p| matches(r[0], p))).count() as u64;
-            share(reached, j.customers() as u64)
+            KpiParts::Share { part: reached, whole: j.customers() as u64 }
         }
         Kpi::Score { .. } => {
-            let (mut sum, mut n, mut customers) = (0.0, 0u64, 0u64);
+            let (mut sum, mut scored, mut customers) = (ExactSum::default(), 0u64, 0u64);
             for c in 0..j.slots() {
-                let before = n;
+                let before = scored;
                 for p in j.range(c).filter(|&p| matches(r[0], p)) {
                     let s = log.score.get(j.rows[p] as usize);
                     if !s.is_nan() {
-                        sum += s;
-                        n += 1;
+                        sum.add(s);
+                        scored += 1;
                     }
                 }
-                customers += u64::from(n > before);
+                customers += u64::from(scored > before);
             }
-            ((n > 0).then(|| onto_scale(sum / n as f64, observed, scale)), customers)
+            KpiParts::Score { customers, scored, sum: Box::new(sum) }
         }
         Kpi::Conversion { within_seconds, .. } => {
             let (mut entered, mut converted) = (0u64, 0u64);
@@ -654,15 +740,15 @@ fn kpi_value(
                 let within = |b: usize| match within_seconds {
                     Some(w) => {
                         let (ta, tb) = (j.times[a], j.times[b]);
-                        ta != UNKNOWN_TIME && tb != UNKNOWN_TIME && tb - ta <= w * 1_000_000
+                        ta != UNKNOWN_TIME && tb != UNKNOWN_TIME && tb - ta <= w.saturating_mul(1_000_000)
                     }
                     None => true,
                 };
                 converted += u64::from(b.is_some_and(within));
             }
-            share(converted, entered)
+            KpiParts::Share { part: converted, whole: entered }
         }
-        Kpi::Time { stat, .. } => {
+        Kpi::Time { .. } => {
             let mut d: Vec<i64> = (0..j.slots())
                 .filter_map(|c| {
                     let (a, b) = first_then(j, c, r, &matches)?;
@@ -670,13 +756,7 @@ fn kpi_value(
                     (ta != UNKNOWN_TIME && tb != UNKNOWN_TIME).then_some(tb - ta)
                 })
                 .collect();
-            let n = d.len() as u64;
-            d.sort_unstable();
-            let v = match stat {
-                TimeStat::Median => (!d.is_empty()).then(|| crate::analysis::median_sorted(&d)),
-                TimeStat::P90 => d.get(crate::analysis::p90_rank(d.len()).saturating_sub(1)).map(|&x| x as f64),
-            };
-            (v.map(|us| us / 1e6 / seconds_per(unit)), n)
+            KpiParts::Time(OrderStats::of(&mut d))
         }
         Kpi::Switch { .. } => {
             let (mut both, mut switched) = (0u64, 0u64);
@@ -686,7 +766,7 @@ fn kpi_value(
                 let (ca, cb) = (log.channel[j.rows[a] as usize], log.channel[j.rows[b] as usize]);
                 switched += u64::from(ca != cjm_events::NONE && cb != cjm_events::NONE && ca != cb);
             }
-            share(switched, both)
+            KpiParts::Share { part: switched, whole: both }
         }
     }
 }

@@ -7,6 +7,7 @@
 //! tie-breaks, so two backends agree exactly when their parts do, and a
 //! parity test that fails names the part that differs.
 
+use crate::analysis::{Analysis, ChannelReach, Follows, FunnelReport, FunnelSpec, FunnelStep, NextTime, Switch};
 use crate::contract::*;
 use crate::exact::ExactSum;
 
@@ -75,6 +76,12 @@ impl OrderStats {
         (n.div_ceil(2), n / 2 + 1, (n * 9).div_ceil(10).clamp(1, n.max(1)))
     }
 
+    /// The statistics of values, sorted here in place; `None` for none.
+    pub fn of(d: &mut [i64]) -> Option<OrderStats> {
+        d.sort_unstable();
+        (!d.is_empty()).then(|| OrderStats::of_sorted(d))
+    }
+
     /// The statistics of sorted, non-empty values.
     pub fn of_sorted(d: &[i64]) -> OrderStats {
         let n = d.len() as u64;
@@ -131,6 +138,171 @@ pub fn finish_edge_times(parts: Vec<EdgeTimeParts>) -> Vec<crate::analysis::Edge
         .collect();
     out.sort_by(|x, y| (&x.from, &x.to).cmp(&(&y.from, &y.to)));
     out
+}
+
+/// The analysis' exact parts, names resolved, in any order.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AnalysisParts {
+    /// Each transition's durations (both times known).
+    pub edge_times: Vec<EdgeTimeParts>,
+    /// (from, to, occurrences of `to` within k steps after `from`).
+    pub follows: Vec<(String, String, u64)>,
+    /// Each touchpoint with an event, and its times to the customer's next
+    /// event (`None`: no such time is known).
+    pub next_times: Vec<(String, Option<OrderStats>)>,
+    /// Each channel with an event: events and customers.
+    pub channel_reach: Vec<(String, u64, u64)>,
+    /// (channel, channel of the customer's next event, count).
+    pub channel_switches: Vec<(String, String, u64)>,
+    pub funnel: Option<FunnelParts>,
+}
+
+/// A funnel's exact parts (matched as [`crate::analysis::FunnelSpec`] says).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FunnelParts {
+    /// Customers with an event: step 1's denominator.
+    pub total: u64,
+    /// Customers reaching each step.
+    pub reached: Vec<u64>,
+    /// Per step, the times from step 1 of those who reached it, both times
+    /// known (`None`: none).
+    pub from_start: Vec<Option<OrderStats>>,
+    /// Per step k, the customers who reached exactly k steps, in the log's
+    /// customer order (empty lists when not asked for).
+    pub dropped: Vec<Vec<String>>,
+    /// Microseconds from step 1 to the last step, ascending, one per
+    /// customer who converted with both times known (empty when not asked
+    /// for).
+    pub conversion_micros: Vec<i64>,
+}
+
+/// The analysis from its parts: `top_variants` are the summary's top
+/// counts, `customers` the customers with an event.
+pub fn finish_analysis(
+    parts: AnalysisParts,
+    spec: Option<&FunnelSpec>,
+    top_variants: &[u64],
+    customers: u64,
+) -> Analysis {
+    let AnalysisParts { edge_times, follows, next_times, channel_reach, channel_switches, funnel } = parts;
+    let mut channel_reach: Vec<ChannelReach> = channel_reach
+        .into_iter()
+        .filter(|c| c.1 > 0)
+        .map(|(channel, events, customers)| ChannelReach { channel, events, customers })
+        .collect();
+    channel_reach.sort_by(|x, y| y.customers.cmp(&x.customers).then_with(|| x.channel.cmp(&y.channel)));
+    let mut channel_switches: Vec<Switch> =
+        channel_switches.into_iter().map(|(from, to, count)| Switch { from, to, count }).collect();
+    channel_switches.sort_by(|x, y| (&x.from, &x.to).cmp(&(&y.from, &y.to)));
+    let mut eventually_follows: Vec<Follows> =
+        follows.into_iter().map(|(from, to, count)| Follows { from, to, count }).collect();
+    eventually_follows.sort_by(|x, y| y.count.cmp(&x.count).then_with(|| (&x.from, &x.to).cmp(&(&y.from, &y.to))));
+    let mut next_times: Vec<NextTime> = next_times
+        .into_iter()
+        .map(|(touchpoint, s)| NextTime { touchpoint, median_seconds_to_next: s.map(|s| s.median() / 1e6) })
+        .collect();
+    next_times.sort_by(|x, y| x.touchpoint.cmp(&y.touchpoint));
+    Analysis {
+        edge_times: finish_edge_times(edge_times),
+        eventually_follows,
+        variant_coverage: coverage(top_variants, customers),
+        next_times,
+        funnel: spec.zip(funnel).map(|(spec, parts)| finish_funnel(parts, spec)),
+        channel_reach,
+        channel_switches,
+    }
+}
+
+/// The share of customers the top variants cover, cumulatively.
+fn coverage(top_variants: &[u64], customers: u64) -> Vec<f64> {
+    let customers = customers.max(1) as f64;
+    let mut cum = 0u64;
+    top_variants
+        .iter()
+        .map(|&c| {
+            cum += c;
+            cum as f64 / customers
+        })
+        .collect()
+}
+
+/// A funnel's report from its parts: conversion to each step from the one
+/// before (step 1: from all customers), and the median time from step 1.
+pub fn finish_funnel(parts: FunnelParts, spec: &FunnelSpec) -> FunnelReport {
+    let FunnelParts { total, reached, from_start, mut dropped, conversion_micros } = parts;
+    let n = spec.steps.len();
+    let steps = (0..n)
+        .map(|i| {
+            let now = reached.get(i).copied().unwrap_or(0);
+            let prev = if i == 0 { total } else { reached.get(i - 1).copied().unwrap_or(0) };
+            let conversion = if prev == 0 { 0.0 } else { now as f64 / prev as f64 };
+            FunnelStep {
+                touchpoint: spec.steps[i].clone(),
+                reached: now,
+                conversion,
+                drop_off: 1.0 - conversion,
+                median_seconds_from_start: from_start.get(i).copied().flatten().map(|s| s.median() / 1e6),
+            }
+        })
+        .collect();
+    dropped.resize(n, Vec::new());
+    FunnelReport {
+        ordered: !spec.any_order,
+        strict: spec.strict,
+        window_seconds: spec.window_seconds,
+        steps,
+        dropped,
+        conversion_seconds: conversion_micros.into_iter().map(|us| us as f64 / 1e6).collect(),
+    }
+}
+
+/// A measured map's exact parts (see [`crate::measure`]), by the map's
+/// step index (zeros for steps without a rule that runs).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MeasureParts {
+    /// Customers with an event, and the log's events.
+    pub customers: u64,
+    pub events: u64,
+    /// Events each step's rule matches, and customers with such an event.
+    pub matched: Vec<u64>,
+    pub reached: Vec<u64>,
+    /// Scored matching events and their scores' exact sum.
+    pub scored: Vec<u64>,
+    pub score_sums: Vec<ExactSum>,
+    /// Times from the previous measured step's first match to this one's,
+    /// for customers who reached both, both times known, not negative.
+    pub since_previous: Vec<Option<OrderStats>>,
+    /// Customers at each step of the funnel (the measured steps not
+    /// marked optional, in map order).
+    pub at_funnel: Vec<u64>,
+    /// Per stage of the map: customers who reached its first and its last
+    /// measured step.
+    pub stage_both: Vec<u64>,
+    /// Each touchpoint with an event: its events and customers, and
+    /// whether some rule matched one of its events.
+    pub touchpoints: Vec<(String, u64, u64, bool)>,
+    /// Every transition with its count, in any order.
+    pub edges: Vec<(String, String, u64)>,
+    /// The lowest and highest score of the log (`INFINITY`,
+    /// `NEG_INFINITY` when none).
+    pub score_range: (f64, f64),
+    /// Per journey metric with a formula, in map order.
+    pub kpis: Vec<KpiParts>,
+}
+
+/// A journey metric's exact parts.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum KpiParts {
+    /// Not measured (its note says why).
+    #[default]
+    None,
+    /// A share: `part` of `whole` customers (reach, conversion, switch).
+    Share { part: u64, whole: u64 },
+    /// Scores of the step's matching events, and the customers with one.
+    Score { customers: u64, scored: u64, sum: Box<ExactSum> },
+    /// Times from the first `from` to the first `to` after it (`None`: no
+    /// customer timed).
+    Time(Option<OrderStats>),
 }
 
 /// The summary from its parts: lists sorted by name bytes, means from the

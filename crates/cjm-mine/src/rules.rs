@@ -125,7 +125,8 @@ fn value_id(log: &EventLog, column: Column, row: usize) -> u32 {
     }
 }
 
-fn is_score(field: &str) -> bool {
+/// Whether a field names the score.
+pub fn is_score(field: &str) -> bool {
     matches!(field, "score" | "rating")
 }
 
@@ -159,8 +160,10 @@ fn dict(log: &EventLog, column: Column) -> &Dict {
     }
 }
 
-/// Text equals text exactly; numbers compare as numbers when both sides are.
-fn compare(value: &str, op: CmpOp, lit: &Literal) -> bool {
+/// Whether a text value passes `op lit`: text equals text exactly (and
+/// orders byte-wise); numbers and booleans compare as such when the value
+/// reads as one (else only `!=` holds).
+pub fn compare(value: &str, op: CmpOp, lit: &Literal) -> bool {
     let ord = match lit {
         Literal::Text(t) => value.cmp(t.as_str()),
         Literal::Number(n) => match value.trim().parse::<f64>() {

@@ -50,6 +50,8 @@ pub enum ClientError {
     Unreachable { url: String, reason: String },
     /// The server's Spark is older than [`OLDEST_SPARK`].
     OldSpark { found: String },
+    /// The log could not be read (no such path or table, not Parquet…).
+    Source { source: Source, message: String, stack: Option<String> },
     /// The log lacks columns of the canonical layout.
     MissingColumns { source: Source, missing: Vec<&'static str> },
     /// Spark refused or failed a statement: its one-line message, and the
@@ -75,6 +77,7 @@ impl std::fmt::Display for ClientError {
                 let names: Vec<String> = missing.iter().map(|m| format!("`{m}`")).collect();
                 write!(f, "{source} has no column {}: it is not in cjm's canonical layout", names.join(", "))
             }
+            ClientError::Source { source, message, .. } => write!(f, "Spark cannot read {source}: {message}"),
             ClientError::Spark { step, message, .. } => write!(f, "Spark failed at {step}: {message}"),
             ClientError::Decode(e) => write!(f, "{e}"),
         }
@@ -83,9 +86,7 @@ impl std::fmt::Display for ClientError {
 
 impl std::error::Error for ClientError {}
 
-/// The columns of the canonical layout the plans read.
-pub const LAYOUT_COLUMNS: [&str; 6] =
-    ["cjm_row", "cjm_customer", "cjm_time", "cjm_touchpoint", "cjm_channel", "cjm_score"];
+pub use crate::sql::LAYOUT_COLUMNS;
 
 /// An open session on a Spark Connect server.
 pub struct Session {
@@ -120,42 +121,47 @@ impl Session {
         Ok(Session { spark, version })
     }
 
-    /// Runs `plan` over `source`: the source view, the setup, every query
-    /// (its rows kept) and the teardown. `progress` hears each step's name.
-    pub fn run(&self, plan: &Plan, source: &Source, progress: &dyn Fn(&str)) -> Result<Results, ClientError> {
-        progress("reading the log");
-        self.source_view(source)?;
+    /// Makes the view [`SOURCE_VIEW`] of the log, after checking it has
+    /// the layout's columns; gives all its columns.
+    pub fn open(&self, source: &Source) -> Result<Vec<String>, ClientError> {
+        let unreadable = |e: SparkError| ClientError::Source {
+            source: source.clone(),
+            message: one_line(&e.message()),
+            stack: e.get_stacktrace(),
+        };
+        let df = match source {
+            Source::Parquet(path) => self.spark.read().parquet(path),
+            Source::Table(name) => self.spark.table(name).map_err(unreadable)?,
+        };
+        let columns = df.columns().map_err(unreadable)?;
+        let missing: Vec<&'static str> =
+            LAYOUT_COLUMNS.iter().copied().filter(|c| !columns.iter().any(|have| have == c)).collect();
+        if !missing.is_empty() {
+            return Err(ClientError::MissingColumns { source: source.clone(), missing });
+        }
+        df.create_or_replace_temp_view(SOURCE_VIEW).map_err(unreadable)?;
+        Ok(columns)
+    }
+
+    /// Runs `plan` over the log [`Session::open`] made the view of: the
+    /// setup, every query (its rows kept) and the teardown. `progress`
+    /// hears each step's name.
+    pub fn run(&self, plan: &Plan, progress: &dyn Fn(&str)) -> Result<Results, ClientError> {
         for s in &plan.setup {
             progress(setup_label(s));
             self.execute(s, "a setup statement")?;
         }
         let mut results = Results::new();
         for q in &plan.queries {
-            progress(q.name);
+            progress(&q.name);
             let df = self.dataframe(&q.statement);
             let bytes = df.to_arrow().map_err(|e| failed(&format!("the query `{}`", q.name), &e))?;
-            results.insert(q.name.to_string(), read_ipc(&bytes).map_err(ClientError::Decode)?);
+            results.insert(q.name.clone(), read_ipc(&bytes).map_err(ClientError::Decode)?);
         }
         for s in &plan.teardown {
             self.execute(s, "the teardown")?;
         }
         Ok(results)
-    }
-
-    /// Makes the view [`SOURCE_VIEW`] of the log, after checking it has
-    /// the layout's columns.
-    fn source_view(&self, source: &Source) -> Result<(), ClientError> {
-        let df = match source {
-            Source::Parquet(path) => self.spark.read().parquet(path),
-            Source::Table(name) => self.spark.table(name).map_err(|e| failed(&format!("{source}"), &e))?,
-        };
-        let columns = df.columns().map_err(|e| failed(&format!("reading {source}"), &e))?;
-        let missing: Vec<&'static str> =
-            LAYOUT_COLUMNS.iter().copied().filter(|c| !columns.iter().any(|have| have == c)).collect();
-        if !missing.is_empty() {
-            return Err(ClientError::MissingColumns { source: source.clone(), missing });
-        }
-        df.create_or_replace_temp_view(SOURCE_VIEW).map_err(|e| failed(&format!("reading {source}"), &e))
     }
 
     fn dataframe(&self, s: &Statement) -> spark_connect::DataFrame {
@@ -186,6 +192,7 @@ fn argument(p: &Param) -> Expression {
             Err(_) => LiteralExpression::Long(*i),
         }),
         Param::Text(t) => Expression::Literal(LiteralExpression::string(t.clone())),
+        Param::Float(x) => Expression::Literal(LiteralExpression::Double(*x)),
         // `array(…)` of string literals, as PySpark sends a list: the
         // client's array literal leaves out its element type, which Spark
         // 4 refuses (CONNECT_INVALID_PLAN.ARRAY_LITERAL_MISSING_DATA_TYPE).

@@ -9,7 +9,9 @@ use arrow_array::types::{Decimal128Type, Float64Type, Int32Type, Int64Type};
 use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::DataType;
 use cjm_mine::exact::ExactSum;
-use cjm_mine::parts::{EdgeParts, EdgeTimeParts, OrderStats, SummaryParts, TouchpointParts};
+use cjm_mine::parts::{
+    AnalysisParts, EdgeParts, EdgeTimeParts, FunnelParts, OrderStats, SummaryParts, TouchpointParts,
+};
 use std::collections::HashMap;
 
 /// Why results could not be read: which query and column, and what was wrong.
@@ -103,6 +105,19 @@ impl<'a> Rows<'a> {
             let a = self.column(b, name)?;
             match a.data_type() {
                 DataType::Float64 => out.extend(a.as_primitive::<Float64Type>().iter().map(|v| v.unwrap_or(f64::NAN))),
+                t => return Err(self.wrong(name, t)),
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every row's boolean (null: false).
+    fn bools(&self, name: &str) -> Result<Vec<bool>, DecodeError> {
+        let mut out = Vec::new();
+        for b in self.batches {
+            let a = self.column(b, name)?;
+            match a.data_type() {
+                DataType::Boolean => out.extend(a.as_boolean().iter().map(|v| v.unwrap_or(false))),
                 t => return Err(self.wrong(name, t)),
             }
         }
@@ -212,17 +227,12 @@ pub fn summary_parts(results: &Results, funnel_steps: usize) -> Result<SummaryPa
 /// The analysis' transition times from the `edge_times` answer.
 pub fn edge_time_parts(results: &Results) -> Result<Vec<EdgeTimeParts>, DecodeError> {
     let rows = Rows::of(results, "edge_times")?;
-    let (from, to, n, total) =
-        (rows.texts("from_touchpoint")?, rows.texts("to_touchpoint")?, rows.counts("n")?, rows.sums("total")?);
-    let values =
-        |name: &str| -> Result<Vec<i64>, DecodeError> { Ok(rows.sums(name)?.into_iter().map(|v| v as i64).collect()) };
-    let (min, max, lo, hi, p90) = (values("min_d")?, values("max_d")?, values("lo")?, values("hi")?, values("p90")?);
-    Ok((0..from.len())
-        .map(|i| EdgeTimeParts {
-            from: from[i].clone(),
-            to: to[i].clone(),
-            stats: OrderStats { n: n[i], total: total[i], min: min[i], max: max[i], lo: lo[i], hi: hi[i], p90: p90[i] },
-        })
+    let (from, to) = (rows.texts("from_touchpoint")?, rows.texts("to_touchpoint")?);
+    Ok(from
+        .into_iter()
+        .zip(to)
+        .zip(order_stats(&rows)?)
+        .map(|((from, to), stats)| EdgeTimeParts { from, to, stats })
         .collect())
 }
 
@@ -250,4 +260,157 @@ fn touchpoint_parts(results: &Results) -> Result<Vec<TouchpointParts>, DecodeErr
             scored: scored[i],
         })
         .collect())
+}
+
+/// Order statistics per group from an answer of the rank query (columns
+/// n, total, min_d, max_d, lo, hi, p90), in row order.
+fn order_stats(rows: &Rows) -> Result<Vec<OrderStats>, DecodeError> {
+    let values =
+        |name: &str| -> Result<Vec<i64>, DecodeError> { Ok(rows.sums(name)?.into_iter().map(|v| v as i64).collect()) };
+    let (n, total) = (rows.counts("n")?, rows.sums("total")?);
+    let (min, max, lo, hi, p90) = (values("min_d")?, values("max_d")?, values("lo")?, values("hi")?, values("p90")?);
+    Ok((0..n.len())
+        .map(|i| OrderStats { n: n[i], total: total[i], min: min[i], max: max[i], lo: lo[i], hi: hi[i], p90: p90[i] })
+        .collect())
+}
+
+/// (from, to, count) rows of an answer.
+pub(crate) fn pairs(
+    results: &Results,
+    query: &str,
+    from: &str,
+    to: &str,
+) -> Result<Vec<(String, String, u64)>, DecodeError> {
+    let rows = Rows::of(results, query)?;
+    let (a, b, n) = (rows.texts(from)?, rows.texts(to)?, rows.counts("n")?);
+    Ok(a.into_iter().zip(b).zip(n).map(|((a, b), n)| (a, b, n)).collect())
+}
+
+/// The rows the log had before any filter (the `read` answer).
+pub fn rows_read(results: &Results) -> Result<u64, DecodeError> {
+    one(&Rows::of(results, "read")?, "n")
+}
+
+/// The analysis' parts from the answers of [`crate::sql::plan`] for
+/// `req`, which asked for an analysis.
+pub fn analysis_parts(results: &Results, req: &crate::sql::AnalysisRequest) -> Result<AnalysisParts, DecodeError> {
+    let next = Rows::of(results, "next_times")?;
+    let mut next: HashMap<String, OrderStats> =
+        next.texts("touchpoint")?.into_iter().zip(order_stats(&next)?).collect();
+    // Every touchpoint with an event, timed or not.
+    let next_times = Rows::of(results, "touchpoints")?
+        .texts("touchpoint")?
+        .into_iter()
+        .map(|a| (a.clone(), next.remove(&a)))
+        .collect();
+    let reach = Rows::of(results, "channel_reach")?;
+    let channel_reach = reach
+        .texts("channel")?
+        .into_iter()
+        .zip(reach.counts("events")?)
+        .zip(reach.counts("customers")?)
+        .map(|((c, e), n)| (c, e, n))
+        .collect();
+    let follows = match req.follows {
+        0 => Vec::new(),
+        _ => pairs(results, "follows", "from_touchpoint", "to_touchpoint")?,
+    };
+    let funnel = match req.funnel.as_ref().filter(|f| !f.steps.is_empty()) {
+        Some(f) => Some(funnel_parts(results, f.steps.len(), req)?),
+        None => None,
+    };
+    Ok(AnalysisParts {
+        edge_times: edge_time_parts(results)?,
+        follows,
+        next_times,
+        channel_reach,
+        channel_switches: pairs(results, "channel_switches", "from_channel", "to_channel")?,
+        funnel,
+    })
+}
+
+/// A funnel of `n` steps from its answers.
+fn funnel_parts(results: &Results, n: usize, req: &crate::sql::AnalysisRequest) -> Result<FunnelParts, DecodeError> {
+    let levels = Rows::of(results, "funnel_levels")?;
+    let mut parts = FunnelParts { reached: vec![0; n], from_start: vec![None; n], ..FunnelParts::default() };
+    for (k, count) in levels.counts("k")?.into_iter().zip(levels.counts("n")?) {
+        parts.total += count;
+        parts.reached.iter_mut().take(k as usize).for_each(|r| *r += count);
+    }
+    let times = Rows::of(results, "funnel_times")?;
+    for (step, stats) in times.counts("step")?.into_iter().zip(order_stats(&times)?) {
+        let slot = parts.from_start.get_mut(step as usize);
+        *slot.ok_or_else(|| DecodeError(format!("`funnel_times` names step {step} of {n}")))? = Some(stats);
+    }
+    parts.dropped = vec![Vec::new(); n];
+    if req.dropped {
+        let rows = Rows::of(results, "funnel_dropped")?;
+        for (k, c) in rows.counts("k")?.into_iter().zip(rows.texts("c")?) {
+            let slot = parts.dropped.get_mut(k as usize);
+            slot.ok_or_else(|| DecodeError(format!("`funnel_dropped` names level {k} of {n}")))?.push(c);
+        }
+    }
+    if req.conversion {
+        let rows = Rows::of(results, "funnel_conversion")?;
+        let mut hist: Vec<(i64, u64)> = rows.sums("d")?.into_iter().map(|d| d as i64).zip(rows.counts("n")?).collect();
+        hist.sort_unstable();
+        parts.conversion_micros = hist.into_iter().flat_map(|(d, c)| std::iter::repeat_n(d, c as usize)).collect();
+    }
+    Ok(parts)
+}
+
+/// A count column of an answer.
+pub(crate) fn counts(results: &Results, query: &str, column: &str) -> Result<Vec<u64>, DecodeError> {
+    Rows::of(results, query)?.counts(column)
+}
+
+/// The one row's count of an answer.
+pub(crate) fn single(results: &Results, query: &str, column: &str) -> Result<u64, DecodeError> {
+    one(&Rows::of(results, query)?, column)
+}
+
+/// A text column of an answer (no nulls).
+pub(crate) fn texts(results: &Results, query: &str, column: &str) -> Result<Vec<String>, DecodeError> {
+    Rows::of(results, query)?.texts(column)
+}
+
+/// A boolean column of an answer.
+pub(crate) fn flags(results: &Results, query: &str, column: &str) -> Result<Vec<bool>, DecodeError> {
+    Rows::of(results, query)?.bools(column)
+}
+
+/// The one row's `lo` and `hi` doubles (null: the empty range, infinite
+/// bounds).
+pub(crate) fn range(results: &Results, query: &str) -> Result<(f64, f64), DecodeError> {
+    let rows = Rows::of(results, query)?;
+    let (lo, hi) = (rows.floats("lo")?, rows.floats("hi")?);
+    match (lo.as_slice(), hi.as_slice()) {
+        ([lo], [hi]) if !lo.is_nan() && !hi.is_nan() => Ok((*lo, *hi)),
+        ([_], [_]) => Ok((f64::INFINITY, f64::NEG_INFINITY)),
+        _ => Err(DecodeError(format!("`{query}` answered {} rows, not one", lo.len()))),
+    }
+}
+
+/// A key's scored count and exact sum.
+type Scored = (u64, (u64, ExactSum));
+
+/// (key, score, n) rows as each key's scored count and exact sum.
+pub(crate) fn score_sums(results: &Results, query: &str, key: &str) -> Result<Vec<Scored>, DecodeError> {
+    let rows = Rows::of(results, query)?;
+    let mut sums: std::collections::BTreeMap<u64, (u64, ExactSum)> = std::collections::BTreeMap::new();
+    for ((k, value), n) in rows.counts(key)?.into_iter().zip(rows.floats("score")?).zip(rows.counts("n")?) {
+        if !value.is_finite() {
+            return Err(DecodeError(format!("the score {value} is not finite; scores must be")));
+        }
+        let slot = sums.entry(k).or_default();
+        slot.0 += n;
+        slot.1.add_times(value, n);
+    }
+    Ok(sums.into_iter().collect())
+}
+
+/// Order statistics by a count key, from an answer of the rank query.
+pub(crate) fn ranked_rows(results: &Results, query: &str, key: &str) -> Result<Vec<(u64, OrderStats)>, DecodeError> {
+    let rows = Rows::of(results, query)?;
+    Ok(rows.counts(key)?.into_iter().zip(order_stats(&rows)?).collect())
 }

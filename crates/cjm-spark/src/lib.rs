@@ -18,6 +18,7 @@
 #[cfg(feature = "client")]
 pub mod client;
 pub mod decode;
+pub mod measure;
 pub mod sql;
 
 /// The summary of the log behind `results` (the answers of

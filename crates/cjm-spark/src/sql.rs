@@ -15,20 +15,21 @@ pub enum Param {
     Int(i64),
     Text(String),
     Texts(Vec<String>),
+    Float(f64),
 }
 
 /// One statement and its named parameters.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Statement {
     pub sql: String,
-    pub params: Vec<(&'static str, Param)>,
+    pub params: Vec<(String, Param)>,
 }
 
 /// A statement whose rows are read back, by the name [`crate::decode`]
 /// looks them up with.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Query {
-    pub name: &'static str,
+    pub name: String,
     pub statement: Statement,
 }
 
@@ -41,6 +42,10 @@ pub struct Plan {
     pub teardown: Vec<Statement>,
 }
 
+/// The columns of the canonical layout the plans read.
+pub const LAYOUT_COLUMNS: [&str; 6] =
+    ["cjm_row", "cjm_customer", "cjm_time", "cjm_touchpoint", "cjm_channel", "cjm_score"];
+
 /// The name of the view the runner makes of the log.
 pub const SOURCE_VIEW: &str = "cjm_src";
 
@@ -52,40 +57,231 @@ fn plain(sql: &str) -> Statement {
     Statement { sql: sql.trim().to_string(), params: Vec::new() }
 }
 
+/// What a plan computes: the summary always, the analysis when asked,
+/// over the log narrowed as cjm mine's flags narrow it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Request {
+    /// The summary's funnel (the contract's: in order, no window).
+    pub funnel: Vec<String>,
+    /// How many variants the summary lists.
+    pub top: usize,
+    pub narrowing: Narrowing,
+    pub analysis: Option<AnalysisRequest>,
+}
+
+/// Which events count, and how journeys are cut (as `cjm mine`'s
+/// `--from`, `--to`, `--where` and `--gap`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Narrowing {
+    /// Events at or after this time (UTC microseconds); unknown times go.
+    pub from: Option<i64>,
+    /// Events before this time; unknown times stay.
+    pub to: Option<i64>,
+    /// Events whose column (see [`where_column`]) holds one of the values.
+    pub where_: Option<(String, Vec<String>)>,
+    /// A customer inactive longer than this (microseconds) starts a new
+    /// session, a customer of its own (`c`, `c#2`, `c#3`…).
+    pub gap: Option<i64>,
+    /// Only the customers (after the rest) with an event whose column (see
+    /// [`by_column`]) holds the value, all their events kept: one segment
+    /// of `--by`.
+    pub by: Option<(String, String)>,
+}
+
+/// The analysis of `cjm mine --format json`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AnalysisRequest {
+    /// Eventually-follows pairs up to this many steps apart.
+    pub follows: usize,
+    /// The analysis' funnel (order, strictness, window), when it has steps.
+    pub funnel: Option<cjm_mine::analysis::FunnelSpec>,
+    /// Name the customers who dropped at each step.
+    pub dropped: bool,
+    /// The time to convert of every converted customer (its histogram).
+    pub conversion: bool,
+}
+
+/// The most `follows` steps a plan computes: one window term per step.
+pub const MAX_FOLLOWS: usize = 50;
+
 /// The plan of `journey-summary/1` for a funnel of `funnel` steps and the
 /// `top` variants.
 pub fn summary_plan(funnel: &[String], top: usize) -> Plan {
-    let setup = vec![
-        // The log in contract terms; the layout already applied cjm's reader rules.
-        plain(
-            "CREATE OR REPLACE TEMP VIEW cjm_ev AS
-SELECT cjm_row AS rid, cjm_customer AS c, unix_micros(cjm_time) AS t,
-       cjm_touchpoint AS a, cjm_channel AS ch, cjm_score AS s
-FROM cjm_src",
-        ),
-        // One sort by (customer, time, row); an unknown time sorts first.
-        plain(
-            "CACHE TABLE cjm_seq AS
-SELECT c, a, t, rid,
-       row_number() OVER w AS pos, lag(a) OVER w AS pa, lag(t) OVER w AS pt, lead(a) OVER w AS na
+    plan(&Request { funnel: funnel.to_vec(), top, ..Request::default() })
+}
+
+/// The plan of a request: the summary's queries, then the analysis'.
+pub fn plan(req: &Request) -> Plan {
+    let funnel = req.analysis.as_ref().and_then(|a| a.funnel.as_ref()).filter(|f| !f.steps.is_empty());
+    let dropped = funnel.is_some() && req.analysis.as_ref().is_some_and(|a| a.dropped);
+    let shape = Shape { analysis: req.analysis.is_some(), funnel: funnel.is_some(), dropped };
+    let mut setup = events_views(&req.narrowing, dropped);
+    setup.extend([seq_view(&shape), journeys_view(&shape)]);
+    let mut queries = summary_queries(&req.funnel, req.top);
+    if let Some(a) = &req.analysis {
+        queries.extend(analysis_queries(a.follows));
+        if let Some(f) = funnel {
+            setup.push(funnel_view(f, dropped));
+            queries.extend(funnel_queries(f.steps.len(), dropped, a.conversion));
+        }
+    }
+    // Dropping a cached view releases its cache too; the session can run
+    // the next plan.
+    let mut teardown = Vec::new();
+    if funnel.is_some() {
+        teardown.push(plain("DROP VIEW IF EXISTS cjm_funnel"));
+    }
+    teardown.extend([
+        plain("DROP VIEW IF EXISTS cjm_journeys"),
+        plain("DROP VIEW IF EXISTS cjm_seq"),
+        plain("DROP VIEW IF EXISTS cjm_ev"),
+    ]);
+    if req.narrowing.by.is_some() {
+        teardown.push(plain("DROP VIEW IF EXISTS cjm_base"));
+    }
+    Plan { setup, queries, teardown }
+}
+
+/// What the views carry beyond the summary's columns.
+struct Shape {
+    /// Channels (reach, switches).
+    analysis: bool,
+    /// Times in the journeys (funnels).
+    funnel: bool,
+    /// Each customer's place in the log's customer order (`cf`, `cpos`):
+    /// the dropped customers are listed in it.
+    dropped: bool,
+}
+
+/// A column name as a quoted identifier (a backtick doubled).
+pub(crate) fn ident(name: &str) -> String {
+    format!("`{}`", name.replace('`', "``"))
+}
+
+/// `cjm_ev(rid, c, t, a, ch, s[, cf, cpos])`: the log in contract terms
+/// (the layout already applied cjm's reader rules), narrowed, cut into
+/// sessions. `cf` is the customer's first row in the whole log (before
+/// any filter), as cjm numbers customers; `cpos` orders a customer's
+/// sessions.
+fn events_views(n: &Narrowing, order: bool) -> Vec<Statement> {
+    let mut params = Vec::new();
+    let mut conds = Vec::new();
+    if let Some(from) = n.from {
+        conds.push("unix_micros(cjm_time) >= :from".to_string());
+        params.push(("from".into(), Param::Int(from)));
+    }
+    if let Some(to) = n.to {
+        conds.push("(cjm_time IS NULL OR unix_micros(cjm_time) < :to)".to_string());
+        params.push(("to".into(), Param::Int(to)));
+    }
+    if let Some((column, values)) = &n.where_ {
+        conds.push(format!("array_contains(:values, {})", ident(column)));
+        params.push(("values".into(), Param::Texts(values.clone())));
+    }
+    let first = if order { ", min(cjm_row) OVER (PARTITION BY cjm_customer) AS cf" } else { "" };
+    let source =
+        if first.is_empty() { SOURCE_VIEW.to_string() } else { format!("(SELECT *{first} FROM {SOURCE_VIEW})") };
+    let filter = if conds.is_empty() { String::new() } else { format!("\nWHERE {}", conds.join("\n  AND ")) };
+    // With `by`, the events of the customers with the value: the
+    // narrowed events are `cjm_base`, with the value's column as `bv`.
+    let (view, by) = match &n.by {
+        Some((column, _)) => ("cjm_base", format!(", {} AS bv", ident(column))),
+        None => ("cjm_ev", String::new()),
+    };
+    let base = |extra: &str| {
+        format!(
+            "SELECT cjm_row AS rid, cjm_customer AS c, unix_micros(cjm_time) AS t,
+       cjm_touchpoint AS a, cjm_channel AS ch, cjm_score AS s{extra}{by}
+FROM {source}{filter}"
+        )
+    };
+    let sql = match n.gap {
+        None => format!("CREATE OR REPLACE TEMP VIEW {view} AS\n{}", base(if order { ", cf, 0 AS cpos" } else { "" })),
+        Some(gap) => {
+            params.push(("gap".into(), Param::Int(gap)));
+            let keep = match (order, n.by.is_some()) {
+                (true, true) => ", cf, bpos AS cpos, bv",
+                (true, false) => ", cf, bpos AS cpos",
+                (false, true) => ", bv",
+                (false, false) => "",
+            };
+            format!(
+                "CREATE OR REPLACE TEMP VIEW {view} AS
+WITH f AS (
+{}),
+l AS (
+  SELECT *, t - lag(t) OVER w AS dt, row_number() OVER w AS bpos FROM f
+  WINDOW w AS (PARTITION BY c ORDER BY t ASC NULLS FIRST, rid ASC)),
+g AS (
+  SELECT *, sum(IF(dt > :gap, 1, 0)) OVER (PARTITION BY c ORDER BY bpos ROWS UNBOUNDED PRECEDING) AS brk FROM l)
+SELECT rid, IF(brk = 0, c, concat(c, '#', CAST(brk + 1 AS STRING))) AS c, t, a, ch, s{keep}
+FROM g",
+                base(if order { ", cf" } else { "" })
+            )
+        }
+    };
+    let mut views = vec![Statement { sql, params }];
+    if let Some((_, value)) = &n.by {
+        views.push(Statement {
+            sql: "CREATE OR REPLACE TEMP VIEW cjm_ev AS
+SELECT * FROM cjm_base WHERE c IN (SELECT c FROM cjm_base WHERE bv = :by)"
+                .into(),
+            params: vec![("by".into(), Param::Text(value.clone()))],
+        });
+    }
+    views
+}
+
+/// `cjm_seq`: one sort by (customer, time, row); an unknown time sorts first.
+fn seq_view(shape: &Shape) -> Statement {
+    let mut cols = String::from("c, a, t, rid");
+    if shape.analysis {
+        cols.push_str(", ch");
+    }
+    if shape.dropped {
+        cols.push_str(", cf, cpos");
+    }
+    let mut windows =
+        String::from("row_number() OVER w AS pos, lag(a) OVER w AS pa, lag(t) OVER w AS pt, lead(a) OVER w AS na");
+    if shape.analysis {
+        windows.push_str(", lag(ch) OVER w AS pch");
+    }
+    plain(&format!(
+        "CACHE TABLE cjm_seq AS
+SELECT {cols},
+       {windows}
 FROM cjm_ev
-WINDOW w AS (PARTITION BY c ORDER BY t ASC NULLS FIRST, rid ASC)",
-        ),
-        // Each journey's touchpoints as one array, in journey order
-        // (GROUP BY keeps no order: the positions sort it).
-        plain(
+WINDOW w AS (PARTITION BY c ORDER BY t ASC NULLS FIRST, rid ASC)"
+    ))
+}
+
+/// `cjm_journeys`: each journey's touchpoints as one array, in journey
+/// order (GROUP BY keeps no order: the positions sort it); for funnels
+/// the times too, and the customer's place in the customer order.
+fn journeys_view(shape: &Shape) -> Statement {
+    if !shape.funnel {
+        return plain(
             "CACHE TABLE cjm_journeys AS
 SELECT c, transform(array_sort(collect_list(struct(pos, a))), x -> x.a) AS seq
 FROM cjm_seq GROUP BY c",
-        ),
-    ];
+        );
+    }
+    let (ok, first) = if shape.dropped { (", ok", ", min(struct(cf, cpos)) AS ok") } else { ("", "") };
+    plain(&format!(
+        "CACHE TABLE cjm_journeys AS
+SELECT c{ok}, transform(j, x -> x.a) AS seq, transform(j, x -> x.t) AS ts
+FROM (SELECT c, array_sort(collect_list(struct(pos, a, t))) AS j{first} FROM cjm_seq GROUP BY c)"
+    ))
+}
+
+fn summary_queries(funnel: &[String], top: usize) -> Vec<Query> {
     let mut queries = vec![
         Query {
-            name: "totals",
+            name: "totals".into(),
             statement: plain("SELECT count(*) AS events, count(DISTINCT c) AS customers FROM cjm_ev"),
         },
         Query {
-            name: "edges",
+            name: "edges".into(),
             statement: plain(
                 "SELECT pa AS from_touchpoint, a AS to_touchpoint, count(*) AS n,
        count(t - pt) AS timed, sum(CAST(t - pt AS DECIMAL(38,0))) AS micros
@@ -93,27 +289,27 @@ FROM cjm_seq WHERE pos > 1 GROUP BY pa, a",
             ),
         },
         Query {
-            name: "starts",
+            name: "starts".into(),
             statement: plain("SELECT a AS touchpoint, count(*) AS n FROM cjm_seq WHERE pos = 1 GROUP BY a"),
         },
         Query {
-            name: "ends",
+            name: "ends".into(),
             statement: plain("SELECT a AS touchpoint, count(*) AS n FROM cjm_seq WHERE na IS NULL GROUP BY a"),
         },
-        Query { name: "variant_count", statement: plain("SELECT count(DISTINCT seq) AS n FROM cjm_journeys") },
+        Query { name: "variant_count".into(), statement: plain("SELECT count(DISTINCT seq) AS n FROM cjm_journeys") },
         // Spark orders ARRAY<STRING> element by element, a proper prefix
         // first, strings as UTF-8 bytes: the contract's order, so LIMIT
         // gives the top k.
         Query {
-            name: "top_variants",
+            name: "top_variants".into(),
             statement: Statement {
                 sql: "SELECT seq, count(*) AS n FROM cjm_journeys GROUP BY seq ORDER BY n DESC, seq ASC LIMIT :top"
                     .into(),
-                params: vec![("top", Param::Int(top as i64))],
+                params: vec![("top".into(), Param::Int(top as i64))],
             },
         },
         Query {
-            name: "touchpoints",
+            name: "touchpoints".into(),
             statement: plain(
                 "SELECT a AS touchpoint, count(*) AS events, count(DISTINCT c) AS customers, count(s) AS scored
 FROM cjm_ev GROUP BY a",
@@ -121,56 +317,278 @@ FROM cjm_ev GROUP BY a",
         },
         // Each distinct score with its count: cjm sums them exactly.
         Query {
-            name: "scores",
+            name: "scores".into(),
             statement: plain(
                 "SELECT a AS touchpoint, s AS score, count(*) AS n FROM cjm_ev WHERE s IS NOT NULL GROUP BY a, s",
             ),
         },
+        // The analysis' transition times.
+        Query {
+            name: "edge_times".into(),
+            statement: plain(&ranked(
+                &["pa", "a"],
+                "t - pt",
+                "cjm_seq WHERE pos > 1 AND t IS NOT NULL AND pt IS NOT NULL",
+                &["from_touchpoint", "to_touchpoint"],
+            )),
+        },
     ];
-    // The analysis' transition times: a histogram of durations per pair,
-    // a running count, and the values at the ranks `OrderStats::ranks`
-    // names, all in integers.
-    queries.push(Query {
-        name: "edge_times",
-        statement: plain(
-            "WITH d AS (
-  SELECT pa, a, t - pt AS d, count(*) AS cnt FROM cjm_seq
-  WHERE pos > 1 AND t IS NOT NULL AND pt IS NOT NULL GROUP BY pa, a, t - pt),
-cum AS (
-  SELECT pa, a, d, cnt,
-         sum(cnt) OVER (PARTITION BY pa, a ORDER BY d ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS upto,
-         sum(cnt) OVER (PARTITION BY pa, a) AS n
-  FROM d)
-SELECT pa AS from_touchpoint, a AS to_touchpoint, n, sum(CAST(d AS DECIMAL(38,0)) * cnt) AS total,
-       min(d) AS min_d, max(d) AS max_d,
-       min(IF(upto >= (n + 1) DIV 2, d, NULL)) AS lo,
-       min(IF(upto >= n DIV 2 + 1, d, NULL)) AS hi,
-       min(IF(upto >= (9 * n + 9) DIV 10, d, NULL)) AS p90
-FROM cum GROUP BY pa, a, n",
-        ),
-    });
     if !funnel.is_empty() {
         // Greedy earliest subsequence match, one fold per journey.
         queries.push(Query {
-            name: "funnel",
+            name: "funnel".into(),
             statement: Statement {
                 sql: "SELECT lvl, count(*) AS n FROM (
   SELECT aggregate(seq, 0, (k, x) -> CASE WHEN k >= :n THEN k WHEN x = element_at(:steps, k + 1) THEN k + 1 ELSE k END) AS lvl
   FROM cjm_journeys)
 WHERE lvl > 0 GROUP BY lvl"
                     .into(),
-                params: vec![("n", Param::Int(funnel.len() as i64)), ("steps", Param::Texts(funnel.to_vec()))],
+                params: vec![("n".into(), Param::Int(funnel.len() as i64)), ("steps".into(), Param::Texts(funnel.to_vec()))],
             },
         });
     }
-    // Dropping a cached view releases its cache too; the session can run
-    // the next plan.
-    let teardown = vec![
-        plain("DROP VIEW IF EXISTS cjm_journeys"),
-        plain("DROP VIEW IF EXISTS cjm_seq"),
-        plain("DROP VIEW IF EXISTS cjm_ev"),
+    queries
+}
+
+/// Exact order statistics of `value` per group of `keys` over `from`
+/// (`FROM …` text): a histogram of distinct values, a running count, and
+/// the values at the ranks `OrderStats::ranks` names, in integers. The
+/// keys come out under `names`.
+pub(crate) fn ranked(keys: &[&str], value: &str, from: &str, names: &[&str]) -> String {
+    let k = keys.join(", ");
+    let named: Vec<String> = keys.iter().zip(names).map(|(k, n)| format!("{k} AS {n}")).collect();
+    format!(
+        "WITH d AS (
+  SELECT {k}, {value} AS d, count(*) AS cnt FROM {from} GROUP BY {k}, {value}),
+cum AS (
+  SELECT {k}, d, cnt,
+         sum(cnt) OVER (PARTITION BY {k} ORDER BY d ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS upto,
+         sum(cnt) OVER (PARTITION BY {k}) AS n
+  FROM d)
+SELECT {}, n, sum(CAST(d AS DECIMAL(38,0)) * cnt) AS total,
+       min(d) AS min_d, max(d) AS max_d,
+       min(IF(upto >= (n + 1) DIV 2, d, NULL)) AS lo,
+       min(IF(upto >= n DIV 2 + 1, d, NULL)) AS hi,
+       min(IF(upto >= (9 * n + 9) DIV 10, d, NULL)) AS p90
+FROM cum GROUP BY {k}, n",
+        named.join(", ")
+    )
+}
+
+/// The analysis beyond the transition times: the rows read, times to the
+/// next event, eventually-follows pairs, channel reach and switches.
+fn analysis_queries(follows: usize) -> Vec<Query> {
+    let mut queries = vec![
+        Query { name: "read".into(), statement: plain(&format!("SELECT count(*) AS n FROM {SOURCE_VIEW}")) },
+        // A touchpoint's time to the next event is the time of every
+        // transition out of it.
+        Query {
+            name: "next_times".into(),
+            statement: plain(&ranked(
+                &["pa"],
+                "t - pt",
+                "cjm_seq WHERE pos > 1 AND t IS NOT NULL AND pt IS NOT NULL",
+                &["touchpoint"],
+            )),
+        },
+        Query {
+            name: "channel_reach".into(),
+            statement: plain(
+                "SELECT ch AS channel, count(*) AS events, count(DISTINCT c) AS customers
+FROM cjm_ev WHERE ch IS NOT NULL GROUP BY ch",
+            ),
+        },
+        Query {
+            name: "channel_switches".into(),
+            statement: plain(
+                "SELECT pch AS from_channel, ch AS to_channel, count(*) AS n
+FROM cjm_seq WHERE pos > 1 AND ch IS NOT NULL AND pch IS NOT NULL GROUP BY pch, ch",
+            ),
+        },
     ];
-    Plan { setup, queries, teardown }
+    let follows = follows.min(MAX_FOLLOWS);
+    if follows > 0 {
+        // The window sits in an inner query: Spark refuses a generator
+        // over window expressions in one SELECT.
+        let leads: Vec<String> = (1..=follows).map(|i| format!("lead(a, {i}) OVER w")).collect();
+        queries.push(Query {
+            name: "follows".into(),
+            statement: plain(&format!(
+                "SELECT a AS from_touchpoint, b AS to_touchpoint, count(*) AS n FROM (
+  SELECT a, explode(l) AS b FROM (
+    SELECT a, array({}) AS l
+    FROM cjm_seq WINDOW w AS (PARTITION BY c ORDER BY pos)))
+WHERE b IS NOT NULL GROUP BY a, b",
+                leads.join(", ")
+            )),
+        });
+    }
+    queries
+}
+
+/// `cjm_funnel(c[, ok], k, h)`: each journey's steps reached (`k`) and
+/// their times (`h`, null when unknown), by one fold per journey that
+/// mirrors cjm-mine's match branch for branch.
+fn funnel_view(f: &cjm_mine::analysis::FunnelSpec, dropped: bool) -> Statement {
+    let mut params =
+        vec![("n".into(), Param::Int(f.steps.len() as i64)), ("steps".into(), Param::Texts(f.steps.clone()))];
+    // Within the window of `start`: unknown times pass.
+    let within = |t: &str, start: &str| format!("({t} IS NULL OR {start} IS NULL OR {t} - {start} <= :window)");
+    if let Some(w) = f.window_seconds {
+        params.push(("window".into(), Param::Int(w.saturating_mul(1_000_000))));
+    }
+    let windowed = f.window_seconds.is_some();
+    let (t, a) = ("element_at(ts, i)", "element_at(seq, i)");
+    let fold = if f.any_order {
+        // Each listed step once, in any order; a touchpoint is the first
+        // listed step it names; k = the steps seen before the first unseen.
+        let p = format!("array_position(:steps, {a})");
+        let window =
+            if windowed { format!("\n        WHEN NOT {} THEN st", within(t, "st.start")) } else { String::new() };
+        format!(
+            "aggregate(sequence(1, size(seq)),
+      named_struct('start', CAST(NULL AS BIGINT), 'seen', array_repeat(false, :n), 'h', array_repeat(CAST(NULL AS BIGINT), :n)),
+      (st, i) -> CASE
+        WHEN {p} = 0 THEN st
+        WHEN element_at(st.seen, CAST({p} AS INT)) THEN st{window}
+        ELSE named_struct('start', coalesce(st.start, {t}),
+                          'seen', transform(st.seen, (v, j) -> v OR j + 1 = {p}),
+                          'h', transform(st.h, (v, j) -> IF(j + 1 = {p}, {t}, v)))
+      END,
+      st -> named_struct('k', IF(array_position(st.seen, false) = 0, :n, CAST(array_position(st.seen, false) AS INT) - 1), 'h', st.h))"
+        )
+    } else if f.strict {
+        // The earliest longest run of consecutive events matching the
+        // steps from a step-1 event; a full run ends the search. The run
+        // is wrapped in a one-element array to name it once.
+        let window = if windowed {
+            format!(
+                "\n            WHEN NOT {} THEN named_struct('k', r.k, 'go', false)",
+                within("element_at(ts, i + j)", t)
+            )
+        } else {
+            String::new()
+        };
+        format!(
+            "aggregate(sequence(1, size(seq)), named_struct('k', 0, 'h', CAST(array() AS ARRAY<BIGINT>)),
+      (best, i) -> CASE
+        WHEN best.k >= :n THEN best
+        WHEN {a} != element_at(:steps, 1) THEN best
+        ELSE aggregate(
+          array(aggregate(sequence(0, :n - 1), named_struct('k', 0, 'go', true),
+            (r, j) -> CASE
+            WHEN NOT r.go THEN r
+            WHEN i + j > size(seq) THEN named_struct('k', r.k, 'go', false)
+            WHEN element_at(seq, i + j) != element_at(:steps, j + 1) THEN named_struct('k', r.k, 'go', false){window}
+            ELSE named_struct('k', r.k + 1, 'go', true) END).k),
+          best, (b, run) -> IF(run > b.k, named_struct('k', run, 'h', slice(ts, i, run)), b))
+      END)"
+        )
+    } else {
+        // Greedy earliest subsequence, anchored at the first step-1 event.
+        let window = if windowed { format!(" AND (st.k = 0 OR {})", within(t, "st.h0")) } else { String::new() };
+        format!(
+            "aggregate(sequence(1, size(seq)), named_struct('k', 0, 'h0', CAST(NULL AS BIGINT), 'h', CAST(array() AS ARRAY<BIGINT>)),
+      (st, i) -> CASE
+        WHEN st.k >= :n THEN st
+        WHEN {a} = element_at(:steps, st.k + 1){window}
+          THEN named_struct('k', st.k + 1, 'h0', IF(st.k = 0, {t}, st.h0), 'h', concat(st.h, array({t})))
+        ELSE st
+      END)"
+        )
+    };
+    let ok = if dropped { ", ok" } else { "" };
+    Statement {
+        sql: format!(
+            "CACHE TABLE cjm_funnel AS
+SELECT c{ok}, m.k AS k, m.h AS h FROM (
+  SELECT c{ok}, {fold} AS m
+  FROM cjm_journeys)"
+        ),
+        params,
+    }
+}
+
+/// The funnel's answers: customers per level reached, the times from
+/// step 1 per step, and (when asked) who dropped where and every time to
+/// convert.
+fn funnel_queries(n: usize, dropped: bool, conversion: bool) -> Vec<Query> {
+    let times = "(SELECT p AS step, x - try_element_at(h, 1) AS d FROM cjm_funnel
+  LATERAL VIEW posexplode(slice(h, 1, k)) AS p, x
+  WHERE x IS NOT NULL AND try_element_at(h, 1) IS NOT NULL) AS hits";
+    let mut queries = vec![
+        Query { name: "funnel_levels".into(), statement: plain("SELECT k, count(*) AS n FROM cjm_funnel GROUP BY k") },
+        Query { name: "funnel_times".into(), statement: plain(&ranked(&["step"], "d", times, &["step"])) },
+    ];
+    if dropped {
+        queries.push(Query {
+            name: "funnel_dropped".into(),
+            statement: Statement {
+                sql: "SELECT k, c FROM cjm_funnel WHERE k < :n ORDER BY k, ok".into(),
+                params: vec![("n".into(), Param::Int(n as i64))],
+            },
+        });
+    }
+    if conversion {
+        queries.push(Query {
+            name: "funnel_conversion".into(),
+            statement: Statement {
+                sql: format!("SELECT d, count(*) AS n FROM {times} WHERE step = :last GROUP BY d"),
+                params: vec![("last".into(), Param::Int(n as i64 - 1))],
+            },
+        });
+    }
+    queries
+}
+
+/// The most values `--by` breaks a log down by on Spark: one plan a value.
+pub const MAX_BY_VALUES: usize = 50;
+
+/// The column `--by NAME` reads among the log's `columns`, as cjm's
+/// breakdown finds an attribute: a customer attribute (`case:NAME`), then
+/// an event attribute, then the channel.
+pub fn by_column(columns: &[String], name: &str) -> Result<String, cjm_mine::analysis::NoSuchAttribute> {
+    let role = |c: &str| c.starts_with("cjm_") || c.starts_with("case:");
+    let case = format!("case:{}", name.strip_prefix("case:").unwrap_or(name));
+    if columns.contains(&case) {
+        return Ok(case);
+    }
+    if columns.iter().any(|c| c == name && !role(c)) {
+        return Ok(name.to_string());
+    }
+    if name == "channel" {
+        return Ok("cjm_channel".to_string());
+    }
+    // As cjm's breakdown lists them: the channel, customer attributes,
+    // event attributes.
+    let mut known = vec!["channel".to_string()];
+    known.extend(columns.iter().filter(|c| c.starts_with("case:")).map(|c| c[5..].to_string()));
+    known.extend(columns.iter().filter(|c| !role(c)).cloned());
+    Err(cjm_mine::analysis::NoSuchAttribute { name: name.to_string(), known })
+}
+
+/// The column `--where NAME=…` reads among the log's `columns`, as cjm
+/// finds an attribute: an event attribute of that name, then a customer
+/// attribute (`case:NAME`), then the channel.
+pub fn where_column(columns: &[String], name: &str) -> Result<String, cjm_mine::analysis::NoSuchAttribute> {
+    let role = |c: &str| c.starts_with("cjm_") || c.starts_with("case:");
+    let bare = name.strip_prefix("case:").unwrap_or(name);
+    if columns.iter().any(|c| c == name && !role(c)) {
+        return Ok(name.to_string());
+    }
+    let case = format!("case:{bare}");
+    if columns.contains(&case) {
+        return Ok(case);
+    }
+    if name == "channel" {
+        return Ok("cjm_channel".to_string());
+    }
+    // As cjm's filter lists them: the channel, event attributes, then
+    // customer attributes with their prefix.
+    let mut known = vec!["channel".to_string()];
+    known.extend(columns.iter().filter(|c| !role(c)).cloned());
+    known.extend(columns.iter().filter(|c| c.starts_with("case:")).cloned());
+    Err(cjm_mine::analysis::NoSuchAttribute { name: name.to_string(), known })
 }
 
 impl Plan {
@@ -189,7 +607,7 @@ impl Plan {
             one("setup", s);
         }
         for q in &self.queries {
-            one(q.name, &q.statement);
+            one(&q.name, &q.statement);
         }
         for s in &self.teardown {
             one("teardown", s);
@@ -224,5 +642,6 @@ fn param_json(p: &Param) -> serde_json::Value {
         Param::Int(i) => serde_json::json!(i),
         Param::Text(t) => serde_json::json!(t),
         Param::Texts(t) => serde_json::json!(t),
+        Param::Float(x) => serde_json::json!(x),
     }
 }

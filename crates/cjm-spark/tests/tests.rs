@@ -121,38 +121,204 @@ c3,2024-01-01T09:00:00Z,b,4\n";
     assert_eq!(cjm_spark::summary(&r, &funnel, 20).unwrap_err().0, "the query `ends` gave no answer");
 }
 
+/// The funnel's three matchers, for the plans below.
+fn spec(steps: &[&str], any_order: bool, strict: bool, window_seconds: Option<i64>) -> cjm_mine::analysis::FunnelSpec {
+    let steps = steps.iter().map(|s| s.to_string()).collect();
+    cjm_mine::analysis::FunnelSpec { steps, any_order, strict, window_seconds }
+}
+
+/// The analysis' plans, one per funnel matcher, with every narrowing: the
+/// events view filters and cuts sessions, the funnel is one fold, and
+/// every value is a parameter.
+#[test]
+fn the_analysis_plans_are_golden_sql() {
+    use cjm_spark::sql::{AnalysisRequest, Narrowing, Request};
+    let steps = ["product_page", "add_to_cart", "payment"];
+    let narrowing = Narrowing {
+        from: Some(1_709_251_200_000_000),
+        to: Some(1_711_929_600_000_000),
+        where_: Some(("case:segment".into(), vec!["gold".into(), "silver".into()])),
+        gap: Some(1_800_000_000),
+        by: Some(("org:group".into(), "Group 1".into())),
+    };
+    let cases = [
+        ("analysis_ordered.sql", spec(&steps, false, false, Some(7200)), narrowing.clone(), true),
+        ("analysis_any_order.sql", spec(&steps, true, false, Some(7200)), Narrowing::default(), false),
+        ("analysis_strict.sql", spec(&steps, false, true, None), Narrowing::default(), true),
+    ];
+    for (golden_name, funnel, narrowing, dropped) in cases {
+        let req = Request {
+            funnel: funnel.steps.clone(),
+            top: 20,
+            narrowing,
+            analysis: Some(AnalysisRequest { follows: 3, funnel: Some(funnel), dropped, conversion: true }),
+        };
+        let plan = cjm_spark::sql::plan(&req);
+        compare(golden_name, &plan.explain());
+        for s in plan.setup.iter().chain(plan.queries.iter().map(|q| &q.statement)) {
+            for value in ["product_page", "gold", "7200", "1800", "1709251200", "Group 1"] {
+                assert!(!s.sql.contains(value), "{value} spliced into {}", s.sql);
+            }
+            for banned in ["avg(", "round(", "percentile", "sum(s", "sum(cjm_score", "DOUBLE"] {
+                assert!(!s.sql.contains(banned), "a float computed in SQL: {}", s.sql);
+            }
+        }
+        let names: Vec<&str> = plan.queries.iter().map(|q| q.name.as_str()).collect();
+        assert_eq!(names.contains(&"funnel_dropped"), dropped, "{golden_name}: {names:?}");
+    }
+    // A column name is quoted, a backtick doubled; `--where` finds
+    // columns as cjm's filter finds attributes.
+    let columns: Vec<String> =
+        ["cjm_row", "cjm_channel", "org:group", "case:channel", "we`ird"].map(String::from).into();
+    let col = |n: &str| cjm_spark::sql::where_column(&columns, n);
+    assert_eq!(col("org:group").unwrap(), "org:group");
+    assert_eq!(col("channel").unwrap(), "case:channel", "a customer attribute before the channel, as cjm");
+    assert_eq!(col("case:channel").unwrap(), "case:channel");
+    let e = col("cjm_row").unwrap_err();
+    assert_eq!(e.known, ["channel", "org:group", "we`ird", "case:channel"]);
+    let req = Request {
+        narrowing: Narrowing { where_: Some(("we`ird".into(), vec!["x".into()])), ..Narrowing::default() },
+        ..Request::default()
+    };
+    assert!(cjm_spark::sql::plan(&req).setup[0].sql.contains("array_contains(:values, `we``ird`)"));
+    // `--by` finds a customer attribute first, as cjm's breakdown does.
+    let by = |n: &str| cjm_spark::sql::by_column(&columns, n);
+    assert_eq!(by("channel").unwrap(), "case:channel");
+    assert_eq!(by("org:group").unwrap(), "org:group");
+    assert_eq!(by("nope").unwrap_err().known, ["channel", "channel", "org:group", "we`ird"]);
+}
+
 /// On a real Spark Connect server (`CJM_SPARK_URL`, started by
 /// `scripts/spark-parity.sh`), through cjm's own client: for each log of
 /// `CJM_SPARK_LOGS` (a TSV of name, funnel, expected summary JSON, log in
-/// the canonical layout), the summary equals the expected bytes and the
-/// analysis' transition times equal the in-memory engine's.
+/// the canonical layout), one plan gives the expected summary bytes and
+/// the in-memory engine's analysis, part by part (transition times,
+/// eventually-follows, times to next, channels, the funnel with its
+/// dropped customers); the edge-case log also with the any-order and
+/// strict funnels within a window (unless `CJM_SPARK_MATCHERS=ordered`).
 #[cfg(feature = "client")]
 #[test]
 #[ignore = "needs a Spark Connect server: bash scripts/spark-parity.sh"]
-fn on_spark_the_summary_and_the_times_are_the_engines() {
+fn on_spark_the_summary_and_the_analysis_are_the_engines() {
     use cjm_spark::client::{Session, Source};
+    use cjm_spark::sql::{AnalysisRequest, Request};
     let url = std::env::var("CJM_SPARK_URL").expect("CJM_SPARK_URL names the server");
     let manifest = std::fs::read_to_string(std::env::var("CJM_SPARK_LOGS").expect("CJM_SPARK_LOGS names the logs"))
         .expect("the script writes the list of logs");
+    // `CJM_SPARK_MATCHERS=ordered` leaves out the other matchers (their
+    // folds run inside one journey's task, however the work is spread).
+    let all_matchers = std::env::var("CJM_SPARK_MATCHERS").map_or(true, |m| m != "ordered");
     let session = Session::connect(&url, true).unwrap_or_else(|e| panic!("{e}"));
     let mut checked = 0;
     for line in manifest.lines() {
         let cols: Vec<&str> = line.split('\t').collect();
-        let [name, funnel, expected, log] = cols[..] else { panic!("a line has four fields: {line}") };
-        let funnel: Vec<String> = funnel.split(',').filter(|s| !s.is_empty()).map(String::from).collect();
-        let plan = cjm_spark::sql::summary_plan(&funnel, 20);
-        let results =
-            session.run(&plan, &Source::Parquet(log.to_string()), &|_| {}).unwrap_or_else(|e| panic!("{name}: {e}"));
-        let got = cjm_mine::summary_json(&cjm_spark::summary(&results, &funnel, 20).unwrap());
-        let want = std::fs::read_to_string(expected).unwrap();
-        assert!(got == want, "{name}: Spark's summary differs from {expected}");
-        let log = cjm_events::read_path(Path::new(log), &cjm_events::ReadOptions::default()).unwrap();
+        let [name, funnel, expected, path] = cols[..] else { panic!("a line has four fields: {line}") };
+        let steps: Vec<&str> = funnel.split(',').filter(|s| !s.is_empty()).collect();
+        let log = cjm_events::read_path(Path::new(path), &cjm_events::ReadOptions::default()).unwrap();
         let j = cjm_mine::journeys::build(&log);
-        let engine = serde_json::to_string(&cjm_mine::analysis::transition_times(&log, &j)).unwrap();
-        let parts = cjm_spark::decode::edge_time_parts(&results).unwrap();
-        let spark = serde_json::to_string(&cjm_mine::parts::finish_edge_times(parts)).unwrap();
-        assert!(spark == engine, "{name}: Spark's transition times differ");
-        checked += 1;
+        session.open(&Source::Parquet(path.to_string())).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let mut specs = vec![spec(&steps, false, false, None)];
+        if name.starts_with("edge") && all_matchers {
+            specs.extend([spec(&steps, true, false, Some(3600)), spec(&steps, false, true, Some(7200))]);
+        }
+        for (i, funnel) in specs.into_iter().enumerate() {
+            let a = AnalysisRequest { follows: 3, funnel: Some(funnel.clone()), dropped: true, conversion: true };
+            let req =
+                Request { funnel: funnel.steps.clone(), top: 20, analysis: Some(a.clone()), ..Request::default() };
+            let results = session.run(&cjm_spark::sql::plan(&req), &|_| {}).unwrap_or_else(|e| panic!("{name}: {e}"));
+            let summary = cjm_spark::summary(&results, &req.funnel, 20).unwrap();
+            if i == 0 {
+                let want = std::fs::read_to_string(expected).unwrap();
+                assert!(cjm_mine::summary_json(&summary) == want, "{name}: Spark's summary differs from {expected}");
+            }
+            let parts = cjm_spark::decode::analysis_parts(&results, &a).unwrap();
+            let top: Vec<u64> = summary.top_variants.iter().map(|v| v.count).collect();
+            let spark = cjm_mine::parts::finish_analysis(parts, Some(&funnel), &top, summary.n_customers);
+            let engine = cjm_mine::analysis::analyse(&log, &j, Some(&funnel), 3, &top);
+            let differs = |what: &str| format!("{name} ({funnel:?}): Spark's {what} differ");
+            assert!(json(&spark.edge_times) == json(&engine.edge_times), "{}", differs("transition times"));
+            assert!(json(&spark.eventually_follows) == json(&engine.eventually_follows), "{}", differs("follows"));
+            assert!(json(&spark.next_times) == json(&engine.next_times), "{}", differs("times to next"));
+            assert!(json(&spark.variant_coverage) == json(&engine.variant_coverage), "{}", differs("coverage"));
+            assert!(json(&spark.channel_reach) == json(&engine.channel_reach), "{}", differs("channel reach"));
+            assert!(json(&spark.channel_switches) == json(&engine.channel_switches), "{}", differs("switches"));
+            let (s, e) = (spark.funnel.unwrap(), engine.funnel.unwrap());
+            assert!(json(&s) == json(&e), "{}", differs("funnel steps"));
+            assert!(s.dropped == e.dropped, "{}", differs("dropped customers"));
+            assert!(s.conversion_seconds == e.conversion_seconds, "{}", differs("times to convert"));
+            checked += 1;
+        }
     }
-    assert!(checked >= 4, "only {checked} logs checked");
+    assert!(checked >= if all_matchers { 6 } else { 4 }, "only {checked} plans checked");
+}
+
+/// Any serializable part as JSON text, to compare f64s exactly.
+#[cfg(feature = "client")]
+fn json(v: &impl serde::Serialize) -> String {
+    serde_json::to_string(v).unwrap()
+}
+
+/// The measure plan of a map with every kind of rule and journey metric:
+/// predicates against named parameters, the values a comparison with a
+/// number reads first, the folds; and rules compiled as cjm-mine does.
+#[test]
+fn the_measure_plan_is_golden_sql() {
+    use cjm_spark::measure::{measure_plan, values_plan, MeasureRequest, Rules};
+    let source = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/maps/receipt.cjm")).unwrap();
+    let map = cjm_model::check(&source);
+    assert!(!map.has_errors(), "{:?}", map.diagnostics);
+    let map = map.journey;
+    let columns: Vec<String> = cjm_spark::sql::LAYOUT_COLUMNS
+        .iter()
+        .copied()
+        .chain(["org:group", "concept:instance", "org:resource", "case:channel"])
+        .map(String::from)
+        .collect();
+    let none = std::collections::HashMap::new();
+    let mut first = Rules::new(&columns, &none);
+    let _ = cjm_mine::measure::compile_steps(&map, |e| first.compile(e));
+    let needed: Vec<&str> = first.needed.iter().map(String::as_str).collect();
+    assert_eq!(
+        needed,
+        ["cjm_channel", "concept:instance", "org:resource"],
+        "a number or boolean compared, or the channel"
+    );
+    let values: std::collections::HashMap<String, Vec<String>> = [
+        ("cjm_channel", vec!["Internet", "Desk"]),
+        ("concept:instance", vec!["12", "12.0", "task-7", "x"]),
+        ("org:resource", vec!["1", "Resource21", "true", "TRUE", "1.0", "Resource3"]),
+    ]
+    .into_iter()
+    .map(|(c, v)| (c.to_string(), v.into_iter().map(String::from).collect()))
+    .collect();
+    let mut rules = Rules::new(&columns, &values);
+    let (steps, compiled) = cjm_mine::measure::compile_steps(&map, |e| rules.compile(e));
+    assert!(rules.needed.is_empty());
+    let bad: Vec<(&str, &str)> =
+        steps.iter().filter_map(|s| Some((s.name.as_str(), s.rule_error.as_deref()?))).collect();
+    assert_eq!(bad.len(), 1, "{bad:?}");
+    assert!(bad[0]
+        .1
+        .starts_with("the log has no field `colour`; it has: touchpoint, channel, score, customer, org:group"));
+    let req = MeasureRequest::new(&map, &steps, compiled, rules.params);
+    let plan = measure_plan(&req);
+    compare("measure.sql", &format!("{}{}", values_plan(&first.needed).explain(), plan.explain()));
+    let statements: String = plan.setup.iter().map(|s| s.sql.as_str()).collect();
+    for value in ["Confirmation of receipt", "Group 1", "Resource21", "task-5", "Internet"] {
+        assert!(!statements.contains(value), "{value} spliced into the SQL");
+    }
+    // The number and boolean comparisons pass what cjm's rules pass.
+    let texts = |name: &str| match req.params.iter().find(|(n, _)| n == name).map(|p| &p.1) {
+        Some(cjm_spark::sql::Param::Texts(t)) => t.clone(),
+        other => panic!("{name}: {other:?}"),
+    };
+    let masks: Vec<Vec<String>> = (0..req.params.len())
+        .map(|i| format!("p{i}"))
+        .filter(|n| matches!(req.params.iter().find(|(m, _)| m == n), Some((_, cjm_spark::sql::Param::Texts(_)))))
+        .map(|n| texts(&n))
+        .collect();
+    assert!(masks.contains(&vec!["task-7".to_string(), "x".to_string()]), "!= 12: {masks:?}");
+    assert!(masks.contains(&["1", "Resource21", "true", "TRUE", "1.0"].map(String::from).to_vec()), "{masks:?}");
+    assert_eq!(req.funnel.len(), 7, "the optional steps and the broken rule are out of the funnel");
+    assert_eq!(req.kpis.len(), 5);
 }

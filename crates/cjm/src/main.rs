@@ -63,6 +63,7 @@ mod cmd;
 mod input;
 mod logs;
 mod output;
+mod spark;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;

@@ -1008,6 +1008,45 @@ fn unknown_times_survive_the_canonical_layout() {
 /// `--explain` prints the Spark SQL without a server; flags the Spark plans
 /// lack are refused by name; a build without the `spark` feature says how
 /// to get one; a bad address or a server nobody runs is a usage error.
+/// `cjm measure --spark`: `--explain` prints the plan of the map's rules
+/// without a server (values as parameters), and what Spark cannot take is
+/// refused by name.
+#[test]
+fn measure_on_spark_explains_and_refuses_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let map = dir.path().join("m.cjm");
+    std::fs::write(
+        &map,
+        "journey\n  metric Paid [unit %]\n    measure: conversion from cart to pay within 2d\n  section Buy\n    Cart: 3\n      id: cart\n      evidence: touchpoint = \"cart\" and channel in (\"web\", \"app\")\n    Pay: 4\n      id: pay\n      evidence: touchpoint = \"pay\" and amount > 10\n",
+    )
+    .unwrap();
+    let map = map.to_str().unwrap();
+    let o = run(&["measure", map, "--explain"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let sql = stdout(&o);
+    for part in [
+        "SELECT DISTINCT `amount` AS v FROM cjm_src",
+        "coalesce(`cjm_touchpoint` = :p0, false)",
+        "array_contains(:p1, `cjm_channel`)",
+        "-- :p1 = [\"web\",\"app\"]\n",
+        "-- :within = 172800000000\n",
+        "-- kpi_0\n",
+    ] {
+        assert!(sql.contains(part), "no {part:?} in {sql}");
+    }
+    let statements: String = sql.lines().filter(|l| !l.starts_with("--")).collect();
+    assert!(!statements.contains("cart") && !statements.contains("web"), "values are parameters: {sql}");
+    let o = run(&["measure", map, "x.parquet", "--spark", "sc://127.0.0.1:1", "--case", "id"]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("--case: with --spark the log is read in cjm's canonical layout"), "{}", stderr(&o));
+    let o = run(&["measure", map, "--table", "events"]);
+    assert!(stderr(&o).contains("give --spark sc://HOST:PORT too"), "{}", stderr(&o));
+    let o = run(&["measure", map, "x.parquet", "--spark", "sc://127.0.0.1:1"]);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(e.contains("built without Spark") || e.contains("no Spark Connect server answered at"), "{e}");
+}
+
 #[test]
 fn mine_on_spark_explains_and_refuses_clearly() {
     let o = run(&["mine", "--explain", "--funnel", "a,b"]);
@@ -1015,9 +1054,50 @@ fn mine_on_spark_explains_and_refuses_clearly() {
     let sql = stdout(&o);
     assert!(sql.starts_with("-- setup\nCREATE OR REPLACE TEMP VIEW cjm_ev AS"), "{sql}");
     assert!(sql.contains("-- :steps = [\"a\",\"b\"]") && !sql.contains("'a'"), "values are parameters: {sql}");
-    let o = run(&["mine", "x.parquet", "--spark", "sc://127.0.0.1:1", "--format", "summary-json", "--gap", "30m"]);
+    // The analysis' plan: filters and sessions in the events view, the
+    // funnel's fold, each value a parameter.
+    let o = run(&[
+        "mine",
+        "--explain",
+        "--format",
+        "json",
+        "--funnel",
+        "a,b",
+        "--funnel-strict",
+        "--window",
+        "2h",
+        "--gap",
+        "30m",
+        "--from",
+        "2024-03-01",
+        "--where",
+        "channel=web,app",
+        "--export-dropped",
+        "d.csv",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let sql = stdout(&o);
+    for part in [
+        "-- :from = 1709251200000000\n",
+        "-- :gap = 1800000000\n",
+        "-- :values = [\"web\",\"app\"]\n",
+        "array_contains(:values, `cjm_channel`)",
+        "-- :window = 7200000000\n",
+        "CACHE TABLE cjm_funnel AS",
+        "-- funnel_dropped\n",
+        "-- follows\n",
+    ] {
+        assert!(sql.contains(part), "no {part:?} in {sql}");
+    }
+    let statements: String = sql.lines().filter(|l| !l.starts_with("--")).collect();
+    assert!(!statements.contains("web") && !statements.contains("7200"), "values are parameters: {sql}");
+    let o = run(&["mine", "x.parquet", "--spark", "sc://127.0.0.1:1", "--cover", "0.8"]);
     assert_eq!(code(&o), 2);
-    assert!(stderr(&o).contains("--gap: not computed on Spark yet"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--cover: not computed on Spark yet"), "{}", stderr(&o));
+    let o = run(&["mine", "--explain", "--format", "json", "--by", "segment"]);
+    assert!(stdout(&o).contains("-- --by segment: then, for each value") && stdout(&o).contains("-- :by = \"VALUE\""));
+    let o = run(&["mine", "x.parquet", "--spark", "sc://127.0.0.1:1", "--follows", "51"]);
+    assert!(stderr(&o).contains("--follows 51: on Spark at most 50 steps apart"), "{}", stderr(&o));
     let o = run(&["mine", "x.parquet", "--spark", "sc://127.0.0.1:1", "--format", "summary-json", "--case", "id"]);
     assert!(stderr(&o).contains("--case: with --spark the log is read in cjm's canonical layout"), "{}", stderr(&o));
     let o = run(&["mine", "--table", "events"]);

@@ -46,8 +46,7 @@ SELECT a AS touchpoint, s AS score, count(*) AS n FROM cjm_ev WHERE s IS NOT NUL
 
 -- edge_times
 WITH d AS (
-  SELECT pa, a, t - pt AS d, count(*) AS cnt FROM cjm_seq
-  WHERE pos > 1 AND t IS NOT NULL AND pt IS NOT NULL GROUP BY pa, a, t - pt),
+  SELECT pa, a, t - pt AS d, count(*) AS cnt FROM cjm_seq WHERE pos > 1 AND t IS NOT NULL AND pt IS NOT NULL GROUP BY pa, a, t - pt),
 cum AS (
   SELECT pa, a, d, cnt,
          sum(cnt) OVER (PARTITION BY pa, a ORDER BY d ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS upto,

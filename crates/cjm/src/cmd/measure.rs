@@ -28,6 +28,18 @@ pub(crate) struct Args {
     /// A readable report or JSON
     #[arg(long, value_enum, default_value = "text")]
     format: Out,
+    /// Measure on Apache Spark through Spark Connect; the log must be in cjm's canonical layout (`cjm export LOG --to parquet`)
+    #[arg(long, value_name = "sc://HOST:PORT", help_heading = "Spark")]
+    spark: Option<String>,
+    /// With --spark: read this table of the Spark session instead of a file
+    #[arg(long, value_name = "NAME", help_heading = "Spark")]
+    table: Option<String>,
+    /// Print the Spark SQL that --spark runs, and stop (no server needed)
+    #[arg(long, help_heading = "Spark")]
+    explain: bool,
+    /// With --spark: show the JVM's stack when Spark fails
+    #[arg(long, help_heading = "Spark")]
+    verbose: bool,
     /// Write to this file instead of standard output
     #[arg(short, long)]
     output: Option<PathBuf>,
@@ -47,9 +59,16 @@ pub(crate) fn run(args: Args) -> Result<Outcome, CliError> {
             args.map
         )));
     }
-    let log_path = input::log_path(args.log.as_deref(), &args.map, &map)?;
-    let log = args.read.with_data(map.data.as_ref()).read(&log_path)?;
-    let m = cjm_mine::measure::measure(&map, &log);
+    let m = if args.spark.is_some() || args.explain || args.table.is_some() {
+        match on_spark(&args, &map)? {
+            Some(m) => m,
+            None => return Ok(Outcome::Ok),
+        }
+    } else {
+        let log_path = input::log_path(args.log.as_deref(), &args.map, &map)?;
+        let log = args.read.with_data(map.data.as_ref()).read(&log_path)?;
+        cjm_mine::measure::measure(&map, &log)
+    };
     for s in &m.steps {
         if let Some(e) = &s.rule_error {
             eprintln!("warning: step `{}`: its evidence rule cannot run on this log: {e}", s.name);
@@ -155,4 +174,78 @@ fn report(map: &cjm_model::Journey, m: &Measurement) -> String {
         }
     }
     out
+}
+
+/// `--spark` (and `--explain`): the map measured on Apache Spark, the same
+/// figures as the embedded engine's; `None` when `--explain` printed the
+/// plan instead.
+fn on_spark(args: &Args, map: &cjm_model::Journey) -> Result<Option<Measurement>, CliError> {
+    let (spark, table, log) = (args.spark.is_some(), args.table.is_some(), args.log.is_some());
+    crate::spark::check_flags(spark, args.explain, table, log, &args.read)?;
+    if args.explain {
+        emit(args.output.as_deref(), explain(map).as_bytes())?;
+        return Ok(None);
+    }
+    let log = match &args.table {
+        Some(_) => String::new(),
+        None => input::log_path(args.log.as_deref(), &args.map, map)?,
+    };
+    measure_on_spark(args, map, &log).map(Some)
+}
+
+/// The plan without a server: the rules compiled against the layout and
+/// the attributes they name (a comparison with a number or a boolean
+/// shows the list of passing values it reads first as a parameter).
+fn explain(map: &cjm_model::Journey) -> String {
+    use cjm_spark::measure::{measure_plan, values_plan};
+    let mut columns: Vec<String> = cjm_spark::sql::LAYOUT_COLUMNS.iter().map(|c| c.to_string()).collect();
+    for step in map.steps() {
+        let Some(expr) = step.evidence.as_deref().and_then(|r| cjm_syntax::evidence::parse(r, 0).ok()) else {
+            continue;
+        };
+        columns.extend(expr.fields().into_iter().map(String::from));
+    }
+    let mut out = String::new();
+    // No server, so no values: each list of passing values is empty.
+    let fetch = |needed: &std::collections::BTreeSet<String>| {
+        out.push_str("-- first the distinct values the rules compare with numbers or booleans;\n");
+        out.push_str("-- cjm keeps those that pass (the parameters below list them)\n\n");
+        out.push_str(&values_plan(needed).explain());
+        Ok::<_, std::convert::Infallible>(needed.iter().map(|c| (c.clone(), Vec::new())).collect())
+    };
+    let Ok((_, req)) = cjm_spark::measure::request(map, &columns, fetch);
+    out.push_str(&measure_plan(&req).explain());
+    out
+}
+
+#[cfg(feature = "spark")]
+fn measure_on_spark(args: &Args, map: &cjm_model::Journey, log: &str) -> Result<Measurement, CliError> {
+    use crate::spark::{progress, undecodable, worded};
+    use cjm_spark::measure::{measure_parts, measure_plan, values, values_plan};
+    let url = args.spark.as_deref().unwrap_or_default();
+    let bar = progress();
+    bar.set_message(format!("connecting to {url}"));
+    let session = cjm_spark::client::Session::connect(url, args.verbose).map_err(|e| worded(e, args.verbose))?;
+    let step = |name: &str| bar.set_message(format!("Spark {}: {name}", session.version));
+    step("reading the log");
+    let columns =
+        session.open(&crate::spark::source(log, args.table.as_deref())).map_err(|e| worded(e, args.verbose))?;
+    // Rules that compare with numbers or booleans read their columns'
+    // distinct values first.
+    let (steps, req) = cjm_spark::measure::request(map, &columns, |needed| {
+        let answers = session.run(&values_plan(needed), &step).map_err(|e| worded(e, args.verbose))?;
+        values(&answers, needed).map_err(undecodable)
+    })?;
+    let results = session.run(&measure_plan(&req), &step);
+    bar.finish_and_clear();
+    drop(session);
+    let results = results.map_err(|e| worded(e, args.verbose))?;
+    let layout = cjm_mine::measure::Layout::of(map, &steps);
+    let parts = measure_parts(&results, &req, &layout, steps.len()).map_err(undecodable)?;
+    Ok(cjm_mine::measure::finish_measure(map, steps, parts))
+}
+
+#[cfg(not(feature = "spark"))]
+fn measure_on_spark(_args: &Args, _map: &cjm_model::Journey, _log: &str) -> Result<Measurement, CliError> {
+    Err(crate::spark::without_spark())
 }

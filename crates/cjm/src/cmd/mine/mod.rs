@@ -267,8 +267,13 @@ pub(crate) fn run(args: Args) -> Result<Outcome, CliError> {
     };
     let text = match args.format {
         OutFormat::SummaryJson => cjm_mine::summary_json(&summary),
-        OutFormat::Json => json_report(&args, &log, &summary, analysis.as_ref(), breakdown.as_deref())?,
-        OutFormat::Text => report::text(&args, &log, &summary, analysis.as_ref(), breakdown.as_deref()),
+        OutFormat::Json => {
+            let paths = paths_json(&args, &log)?;
+            json_report(&args, args.log(), &log.stats, &summary, analysis.as_ref(), breakdown.as_deref(), paths)?
+        }
+        OutFormat::Text => {
+            report::text(&args, args.log(), &log.stats, &summary, analysis.as_ref(), breakdown.as_deref())
+        }
     };
     emit(args.output.as_deref(), text.as_bytes())?;
     Ok(Outcome::Ok)
@@ -298,7 +303,7 @@ fn export_dropped(path: &std::path::Path, analysis: Option<&Analysis>) -> Result
 }
 
 /// One segment of `--by`: its value, summary and (for JSON) analysis.
-type Part = (String, Summary, Option<Analysis>);
+pub(super) type Part = (String, Summary, Option<Analysis>);
 
 /// `--by`: every figure per value, the summary and, for the JSON report,
 /// the analysis (transition times, follows, coverage, funnel, channels)
@@ -333,13 +338,16 @@ fn paths_json(args: &Args, log: &EventLog) -> Result<Option<cjm_mine::paths::Pat
     cjm_analytics::paths(log, &spec).map(Some).map_err(|e| CliError::usage(format!("{}: {e}", chart::flag(e.field))))
 }
 
-/// `--format json`: the read, the summary, the analysis and the breakdown.
+/// `--format json` of the log named `name`: the read, the summary, the
+/// analysis, the paths and the breakdown.
 fn json_report(
     args: &Args,
-    log: &EventLog,
+    name: &str,
+    read: &cjm_events::ReadStats,
     summary: &Summary,
     analysis: Option<&Analysis>,
     breakdown: Option<&[Part]>,
+    paths: Option<cjm_mine::paths::Paths>,
 ) -> Result<String, CliError> {
     let by: Option<serde_json::Value> = breakdown.map(|parts| {
         serde_json::Value::Object(
@@ -347,12 +355,12 @@ fn json_report(
         )
     });
     let mut s = serde_json::to_string_pretty(&serde_json::json!({
-        "log": args.log(),
-        "read": {"rows": log.stats.rows, "bad_rows": log.stats.bad_rows, "lifecycle_skipped": log.stats.lifecycle_skipped},
+        "log": name,
+        "read": {"rows": read.rows, "bad_rows": read.bad_rows, "lifecycle_skipped": read.lifecycle_skipped},
         "summary": summary,
         "analysis": analysis,
         "main_flow": args.simplify.map(|share| cjm_mine::analysis::simplify_dfg(summary, share)),
-        "paths": paths_json(args, log)?,
+        "paths": paths,
         "by": args.by,
         "breakdown": by,
     }))?;

@@ -2,19 +2,19 @@
 //! the main flow and the breakdown, as plain text.
 
 use super::{Args, Part};
-use cjm_events::EventLog;
 use cjm_mine::analysis::Analysis;
 use cjm_mine::Summary;
 
 /// The whole text report of a run.
 pub(super) fn text(
     args: &Args,
-    log: &EventLog,
+    name: &str,
+    read: &cjm_events::ReadStats,
     summary: &Summary,
     analysis: Option<&Analysis>,
     breakdown: Option<&[Part]>,
 ) -> String {
-    let mut t = report(args.log(), log, summary);
+    let mut t = report(name, read, summary);
     if let Some(share) = args.simplify {
         use std::fmt::Write;
         let main = cjm_mine::analysis::simplify_dfg(summary, share);
@@ -57,7 +57,7 @@ fn duration(secs: f64) -> String {
 }
 
 /// The readable report.
-fn report(path: &str, log: &EventLog, s: &cjm_mine::Summary) -> String {
+fn report(path: &str, read: &cjm_events::ReadStats, s: &cjm_mine::Summary) -> String {
     use std::fmt::Write;
     let mut out = String::new();
     let _ = writeln!(
@@ -68,8 +68,8 @@ fn report(path: &str, log: &EventLog, s: &cjm_mine::Summary) -> String {
         s.touchpoints.len(),
         s.n_variants
     );
-    if log.stats.bad_rows > 0 {
-        let _ = writeln!(out, "  {} rows could not be read (see stderr)", log.stats.bad_rows);
+    if read.bad_rows > 0 {
+        let _ = writeln!(out, "  {} rows could not be read (see stderr)", read.bad_rows);
     }
     let _ = writeln!(out, "\nTop variants (customers, share, cumulative)");
     let mut cum = 0;

@@ -1,54 +1,151 @@
-//! `cjm mine --spark sc://HOST:PORT`: the same summary, computed on Apache
-//! Spark. The plan (cjm-spark's SQL) runs on the cluster, which returns
-//! exact parts only; cjm-mine's `finish` turns them into the summary, so
-//! the bytes are the embedded engine's. `--explain` prints the plan.
+//! `cjm mine --spark sc://HOST:PORT`: the same summary and analysis,
+//! computed on Apache Spark. The plan (cjm-spark's SQL) runs on the
+//! cluster, which returns exact parts only; cjm-mine's finishers turn them
+//! into the summary and the analysis, so the bytes are the embedded
+//! engine's. `--explain` prints the plan.
 
-use super::{Args, OutFormat};
+use super::{Args, Narrowing, OutFormat};
 use crate::output::emit;
 use crate::{CliError, Outcome};
+use cjm_mine::analysis::{Analysis, FunnelSpec};
+use cjm_spark::sql::{AnalysisRequest, Request};
 
 pub(super) fn run(args: &Args) -> Result<Outcome, CliError> {
-    if args.spark.is_none() && !args.explain {
-        return Err(CliError::usage("--table reads a table of a Spark session: give --spark sc://HOST:PORT too"));
-    }
-    if args.table.is_some() && args.log.is_some() {
-        return Err(CliError::usage("give either a log or --table, not both"));
-    }
+    let (spark, table, log) = (args.spark.is_some(), args.table.is_some(), args.log.is_some());
+    crate::spark::check_flags(spark, args.explain, table, log, &args.read)?;
     refuse_what_spark_lacks(args)?;
-    let funnel = args.funnel_steps();
-    let plan = cjm_spark::sql::summary_plan(&funnel, args.top);
+    let narrowing = Narrowing::parse(args)?;
+    let req = request(args, &narrowing);
     if args.explain {
-        emit(args.output.as_deref(), plan.explain().as_bytes())?;
+        // No server, so no columns: `--where` names the column as given
+        // (`channel` the channel's).
+        let mut req = req;
+        if let Some((name, values)) = &narrowing.where_ {
+            let column = if name == "channel" { "cjm_channel".to_string() } else { name.clone() };
+            req.narrowing.where_ = Some((column, values.clone()));
+        }
+        let mut text = cjm_spark::sql::plan(&req).explain();
+        if let Some(by) = &args.by {
+            let column = if by == "channel" { "cjm_channel".to_string() } else { format!("case:{by}") };
+            text.push_str(&format!(
+                "-- --by {by}: then, for each value of its column (a customer attribute `case:{by}`, else an \
+                 event attribute `{by}`, else the channel; at most {}), this plan for its customers:\n\n",
+                cjm_spark::sql::MAX_BY_VALUES
+            ));
+            text.push_str(&cjm_spark::sql::plan(&segment(args, &req, &column, "VALUE")).explain());
+        }
+        emit(args.output.as_deref(), text.as_bytes())?;
         return Ok(Outcome::Ok);
     }
-    let summary = on_spark(&plan, &funnel, args)?;
-    emit(args.output.as_deref(), cjm_mine::summary_json(&summary).as_bytes())?;
+    let mined = on_spark(req, &narrowing, args)?;
+    if mined.summary.n_events == 0 {
+        return Err(CliError::usage(format!("{}: no events left (check --from, --to and --where)", shown(args))));
+    }
+    warn_unknown_steps(&mined.summary, &args.funnel_steps());
+    if let Some(path) = &args.export_dropped {
+        super::export_dropped(path, mined.analysis.as_ref())?;
+    }
+    let read = cjm_events::ReadStats { rows: mined.rows, ..Default::default() };
+    let (summary, analysis) = (&mined.summary, mined.analysis.as_ref());
+    let text = match args.format {
+        OutFormat::SummaryJson => cjm_mine::summary_json(summary),
+        OutFormat::Json => {
+            super::json_report(args, &shown(args), &read, summary, analysis, mined.breakdown.as_deref(), None)?
+        }
+        OutFormat::Text => {
+            super::report::text(args, &shown(args), &read, summary, analysis, mined.breakdown.as_deref())
+        }
+    };
+    emit(args.output.as_deref(), text.as_bytes())?;
     Ok(Outcome::Ok)
+}
+
+/// What one run on Spark gives.
+struct Mined {
+    summary: cjm_mine::Summary,
+    /// With `--format json` or `text`.
+    analysis: Option<Analysis>,
+    /// The log's rows before any filter.
+    rows: u64,
+    /// With `--by` (and a text or JSON report): each value's figures.
+    breakdown: Option<Vec<super::Part>>,
+}
+
+/// The request of one `--by` segment: the customers whose `column` holds
+/// `value`, the summary (the text report lists five variants) and, for
+/// JSON, the analysis without the dropped customers.
+fn segment(args: &Args, req: &Request, column: &str, value: &str) -> Request {
+    let json = args.format == OutFormat::Json;
+    let mut seg = req.clone();
+    seg.narrowing.by = Some((column.to_string(), value.to_string()));
+    seg.top = if json { args.top } else { args.top.min(5) };
+    seg.analysis = req.analysis.clone().filter(|_| json).map(|a| AnalysisRequest { dropped: false, ..a });
+    seg
+}
+
+/// The log as reports name it: the path as given, or the table.
+fn shown(args: &Args) -> String {
+    match &args.table {
+        Some(t) => format!("table {t}"),
+        None => args.log().to_string(),
+    }
+}
+
+/// The plan's request from the flags (`--where`'s column still the
+/// attribute's name: the log's columns resolve it).
+fn request(args: &Args, n: &Narrowing) -> Request {
+    let steps = args.funnel_steps();
+    let analysis = (args.format != OutFormat::SummaryJson).then(|| AnalysisRequest {
+        follows: args.follows,
+        funnel: (!steps.is_empty()).then(|| FunnelSpec {
+            steps: steps.clone(),
+            any_order: args.funnel_any_order,
+            strict: args.funnel_strict,
+            window_seconds: n.window,
+        }),
+        dropped: args.export_dropped.is_some(),
+        conversion: false,
+    });
+    Request {
+        funnel: steps,
+        top: args.top,
+        narrowing: cjm_spark::sql::Narrowing {
+            from: n.from,
+            to: n.to,
+            where_: n.where_.clone(),
+            gap: n.gap.map(|g| g.saturating_mul(1_000_000)),
+            by: None,
+        },
+        analysis,
+    }
+}
+
+/// A funnel step no event has reaches nobody: say so, with a guess.
+fn warn_unknown_steps(summary: &cjm_mine::Summary, funnel: &[String]) {
+    let names: Vec<&str> = summary.touchpoints.iter().map(|t| t.touchpoint.as_str()).collect();
+    for step in funnel {
+        if !names.contains(&step.as_str()) {
+            let hint = cjm_syntax::keys::did_you_mean(step, names.iter().copied())
+                .map(|b| format!(" (did you mean `{b}`?)"))
+                .unwrap_or_default();
+            eprintln!("warning: funnel step `{step}` is not a touchpoint of this log{hint}; nobody reaches it");
+        }
+    }
 }
 
 /// The flags of `cjm mine` the Spark plans do not compute yet: each is
 /// refused by name rather than silently ignored.
 fn refuse_what_spark_lacks(args: &Args) -> Result<(), CliError> {
-    if let Some(flag) = args.read.first_given() {
+    if args.follows > cjm_spark::sql::MAX_FOLLOWS && args.format != OutFormat::SummaryJson {
         return Err(CliError::usage(format!(
-            "{flag}: with --spark the log is read in cjm's canonical layout, whose columns are fixed; \
-             give {flag} to `cjm export` when writing it"
+            "--follows {}: on Spark at most {} steps apart (one window term a step)",
+            args.follows,
+            cjm_spark::sql::MAX_FOLLOWS
         )));
     }
     let lacking = [
-        (args.format != OutFormat::SummaryJson && !args.explain, "--format text and json (use --format summary-json)"),
         (args.chart.is_some(), "--chart"),
-        (args.by.is_some(), "--by"),
-        (args.gap.is_some(), "--gap"),
-        (args.from.is_some(), "--from"),
-        (args.to.is_some(), "--to"),
-        (args.where_.is_some(), "--where"),
         (args.cover.is_some(), "--cover"),
-        (args.simplify.is_some(), "--simplify"),
-        (args.export_dropped.is_some(), "--export-dropped"),
-        (args.funnel_any_order, "--funnel-any-order"),
-        (args.funnel_strict, "--funnel-strict"),
-        (args.window.is_some(), "--window"),
         (args.paths_from.is_some() || args.paths_into.is_some(), "--paths-from and --paths-into"),
     ];
     match crate::logs::first_set(lacking) {
@@ -60,76 +157,83 @@ fn refuse_what_spark_lacks(args: &Args) -> Result<(), CliError> {
     }
 }
 
-/// The log as the cluster sees it: a table, a URI, or a local path made
-/// absolute (the server does not share this shell's directory).
 #[cfg(feature = "spark")]
-fn source(args: &Args) -> cjm_spark::client::Source {
-    use cjm_spark::client::Source;
-    let log = args.log();
-    match &args.table {
-        Some(t) => Source::Table(t.clone()),
-        None if log.contains("://") => Source::Parquet(log.to_string()),
-        None => Source::Parquet(
-            std::fs::canonicalize(log).map_or_else(|_| log.to_string(), |p| p.to_string_lossy().into_owned()),
-        ),
-    }
-}
-
-#[cfg(feature = "spark")]
-fn on_spark(plan: &cjm_spark::sql::Plan, funnel: &[String], args: &Args) -> Result<cjm_mine::Summary, CliError> {
+fn on_spark(mut req: Request, narrowing: &Narrowing, args: &Args) -> Result<Mined, CliError> {
+    use crate::spark::{progress, undecodable};
     use cjm_spark::client::{ClientError, Session};
     let url = args.spark.as_deref().unwrap_or_default();
-    let worded = |e: ClientError| {
-        let mut message = e.to_string();
-        match &e {
-            ClientError::MissingColumns { .. } => {
-                message.push_str("; write the log with `cjm export LOG --to parquet -o OUT.parquet`")
-            }
-            ClientError::Spark { step, .. } if step.starts_with("reading") && !args.verbose => {
-                message.push_str(" (is it in cjm's canonical layout? `cjm export LOG --to parquet` writes it)")
-            }
-            ClientError::Spark { stack: Some(stack), .. } if args.verbose => {
-                message.push('\n');
-                message.push_str(stack);
-            }
-            ClientError::Spark { stack: Some(_), .. } => message.push_str(" (--verbose shows the JVM's stack)"),
-            _ => {}
-        }
-        match e {
-            ClientError::BadAddress { .. } | ClientError::Unreachable { .. } | ClientError::OldSpark { .. } => {
-                CliError::usage(message)
-            }
-            _ => CliError::input(message),
-        }
-    };
+    let worded = |e: ClientError| crate::spark::worded(e, args.verbose);
     let bar = progress();
     bar.set_message(format!("connecting to {url}"));
     let session = Session::connect(url, args.verbose).map_err(worded)?;
-    let results = {
-        let step = |name: &str| bar.set_message(format!("Spark {}: {name}", session.version));
-        session.run(plan, &source(args), &step)
+    let step = |name: &str| bar.set_message(format!("Spark {}: {name}", session.version));
+    step("reading the log");
+    let columns = session.open(&crate::spark::source(args.log(), args.table.as_deref())).map_err(worded)?;
+    if let Some((name, values)) = &narrowing.where_ {
+        let column =
+            cjm_spark::sql::where_column(&columns, name).map_err(|e| CliError::usage(format!("--where: {e}")))?;
+        req.narrowing.where_ = Some((column, values.clone()));
+    }
+    let results = session.run(&cjm_spark::sql::plan(&req), &step).map_err(worded)?;
+    let (summary, analysis) = mined(&results, &req)?;
+    let rows = match &req.analysis {
+        Some(_) => cjm_spark::decode::rows_read(&results).map_err(undecodable)?,
+        None => summary.n_events,
+    };
+    let breakdown = match (&args.by, args.format) {
+        (Some(by), OutFormat::Json | OutFormat::Text) => {
+            let column = cjm_spark::sql::by_column(&columns, by).map_err(|e| CliError::usage(format!("--by: {e}")))?;
+            let wanted = std::collections::BTreeSet::from([column.clone()]);
+            let answers = session.run(&cjm_spark::measure::values_plan(&wanted), &step).map_err(worded)?;
+            let mut values =
+                cjm_spark::measure::values(&answers, &wanted).map_err(undecodable)?.remove(&column).unwrap_or_default();
+            if values.len() > cjm_spark::sql::MAX_BY_VALUES {
+                return Err(CliError::usage(format!(
+                    "--by {by}: the log has {} values of it; on Spark a breakdown takes at most {} (one plan a value)",
+                    values.len(),
+                    cjm_spark::sql::MAX_BY_VALUES
+                )));
+            }
+            values.sort();
+            let mut parts = Vec::new();
+            for v in values {
+                step(&format!("--by {by} = {v}"));
+                let seg = segment(args, &req, &column, &v);
+                let results = session.run(&cjm_spark::sql::plan(&seg), &step).map_err(worded)?;
+                let (s, a) = mined(&results, &seg)?;
+                if s.n_events > 0 {
+                    parts.push((v, s, a));
+                }
+            }
+            Some(parts)
+        }
+        _ => None,
     };
     bar.finish_and_clear();
     drop(session);
-    let results = results.map_err(worded)?;
-    cjm_spark::summary(&results, funnel, args.top).map_err(|e| CliError::input(e.to_string()))
+    Ok(Mined { summary, analysis, rows, breakdown })
 }
 
+/// The summary and (when asked) the analysis of a plan's answers.
 #[cfg(feature = "spark")]
-fn progress() -> indicatif::ProgressBar {
-    let bar = indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
-    bar.set_style(
-        indicatif::ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
-    );
-    bar.enable_steady_tick(std::time::Duration::from_millis(200));
-    bar
+fn mined(
+    results: &cjm_spark::decode::Results,
+    req: &Request,
+) -> Result<(cjm_mine::Summary, Option<Analysis>), CliError> {
+    use crate::spark::undecodable;
+    let summary = cjm_spark::summary(results, &req.funnel, req.top).map_err(undecodable)?;
+    let analysis = match &req.analysis {
+        Some(a) => {
+            let parts = cjm_spark::decode::analysis_parts(results, a).map_err(undecodable)?;
+            let top: Vec<u64> = summary.top_variants.iter().map(|v| v.count).collect();
+            Some(cjm_mine::parts::finish_analysis(parts, a.funnel.as_ref(), &top, summary.n_customers))
+        }
+        None => None,
+    };
+    Ok((summary, analysis))
 }
 
 #[cfg(not(feature = "spark"))]
-fn on_spark(_plan: &cjm_spark::sql::Plan, _funnel: &[String], _args: &Args) -> Result<cjm_mine::Summary, CliError> {
-    Err(CliError::usage(
-        "this cjm was built without Spark: build it with `cargo build --release -p cjm --features spark` \
-         (needs protoc, e.g. `apt-get install protobuf-compiler`); --explain prints the SQL without it",
-    ))
+fn on_spark(_req: Request, _narrowing: &Narrowing, _args: &Args) -> Result<Mined, CliError> {
+    Err(crate::spark::without_spark())
 }
