@@ -7,7 +7,8 @@
 #     by scripts/deck-test.sh, python-pptx in a cached virtualenv
 #   - the npm packages in e2e/package-lock.json
 #   - cargo-fuzz (the fuzz smoke run; RUSTC_BOOTSTRAP lets stable build it)
-#   - protobuf-compiler (cjm's Spark Connect client is built with protoc) and
+#   - protobuf-compiler and libprotobuf-dev (cjm's Spark Connect client is
+#     built with protoc and the well-known .proto files) and
 #     pyspark 4.3.0 in a cached virtualenv, by scripts/spark-parity.sh (a
 #     Spark Connect server for the summary's parity; Java 17 is needed)
 set -euo pipefail
@@ -19,6 +20,9 @@ command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
 command -v soffice >/dev/null 2>&1 || missing+=(libreoffice-impress)
 command -v protoc >/dev/null 2>&1 || missing+=(protobuf-compiler)
+# The well-known types (google/protobuf/any.proto) the Spark Connect
+# protos import: only recommended by protobuf-compiler, so named here.
+[ -f /usr/include/google/protobuf/any.proto ] || missing+=(libprotobuf-dev)
 if [ ${#missing[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"

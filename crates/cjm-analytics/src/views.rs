@@ -121,20 +121,23 @@ pub fn funnel(log: &EventLog, spec: &FunnelSpec, by: Option<&str>) -> Result<Fun
         masks = segment_masks(log, &j, &column, &ranked);
     }
     let (report, reports) = cjm_mine::analysis::funnel_report_by(log, &j, spec, &masks);
-    let histogram = bins(&report.conversion_seconds);
+    let mut view = funnel_of(j.customers() as u64, report);
     let breakdown = ranked
         .into_iter()
         .zip(reports)
         .map(|((_, value, customers), report)| Segment { value, customers, report })
         .collect();
-    Ok(FunnelView {
-        customers: j.customers() as u64,
-        report,
-        histogram,
-        by: by.map(str::to_string),
-        breakdown,
-        segments_left_out: left_out,
-    })
+    view.by = by.map(str::to_string);
+    view.breakdown = breakdown;
+    view.segments_left_out = left_out;
+    Ok(view)
+}
+
+/// The funnel of `customers` (those with an event after the filters)
+/// from its report, as any backend computes it: no breakdown.
+pub fn funnel_of(customers: u64, report: FunnelReport) -> FunnelView {
+    let histogram = bins(&report.conversion_seconds);
+    FunnelView { customers, report, histogram, by: None, breakdown: Vec::new(), segments_left_out: 0 }
 }
 
 /// Where a breakdown's values are: a customer attribute (one value per
@@ -439,7 +442,19 @@ pub fn process(log: &EventLog, simplify: Option<f64>) -> Result<ProcessView, Que
     }
     let j = cjm_mine::journeys::build(log);
     let s = cjm_mine::summary::summarize(log, &j, &[], 0);
-    let edge_times = cjm_mine::analysis::transition_times(log, &j);
+    process_of(&s, &cjm_mine::analysis::transition_times(log, &j), simplify)
+}
+
+/// [`process`] from a summary and the transitions' times, as any backend
+/// computes them.
+pub fn process_of(
+    s: &cjm_mine::Summary,
+    edge_times: &[cjm_mine::analysis::EdgeTimes],
+    simplify: Option<f64>,
+) -> Result<ProcessView, QueryError> {
+    if simplify.is_some_and(|s| !(0.0..=1.0).contains(&s)) {
+        return Err(QueryError::new("simplify", "choose a share from 0 to 1, e.g. 0.8"));
+    }
     let kept_edges = match simplify {
         Some(share) => cjm_mine::analysis::simplify_dfg(&s, share),
         None => s.dfg.clone(),
@@ -557,7 +572,16 @@ pub struct VariantsView {
 
 pub fn variants(log: &EventLog, top: usize) -> VariantsView {
     let j = cjm_mine::journeys::build(log);
-    let s = cjm_mine::summary::summarize(log, &j, &[], top.clamp(1, MAX_VARIANTS));
+    variants_of(cjm_mine::summary::summarize(log, &j, &[], variants_top(top)))
+}
+
+/// How many variants a summary for [`variants_of`] keeps, of `top` asked.
+pub fn variants_top(top: usize) -> usize {
+    top.clamp(1, MAX_VARIANTS)
+}
+
+/// [`variants`] from a summary, as any backend computes it.
+pub fn variants_of(s: cjm_mine::Summary) -> VariantsView {
     VariantsView { customers: s.n_customers, n_variants: s.n_variants, top: s.top_variants }
 }
 

@@ -23,6 +23,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0005_log_folder.sql"),
     include_str!("migrations/0006_share_pins.sql"),
     include_str!("migrations/0007_personas.sql"),
+    include_str!("migrations/0008_spark_logs.sql"),
 ];
 
 #[derive(Clone)]

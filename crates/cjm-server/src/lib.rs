@@ -91,6 +91,12 @@ pub struct Config {
     /// A folder of log files on the server that workspaces attach in
     /// place (no upload, no upload limit).
     pub logs_dir: Option<PathBuf>,
+    /// A Spark Connect server (`sc://HOST:PORT`) whose tables workspaces
+    /// attach as logs, computed on the cluster.
+    pub spark: Option<String>,
+    /// Path prefixes on the cluster (`/data/logs/`, `s3a://bucket/cjm/`)
+    /// under which workspaces may attach Parquet logs; none: tables only.
+    pub spark_paths: Vec<String>,
 }
 
 impl Config {
@@ -105,6 +111,8 @@ impl Config {
             login_attempts: 10,
             trusted_proxies: Vec::new(),
             logs_dir: None,
+            spark: None,
+            spark_paths: Vec::new(),
         }
     }
 }

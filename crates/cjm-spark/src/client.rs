@@ -184,6 +184,77 @@ impl Drop for Session {
     }
 }
 
+/// What one plan of [`crate::sql::plan`] gives: the summary, the analysis
+/// when the request asks for it, and the log's rows before any filter.
+pub struct Mined {
+    pub summary: cjm_mine::Summary,
+    pub analysis: Option<cjm_mine::analysis::Analysis>,
+    pub rows: u64,
+}
+
+impl Session {
+    /// `req` run over the log [`Session::open`] made the view of, finished
+    /// by cjm-mine's finishers (the bytes the embedded engine gives).
+    /// `--where`'s column in `req` must already be the log's
+    /// ([`crate::sql::where_column`]).
+    pub fn mine(&self, req: &crate::sql::Request, progress: &dyn Fn(&str)) -> Result<Mined, ClientError> {
+        let results = self.run(&crate::sql::plan(req), progress)?;
+        let summary = crate::summary(&results, &req.funnel, req.top).map_err(ClientError::Decode)?;
+        let (analysis, rows) = match &req.analysis {
+            Some(a) => {
+                let parts = crate::decode::analysis_parts(&results, a).map_err(ClientError::Decode)?;
+                let top: Vec<u64> = summary.top_variants.iter().map(|v| v.count).collect();
+                let analysis =
+                    cjm_mine::parts::finish_analysis(parts, a.funnel.as_ref(), &top, summary.n_customers);
+                (Some(analysis), crate::decode::rows_read(&results).map_err(ClientError::Decode)?)
+            }
+            None => (None, summary.n_events),
+        };
+        Ok(Mined { summary, analysis, rows })
+    }
+
+    /// `map` measured against the log [`Session::open`] made the view of
+    /// (`columns`, what it gave): rules that compare with numbers or
+    /// booleans read their columns' distinct values first.
+    pub fn measure(
+        &self,
+        map: &cjm_model::Journey,
+        columns: &[String],
+        progress: &dyn Fn(&str),
+    ) -> Result<cjm_mine::measure::Measurement, ClientError> {
+        use crate::measure::{measure_parts, measure_plan, values, values_plan};
+        let (steps, req) = crate::measure::request(map, columns, |needed| {
+            let answers = self.run(&values_plan(needed), progress)?;
+            values(&answers, needed).map_err(ClientError::Decode)
+        })?;
+        let results = self.run(&measure_plan(&req), progress)?;
+        let layout = cjm_mine::measure::Layout::of(map, &steps);
+        let parts = measure_parts(&results, &req, &layout, steps.len()).map_err(ClientError::Decode)?;
+        Ok(cjm_mine::measure::finish_measure(map, steps, parts))
+    }
+
+    /// The first and last known event times of the log narrowed by `n`.
+    pub fn span(
+        &self,
+        n: &crate::sql::Narrowing,
+        progress: &dyn Fn(&str),
+    ) -> Result<Option<(i64, i64)>, ClientError> {
+        let results = self.run(&crate::sql::span_plan(n), progress)?;
+        crate::decode::span(&results).map_err(ClientError::Decode)
+    }
+
+    /// The distinct values of each of `columns` (at most
+    /// [`crate::measure::MAX_DISTINCT`] a column).
+    pub fn values(
+        &self,
+        columns: &std::collections::BTreeSet<String>,
+        progress: &dyn Fn(&str),
+    ) -> Result<HashMap<String, Vec<String>>, ClientError> {
+        let answers = self.run(&crate::measure::values_plan(columns), progress)?;
+        crate::measure::values(&answers, columns).map_err(ClientError::Decode)
+    }
+}
+
 fn argument(p: &Param) -> Expression {
     match p {
         // As PySpark does: INT when it fits (LIMIT takes nothing wider).

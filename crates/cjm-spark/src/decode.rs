@@ -83,6 +83,19 @@ impl<'a> Rows<'a> {
         Ok(out)
     }
 
+    /// Every row's time in microseconds (null: `None`).
+    fn times(&self, name: &str) -> Result<Vec<Option<i64>>, DecodeError> {
+        let mut out = Vec::new();
+        for b in self.batches {
+            let a = self.column(b, name)?;
+            match a.data_type() {
+                DataType::Int64 => out.extend(a.as_primitive::<Int64Type>().iter()),
+                t => return Err(self.wrong(name, t)),
+            }
+        }
+        Ok(out)
+    }
+
     /// Every row's `DECIMAL(38,0)` sum (null: 0).
     fn sums(&self, name: &str) -> Result<Vec<i128>, DecodeError> {
         let mut out = Vec::new();
@@ -377,6 +390,17 @@ pub(crate) fn texts(results: &Results, query: &str, column: &str) -> Result<Vec<
 /// A boolean column of an answer.
 pub(crate) fn flags(results: &Results, query: &str, column: &str) -> Result<Vec<bool>, DecodeError> {
     Rows::of(results, query)?.bools(column)
+}
+
+/// The answer of [`crate::sql::span_plan`]: the first and last known
+/// times, `None` when no event has one.
+pub fn span(results: &Results) -> Result<Option<(i64, i64)>, DecodeError> {
+    let rows = Rows::of(results, "span")?;
+    match (rows.times("lo")?.as_slice(), rows.times("hi")?.as_slice()) {
+        ([Some(lo)], [Some(hi)]) => Ok(Some((*lo, *hi))),
+        ([_], [_]) => Ok(None),
+        (lo, _) => Err(DecodeError(format!("`span` answered {} rows, not one", lo.len()))),
+    }
 }
 
 /// The one row's `lo` and `hi` doubles (null: the empty range, infinite

@@ -77,8 +77,9 @@ pub struct Narrowing {
     pub from: Option<i64>,
     /// Events before this time; unknown times stay.
     pub to: Option<i64>,
-    /// Events whose column (see [`where_column`]) holds one of the values.
-    pub where_: Option<(String, Vec<String>)>,
+    /// Events whose column (see [`where_column`]) holds one of the
+    /// values, for each of the list.
+    pub where_: Vec<(String, Vec<String>)>,
     /// A customer inactive longer than this (microseconds) starts a new
     /// session, a customer of its own (`c`, `c#2`, `c#3`…).
     pub gap: Option<i64>,
@@ -142,6 +143,21 @@ pub fn plan(req: &Request) -> Plan {
     Plan { setup, queries, teardown }
 }
 
+/// The first and last known event times (UTC microseconds) of the log
+/// narrowed by `n`, as the query `span` (`lo`, `hi`; null when no event
+/// has a time): the web app's overview.
+pub fn span_plan(n: &Narrowing) -> Plan {
+    let query = Query {
+        name: "span".into(),
+        statement: plain("SELECT min(t) AS lo, max(t) AS hi FROM cjm_ev"),
+    };
+    let mut teardown = vec![plain("DROP VIEW IF EXISTS cjm_ev")];
+    if n.by.is_some() {
+        teardown.push(plain("DROP VIEW IF EXISTS cjm_base"));
+    }
+    Plan { setup: events_views(n, false), queries: vec![query], teardown }
+}
+
 /// What the views carry beyond the summary's columns.
 struct Shape {
     /// Channels (reach, switches).
@@ -174,9 +190,10 @@ fn events_views(n: &Narrowing, order: bool) -> Vec<Statement> {
         conds.push("(cjm_time IS NULL OR unix_micros(cjm_time) < :to)".to_string());
         params.push(("to".into(), Param::Int(to)));
     }
-    if let Some((column, values)) = &n.where_ {
-        conds.push(format!("array_contains(:values, {})", ident(column)));
-        params.push(("values".into(), Param::Texts(values.clone())));
+    for (i, (column, values)) in n.where_.iter().enumerate() {
+        let name = if i == 0 { "values".to_string() } else { format!("values_{i}") };
+        conds.push(format!("array_contains(:{name}, {})", ident(column)));
+        params.push((name, Param::Texts(values.clone())));
     }
     let first = if order { ", min(cjm_row) OVER (PARTITION BY cjm_customer) AS cf" } else { "" };
     let source =

@@ -127,6 +127,30 @@ fn spec(steps: &[&str], any_order: bool, strict: bool, window_seconds: Option<i6
     cjm_mine::analysis::FunnelSpec { steps, any_order, strict, window_seconds }
 }
 
+/// The web app's time span of a narrowed log: every filter (two `where`s,
+/// a segment) a parameter of its own.
+#[test]
+fn the_span_plan_is_golden_sql() {
+    use cjm_spark::sql::Narrowing;
+    let narrowing = Narrowing {
+        from: Some(1_709_251_200_000_000),
+        to: None,
+        where_: vec![("cjm_channel".into(), vec!["web".into()]), ("case:segment".into(), vec!["gold".into()])],
+        gap: None,
+        by: Some(("case:segment".into(), "gold".into())),
+    };
+    let plan = cjm_spark::sql::span_plan(&narrowing);
+    compare("span.sql", &plan.explain());
+    let names: Vec<&str> = plan.queries.iter().map(|q| q.name.as_str()).collect();
+    assert_eq!(names, ["span"]);
+    for s in &plan.setup {
+        for value in ["web", "gold", "1709251200"] {
+            assert!(!s.sql.contains(value), "{value} spliced into {}", s.sql);
+        }
+    }
+    assert!(plan.teardown.iter().any(|s| s.sql.contains("cjm_base")), "the segment's view is dropped too");
+}
+
 /// The analysis' plans, one per funnel matcher, with every narrowing: the
 /// events view filters and cuts sessions, the funnel is one fold, and
 /// every value is a parameter.
@@ -137,7 +161,7 @@ fn the_analysis_plans_are_golden_sql() {
     let narrowing = Narrowing {
         from: Some(1_709_251_200_000_000),
         to: Some(1_711_929_600_000_000),
-        where_: Some(("case:segment".into(), vec!["gold".into(), "silver".into()])),
+        where_: vec![("case:segment".into(), vec!["gold".into(), "silver".into()])],
         gap: Some(1_800_000_000),
         by: Some(("org:group".into(), "Group 1".into())),
     };
@@ -177,7 +201,7 @@ fn the_analysis_plans_are_golden_sql() {
     let e = col("cjm_row").unwrap_err();
     assert_eq!(e.known, ["channel", "org:group", "we`ird", "case:channel"]);
     let req = Request {
-        narrowing: Narrowing { where_: Some(("we`ird".into(), vec!["x".into()])), ..Narrowing::default() },
+        narrowing: Narrowing { where_: vec![("we`ird".into(), vec!["x".into()])], ..Narrowing::default() },
         ..Request::default()
     };
     assert!(cjm_spark::sql::plan(&req).setup[0].sql.contains("array_contains(:values, `we``ird`)"));

@@ -98,9 +98,3 @@ pub(crate) fn progress() -> indicatif::ProgressBar {
     bar.enable_steady_tick(std::time::Duration::from_millis(200));
     bar
 }
-
-/// An answer that could not be read, as an input error.
-#[cfg(feature = "spark")]
-pub(crate) fn undecodable(e: cjm_spark::decode::DecodeError) -> CliError {
-    CliError::input(e.to_string())
-}

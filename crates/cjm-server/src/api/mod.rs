@@ -648,6 +648,27 @@ pub(crate) async fn attach_folder_log(
     Ok((status, Json(answer)))
 }
 
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SparkLog {
+    /// A table or view of the cluster's session, in cjm's canonical layout
+    /// (`events`, `sales.events`).
+    #[serde(default)]
+    pub table: Option<String>,
+    /// Or a Parquet file or folder in the canonical layout, under a prefix
+    /// the administrator allowed (`cjm serve --spark-paths`).
+    #[serde(default)]
+    pub path: Option<String>,
+}
+
+pub(crate) async fn attach_spark_log(
+    State(state): State<AppState>,
+    access: MapAccess<Editor>,
+    Body(body): Body<SparkLog>,
+) -> AppResult<Json<EvidenceState>> {
+    Ok(Json(service::spark::attach(&state, &access.map, &access.user, body.table, body.path).await?))
+}
+
 pub(crate) async fn remove_log(
     State(state): State<AppState>,
     access: WorkspaceAccess<Editor>,

@@ -115,14 +115,16 @@ async fn page(
     let ws = access.ws;
     let ev = log_of(&state, ws, id).await?;
     let ask = Ask::parse(raw.as_deref())?;
-    let path = crate::service::evidence::file_of(&state.config, &ev)?;
-    let read = state.evidence.log(ev.id, path, ev.file_name.clone(), ev.mapping.clone()).await;
-    let log = match read {
+    let log = match read(&state, &ev).await {
         Ok(log) => log,
-        Err(AppError::BadRequest(m) | AppError::Unprocessable(m)) => {
+        Err(AppError::BadRequest(m) | AppError::Unprocessable(m) | AppError::Unavailable(m)) => {
             let body = html! {
                 (head(&ev, ws))
-                section.card.error-box role="alert" { h2 { "This log does not read" } p { (m) } p { "Choose its columns on the evidence page of a map it is attached to." } }
+                section.card.error-box role="alert" {
+                    h2 { "This log does not read" } p { (m) }
+                    @if ev.on_spark { p { "The cluster is asked again when the page is opened again." } }
+                    @else { p { "Choose its columns on the evidence page of a map it is attached to." } }
+                }
             };
             return Ok(Page::new(&ev.file_name, &who, "log", body)
                 .crumbs(crumbs(ws, &access.workspace.name))
@@ -136,18 +138,19 @@ async fn page(
     let maps = maps_for(&state, view, id).await?;
     let (mut content, error) = match &answer {
         Ok(a) => (drawn(a.clone(), &ask, &ev, ws, &here, "a", &maps).await?, None),
-        Err(AppError::Unprocessable(m)) => (html! {}, Some(m.clone())),
+        Err(AppError::Unprocessable(m) | AppError::Unavailable(m)) => (html! {}, Some(m.clone())),
         Err(e) => return Err(clone_err(e)),
     };
     let logs = state.db.read(move |c| store::workspace_logs(c, ws)).await?;
     if let (true, Ok(a_answer)) = (ask.comparing(), &answer) {
         content = compared(&state, &ev, &ask, view, ws, (a_answer, content)).await?;
     }
-    let choices = Choices::of(&log);
-    let read = if view == View::Overview && !ask.comparing() {
-        Some(state.evidence.summary(&ev, log.clone()).await?)
-    } else {
-        None
+    let choices = log.choices();
+    let read = match &log {
+        Read::Here(log) if view == View::Overview && !ask.comparing() => {
+            Some(state.evidence.summary(&ev, log.clone()).await?)
+        }
+        _ => None,
     };
     let body = html! {
         (head(&ev, ws))
@@ -164,6 +167,30 @@ async fn page(
         (content)
     };
     Ok(Page::new(&ev.file_name, &who, "log", body).crumbs(crumbs(ws, &access.workspace.name)).wide().render())
+}
+
+/// A log as its pages read it: its events here, or (on Spark) what the
+/// cluster told of it.
+enum Read {
+    Here(std::sync::Arc<cjm_events::EventLog>),
+    Spark(std::sync::Arc<crate::service::spark::Described>),
+}
+
+impl Read {
+    fn choices(&self) -> Choices {
+        match self {
+            Read::Here(log) => Choices::of(log),
+            Read::Spark(d) => Choices::of_spark(d),
+        }
+    }
+}
+
+async fn read(state: &AppState, ev: &Evidence) -> AppResult<Read> {
+    if ev.on_spark {
+        return Ok(Read::Spark(crate::service::spark::described(state, ev).await?));
+    }
+    let path = crate::service::evidence::file_of(&state.config, ev)?;
+    Ok(Read::Here(state.evidence.log(ev.id, path, ev.file_name.clone(), ev.mapping.clone()).await?))
 }
 
 fn clone_err(e: &AppError) -> AppError {
@@ -184,7 +211,11 @@ fn head(ev: &Evidence, ws: i64) -> Markup {
         div.page-head {
             h1 { (ev.file_name) }
         }
-        p.muted { (super::maps::size(ev.bytes)) ", uploaded by " (ev.uploaded_by) " " (when(ev.created_at)) }
+        @if ev.on_spark {
+            p.muted { "On the server's Spark cluster, attached by " (ev.uploaded_by) " " (when(ev.created_at)) ". The overview, funnel, process map and variants are computed there; paths and trends are not yet." }
+        } @else {
+            p.muted { (super::maps::size(ev.bytes)) ", uploaded by " (ev.uploaded_by) " " (when(ev.created_at)) }
+        }
     }
 }
 
@@ -208,6 +239,20 @@ impl Choices {
             channels: sorted(log.channels.values().map(str::to_string).collect()),
             attributes: sorted(attributes),
             touchpoints: sorted(log.activities.values().map(str::to_string).collect()),
+        }
+    }
+
+    /// From a Spark log's columns and overview.
+    fn of_spark(d: &crate::service::spark::Described) -> Choices {
+        let sorted = |mut v: Vec<String>| {
+            v.sort();
+            v.truncate(500);
+            v
+        };
+        Choices {
+            channels: sorted(d.overview.channels.iter().map(|c| c.channel.clone()).collect()),
+            attributes: sorted(crate::service::spark::attributes(&d.columns)),
+            touchpoints: sorted(d.overview.touchpoints.iter().map(|t| t.touchpoint.clone()).collect()),
         }
     }
 }
@@ -520,7 +565,7 @@ async fn compared(
             let b = drawn(answer.clone(), &b_ask, &b_ev, ws, &b_here, "b", &b_maps).await?;
             (b, headline_figures(a_answer, &answer))
         }
-        Err(AppError::Unprocessable(m) | AppError::BadRequest(m)) => {
+        Err(AppError::Unprocessable(m) | AppError::BadRequest(m) | AppError::Unavailable(m)) => {
             (html! { section.card.error-box role="alert" { p { (m) } } }, Vec::new())
         }
         Err(e) => return Err(e),

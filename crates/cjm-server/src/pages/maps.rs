@@ -849,7 +849,11 @@ pub(crate) async fn evidence_page(
         @if let Some(e) = &ev.evidence {
             section.card {
                 h2 { (e.file_name) }
-                p.muted { (e.bytes / 1024) " kB · uploaded by " (e.uploaded_by) " · " (when(e.created_at)) }
+                @if e.on_spark {
+                    p.muted { "On the server's Spark cluster · attached by " (e.uploaded_by) " · " (when(e.created_at)) ". The map is measured there, and the overview, funnel, process map and variants run there." }
+                } @else {
+                    p.muted { (e.bytes / 1024) " kB · uploaded by " (e.uploaded_by) " · " (when(e.created_at)) }
+                }
                 p { a.button href={ "/w/" (map.workspace_id) "/logs/" (e.id) } { "Explore this log" } " " span.muted { "funnel, paths, process map, variants and trends, with filters" } }
                 @if let Some(err) = &ev.error { p.error role="alert" { (err) } }
                 @if let Some(s) = &ev.summary {
@@ -865,7 +869,10 @@ pub(crate) async fn evidence_page(
                         }
                     }
                 }
-                @if editor { (mapping_form(id, e, ev.preview.as_ref(), ev.error.is_some() || ev.summary.as_ref().is_some_and(|s| s.bad_rows > 0), "How to read the log")) }
+                @if e.on_spark {
+                    @if let Some(s) = &ev.summary { p.muted { "Columns: " @for (i, c) in s.columns.iter().enumerate() { @if i > 0 { ", " } code { (c) } } } }
+                }
+                @else if editor { (mapping_form(id, e, ev.preview.as_ref(), ev.error.is_some() || ev.summary.as_ref().is_some_and(|s| s.bad_rows > 0), "How to read the log")) }
                 @else if let Some(p) = &ev.preview { (preview_table(p)) }
             }
             @if let (Some(m), Some(v)) = (&measured, variant) {
@@ -873,7 +880,7 @@ pub(crate) async fn evidence_page(
                 p.variant-note role="status" { "Measured on the " (cjm_render::group_digits(n)) @if n == 1 { " customer whose journey is" } @else { " customers whose journey is" } " exactly " strong { (v) } ". " a href={ "/m/" (id) "/evidence#figures" } { "Measure on all customers" } }
             }
             @if let Some(m) = &measured { (figures_card(&m.measurement)) }
-            @if ev.summary.is_some() {
+            @if ev.summary.is_some() && !e.on_spark {
                 section.card #draft-from-data {
                     h2 { "A draft from the data" }
                     p.muted { "The journeys customers really take, as a starting map: the dominant path, scores from ratings, channels, an evidence rule on every step." }
@@ -887,6 +894,7 @@ pub(crate) async fn evidence_page(
         }
         @if editor { (upload_card(id, ev.evidence.is_some(), limit_mb)) }
         @if let Some(f) = folder.as_ref().filter(|f| f.configured) { (folder_card(id, f)) }
+        @if editor && state.config.spark.is_some() { (spark_card(id, !state.config.spark_paths.is_empty())) }
         (logs_card(id, map.workspace_id, map.evidence_id, &ev.logs, editor))
     };
     Ok(Page::new("Evidence", &who, "evidence", body).crumbs(crumbs(&map, &ws)).wide().render())
@@ -1127,6 +1135,21 @@ fn folder_card(id: i64, f: &crate::service::folder::FolderListing) -> Markup {
     }
 }
 
+/// Attaching a table (or an allowed path) of the server's Spark cluster.
+fn spark_card(id: i64, paths: bool) -> Markup {
+    html! {
+        section.card #spark-logs {
+            h2 { "A log on Spark" }
+            p.muted { "A table of the server's Spark cluster" @if paths { ", or a Parquet path the administrator allowed," } " in cjm's canonical layout (written by " code { "cjm export LOG --to parquet" } "). Nothing is copied here: the map is measured on the cluster, and the log's overview, funnel, process map and variants are computed there." }
+            form.api-form.row data-method="POST" data-action={ "/api/maps/" (id) "/evidence/spark" } data-then="reload" {
+                label { "Table" input type="text" name="table" placeholder="sales.events" maxlength="256" autocomplete="off"; }
+                @if paths { label { "or path" input type="text" name="path" placeholder="s3a://lake/cjm/events.parquet" maxlength="1024" autocomplete="off"; } }
+                button type="submit" { "Attach" }
+            }
+        }
+    }
+}
+
 /// The workspace's logs: size, who uploaded them, how many maps use them,
 /// and (for editors) one click to attach another or re-attach the previous.
 fn logs_card(id: i64, ws: i64, attached: Option<i64>, logs: &[store::LogEntry], editor: bool) -> Markup {
@@ -1139,8 +1162,8 @@ fn logs_card(id: i64, ws: i64, attached: Option<i64>, logs: &[store::LogEntry], 
                     tbody {
                         @for l in logs {
                             tr {
-                                td { (l.file_name) @if l.in_folder { " " span.badge title="A file of the server's log folder, read in place" { "server" } } }
-                                td { (size(l.bytes)) }
+                                td { (l.file_name) @if l.in_folder { " " span.badge title="A file of the server's log folder, read in place" { "server" } } @if l.on_spark { " " span.badge title="A table or path of the server's Spark cluster, computed there" { "Spark" } } }
+                                td { @if l.on_spark { "-" } @else { (size(l.bytes)) } }
                                 td { (l.uploaded_by) " · " (when(l.created_at)) }
                                 td { (l.maps) @if l.maps == 1 { " map" } @else { " maps" } }
                                 @if editor {
@@ -1151,9 +1174,10 @@ fn logs_card(id: i64, ws: i64, attached: Option<i64>, logs: &[store::LogEntry], 
                                                 form.api-form data-method="PUT" data-action={ "/api/maps/" (id) "/evidence" } data-extra={ r#"{"evidence_id":"# (l.id) "}" } data-then="reload" {
                                                     button type="submit" { "Attach" }
                                                 }
-                                                a.button href={ "?log=" (l.id) } { "Columns…" }
+                                                @if !l.on_spark { a.button href={ "?log=" (l.id) } { "Columns…" } }
                                                 @if l.maps == 0 {
-                                                    button.link.danger type="button" data-method="DELETE" data-action={ "/api/workspaces/" (ws) "/logs/" (l.id) } data-then="reload" data-confirm={ "Remove " (l.file_name) " from the workspace? Its file is deleted." } { "Remove" }
+                                                    @let gone = if l.on_spark { " It stays on the cluster." } else if l.in_folder { " Its file stays on the server." } else { " Its file is deleted." };
+                                                    button.link.danger type="button" data-method="DELETE" data-action={ "/api/workspaces/" (ws) "/logs/" (l.id) } data-then="reload" data-confirm={ "Remove " (l.file_name) " from the workspace?" (gone) } { "Remove" }
                                                 }
                                             }
                                         }

@@ -356,6 +356,18 @@ pub(crate) async fn answer(state: &AppState, ev: &Evidence, view: View, ask: &As
         return Ok(hit);
     }
     let _permit = state.answers.running.acquire().await.map_err(|e| AppError::Internal(e.to_string()))?;
+    if ev.on_spark {
+        let (at, config, ask) = (crate::service::spark::Where::of(ev)?, state.config.clone(), ask.clone());
+        return state
+            .answers
+            .kept
+            .get_or_make(key, move || {
+                let a = crate::service::spark::answer(&config, &at, view, &ask)?;
+                let bytes = size_of(&a);
+                Ok((a, bytes))
+            })
+            .await;
+    }
     let path = crate::service::evidence::file_of(&state.config, ev)?;
     let log = state.evidence.log(ev.id, path, ev.file_name.clone(), ev.mapping.clone()).await?;
     let ask = ask.clone();
@@ -371,7 +383,7 @@ pub(crate) async fn answer(state: &AppState, ev: &Evidence, view: View, ask: &As
 }
 
 /// A question's error in the page's words: the field's label first.
-fn words(e: &QueryError) -> String {
+pub(crate) fn words(e: &QueryError) -> String {
     let label = match e.field {
         "from" => "From",
         "to" => "Before",

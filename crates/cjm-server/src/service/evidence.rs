@@ -67,6 +67,13 @@ pub(crate) fn path_of(data_dir: &Path, stored_as: &str) -> PathBuf {
 /// The file of a log: an upload in the data directory, or a file of the
 /// server's log folder (checked, on every use, to be inside it still).
 pub(crate) fn file_of(config: &crate::Config, ev: &Evidence) -> AppResult<PathBuf> {
+    if ev.on_spark {
+        return Err(AppError::Unprocessable(format!(
+            "{} is on Spark, which computes the measured map, the overview, funnel, process map and variants; \
+             this needs the log's events here: attach a copy exported with `cjm export` to use it",
+            ev.file_name
+        )));
+    }
     if ev.in_folder {
         crate::service::folder::resolve(config, &ev.stored_as)
     } else {
@@ -290,6 +297,8 @@ pub(crate) struct Cache {
     summaries: Bounded<(i64, String), LogSummary>,
     /// Versions measured on one variant's customers: (log, mapping, version, variant).
     on_variant: Bounded<(i64, String, i64, String), Measured>,
+    /// Logs on Spark, described once: their columns and overview.
+    pub(crate) described: Bounded<i64, crate::service::spark::Described>,
     /// The most bytes a compressed log may inflate to (`Config::max_inflated`).
     max_inflated: u64,
 }
@@ -304,6 +313,7 @@ impl Cache {
             previews: Bounded::new(PREVIEW_CACHE),
             on_variant: Bounded::new(measured / 4),
             summaries: Bounded::new(4 << 20),
+            described: Bounded::new(8 << 20),
             max_inflated,
         }
     }
@@ -333,6 +343,7 @@ impl Cache {
         self.previews.forget(|k| k.0 == id);
         self.on_variant.forget(|k| k.0 == id);
         self.summaries.forget(|k| k.0 == id);
+        self.described.forget(|k| *k == id);
     }
 
     /// [`summarize`] of log `ev` as read, counted once (on the blocking
@@ -420,6 +431,21 @@ impl Cache {
         let key = (ev.id, mapping_key(&ev.mapping), version_id);
         if let Some(hit) = self.measured.get(&key) {
             return Ok(hit);
+        }
+        if ev.on_spark {
+            // On the cluster: one job per permit, kept by version as here.
+            let at = crate::service::spark::Where::of(ev)?;
+            let _permit = state.answers.permit().await?;
+            let st = state.clone();
+            return self
+                .measured
+                .get_or_make(key, move || {
+                    let map = &st.checked(version_id, &source).journey;
+                    let m = crate::service::spark::measure(&st.config, &at, map)?;
+                    let bytes = serde_json::to_vec(&m.measurement).map_or(4096, |v| v.len() * 2);
+                    Ok((m, bytes))
+                })
+                .await;
         }
         let path = file_of(&state.config, ev)?;
         let log = self.log(ev.id, path, ev.file_name.clone(), ev.mapping.clone()).await?;
@@ -531,6 +557,14 @@ pub(crate) async fn evidence_state(state: &AppState, map: &MapInfo) -> AppResult
         return Ok(EvidenceState { evidence: None, logs, summary: None, error: None, preview: None, pending: None });
     };
     let (ev, _) = state.db.read(move |c| store::evidence(c, eid)).await?;
+    if ev.on_spark {
+        let (summary, error) = match crate::service::spark::described(state, &ev).await {
+            Ok(d) => (Some(spark_summary(&d)), None),
+            Err(AppError::BadRequest(m) | AppError::Unprocessable(m) | AppError::Unavailable(m)) => (None, Some(m)),
+            Err(e) => return Err(e),
+        };
+        return Ok(EvidenceState { evidence: Some(ev), logs, summary, error, preview: None, pending: None });
+    }
     let (summary, error) = match read_log(state, &ev).await {
         Ok(log) => (Some((*state.evidence.summary(&ev, log).await?).clone()), None),
         Err(AppError::BadRequest(m) | AppError::Unprocessable(m)) => (None, Some(m)),
@@ -538,6 +572,24 @@ pub(crate) async fn evidence_state(state: &AppState, map: &MapInfo) -> AppResult
     };
     let preview = preview_of(state, &ev, &ev.mapping).await?;
     Ok(EvidenceState { evidence: Some(ev), logs, summary, error, preview, pending: None })
+}
+
+/// What the evidence page shows of a log on Spark: its figures and
+/// columns (the canonical layout has no bad rows left, and fixed roles).
+fn spark_summary(d: &crate::service::spark::Described) -> LogSummary {
+    let o = &d.overview;
+    LogSummary {
+        events: o.events,
+        customers: o.customers,
+        touchpoints: o.touchpoints.len() as u64,
+        channels: o.channels.len() as u64,
+        bad_rows: 0,
+        hints: Vec::new(),
+        lifecycle_skipped: 0,
+        problems: Vec::new(),
+        columns: d.columns.clone(),
+        detected: ColumnMapping::default(),
+    }
 }
 
 /// The map's log as read with its mapping; a map with none is told to get one.
@@ -610,9 +662,13 @@ pub(crate) async fn measured_for(
     ev: store::Evidence,
     v: &store::Version,
 ) -> AppResult<Option<Arc<Measured>>> {
+    let on_spark = ev.on_spark;
     let out = state.evidence.measure(state, &ev, v.id, v.source.clone().unwrap_or_default()).await;
     match out {
         Ok(m) => Ok(Some(m)),
+        // A cluster that does not answer: the map without figures (the
+        // evidence page says why); the next view tries again.
+        Err(AppError::Unavailable(_)) if on_spark => Ok(None),
         // A log that does not read with its mapping: the page shows the map without figures.
         Err(AppError::BadRequest(_) | AppError::Unprocessable(_)) => Ok(None),
         Err(e) => Err(e),
@@ -803,7 +859,7 @@ pub(crate) async fn remove(state: &AppState, ws: i64, id: i64) -> AppResult<()> 
     // The record is gone (committed) before the file: a crash between the
     // two leaves an unreferenced file, never a record without its file.
     // A file of the server's folder is the administrator's: only its record goes.
-    if !ev.in_folder {
+    if !ev.in_folder && !ev.on_spark {
         let _ = tokio::fs::remove_file(path_of(&state.config.data_dir, &ev.stored_as)).await;
     }
     forget(state, id);

@@ -17,3 +17,4 @@ pub(crate) mod personas;
 pub(crate) mod picks;
 pub(crate) mod portfolio;
 pub(crate) mod shares;
+pub(crate) mod spark;

@@ -29,15 +29,17 @@ pub(crate) struct Evidence {
     pub created_at: i64,
     /// A file of the server's log folder, attached in place (not uploaded).
     pub in_folder: bool,
-    /// The upload's name in the data directory, or the file's path inside
-    /// the log folder.
+    /// A table or path of the server's Spark cluster (no file here).
+    pub on_spark: bool,
+    /// The upload's name in the data directory, the file's path inside
+    /// the log folder, or (on Spark) `table:NAME` or `path:URI`.
     #[serde(skip)]
     pub stored_as: String,
 }
 
 pub(crate) fn evidence(c: &Connection, id: i64) -> AppResult<(Evidence, i64)> {
     c.query_row(
-        "SELECT e.id, e.file_name, e.bytes, e.mapping, u.name, e.created_at, e.stored_as, e.workspace_id, e.in_folder FROM evidence e JOIN users u ON u.id = e.uploaded_by WHERE e.id = ?1",
+        "SELECT e.id, e.file_name, e.bytes, e.mapping, u.name, e.created_at, e.stored_as, e.workspace_id, e.in_folder, e.on_spark FROM evidence e JOIN users u ON u.id = e.uploaded_by WHERE e.id = ?1",
         [id],
         |r| {
             let mapping: String = r.get(3)?;
@@ -51,6 +53,7 @@ pub(crate) fn evidence(c: &Connection, id: i64) -> AppResult<(Evidence, i64)> {
                     created_at: r.get(5)?,
                     stored_as: r.get(6)?,
                     in_folder: r.get(8)?,
+                    on_spark: r.get(9)?,
                 },
                 r.get(7)?,
             ))
@@ -72,12 +75,14 @@ pub(crate) struct LogEntry {
     pub maps: i64,
     /// A file of the server's log folder, attached in place.
     pub in_folder: bool,
+    /// A table or path of the server's Spark cluster.
+    pub on_spark: bool,
 }
 
 /// The logs of a workspace, newest first (at most 200).
 pub(crate) fn workspace_logs(c: &Connection, ws: i64) -> AppResult<Vec<LogEntry>> {
     let mut st = c.prepare(
-        "SELECT e.id, e.file_name, e.bytes, u.name, e.created_at, (SELECT COUNT(*) FROM maps m WHERE m.evidence_id = e.id), e.in_folder \
+        "SELECT e.id, e.file_name, e.bytes, u.name, e.created_at, (SELECT COUNT(*) FROM maps m WHERE m.evidence_id = e.id), e.in_folder, e.on_spark \
          FROM evidence e JOIN users u ON u.id = e.uploaded_by WHERE e.workspace_id = ?1 ORDER BY e.created_at DESC, e.id DESC LIMIT 200",
     )?;
     let rows = st.query_map([ws], |r| {
@@ -89,6 +94,7 @@ pub(crate) fn workspace_logs(c: &Connection, ws: i64) -> AppResult<Vec<LogEntry>
             created_at: r.get(4)?,
             maps: r.get(5)?,
             in_folder: r.get(6)?,
+            on_spark: r.get(7)?,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
@@ -137,6 +143,27 @@ pub(crate) fn folder_log(
     c.execute(
         "INSERT INTO evidence (workspace_id, file_name, stored_as, bytes, mapping, uploaded_by, created_at, in_folder) VALUES (?1, ?2, ?3, ?4, '{}', ?5, ?6, 1)",
         params![ws, file_name, rel, bytes, by, now()],
+    )?;
+    Ok((c.last_insert_rowid(), true))
+}
+
+/// Records a Spark table or path (`stored_as`, `table:NAME` or
+/// `path:URI`) as a log of workspace `ws`, or finds the record it has;
+/// its id and whether it is new.
+pub(crate) fn spark_log(c: &Connection, ws: i64, shown: &str, stored_as: &str, by: i64) -> AppResult<(i64, bool)> {
+    let known: Option<i64> = c
+        .query_row(
+            "SELECT id FROM evidence WHERE workspace_id = ?1 AND on_spark = 1 AND stored_as = ?2",
+            params![ws, stored_as],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if let Some(id) = known {
+        return Ok((id, false));
+    }
+    c.execute(
+        "INSERT INTO evidence (workspace_id, file_name, stored_as, bytes, mapping, uploaded_by, created_at, on_spark) VALUES (?1, ?2, ?3, 0, '{}', ?4, ?5, 1)",
+        params![ws, shown, stored_as, by, now()],
     )?;
     Ok((c.last_insert_rowid(), true))
 }

@@ -220,29 +220,19 @@ fn explain(map: &cjm_model::Journey) -> String {
 
 #[cfg(feature = "spark")]
 fn measure_on_spark(args: &Args, map: &cjm_model::Journey, log: &str) -> Result<Measurement, CliError> {
-    use crate::spark::{progress, undecodable, worded};
-    use cjm_spark::measure::{measure_parts, measure_plan, values, values_plan};
+    use crate::spark::{progress, worded};
     let url = args.spark.as_deref().unwrap_or_default();
     let bar = progress();
     bar.set_message(format!("connecting to {url}"));
     let session = cjm_spark::client::Session::connect(url, args.verbose).map_err(|e| worded(e, args.verbose))?;
     let step = |name: &str| bar.set_message(format!("Spark {}: {name}", session.version));
     step("reading the log");
-    let columns =
-        session.open(&crate::spark::source(log, args.table.as_deref())).map_err(|e| worded(e, args.verbose))?;
-    // Rules that compare with numbers or booleans read their columns'
-    // distinct values first.
-    let (steps, req) = cjm_spark::measure::request(map, &columns, |needed| {
-        let answers = session.run(&values_plan(needed), &step).map_err(|e| worded(e, args.verbose))?;
-        values(&answers, needed).map_err(undecodable)
-    })?;
-    let results = session.run(&measure_plan(&req), &step);
+    let measured = session
+        .open(&crate::spark::source(log, args.table.as_deref()))
+        .and_then(|columns| session.measure(map, &columns, &step));
     bar.finish_and_clear();
     drop(session);
-    let results = results.map_err(|e| worded(e, args.verbose))?;
-    let layout = cjm_mine::measure::Layout::of(map, &steps);
-    let parts = measure_parts(&results, &req, &layout, steps.len()).map_err(undecodable)?;
-    Ok(cjm_mine::measure::finish_measure(map, steps, parts))
+    measured.map_err(|e| worded(e, args.verbose))
 }
 
 #[cfg(not(feature = "spark"))]

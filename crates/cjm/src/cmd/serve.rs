@@ -9,7 +9,7 @@ use std::path::PathBuf;
     long_about = "Run the team web app.\n\n\
 The database and uploaded logs live in --data (created on first start, with a demo workspace). \
 While no account exists, the server prints a one-time setup link for the first administrator.",
-    after_help = "Examples:\n  cjm serve                                   data in ./cjm-data, on 127.0.0.1:8080\n  cjm serve --data /var/lib/cjm --addr 0.0.0.0:8080 --public-url https://cjm.example.com\n  cjm serve --logs /srv/event-logs                 big logs attached in place, no upload"
+    after_help = "Examples:\n  cjm serve                                   data in ./cjm-data, on 127.0.0.1:8080\n  cjm serve --data /var/lib/cjm --addr 0.0.0.0:8080 --public-url https://cjm.example.com\n  cjm serve --logs /srv/event-logs                 big logs attached in place, no upload\n  cjm serve --spark sc://spark.internal:15002 --spark-path s3a://lake/cjm/   logs on a Spark cluster"
 )]
 pub(crate) struct Args {
     /// Where the database and uploaded logs live
@@ -44,6 +44,15 @@ pub(crate) struct Args {
     /// with no upload limit
     #[arg(long, value_name = "DIR")]
     logs: Option<PathBuf>,
+    /// A Spark Connect server whose tables workspaces attach as logs (in
+    /// cjm's canonical layout, `cjm export`): measured maps and the log
+    /// pages run on the cluster (needs a build with the `spark` feature)
+    #[arg(long, value_name = "sc://HOST:PORT")]
+    spark: Option<String>,
+    /// With --spark: a path prefix on the cluster (repeatable) under which
+    /// workspaces may attach Parquet logs too; without it, tables only
+    #[arg(long = "spark-path", value_name = "PREFIX", requires = "spark")]
+    spark_paths: Vec<String>,
 }
 
 pub(crate) fn run(args: Args) -> Result<Outcome, CliError> {
@@ -71,8 +80,11 @@ pub(crate) fn run(args: Args) -> Result<Outcome, CliError> {
             )));
         }
     }
+    check_spark(&args)?;
     let mut config = cjm_server::Config::new(args.data.clone());
     config.logs_dir = args.logs.clone();
+    config.spark = args.spark.clone();
+    config.spark_paths = args.spark_paths.clone();
     config.public_url = args.public_url.clone();
     config.max_upload = args.max_upload * 1024 * 1024;
     config.max_inflated = args.max_inflated * 1024 * 1024;
@@ -110,4 +122,25 @@ pub(crate) fn run(args: Args) -> Result<Outcome, CliError> {
         eprintln!("cjm serve: stopped");
         Ok(Outcome::Ok)
     })
+}
+
+/// `--spark`: an address the client reads, in a build that has it (the
+/// server is not asked to answer yet: it may start later than cjm).
+fn check_spark(args: &Args) -> Result<(), CliError> {
+    let Some(url) = &args.spark else { return Ok(()) };
+    if !cfg!(feature = "spark") {
+        return Err(CliError::usage(
+            "--spark: this cjm was built without Spark: build it with `cargo build --release -p cjm --features spark` \
+             (needs protoc, e.g. `apt-get install protobuf-compiler`)",
+        ));
+    }
+    #[cfg(feature = "spark")]
+    cjm_spark::client::address(url).map_err(|e| CliError::usage(format!("--spark: {e}")))?;
+    let _ = url;
+    for p in &args.spark_paths {
+        if p.trim().is_empty() || p.contains("..") {
+            return Err(CliError::usage(format!("--spark-path `{p}`: give a path prefix on the cluster, without ..")));
+        }
+    }
+    Ok(())
 }

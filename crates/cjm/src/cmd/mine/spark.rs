@@ -22,7 +22,7 @@ pub(super) fn run(args: &Args) -> Result<Outcome, CliError> {
         let mut req = req;
         if let Some((name, values)) = &narrowing.where_ {
             let column = if name == "channel" { "cjm_channel".to_string() } else { name.clone() };
-            req.narrowing.where_ = Some((column, values.clone()));
+            req.narrowing.where_ = vec![(column, values.clone())];
         }
         let mut text = cjm_spark::sql::plan(&req).explain();
         if let Some(by) = &args.by {
@@ -112,7 +112,7 @@ fn request(args: &Args, n: &Narrowing) -> Request {
         narrowing: cjm_spark::sql::Narrowing {
             from: n.from,
             to: n.to,
-            where_: n.where_.clone(),
+            where_: n.where_.clone().into_iter().collect(),
             gap: n.gap.map(|g| g.saturating_mul(1_000_000)),
             by: None,
         },
@@ -159,7 +159,7 @@ fn refuse_what_spark_lacks(args: &Args) -> Result<(), CliError> {
 
 #[cfg(feature = "spark")]
 fn on_spark(mut req: Request, narrowing: &Narrowing, args: &Args) -> Result<Mined, CliError> {
-    use crate::spark::{progress, undecodable};
+    use crate::spark::progress;
     use cjm_spark::client::{ClientError, Session};
     let url = args.spark.as_deref().unwrap_or_default();
     let worded = |e: ClientError| crate::spark::worded(e, args.verbose);
@@ -172,21 +172,14 @@ fn on_spark(mut req: Request, narrowing: &Narrowing, args: &Args) -> Result<Mine
     if let Some((name, values)) = &narrowing.where_ {
         let column =
             cjm_spark::sql::where_column(&columns, name).map_err(|e| CliError::usage(format!("--where: {e}")))?;
-        req.narrowing.where_ = Some((column, values.clone()));
+        req.narrowing.where_ = vec![(column, values.clone())];
     }
-    let results = session.run(&cjm_spark::sql::plan(&req), &step).map_err(worded)?;
-    let (summary, analysis) = mined(&results, &req)?;
-    let rows = match &req.analysis {
-        Some(_) => cjm_spark::decode::rows_read(&results).map_err(undecodable)?,
-        None => summary.n_events,
-    };
+    let cjm_spark::client::Mined { summary, analysis, rows } = session.mine(&req, &step).map_err(worded)?;
     let breakdown = match (&args.by, args.format) {
         (Some(by), OutFormat::Json | OutFormat::Text) => {
             let column = cjm_spark::sql::by_column(&columns, by).map_err(|e| CliError::usage(format!("--by: {e}")))?;
             let wanted = std::collections::BTreeSet::from([column.clone()]);
-            let answers = session.run(&cjm_spark::measure::values_plan(&wanted), &step).map_err(worded)?;
-            let mut values =
-                cjm_spark::measure::values(&answers, &wanted).map_err(undecodable)?.remove(&column).unwrap_or_default();
+            let mut values = session.values(&wanted, &step).map_err(worded)?.remove(&column).unwrap_or_default();
             if values.len() > cjm_spark::sql::MAX_BY_VALUES {
                 return Err(CliError::usage(format!(
                     "--by {by}: the log has {} values of it; on Spark a breakdown takes at most {} (one plan a value)",
@@ -199,10 +192,9 @@ fn on_spark(mut req: Request, narrowing: &Narrowing, args: &Args) -> Result<Mine
             for v in values {
                 step(&format!("--by {by} = {v}"));
                 let seg = segment(args, &req, &column, &v);
-                let results = session.run(&cjm_spark::sql::plan(&seg), &step).map_err(worded)?;
-                let (s, a) = mined(&results, &seg)?;
-                if s.n_events > 0 {
-                    parts.push((v, s, a));
+                let m = session.mine(&seg, &step).map_err(worded)?;
+                if m.summary.n_events > 0 {
+                    parts.push((v, m.summary, m.analysis));
                 }
             }
             Some(parts)
@@ -212,25 +204,6 @@ fn on_spark(mut req: Request, narrowing: &Narrowing, args: &Args) -> Result<Mine
     bar.finish_and_clear();
     drop(session);
     Ok(Mined { summary, analysis, rows, breakdown })
-}
-
-/// The summary and (when asked) the analysis of a plan's answers.
-#[cfg(feature = "spark")]
-fn mined(
-    results: &cjm_spark::decode::Results,
-    req: &Request,
-) -> Result<(cjm_mine::Summary, Option<Analysis>), CliError> {
-    use crate::spark::undecodable;
-    let summary = cjm_spark::summary(results, &req.funnel, req.top).map_err(undecodable)?;
-    let analysis = match &req.analysis {
-        Some(a) => {
-            let parts = cjm_spark::decode::analysis_parts(results, a).map_err(undecodable)?;
-            let top: Vec<u64> = summary.top_variants.iter().map(|v| v.count).collect();
-            Some(cjm_mine::parts::finish_analysis(parts, a.funnel.as_ref(), &top, summary.n_customers))
-        }
-        None => None,
-    };
-    Ok((summary, analysis))
 }
 
 #[cfg(not(feature = "spark"))]

@@ -1,0 +1,421 @@
+//! Logs on Apache Spark (`cjm serve --spark sc://HOST:PORT`): a workspace
+//! attaches a table of the cluster's session, or a Parquet path under a
+//! prefix the administrator allowed, in cjm's canonical layout (`cjm
+//! export`). Maps measured against it, and the log pages' overview,
+//! funnel, process map and variants, are computed on the cluster by
+//! cjm-spark's plans and finished by cjm-mine, so the figures are the
+//! embedded engine's.
+//!
+//! Every computation opens its own session (its own temporary views) on
+//! the blocking pool, holds one of the log pages' permits while it runs,
+//! and is kept as an embedded log's is: a measurement by version, an
+//! answer by question. A cluster that is down or slow costs a viewer one
+//! attempt per page, never a queue of jobs.
+
+use crate::auth::User;
+use crate::error::{AppError, AppResult};
+use crate::service::analytics::{Answer, Ask, View};
+use crate::service::evidence::EvidenceState;
+use crate::store::{self, Evidence, MapInfo};
+use crate::{AppState, Config};
+use std::sync::Arc;
+
+/// The longest table name and path accepted.
+const MAX_TABLE_BYTES: usize = 256;
+const MAX_PATH_BYTES: usize = 1024;
+
+/// Where a Spark log is, as the cluster reads it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Where {
+    Table(String),
+    Path(String),
+}
+
+impl Where {
+    /// What the evidence record keeps (`stored_as`).
+    pub(crate) fn stored(&self) -> String {
+        match self {
+            Where::Table(t) => format!("table:{t}"),
+            Where::Path(p) => format!("path:{p}"),
+        }
+    }
+
+    /// The log as the pages name it.
+    pub(crate) fn shown(&self) -> String {
+        match self {
+            Where::Table(t) => format!("table {t}"),
+            Where::Path(p) => p.clone(),
+        }
+    }
+
+    pub(crate) fn of(ev: &Evidence) -> AppResult<Where> {
+        match ev.stored_as.split_once(':') {
+            Some(("table", t)) => Ok(Where::Table(t.to_string())),
+            Some(("path", p)) => Ok(Where::Path(p.to_string())),
+            _ => Err(AppError::Internal(format!("evidence {} has no Spark source: `{}`", ev.id, ev.stored_as))),
+        }
+    }
+}
+
+/// What the browser asked to attach, checked: a table name of one to
+/// three parts of letters, digits and `_` joined by `.`, or a path that
+/// starts with one of the prefixes the administrator allowed and has no
+/// `..` or control character.
+pub(crate) fn checked(config: &Config, table: Option<&str>, path: Option<&str>) -> AppResult<Where> {
+    if config.spark.is_none() {
+        return Err(AppError::bad(
+            "this server has no Spark cluster: the administrator names one when starting it (`cjm serve --spark sc://HOST:PORT`)",
+        ));
+    }
+    let shown = |t: &str| t.chars().take(120).collect::<String>();
+    match (table.map(str::trim).filter(|t| !t.is_empty()), path.map(str::trim).filter(|p| !p.is_empty())) {
+        (Some(_), Some(_)) => Err(AppError::bad("give either a table or a path, not both")),
+        (None, None) => Err(AppError::bad("give the table (e.g. `events` or `sales.events`) or the path to attach")),
+        (Some(t), None) => {
+            let part = |p: &str| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            let parts: Vec<&str> = t.split('.').collect();
+            if t.len() > MAX_TABLE_BYTES || parts.len() > 3 || !parts.iter().all(|p| part(p)) {
+                return Err(AppError::Unprocessable(format!(
+                    "table `{}`: name it as the cluster does, in letters, digits and _ (e.g. `events` or `sales.events`)",
+                    shown(t)
+                )));
+            }
+            Ok(Where::Table(t.to_string()))
+        }
+        (None, Some(p)) => {
+            let prefixes = &config.spark_paths;
+            if prefixes.is_empty() {
+                return Err(AppError::bad(
+                    "this server attaches Spark tables only: the administrator allows paths by their prefix when starting it",
+                ));
+            }
+            let plain = p.len() <= MAX_PATH_BYTES
+                && !p.chars().any(|c| c.is_control() || c == '\\')
+                && !p.split('/').any(|seg| seg == "..");
+            if !plain || !prefixes.iter().any(|prefix| within(p, prefix)) {
+                return Err(AppError::Unprocessable(format!(
+                    "path `{}`: give a path under {}",
+                    shown(p),
+                    prefixes.iter().map(|x| format!("`{x}`")).collect::<Vec<_>>().join(" or ")
+                )));
+            }
+            Ok(Where::Path(p.to_string()))
+        }
+    }
+}
+
+/// Whether `path` is `prefix` or inside it (`/data/e` is not inside `/data/ev`).
+fn within(path: &str, prefix: &str) -> bool {
+    let prefix = prefix.trim_end_matches('/');
+    path == prefix || path.strip_prefix(prefix).is_some_and(|rest| rest.starts_with('/'))
+}
+
+/// The attributes a Spark log's columns hold, as the filters name them:
+/// event attributes by name, customer attributes as `case:NAME`.
+pub(crate) fn attributes(columns: &[String]) -> Vec<String> {
+    columns.iter().filter(|c| !c.starts_with("cjm_")).cloned().collect()
+}
+
+/// A Spark log as the pages need it whole: its columns and its overview
+/// with no filter (the evidence page's figures, the filters' choices).
+#[derive(Clone, Debug)]
+pub(crate) struct Described {
+    pub columns: Vec<String>,
+    pub overview: cjm_analytics::Overview,
+}
+
+/// The request for `view` of `ask` on Spark, the filters' columns found
+/// among the log's `columns`; a filter the plans lack is refused by name.
+fn request(view: View, ask: &Ask, columns: &[String]) -> AppResult<cjm_spark::sql::Request> {
+    use cjm_spark::sql::{by_column, where_column, AnalysisRequest, Narrowing, Request};
+    let q = |e: cjm_analytics::QueryError| AppError::Unprocessable(crate::service::analytics::words(&e));
+    let filters = ask.filters().map_err(q)?;
+    if filters.variant.is_some() {
+        return Err(AppError::Unprocessable(
+            "Variant: a variant's customers are not picked out on Spark yet; open the view without it".into(),
+        ));
+    }
+    let mut where_ = Vec::new();
+    for (name, values) in &filters.where_ {
+        let column = where_column(columns, name).map_err(|e| AppError::Unprocessable(format!("Where: {e}")))?;
+        where_.push((column, values.clone()));
+    }
+    if let Some(c) = &filters.channel {
+        where_.push(("cjm_channel".to_string(), vec![c.clone()]));
+    }
+    let by = match &filters.segment {
+        Some((name, value)) => {
+            let column = by_column(columns, name).map_err(|e| AppError::Unprocessable(format!("Segment: {e}")))?;
+            Some((column, value.clone()))
+        }
+        None => None,
+    };
+    let narrowing = Narrowing { from: filters.from, to: filters.to, where_, gap: None, by };
+    let analysis = |funnel| Some(AnalysisRequest { follows: 0, funnel, dropped: false, conversion: true });
+    Ok(match view {
+        View::Overview => Request { top: 0, narrowing, analysis: analysis(None), ..Request::default() },
+        View::Variants => {
+            let top = cjm_analytics::variants_top(ask.top().map_err(q)?);
+            Request { top, narrowing, ..Request::default() }
+        }
+        View::Process => Request { top: 0, narrowing, analysis: analysis(None), ..Request::default() },
+        View::Funnel => {
+            if !ask.by.is_empty() {
+                return Err(AppError::Unprocessable(
+                    "Break down by: a breakdown is not computed on Spark yet; open the funnel without it".into(),
+                ));
+            }
+            let spec = ask.funnel_spec().map_err(q)?;
+            if spec.steps.is_empty() {
+                return Err(AppError::Unprocessable("Steps: choose the funnel's steps: at least one touchpoint".into()));
+            }
+            Request { top: 0, narrowing, analysis: analysis(Some(spec)), ..Request::default() }
+        }
+        View::Paths | View::Trends => {
+            return Err(AppError::Unprocessable(format!(
+                "{} are not computed on Spark yet: the overview, funnel, process map and variants are",
+                view.label()
+            )))
+        }
+    })
+}
+
+/// A Spark log described (its columns and overview), from memory or
+/// from the cluster (one permit of the log pages').
+pub(crate) async fn described(state: &AppState, ev: &Evidence) -> AppResult<Arc<Described>> {
+    if let Some(hit) = state.evidence.described.get(&ev.id) {
+        return Ok(hit);
+    }
+    let at = Where::of(ev)?;
+    let _permit = state.answers.permit().await?;
+    let config = state.config.clone();
+    state
+        .evidence
+        .described
+        .get_or_make(ev.id, move || {
+            let d = describe(&config, &at)?;
+            let bytes = d.columns.iter().map(|c| c.len() + 24).sum::<usize>()
+                + serde_json::to_vec(&d.overview).map_or(4096, |v| v.len() * 2);
+            Ok((d, bytes))
+        })
+        .await
+}
+
+/// Attaches a Spark table or path to `map`, as a log of its workspace:
+/// opened and described on the cluster first (a table that is not there,
+/// or not in the canonical layout, is refused by name and nothing is
+/// recorded), recorded once per workspace, and read anew when attached
+/// again.
+pub(crate) async fn attach(
+    state: &AppState,
+    map: &MapInfo,
+    user: &User,
+    table: Option<String>,
+    path: Option<String>,
+) -> AppResult<EvidenceState> {
+    let at = checked(&state.config, table.as_deref(), path.as_deref())?;
+    let described = {
+        let _permit = state.answers.permit().await?;
+        let (config, at) = (state.config.clone(), at.clone());
+        tokio::task::spawn_blocking(move || describe(&config, &at))
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))??
+    };
+    let (ws, uid, shown, stored) = (map.workspace_id, user.id, at.shown(), at.stored());
+    let (eid, _) = state.db.write(move |tx| store::spark_log(tx, ws, &shown, &stored, uid)).await?;
+    // What was kept of it describes the table as it was: read it as it is now.
+    crate::service::evidence::forget(state, eid);
+    let bytes = described.columns.iter().map(|c| c.len() + 24).sum::<usize>() + 4096;
+    state.evidence.described.insert(eid, Arc::new(described), bytes);
+    let id = map.id;
+    state.db.write(move |tx| store::attach_evidence(tx, id, Some(eid))).await?;
+    let map = state.db.read(move |c| store::map(c, id)).await?;
+    crate::service::evidence::evidence_state(state, &map).await
+}
+
+#[cfg(feature = "spark")]
+mod on_cluster {
+    use super::*;
+    use crate::service::evidence::Measured;
+    use cjm_spark::client::{ClientError, Session, Source};
+
+    /// A session on the server's cluster with the log open as its view:
+    /// the session and the log's columns.
+    fn open(config: &Config, at: &Where) -> AppResult<(Session, Vec<String>)> {
+        let url = config.spark.as_deref().unwrap_or_default();
+        let session = Session::connect(url, false).map_err(|e| worded(e, at))?;
+        let source = match at {
+            Where::Table(t) => Source::Table(t.clone()),
+            Where::Path(p) => Source::Parquet(p.clone()),
+        };
+        let columns = session.open(&source).map_err(|e| worded(e, at))?;
+        Ok((session, columns))
+    }
+
+    /// A client error in the web app's words: a cluster that does not
+    /// answer is `503` (try again), a log it cannot read `400` (what to
+    /// change), anything else Spark says `422`, on one line.
+    fn worded(e: ClientError, at: &Where) -> AppError {
+        let message = e.to_string();
+        match e {
+            ClientError::BadAddress { .. } | ClientError::Unreachable { .. } | ClientError::OldSpark { .. } => {
+                AppError::Unavailable(format!("{message}; ask the administrator of this server"))
+            }
+            ClientError::MissingColumns { .. } | ClientError::Source { .. } => AppError::bad(format!(
+                "{message}; write {} in cjm's canonical layout (`cjm export LOG --to parquet`)",
+                at.shown()
+            )),
+            ClientError::Spark { .. } | ClientError::Decode(_) => AppError::Unprocessable(message),
+        }
+    }
+
+    pub(crate) fn describe(config: &Config, at: &Where) -> AppResult<Described> {
+        let (session, columns) = open(config, at)?;
+        let overview = overview(&session, at, &request(View::Overview, &Ask::default(), &columns)?)?;
+        Ok(Described { columns, overview })
+    }
+
+    fn overview(session: &Session, at: &Where, req: &cjm_spark::sql::Request) -> AppResult<cjm_analytics::Overview> {
+        let quiet = |_: &str| {};
+        let m = session.mine(req, &quiet).map_err(|e| worded(e, at))?;
+        let span = session.span(&req.narrowing, &quiet).map_err(|e| worded(e, at))?;
+        let channels = m.analysis.map(|a| a.channel_reach).unwrap_or_default();
+        Ok(cjm_analytics::Overview {
+            events: m.summary.n_events,
+            customers: m.summary.n_customers,
+            first: span.map(|s| s.0),
+            last: span.map(|s| s.1),
+            touchpoints: m.summary.touchpoints,
+            channels,
+        })
+    }
+
+    pub(crate) fn answer(config: &Config, at: &Where, view: View, ask: &Ask) -> AppResult<Answer> {
+        let (session, columns) = open(config, at)?;
+        let req = request(view, ask, &columns)?;
+        if view == View::Overview {
+            return Ok(Answer::Overview(overview(&session, at, &req)?));
+        }
+        let m = session.mine(&req, &|_| {}).map_err(|e| worded(e, at))?;
+        let q = |e: cjm_analytics::QueryError| AppError::Unprocessable(crate::service::analytics::words(&e));
+        Ok(match view {
+            View::Variants => Answer::Variants(cjm_analytics::variants_of(m.summary)),
+            View::Process => {
+                let edges = m.analysis.map(|a| a.edge_times).unwrap_or_default();
+                Answer::Process(cjm_analytics::process_of(&m.summary, &edges, ask.simplify().map_err(q)?).map_err(q)?)
+            }
+            View::Funnel => {
+                let report = m.analysis.and_then(|a| a.funnel).ok_or_else(|| {
+                    AppError::Internal("the Spark plan with funnel steps gave no funnel".into())
+                })?;
+                Answer::Funnel(cjm_analytics::funnel_of(m.summary.n_customers, report))
+            }
+            _ => unreachable!("`request` refuses the views Spark lacks"),
+        })
+    }
+
+    /// Version `source` of a map measured on the cluster (named as the
+    /// log is shown).
+    pub(crate) fn measure(config: &Config, at: &Where, map: &cjm_model::Journey) -> AppResult<Measured> {
+        let (session, columns) = open(config, at)?;
+        let measurement = session.measure(map, &columns, &|_| {}).map_err(|e| worded(e, at))?;
+        let figures = std::sync::Arc::new(measurement.figures(&at.shown()));
+        Ok(Measured { measurement, figures })
+    }
+}
+
+#[cfg(feature = "spark")]
+pub(crate) use on_cluster::{answer, describe, measure};
+
+/// Without the client, every Spark log says how to get a server that has it.
+#[cfg(not(feature = "spark"))]
+mod without {
+    use super::*;
+
+    fn missing() -> AppError {
+        AppError::Unavailable(
+            "this server was built without Spark: build it with `cargo build --release -p cjm --features spark`".into(),
+        )
+    }
+
+    pub(crate) fn describe(_: &Config, _: &Where) -> AppResult<Described> {
+        Err(missing())
+    }
+
+    pub(crate) fn answer(config: &Config, _: &Where, view: View, ask: &Ask) -> AppResult<Answer> {
+        request(view, ask, &[])?;
+        let _ = config;
+        Err(missing())
+    }
+
+    pub(crate) fn measure(
+        _: &Config,
+        _: &Where,
+        _: &cjm_model::Journey,
+    ) -> AppResult<crate::service::evidence::Measured> {
+        Err(missing())
+    }
+}
+
+#[cfg(not(feature = "spark"))]
+pub(crate) use without::{answer, describe, measure};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(paths: &[&str]) -> Config {
+        let mut c = Config::new(std::env::temp_dir());
+        c.spark = Some("sc://127.0.0.1:15002".into());
+        c.spark_paths = paths.iter().map(|p| p.to_string()).collect();
+        c
+    }
+
+    #[test]
+    fn tables_and_paths_are_checked_before_the_cluster_sees_them() {
+        let c = config(&["/data/logs/", "s3a://bucket/cjm"]);
+        assert_eq!(checked(&c, Some(" sales.events "), None).unwrap(), Where::Table("sales.events".into()));
+        assert_eq!(
+            checked(&c, None, Some("/data/logs/e.parquet")).unwrap(),
+            Where::Path("/data/logs/e.parquet".into())
+        );
+        assert!(checked(&c, None, Some("s3a://bucket/cjm/x/y.parquet")).is_ok());
+        let refused = |t: Option<&str>, p: Option<&str>| checked(&c, t, p).unwrap_err().to_string();
+        for bad in ["a.b.c.d", "x; DROP TABLE y", "`t`", "a..b", "événements"] {
+            assert!(refused(Some(bad), None).contains("letters, digits and _"), "{bad}");
+        }
+        for bad in ["/data/logs/../secret", "/data/logsx/e.parquet", "/etc/passwd", "s3a://bucket/cjmx", "/data/logs/\n"] {
+            assert!(refused(None, Some(bad)).contains("give a path under"), "{bad:?}");
+        }
+        assert!(refused(Some("t"), Some("/data/logs/e")).contains("not both"));
+        assert!(refused(None, Some("   ")).contains("give the table"));
+        let tables_only = config(&[]);
+        assert!(checked(&tables_only, None, Some("/data/logs/e")).unwrap_err().to_string().contains("tables only"));
+        let none = Config::new(std::env::temp_dir());
+        assert!(checked(&none, Some("t"), None).unwrap_err().to_string().contains("no Spark cluster"));
+    }
+
+    #[test]
+    fn the_filters_become_the_plan_s_narrowing_or_are_refused_by_name() {
+        let columns: Vec<String> =
+            ["cjm_row", "cjm_customer", "cjm_channel", "case:segment", "device"].map(String::from).to_vec();
+        let ask = Ask::parse(Some("from=2024-03-01&where=device=ios,android&channel=web&segment=segment%3Dgold")).unwrap();
+        let req = request(View::Process, &ask, &columns).unwrap();
+        let n = &req.narrowing;
+        assert_eq!(n.from, Some(1_709_251_200_000_000));
+        assert_eq!(
+            n.where_,
+            [("device".to_string(), vec!["ios".to_string(), "android".to_string()]), ("cjm_channel".into(), vec!["web".into()])]
+        );
+        assert_eq!(n.by, Some(("case:segment".to_string(), "gold".to_string())));
+        let refused = |q: &str, view| request(view, &Ask::parse(Some(q)).unwrap(), &columns).unwrap_err().to_string();
+        assert!(refused("variant=a%20%E2%86%92%20b", View::Variants).starts_with("Variant:"));
+        assert!(refused("where=nope=1", View::Overview).starts_with("Where:"));
+        assert!(refused("step=a&by=device", View::Funnel).starts_with("Break down by:"));
+        assert!(refused("", View::Funnel).starts_with("Steps:"));
+        assert!(refused("", View::Paths).contains("not computed on Spark yet"));
+        let funnel = request(View::Funnel, &Ask::parse(Some("step=a&step=b&order=strict")).unwrap(), &columns).unwrap();
+        let spec = funnel.analysis.unwrap().funnel.unwrap();
+        assert!(spec.strict && spec.steps == ["a", "b"]);
+    }
+}
