@@ -34,6 +34,7 @@ trap 'stop_all; rm -rf "$work"' EXIT
 
 cargo build -q -p cjm --features spark
 cargo test -q --no-run -p cjm-spark --features client --test tests 2>/dev/null
+cargo test -q --no-run -p cjm-server --features spark --test tests 2>/dev/null
 cjm="$target/debug/cjm"
 peers=crates/cjm-mine/tests/peers
 maps=crates/cjm-spark/tests/maps
@@ -95,6 +96,27 @@ round() {
     measured crates/cjm-server/assets/demo/permit.cjm receipt
   fi
   echo "cjm measure --spark: the embedded engine's JSON, byte for byte ($round_name, $(( $(date +%s) - started )) s)"
+  if [ "$matchers" = all ]; then
+    started=$(date +%s)
+    served
+    echo "cjm serve --spark: the measured map and the log pages equal the upload's ($round_name, $(( $(date +%s) - started )) s)"
+  fi
+}
+
+# The web app with a Spark log: cjm-server's ignored test uploads the
+# receipt log and attaches the same file on Spark, then compares the
+# measured map and the pages Spark computes, with filters (each line a
+# page's question, encoded as in its address).
+served() {
+  local ask="?from=2011-10-12&where=org:group=Group%201,Group%204
+variants?top=10&channel=Internet
+process?simplify=80&measure=performance&from=2011-10-12
+funnel?step=Confirmation%20of%20receipt&step=T02%20Check%20confirmation%20of%20receipt&step=T04%20Determine%20confirmation%20of%20receipt&order=any&window=1d
+funnel?step=Confirmation%20of%20receipt&step=T04%20Determine%20confirmation%20of%20receipt&order=strict&where=org:group=Group%201"
+  CJM_SPARK_URL="sc://127.0.0.1:$port" CJM_SPARK_SERVER_LOG="$work/receipt.parquet" \
+    CJM_SPARK_SERVER_MAP="$PWD/$maps/receipt.cjm" CJM_SPARK_SERVER_ASK="$ask" \
+    cargo test -q -p cjm-server --features spark --test tests -- --ignored spark:: > "$work/served.log" 2>&1 \
+    || { tail -30 "$work/served.log"; fail "cjm serve --spark differs from the upload ($round_name)"; }
 }
 
 # `cjm measure MAP LOG --format json`, embedded and on Spark, on the log

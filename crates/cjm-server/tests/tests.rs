@@ -6,3 +6,4 @@ mod flows;
 mod hardening;
 mod live;
 mod roles;
+mod spark;

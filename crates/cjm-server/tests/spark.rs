@@ -1,0 +1,149 @@
+//! Logs on Apache Spark (`cjm serve --spark`): what is refused before the
+//! cluster is asked, a cluster that does not answer, and (ignored, run by
+//! scripts/spark-parity.sh on a real server) the same figures as the same
+//! log uploaded.
+
+use crate::common::{multipart, Fixture, Who};
+use axum::body::Body;
+use axum::http::StatusCode;
+use serde_json::json;
+
+fn spark_path(f: &Fixture) -> String {
+    format!("/api/maps/{}/evidence/spark", f.map)
+}
+
+async fn logs(f: &Fixture) -> usize {
+    f.get(Who::Viewer, &format!("/api/maps/{}/evidence", f.map)).await.value()["logs"].as_array().unwrap().len()
+}
+
+#[tokio::test]
+async fn spark_logs_are_checked_before_the_cluster_is_asked() {
+    // A server with no cluster attaches nothing from one.
+    let f = Fixture::new();
+    let a = f.json(Who::Editor, "POST", &spark_path(&f), json!({ "table": "events" })).await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST, "{}", a.text());
+    assert!(a.text().contains("no Spark cluster"), "{}", a.text());
+    let page = f.get(Who::Editor, &format!("/m/{}/evidence", f.map)).await.text();
+    assert!(!page.contains("A log on Spark"));
+
+    // A port nobody listens on: refused at once.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let f = Fixture::with(|c| {
+        c.spark = Some(format!("sc://127.0.0.1:{port}"));
+        c.spark_paths = vec!["/data/logs/".into()];
+    });
+    let page = f.get(Who::Editor, &format!("/m/{}/evidence", f.map)).await.text();
+    assert!(page.contains("A log on Spark") && page.contains("or path"), "editors get the form");
+    assert!(!f.get(Who::Viewer, &format!("/m/{}/evidence", f.map)).await.text().contains("A log on Spark"));
+    let viewer = f.json(Who::Viewer, "POST", &spark_path(&f), json!({ "table": "events" })).await;
+    assert_eq!(viewer.status, StatusCode::FORBIDDEN);
+    let before = logs(&f).await;
+    for (body, status, says) in [
+        (json!({ "table": "x; DROP TABLE y" }), 422, "letters, digits and _"),
+        (json!({ "table": "a.b.c.d" }), 422, "letters, digits and _"),
+        (json!({ "path": "/etc/passwd" }), 422, "give a path under `/data/logs/`"),
+        (json!({ "path": "/data/logs/../secret" }), 422, "give a path under"),
+        (json!({ "table": "t", "path": "/data/logs/e.parquet" }), 400, "not both"),
+        (json!({}), 400, "give the table"),
+    ] {
+        let a = f.json(Who::Editor, "POST", &spark_path(&f), body.clone()).await;
+        assert_eq!(a.status.as_u16(), status, "{body}: {}", a.text());
+        assert!(a.text().contains(says), "{body}: {}", a.text());
+    }
+    let unknown = f.json(Who::Editor, "POST", &spark_path(&f), json!({ "table": "t", "sql": "x" })).await;
+    assert!(unknown.status.is_client_error(), "unknown fields are refused");
+
+    // A well-formed table: the cluster does not answer (or this build has
+    // no client), said as such, and nothing is recorded.
+    let started = std::time::Instant::now();
+    let a = f.json(Who::Editor, "POST", &spark_path(&f), json!({ "table": "sales.events" })).await;
+    assert_eq!(a.status, StatusCode::SERVICE_UNAVAILABLE, "{}", a.text());
+    let said = a.text();
+    if cfg!(feature = "spark") {
+        assert!(said.contains(&format!("no Spark Connect server answered at sc://127.0.0.1:{port}")), "{said}");
+    } else {
+        assert!(said.contains("built without Spark"), "{said}");
+    }
+    assert!(started.elapsed() < std::time::Duration::from_secs(12), "within the stated timeout");
+    assert_eq!(logs(&f).await, before, "nothing recorded");
+}
+
+/// The parts of a log page a Spark log and an upload share: from the
+/// first card of figures to the end of the page, the log's name and id
+/// written alike.
+#[cfg(feature = "spark")]
+fn figures_of(page: &str, name: &str, id: i64) -> String {
+    let start = page.find("<h2>The log</h2>").or_else(|| page.find("class=\"card chart")).unwrap_or(0);
+    page[start..].replace(name, "LOG").replace(&format!("/logs/{id}/"), "/logs/ID/")
+}
+
+#[cfg(feature = "spark")]
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs a Spark Connect server: scripts/spark-parity.sh sets CJM_SPARK_URL and CJM_SPARK_SERVER_LOG"]
+async fn on_spark_the_web_app_gives_the_figures_of_the_same_log_uploaded() {
+    let url = std::env::var("CJM_SPARK_URL").expect("CJM_SPARK_URL");
+    // A log in the canonical layout, the map measured against it, and the
+    // questions asked of its pages (`VIEW?QUERY`, one per line).
+    let log = std::path::PathBuf::from(std::env::var("CJM_SPARK_SERVER_LOG").expect("CJM_SPARK_SERVER_LOG"));
+    let map = std::fs::read_to_string(std::env::var("CJM_SPARK_SERVER_MAP").expect("CJM_SPARK_SERVER_MAP")).unwrap();
+    let questions = std::env::var("CJM_SPARK_SERVER_ASK").expect("CJM_SPARK_SERVER_ASK");
+    let dir = log.parent().unwrap().to_string_lossy().into_owned();
+    let f = Fixture::with(|c| {
+        c.spark = Some(url);
+        c.spark_paths = vec![dir];
+    });
+    let saved = f.save(f.map, &map, Some(2)).await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.text());
+
+    // The log uploaded: the embedded engine's figures.
+    let name = log.file_name().unwrap().to_string_lossy().into_owned();
+    let (ct, body) = multipart(&name, &std::fs::read(&log).unwrap());
+    let req = f.request(Who::Editor, "POST", &format!("/api/maps/{}/evidence", f.map), Body::from(body), Some(&ct));
+    let up = f.send(req).await;
+    assert_eq!(up.status, StatusCode::CREATED, "{}", up.text());
+    let here = up.value()["evidence"]["id"].as_i64().unwrap();
+    let measured_here = f.get(Who::Viewer, &format!("/api/maps/{}/measure", f.map)).await;
+    assert_eq!(measured_here.status, StatusCode::OK, "{}", measured_here.text());
+
+    // The same file on Spark.
+    let path = log.to_string_lossy().into_owned();
+    let on = f.json(Who::Editor, "POST", &format!("/api/maps/{}/evidence/spark", f.map), json!({ "path": path })).await;
+    assert_eq!(on.status, StatusCode::OK, "{}", on.text());
+    let v = on.value();
+    assert_eq!(v["evidence"]["on_spark"], true, "{v}");
+    let spark = v["evidence"]["id"].as_i64().unwrap();
+    let up_summary = f.get(Who::Viewer, &format!("/api/maps/{}/evidence", f.map)).await.value()["summary"].clone();
+    for k in ["events", "customers", "touchpoints", "channels"] {
+        assert!(up_summary[k].as_u64().unwrap() > 0, "{k}: {up_summary}");
+    }
+    let measured_spark = f.get(Who::Viewer, &format!("/api/maps/{}/measure", f.map)).await;
+    assert_eq!(measured_spark.status, StatusCode::OK, "{}", measured_spark.text());
+    assert_eq!(measured_spark.text(), measured_here.text(), "the measured map, on Spark and here");
+    let map_page = f.get(Who::Viewer, &format!("/m/{}/evidence", f.map)).await.text();
+    assert!(map_page.contains("The map measured") && map_page.contains("On the server's Spark cluster"));
+
+    let mut asked = 0;
+    for q in questions.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        let (view, query) = q.split_once('?').unwrap_or((q, ""));
+        let page = |id: i64| {
+            let tail = if view.is_empty() { String::new() } else { format!("/{view}") };
+            format!("/w/{}/logs/{id}{tail}?{query}", f.ws)
+        };
+        let (a, b) = (f.get(Who::Viewer, &page(here)).await, f.get(Who::Viewer, &page(spark)).await);
+        assert_eq!((a.status, b.status), (StatusCode::OK, StatusCode::OK), "{q}: {}", b.text());
+        assert!(!b.text().contains("error-box"), "{q}: {}", b.text());
+        assert_eq!(figures_of(&b.text(), &path, spark), figures_of(&a.text(), &name, here), "{q}: the page's figures");
+        if !view.is_empty() {
+            let chart = |id: i64| format!("/w/{}/logs/{id}/{view}/chart/{view}.svg?{query}", f.ws);
+            let (a, b) = (f.get(Who::Viewer, &chart(here)).await, f.get(Who::Viewer, &chart(spark)).await);
+            assert_eq!(a.status, StatusCode::OK, "{q}: {}", a.text());
+            assert_eq!(b.text().replace(&path, "LOG"), a.text().replace(&name, "LOG"), "{q}: the chart");
+        }
+        asked += 1;
+    }
+    assert!(asked >= 4, "every view Spark computes is asked: {asked}");
+    // What Spark does not compute is said, not guessed.
+    let paths = f.get(Who::Viewer, &format!("/w/{}/logs/{spark}/paths", f.ws)).await.text();
+    assert!(paths.contains("Paths are not computed on Spark yet"), "{paths}");
+    eprintln!("the web app on Spark: measured map and {asked} log pages equal the upload's");
+}
