@@ -34,7 +34,7 @@ pub(crate) fn check_flags(
 pub(crate) fn without_spark() -> CliError {
     CliError::usage(
         "this cjm was built without Spark: build it with `cargo build --release -p cjm --features spark` \
-         (needs protoc, e.g. `apt-get install protobuf-compiler`); --explain prints the SQL without it",
+         (needs protoc, e.g. `apt-get install protobuf-compiler libprotobuf-dev`); --explain prints the SQL without it",
     )
 }
 

@@ -131,7 +131,7 @@ fn check_spark(args: &Args) -> Result<(), CliError> {
     if !cfg!(feature = "spark") {
         return Err(CliError::usage(
             "--spark: this cjm was built without Spark: build it with `cargo build --release -p cjm --features spark` \
-             (needs protoc, e.g. `apt-get install protobuf-compiler`)",
+             (needs protoc, e.g. `apt-get install protobuf-compiler libprotobuf-dev`)",
         ));
     }
     #[cfg(feature = "spark")]
