@@ -77,6 +77,21 @@ fn figures_of(page: &str, name: &str, id: i64) -> String {
     page[start..].replace(name, "LOG").replace(&format!("/logs/{id}/"), "/logs/ID/")
 }
 
+/// Two texts equal, or where they first differ (pages are long).
+#[cfg(feature = "spark")]
+fn same(spark: &str, here: &str, what: &str) {
+    if spark == here {
+        return;
+    }
+    let at = spark.bytes().zip(here.bytes()).take_while(|(a, b)| a == b).count();
+    let around = |t: &str| {
+        let lo = t.floor_char_boundary(at.saturating_sub(200));
+        let hi = t.ceil_char_boundary((at + 300).min(t.len()));
+        t[lo..hi].to_string()
+    };
+    panic!("{what}: Spark's differs at byte {at}:\n  spark: {}\n  here:  {}", around(spark), around(here));
+}
+
 #[cfg(feature = "spark")]
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs a Spark Connect server: scripts/spark-parity.sh sets CJM_SPARK_URL and CJM_SPARK_SERVER_LOG"]
@@ -118,7 +133,7 @@ async fn on_spark_the_web_app_gives_the_figures_of_the_same_log_uploaded() {
     }
     let measured_spark = f.get(Who::Viewer, &format!("/api/maps/{}/measure", f.map)).await;
     assert_eq!(measured_spark.status, StatusCode::OK, "{}", measured_spark.text());
-    assert_eq!(measured_spark.text(), measured_here.text(), "the measured map, on Spark and here");
+    same(&measured_spark.text(), &measured_here.text(), "the measured map");
     let map_page = f.get(Who::Viewer, &format!("/m/{}/evidence", f.map)).await.text();
     assert!(map_page.contains("The map measured") && map_page.contains("On the server's Spark cluster"));
 
@@ -132,12 +147,12 @@ async fn on_spark_the_web_app_gives_the_figures_of_the_same_log_uploaded() {
         let (a, b) = (f.get(Who::Viewer, &page(here)).await, f.get(Who::Viewer, &page(spark)).await);
         assert_eq!((a.status, b.status), (StatusCode::OK, StatusCode::OK), "{q}: {}", b.text());
         assert!(!b.text().contains("error-box"), "{q}: {}", b.text());
-        assert_eq!(figures_of(&b.text(), &path, spark), figures_of(&a.text(), &name, here), "{q}: the page's figures");
+        same(&figures_of(&b.text(), &path, spark), &figures_of(&a.text(), &name, here), &format!("{q}: the page"));
         if !view.is_empty() {
             let chart = |id: i64| format!("/w/{}/logs/{id}/{view}/chart/{view}.svg?{query}", f.ws);
             let (a, b) = (f.get(Who::Viewer, &chart(here)).await, f.get(Who::Viewer, &chart(spark)).await);
             assert_eq!(a.status, StatusCode::OK, "{q}: {}", a.text());
-            assert_eq!(b.text().replace(&path, "LOG"), a.text().replace(&name, "LOG"), "{q}: the chart");
+            same(&b.text().replace(&path, "LOG"), &a.text().replace(&name, "LOG"), &format!("{q}: the chart"));
         }
         asked += 1;
     }

@@ -204,8 +204,7 @@ impl Session {
             Some(a) => {
                 let parts = crate::decode::analysis_parts(&results, a).map_err(ClientError::Decode)?;
                 let top: Vec<u64> = summary.top_variants.iter().map(|v| v.count).collect();
-                let analysis =
-                    cjm_mine::parts::finish_analysis(parts, a.funnel.as_ref(), &top, summary.n_customers);
+                let analysis = cjm_mine::parts::finish_analysis(parts, a.funnel.as_ref(), &top, summary.n_customers);
                 (Some(analysis), crate::decode::rows_read(&results).map_err(ClientError::Decode)?)
             }
             None => (None, summary.n_events),
@@ -234,11 +233,7 @@ impl Session {
     }
 
     /// The first and last known event times of the log narrowed by `n`.
-    pub fn span(
-        &self,
-        n: &crate::sql::Narrowing,
-        progress: &dyn Fn(&str),
-    ) -> Result<Option<(i64, i64)>, ClientError> {
+    pub fn span(&self, n: &crate::sql::Narrowing, progress: &dyn Fn(&str)) -> Result<Option<(i64, i64)>, ClientError> {
         let results = self.run(&crate::sql::span_plan(n), progress)?;
         crate::decode::span(&results).map_err(ClientError::Decode)
     }

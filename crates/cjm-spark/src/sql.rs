@@ -147,10 +147,7 @@ pub fn plan(req: &Request) -> Plan {
 /// narrowed by `n`, as the query `span` (`lo`, `hi`; null when no event
 /// has a time): the web app's overview.
 pub fn span_plan(n: &Narrowing) -> Plan {
-    let query = Query {
-        name: "span".into(),
-        statement: plain("SELECT min(t) AS lo, max(t) AS hi FROM cjm_ev"),
-    };
+    let query = Query { name: "span".into(), statement: plain("SELECT min(t) AS lo, max(t) AS hi FROM cjm_ev") };
     let mut teardown = vec![plain("DROP VIEW IF EXISTS cjm_ev")];
     if n.by.is_some() {
         teardown.push(plain("DROP VIEW IF EXISTS cjm_base"));

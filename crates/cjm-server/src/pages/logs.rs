@@ -135,7 +135,7 @@ async fn page(
     };
     let answer = analytics::answer(&state, &ev, view, &ask).await;
     let here = base(ws, id, view);
-    let maps = maps_for(&state, view, id).await?;
+    let maps = maps_for(&state, view, &ev).await?;
     let (mut content, error) = match &answer {
         Ok(a) => (drawn(a.clone(), &ask, &ev, ws, &here, "a", &maps).await?, None),
         Err(AppError::Unprocessable(m) | AppError::Unavailable(m)) => (html! {}, Some(m.clone())),
@@ -531,19 +531,21 @@ fn content(a: &Answer, s: &Side) -> Markup {
     }
 }
 
-/// The page's view beside the same view of side B (another period, or
-/// another log of the workspace, every other choice alike), each side
-/// with its own chart, table and downloads.
-/// The maps using log `id`, for the variants view (which offers to measure
-/// them on a variant's customers); no other view needs them.
-async fn maps_for(state: &AppState, view: View, id: i64) -> AppResult<Vec<(i64, String)>> {
-    if view != View::Variants {
+/// The maps using log `ev`, for the variants view (which offers to
+/// measure them on a variant's customers); no other view needs them, nor
+/// a Spark log (its variants' customers are not picked out there).
+async fn maps_for(state: &AppState, view: View, ev: &Evidence) -> AppResult<Vec<(i64, String)>> {
+    if view != View::Variants || ev.on_spark {
         return Ok(Vec::new());
     }
+    let id = ev.id;
     state.db.read(move |c| store::maps_using(c, id)).await
 }
 
-/// `side_a` is this page's answer and what it drew.
+/// The page's view beside the same view of side B (another period, or
+/// another log of the workspace, every other choice alike), each side
+/// with its own chart, table and downloads. `side_a` is this page's
+/// answer and what it drew.
 async fn compared(
     state: &AppState,
     ev: &Evidence,
@@ -559,7 +561,7 @@ async fn compared(
         None => ev.clone(),
     };
     let b_here = base(ws, b_ev.id, view);
-    let b_maps = maps_for(state, view, b_ev.id).await?;
+    let b_maps = maps_for(state, view, &b_ev).await?;
     let (b, headline) = match analytics::answer(state, &b_ev, view, &b_ask).await {
         Ok(answer) => {
             let b = drawn(answer.clone(), &b_ask, &b_ev, ws, &b_here, "b", &b_maps).await?;

@@ -151,7 +151,12 @@ fn request(view: View, ask: &Ask, columns: &[String]) -> AppResult<cjm_spark::sq
         None => None,
     };
     let narrowing = Narrowing { from: filters.from, to: filters.to, where_, gap: None, by };
-    let analysis = |funnel| Some(AnalysisRequest { follows: 0, funnel, dropped: false, conversion: true });
+    // A funnel names its dropped customers, as an upload's does (the
+    // page's CSV links): the answer's size counts them in the cache.
+    let analysis = |funnel: Option<_>| {
+        let dropped = funnel.is_some();
+        Some(AnalysisRequest { follows: 0, funnel, dropped, conversion: true })
+    };
     Ok(match view {
         View::Overview => Request { top: 0, narrowing, analysis: analysis(None), ..Request::default() },
         View::Variants => {
@@ -167,7 +172,9 @@ fn request(view: View, ask: &Ask, columns: &[String]) -> AppResult<cjm_spark::sq
             }
             let spec = ask.funnel_spec().map_err(q)?;
             if spec.steps.is_empty() {
-                return Err(AppError::Unprocessable("Steps: choose the funnel's steps: at least one touchpoint".into()));
+                return Err(AppError::Unprocessable(
+                    "Steps: choose the funnel's steps: at least one touchpoint".into(),
+                ));
             }
             Request { top: 0, narrowing, analysis: analysis(Some(spec)), ..Request::default() }
         }
@@ -305,9 +312,10 @@ mod on_cluster {
                 Answer::Process(cjm_analytics::process_of(&m.summary, &edges, ask.simplify().map_err(q)?).map_err(q)?)
             }
             View::Funnel => {
-                let report = m.analysis.and_then(|a| a.funnel).ok_or_else(|| {
-                    AppError::Internal("the Spark plan with funnel steps gave no funnel".into())
-                })?;
+                let report = m
+                    .analysis
+                    .and_then(|a| a.funnel)
+                    .ok_or_else(|| AppError::Internal("the Spark plan with funnel steps gave no funnel".into()))?;
                 Answer::Funnel(cjm_analytics::funnel_of(m.summary.n_customers, report))
             }
             _ => unreachable!("`request` refuses the views Spark lacks"),
@@ -384,7 +392,9 @@ mod tests {
         for bad in ["a.b.c.d", "x; DROP TABLE y", "`t`", "a..b", "événements"] {
             assert!(refused(Some(bad), None).contains("letters, digits and _"), "{bad}");
         }
-        for bad in ["/data/logs/../secret", "/data/logsx/e.parquet", "/etc/passwd", "s3a://bucket/cjmx", "/data/logs/a\u{7}b"] {
+        for bad in
+            ["/data/logs/../secret", "/data/logsx/e.parquet", "/etc/passwd", "s3a://bucket/cjmx", "/data/logs/a\u{7}b"]
+        {
             assert!(refused(None, Some(bad)).contains("give a path under"), "{bad:?}");
         }
         assert!(refused(Some("t"), Some("/data/logs/e")).contains("not both"));
@@ -399,13 +409,17 @@ mod tests {
     fn the_filters_become_the_plan_s_narrowing_or_are_refused_by_name() {
         let columns: Vec<String> =
             ["cjm_row", "cjm_customer", "cjm_channel", "case:segment", "device"].map(String::from).to_vec();
-        let ask = Ask::parse(Some("from=2024-03-01&where=device=ios,android&channel=web&segment=segment%3Dgold")).unwrap();
+        let ask =
+            Ask::parse(Some("from=2024-03-01&where=device=ios,android&channel=web&segment=segment%3Dgold")).unwrap();
         let req = request(View::Process, &ask, &columns).unwrap();
         let n = &req.narrowing;
         assert_eq!(n.from, Some(1_709_251_200_000_000));
         assert_eq!(
             n.where_,
-            [("device".to_string(), vec!["ios".to_string(), "android".to_string()]), ("cjm_channel".into(), vec!["web".into()])]
+            [
+                ("device".to_string(), vec!["ios".to_string(), "android".to_string()]),
+                ("cjm_channel".into(), vec!["web".into()])
+            ]
         );
         assert_eq!(n.by, Some(("case:segment".to_string(), "gold".to_string())));
         let refused = |q: &str, view| request(view, &Ask::parse(Some(q)).unwrap(), &columns).unwrap_err().to_string();
