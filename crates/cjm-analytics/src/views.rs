@@ -456,7 +456,7 @@ pub fn process_of(
         return Err(QueryError::new("simplify", "choose a share from 0 to 1, e.g. 0.8"));
     }
     let kept_edges = match simplify {
-        Some(share) => cjm_mine::analysis::simplify_dfg(&s, share),
+        Some(share) => cjm_mine::analysis::simplify_dfg(s, share),
         None => s.dfg.clone(),
     };
     let mut tps = s.touchpoints.clone();

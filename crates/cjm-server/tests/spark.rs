@@ -3,8 +3,7 @@
 //! scripts/spark-parity.sh on a real server) the same figures as the same
 //! log uploaded.
 
-use crate::common::{multipart, Fixture, Who};
-use axum::body::Body;
+use crate::common::{Fixture, Who};
 use axum::http::StatusCode;
 use serde_json::json;
 
@@ -96,6 +95,8 @@ fn same(spark: &str, here: &str, what: &str) {
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs a Spark Connect server: scripts/spark-parity.sh sets CJM_SPARK_URL and CJM_SPARK_SERVER_LOG"]
 async fn on_spark_the_web_app_gives_the_figures_of_the_same_log_uploaded() {
+    use crate::common::multipart;
+    use axum::body::Body;
     let url = std::env::var("CJM_SPARK_URL").expect("CJM_SPARK_URL");
     // A log in the canonical layout, the map measured against it, and the
     // questions asked of its pages (`VIEW?QUERY`, one per line).

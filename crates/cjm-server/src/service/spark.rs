@@ -350,9 +350,9 @@ mod without {
         Err(missing())
     }
 
-    pub(crate) fn answer(config: &Config, _: &Where, view: View, ask: &Ask) -> AppResult<Answer> {
+    /// A question Spark could not answer is refused as it would be there.
+    pub(crate) fn answer(_: &Config, _: &Where, view: View, ask: &Ask) -> AppResult<Answer> {
         request(view, ask, &[])?;
-        let _ = config;
         Err(missing())
     }
 
