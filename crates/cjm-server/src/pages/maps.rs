@@ -854,7 +854,7 @@ pub(crate) async fn evidence_page(
                 } @else {
                     p.muted { (e.bytes / 1024) " kB · uploaded by " (e.uploaded_by) " · " (when(e.created_at)) }
                 }
-                p { a.button href={ "/w/" (map.workspace_id) "/logs/" (e.id) } { "Explore this log" } " " span.muted { "funnel, paths, process map, variants and trends, with filters" } }
+                p { a.button href={ "/w/" (map.workspace_id) "/logs/" (e.id) } { "Explore this log" } " " span.muted { @if e.on_spark { "overview, funnel, process map and variants, with filters" } @else { "funnel, paths, process map, variants and trends, with filters" } } }
                 @if let Some(err) = &ev.error { p.error role="alert" { (err) } }
                 @if let Some(s) = &ev.summary {
                     dl.facts {

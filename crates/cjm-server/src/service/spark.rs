@@ -180,7 +180,8 @@ fn request(view: View, ask: &Ask, columns: &[String]) -> AppResult<cjm_spark::sq
         }
         View::Paths | View::Trends => {
             return Err(AppError::Unprocessable(format!(
-                "{} are not computed on Spark yet: the overview, funnel, process map and variants are",
+                "{} are not computed on Spark yet: the overview, funnel, process map and variants are. \
+                 To see them, upload a copy of the log (`cjm export` writes one)",
                 view.label()
             )))
         }
