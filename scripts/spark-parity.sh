@@ -85,9 +85,12 @@ round() {
   fi
   if [ "$matchers" = all ]; then
     same edge --funnel "$edge_funnel" --format json --funnel-strict --window 2h --gap 30m --by channel --export-dropped
+    same events_1e5 --format summary-json --cover 0.8
+    same edge --format json --gap 30m --cover 0.55 --by channel
   fi
   same "$receipt_log" --funnel "$receipt_funnel" --format json --funnel-any-order --window 1d \
     --where "org:group=Group 1,Group 4" --from 2011-10-12 --export-dropped
+  same "$receipt_log" --funnel "$receipt_funnel" --format json --cover 0.9 --where "org:group=Group 1,Group 4"
   echo "cjm mine --spark: its runs byte-identical to the embedded engine's ($round_name, $(( $(date +%s) - started )) s)"
   started=$(date +%s)
   measured "$maps/receipt.cjm" "$receipt_log"

@@ -605,9 +605,47 @@ pub fn customers_with(log: &EventLog, name: &str, value: &str) -> EventLog {
     out
 }
 
+/// A share from 0 to 1 as the exact fraction its decimal text writes
+/// (`0.8` is 8/10), so that "covers at least this share" is a comparison
+/// of integers that every backend makes alike.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Share {
+    pub num: u64,
+    /// A power of ten, at most 10⁹.
+    pub den: u64,
+}
+
+impl Share {
+    /// Reads `0`, `1`, `0.8`, `.25` or `1.0` (at most nine decimals).
+    pub fn parse(text: &str) -> Result<Share, String> {
+        let t = text.trim();
+        let bad = || format!("`{t}`: expected a share from 0 to 1 with at most nine decimals, e.g. 0.8");
+        let (whole, frac) = t.split_once('.').unwrap_or((t, ""));
+        let digits = |d: &str| d.bytes().all(|b| b.is_ascii_digit());
+        if (whole.is_empty() && frac.is_empty()) || !digits(whole) || !digits(frac) || frac.len() > 9 {
+            return Err(bad());
+        }
+        let den = 10u64.pow(frac.len() as u32);
+        let whole: u64 = if whole.is_empty() { 0 } else { whole.parse().map_err(|_| bad())? };
+        let frac: u64 = if frac.is_empty() { 0 } else { frac.parse().map_err(|_| bad())? };
+        let num = whole.checked_mul(den).and_then(|w| w.checked_add(frac)).ok_or_else(bad)?;
+        if num > den {
+            return Err(bad());
+        }
+        Ok(Share { num, den })
+    }
+
+    /// Whether `part` of `total` is at least the share.
+    pub fn reached_by(self, part: u64, total: u64) -> bool {
+        u128::from(part) * u128::from(self.den) >= u128::from(self.num) * u128::from(total)
+    }
+}
+
 /// Keeps the customers whose journey is one of the most frequent variants
-/// that together cover at least `share` (0..1) of the customers.
-pub fn keep_covering_variants(log: &EventLog, share: f64) -> EventLog {
+/// (ties by the sequence's names, byte-wise) that together cover at least
+/// `share` of the customers: variants are taken while those before them
+/// cover less.
+pub fn keep_covering_variants(log: &EventLog, share: Share) -> EventLog {
     let j = journeys::build(log);
     let mut counts: FxHashMap<&[u32], u64> = FxHashMap::default();
     for c in 0..j.slots() {
@@ -624,7 +662,7 @@ pub fn keep_covering_variants(log: &EventLog, share: f64) -> EventLog {
     let mut kept: rustc_hash::FxHashSet<&[u32]> = rustc_hash::FxHashSet::default();
     let mut covered = 0u64;
     for (v, n) in ranked {
-        if total > 0 && covered as f64 / total as f64 >= share {
+        if total > 0 && share.reached_by(covered, total) {
             break;
         }
         kept.insert(v);

@@ -328,7 +328,7 @@ fn sessions_and_filters() {
 fn coverage_filter_and_connected_simplification() {
     let log = small_log(LOG);
     // Variants: A, B, C, D are all different; covering 50% keeps two of four customers.
-    let kept = cjm_mine::analysis::keep_covering_variants(&log, 0.5);
+    let kept = cjm_mine::analysis::keep_covering_variants(&log, cjm_mine::analysis::Share::parse("0.5").unwrap());
     assert_eq!(kept.case.iter().collect::<std::collections::HashSet<_>>().len(), 2);
     let s = cjm_mine::summarize(&log, &[], 20);
     let main = cjm_mine::analysis::simplify_dfg(&s, 0.0);
@@ -450,11 +450,33 @@ fn cover_breaks_ties_by_name() {
         "customer_id,timestamp,touchpoint\nA,2024-01-01T10:00:00Z,zebra\nB,2024-01-01T10:00:00Z,apple\nC,2024-01-01T10:00:00Z,mango\nC,2024-01-01T11:00:00Z,mango\nD,2024-01-01T10:00:00Z,mango\nD,2024-01-01T11:00:00Z,mango\n",
     );
     // mango→mango (2 customers) first, then apple and zebra tie at 1: 3 of 4 is apple's.
-    let kept = cjm_mine::analysis::keep_covering_variants(&log, 0.75);
+    let kept = cjm_mine::analysis::keep_covering_variants(&log, cjm_mine::analysis::Share::parse("0.75").unwrap());
     let acts: std::collections::BTreeSet<&str> = kept.activity.iter().map(|&a| kept.activities.get(a)).collect();
     assert_eq!(acts, ["apple", "mango"].into_iter().collect());
     let s = cjm_mine::summarize(&log, &[], 2);
     assert_eq!(s.top_variants[1].sequence, ["apple"], "the top variants agree");
+}
+
+/// A share is the fraction its text writes, compared in integers: no
+/// float division decides whether a variant is in.
+#[test]
+fn cover_shares_are_exact_fractions() {
+    use cjm_mine::analysis::Share;
+    assert_eq!(Share::parse("0.8"), Ok(Share { num: 8, den: 10 }));
+    assert_eq!(Share::parse(".25"), Ok(Share { num: 25, den: 100 }));
+    assert_eq!(Share::parse("1.0"), Ok(Share { num: 10, den: 10 }));
+    assert_eq!(Share::parse("0"), Ok(Share { num: 0, den: 1 }));
+    for bad in ["", ".", "1.5", "-0.1", "0.1234567890", "1e-3", "0,8", "NaN"] {
+        assert!(Share::parse(bad).is_err(), "{bad}");
+    }
+    // 7 of 10 is exactly 0.7 (in floats 7/10 = 0.7 too, but 0.1 + 0.6 is not).
+    let s = Share::parse("0.7").unwrap();
+    assert!(s.reached_by(7, 10) && !s.reached_by(6_999_999, 10_000_000));
+    assert!(Share::parse("0.000000001").unwrap().reached_by(1, 1_000_000_000));
+    assert!(!Share::parse("0.000000001").unwrap().reached_by(1, 1_000_000_001));
+    // Totals past 2^53 (where floats lose whole numbers) stay exact.
+    let half = Share::parse("0.5").unwrap();
+    assert!(!half.reached_by((1u64 << 60) - 1, 1u64 << 61) && half.reached_by(1u64 << 60, 1u64 << 61));
 }
 
 /// On every real log, each pair of consecutive steps of a draft is in the

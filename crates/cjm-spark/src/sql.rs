@@ -87,6 +87,9 @@ pub struct Narrowing {
     /// [`by_column`]) holds the value, all their events kept: one segment
     /// of `--by`.
     pub by: Option<(String, String)>,
+    /// Only the customers (after the filters and sessions, before `by`)
+    /// of the most frequent variants covering this share (`--cover`).
+    pub cover: Option<cjm_mine::analysis::Share>,
 }
 
 /// The analysis of `cjm mine --format json`.
@@ -137,9 +140,7 @@ pub fn plan(req: &Request) -> Plan {
         plain("DROP VIEW IF EXISTS cjm_seq"),
         plain("DROP VIEW IF EXISTS cjm_ev"),
     ]);
-    if req.narrowing.by.is_some() {
-        teardown.push(plain("DROP VIEW IF EXISTS cjm_base"));
-    }
+    teardown.extend(narrowing_teardown(&req.narrowing));
     Plan { setup, queries, teardown }
 }
 
@@ -149,10 +150,20 @@ pub fn plan(req: &Request) -> Plan {
 pub fn span_plan(n: &Narrowing) -> Plan {
     let query = Query { name: "span".into(), statement: plain("SELECT min(t) AS lo, max(t) AS hi FROM cjm_ev") };
     let mut teardown = vec![plain("DROP VIEW IF EXISTS cjm_ev")];
-    if n.by.is_some() {
-        teardown.push(plain("DROP VIEW IF EXISTS cjm_base"));
-    }
+    teardown.extend(narrowing_teardown(n));
     Plan { setup: events_views(n, false), queries: vec![query], teardown }
+}
+
+/// The narrowing's views before `cjm_ev`, dropped after it.
+fn narrowing_teardown(n: &Narrowing) -> Vec<Statement> {
+    let mut out = Vec::new();
+    if n.cover.is_some() && n.by.is_some() {
+        out.push(plain("DROP VIEW IF EXISTS cjm_cover"));
+    }
+    if n.cover.is_some() || n.by.is_some() {
+        out.push(plain("DROP VIEW IF EXISTS cjm_base"));
+    }
+    out
 }
 
 /// What the views carry beyond the summary's columns.
@@ -196,11 +207,12 @@ fn events_views(n: &Narrowing, order: bool) -> Vec<Statement> {
     let source =
         if first.is_empty() { SOURCE_VIEW.to_string() } else { format!("(SELECT *{first} FROM {SOURCE_VIEW})") };
     let filter = if conds.is_empty() { String::new() } else { format!("\nWHERE {}", conds.join("\n  AND ")) };
-    // With `by`, the events of the customers with the value: the
-    // narrowed events are `cjm_base`, with the value's column as `bv`.
-    let (view, by) = match &n.by {
-        Some((column, _)) => ("cjm_base", format!(", {} AS bv", ident(column))),
-        None => ("cjm_ev", String::new()),
+    // With `cover` or `by`, the narrowed events are `cjm_base` (with
+    // `by`'s column as `bv`), and the stages after it make `cjm_ev`.
+    let view = if n.by.is_some() || n.cover.is_some() { "cjm_base" } else { "cjm_ev" };
+    let by = match &n.by {
+        Some((column, _)) => format!(", {} AS bv", ident(column)),
+        None => String::new(),
     };
     let base = |extra: &str| {
         format!(
@@ -235,15 +247,49 @@ FROM g",
         }
     };
     let mut views = vec![Statement { sql, params }];
+    if let Some(share) = n.cover {
+        let into = if n.by.is_some() { "cjm_cover" } else { "cjm_ev" };
+        views.push(cover_view(into, share));
+    }
     if let Some((_, value)) = &n.by {
+        let from = if n.cover.is_some() { "cjm_cover" } else { "cjm_base" };
         views.push(Statement {
-            sql: "CREATE OR REPLACE TEMP VIEW cjm_ev AS
-SELECT * FROM cjm_base WHERE c IN (SELECT c FROM cjm_base WHERE bv = :by)"
-                .into(),
+            sql: format!(
+                "CREATE OR REPLACE TEMP VIEW cjm_ev AS
+SELECT * FROM {from} WHERE c IN (SELECT c FROM {from} WHERE bv = :by)"
+            ),
             params: vec![("by".into(), Param::Text(value.clone()))],
         });
     }
     views
+}
+
+/// `--cover`: the customers of `cjm_base` whose journey is one of the most
+/// frequent variants (ties by the sequence, as the top variants) taken
+/// while those before cover less than the share — compared as integers,
+/// `before × den < num × total`, as cjm-mine's `Share` compares. The
+/// ranking is one window over the distinct variants.
+fn cover_view(into: &str, share: cjm_mine::analysis::Share) -> Statement {
+    let sql = format!(
+        "CREATE OR REPLACE TEMP VIEW {into} AS
+WITH p AS (
+  SELECT c, a, row_number() OVER (PARTITION BY c ORDER BY t ASC NULLS FIRST, rid ASC) AS pos FROM cjm_base),
+j AS (
+  SELECT c, transform(array_sort(collect_list(struct(pos, a))), x -> x.a) AS seq FROM p GROUP BY c),
+v AS (
+  SELECT seq, count(*) AS n FROM j GROUP BY seq),
+r AS (
+  SELECT seq,
+         coalesce(sum(n) OVER (ORDER BY n DESC, seq ASC ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before,
+         sum(n) OVER () AS total
+  FROM v)
+SELECT * FROM cjm_base WHERE c IN (
+  SELECT j.c FROM j JOIN r ON j.seq = r.seq
+  WHERE CAST(r.before AS DECIMAL(38,0)) * :cover_den < CAST(:cover_num AS DECIMAL(38,0)) * r.total)"
+    );
+    let params =
+        vec![("cover_num".into(), Param::Int(share.num as i64)), ("cover_den".into(), Param::Int(share.den as i64))];
+    Statement { sql, params }
 }
 
 /// `cjm_seq`: one sort by (customer, time, row); an unknown time sorts first.

@@ -127,8 +127,9 @@ fn spec(steps: &[&str], any_order: bool, strict: bool, window_seconds: Option<i6
     cjm_mine::analysis::FunnelSpec { steps, any_order, strict, window_seconds }
 }
 
-/// The web app's time span of a narrowed log: every filter (two `where`s,
-/// a segment) a parameter of its own.
+/// The web app's time span of a narrowed log, with every stage of the
+/// narrowing: two `where`s, `--cover` (an exact fraction) and a segment,
+/// each value a parameter of its own.
 #[test]
 fn the_span_plan_is_golden_sql() {
     use cjm_spark::sql::Narrowing;
@@ -138,6 +139,7 @@ fn the_span_plan_is_golden_sql() {
         where_: vec![("cjm_channel".into(), vec!["web".into()]), ("case:segment".into(), vec!["gold".into()])],
         gap: None,
         by: Some(("case:segment".into(), "gold".into())),
+        cover: Some(cjm_mine::analysis::Share::parse("0.8").unwrap()),
     };
     let plan = cjm_spark::sql::span_plan(&narrowing);
     compare("span.sql", &plan.explain());
@@ -148,7 +150,13 @@ fn the_span_plan_is_golden_sql() {
             assert!(!s.sql.contains(value), "{value} spliced into {}", s.sql);
         }
     }
-    assert!(plan.teardown.iter().any(|s| s.sql.contains("cjm_base")), "the segment's view is dropped too");
+    for view in ["cjm_ev", "cjm_cover", "cjm_base"] {
+        assert!(plan.teardown.iter().any(|s| s.sql.contains(view)), "{view} is dropped too");
+    }
+    let cover = plan.setup.iter().find(|s| s.sql.contains("VIEW cjm_cover")).expect("the cover stage");
+    use cjm_spark::sql::Param;
+    assert_eq!(cover.params, [("cover_num".to_string(), Param::Int(8)), ("cover_den".to_string(), Param::Int(10))]);
+    assert!(!cover.sql.contains("DOUBLE") && !cover.sql.contains(" / "), "no float decides the cover: {}", cover.sql);
 }
 
 /// The analysis' plans, one per funnel matcher, with every narrowing: the
@@ -164,6 +172,7 @@ fn the_analysis_plans_are_golden_sql() {
         where_: vec![("case:segment".into(), vec!["gold".into(), "silver".into()])],
         gap: Some(1_800_000_000),
         by: Some(("org:group".into(), "Group 1".into())),
+        cover: None,
     };
     let cases = [
         ("analysis_ordered.sql", spec(&steps, false, false, Some(7200)), narrowing.clone(), true),

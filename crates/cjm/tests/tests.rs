@@ -1091,9 +1091,15 @@ fn mine_on_spark_explains_and_refuses_clearly() {
     }
     let statements: String = sql.lines().filter(|l| !l.starts_with("--")).collect();
     assert!(!statements.contains("web") && !statements.contains("7200"), "values are parameters: {sql}");
-    let o = run(&["mine", "x.parquet", "--spark", "sc://127.0.0.1:1", "--cover", "0.8"]);
+    let o = run(&["mine", "x.parquet", "--spark", "sc://127.0.0.1:1", "--chart", "funnel"]);
     assert_eq!(code(&o), 2);
-    assert!(stderr(&o).contains("--cover: not computed on Spark yet"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--chart: not computed on Spark yet"), "{}", stderr(&o));
+    // `--cover` is an exact fraction on Spark as here: its stage compares integers.
+    let o = run(&["mine", "--explain", "--cover", "0.8"]);
+    assert!(stdout(&o).contains("-- :cover_num = 8\n-- :cover_den = 10\n"), "{}", stdout(&o));
+    let o = run(&["mine", "x.parquet", "--cover", "0.8.1"]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("expected a share from 0 to 1 with at most nine decimals"), "{}", stderr(&o));
     let o = run(&["mine", "--explain", "--format", "json", "--by", "segment"]);
     assert!(stdout(&o).contains("-- --by segment: then, for each value") && stdout(&o).contains("-- :by = \"VALUE\""));
     let o = run(&["mine", "x.parquet", "--spark", "sc://127.0.0.1:1", "--follows", "51"]);

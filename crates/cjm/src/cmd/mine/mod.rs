@@ -70,8 +70,8 @@ pub(crate) struct Args {
     #[arg(long = "where", value_name = "ATTR=VALUES")]
     where_: Option<String>,
     /// Keep the customers of the most frequent variants covering this share (e.g. 0.8)
-    #[arg(long, value_name = "SHARE")]
-    cover: Option<f64>,
+    #[arg(long, value_name = "SHARE", value_parser = share)]
+    cover: Option<cjm_mine::analysis::Share>,
     /// Show the main flow: the transitions making up this share of all (e.g. 0.8), kept connected
     #[arg(long, value_name = "SHARE")]
     simplify: Option<f64>,
@@ -120,6 +120,11 @@ impl Args {
     fn funnel_steps(&self) -> Vec<String> {
         self.funnel.iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()
     }
+}
+
+/// `--cover`'s share, an exact fraction (`0.8` is 8/10).
+fn share(text: &str) -> Result<cjm_mine::analysis::Share, String> {
+    cjm_mine::analysis::Share::parse(text)
 }
 
 /// `30m`, `2h`, `7d`, `1w`, `45s` or plain seconds.
@@ -174,10 +179,8 @@ impl Narrowing {
             }
             None => None,
         };
-        for (flag, v) in [("--cover", args.cover), ("--simplify", args.simplify)] {
-            if v.is_some_and(|x| !(0.0..=1.0).contains(&x)) {
-                return Err(CliError::usage(format!("{flag}: expected a share from 0 to 1, e.g. 0.8")));
-            }
+        if args.simplify.is_some_and(|x| !(0.0..=1.0).contains(&x)) {
+            return Err(CliError::usage("--simplify: expected a share from 0 to 1, e.g. 0.8"));
         }
         Ok(Narrowing {
             window: dur("--window", &args.window)?,

@@ -115,6 +115,7 @@ fn request(args: &Args, n: &Narrowing) -> Request {
             where_: n.where_.clone().into_iter().collect(),
             gap: n.gap.map(|g| g.saturating_mul(1_000_000)),
             by: None,
+            cover: args.cover,
         },
         analysis,
     }
@@ -145,7 +146,6 @@ fn refuse_what_spark_lacks(args: &Args) -> Result<(), CliError> {
     }
     let lacking = [
         (args.chart.is_some(), "--chart"),
-        (args.cover.is_some(), "--cover"),
         (args.paths_from.is_some() || args.paths_into.is_some(), "--paths-from and --paths-into"),
     ];
     match crate::logs::first_set(lacking) {
