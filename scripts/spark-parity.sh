@@ -108,14 +108,18 @@ round() {
 
 # The web app with a Spark log: cjm-server's ignored test uploads the
 # receipt log and attaches the same file on Spark, then compares the
-# measured map and the pages Spark computes, with filters (each line a
+# measured map and the pages Spark computes (overview, variants, process
+# map, funnels, trends by day, week and month), with filters (each line a
 # page's question, encoded as in its address).
 served() {
   local ask="?from=2011-10-12&where=org:group=Group%201,Group%204
 variants?top=10&channel=Internet
 process?simplify=80&measure=performance&from=2011-10-12
 funnel?step=Confirmation%20of%20receipt&step=T02%20Check%20confirmation%20of%20receipt&step=T04%20Determine%20confirmation%20of%20receipt&order=any&window=1d
-funnel?step=Confirmation%20of%20receipt&step=T04%20Determine%20confirmation%20of%20receipt&order=strict&where=org:group=Group%201"
+funnel?step=Confirmation%20of%20receipt&step=T04%20Determine%20confirmation%20of%20receipt&order=strict&where=org:group=Group%201
+trends?interval=week&step=Confirmation%20of%20receipt&step=T04%20Determine%20confirmation%20of%20receipt&window=2d
+trends?interval=month&channel=Internet
+trends?interval=day&from=2011-10-12"
   CJM_SPARK_URL="sc://127.0.0.1:$port" CJM_SPARK_SERVER_LOG="$work/receipt.parquet" \
     CJM_SPARK_SERVER_MAP="$PWD/$maps/receipt.cjm" CJM_SPARK_SERVER_ASK="$ask" \
     cargo test -q -p cjm-server --features spark --test tests -- --ignored spark:: > "$work/served.log" 2>&1 \

@@ -67,34 +67,82 @@ fn bucket_start(b: i64, interval: Interval) -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
+/// A trend's exact part of one bucket, as any backend counts it: the
+/// bucket's number (days, ISO weeks or months since the epoch, as
+/// [`bucket_number`] counts them), its events, active customers and new
+/// customers (timed events only).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TrendPart {
+    pub bucket: i64,
+    pub events: u64,
+    pub customers: u64,
+    pub new_customers: u64,
+}
+
+/// The number of the bucket a time (UTC microseconds) falls in.
+pub fn bucket_number(us: i64, interval: Interval) -> i64 {
+    bucket_of(us, interval)
+}
+
 /// The trend of a log's journeys; events without a time are left out.
 pub fn trend(j: &Journeys, interval: Interval) -> Result<Vec<Bucket>, TooManyBuckets> {
-    let timed = || j.times.iter().copied().filter(|&t| t != UNKNOWN_TIME);
-    let (Some(lo), Some(hi)) = (timed().min(), timed().max()) else { return Ok(Vec::new()) };
-    let (first, last) = (bucket_of(lo, interval), bucket_of(hi, interval));
+    let mut parts: std::collections::BTreeMap<i64, TrendPart> = std::collections::BTreeMap::new();
+    for c in 0..j.slots() {
+        // Journeys are in time order: a customer's buckets come in order too.
+        let mut seen: Option<i64> = None;
+        for &t in j.times[j.range(c)].iter().filter(|&&t| t != UNKNOWN_TIME) {
+            let b = bucket_of(t, interval);
+            let part = parts.entry(b).or_insert(TrendPart { bucket: b, ..TrendPart::default() });
+            part.events += 1;
+            if seen != Some(b) {
+                part.customers += 1;
+                if seen.is_none() {
+                    part.new_customers += 1;
+                }
+                seen = Some(b);
+            }
+        }
+    }
+    finish_trend(parts.into_values(), interval)
+}
+
+/// The trend from its parts, in any order: every bucket from the first
+/// part's to the last's, the empty ones too.
+pub fn finish_trend(
+    parts: impl IntoIterator<Item = TrendPart>,
+    interval: Interval,
+) -> Result<Vec<Bucket>, TooManyBuckets> {
+    let parts: Vec<TrendPart> = parts.into_iter().collect();
+    let Some((first, mut out)) = span(parts.iter().map(|p| p.bucket), |b| Bucket {
+        start: bucket_start(b, interval),
+        events: 0,
+        customers: 0,
+        new_customers: 0,
+    })?
+    else {
+        return Ok(Vec::new());
+    };
+    for p in parts {
+        let b = &mut out[(p.bucket - first) as usize];
+        b.events += p.events;
+        b.customers += p.customers;
+        b.new_customers += p.new_customers;
+    }
+    Ok(out)
+}
+
+/// Every bucket from the least of `buckets` to the greatest, made by
+/// `empty`, with the first one's number; `None` without buckets.
+fn span<T>(
+    buckets: impl Iterator<Item = i64> + Clone,
+    empty: impl Fn(i64) -> T,
+) -> Result<Option<(i64, Vec<T>)>, TooManyBuckets> {
+    let (Some(first), Some(last)) = (buckets.clone().min(), buckets.max()) else { return Ok(None) };
     let n = (last - first + 1) as u64;
     if n > MAX_BUCKETS as u64 {
         return Err(TooManyBuckets { buckets: n });
     }
-    let mut out: Vec<Bucket> = (first..=last)
-        .map(|b| Bucket { start: bucket_start(b, interval), events: 0, customers: 0, new_customers: 0 })
-        .collect();
-    for c in 0..j.slots() {
-        // Journeys are in time order: a customer's buckets come in order too.
-        let mut seen: Option<usize> = None;
-        for &t in j.times[j.range(c)].iter().filter(|&&t| t != UNKNOWN_TIME) {
-            let k = (bucket_of(t, interval) - first) as usize;
-            out[k].events += 1;
-            if seen != Some(k) {
-                out[k].customers += 1;
-                if seen.is_none() {
-                    out[k].new_customers += 1;
-                }
-                seen = Some(k);
-            }
-        }
-    }
-    Ok(out)
+    Ok(Some((first, (first..=last).map(empty).collect())))
 }
 
 /// Funnel conversion per bucket, customers counted in the bucket where
@@ -116,24 +164,44 @@ pub fn conversion(
     steps: usize,
     interval: Interval,
 ) -> Result<Vec<ConversionBucket>, TooManyBuckets> {
-    let timed = || entries.iter().filter(|e| e.0 != UNKNOWN_TIME);
-    let (Some(lo), Some(hi)) = (timed().map(|e| e.0).min(), timed().map(|e| e.0).max()) else {
+    let mut parts: std::collections::BTreeMap<i64, ConversionPart> = std::collections::BTreeMap::new();
+    for &(t, k) in entries.iter().filter(|e| e.0 != UNKNOWN_TIME) {
+        let b = bucket_of(t, interval);
+        let part = parts.entry(b).or_insert(ConversionPart { bucket: b, entered: 0, converted: 0 });
+        part.entered += 1;
+        part.converted += u64::from(k >= steps);
+    }
+    finish_conversion(parts.into_values(), interval)
+}
+
+/// Conversion's exact part of one bucket (numbered as [`TrendPart`]'s):
+/// customers who did the first step in it, and of those who converted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ConversionPart {
+    pub bucket: i64,
+    pub entered: u64,
+    pub converted: u64,
+}
+
+/// Conversion over time from its parts, in any order: every bucket from
+/// the first part's to the last's.
+pub fn finish_conversion(
+    parts: impl IntoIterator<Item = ConversionPart>,
+    interval: Interval,
+) -> Result<Vec<ConversionBucket>, TooManyBuckets> {
+    let parts: Vec<ConversionPart> = parts.into_iter().collect();
+    let Some((first, mut out)) = span(parts.iter().map(|p| p.bucket), |b| ConversionBucket {
+        start: bucket_start(b, interval),
+        entered: 0,
+        converted: 0,
+    })?
+    else {
         return Ok(Vec::new());
     };
-    let (first, last) = (bucket_of(lo, interval), bucket_of(hi, interval));
-    let n = (last - first + 1) as u64;
-    if n > MAX_BUCKETS as u64 {
-        return Err(TooManyBuckets { buckets: n });
-    }
-    let mut out: Vec<ConversionBucket> = (first..=last)
-        .map(|b| ConversionBucket { start: bucket_start(b, interval), entered: 0, converted: 0 })
-        .collect();
-    for &(t, k) in timed() {
-        let b = &mut out[(bucket_of(t, interval) - first) as usize];
-        b.entered += 1;
-        if k >= steps {
-            b.converted += 1;
-        }
+    for p in parts {
+        let b = &mut out[(p.bucket - first) as usize];
+        b.entered += p.entered;
+        b.converted += p.converted;
     }
     Ok(out)
 }

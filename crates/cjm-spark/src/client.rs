@@ -190,6 +190,9 @@ pub struct Mined {
     pub summary: cjm_mine::Summary,
     pub analysis: Option<cjm_mine::analysis::Analysis>,
     pub rows: u64,
+    /// With the request's `trend`: its parts and (with a funnel) the
+    /// conversion's, for `cjm_mine::trend::finish_trend` and `finish_conversion`.
+    pub trend: Option<(Vec<cjm_mine::trend::TrendPart>, Option<Vec<cjm_mine::trend::ConversionPart>>)>,
 }
 
 impl Session {
@@ -209,7 +212,12 @@ impl Session {
             }
             None => (None, summary.n_events),
         };
-        Ok(Mined { summary, analysis, rows })
+        let funnel = req.analysis.as_ref().and_then(|a| a.funnel.as_ref()).is_some_and(|f| !f.steps.is_empty());
+        let trend = match req.trend {
+            Some(_) => Some(crate::decode::trend_parts(&results, funnel).map_err(ClientError::Decode)?),
+            None => None,
+        };
+        Ok(Mined { summary, analysis, rows, trend })
     }
 
     /// `map` measured against the log [`Session::open`] made the view of

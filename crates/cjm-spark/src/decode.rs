@@ -12,6 +12,7 @@ use cjm_mine::exact::ExactSum;
 use cjm_mine::parts::{
     AnalysisParts, EdgeParts, EdgeTimeParts, FunnelParts, OrderStats, SummaryParts, TouchpointParts,
 };
+use cjm_mine::trend::{ConversionPart, TrendPart};
 use std::collections::HashMap;
 
 /// Why results could not be read: which query and column, and what was wrong.
@@ -390,6 +391,40 @@ pub(crate) fn texts(results: &Results, query: &str, column: &str) -> Result<Vec<
 /// A boolean column of an answer.
 pub(crate) fn flags(results: &Results, query: &str, column: &str) -> Result<Vec<bool>, DecodeError> {
     Rows::of(results, query)?.bools(column)
+}
+
+/// The trend's parts (`trend`, `trend_new`) and, when the plan had a
+/// funnel, its conversion's (`trend_conversion`).
+pub fn trend_parts(
+    results: &Results,
+    funnel: bool,
+) -> Result<(Vec<TrendPart>, Option<Vec<ConversionPart>>), DecodeError> {
+    let bucket_numbers = |rows: &Rows| -> Result<Vec<i64>, DecodeError> {
+        rows.times("b")?
+            .into_iter()
+            .map(|b| b.ok_or_else(|| DecodeError(format!("`{}` has a null bucket", rows.query))))
+            .collect()
+    };
+    let rows = Rows::of(results, "trend")?;
+    let mut parts: std::collections::BTreeMap<i64, TrendPart> = std::collections::BTreeMap::new();
+    for ((b, events), customers) in
+        bucket_numbers(&rows)?.into_iter().zip(rows.counts("events")?).zip(rows.counts("customers")?)
+    {
+        parts.insert(b, TrendPart { bucket: b, events, customers, new_customers: 0 });
+    }
+    let rows = Rows::of(results, "trend_new")?;
+    for (b, n) in bucket_numbers(&rows)?.into_iter().zip(rows.counts("n")?) {
+        parts.entry(b).or_insert(TrendPart { bucket: b, ..TrendPart::default() }).new_customers = n;
+    }
+    let conversion = if funnel {
+        let rows = Rows::of(results, "trend_conversion")?;
+        let (entered, converted) = (rows.counts("entered")?, rows.counts("converted")?);
+        let parts = bucket_numbers(&rows)?.into_iter().zip(entered).zip(converted);
+        Some(parts.map(|((bucket, entered), converted)| ConversionPart { bucket, entered, converted }).collect())
+    } else {
+        None
+    };
+    Ok((parts.into_values().collect(), conversion))
 }
 
 /// The answer of [`crate::sql::span_plan`]: the first and last known

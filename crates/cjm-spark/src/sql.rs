@@ -67,6 +67,10 @@ pub struct Request {
     pub top: usize,
     pub narrowing: Narrowing,
     pub analysis: Option<AnalysisRequest>,
+    /// Volume over time at this interval (`trend`, `trend_new`), and with
+    /// the analysis' funnel its conversion (`trend_conversion`): the web
+    /// app's trends.
+    pub trend: Option<cjm_mine::trend::Interval>,
 }
 
 /// Which events count, and how journeys are cut (as `cjm mine`'s
@@ -128,6 +132,9 @@ pub fn plan(req: &Request) -> Plan {
             setup.push(funnel_view(f, dropped));
             queries.extend(funnel_queries(f.steps.len(), dropped, a.conversion));
         }
+    }
+    if let Some(interval) = req.trend {
+        queries.extend(trend_queries(interval, funnel.map(|f| f.steps.len())));
     }
     // Dropping a cached view releases its cache too; the session can run
     // the next plan.
@@ -595,6 +602,60 @@ fn funnel_queries(n: usize, dropped: bool, conversion: bool) -> Vec<Query> {
             statement: Statement {
                 sql: format!("SELECT d, count(*) AS n FROM {times} WHERE step = :last GROUP BY d"),
                 params: vec![("last".into(), Param::Int(n as i64 - 1))],
+            },
+        });
+    }
+    queries
+}
+
+/// The number of the bucket time `t` (microseconds, BIGINT) falls in, as
+/// `cjm_mine::trend::bucket_number` counts: whole days by `pmod` (no
+/// division of a negative time rounds the wrong way), weeks from the
+/// Monday before the epoch, months as `year × 12 + month - 1`.
+fn bucket(t: &str, interval: cjm_mine::trend::Interval) -> String {
+    use cjm_mine::trend::Interval;
+    let day = format!("(({t} - pmod({t}, 86400000000)) div 86400000000)");
+    match interval {
+        Interval::Day => day,
+        Interval::Week => format!("(({day} + 3 - pmod({day} + 3, 7)) div 7)"),
+        Interval::Month => {
+            let date = format!("date_from_unix_date(CAST({day} AS INT))");
+            format!("CAST(year({date}) * 12 + month({date}) - 1 AS BIGINT)")
+        }
+    }
+}
+
+/// Events, active and new customers per bucket (timed events only), and
+/// with a funnel of `steps` the customers who did step 1 in each bucket
+/// and those of them who converted.
+fn trend_queries(interval: cjm_mine::trend::Interval, steps: Option<usize>) -> Vec<Query> {
+    let b = bucket("t", interval);
+    let mut queries = vec![
+        Query {
+            name: "trend".into(),
+            statement: plain(&format!(
+                "SELECT {b} AS b, count(*) AS events, count(DISTINCT c) AS customers
+FROM cjm_ev WHERE t IS NOT NULL GROUP BY 1"
+            )),
+        },
+        Query {
+            name: "trend_new".into(),
+            statement: plain(&format!(
+                "SELECT {b} AS b, count(*) AS n
+FROM (SELECT c, min(t) AS t FROM cjm_ev WHERE t IS NOT NULL GROUP BY c) GROUP BY 1"
+            )),
+        },
+    ];
+    if let Some(n) = steps {
+        let e = bucket("e", interval);
+        queries.push(Query {
+            name: "trend_conversion".into(),
+            statement: Statement {
+                sql: format!(
+                    "SELECT {e} AS b, count(*) AS entered, count_if(k >= :n) AS converted
+FROM (SELECT try_element_at(h, 1) AS e, k FROM cjm_funnel WHERE k > 0) WHERE e IS NOT NULL GROUP BY 1"
+                ),
+                params: vec![("n".into(), Param::Int(n as i64))],
             },
         });
     }

@@ -159,6 +159,38 @@ fn the_span_plan_is_golden_sql() {
     assert!(!cover.sql.contains("DOUBLE") && !cover.sql.contains(" / "), "no float decides the cover: {}", cover.sql);
 }
 
+/// The web app's trends: buckets counted with integers only (`pmod`,
+/// `div`, the calendar's year and month), and with a funnel the
+/// conversion of the customers who did step 1 in each bucket.
+#[test]
+fn the_trend_queries_are_golden_sql() {
+    use cjm_mine::trend::Interval;
+    use cjm_spark::sql::{AnalysisRequest, Request};
+    let mut text = String::new();
+    for interval in [Interval::Day, Interval::Week, Interval::Month] {
+        let funnel = (interval == Interval::Week).then(|| AnalysisRequest {
+            funnel: Some(spec(&["visit", "pay"], false, false, None)),
+            ..AnalysisRequest::default()
+        });
+        let req = Request { analysis: funnel, trend: Some(interval), ..Request::default() };
+        let plan = cjm_spark::sql::plan(&req);
+        let trend = cjm_spark::sql::Plan {
+            setup: Vec::new(),
+            queries: plan.queries.into_iter().filter(|q| q.name.starts_with("trend")).collect(),
+            teardown: Vec::new(),
+        };
+        assert_eq!(trend.queries.len(), if interval == Interval::Week { 3 } else { 2 }, "{interval:?}");
+        for q in &trend.queries {
+            for banned in [" / ", "DOUBLE", "floor(", "date_trunc", "avg("] {
+                assert!(!q.statement.sql.contains(banned), "{banned} in {}", q.statement.sql);
+            }
+        }
+        text.push_str(&format!("-- ===== {interval:?}\n"));
+        text.push_str(&trend.explain());
+    }
+    compare("trend.sql", &text);
+}
+
 /// The analysis' plans, one per funnel matcher, with every narrowing: the
 /// events view filters and cuts sessions, the funnel is one fold, and
 /// every value is a parameter.
@@ -185,6 +217,7 @@ fn the_analysis_plans_are_golden_sql() {
             top: 20,
             narrowing,
             analysis: Some(AnalysisRequest { follows: 3, funnel: Some(funnel), dropped, conversion: true }),
+            trend: None,
         };
         let plan = cjm_spark::sql::plan(&req);
         compare(golden_name, &plan.explain());

@@ -212,7 +212,7 @@ fn head(ev: &Evidence, ws: i64) -> Markup {
             h1 { (ev.file_name) }
         }
         @if ev.on_spark {
-            p.muted { "On the server's Spark cluster, attached by " (ev.uploaded_by) " " (when(ev.created_at)) ". The overview, funnel, process map and variants are computed there; paths and trends are not yet." }
+            p.muted { "On the server's Spark cluster, attached by " (ev.uploaded_by) " " (when(ev.created_at)) ". The overview, funnel, process map, variants and trends are computed there; paths are not yet." }
         } @else {
             p.muted { (super::maps::size(ev.bytes)) ", uploaded by " (ev.uploaded_by) " " (when(ev.created_at)) }
         }

@@ -69,7 +69,7 @@ pub(crate) fn path_of(data_dir: &Path, stored_as: &str) -> PathBuf {
 pub(crate) fn file_of(config: &crate::Config, ev: &Evidence) -> AppResult<PathBuf> {
     if ev.on_spark {
         return Err(AppError::Unprocessable(format!(
-            "{} is on Spark, which computes the measured map, the overview, funnel, process map and variants; \
+            "{} is on Spark, which computes the measured map, the overview, funnel, process map, variants and trends; \
              this needs the log's events here: attach a copy exported with `cjm export` to use it",
             ev.file_name
         )));

@@ -2,7 +2,7 @@
 //! attaches a table of the cluster's session, or a Parquet path under a
 //! prefix the administrator allowed, in cjm's canonical layout (`cjm
 //! export`). Maps measured against it, and the log pages' overview,
-//! funnel, process map and variants, are computed on the cluster by
+//! funnel, process map, variants and trends, are computed on the cluster by
 //! cjm-spark's plans and finished by cjm-mine, so the figures are the
 //! embedded engine's.
 //!
@@ -178,11 +178,26 @@ fn request(view: View, ask: &Ask, columns: &[String]) -> AppResult<cjm_spark::sq
             }
             Request { top: 0, narrowing, analysis: analysis(Some(spec)), ..Request::default() }
         }
-        View::Paths | View::Trends => {
+        View::Trends => {
+            let spec = ask.funnel_spec().map_err(q)?;
+            let funnel = (!spec.steps.is_empty()).then(|| AnalysisRequest {
+                follows: 0,
+                funnel: Some(spec),
+                dropped: false,
+                conversion: false,
+            });
+            Request {
+                top: 0,
+                narrowing,
+                analysis: funnel,
+                trend: Some(ask.interval().map_err(q)?),
+                ..Request::default()
+            }
+        }
+        View::Paths => {
             return Err(AppError::Unprocessable(format!(
-                "{} are not computed on Spark yet: the overview, funnel, process map and variants are. \
-                 To see them, upload a copy of the log (`cjm export` writes one)",
-                view.label()
+                "Paths are not computed on Spark yet: the overview, funnel, process map, variants and trends are. \
+                 To see them, upload a copy of the log (`cjm export` writes one)"
             )))
         }
     })
@@ -319,6 +334,21 @@ mod on_cluster {
                     .ok_or_else(|| AppError::Internal("the Spark plan with funnel steps gave no funnel".into()))?;
                 Answer::Funnel(cjm_analytics::funnel_of(m.summary.n_customers, report))
             }
+            View::Trends => {
+                let (parts, conversion) =
+                    m.trend.ok_or_else(|| AppError::Internal("the Spark plan with a trend gave no trend".into()))?;
+                let interval = ask.interval().map_err(q)?;
+                let err = |e: cjm_mine::trend::TooManyBuckets| {
+                    q(cjm_analytics::QueryError { field: "interval", message: e.to_string() })
+                };
+                let buckets = cjm_mine::trend::finish_trend(parts, interval).map_err(err)?;
+                let conversion = match conversion {
+                    Some(c) => Some(cjm_mine::trend::finish_conversion(c, interval).map_err(err)?),
+                    None => None,
+                };
+                let steps = ask.funnel_spec().map_err(q)?.steps;
+                Answer::Trends(cjm_analytics::TrendView { interval, buckets, conversion, steps })
+            }
             _ => unreachable!("`request` refuses the views Spark lacks"),
         })
     }
@@ -429,6 +459,12 @@ mod tests {
         assert!(refused("step=a&by=device", View::Funnel).starts_with("Break down by:"));
         assert!(refused("", View::Funnel).starts_with("Steps:"));
         assert!(refused("", View::Paths).contains("not computed on Spark yet"));
+        let trends = request(View::Trends, &Ask::parse(Some("interval=month&step=a")).unwrap(), &columns).unwrap();
+        assert_eq!(trends.trend, Some(cjm_mine::trend::Interval::Month));
+        assert_eq!(trends.analysis.unwrap().funnel.unwrap().steps, ["a"]);
+        let plain = request(View::Trends, &Ask::default(), &columns).unwrap();
+        assert!(plain.analysis.is_none() && plain.trend == Some(cjm_mine::trend::Interval::Week));
+        assert!(refused("interval=hour", View::Trends).starts_with("Period:"));
         let funnel = request(View::Funnel, &Ask::parse(Some("step=a&step=b&order=strict")).unwrap(), &columns).unwrap();
         let spec = funnel.analysis.unwrap().funnel.unwrap();
         assert!(spec.strict && spec.steps == ["a", "b"]);

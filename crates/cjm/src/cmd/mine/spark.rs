@@ -118,6 +118,7 @@ fn request(args: &Args, n: &Narrowing) -> Request {
             cover: args.cover,
         },
         analysis,
+        trend: None,
     }
 }
 
@@ -174,7 +175,7 @@ fn on_spark(mut req: Request, narrowing: &Narrowing, args: &Args) -> Result<Mine
             cjm_spark::sql::where_column(&columns, name).map_err(|e| CliError::usage(format!("--where: {e}")))?;
         req.narrowing.where_ = vec![(column, values.clone())];
     }
-    let cjm_spark::client::Mined { summary, analysis, rows } = session.mine(&req, &step).map_err(worded)?;
+    let cjm_spark::client::Mined { summary, analysis, rows, .. } = session.mine(&req, &step).map_err(worded)?;
     let breakdown = match (&args.by, args.format) {
         (Some(by), OutFormat::Json | OutFormat::Text) => {
             let column = cjm_spark::sql::by_column(&columns, by).map_err(|e| CliError::usage(format!("--by: {e}")))?;
