@@ -180,7 +180,7 @@ fn request(view: View, ask: &Ask, columns: &[String]) -> AppResult<cjm_spark::sq
         }
         View::Trends => {
             let spec = ask.funnel_spec().map_err(q)?;
-            let funnel = (!spec.steps.is_empty()).then(|| AnalysisRequest {
+            let funnel = (!spec.steps.is_empty()).then_some(AnalysisRequest {
                 follows: 0,
                 funnel: Some(spec),
                 dropped: false,
@@ -195,10 +195,11 @@ fn request(view: View, ask: &Ask, columns: &[String]) -> AppResult<cjm_spark::sq
             }
         }
         View::Paths => {
-            return Err(AppError::Unprocessable(format!(
+            return Err(AppError::Unprocessable(
                 "Paths are not computed on Spark yet: the overview, funnel, process map, variants and trends are. \
                  To see them, upload a copy of the log (`cjm export` writes one)"
-            )))
+                    .into(),
+            ))
         }
     })
 }
