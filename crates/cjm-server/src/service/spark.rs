@@ -60,7 +60,9 @@ impl Where {
 /// What the browser asked to attach, checked: a table name of one to
 /// three parts of letters, digits and `_` joined by `.`, or a path that
 /// starts with one of the prefixes the administrator allowed and has no
-/// `..` or control character.
+/// `..` segment, control character, percent escape or glob character
+/// (Spark expands `{a,..}`, `*`, `?` and `[…]` in a path: any of them
+/// could reach outside the prefix).
 pub(crate) fn checked(config: &Config, table: Option<&str>, path: Option<&str>) -> AppResult<Where> {
     if config.spark.is_none() {
         return Err(AppError::bad(
@@ -90,7 +92,7 @@ pub(crate) fn checked(config: &Config, table: Option<&str>, path: Option<&str>) 
                 ));
             }
             let plain = p.len() <= MAX_PATH_BYTES
-                && !p.chars().any(|c| c.is_control() || c == '\\')
+                && !p.chars().any(|c| c.is_control() || "\\%{}[]*?".contains(c))
                 && !p.split('/').any(|seg| seg == "..");
             if !plain || !prefixes.iter().any(|prefix| within(p, prefix)) {
                 return Err(AppError::Unprocessable(format!(
@@ -424,9 +426,18 @@ mod tests {
         for bad in ["a.b.c.d", "x; DROP TABLE y", "`t`", "a..b", "événements"] {
             assert!(refused(Some(bad), None).contains("letters, digits and _"), "{bad}");
         }
-        for bad in
-            ["/data/logs/../secret", "/data/logsx/e.parquet", "/etc/passwd", "s3a://bucket/cjmx", "/data/logs/a\u{7}b"]
-        {
+        for bad in [
+            "/data/logs/../secret",
+            "/data/logsx/e.parquet",
+            "/etc/passwd",
+            "s3a://bucket/cjmx",
+            "/data/logs/a\u{7}b",
+            "/data/logs/{..,x}/secret",
+            "/data/logs/*/../../etc",
+            "/data/logs/%2e%2e/secret",
+            "/data/logs/[a-z]",
+            "/data/logs/e?.parquet",
+        ] {
             assert!(refused(None, Some(bad)).contains("give a path under"), "{bad:?}");
         }
         assert!(refused(Some("t"), Some("/data/logs/e")).contains("not both"));
