@@ -159,6 +159,11 @@ async fn on_spark_the_web_app_gives_the_figures_of_the_same_log_uploaded() {
         asked += 1;
     }
     assert!(asked >= 5, "every view Spark computes is asked: {asked}");
+    // A channel the log lacks is named, as for the upload.
+    for id in [here, spark] {
+        let page = f.get(Who::Viewer, &format!("/w/{}/logs/{id}/variants?channel=Nope", f.ws)).await.text();
+        assert!(page.contains("Channel: the log has no channel `Nope`"), "{page}");
+    }
     // What Spark does not compute is said, not guessed.
     let paths = f.get(Who::Viewer, &format!("/w/{}/logs/{spark}/paths", f.ws)).await.text();
     assert!(paths.contains("Paths are not computed on Spark yet"), "{paths}");

@@ -323,8 +323,11 @@ pub(crate) enum Answer {
 }
 
 /// Answers kept, and the computations allowed at once.
+/// An answer's key: log, mapping, view and question.
+type AnswerKey = (i64, String, View, String);
+
 pub(crate) struct Answers {
-    kept: Bounded<(i64, String, View, String), Answer>,
+    kept: Bounded<AnswerKey, Answer>,
     running: tokio::sync::Semaphore,
 }
 
@@ -355,19 +358,10 @@ pub(crate) async fn answer(state: &AppState, ev: &Evidence, view: View, ask: &As
     if let Some(hit) = state.answers.kept.get(&key) {
         return Ok(hit);
     }
-    let _permit = state.answers.running.acquire().await.map_err(|e| AppError::Internal(e.to_string()))?;
     if ev.on_spark {
-        let (at, config, ask) = (crate::service::spark::Where::of(ev)?, state.config.clone(), ask.clone());
-        return state
-            .answers
-            .kept
-            .get_or_make(key, move || {
-                let a = crate::service::spark::answer(&config, &at, view, &ask)?;
-                let bytes = size_of(&a);
-                Ok((a, bytes))
-            })
-            .await;
+        return on_spark(state, ev, view, ask, key).await;
     }
+    let _permit = state.answers.running.acquire().await.map_err(|e| AppError::Internal(e.to_string()))?;
     let path = crate::service::evidence::file_of(&state.config, ev)?;
     let log = state.evidence.log(ev.id, path, ev.file_name.clone(), ev.mapping.clone()).await?;
     let ask = ask.clone();
@@ -376,6 +370,28 @@ pub(crate) async fn answer(state: &AppState, ev: &Evidence, view: View, ask: &As
         .kept
         .get_or_make(key, move || {
             let a = compute(&log, view, &ask).map_err(|e| AppError::Unprocessable(words(&e)))?;
+            let bytes = size_of(&a);
+            Ok((a, bytes))
+        })
+        .await
+}
+
+/// [`answer`] for a log on Spark: computed on the cluster (one permit),
+/// kept as an upload's answers are. A channel the log lacks is named, as
+/// an upload's filter names it.
+async fn on_spark(state: &AppState, ev: &Evidence, view: View, ask: &Ask, key: AnswerKey) -> AppResult<Arc<Answer>> {
+    let d = crate::service::spark::described(state, ev).await?;
+    if !ask.channel.is_empty() && !d.overview.channels.iter().any(|c| c.channel == ask.channel) {
+        let message = format!("the log has no channel `{}`", ask.channel);
+        return Err(AppError::Unprocessable(words(&QueryError { field: "channel", message })));
+    }
+    let _permit = state.answers.running.acquire().await.map_err(|e| AppError::Internal(e.to_string()))?;
+    let (at, config, ask) = (crate::service::spark::Where::of(ev)?, state.config.clone(), ask.clone());
+    state
+        .answers
+        .kept
+        .get_or_make(key, move || {
+            let a = crate::service::spark::answer(&config, &at, view, &ask)?;
             let bytes = size_of(&a);
             Ok((a, bytes))
         })
