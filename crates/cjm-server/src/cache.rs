@@ -85,14 +85,22 @@ impl<K: Clone + Eq + Hash, V> Bounded<K, V> {
             }
             inner.pending.entry(key.clone()).or_default().clone()
         };
-        let made = cell
-            .get_or_init(|| async move {
-                let (value, bytes) =
-                    tokio::task::spawn_blocking(make).await.map_err(|e| AppError::Internal(e.to_string()))??;
-                Ok((Arc::new(value), bytes))
-            })
-            .await
-            .clone();
+        // In a task of its own: a caller that gives up (a request past its
+        // time) does not cancel the work, and the next caller finds it done
+        // (or still going) in the pending cell.
+        let filling = cell.clone();
+        let made = tokio::spawn(async move {
+            filling
+                .get_or_init(|| async move {
+                    let (value, bytes) =
+                        tokio::task::spawn_blocking(make).await.map_err(|e| AppError::Internal(e.to_string()))??;
+                    Ok((Arc::new(value), bytes))
+                })
+                .await
+                .clone()
+        })
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
         let mut inner = self.lock();
         if inner.pending.get(&key).is_some_and(|c| Arc::ptr_eq(c, &cell)) {
             inner.pending.remove(&key);
@@ -200,5 +208,33 @@ mod tests {
         let failed = cache.get_or_make(8, || Err(AppError::bad("no"))).await;
         assert!(failed.is_err());
         assert!(cache.get(&8).is_none(), "errors are not kept");
+    }
+
+    /// A request past its time gives up waiting, not the work: the next
+    /// request for the same key takes its result instead of starting over.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_caller_that_gives_up_does_not_cancel_the_work() {
+        let cache: Arc<Bounded<u32, String>> = Arc::new(Bounded::new(1 << 20));
+        let runs = Arc::new(AtomicUsize::new(0));
+        let slow = {
+            let runs = runs.clone();
+            move || {
+                runs.fetch_add(1, Ordering::SeqCst);
+                std::thread::sleep(std::time::Duration::from_millis(300));
+                Ok(("measured".to_string(), 8))
+            }
+        };
+        let gave_up = tokio::time::timeout(std::time::Duration::from_millis(50), cache.get_or_make(1, slow)).await;
+        assert!(gave_up.is_err(), "the first caller stopped waiting");
+        let again = {
+            let runs = runs.clone();
+            cache.get_or_make(1, move || {
+                runs.fetch_add(1, Ordering::SeqCst);
+                Ok(("started over".to_string(), 12))
+            })
+        };
+        assert_eq!(*again.await.unwrap(), "measured");
+        assert_eq!(runs.load(Ordering::SeqCst), 1, "computed once");
+        assert!(cache.get(&1).is_some(), "and kept");
     }
 }

@@ -227,11 +227,17 @@ pub(crate) async fn described(state: &AppState, ev: &Evidence) -> AppResult<Arc<
         .await
 }
 
+/// How long attaching waits for the cluster to describe the log before
+/// it answers that the log is attached and still being read (the
+/// description goes on and is kept; the request's own limit is 30 s).
+const DESCRIBE_WAIT: std::time::Duration = std::time::Duration::from_secs(20);
+
 /// Attaches a Spark table or path to `map`, as a log of its workspace:
-/// opened and described on the cluster first (a table that is not there,
-/// or not in the canonical layout, is refused by name and nothing is
-/// recorded), recorded once per workspace, and read anew when attached
-/// again.
+/// opened on the cluster first (a table that is not there, or not in the
+/// canonical layout, is refused by name and nothing is recorded),
+/// recorded once per workspace, read anew when attached again, and
+/// described (its figures) while the answer waits at most
+/// [`DESCRIBE_WAIT`].
 pub(crate) async fn attach(
     state: &AppState,
     map: &MapInfo,
@@ -240,23 +246,36 @@ pub(crate) async fn attach(
     path: Option<String>,
 ) -> AppResult<EvidenceState> {
     let at = checked(&state.config, table.as_deref(), path.as_deref())?;
-    let described = {
+    {
         let _permit = state.answers.permit().await?;
         let (config, at) = (state.config.clone(), at.clone());
-        tokio::task::spawn_blocking(move || describe(&config, &at))
+        tokio::task::spawn_blocking(move || columns(&config, &at))
             .await
-            .map_err(|e| AppError::Internal(e.to_string()))??
-    };
+            .map_err(|e| AppError::Internal(e.to_string()))??;
+    }
     let (ws, uid, shown, stored) = (map.workspace_id, user.id, at.shown(), at.stored());
     let (eid, _) = state.db.write(move |tx| store::spark_log(tx, ws, &shown, &stored, uid)).await?;
     // What was kept of it describes the table as it was: read it as it is now.
     crate::service::evidence::forget(state, eid);
-    let bytes = described.columns.iter().map(|c| c.len() + 24).sum::<usize>() + 4096;
-    state.evidence.described.insert(eid, Arc::new(described), bytes);
     let id = map.id;
     state.db.write(move |tx| store::attach_evidence(tx, id, Some(eid))).await?;
     let map = state.db.read(move |c| store::map(c, id)).await?;
-    crate::service::evidence::evidence_state(state, &map).await
+    let ev = state.db.read(move |c| store::evidence(c, eid)).await?.0;
+    let describing = {
+        let (state, ev) = (state.clone(), ev.clone());
+        tokio::spawn(async move { described(&state, &ev).await.map(drop) })
+    };
+    match tokio::time::timeout(DESCRIBE_WAIT, describing).await {
+        Ok(_) => crate::service::evidence::evidence_state(state, &map).await,
+        Err(_) => {
+            let logs = state.db.read(move |c| store::workspace_logs(c, ws)).await?;
+            let error = Some(format!(
+                "{} is attached; Spark is still reading it: its figures appear here when the cluster is done (reload in a while)",
+                at.shown()
+            ));
+            Ok(EvidenceState { evidence: Some(ev), logs, summary: None, error, preview: None, pending: None })
+        }
+    }
 }
 
 #[cfg(feature = "spark")]
@@ -293,6 +312,11 @@ mod on_cluster {
             )),
             ClientError::Spark { .. } | ClientError::Decode(_) => AppError::Unprocessable(message),
         }
+    }
+
+    /// The log's columns, once the cluster has opened it (no job runs).
+    pub(crate) fn columns(config: &Config, at: &Where) -> AppResult<Vec<String>> {
+        open(config, at).map(|(_, columns)| columns)
     }
 
     pub(crate) fn describe(config: &Config, at: &Where) -> AppResult<Described> {
@@ -367,7 +391,7 @@ mod on_cluster {
 }
 
 #[cfg(feature = "spark")]
-pub(crate) use on_cluster::{answer, describe, measure};
+pub(crate) use on_cluster::{answer, columns, describe, measure};
 
 /// Without the client, every Spark log says how to get a server that has it.
 #[cfg(not(feature = "spark"))]
@@ -381,6 +405,10 @@ mod without {
     }
 
     pub(crate) fn describe(_: &Config, _: &Where) -> AppResult<Described> {
+        Err(missing())
+    }
+
+    pub(crate) fn columns(_: &Config, _: &Where) -> AppResult<Vec<String>> {
         Err(missing())
     }
 
@@ -400,7 +428,7 @@ mod without {
 }
 
 #[cfg(not(feature = "spark"))]
-pub(crate) use without::{answer, describe, measure};
+pub(crate) use without::{answer, columns, describe, measure};
 
 #[cfg(test)]
 mod tests {
