@@ -228,32 +228,32 @@ struct Choices {
 
 impl Choices {
     fn of(log: &cjm_events::EventLog) -> Choices {
-        let sorted = |mut v: Vec<String>| {
-            v.sort();
-            v.truncate(500);
-            v
-        };
         let mut attributes: Vec<String> = log.attrs.iter().map(|a| a.name.clone()).collect();
         attributes.extend(log.case_attrs.iter().map(|a| format!("case:{}", a.name)));
-        Choices {
-            channels: sorted(log.channels.values().map(str::to_string).collect()),
-            attributes: sorted(attributes),
-            touchpoints: sorted(log.activities.values().map(str::to_string).collect()),
-        }
+        Choices::sorted(
+            log.channels.values().map(str::to_string).collect(),
+            attributes,
+            log.activities.values().map(str::to_string).collect(),
+        )
     }
 
     /// From a Spark log's columns and overview.
     fn of_spark(d: &crate::service::spark::Described) -> Choices {
+        Choices::sorted(
+            d.overview.channels.iter().map(|c| c.channel.clone()).collect(),
+            crate::service::spark::attributes(&d.columns),
+            d.overview.touchpoints.iter().map(|t| t.touchpoint.clone()).collect(),
+        )
+    }
+
+    /// Each list sorted, and cut at 500 (a form lists no more).
+    fn sorted(channels: Vec<String>, attributes: Vec<String>, touchpoints: Vec<String>) -> Choices {
         let sorted = |mut v: Vec<String>| {
             v.sort();
             v.truncate(500);
             v
         };
-        Choices {
-            channels: sorted(d.overview.channels.iter().map(|c| c.channel.clone()).collect()),
-            attributes: sorted(crate::service::spark::attributes(&d.columns)),
-            touchpoints: sorted(d.overview.touchpoints.iter().map(|t| t.touchpoint.clone()).collect()),
-        }
+        Choices { channels: sorted(channels), attributes: sorted(attributes), touchpoints: sorted(touchpoints) }
     }
 }
 

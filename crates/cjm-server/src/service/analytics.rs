@@ -322,10 +322,10 @@ pub(crate) enum Answer {
     Trends(TrendView),
 }
 
-/// Answers kept, and the computations allowed at once.
 /// An answer's key: log, mapping, view and question.
 type AnswerKey = (i64, String, View, String);
 
+/// Answers kept, and the computations allowed at once.
 pub(crate) struct Answers {
     kept: Bounded<AnswerKey, Answer>,
     running: tokio::sync::Semaphore,

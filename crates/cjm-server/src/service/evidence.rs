@@ -442,7 +442,7 @@ impl Cache {
                 .get_or_make(key, move || {
                     let map = &st.checked(version_id, &source).journey;
                     let m = crate::service::spark::measure(&st.config, &at, map)?;
-                    let bytes = serde_json::to_vec(&m.measurement).map_or(4096, |v| v.len() * 2);
+                    let bytes = measured_bytes(&m.measurement);
                     Ok((m, bytes))
                 })
                 .await;
@@ -460,8 +460,13 @@ fn measured_now(state: &AppState, version_id: i64, source: &str, log: &EventLog,
     let map = &state.checked(version_id, source).journey;
     let measurement = cjm_mine::measure::measure(map, log);
     let figures = Arc::new(measurement.figures(shown));
-    let bytes = serde_json::to_vec(&measurement).map_or(4096, |v| v.len() * 2);
+    let bytes = measured_bytes(&measurement);
     (Measured { measurement, figures }, bytes)
+}
+
+/// What a measurement holds, roughly, in bytes (its JSON twice over).
+fn measured_bytes(m: &Measurement) -> usize {
+    serde_json::to_vec(m).map_or(4096, |v| v.len() * 2)
 }
 
 /// The longest variant a map is measured on.
@@ -558,12 +563,8 @@ pub(crate) async fn evidence_state(state: &AppState, map: &MapInfo) -> AppResult
     };
     let (ev, _) = state.db.read(move |c| store::evidence(c, eid)).await?;
     if ev.on_spark {
-        let (summary, error) = match crate::service::spark::described(state, &ev).await {
-            Ok(d) => (Some(spark_summary(&d)), None),
-            Err(AppError::BadRequest(m) | AppError::Unprocessable(m) | AppError::Unavailable(m)) => (None, Some(m)),
-            Err(e) => return Err(e),
-        };
-        return Ok(EvidenceState { evidence: Some(ev), logs, summary, error, preview: None, pending: None });
+        let described = crate::service::spark::described(state, &ev).await;
+        return spark_state(ev, logs, described);
     }
     let (summary, error) = match read_log(state, &ev).await {
         Ok(log) => (Some((*state.evidence.summary(&ev, log).await?).clone()), None),
@@ -572,6 +573,21 @@ pub(crate) async fn evidence_state(state: &AppState, map: &MapInfo) -> AppResult
     };
     let preview = preview_of(state, &ev, &ev.mapping).await?;
     Ok(EvidenceState { evidence: Some(ev), logs, summary, error, preview, pending: None })
+}
+
+/// The evidence state of a log on Spark as `described` left it: its
+/// figures, or why the cluster gave none.
+pub(crate) fn spark_state(
+    ev: Evidence,
+    logs: Vec<store::LogEntry>,
+    described: AppResult<Arc<crate::service::spark::Described>>,
+) -> AppResult<EvidenceState> {
+    let (summary, error) = match described {
+        Ok(d) => (Some(spark_summary(&d)), None),
+        Err(AppError::BadRequest(m) | AppError::Unprocessable(m) | AppError::Unavailable(m)) => (None, Some(m)),
+        Err(e) => return Err(e),
+    };
+    Ok(EvidenceState { evidence: Some(ev), logs, summary, error, preview: None, pending: None })
 }
 
 /// What the evidence page shows of a log on Spark: its figures and

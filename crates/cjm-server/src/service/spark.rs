@@ -259,23 +259,22 @@ pub(crate) async fn attach(
     crate::service::evidence::forget(state, eid);
     let id = map.id;
     state.db.write(move |tx| store::attach_evidence(tx, id, Some(eid))).await?;
-    let map = state.db.read(move |c| store::map(c, id)).await?;
     let ev = state.db.read(move |c| store::evidence(c, eid)).await?.0;
     let describing = {
         let (state, ev) = (state.clone(), ev.clone());
-        tokio::spawn(async move { described(&state, &ev).await.map(drop) })
+        tokio::spawn(async move { described(&state, &ev).await })
     };
-    match tokio::time::timeout(DESCRIBE_WAIT, describing).await {
-        Ok(_) => crate::service::evidence::evidence_state(state, &map).await,
-        Err(_) => {
-            let logs = state.db.read(move |c| store::workspace_logs(c, ws)).await?;
-            let error = Some(format!(
-                "{} is attached; Spark is still reading it: its figures appear here when the cluster is done (reload in a while)",
-                at.shown()
-            ));
-            Ok(EvidenceState { evidence: Some(ev), logs, summary: None, error, preview: None, pending: None })
-        }
-    }
+    // The description's own answer (an error is not kept, so asking
+    // again would run the cluster's job again).
+    let described = match tokio::time::timeout(DESCRIBE_WAIT, describing).await {
+        Ok(done) => done.map_err(|e| AppError::Internal(e.to_string()))?,
+        Err(_) => Err(AppError::Unavailable(format!(
+            "{} is attached; Spark is still reading it: its figures appear here when the cluster is done (reload in a while)",
+            at.shown()
+        ))),
+    };
+    let logs = state.db.read(move |c| store::workspace_logs(c, ws)).await?;
+    crate::service::evidence::spark_state(ev, logs, described)
 }
 
 #[cfg(feature = "spark")]
