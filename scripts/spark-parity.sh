@@ -89,7 +89,11 @@ round() {
     same edge --format json --gap 30m --cover 0.55 --by channel
   fi
   same "$receipt_log" --funnel "$receipt_funnel" --format json --funnel-any-order --window 1d \
-    --where "org:group=Group 1,Group 4" --from 2011-10-12 --export-dropped
+    --where "org:group=Group 1,Group 4" --from 2011-10-12 --paths-into "T04 Determine confirmation of receipt" \
+    --depth 4 --export-dropped
+  if [ "$matchers" = all ]; then
+    charted "$receipt_log" --chart paths --paths-from "Confirmation of receipt" --depth 5 --where "org:group=Group 1"
+  fi
   same "$receipt_log" --funnel "$receipt_funnel" --format json --cover 0.9 --where "org:group=Group 1,Group 4"
   echo "cjm mine --spark: its runs byte-identical to the embedded engine's ($round_name, $(( $(date +%s) - started )) s)"
   started=$(date +%s)
@@ -109,8 +113,9 @@ round() {
 # The web app with a Spark log: cjm-server's ignored test uploads the
 # receipt log and attaches the same file on Spark, then compares the
 # measured map and the pages Spark computes (overview, variants, process
-# map, funnels, trends by day, week and month), with filters (each line a
-# page's question, encoded as in its address).
+# map, funnels, trends by day, week and month, paths from and into a
+# touchpoint), with filters and a variant (each line a page's question,
+# encoded as in its address).
 served() {
   local ask="?from=2011-10-12&where=org:group=Group%201,Group%204
 variants?top=10&channel=Internet
@@ -119,7 +124,10 @@ funnel?step=Confirmation%20of%20receipt&step=T02%20Check%20confirmation%20of%20r
 funnel?step=Confirmation%20of%20receipt&step=T04%20Determine%20confirmation%20of%20receipt&order=strict&where=org:group=Group%201
 trends?interval=week&step=Confirmation%20of%20receipt&step=T04%20Determine%20confirmation%20of%20receipt&window=2d
 trends?interval=month&channel=Internet
-trends?interval=day&from=2011-10-12"
+trends?interval=day&from=2011-10-12
+paths?anchor=into&at=T04%20Determine%20confirmation%20of%20receipt&depth=4&where=org:group=Group%201,Group%204
+paths?anchor=from&at=Confirmation%20of%20receipt&depth=6&from=2011-10-12
+process?variant=Confirmation%20of%20receipt%20%E2%86%92%20T06%20Determine%20necessity%20of%20stop%20advice%20%E2%86%92%20T10%20Determine%20necessity%20to%20stop%20indication%20%E2%86%92%20T02%20Check%20confirmation%20of%20receipt%20%E2%86%92%20T04%20Determine%20confirmation%20of%20receipt%20%E2%86%92%20T05%20Print%20and%20send%20confirmation%20of%20receipt"
   CJM_SPARK_URL="sc://127.0.0.1:$port" CJM_SPARK_SERVER_LOG="$work/receipt.parquet" \
     CJM_SPARK_SERVER_MAP="$PWD/$maps/receipt.cjm" CJM_SPARK_SERVER_ASK="$ask" \
     cargo test -q -p cjm-server --features spark --test tests -- --ignored spark:: > "$work/served.log" 2>&1 \
@@ -135,6 +143,16 @@ measured() {
   "$cjm" measure "$1" "$log" --spark "sc://127.0.0.1:$port" --format json -o "$work/measured.spark" \
     2> "$work/client.log" || { tail -5 "$work/client.log"; fail "cjm measure --spark $1 failed on $log"; }
   cmp -s "$work/measured.spark" "$work/measured.embedded" || fail "$1 on $log: cjm measure --spark differs ($round_name)"
+}
+
+# `cjm mine LOG --chart …` embedded and on Spark: the same SVG bytes.
+charted() {
+  local log="$work/$1.parquet"
+  shift
+  "$cjm" mine "$log" "$@" -o "$work/chart.embedded.svg" 2>/dev/null || fail "cjm mine $* failed on $log"
+  "$cjm" mine "$log" --spark "sc://127.0.0.1:$port" "$@" -o "$work/chart.spark.svg" 2> "$work/client.log" \
+    || { tail -5 "$work/client.log"; fail "cjm mine --spark $* failed on $log"; }
+  cmp -s "$work/chart.spark.svg" "$work/chart.embedded.svg" || fail "$log: cjm mine --spark $* draws another chart"
 }
 
 # `cjm mine` on the log $1 in the canonical layout, embedded and on Spark,

@@ -342,16 +342,37 @@ pub fn dropped_csv(f: &FunnelReport) -> String {
 // ---------------------------------------------------------------- paths
 
 pub fn paths(log: &EventLog, spec: &PathsSpec) -> Result<Paths, QueryError> {
-    if !(1..=cjm_mine::paths::MAX_DEPTH).contains(&spec.depth) {
-        return Err(QueryError::new("depth", format!("choose a depth from 1 to {}", cjm_mine::paths::MAX_DEPTH)));
-    }
+    check_paths(spec)?;
     if let Anchor::From(t) | Anchor::Into(t) = &spec.anchor {
         if log.activities.lookup(t).is_none() {
-            return Err(QueryError::new("anchor", format!("the log has no touchpoint `{t}`")));
+            return Err(no_anchor(t));
         }
     }
     let j = cjm_mine::journeys::build(log);
     Ok(cjm_mine::paths::paths(log, &j, spec))
+}
+
+/// A paths question whose depth is out of range is refused before any
+/// backend runs it.
+pub fn check_paths(spec: &PathsSpec) -> Result<(), QueryError> {
+    if !(1..=cjm_mine::paths::MAX_DEPTH).contains(&spec.depth) {
+        return Err(QueryError::new("depth", format!("choose a depth from 1 to {}", cjm_mine::paths::MAX_DEPTH)));
+    }
+    Ok(())
+}
+
+fn no_anchor(t: &str) -> QueryError {
+    QueryError::new("anchor", format!("the log has no touchpoint `{t}`"))
+}
+
+/// The paths of another backend's parts, as [`paths`] gives them; `known`
+/// says whether the log has the anchor's touchpoint.
+pub fn paths_of(parts: cjm_mine::paths::PathParts, spec: &PathsSpec, known: bool) -> Result<Paths, QueryError> {
+    check_paths(spec)?;
+    match &spec.anchor {
+        Anchor::From(t) | Anchor::Into(t) if !known => Err(no_anchor(t)),
+        _ => Ok(cjm_mine::paths::finish_paths(parts, spec)),
+    }
 }
 
 /// The Sankey of `p`; `href` says where a click on a touchpoint goes.
@@ -623,6 +644,23 @@ pub fn trend(log: &EventLog, interval: Interval, funnel: Option<&FunnelSpec>) ->
         None => None,
     };
     Ok(TrendView { interval, buckets, conversion, steps: funnel.map(|f| f.steps.clone()).unwrap_or_default() })
+}
+
+/// [`trend`] from another backend's parts (the trend's, and with funnel
+/// `steps` the conversion's).
+pub fn trend_of(
+    parts: Vec<cjm_mine::trend::TrendPart>,
+    conversion: Option<Vec<cjm_mine::trend::ConversionPart>>,
+    interval: Interval,
+    steps: Vec<String>,
+) -> Result<TrendView, QueryError> {
+    let err = |e: cjm_mine::trend::TooManyBuckets| QueryError::new("interval", e.to_string());
+    let buckets = cjm_mine::trend::finish_trend(parts, interval).map_err(err)?;
+    let conversion = match conversion {
+        Some(c) => Some(cjm_mine::trend::finish_conversion(c, interval).map_err(err)?),
+        None => None,
+    };
+    Ok(TrendView { interval, buckets, conversion, steps })
 }
 
 fn per(interval: Interval) -> &'static str {

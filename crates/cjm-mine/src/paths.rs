@@ -9,9 +9,12 @@
 //! backwards, begins) before the last column flows into an `End` node and
 //! stops there. In every column, touchpoints reached by fewer than
 //! `min_share` of the anchored customers, and any beyond the `per_column`
-//! most frequent, are grouped into one `Other` node. Nodes are ordered by
-//! column, then touchpoints by customers (ties by name bytes), then
-//! `Other`, then `End`.
+//! most frequent (ties by name bytes), are grouped into one `Other` node.
+//! Nodes are ordered by column, then touchpoints by customers (ties by
+//! name bytes), then `Other`, then `End`.
+//!
+//! A backend counts [`PathParts`] (rows per label and per pair of labels);
+//! [`finish_paths`] groups and orders them, the same for every backend.
 
 use crate::journeys::Journeys;
 use cjm_events::EventLog;
@@ -29,7 +32,7 @@ pub enum Anchor {
     Into(String),
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct PathsSpec {
     pub anchor: Anchor,
     /// Steps from the anchor (1 to [`MAX_DEPTH`]).
@@ -79,14 +82,44 @@ pub struct Paths {
     pub links: Vec<PathLink>,
 }
 
-const END: u32 = u32::MAX;
-/// A node while counting: its column and its label.
-type Node = (usize, u32);
-const OTHER: u32 = u32::MAX - 1;
+/// A label of a path's column, as every backend counts it: a touchpoint,
+/// or the end (forwards) or start (backwards) of the journey. `Other` is
+/// not a label here: [`finish_paths`] groups the rare touchpoints.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Label {
+    Touchpoint(String),
+    End,
+}
+
+/// The exact parts of the paths, before rare touchpoints are grouped:
+/// what a backend counts for [`finish_paths`]. A row is one anchored
+/// customer's labels, column by column; it counts up to and including
+/// its first `End` forwards, and from the `End` before its first
+/// touchpoint backwards.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PathParts {
+    /// Customers with at least one event.
+    pub customers: u64,
+    pub anchored: u64,
+    /// Rows per (column, label).
+    pub nodes: Vec<(usize, Label, u64)>,
+    /// Rows per (column, its label, the next column's label).
+    pub links: Vec<(usize, Label, Label, u64)>,
+}
 
 /// The flows of `spec` over the journeys `j` of `log`. Work and memory are
 /// linear in the events plus customers × depth.
 pub fn paths(log: &EventLog, j: &Journeys, spec: &PathsSpec) -> Paths {
+    finish_paths(path_parts(log, j, spec), spec)
+}
+
+/// A journey ends (forwards) or begins (backwards) before this column.
+const END: u32 = u32::MAX;
+/// Backwards, the columns before the one where the journey starts.
+const BEFORE: u32 = u32::MAX - 1;
+
+/// The parts of [`paths`] over the journeys `j` of `log`.
+pub fn path_parts(log: &EventLog, j: &Journeys, spec: &PathsSpec) -> PathParts {
     let depth = spec.depth.clamp(1, MAX_DEPTH);
     let cols = depth + 1;
     let target = match &spec.anchor {
@@ -94,8 +127,10 @@ pub fn paths(log: &EventLog, j: &Journeys, spec: &PathsSpec) -> Paths {
         Anchor::From(t) | Anchor::Into(t) => Some(log.activities.lookup(t)),
     };
     let backwards = matches!(spec.anchor, Anchor::Into(_));
-    // One row of `cols` labels per anchored customer.
-    let mut rows: Vec<u32> = Vec::new();
+    let mut nodes: FxHashMap<(usize, u32), u64> = FxHashMap::default();
+    let mut links: FxHashMap<(usize, u32, u32), u64> = FxHashMap::default();
+    let mut anchored = 0;
+    let mut row = vec![END; cols];
     for c in 0..j.slots() {
         let acts = &j.acts[j.range(c)];
         if acts.is_empty() {
@@ -109,82 +144,101 @@ pub fn paths(log: &EventLog, j: &Journeys, spec: &PathsSpec) -> Paths {
                 None => continue,
             },
         };
-        for k in 0..cols {
-            let i = if backwards { at.checked_sub(depth - k) } else { Some(at + k) };
-            rows.push(i.and_then(|i| acts.get(i)).copied().unwrap_or(END));
+        anchored += 1;
+        for (k, label) in row.iter_mut().enumerate() {
+            *label = if backwards {
+                match (at + k).checked_sub(depth) {
+                    Some(i) => acts[i],
+                    None if at + k + 1 == depth => END,
+                    None => BEFORE,
+                }
+            } else {
+                acts.get(at + k).copied().unwrap_or(END)
+            };
         }
-        if backwards {
-            // Before the journey began: the start marker fills the front.
-            let row = rows.len() - cols;
-            let first_real = rows[row..].iter().position(|&a| a != END).unwrap_or(0);
-            if first_real > 0 {
-                rows[row..row + first_real - 1].fill(u32::MAX - 2);
-            }
-        }
+        count_row(&row, backwards, &mut nodes, &mut links);
     }
-    let anchored = rows.len() / cols;
-    group_rare(&mut rows, cols, anchored, spec);
-    build(log, j.customers() as u64, anchored as u64, &rows, cols, backwards)
-}
-
-/// Replaces, column by column, the touchpoints under the share or beyond
-/// the per-column count by `OTHER`.
-fn group_rare(rows: &mut [u32], cols: usize, anchored: usize, spec: &PathsSpec) {
-    let floor = (spec.min_share.max(0.0) * anchored as f64).ceil() as u64;
-    for k in 0..cols {
-        let mut counts: FxHashMap<u32, u64> = FxHashMap::default();
-        for r in rows.chunks(cols) {
-            if r[k] < OTHER - 1 {
-                *counts.entry(r[k]).or_insert(0) += 1;
-            }
-        }
-        let mut ranked: Vec<(u32, u64)> = counts.into_iter().collect();
-        ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-        let kept: rustc_hash::FxHashSet<u32> =
-            ranked.iter().take(spec.per_column.max(1)).filter(|x| x.1 >= floor.max(1)).map(|x| x.0).collect();
-        for r in rows.chunks_mut(cols) {
-            if r[k] < OTHER - 1 && !kept.contains(&r[k]) {
-                r[k] = OTHER;
-            }
-        }
+    let label = |a: u32| if a == END { Label::End } else { Label::Touchpoint(log.activities.get(a).to_string()) };
+    PathParts {
+        customers: j.customers() as u64,
+        anchored,
+        nodes: nodes.into_iter().map(|((k, a), n)| (k, label(a), n)).collect(),
+        links: links.into_iter().map(|((k, a, b), n)| (k, label(a), label(b), n)).collect(),
     }
 }
 
-/// Nodes and links from the labelled rows; a row stops at its first `END`
-/// (forwards) or starts after its last start marker (backwards).
-fn build(log: &EventLog, customers: u64, anchored: u64, rows: &[u32], cols: usize, backwards: bool) -> Paths {
-    let start_marker = u32::MAX - 2;
-    let mut node_count: FxHashMap<(usize, u32), u64> = FxHashMap::default();
-    let mut link_count: FxHashMap<(Node, Node), u64> = FxHashMap::default();
-    for r in rows.chunks(cols) {
-        let mut prev: Option<(usize, u32)> = None;
-        for (k, &label) in r.iter().enumerate() {
-            if label == start_marker {
-                continue;
-            }
-            let node = (k, label);
-            *node_count.entry(node).or_insert(0) += 1;
-            if let Some(p) = prev {
-                *link_count.entry((p, node)).or_insert(0) += 1;
-            }
-            prev = Some(node);
-            if label == END && !backwards {
-                break;
-            }
+/// Counts one row's nodes and links: forwards up to its first `END`,
+/// backwards from the first column that is not `BEFORE`.
+fn count_row(
+    row: &[u32],
+    backwards: bool,
+    nodes: &mut FxHashMap<(usize, u32), u64>,
+    links: &mut FxHashMap<(usize, u32, u32), u64>,
+) {
+    let mut prev: Option<u32> = None;
+    for (k, &label) in row.iter().enumerate() {
+        if label == BEFORE {
+            continue;
+        }
+        *nodes.entry((k, label)).or_insert(0) += 1;
+        if let Some(p) = prev {
+            *links.entry((k - 1, p, label)).or_insert(0) += 1;
+        }
+        prev = Some(label);
+        if label == END && !backwards {
+            break;
         }
     }
-    let name = |label: u32| -> (String, NodeKind) {
+}
+
+/// A node while grouping: its column and label, `None` for `Other`.
+type Key = (usize, Option<Label>);
+
+/// The paths of `parts`: in each column the touchpoints under
+/// `spec.min_share` of the anchored customers, and those beyond the
+/// `spec.per_column` most frequent (ties by name bytes), become one
+/// `Other` node; nodes are ordered by column, kind, customers (more
+/// first), name bytes; links by their nodes.
+pub fn finish_paths(parts: PathParts, spec: &PathsSpec) -> Paths {
+    let floor = ((spec.min_share.max(0.0) * parts.anchored as f64).ceil() as u64).max(1);
+    let mut by_column: FxHashMap<usize, Vec<(&str, u64)>> = FxHashMap::default();
+    for (k, label, n) in &parts.nodes {
+        if let Label::Touchpoint(t) = label {
+            by_column.entry(*k).or_default().push((t.as_str(), *n));
+        }
+    }
+    let mut kept: rustc_hash::FxHashSet<(usize, &str)> = rustc_hash::FxHashSet::default();
+    for (k, ranked) in &mut by_column {
+        ranked.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.as_bytes().cmp(b.0.as_bytes())));
+        kept.extend(ranked.iter().take(spec.per_column.max(1)).filter(|x| x.1 >= floor).map(|x| (*k, x.0)));
+    }
+    let grouped = |k: usize, label: &Label| -> Key {
         match label {
-            END if backwards => ("journey starts".to_string(), NodeKind::End),
-            END => ("journey ends".to_string(), NodeKind::End),
-            OTHER => ("other".to_string(), NodeKind::Other),
-            a => (log.activities.get(a).to_string(), NodeKind::Touchpoint),
+            Label::Touchpoint(t) if !kept.contains(&(k, t.as_str())) => (k, None),
+            other => (k, Some(other.clone())),
         }
     };
-    let mut nodes: Vec<(PathNode, (usize, u32))> = node_count
+    let mut node_count: FxHashMap<Key, u64> = FxHashMap::default();
+    for (k, label, n) in &parts.nodes {
+        *node_count.entry(grouped(*k, label)).or_insert(0) += n;
+    }
+    let mut link_count: FxHashMap<(Key, Key), u64> = FxHashMap::default();
+    for (k, a, b, n) in &parts.links {
+        *link_count.entry((grouped(*k, a), grouped(k + 1, b))).or_insert(0) += n;
+    }
+    let backwards = matches!(spec.anchor, Anchor::Into(_));
+    let name = |label: &Option<Label>| -> (String, NodeKind) {
+        match label {
+            Some(Label::End) if backwards => ("journey starts".to_string(), NodeKind::End),
+            Some(Label::End) => ("journey ends".to_string(), NodeKind::End),
+            None => ("other".to_string(), NodeKind::Other),
+            Some(Label::Touchpoint(t)) => (t.clone(), NodeKind::Touchpoint),
+        }
+    };
+    let mut nodes: Vec<(PathNode, Key)> = node_count
         .into_iter()
         .map(|(key, n)| {
-            let (name, kind) = name(key.1);
+            let (name, kind) = name(&key.1);
             (PathNode { column: key.0, name, kind, customers: n }, key)
         })
         .collect();
@@ -199,9 +253,14 @@ fn build(log: &EventLog, customers: u64, anchored: u64, rows: &[u32], cols: usiz
             .then(b.0.customers.cmp(&a.0.customers))
             .then_with(|| a.0.name.as_bytes().cmp(b.0.name.as_bytes()))
     });
-    let index: FxHashMap<(usize, u32), usize> = nodes.iter().enumerate().map(|(i, n)| (n.1, i)).collect();
+    let index: FxHashMap<&Key, usize> = nodes.iter().enumerate().map(|(i, n)| (&n.1, i)).collect();
     let mut links: Vec<PathLink> =
-        link_count.into_iter().map(|((a, b), n)| PathLink { from: index[&a], to: index[&b], customers: n }).collect();
+        link_count.iter().map(|((a, b), n)| PathLink { from: index[a], to: index[b], customers: *n }).collect();
     links.sort_by_key(|l| (l.from, l.to));
-    Paths { customers, anchored, nodes: nodes.into_iter().map(|n| n.0).collect(), links }
+    Paths {
+        customers: parts.customers,
+        anchored: parts.anchored,
+        nodes: nodes.into_iter().map(|n| n.0).collect(),
+        links,
+    }
 }

@@ -173,13 +173,12 @@ async fn on_spark_the_web_app_gives_the_figures_of_the_same_log_uploaded() {
         asked += 1;
     }
     assert!(asked >= 5, "every view Spark computes is asked: {asked}");
-    // A channel the log lacks is named, as for the upload.
+    // A channel or a paths anchor the log lacks is named, as for the upload.
     for id in [here, spark] {
         let page = patiently(&f, &format!("/w/{}/logs/{id}/variants?channel=Nope", f.ws)).await.text();
         assert!(page.contains("Channel: the log has no channel `Nope`"), "{page}");
+        let page = patiently(&f, &format!("/w/{}/logs/{id}/paths?anchor=from&at=Nope", f.ws)).await.text();
+        assert!(page.contains("the log has no touchpoint `Nope`"), "{page}");
     }
-    // What Spark does not compute is said, not guessed.
-    let paths = patiently(&f, &format!("/w/{}/logs/{spark}/paths", f.ws)).await.text();
-    assert!(paths.contains("Paths are not computed on Spark yet"), "{paths}");
     eprintln!("the web app on Spark: measured map and {asked} log pages equal the upload's");
 }

@@ -193,6 +193,10 @@ pub struct Mined {
     /// With the request's `trend`: its parts and (with a funnel) the
     /// conversion's, for `cjm_mine::trend::finish_trend` and `finish_conversion`.
     pub trend: Option<(Vec<cjm_mine::trend::TrendPart>, Option<Vec<cjm_mine::trend::ConversionPart>>)>,
+    /// With the request's `paths`: their parts for
+    /// `cjm_mine::paths::finish_paths`, and whether the log has the
+    /// anchor's touchpoint.
+    pub paths: Option<(cjm_mine::paths::PathParts, bool)>,
 }
 
 impl Session {
@@ -217,7 +221,11 @@ impl Session {
             Some(_) => Some(crate::decode::trend_parts(&results, funnel).map_err(ClientError::Decode)?),
             None => None,
         };
-        Ok(Mined { summary, analysis, rows, trend })
+        let paths = match req.paths {
+            Some(_) => Some(crate::decode::paths_parts(&results, summary.n_customers).map_err(ClientError::Decode)?),
+            None => None,
+        };
+        Ok(Mined { summary, analysis, rows, trend, paths })
     }
 
     /// `map` measured against the log [`Session::open`] made the view of

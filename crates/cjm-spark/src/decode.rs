@@ -12,6 +12,7 @@ use cjm_mine::exact::ExactSum;
 use cjm_mine::parts::{
     AnalysisParts, EdgeParts, EdgeTimeParts, FunnelParts, OrderStats, SummaryParts, TouchpointParts,
 };
+use cjm_mine::paths::{Label, PathParts};
 use cjm_mine::trend::{ConversionPart, TrendPart};
 use std::collections::HashMap;
 
@@ -472,4 +473,35 @@ pub(crate) fn score_sums(results: &Results, query: &str, key: &str) -> Result<Ve
 pub(crate) fn ranked_rows(results: &Results, query: &str, key: &str) -> Result<Vec<(u64, OrderStats)>, DecodeError> {
     let rows = Rows::of(results, query)?;
     Ok(rows.counts(key)?.into_iter().zip(order_stats(&rows)?).collect())
+}
+
+/// The paths' parts from the answers of a plan with paths (`customers`
+/// from its summary), and whether the log has the anchor's touchpoint
+/// (always, anchored at the first event).
+pub fn paths_parts(results: &Results, customers: u64) -> Result<(PathParts, bool), DecodeError> {
+    let label = |text: String| match text.strip_prefix("t:") {
+        Some(name) => Ok(Label::Touchpoint(name.to_string())),
+        None if text == "e" => Ok(Label::End),
+        None => Err(DecodeError(format!("a path's label `{text}` is neither `t:NAME` nor `e`"))),
+    };
+    let column = |rows: &Rows| -> Result<Vec<usize>, DecodeError> {
+        Ok(rows.counts("k")?.into_iter().map(|k| k as usize).collect())
+    };
+    let rows = Rows::of(results, "paths_nodes")?;
+    let mut nodes = Vec::new();
+    for ((k, x), n) in column(&rows)?.into_iter().zip(rows.texts("label")?).zip(rows.counts("n")?) {
+        nodes.push((k, label(x)?, n));
+    }
+    let rows = Rows::of(results, "paths_links")?;
+    let mut links = Vec::new();
+    let pairs = rows.texts("a")?.into_iter().zip(rows.texts("b")?);
+    for ((k, (a, b)), n) in column(&rows)?.into_iter().zip(pairs).zip(rows.counts("n")?) {
+        links.push((k, label(a)?, label(b)?, n));
+    }
+    let anchored = single(results, "paths_anchored", "n")?;
+    let known = match results.get("paths_known") {
+        Some(_) => single(results, "paths_known", "n")? > 0,
+        None => true,
+    };
+    Ok((PathParts { customers, anchored, nodes, links }, known))
 }

@@ -71,6 +71,9 @@ pub struct Request {
     /// the analysis' funnel its conversion (`trend_conversion`): the web
     /// app's trends.
     pub trend: Option<cjm_mine::trend::Interval>,
+    /// The paths' parts (`paths_anchored`, `paths_nodes`, `paths_links`,
+    /// and with a touchpoint anchor `paths_known`).
+    pub paths: Option<cjm_mine::paths::PathsSpec>,
 }
 
 /// Which events count, and how journeys are cut (as `cjm mine`'s
@@ -94,6 +97,9 @@ pub struct Narrowing {
     /// Only the customers (after the filters and sessions, before `by`)
     /// of the most frequent variants covering this share (`--cover`).
     pub cover: Option<cjm_mine::analysis::Share>,
+    /// Only the customers (after the rest) whose journey is this sequence
+    /// of touchpoints: the web app's variant filter.
+    pub variant: Option<Vec<String>>,
 }
 
 /// The analysis of `cjm mine --format json`.
@@ -139,6 +145,11 @@ pub fn plan(req: &Request) -> Plan {
     // Dropping a cached view releases its cache too; the session can run
     // the next plan.
     let mut teardown = Vec::new();
+    if let Some(spec) = &req.paths {
+        setup.push(paths_view(spec));
+        queries.extend(paths_queries(spec));
+        teardown.push(plain("DROP VIEW IF EXISTS cjm_paths"));
+    }
     if funnel.is_some() {
         teardown.push(plain("DROP VIEW IF EXISTS cjm_funnel"));
     }
@@ -163,14 +174,38 @@ pub fn span_plan(n: &Narrowing) -> Plan {
 
 /// The narrowing's views before `cjm_ev`, dropped after it.
 fn narrowing_teardown(n: &Narrowing) -> Vec<Statement> {
-    let mut out = Vec::new();
-    if n.cover.is_some() && n.by.is_some() {
-        out.push(plain("DROP VIEW IF EXISTS cjm_cover"));
-    }
-    if n.cover.is_some() || n.by.is_some() {
+    let stages = stages(n);
+    let mut out: Vec<Statement> =
+        stages.iter().rev().skip(1).map(|s| plain(&format!("DROP VIEW IF EXISTS {}", s.view()))).collect();
+    if !stages.is_empty() {
         out.push(plain("DROP VIEW IF EXISTS cjm_base"));
     }
     out
+}
+
+/// A stage of the narrowing after the filters and sessions, in order:
+/// each keeps some customers of the view before it, all their events.
+#[derive(Clone, Copy)]
+enum Stage<'a> {
+    Cover(cjm_mine::analysis::Share),
+    By(&'a str),
+    Variant(&'a [String]),
+}
+
+impl Stage<'_> {
+    /// The view the stage makes when another stage follows it.
+    fn view(self) -> &'static str {
+        match self {
+            Stage::Cover(_) => "cjm_cover",
+            Stage::By(_) => "cjm_by",
+            Stage::Variant(_) => "cjm_variant",
+        }
+    }
+}
+
+fn stages(n: &Narrowing) -> Vec<Stage<'_>> {
+    let by = n.by.as_ref().map(|(_, value)| Stage::By(value));
+    [n.cover.map(Stage::Cover), by, n.variant.as_deref().map(Stage::Variant)].into_iter().flatten().collect()
 }
 
 /// What the views carry beyond the summary's columns.
@@ -214,9 +249,10 @@ fn events_views(n: &Narrowing, order: bool) -> Vec<Statement> {
     let source =
         if first.is_empty() { SOURCE_VIEW.to_string() } else { format!("(SELECT *{first} FROM {SOURCE_VIEW})") };
     let filter = if conds.is_empty() { String::new() } else { format!("\nWHERE {}", conds.join("\n  AND ")) };
-    // With `cover` or `by`, the narrowed events are `cjm_base` (with
-    // `by`'s column as `bv`), and the stages after it make `cjm_ev`.
-    let view = if n.by.is_some() || n.cover.is_some() { "cjm_base" } else { "cjm_ev" };
+    // With stages after the filters, the narrowed events are `cjm_base`
+    // (with `by`'s column as `bv`), and the last stage makes `cjm_ev`.
+    let stages = stages(n);
+    let view = if stages.is_empty() { "cjm_ev" } else { "cjm_base" };
     let by = match &n.by {
         Some((column, _)) => format!(", {} AS bv", ident(column)),
         None => String::new(),
@@ -254,21 +290,52 @@ FROM g",
         }
     };
     let mut views = vec![Statement { sql, params }];
-    if let Some(share) = n.cover {
-        let into = if n.by.is_some() { "cjm_cover" } else { "cjm_ev" };
-        views.push(cover_view(into, share));
-    }
-    if let Some((_, value)) = &n.by {
-        let from = if n.cover.is_some() { "cjm_cover" } else { "cjm_base" };
-        views.push(Statement {
-            sql: format!(
-                "CREATE OR REPLACE TEMP VIEW cjm_ev AS
+    let mut from = "cjm_base";
+    for (i, &stage) in stages.iter().enumerate() {
+        let into = if i + 1 == stages.len() { "cjm_ev" } else { stage.view() };
+        views.push(match stage {
+            Stage::Cover(share) => cover_view(from, into, share),
+            Stage::By(value) => Statement {
+                sql: format!(
+                    "CREATE OR REPLACE TEMP VIEW {into} AS
 SELECT * FROM {from} WHERE c IN (SELECT c FROM {from} WHERE bv = :by)"
-            ),
-            params: vec![("by".into(), Param::Text(value.clone()))],
+                ),
+                params: vec![("by".into(), Param::Text(value.to_string()))],
+            },
+            Stage::Variant(seq) => variant_view(from, into, seq),
         });
+        from = into;
     }
     views
+}
+
+/// Each journey of `from` (touchpoints in journey order), as the CTEs
+/// `p` and `j` of a stage that keeps customers by their journey.
+fn journeys_of(from: &str) -> String {
+    format!(
+        "p AS (
+  SELECT c, a, row_number() OVER (PARTITION BY c ORDER BY t ASC NULLS FIRST, rid ASC) AS pos FROM {from}),
+j AS (
+  SELECT c, transform(array_sort(collect_list(struct(pos, a))), x -> x.a) AS seq FROM p GROUP BY c)"
+    )
+}
+
+/// The variant filter: the customers of `from` whose journey is `seq`.
+fn variant_view(from: &str, into: &str, seq: &[String]) -> Statement {
+    // No journey is empty: the empty sequence keeps nobody.
+    let (cond, params) = match seq {
+        [] => ("false", Vec::new()),
+        _ => ("seq = :variant", vec![("variant".into(), Param::Texts(seq.to_vec()))]),
+    };
+    Statement {
+        sql: format!(
+            "CREATE OR REPLACE TEMP VIEW {into} AS
+WITH {}
+SELECT * FROM {from} WHERE c IN (SELECT c FROM j WHERE {cond})",
+            journeys_of(from)
+        ),
+        params,
+    }
 }
 
 /// `--cover`: the customers of `cjm_base` whose journey is one of the most
@@ -276,13 +343,10 @@ SELECT * FROM {from} WHERE c IN (SELECT c FROM {from} WHERE bv = :by)"
 /// while those before cover less than the share — compared as integers,
 /// `before × den < num × total`, as cjm-mine's `Share` compares. The
 /// ranking is one window over the distinct variants.
-fn cover_view(into: &str, share: cjm_mine::analysis::Share) -> Statement {
+fn cover_view(from: &str, into: &str, share: cjm_mine::analysis::Share) -> Statement {
     let sql = format!(
         "CREATE OR REPLACE TEMP VIEW {into} AS
-WITH p AS (
-  SELECT c, a, row_number() OVER (PARTITION BY c ORDER BY t ASC NULLS FIRST, rid ASC) AS pos FROM cjm_base),
-j AS (
-  SELECT c, transform(array_sort(collect_list(struct(pos, a))), x -> x.a) AS seq FROM p GROUP BY c),
+WITH {},
 v AS (
   SELECT seq, count(*) AS n FROM j GROUP BY seq),
 r AS (
@@ -290,9 +354,10 @@ r AS (
          coalesce(sum(n) OVER (ORDER BY n DESC, seq ASC ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before,
          sum(n) OVER () AS total
   FROM v)
-SELECT * FROM cjm_base WHERE c IN (
+SELECT * FROM {from} WHERE c IN (
   SELECT j.c FROM j JOIN r ON j.seq = r.seq
-  WHERE CAST(r.before AS DECIMAL(38,0)) * :cover_den < CAST(:cover_num AS DECIMAL(38,0)) * r.total)"
+  WHERE CAST(r.before AS DECIMAL(38,0)) * :cover_den < CAST(:cover_num AS DECIMAL(38,0)) * r.total)",
+        journeys_of(from)
     );
     let params =
         vec![("cover_num".into(), Param::Int(share.num as i64)), ("cover_den".into(), Param::Int(share.den as i64))];
@@ -656,6 +721,89 @@ FROM (SELECT c, min(t) AS t FROM cjm_ev WHERE t IS NOT NULL GROUP BY c) GROUP BY
 FROM (SELECT try_element_at(h, 1) AS e, k FROM cjm_funnel WHERE k > 0) WHERE e IS NOT NULL GROUP BY 1"
                 ),
                 params: vec![("n".into(), Param::Int(n as i64))],
+            },
+        });
+    }
+    queries
+}
+
+/// `cjm_paths(l)`: each anchored journey's labels, one for each of the
+/// `depth + 1` columns: `t:NAME` a touchpoint, `e` the end (forwards) or
+/// the start before the journey (backwards), `m` a column before that
+/// start. The anchor is the first event, or the touchpoint's first event.
+fn paths_view(spec: &cjm_mine::paths::PathsSpec) -> Statement {
+    use cjm_mine::paths::Anchor;
+    let depth = spec.depth.clamp(1, cjm_mine::paths::MAX_DEPTH);
+    let mut params = vec![("depth".into(), Param::Int(depth as i64))];
+    let at = match &spec.anchor {
+        Anchor::Start => "1".to_string(),
+        Anchor::From(t) | Anchor::Into(t) => {
+            params.push(("anchor".into(), Param::Text(t.clone())));
+            "CAST(array_position(seq, :anchor) AS INT)".to_string()
+        }
+    };
+    let label = match spec.anchor {
+        Anchor::Into(_) => {
+            "CASE WHEN at + k > :depth THEN concat('t:', element_at(seq, at + k - :depth))
+                WHEN at + k = :depth THEN 'e' ELSE 'm' END"
+        }
+        _ => "IF(at + k <= size(seq), concat('t:', element_at(seq, at + k)), 'e')",
+    };
+    Statement {
+        sql: format!(
+            "CACHE TABLE cjm_paths AS
+SELECT transform(sequence(0, :depth), k -> {label}) AS l
+FROM (SELECT seq, {at} AS at FROM cjm_journeys)
+WHERE at > 0"
+        ),
+        params,
+    }
+}
+
+/// The paths' parts: the anchored journeys, the rows per column and
+/// label (forwards up to the first end, backwards from the start) and per
+/// pair of neighbouring labels; with a touchpoint anchor, whether the log
+/// has that touchpoint at all.
+fn paths_queries(spec: &cjm_mine::paths::PathsSpec) -> Vec<Query> {
+    use cjm_mine::paths::Anchor;
+    let (node, link) = match spec.anchor {
+        Anchor::Into(_) => ("x != 'm'", "x != 'm'"),
+        // `element_at(l, p)` is the column before `p` (0-based).
+        _ => ("NOT (x = 'e' AND p > 0 AND element_at(l, greatest(p, 1)) = 'e')", "x != 'e'"),
+    };
+    let depth = spec.depth.clamp(1, cjm_mine::paths::MAX_DEPTH);
+    let mut queries = vec![
+        Query { name: "paths_anchored".into(), statement: plain("SELECT count(*) AS n FROM cjm_paths") },
+        Query {
+            name: "paths_nodes".into(),
+            statement: plain(&format!(
+                "SELECT p AS k, x AS label, count(*) AS n
+FROM cjm_paths LATERAL VIEW posexplode(l) AS p, x
+WHERE {node} GROUP BY p, x"
+            )),
+        },
+        Query {
+            name: "paths_links".into(),
+            statement: Statement {
+                sql: format!(
+                    "SELECT k, a, b, count(*) AS n FROM (
+  SELECT p AS k, x AS a, element_at(l, p + 2) AS b
+  FROM cjm_paths LATERAL VIEW posexplode(slice(l, 1, :depth)) AS p, x
+  WHERE {link})
+GROUP BY k, a, b"
+                ),
+                params: vec![("depth".into(), Param::Int(depth as i64))],
+            },
+        },
+    ];
+    if let Anchor::From(t) | Anchor::Into(t) = &spec.anchor {
+        queries.push(Query {
+            name: "paths_known".into(),
+            statement: Statement {
+                sql: format!(
+                    "SELECT count(*) AS n FROM (SELECT 1 FROM {SOURCE_VIEW} WHERE cjm_touchpoint = :anchor LIMIT 1)"
+                ),
+                params: vec![("anchor".into(), Param::Text(t.clone()))],
             },
         });
     }

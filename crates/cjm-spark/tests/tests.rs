@@ -140,23 +140,53 @@ fn the_span_plan_is_golden_sql() {
         gap: None,
         by: Some(("case:segment".into(), "gold".into())),
         cover: Some(cjm_mine::analysis::Share::parse("0.8").unwrap()),
+        variant: Some(vec!["visit".into(), "pay".into()]),
     };
     let plan = cjm_spark::sql::span_plan(&narrowing);
     compare("span.sql", &plan.explain());
     let names: Vec<&str> = plan.queries.iter().map(|q| q.name.as_str()).collect();
     assert_eq!(names, ["span"]);
     for s in &plan.setup {
-        for value in ["web", "gold", "1709251200"] {
+        for value in ["web", "gold", "1709251200", "visit"] {
             assert!(!s.sql.contains(value), "{value} spliced into {}", s.sql);
         }
     }
-    for view in ["cjm_ev", "cjm_cover", "cjm_base"] {
+    for view in ["cjm_ev", "cjm_cover", "cjm_by", "cjm_base"] {
         assert!(plan.teardown.iter().any(|s| s.sql.contains(view)), "{view} is dropped too");
     }
     let cover = plan.setup.iter().find(|s| s.sql.contains("VIEW cjm_cover")).expect("the cover stage");
     use cjm_spark::sql::Param;
     assert_eq!(cover.params, [("cover_num".to_string(), Param::Int(8)), ("cover_den".to_string(), Param::Int(10))]);
     assert!(!cover.sql.contains("DOUBLE") && !cover.sql.contains(" / "), "no float decides the cover: {}", cover.sql);
+}
+
+/// The paths: each anchored journey's labels as one array (forwards from
+/// the first event or a touchpoint, backwards into one), counted per
+/// column and per pair of columns; the anchor and depth are parameters.
+#[test]
+fn the_paths_queries_are_golden_sql() {
+    use cjm_mine::paths::{Anchor, PathsSpec};
+    use cjm_spark::sql::Request;
+    let mut text = String::new();
+    for anchor in [Anchor::Start, Anchor::From("product_page".into()), Anchor::Into("payment".into())] {
+        let spec = PathsSpec { anchor: anchor.clone(), depth: 4, min_share: 0.01, per_column: 8 };
+        let plan = cjm_spark::sql::plan(&Request { paths: Some(spec), ..Request::default() });
+        let setup = plan.setup.iter().filter(|s| s.sql.contains("cjm_paths")).cloned().collect();
+        let paths = cjm_spark::sql::Plan {
+            setup,
+            queries: plan.queries.into_iter().filter(|q| q.name.starts_with("paths")).collect(),
+            teardown: plan.teardown.into_iter().filter(|s| s.sql.contains("cjm_paths")).collect(),
+        };
+        let known = paths.queries.iter().any(|q| q.name == "paths_known");
+        assert_eq!(known, anchor != Anchor::Start, "{anchor:?}");
+        assert_eq!(paths.setup.len(), 1, "{anchor:?}: one cached view of the labels");
+        for s in paths.setup.iter().chain(paths.queries.iter().map(|q| &q.statement)) {
+            assert!(!s.sql.contains("product_page") && !s.sql.contains("payment"), "spliced: {}", s.sql);
+        }
+        text.push_str(&format!("-- ===== {anchor:?}\n"));
+        text.push_str(&paths.explain());
+    }
+    compare("paths.sql", &text);
 }
 
 /// The web app's trends: buckets counted with integers only (`pmod`,
@@ -205,6 +235,7 @@ fn the_analysis_plans_are_golden_sql() {
         gap: Some(1_800_000_000),
         by: Some(("org:group".into(), "Group 1".into())),
         cover: None,
+        variant: None,
     };
     let cases = [
         ("analysis_ordered.sql", spec(&steps, false, false, Some(7200)), narrowing.clone(), true),
@@ -217,7 +248,7 @@ fn the_analysis_plans_are_golden_sql() {
             top: 20,
             narrowing,
             analysis: Some(AnalysisRequest { follows: 3, funnel: Some(funnel), dropped, conversion: true }),
-            trend: None,
+            ..Request::default()
         };
         let plan = cjm_spark::sql::plan(&req);
         compare(golden_name, &plan.explain());
@@ -266,6 +297,7 @@ fn the_analysis_plans_are_golden_sql() {
 #[test]
 #[ignore = "needs a Spark Connect server: bash scripts/spark-parity.sh"]
 fn on_spark_the_summary_and_the_analysis_are_the_engines() {
+    use cjm_mine::paths::{Anchor, PathsSpec};
     use cjm_spark::client::{Session, Source};
     use cjm_spark::sql::{AnalysisRequest, Request};
     let url = std::env::var("CJM_SPARK_URL").expect("CJM_SPARK_URL names the server");
@@ -289,8 +321,19 @@ fn on_spark_the_summary_and_the_analysis_are_the_engines() {
         }
         for (i, funnel) in specs.into_iter().enumerate() {
             let a = AnalysisRequest { follows: 3, funnel: Some(funnel.clone()), dropped: true, conversion: true };
-            let req =
-                Request { funnel: funnel.steps.clone(), top: 20, analysis: Some(a.clone()), ..Request::default() };
+            // Paths ride along, anchored in turn into the last step, at the
+            // first event and from the first step.
+            let (first, last) = (steps[0].to_string(), steps[steps.len() - 1].to_string());
+            let (anchor, depth) =
+                [(Anchor::Into(last), 3), (Anchor::Start, 10), (Anchor::From(first), 2)][checked % 3].clone();
+            let paths = PathsSpec { anchor, depth, min_share: 0.01, per_column: 8 };
+            let req = Request {
+                funnel: funnel.steps.clone(),
+                top: 20,
+                analysis: Some(a.clone()),
+                paths: Some(paths.clone()),
+                ..Request::default()
+            };
             let results = session.run(&cjm_spark::sql::plan(&req), &|_| {}).unwrap_or_else(|e| panic!("{name}: {e}"));
             let summary = cjm_spark::summary(&results, &req.funnel, 20).unwrap();
             if i == 0 {
@@ -312,6 +355,12 @@ fn on_spark_the_summary_and_the_analysis_are_the_engines() {
             assert!(json(&s) == json(&e), "{}", differs("funnel steps"));
             assert!(s.dropped == e.dropped, "{}", differs("dropped customers"));
             assert!(s.conversion_seconds == e.conversion_seconds, "{}", differs("times to convert"));
+            let (parts, known) = cjm_spark::decode::paths_parts(&results, summary.n_customers).unwrap();
+            assert!(known, "{name}: the anchor of {paths:?} is a touchpoint of the log");
+            let spark_paths = cjm_mine::paths::finish_paths(parts, &paths);
+            let engine_paths = cjm_mine::paths::paths(&log, &j, &paths);
+            assert!(spark_paths.anchored > 0, "{name}: nobody anchored by {paths:?}");
+            assert!(json(&spark_paths) == json(&engine_paths), "{} ({paths:?})", differs("paths"));
             checked += 1;
         }
     }

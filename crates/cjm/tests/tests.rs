@@ -1091,9 +1091,30 @@ fn mine_on_spark_explains_and_refuses_clearly() {
     }
     let statements: String = sql.lines().filter(|l| !l.starts_with("--")).collect();
     assert!(!statements.contains("web") && !statements.contains("7200"), "values are parameters: {sql}");
-    let o = run(&["mine", "x.parquet", "--spark", "sc://127.0.0.1:1", "--chart", "funnel"]);
-    assert_eq!(code(&o), 2);
-    assert!(stderr(&o).contains("--chart: not computed on Spark yet"), "{}", stderr(&o));
+    // Charts and paths: the question is checked before the cluster is
+    // asked (nothing listens on port 1), and the plan has what it draws.
+    let spark = ["mine", "x.parquet", "--spark", "sc://127.0.0.1:1"];
+    for (flags, said) in [
+        (&["--chart", "funnel", "-o", "f.svg"][..], "--funnel: choose the funnel's steps"),
+        (
+            &["--chart", "funnel", "--funnel", "a", "--by", "channel", "-o", "f.svg"],
+            "--chart funnel --by: a funnel chart broken down is not drawn on Spark yet",
+        ),
+        (&["--chart", "paths", "-o", "p.txt"], "cannot tell the chart's format from `p.txt`"),
+        (&["--chart", "paths", "--depth", "11", "-o", "p.svg"], "--depth: choose a depth from 1 to 10"),
+        (&["--format", "json", "--paths-from", "a", "--depth", "0"], "--depth: choose a depth from 1 to 10"),
+        (&["--chart", "trend", "--interval", "hour", "-o", "t.svg"], "--interval:"),
+    ] {
+        let o = run(&[&spark[..], flags].concat());
+        assert_eq!(code(&o), 2, "{flags:?}");
+        assert!(stderr(&o).contains(said), "{flags:?}: {}", stderr(&o));
+    }
+    let o = run(&["mine", "--explain", "--chart", "paths", "--paths-into", "pay", "--depth", "4"]);
+    let sql = stdout(&o);
+    assert!(sql.contains("CACHE TABLE cjm_paths AS") && sql.contains("-- :anchor = \"pay\"\n"), "{sql}");
+    assert!(!sql.contains("-- follows\n") && !sql.contains("cjm_funnel"), "a chart's plan has what it draws: {sql}");
+    let o = run(&["mine", "--explain", "--format", "json", "--paths-from", "a"]);
+    assert!(stdout(&o).contains("-- paths_links\n") && stdout(&o).contains("-- edges\n"), "{}", stdout(&o));
     // `--cover` is an exact fraction on Spark as here: its stage compares integers.
     let o = run(&["mine", "--explain", "--cover", "0.8"]);
     assert!(stdout(&o).contains("-- :cover_num = 8\n-- :cover_den = 10\n"), "{}", stdout(&o));

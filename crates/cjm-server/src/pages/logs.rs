@@ -212,7 +212,7 @@ fn head(ev: &Evidence, ws: i64) -> Markup {
             h1 { (ev.file_name) }
         }
         @if ev.on_spark {
-            p.muted { "On the server's Spark cluster, attached by " (ev.uploaded_by) " " (when(ev.created_at)) ". The overview, funnel, process map, variants and trends are computed there; paths are not yet." }
+            p.muted { "On the server's Spark cluster, attached by " (ev.uploaded_by) " " (when(ev.created_at)) ". Every view of it is computed there, filters and comparisons too." }
         } @else {
             p.muted { (super::maps::size(ev.bytes)) ", uploaded by " (ev.uploaded_by) " " (when(ev.created_at)) }
         }
@@ -533,7 +533,7 @@ fn content(a: &Answer, s: &Side) -> Markup {
 
 /// The maps using log `ev`, for the variants view (which offers to
 /// measure them on a variant's customers); no other view needs them, nor
-/// a Spark log (its variants' customers are not picked out there).
+/// a Spark log (a map is measured there on all its customers).
 async fn maps_for(state: &AppState, view: View, ev: &Evidence) -> AppResult<Vec<(i64, String)>> {
     if view != View::Variants || ev.on_spark {
         return Ok(Vec::new());

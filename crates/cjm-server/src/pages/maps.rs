@@ -850,11 +850,11 @@ pub(crate) async fn evidence_page(
             section.card {
                 h2 { (e.file_name) }
                 @if e.on_spark {
-                    p.muted { "On the server's Spark cluster · attached by " (e.uploaded_by) " · " (when(e.created_at)) ". The map is measured there, and the overview, funnel, process map, variants and trends run there." }
+                    p.muted { "On the server's Spark cluster · attached by " (e.uploaded_by) " · " (when(e.created_at)) ". The map is measured there, and every view of the log (overview, funnel, paths, process map, variants, trends) runs there." }
                 } @else {
                     p.muted { (e.bytes / 1024) " kB · uploaded by " (e.uploaded_by) " · " (when(e.created_at)) }
                 }
-                p { a.button href={ "/w/" (map.workspace_id) "/logs/" (e.id) } { "Explore this log" } " " span.muted { @if e.on_spark { "overview, funnel, process map, variants and trends, with filters" } @else { "funnel, paths, process map, variants and trends, with filters" } } }
+                p { a.button href={ "/w/" (map.workspace_id) "/logs/" (e.id) } { "Explore this log" } " " span.muted { "funnel, paths, process map, variants and trends, with filters" } }
                 @if let Some(err) = &ev.error { p.error role="alert" { (err) } }
                 @if let Some(s) = &ev.summary {
                     dl.facts {
@@ -1140,7 +1140,7 @@ fn spark_card(id: i64, paths: bool) -> Markup {
     html! {
         section.card #spark-logs {
             h2 { "A log on Spark" }
-            p.muted { "A table of the server's Spark cluster" @if paths { ", or a Parquet path the administrator allowed," } " in cjm's canonical layout (written by " code { "cjm export LOG --to parquet" } "). Nothing is copied here: the map is measured on the cluster, and the log's overview, funnel, process map, variants and trends are computed there." }
+            p.muted { "A table of the server's Spark cluster" @if paths { ", or a Parquet path the administrator allowed," } " in cjm's canonical layout (written by " code { "cjm export LOG --to parquet" } "). Nothing is copied here: the map is measured on the cluster, and every view of the log (overview, funnel, paths, process map, variants, trends) is computed there." }
             form.api-form.row data-method="POST" data-action={ "/api/maps/" (id) "/evidence/spark" } data-then="reload" {
                 label { "Table" input type="text" name="table" placeholder="sales.events" maxlength="256" autocomplete="off"; }
                 @if paths { label { "or path" input type="text" name="path" placeholder="s3a://lake/cjm/events.parquet" maxlength="1024" autocomplete="off"; } }

@@ -132,11 +132,6 @@ fn request(view: View, ask: &Ask, columns: &[String]) -> AppResult<cjm_spark::sq
     use cjm_spark::sql::{by_column, where_column, AnalysisRequest, Narrowing, Request};
     let q = |e: cjm_analytics::QueryError| AppError::Unprocessable(crate::service::analytics::words(&e));
     let filters = ask.filters().map_err(q)?;
-    if filters.variant.is_some() {
-        return Err(AppError::Unprocessable(
-            "Variant: a variant's customers are not picked out on Spark yet; open the view without it".into(),
-        ));
-    }
     let mut where_ = Vec::new();
     for (name, values) in &filters.where_ {
         let column = where_column(columns, name).map_err(|e| AppError::Unprocessable(format!("Where: {e}")))?;
@@ -152,7 +147,8 @@ fn request(view: View, ask: &Ask, columns: &[String]) -> AppResult<cjm_spark::sq
         }
         None => None,
     };
-    let narrowing = Narrowing { from: filters.from, to: filters.to, where_, gap: None, by, cover: None };
+    let narrowing =
+        Narrowing { from: filters.from, to: filters.to, where_, gap: None, by, cover: None, variant: filters.variant };
     // A funnel names its dropped customers, as an upload's does (the
     // page's CSV links): the answer's size counts them in the cache.
     let analysis = |funnel: Option<_>| {
@@ -197,11 +193,9 @@ fn request(view: View, ask: &Ask, columns: &[String]) -> AppResult<cjm_spark::sq
             }
         }
         View::Paths => {
-            return Err(AppError::Unprocessable(
-                "Paths are not computed on Spark yet: the overview, funnel, process map, variants and trends are. \
-                 To see them, upload a copy of the log (`cjm export` writes one)"
-                    .into(),
-            ))
+            let spec = ask.paths_spec().map_err(q)?;
+            cjm_analytics::check_paths(&spec).map_err(q)?;
+            Request { top: 0, narrowing, paths: Some(spec), ..Request::default() }
         }
     })
 }
@@ -363,19 +357,18 @@ mod on_cluster {
             View::Trends => {
                 let (parts, conversion) =
                     m.trend.ok_or_else(|| AppError::Internal("the Spark plan with a trend gave no trend".into()))?;
-                let interval = ask.interval().map_err(q)?;
-                let err = |e: cjm_mine::trend::TooManyBuckets| {
-                    q(cjm_analytics::QueryError { field: "interval", message: e.to_string() })
-                };
-                let buckets = cjm_mine::trend::finish_trend(parts, interval).map_err(err)?;
-                let conversion = match conversion {
-                    Some(c) => Some(cjm_mine::trend::finish_conversion(c, interval).map_err(err)?),
-                    None => None,
-                };
                 let steps = ask.funnel_spec().map_err(q)?.steps;
-                Answer::Trends(cjm_analytics::TrendView { interval, buckets, conversion, steps })
+                Answer::Trends(
+                    cjm_analytics::trend_of(parts, conversion, ask.interval().map_err(q)?, steps).map_err(q)?,
+                )
             }
-            _ => unreachable!("`request` refuses the views Spark lacks"),
+            View::Paths => {
+                let (parts, known) =
+                    m.paths.ok_or_else(|| AppError::Internal("the Spark plan with paths gave none".into()))?;
+                let spec = ask.paths_spec().map_err(q)?;
+                Answer::Paths(cjm_analytics::paths_of(parts, &spec, known).map_err(q)?, spec)
+            }
+            View::Overview => unreachable!("answered above"),
         })
     }
 
@@ -493,11 +486,15 @@ mod tests {
         );
         assert_eq!(n.by, Some(("case:segment".to_string(), "gold".to_string())));
         let refused = |q: &str, view| request(view, &Ask::parse(Some(q)).unwrap(), &columns).unwrap_err().to_string();
-        assert!(refused("variant=a%20%E2%86%92%20b", View::Variants).starts_with("Variant:"));
+        let variant = request(View::Variants, &Ask::parse(Some("variant=a%20%E2%86%92%20b")).unwrap(), &columns);
+        assert_eq!(variant.unwrap().narrowing.variant, Some(vec!["a".to_string(), "b".to_string()]));
         assert!(refused("where=nope=1", View::Overview).starts_with("Where:"));
         assert!(refused("step=a&by=device", View::Funnel).starts_with("Break down by:"));
         assert!(refused("", View::Funnel).starts_with("Steps:"));
-        assert!(refused("", View::Paths).contains("not computed on Spark yet"));
+        let paths = request(View::Paths, &Ask::parse(Some("anchor=into&at=pay&depth=4")).unwrap(), &columns).unwrap();
+        let spec = paths.paths.unwrap();
+        assert!(spec.anchor == cjm_mine::paths::Anchor::Into("pay".into()) && spec.depth == 4);
+        assert!(refused("depth=11", View::Paths).starts_with("Steps deep:"), "{}", refused("depth=11", View::Paths));
         let trends = request(View::Trends, &Ask::parse(Some("interval=month&step=a")).unwrap(), &columns).unwrap();
         assert_eq!(trends.trend, Some(cjm_mine::trend::Interval::Month));
         assert_eq!(trends.analysis.unwrap().funnel.unwrap().steps, ["a"]);

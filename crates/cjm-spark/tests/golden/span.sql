@@ -31,14 +31,26 @@ SELECT * FROM cjm_base WHERE c IN (
 
 -- setup
 -- :by = "gold"
-CREATE OR REPLACE TEMP VIEW cjm_ev AS
+CREATE OR REPLACE TEMP VIEW cjm_by AS
 SELECT * FROM cjm_cover WHERE c IN (SELECT c FROM cjm_cover WHERE bv = :by);
+
+-- setup
+-- :variant = ["visit","pay"]
+CREATE OR REPLACE TEMP VIEW cjm_ev AS
+WITH p AS (
+  SELECT c, a, row_number() OVER (PARTITION BY c ORDER BY t ASC NULLS FIRST, rid ASC) AS pos FROM cjm_by),
+j AS (
+  SELECT c, transform(array_sort(collect_list(struct(pos, a))), x -> x.a) AS seq FROM p GROUP BY c)
+SELECT * FROM cjm_by WHERE c IN (SELECT c FROM j WHERE seq = :variant);
 
 -- span
 SELECT min(t) AS lo, max(t) AS hi FROM cjm_ev;
 
 -- teardown
 DROP VIEW IF EXISTS cjm_ev;
+
+-- teardown
+DROP VIEW IF EXISTS cjm_by;
 
 -- teardown
 DROP VIEW IF EXISTS cjm_cover;

@@ -42,6 +42,14 @@ pub(crate) fn write(
     log: &cjm_events::EventLog,
     spec: &FunnelSpec,
 ) -> Result<(), CliError> {
+    let target = target(args)?;
+    let chart = build(args, kind, log, spec).map_err(worded)?;
+    save(kind, &chart, target)
+}
+
+/// Where `-o` says the chart goes, and its format (checked before any
+/// work).
+pub(crate) fn target(args: &Args) -> Result<(&std::path::Path, String), CliError> {
     let Some(out) = &args.output else {
         return Err(CliError::usage("--chart needs a file to write: -o funnel.svg (or .png, .pdf)"));
     };
@@ -52,11 +60,20 @@ pub(crate) fn write(
             out.display()
         )));
     }
-    let chart = build(args, kind, log, spec).map_err(|e| CliError::usage(format!("{}: {e}", flag(e.field))))?;
-    let bytes = cjm_render::charts::chart_file(&chart, &ext).map_err(|e| CliError::usage(e.to_string()))?;
+    Ok((out, ext))
+}
+
+/// Writes the drawn chart to its target, whole or not at all.
+pub(crate) fn save(kind: ChartKind, chart: &Chart, (out, ext): (&std::path::Path, String)) -> Result<(), CliError> {
+    let bytes = cjm_render::charts::chart_file(chart, &ext).map_err(|e| CliError::usage(e.to_string()))?;
     crate::output::write_atomic(out, &bytes)?;
     eprintln!("wrote the {} chart to {}", kind.name(), out.display());
     Ok(())
+}
+
+/// A question's error, named by its flag.
+pub(crate) fn worded(e: QueryError) -> CliError {
+    CliError::usage(format!("{}: {e}", flag(e.field)))
 }
 
 /// The flag a question's field comes from.
@@ -73,7 +90,11 @@ pub(crate) fn flag(field: &str) -> &'static str {
     }
 }
 
-fn shown_log(args: &Args) -> String {
+/// The log as a chart's title names it: its file name, or the table.
+pub(crate) fn shown_log(args: &Args) -> String {
+    if let Some(t) = &args.table {
+        return t.clone();
+    }
     std::path::Path::new(args.log()).file_name().map_or(args.log().to_string(), |n| n.to_string_lossy().into_owned())
 }
 

@@ -337,8 +337,7 @@ fn paths_json(args: &Args, log: &EventLog) -> Result<Option<cjm_mine::paths::Pat
     if args.paths_from.is_none() && args.paths_into.is_none() {
         return Ok(None);
     }
-    let spec = chart::paths_spec(args);
-    cjm_analytics::paths(log, &spec).map(Some).map_err(|e| CliError::usage(format!("{}: {e}", chart::flag(e.field))))
+    cjm_analytics::paths(log, &chart::paths_spec(args)).map(Some).map_err(chart::worded)
 }
 
 /// `--format json` of the log named `name`: the read, the summary, the

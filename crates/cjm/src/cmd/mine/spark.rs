@@ -4,6 +4,7 @@
 //! into the summary and the analysis, so the bytes are the embedded
 //! engine's. `--explain` prints the plan.
 
+use super::chart::ChartKind;
 use super::{Args, Narrowing, OutFormat};
 use crate::output::emit;
 use crate::{CliError, Outcome};
@@ -15,27 +16,18 @@ pub(super) fn run(args: &Args) -> Result<Outcome, CliError> {
     crate::spark::check_flags(spark, args.explain, table, log, &args.read)?;
     refuse_what_spark_lacks(args)?;
     let narrowing = Narrowing::parse(args)?;
-    let req = request(args, &narrowing);
+    let req = match args.chart {
+        Some(kind) => chart_request(args, kind, &narrowing)?,
+        None => request(args, &narrowing)?,
+    };
     if args.explain {
-        // No server, so no columns: `--where` names the column as given
-        // (`channel` the channel's).
-        let mut req = req;
-        if let Some((name, values)) = &narrowing.where_ {
-            let column = if name == "channel" { "cjm_channel".to_string() } else { name.clone() };
-            req.narrowing.where_ = vec![(column, values.clone())];
-        }
-        let mut text = cjm_spark::sql::plan(&req).explain();
-        if let Some(by) = &args.by {
-            let column = if by == "channel" { "cjm_channel".to_string() } else { format!("case:{by}") };
-            text.push_str(&format!(
-                "-- --by {by}: then, for each value of its column (a customer attribute `case:{by}`, else an \
-                 event attribute `{by}`, else the channel; at most {}), this plan for its customers:\n\n",
-                cjm_spark::sql::MAX_BY_VALUES
-            ));
-            text.push_str(&cjm_spark::sql::plan(&segment(args, &req, &column, "VALUE")).explain());
-        }
-        emit(args.output.as_deref(), text.as_bytes())?;
+        emit(args.output.as_deref(), explained(args, req, &narrowing).as_bytes())?;
         return Ok(Outcome::Ok);
+    }
+    if let Some(kind) = args.chart {
+        let target = super::chart::target(args)?;
+        let mined = on_spark(req, &narrowing, args)?;
+        return super::chart::save(kind, &drawn(args, kind, mined)?, target).map(|()| Outcome::Ok);
     }
     let mined = on_spark(req, &narrowing, args)?;
     if mined.summary.n_events == 0 {
@@ -45,12 +37,18 @@ pub(super) fn run(args: &Args) -> Result<Outcome, CliError> {
     if let Some(path) = &args.export_dropped {
         super::export_dropped(path, mined.analysis.as_ref())?;
     }
+    let paths = match mined.paths {
+        Some((parts, known)) => {
+            Some(cjm_analytics::paths_of(parts, &super::chart::paths_spec(args), known).map_err(super::chart::worded)?)
+        }
+        None => None,
+    };
     let read = cjm_events::ReadStats { rows: mined.rows, ..Default::default() };
     let (summary, analysis) = (&mined.summary, mined.analysis.as_ref());
     let text = match args.format {
         OutFormat::SummaryJson => cjm_mine::summary_json(summary),
         OutFormat::Json => {
-            super::json_report(args, &shown(args), &read, summary, analysis, mined.breakdown.as_deref(), None)?
+            super::json_report(args, &shown(args), &read, summary, analysis, mined.breakdown.as_deref(), paths)?
         }
         OutFormat::Text => {
             super::report::text(args, &shown(args), &read, summary, analysis, mined.breakdown.as_deref())
@@ -58,6 +56,99 @@ pub(super) fn run(args: &Args) -> Result<Outcome, CliError> {
     };
     emit(args.output.as_deref(), text.as_bytes())?;
     Ok(Outcome::Ok)
+}
+
+/// `--explain`: the plan, and with `--by` the plan of one value's
+/// segment. With no server there are no columns: `--where` names the
+/// column as given (`channel` the channel's).
+fn explained(args: &Args, mut req: Request, narrowing: &Narrowing) -> String {
+    if let Some((name, values)) = &narrowing.where_ {
+        let column = if name == "channel" { "cjm_channel".to_string() } else { name.clone() };
+        req.narrowing.where_ = vec![(column, values.clone())];
+    }
+    let mut text = cjm_spark::sql::plan(&req).explain();
+    if let (Some(by), None) = (&args.by, args.chart) {
+        let column = if by == "channel" { "cjm_channel".to_string() } else { format!("case:{by}") };
+        text.push_str(&format!(
+            "-- --by {by}: then, for each value of its column (a customer attribute `case:{by}`, else an \
+             event attribute `{by}`, else the channel; at most {}), this plan for its customers:\n\n",
+            cjm_spark::sql::MAX_BY_VALUES
+        ));
+        text.push_str(&cjm_spark::sql::plan(&segment(args, &req, &column, "VALUE")).explain());
+    }
+    text
+}
+
+/// The request of `--chart KIND`: only what the chart draws.
+fn chart_request(args: &Args, kind: ChartKind, n: &Narrowing) -> Result<Request, CliError> {
+    let base = request(args, n)?;
+    let mut req = Request { narrowing: base.narrowing, ..Request::default() };
+    match kind {
+        ChartKind::Funnel => {
+            let steps = args.funnel_steps();
+            if steps.is_empty() {
+                let message = "choose the funnel's steps: at least one touchpoint".to_string();
+                return Err(super::chart::worded(cjm_analytics::QueryError { field: "steps", message }));
+            }
+            let funnel = FunnelSpec {
+                steps,
+                any_order: args.funnel_any_order,
+                strict: args.funnel_strict,
+                window_seconds: n.window,
+            };
+            req.analysis = Some(AnalysisRequest { follows: 0, funnel: Some(funnel), dropped: false, conversion: true });
+        }
+        ChartKind::Paths => {
+            let spec = super::chart::paths_spec(args);
+            cjm_analytics::check_paths(&spec).map_err(super::chart::worded)?;
+            req.paths = Some(spec);
+        }
+        ChartKind::Process => req.analysis = Some(AnalysisRequest::default()),
+        ChartKind::Variants => req.top = cjm_analytics::variants_top(args.top),
+        ChartKind::Trend => {
+            let interval = args.interval.as_deref().unwrap_or("week");
+            req.trend = Some(cjm_analytics::parse_interval(interval).map_err(super::chart::worded)?);
+        }
+    }
+    Ok(req)
+}
+
+/// The chart of `kind` from what its request gave, as the embedded
+/// engine draws it.
+fn drawn(args: &Args, kind: ChartKind, m: Mined) -> Result<cjm_render::charts::Chart, CliError> {
+    let shown = super::chart::shown_log(args);
+    let missing = |what: &str| CliError::input(format!("the Spark plan of the {what} chart gave no {what}"));
+    let w = super::chart::worded;
+    Ok(match kind {
+        ChartKind::Funnel => {
+            let report = m.analysis.and_then(|a| a.funnel).ok_or_else(|| missing("funnel"))?;
+            cjm_analytics::funnel_chart(&cjm_analytics::funnel_of(m.summary.n_customers, report), &shown)
+        }
+        ChartKind::Paths => {
+            let spec = super::chart::paths_spec(args);
+            let (parts, known) = m.paths.ok_or_else(|| missing("paths"))?;
+            cjm_analytics::paths_chart(
+                &cjm_analytics::paths_of(parts, &spec, known).map_err(w)?,
+                &spec,
+                &shown,
+                &|_| None,
+            )
+        }
+        ChartKind::Process => {
+            let edges = m.analysis.map(|a| a.edge_times).unwrap_or_default();
+            let v = cjm_analytics::process_of(&m.summary, &edges, args.simplify).map_err(w)?;
+            cjm_analytics::process_chart(&v, args.performance, &shown, &|_| None)
+        }
+        ChartKind::Variants => cjm_analytics::variants_chart(&cjm_analytics::variants_of(m.summary), &shown),
+        ChartKind::Trend => {
+            let (parts, conversion) = m.trend.ok_or_else(|| missing("trend"))?;
+            let interval = cjm_analytics::parse_interval(args.interval.as_deref().unwrap_or("week")).map_err(w)?;
+            cjm_analytics::trend_chart(
+                &cjm_analytics::trend_of(parts, conversion, interval, Vec::new()).map_err(w)?,
+                &shown,
+            )
+        }
+    })
 }
 
 /// What one run on Spark gives.
@@ -69,6 +160,10 @@ struct Mined {
     rows: u64,
     /// With `--by` (and a text or JSON report): each value's figures.
     breakdown: Option<Vec<super::Part>>,
+    /// With `--paths-from` or `--paths-into` (and a JSON report): their
+    /// parts, and whether the log has the anchor's touchpoint.
+    paths: Option<(cjm_mine::paths::PathParts, bool)>,
+    trend: Option<(Vec<cjm_mine::trend::TrendPart>, Option<Vec<cjm_mine::trend::ConversionPart>>)>,
 }
 
 /// The request of one `--by` segment: the customers whose `column` holds
@@ -93,7 +188,7 @@ fn shown(args: &Args) -> String {
 
 /// The plan's request from the flags (`--where`'s column still the
 /// attribute's name: the log's columns resolve it).
-fn request(args: &Args, n: &Narrowing) -> Request {
+fn request(args: &Args, n: &Narrowing) -> Result<Request, CliError> {
     let steps = args.funnel_steps();
     let analysis = (args.format != OutFormat::SummaryJson).then(|| AnalysisRequest {
         follows: args.follows,
@@ -106,7 +201,13 @@ fn request(args: &Args, n: &Narrowing) -> Request {
         dropped: args.export_dropped.is_some(),
         conversion: false,
     });
-    Request {
+    let json = args.format == OutFormat::Json;
+    let paths =
+        (json && (args.paths_from.is_some() || args.paths_into.is_some())).then(|| super::chart::paths_spec(args));
+    if let Some(spec) = &paths {
+        cjm_analytics::check_paths(spec).map_err(super::chart::worded)?;
+    }
+    Ok(Request {
         funnel: steps,
         top: args.top,
         narrowing: cjm_spark::sql::Narrowing {
@@ -116,10 +217,12 @@ fn request(args: &Args, n: &Narrowing) -> Request {
             gap: n.gap.map(|g| g.saturating_mul(1_000_000)),
             by: None,
             cover: args.cover,
+            variant: None,
         },
         analysis,
         trend: None,
-    }
+        paths,
+    })
 }
 
 /// A funnel step no event has reaches nobody: say so, with a guess.
@@ -145,17 +248,13 @@ fn refuse_what_spark_lacks(args: &Args) -> Result<(), CliError> {
             cjm_spark::sql::MAX_FOLLOWS
         )));
     }
-    let lacking = [
-        (args.chart.is_some(), "--chart"),
-        (args.paths_from.is_some() || args.paths_into.is_some(), "--paths-from and --paths-into"),
-    ];
-    match crate::logs::first_set(lacking) {
-        Some(what) => Err(CliError::usage(format!(
-            "{what}: not computed on Spark yet; run without --spark on a copy of the log (`cjm export`), \
-             or see `cjm mine --help`"
-        ))),
-        None => Ok(()),
+    if args.chart == Some(ChartKind::Funnel) && args.by.is_some() {
+        return Err(CliError::usage(
+            "--chart funnel --by: a funnel chart broken down is not drawn on Spark yet; draw it without --by, \
+             or without --spark on a copy of the log (`cjm export`)",
+        ));
     }
+    Ok(())
 }
 
 #[cfg(feature = "spark")]
@@ -175,9 +274,10 @@ fn on_spark(mut req: Request, narrowing: &Narrowing, args: &Args) -> Result<Mine
             cjm_spark::sql::where_column(&columns, name).map_err(|e| CliError::usage(format!("--where: {e}")))?;
         req.narrowing.where_ = vec![(column, values.clone())];
     }
-    let cjm_spark::client::Mined { summary, analysis, rows, .. } = session.mine(&req, &step).map_err(worded)?;
-    let breakdown = match (&args.by, args.format) {
-        (Some(by), OutFormat::Json | OutFormat::Text) => {
+    let cjm_spark::client::Mined { summary, analysis, rows, trend, paths } =
+        session.mine(&req, &step).map_err(worded)?;
+    let breakdown = match (&args.by, args.format, args.chart) {
+        (Some(by), OutFormat::Json | OutFormat::Text, None) => {
             let column = cjm_spark::sql::by_column(&columns, by).map_err(|e| CliError::usage(format!("--by: {e}")))?;
             let wanted = std::collections::BTreeSet::from([column.clone()]);
             let mut values = session.values(&wanted, &step).map_err(worded)?.remove(&column).unwrap_or_default();
@@ -204,7 +304,7 @@ fn on_spark(mut req: Request, narrowing: &Narrowing, args: &Args) -> Result<Mine
     };
     bar.finish_and_clear();
     drop(session);
-    Ok(Mined { summary, analysis, rows, breakdown })
+    Ok(Mined { summary, analysis, rows, breakdown, paths, trend })
 }
 
 #[cfg(not(feature = "spark"))]
