@@ -89,7 +89,7 @@ round() {
     same edge --format json --gap 30m --cover 0.55 --by channel
   fi
   same "$receipt_log" --funnel "$receipt_funnel" --format json --funnel-any-order --window 1d \
-    --where "org:group=Group 1,Group 4" --from 2011-10-12 --paths-into "T04 Determine confirmation of receipt" \
+    --where "org:group=Group 1,Group 4" --from 2011-10-12 --paths-into "T02 Check confirmation of receipt" \
     --depth 4 --export-dropped
   if [ "$matchers" = all ]; then
     charted "$receipt_log" --chart paths --paths-from "Confirmation of receipt" --depth 5 --where "org:group=Group 1"
