@@ -228,6 +228,31 @@ impl Session {
         Ok(Mined { summary, analysis, rows, trend, paths })
     }
 
+    /// `req` with a `breakdown` column, in one plan: each segment's value,
+    /// summary and (when `req` asks) analysis, in value order, finished as
+    /// [`Session::mine`] finishes the whole log's.
+    pub fn breakdown(
+        &self,
+        req: &crate::sql::Request,
+        progress: &dyn Fn(&str),
+    ) -> Result<Vec<(String, cjm_mine::Summary, Option<cjm_mine::analysis::Analysis>)>, ClientError> {
+        let results = self.run(&crate::sql::plan(req), progress)?;
+        let mut out = Vec::new();
+        for (value, results) in crate::decode::segments(&results).map_err(ClientError::Decode)? {
+            let summary = crate::summary(&results, &req.funnel, req.top).map_err(ClientError::Decode)?;
+            let analysis = match &req.analysis {
+                Some(a) => {
+                    let parts = crate::decode::analysis_parts(&results, a).map_err(ClientError::Decode)?;
+                    let top: Vec<u64> = summary.top_variants.iter().map(|v| v.count).collect();
+                    Some(cjm_mine::parts::finish_analysis(parts, a.funnel.as_ref(), &top, summary.n_customers))
+                }
+                None => None,
+            };
+            out.push((value, summary, analysis));
+        }
+        Ok(out)
+    }
+
     /// `map` measured against the log [`Session::open`] made the view of
     /// (`columns`, what it gave): rules that compare with numbers or
     /// booleans read their columns' distinct values first.

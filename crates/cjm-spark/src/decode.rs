@@ -505,3 +505,39 @@ pub fn paths_parts(results: &Results, customers: u64) -> Result<(PathParts, bool
     };
     Ok((PathParts { customers, anchored, nodes, links }, known))
 }
+
+/// The answers of a plan with a `breakdown`, one [`Results`] per segment
+/// value (in byte order): each query's rows whose `g` is that value, in
+/// their order; a query without `g` (the rows read) goes whole to every
+/// segment.
+pub fn segments(results: &Results) -> Result<std::collections::BTreeMap<String, Results>, DecodeError> {
+    let totals = Rows::of(results, "totals")?;
+    let mut out: std::collections::BTreeMap<String, Results> = std::collections::BTreeMap::new();
+    for g in totals.texts("g")? {
+        out.insert(g, results.keys().map(|q| (q.clone(), Vec::new())).collect());
+    }
+    for (query, batches) in results {
+        for b in batches {
+            let Some(column) = b.column_by_name("g") else {
+                for seg in out.values_mut() {
+                    seg.entry(query.clone()).or_default().push(b.clone());
+                }
+                continue;
+            };
+            let values = text_values(column)
+                .ok_or_else(|| DecodeError(format!("the column `g` of `{query}` is {}", column.data_type())))?;
+            // Runs of one value, each a slice of the batch (no copy).
+            let mut start = 0;
+            while start < values.len() {
+                let g = values[start].as_deref().unwrap_or_default();
+                let len = values[start..].iter().take_while(|v| v.as_deref().unwrap_or_default() == g).count();
+                let seg = out.get_mut(g).ok_or_else(|| {
+                    DecodeError(format!("`{query}` answered for the segment `{g}`, which `totals` does not have"))
+                })?;
+                seg.entry(query.clone()).or_default().push(b.slice(start, len));
+                start += len;
+            }
+        }
+    }
+    Ok(out)
+}

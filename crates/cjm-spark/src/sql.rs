@@ -100,6 +100,13 @@ pub struct Narrowing {
     /// Only the customers (after the rest) whose journey is this sequence
     /// of touchpoints: the web app's variant filter.
     pub variant: Option<Vec<String>>,
+    /// Every segment of this column (see [`by_column`]) at once, instead
+    /// of `by`'s one: a customer is in the segment of each value its
+    /// events (or its customer attribute) hold, and every answer of the
+    /// summary and the analysis comes per segment, keyed `g` (split by
+    /// [`crate::decode::segments`]). Paths, trends and dropped customers
+    /// are not computed per segment.
+    pub breakdown: Option<String>,
 }
 
 /// The analysis of `cjm mine --format json`.
@@ -127,25 +134,27 @@ pub fn summary_plan(funnel: &[String], top: usize) -> Plan {
 /// The plan of a request: the summary's queries, then the analysis'.
 pub fn plan(req: &Request) -> Plan {
     let funnel = req.analysis.as_ref().and_then(|a| a.funnel.as_ref()).filter(|f| !f.steps.is_empty());
-    let dropped = funnel.is_some() && req.analysis.as_ref().is_some_and(|a| a.dropped);
-    let shape = Shape { analysis: req.analysis.is_some(), funnel: funnel.is_some(), dropped };
+    let grouped = req.narrowing.breakdown.is_some();
+    let dropped = funnel.is_some() && req.analysis.as_ref().is_some_and(|a| a.dropped) && !grouped;
+    let shape = Shape { analysis: req.analysis.is_some(), funnel: funnel.is_some(), dropped, grouped };
+    let g = if grouped { "g, " } else { "" };
     let mut setup = events_views(&req.narrowing, dropped);
     setup.extend([seq_view(&shape), journeys_view(&shape)]);
-    let mut queries = summary_queries(&req.funnel, req.top);
+    let mut queries = summary_queries(&req.funnel, req.top, g);
     if let Some(a) = &req.analysis {
-        queries.extend(analysis_queries(a.follows));
+        queries.extend(analysis_queries(a.follows, g));
         if let Some(f) = funnel {
-            setup.push(funnel_view(f, dropped));
-            queries.extend(funnel_queries(f.steps.len(), dropped, a.conversion));
+            setup.push(funnel_view(f, dropped, g));
+            queries.extend(funnel_queries(f.steps.len(), dropped, a.conversion, g));
         }
     }
-    if let Some(interval) = req.trend {
+    if let (Some(interval), false) = (req.trend, grouped) {
         queries.extend(trend_queries(interval, funnel.map(|f| f.steps.len())));
     }
     // Dropping a cached view releases its cache too; the session can run
     // the next plan.
     let mut teardown = Vec::new();
-    if let Some(spec) = &req.paths {
+    if let (Some(spec), false) = (&req.paths, grouped) {
         setup.push(paths_view(spec));
         queries.extend(paths_queries(spec));
         teardown.push(plain("DROP VIEW IF EXISTS cjm_paths"));
@@ -189,6 +198,7 @@ fn narrowing_teardown(n: &Narrowing) -> Vec<Statement> {
 enum Stage<'a> {
     Cover(cjm_mine::analysis::Share),
     By(&'a str),
+    Breakdown,
     Variant(&'a [String]),
 }
 
@@ -198,6 +208,7 @@ impl Stage<'_> {
         match self {
             Stage::Cover(_) => "cjm_cover",
             Stage::By(_) => "cjm_by",
+            Stage::Breakdown => "cjm_segments",
             Stage::Variant(_) => "cjm_variant",
         }
     }
@@ -205,7 +216,8 @@ impl Stage<'_> {
 
 fn stages(n: &Narrowing) -> Vec<Stage<'_>> {
     let by = n.by.as_ref().map(|(_, value)| Stage::By(value));
-    [n.cover.map(Stage::Cover), by, n.variant.as_deref().map(Stage::Variant)].into_iter().flatten().collect()
+    let breakdown = n.breakdown.as_ref().map(|_| Stage::Breakdown);
+    [n.cover.map(Stage::Cover), by, breakdown, n.variant.as_deref().map(Stage::Variant)].into_iter().flatten().collect()
 }
 
 /// What the views carry beyond the summary's columns.
@@ -217,6 +229,8 @@ struct Shape {
     /// Each customer's place in the log's customer order (`cf`, `cpos`):
     /// the dropped customers are listed in it.
     dropped: bool,
+    /// The segment `g` of a breakdown.
+    grouped: bool,
 }
 
 /// A column name as a quoted identifier (a backtick doubled).
@@ -253,10 +267,11 @@ fn events_views(n: &Narrowing, order: bool) -> Vec<Statement> {
     // (with `by`'s column as `bv`), and the last stage makes `cjm_ev`.
     let stages = stages(n);
     let view = if stages.is_empty() { "cjm_ev" } else { "cjm_base" };
-    let by = match &n.by {
-        Some((column, _)) => format!(", {} AS bv", ident(column)),
-        None => String::new(),
+    let by = match (&n.by, &n.breakdown) {
+        (Some((column, _)), _) | (None, Some(column)) => format!(", {} AS bv", ident(column)),
+        (None, None) => String::new(),
     };
+    let bv = n.by.is_some() || n.breakdown.is_some();
     let base = |extra: &str| {
         format!(
             "SELECT cjm_row AS rid, cjm_customer AS c, unix_micros(cjm_time) AS t,
@@ -268,7 +283,7 @@ FROM {source}{filter}"
         None => format!("CREATE OR REPLACE TEMP VIEW {view} AS\n{}", base(if order { ", cf, 0 AS cpos" } else { "" })),
         Some(gap) => {
             params.push(("gap".into(), Param::Int(gap)));
-            let keep = match (order, n.by.is_some()) {
+            let keep = match (order, bv) {
                 (true, true) => ", cf, bpos AS cpos, bv",
                 (true, false) => ", cf, bpos AS cpos",
                 (false, true) => ", bv",
@@ -302,6 +317,15 @@ SELECT * FROM {from} WHERE c IN (SELECT c FROM {from} WHERE bv = :by)"
                 ),
                 params: vec![("by".into(), Param::Text(value.to_string()))],
             },
+            // A customer once in each segment of its values, its name
+            // made unique to the segment (the value's length first, so no
+            // two pairs meet): every window and count by customer then
+            // stays inside a segment.
+            Stage::Breakdown => plain(&format!(
+                "CREATE OR REPLACE TEMP VIEW {into} AS
+SELECT e.rid, concat(CAST(length(b.g) AS STRING), ':', b.g, ':', e.c) AS c, e.t, e.a, e.ch, e.s, b.g
+FROM {from} e JOIN (SELECT DISTINCT c, bv AS g FROM {from} WHERE bv IS NOT NULL) b ON e.c = b.c"
+            )),
             Stage::Variant(seq) => variant_view(from, into, seq),
         });
         from = into;
@@ -364,9 +388,15 @@ SELECT * FROM {from} WHERE c IN (
     Statement { sql, params }
 }
 
-/// `cjm_seq`: one sort by (customer, time, row); an unknown time sorts first.
+/// `cjm_seq`: one sort by (customer, time, row); an unknown time sorts
+/// first. The one cached copy of the narrowed events: every query reads
+/// it (or what is made of it), so the filters, sessions and stages before
+/// it run once a plan.
 fn seq_view(shape: &Shape) -> Statement {
-    let mut cols = String::from("c, a, t, rid");
+    let mut cols = String::from("c, a, t, rid, s");
+    if shape.grouped {
+        cols.push_str(", g");
+    }
     if shape.analysis {
         cols.push_str(", ch");
     }
@@ -391,77 +421,95 @@ WINDOW w AS (PARTITION BY c ORDER BY t ASC NULLS FIRST, rid ASC)"
 /// order (GROUP BY keeps no order: the positions sort it); for funnels
 /// the times too, and the customer's place in the customer order.
 fn journeys_view(shape: &Shape) -> Statement {
+    let g = if shape.grouped { "g, " } else { "" };
     if !shape.funnel {
-        return plain(
+        return plain(&format!(
             "CACHE TABLE cjm_journeys AS
-SELECT c, transform(array_sort(collect_list(struct(pos, a))), x -> x.a) AS seq
-FROM cjm_seq GROUP BY c",
-        );
+SELECT {g}c, transform(array_sort(collect_list(struct(pos, a))), x -> x.a) AS seq
+FROM cjm_seq GROUP BY {g}c"
+        ));
     }
     let (ok, first) = if shape.dropped { (", ok", ", min(struct(cf, cpos)) AS ok") } else { ("", "") };
     plain(&format!(
         "CACHE TABLE cjm_journeys AS
-SELECT c{ok}, transform(j, x -> x.a) AS seq, transform(j, x -> x.t) AS ts
-FROM (SELECT c, array_sort(collect_list(struct(pos, a, t))) AS j{first} FROM cjm_seq GROUP BY c)"
+SELECT {g}c{ok}, transform(j, x -> x.a) AS seq, transform(j, x -> x.t) AS ts
+FROM (SELECT {g}c, array_sort(collect_list(struct(pos, a, t))) AS j{first} FROM cjm_seq GROUP BY {g}c)"
     ))
 }
 
-fn summary_queries(funnel: &[String], top: usize) -> Vec<Query> {
+/// The summary's queries; with `g` (`"g, "`: a breakdown) every answer
+/// per segment.
+fn summary_queries(funnel: &[String], top: usize, g: &str) -> Vec<Query> {
+    let by_g = if g.is_empty() { "" } else { " GROUP BY g" };
+    // Spark orders ARRAY<STRING> element by element, a proper prefix
+    // first, strings as UTF-8 bytes: the contract's order, so LIMIT (or
+    // a segment's rank) gives the top k.
+    let top_sql = if g.is_empty() {
+        "SELECT seq, count(*) AS n FROM cjm_journeys GROUP BY seq ORDER BY n DESC, seq ASC LIMIT :top".to_string()
+    } else {
+        "SELECT g, seq, n FROM (
+  SELECT g, seq, count(*) AS n, row_number() OVER (PARTITION BY g ORDER BY count(*) DESC, seq ASC) AS r
+  FROM cjm_journeys GROUP BY g, seq)
+WHERE r <= :top ORDER BY g, n DESC, seq ASC"
+            .to_string()
+    };
     let mut queries = vec![
         Query {
             name: "totals".into(),
-            statement: plain("SELECT count(*) AS events, count(DISTINCT c) AS customers FROM cjm_ev"),
+            statement: plain(&format!(
+                "SELECT {g}count(*) AS events, count(DISTINCT c) AS customers FROM cjm_seq{by_g}"
+            )),
         },
         Query {
             name: "edges".into(),
-            statement: plain(
-                "SELECT pa AS from_touchpoint, a AS to_touchpoint, count(*) AS n,
+            statement: plain(&format!(
+                "SELECT {g}pa AS from_touchpoint, a AS to_touchpoint, count(*) AS n,
        count(t - pt) AS timed, sum(CAST(t - pt AS DECIMAL(38,0))) AS micros
-FROM cjm_seq WHERE pos > 1 GROUP BY pa, a",
-            ),
+FROM cjm_seq WHERE pos > 1 GROUP BY {g}pa, a"
+            )),
         },
         Query {
             name: "starts".into(),
-            statement: plain("SELECT a AS touchpoint, count(*) AS n FROM cjm_seq WHERE pos = 1 GROUP BY a"),
+            statement: plain(&format!(
+                "SELECT {g}a AS touchpoint, count(*) AS n FROM cjm_seq WHERE pos = 1 GROUP BY {g}a"
+            )),
         },
         Query {
             name: "ends".into(),
-            statement: plain("SELECT a AS touchpoint, count(*) AS n FROM cjm_seq WHERE na IS NULL GROUP BY a"),
+            statement: plain(&format!(
+                "SELECT {g}a AS touchpoint, count(*) AS n FROM cjm_seq WHERE na IS NULL GROUP BY {g}a"
+            )),
         },
-        Query { name: "variant_count".into(), statement: plain("SELECT count(DISTINCT seq) AS n FROM cjm_journeys") },
-        // Spark orders ARRAY<STRING> element by element, a proper prefix
-        // first, strings as UTF-8 bytes: the contract's order, so LIMIT
-        // gives the top k.
+        Query {
+            name: "variant_count".into(),
+            statement: plain(&format!("SELECT {g}count(DISTINCT seq) AS n FROM cjm_journeys{by_g}")),
+        },
         Query {
             name: "top_variants".into(),
-            statement: Statement {
-                sql: "SELECT seq, count(*) AS n FROM cjm_journeys GROUP BY seq ORDER BY n DESC, seq ASC LIMIT :top"
-                    .into(),
-                params: vec![("top".into(), Param::Int(top as i64))],
-            },
+            statement: Statement { sql: top_sql, params: vec![("top".into(), Param::Int(top as i64))] },
         },
         Query {
             name: "touchpoints".into(),
-            statement: plain(
-                "SELECT a AS touchpoint, count(*) AS events, count(DISTINCT c) AS customers, count(s) AS scored
-FROM cjm_ev GROUP BY a",
-            ),
+            statement: plain(&format!(
+                "SELECT {g}a AS touchpoint, count(*) AS events, count(DISTINCT c) AS customers, count(s) AS scored
+FROM cjm_seq GROUP BY {g}a"
+            )),
         },
         // Each distinct score with its count: cjm sums them exactly.
         Query {
             name: "scores".into(),
-            statement: plain(
-                "SELECT a AS touchpoint, s AS score, count(*) AS n FROM cjm_ev WHERE s IS NOT NULL GROUP BY a, s",
-            ),
+            statement: plain(&format!(
+                "SELECT {g}a AS touchpoint, s AS score, count(*) AS n FROM cjm_seq WHERE s IS NOT NULL GROUP BY {g}a, s"
+            )),
         },
         // The analysis' transition times.
         Query {
             name: "edge_times".into(),
             statement: plain(&ranked(
-                &["pa", "a"],
+                &keyed(g, &["pa", "a"]),
                 "t - pt",
                 "cjm_seq WHERE pos > 1 AND t IS NOT NULL AND pt IS NOT NULL",
-                &["from_touchpoint", "to_touchpoint"],
+                &keyed(g, &["from_touchpoint", "to_touchpoint"]),
             )),
         },
     ];
@@ -470,16 +518,24 @@ FROM cjm_ev GROUP BY a",
         queries.push(Query {
             name: "funnel".into(),
             statement: Statement {
-                sql: "SELECT lvl, count(*) AS n FROM (
-  SELECT aggregate(seq, 0, (k, x) -> CASE WHEN k >= :n THEN k WHEN x = element_at(:steps, k + 1) THEN k + 1 ELSE k END) AS lvl
+                sql: format!(
+                    "SELECT {g}lvl, count(*) AS n FROM (
+  SELECT {g}aggregate(seq, 0, (k, x) -> CASE WHEN k >= :n THEN k WHEN x = element_at(:steps, k + 1) THEN k + 1 ELSE k END) AS lvl
   FROM cjm_journeys)
-WHERE lvl > 0 GROUP BY lvl"
-                    .into(),
+WHERE lvl > 0 GROUP BY {g}lvl"
+                ),
                 params: vec![("n".into(), Param::Int(funnel.len() as i64)), ("steps".into(), Param::Texts(funnel.to_vec()))],
             },
         });
     }
     queries
+}
+
+/// `keys` after the segment key `g` (`"g, "` or nothing).
+fn keyed<'a>(g: &str, keys: &[&'a str]) -> Vec<&'a str> {
+    let mut out = if g.is_empty() { Vec::new() } else { vec!["g"] };
+    out.extend_from_slice(keys);
+    out
 }
 
 /// Exact order statistics of `value` per group of `keys` over `from`
@@ -509,7 +565,7 @@ FROM cum GROUP BY {k}, n",
 
 /// The analysis beyond the transition times: the rows read, times to the
 /// next event, eventually-follows pairs, channel reach and switches.
-fn analysis_queries(follows: usize) -> Vec<Query> {
+fn analysis_queries(follows: usize, g: &str) -> Vec<Query> {
     let mut queries = vec![
         Query { name: "read".into(), statement: plain(&format!("SELECT count(*) AS n FROM {SOURCE_VIEW}")) },
         // A touchpoint's time to the next event is the time of every
@@ -517,25 +573,25 @@ fn analysis_queries(follows: usize) -> Vec<Query> {
         Query {
             name: "next_times".into(),
             statement: plain(&ranked(
-                &["pa"],
+                &keyed(g, &["pa"]),
                 "t - pt",
                 "cjm_seq WHERE pos > 1 AND t IS NOT NULL AND pt IS NOT NULL",
-                &["touchpoint"],
+                &keyed(g, &["touchpoint"]),
             )),
         },
         Query {
             name: "channel_reach".into(),
-            statement: plain(
-                "SELECT ch AS channel, count(*) AS events, count(DISTINCT c) AS customers
-FROM cjm_ev WHERE ch IS NOT NULL GROUP BY ch",
-            ),
+            statement: plain(&format!(
+                "SELECT {g}ch AS channel, count(*) AS events, count(DISTINCT c) AS customers
+FROM cjm_seq WHERE ch IS NOT NULL GROUP BY {g}ch"
+            )),
         },
         Query {
             name: "channel_switches".into(),
-            statement: plain(
-                "SELECT pch AS from_channel, ch AS to_channel, count(*) AS n
-FROM cjm_seq WHERE pos > 1 AND ch IS NOT NULL AND pch IS NOT NULL GROUP BY pch, ch",
-            ),
+            statement: plain(&format!(
+                "SELECT {g}pch AS from_channel, ch AS to_channel, count(*) AS n
+FROM cjm_seq WHERE pos > 1 AND ch IS NOT NULL AND pch IS NOT NULL GROUP BY {g}pch, ch"
+            )),
         },
     ];
     let follows = follows.min(MAX_FOLLOWS);
@@ -546,11 +602,11 @@ FROM cjm_seq WHERE pos > 1 AND ch IS NOT NULL AND pch IS NOT NULL GROUP BY pch, 
         queries.push(Query {
             name: "follows".into(),
             statement: plain(&format!(
-                "SELECT a AS from_touchpoint, b AS to_touchpoint, count(*) AS n FROM (
-  SELECT a, explode(l) AS b FROM (
-    SELECT a, array({}) AS l
+                "SELECT {g}a AS from_touchpoint, b AS to_touchpoint, count(*) AS n FROM (
+  SELECT {g}a, explode(l) AS b FROM (
+    SELECT {g}a, array({}) AS l
     FROM cjm_seq WINDOW w AS (PARTITION BY c ORDER BY pos)))
-WHERE b IS NOT NULL GROUP BY a, b",
+WHERE b IS NOT NULL GROUP BY {g}a, b",
                 leads.join(", ")
             )),
         });
@@ -561,7 +617,7 @@ WHERE b IS NOT NULL GROUP BY a, b",
 /// `cjm_funnel(c[, ok], k, h)`: each journey's steps reached (`k`) and
 /// their times (`h`, null when unknown), by one fold per journey that
 /// mirrors cjm-mine's match branch for branch.
-fn funnel_view(f: &cjm_mine::analysis::FunnelSpec, dropped: bool) -> Statement {
+fn funnel_view(f: &cjm_mine::analysis::FunnelSpec, dropped: bool, g: &str) -> Statement {
     let mut params =
         vec![("n".into(), Param::Int(f.steps.len() as i64)), ("steps".into(), Param::Texts(f.steps.clone()))];
     // Within the window of `start`: unknown times pass.
@@ -633,8 +689,8 @@ fn funnel_view(f: &cjm_mine::analysis::FunnelSpec, dropped: bool) -> Statement {
     Statement {
         sql: format!(
             "CACHE TABLE cjm_funnel AS
-SELECT c{ok}, m.k AS k, m.h AS h FROM (
-  SELECT c{ok}, {fold} AS m
+SELECT {g}c{ok}, m.k AS k, m.h AS h FROM (
+  SELECT {g}c{ok}, {fold} AS m
   FROM cjm_journeys)"
         ),
         params,
@@ -644,13 +700,21 @@ SELECT c{ok}, m.k AS k, m.h AS h FROM (
 /// The funnel's answers: customers per level reached, the times from
 /// step 1 per step, and (when asked) who dropped where and every time to
 /// convert.
-fn funnel_queries(n: usize, dropped: bool, conversion: bool) -> Vec<Query> {
-    let times = "(SELECT p AS step, x - try_element_at(h, 1) AS d FROM cjm_funnel
+fn funnel_queries(n: usize, dropped: bool, conversion: bool, g: &str) -> Vec<Query> {
+    let times = format!(
+        "(SELECT {g}p AS step, x - try_element_at(h, 1) AS d FROM cjm_funnel
   LATERAL VIEW posexplode(slice(h, 1, k)) AS p, x
-  WHERE x IS NOT NULL AND try_element_at(h, 1) IS NOT NULL) AS hits";
+  WHERE x IS NOT NULL AND try_element_at(h, 1) IS NOT NULL) AS hits"
+    );
     let mut queries = vec![
-        Query { name: "funnel_levels".into(), statement: plain("SELECT k, count(*) AS n FROM cjm_funnel GROUP BY k") },
-        Query { name: "funnel_times".into(), statement: plain(&ranked(&["step"], "d", times, &["step"])) },
+        Query {
+            name: "funnel_levels".into(),
+            statement: plain(&format!("SELECT {g}k, count(*) AS n FROM cjm_funnel GROUP BY {g}k")),
+        },
+        Query {
+            name: "funnel_times".into(),
+            statement: plain(&ranked(&keyed(g, &["step"]), "d", &times, &keyed(g, &["step"]))),
+        },
     ];
     if dropped {
         queries.push(Query {
@@ -665,7 +729,7 @@ fn funnel_queries(n: usize, dropped: bool, conversion: bool) -> Vec<Query> {
         queries.push(Query {
             name: "funnel_conversion".into(),
             statement: Statement {
-                sql: format!("SELECT d, count(*) AS n FROM {times} WHERE step = :last GROUP BY d"),
+                sql: format!("SELECT {g}d, count(*) AS n FROM {times} WHERE step = :last GROUP BY {g}d"),
                 params: vec![("last".into(), Param::Int(n as i64 - 1))],
             },
         });
@@ -700,14 +764,14 @@ fn trend_queries(interval: cjm_mine::trend::Interval, steps: Option<usize>) -> V
             name: "trend".into(),
             statement: plain(&format!(
                 "SELECT {b} AS b, count(*) AS events, count(DISTINCT c) AS customers
-FROM cjm_ev WHERE t IS NOT NULL GROUP BY 1"
+FROM cjm_seq WHERE t IS NOT NULL GROUP BY 1"
             )),
         },
         Query {
             name: "trend_new".into(),
             statement: plain(&format!(
                 "SELECT {b} AS b, count(*) AS n
-FROM (SELECT c, min(t) AS t FROM cjm_ev WHERE t IS NOT NULL GROUP BY c) GROUP BY 1"
+FROM (SELECT c, min(t) AS t FROM cjm_seq WHERE t IS NOT NULL GROUP BY c) GROUP BY 1"
             )),
         },
     ];
@@ -810,8 +874,9 @@ GROUP BY k, a, b"
     queries
 }
 
-/// The most values `--by` breaks a log down by on Spark: one plan a value.
-pub const MAX_BY_VALUES: usize = 50;
+/// The most values `--by` breaks a log down by on Spark (all in one
+/// plan; its answers grow with the values).
+pub const MAX_BY_VALUES: usize = 1000;
 
 /// The column `--by NAME` reads among the log's `columns`, as cjm's
 /// breakdown finds an attribute: a customer attribute (`case:NAME`), then

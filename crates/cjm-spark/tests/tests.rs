@@ -56,6 +56,40 @@ fn ints(v: &[i64]) -> ArrayRef {
     Arc::new(b.finish())
 }
 
+/// A breakdown's answers split into one answer set per segment: each
+/// query's rows of that value in their order (runs of a value, however
+/// the batches cut them), a query without `g` whole in every segment, and
+/// a value `totals` lacks refused.
+#[test]
+fn a_breakdown_s_answers_split_by_segment() {
+    let mut results = Results::new();
+    results.insert("totals".into(), batch(vec![("g", texts(&["web", "app"])), ("events", ints(&[3, 2]))]));
+    let mut starts = batch(vec![("g", texts(&["app", "web", "web"])), ("touchpoint", texts(&["x", "y", "z"]))]);
+    starts.extend(batch(vec![("g", texts(&["app"])), ("touchpoint", texts(&["w"]))]));
+    results.insert("starts".into(), starts);
+    results.insert("read".into(), batch(vec![("n", ints(&[9]))]));
+    results.insert("ends".into(), batch(vec![("g", texts(&["web"])), ("touchpoint", texts(&["z"]))]));
+    let segments = cjm_spark::decode::segments(&results).unwrap();
+    assert_eq!(segments.keys().collect::<Vec<_>>(), ["app", "web"]);
+    let column = |seg: &str, query: &str, name: &str| -> Vec<String> {
+        segments[seg][query]
+            .iter()
+            .flat_map(|b| {
+                let a = b.column_by_name(name).unwrap();
+                let a = a.as_any().downcast_ref::<arrow_array::StringArray>().unwrap();
+                a.iter().map(|v| v.unwrap().to_string()).collect::<Vec<_>>()
+            })
+            .collect()
+    };
+    assert_eq!(column("app", "starts", "touchpoint"), ["x", "w"]);
+    assert_eq!(column("web", "starts", "touchpoint"), ["y", "z"]);
+    assert!(segments["app"]["ends"].is_empty(), "a segment without rows has the query, empty");
+    assert_eq!(segments["app"]["read"][0].num_rows(), 1);
+    results.insert("ends".into(), batch(vec![("g", texts(&["ios"])), ("touchpoint", texts(&["z"]))]));
+    let e = cjm_spark::decode::segments(&results).unwrap_err();
+    assert!(e.0.contains("`ends` answered for the segment `ios`"), "{e}");
+}
+
 /// A hand-made answer set for a three-customer log decodes to the summary
 /// the in-memory engine gives for that log.
 #[test]
@@ -141,6 +175,7 @@ fn the_span_plan_is_golden_sql() {
         by: Some(("case:segment".into(), "gold".into())),
         cover: Some(cjm_mine::analysis::Share::parse("0.8").unwrap()),
         variant: Some(vec!["visit".into(), "pay".into()]),
+        breakdown: None,
     };
     let plan = cjm_spark::sql::span_plan(&narrowing);
     compare("span.sql", &plan.explain());
@@ -236,6 +271,7 @@ fn the_analysis_plans_are_golden_sql() {
         by: Some(("org:group".into(), "Group 1".into())),
         cover: None,
         variant: None,
+        breakdown: None,
     };
     let cases = [
         ("analysis_ordered.sql", spec(&steps, false, false, Some(7200)), narrowing.clone(), true),

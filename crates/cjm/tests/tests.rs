@@ -1122,7 +1122,12 @@ fn mine_on_spark_explains_and_refuses_clearly() {
     assert_eq!(code(&o), 2);
     assert!(stderr(&o).contains("expected a share from 0 to 1 with at most nine decimals"), "{}", stderr(&o));
     let o = run(&["mine", "--explain", "--format", "json", "--by", "segment"]);
-    assert!(stdout(&o).contains("-- --by segment: then, for each value") && stdout(&o).contains("-- :by = \"VALUE\""));
+    let sql = stdout(&o);
+    assert!(sql.contains("-- --by segment: then, over the segments of its column"), "{sql}");
+    assert!(
+        sql.contains("SELECT DISTINCT c, bv AS g") && sql.contains("GROUP BY g, pa, a"),
+        "one plan, per segment: {sql}"
+    );
     let o = run(&["mine", "x.parquet", "--spark", "sc://127.0.0.1:1", "--follows", "51"]);
     assert!(stderr(&o).contains("--follows 51: on Spark at most 50 steps apart"), "{}", stderr(&o));
     let o = run(&["mine", "x.parquet", "--spark", "sc://127.0.0.1:1", "--format", "summary-json", "--case", "id"]);

@@ -148,7 +148,7 @@ fn request(view: View, ask: &Ask, columns: &[String]) -> AppResult<cjm_spark::sq
         None => None,
     };
     let narrowing =
-        Narrowing { from: filters.from, to: filters.to, where_, gap: None, by, cover: None, variant: filters.variant };
+        Narrowing { from: filters.from, to: filters.to, where_, by, variant: filters.variant, ..Narrowing::default() };
     // A funnel names its dropped customers, as an upload's does (the
     // page's CSV links): the answer's size counts them in the cache.
     let analysis = |funnel: Option<_>| {

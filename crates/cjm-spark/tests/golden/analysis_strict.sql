@@ -6,7 +6,7 @@ FROM (SELECT *, min(cjm_row) OVER (PARTITION BY cjm_customer) AS cf FROM cjm_src
 
 -- setup
 CACHE TABLE cjm_seq AS
-SELECT c, a, t, rid, ch, cf, cpos,
+SELECT c, a, t, rid, s, ch, cf, cpos,
        row_number() OVER w AS pos, lag(a) OVER w AS pa, lag(t) OVER w AS pt, lead(a) OVER w AS na, lag(ch) OVER w AS pch
 FROM cjm_ev
 WINDOW w AS (PARTITION BY c ORDER BY t ASC NULLS FIRST, rid ASC);
@@ -37,7 +37,7 @@ SELECT c, ok, m.k AS k, m.h AS h FROM (
   FROM cjm_journeys);
 
 -- totals
-SELECT count(*) AS events, count(DISTINCT c) AS customers FROM cjm_ev;
+SELECT count(*) AS events, count(DISTINCT c) AS customers FROM cjm_seq;
 
 -- edges
 SELECT pa AS from_touchpoint, a AS to_touchpoint, count(*) AS n,
@@ -59,10 +59,10 @@ SELECT seq, count(*) AS n FROM cjm_journeys GROUP BY seq ORDER BY n DESC, seq AS
 
 -- touchpoints
 SELECT a AS touchpoint, count(*) AS events, count(DISTINCT c) AS customers, count(s) AS scored
-FROM cjm_ev GROUP BY a;
+FROM cjm_seq GROUP BY a;
 
 -- scores
-SELECT a AS touchpoint, s AS score, count(*) AS n FROM cjm_ev WHERE s IS NOT NULL GROUP BY a, s;
+SELECT a AS touchpoint, s AS score, count(*) AS n FROM cjm_seq WHERE s IS NOT NULL GROUP BY a, s;
 
 -- edge_times
 WITH d AS (
@@ -107,7 +107,7 @@ FROM cum GROUP BY pa, n;
 
 -- channel_reach
 SELECT ch AS channel, count(*) AS events, count(DISTINCT c) AS customers
-FROM cjm_ev WHERE ch IS NOT NULL GROUP BY ch;
+FROM cjm_seq WHERE ch IS NOT NULL GROUP BY ch;
 
 -- channel_switches
 SELECT pch AS from_channel, ch AS to_channel, count(*) AS n

@@ -6,7 +6,7 @@ FROM cjm_src;
 
 -- setup
 CACHE TABLE cjm_seq AS
-SELECT c, a, t, rid,
+SELECT c, a, t, rid, s,
        row_number() OVER w AS pos, lag(a) OVER w AS pa, lag(t) OVER w AS pt, lead(a) OVER w AS na
 FROM cjm_ev
 WINDOW w AS (PARTITION BY c ORDER BY t ASC NULLS FIRST, rid ASC);
@@ -17,7 +17,7 @@ SELECT c, transform(array_sort(collect_list(struct(pos, a))), x -> x.a) AS seq
 FROM cjm_seq GROUP BY c;
 
 -- totals
-SELECT count(*) AS events, count(DISTINCT c) AS customers FROM cjm_ev;
+SELECT count(*) AS events, count(DISTINCT c) AS customers FROM cjm_seq;
 
 -- edges
 SELECT pa AS from_touchpoint, a AS to_touchpoint, count(*) AS n,
@@ -39,10 +39,10 @@ SELECT seq, count(*) AS n FROM cjm_journeys GROUP BY seq ORDER BY n DESC, seq AS
 
 -- touchpoints
 SELECT a AS touchpoint, count(*) AS events, count(DISTINCT c) AS customers, count(s) AS scored
-FROM cjm_ev GROUP BY a;
+FROM cjm_seq GROUP BY a;
 
 -- scores
-SELECT a AS touchpoint, s AS score, count(*) AS n FROM cjm_ev WHERE s IS NOT NULL GROUP BY a, s;
+SELECT a AS touchpoint, s AS score, count(*) AS n FROM cjm_seq WHERE s IS NOT NULL GROUP BY a, s;
 
 -- edge_times
 WITH d AS (

@@ -70,11 +70,11 @@ fn explained(args: &Args, mut req: Request, narrowing: &Narrowing) -> String {
     if let (Some(by), None) = (&args.by, args.chart) {
         let column = if by == "channel" { "cjm_channel".to_string() } else { format!("case:{by}") };
         text.push_str(&format!(
-            "-- --by {by}: then, for each value of its column (a customer attribute `case:{by}`, else an \
-             event attribute `{by}`, else the channel; at most {}), this plan for its customers:\n\n",
+            "-- --by {by}: then, over the segments of its column (a customer attribute `case:{by}`, else an \
+             event attribute `{by}`, else the channel; at most {} values), this plan, its answers per segment `g`:\n\n",
             cjm_spark::sql::MAX_BY_VALUES
         ));
-        text.push_str(&cjm_spark::sql::plan(&segment(args, &req, &column, "VALUE")).explain());
+        text.push_str(&cjm_spark::sql::plan(&segments(args, &req, &column)).explain());
     }
     text
 }
@@ -166,13 +166,14 @@ struct Mined {
     trend: Option<(Vec<cjm_mine::trend::TrendPart>, Option<Vec<cjm_mine::trend::ConversionPart>>)>,
 }
 
-/// The request of one `--by` segment: the customers whose `column` holds
-/// `value`, the summary (the text report lists five variants) and, for
-/// JSON, the analysis without the dropped customers.
-fn segment(args: &Args, req: &Request, column: &str, value: &str) -> Request {
+/// The request of `--by`'s segments, all at once: the customers of each
+/// value of `column`, the summary (the text report lists five variants)
+/// and, for JSON, the analysis without the dropped customers.
+fn segments(args: &Args, req: &Request, column: &str) -> Request {
     let json = args.format == OutFormat::Json;
     let mut seg = req.clone();
-    seg.narrowing.by = Some((column.to_string(), value.to_string()));
+    seg.narrowing.breakdown = Some(column.to_string());
+    seg.paths = None;
     seg.top = if json { args.top } else { args.top.min(5) };
     seg.analysis = req.analysis.clone().filter(|_| json).map(|a| AnalysisRequest { dropped: false, ..a });
     seg
@@ -218,6 +219,7 @@ fn request(args: &Args, n: &Narrowing) -> Result<Request, CliError> {
             by: None,
             cover: args.cover,
             variant: None,
+            breakdown: None,
         },
         analysis,
         trend: None,
@@ -280,25 +282,17 @@ fn on_spark(mut req: Request, narrowing: &Narrowing, args: &Args) -> Result<Mine
         (Some(by), OutFormat::Json | OutFormat::Text, None) => {
             let column = cjm_spark::sql::by_column(&columns, by).map_err(|e| CliError::usage(format!("--by: {e}")))?;
             let wanted = std::collections::BTreeSet::from([column.clone()]);
-            let mut values = session.values(&wanted, &step).map_err(worded)?.remove(&column).unwrap_or_default();
+            let values = session.values(&wanted, &step).map_err(worded)?.remove(&column).unwrap_or_default();
             if values.len() > cjm_spark::sql::MAX_BY_VALUES {
                 return Err(CliError::usage(format!(
-                    "--by {by}: the log has {} values of it; on Spark a breakdown takes at most {} (one plan a value)",
+                    "--by {by}: the log has {} values of it; on Spark a breakdown takes at most {}",
                     values.len(),
                     cjm_spark::sql::MAX_BY_VALUES
                 )));
             }
-            values.sort();
-            let mut parts = Vec::new();
-            for v in values {
-                step(&format!("--by {by} = {v}"));
-                let seg = segment(args, &req, &column, &v);
-                let m = session.mine(&seg, &step).map_err(worded)?;
-                if m.summary.n_events > 0 {
-                    parts.push((v, m.summary, m.analysis));
-                }
-            }
-            Some(parts)
+            drop(values);
+            step(&format!("--by {by}"));
+            Some(session.breakdown(&segments(args, &req, &column), &step).map_err(worded)?)
         }
         _ => None,
     };
