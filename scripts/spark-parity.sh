@@ -113,8 +113,8 @@ round() {
 # The web app with a Spark log: cjm-server's ignored test uploads the
 # receipt log and attaches the same file on Spark, then compares the
 # measured map and the pages Spark computes (overview, variants, process
-# map, funnels, trends by day, week and month, paths from and into a
-# touchpoint), with filters and a variant (each line a page's question,
+# map, funnels (two broken down), trends by day, week and month, paths
+# from and into a touchpoint), with filters and a variant (each line a page's question,
 # encoded as in its address).
 served() {
   local ask="?from=2011-10-12&where=org:group=Group%201,Group%204
@@ -125,6 +125,8 @@ funnel?step=Confirmation%20of%20receipt&step=T04%20Determine%20confirmation%20of
 trends?interval=week&step=Confirmation%20of%20receipt&step=T04%20Determine%20confirmation%20of%20receipt&window=2d
 trends?interval=month&channel=Internet
 trends?interval=day&from=2011-10-12
+funnel?step=Confirmation%20of%20receipt&step=T04%20Determine%20confirmation%20of%20receipt&by=org:group
+funnel?step=Confirmation%20of%20receipt&step=T02%20Check%20confirmation%20of%20receipt&by=channel&order=any&from=2011-10-12
 paths?anchor=into&at=T04%20Determine%20confirmation%20of%20receipt&depth=4&where=org:group=Group%201,Group%204
 paths?anchor=from&at=Confirmation%20of%20receipt&depth=6&from=2011-10-12
 process?variant=Confirmation%20of%20receipt%20%E2%86%92%20T06%20Determine%20necessity%20of%20stop%20advice%20%E2%86%92%20T10%20Determine%20necessity%20to%20stop%20indication%20%E2%86%92%20T02%20Check%20confirmation%20of%20receipt%20%E2%86%92%20T04%20Determine%20confirmation%20of%20receipt%20%E2%86%92%20T05%20Print%20and%20send%20confirmation%20of%20receipt"

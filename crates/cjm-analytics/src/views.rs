@@ -140,6 +140,21 @@ pub fn funnel_of(customers: u64, report: FunnelReport) -> FunnelView {
     FunnelView { customers, report, histogram, by: None, breakdown: Vec::new(), segments_left_out: 0 }
 }
 
+/// The funnel broken down by `by` from another backend's segments (each
+/// value, its customers and its funnel report), ranked as [`funnel`]
+/// ranks them: most customers first, ties by name bytes, the first
+/// [`MAX_SEGMENTS`] kept and the rest counted as left out.
+pub fn broken_down(mut view: FunnelView, by: &str, mut segments: Vec<(String, u64, FunnelReport)>) -> FunnelView {
+    segments.retain(|s| s.1 > 0);
+    segments.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.as_bytes().cmp(b.0.as_bytes())));
+    view.segments_left_out = segments.len().saturating_sub(MAX_SEGMENTS);
+    segments.truncate(MAX_SEGMENTS);
+    view.by = Some(by.to_string());
+    view.breakdown =
+        segments.into_iter().map(|(value, customers, report)| Segment { value, customers, report }).collect();
+    view
+}
+
 /// Where a breakdown's values are: a customer attribute (one value per
 /// customer), an event attribute or the channel (a customer has every
 /// value of its events).

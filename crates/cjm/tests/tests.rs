@@ -1097,8 +1097,8 @@ fn mine_on_spark_explains_and_refuses_clearly() {
     for (flags, said) in [
         (&["--chart", "funnel", "-o", "f.svg"][..], "--funnel: choose the funnel's steps"),
         (
-            &["--chart", "funnel", "--funnel", "a", "--by", "channel", "-o", "f.svg"],
-            "--chart funnel --by: a funnel chart broken down is not drawn on Spark yet",
+            &["--chart", "funnel", "--funnel", "a", "-o", "f.svg"],
+            "no Spark Connect server answered at sc://127.0.0.1:1",
         ),
         (&["--chart", "paths", "-o", "p.txt"], "cannot tell the chart's format from `p.txt`"),
         (&["--chart", "paths", "--depth", "11", "-o", "p.svg"], "--depth: choose a depth from 1 to 10"),

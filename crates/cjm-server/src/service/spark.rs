@@ -163,11 +163,6 @@ fn request(view: View, ask: &Ask, columns: &[String]) -> AppResult<cjm_spark::sq
         }
         View::Process => Request { top: 0, narrowing, analysis: analysis(None), ..Request::default() },
         View::Funnel => {
-            if !ask.by.is_empty() {
-                return Err(AppError::Unprocessable(
-                    "Break down by: a breakdown is not computed on Spark yet; open the funnel without it".into(),
-                ));
-            }
             let spec = ask.funnel_spec().map_err(q)?;
             if spec.steps.is_empty() {
                 return Err(AppError::Unprocessable(
@@ -352,7 +347,11 @@ mod on_cluster {
                     .analysis
                     .and_then(|a| a.funnel)
                     .ok_or_else(|| AppError::Internal("the Spark plan with funnel steps gave no funnel".into()))?;
-                Answer::Funnel(cjm_analytics::funnel_of(m.summary.n_customers, report))
+                let view = cjm_analytics::funnel_of(m.summary.n_customers, report);
+                match ask.by.as_str() {
+                    "" => Answer::Funnel(view),
+                    by => Answer::Funnel(broken_down(&session, at, view, by, &req, &columns)?),
+                }
             }
             View::Trends => {
                 let (parts, conversion) =
@@ -370,6 +369,40 @@ mod on_cluster {
             }
             View::Overview => unreachable!("answered above"),
         })
+    }
+
+    /// The funnel `view` broken down by the attribute `by`: every value's
+    /// segment in one plan (after the values are counted: at most
+    /// [`cjm_spark::sql::MAX_BY_VALUES`]), ranked as an upload's.
+    fn broken_down(
+        session: &Session,
+        at: &Where,
+        view: cjm_analytics::FunnelView,
+        by: &str,
+        req: &cjm_spark::sql::Request,
+        columns: &[String],
+    ) -> AppResult<cjm_analytics::FunnelView> {
+        let quiet = |_: &str| {};
+        let column = cjm_spark::sql::by_column(columns, by)
+            .map_err(|e| AppError::Unprocessable(format!("Break down by: {e}")))?;
+        let wanted = std::collections::BTreeSet::from([column.clone()]);
+        let values = session.values(&wanted, &quiet).map_err(|e| worded(e, at))?;
+        let n = values.get(&column).map_or(0, Vec::len);
+        if n > cjm_spark::sql::MAX_BY_VALUES {
+            return Err(AppError::Unprocessable(format!(
+                "Break down by: `{by}` has {n} values; on Spark a breakdown takes at most {}",
+                cjm_spark::sql::MAX_BY_VALUES
+            )));
+        }
+        let mut seg = req.clone();
+        seg.narrowing.breakdown = Some(column);
+        seg.analysis = seg.analysis.map(|a| cjm_spark::sql::AnalysisRequest { dropped: false, ..a });
+        let segments = session.breakdown(&seg, &quiet).map_err(|e| worded(e, at))?;
+        let segments = segments
+            .into_iter()
+            .filter_map(|(value, s, a)| a.and_then(|a| a.funnel).map(|f| (value, s.n_customers, f)))
+            .collect();
+        Ok(cjm_analytics::broken_down(view, by, segments))
     }
 
     /// Version `source` of a map measured on the cluster (named as the
@@ -489,7 +522,11 @@ mod tests {
         let variant = request(View::Variants, &Ask::parse(Some("variant=a%20%E2%86%92%20b")).unwrap(), &columns);
         assert_eq!(variant.unwrap().narrowing.variant, Some(vec!["a".to_string(), "b".to_string()]));
         assert!(refused("where=nope=1", View::Overview).starts_with("Where:"));
-        assert!(refused("step=a&by=device", View::Funnel).starts_with("Break down by:"));
+        let by = request(View::Funnel, &Ask::parse(Some("step=a&by=device")).unwrap(), &columns).unwrap();
+        assert!(
+            by.analysis.unwrap().funnel.is_some() && by.narrowing.breakdown.is_none(),
+            "the breakdown is a plan of its own"
+        );
         assert!(refused("", View::Funnel).starts_with("Steps:"));
         let paths = request(View::Paths, &Ask::parse(Some("anchor=into&at=pay&depth=4")).unwrap(), &columns).unwrap();
         let spec = paths.paths.unwrap();

@@ -122,7 +122,15 @@ fn drawn(args: &Args, kind: ChartKind, m: Mined) -> Result<cjm_render::charts::C
     Ok(match kind {
         ChartKind::Funnel => {
             let report = m.analysis.and_then(|a| a.funnel).ok_or_else(|| missing("funnel"))?;
-            cjm_analytics::funnel_chart(&cjm_analytics::funnel_of(m.summary.n_customers, report), &shown)
+            let mut view = cjm_analytics::funnel_of(m.summary.n_customers, report);
+            if let (Some(by), Some(parts)) = (&args.by, m.breakdown) {
+                let segments = parts
+                    .into_iter()
+                    .filter_map(|(value, s, a)| a.and_then(|a| a.funnel).map(|f| (value, s.n_customers, f)))
+                    .collect();
+                view = cjm_analytics::broken_down(view, by, segments);
+            }
+            cjm_analytics::funnel_chart(&view, &shown)
         }
         ChartKind::Paths => {
             let spec = super::chart::paths_spec(args);
@@ -170,7 +178,8 @@ struct Mined {
 /// value of `column`, the summary (the text report lists five variants)
 /// and, for JSON, the analysis without the dropped customers.
 fn segments(args: &Args, req: &Request, column: &str) -> Request {
-    let json = args.format == OutFormat::Json;
+    // A funnel chart draws each segment's funnel.
+    let json = args.format == OutFormat::Json || args.chart.is_some();
     let mut seg = req.clone();
     seg.narrowing.breakdown = Some(column.to_string());
     seg.paths = None;
@@ -250,12 +259,6 @@ fn refuse_what_spark_lacks(args: &Args) -> Result<(), CliError> {
             cjm_spark::sql::MAX_FOLLOWS
         )));
     }
-    if args.chart == Some(ChartKind::Funnel) && args.by.is_some() {
-        return Err(CliError::usage(
-            "--chart funnel --by: a funnel chart broken down is not drawn on Spark yet; draw it without --by, \
-             or without --spark on a copy of the log (`cjm export`)",
-        ));
-    }
     Ok(())
 }
 
@@ -279,7 +282,7 @@ fn on_spark(mut req: Request, narrowing: &Narrowing, args: &Args) -> Result<Mine
     let cjm_spark::client::Mined { summary, analysis, rows, trend, paths } =
         session.mine(&req, &step).map_err(worded)?;
     let breakdown = match (&args.by, args.format, args.chart) {
-        (Some(by), OutFormat::Json | OutFormat::Text, None) => {
+        (Some(by), OutFormat::Json | OutFormat::Text, None) | (Some(by), _, Some(ChartKind::Funnel)) => {
             let column = cjm_spark::sql::by_column(&columns, by).map_err(|e| CliError::usage(format!("--by: {e}")))?;
             let wanted = std::collections::BTreeSet::from([column.clone()]);
             let values = session.values(&wanted, &step).map_err(worded)?.remove(&column).unwrap_or_default();
