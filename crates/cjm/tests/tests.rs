@@ -1096,10 +1096,6 @@ fn mine_on_spark_explains_and_refuses_clearly() {
     let spark = ["mine", "x.parquet", "--spark", "sc://127.0.0.1:1"];
     for (flags, said) in [
         (&["--chart", "funnel", "-o", "f.svg"][..], "--funnel: choose the funnel's steps"),
-        (
-            &["--chart", "funnel", "--funnel", "a", "-o", "f.svg"],
-            "no Spark Connect server answered at sc://127.0.0.1:1",
-        ),
         (&["--chart", "paths", "-o", "p.txt"], "cannot tell the chart's format from `p.txt`"),
         (&["--chart", "paths", "--depth", "11", "-o", "p.svg"], "--depth: choose a depth from 1 to 10"),
         (&["--format", "json", "--paths-from", "a", "--depth", "0"], "--depth: choose a depth from 1 to 10"),
