@@ -8,7 +8,7 @@
 //! plain thread (from an async server, in `spawn_blocking`).
 
 use crate::decode::{read_ipc, Results};
-use crate::sql::{Param, Plan, Statement, SESSION_CONF, SOURCE_VIEW};
+use crate::sql::{Param, Plan, Query, Statement, SESSION_CONF, SOURCE_VIEW};
 use spark_connect::expression::{Expression, LiteralExpression};
 use spark_connect::{SparkError, SparkSession};
 use std::collections::HashMap;
@@ -88,6 +88,9 @@ impl std::error::Error for ClientError {}
 
 pub use crate::sql::LAYOUT_COLUMNS;
 
+/// How many queries of a plan run on the cluster at once.
+const PARALLEL_QUERIES: usize = 4;
+
 /// An open session on a Spark Connect server.
 pub struct Session {
     spark: SparkSession,
@@ -147,21 +150,76 @@ impl Session {
     /// setup, every query (its rows kept) and the teardown. `progress`
     /// hears each step's name.
     pub fn run(&self, plan: &Plan, progress: &dyn Fn(&str)) -> Result<Results, ClientError> {
+        // `CJM_TIMINGS` prints each statement's time on stderr.
+        let timed = std::env::var_os("CJM_TIMINGS").is_some();
+        let clock = |name: &str, t0: std::time::Instant| {
+            if timed {
+                eprintln!("timings: spark {name} {:?}", t0.elapsed());
+            }
+        };
         for s in &plan.setup {
+            let t0 = std::time::Instant::now();
             progress(setup_label(s));
             self.execute(s, "a setup statement")?;
+            clock(setup_label(s), t0);
         }
-        let mut results = Results::new();
-        for q in &plan.queries {
-            progress(&q.name);
-            let df = self.dataframe(&q.statement);
-            let bytes = df.to_arrow().map_err(|e| failed(&format!("the query `{}`", q.name), &e))?;
-            results.insert(q.name.clone(), read_ipc(&bytes).map_err(ClientError::Decode)?);
-        }
+        let results = self.queries(&plan.queries, progress, &clock)?;
         for s in &plan.teardown {
             self.execute(s, "the teardown")?;
         }
         Ok(results)
+    }
+
+    /// The queries' answers, [`PARALLEL_QUERIES`] at a time (each one
+    /// Spark job over the plan's cached tables; most of a small job's time
+    /// is planning and scheduling, which overlap). The first error stops
+    /// the rest from starting.
+    fn queries(
+        &self,
+        queries: &[Query],
+        progress: &dyn Fn(&str),
+        clock: &dyn Fn(&str, std::time::Instant),
+    ) -> Result<Results, ClientError> {
+        use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+        let (next, stop) = (AtomicUsize::new(0), AtomicBool::new(false));
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::scope(|scope| {
+            for _ in 0..PARALLEL_QUERIES.min(queries.len()) {
+                let tx = tx.clone();
+                let (next, stop) = (&next, &stop);
+                scope.spawn(move || {
+                    while !stop.load(Ordering::Relaxed) {
+                        let Some(q) = queries.get(next.fetch_add(1, Ordering::Relaxed)) else { break };
+                        let t0 = std::time::Instant::now();
+                        let answer = self
+                            .dataframe(&q.statement)
+                            .to_arrow()
+                            .map_err(|e| failed(&format!("the query `{}`", q.name), &e))
+                            .and_then(|bytes| read_ipc(&bytes).map_err(ClientError::Decode));
+                        stop.fetch_or(answer.is_err(), Ordering::Relaxed);
+                        if tx.send((q, t0, answer)).is_err() {
+                            break;
+                        }
+                    }
+                });
+            }
+            drop(tx);
+            let mut results = Results::new();
+            let mut first_error = None;
+            for (q, t0, answer) in rx {
+                progress(&q.name);
+                clock(&q.name, t0);
+                match answer {
+                    Ok(batches) => {
+                        results.insert(q.name.clone(), batches);
+                    }
+                    Err(e) => {
+                        first_error.get_or_insert(e);
+                    }
+                }
+            }
+            first_error.map_or(Ok(results), Err)
+        })
     }
 
     fn dataframe(&self, s: &Statement) -> spark_connect::DataFrame {
