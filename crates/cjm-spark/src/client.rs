@@ -89,7 +89,7 @@ impl std::error::Error for ClientError {}
 pub use crate::sql::LAYOUT_COLUMNS;
 
 /// How many queries of a plan run on the cluster at once.
-const PARALLEL_QUERIES: usize = 4;
+const PARALLEL_QUERIES: usize = 1;
 
 /// An open session on a Spark Connect server.
 pub struct Session {
