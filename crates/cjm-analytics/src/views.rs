@@ -141,11 +141,20 @@ pub fn funnel_of(customers: u64, report: FunnelReport) -> FunnelView {
 }
 
 /// The funnel broken down by `by` from another backend's segments (each
-/// value, its customers and its funnel report), ranked as [`funnel`]
-/// ranks them: most customers first, ties by name bytes, the first
-/// [`MAX_SEGMENTS`] kept and the rest counted as left out.
-pub fn broken_down(mut view: FunnelView, by: &str, mut segments: Vec<(String, u64, FunnelReport)>) -> FunnelView {
-    segments.retain(|s| s.1 > 0);
+/// value with its summary and analysis; the analysis' funnel report is
+/// the segment's), ranked as [`funnel`] ranks them: most customers first,
+/// ties by name bytes, the first [`MAX_SEGMENTS`] kept and the rest
+/// counted as left out.
+pub fn broken_down(
+    mut view: FunnelView,
+    by: &str,
+    segments: Vec<(String, cjm_mine::Summary, Option<cjm_mine::analysis::Analysis>)>,
+) -> FunnelView {
+    let mut segments: Vec<(String, u64, FunnelReport)> = segments
+        .into_iter()
+        .filter_map(|(value, s, a)| a.and_then(|a| a.funnel).map(|f| (value, s.n_customers, f)))
+        .filter(|s| s.1 > 0)
+        .collect();
     segments.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.as_bytes().cmp(b.0.as_bytes())));
     view.segments_left_out = segments.len().saturating_sub(MAX_SEGMENTS);
     segments.truncate(MAX_SEGMENTS);

@@ -8,7 +8,7 @@
 //! plain thread (from an async server, in `spawn_blocking`).
 
 use crate::decode::{read_ipc, Results};
-use crate::sql::{Param, Plan, Query, Statement, SESSION_CONF, SOURCE_VIEW};
+use crate::sql::{Param, Plan, Statement, SESSION_CONF, SOURCE_VIEW};
 use spark_connect::expression::{Expression, LiteralExpression};
 use spark_connect::{SparkError, SparkSession};
 use std::collections::HashMap;
@@ -88,9 +88,6 @@ impl std::error::Error for ClientError {}
 
 pub use crate::sql::LAYOUT_COLUMNS;
 
-/// How many queries of a plan run on the cluster at once.
-const PARALLEL_QUERIES: usize = 1;
-
 /// An open session on a Spark Connect server.
 pub struct Session {
     spark: SparkSession,
@@ -163,63 +160,19 @@ impl Session {
             self.execute(s, "a setup statement")?;
             clock(setup_label(s), t0);
         }
-        let results = self.queries(&plan.queries, progress, &clock)?;
+        let mut results = Results::new();
+        for q in &plan.queries {
+            let t0 = std::time::Instant::now();
+            progress(&q.name);
+            let df = self.dataframe(&q.statement);
+            let bytes = df.to_arrow().map_err(|e| failed(&format!("the query `{}`", q.name), &e))?;
+            results.insert(q.name.clone(), read_ipc(&bytes).map_err(ClientError::Decode)?);
+            clock(&q.name, t0);
+        }
         for s in &plan.teardown {
             self.execute(s, "the teardown")?;
         }
         Ok(results)
-    }
-
-    /// The queries' answers, [`PARALLEL_QUERIES`] at a time (each one
-    /// Spark job over the plan's cached tables; most of a small job's time
-    /// is planning and scheduling, which overlap). The first error stops
-    /// the rest from starting.
-    fn queries(
-        &self,
-        queries: &[Query],
-        progress: &dyn Fn(&str),
-        clock: &dyn Fn(&str, std::time::Instant),
-    ) -> Result<Results, ClientError> {
-        use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-        let (next, stop) = (AtomicUsize::new(0), AtomicBool::new(false));
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::scope(|scope| {
-            for _ in 0..PARALLEL_QUERIES.min(queries.len()) {
-                let tx = tx.clone();
-                let (next, stop) = (&next, &stop);
-                scope.spawn(move || {
-                    while !stop.load(Ordering::Relaxed) {
-                        let Some(q) = queries.get(next.fetch_add(1, Ordering::Relaxed)) else { break };
-                        let t0 = std::time::Instant::now();
-                        let answer = self
-                            .dataframe(&q.statement)
-                            .to_arrow()
-                            .map_err(|e| failed(&format!("the query `{}`", q.name), &e))
-                            .and_then(|bytes| read_ipc(&bytes).map_err(ClientError::Decode));
-                        stop.fetch_or(answer.is_err(), Ordering::Relaxed);
-                        if tx.send((q, t0, answer)).is_err() {
-                            break;
-                        }
-                    }
-                });
-            }
-            drop(tx);
-            let mut results = Results::new();
-            let mut first_error = None;
-            for (q, t0, answer) in rx {
-                progress(&q.name);
-                clock(&q.name, t0);
-                match answer {
-                    Ok(batches) => {
-                        results.insert(q.name.clone(), batches);
-                    }
-                    Err(e) => {
-                        first_error.get_or_insert(e);
-                    }
-                }
-            }
-            first_error.map_or(Ok(results), Err)
-        })
     }
 
     fn dataframe(&self, s: &Statement) -> spark_connect::DataFrame {
@@ -264,15 +217,10 @@ impl Session {
     /// ([`crate::sql::where_column`]).
     pub fn mine(&self, req: &crate::sql::Request, progress: &dyn Fn(&str)) -> Result<Mined, ClientError> {
         let results = self.run(&crate::sql::plan(req), progress)?;
-        let summary = crate::summary(&results, &req.funnel, req.top).map_err(ClientError::Decode)?;
-        let (analysis, rows) = match &req.analysis {
-            Some(a) => {
-                let parts = crate::decode::analysis_parts(&results, a).map_err(ClientError::Decode)?;
-                let top: Vec<u64> = summary.top_variants.iter().map(|v| v.count).collect();
-                let analysis = cjm_mine::parts::finish_analysis(parts, a.funnel.as_ref(), &top, summary.n_customers);
-                (Some(analysis), crate::decode::rows_read(&results).map_err(ClientError::Decode)?)
-            }
-            None => (None, summary.n_events),
+        let (summary, analysis) = finished(&results, req)?;
+        let rows = match analysis {
+            Some(_) => crate::decode::rows_read(&results).map_err(ClientError::Decode)?,
+            None => summary.n_events,
         };
         let funnel = req.analysis.as_ref().and_then(|a| a.funnel.as_ref()).is_some_and(|f| !f.steps.is_empty());
         let trend = match req.trend {
@@ -297,15 +245,7 @@ impl Session {
         let results = self.run(&crate::sql::plan(req), progress)?;
         let mut out = Vec::new();
         for (value, results) in crate::decode::segments(&results).map_err(ClientError::Decode)? {
-            let summary = crate::summary(&results, &req.funnel, req.top).map_err(ClientError::Decode)?;
-            let analysis = match &req.analysis {
-                Some(a) => {
-                    let parts = crate::decode::analysis_parts(&results, a).map_err(ClientError::Decode)?;
-                    let top: Vec<u64> = summary.top_variants.iter().map(|v| v.count).collect();
-                    Some(cjm_mine::parts::finish_analysis(parts, a.funnel.as_ref(), &top, summary.n_customers))
-                }
-                None => None,
-            };
+            let (summary, analysis) = finished(&results, req)?;
             out.push((value, summary, analysis));
         }
         Ok(out)
@@ -347,6 +287,24 @@ impl Session {
         let answers = self.run(&crate::measure::values_plan(columns), progress)?;
         crate::measure::values(&answers, columns).map_err(ClientError::Decode)
     }
+}
+
+/// The summary and (when `req` asks) the analysis of one answer set,
+/// finished by cjm-mine: a whole log's or one segment's.
+fn finished(
+    results: &Results,
+    req: &crate::sql::Request,
+) -> Result<(cjm_mine::Summary, Option<cjm_mine::analysis::Analysis>), ClientError> {
+    let summary = crate::summary(results, &req.funnel, req.top).map_err(ClientError::Decode)?;
+    let analysis = match &req.analysis {
+        Some(a) => {
+            let parts = crate::decode::analysis_parts(results, a).map_err(ClientError::Decode)?;
+            let top: Vec<u64> = summary.top_variants.iter().map(|v| v.count).collect();
+            Some(cjm_mine::parts::finish_analysis(parts, a.funnel.as_ref(), &top, summary.n_customers))
+        }
+        None => None,
+    };
+    Ok((summary, analysis))
 }
 
 fn argument(p: &Param) -> Expression {

@@ -398,10 +398,6 @@ mod on_cluster {
         seg.narrowing.breakdown = Some(column);
         seg.analysis = seg.analysis.map(|a| cjm_spark::sql::AnalysisRequest { dropped: false, ..a });
         let segments = session.breakdown(&seg, &quiet).map_err(|e| worded(e, at))?;
-        let segments = segments
-            .into_iter()
-            .filter_map(|(value, s, a)| a.and_then(|a| a.funnel).map(|f| (value, s.n_customers, f)))
-            .collect();
         Ok(cjm_analytics::broken_down(view, by, segments))
     }
 

@@ -124,11 +124,7 @@ fn drawn(args: &Args, kind: ChartKind, m: Mined) -> Result<cjm_render::charts::C
             let report = m.analysis.and_then(|a| a.funnel).ok_or_else(|| missing("funnel"))?;
             let mut view = cjm_analytics::funnel_of(m.summary.n_customers, report);
             if let (Some(by), Some(parts)) = (&args.by, m.breakdown) {
-                let segments = parts
-                    .into_iter()
-                    .filter_map(|(value, s, a)| a.and_then(|a| a.funnel).map(|f| (value, s.n_customers, f)))
-                    .collect();
-                view = cjm_analytics::broken_down(view, by, segments);
+                view = cjm_analytics::broken_down(view, by, parts);
             }
             cjm_analytics::funnel_chart(&view, &shown)
         }
