@@ -27,6 +27,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 target="${CARGO_TARGET_DIR:-$PWD/target}"
 
 fail() { echo "spark parity FAILED: $*"; exit 1; }
+# A failed test's panic message and what follows it (not the backtrace's tail).
+panics() { awk '/panicked at/ { n = 16 } n > 0 { print; n-- }' "$1" | head -80; tail -3 "$1"; }
 command -v protoc >/dev/null 2>&1 || fail "protoc is not installed (apt-get install protobuf-compiler; scripts/test.sh does)"
 work="$(mktemp -d)"
 source scripts/spark-lib.sh
@@ -76,7 +78,7 @@ round() {
   done
   CJM_SPARK_URL="sc://127.0.0.1:$port" CJM_SPARK_LOGS="$list" CJM_SPARK_MATCHERS="$matchers" \
     cargo test -q -p cjm-spark --features client --test tests -- --ignored > "$work/compare.log" 2>&1 \
-    || { tail -20 "$work/compare.log"; fail "the parts differ ($round_name)"; }
+    || { panics "$work/compare.log"; fail "the parts differ ($round_name)"; }
   echo "summary and analysis on Spark equal the engine's: $count logs ($round_name, $(( $(date +%s) - started )) s)"
   started=$(date +%s)
   if [ "$matchers" = all ]; then
@@ -133,7 +135,7 @@ process?variant=Confirmation%20of%20receipt%20%E2%86%92%20T06%20Determine%20nece
   CJM_SPARK_URL="sc://127.0.0.1:$port" CJM_SPARK_SERVER_LOG="$work/receipt.parquet" \
     CJM_SPARK_SERVER_MAP="$PWD/$maps/receipt.cjm" CJM_SPARK_SERVER_ASK="$ask" \
     cargo test -q -p cjm-server --features spark --test tests -- --ignored spark:: > "$work/served.log" 2>&1 \
-    || { tail -30 "$work/served.log"; fail "cjm serve --spark differs from the upload ($round_name)"; }
+    || { panics "$work/served.log"; fail "cjm serve --spark differs from the upload ($round_name)"; }
 }
 
 # `cjm measure MAP LOG --format json`, embedded and on Spark, on the log
