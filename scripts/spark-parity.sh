@@ -54,6 +54,15 @@ python3 scripts/spark-edge-log.py > "$work/edge.csv"
 "$cjm" export "$receipt" --to parquet -o "$work/receipt.parquet" 2>/dev/null
 "$cjm" export "$receipt" --to parquet --row-group-rows 900 -o "$work/receipt_10rg.parquet" 2>/dev/null
 "$cjm" export "$work/edge.csv" --to parquet --row-group-rows 300 -o "$work/edge.parquet" 2>/dev/null
+# Foreign logs (not in the canonical layout), read on Spark by cjm's
+# reader rules compiled into SQL: the receipt file itself and cut into ten
+# row groups, and the logs of scripts/spark-foreign-logs.py.
+mkdir -p "$work/foreign"
+"$venv/bin/python" scripts/spark-foreign-logs.py "$work/foreign" "$receipt"
+cp "$receipt" "$work/foreign/receipt.parquet"
+fedge_funnel="a,pay"
+"$cjm" mine "$work/foreign/edge.parquet" --funnel "$fedge_funnel" --format summary-json \
+  > "$work/foreign/edge.expected.json" 2>/dev/null
 
 # One round on the running server: cjm-spark's ignored test runs one plan
 # a log (and the other funnel matchers on the edge log) over one session,
@@ -73,6 +82,7 @@ round() {
     case "$2" in
       receipt) expected="$work/receipt.expected.json"; funnel="$receipt_funnel" ;;
       edge) expected="$work/edge.expected.json"; funnel="$edge_funnel" ;;
+      fedge) expected="$work/foreign/edge.expected.json"; funnel="$fedge_funnel" ;;
     esac
     printf '%s\t%s\t%s\t%s\n' "$1" "$funnel" "$expected" "$work/$1.parquet" >> "$list"
   done
@@ -107,6 +117,11 @@ round() {
   echo "cjm measure --spark: the embedded engine's JSON, byte for byte ($round_name, $(( $(date +%s) - started )) s)"
   if [ "$matchers" = all ]; then
     started=$(date +%s)
+    foreign
+    echo "foreign Parquet on Spark: cjm's reader rules, byte for byte ($round_name, $(( $(date +%s) - started )) s)"
+  fi
+  if [ "$matchers" = all ]; then
+    started=$(date +%s)
     served
     echo "cjm serve --spark: the measured map and the log pages equal the upload's ($round_name, $(( $(date +%s) - started )) s)"
   fi
@@ -117,7 +132,8 @@ round() {
 # measured map and the pages Spark computes (overview, variants, process
 # map, funnels (two broken down), trends by day, week and month, paths
 # from and into a touchpoint), with filters and a variant (each line a page's question,
-# encoded as in its address).
+# encoded as in its address); then the receipt file as pandas wrote it
+# (foreign), its measured map and first pages.
 served() {
   local ask="?from=2011-10-12&where=org:group=Group%201,Group%204
 variants?top=10&channel=Internet
@@ -134,8 +150,43 @@ paths?anchor=from&at=Confirmation%20of%20receipt&depth=6&from=2011-10-12
 process?variant=Confirmation%20of%20receipt%20%E2%86%92%20T06%20Determine%20necessity%20of%20stop%20advice%20%E2%86%92%20T10%20Determine%20necessity%20to%20stop%20indication%20%E2%86%92%20T02%20Check%20confirmation%20of%20receipt%20%E2%86%92%20T04%20Determine%20confirmation%20of%20receipt%20%E2%86%92%20T05%20Print%20and%20send%20confirmation%20of%20receipt"
   CJM_SPARK_URL="sc://127.0.0.1:$port" CJM_SPARK_SERVER_LOG="$work/receipt.parquet" \
     CJM_SPARK_SERVER_MAP="$PWD/$maps/receipt.cjm" CJM_SPARK_SERVER_ASK="$ask" \
+    CJM_SPARK_SERVER_FOREIGN="$work/foreign/receipt.parquet" \
     cargo test -q -p cjm-server --features spark --test tests -- --ignored spark:: > "$work/served.log" 2>&1 \
     || { panics "$work/served.log"; fail "cjm serve --spark differs from the upload ($round_name)"; }
+}
+
+# Logs not in the canonical layout, read on Spark by the reader's rules:
+# trimming, bad rows, lifecycle choices, customer attributes, local times
+# in --tz, dates, nanoseconds, a boolean channel; and the reads that stop
+# (strict, an infinite score) or are refused (times as text) say so.
+foreign() {
+  same foreign/edge --format json --by channel
+  same foreign/edge --funnel "$fedge_funnel" --format json --lifecycle all --where "tier=T1,T2" \
+    --paths-from a --depth 3 --export-dropped
+  same foreign/edge --format json --lifecycle complete --by tier
+  same foreign/local --format json --tz +05:30 --gap 30m
+  same foreign/dates --format json --tz -03:00 --by channel
+  same foreign/receipt --funnel "$receipt_funnel" --format json --funnel-any-order --window 1d \
+    --where "org:group=Group 1,Group 4" --from 2011-10-12 --by group
+  stops foreign/edge --strict
+  stops foreign/inf
+  "$cjm" mine "$work/foreign/text_time.parquet" --spark "sc://127.0.0.1:$port" 2> "$work/client.log" > /dev/null \
+    && fail "times as text were read on Spark"
+  grep -q 'the timestamp column `time` is string' "$work/client.log" || { cat "$work/client.log"; fail "times as text: not named"; }
+  measured "$maps/receipt.cjm" foreign/receipt
+}
+
+# A read that stops (exit 1) embedded and on Spark with the same words
+# after the log's name.
+stops() {
+  local log="$work/$1.parquet"
+  shift
+  "$cjm" mine "$log" "$@" > /dev/null 2> "$work/stop.embedded" && fail "$log $*: the embedded read did not stop"
+  "$cjm" mine "$log" --spark "sc://127.0.0.1:$port" "$@" > /dev/null 2> "$work/stop.spark" \
+    && fail "$log $*: the read on Spark did not stop"
+  local here spark
+  here=$(tail -1 "$work/stop.embedded"); spark=$(tail -1 "$work/stop.spark")
+  [ "${spark#*.parquet\`}" = "${here#*.parquet}" ] || fail "$log $*: Spark stops with \"$spark\", not \"$here\""
 }
 
 # `cjm measure MAP LOG --format json`, embedded and on Spark, on the log
@@ -188,13 +239,15 @@ same() {
 # spread (the other runs' folds stay inside one journey's task).
 round_name="local mode" matchers=all
 start_connect 'local[2]' --driver-memory 1g
-round local events_1e5 receipt "events_1e5 peers" "ties_2e4 peers" "receipt receipt" "edge edge"
+round local events_1e5 receipt "events_1e5 peers" "ties_2e4 peers" "receipt receipt" "edge edge" \
+  "foreign/receipt receipt" "foreign/edge fedge"
 stop_all
 
 round_name="2-worker cluster" matchers=ordered
 start_cluster --conf spark.locality.wait=0s --conf spark.sql.adaptive.coalescePartitions.enabled=false \
   --conf spark.sql.files.maxPartitionBytes=131072
-round cluster events_1e5_10rg receipt_10rg "events_1e5_10rg peers" "ties_2e4 peers" "receipt_10rg receipt" "edge edge"
+round cluster events_1e5_10rg receipt_10rg "events_1e5_10rg peers" "ties_2e4 peers" "receipt_10rg receipt" "edge edge" \
+  "foreign/receipt_10rg receipt"
 # Shuffle blocks crossed between the workers' executors.
 remote=$(grep -rhoE 'and [0-9]+ \([^)]*\) remote blocks' "$work"/worker*/work 2>/dev/null | grep -vc 'and 0 (' || true)
 stop_all

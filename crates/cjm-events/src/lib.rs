@@ -27,7 +27,7 @@ mod xes;
 
 pub use attrs::AttrColumn;
 pub use dict::Dict;
-pub use mapping::{ColumnMap, Role, SourceColumns};
+pub use mapping::{ColumnMap, Role, Roles, SourceColumns};
 pub use preview::{preview_path, Preview, MAX_PREVIEW_COLUMNS, MAX_PREVIEW_ROWS, PREVIEW_BYTES};
 pub use scores::Scores;
 pub use time::TimeFormat;

@@ -270,6 +270,37 @@ impl ColumnMap {
     }
 }
 
+/// The columns of each role and the attributes kept, by name, as this
+/// crate's readers resolve them: for an engine that reads a log itself
+/// (cjm-spark compiles the reader's rules into SQL over these columns).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Roles {
+    pub case: String,
+    pub time: String,
+    pub activity: String,
+    pub channel: Option<String>,
+    pub score: Option<String>,
+    /// (column, attribute name, customer level?), in column order.
+    pub attrs: Vec<(String, String, bool)>,
+}
+
+impl ColumnMap {
+    /// The roles among `headers`, or why they cannot be found (the message
+    /// names the missing role and lists the columns).
+    pub fn roles(&self, headers: &[String]) -> Result<Roles, String> {
+        let r = self.resolve(headers).map_err(|e| e.message)?;
+        let name = |i: usize| headers[i].clone();
+        Ok(Roles {
+            case: name(r.case),
+            time: name(r.time),
+            activity: name(r.activity),
+            channel: r.channel.map(name),
+            score: r.score.map(name),
+            attrs: r.attrs.into_iter().map(|(i, attr, case_level)| (name(i), attr, case_level)).collect(),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -712,7 +712,14 @@ struct DictCache {
     ids: Vec<u32>,
 }
 
-/// Our ids for a string column ([`NONE`] for nulls and empty strings).
+/// An id not yet given to a dictionary entry (no real id gets this high:
+/// a log has fewer rows).
+const UNSEEN: u32 = NONE - 1;
+
+/// Our ids for a string column ([`NONE`] for nulls and empty strings), in
+/// order of first appearance in the rows: a dictionary's entries are
+/// interned as rows first use them (a file's dictionary may be in any
+/// order, e.g. a pandas category's, and hold entries no row uses).
 fn text_ids(array: &ArrayRef, dict: &mut Dict, cache: &mut DictCache) -> Result<Vec<u32>, String> {
     let n = array.len();
     let mut out = Vec::with_capacity(n);
@@ -724,11 +731,27 @@ fn text_ids(array: &ArrayRef, dict: &mut Dict, cache: &mut DictCache) -> Result<
                 (values.to_data().buffers().iter().map(|b| b.as_ptr() as usize).sum::<usize>(), values.len());
             if cache.key != identity || cache.ids.len() != values.len() {
                 cache.ids.clear();
-                intern_text(values, dict, &mut cache.ids)?;
+                cache.ids.resize(values.len(), UNSEEN);
                 cache.key = identity;
             }
+            let texts = Texts::of(values);
+            let owned = if texts.is_none() { strings(values.as_ref())? } else { Vec::new() };
             let keys = d.keys();
-            out.extend((0..n).map(|i| if keys.is_valid(i) { cache.ids[keys.value(i) as usize] } else { NONE }));
+            for i in 0..n {
+                if !keys.is_valid(i) {
+                    out.push(NONE);
+                    continue;
+                }
+                let k = keys.value(i) as usize;
+                if cache.ids[k] == UNSEEN {
+                    let value = match &texts {
+                        Some(t) => t.trimmed(k),
+                        None => owned[k].as_deref().map_or("", trim),
+                    };
+                    cache.ids[k] = if value.is_empty() { NONE } else { dict.intern(value) };
+                }
+                out.push(cache.ids[k]);
+            }
         }
         _ => intern_text(array, dict, &mut out)?,
     }

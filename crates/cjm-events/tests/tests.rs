@@ -543,6 +543,44 @@ fn parquet_times_out_of_range_are_counted_bad_rows() {
     assert!(log.stats.problems[0].message.contains("no readable time"), "{:?}", log.stats.problems);
 }
 
+/// A dictionary-encoded column numbers its values as rows first use them,
+/// not in the dictionary's order (a pandas category's may be any), and a
+/// dictionary entry no row uses is no customer: the same ids as the same
+/// rows written plainly, or as CSV.
+#[test]
+fn parquet_dictionaries_number_values_in_row_order() {
+    use arrow_array::{ArrayRef, DictionaryArray, Int32Array, RecordBatch, StringArray, TimestampMicrosecondArray};
+    use std::sync::Arc;
+    let keys = Int32Array::from(vec![2, 0, 2, 1]);
+    let names = Arc::new(StringArray::from(vec![" b", "c", "a ", "unused"]));
+    let customers = DictionaryArray::try_new(keys, names).unwrap();
+    let batch = RecordBatch::try_from_iter(vec![
+        ("customer_id", Arc::new(customers) as ArrayRef),
+        ("timestamp", Arc::new(TimestampMicrosecondArray::from(vec![1, 2, 3, 4]).with_timezone("UTC")) as ArrayRef),
+        ("touchpoint", Arc::new(StringArray::from(vec!["x", "y", "x", "z"])) as ArrayRef),
+    ])
+    .unwrap();
+    let path = tempdir().join("dictionary.parquet");
+    let mut w =
+        parquet::arrow::ArrowWriter::try_new(std::fs::File::create(&path).unwrap(), batch.schema(), None).unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+    let log = read_path(&path, &ReadOptions::default()).unwrap();
+    let names: Vec<&str> = (0..log.cases.len() as u32).map(|i| log.cases.get(i)).collect();
+    assert_eq!(names, ["a", "b", "c"], "first appearance, trimmed, the unused entry left out");
+    assert_eq!(log.case, [0, 1, 0, 2]);
+    // pandas wrote the receipt log's customers as a category, whose
+    // dictionary starts with `case-11517`; its first row is `case-10011`.
+    let every = ReadOptions { lifecycle: Lifecycle::All, ..ReadOptions::default() };
+    let log = read_path(&data().join("logs/receipt.parquet"), &every).unwrap();
+    assert_eq!((log.cases.get(0), log.case[0]), ("case-10011", 0));
+    let mut next = 0;
+    for &c in &log.case {
+        assert!(c <= next, "customer {c} numbered before its first row");
+        next = next.max(c + 1);
+    }
+}
+
 /// A gzip stream is inflated as a stream: a trailer that claims 4 GiB
 /// sizes nothing, and a bomb stops at the limit with an error naming it.
 #[test]

@@ -192,5 +192,28 @@ async fn on_spark_the_web_app_gives_the_figures_of_the_same_log_uploaded() {
         let page = patiently(&f, &format!("/w/{}/logs/{id}/paths?anchor=from&at=Nope", f.ws)).await.text();
         assert!(page.contains("the log has no touchpoint `Nope`"), "{page}");
     }
+    // The same log as pandas wrote it (not in the canonical layout): read
+    // on the cluster by cjm's reader rules, the same figures.
+    if let Ok(foreign) = std::env::var("CJM_SPARK_SERVER_FOREIGN") {
+        let on = f
+            .json(Who::Editor, "POST", &format!("/api/maps/{}/evidence/spark", f.map), json!({ "path": foreign }))
+            .await;
+        assert_eq!(on.status, StatusCode::OK, "{}", on.text());
+        let id = on.value()["evidence"]["id"].as_i64().unwrap();
+        let measured = patiently(&f, &format!("/api/maps/{}/measure", f.map)).await;
+        same(&measured.text(), &measured_here.text(), "the measured map of the foreign file");
+        for q in questions.lines().map(str::trim).filter(|l| !l.is_empty()).take(4) {
+            let (view, query) = q.split_once('?').unwrap_or((q, ""));
+            let tail = if view.is_empty() { String::new() } else { format!("/{view}") };
+            let page = |id: i64| format!("/w/{}/logs/{id}{tail}?{query}", f.ws);
+            let (a, b) = (f.get(Who::Viewer, &page(here)).await, patiently(&f, &page(id)).await);
+            assert_eq!(b.status, StatusCode::OK, "{q}: {}", b.text());
+            same(
+                &figures_of(&b.text(), &foreign, id),
+                &figures_of(&a.text(), &name, here),
+                &format!("{q}: the foreign file's page"),
+            );
+        }
+    }
     eprintln!("the web app on Spark: measured map and {asked} log pages equal the upload's");
 }

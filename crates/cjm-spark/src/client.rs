@@ -8,7 +8,8 @@
 //! plain thread (from an async server, in `spawn_blocking`).
 
 use crate::decode::{read_ipc, Results};
-use crate::sql::{Param, Plan, Statement, SESSION_CONF, SOURCE_VIEW};
+use crate::foreign::{self, Kept, Nanos, Reading, Rules, Stopped, FILE_PATH, FILE_VIEW, ROW_INDEX};
+use crate::sql::{Param, Plan, Statement, SESSION_CONF};
 use spark_connect::expression::{Expression, LiteralExpression};
 use spark_connect::{SparkError, SparkSession};
 use std::collections::HashMap;
@@ -52,8 +53,15 @@ pub enum ClientError {
     OldSpark { found: String },
     /// The log could not be read (no such path or table, not Parquet…).
     Source { source: Source, message: String, stack: Option<String> },
-    /// The log lacks columns of the canonical layout.
-    MissingColumns { source: Source, missing: Vec<&'static str> },
+    /// The log is not in the canonical layout, and cjm's reader rules do
+    /// not apply to it in SQL (a role missing, a column of a type not read).
+    Foreign { source: Source, error: foreign::ForeignError },
+    /// The log is not in the canonical layout, and Spark gives no row order
+    /// for it (`_metadata.row_index`: a view, not files).
+    NoRowOrder { source: Source, message: String },
+    /// The reader's rules stop the reading: an infinite score, or a bad
+    /// row (at `line`) when the reading is strict.
+    Read { source: Source, line: Option<u64>, message: String, strict: bool },
     /// Spark refused or failed a statement: its one-line message, and the
     /// JVM's stack when the server sent one.
     Spark { step: String, message: String, stack: Option<String> },
@@ -73,10 +81,13 @@ impl std::fmt::Display for ClientError {
                 "the server runs Spark {found}; cjm needs Spark {}.{} or newer",
                 OLDEST_SPARK.0, OLDEST_SPARK.1
             ),
-            ClientError::MissingColumns { source, missing } => {
-                let names: Vec<String> = missing.iter().map(|m| format!("`{m}`")).collect();
-                write!(f, "{source} has no column {}: it is not in cjm's canonical layout", names.join(", "))
-            }
+            ClientError::Foreign { source, error } => write!(f, "{source}: {error}"),
+            ClientError::NoRowOrder { source, message } => write!(
+                f,
+                "{source} is not in cjm's canonical layout, and Spark gives no row order for it (the file's row index, `_metadata.row_index`: {message})"
+            ),
+            ClientError::Read { source, line: Some(line), message, .. } => write!(f, "{source}:{line}: {message}"),
+            ClientError::Read { source, line: None, message, .. } => write!(f, "{source}: {message}"),
             ClientError::Source { source, message, .. } => write!(f, "Spark cannot read {source}: {message}"),
             ClientError::Spark { step, message, .. } => write!(f, "Spark failed at {step}: {message}"),
             ClientError::Decode(e) => write!(f, "{e}"),
@@ -87,6 +98,25 @@ impl std::fmt::Display for ClientError {
 impl std::error::Error for ClientError {}
 
 pub use crate::sql::LAYOUT_COLUMNS;
+
+/// What [`Session::open`] found.
+#[derive(Debug)]
+pub struct Opened {
+    /// The view's columns: the layout's, then the attributes.
+    pub columns: Vec<String>,
+    /// A foreign log: how it was read, and the read's counts.
+    pub foreign: Option<ForeignRead>,
+}
+
+/// How a foreign log was read.
+#[derive(Debug)]
+pub struct ForeignRead {
+    pub roles: cjm_events::Roles,
+    /// Rows, bad rows (the first named) and lifecycle events left out.
+    pub stats: cjm_events::ReadStats,
+    /// Nanosecond timestamps in the file (read as integers).
+    pub nanos: Option<Nanos>,
+}
 
 /// An open session on a Spark Connect server.
 pub struct Session {
@@ -121,26 +151,86 @@ impl Session {
         Ok(Session { spark, version })
     }
 
-    /// Makes the view [`SOURCE_VIEW`] of the log, after checking it has
-    /// the layout's columns; gives all its columns.
-    pub fn open(&self, source: &Source) -> Result<Vec<String>, ClientError> {
+    /// Makes the view [`SOURCE_VIEW`] of the log. A log in the canonical
+    /// layout is read as it is (`rules` are the layout's already); any
+    /// other is read by `rules` as cjm's Parquet reader reads it, in the
+    /// file's own row order (see [`crate::foreign`]).
+    pub fn open(&self, source: &Source, rules: &Rules) -> Result<Opened, ClientError> {
         let unreadable = |e: SparkError| ClientError::Source {
             source: source.clone(),
             message: one_line(&e.message()),
             stack: e.get_stacktrace(),
         };
-        let df = match source {
-            Source::Parquet(path) => self.spark.read().parquet(path),
-            Source::Table(name) => self.spark.table(name).map_err(unreadable)?,
-        };
-        let columns = df.columns().map_err(unreadable)?;
-        let missing: Vec<&'static str> =
-            LAYOUT_COLUMNS.iter().copied().filter(|c| !columns.iter().any(|have| have == c)).collect();
-        if !missing.is_empty() {
-            return Err(ClientError::MissingColumns { source: source.clone(), missing });
+        let (df, columns, nanos) = self.frame(source)?;
+        if LAYOUT_COLUMNS.iter().all(|c| columns.iter().any(|have| have == c)) {
+            df.create_or_replace_temp_view(FILE_VIEW).map_err(unreadable)?;
+            self.execute(&foreign::canonical_view(), "reading the log")?;
+            return Ok(Opened { columns, foreign: None });
         }
-        df.create_or_replace_temp_view(SOURCE_VIEW).map_err(unreadable)?;
-        Ok(columns)
+        let types = df.dtypes().map_err(unreadable)?;
+        let reading = Reading::new(&types, rules, nanos)
+            .map_err(|error| ClientError::Foreign { source: source.clone(), error })?;
+        use spark_connect::functions::col;
+        df.with_columns(vec![
+            (FILE_PATH.to_string(), col("_metadata.file_path")),
+            (ROW_INDEX.to_string(), col("_metadata.row_index")),
+        ])
+        .create_or_replace_temp_view(FILE_VIEW)
+        .map_err(|e| ClientError::NoRowOrder { source: source.clone(), message: one_line(&e.message()) })?;
+        let step = "reading the log";
+        self.execute(&reading.read_view(), step)?;
+        let mut answers = crate::decode::Results::new();
+        self.answer(&mut answers, "stats", &reading.stats_query())?;
+        if crate::decode::single(&answers, "stats", "bad").map_err(ClientError::Decode)? > 0 {
+            self.answer(&mut answers, "problems", &reading.problems_query())?;
+        }
+        let kept = reading.kept(&answers).map_err(ClientError::Decode)?;
+        if kept != Kept::Every {
+            self.answer(&mut answers, "kept", &reading.kept_query(&kept))?;
+        }
+        let stats = reading.read_stats(&answers, &kept).map_err(|e| match e {
+            Stopped::Score(message) => ClientError::Read { source: source.clone(), line: None, message, strict: false },
+            Stopped::Strict { line, message } => {
+                ClientError::Read { source: source.clone(), line: Some(line), message, strict: true }
+            }
+            Stopped::Decode(e) => ClientError::Decode(e),
+        })?;
+        self.execute(&reading.source_view(&kept), step)?;
+        Ok(Opened { columns: reading.columns(), foreign: Some(ForeignRead { roles: reading.roles, stats, nanos }) })
+    }
+
+    /// The log as a DataFrame, its columns, and whether it has nanosecond
+    /// timestamps (read as integers: Spark reads them no other way).
+    fn frame(&self, source: &Source) -> Result<(spark_connect::DataFrame, Vec<String>, Option<Nanos>), ClientError> {
+        let unreadable = |e: SparkError| ClientError::Source {
+            source: source.clone(),
+            message: one_line(&e.message()),
+            stack: e.get_stacktrace(),
+        };
+        let read = || match source {
+            Source::Parquet(path) => Ok(self.spark.read().parquet(path)),
+            Source::Table(name) => self.spark.table(name).map_err(unreadable),
+        };
+        // Off first: an earlier log of this session may have turned it on,
+        // and then this log's integers would pass for nanoseconds.
+        let nanos_as_long = "spark.sql.legacy.parquet.nanosAsLong";
+        self.spark.conf().set(nanos_as_long, "false").map_err(unreadable)?;
+        let df = read()?;
+        let nanos = match df.columns() {
+            Ok(columns) => return Ok((df, columns, None)),
+            Err(e) => foreign::nanos_refused(&e.message()).ok_or_else(|| unreadable(e))?,
+        };
+        self.spark.conf().set(nanos_as_long, "true").map_err(unreadable)?;
+        let df = read()?;
+        let columns = df.columns().map_err(unreadable)?;
+        Ok((df, columns, Some(nanos)))
+    }
+
+    /// Runs `s` and keeps its rows as `name`'s.
+    fn answer(&self, into: &mut crate::decode::Results, name: &str, s: &Statement) -> Result<(), ClientError> {
+        let bytes = self.dataframe(s).to_arrow().map_err(|e| failed("reading the log", &e))?;
+        into.insert(name.to_string(), read_ipc(&bytes).map_err(ClientError::Decode)?);
+        Ok(())
     }
 
     /// Runs `plan` over the log [`Session::open`] made the view of: the

@@ -389,6 +389,29 @@ pub(crate) fn texts(results: &Results, query: &str, column: &str) -> Result<Vec<
     Rows::of(results, query)?.texts(column)
 }
 
+/// A nullable text column of an answer.
+pub(crate) fn optional_texts(results: &Results, query: &str, column: &str) -> Result<Vec<Option<String>>, DecodeError> {
+    let rows = Rows::of(results, query)?;
+    let mut out = Vec::new();
+    for b in rows.batches {
+        let a = rows.column(b, column)?;
+        out.extend(text_values(&a).ok_or_else(|| rows.wrong(column, a.data_type()))?);
+    }
+    Ok(out)
+}
+
+/// A nullable integer column of an answer.
+pub(crate) fn optional_counts(results: &Results, query: &str, column: &str) -> Result<Vec<Option<u64>>, DecodeError> {
+    let rows = Rows::of(results, query)?;
+    Ok(rows.times(column)?.into_iter().map(|v| v.map(|v| v.max(0) as u64)).collect())
+}
+
+/// A nullable double column of an answer.
+pub(crate) fn optional_floats(results: &Results, query: &str, column: &str) -> Result<Vec<Option<f64>>, DecodeError> {
+    let rows = Rows::of(results, query)?;
+    Ok(rows.floats(column)?.into_iter().map(|v| (!v.is_nan()).then_some(v)).collect())
+}
+
 /// A boolean column of an answer.
 pub(crate) fn flags(results: &Results, query: &str, column: &str) -> Result<Vec<bool>, DecodeError> {
     Rows::of(results, query)?.bools(column)

@@ -7,6 +7,8 @@
 //!   with cjm's own arrow) into cjm-mine's `SummaryParts`, which
 //!   `cjm_mine::parts::finish` makes the summary of, as it does the
 //!   in-memory engine's.
+//! - [`foreign`] — a log not in the canonical layout, read in SQL by cjm's
+//!   reader rules (its own row index for the order) into the same view.
 //!
 //! - `client` (feature `client`) — the plan run on a Spark Connect
 //!   server with the official Rust client, answers read back as Arrow IPC.
@@ -18,6 +20,7 @@
 #[cfg(feature = "client")]
 pub mod client;
 pub mod decode;
+pub mod foreign;
 pub mod measure;
 pub mod sql;
 

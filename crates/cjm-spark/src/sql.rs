@@ -46,8 +46,14 @@ pub struct Plan {
 pub const LAYOUT_COLUMNS: [&str; 6] =
     ["cjm_row", "cjm_customer", "cjm_time", "cjm_touchpoint", "cjm_channel", "cjm_score"];
 
-/// The name of the view the runner makes of the log.
+/// The name of the view the runner makes of the log: the layout's
+/// columns, the attributes, and [`FIRST_ROW`].
 pub const SOURCE_VIEW: &str = "cjm_src";
+
+/// The column of [`SOURCE_VIEW`] that holds each customer's first row in
+/// the log as read (before any filter, bad rows and other lifecycle events
+/// too): cjm numbers customers in that order.
+pub const FIRST_ROW: &str = "cjm_first";
 
 /// Session settings every plan needs: times read in UTC, and the ANSI
 /// mode the SQL is written for (every index guarded, sums as decimals).
@@ -259,9 +265,7 @@ fn events_views(n: &Narrowing, order: bool) -> Vec<Statement> {
         conds.push(format!("array_contains(:{name}, {})", ident(column)));
         params.push((name, Param::Texts(values.clone())));
     }
-    let first = if order { ", min(cjm_row) OVER (PARTITION BY cjm_customer) AS cf" } else { "" };
-    let source =
-        if first.is_empty() { SOURCE_VIEW.to_string() } else { format!("(SELECT *{first} FROM {SOURCE_VIEW})") };
+    let source = SOURCE_VIEW;
     let filter = if conds.is_empty() { String::new() } else { format!("\nWHERE {}", conds.join("\n  AND ")) };
     // With stages after the filters, the narrowed events are `cjm_base`
     // (with `by`'s column as `bv`), and the last stage makes `cjm_ev`.
@@ -280,7 +284,10 @@ FROM {source}{filter}"
         )
     };
     let sql = match n.gap {
-        None => format!("CREATE OR REPLACE TEMP VIEW {view} AS\n{}", base(if order { ", cf, 0 AS cpos" } else { "" })),
+        None => format!(
+            "CREATE OR REPLACE TEMP VIEW {view} AS\n{}",
+            base(if order { ", cjm_first AS cf, 0 AS cpos" } else { "" })
+        ),
         Some(gap) => {
             params.push(("gap".into(), Param::Int(gap)));
             let keep = match (order, bv) {
@@ -300,7 +307,7 @@ g AS (
   SELECT *, sum(IF(dt > :gap, 1, 0)) OVER (PARTITION BY c ORDER BY bpos ROWS UNBOUNDED PRECEDING) AS brk FROM l)
 SELECT rid, IF(brk = 0, c, concat(c, '#', CAST(brk + 1 AS STRING))) AS c, t, a, ch, s{keep}
 FROM g",
-                base(if order { ", cf" } else { "" })
+                base(if order { ", cjm_first AS cf" } else { "" })
             )
         }
     };

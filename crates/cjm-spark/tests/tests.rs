@@ -350,7 +350,7 @@ fn on_spark_the_summary_and_the_analysis_are_the_engines() {
         let steps: Vec<&str> = funnel.split(',').filter(|s| !s.is_empty()).collect();
         let log = cjm_events::read_path(Path::new(path), &cjm_events::ReadOptions::default()).unwrap();
         let j = cjm_mine::journeys::build(&log);
-        session.open(&Source::Parquet(path.to_string())).unwrap_or_else(|e| panic!("{name}: {e}"));
+        session.open(&Source::Parquet(path.to_string()), &Default::default()).unwrap_or_else(|e| panic!("{name}: {e}"));
         let mut specs = vec![spec(&steps, false, false, None)];
         if name.starts_with("edge") && all_matchers {
             specs.extend([spec(&steps, true, false, Some(3600)), spec(&steps, false, true, Some(7200))]);
@@ -472,4 +472,140 @@ fn the_measure_plan_is_golden_sql() {
     assert!(masks.contains(&["1", "Resource21", "true", "TRUE", "1.0"].map(String::from).to_vec()), "{masks:?}");
     assert_eq!(req.funnel.len(), 7, "the optional steps and the broken rule are out of the funnel");
     assert_eq!(req.kpis.len(), 5);
+}
+
+/// A receipt-like foreign file: the reading's statements as sent. Names
+/// are trimmed of Unicode White_Space, nanosecond local times cut and
+/// moved by the offset, customer attributes their first value, the
+/// lifecycle choice a parameter; no value in the SQL itself.
+#[test]
+fn the_foreign_reading_is_golden_sql() {
+    use cjm_spark::foreign::{Kept, Nanos, Reading, Rules};
+    let types = [
+        ("org:group", "string"),
+        ("concept:name", "string"),
+        ("time:timestamp", "bigint"),
+        ("lifecycle:transition", "string"),
+        ("case:startdate", "bigint"),
+        ("case:group", "string"),
+        ("case:concept:name", "string"),
+        ("case:channel", "string"),
+        ("rating", "float"),
+    ];
+    let columns: Vec<(String, String)> = types.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect();
+    let rules = Rules { offset_seconds: 7200, ..Rules::default() };
+    let r = Reading::new(&columns, &rules, Some(Nanos::Local)).unwrap();
+    assert_eq!((r.roles.case.as_str(), r.roles.time.as_str()), ("case:concept:name", "time:timestamp"));
+    assert_eq!(r.roles.score.as_deref(), Some("rating"));
+    let kept = Kept::Only("complete".into());
+    let plan = cjm_spark::sql::Plan {
+        setup: vec![r.read_view(), r.source_view(&kept)],
+        queries: [("stats", r.stats_query()), ("problems", r.problems_query()), ("kept", r.kept_query(&kept))]
+            .map(|(name, statement)| cjm_spark::sql::Query { name: name.into(), statement })
+            .to_vec(),
+        teardown: Vec::new(),
+    };
+    compare("foreign.sql", &plan.explain());
+    for s in plan.setup.iter().chain(plan.queries.iter().map(|q| &q.statement)) {
+        assert!(!s.sql.contains("7200") && !s.sql.contains("\u{3000}") && !s.sql.contains("'complete'')"), "{}", s.sql);
+    }
+    let mut want: Vec<String> = cjm_spark::sql::LAYOUT_COLUMNS.iter().map(|c| c.to_string()).collect();
+    want.extend(
+        ["org:group", "lifecycle:transition", "case:startdate", "case:group", "case:channel"].map(String::from),
+    );
+    assert_eq!(r.columns(), want, "the layout's columns, then the attributes by their layout names");
+}
+
+/// What a foreign file's types allow: names from text, integers and
+/// booleans; times from timestamps, dates and (in a file with nanosecond
+/// times) integers; scores from numbers. Anything else is named.
+#[test]
+fn a_foreign_file_s_columns_are_read_or_named() {
+    use cjm_spark::foreign::{ForeignError, Nanos, Reading, Rules};
+    let of = |t: &[(&str, &str)]| t.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect::<Vec<_>>();
+    let rules = Rules::default();
+    for (time, nanos, ok) in [
+        ("timestamp", None, true),
+        ("timestamp_ntz", None, true),
+        ("date", None, true),
+        ("bigint", Some(Nanos::Utc), true),
+        ("bigint", None, false),
+        ("string", None, false),
+        ("double", None, false),
+    ] {
+        let cols = of(&[("case", "bigint"), ("time", time), ("activity", "string")]);
+        let read = Reading::new(&cols, &rules, nanos);
+        assert_eq!(read.is_ok(), ok, "a {time} time ({nanos:?})");
+        if let Err(e) = read {
+            assert_eq!(e.to_string(), format!("the timestamp column `time` is {time}; on Spark cjm reads times from Parquet timestamps or dates, not text or numbers"));
+        }
+    }
+    let err = |cols: &[(&str, &str)]| Reading::new(&of(cols), &rules, None).unwrap_err();
+    let e = err(&[("case", "double"), ("time", "timestamp"), ("activity", "string")]);
+    assert_eq!(e.to_string(), "the customer (case) id column `case` is double; on Spark cjm reads names from text, integer or boolean columns");
+    let e = err(&[("case", "string"), ("time", "timestamp"), ("activity", "string"), ("score", "string")]);
+    assert!(matches!(&e, ForeignError::Type { role: "score", .. }), "{e}");
+    let e = err(&[("who", "string"), ("time", "timestamp"), ("activity", "string")]);
+    assert!(e.to_string().starts_with("no customer (case) id column found among: who, time, activity"), "{e}");
+    let e = err(&[("case", "string"), ("time", "timestamp"), ("activity", "string"), ("cjm_row", "string")]);
+    assert_eq!(e, ForeignError::Clash("cjm_row".into()));
+    // A float attribute is kept, and refuses to be read only when asked.
+    let r = Reading::new(
+        &of(&[("case", "string"), ("time", "date"), ("activity", "string"), ("price", "double")]),
+        &rules,
+        None,
+    )
+    .unwrap();
+    let view = r.read_view();
+    assert!(view.sql.contains("raise_error(:unread0)"), "{}", view.sql);
+    assert!(view.params.iter().any(|(k, v)| k == "unread0"
+        && matches!(v, cjm_spark::sql::Param::Text(t) if t.starts_with("the attribute `price` is a double column"))));
+    assert_eq!(
+        cjm_spark::foreign::nanos_refused(
+            "[PARQUET_TYPE_ILLEGAL] Illegal Parquet type: INT64 (TIMESTAMP(NANOS,false))."
+        ),
+        Some(Nanos::Local)
+    );
+    assert_eq!(
+        cjm_spark::foreign::nanos_refused("Illegal Parquet type: INT64 (TIMESTAMP(NANOS,true))"),
+        Some(Nanos::Utc)
+    );
+    assert_eq!(cjm_spark::foreign::nanos_refused("[PATH_NOT_FOUND] no such file"), None);
+}
+
+/// The lifecycle choice as cjm's reader makes it: with start and complete
+/// events the complete ones (spelled as the first good row spells them);
+/// `start` or `complete` asked of a log without them keeps nothing; a log
+/// whose good rows have no lifecycle keeps everything.
+#[test]
+fn the_lifecycle_choice_of_a_foreign_log_is_the_reader_s() {
+    use cjm_events::Lifecycle;
+    use cjm_spark::foreign::{Kept, Reading, Rules};
+    let cols: Vec<(String, String)> =
+        [("case", "string"), ("time", "timestamp"), ("activity", "string"), ("lifecycle:transition", "string")]
+            .iter()
+            .map(|(n, t)| (n.to_string(), t.to_string()))
+            .collect();
+    let stats = |start: Option<&str>, complete: Option<&str>, any: i64| -> Results {
+        let opt = |v: Option<&str>| -> ArrayRef {
+            let mut b = StringBuilder::new();
+            b.append_option(v);
+            Arc::new(b.finish())
+        };
+        Results::from([(
+            "stats".to_string(),
+            batch(vec![("start", opt(start)), ("complete", opt(complete)), ("lifecycles", ints(&[any]))]),
+        )])
+    };
+    for (mode, start, complete, any, want) in [
+        (Lifecycle::Auto, Some("start"), Some("COMPLETE"), 9, Kept::Only("COMPLETE".into())),
+        (Lifecycle::Auto, None, Some("complete"), 9, Kept::Every),
+        (Lifecycle::Start, Some("Start"), None, 9, Kept::Only("Start".into())),
+        (Lifecycle::Complete, Some("start"), None, 9, Kept::Nothing),
+        (Lifecycle::Complete, None, None, 0, Kept::Every),
+        (Lifecycle::All, Some("start"), Some("complete"), 9, Kept::Every),
+    ] {
+        let r = Reading::new(&cols, &Rules { lifecycle: mode, ..Rules::default() }, None).unwrap();
+        assert_eq!(r.kept(&stats(start, complete, any)).unwrap(), want, "{mode:?} {start:?} {complete:?}");
+    }
 }

@@ -152,36 +152,73 @@ impl LogArgs {
         self.read_with(path, false)
     }
 
-    /// [`LogArgs::read`], leaving channels unread when `skip_channel`.
-    pub(crate) fn read_with(&self, path: &str, skip_channel: bool) -> Result<EventLog, CliError> {
-        let default_offset = match &self.tz {
+    /// The offset of times that have none (`--tz`), in seconds.
+    fn default_offset(&self) -> Result<i64, CliError> {
+        match &self.tz {
             Some(tz) => cjm_events::time::parse_offset(tz).ok_or_else(|| {
                 CliError::usage(format!("--tz `{tz}`: expected an offset such as +02:00, -0530 or UTC"))
-            })?,
-            None => 0,
-        };
+            }),
+            None => Ok(0),
+        }
+    }
+
+    fn column_map(&self) -> ColumnMap {
+        ColumnMap {
+            case: self.case.clone(),
+            time: self.time.clone(),
+            activity: self.activity.clone(),
+            channel: self.channel.clone(),
+            score: self.score.clone(),
+            attrs: self.attrs.clone(),
+        }
+    }
+
+    fn lifecycle_choice(&self) -> Lifecycle {
+        match self.lifecycle {
+            Some(Life::All) => Lifecycle::All,
+            Some(Life::Start) => Lifecycle::Start,
+            Some(Life::Complete) => Lifecycle::Complete,
+            _ => Lifecycle::Auto,
+        }
+    }
+
+    /// The reading rules a Spark cluster applies to a log not in the
+    /// canonical layout; the flags that do not apply on a cluster are
+    /// refused by name.
+    pub(crate) fn spark_rules(&self) -> Result<cjm_spark::foreign::Rules, CliError> {
+        let refused = first_set([
+            (self.input_format.is_some_and(|f| f != Format::Parquet), "--input-format"),
+            (self.time_format.is_some(), "--time-format"),
+            (self.encoding.is_some(), "--encoding"),
+            (self.max_inflated.is_some(), "--max-inflated"),
+        ]);
+        if let Some(flag) = refused {
+            return Err(CliError::usage(format!(
+                "{flag}: with --spark the cluster reads Parquet files and tables, with their own types; \
+                 read the log with `cjm export LOG {flag} … --to parquet -o OUT.parquet` first"
+            )));
+        }
+        Ok(cjm_spark::foreign::Rules {
+            columns: self.column_map(),
+            offset_seconds: self.default_offset()?,
+            lifecycle: self.lifecycle_choice(),
+            strict: self.strict,
+        })
+    }
+
+    /// [`LogArgs::read`], leaving channels unread when `skip_channel`.
+    pub(crate) fn read_with(&self, path: &str, skip_channel: bool) -> Result<EventLog, CliError> {
+        let default_offset = self.default_offset()?;
         let size = std::fs::metadata(path).map(|m| m.len()).ok();
         let opts = ReadOptions {
             format: self.input_format,
-            columns: ColumnMap {
-                case: self.case.clone(),
-                time: self.time.clone(),
-                activity: self.activity.clone(),
-                channel: self.channel.clone(),
-                score: self.score.clone(),
-                attrs: self.attrs.clone(),
-            },
+            columns: self.column_map(),
             time: TimeFormat { pattern: self.time_format.clone(), default_offset },
             encoding: match self.encoding {
                 Some(Enc::Latin1) => Encoding::Latin1,
                 _ => Encoding::Utf8,
             },
-            lifecycle: match self.lifecycle {
-                Some(Life::All) => Lifecycle::All,
-                Some(Life::Start) => Lifecycle::Start,
-                Some(Life::Complete) => Lifecycle::Complete,
-                _ => Lifecycle::Auto,
-            },
+            lifecycle: self.lifecycle_choice(),
             strict: self.strict,
             // Files over 20 MB take a second or more: a progress bar.
             progress: size.is_some_and(|n| n > 20 * 1024 * 1024).then_some(progress as fn(u64, u64)),
@@ -208,7 +245,7 @@ impl LogArgs {
         if let Some(bar) = BAR.get() {
             bar.finish_and_clear();
         }
-        report_read(path, &log);
+        report_read(path, &log.stats);
         Ok(log)
     }
 }
@@ -266,8 +303,7 @@ fn print_timing(line: &str) {
 }
 
 /// Tells people on stderr what reading found, bad rows first.
-fn report_read(path: &str, log: &EventLog) {
-    let s = &log.stats;
+pub(crate) fn report_read(path: &str, s: &cjm_events::ReadStats) {
     if s.bad_rows > 0 {
         eprintln!("warning: {path}: {} of {} rows could not be read and were left out; the first:", s.bad_rows, s.rows);
     }

@@ -1036,9 +1036,14 @@ fn measure_on_spark_explains_and_refuses_clearly() {
     }
     let statements: String = sql.lines().filter(|l| !l.starts_with("--")).collect();
     assert!(!statements.contains("cart") && !statements.contains("web"), "values are parameters: {sql}");
-    let o = run(&["measure", map, "x.parquet", "--spark", "sc://127.0.0.1:1", "--case", "id"]);
+    // The flags a cluster's Parquet reading has no use for, refused before connecting.
+    let o = run(&["measure", map, "x.parquet", "--spark", "sc://127.0.0.1:1", "--time-format", "%Y"]);
     assert_eq!(code(&o), 2);
-    assert!(stderr(&o).contains("--case: with --spark the log is read in cjm's canonical layout"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("--time-format: with --spark the cluster reads Parquet files and tables"),
+        "{}",
+        stderr(&o)
+    );
     let o = run(&["measure", map, "--table", "events"]);
     assert!(stderr(&o).contains("give --spark sc://HOST:PORT too"), "{}", stderr(&o));
     let o = run(&["measure", map, "x.parquet", "--spark", "sc://127.0.0.1:1"]);
@@ -1126,8 +1131,14 @@ fn mine_on_spark_explains_and_refuses_clearly() {
     );
     let o = run(&["mine", "x.parquet", "--spark", "sc://127.0.0.1:1", "--follows", "51"]);
     assert!(stderr(&o).contains("--follows 51: on Spark at most 50 steps apart"), "{}", stderr(&o));
-    let o = run(&["mine", "x.parquet", "--spark", "sc://127.0.0.1:1", "--format", "summary-json", "--case", "id"]);
-    assert!(stderr(&o).contains("--case: with --spark the log is read in cjm's canonical layout"), "{}", stderr(&o));
+    for flag in [&["--encoding", "latin1"][..], &["--max-inflated", "10"], &["--input-format", "csv"]] {
+        let mut args = vec!["mine", "x.parquet", "--spark", "sc://127.0.0.1:1", "--format", "summary-json"];
+        args.extend(flag);
+        let o = run(&args);
+        assert_eq!(code(&o), 2);
+        let said = format!("{}: with --spark the cluster reads Parquet files and tables", flag[0]);
+        assert!(stderr(&o).contains(&said), "{}", stderr(&o));
+    }
     let o = run(&["mine", "--table", "events"]);
     assert!(stderr(&o).contains("give --spark sc://HOST:PORT too"), "{}", stderr(&o));
     let o = run(&["mine", "x.parquet", "--spark", "sc://127.0.0.1:1", "--format", "summary-json"]);

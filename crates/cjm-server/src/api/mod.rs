@@ -651,12 +651,13 @@ pub(crate) async fn attach_folder_log(
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct SparkLog {
-    /// A table or view of the cluster's session, in cjm's canonical layout
-    /// (`events`, `sales.events`).
+    /// A table or view of the cluster's session (`events`,
+    /// `sales.events`): in cjm's canonical layout, or a table over Parquet
+    /// files read by cjm's rules with the detected columns.
     #[serde(default)]
     pub table: Option<String>,
-    /// Or a Parquet file or folder in the canonical layout, under a prefix
-    /// the administrator allowed (`cjm serve --spark-paths`).
+    /// Or a Parquet file or folder (in the canonical layout or not), under
+    /// a prefix the administrator allowed (`cjm serve --spark-paths`).
     #[serde(default)]
     pub path: Option<String>,
 }

@@ -1,7 +1,8 @@
 //! Logs on Apache Spark (`cjm serve --spark sc://HOST:PORT`): a workspace
 //! attaches a table of the cluster's session, or a Parquet path under a
-//! prefix the administrator allowed, in cjm's canonical layout (`cjm
-//! export`). Maps measured against it, and the log pages' overview,
+//! prefix the administrator allowed: in cjm's canonical layout (`cjm
+//! export`), or any Parquet read by cjm's reader rules with the detected
+//! columns (cjm-spark's `foreign`). Maps measured against it, and the log pages' overview,
 //! funnel, process map, variants and trends, are computed on the cluster by
 //! cjm-spark's plans and finished by cjm-mine, so the figures are the
 //! embedded engine's.
@@ -222,8 +223,8 @@ pub(crate) async fn described(state: &AppState, ev: &Evidence) -> AppResult<Arc<
 const DESCRIBE_WAIT: std::time::Duration = std::time::Duration::from_secs(20);
 
 /// Attaches a Spark table or path to `map`, as a log of its workspace:
-/// opened on the cluster first (a table that is not there, or not in the
-/// canonical layout, is refused by name and nothing is recorded),
+/// opened on the cluster first (a table that is not there, or one cjm's
+/// reader rules cannot read, is refused by name and nothing is recorded),
 /// recorded once per workspace, read anew when attached again, and
 /// described (its figures) while the answer waits at most
 /// [`DESCRIBE_WAIT`].
@@ -281,8 +282,10 @@ mod on_cluster {
             Where::Table(t) => Source::Table(t.clone()),
             Where::Path(p) => Source::Parquet(p.clone()),
         };
-        let columns = session.open(&source).map_err(|e| worded(e, at))?;
-        Ok((session, columns))
+        // The server's logs are read by the detected columns and the
+        // reader's default rules, as an upload without a mapping is.
+        let opened = session.open(&source, &Default::default()).map_err(|e| worded(e, at))?;
+        Ok((session, opened.columns))
     }
 
     /// A client error in the web app's words: a cluster that does not
@@ -294,10 +297,10 @@ mod on_cluster {
             ClientError::BadAddress { .. } | ClientError::Unreachable { .. } | ClientError::OldSpark { .. } => {
                 AppError::Unavailable(format!("{message}; ask the administrator of this server"))
             }
-            ClientError::MissingColumns { .. } | ClientError::Source { .. } => AppError::bad(format!(
-                "{message}; write {} in cjm's canonical layout (`cjm export LOG --to parquet`)",
-                at.shown()
-            )),
+            ClientError::Foreign { .. } | ClientError::NoRowOrder { .. } | ClientError::Source { .. } => AppError::bad(
+                format!("{message}; or write {} in cjm's canonical layout (`cjm export LOG --to parquet`)", at.shown()),
+            ),
+            ClientError::Read { .. } => AppError::bad(message),
             ClientError::Spark { .. } | ClientError::Decode(_) => AppError::Unprocessable(message),
         }
     }

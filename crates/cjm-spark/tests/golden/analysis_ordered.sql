@@ -6,8 +6,8 @@
 CREATE OR REPLACE TEMP VIEW cjm_base AS
 WITH f AS (
 SELECT cjm_row AS rid, cjm_customer AS c, unix_micros(cjm_time) AS t,
-       cjm_touchpoint AS a, cjm_channel AS ch, cjm_score AS s, cf, `org:group` AS bv
-FROM (SELECT *, min(cjm_row) OVER (PARTITION BY cjm_customer) AS cf FROM cjm_src)
+       cjm_touchpoint AS a, cjm_channel AS ch, cjm_score AS s, cjm_first AS cf, `org:group` AS bv
+FROM cjm_src
 WHERE unix_micros(cjm_time) >= :from
   AND (cjm_time IS NULL OR unix_micros(cjm_time) < :to)
   AND array_contains(:values, `case:segment`)),

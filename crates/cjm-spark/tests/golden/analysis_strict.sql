@@ -1,8 +1,8 @@
 -- setup
 CREATE OR REPLACE TEMP VIEW cjm_ev AS
 SELECT cjm_row AS rid, cjm_customer AS c, unix_micros(cjm_time) AS t,
-       cjm_touchpoint AS a, cjm_channel AS ch, cjm_score AS s, cf, 0 AS cpos
-FROM (SELECT *, min(cjm_row) OVER (PARTITION BY cjm_customer) AS cf FROM cjm_src);
+       cjm_touchpoint AS a, cjm_channel AS ch, cjm_score AS s, cjm_first AS cf, 0 AS cpos
+FROM cjm_src;
 
 -- setup
 CACHE TABLE cjm_seq AS

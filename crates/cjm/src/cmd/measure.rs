@@ -28,7 +28,7 @@ pub(crate) struct Args {
     /// A readable report or JSON
     #[arg(long, value_enum, default_value = "text")]
     format: Out,
-    /// Measure on Apache Spark through Spark Connect; the log must be in cjm's canonical layout (`cjm export LOG --to parquet`)
+    /// Measure on Apache Spark through Spark Connect: Parquet in cjm's canonical layout (`cjm export`) as it is, any other read by cjm's rules
     #[arg(long, value_name = "sc://HOST:PORT", help_heading = "Spark")]
     spark: Option<String>,
     /// With --spark: read this table of the Spark session instead of a file
@@ -227,9 +227,13 @@ fn measure_on_spark(args: &Args, map: &cjm_model::Journey, log: &str) -> Result<
     let session = cjm_spark::client::Session::connect(url, args.verbose).map_err(|e| worded(e, args.verbose))?;
     let step = |name: &str| bar.set_message(format!("Spark {}: {name}", session.version));
     step("reading the log");
-    let measured = session
-        .open(&crate::spark::source(log, args.table.as_deref()))
-        .and_then(|columns| session.measure(map, &columns, &step));
+    let source = crate::spark::source(log, args.table.as_deref());
+    let (columns, foreign) =
+        crate::spark::opened(&session, &source, &args.read.with_data(map.data.as_ref()), &args.read, args.verbose)?;
+    if let Some(f) = &foreign {
+        bar.suspend(|| crate::spark::say_read(&source, f));
+    }
+    let measured = session.measure(map, &columns, &step);
     bar.finish_and_clear();
     drop(session);
     measured.map_err(|e| worded(e, args.verbose))

@@ -45,7 +45,8 @@ pub(crate) struct Args {
     #[arg(long, value_name = "DIR")]
     logs: Option<PathBuf>,
     /// A Spark Connect server whose tables workspaces attach as logs (in
-    /// cjm's canonical layout, `cjm export`): measured maps and the log
+    /// cjm's canonical layout, `cjm export`, or read by cjm's rules with the
+    /// detected columns): measured maps and the log
     /// pages run on the cluster (needs a build with the `spark` feature)
     #[arg(long, value_name = "sc://HOST:PORT")]
     spark: Option<String>,

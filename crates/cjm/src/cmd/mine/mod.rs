@@ -93,7 +93,7 @@ pub(crate) struct Args {
     /// The process chart labels arrows with median times instead of counts
     #[arg(long)]
     performance: bool,
-    /// Compute on Apache Spark through Spark Connect; the log must be in cjm's canonical layout (`cjm export LOG --to parquet`)
+    /// Compute on Apache Spark through Spark Connect: Parquet in cjm's canonical layout (`cjm export`) as it is, any other read by cjm's rules
     #[arg(long, value_name = "sc://HOST:PORT", help_heading = "Spark")]
     spark: Option<String>,
     /// With --spark: read this table of the Spark session instead of a file

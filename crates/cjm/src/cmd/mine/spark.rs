@@ -43,16 +43,13 @@ pub(super) fn run(args: &Args) -> Result<Outcome, CliError> {
         }
         None => None,
     };
-    let read = cjm_events::ReadStats { rows: mined.rows, ..Default::default() };
-    let (summary, analysis) = (&mined.summary, mined.analysis.as_ref());
+    let (read, summary, analysis) = (&mined.read, &mined.summary, mined.analysis.as_ref());
     let text = match args.format {
         OutFormat::SummaryJson => cjm_mine::summary_json(summary),
         OutFormat::Json => {
-            super::json_report(args, &shown(args), &read, summary, analysis, mined.breakdown.as_deref(), paths)?
+            super::json_report(args, &shown(args), read, summary, analysis, mined.breakdown.as_deref(), paths)?
         }
-        OutFormat::Text => {
-            super::report::text(args, &shown(args), &read, summary, analysis, mined.breakdown.as_deref())
-        }
+        OutFormat::Text => super::report::text(args, &shown(args), read, summary, analysis, mined.breakdown.as_deref()),
     };
     emit(args.output.as_deref(), text.as_bytes())?;
     Ok(Outcome::Ok)
@@ -160,8 +157,8 @@ struct Mined {
     summary: cjm_mine::Summary,
     /// With `--format json` or `text`.
     analysis: Option<Analysis>,
-    /// The log's rows before any filter.
-    rows: u64,
+    /// What reading the log found (the rows before any filter).
+    read: cjm_events::ReadStats,
     /// With `--by` (and a text or JSON report): each value's figures.
     breakdown: Option<Vec<super::Part>>,
     /// With `--paths-from` or `--paths-into` (and a JSON report): their
@@ -269,7 +266,11 @@ fn on_spark(mut req: Request, narrowing: &Narrowing, args: &Args) -> Result<Mine
     let session = Session::connect(url, args.verbose).map_err(worded)?;
     let step = |name: &str| bar.set_message(format!("Spark {}: {name}", session.version));
     step("reading the log");
-    let columns = session.open(&crate::spark::source(args.log(), args.table.as_deref())).map_err(worded)?;
+    let source = crate::spark::source(args.log(), args.table.as_deref());
+    let (columns, foreign) = crate::spark::opened(&session, &source, &args.read, &args.read, args.verbose)?;
+    if let Some(f) = &foreign {
+        bar.suspend(|| crate::spark::say_read(&source, f));
+    }
     if let Some((name, values)) = &narrowing.where_ {
         let column =
             cjm_spark::sql::where_column(&columns, name).map_err(|e| CliError::usage(format!("--where: {e}")))?;
@@ -297,7 +298,13 @@ fn on_spark(mut req: Request, narrowing: &Narrowing, args: &Args) -> Result<Mine
     };
     bar.finish_and_clear();
     drop(session);
-    Ok(Mined { summary, analysis, rows, breakdown, paths, trend })
+    // A foreign log's read counts every row, bad ones and other lifecycle
+    // events too, as cjm's reader does.
+    let read = match foreign {
+        Some(f) => f.stats,
+        None => cjm_events::ReadStats { rows, ..Default::default() },
+    };
+    Ok(Mined { summary, analysis, read, breakdown, paths, trend })
 }
 
 #[cfg(not(feature = "spark"))]
