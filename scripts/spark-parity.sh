@@ -165,7 +165,7 @@ foreign() {
     --paths-from a --depth 3 --export-dropped
   same foreign/edge --format json --lifecycle complete --by tier
   same foreign/local --format json --tz +05:30 --gap 30m
-  same foreign/dates --format json --tz -03:00 --by channel
+  same foreign/dates --format json --tz=-03:00 --by channel
   same foreign/receipt --funnel "$receipt_funnel" --format json --funnel-any-order --window 1d \
     --where "org:group=Group 1,Group 4" --from 2011-10-12 --by group
   stops foreign/edge --strict
