@@ -151,7 +151,7 @@ impl Session {
         Ok(Session { spark, version })
     }
 
-    /// Makes the view [`SOURCE_VIEW`] of the log. A log in the canonical
+    /// Makes the view `cjm_src` of the log. A log in the canonical
     /// layout is read as it is (`rules` are the layout's already); any
     /// other is read by `rules` as cjm's Parquet reader reads it, in the
     /// file's own row order (see [`crate::foreign`]).
@@ -170,6 +170,18 @@ impl Session {
         let types = df.dtypes().map_err(unreadable)?;
         let reading = Reading::new(&types, rules, nanos)
             .map_err(|error| ClientError::Foreign { source: source.clone(), error })?;
+        let stats = self.read_foreign(source, df, &reading)?;
+        Ok(Opened { columns: reading.columns(), foreign: Some(ForeignRead { roles: reading.roles, stats, nanos }) })
+    }
+
+    /// A foreign log read by `reading` into `cjm_src`: its row index
+    /// added, the read's counts asked, the view made of what it keeps.
+    fn read_foreign(
+        &self,
+        source: &Source,
+        df: spark_connect::DataFrame,
+        reading: &Reading,
+    ) -> Result<cjm_events::ReadStats, ClientError> {
         use spark_connect::functions::col;
         df.with_columns(vec![
             (FILE_PATH.to_string(), col("_metadata.file_path")),
@@ -196,7 +208,7 @@ impl Session {
             Stopped::Decode(e) => ClientError::Decode(e),
         })?;
         self.execute(&reading.source_view(&kept), step)?;
-        Ok(Opened { columns: reading.columns(), foreign: Some(ForeignRead { roles: reading.roles, stats, nanos }) })
+        Ok(stats)
     }
 
     /// The log as a DataFrame, its columns, and whether it has nanosecond

@@ -99,6 +99,7 @@ pub(crate) fn first_set<const N: usize>(flags: [(bool, &'static str); N]) -> Opt
 impl LogArgs {
     /// The first of these flags given, for commands that read a log some
     /// other way (in the canonical layout, on Spark).
+    #[cfg(feature = "spark")]
     pub(crate) fn first_given(&self) -> Option<&'static str> {
         first_set([
             (self.case.is_some(), "--case"),
