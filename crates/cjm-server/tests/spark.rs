@@ -202,6 +202,13 @@ async fn on_spark_the_web_app_gives_the_figures_of_the_same_log_uploaded() {
         let id = on.value()["evidence"]["id"].as_i64().unwrap();
         let measured = patiently(&f, &format!("/api/maps/{}/measure", f.map)).await;
         same(&measured.text(), &measured_here.text(), "the measured map of the foreign file");
+        let page = patiently(&f, &format!("/m/{}/evidence", f.map)).await.text();
+        assert!(
+            page.contains("read on the cluster by cjm&#39;s rules")
+                || page.contains("read on the cluster by cjm's rules"),
+            "the evidence page says how the foreign file was read: {page}"
+        );
+        assert!(page.contains("the customer from <code>case:concept:name</code>"), "{page}");
         for q in questions.lines().map(str::trim).filter(|l| !l.is_empty()).take(4) {
             let (view, query) = q.split_once('?').unwrap_or((q, ""));
             let tail = if view.is_empty() { String::new() } else { format!("/{view}") };

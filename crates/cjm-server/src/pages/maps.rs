@@ -870,7 +870,12 @@ pub(crate) async fn evidence_page(
                     }
                 }
                 @if e.on_spark {
-                    @if let Some(s) = &ev.summary { p.muted { "Columns: " @for (i, c) in s.columns.iter().enumerate() { @if i > 0 { ", " } code { (c) } } } }
+                    @if let Some(s) = &ev.summary {
+                        @if let (Some(case), Some(time), Some(activity)) = (&s.detected.case, &s.detected.time, &s.detected.activity) {
+                            p.muted.spark-read { "Not in cjm's canonical layout: read on the cluster by cjm's rules, in the file's own row order, with the customer from " code { (case) } ", the time from " code { (time) } " and the touchpoint from " code { (activity) } @if let Some(c) = &s.detected.channel { ", the channel from " code { (c) } } @if let Some(c) = &s.detected.score { ", the score from " code { (c) } } "." }
+                        }
+                        p.muted { "Columns: " @for (i, c) in s.columns.iter().enumerate() { @if i > 0 { ", " } code { (c) } } }
+                    }
                 }
                 @else if editor { (mapping_form(id, e, ev.preview.as_ref(), ev.error.is_some() || ev.summary.as_ref().is_some_and(|s| s.bad_rows > 0), "How to read the log")) }
                 @else if let Some(p) = &ev.preview { (preview_table(p)) }

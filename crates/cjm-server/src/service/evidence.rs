@@ -591,20 +591,35 @@ pub(crate) fn spark_state(
 }
 
 /// What the evidence page shows of a log on Spark: its figures and
-/// columns (the canonical layout has no bad rows left, and fixed roles).
+/// columns, and for a log not in the canonical layout (which has no bad
+/// rows left, and fixed roles) the read's counts and the roles' columns.
 fn spark_summary(d: &crate::service::spark::Described) -> LogSummary {
     let o = &d.overview;
+    let (detected, read) = match &d.foreign {
+        Some((roles, read)) => (
+            ColumnMapping {
+                case: Some(roles.case.clone()),
+                time: Some(roles.time.clone()),
+                activity: Some(roles.activity.clone()),
+                channel: roles.channel.clone(),
+                score: roles.score.clone(),
+                ..ColumnMapping::default()
+            },
+            read.clone(),
+        ),
+        None => (ColumnMapping::default(), cjm_events::ReadStats::default()),
+    };
     LogSummary {
         events: o.events,
         customers: o.customers,
         touchpoints: o.touchpoints.len() as u64,
         channels: o.channels.len() as u64,
-        bad_rows: 0,
+        bad_rows: read.bad_rows,
         hints: Vec::new(),
-        lifecycle_skipped: 0,
-        problems: Vec::new(),
+        lifecycle_skipped: read.lifecycle_skipped,
+        problems: read.problems.iter().map(|p| format!("line {}: {}", p.line, p.message)).collect(),
         columns: d.columns.clone(),
-        detected: ColumnMapping::default(),
+        detected,
     }
 }
 

@@ -125,6 +125,9 @@ pub(crate) fn attributes(columns: &[String]) -> Vec<String> {
 pub(crate) struct Described {
     pub columns: Vec<String>,
     pub overview: cjm_analytics::Overview,
+    /// A log not in the canonical layout: the columns its roles were read
+    /// from, and what the read found (bad rows, lifecycle events left out).
+    pub foreign: Option<(cjm_events::Roles, cjm_events::ReadStats)>,
 }
 
 /// The request for `view` of `ask` on Spark, the filters' columns found
@@ -276,6 +279,11 @@ mod on_cluster {
     /// A session on the server's cluster with the log open as its view:
     /// the session and the log's columns.
     fn open(config: &Config, at: &Where) -> AppResult<(Session, Vec<String>)> {
+        opened(config, at).map(|(session, opened)| (session, opened.columns))
+    }
+
+    /// [`open`], with what opening found.
+    fn opened(config: &Config, at: &Where) -> AppResult<(Session, cjm_spark::client::Opened)> {
         let url = config.spark.as_deref().unwrap_or_default();
         let session = Session::connect(url, false).map_err(|e| worded(e, at))?;
         let source = match at {
@@ -285,7 +293,7 @@ mod on_cluster {
         // The server's logs are read by the detected columns and the
         // reader's default rules, as an upload without a mapping is.
         let opened = session.open(&source, &Default::default()).map_err(|e| worded(e, at))?;
-        Ok((session, opened.columns))
+        Ok((session, opened))
     }
 
     /// A client error in the web app's words: a cluster that does not
@@ -311,9 +319,11 @@ mod on_cluster {
     }
 
     pub(crate) fn describe(config: &Config, at: &Where) -> AppResult<Described> {
-        let (session, columns) = open(config, at)?;
+        let (session, opened) = opened(config, at)?;
+        let columns = opened.columns;
         let overview = overview(&session, at, &request(View::Overview, &Ask::default(), &columns)?)?;
-        Ok(Described { columns, overview })
+        let foreign = opened.foreign.map(|f| (f.roles, f.stats));
+        Ok(Described { columns, overview, foreign })
     }
 
     fn overview(session: &Session, at: &Where, req: &cjm_spark::sql::Request) -> AppResult<cjm_analytics::Overview> {
