@@ -73,7 +73,23 @@ async fn spark_logs_are_checked_before_the_cluster_is_asked() {
 #[cfg(feature = "spark")]
 fn figures_of(page: &str, name: &str, id: i64) -> String {
     let start = page.find("<h2>The log</h2>").or_else(|| page.find("class=\"card chart")).unwrap_or(0);
-    unnamed(&page[start..], name).replace(&format!("/logs/{id}/"), "/logs/ID/")
+    without_map_links(&unnamed(&page[start..], name)).replace(&format!("/logs/{id}/"), "/logs/ID/")
+}
+
+/// A variants page without its links to measure the maps that use the
+/// log (` · <a href="/m/…">measure …</a>`): a map uses one log at a time,
+/// here the Spark log the test attached last.
+#[cfg(feature = "spark")]
+fn without_map_links(page: &str) -> String {
+    let mut out = String::with_capacity(page.len());
+    let mut rest = page;
+    while let Some(at) = rest.find(" · <a href=\"/m/") {
+        out.push_str(&rest[..at]);
+        let end = rest[at..].find("</a>").map_or(rest.len(), |e| at + e + "</a>".len());
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// `text` with the log's name written `LOG`, whole or cut short with an
@@ -100,6 +116,19 @@ async fn patiently(f: &Fixture, path: &str) -> crate::common::Answer {
         }
     }
     panic!("{path}: still not answered after eight tries")
+}
+
+/// The evidence page's figures measured on a variant: from its note to
+/// the end of the figures card (what follows differs by log kind).
+#[cfg(feature = "spark")]
+fn variant_figures(page: &str) -> String {
+    let start = page.find("class=\"variant-note\"").unwrap_or(0);
+    let end = ["id=\"draft-from-data\"", "id=\"workspace-logs\""]
+        .iter()
+        .filter_map(|m| page[start..].find(m))
+        .min()
+        .map_or(page.len(), |e| start + e);
+    page[start..end].to_string()
 }
 
 /// Two texts equal, or where they first differ (pages are long).
@@ -146,6 +175,11 @@ async fn on_spark_the_web_app_gives_the_figures_of_the_same_log_uploaded() {
     let here = up.value()["evidence"]["id"].as_i64().unwrap();
     let measured_here = f.get(Who::Viewer, &format!("/api/maps/{}/measure", f.map)).await;
     assert_eq!(measured_here.status, StatusCode::OK, "{}", measured_here.text());
+    // The map measured on one variant's customers (the variants page's
+    // offer), for the variant the questions filter by.
+    let variant = questions.lines().find_map(|l| l.trim().strip_prefix("process?variant=")).map(str::to_string);
+    let on_variant = format!("/m/{}/evidence?variant={}", f.map, variant.clone().unwrap_or_default());
+    let variant_here = variant_figures(&patiently(&f, &on_variant).await.text());
 
     // The same file on Spark.
     let path = log.to_string_lossy().into_owned();
@@ -163,6 +197,11 @@ async fn on_spark_the_web_app_gives_the_figures_of_the_same_log_uploaded() {
     same(&measured_spark.text(), &measured_here.text(), "the measured map");
     let map_page = patiently(&f, &format!("/m/{}/evidence", f.map)).await.text();
     assert!(map_page.contains("The map measured") && map_page.contains("On the server's Spark cluster"));
+    if variant.is_some() {
+        let variant_spark = variant_figures(&patiently(&f, &on_variant).await.text());
+        assert!(variant_here.contains("customers whose journey is"), "{variant_here}");
+        same(&variant_spark, &variant_here, "the map measured on one variant's customers");
+    }
 
     let mut asked = 0;
     for q in questions.lines().map(str::trim).filter(|l| !l.is_empty()) {
@@ -185,6 +224,11 @@ async fn on_spark_the_web_app_gives_the_figures_of_the_same_log_uploaded() {
         asked += 1;
     }
     assert!(asked >= 5, "every view Spark computes is asked: {asked}");
+    let variants = patiently(&f, &format!("/w/{}/logs/{spark}/variants", f.ws)).await.text();
+    assert!(
+        variants.contains(&format!("<a href=\"/m/{}/evidence?variant=", f.map)),
+        "the map is offered on a variant: {variants}"
+    );
     // A channel or a paths anchor the log lacks is named, as for the upload.
     for id in [here, spark] {
         let page = patiently(&f, &format!("/w/{}/logs/{id}/variants?channel=Nope", f.ws)).await.text();

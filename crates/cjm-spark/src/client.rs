@@ -354,19 +354,22 @@ impl Session {
     }
 
     /// `map` measured against the log [`Session::open`] made the view of
-    /// (`columns`, what it gave): rules that compare with numbers or
+    /// (`columns`, what it gave), or `only` against the customers whose
+    /// journey is exactly that sequence: rules that compare with numbers or
     /// booleans read their columns' distinct values first.
     pub fn measure(
         &self,
         map: &cjm_model::Journey,
         columns: &[String],
+        only: Option<&[String]>,
         progress: &dyn Fn(&str),
     ) -> Result<cjm_mine::measure::Measurement, ClientError> {
         use crate::measure::{measure_parts, measure_plan, values, values_plan};
-        let (steps, req) = crate::measure::request(map, columns, |needed| {
+        let (steps, mut req) = crate::measure::request(map, columns, |needed| {
             let answers = self.run(&values_plan(needed), progress)?;
             values(&answers, needed).map_err(ClientError::Decode)
         })?;
+        req.only = only.map(<[String]>::to_vec);
         let results = self.run(&measure_plan(&req), progress)?;
         let layout = cjm_mine::measure::Layout::of(map, &steps);
         let parts = measure_parts(&results, &req, &layout, steps.len()).map_err(ClientError::Decode)?;

@@ -239,7 +239,7 @@ impl Reading {
         Ok(Reading { roles, time, case, activity, channel, score, attrs, lifecycle, rules: rules.clone() })
     }
 
-    /// The view's columns, as [`crate::client::Session::open`] gives them.
+    /// The view's columns, as the client's `Session::open` gives them.
     pub fn columns(&self) -> Vec<String> {
         let mut out: Vec<String> = crate::sql::LAYOUT_COLUMNS.iter().map(|c| c.to_string()).collect();
         out.extend(self.attrs.iter().map(|a| a.name.clone()));

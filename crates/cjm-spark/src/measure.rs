@@ -218,6 +218,9 @@ pub struct MeasureRequest {
     /// Per stage of the map: its first and last measured step.
     pub stage_ends: Vec<Option<(usize, usize)>>,
     pub kpis: Vec<KpiQuery>,
+    /// Measure only the customers whose journey is exactly this sequence
+    /// of touchpoints (the web app's "measure on this variant").
+    pub only: Option<Vec<String>>,
 }
 
 /// What a journey metric needs computed, by indexes of the predicates.
@@ -266,6 +269,7 @@ impl MeasureRequest {
             window: cjm_mine::measure::funnel_window_seconds(map).map(|s| s.saturating_mul(1_000_000)),
             stage_ends: layout.stage_ends.iter().map(|e| e.map(|(a, b)| (at(a), at(b)))).collect(),
             kpis,
+            only: None,
         }
     }
 }
@@ -288,16 +292,35 @@ pub fn measure_plan(req: &MeasureRequest) -> Plan {
     } else {
         format!("array({})", req.predicates.join(",\n             "))
     };
+    // On one variant: the customers whose whole journey is the sequence
+    // (no journey is empty, so the empty sequence keeps nobody).
+    let mut params = req.params.clone();
+    let (with, only) = match req.only.as_deref() {
+        None => (String::new(), String::new()),
+        Some([]) => (String::new(), "\nWHERE false".to_string()),
+        Some(seq) => {
+            params.push(("variant".into(), Param::Texts(seq.to_vec())));
+            let journeys = crate::sql::journeys_of("cjm_mv");
+            (
+                format!(
+                    "WITH cjm_mv AS (
+  SELECT cjm_row AS rid, cjm_customer AS c, unix_micros(cjm_time) AS t, cjm_touchpoint AS a FROM {SOURCE_VIEW}),
+{journeys}\n"
+                ),
+                "\nWHERE cjm_customer IN (SELECT c FROM j WHERE seq = :variant)".to_string(),
+            )
+        }
+    };
     let mut setup = vec![
         Statement {
             sql: format!(
                 "CACHE TABLE cjm_ev AS
-SELECT cjm_row AS rid, cjm_customer AS c, unix_micros(cjm_time) AS t,
+{with}SELECT cjm_row AS rid, cjm_customer AS c, unix_micros(cjm_time) AS t,
        cjm_touchpoint AS a, cjm_channel AS ch, cjm_score AS s,
        {flags} AS m
-FROM {SOURCE_VIEW}"
+FROM {SOURCE_VIEW}{only}"
             ),
-            params: req.params.clone(),
+            params,
         },
         plain(
             "CACHE TABLE cjm_seq AS

@@ -342,7 +342,7 @@ FROM {from} e JOIN (SELECT DISTINCT c, bv AS g FROM {from} WHERE bv IS NOT NULL)
 
 /// Each journey of `from` (touchpoints in journey order), as the CTEs
 /// `p` and `j` of a stage that keeps customers by their journey.
-fn journeys_of(from: &str) -> String {
+pub(crate) fn journeys_of(from: &str) -> String {
     format!(
         "p AS (
   SELECT c, a, row_number() OVER (PARTITION BY c ORDER BY t ASC NULLS FIRST, rid ASC) AS pos FROM {from}),

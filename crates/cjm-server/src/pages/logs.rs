@@ -532,10 +532,10 @@ fn content(a: &Answer, s: &Side) -> Markup {
 }
 
 /// The maps using log `ev`, for the variants view (which offers to
-/// measure them on a variant's customers); no other view needs them, nor
-/// a Spark log (a map is measured there on all its customers).
+/// measure them on a variant's customers, here or on the cluster); no
+/// other view needs them.
 async fn maps_for(state: &AppState, view: View, ev: &Evidence) -> AppResult<Vec<(i64, String)>> {
-    if view != View::Variants || ev.on_spark {
+    if view != View::Variants {
         return Ok(Vec::new());
     }
     let id = ev.id;

@@ -441,7 +441,7 @@ impl Cache {
                 .measured
                 .get_or_make(key, move || {
                     let map = &st.checked(version_id, &source).journey;
-                    let m = crate::service::spark::measure(&st.config, &at, map)?;
+                    let m = crate::service::spark::measure(&st.config, &at, map, None)?;
                     let bytes = measured_bytes(&m.measurement);
                     Ok((m, bytes))
                 })
@@ -492,6 +492,24 @@ pub(crate) async fn measured_on_variant(
     if let Some(hit) = state.evidence.on_variant.get(&key) {
         return Ok(Some(hit));
     }
+    let seq: Vec<String> = variant.split(" → ").map(str::to_string).collect();
+    if ev.on_spark {
+        // On the cluster: the measure plan narrowed to the variant's customers.
+        let at = crate::service::spark::Where::of(&ev)?;
+        let _permit = state.answers.permit().await?;
+        let (st, source, version_id) = (state.clone(), v.source.clone().unwrap_or_default(), v.id);
+        let made = state
+            .evidence
+            .on_variant
+            .get_or_make(key, move || {
+                let map = &st.checked(version_id, &source).journey;
+                let m = crate::service::spark::measure(&st.config, &at, map, Some(&seq))?;
+                let bytes = measured_bytes(&m.measurement);
+                Ok((m, bytes))
+            })
+            .await?;
+        return Ok(Some(made));
+    }
     let log = match read_log(state, &ev).await {
         Ok(log) => log,
         Err(AppError::BadRequest(_) | AppError::Unprocessable(_)) => return Ok(None),
@@ -500,7 +518,6 @@ pub(crate) async fn measured_on_variant(
     let _permit = state.answers.permit().await?;
     let (st, shown, source, version_id) =
         (state.clone(), ev.file_name.clone(), v.source.clone().unwrap_or_default(), v.id);
-    let seq: Vec<String> = variant.split(" → ").map(str::to_string).collect();
     let made = state
         .evidence
         .on_variant

@@ -416,9 +416,16 @@ mod on_cluster {
 
     /// Version `source` of a map measured on the cluster (named as the
     /// log is shown).
-    pub(crate) fn measure(config: &Config, at: &Where, map: &cjm_model::Journey) -> AppResult<Measured> {
+    /// `map` measured on the cluster, on every customer or (`only`) on
+    /// those whose journey is exactly that sequence.
+    pub(crate) fn measure(
+        config: &Config,
+        at: &Where,
+        map: &cjm_model::Journey,
+        only: Option<&[String]>,
+    ) -> AppResult<Measured> {
         let (session, columns) = open(config, at)?;
-        let measurement = session.measure(map, &columns, &|_| {}).map_err(|e| worded(e, at))?;
+        let measurement = session.measure(map, &columns, only, &|_| {}).map_err(|e| worded(e, at))?;
         let figures = std::sync::Arc::new(measurement.figures(&at.shown()));
         Ok(Measured { measurement, figures })
     }
@@ -456,6 +463,7 @@ mod without {
         _: &Config,
         _: &Where,
         _: &cjm_model::Journey,
+        _: Option<&[String]>,
     ) -> AppResult<crate::service::evidence::Measured> {
         Err(missing())
     }

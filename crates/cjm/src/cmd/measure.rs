@@ -233,7 +233,7 @@ fn measure_on_spark(args: &Args, map: &cjm_model::Journey, log: &str) -> Result<
     if let Some(f) = &foreign {
         bar.suspend(|| crate::spark::say_read(&source, f));
     }
-    let measured = session.measure(map, &columns, &step);
+    let measured = session.measure(map, &columns, None, &step);
     bar.finish_and_clear();
     drop(session);
     measured.map_err(|e| worded(e, args.verbose))
