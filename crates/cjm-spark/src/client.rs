@@ -454,6 +454,16 @@ fn one_line(message: &str) -> String {
             first = &first[end + 2..];
         }
     }
+    // Spark's `SQLSTATE: 42K09` tells people nothing the words do not.
+    if let Some(at) = first.find(" SQLSTATE: ") {
+        let tail = &first[at + " SQLSTATE: ".len()..];
+        let code = tail.split(|c: char| !c.is_ascii_alphanumeric()).next().unwrap_or("");
+        if code.len() == 5 {
+            let rest = tail[code.len()..].trim_start_matches(';').trim().trim_end_matches(';');
+            let joined = if rest.is_empty() { first[..at].to_string() } else { format!("{} ({rest})", &first[..at]) };
+            return joined.chars().take(400).collect();
+        }
+    }
     first.trim_end_matches(';').chars().take(400).collect()
 }
 
@@ -566,5 +576,13 @@ mod tests {
             "[TABLE_OR_VIEW_NOT_FOUND] The table `x` cannot be found."
         );
         assert_eq!(one_line("[A.B] [A.B] The limit is bad; line 1 pos 88;"), "[A.B] The limit is bad; line 1 pos 88");
+        assert_eq!(
+            one_line("[USER_RAISED_EXCEPTION] the attribute `p` is a double SQLSTATE: P0001\nJVM stacktrace:"),
+            "[USER_RAISED_EXCEPTION] the attribute `p` is a double"
+        );
+        assert_eq!(
+            one_line("[DATATYPE_MISMATCH.NULL_TYPE] Cannot resolve x. SQLSTATE: 42K09; line 5 pos 6"),
+            "[DATATYPE_MISMATCH.NULL_TYPE] Cannot resolve x. (line 5 pos 6)"
+        );
     }
 }
