@@ -1145,7 +1145,7 @@ fn spark_card(id: i64, paths: bool) -> Markup {
     html! {
         section.card #spark-logs {
             h2 { "A log on Spark" }
-            p.muted { "A table of the server's Spark cluster" @if paths { ", or a Parquet path the administrator allowed," } ": in cjm's canonical layout (written by " code { "cjm export LOG --to parquet" } "), or any Parquet, read with the columns cjm detects. Nothing is copied here: the map is measured on the cluster, and every view of the log (overview, funnel, paths, process map, variants, trends) is computed there." }
+            p.muted { "A table of the server's Spark cluster" @if paths { ", or a Parquet path the administrator allowed" } ": in cjm's canonical layout (written by " code { "cjm export LOG --to parquet" } "), or any Parquet, read with the columns cjm detects. Nothing is copied here: the map is measured on the cluster, and every view of the log (overview, funnel, paths, process map, variants, trends) is computed there." }
             form.api-form.row data-method="POST" data-action={ "/api/maps/" (id) "/evidence/spark" } data-then="reload" {
                 label { "Table" input type="text" name="table" placeholder="sales.events" maxlength="256" autocomplete="off"; }
                 @if paths { label { "or path" input type="text" name="path" placeholder="s3a://lake/cjm/events.parquet" maxlength="1024" autocomplete="off"; } }
