@@ -156,11 +156,7 @@ impl Session {
     /// other is read by `rules` as cjm's Parquet reader reads it, in the
     /// file's own row order (see [`crate::foreign`]).
     pub fn open(&self, source: &Source, rules: &Rules) -> Result<Opened, ClientError> {
-        let unreadable = |e: SparkError| ClientError::Source {
-            source: source.clone(),
-            message: one_line(&e.message()),
-            stack: e.get_stacktrace(),
-        };
+        let unreadable = unreadable(source);
         let (df, columns, nanos) = self.frame(source)?;
         if LAYOUT_COLUMNS.iter().all(|c| columns.iter().any(|have| have == c)) {
             df.create_or_replace_temp_view(FILE_VIEW).map_err(unreadable)?;
@@ -214,27 +210,23 @@ impl Session {
     /// The log as a DataFrame, its columns, and whether it has nanosecond
     /// timestamps (read as integers: Spark reads them no other way).
     fn frame(&self, source: &Source) -> Result<(spark_connect::DataFrame, Vec<String>, Option<Nanos>), ClientError> {
-        let unreadable = |e: SparkError| ClientError::Source {
-            source: source.clone(),
-            message: one_line(&e.message()),
-            stack: e.get_stacktrace(),
-        };
+        let unreadable = unreadable(source);
         let read = || match source {
             Source::Parquet(path) => Ok(self.spark.read().parquet(path)),
-            Source::Table(name) => self.spark.table(name).map_err(unreadable),
+            Source::Table(name) => self.spark.table(name).map_err(&unreadable),
         };
         // Off first: an earlier log of this session may have turned it on,
         // and then this log's integers would pass for nanoseconds.
         let nanos_as_long = "spark.sql.legacy.parquet.nanosAsLong";
-        self.spark.conf().set(nanos_as_long, "false").map_err(unreadable)?;
+        self.spark.conf().set(nanos_as_long, "false").map_err(&unreadable)?;
         let df = read()?;
         let nanos = match df.columns() {
             Ok(columns) => return Ok((df, columns, None)),
             Err(e) => foreign::nanos_refused(&e.message()).ok_or_else(|| unreadable(e))?,
         };
-        self.spark.conf().set(nanos_as_long, "true").map_err(unreadable)?;
+        self.spark.conf().set(nanos_as_long, "true").map_err(&unreadable)?;
         let df = read()?;
-        let columns = df.columns().map_err(unreadable)?;
+        let columns = df.columns().map_err(&unreadable)?;
         Ok((df, columns, Some(nanos)))
     }
 
@@ -438,6 +430,11 @@ fn setup_label(s: &Statement) -> &str {
         .find_map(|p| sql.strip_prefix(p))
         .and_then(|rest| rest.split_whitespace().next())
         .unwrap_or("setup")
+}
+
+/// A Spark error reading `source`, as [`ClientError::Source`].
+fn unreadable(source: &Source) -> impl Fn(SparkError) -> ClientError + '_ {
+    move |e| ClientError::Source { source: source.clone(), message: one_line(&e.message()), stack: e.get_stacktrace() }
 }
 
 fn failed(step: &str, e: &SparkError) -> ClientError {

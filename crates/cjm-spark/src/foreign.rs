@@ -37,6 +37,8 @@ pub const FILE_PATH: &str = "cjm_fp";
 pub const ROW_INDEX: &str = "cjm_ri";
 /// The rows with the reader's rules applied, bad ones still in.
 const READ_VIEW: &str = "cjm_read";
+/// A good row of `cjm_read`: a customer, a touchpoint and a time.
+const GOOD: &str = "c IS NOT NULL AND a IS NOT NULL AND t IS NOT NULL";
 /// How many bad rows are named.
 const NAMED_PROBLEMS: usize = 5;
 /// Unicode White_Space, the characters Rust's `str::trim` removes.
@@ -295,7 +297,7 @@ FROM {FILE_VIEW} x JOIN (
     /// lifecycle (none: the reader has no lifecycle column), the first infinite
     /// score (`inf_line`, `inf_score`, `inf_file`).
     pub fn stats_query(&self) -> Statement {
-        let good = "c IS NOT NULL AND a IS NOT NULL AND t IS NOT NULL";
+        let good = GOOD;
         let (start, complete, any) = match self.lifecycle {
             Some(i) => (
                 format!("min_by(v{i}, r) FILTER (WHERE {good} AND lower(v{i}) = 'start')"),
@@ -354,9 +356,7 @@ WHERE c IS NULL OR a IS NULL OR t IS NULL ORDER BY r LIMIT :named"
     /// How many good rows the lifecycle choice `kept` keeps (one row, `n`).
     pub fn kept_query(&self, kept: &Kept) -> Statement {
         let (filter, params) = self.lifecycle_filter(kept);
-        let sql = format!(
-            "SELECT count(*) AS n FROM {READ_VIEW} WHERE c IS NOT NULL AND a IS NOT NULL AND t IS NOT NULL{filter}"
-        );
+        let sql = format!("SELECT count(*) AS n FROM {READ_VIEW} WHERE {GOOD}{filter}");
         Statement { sql, params }
     }
 
@@ -441,8 +441,8 @@ FROM (
         if bad > 0 {
             let lines = crate::decode::counts(results, "problems", "line")?;
             let file = crate::decode::optional_texts(results, "problems", "fp")?;
-            let [no_c, no_a, _] =
-                ["no_c", "no_a", "no_t"].map(|c| crate::decode::flags(results, "problems", c).unwrap_or_default());
+            let no_c = crate::decode::flags(results, "problems", "no_c")?;
+            let no_a = crate::decode::flags(results, "problems", "no_a")?;
             for (k, line) in lines.iter().enumerate() {
                 let message = if no_c.get(k) == Some(&true) {
                     format!("`{}` is empty", self.roles.case)
